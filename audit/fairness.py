@@ -1,0 +1,201 @@
+"""Per-group metrics with bootstrap intervals, disparities and level summaries, all from per-cell confusion counts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from audit import metrics as M
+from audit.bootstrap import aggregate, percentile_interval
+from audit.groups import GroupIndex, Level
+from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
+from audit.scoremetrics import N_BINS, auc_delong, brier, calibration_bins, expected_calibration_error
+from audit.significance import holm, proportion_test
+
+DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
+
+
+@dataclass(frozen=True)
+class LevelStats:
+    """Everything computed for one level; verdicts read it, results are built from it."""
+
+    level: Level
+    counts: np.ndarray  # (G, 4)
+    point: dict[str, np.ndarray]  # metric -> (G,)
+    samples: dict[str, np.ndarray]  # metric -> (B, G)
+    ref: int
+    ref_reason: str
+
+    def denominator(self, metric: str) -> np.ndarray:
+        return M.parts(self.counts, metric)[1]
+
+    def numerator(self, metric: str) -> np.ndarray:
+        return M.parts(self.counts, metric)[0]
+
+
+def level_stats(level: Level, n_cells: int, cell_counts: np.ndarray, cell_boot: np.ndarray, references: dict[str, str]) -> LevelStats:
+    member = level.membership(n_cells)
+    counts = np.rint(aggregate(cell_counts, member)).astype(np.int64)
+    boot = aggregate(cell_boot, member) if cell_boot.size else np.zeros((0, len(level.groups), 4))
+    ref, reason = _reference(level, counts, references)
+    return LevelStats(level, counts, M.all_metrics(counts), M.all_metrics(boot), ref, reason)
+
+
+def _reference(level: Level, counts: np.ndarray, references: dict[str, str]) -> tuple[int, str]:
+    sizes = counts.sum(axis=1)
+    wanted = {f: references[f] for f in level.features if f in references}
+    if len(wanted) == len(level.features):
+        for g, attrs in enumerate(level.groups):
+            if all(attrs[f] == v for f, v in wanted.items()) and sizes[g] > 0:
+                return g, "declared reference" if len(level.features) == 1 else "combination of the declared references"
+    g = int(np.argmax(sizes))
+    return g, "largest group (no reference declared)" if not wanted else "largest group (declared combination absent)"
+
+
+def estimate(point: float, samples: np.ndarray, level: float) -> Estimate:
+    if samples.size == 0:
+        return Estimate(value=point)
+    lo, hi = percentile_interval(samples, level)
+    return Estimate(value=point, ci_low=float(lo), ci_high=float(hi))
+
+
+def group_results(
+    stats: LevelStats, n_total: int, min_size: int, ci: float, y: np.ndarray, scores: np.ndarray | None,
+    group_of_row: np.ndarray | None, rng: np.random.Generator, resamples: int,
+) -> list[GroupResult]:
+    out = []
+    by_group = _split_rows(group_of_row, len(stats.level.groups)) if scores is not None and group_of_row is not None else None
+    for g, attrs in enumerate(stats.level.groups):
+        c = stats.counts[g]
+        n = int(c.sum())
+        if n == 0:
+            continue
+        metrics = {m: estimate(float(stats.point[m][g]), stats.samples[m][:, g], ci) for m in M.COUNT_METRICS}
+        calibration: tuple[CalibrationBin, ...] = ()
+        if scores is not None:
+            rows = by_group[g] if by_group is not None else slice(None)
+            metrics.update(score_metrics(y[rows], scores[rows], ci, rng, resamples))
+            calibration = calibration_curve(y[rows], scores[rows])
+        out.append(GroupResult(
+            level=stats.level.features, attributes=attrs, n=n, share=n / n_total,
+            counts=Confusion(tn=int(c[0]), fp=int(c[1]), fn=int(c[2]), tp=int(c[3])),
+            metrics=metrics, small=n < min_size, calibration=calibration,
+        ))
+    return out
+
+
+def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    order = np.argsort(group_of_row, kind="stable")
+    bounds = np.cumsum(np.bincount(group_of_row, minlength=n_groups))[:-1]
+    return np.split(order, bounds)
+
+
+def score_metrics(y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Generator, resamples: int) -> dict[str, Estimate]:
+    auc = auc_delong(y, s, ci)
+    b = brier(y, s, ci)
+    e = expected_calibration_error(y, s, ci, rng, max(resamples, 1))
+    return {name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2]) for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))}
+
+
+def calibration_curve(y: np.ndarray, s: np.ndarray) -> tuple[CalibrationBin, ...]:
+    n, pos, ssum, present = calibration_bins(y, s)
+    return tuple(
+        CalibrationBin(lower=i / N_BINS, upper=(i + 1) / N_BINS, n=int(n[i]),
+                       mean_score=float(ssum[i] / n[i]) if present[i] else None,
+                       observed_rate=float(pos[i] / n[i]) if present[i] else None)
+        for i in range(N_BINS)
+    )
+
+
+def most_selected(stats: LevelStats, metric: str, min_size: int, highest: bool = True) -> int | None:
+    """The group with the highest (or lowest) value among groups whose denominator reaches the minimum size."""
+    vals = stats.point[metric].copy()
+    eligible = (stats.denominator(metric) >= min_size) & ~np.isnan(vals)
+    if not eligible.any():
+        eligible = ~np.isnan(vals)
+        if not eligible.any():
+            return None
+    vals[~eligible] = -np.inf if highest else np.inf
+    return int(np.argmax(vals) if highest else np.argmin(vals))
+
+
+def compare(stats: LevelStats, metric: str, g: int, c: int, ci: float) -> tuple[Estimate, Estimate]:
+    """Difference and ratio (group minus / over comparator) with intervals from the same resamples."""
+    pg, pc = stats.point[metric][g], stats.point[metric][c]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = estimate(float(pg - pc), stats.samples[metric][:, g] - stats.samples[metric][:, c], ci)
+        rs = np.where(stats.samples[metric][:, c] > 0, stats.samples[metric][:, g] / stats.samples[metric][:, c], np.nan)
+        ratio = estimate(float(pg / pc) if pc > 0 else np.nan, rs, ci)
+    return diff, ratio
+
+
+def test_pair(stats: LevelStats, metric: str, g: int, c: int) -> tuple[float, str]:
+    num, den = stats.numerator(metric), stats.denominator(metric)
+    return proportion_test(int(num[g]), int(den[g]), int(num[c]), int(den[c]))
+
+
+def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[Disparity]:
+    rows: list[dict] = []
+    for st in all_stats:
+        groups = st.level.groups
+        if len(groups) < 2:
+            continue
+        pairs = [(m, st.ref, "reference") for m in DISPARITY_METRICS]
+        top = most_selected(st, "selection_rate", min_size)
+        if top is not None:
+            pairs.append(("selection_rate", top, "max"))
+        for metric, c, against in pairs:
+            for g in range(len(groups)):
+                if g == c or st.counts[g].sum() == 0:
+                    continue
+                diff, ratio = compare(st, metric, g, c, ci)
+                p, test = test_pair(st, metric, g, c)
+                rows.append(dict(level=st.level.features, metric=metric, group=groups[g], reference=groups[c], against=against,
+                                 difference=diff, ratio=ratio, p_value=None if np.isnan(p) else p, test=test))
+    adjusted = holm([np.nan if r["p_value"] is None else r["p_value"] for r in rows])
+    return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted)]
+
+
+def _spread(point: np.ndarray, samples: np.ndarray, ci: float) -> tuple[Estimate, Estimate]:
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pd_, pr = np.nanmax(point) - np.nanmin(point), np.nanmin(point) / np.nanmax(point)
+        sd = np.nanmax(samples, axis=1) - np.nanmin(samples, axis=1) if samples.size else samples
+        sr = np.nanmin(samples, axis=1) / np.nanmax(samples, axis=1) if samples.size else samples
+    sr = np.where(np.isfinite(sr), sr, np.nan) if samples.size else sr
+    pr = pr if np.isfinite(pr) else np.nan
+    return estimate(float(pd_), sd, ci), estimate(float(pr), sr, ci)
+
+
+def level_summary(st: LevelStats, ci: float, min_size: int) -> LevelSummary:
+    present = st.counts.sum(axis=1) > 0
+    diffs, ratios = {}, {}
+    for m in DISPARITY_METRICS:
+        diffs[m], ratios[m] = _spread(st.point[m][present], st.samples[m][:, present], ci)
+    eo_diff = _max_of(st, ("tpr", "fpr"), present, ci, np.maximum, diff=True)
+    eo_ratio = _max_of(st, ("tpr", "fpr"), present, ci, np.minimum, diff=False)
+    return LevelSummary(
+        level=st.level.features, reference=st.level.groups[st.ref], reference_reason=st.ref_reason,
+        n_groups=int(present.sum()), small_groups=int(((st.counts.sum(axis=1) < min_size) & present).sum()),
+        max_min_difference=diffs, min_max_ratio=ratios,
+        demographic_parity_difference=diffs["selection_rate"], demographic_parity_ratio=ratios["selection_rate"],
+        equalized_odds_difference=eo_diff, equalized_odds_ratio=eo_ratio,
+    )
+
+
+def _max_of(st: LevelStats, metrics: tuple[str, str], present: np.ndarray, ci: float, combine, diff: bool) -> Estimate:
+    """fairlearn's equalized odds: the worse of the TPR and FPR spreads, per resample too."""
+    import warnings
+
+    def spread(x: np.ndarray, axis: int) -> np.ndarray:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmax(x, axis) - np.nanmin(x, axis) if diff else np.nanmin(x, axis) / np.nanmax(x, axis)
+
+    a, b = (st.point[m][present] for m in metrics)
+    point = combine(spread(a, 0), spread(b, 0))
+    sa, sb = (st.samples[m][:, present] for m in metrics)
+    samples = combine(spread(sa, 1), spread(sb, 1)) if sa.size else sa
+    return estimate(float(point), samples, ci)

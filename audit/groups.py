@@ -1,0 +1,101 @@
+"""Encode sensitive features once into integer cell codes; every group and intersection is a union of cells.
+
+A "cell" is one combination of values over all sensitive features (the finest intersection). Counting, bootstrapping
+and aggregation all work on cells, so their cost does not grow with the number of rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import InputError
+
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class Level:
+    """One way of grouping: a single sensitive feature, or an intersection of several."""
+
+    features: tuple[str, ...]
+    groups: tuple[dict[str, str], ...]
+    group_of_cell: np.ndarray  # (C,) index into groups
+
+    def membership(self, n_cells: int) -> np.ndarray:
+        """(C, G) 0/1 matrix: summing cell counts over it gives group counts."""
+        m = np.zeros((n_cells, len(self.groups)))
+        m[np.arange(n_cells), self.group_of_cell] = 1.0
+        return m
+
+
+@dataclass(frozen=True)
+class GroupIndex:
+    features: tuple[str, ...]
+    cell_of_row: np.ndarray  # (n,) int
+    cells: tuple[dict[str, str], ...]
+    levels: tuple[Level, ...]
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.cells)
+
+    def rows_of(self, level: Level, g: int) -> np.ndarray:
+        return np.flatnonzero(level.group_of_cell[self.cell_of_row] == g)
+
+
+def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
+    s = col.astype("object")
+    present = s.dropna()
+    as_text = present.astype(str)
+    blank = as_text.str.strip() == ""
+    if blank.any():
+        raise InputError(
+            f"Sensitive column '{name}' has {int(blank.sum())} row(s) whose value is an empty string, so Attest cannot tell "
+            "whether that is a missing value or a real group.",
+            f"Fill those cells in '{name}' with a label (e.g. 'unknown'), or leave them truly empty (NA) to audit them as the "
+            f"visible '{MISSING}' group.",
+        )
+    cat = pd.Categorical(s.where(s.isna(), s.astype(str)))
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    names = [str(c) for c in cat.categories]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(names), codes)
+        names.append(MISSING)
+    return codes, names
+
+
+def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None) -> GroupIndex:
+    """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`)."""
+    codes, names = [], []
+    for f in sensitive:
+        c, n = _labels(df[f], f)
+        if len(n) < 2:
+            raise InputError(
+                f"Sensitive column '{f}' has a single value ({n[0]!r}) in every row, so there is no group to compare.",
+                "Choose a sensitive feature that varies in the evaluation data, or check that the right file was loaded.",
+            )
+        codes.append(c)
+        names.append(n)
+    combined = np.zeros(len(df), dtype=np.int64)
+    for c, n in zip(codes, names):
+        combined = combined * len(n) + c
+    occupied, cell_of_row = np.unique(combined, return_inverse=True)
+    # Decode each occupied cell back into per-feature codes (mixed radix, last feature fastest).
+    per_feature = np.zeros((len(occupied), len(sensitive)), dtype=np.int64)
+    rest = occupied.copy()
+    for j in range(len(sensitive) - 1, -1, -1):
+        per_feature[:, j] = rest % len(names[j])
+        rest //= len(names[j])
+    cells = tuple({f: names[j][per_feature[i, j]] for j, f in enumerate(sensitive)} for i in range(len(occupied)))
+    levels = []
+    top = len(sensitive) if max_order is None else min(max_order, len(sensitive))
+    for order in range(1, top + 1):
+        for combo in combinations(range(len(sensitive)), order):
+            keys = per_feature[:, combo]
+            uniq, group_of_cell = np.unique(keys, axis=0, return_inverse=True)
+            groups = tuple({sensitive[j]: names[j][u[k]] for k, j in enumerate(combo)} for u in uniq)
+            levels.append(Level(tuple(sensitive[j] for j in combo), groups, group_of_cell.reshape(-1)))
+    return GroupIndex(tuple(sensitive), cell_of_row.reshape(-1), cells, tuple(levels))

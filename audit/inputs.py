@@ -1,0 +1,96 @@
+"""Validate the columns an audit uses and turn target, decisions and scores into clean arrays."""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import InputError
+from audit.models.binding import same_label
+
+
+def require_column(df: pd.DataFrame, name: str, role: str) -> None:
+    if name in df.columns:
+        return
+    cols = [str(c) for c in df.columns]
+    close = difflib.get_close_matches(name, cols, n=3)
+    hint = f"Did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+    shown = ", ".join(cols[:30]) + (" ..." if len(cols) > 30 else "")
+    raise InputError(f"The {role} column '{name}' is not in the dataset.", f"{hint}The dataset's columns are: {shown}.")
+
+
+def _shown(values: list[Any], limit: int = 8) -> str:
+    return ", ".join(repr(v) for v in values[:limit]) + (f" ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -> Any:
+    values = list(pd.unique(target.dropna()))
+    if len(values) < 2:
+        raise InputError(
+            f"The target column '{name}' has a single class ({_shown(values) or 'no values'}): no errors can be measured.",
+            "Use an evaluation set that contains both outcomes.",
+        )
+    if len(values) > 2:
+        raise InputError(
+            f"The target column '{name}' has {len(values)} classes ({_shown(values)}); Attest audits binary outcomes only (for now).",
+            "Give a binary target (e.g. approved / not approved), or derive one column that says whether the outcome was favourable.",
+        )
+    if positive_label is not None:
+        for v in values:
+            if same_label(v, positive_label):
+                return v
+        raise InputError(f"The positive label {positive_label!r} does not occur in '{name}', whose values are {_shown(values)}.",
+                         "Pass --positive-label with one of those values.")
+    for default in (1, True):
+        for v in values:
+            if same_label(v, default):
+                return v
+    raise InputError(
+        f"Which value of '{name}' is the favourable outcome? Its values are {_shown(values)}.",
+        "Say so with --positive-label VALUE.",
+    )
+
+
+def binary_target(target: pd.Series, positive: Any) -> np.ndarray:
+    return np.array([same_label(v, positive) for v in target.to_numpy()], dtype=np.int8) if target.dtype == object else (
+        (target == positive).to_numpy().astype(np.int8))
+
+
+def decisions_from_column(col: pd.Series, name: str, positive: Any, target_values: list[Any]) -> tuple[np.ndarray, str | None]:
+    """Binary decisions from a predictions column, and a warning when its labels had to be interpreted."""
+    nulls = int(col.isna().sum())
+    if nulls:
+        raise InputError(f"The predictions column '{name}' has {nulls} missing value(s).",
+                         "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.")
+    values = list(pd.unique(col))
+    if len(values) > 2:
+        raise InputError(
+            f"The predictions column '{name}' is not binary: it has {len(values)} distinct values ({_shown(values)}).",
+            "Give the model's decisions (two values); pass continuous scores with --scores instead.",
+        )
+    if any(same_label(v, positive) for v in values) and all(any(same_label(v, t) for t in target_values) for v in values):
+        return np.array([same_label(v, positive) for v in col.to_numpy()], dtype=np.int8), None
+    if all(any(same_label(v, b) for b in (0, 1)) for v in values):
+        return np.array([same_label(v, 1) for v in col.to_numpy()], dtype=np.int8), (
+            f"Predictions in '{name}' are 0/1 while the target uses {_shown(target_values)}: 1 was read as the positive label {positive!r}.")
+    raise InputError(
+        f"The predictions column '{name}' uses values {_shown(values)}, which do not match the target's values {_shown(target_values)}.",
+        "Code the decisions with the target's labels, or as 0/1 with 1 meaning the favourable outcome.",
+    )
+
+
+def scores_from(values: np.ndarray, source: str) -> np.ndarray:
+    try:
+        s = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"The scores in {source} are not numbers.", "Scores must be probabilities between 0 and 1.") from exc
+    bad = int(np.isnan(s).sum())
+    if bad:
+        raise InputError(f"The scores in {source} contain {bad} missing or NaN value(s).", "Every row needs a score between 0 and 1; fix or remove those rows.")
+    lo, hi = float(s.min()), float(s.max())
+    if lo < 0 or hi > 1:
+        raise InputError(f"The scores in {source} run from {lo:g} to {hi:g}, outside [0, 1].",
+                         "Give probabilities of the positive outcome (apply a sigmoid to raw margins first).")
+    return s

@@ -1,0 +1,97 @@
+"""Turn a raw predictor (probabilities for known classes) into a `LoadedModel` for one positive label."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import ModelError, UnsupportedModel
+from audit.models.base import LoadedModel
+from audit.refs import ModelRef
+
+
+def same_label(a: Any, b: Any) -> bool:
+    """Labels read from CSV, the command line and a model's classes_ differ in type: 1, 1.0, '1', True."""
+    if a is None or b is None:
+        return False
+    if str(a) == str(b):
+        return True
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a).strip().lower() == str(b).strip().lower()
+
+
+def positive_index(classes: tuple[Any, ...], positive_label: Any, model_name: str) -> int:
+    if len(classes) != 2:
+        kind = "multiclass" if len(classes) > 2 else "single-class"
+        raise UnsupportedModel(
+            f"{model_name} is a {kind} classifier with classes {list(classes)}; Attest audits binary classifiers only (for now).",
+            "Audit a binary model, or audit a file of its binary decisions with --predictions.",
+        )
+    for i, c in enumerate(classes):
+        if same_label(c, positive_label):
+            return i
+    raise ModelError(
+        f"The positive label {positive_label!r} is not one of the model's classes {list(classes)}.",
+        "Pass --positive-label with the value the model uses for the favourable outcome.",
+    )
+
+
+def bind(
+    *,
+    ref_fields: dict[str, Any],
+    estimator: Any,
+    classes: tuple[Any, ...],
+    positive_label: Any,
+    proba: Callable[[pd.DataFrame], np.ndarray] | None,
+    predict: Callable[[pd.DataFrame], np.ndarray] | None,
+    threshold: float | None,
+    extra: dict[str, Any] | None = None,
+) -> LoadedModel:
+    """`proba(X)` gives (n, 2) probabilities in `classes` order; `predict(X)` gives class labels."""
+    idx = positive_index(classes, positive_label, ref_fields.get("model_type", "The model"))
+    pos_class = classes[idx]
+    score = None
+    if proba is not None:
+        def score(X: pd.DataFrame) -> np.ndarray:
+            return _guard(lambda: np.asarray(proba(X), dtype=float)[:, idx])
+
+    if threshold is not None:
+        if score is None:
+            raise ModelError("--threshold needs a model that gives scores (predict_proba).", "Drop --threshold for this model.")
+        thr = float(threshold)
+
+        def decide(X: pd.DataFrame) -> np.ndarray:
+            return score(X) >= thr
+    elif predict is not None:
+        def decide(X: pd.DataFrame) -> np.ndarray:
+            labels = _guard(lambda: np.asarray(predict(X)))
+            return np.array([same_label(v, pos_class) for v in labels]) if labels.dtype == object else labels == _coerce(pos_class, labels)
+    elif score is not None:
+        def decide(X: pd.DataFrame) -> np.ndarray:
+            return score(X) >= 0.5
+    else:
+        raise ModelError("The model offers neither labels nor scores.", "Save a fitted classifier.")
+    ref = ModelRef(**ref_fields, classes=tuple(str(c) for c in classes), positive_class=str(pos_class), has_scores=score is not None)
+    return LoadedModel(ref=ref, estimator=estimator, score=score, decide=decide, extra=dict(extra or {}, threshold=threshold))
+
+
+def _coerce(label: Any, arr: np.ndarray) -> Any:
+    try:
+        return arr.dtype.type(label)
+    except (TypeError, ValueError):
+        return label
+
+
+def _guard(fn: Callable[[], np.ndarray]) -> np.ndarray:
+    try:
+        return fn()
+    except (ModelError, MemoryError):
+        raise
+    except Exception as exc:
+        raise ModelError(
+            f"The model failed while scoring the evaluation data: {type(exc).__name__}: {exc}",
+            "Check that the dataset's columns have the types the model was trained on (numbers vs text, categories).",
+        ) from exc

@@ -1,0 +1,142 @@
+"""Native model files: LightGBM text, XGBoost JSON/UBJ and ONNX. None of these formats runs code when loaded."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import ModelError, UnsupportedModel
+from audit.models.base import LoadedModel
+from audit.models.binding import bind
+
+
+def _two_col(p: np.ndarray) -> np.ndarray:
+    p = np.asarray(p, dtype=float).reshape(-1)
+    return np.column_stack([1.0 - p, p])
+
+
+def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
+    import lightgbm as lgb
+
+    try:
+        booster = lgb.Booster(model_file=str(path))
+    except Exception as exc:
+        raise ModelError(f"{path.name} is not a readable LightGBM model ({exc}).", "The file may be truncated; save it again with booster.save_model().") from exc
+    objective = str(booster.dump_model(num_iteration=1).get("objective", ""))
+    if not objective.startswith(("binary", "cross_entropy")):
+        raise UnsupportedModel(f"The LightGBM model's objective is '{objective}'; Attest audits binary classifiers only (for now).", "Audit a model trained with objective='binary'.")
+    features = tuple(booster.feature_name())
+    fields = dict(base, model_type=f"lightgbm.Booster({objective.split()[0]})", family="tree", features=features,
+                  library_versions={"lightgbm": lgb.__version__})
+    return bind(ref_fields=fields, estimator=booster, classes=(0, 1), positive_label=_booster_positive(positive_label),
+                proba=lambda X: _two_col(booster.predict(X[list(features)])), predict=None, threshold=threshold,
+                extra={"class_assumption": "booster class 1 taken as the positive label"})
+
+
+def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
+    import xgboost as xgb
+
+    booster = xgb.Booster()
+    try:
+        booster.load_model(str(path))
+    except Exception as exc:
+        raise ModelError(f"{path.name} is not a readable XGBoost model ({exc}).", "Save it again with booster.save_model('model.json').") from exc
+    objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
+    if objective not in {"binary:logistic", "reg:logistic"}:
+        raise UnsupportedModel(f"The XGBoost model's objective is '{objective}'; Attest audits binary classifiers (binary:logistic) only (for now).", "Audit a binary:logistic model.")
+    if not booster.feature_names:
+        raise ModelError(f"The XGBoost model in {path.name} has no feature names, so its inputs cannot be matched to columns.", "Train it on a pandas DataFrame (or set booster.feature_names) and save it again.")
+    features = tuple(booster.feature_names)
+
+    def proba(X: pd.DataFrame) -> np.ndarray:
+        return _two_col(booster.predict(xgb.DMatrix(X[list(features)], enable_categorical=True)))
+
+    fields = dict(base, model_type=f"xgboost.Booster({objective})", family="tree", features=features, library_versions={"xgboost": xgb.__version__})
+    return bind(ref_fields=fields, estimator=booster, classes=(0, 1), positive_label=_booster_positive(positive_label),
+                proba=proba, predict=None, threshold=threshold, extra={"class_assumption": "booster class 1 taken as the positive label"})
+
+
+def _booster_positive(positive_label: Any) -> Any:
+    # Boosters only know classes 0/1: a positive label of 0 means the favourable class is 0; anything else maps to 1.
+    from audit.models.binding import same_label
+
+    return 0 if same_label(positive_label, 0) or same_label(positive_label, False) else 1
+
+
+_ONNX_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int64)": np.int64, "tensor(int32)": np.int32,
+               "tensor(string)": object, "tensor(bool)": bool}
+
+
+def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    try:
+        sess = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelError(f"{path.name} is not a readable ONNX model ({exc}).", "The file may be truncated; export it again.") from exc
+    inputs = sess.get_inputs()
+    meta = sess.get_modelmeta().custom_metadata_map
+    if len(inputs) == 1 and len(inputs[0].shape) == 2 and inputs[0].shape[1] not in (1, None) and inputs[0].type != "tensor(string)":
+        names = meta.get("feature_names")
+        if not names:
+            raise ModelError(
+                f"The ONNX model in {path.name} takes one {inputs[0].shape[1]}-column tensor and does not say which columns.",
+                "Add metadata 'feature_names' (a JSON list or comma-separated) to the model, or export with one input per column.",
+            )
+        features = tuple(json.loads(names) if names.startswith("[") else [n.strip() for n in names.split(",")])
+        dtype = _ONNX_TYPES.get(inputs[0].type, np.float32)
+
+        def feed(X: pd.DataFrame) -> dict[str, np.ndarray]:
+            return {inputs[0].name: X[list(features)].to_numpy(dtype=dtype)}
+    else:
+        features = tuple(i.name for i in inputs)
+
+        def feed(X: pd.DataFrame) -> dict[str, np.ndarray]:
+            out = {}
+            for i in inputs:
+                col = X[i.name]
+                dt = _ONNX_TYPES.get(i.type, np.float32)
+                out[i.name] = (col.astype(str) if dt is object else col).to_numpy(dtype=dt).reshape(-1, 1)
+            return out
+
+    outs = sess.get_outputs()
+    label_out = next((o.name for o in outs if "label" in o.name.lower()), outs[0].name)
+    prob_out = next((o.name for o in outs if "prob" in o.name.lower()), None)
+    classes = _onnx_classes(meta, path)
+
+    def run(X: pd.DataFrame) -> tuple[np.ndarray, Any]:
+        res = sess.run([label_out] + ([prob_out] if prob_out else []), feed(X))
+        return np.asarray(res[0]).reshape(-1), (res[1] if prob_out else None)
+
+    def proba(X: pd.DataFrame) -> np.ndarray:
+        _, p = run(X)
+        if isinstance(p, list):  # ZipMap output: a list of {class: probability}
+            keys = list(p[0].keys())
+            return np.array([[row[k] for k in keys] for row in p], dtype=float)
+        return np.asarray(p, dtype=float)
+
+    fields = dict(base, model_type="onnx", family="other", features=features, library_versions={"onnxruntime": ort.__version__})
+    return bind(ref_fields=fields, estimator=sess, classes=classes, positive_label=positive_label,
+                proba=proba if prob_out else None, predict=lambda X: run(X)[0], threshold=threshold)
+
+
+def _onnx_classes(meta: dict[str, str], path: Path) -> tuple[Any, ...]:
+    if "classes" in meta:
+        raw = meta["classes"]
+        return tuple(json.loads(raw) if raw.startswith("[") else raw.split(","))
+    # skl2onnx stores classes in the classifier node's attributes; read them from the graph without running anything.
+    import onnx
+
+    model = onnx.load(str(path))
+    for node in model.graph.node:
+        for attr in node.attribute:
+            if attr.name == "classlabels_int64s" and attr.ints:
+                return tuple(int(v) for v in attr.ints)
+            if attr.name == "classlabels_strings" and attr.strings:
+                return tuple(s.decode() for s in attr.strings)
+    return (0, 1)

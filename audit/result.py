@@ -1,0 +1,207 @@
+"""`AuditResult`: the one immutable object that the CLI, the desktop app and the report all read.
+
+Schema changes bump SCHEMA_VERSION (major: incompatible; minor: fields added)."""
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from audit.explain.result import Explanations
+from audit.hashing import canonical_json, sha256_bytes
+from audit.refs import DatasetRef, Frozen, ModelRef
+from audit.spec import AuditSpec
+
+SCHEMA_VERSION = "1.0"
+
+Status = Literal["pass", "fail", "insufficient_evidence"]
+
+
+class Estimate(Frozen):
+    """A value with its confidence interval; None where undefined (e.g. TPR of a group with no positives)."""
+
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+    @field_validator("value", "ci_low", "ci_high", mode="before")
+    @classmethod
+    def _nan_is_none(cls, v: Any) -> Any:
+        if v is None:
+            return None
+        v = float(v)
+        return None if math.isnan(v) or math.isinf(v) else v
+
+
+class Confusion(Frozen):
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+
+class CalibrationBin(Frozen):
+    lower: float
+    upper: float
+    n: int
+    mean_score: float | None
+    observed_rate: float | None
+
+
+class GroupResult(Frozen):
+    level: tuple[str, ...]  # () for everyone; ("race",) a feature; ("race", "sex") an intersection
+    attributes: dict[str, str]
+    n: int
+    share: float
+    counts: Confusion
+    metrics: dict[str, Estimate]
+    small: bool  # n below the minimum group size
+    calibration: tuple[CalibrationBin, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return " & ".join(f"{k}={v}" for k, v in self.attributes.items()) or "all"
+
+
+class Disparity(Frozen):
+    level: tuple[str, ...]
+    metric: str
+    group: dict[str, str]
+    reference: dict[str, str]
+    against: Literal["reference", "max"]
+    difference: Estimate
+    ratio: Estimate
+    p_value: float | None
+    p_adjusted: float | None
+    test: str
+
+
+class LevelSummary(Frozen):
+    level: tuple[str, ...]
+    reference: dict[str, str]
+    reference_reason: str
+    n_groups: int
+    small_groups: int
+    max_min_difference: dict[str, Estimate]
+    min_max_ratio: dict[str, Estimate]
+    demographic_parity_difference: Estimate
+    demographic_parity_ratio: Estimate
+    equalized_odds_difference: Estimate
+    equalized_odds_ratio: Estimate
+
+
+class Verdict(Frozen):
+    check: str
+    rule: str
+    level: tuple[str, ...]
+    group: dict[str, str]
+    comparator: dict[str, str]
+    statistic: Estimate
+    n_group: int
+    n_comparator: int
+    p_adjusted: float | None
+    status: Status
+    reason: str
+
+
+class MissingByGroup(Frozen):
+    level: tuple[str, ...]
+    group: dict[str, str]
+    column: str
+    missing: int
+    share: float
+
+
+class ProxyFlag(Frozen):
+    feature: str
+    sensitive: str
+    cramers_v: float
+    strength: Literal["moderate", "strong"]
+    used_by_model: bool | None
+
+
+class DataQuality(Frozen):
+    rows: int
+    missing_by_group: tuple[MissingByGroup, ...]
+    proxies: tuple[ProxyFlag, ...]
+    proxy_threshold: float
+
+
+class NotAssessed(Frozen):
+    item: str
+    reason: str
+
+
+class Provenance(Frozen):
+    attest_version: str
+    library_versions: dict[str, str]
+    user: str
+    host: str
+    platform: str
+    python: str
+    started_at: str
+    finished_at: str
+    seconds: float
+    seed: int
+    data_sha256: str
+    model_sha256: str | None
+    model_trusted: bool | None
+    network_used: bool = False
+
+
+class VerdictSummary(Frozen):
+    passed: int
+    failed: int
+    insufficient_evidence: int
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.insufficient_evidence
+
+    def sentence(self) -> str:
+        parts = []
+        if self.failed:
+            parts.append(f"{self.failed} check{'s' if self.failed != 1 else ''} failed")
+        if self.insufficient_evidence:
+            parts.append(f"{self.insufficient_evidence} lacked evidence")
+        if self.passed:
+            parts.append(f"{self.passed} passed")
+        if not parts:
+            return "No checks were evaluated."
+        return ", ".join(parts) + f" (of {self.total} group comparisons)."
+
+
+class AuditResult(Frozen):
+    schema_version: str = SCHEMA_VERSION
+    spec: AuditSpec
+    provenance: Provenance
+    data: DatasetRef
+    model: ModelRef | None
+    decision_source: str  # "model" or "predictions column 'x'"
+    positive_label: str
+    overall: GroupResult
+    groups: tuple[GroupResult, ...]
+    levels: tuple[LevelSummary, ...]
+    disparities: tuple[Disparity, ...]
+    verdicts: tuple[Verdict, ...]
+    summary: VerdictSummary
+    quality: DataQuality
+    explanations: Explanations | None = None
+    not_assessed: tuple[NotAssessed, ...] = ()
+    warnings: tuple[str, ...] = Field(default_factory=tuple)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent, by_alias=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "AuditResult":
+        return cls.model_validate_json(text)
+
+    def sha256(self) -> str:
+        """Hash of the canonical JSON: what the trail and the report bind to."""
+        return sha256_bytes(canonical_json(self.model_dump(mode="json", by_alias=True)))
+
+    @property
+    def passed(self) -> bool:
+        return self.summary.failed == 0 and self.summary.insufficient_evidence == 0

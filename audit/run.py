@@ -1,0 +1,221 @@
+"""`run_audit(spec)`: the whole analysis as one plain function, with progress and cancel, for the CLI and the GUI."""
+from __future__ import annotations
+
+import getpass
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+
+from audit import fairness, verdicts
+from audit.bootstrap import resample_counts
+from audit.cancel import CancelToken, Progress, no_progress
+from audit.datasets import load_dataset
+from audit.errors import Cancelled, InputError
+from audit.groups import build_index
+from audit.inputs import binary_target, decisions_from_column, require_column, resolve_positive, scores_from
+from audit.metrics import confusion_counts
+from audit.models import LoadedModel, load_model
+from audit.quality import assess
+from audit.result import AuditResult, GroupResult, NotAssessed, Provenance
+from audit.spec import AuditSpec
+
+_STEPS = 8
+_PREDICT_BATCH = 200_000
+
+
+def _utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def attest_version() -> str:
+    try:
+        return metadata.version("attest")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _versions(extra: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for pkg in ("numpy", "pandas", "scipy", "scikit-learn", "pydantic", "skops", "shap"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return {**out, **extra}
+
+
+def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: CancelToken | None = None) -> AuditResult:
+    cancel = cancel or CancelToken()
+    started, t0 = _utc(), time.perf_counter()
+    warnings: list[str] = []
+    not_assessed: list[NotAssessed] = []
+
+    progress("load data", 0, _STEPS, f"Reading {spec.data_path}")
+    df, data_ref = load_dataset(spec.data_path, sheet=spec.sheet)
+    cancel.raise_if_set()
+    require_column(df, spec.target, "target")
+    for f in spec.sensitive:
+        require_column(df, f, "sensitive")
+        if f == spec.target:
+            raise InputError(f"'{f}' is both the target and a sensitive feature.", "Name a different sensitive feature.")
+    for name, role in ((spec.predictions_column, "predictions"), (spec.scores_column, "scores")):
+        if name is not None:
+            require_column(df, name, role)
+    for f in spec.references:
+        if f not in spec.sensitive:
+            raise InputError(f"A reference group is given for '{f}', which is not a sensitive feature.",
+                             f"Give references only for: {', '.join(spec.sensitive)}.")
+
+    missing_target = int(df[spec.target].isna().sum())
+    if missing_target == len(df):
+        raise InputError(f"The target column '{spec.target}' is empty in every row.", "Choose the column that holds the true outcome.")
+    if missing_target:
+        warnings.append(f"{missing_target} row(s) with no value in the target '{spec.target}' were left out: outcomes are needed to measure errors.")
+        df = df[df[spec.target].notna()].reset_index(drop=True)
+    positive = resolve_positive(df[spec.target], spec.target, spec.positive_label)
+    y = binary_target(df[spec.target], positive)
+
+    progress("model", 1, _STEPS, "Loading the model" if spec.model_path else "Reading decisions")
+    model: LoadedModel | None = None
+    scores = None
+    if spec.model_path is not None:
+        model = load_model(spec.model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
+                           trusted_types=spec.trusted_types, threshold=spec.threshold)
+        absent = [f for f in model.features if f not in df.columns]
+        if absent:
+            raise InputError(f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
+                             "Audit with the dataset the model was built for, or rename the columns to match.")
+        if "class_assumption" in model.extra:
+            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
+        pred, scores = _predict(model, df, progress, cancel)
+        source = "model"
+    else:
+        if spec.threshold is not None:
+            raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
+        target_values = list(pd.unique(df[spec.target]))
+        pred, note = decisions_from_column(df[spec.predictions_column], spec.predictions_column, positive, target_values)
+        if note:
+            warnings.append(note)
+        if spec.scores_column is not None:
+            scores = scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
+        source = f"predictions column '{spec.predictions_column}'"
+        not_assessed.append(NotAssessed(item="explanations", reason="Predictions-only audit: without the model object, the model's reasoning cannot be explained."))
+    if scores is None:
+        not_assessed.append(NotAssessed(item="auc, brier, calibration", reason="No scores: the model gives no probabilities, or no --scores column was given."))
+    cancel.raise_if_set()
+
+    progress("groups", 2, _STEPS, "Encoding sensitive groups")
+    index = build_index(df, spec.sensitive, spec.max_intersection_order)
+    cell_counts = confusion_counts(index.cell_of_row, y, pred, index.n_cells)
+    rng = np.random.default_rng(spec.seed)
+    progress("bootstrap", 3, _STEPS, f"{spec.bootstrap} bootstrap resamples")
+    cell_boot = resample_counts(cell_counts, spec.bootstrap, rng) if spec.bootstrap else np.zeros((0, index.n_cells, 4))
+    cancel.raise_if_set()
+
+    progress("metrics", 4, _STEPS, "Group metrics and intervals")
+    overall_level = _everyone(index.n_cells)
+    all_stats = [fairness.level_stats(lv, index.n_cells, cell_counts, cell_boot, spec.references) for lv in index.levels]
+    _check_references(spec, all_stats)
+    overall_stats = fairness.level_stats(overall_level, index.n_cells, cell_counts, cell_boot, {})
+    n = len(df)
+    kw = dict(n_total=n, min_size=spec.min_group_size, ci=spec.ci_level, y=y, scores=scores, rng=rng, resamples=spec.bootstrap)
+    overall = fairness.group_results(overall_stats, group_of_row=np.zeros(n, dtype=np.int64), **kw)[0]
+    groups: list[GroupResult] = []
+    for st in all_stats:
+        cancel.raise_if_set()
+        groups += fairness.group_results(st, group_of_row=st.level.group_of_cell[index.cell_of_row], **kw)
+    small = [g for g in groups if g.small]
+    if small:
+        warnings.append(f"{len(small)} group(s) have fewer than {spec.min_group_size} rows; their checks are 'insufficient evidence': "
+                        + ", ".join(g.label for g in small[:10]) + (" ..." if len(small) > 10 else ""))
+    progress("disparities", 5, _STEPS, "Disparities and significance tests")
+    disparities = fairness.disparities(all_stats, spec.ci_level, spec.min_group_size)
+    levels = [fairness.level_summary(st, spec.ci_level, spec.min_group_size) for st in all_stats]
+    found = verdicts.evaluate(spec.policy, all_stats, spec.ci_level, spec.min_group_size)
+    cancel.raise_if_set()
+
+    progress("quality", 6, _STEPS, "Data quality and proxy features")
+    exclude = {spec.target, *spec.sensitive, *(c for c in (spec.predictions_column, spec.scores_column) if c)}
+    quality = assess(df, index, exclude, model.features if model else None)
+
+    explanations = None
+    if model is not None and not spec.explain.enabled:
+        not_assessed.append(NotAssessed(item="explanations", reason="Explanations were switched off for this run (--no-explain)."))
+    elif model is not None:
+        progress("explain", 7, _STEPS, "Explaining the model")
+        explanations = _explain(model, df, index, pred, scores, spec, quality, progress, cancel, warnings)
+    progress("done", _STEPS, _STEPS, "Audit complete")
+
+    prov = Provenance(
+        attest_version=attest_version(),
+        library_versions=_versions(model.ref.library_versions if model else {}),
+        user=getpass.getuser(), host=platform.node(), platform=platform.platform(), python=sys.version.split()[0],
+        started_at=started, finished_at=_utc(), seconds=round(time.perf_counter() - t0, 3), seed=spec.seed,
+        data_sha256=data_ref.sha256, model_sha256=model.ref.sha256 if model else None,
+        model_trusted=model.ref.trusted if model else None,
+    )
+    return AuditResult(
+        spec=spec, provenance=prov, data=data_ref, model=model.ref if model else None, decision_source=source,
+        positive_label=str(positive), overall=overall, groups=tuple(groups), levels=tuple(levels),
+        disparities=tuple(disparities), verdicts=tuple(found), summary=verdicts.summarise(found), quality=quality,
+        explanations=explanations, not_assessed=tuple(not_assessed), warnings=tuple(warnings),
+    )
+
+
+def _everyone(n_cells: int):
+    from audit.groups import Level
+
+    return Level(features=(), groups=({},), group_of_cell=np.zeros(n_cells, dtype=np.int64))
+
+
+def _check_references(spec: AuditSpec, all_stats: list) -> None:
+    for st in all_stats:
+        if len(st.level.features) == 1:
+            f = st.level.features[0]
+            if f in spec.references and st.level.groups[st.ref][f] != spec.references[f]:
+                values = [g[f] for g in st.level.groups]
+                raise InputError(f"The reference group {f}={spec.references[f]!r} does not occur in the data.",
+                                 f"Choose one of: {', '.join(values)}.")
+
+
+def _predict(model: LoadedModel, df: pd.DataFrame, progress: Progress, cancel: CancelToken) -> tuple[np.ndarray, np.ndarray | None]:
+    X = df[list(model.features)]
+    preds, scores = [], []
+    for start in range(0, len(X), _PREDICT_BATCH):
+        cancel.raise_if_set()
+        part = X.iloc[start:start + _PREDICT_BATCH]
+        preds.append(np.asarray(model.decide(part), dtype=np.int8))
+        if model.score is not None:
+            scores.append(model.score(part))
+        progress("predict", 1, _STEPS, f"Scored {min(start + _PREDICT_BATCH, len(X)):,} of {len(X):,} rows")
+    pred = np.concatenate(preds)
+    s = scores_from(np.concatenate(scores), "the model's output") if scores else None
+    return pred, s
+
+
+def _explain(model, df, index, pred, scores, spec, quality, progress, cancel, warnings):
+    from audit.explain import explain
+
+    groups = []
+    for lv in index.levels:
+        gid = lv.group_of_cell[index.cell_of_row]
+        for g, attrs in enumerate(lv.groups):
+            rows = np.flatnonzero(gid == g)
+            if len(rows):
+                groups.append((attrs, rows))
+    try:
+        return explain(model, df, groups=groups, decisions=pred.astype(bool), scores=scores, threshold=spec.threshold,
+                       proxies=sorted({p.feature for p in quality.proxies}), settings=spec.explain, seed=spec.seed,
+                       progress=progress, cancel=cancel)
+    except Cancelled:
+        raise
+    except Exception as exc:  # explanations must never sink the fairness audit
+        from audit.explain import not_assessed
+
+        warnings.append(f"Explanations failed: {type(exc).__name__}: {exc}")
+        return not_assessed(f"The explainer failed: {type(exc).__name__}: {exc}", status="failed")

@@ -1,0 +1,119 @@
+"""`attest audit`: the headless audit, usable as a CI gate (exit 0 pass, 1 fail or insufficient evidence, 2 bad input)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("audit", help="audit a model (or a file of its decisions) for performance and fairness by group",
+                       description="Audit a binary classifier by demographic group. Exit 0 when every check passes, 1 when a check "
+                                   "fails or lacks evidence, 2 on bad input.")
+    p.add_argument("--data", required=True, metavar="FILE", help="evaluation dataset: CSV, Parquet or Excel")
+    p.add_argument("--target", required=True, metavar="COL", help="column with the true outcome")
+    p.add_argument("--sensitive", required=True, metavar="COL[,COL...]", help="sensitive features; intersections are audited too")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", metavar="FILE", help="model file: skops, ONNX, LightGBM, XGBoost, or a trusted pickle/joblib")
+    src.add_argument("--predictions", metavar="COL", help="column holding the model's decisions (when the vendor keeps the model)")
+    p.add_argument("--scores", metavar="COL", help="with --predictions: column of scores (probability of the positive outcome)")
+    p.add_argument("--trust-pickle", action="store_true", help="allow loading a pickle/joblib model (runs code in the file)")
+    p.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="trust a type in a skops file (repeatable)")
+    p.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome's value in the target (default 1 / True)")
+    p.add_argument("--threshold", type=float, metavar="T", help="decide positive when score >= T (default: the model's own rule)")
+    p.add_argument("--reference", action="append", default=[], metavar="COL=VALUE", help="reference group of a feature (repeatable)")
+    p.add_argument("--policy", default="four_fifths", metavar="NAME|FILE",
+                   help="four_fifths (default), equal_opportunity, equalized_odds, demographic_parity, standard; "
+                        "several joined by commas; or a TOML file")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for intervals (default 1000)")
+    p.add_argument("--ci-level", type=float, default=0.95, metavar="L", help="confidence level (default 0.95)")
+    p.add_argument("--min-group-size", type=int, default=30, metavar="N", help="smaller groups get 'insufficient evidence' (default 30)")
+    p.add_argument("--max-order", type=int, metavar="K", help="audit intersections of at most K features (default: all)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    p.add_argument("--sheet", metavar="NAME", help="Excel sheet to read (default: the first)")
+    p.add_argument("--no-explain", action="store_true", help="skip SHAP explanations")
+    p.add_argument("--explain-budget", type=float, default=30.0, metavar="SECONDS", help="time budget for explanations (default 30)")
+    p.add_argument("--context", metavar="FILE", help="TOML file with the declared context (intended purpose, deployment, ...)")
+    p.add_argument("--workspace", metavar="PATH", help="record the run in this workspace's audit trail")
+    p.add_argument("--json", required=True, metavar="OUT", help="write the result as JSON here")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _references(items: list[str]) -> dict[str, str]:
+    from audit.errors import InputError
+
+    out = {}
+    for item in items:
+        col, sep, value = item.partition("=")
+        if not sep or not col:
+            raise InputError(f"--reference {item!r} is not COL=VALUE.", "Write it like --reference race=White.")
+        out[col.strip()] = value
+    return out
+
+
+def build_spec(args: argparse.Namespace):
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from audit.errors import InputError
+    from audit.explain import ExplainSettings
+    from audit.policy import resolve_policy
+    from audit.spec import AuditSpec, DeclaredContext
+
+    context = DeclaredContext()
+    if args.context:
+        try:
+            context = DeclaredContext.model_validate(tomllib.loads(Path(args.context).read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+            raise InputError(f"The context file {args.context} cannot be used: {exc}",
+                             f"It is a TOML file with fields: {', '.join(DeclaredContext.model_fields)}.") from exc
+    if args.scores and not args.predictions:
+        raise InputError("--scores goes with --predictions.", "With --model, scores come from the model itself.")
+    try:
+        return AuditSpec(
+            data_path=str(Path(args.data)), target=args.target,
+            sensitive=tuple(s.strip() for s in args.sensitive.split(",") if s.strip()),
+            positive_label=args.positive_label, model_path=args.model, predictions_column=args.predictions,
+            scores_column=args.scores, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type),
+            threshold=args.threshold, sheet=args.sheet, references=_references(args.reference),
+            policy=resolve_policy(args.policy), min_group_size=args.min_group_size, ci_level=args.ci_level,
+            bootstrap=args.bootstrap, seed=args.seed, max_intersection_order=args.max_order,
+            explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context,
+        )
+    except ValidationError as exc:
+        msgs = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise InputError(f"The audit options are not consistent: {msgs}.", "See `attest audit --help`.") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from audit.run import run_audit
+    from cli.progress import TerminalProgress
+
+    spec = build_spec(args)
+    bar = TerminalProgress(quiet=args.quiet)
+    try:
+        result = run_audit(spec, progress=bar)
+    finally:
+        bar.close()
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(result.to_json(), encoding="utf-8")
+    if args.workspace:
+        from cli.recording import record_run
+
+        record_run(args.workspace, result)
+    print_summary(result, out)
+    return 0 if result.passed else 1
+
+
+def print_summary(result, out: Path) -> None:
+    s = result.summary
+    print(f"Attest audit of {Path(result.data.path).name} ({result.data.rows:,} rows, decisions from {result.decision_source})")
+    print(f"Policy '{result.spec.policy.name}': {s.sentence()}")
+    for v in [v for v in result.verdicts if v.status == "fail"][:10]:
+        group = " & ".join(f"{k}={val}" for k, val in v.group.items())
+        print(f"  FAIL  {v.check}  {group}: {v.reason}")
+    for w in result.warnings:
+        print(f"  note: {w}")
+    print(f"Result written to {out}")

@@ -1,0 +1,58 @@
+"""The `attest` command. With no arguments it opens the desktop app; subcommands run headless.
+
+Imports stay inside handlers so that `attest --help` and the window open fast."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from cli import audit_cmd, demo_cmd
+
+    parser = argparse.ArgumentParser(prog="attest", description="Attest: offline AI governance audits (fairness, explanations, trail, report).")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    audit_cmd.add_parser(sub)
+    demo_cmd.add_parser(sub)
+    try:
+        from cli import trail_cmds
+    except ImportError:  # the trail commands arrive with the workspace
+        trail_cmds = None
+    if trail_cmds is not None:
+        trail_cmds.add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from audit.errors import AttestError, Cancelled
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from audit.run import attest_version
+
+        print(f"attest {attest_version()}")
+        return 0
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except AttestError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  How to fix: {exc.hint}", file=sys.stderr)
+        return 2
+    except (Cancelled, KeyboardInterrupt):
+        print("cancelled", file=sys.stderr)
+        return 130
+    except Exception:  # a bug, not bad input: show everything needed to report it
+        print("internal error: Attest hit a bug. Please report it with the details below.", file=sys.stderr)
+        traceback.print_exc()
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
