@@ -1,0 +1,188 @@
+"""The hash chain: how each event's hash is made, and `verify`, which re-derives every hash and says what broke.
+
+Hash rule (also what an external party re-checks from an export):
+    hash(n) = SHA-256( prev_hash(n) || body(n) )
+where `prev_hash(n)` is `hash(n-1)` as 64 lower-case hex ASCII characters (64 zeros for the first event), `body(n)` is
+the event's canonical JSON as UTF-8 (it contains `"seq": n`), and `||` is concatenation. Events are numbered 1, 2, 3 ...
+without gaps, and the `chain_head` row holds the newest (seq, hash), written in the same transaction as the event.
+
+Because each hash covers its predecessor's, an edited, removed, inserted or reordered event breaks the chain at that
+point; removing or forging events at the end disagrees with the head. Someone able to rewrite the whole file can rebuild
+a consistent chain: hashes printed outside the file (e.g. the head hash in a report) anchor it, see `verify(anchors=)`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from audit.trail.schema import GENESIS
+
+
+def link_hash(prev_hash: str, body: str) -> str:
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """The first thing found wrong. `kind`: changed | removed | inserted | reordered | head | result | anchor."""
+
+    kind: str
+    seq: int | None
+    event_id: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    ok: bool
+    events: int  # events checked and found intact (up to the first problem)
+    head_seq: int
+    head_hash: str
+    problem: Problem | None
+    seconds: float
+
+    def summary(self) -> str:
+        if self.ok:
+            rate = f", {self.events / self.seconds:,.0f} events/s" if self.seconds > 0 and self.events else ""
+            return (f"Trail intact: {self.events:,} events, head #{self.head_seq} {self.head_hash} "
+                    f"({self.seconds:.2f} s{rate}).")
+        assert self.problem is not None
+        return f"Trail NOT intact: {self.problem.message}"
+
+
+def verify(conn: sqlite3.Connection, anchors: Iterable[str] = ()) -> VerifyReport:
+    """Re-derive every hash in one read snapshot. `conn` must be in autocommit mode (isolation_level=None)."""
+    started = time.perf_counter()
+    wanted = {a.strip().lower() for a in anchors if a.strip()}
+    conn.execute("BEGIN")  # one snapshot: appends by other processes during the check are not seen half-way
+    try:
+        head = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+        sha = hashlib.sha256
+        expected, prev, problem = 1, GENESIS, None
+        for seq, pv, body, h in conn.execute("SELECT seq, prev_hash, body, hash FROM events ORDER BY seq"):
+            if seq != expected or pv != prev or sha((prev + body).encode()).hexdigest() != h:
+                problem = _diagnose(conn, seq, expected, prev, pv, body, h)
+                break
+            if wanted:
+                wanted.discard(h)
+            prev = h
+            expected += 1
+        checked = expected - 1
+        if problem is None:
+            problem = _check_head(head, checked, prev)
+        if problem is None:
+            problem = _check_results(conn)
+        if problem is None and wanted:
+            missing = sorted(wanted)[0]
+            problem = Problem("anchor", None, None,
+                              f"the hash {missing} (e.g. printed in a report) is not in this trail: the trail was "
+                              "rewritten after it was printed, or it belongs to another workspace.")
+    finally:
+        conn.execute("COMMIT")
+    head_seq, head_hash = head if head else (0, "")
+    return VerifyReport(ok=problem is None, events=checked, head_seq=head_seq, head_hash=head_hash, problem=problem,
+                        seconds=time.perf_counter() - started)
+
+
+def _parse(body: str) -> dict:
+    try:
+        d = json.loads(body)
+        return d if isinstance(d, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _name(seq: int, d: dict) -> str:
+    kind = str(d.get("kind", "event")).replace("_", " ")
+    return f"event #{seq} ({kind}, id {d.get('id', '?')})"
+
+
+def _body_seq_at(conn: sqlite3.Connection, position: int) -> int | None:
+    row = conn.execute("SELECT body FROM events WHERE seq = ?", (position,)).fetchone()
+    return _parse(row[0]).get("seq") if row else None
+
+
+def _diagnose(conn: sqlite3.Connection, s: int, e: int, p: str, pv: str, body: str, h: str) -> Problem:
+    """Classify the first break. Only runs on failure, so it may re-read rows."""
+    d = _parse(body)
+    if s < e:
+        return Problem("inserted", s, d.get("id"), f"{_name(s, d)} was inserted before the first event.")
+    if s > e:
+        gone = f"event #{e} was" if s == e + 1 else f"events #{e}-#{s - 1} were"
+        return Problem("removed", e, None, f"{gone} removed: the trail jumps from #{e - 1} to #{s}.")
+    if link_hash(pv, body) != h:
+        return Problem("changed", s, d.get("id"),
+                       f"{_name(s, d)} was changed: its stored content no longer matches its hash.")
+    b = d.get("seq")
+    if isinstance(b, int) and b != s:
+        if b < s and _body_seq_at(conn, b) == b:
+            forged = _parse(conn.execute("SELECT body FROM events WHERE seq = ?", (b,)).fetchone()[0])
+            return Problem("inserted", b, forged.get("id"),
+                           f"{_name(b, forged)} was inserted: the event first recorded as #{b} now sits at #{s}, "
+                           "and the later events were renumbered.")
+        if b > s and not conn.execute("SELECT 1 FROM events WHERE json_extract(body, '$.seq') = ?", (s,)).fetchone():
+            gone = f"event #{s} was" if b == s + 1 else f"events #{s}-#{b - 1} were"
+            return Problem("removed", s, None, f"{gone} removed and the later events renumbered: position #{s} "
+                                               f"holds the event first recorded as #{b}.")
+        return Problem("reordered", s, d.get("id"),
+                       f"events were reordered: position #{s} holds the event first recorded as #{b} "
+                       f"(id {d.get('id', '?')}).")
+    # The row is intact and in its own place, but it was chained after a different predecessor.
+    found = conn.execute("SELECT seq FROM events WHERE hash = ?", (pv,)).fetchone()
+    if s == 1:
+        return Problem("inserted", 1, d.get("id"), f"{_name(1, d)} does not start the chain: it was inserted.")
+    before = _parse(conn.execute("SELECT body FROM events WHERE seq = ?", (s - 1,)).fetchone()[0])
+    if found is None:
+        return Problem("changed", s - 1, before.get("id"),
+                       f"{_name(s - 1, before)} was changed (or replaced) and its hash recomputed: "
+                       f"event #{s} was chained after a different event #{s - 1}.")
+    j = found[0]
+    if j < s - 1:
+        forged = _parse(conn.execute("SELECT body FROM events WHERE seq = ?", (j + 1,)).fetchone()[0])
+        return Problem("inserted", j + 1, forged.get("id"),
+                       f"{_name(j + 1, forged)} was inserted: event #{s} was chained directly after #{j}.")
+    return Problem("reordered", s, d.get("id"),
+                   f"events were reordered: {_name(s, d)} was chained after the event now at #{j}.")
+
+
+def _check_head(head: tuple[int, str] | None, last: int, last_hash: str) -> Problem | None:
+    if head is None:
+        return Problem("head", None, None, "the chain head record is missing: it was deleted.")
+    hs, hh = head
+    if hs > last:
+        gone = f"event #{hs}" if hs == last + 1 else f"events #{last + 1}-#{hs}"
+        return Problem("removed", last + 1, None,
+                       f"{gone} removed from the end: the chain head records {hs} events, the trail holds {last}.")
+    if hs < last:
+        return Problem("inserted", hs + 1, None,
+                       f"event #{hs + 1} was inserted after the recorded chain head (#{hs}).")
+    if hh != last_hash:
+        return Problem("head", last, None,
+                       f"the recorded chain head does not match event #{last}: the head, or event #{last} "
+                       "together with its hash, was changed.")
+    return None
+
+
+def _check_results(conn: sqlite3.Connection) -> Problem | None:
+    """Stored audit results must hash to what their (chained) audit-run events recorded."""
+    runs: dict[str, tuple[int, str]] = {}
+    for seq, body in conn.execute("SELECT seq, body FROM events WHERE kind = 'audit_run' ORDER BY seq"):
+        payload = _parse(body).get("payload", {})
+        runs[payload.get("run_id")] = (seq, payload.get("result_sha256"))
+    for run_id, stored_sha, result_json in conn.execute("SELECT run_id, sha256, result_json FROM audit_results"):
+        if run_id not in runs:
+            return Problem("result", None, None, f"a stored result for run {run_id} has no audit-run event: "
+                                                 "it was inserted afterwards.")
+        seq, recorded = runs.pop(run_id)
+        actual = hashlib.sha256(result_json.encode("utf-8")).hexdigest()
+        if actual != recorded or stored_sha != recorded:
+            return Problem("result", seq, run_id, f"the stored result of run {run_id} (event #{seq}) was changed: "
+                                                  "it no longer matches the hash recorded in the trail.")
+    if runs:
+        run_id, (seq, _) = min(runs.items(), key=lambda kv: kv[1][0])
+        return Problem("result", seq, run_id, f"the stored result of run {run_id} (event #{seq}) was removed.")
+    return None
