@@ -215,7 +215,7 @@ def _explain(model, df, index, pred, scores, spec, quality, progress, cancel, wa
     except Cancelled:
         raise
     except Exception as exc:  # explanations must never sink the fairness audit
-        from audit.explain import not_assessed
+        from audit.explain.result import failed
 
         warnings.append(f"Explanations failed: {type(exc).__name__}: {exc}")
-        return not_assessed(f"The explainer failed: {type(exc).__name__}: {exc}", status="failed")
+        return failed(f"The explainer failed: {type(exc).__name__}: {exc}")

@@ -57,7 +57,7 @@ def build_spec(args: argparse.Namespace):
     from pydantic import ValidationError
 
     from audit.errors import InputError
-    from audit.explain import ExplainSettings
+    from audit.explain.settings import ExplainSettings
     from audit.policy import resolve_policy
     from audit.spec import AuditSpec, DeclaredContext
 

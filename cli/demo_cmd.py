@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from audit import demo
-    from audit.explain import ExplainSettings
+    from audit.explain.settings import ExplainSettings
     from audit.policy import resolve_policy
     from audit.run import run_audit
     from audit.spec import AuditSpec, DeclaredContext

@@ -6,9 +6,9 @@ import time
 
 
 class TerminalProgress:
-    def __init__(self, stream=sys.stderr, quiet: bool = False) -> None:
-        self.stream, self.quiet = stream, quiet
-        self.tty = stream.isatty()
+    def __init__(self, stream=None, quiet: bool = False) -> None:
+        self.stream, self.quiet = stream or sys.stderr, quiet
+        self.tty = self.stream.isatty()
         self.t0 = time.perf_counter()
         self._last_step = ""
 

@@ -1,0 +1,86 @@
+"""`attest audit` from the command line: the JSON schema users rely on, exit codes, and the round trip."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit.result import AuditResult
+from cli.main import main
+
+
+def _write(tmp_path, n=3000, bias=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"race": rng.choice(["A", "B", "C"], n, p=[0.5, 0.3, 0.2]), "sex": rng.choice(["F", "M"], n)})
+    df.loc[rng.choice(n, 40, replace=False), "sex"] = np.nan
+    df["y"] = rng.integers(0, 2, n)
+    score = np.clip(0.5 * df.y + rng.random(n) * 0.5 - bias * (df.race == "C"), 0, 1)
+    df["score"] = score
+    df["pred"] = (score >= 0.5).astype(int)
+    f = tmp_path / "preds.csv"
+    df.to_csv(f, index=False)
+    return f, df
+
+
+def test_predictions_only_audit_json(tmp_path, capsys):
+    f, df = _write(tmp_path, bias=0.3)
+    out = tmp_path / "r.json"
+    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race,sex", "--predictions", "pred", "--scores", "score",
+               "--reference", "race=A", "--bootstrap", "200", "--json", str(out), "--quiet"])
+    assert rc == 1  # race C is selected far less often: the four-fifths check fails
+    doc = json.loads(out.read_text())
+    assert doc["schema_version"] == "1.0"
+    groups = {json.dumps(g["attributes"], sort_keys=True): g for g in doc["groups"]}
+    c = groups['{"race": "C"}']
+    assert c["n"] == int((df.race == "C").sum())
+    expected = {"selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy", "base_rate", "auc", "brier"}
+    assert expected <= set(c["metrics"])
+    m = c["metrics"]["selection_rate"]
+    assert m["value"] == pytest.approx(df.pred[df.race == "C"].mean(), abs=1e-12)
+    assert m["ci_low"] <= m["value"] <= m["ci_high"]
+    assert '{"race": "C", "sex": "F"}' in groups  # intersections
+    assert '{"sex": "(missing)"}' in groups and groups['{"sex": "(missing)"}']["n"] == 40  # missing is a visible group
+    statuses = {v["status"] for v in doc["verdicts"]}
+    assert statuses <= {"pass", "fail", "insufficient_evidence"} and "fail" in statuses
+    fails = [v for v in doc["verdicts"] if v["status"] == "fail"]
+    assert any(v["group"] == {"race": "C"} and v["check"] == "four_fifths" for v in fails)
+    assert doc["provenance"]["data_sha256"] and doc["provenance"]["seed"] == 0
+    assert any(n["item"] == "explanations" for n in doc["not_assessed"])
+    assert any(d["metric"] == "selection_rate" and d["group"] == {"race": "C"} for d in doc["disparities"])
+
+
+def test_passing_audit_exits_zero_and_round_trips(tmp_path, capsys):
+    f, _ = _write(tmp_path, n=20000, bias=0.0, seed=3)
+    out = tmp_path / "r.json"
+    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred",
+               "--bootstrap", "300", "--json", str(out), "--quiet"])
+    text = out.read_text()
+    doc = json.loads(text)
+    assert rc == 0, [v for v in doc["verdicts"] if v["status"] != "pass"]
+    result = AuditResult.from_json(text)
+    assert AuditResult.from_json(result.to_json()) == result
+    assert result.sha256() == AuditResult.from_json(result.to_json()).sha256()
+
+
+def test_same_seed_same_result(tmp_path):
+    f, _ = _write(tmp_path)
+    docs = []
+    for i in range(2):
+        out = tmp_path / f"r{i}.json"
+        main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--bootstrap", "100",
+              "--json", str(out), "--quiet"])
+        d = json.loads(out.read_text())
+        docs.append((d["groups"], d["disparities"], d["verdicts"]))
+    assert docs[0] == docs[1]
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    rc = main(["demo", "--out", str(tmp_path / "demo"), "--bootstrap", "200", "--explain-budget", "5", "--quiet"])
+    assert rc == 0
+    doc = json.loads((tmp_path / "demo" / "audit_result.json").read_text())
+    assert doc["model"]["format"] == "skops" and doc["model"]["trusted"] is False
+    assert {g["attributes"].get("race") for g in doc["groups"]} >= {"White", "Black", "Hispanic"}
+    assert "Policy 'standard'" in capsys.readouterr().out
