@@ -65,7 +65,7 @@ def verify(conn: sqlite3.Connection, anchors: Iterable[str] = ()) -> VerifyRepor
         expected, prev, problem = 1, GENESIS, None
         for seq, pv, body, h in conn.execute("SELECT seq, prev_hash, body, hash FROM events ORDER BY seq"):
             if seq != expected or pv != prev or sha((prev + body).encode()).hexdigest() != h:
-                problem = _diagnose(conn, seq, expected, prev, pv, body, h)
+                problem = _diagnose(conn, seq, expected, prev, pv, body, h, head[0] if head else None)
                 break
             if wanted:
                 wanted.discard(h)
@@ -106,17 +106,21 @@ def _body_seq_at(conn: sqlite3.Connection, position: int) -> int | None:
     return _parse(row[0]).get("seq") if row else None
 
 
-def _diagnose(conn: sqlite3.Connection, s: int, e: int, p: str, pv: str, body: str, h: str) -> Problem:
+def _diagnose(conn: sqlite3.Connection, s: int, e: int, p: str, pv: str, body: str, h: str,
+              head_seq: int | None) -> Problem:
     """Classify the first break. Only runs on failure, so it may re-read rows."""
     d = _parse(body)
     if s < e:
         return Problem("inserted", s, d.get("id"), f"{_name(s, d)} was inserted before the first event.")
+    if head_seq is not None and s == e > head_seq:
+        return Problem("inserted", s, d.get("id"), f"{_name(s, d)} was inserted after the recorded chain head "
+                                                   f"(#{head_seq}).")
     if s > e:
         gone = f"event #{e} was" if s == e + 1 else f"events #{e}-#{s - 1} were"
         return Problem("removed", e, None, f"{gone} removed: the trail jumps from #{e - 1} to #{s}.")
     if link_hash(pv, body) != h:
         return Problem("changed", s, d.get("id"),
-                       f"{_name(s, d)} was changed: its stored content no longer matches its hash.")
+                       f"{_name(s, d)} was changed (or forged): its stored content does not match its hash.")
     b = d.get("seq")
     if isinstance(b, int) and b != s:
         if b < s and _body_seq_at(conn, b) == b:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from typing import IO, TYPE_CHECKING, Any
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any, Iterator
 
 from audit.trail.chain import Problem
 from audit.trail.events import Event, iso_utc
@@ -46,14 +47,14 @@ def export_trail(ws: "Workspace", out: IO[str], fmt: str) -> int:
     raise WorkspaceError(f"'{fmt}' is not an export format.", "Use --format csv or --format json.")
 
 
-def _rows(ws: "Workspace"):
-    with ws._reading() as conn:  # one read snapshot, streamed: a million events never sit in memory at once
+@contextmanager
+def _snapshot(ws: "Workspace") -> Iterator[tuple[tuple[int, str], Iterator[tuple[str, str, str]]]]:
+    """The head and a cursor over all events, in one read snapshot, streamed: a million events never sit in memory."""
+    with ws._reading() as conn:
         conn.execute("BEGIN")
         try:
             head = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
-            yield head
-            for row in conn.execute("SELECT prev_hash, body, hash FROM events ORDER BY seq"):
-                yield row
+            yield head, conn.execute("SELECT prev_hash, body, hash FROM events ORDER BY seq")
         finally:
             conn.execute("COMMIT")
 
@@ -61,31 +62,31 @@ def _rows(ws: "Workspace"):
 def _csv(ws: "Workspace", out: IO[str]) -> int:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
-    rows = _rows(ws)
-    next(rows)
     n = 0
-    for prev, body, h in rows:
-        e = Event.from_row(prev, body, h)
-        a = e.actor
-        w.writerow([e.seq, e.time, e.kind, e.id, a.user, a.host, a.name, a.role, " ".join(e.refs), e.summary(),
-                    json.dumps(dict(e.payload), sort_keys=True, ensure_ascii=False), e.prev_hash, e.hash])
-        n += 1
+    with _snapshot(ws) as (_, rows):
+        for prev, body, h in rows:
+            e = Event.from_row(prev, body, h)
+            a = e.actor
+            w.writerow([e.seq, e.time, e.kind, e.id, a.user, a.host, a.name, a.role, " ".join(e.refs),
+                        e.summary(), json.dumps(dict(e.payload), sort_keys=True, ensure_ascii=False),
+                        e.prev_hash, e.hash])
+            n += 1
     return n
 
 
 def _json(ws: "Workspace", out: IO[str]) -> int:
-    rows = _rows(ws)
-    head_seq, head_hash = next(rows)
     meta = ws.info()
-    header = {"format": "attest-trail", "format_version": 1, "hash_rule": HASH_RULE, "genesis": GENESIS,
-              "workspace_id": meta.get("workspace_id", ""), "exported_at": iso_utc(),
-              "head": {"seq": head_seq, "hash": head_hash}}
-    out.write(json.dumps(header, ensure_ascii=False, indent=1)[:-2] + ',\n "events": [')
     n = 0
-    for prev, body, h in rows:
-        item = {"seq": json.loads(body)["seq"], "prev_hash": prev, "hash": h, "body": body, "event": json.loads(body)}
-        out.write(("\n  " if n == 0 else ",\n  ") + json.dumps(item, ensure_ascii=False))
-        n += 1
+    with _snapshot(ws) as ((head_seq, head_hash), rows):
+        header = {"format": "attest-trail", "format_version": 1, "hash_rule": HASH_RULE, "genesis": GENESIS,
+                  "workspace_id": meta.get("workspace_id", ""), "exported_at": iso_utc(),
+                  "head": {"seq": head_seq, "hash": head_hash}}
+        out.write(json.dumps(header, ensure_ascii=False, indent=1)[:-2] + ',\n "events": [')
+        for prev, body, h in rows:
+            event = json.loads(body)
+            item = {"seq": event["seq"], "prev_hash": prev, "hash": h, "body": body, "event": event}
+            out.write(("\n  " if n == 0 else ",\n  ") + json.dumps(item, ensure_ascii=False))
+            n += 1
     out.write("\n ]\n}\n")
     return n
 

@@ -361,12 +361,12 @@ class Workspace:
     # ------------------------------------------------------------------ reading the trail
     def events(self, actor: str | None = None, artifact: str | None = None, since: str | datetime | None = None,
                kind: str | None = None, limit: int | None = None) -> list[Event]:
-        """Events in order. `actor` matches the OS user or display name (any case); `artifact` an artifact or run id,
-        SHA-256 or registered path; `since` an ISO date/time (naive = local time)."""
+        """Events, oldest first. `actor`: the OS user, or part of the display name (any case). `artifact`: an artifact
+        or run id, SHA-256 or registered path. `since`: an ISO date/time (naive = local time). `limit`: the newest N."""
         where, args = [], []
         if actor:
-            where.append("(actor_user = ? COLLATE NOCASE OR actor_name = ? COLLATE NOCASE)")
-            args += [actor, actor]
+            where.append("(actor_user = ? COLLATE NOCASE OR instr(lower(actor_name), lower(?)) > 0)")
+            args += [actor.strip(), actor.strip()]
         if artifact:
             ref = artifact if str(artifact).startswith("run-") else self._ref_id(artifact)
             where.append("EXISTS (SELECT 1 FROM json_each(events.body, '$.refs') WHERE json_each.value = ?)")

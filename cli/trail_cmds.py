@@ -1,0 +1,285 @@
+"""`attest register ...`, `attest trail ...` and `attest signoff`: the workspace from the command line.
+
+Every command takes `--workspace PATH` (default: the default workspace, see `audit.trail.default_workspace_path`).
+Imports of `audit.trail` happen inside handlers so `attest --help` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+_WS_HELP = "workspace file (*.attest); default: default.attest in your data folder ($ATTEST_HOME overrides)"
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add `register`, `trail` and `signoff` to the `attest` sub-command parser."""
+    reg = subparsers.add_parser("register", help="register a dataset, model or training run in the workspace")
+    reg_sub = reg.add_subparsers(dest="register_what", metavar="WHAT", required=True)
+    for what in ("dataset", "model"):
+        p = reg_sub.add_parser(what, help=f"record a {what} file's path, size and SHA-256 (the file stays where it is"
+                                          + (", and is never loaded)" if what == "model" else ")"))
+        p.add_argument("path", help=f"the {what} file")
+        p.add_argument("--name", help="a human name, e.g. 'credit applications 2024'")
+        p.add_argument("--version", dest="artifact_version", help="your version label, e.g. 2.1")
+        p.add_argument("--description")
+        _ws(p)
+        p.set_defaults(func=_register_file, what=what)
+    p = reg_sub.add_parser("training", help="record who trained which model on which data, with which parameters")
+    p.add_argument("--model", required=True, help="model file or id (model-...); registered if needed")
+    p.add_argument("--dataset", action="append", required=True, dest="datasets",
+                   help="training data file or id (ds-...); repeat for several")
+    p.add_argument("--trainer", help="who trained it (default: your display name or account)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a training parameter; VALUE is read as JSON when it can be (repeatable)")
+    p.add_argument("--params", dest="params_file", metavar="FILE.json", help="parameters from a JSON object file")
+    p.add_argument("--code-version", help="e.g. a git commit")
+    p.add_argument("--trained-at", help="when it was trained (ISO 8601; default: now)")
+    p.add_argument("--notes")
+    _ws(p)
+    p.set_defaults(func=_register_training)
+
+    trail = subparsers.add_parser("trail", help="read, verify and export the audit trail")
+    trail_sub = trail.add_subparsers(dest="trail_what", metavar="WHAT", required=True)
+    p = trail_sub.add_parser("log", help="list events, oldest first")
+    p.add_argument("--actor", help="OS account or display name")
+    p.add_argument("--artifact", help="artifact id (ds-/model-), run id, SHA-256 or registered file path")
+    p.add_argument("--since", help="ISO date or time, e.g. 2024-05-01 (local time unless it ends in Z)")
+    p.add_argument("--kind", help="event kind, e.g. training_recorded, audit_run, signoff")
+    p.add_argument("--limit", type=int, help="only the newest N events")
+    p.add_argument("--json", action="store_true", help="one JSON object per line, with hashes")
+    _ws(p)
+    p.set_defaults(func=_log)
+    p = trail_sub.add_parser("verify", help="re-check every hash; exit 0 when intact, 1 when not")
+    p.add_argument("--anchor", action="append", default=[], metavar="HASH",
+                   help="a head hash printed earlier (e.g. in a report) that must still be in the trail")
+    _ws(p)
+    p.set_defaults(func=_verify)
+    p = trail_sub.add_parser("export", help="write the trail as CSV or JSON (JSON can be re-verified elsewhere)")
+    p.add_argument("--format", choices=("csv", "json"), required=True)
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    _ws(p)
+    p.set_defaults(func=_export)
+    p = trail_sub.add_parser("whoami", help="show or set the display name and role recorded on your events")
+    p.add_argument("--set-name")
+    p.add_argument("--set-role")
+    _ws(p)
+    p.set_defaults(func=_whoami)
+    p = trail_sub.add_parser("files", help="check registered files: ok, changed or missing (exit 1 if any is not ok)")
+    _ws(p)
+    p.set_defaults(func=_files)
+    p = trail_sub.add_parser("lineage", help="a model's data, trainer, audits, reports and sign-offs (or a dataset's)")
+    p.add_argument("artifact", help="artifact id, SHA-256 or registered file path")
+    _ws(p)
+    p.set_defaults(func=_lineage)
+    p = trail_sub.add_parser("note", help="append a free-text note")
+    p.add_argument("text")
+    p.add_argument("--ref", action="append", default=[], help="artifact or run id the note is about (repeatable)")
+    _ws(p)
+    p.set_defaults(func=_note)
+
+    p = subparsers.add_parser("signoff", help="approve or reject an audit run (or list runs awaiting sign-off)")
+    p.add_argument("run_id", nargs="?", help="the audit run (run-...)")
+    p.add_argument("--decision", choices=("approve", "approve_with_conditions", "approve-with-conditions", "reject"))
+    p.add_argument("--reviewer", help="default: your display name")
+    p.add_argument("--role", help="default: your role, e.g. 'Compliance officer'")
+    p.add_argument("--conditions", help="required with approve_with_conditions")
+    p.add_argument("--comment")
+    p.add_argument("--pending", action="store_true", help="list audit runs nobody has signed off yet")
+    _ws(p)
+    p.set_defaults(func=_signoff)
+
+
+def _ws(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", metavar="PATH", help=_WS_HELP)
+
+
+def _handler(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Deliberate errors become `error: ...` / `How to fix: ...` on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def run(args: argparse.Namespace) -> int:
+        from audit.errors import AttestError
+
+        try:
+            return fn(args)
+        except AttestError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            if exc.hint:
+                print(f"  How to fix: {exc.hint}", file=sys.stderr)
+            return 2
+    return run
+
+
+def _open(args: argparse.Namespace, readonly: bool = False):
+    from audit.trail import Workspace
+
+    return Workspace.open(args.workspace, readonly=readonly, create=not readonly)
+
+
+@_handler
+def _register_file(args: argparse.Namespace) -> int:
+    with _open(args) as ws:
+        register = ws.register_dataset if args.what == "dataset" else ws.register_model
+        r = register(args.path, name=args.name, version=args.artifact_version, description=args.description)
+    print(r.message)
+    print(r.artifact.id)
+    return 0
+
+
+@_handler
+def _register_training(args: argparse.Namespace) -> int:
+    from audit.trail import WorkspaceError
+
+    params: dict[str, Any] = {}
+    if args.params_file:
+        try:
+            with open(args.params_file, encoding="utf-8") as fh:
+                loaded = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise WorkspaceError(f"Cannot read parameters from {args.params_file}: {exc}.",
+                                 "Give a JSON file holding one object, e.g. {\"max_depth\": 6}.") from exc
+        if not isinstance(loaded, dict):
+            raise WorkspaceError(f"{args.params_file} does not hold a JSON object.",
+                                 "Write the parameters as an object, e.g. {\"max_depth\": 6}.")
+        params.update(loaded)
+    for item in args.param:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise WorkspaceError(f"'{item}' is not KEY=VALUE.", "Write parameters like --param max_depth=6.")
+        try:
+            params[key.strip()] = json.loads(raw)
+        except ValueError:
+            params[key.strip()] = raw
+    with _open(args) as ws:
+        e = ws.record_training(args.model, args.datasets, trainer=args.trainer, params=params,
+                               code_version=args.code_version, trained_at=args.trained_at, notes=args.notes)
+    print(f"Recorded training as event #{e.seq}: {e.summary()}")
+    return 0
+
+
+@_handler
+def _log(args: argparse.Namespace) -> int:
+    with _open(args, readonly=True) as ws:
+        events = ws.events(actor=args.actor, artifact=args.artifact, since=args.since, kind=args.kind,
+                           limit=args.limit)
+    for e in events:
+        if args.json:
+            print(json.dumps(e.to_dict(), ensure_ascii=False, sort_keys=True))
+        else:
+            print(f"#{e.seq:<5} {e.time[:19].replace('T', ' ')}Z  {e.kind:<19} {e.actor.label()}\n"
+                  f"       {e.summary()}")
+    if not events and not args.json:
+        print("No events match." if any((args.actor, args.artifact, args.since, args.kind)) else "The trail is empty.")
+    return 0
+
+
+@_handler
+def _verify(args: argparse.Namespace) -> int:
+    with _open(args, readonly=True) as ws:
+        report = ws.verify(anchors=args.anchor)
+    if report.ok:
+        print(report.summary())
+        return 0
+    print(report.summary(), file=sys.stderr)
+    print(f"  {report.events:,} events before it are intact. Restore the workspace from a backup and compare; "
+          "the first broken event is named above.", file=sys.stderr)
+    return 1
+
+
+@_handler
+def _export(args: argparse.Namespace) -> int:
+    from audit.trail import WorkspaceError, export_trail
+
+    with _open(args, readonly=True) as ws:
+        if not args.output:
+            try:
+                export_trail(ws, sys.stdout, args.format)
+                sys.stdout.flush()
+            except BrokenPipeError:  # `attest trail export ... | head`: the reader stopped, not an error
+                import os
+
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        else:
+            try:
+                with open(args.output, "w", encoding="utf-8", newline="") as fh:
+                    n = export_trail(ws, fh, args.format)
+            except OSError as exc:
+                raise WorkspaceError(f"Cannot write {args.output}: {exc.strerror or exc}.",
+                                     "Choose a writable folder and a file name for --output.") from exc
+            print(f"Exported {n:,} events to {args.output} ({args.format}).", file=sys.stderr)
+    return 0
+
+
+@_handler
+def _whoami(args: argparse.Namespace) -> int:
+    from audit.trail import WorkspaceError
+
+    with _open(args) as ws:
+        if args.set_name or args.set_role:
+            me = ws.whoami()
+            name = args.set_name or me.name
+            if not name:
+                raise WorkspaceError("A display name is needed before a role can be set.",
+                                     "Pass both: --set-name \"Dana Kim\" --set-role \"ML lead\".")
+            e = ws.set_identity(name, args.set_role if args.set_role is not None else me.role)
+            print(f"Recorded as event #{e.seq}.")
+        me = ws.whoami()
+        print(f"account: {me.user}@{me.host}\nname:    {me.name or '(not set)'}\nrole:    {me.role or '(not set)'}"
+              f"\nworkspace: {ws.path}")
+        if not me.name:
+            print("Set them once per workspace: attest trail whoami --set-name NAME --set-role ROLE")
+    return 0
+
+
+@_handler
+def _files(args: argparse.Namespace) -> int:
+    with _open(args, readonly=True) as ws:
+        checks = ws.check_files()
+    for c in checks:
+        print(c.message())
+    if not checks:
+        print("No files are registered.")
+    return 0 if all(c.status == "ok" for c in checks) else 1
+
+
+@_handler
+def _lineage(args: argparse.Namespace) -> int:
+    from audit.trail.lineage import describe
+
+    with _open(args, readonly=True) as ws:
+        print(describe(ws.lineage(args.artifact)))
+    return 0
+
+
+@_handler
+def _note(args: argparse.Namespace) -> int:
+    with _open(args) as ws:
+        e = ws.add_note(args.text, args.ref)
+    print(f"Recorded note as event #{e.seq}.")
+    return 0
+
+
+@_handler
+def _signoff(args: argparse.Namespace) -> int:
+    from audit.trail import WorkspaceError
+
+    if args.pending or not args.run_id:
+        with _open(args, readonly=True) as ws:
+            runs = ws.open_signoffs()
+        for r in runs:
+            print(f"{r.run_id}  {r.event.time[:19].replace('T', ' ')}Z  {r.model or '(predictions only)'} on "
+                  f"{', '.join(r.datasets) or '-'}  by {r.event.actor.label()}")
+        if not runs:
+            print("No audit runs are waiting for sign-off.")
+        return 0
+    if not args.decision:
+        raise WorkspaceError("A sign-off needs a decision.",
+                             "Add --decision approve, --decision approve_with_conditions --conditions \"...\", "
+                             "or --decision reject.")
+    with _open(args) as ws:
+        e = ws.signoff(args.run_id, args.reviewer, args.role, args.decision, args.conditions, args.comment)
+    print(f"Recorded sign-off as event #{e.seq}: {e.summary()}")
+    return 0
