@@ -46,4 +46,29 @@ def run(args: argparse.Namespace) -> int:
     json_path = out / "audit_result.json"
     json_path.write_text(result.to_json(), encoding="utf-8")
     print_summary(result, json_path)
+    ws_path = out / "demo.attest"
+    run_id = record_demo_history(ws_path, files, result)
+    print(f"Workspace with the demo's history: {ws_path} (audit run {run_id}; sign-off open for the compliance officer)")
     return 0
+
+
+def record_demo_history(ws_path: Path, files, result) -> str:
+    """A believable history: data registered, training recorded by an ML lead, the audit run, sign-off still open."""
+    from audit import demo
+    from audit.trail import Workspace
+    from cli.recording import canonical_result_text
+
+    for stale in (ws_path, ws_path.with_name(ws_path.name + "-wal"), ws_path.with_name(ws_path.name + "-shm")):
+        stale.unlink(missing_ok=True)  # the demo's own workspace is rebuilt on every run
+    with Workspace.open(ws_path) as ws:
+        ws.set_identity("Priya Raman", "ML lead")
+        ws.register_dataset(files.train, name="Boston HMDA 1990, training split", version="1")
+        ws.register_dataset(files.data, name="Boston HMDA 1990, evaluation split", version="1")
+        ws.register_model(files.model, name="Mortgage pre-approval model", version="1.0")
+        ws.record_training(files.model, [files.train], trainer="Priya Raman", code_version="attest-demo " + demo.SEED.__str__(),
+                           params={"estimator": "HistGradientBoostingClassifier", "max_iter": 150, "learning_rate": 0.05,
+                                   "max_depth": 4, "features": list(demo.FEATURES.values())})
+        ws.set_identity("Jordan Blake", "Model risk auditor")
+        return ws.record_audit(spec=result.spec.model_dump(mode="json", by_alias=True), result_json=canonical_result_text(result),
+                               result_sha256=result.sha256(), model_sha256=result.model.sha256,
+                               dataset_sha256s=[result.data.sha256])

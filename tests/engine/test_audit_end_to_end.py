@@ -84,3 +84,21 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert doc["model"]["format"] == "skops" and doc["model"]["trusted"] is False
     assert {g["attributes"].get("race") for g in doc["groups"]} >= {"White", "Black", "Hispanic"}
     assert "Policy 'standard'" in capsys.readouterr().out
+
+
+def test_audit_is_recorded_in_the_workspace(tmp_path, capsys):
+    from audit.trail import Workspace
+
+    f, _ = _write(tmp_path)
+    ws_path = tmp_path / "w.attest"
+    out = tmp_path / "r.json"
+    main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--bootstrap", "50",
+          "--json", str(out), "--quiet", "--workspace", str(ws_path)])
+    result = AuditResult.from_json(out.read_text())
+    with Workspace.open(ws_path) as ws:
+        (run,) = ws.audit_runs()
+        stored = AuditResult.from_json(ws.get_result_json(run.run_id))
+        assert stored == result
+        assert stored.sha256() == result.sha256()
+        assert ws.verify().ok
+    assert main(["trail", "verify", "--workspace", str(ws_path)]) == 0
