@@ -1,0 +1,71 @@
+"""Entry point of the desktop app: `run_gui(argv) -> int`.
+
+Only Qt is imported at module level: pandas, the audit engine and matplotlib load later, in the worker or on first use,
+so the window paints within a fraction of a second."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+APP_NAME = "Attest"
+_T0 = time.perf_counter()
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is not None:
+        return app  # type: ignore[return-value]
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication([sys.argv[0] if sys.argv else "attest", *(argv or [])])
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("attest")
+    return app
+
+
+class _FirstPaint(QObject):
+    """Start-up probe: prints seconds from process start to the main window's first paint, then quits."""
+
+    def __init__(self, target, quit_after: bool) -> None:
+        super().__init__(target)
+        self._quit = quit_after
+        target.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt name
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            print(f"ATTEST_FIRST_PAINT {time.perf_counter() - _T0:.4f}", flush=True)
+            if self._quit:
+                QTimer.singleShot(0, QCoreApplication.quit)
+        return False
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Open the main window on the last workspace (or the first-run screen) and run the event loop."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app = create_app(argv)
+    from gui.errors import install_excepthook
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    settings_path = os.environ.get("ATTEST_SETTINGS")
+    window = MainWindow(Settings(settings_path) if settings_path else Settings())
+    probe = os.environ.get("ATTEST_STARTUP_PROBE")
+    if probe:
+        _FirstPaint(window, quit_after=probe == "quit")
+    install_excepthook()
+    window.show()
+    workspace = next((a for a in argv if a.endswith(".attest")), None)
+    QTimer.singleShot(0, lambda: window.start_up(Path(workspace) if workspace else None))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(run_gui())

@@ -1,0 +1,1 @@
+"""Dialogs: trusting a model file, signing off an audit run."""

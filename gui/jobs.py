@@ -1,0 +1,246 @@
+"""The plain functions the window runs through `gui.worker.Runner`. No Qt here: each takes ``progress`` and ``cancel``
+like `audit.run.run_audit`, calls `audit` / `reports`, and returns plain data for the GUI thread to show.
+
+Each job opens the workspace itself and closes it when done, so no connection is shared between threads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PREVIEW_ROWS = 500
+MAX_GROUPS = 60  # a column with more distinct values is not offered as a sensitive feature
+
+
+@dataclass(frozen=True)
+class DataPreview:
+    path: str
+    ref: Any  # audit.refs.DatasetRef
+    columns: list[str]
+    dtypes: list[str]
+    rows: list[tuple[str, ...]]
+    groups: dict[str, list[tuple[str, int]]]  # column -> [(value, count)], for columns with few distinct values
+    n_unique: dict[str, int]
+
+
+def load_preview(path: str, *, progress, cancel, rows: int = PREVIEW_ROWS) -> DataPreview:
+    """Read a dataset, and everything the set-up view shows about it: first rows, columns, groups with counts."""
+    from audit.datasets import load_dataset
+
+    progress("load", 0, 2, f"Reading {Path(path).name}")
+    df, ref = load_dataset(path)
+    cancel.raise_if_set()
+    progress("groups", 1, 2, "Counting groups")
+    groups: dict[str, list[tuple[str, int]]] = {}
+    n_unique: dict[str, int] = {}
+    for col in df.columns:
+        cancel.raise_if_set()
+        s = df[col]
+        n_unique[str(col)] = k = int(s.nunique(dropna=False))
+        if k <= MAX_GROUPS:
+            counts = s.value_counts(dropna=False)
+            groups[str(col)] = [(_value_text(v), int(c)) for v, c in counts.items()]
+    head = df.head(rows)
+    text_rows = [tuple(_value_text(v) for v in rec) for rec in head.itertuples(index=False, name=None)]
+    progress("done", 2, 2, "Dataset read")
+    return DataPreview(path=str(path), ref=ref, columns=[str(c) for c in df.columns], dtypes=[str(t) for t in df.dtypes],
+                       rows=text_rows, groups=groups, n_unique=n_unique)
+
+
+def _value_text(v: Any) -> str:
+    try:
+        import pandas as pd
+
+        if pd.isna(v):
+            return "(missing)"
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    result: Any  # audit.result.AuditResult
+    run_id: str | None = None
+    recorded: bool = False
+    note: str = ""
+
+
+def run_audit_job(spec, workspace: str | None = None, *, progress, cancel) -> AuditOutcome:
+    """Run the audit, then record it in the workspace's trail (when one is open)."""
+    from audit.run import run_audit
+
+    result = run_audit(spec, progress=progress, cancel=cancel)
+    if not workspace:
+        return AuditOutcome(result=result)
+    progress("record", 1, 1, "Recording the run in the audit trail")
+    run_id = record_audit(workspace, result)
+    return AuditOutcome(result=result, run_id=run_id, recorded=True)
+
+
+def record_audit(workspace: str, result) -> str:
+    """Register the audited files (so their lineage shows the audit) and record the run with its full result."""
+    from audit.hashing import sha256_bytes
+    from audit.trail import Workspace
+
+    text = result.to_json()
+    with Workspace.open(workspace, create=False) as ws:
+        if Path(result.data.path).is_file():
+            ws.register_dataset(result.data.path)
+        if result.model is not None and Path(result.model.path).is_file():
+            ws.register_model(result.model.path)
+        return ws.record_audit(result.spec.model_dump(mode="json"), text, sha256_bytes(text.encode("utf-8")),
+                               result.provenance.model_sha256, [result.provenance.data_sha256])
+
+
+@dataclass(frozen=True)
+class WorkspaceSnapshot:
+    """What the window shows about a workspace, read in one go off the GUI thread."""
+
+    path: str
+    name: str
+    artifacts: list[Any] = field(default_factory=list)  # audit.trail.Artifact
+    file_status: dict[str, str] = field(default_factory=dict)  # artifact id -> ok | changed | missing
+    events: list[Any] = field(default_factory=list)  # audit.trail.Event
+    runs: list[Any] = field(default_factory=list)  # audit.trail.AuditRunRecord
+    head_hash: str = ""
+    identity: Any = None  # audit.trail.Actor
+
+
+def open_workspace(path: str, create: bool = False, *, progress, cancel) -> WorkspaceSnapshot:
+    """Open (or create) a workspace and read what the window shows: artifacts with their on-disk status, events, runs."""
+    from audit.trail import Workspace
+
+    progress("open", 0, 2, f"Opening {Path(path).name}")
+    with Workspace.open(path, create=create) as ws:
+        cancel.raise_if_set()
+        progress("files", 1, 2, "Checking registered files on disk")
+        status = {c.artifact.id: c.status for c in ws.check_files()}
+        snap = WorkspaceSnapshot(path=str(ws.path), name=Path(path).stem, artifacts=list(ws.artifacts().values()),
+                                 file_status=status, events=ws.events(), runs=ws.audit_runs(), head_hash=ws.head_hash(),
+                                 identity=ws.whoami())
+    progress("open", 2, 2, "Workspace open")
+    return snap
+
+
+def verify_trail(path: str, *, progress, cancel):
+    from audit.trail import Workspace
+
+    progress("verify", 0, 1, "Verifying the hash chain")
+    with Workspace.open(path, create=False, readonly=True) as ws:
+        return ws.verify()
+
+
+def lineage(path: str, artifact_id: str, *, progress, cancel):
+    from audit.trail import Workspace
+
+    with Workspace.open(path, create=False, readonly=True) as ws:
+        return ws.lineage(artifact_id)
+
+
+def signoff(path: str, run_id: str, reviewer: str, role: str, decision: str, conditions: str, comment: str, *,
+            progress, cancel):
+    from audit.trail import Workspace
+
+    with Workspace.open(path, create=False) as ws:
+        return ws.signoff(run_id, reviewer=reviewer, role=role, decision=decision, conditions=conditions or None,
+                          comment=comment or None)
+
+
+def load_run(path: str, run_id: str, *, progress, cancel) -> "AuditOutcome":
+    """A recorded audit's result, read back from the trail (checked against its recorded hash)."""
+    from audit.result import AuditResult
+    from audit.trail import Workspace
+
+    progress("load", 0, 1, f"Reading {run_id} from the trail")
+    with Workspace.open(path, create=False, readonly=True) as ws:
+        text = ws.get_result_json(run_id)
+    return AuditOutcome(result=AuditResult.from_json(text), run_id=run_id, recorded=True)
+
+
+@dataclass(frozen=True)
+class DemoWorkspace:
+    workspace: str
+    model: str
+    data: str
+    train: str
+    values: dict[str, Any] = field(default_factory=dict)  # what the set-up page is pre-filled with
+
+
+def build_demo_workspace(folder: str, *, progress, cancel) -> DemoWorkspace:
+    """Train the demo model into ``folder`` and register its files and training in a new ``demo.attest`` workspace."""
+    from audit import demo
+
+    folder_p = Path(folder)
+    ws_path = folder_p / "demo.attest"
+    progress("demo", 0, 3, "Training the demo model on the 1990 Boston mortgage data")
+    files = demo.build_demo(folder_p)
+    cancel.raise_if_set()
+    progress("demo", 2, 3, "Registering the demo files in a new workspace")
+    from audit.trail import Workspace
+
+    with Workspace.open(ws_path) as ws:
+        train = ws.register_dataset(files.train, name="Boston HMDA training split").artifact
+        ws.register_dataset(files.data, name="Boston HMDA evaluation split")
+        model = ws.register_model(files.model, name="Demo mortgage pre-approval model").artifact
+        ws.record_training(model.id, [train.id], params={"estimator": "HistGradientBoostingClassifier", "max_iter": 150,
+                                                         "learning_rate": 0.05, "max_depth": 4, "seed": demo.SEED})
+    progress("demo", 3, 3, "Demo workspace ready")
+    return DemoWorkspace(workspace=str(ws_path), model=str(files.model), data=str(files.data), train=str(files.train),
+                         values=demo_spec_values())
+
+
+def demo_spec_values() -> dict[str, Any]:
+    """The set-up the demo workspace opens with (mirrors `attest demo`)."""
+    from audit import demo
+
+    return dict(
+        target=demo.TARGET, positive_label="1", sensitive=list(demo.SENSITIVE),
+        references={"race": "White", "sex": "Male", "marital_status": "Married"}, policy="standard",
+        context=dict(
+            system_name="Demo mortgage pre-approval model", provider="Attest demo (synthetic provider)",
+            intended_purpose="Recommend approval or denial of residential mortgage applications for human underwriter review.",
+            deployment_context="Decision support for loan officers; every denial is reviewed by an underwriter.",
+            affected_persons="Mortgage applicants in the Boston metropolitan area.",
+            annex_iii_category="Annex III 5(b): creditworthiness assessment of natural persons",
+            oversight="An underwriter reviews every recommended denial before the applicant is told.",
+        ),
+    )
+
+
+def render_charts(result, *, progress, cancel, dpi: int = 110) -> list[tuple[str, bytes]]:
+    """The report's charts for this result, as PNG bytes (the same `reports.charts` module the PDF uses)."""
+    from reports import charts
+
+    out: list[tuple[str, bytes]] = []
+    makers = [(name, fn) for name, fn in _chart_functions(charts)]
+    for i, (title, fn) in enumerate(makers):
+        cancel.raise_if_set()
+        progress("charts", i, len(makers), f"Drawing {title.lower()}")
+        png = fn(result, dpi=dpi)
+        if png:
+            out.append((title, png))
+    return out
+
+
+def _chart_functions(charts) -> list[tuple[str, Any]]:
+    wanted = [("Disparities", "disparity_chart"), ("Error rates by group", "error_rate_chart"),
+              ("Selection rate by group", "selection_rate_chart")]
+    return [(title, getattr(charts, name)) for title, name in wanted if hasattr(charts, name)]
+
+
+def export_pdf(result, out_pdf: str, workspace: str | None = None, sign_p12: str | None = None, p12_password: str | None = None,
+               *, progress, cancel) -> str:
+    from reports.export import export_report
+
+    progress("export", 0, 1, "Writing the PDF report")
+    if workspace:
+        from audit.trail import Workspace
+
+        with Workspace.open(workspace, create=False) as ws:
+            export_report(result, out_pdf, trail=ws, sign_p12=sign_p12, p12_password=p12_password)
+    else:
+        export_report(result, out_pdf, trail=None, sign_p12=sign_p12, p12_password=p12_password)
+    return str(out_pdf)

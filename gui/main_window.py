@@ -1,0 +1,497 @@
+"""The main window: navigation, menus and shortcuts, the status bar with progress and Cancel, and the wiring between
+views and jobs. It holds the current workspace snapshot and the current audit result, and hands them to the views."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QWidget)
+
+from gui.errors import show_error, show_message
+from gui.settings import Settings
+from gui.views.artifacts import ArtifactsView
+from gui.views.explanations import ExplanationsView
+from gui.views.export import ExportView
+from gui.views.quality import QualityView
+from gui.views.results import ResultsView
+from gui.views.setup import SetupView
+from gui.views.trail import TrailView
+from gui.views.welcome import WelcomeView
+from gui.worker import Runner, wait_for_jobs
+
+PAGES = (("workspace", "Workspace"), ("setup", "Set up"), ("results", "Results"), ("explanations", "Explanations"),
+         ("quality", "Data quality"), ("trail", "Trail"), ("report", "Report"))
+WORKSPACE_FILTER = "Attest workspaces (*.attest);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    workspace_changed = Signal(object)  # WorkspaceSnapshot
+    audit_finished = Signal(object)  # gui.jobs.AuditOutcome
+    audit_cancelled = Signal()
+    audit_failed = Signal(object)
+    demo_ready = Signal(object)
+    signoff_recorded = Signal(object)  # the trail Event
+
+    def __init__(self, settings: Settings | None = None, data_dir: str | Path | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.settings = settings or Settings()
+        self.data_dir = Path(data_dir) if data_dir else Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
+        self.snapshot = None
+        self.outcome = None
+        self._last_spec = None
+        self.setAcceptDrops(True)
+        self.resize(1360, 860)
+        self.setMinimumSize(900, 600)
+
+        self.audit_runner = Runner("audit", self)
+        self.ws_runner = Runner("workspace", self)
+        self.refresh_runner = Runner("refresh", self)
+        self.signoff_runner = Runner("signoff", self)
+        self.run_loader = Runner("open-run", self)
+
+        self._build_pages()
+        self._build_status()
+        self._build_actions()
+        self._wire()
+        self._restore_layout()
+        self._update_title()
+        self._update_actions()
+
+    # ------------------------------------------------------------------ construction
+    def _build_pages(self) -> None:
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Pages")
+        for i, (key, title) in enumerate(PAGES):
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(f"{title} (Ctrl+{i + 1})")
+            self.nav.addItem(item)
+        self.nav.setFixedWidth(max(150, self.nav.sizeHintForColumn(0) + 40))
+        self.nav.setSpacing(2)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+
+        self.welcome = WelcomeView()
+        self.artifacts = ArtifactsView()
+        self.workspace_page = QStackedWidget()
+        self.workspace_page.addWidget(self.welcome)
+        self.workspace_page.addWidget(self.artifacts)
+        self.setup = SetupView()
+        self.results = ResultsView()
+        self.explanations = ExplanationsView()
+        self.quality = QualityView()
+        self.trail = TrailView()
+        self.report = ExportView()
+        self.pages: dict[str, QWidget] = {"workspace": self.workspace_page, "setup": self.setup, "results": self.results,
+                                          "explanations": self.explanations, "quality": self.quality, "trail": self.trail,
+                                          "report": self.report}
+        for key, _ in PAGES:
+            self.stack.addWidget(self.pages[key])
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self.nav.setCurrentRow(0)
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.step_label = QLabel("Ready")
+        self.step_label.setObjectName("step_label")
+        self.step_label.setAccessibleName("Current step")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setAccessibleName("Progress")
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancel_button")
+        self.cancel_button.setAccessibleName("Cancel the running job")
+        self.cancel_button.setToolTip("Stop the running job (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_jobs)
+        bar.addWidget(self.step_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+
+    def _action(self, text: str, slot, shortcut=None, name: str = "", tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.setObjectName(name or text)
+        a.triggered.connect(slot)
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.act_new = self._action("&New workspace…", self.new_workspace, K.New, "new_workspace", "Create a workspace file")
+        self.act_open = self._action("&Open workspace…", self.choose_workspace, K.Open, "open_workspace", "Open a workspace file")
+        self.act_demo = self._action("Open the &demo workspace", self.open_demo, "Ctrl+Shift+D", "open_demo")
+        self.act_refresh = self._action("&Refresh", self.refresh_workspace, K.Refresh, "refresh",
+                                        "Re-read the workspace and re-check its files on disk")
+        self.act_quit = self._action("&Quit", self.close, K.Quit, "quit")
+        self.act_run = self._action("&Run audit", self.setup.request_run, "Ctrl+R", "run_audit", "Run the audit set up on the Set-up page")
+        self.act_cancel = self._action("&Cancel", self.cancel_jobs, "Esc", "cancel", "Stop the running job")
+        self.act_signoff = self._action("&Sign off…", lambda: self.sign_off(), "Ctrl+Shift+S", "sign_off",
+                                        "Record a reviewer's decision on the current run")
+        self.act_export = self._action("&Export PDF…", self.export_report, "Ctrl+E", "export_pdf", "Write the PDF report")
+        self.act_verify = self._action("&Verify trail", self.verify_trail, "Ctrl+Shift+V", "verify_trail",
+                                       "Re-check the trail's hash chain")
+        self.act_about = self._action("&About Attest", self.about, K.HelpContents, "about")
+
+        m = self.menuBar()
+        fm = m.addMenu("&File")
+        for a in (self.act_new, self.act_open):
+            fm.addAction(a)
+        self.recent_menu = fm.addMenu("Open &recent")
+        fm.addAction(self.act_demo)
+        fm.addSeparator()
+        fm.addAction(self.act_refresh)
+        fm.addSeparator()
+        fm.addAction(self.act_quit)
+        am = m.addMenu("&Audit")
+        for a in (self.act_run, self.act_cancel, self.act_signoff, self.act_export):
+            am.addAction(a)
+        tm = m.addMenu("&Trail")
+        tm.addAction(self.act_verify)
+        vm = m.addMenu("&View")
+        for i, (key, title) in enumerate(PAGES):
+            vm.addAction(self._action(title, lambda _=False, k=key: self.show_page(k), f"Ctrl+{i + 1}", f"page_{key}"))
+        hm = m.addMenu("&Help")
+        hm.addAction(self.act_about)
+
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for a in (self.act_open, self.act_run, self.act_cancel, self.act_signoff, self.act_export, self.act_verify):
+            tb.addAction(a)
+        self._rebuild_recent()
+
+    def _wire(self) -> None:
+        self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.new_requested.connect(self.new_workspace)
+        self.welcome.open_requested.connect(self.choose_workspace)
+        self.welcome.recent_requested.connect(self.open_workspace)
+        self.setup.run_requested.connect(self.run_audit)
+        self.results.signoff_requested.connect(lambda: self.sign_off())
+        self.results.export_requested.connect(self.export_report)
+        self.artifacts.open_run.connect(self.open_run)
+        self.artifacts.signoff_run.connect(self.sign_off)
+        self.artifacts.use_artifact.connect(self._use_artifact)
+        self.report.exported.connect(lambda _: self.refresh_workspace())
+
+        for r in (self.audit_runner, self.ws_runner):
+            r.progress.connect(self._on_progress)
+            r.busy_changed.connect(self._on_busy)
+        self.audit_runner.finished.connect(self._on_audit_finished)
+        self.audit_runner.failed.connect(self._on_audit_failed)
+        self.audit_runner.cancelled.connect(self._on_audit_cancelled)
+        self.ws_runner.finished.connect(self._on_workspace_job)
+        self.ws_runner.failed.connect(self._on_workspace_failed)
+        self.ws_runner.cancelled.connect(lambda: self.step_label.setText("Cancelled."))
+        self.refresh_runner.finished.connect(self._set_snapshot)
+        self.refresh_runner.failed.connect(lambda exc: show_error(self, exc, title="Cannot read the workspace"))
+        self.signoff_runner.finished.connect(self._on_signoff)
+        self.signoff_runner.failed.connect(lambda exc: show_error(self, exc, title="The sign-off was not recorded"))
+        self.run_loader.finished.connect(self.show_outcome)
+        self.run_loader.failed.connect(lambda exc: show_error(self, exc, title="Cannot open the audit run"))
+
+    # ------------------------------------------------------------------ start-up and layout
+    def start_up(self, workspace: Path | None = None) -> None:
+        """After the window is painted: open the given or last workspace, else stay on the first-run screen."""
+        self.welcome.set_recent([p for p in self.settings.recent_workspaces() if Path(p).exists()])
+        target = workspace or (Path(p) if (p := self.settings.last_workspace()) else None)
+        if target is not None and target.exists():
+            self.open_workspace(str(target))
+        else:
+            self.show_page("workspace")
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.window_geometry("main")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.window_state("main")
+        if state is not None:
+            self.restoreState(state)
+        split = self.settings.value("main/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+        for view in (self.setup, self.trail, self.artifacts):
+            view.restore_state(self.settings)
+
+    def save_layout(self) -> None:
+        self.settings.save_window("main", self.saveGeometry(), self.saveState())
+        self.settings.set_value("main/splitter", self.splitter.saveState())
+        for view in (self.setup, self.trail, self.artifacts):
+            view.save_state(self.settings)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        for r in self.findChildren(Runner):
+            r.cancel()
+        wait_for_jobs(5000)
+        super().closeEvent(event)
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow([k for k, _ in PAGES].index(key))
+
+    def current_page(self) -> str:
+        return PAGES[self.nav.currentRow()][0]
+
+    def _update_title(self) -> None:
+        if self.snapshot is None:
+            self.setWindowTitle("Attest")
+            self.setWindowFilePath("")
+        else:
+            self.setWindowTitle(f"Attest — {self.snapshot.name} ({self.snapshot.path})")
+            self.setWindowFilePath(self.snapshot.path)
+
+    def _update_actions(self) -> None:
+        busy = self.audit_runner.busy
+        has_run = self.outcome is not None and self.outcome.run_id is not None
+        self.act_run.setEnabled(not busy)
+        self.act_cancel.setEnabled(busy or self.ws_runner.busy)
+        self.act_signoff.setEnabled(has_run and self.snapshot is not None)
+        self.act_export.setEnabled(self.outcome is not None)
+        self.act_verify.setEnabled(self.snapshot is not None)
+        self.act_refresh.setEnabled(self.snapshot is not None)
+        self.setup.set_running(busy)
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_workspaces()
+        for p in recent:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, path=p: self.open_workspace(path))
+        self.recent_menu.setEnabled(bool(recent))
+        if recent:
+            self.recent_menu.addSeparator()
+            clear = self.recent_menu.addAction("Clear the list")
+            clear.triggered.connect(self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._rebuild_recent()
+        self.welcome.set_recent([])
+
+    # ------------------------------------------------------------------ progress
+    def _on_progress(self, step: str, done: int, total: int, message: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, total))
+        self.progress.setFormat(f"{step} %p%")
+        self.step_label.setText(message or step)
+
+    def _on_busy(self, _busy: bool) -> None:
+        busy = self.audit_runner.busy or self.ws_runner.busy
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.cancel_button.setEnabled(True)
+        if busy:
+            self.progress.setRange(0, 0)
+        self._update_actions()
+
+    def cancel_jobs(self) -> None:
+        if self.audit_runner.busy or self.ws_runner.busy:
+            self.audit_runner.cancel()
+            self.ws_runner.cancel()
+            self.step_label.setText("Cancelling…")
+            self.cancel_button.setEnabled(False)
+
+    # ------------------------------------------------------------------ workspace
+    def new_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Create a workspace", str(Path.home() / "project.attest"), WORKSPACE_FILTER)
+        if path:
+            self.open_workspace(path if path.endswith(".attest") else path + ".attest", create=True)
+
+    def choose_workspace(self) -> None:
+        start = str(Path(self.snapshot.path).parent) if self.snapshot else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open a workspace", start, WORKSPACE_FILTER)
+        if path:
+            self.open_workspace(path)
+
+    def open_workspace(self, path: str, create: bool = False) -> None:
+        from gui import jobs
+
+        self.step_label.setText(f"Opening {Path(path).name}…")
+        self.ws_runner.start(jobs.open_workspace, str(path), create)
+
+    def open_demo(self) -> None:
+        from gui import jobs
+
+        self.step_label.setText("Building the demo workspace…")
+        self.ws_runner.start(jobs.build_demo_workspace, str(self.data_dir / "demo"))
+
+    def refresh_workspace(self) -> None:
+        if self.snapshot is None:
+            return
+        from gui import jobs
+
+        self.refresh_runner.start(jobs.open_workspace, self.snapshot.path, False)
+
+    def _on_workspace_job(self, value) -> None:
+        from gui.jobs import DemoWorkspace
+
+        if isinstance(value, DemoWorkspace):
+            self.setup.set_model_path(value.model)
+            self.setup.apply_values(value.values)
+            self.setup.set_data_path(value.data)
+            self.open_workspace(value.workspace)
+            self.demo_ready.emit(value)
+            return
+        self._set_snapshot(value)
+        self.settings.add_recent(value.path)
+        self._rebuild_recent()
+        self.step_label.setText(f"Opened {value.name}.")
+        self.show_page("workspace")
+
+    def _on_workspace_failed(self, exc: BaseException) -> None:
+        self.step_label.setText("Ready")
+        show_error(self, exc, title="Cannot open the workspace")
+
+    def _set_snapshot(self, snap) -> None:
+        self.snapshot = snap
+        self.workspace_page.setCurrentWidget(self.artifacts if snap else self.welcome)
+        self.artifacts.set_workspace(snap)
+        self.trail.set_workspace(snap)
+        if self.outcome is not None:
+            self.report.set_result(self.outcome.result, self.outcome.run_id, snap.path if snap else None)
+        self._update_title()
+        self._update_actions()
+        self.workspace_changed.emit(snap)
+
+    def _use_artifact(self, kind: str, path: str) -> None:
+        if kind == "model":
+            self.setup.set_model_path(path)
+        else:
+            self.setup.set_data_path(path)
+        self.show_page("setup")
+
+    # ------------------------------------------------------------------ audits
+    def run_audit(self, spec) -> None:
+        from gui import jobs
+
+        self._last_spec = spec
+        self.step_label.setText("Starting the audit…")
+        self.audit_runner.start(jobs.run_audit_job, spec, self.snapshot.path if self.snapshot else None)
+
+    def _on_audit_finished(self, outcome) -> None:
+        self.step_label.setText(f"Audit complete: {outcome.result.summary.sentence()}")
+        self.show_outcome(outcome)
+        self.refresh_workspace()
+        self.audit_finished.emit(outcome)
+
+    def show_outcome(self, outcome) -> None:
+        self.outcome = outcome
+        self.results.set_result(outcome.result, outcome.run_id)
+        self.explanations.set_result(outcome.result)
+        self.quality.set_result(outcome.result)
+        self.report.set_result(outcome.result, outcome.run_id, self.snapshot.path if self.snapshot else None)
+        self._update_actions()
+        self.show_page("results")
+
+    def _on_audit_failed(self, exc: BaseException) -> None:
+        from audit.errors import TrustRequired
+
+        self.step_label.setText("The audit did not run.")
+        if isinstance(exc, TrustRequired) and self._last_spec is not None and self._last_spec.model_path:
+            self.ask_trust(self._last_spec, exc)
+        else:
+            show_error(self, exc, title="The audit could not run")
+        self.audit_failed.emit(exc)
+
+    def ask_trust(self, spec, exc):
+        from gui.dialogs.trust import TrustDialog
+
+        dlg = TrustDialog(spec.model_path, exc, self)
+        dlg.accepted.connect(lambda: self.run_audit(dlg.trusted_spec(spec)))
+        dlg.open()
+        self.trust_dialog = dlg
+        return dlg
+
+    def _on_audit_cancelled(self) -> None:
+        self.step_label.setText("Audit cancelled. Nothing was recorded.")
+        self.audit_cancelled.emit()
+
+    def open_run(self, run_id: str) -> None:
+        from gui import jobs
+
+        if self.snapshot is not None:
+            self.run_loader.start(jobs.load_run, self.snapshot.path, run_id)
+
+    # ------------------------------------------------------------------ sign-off, export, verify
+    def sign_off(self, run_id: str | None = None):
+        run_id = run_id or (self.outcome.run_id if self.outcome else None)
+        if not run_id or self.snapshot is None:
+            show_message(self, "Sign-off", "There is no recorded audit run to sign off.",
+                         hint="Open a workspace, run an audit (it is recorded in the trail), then sign it off.")
+            return None
+        from gui.dialogs.signoff import SignoffDialog
+
+        me = self.snapshot.identity
+        summary = self.outcome.result.summary.sentence() if self.outcome and self.outcome.run_id == run_id else ""
+        dlg = SignoffDialog(run_id, summary, reviewer=(me.name or me.user) if me else "", role=me.role if me else "", parent=self)
+        dlg.accepted.connect(lambda: self._record_signoff(run_id, dlg.values()))
+        dlg.open()
+        self.signoff_dialog = dlg
+        return dlg
+
+    def _record_signoff(self, run_id: str, v: dict[str, str]) -> None:
+        from gui import jobs
+
+        self.signoff_runner.start(jobs.signoff, self.snapshot.path, run_id, v["reviewer"], v["role"], v["decision"],
+                                  v["conditions"], v["comment"])
+
+    def _on_signoff(self, event) -> None:
+        self.step_label.setText(f"Sign-off recorded as event #{event.seq}: {event.summary()}")
+        self.refresh_workspace()
+        self.signoff_recorded.emit(event)
+
+    def export_report(self) -> None:
+        self.show_page("report")
+        if self.outcome is not None:
+            self.report.export()
+
+    def verify_trail(self) -> None:
+        self.show_page("trail")
+        self.trail.verify()
+
+    def about(self) -> None:
+        from audit.run import attest_version
+
+        show_message(self, "About Attest", f"Attest {attest_version()}: an offline workbench for AI governance audits.",
+                     hint="", icon=QMessageBox.Icon.Information)
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if not url.isLocalFile():
+                continue
+            path = url.toLocalFile()
+            if path.endswith(".attest"):
+                self.open_workspace(path)
+            else:
+                self.setup.open_dropped(path)
+                self.show_page("setup")
+        event.acceptProposedAction()
+
+
+

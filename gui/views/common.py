@@ -1,0 +1,145 @@
+"""Small building blocks shared by the views."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
+                               QToolButton, QVBoxLayout, QWidget)
+
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls"}
+MODEL_SUFFIXES = {".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".lgb", ".lgbm", ".ubj", ".xgb", ".json", ".model"}
+DATA_FILTER = "Datasets (*.csv *.tsv *.txt *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
+MODEL_FILTER = "Models (*.skops *.onnx *.lgb *.lgbm *.txt *.json *.ubj *.pkl *.pickle *.joblib);;All files (*)"
+
+
+def heading(text: str, level: int = 1) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(f"heading{level}")
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * {1: 1.55, 2: 1.2, 3: 1.05}[level])
+    font.setBold(True)
+    label.setFont(font)
+    label.setAccessibleName(text)
+    return label
+
+
+def muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("muted")
+    pal = label.palette()
+    pal.setColor(label.foregroundRole(), pal.color(pal.ColorRole.PlaceholderText))
+    label.setPalette(pal)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def table_view(name: str, *, stretch_last: bool = True, sortable: bool = True) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setAccessibleName(name.replace("_", " "))
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setSortingEnabled(sortable)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(stretch_last)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setHighlightSections(False)
+    return view
+
+
+def fit_columns(view: QTableView, widths: dict[int, int] | None = None, sample_rows: int = 50) -> None:
+    """Size columns from the header and the first rows only (never `resizeColumnsToContents` over a large model)."""
+    model = view.model()
+    if model is None:
+        return
+    fm = view.fontMetrics()
+    rows = min(model.rowCount(), sample_rows)
+    for c in range(model.columnCount()):
+        if widths and c in widths:
+            view.setColumnWidth(c, widths[c])
+            continue
+        texts = [str(model.headerData(c, Qt.Orientation.Horizontal) or "")]
+        texts += [str(model.index(r, c).data() or "") for r in range(rows)]
+        view.setColumnWidth(c, min(420, max(60, max(fm.horizontalAdvance(t) for t in texts) + 24)))
+
+
+class FileField(QWidget):
+    """A path line edit with a Browse button that also accepts a dropped file."""
+
+    changed = Signal(str)
+    browse_requested = Signal()
+
+    def __init__(self, name: str, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setObjectName(f"{name}_path")
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setAccessibleName(f"{name} file path")
+        self.edit.setClearButtonEnabled(True)
+        self.edit.editingFinished.connect(lambda: self.changed.emit(self.path()))
+        self.button = QPushButton("Browse…")
+        self.button.setAccessibleName(f"Browse for the {name} file")
+        self.button.clicked.connect(self.browse_requested)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(self.button)
+        self.setAcceptDrops(True)
+
+    def path(self) -> str:
+        return self.edit.text().strip()
+
+    def set_path(self, path: str, *, emit: bool = True) -> None:
+        self.edit.setText(path)
+        self.edit.setToolTip(path)
+        if emit:
+            self.changed.emit(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.set_path(urls[0])
+            event.acceptProposedAction()
+
+
+def card(title: str, value: str, name: str) -> tuple[QFrame, QLabel]:
+    frame = QFrame()
+    frame.setObjectName(name)
+    frame.setFrameShape(QFrame.Shape.StyledPanel)
+    lay = QVBoxLayout(frame)
+    lay.setContentsMargins(14, 8, 14, 8)
+    big = QLabel(value)
+    font = big.font()
+    font.setPointSizeF(font.pointSizeF() * 1.8)
+    font.setBold(True)
+    big.setFont(font)
+    big.setAccessibleName(title)
+    lay.addWidget(big)
+    lay.addWidget(QLabel(title))
+    return frame, big
+
+
+def short_path(path: str, keep: int = 2) -> str:
+    p = Path(path)
+    parts = p.parts
+    return str(Path(*parts[-keep:])) if len(parts) > keep else str(p)
+
+
+def help_button(text: str) -> QToolButton:
+    b = QToolButton()
+    b.setText("?")
+    b.setToolTip(text)
+    b.setAccessibleName("Help")
+    b.setAccessibleDescription(text)
+    b.setAutoRaise(True)
+    return b

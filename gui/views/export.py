@@ -1,0 +1,183 @@
+"""Export: write the PDF report (optionally signed), preview it inside the app (QtPdf), open its folder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from gui.errors import show_error
+from gui.views.common import FileField, heading, muted
+from gui.worker import Runner
+
+
+def open_in_system(path: Path) -> bool:
+    """Hand a file or folder to the desktop (file manager, PDF reader). Tests replace this."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class ExportView(QWidget):
+    exported = Signal(str)
+    preview_ready = Signal(int)  # page count
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("export_view")
+        self.result = None
+        self.run_id: str | None = None
+        self.workspace_path: str | None = None
+        self.pdf_path: Path | None = None
+        self._doc = None
+        self.runner = Runner("export", self)
+        self.runner.finished.connect(self._on_exported)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.busy_changed.connect(lambda busy: self.export_button.setEnabled(not busy and self.result is not None))
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Report"))
+        self.status = muted("Run or open an audit first; then write its PDF report here.")
+        self.status.setObjectName("export_status")
+        lay.addWidget(self.status)
+
+        box = QGroupBox("Export")
+        form = QFormLayout(box)
+        self.out_field = FileField("report", "Where to write the PDF")
+        self.out_field.browse_requested.connect(self._browse_out)
+        form.addRow("PDF file", self.out_field)
+        self.sign_check = QCheckBox("Sign the PDF with a certificate (PKCS#12)")
+        self.sign_check.setObjectName("sign_pdf")
+        self.sign_check.setAccessibleName("Sign the PDF")
+        form.addRow(self.sign_check)
+        self.p12_field = FileField("certificate", "Certificate file (.p12 / .pfx)")
+        self.p12_field.browse_requested.connect(self._browse_p12)
+        self.password = QLineEdit()
+        self.password.setObjectName("p12_password")
+        self.password.setAccessibleName("Certificate password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Certificate", self.p12_field)
+        form.addRow("Password", self.password)
+        self.sign_check.toggled.connect(self._update_sign)
+        self._update_sign(False)
+        buttons = QHBoxLayout()
+        self.export_button = QPushButton("Export PDF")
+        self.export_button.setObjectName("export_button")
+        self.export_button.setAccessibleName("Export the PDF report")
+        self.export_button.setToolTip("Write the PDF report (Ctrl+E)")
+        self.export_button.clicked.connect(self.export)
+        self.export_button.setEnabled(False)
+        self.folder_button = QPushButton("Open folder")
+        self.folder_button.setObjectName("open_folder")
+        self.folder_button.setAccessibleName("Open the report's folder")
+        self.folder_button.clicked.connect(self.open_folder)
+        self.external_button = QPushButton("Open in PDF reader")
+        self.external_button.setAccessibleName("Open the report in the system PDF reader")
+        self.external_button.clicked.connect(lambda: self.pdf_path and open_in_system(self.pdf_path))
+        for b in (self.folder_button, self.external_button):
+            b.setEnabled(False)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.folder_button)
+        buttons.addWidget(self.external_button)
+        form.addRow(buttons)
+        lay.addWidget(box)
+
+        self.preview_holder = QVBoxLayout()
+        self.preview_label = muted("The exported report is previewed here.")
+        self.preview_label.setObjectName("preview_label")
+        self.preview_holder.addWidget(self.preview_label)
+        self.pdf_view = None
+        lay.addLayout(self.preview_holder, 1)
+
+    def _update_sign(self, on: bool) -> None:
+        self.p12_field.setEnabled(on)
+        self.password.setEnabled(on)
+
+    def _browse_out(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Write the report to", self.out_field.path() or str(Path.home()),
+                                              "PDF (*.pdf)")
+        if path:
+            self.out_field.set_path(path if path.lower().endswith(".pdf") else path + ".pdf", emit=False)
+
+    def _browse_p12(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Certificate", str(Path.home()), "PKCS#12 (*.p12 *.pfx);;All files (*)")
+        if path:
+            self.p12_field.set_path(path, emit=False)
+
+    def set_result(self, result, run_id: str | None, workspace_path: str | None) -> None:
+        self.result, self.run_id, self.workspace_path = result, run_id, workspace_path
+        self.export_button.setEnabled(result is not None and not self.runner.busy)
+        if result is None:
+            return
+        folder = Path(workspace_path).parent if workspace_path else Path(result.data.path).parent
+        stem = f"attest-report-{run_id}" if run_id else "attest-report"
+        self.out_field.set_path(str(folder / f"{stem}.pdf"), emit=False)
+        self.status.setText(f"Ready to export the report of {run_id or 'this audit'} ({result.summary.sentence()})")
+
+    def export(self) -> None:
+        if self.result is None:
+            return
+        try:
+            import reports.export  # noqa: F401 - availability check; the export itself runs in the worker
+        except ImportError:
+            self.status.setText("PDF export is not available in this build: the report module (reports.export) is missing.")
+            return
+        from gui import jobs
+
+        out = self.out_field.path()
+        if not out:
+            self.status.setText("Choose where to write the PDF first.")
+            return
+        sign = self.sign_check.isChecked()
+        self.status.setText(f"Writing {Path(out).name}…")
+        self.runner.start(jobs.export_pdf, self.result, out, self.workspace_path,
+                          self.p12_field.path() if sign else None, self.password.text() if sign else None)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.status.setText("The report was not written.")
+        show_error(self, exc, title="Cannot export the report")
+
+    def _on_exported(self, path: str) -> None:
+        self.pdf_path = Path(path)
+        self.status.setText(f"Report written: {path}")
+        self.folder_button.setEnabled(True)
+        self.external_button.setEnabled(True)
+        self.exported.emit(path)
+        self.show_pdf(self.pdf_path)
+
+    def show_pdf(self, path: Path) -> None:
+        try:
+            from PySide6.QtPdf import QPdfDocument
+            from PySide6.QtPdfWidgets import QPdfView
+        except ImportError:
+            self.preview_label.setText("The in-app preview needs Qt PDF (the PySide6-Addons package). Use “Open in PDF reader”.")
+            return
+        if self.pdf_view is None:
+            self._doc = QPdfDocument(self)
+            self.pdf_view = QPdfView(self)
+            self.pdf_view.setObjectName("pdf_view")
+            self.pdf_view.setAccessibleName("Report preview")
+            self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
+            self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+            self.pdf_view.setDocument(self._doc)
+            self.preview_holder.addWidget(self.pdf_view, 1)
+        self._doc.close()
+        err = self._doc.load(str(path))
+        if err != QPdfDocument.Error.None_:
+            self.preview_label.setText(f"The PDF could not be previewed ({err.name}). Use “Open in PDF reader”.")
+            return
+        pages = self._doc.pageCount()
+        self.preview_label.setText(f"Preview of {path.name}: {pages} pages.")
+        self.preview_ready.emit(pages)
+
+    @property
+    def page_count(self) -> int:
+        return self._doc.pageCount() if self._doc is not None else 0
+
+    def open_folder(self) -> None:
+        if self.pdf_path is not None:
+            open_in_system(self.pdf_path.parent)
+
+
+

@@ -1,0 +1,664 @@
+"""Audit set-up: inputs, outcome, sensitive features with their groups and counts, policy, statistics and declared
+context. Produces an `AuditSpec`; never runs anything itself except the data preview (in its own runner)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit, QPushButton,
+                               QRadioButton, QScrollArea, QSpinBox, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from gui import theme
+from gui.errors import show_error
+from gui.models.preview import PreviewModel
+from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SUFFIXES, FileField, fit_columns, heading,
+                              muted, table_view)
+from gui.worker import Runner
+
+POLICIES = {
+    "four_fifths": "Four-fifths rule: each group's selection rate at least 0.8 × the highest group's.",
+    "standard": "Four-fifths rule plus equalized odds (TPR and FPR within ±0.1 of the reference group).",
+    "equal_opportunity": "Equal opportunity: TPR within ±0.1 of the reference group.",
+    "equalized_odds": "Equalized odds: TPR and FPR within ±0.1 of the reference group.",
+    "demographic_parity": "Demographic parity: selection rate within ±0.1 of the reference group.",
+    "custom": "Your own thresholds, declared here before the run and recorded with it.",
+}
+ANNEX_III = (
+    "", "Not high-risk (document the reasoning)", "Annex III 1: biometrics", "Annex III 2: critical infrastructure",
+    "Annex III 3: education and vocational training", "Annex III 4: employment and workers management",
+    "Annex III 5(a): access to essential public services and benefits",
+    "Annex III 5(b): creditworthiness assessment of natural persons",
+    "Annex III 5(c): risk assessment and pricing in life and health insurance",
+    "Annex III 5(d): emergency calls and first response triage", "Annex III 6: law enforcement",
+    "Annex III 7: migration, asylum and border control", "Annex III 8: administration of justice and democratic processes",
+)
+AUTO_REFERENCE = "(automatic: largest group)"
+CONTEXT_FIELDS = (
+    ("system_name", "System name", False), ("provider", "Provider", False),
+    ("intended_purpose", "Intended purpose", True), ("deployment_context", "Deployment context", True),
+    ("affected_persons", "Affected persons", False), ("oversight", "Human oversight", True),
+)
+
+
+class SetupView(QWidget):
+    run_requested = Signal(object)  # AuditSpec
+    preview_loaded = Signal(object)  # gui.jobs.DataPreview
+    preview_failed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("setup_view")
+        self.setAcceptDrops(True)
+        self.preview = None
+        self._pending: dict[str, Any] = {}
+        self._min_size = 30
+        self.runner = Runner("preview", self)
+        self.runner.finished.connect(self._on_preview)
+        self.runner.failed.connect(self._on_preview_failed)
+        self.runner.busy_changed.connect(self._on_preview_busy)
+
+        left = QWidget()
+        form = QVBoxLayout(left)
+        form.addWidget(heading("Set up an audit"))
+        form.addWidget(muted("Everything on this page is declared before the run and recorded in the trail with the result. "
+                             "Drop a dataset or model file anywhere on this page."))
+        form.addWidget(self._inputs_box())
+        form.addWidget(self._outcome_box())
+        form.addWidget(self._policy_box())
+        form.addWidget(self._stats_box())
+        form.addWidget(self._context_box())
+        form.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("setup_form")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(420)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setObjectName("setup_right")
+        right.addWidget(self._preview_panel())
+        right.addWidget(self._groups_panel())
+        right.setSizes([300, 400])
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("setup_splitter")
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([480, 720])
+
+        self.run_button = QPushButton("Run audit")
+        self.run_button.setObjectName("run_audit")
+        self.run_button.setAccessibleName("Run audit")
+        self.run_button.setToolTip("Run the audit (Ctrl+R)")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.request_run)
+        self.ready_label = muted()
+        self.ready_label.setObjectName("ready_label")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.ready_label, 1)
+        bottom.addWidget(self.run_button)
+
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.splitter, 1)
+        outer.addLayout(bottom)
+        self._update_source()
+        self._update_ready()
+
+    # ------------------------------------------------------------------ building the form
+    def _inputs_box(self) -> QGroupBox:
+        box = QGroupBox("1  Inputs")
+        lay = QFormLayout(box)
+        self.data_field = FileField("dataset", "Evaluation dataset: CSV, Parquet or Excel")
+        self.data_field.browse_requested.connect(self._browse_data)
+        self.data_field.changed.connect(self.load_data)
+        lay.addRow("Evaluation data", self.data_field)
+        self.source_model = QRadioButton("Model file")
+        self.source_model.setAccessibleName("Decisions come from a model file")
+        self.source_predictions = QRadioButton("Predictions column")
+        self.source_predictions.setAccessibleName("Decisions come from a predictions column")
+        self.source_model.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.source_model)
+        group.addButton(self.source_predictions)
+        self.source_model.toggled.connect(self._update_source)
+        row = QHBoxLayout()
+        row.addWidget(self.source_model)
+        row.addWidget(self.source_predictions)
+        row.addStretch(1)
+        lay.addRow("Decisions from", row)
+        self.model_field = FileField("model", "skops, ONNX, LightGBM, XGBoost, or a pickle you trust")
+        self.model_field.browse_requested.connect(self._browse_model)
+        self.model_field.changed.connect(lambda _: self._update_ready())
+        lay.addRow("Model", self.model_field)
+        self.predictions_combo = self._combo("predictions_column", "Column with the model's decisions")
+        self.scores_combo = self._combo("scores_column", "Optional column with scores (probability of the positive outcome)")
+        lay.addRow("Predictions column", self.predictions_combo)
+        lay.addRow("Scores column", self.scores_combo)
+        self._inputs_form = lay
+        return box
+
+    def _outcome_box(self) -> QGroupBox:
+        box = QGroupBox("2  Outcome")
+        lay = QFormLayout(box)
+        self.target_combo = self._combo("target", "Column with the true outcome")
+        self.target_combo.currentTextChanged.connect(self._fill_positive)
+        self.positive_combo = self._combo("positive_label", "The favourable outcome (e.g. approved = 1)")
+        self.positive_combo.setEditable(True)
+        lay.addRow("Target", self.target_combo)
+        lay.addRow("Favourable value", self.positive_combo)
+        return box
+
+    def _policy_box(self) -> QGroupBox:
+        box = QGroupBox("3  Policy and thresholds")
+        lay = QVBoxLayout(box)
+        self.policy_combo = self._combo("policy", "Fairness policy")
+        for name in POLICIES:
+            self.policy_combo.addItem(name.replace("_", " ").capitalize() if name != "custom" else "Custom thresholds…", name)
+        self.policy_combo.setCurrentIndex(0)
+        self.policy_combo.currentIndexChanged.connect(self._update_policy)
+        self.policy_help = muted()
+        lay.addWidget(self.policy_combo)
+        lay.addWidget(self.policy_help)
+        self.custom_box = QWidget()
+        grid = QGridLayout(self.custom_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.custom: dict[str, tuple[QCheckBox, QDoubleSpinBox]] = {}
+        rows = [("four_fifths", "Selection-rate ratio vs highest group ≥", 0.8, True),
+                ("tpr", "TPR difference vs reference within ±", 0.1, True),
+                ("fpr", "FPR difference vs reference within ±", 0.1, False),
+                ("dp", "Selection-rate difference vs reference within ±", 0.1, False)]
+        for i, (key, text, value, on) in enumerate(rows):
+            check = QCheckBox(text)
+            check.setChecked(on)
+            check.setAccessibleName(text)
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"custom_{key}")
+            spin.setAccessibleName(f"{text} threshold")
+            spin.setRange(0.0, 1.0)
+            spin.setSingleStep(0.01)
+            spin.setDecimals(2)
+            spin.setValue(value)
+            grid.addWidget(check, i, 0)
+            grid.addWidget(spin, i, 1)
+            self.custom[key] = (check, spin)
+        self.decision_combo = self._combo("decision_rule", "How a check decides")
+        self.decision_combo.addItem("Pass only if the whole confidence interval meets the rule", "interval")
+        self.decision_combo.addItem("Decide on the point estimate", "point")
+        grid.addWidget(self.decision_combo, len(rows), 0, 1, 2)
+        lay.addWidget(self.custom_box)
+        self._update_policy()
+        return box
+
+    def _stats_box(self) -> QGroupBox:
+        box = QGroupBox("4  Statistics and explanations")
+        lay = QFormLayout(box)
+        self.bootstrap_spin = self._spin("bootstrap", 0, 20000, 1000, "Bootstrap resamples for confidence intervals")
+        self.bootstrap_spin.setSingleStep(100)
+        self.seed_spin = self._spin("seed", 0, 2**31 - 1, 0, "Random seed (recorded; reruns give identical numbers)")
+        self.min_group_spin = self._spin("min_group_size", 1, 100000, 30, "Groups smaller than this get 'insufficient evidence'")
+        self.min_group_spin.valueChanged.connect(self._mark_small_groups)
+        self.ci_spin = QDoubleSpinBox()
+        self.ci_spin.setObjectName("ci_level")
+        self.ci_spin.setAccessibleName("Confidence level")
+        self.ci_spin.setRange(0.8, 0.999)
+        self.ci_spin.setDecimals(3)
+        self.ci_spin.setSingleStep(0.01)
+        self.ci_spin.setValue(0.95)
+        self.threshold_spin = QDoubleSpinBox()
+        self.threshold_spin.setObjectName("threshold")
+        self.threshold_spin.setAccessibleName("Decision threshold on model scores")
+        self.threshold_spin.setRange(-0.01, 1.0)
+        self.threshold_spin.setDecimals(2)
+        self.threshold_spin.setSingleStep(0.05)
+        self.threshold_spin.setSpecialValueText("the model's own rule")
+        self.threshold_spin.setValue(-0.01)
+        self.explain_check = QCheckBox("Explain the model (SHAP)")
+        self.explain_check.setObjectName("explain_enabled")
+        self.explain_check.setAccessibleName("Explain the model with SHAP")
+        self.explain_check.setChecked(True)
+        self.budget_spin = QDoubleSpinBox()
+        self.budget_spin.setObjectName("explain_budget")
+        self.budget_spin.setAccessibleName("Explanation time budget in seconds")
+        self.budget_spin.setRange(1, 3600)
+        self.budget_spin.setValue(30)
+        self.budget_spin.setSuffix(" s")
+        self.explain_check.toggled.connect(self.budget_spin.setEnabled)
+        lay.addRow("Bootstrap resamples", self.bootstrap_spin)
+        lay.addRow("Random seed", self.seed_spin)
+        lay.addRow("Confidence level", self.ci_spin)
+        lay.addRow("Minimum group size", self.min_group_spin)
+        lay.addRow("Decision threshold", self.threshold_spin)
+        lay.addRow(self.explain_check)
+        lay.addRow("Explanation time budget", self.budget_spin)
+        return box
+
+    def _context_box(self) -> QGroupBox:
+        box = QGroupBox("5  Declared context (for the report)")
+        lay = QFormLayout(box)
+        lay.addRow(muted("Only you can say these; the report prints \u201cneeds provider input\u201d for each one left empty."))
+        self.context_fields: dict[str, QLineEdit | QPlainTextEdit | QComboBox] = {}
+        for key, label, multiline in CONTEXT_FIELDS:
+            w: QLineEdit | QPlainTextEdit
+            if multiline:
+                w = QPlainTextEdit()
+                w.setTabChangesFocus(True)
+                w.setFixedHeight(w.fontMetrics().lineSpacing() * 3 + 12)
+            else:
+                w = QLineEdit()
+            w.setObjectName(f"context_{key}")
+            w.setAccessibleName(label)
+            self.context_fields[key] = w
+            lay.addRow(label, w)
+            if key == "deployment_context":
+                annex = QComboBox()
+                annex.setObjectName("context_annex_iii_category")
+                annex.setAccessibleName("Annex III category")
+                annex.setEditable(True)
+                annex.addItems(ANNEX_III)
+                self.context_fields["annex_iii_category"] = annex
+                lay.addRow("Annex III category", annex)
+        return box
+
+    def _preview_panel(self) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(heading("Data preview", 2))
+        self.data_info = muted("No dataset yet. Choose one under Inputs, or drop a file here.")
+        self.data_info.setObjectName("data_info")
+        lay.addWidget(self.data_info)
+        self.preview_model = PreviewModel(self)
+        self.preview_table = table_view("data_preview", stretch_last=False, sortable=False)
+        self.preview_table.setModel(self.preview_model)
+        lay.addWidget(self.preview_table, 1)
+        return w
+
+    def _groups_panel(self) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(heading("Sensitive features and their groups", 2))
+        lay.addWidget(muted("Tick each sensitive feature. Its groups and counts are shown before you run; intersections of the "
+                            "ticked features are audited too. Choose a reference group, or leave it automatic."))
+        self.groups_tree = QTreeWidget()
+        self.groups_tree.setObjectName("sensitive_groups")
+        self.groups_tree.setAccessibleName("Sensitive features and groups")
+        self.groups_tree.setColumnCount(4)
+        self.groups_tree.setHeaderLabels(["Feature / group", "Rows", "Share", "Reference group"])
+        self.groups_tree.setUniformRowHeights(True)
+        self.groups_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.groups_tree.setColumnWidth(0, 240)
+        self.groups_tree.setColumnWidth(1, 80)
+        self.groups_tree.setColumnWidth(2, 70)
+        self.groups_tree.itemChanged.connect(self._on_feature_toggled)
+        lay.addWidget(self.groups_tree, 1)
+        self.groups_note = muted()
+        lay.addWidget(self.groups_note)
+        return w
+
+    def _combo(self, name: str, accessible: str) -> QComboBox:
+        c = QComboBox()
+        c.setObjectName(name)
+        c.setAccessibleName(accessible)
+        c.setToolTip(accessible)
+        c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(14)
+        return c
+
+    def _spin(self, name: str, lo: int, hi: int, value: int, accessible: str) -> QSpinBox:
+        s = QSpinBox()
+        s.setObjectName(name)
+        s.setAccessibleName(accessible)
+        s.setToolTip(accessible)
+        s.setRange(lo, hi)
+        s.setValue(value)
+        s.setGroupSeparatorShown(True)
+        return s
+
+    # ------------------------------------------------------------------ files
+    def _browse_data(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the evaluation dataset", self._start_dir(), DATA_FILTER)
+        if path:
+            self.data_field.set_path(path)
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the model file", self._start_dir(), MODEL_FILTER)
+        if path:
+            self.set_model_path(path)
+
+    def _start_dir(self) -> str:
+        for p in (self.data_field.path(), self.model_field.path()):
+            if p:
+                return str(Path(p).parent)
+        return str(Path.home())
+
+    def set_model_path(self, path: str) -> None:
+        self.model_field.set_path(path)
+        self.source_model.setChecked(True)
+        self._update_ready()
+
+    def set_data_path(self, path: str) -> None:
+        self.data_field.set_path(path)  # emits changed -> load_data
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_dropped(url.toLocalFile())
+        event.acceptProposedAction()
+
+    def open_dropped(self, path: str) -> None:
+        """A dropped file goes where its kind belongs: datasets to Evaluation data, model files to Model."""
+        suffix = Path(path).suffix.lower()
+        if suffix in DATA_SUFFIXES and not (suffix in MODEL_SUFFIXES and self.data_field.path()):
+            self.data_field.set_path(path)
+        elif suffix in MODEL_SUFFIXES:
+            self.set_model_path(path)
+        else:
+            self.data_field.set_path(path)  # let the loader say clearly what is wrong with it
+
+    # ------------------------------------------------------------------ preview
+    def load_data(self, path: str) -> None:
+        if not path:
+            return
+        from gui import jobs
+
+        self.data_info.setText(f"Reading {Path(path).name}…")
+        self.runner.start(jobs.load_preview, path)
+
+    def _on_preview_busy(self, busy: bool) -> None:
+        self.data_field.setEnabled(not busy)
+
+    def _on_preview_failed(self, exc: BaseException) -> None:
+        self.data_info.setText(f"Could not read {Path(self.data_field.path()).name}.")
+        self.preview_failed.emit(exc)
+        show_error(self, exc, title="Cannot read the dataset")
+
+    def _on_preview(self, preview) -> None:
+        self.preview = preview
+        ref = preview.ref
+        self.data_info.setText(f"{Path(ref.path).name}: {ref.rows:,} rows × {len(ref.columns)} columns, {ref.format}, "
+                               f"SHA-256 {ref.sha256[:16]}…   (first {len(preview.rows)} rows shown)")
+        self.data_info.setToolTip(f"{ref.path}\nSHA-256 {ref.sha256}")
+        self.preview_model.set_preview(preview.columns, preview.dtypes, preview.rows)
+        fit_columns(self.preview_table, sample_rows=30)
+        for combo, optional in ((self.target_combo, False), (self.predictions_combo, False), (self.scores_combo, True)):
+            keep = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            if optional:
+                combo.addItem("(none)", None)
+            for c in preview.columns:
+                combo.addItem(c, c)
+            combo.blockSignals(False)
+            if keep and combo.findText(keep) >= 0:
+                combo.setCurrentText(keep)
+        guess = next((c for c in preview.columns if c.lower() in ("target", "label", "y", "outcome", "approved")), None)
+        if guess and not self.target_combo.currentText():
+            self.target_combo.setCurrentText(guess)
+        self._fill_groups()
+        self._fill_positive(self.target_combo.currentText())
+        self._apply_pending()
+        self._update_ready()
+        self.preview_loaded.emit(preview)
+
+    def _fill_positive(self, target: str) -> None:
+        keep = self.positive_combo.currentText()
+        self.positive_combo.clear()
+        groups = self.preview.groups.get(target, []) if self.preview else []
+        for value, count in groups:
+            self.positive_combo.addItem(f"{value}", value)
+            self.positive_combo.setItemData(self.positive_combo.count() - 1, f"{count:,} rows", Qt.ItemDataRole.ToolTipRole)
+        values = [v for v, _ in groups]
+        if keep in values:
+            self.positive_combo.setCurrentText(keep)
+        elif "1" in values:
+            self.positive_combo.setCurrentText("1")
+        elif "True" in values:
+            self.positive_combo.setCurrentText("True")
+        self._update_ready()
+
+    def _fill_groups(self) -> None:
+        checked = set(self.sensitive_features())
+        tree = self.groups_tree
+        tree.blockSignals(True)
+        tree.clear()
+        self.reference_combos: dict[str, QComboBox] = {}
+        skipped = []
+        for col in self.preview.columns:
+            groups = self.preview.groups.get(col)
+            if groups is None:
+                skipped.append(col)
+                continue
+            total = sum(n for _, n in groups)
+            item = QTreeWidgetItem([col, f"{len(groups)} groups", "", ""])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(0, Qt.CheckState.Checked if col in checked else Qt.CheckState.Unchecked)
+            item.setData(0, Qt.ItemDataRole.UserRole, col)
+            item.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"Sensitive feature {col}, {len(groups)} groups")
+            for value, n in groups:
+                child = QTreeWidgetItem([value, f"{n:,}", f"{n / total:.1%}" if total else "", ""])
+                child.setData(0, Qt.ItemDataRole.UserRole, value)
+                child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                child.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.addChild(child)
+            tree.addTopLevelItem(item)
+            combo = QComboBox()
+            combo.setObjectName(f"reference_{col}")
+            combo.setAccessibleName(f"Reference group for {col}")
+            combo.addItem(AUTO_REFERENCE, None)
+            for value, _ in groups:
+                combo.addItem(value, value)
+            combo.setEnabled(col in checked)
+            tree.setItemWidget(item, 3, combo)
+            self.reference_combos[col] = combo
+            item.setExpanded(col in checked)
+        tree.blockSignals(False)
+        self._mark_small_groups()
+        self.groups_note.setText(
+            f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}{' …' if len(skipped) > 8 else ''}"
+            if skipped else "")
+
+    def _mark_small_groups(self) -> None:
+        self._min_size = self.min_group_spin.value()
+        tree = self.groups_tree
+        tree.blockSignals(True)
+        for i in range(tree.topLevelItemCount()):
+            item = tree.topLevelItem(i)
+            for j in range(item.childCount()):
+                child = item.child(j)
+                n = int(child.text(1).replace(",", "") or 0)
+                small = n < self._min_size
+                value = child.data(0, Qt.ItemDataRole.UserRole)
+                child.setText(0, f"{value}  ⚠ small" if small else value)
+                child.setToolTip(0, f"Fewer than {self._min_size} rows: checks on this group will be 'insufficient evidence'"
+                                 if small else "")
+                child.setForeground(0, theme.color("insufficient_evidence_fg") if small else tree.palette().text())
+        tree.blockSignals(False)
+
+    def _on_feature_toggled(self, item: QTreeWidgetItem, column: int) -> None:
+        if item.parent() is not None or column != 0:
+            return
+        col = item.data(0, Qt.ItemDataRole.UserRole)
+        on = item.checkState(0) == Qt.CheckState.Checked
+        item.setExpanded(on)
+        combo = self.reference_combos.get(col)
+        if combo is not None:
+            combo.setEnabled(on)
+        self._update_ready()
+
+    # ------------------------------------------------------------------ state
+    def sensitive_features(self) -> list[str]:
+        out = []
+        for i in range(self.groups_tree.topLevelItemCount()):
+            item = self.groups_tree.topLevelItem(i)
+            if item.checkState(0) == Qt.CheckState.Checked:
+                out.append(item.data(0, Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_sensitive(self, features: list[str]) -> None:
+        for i in range(self.groups_tree.topLevelItemCount()):
+            item = self.groups_tree.topLevelItem(i)
+            col = item.data(0, Qt.ItemDataRole.UserRole)
+            item.setCheckState(0, Qt.CheckState.Checked if col in features else Qt.CheckState.Unchecked)
+
+    def set_reference(self, feature: str, value: str | None) -> None:
+        combo = self.reference_combos.get(feature)
+        if combo is not None:
+            idx = combo.findData(value)
+            combo.setCurrentIndex(max(idx, 0))
+
+    def group_counts(self, feature: str) -> list[tuple[str, int]]:
+        """The groups and counts shown for a feature (what the user sees before running)."""
+        return list(self.preview.groups.get(feature, [])) if self.preview else []
+
+    def apply_values(self, values: dict[str, Any]) -> None:
+        """Pre-fill the form (the demo workspace); column choices wait for the dataset's preview."""
+        ctx = values.get("context") or {}
+        for key, text in ctx.items():
+            w = self.context_fields.get(key)
+            if isinstance(w, QComboBox):
+                w.setCurrentText(text)
+            elif w is not None:
+                w.setPlainText(text) if isinstance(w, QPlainTextEdit) else w.setText(text)
+        if values.get("policy"):
+            self.policy_combo.setCurrentIndex(max(0, self.policy_combo.findData(values["policy"])))
+        self._pending = {k: v for k, v in values.items() if k in ("target", "positive_label", "sensitive", "references")}
+        if self.preview is not None:
+            self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        values, self._pending = self._pending, {}
+        if not values or self.preview is None:
+            return
+        if values.get("target") in self.preview.columns:
+            self.target_combo.setCurrentText(values["target"])
+        if values.get("positive_label") is not None:
+            self.positive_combo.setCurrentText(str(values["positive_label"]))
+        if values.get("sensitive"):
+            self.set_sensitive(list(values["sensitive"]))
+        for f, ref in (values.get("references") or {}).items():
+            self.set_reference(f, ref)
+
+    def _update_source(self) -> None:
+        model = self.source_model.isChecked()
+        self.model_field.setEnabled(model)
+        self.predictions_combo.setEnabled(not model)
+        self.scores_combo.setEnabled(not model)
+        self.threshold_spin.setEnabled(model)
+        self._update_ready()
+
+    def _update_policy(self) -> None:
+        key = self.policy_combo.currentData() or "four_fifths"
+        self.policy_help.setText(POLICIES[key])
+        self.custom_box.setVisible(key == "custom")
+
+    def missing_inputs(self) -> list[str]:
+        missing = []
+        if self.preview is None:
+            missing.append("an evaluation dataset")
+        if self.source_model.isChecked() and not self.model_field.path():
+            missing.append("a model file (or choose a predictions column)")
+        if self.preview is not None and not self.target_combo.currentText():
+            missing.append("the target column")
+        if self.preview is not None and not self.sensitive_features():
+            missing.append("at least one sensitive feature")
+        return missing
+
+    def _update_ready(self, *_: object) -> None:
+        missing = self.missing_inputs()
+        if missing:
+            self.ready_label.setText("To run, choose " + ", ".join(missing) + ".")
+        else:
+            feats = self.sensitive_features()
+            self.ready_label.setText(f"Ready: {self.preview.ref.rows:,} rows, sensitive features {', '.join(feats)}.")
+
+    def set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.run_button.setText("Running…" if running else "Run audit")
+
+    # ------------------------------------------------------------------ the spec
+    def build_spec(self):
+        """The `AuditSpec` the form describes; `InputError` (shown as a clear dialog) when something is missing."""
+        from pydantic import ValidationError
+
+        from audit.errors import InputError
+        from audit.explain.settings import ExplainSettings
+        from audit.policy import Check, Policy, resolve_policy
+        from audit.spec import AuditSpec, DeclaredContext
+
+        missing = self.missing_inputs()
+        if missing:
+            raise InputError("The audit is not set up yet: choose " + ", ".join(missing) + ".",
+                             "Fill in the Set-up page from top to bottom; the line above the Run button says what is left.")
+        sensitive = tuple(self.sensitive_features())
+        references = {f: self.reference_combos[f].currentData() for f in sensitive
+                      if f in self.reference_combos and self.reference_combos[f].currentData() is not None}
+        key = self.policy_combo.currentData() or "four_fifths"
+        if key == "custom":
+            checks = []
+            c = self.custom
+            if c["four_fifths"][0].isChecked():
+                checks.append(Check(id="four_fifths", metric="selection_rate", compare="ratio", against="max",
+                                    min=c["four_fifths"][1].value(), description="Custom: selection-rate ratio vs the highest group."))
+            for k, metric, cid in (("tpr", "tpr", "equal_opportunity_tpr"), ("fpr", "fpr", "equalized_odds_fpr"),
+                                   ("dp", "selection_rate", "demographic_parity")):
+                if c[k][0].isChecked():
+                    t = c[k][1].value()
+                    checks.append(Check(id=cid, metric=metric, compare="difference", min=-t, max=t,
+                                        description=f"Custom: {metric} within ±{t:g} of the reference group."))
+            if not checks:
+                raise InputError("The custom policy has no checks ticked.", "Tick at least one threshold, or choose a preset.")
+            policy = Policy(name="custom", description="Thresholds declared in the Attest set-up page.", checks=tuple(checks),
+                            decision=self.decision_combo.currentData(), source="gui")
+        else:
+            policy = resolve_policy(key)
+        ctx = {}
+        for k, w in self.context_fields.items():
+            ctx[k] = (w.currentText() if isinstance(w, QComboBox) else
+                      w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
+        model = self.source_model.isChecked()
+        threshold = self.threshold_spin.value()
+        try:
+            return AuditSpec(
+                data_path=self.preview.path, target=self.target_combo.currentText(), sensitive=sensitive,
+                positive_label=self.positive_combo.currentText().strip() or None,
+                model_path=self.model_field.path() if model else None,
+                predictions_column=None if model else self.predictions_combo.currentText() or None,
+                scores_column=None if model else self.scores_combo.currentData(),
+                threshold=threshold if model and threshold >= 0 else None,
+                references=references, policy=policy, min_group_size=self.min_group_spin.value(),
+                ci_level=round(self.ci_spin.value(), 3), bootstrap=self.bootstrap_spin.value(), seed=self.seed_spin.value(),
+                explain=ExplainSettings(enabled=self.explain_check.isChecked(), time_budget_s=self.budget_spin.value()),
+                context=DeclaredContext(**ctx),
+            )
+        except ValidationError as exc:
+            msgs = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            raise InputError(f"The audit options are not consistent: {msgs}.", "Correct the set-up and run again.") from exc
+
+    def request_run(self) -> None:
+        try:
+            spec = self.build_spec()
+        except Exception as exc:  # noqa: BLE001 - shown as a dialog
+            show_error(self, exc, title="Cannot run the audit yet")
+            return
+        self.run_requested.emit(spec)
+
+    # ------------------------------------------------------------------ layout memory
+    def save_state(self, settings) -> None:
+        settings.set_value("setup/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings) -> None:
+        state = settings.value("setup/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+
+

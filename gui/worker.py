@@ -1,0 +1,163 @@
+"""The one adapter between long jobs and the GUI.
+
+A job is a plain function ``fn(*args, progress=..., cancel=..., **kwargs)`` - the same shape as `audit.run.run_audit`.
+`Runner.start` runs it on a thread pool; its outcome comes back as exactly one of the signals ``finished(result)``,
+``failed(exception)`` or ``cancelled()``, always on the GUI thread (the per-job signal object lives on the GUI thread, so
+the worker's emits are queued). Starting a job cancels the one still running on the same runner, and whatever that old
+job produces afterwards is dropped. Cancelling sets the job's `CancelToken`; threads are never killed.
+
+Each part of the window that runs jobs owns a `Runner` (audit, data preview, trail, export), so loading a preview never
+cancels an audit.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+_POOL: QThreadPool | None = None
+_PROGRESS_INTERVAL_S = 0.04  # at most ~25 progress updates a second reach the GUI
+_ids = itertools.count(1)
+
+
+def pool() -> QThreadPool:
+    """The pool every `Runner` uses: enough threads that one runner's job never waits for another's."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(6)
+        _POOL.setObjectName("attest-jobs")
+    return _POOL
+
+
+class _JobSignals(QObject):
+    """Created on the GUI thread, emitted from the worker thread: Qt queues each emit to the GUI thread."""
+
+    progress = Signal(int, str, int, int, str)
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    cancelled = Signal(int)
+
+
+class _Job(QRunnable):
+    def __init__(self, job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict, token: Any, signals: _JobSignals) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self.job_id, self.fn, self.args, self.kwargs, self.token, self.signals = job_id, fn, args, kwargs, token, signals
+        self._last_emit = 0.0
+        self._last_step = ""
+
+    def _progress(self, step: str, done: int, total: int, message: str = "") -> None:
+        now = time.monotonic()
+        if step == self._last_step and now - self._last_emit < _PROGRESS_INTERVAL_S and done < total:
+            return
+        self._last_emit, self._last_step = now, step
+        self.signals.progress.emit(self.job_id, str(step), int(done), int(total), str(message))
+
+    def run(self) -> None:  # worker thread: no widget may be touched here
+        from audit.errors import Cancelled
+
+        try:
+            self.token.raise_if_set()
+            result = self.fn(*self.args, progress=self._progress, cancel=self.token, **self.kwargs)
+            self.token.raise_if_set()
+        except Cancelled:
+            self.signals.cancelled.emit(self.job_id)
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a dialog, never vanish
+            self.signals.failed.emit(self.job_id, exc)
+        else:
+            self.signals.finished.emit(self.job_id, result)
+        finally:
+            self.fn = self.args = self.kwargs = None  # drop references to big inputs as soon as the job ends
+
+
+class Runner(QObject):
+    """Runs one job at a time for one part of the window. See the module docstring."""
+
+    started = Signal()
+    progress = Signal(str, int, int, str)  # step, done, total, message
+    finished = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    busy_changed = Signal(bool)
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"runner-{name}")
+        self._current: int | None = None
+        self._token: Any = None
+        self._signals: dict[int, _JobSignals] = {}
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None
+
+    @property
+    def cancelling(self) -> bool:
+        return self._token is not None and self._token.is_set
+
+    def start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
+        """Run ``fn`` off the GUI thread; cancels this runner's previous job. Returns the job's id."""
+        from audit.cancel import CancelToken
+
+        was_busy = self.busy
+        if self._token is not None:
+            self._token.set()
+        job_id = next(_ids)
+        token = CancelToken()
+        signals = _JobSignals()
+        signals.progress.connect(self._on_progress)
+        signals.finished.connect(self._on_finished)
+        signals.failed.connect(self._on_failed)
+        signals.cancelled.connect(self._on_cancelled)
+        self._signals[job_id] = signals
+        self._current, self._token = job_id, token
+        pool().start(_Job(job_id, fn, args, kwargs, token, signals))
+        self.started.emit()
+        if not was_busy:
+            self.busy_changed.emit(True)
+        return job_id
+
+    @Slot()
+    def cancel(self) -> None:
+        """Ask the running job to stop; `cancelled` follows once it has."""
+        if self._token is not None:
+            self._token.set()
+
+    def _end(self, job_id: int) -> bool:
+        """Forget a job's signals; True when it is the current job (a replaced job's outcome is dropped)."""
+        sig = self._signals.pop(job_id, None)
+        if sig is not None:
+            sig.deleteLater()
+        if job_id != self._current:
+            return False
+        self._current = self._token = None
+        self.busy_changed.emit(False)
+        return True
+
+    @Slot(int, str, int, int, str)
+    def _on_progress(self, job_id: int, step: str, done: int, total: int, message: str) -> None:
+        if job_id == self._current and not self.cancelling:
+            self.progress.emit(step, done, total, message)
+
+    @Slot(int, object)
+    def _on_finished(self, job_id: int, result: object) -> None:
+        if self._end(job_id):
+            self.finished.emit(result)
+
+    @Slot(int, object)
+    def _on_failed(self, job_id: int, exc: object) -> None:
+        if self._end(job_id):
+            self.failed.emit(exc)
+
+    @Slot(int)
+    def _on_cancelled(self, job_id: int) -> None:
+        if self._end(job_id):
+            self.cancelled.emit()
+
+
+def wait_for_jobs(msecs: int = 5000) -> bool:
+    """Let running jobs end (used when the window closes, after cancelling them)."""
+    return pool().waitForDone(msecs) if _POOL is not None else True
