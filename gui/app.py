@@ -27,7 +27,30 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication([sys.argv[0] if sys.argv else "attest", *(argv or [])])
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("attest")
+    theme = os.environ.get("ATTEST_THEME", "").lower()  # default: follow the system's light or dark scheme
+    if theme == "dark":
+        apply_dark_palette(app)
+    elif theme == "light":
+        app.styleHints().setColorScheme(Qt.ColorScheme.Light)
     return app
+
+
+def apply_dark_palette(app: QApplication) -> None:
+    """A dark Fusion palette, for systems that do not report a dark scheme to Qt (and for screenshots)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")
+    app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+    p = QPalette()
+    R, G = QPalette.ColorRole, QPalette.ColorGroup
+    for role, color in ((R.Window, "#2b2d31"), (R.WindowText, "#e6e6e6"), (R.Base, "#1e1f22"), (R.AlternateBase, "#26282c"),
+                        (R.ToolTipBase, "#3a3d42"), (R.ToolTipText, "#f0f0f0"), (R.Text, "#e6e6e6"), (R.Button, "#34373c"),
+                        (R.ButtonText, "#e6e6e6"), (R.BrightText, "#ff6b6b"), (R.Link, "#8ab4f8"), (R.Highlight, "#3d6bb3"),
+                        (R.HighlightedText, "#ffffff"), (R.PlaceholderText, "#9aa0a6")):
+        p.setColor(role, QColor(color))
+    for role in (R.WindowText, R.Text, R.ButtonText):
+        p.setColor(G.Disabled, role, QColor("#7c8087"))
+    app.setPalette(p)
 
 
 class _FirstPaint(QObject):

@@ -55,8 +55,8 @@ def _value_text(v: Any) -> str:
             return "(missing)"
     except (TypeError, ValueError):
         pass
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:.6g}"
     return str(v)
 
 
@@ -211,24 +211,28 @@ def demo_spec_values() -> dict[str, Any]:
 
 
 def render_charts(result, *, progress, cancel, dpi: int = 110) -> list[tuple[str, bytes]]:
-    """The report's charts for this result, as PNG bytes (the same `reports.charts` module the PDF uses)."""
+    """The report's own charts for this result (`reports.charts`, the module the PDF uses), as PNG bytes.
+
+    A chart that cannot be drawn for this result is left out with a note instead of sinking the others."""
     from reports import charts
 
+    makers: list[tuple[str, Any]] = [("Disparities against the policy thresholds", lambda: charts.disparity_overview_figure(result))]
+    for lv in result.levels:
+        if len(lv.level) == 1:
+            makers.append((f"Selection and error rates by {lv.level[0]}",
+                           lambda level=lv.level: charts.group_rates_figure(result, level)))
+    if any(g.calibration for g in result.groups):
+        first = next((lv.level for lv in result.levels if len(lv.level) == 1), None)
+        makers.append(("Calibration", lambda: charts.calibration_figure(result, first)))
     out: list[tuple[str, bytes]] = []
-    makers = [(name, fn) for name, fn in _chart_functions(charts)]
-    for i, (title, fn) in enumerate(makers):
+    for i, (title, make) in enumerate(makers):
         cancel.raise_if_set()
         progress("charts", i, len(makers), f"Drawing {title.lower()}")
-        png = fn(result, dpi=dpi)
-        if png:
-            out.append((title, png))
+        try:
+            out.append((title, charts.to_png(make(), dpi=dpi)))
+        except Exception as exc:  # noqa: BLE001 - one chart failing must not hide the rest
+            out.append((f"{title} (not drawn: {type(exc).__name__}: {exc})", b""))
     return out
-
-
-def _chart_functions(charts) -> list[tuple[str, Any]]:
-    wanted = [("Disparities", "disparity_chart"), ("Error rates by group", "error_rate_chart"),
-              ("Selection rate by group", "selection_rate_chart")]
-    return [(title, getattr(charts, name)) for title, name in wanted if hasattr(charts, name)]
 
 
 def export_pdf(result, out_pdf: str, workspace: str | None = None, sign_p12: str | None = None, p12_password: str | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QWidget)
+                               QHBoxLayout, QProgressBar, QPushButton, QStackedWidget, QWidget)
 
 from gui.errors import show_error, show_message
 from gui.settings import Settings
@@ -93,13 +93,14 @@ class MainWindow(QMainWindow):
         for key, _ in PAGES:
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("main_splitter")
-        self.splitter.addWidget(self.nav)
-        self.splitter.addWidget(self.stack)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        central = QWidget()
+        central.setObjectName("central")
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.nav.setCurrentRow(0)
 
     def _build_status(self) -> None:
@@ -227,15 +228,11 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state("main")
         if state is not None:
             self.restoreState(state)
-        split = self.settings.value("main/splitter")
-        if split is not None:
-            self.splitter.restoreState(split)
         for view in (self.setup, self.trail, self.artifacts):
             view.restore_state(self.settings)
 
     def save_layout(self) -> None:
         self.settings.save_window("main", self.saveGeometry(), self.saveState())
-        self.settings.set_value("main/splitter", self.splitter.saveState())
         for view in (self.setup, self.trail, self.artifacts):
             view.save_state(self.settings)
         self.settings.sync()

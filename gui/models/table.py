@@ -112,8 +112,13 @@ class SortProxy(QSortFilterProxyModel):
         self._predicate: Callable[[Any], bool] | None = None
 
     def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
-        self._predicate = predicate
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9: invalidateFilter() is deprecated
+            self.beginFilterChange()
+            self._predicate = predicate
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._predicate = predicate
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         if self._predicate is not None:

@@ -16,14 +16,16 @@ STATUS_WORDS = {"complete": "Complete", "partial": "Partial (time budget reached
 
 
 class BarDelegate(QStyledItemDelegate):
-    """Draws the share column as a bar behind its text."""
+    """Draws the share column as a bar behind its text, scaled so the largest value fills the cell."""
+
+    max_value = 1.0
 
     def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
         value = index.data(SORT_ROLE)
-        if isinstance(value, (int, float)) and value != float("inf"):
+        if isinstance(value, (int, float)) and value != float("inf") and self.max_value > 0:
             painter.save()
             rect = QRect(option.rect)
-            rect.setWidth(int(rect.width() * max(0.0, min(1.0, float(value)))))
+            rect.setWidth(int(rect.width() * max(0.0, min(1.0, float(value) / self.max_value))))
             painter.fillRect(rect.adjusted(1, 3, -1, -3), theme.color("accent").lighter(170 if not theme.is_dark() else 60))
             painter.restore()
         super().paint(painter, option, index)
@@ -63,7 +65,8 @@ class ExplanationsView(QWidget):
         proxy.setSourceModel(self.global_model)
         self.global_table = table_view("global_importance")
         self.global_table.setModel(proxy)
-        self.global_table.setItemDelegateForColumn(1, BarDelegate(self.global_table))
+        self.global_bar = BarDelegate(self.global_table)
+        self.global_table.setItemDelegateForColumn(1, self.global_bar)
         lay.addWidget(self.global_table, 1)
         return w
 
@@ -91,7 +94,8 @@ class ExplanationsView(QWidget):
         gp.setSourceModel(self.group_model)
         self.group_table = table_view("group_importance")
         self.group_table.setModel(gp)
-        self.group_table.setItemDelegateForColumn(2, BarDelegate(self.group_table))
+        self.group_bar = BarDelegate(self.group_table)
+        self.group_table.setItemDelegateForColumn(2, self.group_bar)
         split.addWidget(self.group_table)
         shifts = QWidget()
         sl = QVBoxLayout(shifts)
@@ -179,6 +183,7 @@ class ExplanationsView(QWidget):
         if not has:
             return
         self.global_model.set_rows(ex.global_)
+        self.global_bar.max_value = max((f.share for f in ex.global_), default=1.0)
         self.global_note.setText(f"Mean absolute SHAP value per original feature over {ex.global_rows:,} sampled rows, "
                                  "with a bootstrap interval. Larger means the feature moves decisions more.")
         fit_columns(self.global_table)
@@ -199,6 +204,7 @@ class ExplanationsView(QWidget):
     def _show_group(self, index: int) -> None:
         g = self.group_combo.itemData(index) if index >= 0 else None
         self.group_model.set_rows(g.features if g else [])
+        self.group_bar.max_value = max((f.share for f in g.features), default=1.0) if g else 1.0
         if g is None:
             self.group_note.setText("")
             return

@@ -261,19 +261,20 @@ class ResultsView(QWidget):
         from gui import jobs
 
         self.charts_status.setText("Drawing charts…")
-        dpi = int(100 * self.devicePixelRatioF())
+        dpi = int(125 * self.devicePixelRatioF())
         self.chart_runner.start(jobs.render_charts, self.result, dpi=dpi)
 
     def _on_charts(self, charts: list[tuple[str, bytes]]) -> None:
         self.charts_status.setText("" if charts else "No charts for this result.")
         ratio = self.devicePixelRatioF()
         for title, png in charts:
-            pix = QPixmap()
-            pix.loadFromData(png, "PNG")
-            pix.setDevicePixelRatio(ratio)
             head = heading(title, 3)
             label = QLabel()
-            label.setPixmap(pix)
+            if png:
+                pix = QPixmap()
+                pix.loadFromData(png, "PNG")
+                pix.setDevicePixelRatio(ratio)
+                label.setPixmap(pix)
             label.setAccessibleName(f"Chart: {title}")
             label.setAlignment(Qt.AlignmentFlag.AlignLeft)
             line = QFrame()

@@ -43,6 +43,10 @@ CONTEXT_FIELDS = (
 )
 
 
+def _is_text(dtype: str) -> bool:
+    return dtype in ("object", "category", "string", "str", "bool") or dtype.startswith("string")
+
+
 class SetupView(QWidget):
     run_requested = Signal(object)  # AuditSpec
     preview_loaded = Signal(object)  # gui.jobs.DataPreview
@@ -74,8 +78,9 @@ class SetupView(QWidget):
         scroll = QScrollArea()
         scroll.setObjectName("setup_form")
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(left)
-        scroll.setMinimumWidth(420)
+        scroll.setMinimumWidth(440)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.setObjectName("setup_right")
@@ -88,7 +93,7 @@ class SetupView(QWidget):
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([480, 720])
+        self.splitter.setSizes([520, 680])
 
         self.run_button = QPushButton("Run audit")
         self.run_button.setObjectName("run_audit")
@@ -258,6 +263,8 @@ class SetupView(QWidget):
                 annex.setObjectName("context_annex_iii_category")
                 annex.setAccessibleName("Annex III category")
                 annex.setEditable(True)
+                annex.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                annex.setMinimumContentsLength(20)
                 annex.addItems(ANNEX_III)
                 self.context_fields["annex_iii_category"] = annex
                 lay.addRow("Annex III category", annex)
@@ -432,7 +439,9 @@ class SetupView(QWidget):
         tree.clear()
         self.reference_combos: dict[str, QComboBox] = {}
         skipped = []
-        for col in self.preview.columns:
+        dtype = dict(zip(self.preview.columns, self.preview.dtypes))
+        order = sorted(self.preview.columns, key=lambda c: (c not in checked, not _is_text(dtype[c])))
+        for col in order:
             groups = self.preview.groups.get(col)
             if groups is None:
                 skipped.append(col)

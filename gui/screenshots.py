@@ -1,0 +1,132 @@
+"""Drive the real window through the main views and save a screenshot of each (for docs/ and for looking at changes).
+
+    xvfb-run -s "-screen 0 1600x1000x24" python -m gui.screenshots docs/ --prefix screenshot-
+    QT_QPA_PLATFORM=offscreen python -m gui.screenshots /tmp/shots
+
+Uses a throw-away settings file and data folder, so the user's own workspaces are untouched."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+
+def _wait(signals, timeout_s: float = 180.0) -> None:
+    loop = QEventLoop()
+    signals = signals if isinstance(signals, (list, tuple)) else [signals]
+    pending = set(range(len(signals)))
+
+    def hit(i):
+        def _(*_a):
+            pending.discard(i)
+            if not pending:
+                loop.quit()
+        return _
+
+    for i, s in enumerate(signals):
+        s.connect(hit(i))
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    if pending:
+        raise TimeoutError(f"timed out waiting for {len(pending)} signal(s)")
+
+
+def _settle(ms: int = 300) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--prefix", default="")
+    ap.add_argument("--dark", action="store_true", help="use a dark Fusion palette")
+    ap.add_argument("--explain-budget", type=float, default=8.0)
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="attest-shots-"))
+
+    from gui.app import create_app
+
+    app = create_app([])
+    if args.dark:
+        from gui.app import apply_dark_palette
+
+        apply_dark_palette(app)
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    w = MainWindow(Settings(tmp / "settings.ini"), data_dir=tmp / "data")
+    w.resize(1440, 900)
+    w.show()
+    w.start_up(None)
+    _settle()
+
+    def shot(name: str, widget=None) -> None:
+        _settle(400)
+        path = args.out / f"{args.prefix}{name}.png"
+        (widget or w).grab().save(str(path))
+        print(path)
+
+    shot("first-run")
+    w.open_demo()
+    _wait([w.demo_ready, w.workspace_changed, w.setup.preview_loaded])
+    shot("workspace")
+    w.show_page("setup")
+    try:
+        import audit.explain as _ex  # noqa: F401
+
+        has_explain = hasattr(_ex, "explain")
+    except ImportError:
+        has_explain = False
+    w.setup.explain_check.setChecked(has_explain)
+    w.setup.budget_spin.setValue(args.explain_budget)
+    w.setup.bootstrap_spin.setValue(500)
+    shot("setup")
+    w.setup.request_run()
+    _settle(700)
+    shot("running")
+    _wait(w.audit_finished, 600)
+    _wait(w.results.charts_ready, 120)
+    shot("results")
+    w.results.tabs.setCurrentIndex(1)
+    shot("group-metrics")
+    w.results.tabs.setCurrentIndex(2)
+    shot("charts")
+    w.show_page("explanations")
+    shot("explanations")
+    w.show_page("quality")
+    shot("quality")
+    w.show_page("trail")
+    w.trail.verify()
+    _wait(w.trail.verified)
+    if w.trail.proxy.rowCount():
+        w.trail.table.selectRow(0)
+    shot("trail")
+    dlg = w.sign_off()
+    if dlg is not None:
+        dlg.role.setText("Compliance officer")
+        dlg.decision_buttons["approve_with_conditions"].setChecked(True)
+        dlg.conditions.setPlainText("Re-audit the intersectional groups after the next retraining.")
+        shot("signoff", dlg)
+        dlg.accept()
+        _wait(w.signoff_recorded)
+    try:
+        import reports.export  # noqa: F401
+
+        w.report.out_field.set_path(str(tmp / "attest-report.pdf"), emit=False)
+        w.export_report()
+        _wait([w.report.exported, w.report.preview_ready], 300)
+    except ImportError:
+        w.show_page("report")
+    shot("report")
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
