@@ -1,0 +1,110 @@
+"""What every section builder reads: the result, the trail snapshot, the framework catalogue and derived, read-only
+views (coverage, risk register). Nothing here recomputes a statistic."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph
+
+from reports import format as F
+from reports.coverage import Coverage
+from reports.frameworks import Catalogue
+from reports.layout import TEXT_WIDTH, Heading, Picture, cell, esc, p, styles
+from reports.risks import Risk
+from reports.snapshot import TrailSnapshot
+
+PROVIDER_TEXT = "✎ needs provider input"
+NOT_ASSESSED_TEXT = "○ not assessed"
+
+
+@dataclass
+class RenderContext:
+    result: object  # audit.result.AuditResult
+    trail: TrailSnapshot | None
+    catalogue: Catalogue
+    coverage: Coverage
+    risks: tuple[Risk, ...]
+    report_id: str
+    result_sha256: str
+    generated_at: str
+    manifest_name: str
+    manifest_sha256: str | None
+    signer: str | None = None
+    manifest: dict | None = None
+    charts: bool = True
+    section_pages: dict[str, int] = field(default_factory=dict)
+    chart_seconds: float = 0.0
+    chart_count: int = 0
+
+    @property
+    def fingerprint(self) -> str:
+        return self.result_sha256[:12]
+
+    @property
+    def ctx(self):
+        return self.result.spec.context
+
+    # -- headings and the generated "Evidence for" line ----------------------------------------------------------------
+    def section_start(self, sid: str) -> list:
+        sec = self.catalogue.section(sid)
+        out = [Heading(sec.heading.replace("  ", " "), styles().h1, key=f"sec-{sid}", section=sid)]
+        line = self.evidence_for(sid)
+        if line:
+            out.append(Paragraph(line, styles().evidence))
+        return out
+
+    def evidence_for(self, sid: str) -> str:
+        parts = []
+        for fw in self.catalogue.frameworks:
+            refs = [r.ref for r in fw.requirements if sid in r.sections]
+            if refs:
+                parts.append(f"<b>{esc(fw.name)}:</b> {esc(', '.join(refs))}")
+        return ("Evidence for — " + "; ".join(parts) + ".") if parts else ""
+
+    def h2(self, text: str, key: str | None = None) -> Paragraph:
+        return Heading(text, styles().h2, key=key or f"h2-{id(text)}-{text[:20]}", outline_level=1)
+
+    # -- declared context ------------------------------------------------------------------------------------------------
+    def declared(self, field_name: str) -> tuple[Paragraph, str | None]:
+        """The declared text of a context field, or the flagged 'needs provider input' mark (and its flag kind)."""
+        value = getattr(self.ctx, field_name, "") or ""
+        if value.strip():
+            return cell(value.strip()), None
+        return cell(PROVIDER_TEXT, bold=True), "provider"
+
+    def statement(self, key: str) -> Paragraph:
+        return p(self.catalogue.statement(key))
+
+    # -- charts ------------------------------------------------------------------------------------------------------------
+    def chart(self, make_figure, width: float = TEXT_WIDTH) -> Picture | None:
+        if not self.charts:
+            return None
+        from reports.charts import to_image
+
+        t0 = time.perf_counter()
+        fig = make_figure()
+        img = to_image(fig)
+        w_in, h_in = fig.get_size_inches()
+        self.chart_seconds += time.perf_counter() - t0
+        self.chart_count += 1
+        return Picture(img, width=width, height=width * h_in / w_in)
+
+    def na(self, item_keywords: tuple[str, ...], default: str) -> str:
+        for na in self.result.not_assessed:
+            if any(k in na.item for k in item_keywords):
+                return na.reason
+        return default
+
+
+def page_ref(ctx: RenderContext, sid: str) -> str:
+    page = ctx.section_pages.get(sid)
+    return f"{sid} (p. {page})" if page else sid
+
+
+def mm_(x: float) -> float:
+    return x * mm
+
+
+__all__ = ["RenderContext", "PROVIDER_TEXT", "NOT_ASSESSED_TEXT", "page_ref", "F"]

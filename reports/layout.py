@@ -1,0 +1,188 @@
+"""Styles, paragraphs and tables for the PDF: one place for the look, every font DejaVu (embedded)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from reports.fonts import BOLD, ITALIC, MONO, SANS, register_fonts
+
+PAGE = A4
+MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 20 * mm, 18 * mm
+TEXT_WIDTH = PAGE[0] - 2 * MARGIN_X
+
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#b0b0b0")
+HEAD_BG = colors.HexColor("#e8eef5")
+ZEBRA = colors.HexColor("#f7f7f7")
+FAIL_BG = colors.HexColor("#fbd5cc")
+INSUFF_BG = colors.HexColor("#fff0b3")
+SMALL_BG = colors.HexColor("#eeeeee")
+PASS_BG = colors.HexColor("#dcecf7")
+PROVIDER_BG = colors.HexColor("#fde9d9")
+FLAG_BG = {"fail": FAIL_BG, "insufficient": INSUFF_BG, "small": SMALL_BG, "pass": PASS_BG, "provider": PROVIDER_BG}
+
+
+@dataclass(frozen=True)
+class Styles:
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    h1: ParagraphStyle
+    h2: ParagraphStyle
+    h3: ParagraphStyle
+    body: ParagraphStyle
+    small: ParagraphStyle
+    evidence: ParagraphStyle
+    note: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    head: ParagraphStyle
+    mono: ParagraphStyle
+    callout: ParagraphStyle
+
+
+@lru_cache(maxsize=1)
+def styles() -> Styles:
+    register_fonts()
+    base = dict(fontName=SANS, textColor=INK, alignment=TA_LEFT)
+    return Styles(
+        title=ParagraphStyle("title", fontName=BOLD, fontSize=19, leading=24, spaceAfter=4, textColor=INK),
+        subtitle=ParagraphStyle("subtitle", fontName=SANS, fontSize=10.5, leading=14, textColor=MUTED, spaceAfter=10),
+        h1=ParagraphStyle("h1", fontName=BOLD, fontSize=14, leading=18, spaceBefore=4, spaceAfter=3, textColor=INK),
+        h2=ParagraphStyle("h2", fontName=BOLD, fontSize=10.5, leading=13.5, spaceBefore=9, spaceAfter=3, textColor=INK),
+        h3=ParagraphStyle("h3", fontName=BOLD, fontSize=9, leading=11.5, spaceBefore=6, spaceAfter=2, textColor=INK),
+        body=ParagraphStyle("body", fontSize=8.8, leading=11.8, spaceAfter=4, **base),
+        small=ParagraphStyle("small", fontSize=7.5, leading=9.5, spaceAfter=3, **base),
+        evidence=ParagraphStyle("evidence", fontName=ITALIC, fontSize=7.2, leading=9.2, textColor=MUTED, spaceAfter=6),
+        note=ParagraphStyle("note", fontName=ITALIC, fontSize=7.8, leading=10, textColor=MUTED, spaceAfter=4),
+        cell=ParagraphStyle("cell", fontName=SANS, fontSize=7, leading=8.6, textColor=INK),
+        cell_bold=ParagraphStyle("cellb", fontName=BOLD, fontSize=7, leading=8.6, textColor=INK),
+        head=ParagraphStyle("head", fontName=BOLD, fontSize=7, leading=8.6, textColor=INK),
+        mono=ParagraphStyle("mono", fontName=MONO, fontSize=6.8, leading=8.4, textColor=INK),
+        callout=ParagraphStyle("callout", fontName=BOLD, fontSize=11, leading=15, textColor=INK, spaceAfter=4),
+    )
+
+
+def esc(text: object) -> str:
+    return escape(str(text))
+
+
+def p(text: str, style: ParagraphStyle | None = None, markup: bool = False) -> Paragraph:
+    """A paragraph; `text` is escaped unless `markup` says it already is reportlab markup."""
+    return Paragraph(text if markup else esc(text), style or styles().body)
+
+
+def cell(text: object, bold: bool = False) -> Paragraph:
+    s = styles()
+    return Paragraph(esc(text).replace("\n", "<br/>"), s.cell_bold if bold else s.cell)
+
+
+def mono(text: object) -> Paragraph:
+    return Paragraph(esc(text), styles().mono)
+
+
+def spacer(h_mm: float = 3) -> Spacer:
+    return Spacer(1, h_mm * mm)
+
+
+class Heading(Paragraph):
+    """A section heading: bookmarked in the PDF outline and its page recorded for the coverage matrix."""
+
+    def __init__(self, text: str, style: ParagraphStyle, key: str, outline_level: int = 0, section: str | None = None):
+        super().__init__(esc(text), style)
+        self.key, self.outline_text, self.outline_level, self.section = key, text, outline_level, section
+
+
+class Deferred(Flowable):
+    """A flowable built when it is laid out, e.g. a table that cites page numbers of earlier sections."""
+
+    def __init__(self, factory):
+        super().__init__()
+        self._factory, self._inner = factory, None
+
+    def _get(self) -> Flowable:
+        if self._inner is None:
+            self._inner = self._factory()
+        return self._inner
+
+    def wrap(self, aw, ah):
+        return self._get().wrap(aw, ah)
+
+    def split(self, aw, ah):
+        return self._get().split(aw, ah)
+
+    def draw(self):
+        self._get().drawOn(self.canv, 0, 0)
+
+
+class Picture(Flowable):
+    """A raster image (PIL) drawn at a given size, without a file or PNG round trip."""
+
+    def __init__(self, image, width: float, height: float):
+        super().__init__()
+        from reportlab.lib.utils import ImageReader
+
+        self._reader, self.width, self.height = ImageReader(image), width, height
+        self.hAlign = "LEFT"
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
+
+
+def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags: dict[tuple[int, int], str] | None = None,
+          zebra: bool = True, font_size: float = 7, align_right_from: int | None = None, extra: list | None = None) -> Table:
+    """A table that paginates (header repeated on each page), wraps Paragraph cells, and shades flagged cells.
+
+    `flags` maps (column, row) -> fail | insufficient | small | pass | provider. The cell's text must carry its own mark
+    ("✗ FAIL", "✱ small n", ...): the shade only repeats it, nothing is said by colour alone."""
+    register_fonts()
+    t = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    cmds = [
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("FONTSIZE", (0, 0), (-1, -1), font_size),
+        ("LEADING", (0, 0), (-1, -1), font_size * 1.23),
+        ("FONTNAME", (0, 0), (-1, header_rows - 1), BOLD) if header_rows else ("FONTNAME", (0, 0), (0, 0), SANS),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("LINEBELOW", (0, max(header_rows - 1, 0)), (-1, max(header_rows - 1, 0)), 0.6, RULE),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.4, RULE),
+    ]
+    if header_rows:
+        cmds.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_BG))
+    if zebra and len(rows) > header_rows + 2:
+        cmds.append(("ROWBACKGROUNDS", (0, header_rows), (-1, -1), [colors.white, ZEBRA]))
+    if align_right_from is not None:
+        cmds.append(("ALIGN", (align_right_from, header_rows), (-1, -1), "RIGHT"))
+    for (c, r), kind in (flags or {}).items():
+        cmds.append(("BACKGROUND", (c, r), (c, r), FLAG_BG[kind]))
+        if kind == "fail":
+            cmds.append(("FONTNAME", (c, r), (c, r), BOLD))
+    cmds += extra or []
+    t.setStyle(TableStyle(cmds))
+    return t
+
+
+def kv_table(pairs: list[tuple[str, object]], key_width: float = 45 * mm, flags: dict[int, str] | None = None) -> Table:
+    """Two columns: label, value (values may be Paragraphs). `flags` shades value cells by row."""
+    rows = [[cell(k, bold=True), v if isinstance(v, Flowable) else cell(v)] for k, v in pairs]
+    return table(rows, [key_width, TEXT_WIDTH - key_width], header_rows=0, zebra=False,
+                 flags={(1, r): kind for r, kind in (flags or {}).items()},
+                 extra=[("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd"))])
+
+
+def keep(*flowables) -> KeepTogether:
+    return KeepTogether(list(flowables))

@@ -1,0 +1,135 @@
+"""Render the audit report PDF with reportlab from an `AuditResult` and a `TrailSnapshot` only (no recomputation, no Qt).
+
+Every page carries the report id, "Page x of y" and the short fingerprint (first 12 hex of the result's SHA-256); page
+totals come from a canvas that holds its pages until the end (one layout pass)."""
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from reportlab import rl_config
+
+rl_config.useA85 = 0  # reportlab's pure-Python ASCII85 of images is its largest cost (design/PERFORMANCE.md)
+
+from reportlab.lib.units import mm  # noqa: E402
+from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate  # noqa: E402
+
+from reports.coverage import assess  # noqa: E402
+from reports.fonts import ITALIC, SANS, register_fonts  # noqa: E402
+from reports.frameworks import load_catalogue  # noqa: E402
+from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading  # noqa: E402
+from reports.risks import risk_register  # noqa: E402
+from reports.snapshot import TrailSnapshot  # noqa: E402
+
+REPORT_FORMAT_VERSION = "1.0"
+
+
+def report_id(result_sha256: str) -> str:
+    return f"ATT-{result_sha256[:8].upper()}"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class RenderInfo:
+    pages: int
+    chart_seconds: float
+    build_seconds: float
+    charts: int
+    section_pages: dict[str, int]
+
+
+def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list[int]):
+    class NumberedCanvas(Canvas):
+        """Keeps each page's state until save(), then stamps 'Page x of y' on all of them."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._saved: list[dict] = []
+
+        def showPage(self):
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._saved)
+            pages_out.append(total)
+            for state in self._saved:
+                self.__dict__.update(state)
+                self._furniture(total)
+                super().showPage()
+            super().save()
+
+        def _furniture(self, total: int):
+            w, h = PAGE
+            self.saveState()
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.4)
+            self.line(MARGIN_X, h - 13 * mm, w - MARGIN_X, h - 13 * mm)
+            self.line(MARGIN_X, 12 * mm, w - MARGIN_X, 12 * mm)
+            self.setFillColor(MUTED)
+            self.setFont(SANS, 7.2)
+            self.drawString(MARGIN_X, h - 11.5 * mm, f"Attest audit report · {system}"[:95])
+            self.drawRightString(w - MARGIN_X, h - 11.5 * mm, f"Report {report}")
+            self.drawString(MARGIN_X, 8.5 * mm, f"Fingerprint {fingerprint}")
+            self.drawRightString(w - MARGIN_X, 8.5 * mm, f"Page {self._pageNumber} of {total}")
+            self.setFont(ITALIC, 6.5)
+            self.drawCentredString(w / 2, 8.5 * mm, "Evidence for a conformity file — not legal advice")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+class _Doc(BaseDocTemplate):
+    def __init__(self, target, ctx, **kw):
+        # initialFontName: otherwise reportlab declares Helvetica, a font it never embeds.
+        super().__init__(target, pagesize=PAGE, initialFontName=SANS, initialFontSize=9, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+                         bottomMargin=MARGIN_BOTTOM, **kw)
+        self.ctx = ctx
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_WIDTH, PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+
+    def afterFlowable(self, flowable):
+        if isinstance(flowable, Heading):
+            self.canv.bookmarkPage(flowable.key)
+            self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=flowable.outline_level, closed=True)
+            if flowable.section and flowable.section not in self.ctx.section_pages:
+                self.ctx.section_pages[flowable.section] = self.page
+
+
+def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
+               manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
+               signer: str | None = None, charts: bool = True) -> RenderInfo:
+    """Write the report for `result` to `out` (a path or a binary buffer)."""
+    from reports.context import RenderContext
+    from reports.sections import build_story
+
+    t0 = time.perf_counter()
+    register_fonts()
+    catalogue = load_catalogue()
+    sha = result.sha256()
+    ctx = RenderContext(
+        result=result, trail=trail, catalogue=catalogue, coverage=assess(result, trail, catalogue),
+        risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
+        generated_at=generated_at or utc_now(), manifest_name=manifest_name, manifest_sha256=manifest_sha256,
+        signer=signer, manifest=manifest, charts=charts,
+    )
+    story = build_story(ctx)
+    system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)
+    pages: list[int] = []
+    target = str(out) if isinstance(out, Path) else out
+    doc = _Doc(target, ctx, title=f"Attest audit report {ctx.report_id}", author=result.provenance.user,
+               subject="Fairness and performance audit: evidence for the EU AI Act and the NIST AI RMF",
+               creator=f"Attest {result.provenance.attest_version}", keywords=[ctx.report_id, sha],
+               invariant=0, pageCompression=1)
+    doc.build(story, canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
+    total = time.perf_counter() - t0
+    return RenderInfo(pages=pages[0] if pages else 0, chart_seconds=ctx.chart_seconds,
+                      build_seconds=total - ctx.chart_seconds, charts=ctx.chart_count, section_pages=dict(ctx.section_pages))

@@ -1,0 +1,84 @@
+"""The risk register (S9): every failed or insufficient-evidence verdict becomes a risk entry, rated likelihood x
+severity by the simple rule stated in `resources/frameworks/report_texts.toml` (statements.risk_method)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reports import format as F
+
+_SEVERE_FRACTION = 0.25  # beyond the threshold by at least 25% of the threshold's scale -> severity 3
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    check: str
+    level: tuple[str, ...]
+    group: str
+    comparator: str
+    status: str
+    statistic: str
+    likelihood: int  # 1..3
+    severity: int  # 1..3
+    reason: str
+    share: float | None  # group's share of the evaluation rows
+
+    @property
+    def rating(self) -> int:
+        return self.likelihood * self.severity
+
+    @property
+    def band(self) -> str:
+        return "high" if self.rating >= 6 else "medium" if self.rating >= 3 else "low"
+
+
+def _beyond(rule_min: float | None, rule_max: float | None, compare: str, value: float | None) -> float:
+    """How far the point estimate lies beyond the rule, relative to the threshold's scale (0 when within the rule)."""
+    if value is None:
+        return 0.0
+    gap, scale = 0.0, 1.0
+    if rule_min is not None and value < rule_min:
+        gap = rule_min - value
+        scale = abs(rule_min) if compare == "ratio" else max(abs(rule_min), 1e-9)
+    elif rule_max is not None and value > rule_max:
+        gap = value - rule_max
+        scale = abs(rule_max) if compare == "ratio" else max(abs(rule_max), 1e-9)
+    return gap / scale if scale else gap
+
+
+def rate(status: str, beyond: float) -> tuple[int, int]:
+    likelihood = 3 if status == "fail" else (2 if beyond > 0 else 1)
+    severity = 1 if beyond <= 0 else (3 if beyond >= _SEVERE_FRACTION else 2)
+    return likelihood, severity
+
+
+def risk_register(result) -> tuple[Risk, ...]:
+    checks = {c.id: c for c in result.spec.policy.checks}
+    share = {(g.level, tuple(sorted(g.attributes.items()))): g.share for g in result.groups}
+    out = []
+    for v in result.verdicts:
+        if v.status == "pass":
+            continue
+        c = checks.get(v.check)
+        beyond = _beyond(c.min, c.max, c.compare, v.statistic.value) if c is not None else 0.0
+        lik, sev = rate(v.status, beyond)
+        out.append(Risk(id="", check=v.check, level=v.level, group=F.group(v.group), comparator=F.group(v.comparator),
+                        status=v.status, statistic=F.est(v.statistic), likelihood=lik, severity=sev, reason=v.reason,
+                        share=share.get((v.level, tuple(sorted(v.group.items()))))))
+    out.sort(key=lambda r: (-r.rating, r.status != "fail", r.check, len(r.level), r.group))
+    return tuple(Risk(**{**r.__dict__, "id": f"R{i:03d}"}) for i, r in enumerate(out, 1))
+
+
+def recommendation(result) -> str:
+    s = result.summary
+    if s.total == 0:
+        return ("No check could be evaluated, so this audit gives no basis for a go decision: supply enough data for every "
+                "group, then audit again.")
+    if s.failed:
+        return (f"No-go on this evidence until the {s.failed} failed check{'s are' if s.failed != 1 else ' is'} addressed "
+                "(mitigated and re-audited) or accepted with a documented justification by the accountable approver.")
+    if s.insufficient_evidence:
+        return (f"Conditional: no check failed, but {s.insufficient_evidence} comparison{'s' if s.insufficient_evidence != 1 else ''} "
+                "lacked evidence. Collect more data for those groups, or document why the risk is acceptable, before deciding.")
+    return ("The audit found no disparity above the declared thresholds. The go/no-go decision rests with the provider's "
+            "approver, taking the limitations in S12 into account.")

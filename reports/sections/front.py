@@ -1,0 +1,306 @@
+"""Cover page (verdict summary in plain words), S0 document control and sign-off, S1 scope, S2 system description."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph
+
+from reports import format as F
+from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
+from reports.coverage import ST_NOT_ASSESSED, ST_PROVIDER, EVIDENCED, PARTIAL
+from reports.layout import TEXT_WIDTH, Heading, cell, esc, kv_table, mono, p, spacer, styles, table
+from reports.risks import recommendation
+
+
+def _generator_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for pkg in ("reportlab", "matplotlib", "pypdf", "pyHanko"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def spec_sha256(result) -> str:
+    from audit.hashing import canonical_json, sha256_bytes
+
+    return sha256_bytes(canonical_json(result.spec.model_dump(mode="json", by_alias=True)))
+
+
+def verdict_words(result) -> list[str]:
+    """The first page's plain-words summary; never claims fairness."""
+    s = result.summary
+    out = []
+    if s.failed:
+        out.append(f"{s.failed} group comparison{'s' if s.failed != 1 else ''} failed: the evaluation data show a disparity "
+                   "beyond the declared threshold (see S6 and the risk register in S9).")
+    if s.insufficient_evidence:
+        out.append(f"{s.insufficient_evidence} comparison{'s' if s.insufficient_evidence != 1 else ''} lacked evidence: too few "
+                   "rows, or an interval too wide to tell on which side of the threshold the group lies.")
+    if s.passed:
+        out.append(f"{s.passed} comparison{'s' if s.passed != 1 else ''} found no disparity above the threshold on this data.")
+    return out
+
+
+def cover(ctx: RenderContext) -> list:
+    r, st = ctx.result, styles()
+    name = r.spec.context.system_name or "an AI system (name: needs provider input)"
+    out = [Heading("Audit report", st.title, key="cover"),
+           p(f"Performance and fairness of {name}", st.subtitle),
+           p(f"Evidence for the EU AI Act (Regulation (EU) 2024/1689) and the NIST AI RMF 1.0 · Report {ctx.report_id} · "
+             f"generated {ctx.generated_at} by Attest {r.provenance.attest_version}", st.small),
+           spacer(4),
+           p("Verdict summary", st.h2),
+           p(f"Policy “{r.spec.policy.name}”, declared before the run: {r.summary.sentence()}", st.callout)]
+    out += [p("• " + w) for w in verdict_words(r)]
+    if not r.summary.failed:
+        out.append(p(ctx.catalogue.statement("no_overclaim"), st.note))
+    # checks x status
+    rows = [["Check", "Rule (declared)", "Pass", "Fail", "Insufficient"]]
+    flags = {}
+    for i, c in enumerate(r.spec.policy.checks, 1):
+        vs = [v.status for v in r.verdicts if v.check == c.id]
+        n_fail = vs.count("fail")
+        rows.append([cell(c.id, bold=True), cell(c.rule()), str(vs.count("pass")),
+                     f"✗ {n_fail}" if n_fail else "0", str(vs.count("insufficient_evidence"))])
+        if n_fail:
+            flags[(3, i)] = "fail"
+        if vs.count("insufficient_evidence"):
+            flags[(4, i)] = "insufficient"
+    out.append(table(rows, [38 * mm, TEXT_WIDTH - 38 * mm - 3 * 18 * mm, 18 * mm, 18 * mm, 18 * mm], flags=flags,
+                     align_right_from=2))
+    out.append(spacer(2))
+    out.append(p("<b>Recommendation from this evidence:</b> " + esc(recommendation(r)), markup=True))
+    # key facts
+    ov = r.overall.metrics
+    n_inter = sum(1 for g in r.groups if len(g.level) > 1)
+    small = sum(1 for g in r.groups if g.small)
+    cov = ctx.coverage.counts()
+    facts = [
+        ("Evaluation data", f"{_name(r.data.path)} · {F.count(r.data.rows)} rows · SHA-256 {F.short_hash(r.data.sha256, 16)}"),
+        ("Decisions from", r.decision_source + (f" · {r.model.model_type}" if r.model else "")),
+        ("Overall accuracy", F.est(ov.get("accuracy"))),
+        ("Overall selection rate", F.est(ov.get("selection_rate"))),
+        ("Sensitive attributes", ", ".join(r.spec.sensitive)),
+        ("Groups audited", f"{len(r.groups)} ({len(r.groups) - n_inter} single-attribute, {n_inter} intersectional); "
+                           f"{small} below the minimum size of {r.spec.min_group_size}"),
+        ("Explanations", _explain_status(ctx)),
+        ("Requirement coverage", f"{cov[EVIDENCED]} evidenced, {cov[PARTIAL]} partial, {cov[ST_NOT_ASSESSED]} not assessed, "
+                                 f"{cov[ST_PROVIDER]} need provider input, of {len(ctx.coverage.rows)} mapped requirements "
+                                 "(Appendix A)"),
+    ]
+    out += [p("Key facts", st.h2), kv_table(facts, key_width=38 * mm)]
+    out += [p("Binding", st.h2),
+            kv_table([("Result SHA-256", mono(ctx.result_sha256)),
+                      ("Dataset SHA-256", mono(r.data.sha256)),
+                      ("Model SHA-256", mono(r.model.sha256) if r.model else cell("no model file (predictions-only audit)")),
+                      ("Trail head at export", mono(ctx.trail.head_hash) if ctx.trail else cell(NOT_ASSESSED_TEXT + ": exported without a workspace"))],
+                     key_width=38 * mm)]
+    out += [spacer(3), p(ctx.catalogue.statement("not_legal_advice"), st.note)]
+    return out
+
+
+def _name(path: str) -> str:
+    from pathlib import PurePath
+
+    return PurePath(path).name
+
+
+def _explain_status(ctx) -> str:
+    from reports.coverage import PRESENT, explanation_state
+
+    state, detail = explanation_state(ctx.result)
+    return detail if state == PRESENT else f"not assessed: {detail}"
+
+
+def retention_until(generated_at: str, years: int) -> str:
+    d = datetime.fromisoformat(generated_at.replace("Z", "+00:00")).date()
+    try:
+        return d.replace(year=d.year + years).isoformat()
+    except ValueError:  # 29 February
+        return date(d.year + years, 3, 1).isoformat()
+
+
+def s0_document_control(ctx: RenderContext) -> list:
+    r, st, t = ctx.result, styles(), ctx.trail
+    out = ctx.section_start("S0")
+    pv = r.provenance
+    datasets = [("Evaluation dataset", f"{_name(r.data.path)}", r.data.sha256)]
+    if t:
+        for step in t.lineage:
+            if step.kind == "dataset" and step.sha256 and step.sha256 != r.data.sha256:
+                datasets.append(("Dataset (trail)", step.label, step.sha256))
+    pairs: list = [
+        ("Report id", ctx.report_id),
+        ("Report format version", "1.0"),
+        ("Generated (UTC)", ctx.generated_at),
+        ("Audit run (UTC)", f"{pv.started_at} → {pv.finished_at} ({pv.seconds:.1f} s), seed {pv.seed}"),
+        ("Audit run by", f"{pv.user} on {pv.host}"),
+        ("Tool", f"Attest {pv.attest_version} · Python {pv.python} · {pv.platform}"),
+        ("Result SHA-256", mono(ctx.result_sha256)),
+        ("Audit specification SHA-256", mono(spec_sha256(r))),
+    ]
+    flags = {}
+    for label, name, sha in datasets:
+        pairs.append((label, Paragraph(f"{esc(name)}<br/><font name='DejaVuSansMono' size='6.8'>{sha}</font>", st.cell)))
+    if r.model:
+        pairs.append(("Model", Paragraph(f"{esc(_name(r.model.path))} ({esc(r.model.format)})<br/>"
+                                         f"<font name='DejaVuSansMono' size='6.8'>{r.model.sha256}</font>", st.cell)))
+    else:
+        pairs.append(("Model", cell(f"{NOT_ASSESSED_TEXT}: predictions-only audit ({r.decision_source}); no model file to hash")))
+        flags[len(pairs) - 1] = "small"
+    if t:
+        pairs.append(("Trail head hash at export", mono(t.head_hash)))
+        pairs.append(("Trail", cell(f"{t.workspace} · {t.event_count} events · {t.verification}"
+                                    + (f" · audit run {t.run_id}" if t.run_id else ""))))
+        if t.verified is False:
+            flags[len(pairs) - 1] = "fail"
+    else:
+        pairs.append(("Trail head hash at export", cell(f"{NOT_ASSESSED_TEXT}: exported without a workspace; the binding rests on the "
+                                                        "hashes above")))
+        flags[len(pairs) - 1] = "small"
+    pairs.append(("Evidence manifest", Paragraph(
+        f"{esc(ctx.manifest_name or 'evidence manifest')} — attached to this PDF and written beside it"
+        + (f"<br/><font name='DejaVuSansMono' size='6.8'>SHA-256 {ctx.manifest_sha256}</font>" if ctx.manifest_sha256 else ""),
+        st.cell)))
+    pairs.append(("Signature", cell(f"PAdES signature by {ctx.signer}, applied after this page was written" if ctx.signer
+                                    else "not signed (export with a PKCS#12 certificate to sign)")))
+    out.append(kv_table(pairs, key_width=42 * mm, flags=flags))
+
+    out.append(p("Library versions", st.h2))
+    libs = dict(pv.library_versions)
+    if r.model:
+        libs.update({f"{k} (model file)": v for k, v in r.model.library_versions.items() if libs.get(k) != v})
+    gen = _generator_versions()
+    rows = [["Library", "Version", "Used for"]]
+    rows += [[k, v, "audit computation"] for k, v in sorted(libs.items())]
+    rows += [[k, v, "this report"] for k, v in sorted(gen.items())]
+    out.append(table(rows, [50 * mm, 35 * mm, TEXT_WIDTH - 85 * mm]))
+
+    out.append(p("Sign-off", st.h2))
+    out.append(p("Author, reviewer and approver, each with role, date and decision (Annex IV 2(g): test reports dated and "
+                 "signed by the responsible persons). Sign-offs are taken from the workspace's audit trail.", st.small))
+    rows = [["Function", "Name", "Role", "Date (UTC)", "Decision", "Conditions / comment"]]
+    flags = {}
+    rows.append(["Author (ran the audit)", cell(pv.user), cell(_exporter_role(t)), cell(pv.finished_at[:10]), "—", ""])
+    signoffs = t.signoffs if t else ()
+    for s in signoffs:
+        decision = s.decision.replace("_", " ")
+        rows.append(["Reviewer / approver", cell(s.reviewer), cell(s.role), cell(s.time[:10]),
+                     cell(("✗ " if s.decision == "reject" else "✓ ") + decision, bold=True), cell(s.conditions or s.comment or "")])
+        if s.decision == "reject":
+            flags[(4, len(rows) - 1)] = "fail"
+    if not signoffs:
+        for fn in ("Reviewer", "Approver"):
+            rows.append([fn, cell(PROVIDER_TEXT, bold=True), "", "", "", ""])
+            flags[(1, len(rows) - 1)] = "provider"
+    w = TEXT_WIDTH
+    out.append(table(rows, [30 * mm, 28 * mm, 28 * mm, 20 * mm, 24 * mm, w - 130 * mm], flags=flags))
+
+    ret = ctx.catalogue.texts["retention"]
+    until = retention_until(ctx.generated_at, ret["documentation_years"])
+    out.append(p("Retention", st.h2))
+    out.append(p(f"Keep this report, its evidence manifest and the workspace trail for {ret['documentation_years']} years after "
+                 f"the system is placed on the market or put into service; if that is today, at least until <b>{until}</b>. "
+                 f"{esc(ret['documentation_basis'])}. Logs: {esc(ret['logs_basis'])}.", markup=True))
+    return out
+
+
+def _exporter_role(t) -> str:
+    if t and t.exported_by:
+        return t.exported_by
+    return "auditor"
+
+
+def s1_scope(ctx: RenderContext) -> list:
+    r, st = ctx.result, styles()
+    out = ctx.section_start("S1")
+    out.append(p("Everything in this section is declared by the provider in the audit's context; Attest cannot know it. "
+                 "Empty fields are shown as “needs provider input”, never filled in.", st.small))
+    fields = [("System name", "system_name"), ("Provider", "provider"), ("Role under Art. 3", "role"),
+              ("Intended purpose", "intended_purpose"), ("Deployment context", "deployment_context"),
+              ("Affected persons", "affected_persons"), ("Annex III area and use case", "annex_iii_category"),
+              ("Reasoning if not high-risk (Art. 6(3)-(4))", "high_risk_reasoning"),
+              ("Applicable laws", "applicable_laws")]
+    pairs, flags = [], {}
+    for label, f in fields:
+        if f == "high_risk_reasoning" and r.spec.context.annex_iii_category.strip() and not r.spec.context.high_risk_reasoning.strip():
+            pairs.append((label, cell("not needed: an Annex III category is declared")))
+            continue
+        para, flag = ctx.declared(f)
+        pairs.append((label, para))
+        if flag:
+            flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=52 * mm, flags=flags))
+    out.append(p("Conformity assessment (Art. 43)", st.h2))
+    para, flag = ctx.declared("conformity_route")
+    if flag:
+        out.append(p("For high-risk systems in Annex III points 2 to 8 the procedure is internal control (Annex VI, Art. 43(2)); "
+                     "for point 1 (biometrics) Art. 43(1) applies. The route for this system: " + PROVIDER_TEXT + "."))
+    else:
+        out.append(para)
+    out.append(p("Application dates (Art. 113)", st.h2))
+    rows = [["Obligations", "Apply from (Art. 113)", "Reported change (pending)", "Basis of the change"]]
+    flags = {}
+    for i, d in enumerate(ctx.catalogue.texts["dates"], 1):
+        rows.append([cell(d["what"]), cell(f"{d['applies']}\n{d['basis']}"), cell(f"{d['pending']} (pending)" if d.get("pending") else "—"),
+                     cell(d.get("pending_basis", ""))])
+        if d.get("pending"):
+            flags[(2, i)] = "insufficient"
+    out.append(table(rows, [60 * mm, 32 * mm, 32 * mm, TEXT_WIDTH - 124 * mm], flags=flags))
+    out.append(p("The 2026 amending act (“digital omnibus”) is reported to move these dates; they are marked pending until "
+                 "its publication in the Official Journal is confirmed. Check the current text before relying on either date.",
+                 st.note))
+    return out
+
+
+def s2_system(ctx: RenderContext) -> list:
+    r, st = ctx.result, styles()
+    out = ctx.section_start("S2")
+    m = r.model
+    if r.spec.threshold is not None:
+        rule = f"positive (“{r.positive_label}”) when the score is at least {r.spec.threshold:g} (declared threshold)"
+    elif m is not None:
+        rule = f"the model's own decision rule (predict), positive class “{m.positive_class}”"
+    else:
+        rule = f"taken as given from the {r.decision_source}; positive label “{r.positive_label}”"
+    pairs, flags = [], {}
+    if m is not None:
+        pairs += [("Model type", m.model_type), ("Model family", f"{m.family} (chooses the explainer)"),
+                  ("Model file", f"{_name(m.path)} · {m.format} · {F.count(m.size_bytes)} bytes"),
+                  ("Classes", ", ".join(m.classes) + f" (positive: {m.positive_class})"),
+                  ("Features", f"{len(m.features)}: " + ", ".join(m.features)),
+                  ("Scores", "yes: probabilities of the positive class" if m.has_scores else "no: the model gives decisions only")]
+    else:
+        pairs.append(("Model", f"{NOT_ASSESSED_TEXT}: predictions-only audit; the model is held elsewhere, so its type, "
+                               "features and components cannot be described here"))
+        flags[0] = "small"
+        pairs.append(("Scores", f"column '{r.spec.scores_column}'" if r.spec.scores_column else "none"))
+    pairs += [("Output and decision", rule), ("Decisions audited from", r.decision_source),
+              ("Hardware of the audit run", f"{r.provenance.platform} · host {r.provenance.host} · Python {r.provenance.python}")]
+    out.append(kv_table(pairs, key_width=42 * mm, flags=flags))
+    out.append(p("Third-party components", st.h2))
+    if m is not None and m.library_versions:
+        out.append(p("Libraries the model file was built with (recorded in the file): "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(m.library_versions.items())) + "."))
+    else:
+        out.append(p(f"Libraries the model was built with: {NOT_ASSESSED_TEXT} (no model file)."))
+    out.append(p("Pre-trained models, data or services from third parties beyond these libraries: " + PROVIDER_TEXT + "."))
+    out.append(p("Provider information (Annex IV 1)", st.h2))
+    pairs, flags = [], {}
+    for label, f in (("Interaction with other systems (1(b))", "system_interactions"), ("Forms placed on the market (1(d))", "market_forms"),
+                     ("Intended hardware (1(e))", "target_hardware"), ("Product illustrations (1(f))", "product_illustrations"),
+                     ("User interface for the deployer (1(g))", "user_interface"), ("Instructions for use (1(h))", "instructions_for_use"),
+                     ("Environmental impact (MEASURE 2.12)", "environmental_impact")):
+        para, flag = ctx.declared(f)
+        pairs.append((label, para))
+        if flag:
+            flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=62 * mm, flags=flags))
+    out.append(p(f"The audit run itself took {r.provenance.seconds:.1f} s on the hardware above; training cost and the "
+                 "system's energy use in operation are not measured by Attest.", st.note))
+    return out
