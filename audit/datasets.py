@@ -74,7 +74,7 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
         sheet = names[0]
     elif sheet not in names:
         raise DatasetError(f"Sheet '{sheet}' is not in {path.name}.", f"Choose one of: {', '.join(names)}.")
-    return book.parse(sheet), sheet
+    return pd.read_excel(book, sheet_name=sheet), sheet
 
 
 def _detect_encoding(head: bytes) -> str:
@@ -123,7 +123,7 @@ def _read_csv(path: Path, head: bytes) -> tuple[pd.DataFrame, str, str]:
         df = pd.read_csv(path, sep=delimiter, encoding=encoding, low_memory=False)
     except pd.errors.ParserError as exc:
         raise DatasetError(
-            f"{path.name} is not a consistent table with delimiter {delimiter!r}: {exc}",
+            f"{path.name} is not a consistent table with delimiter {delimiter!r}: {str(exc).strip()}",
             "Check that every row has the same number of fields and that quoted fields are closed.",
         ) from exc
     except pd.errors.EmptyDataError as exc:
@@ -131,6 +131,15 @@ def _read_csv(path: Path, head: bytes) -> tuple[pd.DataFrame, str, str]:
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path.name} mixes text encodings ({exc}).", "Save the file as UTF-8 and try again.") from exc
     _check_raw_header(path, head, encoding, delimiter)
+    if df.shape[1] == 1 and len(df) > 0:
+        # An audit needs at least a target, a sensitive feature and decisions: one column means the split failed.
+        only = str(df.columns[0])
+        seen = [repr(c) for c in ":,;|\t " if c in only.strip()]
+        raise DatasetError(
+            f"{path.name} was read as a single column '{only[:60]}': the delimiter could not be detected"
+            + (f" (the header contains {', '.join(seen)})." if seen else "."),
+            "Save the file with one delimiter (comma, semicolon, tab or |) used consistently, and a header row naming the columns.",
+        )
     return df, encoding, delimiter
 
 

@@ -15,14 +15,21 @@ def require_column(df: pd.DataFrame, name: str, role: str) -> None:
     if name in df.columns:
         return
     cols = [str(c) for c in df.columns]
-    close = difflib.get_close_matches(name, cols, n=3)
+    key = name.strip().lower()
+    close = [c for c in cols if len(c) >= 3 and len(key) >= 3 and (c.lower() in key or key in c.lower())]
+    close += [c for c in difflib.get_close_matches(name, cols, n=3) if c not in close]
+    close = close[:3]
     hint = f"Did you mean {', '.join(repr(c) for c in close)}? " if close else ""
     shown = ", ".join(cols[:30]) + (" ..." if len(cols) > 30 else "")
     raise InputError(f"The {role} column '{name}' is not in the dataset.", f"{hint}The dataset's columns are: {shown}.")
 
 
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v  # np.int64(0) -> 0, so messages show values as the user wrote them
+
+
 def _shown(values: list[Any], limit: int = 8) -> str:
-    return ", ".join(repr(v) for v in values[:limit]) + (f" ... ({len(values)} in all)" if len(values) > limit else "")
+    return ", ".join(repr(_plain(v)) for v in values[:limit]) + (f" ... ({len(values)} in all)" if len(values) > limit else "")
 
 
 def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -> Any:
@@ -85,7 +92,15 @@ def scores_from(values: np.ndarray, source: str) -> np.ndarray:
     try:
         s = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"The scores in {source} are not numbers.", "Scores must be probabilities between 0 and 1.") from exc
+        raw = pd.Series(np.asarray(values, dtype=object).reshape(-1))
+        bad = raw[pd.to_numeric(raw, errors="coerce").isna() & raw.notna()]
+        examples = list(pd.unique(bad))
+        comma = any(isinstance(v, str) and v.replace(",", "", 1).strip().isdigit() and "," in v for v in examples)
+        raise InputError(
+            f"The scores in {source} are not all numbers: {len(bad)} value(s) such as {_shown(examples[:3])}.",
+            "Scores must be probabilities between 0 and 1"
+            + ("; the file uses decimal commas: export it with decimal points." if comma else "; fix or remove those rows."),
+        ) from exc
     bad = int(np.isnan(s).sum())
     if bad:
         raise InputError(f"The scores in {source} contain {bad} missing or NaN value(s).", "Every row needs a score between 0 and 1; fix or remove those rows.")

@@ -56,7 +56,7 @@ def bind(
     score = None
     if proba is not None:
         def score(X: pd.DataFrame) -> np.ndarray:
-            return _guard(lambda: np.asarray(proba(X), dtype=float)[:, idx])
+            return _guard(lambda: np.asarray(proba(X), dtype=float)[:, idx], X)
 
     if threshold is not None:
         if score is None:
@@ -67,7 +67,7 @@ def bind(
             return score(X) >= thr
     elif predict is not None:
         def decide(X: pd.DataFrame) -> np.ndarray:
-            labels = _guard(lambda: np.asarray(predict(X)))
+            labels = _guard(lambda: np.asarray(predict(X)), X)
             return np.array([same_label(v, pos_class) for v in labels]) if labels.dtype == object else labels == _coerce(pos_class, labels)
     elif score is not None:
         def decide(X: pd.DataFrame) -> np.ndarray:
@@ -85,13 +85,29 @@ def _coerce(label: Any, arr: np.ndarray) -> Any:
         return label
 
 
-def _guard(fn: Callable[[], np.ndarray]) -> np.ndarray:
+def _guard(fn: Callable[[], np.ndarray], X: pd.DataFrame | None = None) -> np.ndarray:
     try:
         return fn()
     except (ModelError, MemoryError):
         raise
     except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:300].rstrip(".")
         raise ModelError(
-            f"The model failed while scoring the evaluation data: {type(exc).__name__}: {exc}",
-            "Check that the dataset's columns have the types the model was trained on (numbers vs text, categories).",
+            f"The model failed while scoring the evaluation data: {type(exc).__name__}: {first}{_suspects(X)}",
+            "Check that the dataset's columns have the types the model was trained on (numbers vs text, categories), "
+            "and fill in or remove missing values if the model cannot handle them.",
         ) from exc
+
+
+def _suspects(X: pd.DataFrame | None) -> str:
+    """The model's input columns most likely to blame: those with missing values, those holding text."""
+    if X is None:
+        return ""
+    try:
+        missing = X.isna().sum()
+        notes = [f"{c} ({int(n)} missing)" for c, n in missing[missing > 0].items()]
+        notes += [f"{c} (text, e.g. {X[c].dropna().iloc[0]!r})" for c in X.columns
+                  if (X[c].dtype == object or pd.api.types.is_string_dtype(X[c].dtype)) and X[c].notna().any()]
+    except Exception:  # diagnosis only: never hide the original error
+        return ""
+    return f". Input columns to check: {', '.join(notes[:8])}" if notes else ""

@@ -21,6 +21,7 @@ def _two_col(p: np.ndarray) -> np.ndarray:
 def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
     import lightgbm as lgb
 
+    _check_lightgbm_complete(path)
     try:
         booster = lgb.Booster(model_file=str(path))
     except Exception as exc:
@@ -39,6 +40,7 @@ def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, thresho
 def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
     import xgboost as xgb
 
+    _check_ubjson_complete(path)
     booster = xgb.Booster()
     try:
         booster.load_model(str(path))
@@ -57,6 +59,99 @@ def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshol
     fields = dict(base, model_type=f"xgboost.Booster({objective})", family="tree", features=features, library_versions={"xgboost": xgb.__version__})
     return bind(ref_fields=fields, estimator=booster, classes=(0, 1), positive_label=_booster_positive(positive_label),
                 proba=proba, predict=None, threshold=threshold, extra={"class_assumption": "booster class 1 taken as the positive label"})
+
+
+def _check_lightgbm_complete(path: Path) -> None:
+    # LightGBM aborts or segfaults the whole process (not an exception) on a text model cut short anywhere before its
+    # final "end of parameters" line, so an incomplete file must never reach it.
+    data = path.read_bytes()
+    missing = [m for m in ("end of trees", "end of parameters") if f"\n{m}".encode() not in data]
+    if data.lstrip().startswith(b"tree") and missing:
+        raise ModelError(
+            f"{path.name} is an incomplete LightGBM model: the '{missing[0]}' line is missing, so the file was cut short.",
+            "The file is probably truncated; copy it again, or save it again with booster.save_model() (LightGBM 3 or later).",
+        )
+
+
+_UBJ_FIXED = {b"Z": 0, b"N": 0, b"T": 0, b"F": 0, b"i": 1, b"U": 1, b"C": 1, b"I": 2, b"l": 4, b"d": 4, b"L": 8, b"D": 8}
+_UBJ_INT = {b"i": ">b", b"U": ">B", b"I": ">h", b"l": ">i", b"L": ">q"}
+
+
+def _check_ubjson_complete(path: Path) -> None:
+    """XGBoost segfaults (or allocates without bound) on a truncated UBJSON model; walk its structure first."""
+    data = path.read_bytes()
+    if not data.startswith(b"{") or (len(data) > 1 and data[1:2] not in (*_UBJ_INT, b"$", b"#")):
+        return  # JSON (or not XGBoost at all): XGBoost reports damage in text models as a normal error
+    try:
+        end = _ubj_walk(data)
+    except (IndexError, ValueError, KeyError, RecursionError) as exc:
+        reason = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
+        reason = reason or "the file ends in the middle of a value"
+        raise ModelError(f"{path.name} is a damaged XGBoost UBJSON model ({reason}).",
+                         "The file is probably truncated; copy it again, or save it again with booster.save_model('model.ubj').") from exc
+    if end != len(data):
+        raise ModelError(f"{path.name} is a damaged XGBoost UBJSON model ({len(data) - end} stray bytes after its end).",
+                         "Save it again with booster.save_model('model.ubj').")
+
+
+def _ubj_walk(data: bytes) -> int:
+    """Position just after the one UBJSON value at the start of `data`; IndexError/ValueError when it is incomplete."""
+    import struct
+
+    n = len(data)
+
+    def need(pos: int, k: int) -> int:
+        if k < 0 or pos + k > n:
+            raise IndexError("the file ends in the middle of a value")
+        return pos + k
+
+    def integer(pos: int) -> tuple[int, int]:
+        t = data[pos:pos + 1]
+        if t not in _UBJ_INT:
+            raise ValueError(f"bad length marker at byte {pos}")
+        size = _UBJ_FIXED[t]
+        need(pos + 1, size)
+        return struct.unpack(_UBJ_INT[t], data[pos + 1:pos + 1 + size])[0], pos + 1 + size
+
+    def value(pos: int, t: bytes | None = None) -> int:
+        if t is None:
+            need(pos, 1)
+            t, pos = data[pos:pos + 1], pos + 1
+        if t in _UBJ_FIXED:
+            return need(pos, _UBJ_FIXED[t])
+        if t in (b"S", b"H"):
+            length, pos = integer(pos)
+            return need(pos, length)
+        if t in (b"[", b"{"):
+            return container(pos, t == b"{")
+        raise ValueError(f"unknown type marker {t!r} at byte {pos - 1}")
+
+    def container(pos: int, is_object: bool) -> int:
+        close = b"}" if is_object else b"]"
+        typ = None
+        if data[pos:pos + 1] == b"$":
+            need(pos, 2)
+            typ, pos = data[pos + 1:pos + 2], pos + 2
+        if data[pos:pos + 1] == b"#":
+            count, pos = integer(pos + 1)
+            if typ in _UBJ_FIXED and not is_object:
+                return need(pos, count * _UBJ_FIXED[typ])
+            for _ in range(count):
+                if is_object:
+                    klen, pos = integer(pos)
+                    pos = need(pos, klen)
+                pos = value(pos, typ)
+            return pos
+        while True:
+            need(pos, 1)
+            if data[pos:pos + 1] == close:
+                return pos + 1
+            if is_object:
+                klen, pos = integer(pos)
+                pos = need(pos, klen)
+            pos = value(pos)
+
+    return value(0)
 
 
 def _booster_positive(positive_label: Any) -> Any:
