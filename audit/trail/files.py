@@ -67,7 +67,12 @@ def file_facts(path: str | Path, kind: str) -> FileFacts:
     try:
         sha = sha256_file(p)
         size = os.stat(p).st_size
-        fmt = guess_dataset_format(p) if kind == "dataset" else guess_model_format(p)
+        if kind == "dataset":
+            fmt = guess_dataset_format(p)
+        elif kind == "model":
+            fmt = guess_model_format(p)
+        else:  # reports and other outputs: the extension says enough
+            fmt = p.suffix.lstrip(".").lower() or "unknown"
     except OSError as exc:
         raise WorkspaceError(f"{p} cannot be read: {exc.strerror or exc}.",
                              "Check that you may read the file and that it is not locked by another program.") from exc

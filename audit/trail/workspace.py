@@ -447,7 +447,7 @@ class Workspace:
         payload = validate_payload(kind, payload)
         seq, prev = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
         seq += 1
-        body = build_body(seq=seq, event_id=f"ev-{uuid.uuid4().hex[:16]}", kind=kind, time=iso_utc(),
+        body = build_body(seq=seq, event_id=_new_event_id(), kind=kind, time=iso_utc(),
                           actor=self.whoami(), refs=list(dict.fromkeys(refs)), payload=payload)
         h = link_hash(prev, body)
         conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)", (seq, prev, body, h))
@@ -460,8 +460,10 @@ class Workspace:
             return self._insert(conn, kind, payload, refs)
 
     def append_note_batch(self, texts: Iterable[str]) -> int:
-        """Append many notes in one transaction (bulk imports, benchmarks). Returns how many were appended."""
+        """Append many notes in one transaction (bulk imports, benchmarks); they share one timestamp, as they are
+        committed together. Returns how many were appended."""
         actor = self.whoami()
+        now = iso_utc()
         with self._transaction() as conn:
             seq, prev = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
             first = seq
@@ -470,8 +472,8 @@ class Workspace:
                 nonlocal seq, prev
                 for text in texts:
                     seq += 1
-                    body = build_body(seq=seq, event_id=f"ev-{uuid.uuid4().hex[:16]}", kind=ev.NOTE,
-                                      time=iso_utc(), actor=actor, refs=[], payload={"text": text})
+                    body = build_body(seq=seq, event_id=_new_event_id(), kind=ev.NOTE, time=now, actor=actor,
+                                      refs=[], payload={"text": text})
                     h = link_hash(prev, body)
                     yield seq, prev, body, h
                     prev = h
@@ -481,6 +483,10 @@ class Workspace:
 
 
 # ---------------------------------------------------------------------- helpers
+def _new_event_id() -> str:
+    return "ev-" + os.urandom(8).hex()  # 64 random bits; unique within and across workspaces in practice
+
+
 def _artifact_from(e: Event) -> Artifact:
     p = e.payload
     return Artifact(id=p["artifact_id"], kind="dataset" if e.kind == ev.DATASET_REGISTERED else "model",
