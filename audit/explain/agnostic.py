@@ -1,0 +1,96 @@
+"""Model-agnostic permutation SHAP, batched over rows.
+
+The estimator is shap.PermutationExplainer's: for each permutation, switch features from a background row to the explained
+row one by one, forward and then backward (antithetic), and credit each switch's change of the mean output to its feature.
+Every permutation telescopes to f(x) - E[f(background)], so additivity is exact. Unlike a shap call per row, Attest
+evaluates all masks of a batch of rows in one model call on a DataFrame that keeps the user's column names and dtypes
+(so pipelines that select columns by name work), reuses the two end points every permutation shares, and seeds each row
+by its position, so values do not depend on batching or on which process computed them.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from audit.explain import _kernels
+from audit.explain.backend import Backend, positive_index, rows_frame
+from audit.models.base import LoadedModel
+
+_EVALS_PER_BATCH = 120_000  # model rows per call: large enough to amortise per-call overhead, small enough for memory
+SHAP_DEFAULT_MAX_EVALS = 500  # shap.PermutationExplainer's default budget per row
+
+
+class ProbaScorer:
+    """P(favourable) straight from a scikit-learn style estimator (model.score is a closure and does not pickle)."""
+
+    def __init__(self, est: Any, pos: int) -> None:
+        self.est, self.pos = est, pos
+
+    def __call__(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.est.predict_proba(frame), dtype=np.float64)[:, self.pos]
+
+
+class Permutation:
+    def __init__(self, scorer: Callable[[pd.DataFrame], np.ndarray], background: pd.DataFrame, base: float,
+                 permutations: int, seed: int) -> None:
+        self.scorer, self.background, self.base = scorer, background, base
+        self.permutations, self.seed = permutations, seed
+
+    def core(self, payload: tuple[np.ndarray, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+        return _kernels.permutation_shap(self.scorer, self.background, self.base, self.permutations, self.seed, *payload)
+
+    def finish(self, payload: Any, raw: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        phi, fx = raw
+        return phi, np.full(len(fx), self.base), fx
+
+
+def permutations_for(m: int) -> int:
+    """As many antithetic permutations as shap's default max_evals=500 buys."""
+    return max(1, SHAP_DEFAULT_MAX_EVALS // (2 * m + 1))
+
+
+def prepare(model: LoadedModel, X: pd.DataFrame, *, background_size: int, seed: int) -> Backend:
+    features = list(model.features)
+    rng = np.random.default_rng([seed, 1])
+    k = max(1, min(background_size, len(X)))
+    background = rows_frame(X, features, np.sort(rng.choice(len(X), size=k, replace=False)))
+    est = model.estimator
+    job_state: dict[str, Any] | None = None
+    if model.score is not None and hasattr(est, "predict_proba") and hasattr(est, "classes_"):
+        scorer: Callable[[pd.DataFrame], np.ndarray] = ProbaScorer(est, positive_index(model))
+        job_state = {"estimator": est, "pos": positive_index(model)} if _pickles(est) else None
+    elif model.score is not None:
+        scorer = model.score  # e.g. ONNX: onnxruntime already uses every core
+    else:
+        decide = model.decide
+
+        def scorer(frame: pd.DataFrame) -> np.ndarray:
+            return np.asarray(decide(frame), dtype=np.float64)
+
+    base = float(np.mean(scorer(background)))
+    p = permutations_for(len(features))
+    perm = Permutation(scorer, background, base, p, seed % 2**32)
+    job = None
+    if job_state is not None:
+        job = ("permutation", dict(job_state, background=background, base=base, permutations=p, seed=seed % 2**32))
+    return Backend(perm.core, lambda rows: (np.asarray(rows), rows_frame(X, features, rows)), features, features,
+                   "Attest permutation SHAP (numpy)", finish=perm.finish, background_size=k, permutations=p, helper_job=job,
+                   probe_rows=1)
+
+
+def rows_per_batch(backend: Backend) -> int:
+    m = len(backend.columns)
+    evals = (backend.permutations or 1) * 2 * max(m - 1, 1) * (backend.background_size or 1)
+    return max(1, _EVALS_PER_BATCH // evals)
+
+
+def _pickles(obj: Any) -> bool:
+    import pickle
+
+    try:
+        pickle.dumps(obj)
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,280 @@
+"""`explain`: choose the explainer, explain as many rows as the time budget allows, aggregate for the audit.
+
+Failures never raise: a model that cannot be explained gives `status="failed"` with the reason, so the rest of the audit
+stands. Only `Cancelled` propagates.
+"""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from audit.cancel import CancelToken, Progress, no_progress
+from audit.errors import Cancelled
+from audit.explain import aggregate, agnostic, local, mapping, runner, sampling
+from audit.explain.backend import Backend
+from audit.explain.choose import Choice, choose
+from audit.explain.choose import agnostic as agnostic_choice
+from audit.explain.result import Explanations, failed, not_assessed
+from audit.explain.settings import ExplainSettings
+from audit.models.base import LoadedModel
+
+DEFAULT_MAX_ROWS = 100_000  # with max_rows=None: more rows than this add nothing but memory to the figures
+_BATCH_SECONDS = 0.5  # target work per batch: progress and cancel stay responsive
+# Seconds a helper process needs before its first batch: the tree helper loads NumPy and shap's compiled library only,
+# the permutation helper imports pandas and scikit-learn to unpickle the model. It pays off for 2x that much work.
+_HELPER_START_S = {"tree": 0.5, "permutation": 3.0}
+_RESERVE_S = 1.0  # kept for aggregation at the end of the budget
+_ROUNDS = 4
+_EXACT = {"tree_path_dependent", "linear_exact"}
+
+
+def explain(model: LoadedModel, X: pd.DataFrame, *, groups: Sequence[tuple[dict[str, str], np.ndarray]], decisions: np.ndarray,
+            scores: np.ndarray | None, threshold: float | None, proxies: Sequence[str], settings: ExplainSettings, seed: int,
+            progress: Progress = no_progress, cancel: CancelToken | None = None) -> Explanations:
+    """Explain `model` on `X`; see docs/explanations.md for the result. Never raises except `Cancelled`."""
+    t0 = time.monotonic()
+    if not settings.enabled:
+        return not_assessed("Explanations were switched off for this audit (--no-explain).")
+    if len(X) == 0:
+        return not_assessed("The evaluation data has no rows to explain.")
+    missing = [f for f in model.features if f not in X.columns]
+    if missing:
+        return failed(f"The evaluation data lacks model inputs: {', '.join(missing[:10])}.")
+    if cancel is not None:
+        cancel.raise_if_set()
+    progress("explain", 0, 1, "choosing the explainer")
+    choice: Choice | None = None
+    try:
+        choice, backend = _prepare(model, X, settings, seed)
+        return _run(model, X, choice, backend, t0=t0, groups=[(dict(a), np.asarray(i, dtype=np.int64)) for a, i in groups],
+                    decisions=np.asarray(decisions, dtype=bool).reshape(-1),
+                    scores=None if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1),
+                    threshold=threshold, proxies=list(proxies), settings=settings, seed=seed, progress=progress, cancel=cancel)
+    except Cancelled:
+        raise
+    except Exception as exc:
+        which = f"The {choice.explainer} explainer" if choice else "The explainer"
+        return failed(f"{which} could not explain this model: {type(exc).__name__}: {_short(exc)}. The rest of the audit stands.",
+                      explainer=choice.explainer if choice else "none")
+
+
+def _prepare(model: LoadedModel, X: pd.DataFrame, settings: ExplainSettings, seed: int) -> tuple[Choice, Backend]:
+    choice = choose(model)
+    if choice.method != "agnostic":
+        from audit.explain import linear, tree
+
+        try:
+            backend = linear.prepare(choice, model, X) if choice.method == "linear" else tree.prepare(choice, model, X)
+            return choice, backend
+        except Cancelled:
+            raise
+        except Exception as exc:
+            choice = agnostic_choice(model, f"The exact {choice.explainer} explainer could not read this model "
+                                            f"({type(exc).__name__}: {_short(exc)}), so Attest fell back to the model-agnostic one")
+    return choice, agnostic.prepare(model, X, background_size=settings.background_size, seed=seed)
+
+
+def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, *, t0: float,
+         groups: list[tuple[dict[str, str], np.ndarray]], decisions: np.ndarray, scores: np.ndarray | None,
+         threshold: float | None, proxies: list[str], settings: ExplainSettings, seed: int, progress: Progress,
+         cancel: CancelToken | None) -> Explanations:
+    n = len(X)
+    # Explaining stops this much before the budget ends, leaving time to aggregate.
+    deadline = t0 + settings.time_budget_s - min(_RESERVE_S, 0.1 * settings.time_budget_s)
+    n_max = max(1, min(n, settings.max_rows if settings.max_rows is not None else DEFAULT_MAX_ROWS))
+    perm, pos = sampling.permutation(n, seed)
+    picks = sampling.local_picks(groups, decisions, scores, threshold, settings.local_per_group, seed)
+    local_rows = sampling.local_rows_in_order(picks)
+
+    # A first batch (local examples first) measures this model's speed; the plan follows from it.
+    probe_n = min(backend.probe_rows, n_max)
+    head = sampling.explain_order(local_rows, local_rows[:0], local_rows[:0], perm)[:probe_n]
+    started = time.monotonic()
+    first = backend.kernel(backend.payload(head))
+    rate = probe_n / max(time.monotonic() - started, 1e-6)
+    progress("explain", probe_n, probe_n, f"{probe_n} rows explained; planning the sample")
+    if cancel is not None:
+        cancel.raise_if_set()
+
+    start_s = _HELPER_START_S.get(backend.helper_job[0], 3.0) if backend.helper_job else None
+    expected, _ = _plan(n_max - probe_n, rate, deadline - time.monotonic(), start_s, cautious=False)
+    per_group = int(min(100, max(10, (probe_n + expected - len(local_rows)) // max(2 * len(groups), 1))))
+    topups = sampling.group_topups(groups, pos, per_group)
+    order = sampling.explain_order(head, local_rows, topups, perm)[:n_max]
+    parts = [(head, first)]
+    done, planned, cut, processes = probe_n, probe_n, False, 1
+    # Rounds: each plans from the speed measured so far (the first probe is small and pessimistic), so the sample grows
+    # to fill the budget without overrunning it.
+    for round_no in range(_ROUNDS):
+        left = deadline - time.monotonic()
+        todo, helper = _plan(n_max - done, rate, left, start_s, cautious=round_no == 0)
+        if todo <= 0 or left <= 0:
+            break
+        chunk_rows = order[done:done + todo]
+        size = _batch_rows(choice, backend, rate)
+        chunks = [chunk_rows[i:i + size] for i in range(0, len(chunk_rows), size)]
+        planned = done + len(chunk_rows)
+        counter = [done]
+
+        def on_batch(_: int, k: int) -> None:
+            counter[0] += k
+            progress("explain", counter[0], planned, f"{counter[0]:,} of {planned:,} rows explained ({choice.explainer})")
+
+        started = time.monotonic()
+        payloads = [backend.payload(c) for c in chunks]
+        raw, cut = runner.run_batches(backend.core, payloads, [len(c) for c in chunks], deadline=deadline, cancel=cancel,
+                                      on_batch=on_batch, helper=backend.helper_job if helper else None)
+        parts += [(c, backend.finish(p, r)) for c, p, r in zip(chunks, payloads, raw) if r is not None]
+        processes = max(processes, 2 if helper else 1)
+        if not cut:  # per-process speed as measured (the plan adds a helper's share itself)
+            rate = len(chunk_rows) / max(time.monotonic() - started, 1e-6) / (1.75 if helper else 1.0)
+        done = planned
+        if cut or done >= n_max:
+            break
+    rows = np.concatenate([p[0] for p in parts])
+    phi = np.vstack([np.asarray(p[1][0], dtype=np.float64) for p in parts])
+    base = np.concatenate([np.asarray(p[1][1], dtype=np.float64) for p in parts])
+    if any(res[2] is None for _, res in parts):  # one model call for all rows instead of one per batch
+        output = np.concatenate([backend.outputs(rows[i:i + 50_000]) for i in range(0, len(rows), 50_000)])  # type: ignore[misc]
+    else:
+        output = np.concatenate([np.asarray(res[2], dtype=np.float64) for _, res in parts])
+    n_plan = planned
+    if cancel is not None:
+        cancel.raise_if_set()
+    progress("explain", len(rows), n_plan, "summarising")
+
+    features = list(model.features)
+    names = features + [o for o in dict.fromkeys(backend.owners) if o not in features]
+    phi = phi @ mapping.fold_matrix(backend.owners, names)  # sum each feature's encoded columns: additivity is kept
+    explained = np.zeros(n, dtype=bool)
+    explained[rows] = True
+    where = {int(r): k for k, r in enumerate(rows)}
+    warnings = list(backend.warnings)
+
+    global_rows = sampling.prefix_in(perm, explained)
+    if len(global_rows) < max(1, min(aggregate.MIN_GROUP_ROWS, len(rows) // 2)):
+        global_rows = rows
+        warnings.append("The budget allowed too few rows for a uniform sample: global figures use every explained row, "
+                        "which over-represents small groups and the local examples.")
+    k_global = np.array([where[int(r)] for r in global_rows], dtype=np.int64)
+    boot = aggregate.bootstrap(np.abs(phi[k_global]), settings.stability_resamples, np.random.default_rng([seed, 3]))
+    sensitive = list(dict.fromkeys(k for a, _ in groups for k in a))
+    by_group = []
+    for gi, (attrs, idx) in enumerate(groups):
+        sample = sampling.group_sample(idx, pos, explained)
+        k_rows = np.array([where[int(r)] for r in sample], dtype=np.int64)
+        gboot = aggregate.bootstrap(np.abs(phi[k_rows]), settings.stability_resamples, np.random.default_rng([seed, 4, gi]))
+        by_group.append(aggregate.group_explanation(attrs, len(idx), names, gboot, len(sample), proxies, sensitive))
+
+    err = float(np.max(np.abs(base + phi.sum(axis=1) - output))) if len(rows) else None
+    # Partial: the budget did not reach every local example and group minimum (a smaller global sample is normal).
+    essential = np.unique(np.concatenate([head, local_rows, topups]))
+    essential = essential[np.isin(essential, order)]
+    cut = bool(not explained[essential].all())
+    warnings += _warnings(X, features, rows, choice, backend, n, len(global_rows), n_plan, cut, by_group, proxies, names,
+                          err, settings)
+    return Explanations(
+        status="partial" if cut else "complete", reason=choice.reason, explainer=choice.explainer,
+        output_space=choice.output_space, library=backend.library, background_size=backend.background_size,
+        permutations=backend.permutations, processes=processes, sample_size=int(len(rows)), global_rows=int(len(global_rows)), rows_available=n,
+        seconds=round(time.monotonic() - t0, 3), time_budget_s=settings.time_budget_s, seed=seed,
+        stability_resamples=settings.stability_resamples, additivity_max_error=err,
+        global_=aggregate.global_importance(names, boot), by_group=tuple(by_group), rank_shifts=aggregate.rank_shifts(by_group),
+        proxy_share=aggregate.set_share(names, proxies, boot), sensitive_share=aggregate.set_share(names, sensitive, boot),
+        local=local.examples(picks, groups, where, names, phi, base, output, X, features, decisions, scores),
+        warnings=tuple(warnings),
+    )
+
+
+def _plan(todo: int, rate: float, seconds_left: float, helper_start_s: float | None, *, cautious: bool) -> tuple[int, bool]:
+    """(rows to explain next, whether a helper process joins) from the measured per-process rate and the time left.
+
+    `cautious` for the first round: its rate comes from a small probe and a helper's real share is unknown yet (another
+    program may hold the second core); later rounds fill what is left.
+    """
+    if todo <= 0 or seconds_left <= 0:
+        return 0, False
+
+    def worth(rows: int) -> bool:
+        return helper_start_s is not None and runner.helper_allowed() and rows / rate > 2 * helper_start_s
+
+    helper = worth(todo) and seconds_left > 2 * (helper_start_s or 0)
+    affordable = rate * seconds_left
+    if helper:
+        affordable += rate * 0.75 * max(seconds_left - (helper_start_s or 0), 0.0)
+    affordable *= 0.6 if cautious and helper else 0.85
+    if affordable >= todo:
+        return todo, helper
+    rows = max(int(affordable), 1)
+    return rows, helper and worth(rows)
+
+
+def _batch_rows(choice: Choice, backend: Backend, rate: float) -> int:
+    if choice.method == "agnostic":
+        return agnostic.rows_per_batch(backend)
+    if choice.method == "linear":
+        return 50_000  # fixed: batch composition then never depends on timing
+    return int(max(16, min(rate * _BATCH_SECONDS, 20_000)))
+
+
+def _warnings(X: pd.DataFrame, features: list[str], rows: np.ndarray, choice: Choice, backend: Backend, n: int,
+              n_global: int, n_plan: int, cut: bool, by_group: list, proxies: list[str], names: list[str],
+              err: float | None, settings: ExplainSettings) -> list[str]:
+    out = ["SHAP values describe how this model uses its inputs, not causes: a large attribution does not mean that changing "
+           "the feature would change a person's outcome, and correlated features can share or swap credit."]
+    if choice.explainer == "tree_path_dependent":
+        out.append("Path-dependent TreeSHAP follows the trees' own splits and training cover; among correlated features, "
+                   "credit goes to the ones the trees happened to split on.")
+    elif choice.explainer == "linear_exact":
+        out.append("Linear SHAP treats features as independent and uses the evaluation data's mean as the reference.")
+    else:
+        out.append(f"Model-agnostic values are estimates ({backend.permutations} antithetic permutations per row, "
+                   f"{backend.background_size} background rows) and break feature correlations by mixing in background values.")
+    pairs = _correlated(X, features, rows)
+    if pairs:
+        out.append("Strongly correlated inputs (|r| >= 0.7), read their attributions together: " + "; ".join(pairs) + ".")
+    if cut:
+        out.append(f"The time budget ({settings.time_budget_s:g} s) ran out before every local example and every group's "
+                   f"minimum sample were explained ({len(rows):,} rows explained); the figures use the rows explained.")
+    if n_global < n:
+        why = "the time budget" if settings.max_rows is None or n_plan < min(n, settings.max_rows) else "max_rows"
+        out.append(f"Global figures rest on a seeded random sample of {n_global:,} of {n:,} rows ({why}); "
+                   "the intervals show their resampling variability.")
+    small = [_label(g.attributes) for g in by_group if 0 < g.n_explained < aggregate.MIN_GROUP_ROWS]
+    if small:
+        out.append(f"Importance rests on fewer than {aggregate.MIN_GROUP_ROWS} explained rows for: {', '.join(small[:10])}"
+                   f"{' ...' if len(small) > 10 else ''}; these groups are not compared in rank_shifts.")
+    unused = [p for p in proxies if p not in names]
+    if unused:
+        out.append(f"Candidate proxies the model does not take as inputs: {', '.join(unused)} (their information may still "
+                   "reach the model through other features).")
+    if err is not None and choice.explainer in _EXACT and err > 1e-6:
+        out.append(f"Additivity check: base value + contributions differ from the model's output by up to {err:.2e}.")
+    return out
+
+
+def _correlated(X: pd.DataFrame, features: list[str], rows: np.ndarray, limit: int = 5) -> list[str]:
+    numeric = [f for f in features if pd.api.types.is_numeric_dtype(X[f]) and not pd.api.types.is_bool_dtype(X[f])]
+    if len(numeric) < 2 or len(rows) < 10:
+        return []
+    sample = X[numeric].iloc[rows[:5000]].astype(float)
+    corr = sample.corr().to_numpy()
+    pairs = []
+    for i in range(len(numeric)):
+        for j in range(i + 1, len(numeric)):
+            r = corr[i, j]
+            if np.isfinite(r) and abs(r) >= 0.7:
+                pairs.append((abs(r), f"{numeric[i]} & {numeric[j]} ({r:+.2f})"))
+    return [p for _, p in sorted(pairs, reverse=True)[:limit]]
+
+
+def _label(attrs: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in attrs.items())
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

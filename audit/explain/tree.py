@@ -1,0 +1,193 @@
+"""Exact path-dependent TreeSHAP: shap's TreeExplainer for scikit-learn trees, the libraries' own for LightGBM/XGBoost."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.explain import _kernels
+from audit.explain.backend import Backend, as_model_input, column_owners, dense, positive_index, rows_frame, transform
+from audit.explain.choose import SHAP_TREES, Choice
+from audit.models.base import LoadedModel
+
+_RECORD_ROWS = 3
+
+
+class SklearnTree:
+    """shap.TreeExplainer on a scikit-learn tree model.
+
+    Raw results use shap's internal layout (rows, features + 1, outputs), the base value in the last column. Where
+    possible the compiled routine is called directly with the arguments shap itself passed on a probe (recorded once,
+    and checked to give bit-identical values), so that a bare helper process can run it too; otherwise shap's public API.
+    """
+
+    def __init__(self, final: Any, pos: int, probe: np.ndarray) -> None:
+        import shap  # lazy: ~3.5 s of import
+
+        self.final, self.pos = final, pos
+        self.raw_margin = SHAP_TREES[type(final).__name__] == "raw"
+        self.explainer = shap.TreeExplainer(final)
+        self.cext: Any = None
+        self.template = _record(self.explainer, probe[:_RECORD_ROWS])
+        if self.template is not None:
+            import shap.explainers._tree as shap_tree
+
+            self.cext = shap_tree._cext
+
+    def core(self, X: np.ndarray) -> np.ndarray:
+        if self.template is not None:
+            return _kernels.tree_shap(self.cext, self.template, X)
+        return _public(self.explainer, X)
+
+    def finish(self, X: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
+        k = 0 if raw.shape[2] == 1 else self.pos
+        sign = -1.0 if self.raw_margin and self.pos == 0 else 1.0  # one margin, for classes_[1]
+        return sign * raw[:, :-1, k], sign * raw[:, -1, k], None  # outputs: once for all rows, see `outputs`
+
+    def outputs(self, X: np.ndarray) -> np.ndarray:
+        """The model's own output in the explained space, computed independently of the attributions."""
+        from threadpoolctl import threadpool_limits
+
+        Xm = as_model_input(self.final, X)
+        with threadpool_limits(1):  # sklearn's OpenMP prediction crawls when another program holds the second core
+            if self.raw_margin:
+                sign = -1.0 if self.pos == 0 else 1.0
+                return sign * np.asarray(self.final.decision_function(Xm), dtype=np.float64).reshape(-1)
+            return np.asarray(self.final.predict_proba(Xm), dtype=np.float64)[:, self.pos]
+
+    def helper_job(self) -> tuple[str, dict[str, Any]] | None:
+        if self.template is None:
+            return None
+        return "tree", {"cext_path": self.cext.__file__, "template": self.template}
+
+
+def _public(explainer: Any, X: np.ndarray) -> np.ndarray:
+    vals = explainer.shap_values(X, check_additivity=False)
+    vals = np.stack(vals, axis=-1) if isinstance(vals, list) else np.asarray(vals, dtype=np.float64)
+    if vals.ndim == 2:
+        vals = vals[:, :, None]
+    expected = np.atleast_1d(np.asarray(explainer.expected_value, dtype=np.float64)).reshape(1, 1, -1)
+    return np.concatenate([vals, np.broadcast_to(expected, (vals.shape[0], 1, vals.shape[2]))], axis=1)
+
+
+def _record(explainer: Any, probe: np.ndarray) -> dict[str, Any] | None:
+    """The arguments shap passes to its compiled TreeSHAP, with the row-dependent ones marked; None if not usable."""
+    try:
+        import shap.explainers._tree as shap_tree
+    except ImportError:
+        return None
+    real = shap_tree._cext
+    calls: list[tuple[Any, ...]] = []
+
+    class Recorder:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def dense_tree_shap(self, *args: Any) -> Any:
+            calls.append(args)
+            return real.dense_tree_shap(*args)
+
+    shap_tree._cext = Recorder()
+    try:
+        public = _public(explainer, probe)
+    finally:
+        shap_tree._cext = real
+    if len(calls) != 1:
+        return None
+    args = list(calls[0])
+    n, p = probe.shape
+
+    def find(test: Any) -> int | None:
+        hits = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and test(a)]
+        return hits[0] if len(hits) == 1 else None
+
+    i_x = find(lambda a: a.shape == (n, p) and a.dtype.kind == "f" and np.array_equal(a, probe.astype(a.dtype), equal_nan=True))
+    i_missing = find(lambda a: a.shape == (n, p) and a.dtype == bool)
+    i_phi = find(lambda a: a.ndim == 3 and a.shape[:2] == (n, p + 1))
+    if i_x is None or i_missing is None or i_phi is None:
+        return None
+    template = {"x_dtype": args[i_x].dtype.str, "phi_tail": tuple(args[i_phi].shape[1:]), "i_x": i_x, "i_missing": i_missing,
+                "i_phi": i_phi}
+    for i in (i_x, i_missing, i_phi):
+        args[i] = None
+    template["args"] = tuple(args)
+    try:
+        direct = _kernels.tree_shap(real, template, probe)
+    except Exception:
+        return None
+    # Attributions must match shap's bit for bit; the base value may differ in the last bits (shap computes its
+    # expected_value separately; the compiled routine's last column is what its attributions add up to).
+    same = np.array_equal(direct[:, :-1], public[:, :-1]) and np.allclose(direct[:, -1], public[:, -1], rtol=1e-9, atol=1e-12)
+    return template if same else None
+
+
+class LightGBMKernel:
+    def __init__(self, est: Any, sign: float) -> None:
+        self.est, self.sign = est, sign
+
+    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        contrib = np.asarray(self.est.predict(Xt, pred_contrib=True), dtype=np.float64)
+        raw = np.asarray(self.est.predict(Xt, raw_score=True), dtype=np.float64).reshape(-1)
+        return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], self.sign * raw
+
+
+class XGBoostKernel:
+    def __init__(self, booster: Any, sign: float, iteration_range: tuple[int, int]) -> None:
+        self.booster, self.sign, self.iteration_range = booster, sign, iteration_range
+
+    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        import xgboost as xgb
+
+        dm = xgb.DMatrix(Xt, enable_categorical=True)
+        kw = {"iteration_range": self.iteration_range, "validate_features": False}
+        contrib = np.asarray(self.booster.predict(dm, pred_contribs=True, **kw), dtype=np.float64)
+        margin = np.asarray(self.booster.predict(dm, output_margin=True, **kw), dtype=np.float64).reshape(-1)
+        return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], self.sign * margin
+
+
+def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
+    features = list(model.features)
+    pos = positive_index(model)
+    sign = 1.0 if pos == 1 else -1.0
+    probe = transform(choice.preprocess, rows_frame(X, features, np.arange(min(len(X), _RECORD_ROWS))))
+    columns, owners, warnings = column_owners(choice.preprocess, features, probe.shape[1])
+    if choice.method == "sklearn_tree":
+        import shap
+
+        # Reads the trees now: a model shap cannot read fails here, before any budget is spent.
+        tree = SklearnTree(choice.final, pos, dense(probe))
+        tree.outputs(dense(probe))
+
+        def payload(rows: np.ndarray) -> np.ndarray:
+            return dense(transform(choice.preprocess, rows_frame(X, features, rows)))
+
+        return Backend(tree.core, payload, columns, owners, f"shap {shap.__version__} TreeExplainer", finish=tree.finish,
+                       outputs=lambda rows: tree.outputs(payload(rows)), helper_job=tree.helper_job(), probe_rows=32,
+                       warnings=warnings)
+    if choice.method == "lightgbm":
+        import lightgbm
+
+        kernel: Any = LightGBMKernel(choice.final, sign)
+        library = f"lightgbm {lightgbm.__version__} pred_contrib"
+    else:
+        import xgboost
+
+        final = choice.final
+        booster = final.get_booster() if hasattr(final, "get_booster") else final
+        kernel = XGBoostKernel(booster, sign, _iteration_range(final))
+        library = f"xgboost {xgboost.__version__} pred_contribs"
+    kernel(probe)
+    return Backend(kernel, lambda rows: transform(choice.preprocess, rows_frame(X, features, rows)), columns, owners, library,
+                   probe_rows=128, warnings=warnings)
+
+
+def _iteration_range(final: Any) -> tuple[int, int]:
+    # The sklearn wrapper predicts with the best iteration after early stopping; explain the same trees.
+    if not hasattr(final, "get_booster"):
+        return (0, 0)
+    try:
+        best = final.best_iteration
+    except Exception:
+        return (0, 0)
+    return (0, int(best) + 1) if best is not None else (0, 0)
