@@ -158,7 +158,7 @@ def _check_head(head: tuple[int, str] | None, last: int, last_hash: str) -> Prob
         return Problem("head", None, None, "the chain head record is missing: it was deleted.")
     hs, hh = head
     if hs > last:
-        gone = f"event #{hs}" if hs == last + 1 else f"events #{last + 1}-#{hs}"
+        gone = f"event #{hs} was" if hs == last + 1 else f"events #{last + 1}-#{hs} were"
         return Problem("removed", last + 1, None,
                        f"{gone} removed from the end: the chain head records {hs} events, the trail holds {last}.")
     if hs < last:
