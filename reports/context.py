@@ -67,7 +67,7 @@ class RenderContext:
         return Heading(text, styles().h2, key=key or f"h2-{id(text)}-{text[:20]}", outline_level=1)
 
     # -- declared context ------------------------------------------------------------------------------------------------
-    def declared(self, field_name: str) -> tuple[Paragraph, str | None]:
+    def declared(self, field_name: str):
         """The declared text of a context field, or the flagged 'needs provider input' mark (and its flag kind)."""
         value = getattr(self.ctx, field_name, "") or ""
         if value.strip():

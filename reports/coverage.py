@@ -74,16 +74,13 @@ def explanation_state(result, part: str | None = None) -> tuple[str, str]:
     ex = result.explanations
     if ex is None:
         return NOT_ASSESSED, _reason(result, "explanation", default="No explanations are in the audit result.")
-    status = getattr(ex, "status", "ok")
-    if status not in ("ok", "complete", "partial", "done"):
-        why = getattr(ex, "reason", None) or getattr(ex, "message", None) or f"explanations {status}"
-        return NOT_ASSESSED, str(why)
+    if ex.status not in ("complete", "partial"):
+        return NOT_ASSESSED, ex.reason or f"explanations {ex.status}"
     if part is None:
-        return PRESENT, f"explainer {getattr(ex, 'explainer', '?')}"
-    value = getattr(ex, part, None)
-    if not value:
-        return NOT_ASSESSED, f"the explanations hold no {part.replace('_', ' ')}"
-    return PRESENT, part.replace("_", " ")
+        return PRESENT, f"{ex.explainer} explanations ({ex.status})"
+    if not getattr(ex, part, None):
+        return NOT_ASSESSED, f"the explanations hold no {'local examples' if part == 'local' else 'per-group figures'}"
+    return PRESENT, "local examples" if part == "local" else "importance by group"
 
 
 def _ok(detail: str) -> tuple[str, str]:

@@ -80,13 +80,60 @@ def p(text: str, style: ParagraphStyle | None = None, markup: bool = False) -> P
     return Paragraph(text if markup else esc(text), style or styles().body)
 
 
-def cell(text: object, bold: bool = False) -> Paragraph:
-    s = styles()
-    return Paragraph(esc(text).replace("\n", "<br/>"), s.cell_bold if bold else s.cell)
+@dataclass(frozen=True)
+class Txt:
+    """A table cell's plain text, wrapped to its column by `table` (much cheaper than a Paragraph per cell)."""
+
+    text: str
+    bold: bool = False
+    font: str | None = None
+    size: float | None = None
 
 
-def mono(text: object) -> Paragraph:
-    return Paragraph(esc(text), styles().mono)
+def cell(text: object, bold: bool = False) -> Txt:
+    return Txt(str(text), bold=bold)
+
+
+def mono(text: object) -> Txt:
+    return Txt(str(text), font=MONO, size=6.6)
+
+
+@lru_cache(maxsize=200_000)
+def _width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(text, font, size)
+
+
+def wrap_text(text: str, width: float, font: str = SANS, size: float = 7) -> str:
+    """Greedy word wrap to `width` points; words longer than a line are broken between characters."""
+    lines: list[str] = []
+    space = _width(" ", font, size)
+    for para in text.split("\n"):
+        line, lw = "", 0.0
+        for word in para.split(" "):
+            ww = _width(word, font, size)
+            if ww > width:  # break a long word (hashes, identifiers)
+                if line:
+                    lines.append(line)
+                    line, lw = "", 0.0
+                chunk = ""
+                for ch in word:
+                    if chunk and _width(chunk + ch, font, size) > width:
+                        lines.append(chunk)
+                        chunk = ""
+                    chunk += ch
+                line, lw = chunk, _width(chunk, font, size)
+                continue
+            if not line:
+                line, lw = word, ww
+            elif lw + space + ww <= width:
+                line, lw = line + " " + word, lw + space + ww
+            else:
+                lines.append(line)
+                line, lw = word, ww
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def spacer(h_mm: float = 3) -> Spacer:
@@ -147,6 +194,25 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
     `flags` maps (column, row) -> fail | insufficient | small | pass | provider. The cell's text must carry its own mark
     ("✗ FAIL", "✱ small n", ...): the shade only repeats it, nothing is said by colour alone."""
     register_fonts()
+    pad = 2.5
+    cmds_cells: list = []
+    fixed = []
+    for ri, row in enumerate(rows):
+        new = []
+        for ci, v in enumerate(row):
+            if isinstance(v, (Txt, str)):
+                t_ = v if isinstance(v, Txt) else Txt(v)
+                font = t_.font or (BOLD if t_.bold or ri < header_rows else SANS)
+                size = t_.size or font_size
+                v = wrap_text(t_.text, widths[ci] - 2 * pad, font, size) if t_.text else ""
+                if t_.bold or t_.font:
+                    cmds_cells.append(("FONTNAME", (ci, ri), (ci, ri), font))
+                if t_.size:
+                    cmds_cells.append(("FONTSIZE", (ci, ri), (ci, ri), size))
+                    cmds_cells.append(("LEADING", (ci, ri), (ci, ri), size * 1.23))
+            new.append(v)
+        fixed.append(new)
+    rows = fixed
     t = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     cmds = [
         ("FONTNAME", (0, 0), (-1, -1), SANS),
@@ -156,8 +222,8 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.6),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
         ("LINEBELOW", (0, max(header_rows - 1, 0)), (-1, max(header_rows - 1, 0)), 0.6, RULE),
         ("LINEBELOW", (0, -1), (-1, -1), 0.4, RULE),
     ]
@@ -171,6 +237,7 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
         cmds.append(("BACKGROUND", (c, r), (c, r), FLAG_BG[kind]))
         if kind == "fail":
             cmds.append(("FONTNAME", (c, r), (c, r), BOLD))
+    cmds += cmds_cells
     cmds += extra or []
     t.setStyle(TableStyle(cmds))
     return t
@@ -178,7 +245,7 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
 
 def kv_table(pairs: list[tuple[str, object]], key_width: float = 45 * mm, flags: dict[int, str] | None = None) -> Table:
     """Two columns: label, value (values may be Paragraphs). `flags` shades value cells by row."""
-    rows = [[cell(k, bold=True), v if isinstance(v, Flowable) else cell(v)] for k, v in pairs]
+    rows = [[cell(k, bold=True), v if isinstance(v, (Flowable, Txt)) else cell(v)] for k, v in pairs]
     return table(rows, [key_width, TEXT_WIDTH - key_width], header_rows=0, zebra=False,
                  flags={(1, r): kind for r, kind in (flags or {}).items()},
                  extra=[("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd"))])

@@ -61,3 +61,80 @@ class TrailSnapshot:
     @property
     def has_training(self) -> bool:
         return any(s.kind == "training" for s in self.lineage)
+
+
+def _short_verification(report) -> str:
+    if report.ok:
+        return f"intact: {report.events:,} events verified, head #{report.head_seq}"
+    return f"NOT intact: {report.problem.message if report.problem else 'verification failed'}"
+
+
+def find_run_id(ws, result_sha256: str) -> str | None:
+    """The newest audit run in the workspace whose recorded result hash is `result_sha256`."""
+    runs = [r for r in ws.audit_runs() if r.result_sha256 == result_sha256]
+    return runs[-1].run_id if runs else None
+
+
+def snapshot_from_workspace(workspace, run_id: str | None = None, result=None) -> TrailSnapshot:
+    """Read what the report needs from an `audit.trail.Workspace` (or a path to one): head hash, verification, the
+    events about this run and its model and datasets, lineage and sign-offs. `run_id` defaults to the newest run
+    whose result hash equals `result`'s."""
+    from audit.trail import Workspace
+
+    if not isinstance(workspace, Workspace):
+        with Workspace.open(workspace, create=False, readonly=True) as ws:
+            return snapshot_from_workspace(ws, run_id, result)
+    ws = workspace
+    from audit.trail.events import iso_utc
+
+    report = ws.verify()
+    head_seq, head_hash = ws.head()
+    if run_id is None and result is not None:
+        run_id = find_run_id(ws, result.sha256())
+    run = next((r for r in ws.audit_runs() if r.run_id == run_id), None) if run_id else None
+    events: dict[int, object] = {}
+    lineage: list[LineageStep] = []
+    signoffs: list[Signoff] = []
+    if run is not None:
+        for e in ws.events(artifact=run.run_id):
+            events[e.seq] = e
+        ids = [i for i in (run.model, *run.datasets) if i]
+        for aid in ids:
+            for e in ws.events(artifact=aid):
+                events[e.seq] = e
+        arts = ws.artifacts()
+        trainings = [e for e in events.values() if e.kind == "training_recorded" and e.payload["model"] == run.model]
+        train_ds = list(dict.fromkeys(d for t in trainings for d in t.payload["datasets"]))
+        for aid in [*train_ds, *[d for d in run.datasets if d not in train_ds]]:
+            a = arts.get(aid)
+            role = "training data" if aid in train_ds else "evaluation data"
+            if aid in train_ds and aid in run.datasets:
+                role = "training and evaluation data"
+            lineage.append(LineageStep(kind="dataset", label=(a.label() + f" — {a.path}") if a else f"{aid} (not registered)",
+                                       actor=a.registered_by.label() if a else "", time=a.registered_at if a else "",
+                                       sha256=a.sha256 if a else None, detail=role))
+        for t in trainings:
+            p = t.payload
+            params = ", ".join(f"{k}={v}" for k, v in list(p.get("params", {}).items())[:6])
+            params = params if len(params) <= 160 else params[:157] + "…"
+            lineage.append(LineageStep(kind="training", label=f"{p['model']} trained on {', '.join(p['datasets'])}",
+                                       actor=p["trainer"], time=p["trained_at"], sha256=t.hash,
+                                       detail=f"event #{t.seq}" + (f"; code {p['code_version']}" if p.get("code_version") else "")
+                                       + (f"; {params}" if params else "")))
+        if run.model:
+            a = arts.get(run.model)
+            lineage.append(LineageStep(kind="model", label=(a.label() + f" — {a.path}") if a else f"{run.model} (not registered)",
+                                       actor=a.registered_by.label() if a else "", time=a.registered_at if a else "",
+                                       sha256=a.sha256 if a else run.event.payload.get("model_sha256")))
+        lineage.append(LineageStep(kind="audit run", label=f"{run.run_id}", actor=run.event.actor.label(), time=run.event.time,
+                                   sha256=run.result_sha256, detail=f"event #{run.event.seq}; hash {run.event.hash[:16]}…"))
+        for s in run.signoffs:
+            p = s.payload
+            signoffs.append(Signoff(reviewer=p["reviewer"], role=p["role"], decision=p["decision"], time=s.time,
+                                    conditions=p.get("conditions") or "", comment=p.get("comment") or "",
+                                    recorded_by=s.actor.label(), event_hash=s.hash))
+    recs = tuple(TrailEvent(seq=e.seq, time=e.time, kind=e.kind, actor=e.actor.label(), actor_role=e.actor.role, hash=e.hash,
+                            summary=e.summary(), payload=dict(e.payload)) for _, e in sorted(events.items()))
+    return TrailSnapshot(workspace=str(ws.path), head_hash=head_hash, event_count=head_seq, verified=report.ok,
+                         verification=_short_verification(report), taken_at=iso_utc(), run_id=run_id,
+                         exported_by=ws.whoami().label(), events=recs, lineage=tuple(lineage), signoffs=tuple(signoffs))

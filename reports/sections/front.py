@@ -186,7 +186,8 @@ def s0_document_control(ctx: RenderContext) -> list:
                  "signed by the responsible persons). Sign-offs are taken from the workspace's audit trail.", st.small))
     rows = [["Function", "Name", "Role", "Date (UTC)", "Decision", "Conditions / comment"]]
     flags = {}
-    rows.append(["Author (ran the audit)", cell(pv.user), cell(_exporter_role(t)), cell(pv.finished_at[:10]), "—", ""])
+    author, role = _author(r, t)
+    rows.append(["Author (ran the audit)", cell(author), cell(role), cell(pv.finished_at[:10]), "—", ""])
     signoffs = t.signoffs if t else ()
     for s in signoffs:
         decision = s.decision.replace("_", " ")
@@ -210,10 +211,12 @@ def s0_document_control(ctx: RenderContext) -> list:
     return out
 
 
-def _exporter_role(t) -> str:
-    if t and t.exported_by:
-        return t.exported_by
-    return "auditor"
+def _author(r, t) -> tuple[str, str]:
+    """Who ran the audit: the trail's audit-run event's actor when there is one, else the run's OS account."""
+    for e in (t.events if t else ()):
+        if e.kind == "audit_run" and e.payload.get("run_id") == t.run_id:
+            return e.actor, e.actor_role or "auditor"
+    return f"{r.provenance.user}@{r.provenance.host}", "ran the audit (no role recorded)"
 
 
 def s1_scope(ctx: RenderContext) -> list:
@@ -242,7 +245,7 @@ def s1_scope(ctx: RenderContext) -> list:
         out.append(p("For high-risk systems in Annex III points 2 to 8 the procedure is internal control (Annex VI, Art. 43(2)); "
                      "for point 1 (biometrics) Art. 43(1) applies. The route for this system: " + PROVIDER_TEXT + "."))
     else:
-        out.append(para)
+        out.append(p(para.text))
     out.append(p("Application dates (Art. 113)", st.h2))
     rows = [["Obligations", "Apply from (Art. 113)", "Reported change (pending)", "Basis of the change"]]
     flags = {}
