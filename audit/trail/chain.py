@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable
 
+from audit.cancel import CancelToken, Progress
 from audit.trail.schema import GENESIS
 
 
@@ -54,14 +55,19 @@ class VerifyReport:
         return f"Trail NOT intact: {self.problem.message}"
 
 
-def verify(conn: sqlite3.Connection, anchors: Iterable[str] = ()) -> VerifyReport:
-    """Re-derive every hash in one read snapshot. `conn` must be in autocommit mode (isolation_level=None)."""
+def verify(conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Progress | None = None,
+           cancel: CancelToken | None = None) -> VerifyReport:
+    """Re-derive every hash in one read snapshot. `conn` must be in autocommit mode (isolation_level=None).
+
+    `progress("verify", done, total, message)` is called every 65,536 events; `cancel.raise_if_set()` as often."""
     started = time.perf_counter()
     wanted = {a.strip().lower() for a in anchors if a.strip()}
     conn.execute("BEGIN")  # one snapshot: appends by other processes during the check are not seen half-way
     try:
         head = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+        total = head[0] if head else 0
         sha = hashlib.sha256
+        tick = progress is not None or cancel is not None
         expected, prev, problem = 1, GENESIS, None
         for seq, pv, body, h in conn.execute("SELECT seq, prev_hash, body, hash FROM events ORDER BY seq"):
             if seq != expected or pv != prev or sha((prev + body).encode()).hexdigest() != h:
@@ -71,7 +77,14 @@ def verify(conn: sqlite3.Connection, anchors: Iterable[str] = ()) -> VerifyRepor
                 wanted.discard(h)
             prev = h
             expected += 1
+            if tick and not expected & 0xFFFF:
+                if cancel is not None:
+                    cancel.raise_if_set()
+                if progress is not None:
+                    progress("verify", expected - 1, total, f"Verified {expected - 1:,} of {total:,} events")
         checked = expected - 1
+        if progress is not None:
+            progress("verify", checked, total, f"Verified {checked:,} events")
         if problem is None:
             problem = _check_head(head, checked, prev)
         if problem is None:

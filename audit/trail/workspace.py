@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
+from audit.cancel import CancelToken, Progress
 from audit.hashing import sha256_bytes
 from audit.trail import events as ev
 from audit.trail.chain import VerifyReport, link_hash, verify
@@ -409,10 +410,12 @@ class Workspace:
         seq, h = self.head()
         return meta | {"path": str(self.path), "events": str(seq), "head_hash": h}
 
-    def verify(self, anchors: Iterable[str] = ()) -> VerifyReport:
-        """Re-check every hash, the chain head and the stored results; see `audit.trail.chain`."""
+    def verify(self, anchors: Iterable[str] = (), *, progress: Progress | None = None,
+               cancel: CancelToken | None = None) -> VerifyReport:
+        """Re-check every hash, the chain head and the stored results; see `audit.trail.chain`. `anchors`: hashes
+        printed elsewhere earlier (e.g. a report's head hash) that must still be in the trail."""
         with self._lock, _sql_errors(self.path):
-            return verify(self._conn, anchors)
+            return verify(self._conn, anchors, progress, cancel)
 
     def lineage(self, artifact: str) -> "ModelLineage | DatasetLineage":
         """For a model: training data, trainers, audits, reports, sign-offs. For a dataset: models and audits."""

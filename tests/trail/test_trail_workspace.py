@@ -282,3 +282,19 @@ def test_verify_reads_one_snapshot_while_others_append(ws_path: Path) -> None:
             t.join()
         assert all(r.ok for r in reports), [r.summary() for r in reports]
         assert reports[-1].events > 20_000
+
+
+def test_verify_reports_progress_and_can_be_cancelled(ws: Workspace) -> None:
+    from audit.cancel import CancelToken
+    from audit.errors import Cancelled
+
+    ws.append_note_batch(f"n{i}" for i in range(70_000))
+    seen: list[tuple] = []
+    assert ws.verify(progress=lambda *a: seen.append(a)).ok
+    assert seen[0] == ("verify", 65_535, 70_000, "Verified 65,535 of 70,000 events") and seen[-1][1:3] == (70_000, 70_000)
+    token = CancelToken()
+    token.set()
+    with pytest.raises(Cancelled):
+        ws.verify(cancel=token)
+    ws.add_note("still writable after a cancelled verify")
+    assert ws.verify().ok
