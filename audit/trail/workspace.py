@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from audit.cancel import CancelToken, Progress
-from audit.hashing import sha256_bytes
+from audit.hashing import sha256_bytes, sha256_file
 from audit.trail import events as ev
 from audit.trail.chain import VerifyReport, link_hash, verify
 from audit.trail.errors import WorkspaceError
@@ -193,20 +193,24 @@ class Workspace:
             return self._load_artifacts(conn)
 
     def artifact(self, ref: str | Path) -> Artifact:
-        """An artifact by id, by full SHA-256, or by the path of a registered file."""
+        """An artifact by id, by full SHA-256, or by a file path: the artifact with that file's current content, else
+        the one last registered at that path."""
         arts = self.artifacts()
         key = str(ref).strip()
         if key in arts:
             return arts[key]
-        for a in arts.values():
-            if a.sha256 == key.lower():
-                return a
+        by_sha = {a.sha256: a for a in arts.values()}
+        if key.lower() in by_sha:
+            return by_sha[key.lower()]
         p = Path(key).expanduser()
-        if p.exists():
-            resolved = str(p.resolve())
-            matches = [a for a in arts.values() if a.path == resolved]
-            if matches:
-                return matches[-1]
+        if p.is_file():
+            try:
+                current = by_sha.get(sha256_file(p))
+            except OSError:
+                current = None
+            at_path = [a for a in arts.values() if a.path == str(p.resolve())]
+            if current or at_path:
+                return current or at_path[-1]
         raise WorkspaceError(f"'{ref}' is not a registered dataset or model in {self.path.name}.",
                              "Use an id shown by `attest trail log` (ds-... / model-...), or register the file first "
                              "with `attest register dataset|model PATH`.")
@@ -230,15 +234,17 @@ class Workspace:
         return arts
 
     def _resolve(self, ref: str | Path, kind: str) -> str:
-        """An artifact id for `ref` (id, SHA-256 or path); a file not yet registered is registered now."""
+        """An artifact id for `ref`: a file is hashed and registered if its content is new (so a model retrained into
+        the same path is a new artifact); otherwise an artifact id or SHA-256."""
         key = str(ref).strip()
-        try:
-            art = self.artifact(key)
-        except WorkspaceError:
-            if not Path(key).expanduser().is_file():
+        if Path(key).expanduser().is_file():
+            art = self._register(kind, key, None, None, None).artifact
+        else:
+            try:
+                art = self.artifact(key)
+            except WorkspaceError:
                 raise WorkspaceError(f"'{ref}' is neither a registered {kind} id nor an existing file.",
                                      f"Give the {kind} file's path, or an id from `attest trail log`.") from None
-            art = self._register(kind, key, None, None, None).artifact
         if art.kind != kind:
             raise WorkspaceError(f"{art.id} is a {art.kind}, not a {kind}.", f"Name a {kind} here.")
         return art.id

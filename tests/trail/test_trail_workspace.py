@@ -298,3 +298,12 @@ def test_verify_reports_progress_and_can_be_cancelled(ws: Workspace) -> None:
         ws.verify(cancel=token)
     ws.add_note("still writable after a cancelled verify")
     assert ws.verify().ok
+
+
+def test_model_retrained_into_the_same_path_is_a_new_artifact(ws: Workspace, files) -> None:
+    first = ws.record_training(files["model"], [files["train"]]).payload["model"]
+    files["model"].write_bytes(b"PK\x03\x04 retrained weights")
+    second = ws.record_training(files["model"], [files["train"]]).payload["model"]
+    assert first != second and ws.artifact(files["model"]).id == second
+    assert ws.artifact(first).path == ws.artifact(second).path
+    assert {c.artifact.id: c.status for c in ws.check_files()}[first] == "changed"
