@@ -307,3 +307,26 @@ def test_model_retrained_into_the_same_path_is_a_new_artifact(ws: Workspace, fil
     assert first != second and ws.artifact(files["model"]).id == second
     assert ws.artifact(first).path == ws.artifact(second).path
     assert {c.artifact.id: c.status for c in ws.check_files()}[first] == "changed"
+
+
+def test_an_older_workspace_is_upgraded_by_the_next_migration(ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.trail import schema
+    from audit.trail import workspace as workspace_mod
+
+    with Workspace.open(ws_path) as ws:
+        ws.add_note("written by schema 1")
+        head = ws.head()
+
+    def m002_tags(db) -> None:
+        db.create_table("tags", {"name": str}, pk="name")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, m002_tags])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(workspace_mod, "SCHEMA_VERSION", 2)
+    with pytest.raises(WorkspaceError, match="must be upgraded"):
+        Workspace.open(ws_path, readonly=True)
+    with Workspace.open(ws_path) as ws:
+        assert ws._conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert ws._conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall() == [
+            ("m001_initial",), ("m002_tags",)]
+        assert ws.head() == head and ws.verify().ok
