@@ -33,3 +33,21 @@ def percentile_interval(samples: np.ndarray, level: float, axis: int = 0) -> tup
             lo = np.nanquantile(samples, alpha, axis=axis)
             hi = np.nanquantile(samples, 1.0 - alpha, axis=axis)
     return lo, hi
+
+
+def percentile_intervals(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """`percentile_interval` of every column of (B, K) samples, with identical values: columns without undefined
+    resamples go through one vectorised quantile, the others one by one."""
+    samples = np.asarray(samples, dtype=float)
+    k = samples.shape[1]
+    lo, hi = np.full(k, np.nan), np.full(k, np.nan)
+    if samples.shape[0] == 0 or k == 0:
+        return lo, hi
+    alpha = (1.0 - level) / 2.0
+    clean = ~np.isnan(samples).any(axis=0)
+    if clean.any():
+        q = np.quantile(samples[:, clean], [alpha, 1.0 - alpha], axis=0)
+        lo[clean], hi[clean] = q[0], q[1]
+    for j in np.flatnonzero(~clean):
+        lo[j], hi[j] = percentile_interval(samples[:, j], level)
+    return lo, hi

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from audit import metrics as M
-from audit.bootstrap import aggregate, percentile_interval
+from audit.bootstrap import aggregate, percentile_interval, percentile_intervals
 from audit.groups import GroupIndex, Level
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
 from audit.scoremetrics import N_BINS, auc_delong, brier, calibration_bins, expected_calibration_error
-from audit.significance import holm, proportion_test
+from audit.significance import holm, proportion_test, proportion_tests
 
 DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
 
@@ -59,18 +59,27 @@ def estimate(point: float, samples: np.ndarray, level: float) -> Estimate:
     return Estimate(value=point, ci_low=float(lo), ci_high=float(hi))
 
 
+def estimates(points: np.ndarray, samples: np.ndarray, level: float) -> list[Estimate]:
+    """`estimate` for every column of (B, K) samples at once (same values)."""
+    if samples.size == 0:
+        return [Estimate(value=float(v)) for v in points]
+    lo, hi = percentile_intervals(samples, level)
+    return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(points, lo, hi)]
+
+
 def group_results(
     stats: LevelStats, n_total: int, min_size: int, ci: float, y: np.ndarray, scores: np.ndarray | None,
     group_of_row: np.ndarray | None, rng: np.random.Generator, resamples: int,
 ) -> list[GroupResult]:
     out = []
     by_group = _split_rows(group_of_row, len(stats.level.groups)) if scores is not None and group_of_row is not None else None
+    per_metric = {m: estimates(stats.point[m], stats.samples[m], ci) for m in M.COUNT_METRICS}
     for g, attrs in enumerate(stats.level.groups):
         c = stats.counts[g]
         n = int(c.sum())
         if n == 0:
             continue
-        metrics = {m: estimate(float(stats.point[m][g]), stats.samples[m][:, g], ci) for m in M.COUNT_METRICS}
+        metrics = {m: per_metric[m][g] for m in M.COUNT_METRICS}
         calibration: tuple[CalibrationBin, ...] = ()
         if scores is not None:
             rows = by_group[g] if by_group is not None else slice(None)
@@ -121,17 +130,32 @@ def most_selected(stats: LevelStats, metric: str, min_size: int, highest: bool =
 
 def compare(stats: LevelStats, metric: str, g: int, c: int, ci: float) -> tuple[Estimate, Estimate]:
     """Difference and ratio (group minus / over comparator) with intervals from the same resamples."""
-    pg, pc = stats.point[metric][g], stats.point[metric][c]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diff = estimate(float(pg - pc), stats.samples[metric][:, g] - stats.samples[metric][:, c], ci)
-        rs = np.where(stats.samples[metric][:, c] > 0, stats.samples[metric][:, g] / stats.samples[metric][:, c], np.nan)
-        ratio = estimate(float(pg / pc) if pc > 0 else np.nan, rs, ci)
+    (diff,), (ratio,) = compare_many(stats, metric, [g], c, ci)
     return diff, ratio
+
+
+def compare_many(stats: LevelStats, metric: str, gs: list[int], c: int, ci: float) -> tuple[list[Estimate], list[Estimate]]:
+    """`compare` for several groups against one comparator, the intervals in one vectorised pass."""
+    idx = np.asarray(gs, dtype=np.int64)
+    pg, pc = stats.point[metric][idx], stats.point[metric][c]
+    sg, sc = stats.samples[metric][:, idx], stats.samples[metric][:, c:c + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diffs = estimates(pg - pc, sg - sc, ci)
+        rs = np.where(sc > 0, sg / sc, np.nan)
+        ratios = estimates(pg / pc if pc > 0 else np.full(len(idx), np.nan), rs, ci)
+    return diffs, ratios
 
 
 def test_pair(stats: LevelStats, metric: str, g: int, c: int) -> tuple[float, str]:
     num, den = stats.numerator(metric), stats.denominator(metric)
     return proportion_test(int(num[g]), int(den[g]), int(num[c]), int(den[c]))
+
+
+def test_many(stats: LevelStats, metric: str, gs: list[int], c: int) -> tuple[np.ndarray, list[str]]:
+    """`test_pair` for several groups against one comparator."""
+    num, den = stats.numerator(metric), stats.denominator(metric)
+    idx = np.asarray(gs, dtype=np.int64)
+    return proportion_tests(num[idx], den[idx], int(num[c]), int(den[c]))
 
 
 def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[Disparity]:
@@ -144,12 +168,14 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
         top = most_selected(st, "selection_rate", min_size)
         if top is not None:
             pairs.append(("selection_rate", top, "max"))
+        sizes = st.counts.sum(axis=1)
         for metric, c, against in pairs:
-            for g in range(len(groups)):
-                if g == c or st.counts[g].sum() == 0:
-                    continue
-                diff, ratio = compare(st, metric, g, c, ci)
-                p, test = test_pair(st, metric, g, c)
+            gs = [g for g in range(len(groups)) if g != c and sizes[g] != 0]
+            if not gs:
+                continue
+            diffs, ratios = compare_many(st, metric, gs, c, ci)
+            ps, tests = test_many(st, metric, gs, c)
+            for g, diff, ratio, p, test in zip(gs, diffs, ratios, ps.tolist(), tests):
                 rows.append(dict(level=st.level.features, metric=metric, group=groups[g], reference=groups[c], against=against,
                                  difference=diff, ratio=ratio, p_value=None if np.isnan(p) else p, test=test))
     adjusted = holm([np.nan if r["p_value"] is None else r["p_value"] for r in rows])

@@ -47,22 +47,30 @@ class GroupIndex:
 
 
 def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
-    s = col.astype("object")
-    present = s.dropna()
-    as_text = present.astype(str)
-    blank = as_text.str.strip() == ""
-    if blank.any():
+    """Integer codes and sorted text labels of a column's values; missing values get the last code, labelled MISSING.
+
+    Works on the distinct values only (from the `category` codes, or one factorize pass), never on per-row strings."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        raw_codes, values = np.asarray(col.cat.codes, dtype=np.int64), col.cat.categories
+    else:
+        raw_codes, values = pd.factorize(col, use_na_sentinel=True)
+        raw_codes = np.asarray(raw_codes, dtype=np.int64)
+    counts = np.bincount(raw_codes[raw_codes >= 0], minlength=len(values))
+    text = [str(v) for v in values]
+    used = [i for i in range(len(values)) if counts[i] > 0]
+    blank_rows = sum(int(counts[i]) for i in used if text[i].strip() == "")
+    if blank_rows:
         raise InputError(
-            f"Sensitive column '{name}' has {int(blank.sum())} row(s) whose value is an empty string, so Attest cannot tell "
+            f"Sensitive column '{name}' has {blank_rows} row(s) whose value is an empty string, so Attest cannot tell "
             "whether that is a missing value or a real group.",
             f"Fill those cells in '{name}' with a label (e.g. 'unknown'), or leave them truly empty (NA) to audit them as the "
             f"visible '{MISSING}' group.",
         )
-    cat = pd.Categorical(s.where(s.isna(), s.astype(str)))
-    codes = np.asarray(cat.codes, dtype=np.int64)
-    names = [str(c) for c in cat.categories]
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(names), codes)
+    names = sorted({text[i] for i in used})
+    position = {t: k for k, t in enumerate(names)}
+    remap = np.array([position.get(t, -1) for t in text] + [len(names)], dtype=np.int64)  # last entry: missing (-1)
+    codes = remap[raw_codes]
+    if (raw_codes < 0).any():
         names.append(MISSING)
     return codes, names
 
@@ -82,7 +90,15 @@ def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | N
     combined = np.zeros(len(df), dtype=np.int64)
     for c, n in zip(codes, names):
         combined = combined * len(n) + c
-    occupied, cell_of_row = np.unique(combined, return_inverse=True)
+    space = int(np.prod([len(n) for n in names], dtype=float))
+    if space <= max(4 * len(df), 1 << 16):
+        # Same result as np.unique(combined, return_inverse=True), without sorting the rows.
+        present = np.bincount(combined, minlength=space) > 0
+        occupied = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        cell_of_row = lookup[combined]
+    else:
+        occupied, cell_of_row = np.unique(combined, return_inverse=True)
     # Decode each occupied cell back into per-feature codes (mixed radix, last feature fastest).
     per_feature = np.zeros((len(occupied), len(sensitive)), dtype=np.int64)
     rest = occupied.copy()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from audit.fairness import LevelStats, compare, most_selected, test_pair
+from audit.fairness import LevelStats, compare_many, most_selected, test_many
 from audit.metrics import DENOMINATOR_NAMES
 from audit.policy import Check, Policy
 from audit.result import Estimate, Verdict, VerdictSummary
@@ -24,19 +24,22 @@ def evaluate(policy: Policy, all_stats: list[LevelStats], ci: float, min_size: i
             c = st.ref if check.against == "reference" else most_selected(st, check.metric, min_size, check.against == "max")
             if c is None:
                 continue
-            for g in range(len(st.level.groups)):
-                if g != c and st.counts[g].sum() > 0:
-                    pending.append(_one(check, st, g, c, ci, min_size))
+            sizes = st.counts.sum(axis=1)
+            gs = [g for g in range(len(st.level.groups)) if g != c and sizes[g] > 0]
+            if gs:
+                pending += _many(check, st, gs, c, ci, min_size)
     adjusted = holm([np.nan if v["p"] is None else v["p"] for v in pending])
     return [_decide(v, p_adj, policy) for v, p_adj in zip(pending, adjusted)]
 
 
-def _one(check: Check, st: LevelStats, g: int, c: int, ci: float, min_size: int) -> dict:
-    diff, ratio = compare(st, check.metric, g, c, ci)
-    p, _ = test_pair(st, check.metric, g, c)
+def _many(check: Check, st: LevelStats, gs: list[int], c: int, ci: float, min_size: int) -> list[dict]:
+    """The statistic, test and denominators of each group in `gs` against comparator `c`."""
+    diffs, ratios = compare_many(st, check.metric, gs, c, ci)
+    ps, _ = test_many(st, check.metric, gs, c)
     den = st.denominator(check.metric)
-    return dict(check=check, st=st, g=g, c=c, stat=ratio if check.compare == "ratio" else diff,
-                den_g=int(den[g]), den_c=int(den[c]), p=None if np.isnan(p) else p, min_size=min_size)
+    return [dict(check=check, st=st, g=g, c=c, stat=ratio if check.compare == "ratio" else diff,
+                 den_g=int(den[g]), den_c=int(den[c]), p=None if np.isnan(p) else p, min_size=min_size)
+            for g, diff, ratio, p in zip(gs, diffs, ratios, ps.tolist())]
 
 
 def _decide(v: dict, p_adj: float, policy: Policy) -> Verdict:
