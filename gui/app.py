@@ -87,7 +87,15 @@ def run_gui(argv: list[str] | None = None) -> int:
     window.show()
     workspace = next((a for a in argv if a.endswith(".attest")), None)
     QTimer.singleShot(0, lambda: window.start_up(Path(workspace) if workspace else None))
-    return app.exec()
+    if not probe:
+        from gui.processes import warm_up
+
+        QTimer.singleShot(300, warm_up)  # after the first paint: start the worker processes in the background
+    code = app.exec()
+    from gui.processes import shutdown_processes
+
+    shutdown_processes()
+    return code
 
 
 if __name__ == "__main__":

@@ -20,13 +20,21 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, Q
 
 def show_error(parent: QWidget | None, exc: BaseException, *, title: str = "Attest") -> QDialog | None:
     """Show ``exc`` the way its kind deserves; returns the dialog (already open), or None for a cancellation."""
-    from audit.errors import AttestError, Cancelled
-
-    if isinstance(exc, Cancelled):
+    errors = sys.modules.get("audit.errors")  # an AttestError instance implies its module is loaded: never import here
+    if errors is not None and isinstance(exc, errors.Cancelled):
         return None
-    if isinstance(exc, AttestError):
+    if errors is not None and isinstance(exc, errors.AttestError):
         return show_message(parent, title, exc.message, hint=exc.hint)
     return show_crash(parent, exc)
+
+
+def app_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("attest")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 def show_message(parent: QWidget | None, title: str, message: str, *, hint: str = "",
@@ -43,14 +51,12 @@ def show_message(parent: QWidget | None, title: str, message: str, *, hint: str 
 
 
 def crash_report(exc: BaseException) -> str:
-    from audit.run import attest_version
-
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     try:
         from PySide6 import __version__ as pyside
     except ImportError:  # pragma: no cover
         pyside = "?"
-    head = (f"Attest {attest_version()} | Python {platform.python_version()} | PySide6 {pyside} | "
+    head = (f"Attest {app_version()} | Python {platform.python_version()} | PySide6 {pyside} | "
             f"{platform.platform()} | Qt platform {QGuiApplication.platformName()}")
     return head + "\n\n" + "".join(lines)
 

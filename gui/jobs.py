@@ -8,6 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gui.processes import in_worker_process
+
+def available(module: str) -> bool:
+    """Whether ``module`` (e.g. "reports.export") is installed, without importing it or its package."""
+    import importlib.util
+
+    top, _, rest = module.partition(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not rest:
+        return spec is not None
+    base = Path(next(iter(spec.submodule_search_locations or []), ""))
+    rel = Path(*rest.split("."))
+    return (base / rel).with_suffix(".py").is_file() or (base / rel / "__init__.py").is_file()
+
+
 PREVIEW_ROWS = 500
 MAX_GROUPS = 60  # a column with more distinct values is not offered as a sensitive feature
 
@@ -23,6 +38,7 @@ class DataPreview:
     n_unique: dict[str, int]
 
 
+@in_worker_process
 def load_preview(path: str, *, progress, cancel, rows: int = PREVIEW_ROWS) -> DataPreview:
     """Read a dataset, and everything the set-up view shows about it: first rows, columns, groups with counts."""
     from audit.datasets import load_dataset
@@ -68,10 +84,42 @@ class AuditOutcome:
     note: str = ""
 
 
-def run_audit_job(spec, workspace: str | None = None, *, progress, cancel) -> AuditOutcome:
-    """Run the audit, then record it in the workspace's trail (when one is open)."""
+def build_spec(request: dict[str, Any]):
+    """The `AuditSpec` for a set-up request (plain values from the set-up page); `InputError` when it is inconsistent.
+
+    Runs in the worker: importing pydantic and the engine would otherwise freeze the window for a second or more."""
+    from pydantic import ValidationError
+
+    from audit.errors import InputError
+    from audit.explain.settings import ExplainSettings
+    from audit.policy import Check, Policy, resolve_policy
+    from audit.spec import AuditSpec, DeclaredContext
+
+    r = dict(request)
+    policy_req = r.pop("policy")
+    try:
+        if policy_req.get("preset"):
+            policy = resolve_policy(policy_req["preset"])
+        else:
+            checks = tuple(Check(**c) for c in policy_req["checks"])
+            if not checks:
+                raise InputError("The custom policy has no checks ticked.", "Tick at least one threshold, or choose a preset.")
+            policy = Policy(name="custom", description="Thresholds declared in the Attest set-up page.", checks=checks,
+                            decision=policy_req.get("decision", "interval"), source="gui")
+        explain = ExplainSettings(**r.pop("explain"))
+        context = DeclaredContext(**r.pop("context"))
+        return AuditSpec(policy=policy, explain=explain, context=context, **r)
+    except ValidationError as exc:
+        msgs = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise InputError(f"The audit options are not consistent: {msgs}.", "Correct the set-up and run again.") from exc
+
+
+@in_worker_process
+def run_audit_job(request: dict[str, Any], workspace: str | None = None, *, progress, cancel) -> AuditOutcome:
+    """Build the spec from the set-up request, run the audit, and record it in the workspace's trail (when one is open)."""
     from audit.run import run_audit
 
+    spec = build_spec(request)
     result = run_audit(spec, progress=progress, cancel=cancel)
     if not workspace:
         return AuditOutcome(result=result)
@@ -169,6 +217,7 @@ class DemoWorkspace:
     values: dict[str, Any] = field(default_factory=dict)  # what the set-up page is pre-filled with
 
 
+@in_worker_process
 def build_demo_workspace(folder: str, *, progress, cancel) -> DemoWorkspace:
     """Train the demo model into ``folder`` and register its files and training in a new ``demo.attest`` workspace."""
     from audit import demo
@@ -210,6 +259,7 @@ def demo_spec_values() -> dict[str, Any]:
     )
 
 
+@in_worker_process
 def render_charts(result, *, progress, cancel, dpi: int = 110) -> list[tuple[str, bytes]]:
     """The report's own charts for this result (`reports.charts`, the module the PDF uses), as PNG bytes.
 
@@ -235,16 +285,12 @@ def render_charts(result, *, progress, cancel, dpi: int = 110) -> list[tuple[str
     return out
 
 
-def export_pdf(result, out_pdf: str, workspace: str | None = None, sign_p12: str | None = None, p12_password: str | None = None,
-               *, progress, cancel) -> str:
+@in_worker_process
+def export_pdf(result, out_pdf: str, workspace: str | None = None, run_id: str | None = None, sign_p12: str | None = None,
+               p12_password: str | None = None, *, progress, cancel):
+    """Write the PDF (and its evidence manifest); with a workspace the export is recorded in its trail."""
     from reports.export import export_report
 
-    progress("export", 0, 1, "Writing the PDF report")
-    if workspace:
-        from audit.trail import Workspace
-
-        with Workspace.open(workspace, create=False) as ws:
-            export_report(result, out_pdf, trail=ws, sign_p12=sign_p12, p12_password=p12_password)
-    else:
-        export_report(result, out_pdf, trail=None, sign_p12=sign_p12, p12_password=p12_password)
-    return str(out_pdf)
+    progress("export", 0, 1, f"Writing {Path(out_pdf).name}")
+    return export_report(result, out_pdf, sign_p12=sign_p12 or None, p12_password=p12_password or None,
+                         workspace=workspace, run_id=run_id if workspace else None)

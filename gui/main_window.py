@@ -42,7 +42,7 @@ class MainWindow(QMainWindow):
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
         self.snapshot = None
         self.outcome = None
-        self._last_spec = None
+        self._last_request: dict | None = None
         self.setAcceptDrops(True)
         self.resize(1360, 860)
         self.setMinimumSize(900, 600)
@@ -379,12 +379,12 @@ class MainWindow(QMainWindow):
         self.show_page("setup")
 
     # ------------------------------------------------------------------ audits
-    def run_audit(self, spec) -> None:
+    def run_audit(self, request: dict) -> None:
         from gui import jobs
 
-        self._last_spec = spec
+        self._last_request = request
         self.step_label.setText("Starting the audit…")
-        self.audit_runner.start(jobs.run_audit_job, spec, self.snapshot.path if self.snapshot else None)
+        self.audit_runner.start(jobs.run_audit_job, request, self.snapshot.path if self.snapshot else None)
 
     def _on_audit_finished(self, outcome) -> None:
         self.step_label.setText(f"Audit complete: {outcome.result.summary.sentence()}")
@@ -402,20 +402,19 @@ class MainWindow(QMainWindow):
         self.show_page("results")
 
     def _on_audit_failed(self, exc: BaseException) -> None:
-        from audit.errors import TrustRequired
-
         self.step_label.setText("The audit did not run.")
-        if isinstance(exc, TrustRequired) and self._last_spec is not None and self._last_spec.model_path:
-            self.ask_trust(self._last_spec, exc)
+        request = self._last_request
+        if type(exc).__name__ == "TrustRequired" and request is not None and request.get("model_path"):
+            self.ask_trust(request, exc)
         else:
             show_error(self, exc, title="The audit could not run")
         self.audit_failed.emit(exc)
 
-    def ask_trust(self, spec, exc):
+    def ask_trust(self, request: dict, exc):
         from gui.dialogs.trust import TrustDialog
 
-        dlg = TrustDialog(spec.model_path, exc, self)
-        dlg.accepted.connect(lambda: self.run_audit(dlg.trusted_spec(spec)))
+        dlg = TrustDialog(request["model_path"], exc, self)
+        dlg.accepted.connect(lambda: self.run_audit(dlg.trusted_request(request)))
         dlg.open()
         self.trust_dialog = dlg
         return dlg
@@ -468,9 +467,9 @@ class MainWindow(QMainWindow):
         self.trail.verify()
 
     def about(self) -> None:
-        from audit.run import attest_version
+        from gui.errors import app_version
 
-        show_message(self, "About Attest", f"Attest {attest_version()}: an offline workbench for AI governance audits.",
+        show_message(self, "About Attest", f"Attest {app_version()}: an offline workbench for AI governance audits.",
                      hint="", icon=QMessageBox.Icon.Information)
 
     # ------------------------------------------------------------------ drag and drop

@@ -8,17 +8,28 @@ job produces afterwards is dropped. Cancelling sets the job's `CancelToken`; thr
 
 Each part of the window that runs jobs owns a `Runner` (audit, data preview, trail, export), so loading a preview never
 cancels an audit.
+
+Where a job runs. A pool thread is enough for jobs that mostly wait (SQLite, hashing). Jobs marked `@in_worker_process`
+(reading a dataset, the audit, charts, the PDF) run in a separate worker process instead, because pandas and NumPy hold
+the GIL for hundreds of milliseconds at a time on 1M-row string columns: in a thread that freezes the window (measured in
+benchmarks/bench_gui.py), in another process it cannot. The pool thread then only supervises: it waits for the process's
+answer and forwards cancellation. Progress travels back on one queue, routed to the job's signals by job id.
 """
 from __future__ import annotations
 
 import itertools
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from gui import processes
+from gui.processes import shutdown_processes, warm_up  # noqa: F401 - re-exported for the app
+
 _POOL: QThreadPool | None = None
-_PROGRESS_INTERVAL_S = 0.04  # at most ~25 progress updates a second reach the GUI
+_PROGRESS_INTERVAL_S = processes.PROGRESS_INTERVAL_S
 _ids = itertools.count(1)
 
 
@@ -30,6 +41,11 @@ def pool() -> QThreadPool:
         _POOL.setMaxThreadCount(6)
         _POOL.setObjectName("attest-jobs")
     return _POOL
+
+
+def _is_cancelled(exc: BaseException) -> bool:
+    """`audit.errors.Cancelled`, recognised without importing the engine into this thread."""
+    return any(c.__name__ == "Cancelled" and c.__module__ == "audit.errors" for c in type(exc).__mro__)
 
 
 class _JobSignals(QObject):
@@ -57,20 +73,45 @@ class _Job(QRunnable):
         self.signals.progress.emit(self.job_id, str(step), int(done), int(total), str(message))
 
     def run(self) -> None:  # worker thread: no widget may be touched here
-        from audit.errors import Cancelled
-
         try:
             self.token.raise_if_set()
-            result = self.fn(*self.args, progress=self._progress, cancel=self.token, **self.kwargs)
+            if getattr(self.fn, "in_worker_process", False):
+                result = self._run_in_process()
+            else:
+                result = self.fn(*self.args, progress=self._progress, cancel=self.token, **self.kwargs)
             self.token.raise_if_set()
-        except Cancelled:
-            self.signals.cancelled.emit(self.job_id)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a dialog, never vanish
-            self.signals.failed.emit(self.job_id, exc)
+            if _is_cancelled(exc):
+                self.signals.cancelled.emit(self.job_id)
+            else:
+                self.signals.failed.emit(self.job_id, exc)
         else:
             self.signals.finished.emit(self.job_id, result)
         finally:
             self.fn = self.args = self.kwargs = None  # drop references to big inputs as soon as the job ends
+
+    def _run_in_process(self) -> Any:
+        with processes.route(self.job_id, self.signals.progress.emit):
+            future = processes.submit(self.job_id, self.fn, self.args, self.kwargs)
+            told = False
+            while True:
+                try:
+                    status, value = future.result(timeout=0.05)
+                    break
+                except FutureTimeout:
+                    if self.token.is_set and not told:
+                        processes.cancel(self.job_id)
+                        told = True
+                except BrokenProcessPool as exc:
+                    processes.reset()
+                    raise RuntimeError("The worker process stopped unexpectedly (it may have run out of memory or "
+                                       "crashed inside a native library). Nothing was recorded.") from exc
+        if status == "cancelled":
+            self.token.set()
+            self.token.raise_if_set()
+        if status == "error":
+            raise processes.unpack_exception(value)
+        return value
 
 
 class Runner(QObject):
@@ -100,13 +141,11 @@ class Runner(QObject):
 
     def start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         """Run ``fn`` off the GUI thread; cancels this runner's previous job. Returns the job's id."""
-        from audit.cancel import CancelToken
-
         was_busy = self.busy
         if self._token is not None:
             self._token.set()
         job_id = next(_ids)
-        token = CancelToken()
+        token = processes.LocalToken()
         signals = _JobSignals()
         signals.progress.connect(self._on_progress)
         signals.finished.connect(self._on_finished)

@@ -17,8 +17,8 @@ class SignoffDialog(QDialog):
         self.setAccessibleName(f"Sign off {run_id}")
         self.setMinimumWidth(520)
         lay = QVBoxLayout(self)
-        intro = QLabel(f"Your decision on audit run <b>{run_id}</b> is added to the trail, hash-chained and signed with your "
-                       f"account; it cannot be edited afterwards." + (f"<br><br>{summary}" if summary else ""))
+        intro = QLabel(f"Your decision on audit run <b>{run_id}</b> is added to the trail, hash-chained and recorded with your "
+                       f"account name; it cannot be edited afterwards." + (f"<br><br>{summary}" if summary else ""))
         intro.setWordWrap(True)
         lay.addWidget(intro)
         form = QFormLayout()

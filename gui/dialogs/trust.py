@@ -71,8 +71,9 @@ class TrustDialog(QDialog):
         lay.addWidget(self.buttons)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-    def trusted_spec(self, spec):
-        """The same spec, with exactly the trust this dialog granted."""
+    def trusted_request(self, request: dict) -> dict:
+        """The same set-up request, with exactly the trust this dialog granted."""
         if self.untrusted:
-            return spec.model_copy(update={"trusted_types": tuple(dict.fromkeys([*spec.trusted_types, *self.untrusted]))})
-        return spec.model_copy(update={"trust_pickle": True})
+            types = tuple(dict.fromkeys([*request.get("trusted_types", ()), *self.untrusted]))
+            return {**request, "trusted_types": types}
+        return {**request, "trust_pickle": True}

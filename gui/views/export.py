@@ -19,7 +19,7 @@ def open_in_system(path: Path) -> bool:
 
 
 class ExportView(QWidget):
-    exported = Signal(str)
+    exported = Signal(object)  # reports.export.ExportedReport
     preview_ready = Signal(int)  # page count
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -118,32 +118,33 @@ class ExportView(QWidget):
     def export(self) -> None:
         if self.result is None:
             return
-        try:
-            import reports.export  # noqa: F401 - availability check; the export itself runs in the worker
-        except ImportError:
-            self.status.setText("PDF export is not available in this build: the report module (reports.export) is missing.")
-            return
         from gui import jobs
 
+        if not jobs.available("reports.export"):
+            self.status.setText("PDF export is not available in this build: the report module (reports.export) is missing.")
+            return
         out = self.out_field.path()
         if not out:
             self.status.setText("Choose where to write the PDF first.")
             return
         sign = self.sign_check.isChecked()
         self.status.setText(f"Writing {Path(out).name}…")
-        self.runner.start(jobs.export_pdf, self.result, out, self.workspace_path,
+        self.runner.start(jobs.export_pdf, self.result, out, self.workspace_path, self.run_id,
                           self.p12_field.path() if sign else None, self.password.text() if sign else None)
 
     def _on_failed(self, exc: BaseException) -> None:
         self.status.setText("The report was not written.")
         show_error(self, exc, title="Cannot export the report")
 
-    def _on_exported(self, path: str) -> None:
-        self.pdf_path = Path(path)
-        self.status.setText(f"Report written: {path}")
+    def _on_exported(self, report) -> None:
+        self.pdf_path = Path(report.pdf_path)
+        notes = [f"{report.pages} pages", "signed" if report.signed else "not signed",
+                 "recorded in the trail" if report.recorded else "not recorded in a trail"]
+        self.status.setText(f"Report written: {self.pdf_path} ({', '.join(notes)}; SHA-256 {report.pdf_sha256[:16]}…). "
+                            f"Evidence manifest: {Path(report.manifest_path).name}")
         self.folder_button.setEnabled(True)
         self.external_button.setEnabled(True)
-        self.exported.emit(path)
+        self.exported.emit(report)
         self.show_pdf(self.pdf_path)
 
     def show_pdf(self, path: Path) -> None:

@@ -253,13 +253,11 @@ class ResultsView(QWidget):
         for label in self.chart_labels:
             label.deleteLater()
         self.chart_labels = []
-        try:
-            import reports.charts  # noqa: F401 - availability check only; drawing happens in the worker
-        except ImportError:
-            self.charts_status.setText("Charts are not available in this build: the report module (reports.charts) is missing.")
-            return
         from gui import jobs
 
+        if not jobs.available("reports.charts"):
+            self.charts_status.setText("Charts are not available in this build: the report module (reports.charts) is missing.")
+            return
         self.charts_status.setText("Drawing charts…")
         dpi = int(125 * self.devicePixelRatioF())
         self.chart_runner.start(jobs.render_charts, self.result, dpi=dpi)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QWidget)
 
 from gui import theme
-from gui.errors import show_error
+from gui.errors import show_error, show_message
 from gui.models.preview import PreviewModel
 from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SUFFIXES, FileField, fit_columns, heading,
                               muted, table_view)
@@ -48,7 +48,7 @@ def _is_text(dtype: str) -> bool:
 
 
 class SetupView(QWidget):
-    run_requested = Signal(object)  # AuditSpec
+    run_requested = Signal(object)  # dict: the set-up request (see build_request)
     preview_loaded = Signal(object)  # gui.jobs.DataPreview
     preview_failed = Signal(object)
 
@@ -439,7 +439,7 @@ class SetupView(QWidget):
         tree.clear()
         self.reference_combos: dict[str, QComboBox] = {}
         skipped = []
-        dtype = dict(zip(self.preview.columns, self.preview.dtypes))
+        dtype = dict(zip(self.preview.columns, self.preview.dtypes, strict=True))
         order = sorted(self.preview.columns, key=lambda c: (c not in checked, not _is_text(dtype[c])))
         for col in order:
             groups = self.preview.groups.get(col)
@@ -593,72 +593,52 @@ class SetupView(QWidget):
         self.run_button.setEnabled(not running)
         self.run_button.setText("Running…" if running else "Run audit")
 
-    # ------------------------------------------------------------------ the spec
-    def build_spec(self):
-        """The `AuditSpec` the form describes; `InputError` (shown as a clear dialog) when something is missing."""
-        from pydantic import ValidationError
-
-        from audit.errors import InputError
-        from audit.explain.settings import ExplainSettings
-        from audit.policy import Check, Policy, resolve_policy
-        from audit.spec import AuditSpec, DeclaredContext
-
-        missing = self.missing_inputs()
-        if missing:
-            raise InputError("The audit is not set up yet: choose " + ", ".join(missing) + ".",
-                             "Fill in the Set-up page from top to bottom; the line above the Run button says what is left.")
-        sensitive = tuple(self.sensitive_features())
+    # ------------------------------------------------------------------ the request
+    def build_request(self) -> dict[str, Any]:
+        """The set-up as plain values; the worker turns it into an `AuditSpec` (see `gui.jobs.build_spec`)."""
+        sensitive = self.sensitive_features()
         references = {f: self.reference_combos[f].currentData() for f in sensitive
                       if f in self.reference_combos and self.reference_combos[f].currentData() is not None}
         key = self.policy_combo.currentData() or "four_fifths"
         if key == "custom":
-            checks = []
             c = self.custom
+            checks = []
             if c["four_fifths"][0].isChecked():
-                checks.append(Check(id="four_fifths", metric="selection_rate", compare="ratio", against="max",
-                                    min=c["four_fifths"][1].value(), description="Custom: selection-rate ratio vs the highest group."))
+                checks.append(dict(id="four_fifths", metric="selection_rate", compare="ratio", against="max",
+                                   min=c["four_fifths"][1].value(), description="Custom: selection-rate ratio vs the highest group."))
             for k, metric, cid in (("tpr", "tpr", "equal_opportunity_tpr"), ("fpr", "fpr", "equalized_odds_fpr"),
                                    ("dp", "selection_rate", "demographic_parity")):
                 if c[k][0].isChecked():
                     t = c[k][1].value()
-                    checks.append(Check(id=cid, metric=metric, compare="difference", min=-t, max=t,
-                                        description=f"Custom: {metric} within ±{t:g} of the reference group."))
-            if not checks:
-                raise InputError("The custom policy has no checks ticked.", "Tick at least one threshold, or choose a preset.")
-            policy = Policy(name="custom", description="Thresholds declared in the Attest set-up page.", checks=tuple(checks),
-                            decision=self.decision_combo.currentData(), source="gui")
+                    checks.append(dict(id=cid, metric=metric, compare="difference", min=-t, max=t,
+                                       description=f"Custom: {metric} within ±{t:g} of the reference group."))
+            policy: dict[str, Any] = {"checks": checks, "decision": self.decision_combo.currentData()}
         else:
-            policy = resolve_policy(key)
-        ctx = {}
-        for k, w in self.context_fields.items():
-            ctx[k] = (w.currentText() if isinstance(w, QComboBox) else
-                      w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
+            policy = {"preset": key}
+        context = {k: (w.currentText() if isinstance(w, QComboBox) else
+                       w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
+                   for k, w in self.context_fields.items()}
         model = self.source_model.isChecked()
         threshold = self.threshold_spin.value()
-        try:
-            return AuditSpec(
-                data_path=self.preview.path, target=self.target_combo.currentText(), sensitive=sensitive,
-                positive_label=self.positive_combo.currentText().strip() or None,
-                model_path=self.model_field.path() if model else None,
-                predictions_column=None if model else self.predictions_combo.currentText() or None,
-                scores_column=None if model else self.scores_combo.currentData(),
-                threshold=threshold if model and threshold >= 0 else None,
-                references=references, policy=policy, min_group_size=self.min_group_spin.value(),
-                ci_level=round(self.ci_spin.value(), 3), bootstrap=self.bootstrap_spin.value(), seed=self.seed_spin.value(),
-                explain=ExplainSettings(enabled=self.explain_check.isChecked(), time_budget_s=self.budget_spin.value()),
-                context=DeclaredContext(**ctx),
-            )
-        except ValidationError as exc:
-            msgs = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-            raise InputError(f"The audit options are not consistent: {msgs}.", "Correct the set-up and run again.") from exc
+        return dict(
+            data_path=self.preview.path if self.preview else self.data_field.path(), target=self.target_combo.currentText(),
+            sensitive=tuple(sensitive), positive_label=self.positive_combo.currentText().strip() or None,
+            model_path=self.model_field.path() if model else None,
+            predictions_column=None if model else self.predictions_combo.currentText() or None,
+            scores_column=None if model else self.scores_combo.currentData(),
+            threshold=threshold if model and threshold >= 0 else None, references=references, policy=policy,
+            min_group_size=self.min_group_spin.value(), ci_level=round(self.ci_spin.value(), 3),
+            bootstrap=self.bootstrap_spin.value(), seed=self.seed_spin.value(),
+            explain={"enabled": self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()}, context=context,
+        )
 
     def request_run(self) -> None:
-        try:
-            spec = self.build_spec()
-        except Exception as exc:  # noqa: BLE001 - shown as a dialog
-            show_error(self, exc, title="Cannot run the audit yet")
+        missing = self.missing_inputs()
+        if missing:
+            show_message(self, "Cannot run the audit yet", "The audit is not set up yet: choose " + ", ".join(missing) + ".",
+                         hint="Fill in the Set-up page from top to bottom; the line above the Run button says what is left.")
             return
-        self.run_requested.emit(spec)
+        self.run_requested.emit(self.build_request())
 
     # ------------------------------------------------------------------ layout memory
     def save_state(self, settings) -> None:

@@ -125,6 +125,7 @@ def test_signoff_writes_an_event(qtbot, window, workspace, demo_files):
 
 def test_export_and_preview_pdf(qtbot, window, workspace, demo_files):
     pytest.importorskip("reports.export", reason="reports.export is written by the reports engineer")
+    pytest.importorskip("PySide6.QtPdf", reason="the in-app PDF preview needs PySide6-Addons (Qt PDF)")
     open_workspace(qtbot, window, workspace)
     set_up_demo_audit(qtbot, window, demo_files)
     with qtbot.waitSignal(window.audit_finished, timeout=AUDIT_TIMEOUT_MS):
@@ -136,5 +137,6 @@ def test_export_and_preview_pdf(qtbot, window, workspace, demo_files):
     assert out.is_file() and out.read_bytes().startswith(b"%PDF")
     assert window.current_page() == "report"
     assert window.report.page_count > 1
+    qtbot.waitUntil(lambda: any(e.kind == "report_exported" for e in window.snapshot.events), timeout=10_000)
     qtbot.mouseClick(window.report.folder_button, Qt.MouseButton.LeftButton)
     assert window.opened_externally == [out.parent]

@@ -1,0 +1,187 @@
+"""The worker processes behind `gui.worker` (no Qt here: this module is also imported inside the worker processes).
+
+Heavy jobs run in a small pool of spawned processes so that pandas/NumPy holding the GIL can never freeze the window.
+- Progress: one queue from all worker processes; a parent-side thread routes each message to its job by job id.
+- Cancel: a shared ring of job ids; the parent writes a job's id, the job sees it at its next `raise_if_set()`.
+- Errors: sent back as (type, args, attributes, traceback text) and rebuilt, so `AttestError.hint` and
+  `TrustRequired.sha256` survive the trip; the worker's traceback is attached as a note for crash reports.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+import traceback
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+PROGRESS_INTERVAL_S = 0.04  # at most ~25 progress updates a second reach the GUI
+WORKERS = 2
+_SLOTS = 256
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_queue: Any = None
+_ring: Any = None
+_routes: dict[int, Callable[..., None]] = {}
+_routes_lock = threading.Lock()
+
+# in a worker process, set by _child_init
+_CHILD_QUEUE: Any = None
+_CHILD_RING: Any = None
+
+
+def in_worker_process(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a job function (module level; picklable arguments and result) to run in a worker process."""
+    fn.in_worker_process = True  # type: ignore[attr-defined]
+    return fn
+
+
+class LocalToken:
+    """Cancel flag for a job in this process (duck-types `audit.cancel.CancelToken` without importing the engine)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    @property
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_set(self) -> None:
+        if self._event.is_set():
+            from audit.errors import Cancelled
+
+            raise Cancelled("cancelled by the user")
+
+
+# ------------------------------------------------------------------------------------------------------- parent side
+def pool() -> ProcessPoolExecutor:
+    global _pool, _queue, _ring
+    with _lock:
+        if _pool is None:
+            ctx = mp.get_context("spawn")  # nothing of Qt or the GUI's threads is inherited
+            if _queue is None:
+                _queue = ctx.Queue()
+                _ring = ctx.Array("q", _SLOTS, lock=False)
+                threading.Thread(target=_route_progress, name="attest-progress", daemon=True).start()
+            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=_child_init,
+                                        initargs=(_queue, _ring))
+        return _pool
+
+
+def submit(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Future:
+    return pool().submit(_child_run, job_id, fn, args, kwargs)
+
+
+def cancel(job_id: int) -> None:
+    if _ring is not None:
+        _ring[job_id % _SLOTS] = job_id
+
+
+@contextmanager
+def route(job_id: int, emit: Callable[..., None]) -> Iterator[None]:
+    with _routes_lock:
+        _routes[job_id] = emit
+    try:
+        yield
+    finally:
+        with _routes_lock:
+            _routes.pop(job_id, None)
+
+
+def _route_progress() -> None:
+    while True:
+        msg = _queue.get()
+        with _routes_lock:
+            emit = _routes.get(msg[0])
+        if emit is not None:
+            emit(*msg)
+
+
+def reset() -> None:
+    """Forget a broken pool (a worker died); the next job starts fresh processes."""
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+def warm_up() -> None:
+    """Start the worker processes in the background (they import pandas and the engine), so the first job is quick."""
+    threading.Thread(target=lambda: pool().submit(int), name="attest-warm-up", daemon=True).start()
+
+
+def shutdown_processes() -> None:
+    reset()
+
+
+def unpack_exception(packed: tuple) -> BaseException:
+    cls, args, state, text = packed
+    try:
+        exc = cls.__new__(cls)
+        exc.args = args
+        exc.__dict__.update(state)
+    except Exception:  # noqa: BLE001 - an exotic exception type: keep its text
+        exc = RuntimeError(f"{getattr(cls, '__name__', cls)}: {args}")
+    exc.add_note("Raised in the worker process:\n" + text)
+    return exc
+
+
+# ------------------------------------------------------------------------------------------------------- child side
+def _child_init(queue: Any, ring: Any) -> None:
+    global _CHILD_QUEUE, _CHILD_RING
+    _CHILD_QUEUE, _CHILD_RING = queue, ring
+    import audit.run  # noqa: F401 - pay for pandas, NumPy and pydantic once per worker process
+
+
+class _RingToken:
+    """The child's view of its job's cancel flag (duck-types `audit.cancel.CancelToken`)."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+
+    @property
+    def is_set(self) -> bool:
+        return _CHILD_RING[self.job_id % _SLOTS] == self.job_id
+
+    def set(self) -> None:
+        _CHILD_RING[self.job_id % _SLOTS] = self.job_id
+
+    def raise_if_set(self) -> None:
+        if self.is_set:
+            from audit.errors import Cancelled
+
+            raise Cancelled("cancelled by the user")
+
+
+def _pack_exception(exc: BaseException) -> tuple:
+    state = {k: v for k, v in getattr(exc, "__dict__", {}).items() if k != "__notes__"}
+    return type(exc), exc.args, state, "".join(traceback.format_exception(exc))
+
+
+def _child_run(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> tuple[str, Any]:
+    """("ok", result) | ("cancelled", None) | ("error", packed exception)."""
+    from audit.errors import Cancelled
+
+    last = [0.0, ""]
+
+    def progress(step: str, done: int, total: int, message: str = "") -> None:
+        now = time.monotonic()
+        if step == last[1] and now - last[0] < PROGRESS_INTERVAL_S and done < total:
+            return
+        last[0], last[1] = now, step
+        _CHILD_QUEUE.put((job_id, str(step), int(done), int(total), str(message)))
+
+    token = _RingToken(job_id)
+    try:
+        token.raise_if_set()
+        return "ok", fn(*args, progress=progress, cancel=token, **kwargs)
+    except Cancelled:
+        return "cancelled", None
+    except BaseException as exc:  # noqa: BLE001 - sent back to the GUI as a dialog
+        return "error", _pack_exception(exc)
