@@ -61,17 +61,21 @@ def verify(conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Prog
 
     `progress("verify", done, total, message)` is called every 65,536 events; `cancel.raise_if_set()` as often."""
     started = time.perf_counter()
-    wanted = {a.strip().lower() for a in anchors if a.strip()}
+    wanted = {a.strip().lower().encode() for a in anchors if a.strip()}
     conn.execute("BEGIN")  # one snapshot: appends by other processes during the check are not seen half-way
     try:
         head = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
         total = head[0] if head else 0
         sha = hashlib.sha256
         tick = progress is not None or cancel is not None
-        expected, prev, problem = 1, GENESIS, None
-        for seq, pv, body, h in conn.execute("SELECT seq, prev_hash, body, hash FROM events ORDER BY seq"):
-            if seq != expected or pv != prev or sha((prev + body).encode()).hexdigest() != h:
-                problem = _diagnose(conn, seq, expected, prev, pv, body, h, head[0] if head else None)
+        expected, prev, problem = 1, GENESIS.encode(), None
+        # As bytes (CAST): the hashed UTF-8 is what SQLite stores, so nothing is decoded and re-encoded per event.
+        rows = conn.execute("SELECT seq, CAST(prev_hash AS BLOB), CAST(body AS BLOB), CAST(hash AS BLOB) "
+                            "FROM events ORDER BY seq")
+        for seq, pv, body, h in rows:
+            if seq != expected or pv != prev or sha(prev + body).hexdigest().encode() != h:
+                problem = _diagnose(conn, seq, expected, prev.decode(), _text(pv), _text(body), _text(h),
+                                    head[0] if head else None)
                 break
             if wanted:
                 wanted.discard(h)
@@ -86,11 +90,11 @@ def verify(conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Prog
         if progress is not None:
             progress("verify", checked, total, f"Verified {checked:,} events")
         if problem is None:
-            problem = _check_head(head, checked, prev)
+            problem = _check_head(head, checked, prev.decode())
         if problem is None:
             problem = _check_results(conn)
         if problem is None and wanted:
-            missing = sorted(wanted)[0]
+            missing = sorted(wanted)[0].decode()
             problem = Problem("anchor", None, None,
                               f"the hash {missing} (e.g. printed in a report) is not in this trail: the trail was "
                               "rewritten after it was printed, or it belongs to another workspace.")
@@ -99,6 +103,10 @@ def verify(conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Prog
     head_seq, head_hash = head if head else (0, "")
     return VerifyReport(ok=problem is None, events=checked, head_seq=head_seq, head_hash=head_hash, problem=problem,
                         seconds=time.perf_counter() - started)
+
+
+def _text(value: bytes | None) -> str:
+    return value.decode("utf-8", errors="replace") if value is not None else ""
 
 
 def _parse(body: str) -> dict:
