@@ -60,7 +60,7 @@ def s6_fairness(ctx: RenderContext) -> list:
     pol = r.spec.policy
 
     out.append(ctx.h2("Chosen fairness criterion", key="s6-criterion"))
-    out.append(p(f"Policy “{pol.name}”: {pol.description or 'user-declared checks'}. Checks: "
+    out.append(p(f"Policy “{pol.name}”: {(pol.description or 'user-declared checks').rstrip('.')}. Checks: "
                  + "; ".join(f"{c.id} ({c.rule()})" for c in pol.checks) + "."))
     para, flag = ctx.declared("fairness_criterion_rationale")
     out.append(kv_table([("Why this criterion (declared)", para)], key_width=45 * mm, flags={0: flag} if flag else None))
