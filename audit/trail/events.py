@@ -172,7 +172,8 @@ def parse_when(value: str | datetime) -> datetime:
         return datetime.fromisoformat(value.strip()).astimezone(timezone.utc)
     except ValueError as exc:
         raise WorkspaceError(f"'{value}' is not a date or time Attest understands.",
-                             "Use ISO 8601, e.g. 2024-05-01 or 2024-05-01T14:30 (local time) or 2024-05-01T12:30Z.") from exc
+                             "Use ISO 8601, e.g. 2024-05-01 or 2024-05-01T14:30 (local time) or 2024-05-01T12:30Z."
+                             ) from exc
 
 
 def build_body(*, seq: int, event_id: str, kind: str, time: str, actor: Actor, refs: list[str],

@@ -1,4 +1,5 @@
-"""Registered files stay where they are: the trail keeps their path, size, SHA-256 and a format guessed without loading them.
+"""Registered files stay where they are: the trail keeps their path, size, SHA-256 and a format guessed without
+loading them.
 
 Guessing reads at most the first bytes of a file; nothing is parsed, unpickled or executed.
 """
@@ -56,7 +57,7 @@ def guess_model_format(path: Path) -> str:
 
 
 def file_facts(path: str | Path, kind: str) -> FileFacts:
-    """Path, size, SHA-256 and format of a file the user wants to register; clear errors for missing or unreadable files."""
+    """Path, size, SHA-256 and format of a file to register; clear errors for missing or unreadable files."""
     p = Path(path).expanduser()
     if not p.exists():
         raise WorkspaceError(f"{p} does not exist, so it cannot be registered.",

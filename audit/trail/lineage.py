@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 from audit.trail import events as ev
 from audit.trail.errors import WorkspaceError
 from audit.trail.records import Artifact, DatasetLineage, ModelLineage, Training
-from audit.trail.workspace import _audit_records
 
 if TYPE_CHECKING:
     from audit.trail.workspace import Workspace

@@ -628,4 +628,5 @@ def _translate(exc: sqlite3.Error, p: Path, writing: bool = False) -> WorkspaceE
     if code == 19 and "attest:" in text:
         return WorkspaceError(f"The workspace refused the write ({text.removeprefix('attest: ')}).{lost}",
                               "The trail is append-only: record a new event (e.g. a note) instead of changing one.")
-    return WorkspaceError(f"Workspace {p}: {text}.{lost}", "If this persists, check the file with `attest trail verify`.")
+    return WorkspaceError(f"Workspace {p}: {text}.{lost}",
+                          "If this persists, check the file with `attest trail verify`.")

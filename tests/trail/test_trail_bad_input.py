@@ -106,7 +106,8 @@ def test_full_disk(ws: Workspace, files) -> None:
             ws.add_note("x" * 5000 + str(i))
     assert "was not recorded" in err.value.message and "Free some disk space" in err.value.hint
     with pytest.raises(WorkspaceError, match="is full"):
-        ws.record_audit({"a": 1}, "{" + '"x":"' + "y" * 50000 + '"}', hashlib.sha256(("{" + '"x":"' + "y" * 50000 + '"}').encode()).hexdigest(), None, [])
+        big = '{"x": "' + "y" * 50_000 + '"}'
+        ws.record_audit({"a": 1}, big, hashlib.sha256(big.encode()).hexdigest(), None, [])
     assert ws.verify().ok and ws.head()[0] >= head[0]
     assert len(ws.audit_runs()) == 1  # the failed audit left neither event nor stored result
     ws._conn.execute("PRAGMA max_page_count = 1073741823")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -123,7 +122,8 @@ def test_module_import_is_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, cli.trail_cmds; print(sorted(m for m in ('audit.trail', 'sqlite_utils', 'pandas') if m in sys.modules))"
+    code = ("import sys, cli.trail_cmds; "
+            "print(sorted(m for m in ('audit.trail', 'sqlite_utils', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2], check=True).stdout
     assert out.strip() == "[]"

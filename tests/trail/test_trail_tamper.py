@@ -171,7 +171,8 @@ def test_forged_event_inserted_in_the_middle(chain: Path) -> None:
         conn.execute("UPDATE events SET seq = ? WHERE seq = ?", (seq + 1, seq))
     prev = row(conn, 4)[2]
     body = forged_body(5)
-    conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (5, ?, ?, ?)", (prev, body, link_hash(prev, body)))
+    conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (5, ?, ?, ?)",
+                 (prev, body, link_hash(prev, body)))
     conn.execute("UPDATE chain_head SET seq = ?, hash = (SELECT hash FROM events WHERE seq = ?)", (N + 1, N + 1))
     report = check(chain)
     assert (report.problem.kind, report.problem.seq, report.problem.event_id) == ("inserted", 5, "ev-forged")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -291,7 +290,8 @@ def test_verify_reports_progress_and_can_be_cancelled(ws: Workspace) -> None:
     ws.append_note_batch(f"n{i}" for i in range(70_000))
     seen: list[tuple] = []
     assert ws.verify(progress=lambda *a: seen.append(a)).ok
-    assert seen[0] == ("verify", 65_535, 70_000, "Verified 65,535 of 70,000 events") and seen[-1][1:3] == (70_000, 70_000)
+    assert seen[0] == ("verify", 65_535, 70_000, "Verified 65,535 of 70,000 events")
+    assert seen[-1][1:3] == (70_000, 70_000)
     token = CancelToken()
     token.set()
     with pytest.raises(Cancelled):
