@@ -2,7 +2,7 @@
 
 shap is imported lazily (inside the functions that need it): importing this package stays cheap.
 """
-from audit.explain.core import explain
+from audit.explain.core import RowAttributions, explain, explain_rows
 from audit.explain.result import (
     AttributionShare,
     Explanations,
@@ -25,7 +25,9 @@ __all__ = [
     "GroupFeature",
     "LocalExplanation",
     "RankShift",
+    "RowAttributions",
     "explain",
+    "explain_rows",
     "failed",
     "not_assessed",
 ]

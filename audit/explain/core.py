@@ -6,13 +6,14 @@ stands. Only `Cancelled` propagates.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from audit.cancel import CancelToken, Progress, no_progress
-from audit.errors import Cancelled
+from audit.errors import Cancelled, ExplanationError
 from audit.explain import aggregate, agnostic, local, mapping, runner, sampling
 from audit.explain.backend import Backend
 from audit.explain.choose import Choice, choose
@@ -56,12 +57,64 @@ def explain(model: LoadedModel, X: pd.DataFrame, *, groups: Sequence[tuple[dict[
     except Cancelled:
         raise
     except Exception as exc:
+        if isinstance(exc, _NotExplainable):
+            choice, exc = exc.choice, exc.cause
         which = f"The {choice.explainer} explainer" if choice else "The explainer"
         return failed(f"{which} could not explain this model: {type(exc).__name__}: {_short(exc)}. The rest of the audit stands.",
                       explainer=choice.explainer if choice else "none")
 
 
+@dataclass(frozen=True)
+class RowAttributions:
+    """Per-row attributions on the original features: base + values.sum(axis=1) == output (in `output_space`)."""
+
+    rows: np.ndarray  # positions in X
+    features: tuple[str, ...]
+    values: np.ndarray  # (rows, features)
+    base: np.ndarray  # (rows,)
+    output: np.ndarray  # (rows,) the model's own output, computed independently of the attributions
+    explainer: str
+    output_space: str
+    reason: str
+
+
+def explain_rows(model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | np.ndarray, *, seed: int = 0,
+                 background_size: int = 100) -> RowAttributions:
+    """Explain chosen rows (e.g. one decision a reviewer asks about), in one process and without a budget.
+
+    Raises `ExplanationError` when the model cannot be explained.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    try:
+        choice, backend = _prepare(model, X, ExplainSettings(background_size=background_size), seed)
+        size = 50_000 if choice.method != "agnostic" else agnostic.rows_per_batch(backend)
+        parts = [backend.kernel(backend.payload(rows[i:i + size])) for i in range(0, len(rows), size)]
+    except Cancelled:
+        raise
+    except Exception as exc:
+        exc = exc.cause if isinstance(exc, _NotExplainable) else exc
+        raise ExplanationError(f"The model could not be explained: {type(exc).__name__}: {_short(exc)}",
+                               "Check that the data has the columns and types the model was trained on.") from exc
+    features = list(model.features)
+    names = features + [o for o in dict.fromkeys(backend.owners) if o not in features]
+    values = np.vstack([p[0] for p in parts]) @ mapping.fold_matrix(backend.owners, names)
+    base = np.concatenate([p[1] for p in parts])
+    if any(p[2] is None for p in parts):
+        output = backend.outputs(rows)  # type: ignore[misc]
+    else:
+        output = np.concatenate([p[2] for p in parts])
+    return RowAttributions(rows, tuple(names), values, base, np.asarray(output, dtype=np.float64), choice.explainer,
+                           choice.output_space, choice.reason)
+
+
+class _NotExplainable(Exception):
+    def __init__(self, choice: Choice, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.choice, self.cause = choice, cause
+
+
 def _prepare(model: LoadedModel, X: pd.DataFrame, settings: ExplainSettings, seed: int) -> tuple[Choice, Backend]:
+    """The chosen explainer, ready; an exact explainer shap cannot use falls back to the model-agnostic one."""
     choice = choose(model)
     if choice.method != "agnostic":
         from audit.explain import linear, tree
@@ -74,7 +127,12 @@ def _prepare(model: LoadedModel, X: pd.DataFrame, settings: ExplainSettings, see
         except Exception as exc:
             choice = agnostic_choice(model, f"The exact {choice.explainer} explainer could not read this model "
                                             f"({type(exc).__name__}: {_short(exc)}), so Attest fell back to the model-agnostic one")
-    return choice, agnostic.prepare(model, X, background_size=settings.background_size, seed=seed)
+    try:
+        return choice, agnostic.prepare(model, X, background_size=settings.background_size, seed=seed)
+    except Cancelled:
+        raise
+    except Exception as exc:
+        raise _NotExplainable(choice, exc) from exc
 
 
 def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, *, t0: float,

@@ -1,0 +1,91 @@
+"""Same seed, same explanations: whichever process computed a batch, however rows were batched."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.neural_network import MLPClassifier
+
+from audit.explain import ExplainSettings, explain_rows, runner
+from audit.explain.agnostic import prepare as prepare_agnostic
+from audit.explain.choose import choose
+from audit.explain.tree import prepare as prepare_tree
+from audit.models import from_estimator
+from tests.explain.conftest import NUMERIC, run
+from tests.explain.test_additivity import one_hot_pipeline
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def without_time(res) -> dict:
+    doc = res.model_dump(mode="json", by_alias=True)
+    doc.pop("seconds"), doc.pop("processes")  # facts about the run, not about the model
+    return doc
+
+
+def test_same_seed_identical_explanations(data):
+    X, y = data
+    settings = ExplainSettings(time_budget_s=120, max_rows=120, background_size=30, stability_resamples=50)
+    for est in (RandomForestClassifier(n_estimators=10, max_depth=5, random_state=0),
+                one_hot_pipeline(MLPClassifier((8,), max_iter=200, random_state=0))):
+        model = from_estimator(est.fit(X if hasattr(est, "steps") else X[NUMERIC], y))
+        first, second = run(model, X, settings, seed=11), run(model, X, settings, seed=11)
+        assert without_time(first) == without_time(second)
+        other = run(model, X, settings, seed=12)
+        assert without_time(other) != without_time(first)  # the seed matters: sample, background, permutations
+
+
+def test_permutation_values_do_not_depend_on_batching(data):
+    X, y = data
+    model = from_estimator(one_hot_pipeline(MLPClassifier((8,), max_iter=200, random_state=0)).fit(X, y))
+    rows = np.arange(10, 40)
+    together = explain_rows(model, X, rows, seed=5, background_size=25)
+    one_by_one = [explain_rows(model, X, [r], seed=5, background_size=25) for r in rows[:5]]
+    np.testing.assert_allclose(np.vstack([a.values for a in one_by_one]), together.values[:5], rtol=0, atol=1e-12)
+
+
+def slow_front(core, delay):
+    """The main process's share, slowed down so the helper process surely takes some batches."""
+    mine = []
+    lock = threading.Lock()
+
+    def wrapped(payload):
+        time.sleep(delay)
+        with lock:
+            mine.append(1)
+        return core(payload)
+
+    return wrapped, mine
+
+
+def test_helper_process_gives_identical_tree_values(data):
+    X, y = data
+    model = from_estimator(RandomForestClassifier(n_estimators=10, max_depth=5, random_state=0).fit(X[NUMERIC], y))
+    backend = prepare_tree(choose(model), model, X)
+    assert backend.helper_job is not None and backend.helper_job[0] == "tree"
+    payloads = [backend.payload(np.arange(i, i + 20)) for i in range(0, 400, 20)]
+    alone = [backend.core(p) for p in payloads]
+    core, mine = slow_front(backend.core, 0.15)
+    shared, cut = runner.run_batches(core, payloads, [20] * len(payloads), deadline=float("inf"), cancel=None,
+                                     on_batch=lambda i, k: None, helper=backend.helper_job)
+    assert not cut and len(mine) < len(payloads), "the helper should have taken some batches"
+    assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
+
+
+def test_helper_process_gives_identical_permutation_values(data):
+    X, y = data
+    model = from_estimator(one_hot_pipeline(MLPClassifier((8,), max_iter=200, random_state=0)).fit(X, y))
+    backend = prepare_agnostic(model, X, background_size=20, seed=3)
+    assert backend.helper_job is not None and backend.helper_job[0] == "permutation"
+    payloads = [backend.payload(np.arange(i, i + 2)) for i in range(0, 24, 2)]
+    alone = [backend.core(p) for p in payloads]
+    core, mine = slow_front(backend.core, 0.6)
+    shared, cut = runner.run_batches(core, payloads, [2] * len(payloads), deadline=float("inf"), cancel=None,
+                                     on_batch=lambda i, k: None, helper=backend.helper_job)
+    assert not cut and len(mine) < len(payloads), "the helper should have taken some batches"
+    for a, b in zip(alone, shared):
+        np.testing.assert_allclose(a[0], b[0], rtol=0, atol=1e-12)  # BLAS thread count may move the last bits
+        np.testing.assert_allclose(a[1], b[1], rtol=0, atol=1e-12)
