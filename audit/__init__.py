@@ -1,12 +1,21 @@
-"""Attest's domain core: loading, metrics, explanations, trail and the typed audit result. No Qt, no reportlab."""
-from audit.cancel import CancelToken
-from audit.errors import AttestError, Cancelled, InputError
-from audit.policy import PRESETS, Check, Policy, resolve_policy
-from audit.result import SCHEMA_VERSION, AuditResult
-from audit.run import run_audit
-from audit.spec import AuditSpec, DeclaredContext
+"""Attest's domain core: loading, metrics, explanations, trail and the typed audit result. No Qt, no reportlab.
 
-__all__ = [
-    "AttestError", "AuditResult", "AuditSpec", "CancelToken", "Cancelled", "Check", "DeclaredContext", "InputError",
-    "PRESETS", "Policy", "SCHEMA_VERSION", "resolve_policy", "run_audit",
-]
+Names are imported on first use, so `import audit.trail` (or the CLI's start-up) does not pay for numpy, scipy and pandas."""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "AttestError": "audit.errors", "Cancelled": "audit.errors", "InputError": "audit.errors", "CancelToken": "audit.cancel",
+    "PRESETS": "audit.policy", "Check": "audit.policy", "Policy": "audit.policy", "resolve_policy": "audit.policy",
+    "SCHEMA_VERSION": "audit.result", "AuditResult": "audit.result", "run_audit": "audit.run",
+    "AuditSpec": "audit.spec", "DeclaredContext": "audit.spec",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'audit' has no attribute {name!r}")
