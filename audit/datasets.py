@@ -39,6 +39,9 @@ def load_dataset(path: str | Path, *, sheet: str | None = None) -> tuple[pd.Data
     else:
         fmt = "csv"
         df, encoding, delimiter = _read_csv(path, head)
+    if sheet is not None and fmt != "excel":
+        raise DatasetError(f"--sheet {sheet!r} was given, but {path.name} is a {fmt.upper()} file, not an Excel workbook.",
+                           "Drop --sheet, or point --data at the .xlsx workbook.")
     _check_frame(df, path)
     ref = DatasetRef(
         path=str(path.resolve()),
@@ -65,6 +68,9 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:
+        if _is_skops(path):
+            raise DatasetError(f"{path.name} is a skops model file, not a dataset.",
+                               "Pass it with --model, and give the evaluation data (CSV, Parquet or Excel) with --data.") from exc
         raise DatasetError(
             f"{path.name} is not a readable Excel workbook ({exc}).",
             "Save it as .xlsx (Excel 2007 or later) or export it as CSV.",
@@ -75,6 +81,16 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
     elif sheet not in names:
         raise DatasetError(f"Sheet '{sheet}' is not in {path.name}.", f"Choose one of: {', '.join(names)}.")
     return pd.read_excel(book, sheet_name=sheet), sheet
+
+
+def _is_skops(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "schema.json" in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _detect_encoding(head: bytes) -> str:
@@ -110,6 +126,10 @@ def _read_csv(path: Path, head: bytes) -> tuple[pd.DataFrame, str, str]:
         )
     encoding = _detect_encoding(head)
     text = head.decode(encoding, errors="replace")
+    opening = "".join(text.lstrip("\ufeff \t\r\n")[:8].split())[:2]
+    if opening[:1] == "{" or opening in ("[{", "[[", '["'):
+        raise DatasetError(f"{path.name} holds JSON, not a table.",
+                           "Give the evaluation data as CSV, Parquet or Excel. If this is an XGBoost model, pass it with --model.")
     lines = [ln for ln in text.splitlines() if ln.strip()][:50]
     if not lines:
         raise DatasetError(f"{path.name} holds no rows, only blank space.", "Export the evaluation data again.")
@@ -150,7 +170,7 @@ def _check_raw_header(path: Path, head: bytes, encoding: str, delimiter: str) ->
     dupes = sorted({c for c in first if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
     if dupes:
         raise DatasetError(
-            f"{path.name} has duplicate column names: {', '.join(dupes)}.",
+            f"{path.name} has duplicate column names: {', '.join(dupes[:10])}{' ...' if len(dupes) > 10 else ''}.",
             "Rename the columns so each name appears once.",
         )
 

@@ -77,6 +77,12 @@ def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
 
 def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None) -> GroupIndex:
     """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`)."""
+    repeated = sorted({f for f in sensitive if sensitive.count(f) > 1})
+    if repeated:
+        raise InputError(f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once.")
+    if max_order is not None and max_order < 1:
+        raise InputError(f"--max-order {max_order} would audit no groups at all.",
+                         "Use --max-order 1 for single features only, 2 to add pairs, ...; or leave it out to audit all intersections.")
     codes, names = [], []
     for f in sensitive:
         c, n = _labels(df[f], f)

@@ -59,6 +59,9 @@ def bind(
             return _guard(lambda: np.asarray(proba(X), dtype=float)[:, idx], X)
 
     if threshold is not None:
+        if not 0.0 <= float(threshold) <= 1.0:  # also refuses NaN
+            raise ModelError(f"--threshold {threshold} is not a probability: every decision would be the same.",
+                             "Give a threshold between 0 and 1 on the positive class's score, e.g. --threshold 0.5.")
         if score is None:
             raise ModelError("--threshold needs a model that gives scores (predict_proba).", "Drop --threshold for this model.")
         thr = float(threshold)

@@ -85,6 +85,7 @@ class Passthrough(TransformerMixin, BaseEstimator):
     """A vendor's own preprocessing step: a type skops does not know."""
 
     def fit(self, X, y=None):
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
 
     def transform(self, X):

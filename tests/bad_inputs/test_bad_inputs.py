@@ -42,6 +42,10 @@ BAD = [
     ("parquet_truncated", preds("truncated.parquet"), ["truncated.parquet", "Parquet", "truncated"]),
     ("excel_wrong_sheet", preds("book.xlsx", "--sheet", "Sheet1"), ["Sheet 'Sheet1'", "evaluation, README"]),
     ("excel_not_a_workbook", preds("fake.xlsx"), ["fake.xlsx", "not a readable Excel workbook"]),
+    ("sheet_given_for_csv", preds("good.csv", "--sheet", "evaluation"), ["--sheet 'evaluation'", "good.csv is a CSV file"]),
+    ("json_as_data", preds("xgb_regression.json"), ["xgb_regression.json holds JSON, not a table", "--model"]),
+    ("skops_model_as_data", preds("good_model.skops"), ["good_model.skops is a skops model file, not a dataset", "--model"]),
+    ("pickle_as_data", preds("evil.pkl"), ["evil.pkl is not a text table", "--model"]),
     # --- target
     ("unknown_target", preds("good.csv", target="aproved"), ["target column 'aproved'", "Did you mean 'approved'"]),
     ("target_one_class", preds("one_class.csv"), ["'approved' has a single class", "1"]),
@@ -61,10 +65,14 @@ BAD = [
     ("scores_not_numbers", preds("scores_text.csv", "--scores", "score"), ["column 'score' are not all numbers: 4 value(s) such as 'high'"]),
     ("scores_decimal_comma", preds("decimal_comma.csv", "--scores", "score"), ["not all numbers", "'0,", "decimal commas"]),
     ("scores_without_predictions", model("good_model.skops", "--scores", "score"), ["--scores goes with --predictions"]),
+    ("threshold_out_of_range", model("good_model.skops", "--threshold", "50"), ["--threshold 50.0 is not a probability", "between 0 and 1"]),
     ("threshold_with_predictions", preds("good.csv", "--threshold", "0.3"), ["--threshold applies to a model's scores"]),
     # --- sensitive features and references
     ("sensitive_missing", ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,gender", "--predictions", "pred"],
      ["sensitive column 'gender' is not in the dataset"]),
+    ("sensitive_named_twice", ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,race,sex", "--predictions", "pred"],
+     ["named more than once: sex"]),
+    ("max_order_zero", preds("good.csv", "--max-order", "0"), ["--max-order 0 would audit no groups"]),
     ("sensitive_constant", ["--data", "{d}/sensitive_constant.csv", "--target", "approved", "--sensitive", "sex,region",
                             "--predictions", "pred"], ["'region' has a single value ('North')"]),
     ("group_value_empty_string", preds("empty_string_group.parquet"), ["'race' has 8 row(s) whose value is an empty string"]),
@@ -175,6 +183,7 @@ GOOD = [
     ("parquet_with_scores", preds("good.parquet", "--scores", "score"), {"Female", "Asian"}),
     ("text_target_with_positive_label", preds("text_target.csv", "--positive-label", "approved"), {"Male"}),
     ("skops_model", model("good_model.skops"), {"White"}),
+    ("skops_with_trusted_vendor_type", model("foreign_types.skops", "--trust-type", "acme_vendor_models.Passthrough"), {"White"}),
     ("lightgbm_model", model("lgb_binary.txt"), {"White"}),
     ("xgboost_ubj_model", model("xgb_binary.ubj"), {"White"}),
 ]
