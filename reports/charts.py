@@ -14,7 +14,7 @@ from typing import Iterable
 from reports import format as F
 
 WIDTH_IN = 7.0  # one width for every chart: the PDF's text width
-DPI = 150
+DPI = 125
 BLUE, VERMILLION, GREY, GREEN, ORANGE, SKY = "#0072B2", "#D55E00", "#8C8C8C", "#009E73", "#E69F00", "#56B4E9"
 STATUS_STYLE = {  # marker, face colour, edge colour, legend label
     "pass": ("o", BLUE, BLUE, "pass"),
@@ -34,7 +34,7 @@ def _figure(height_in: float):
 
 
 def _wrap(label: str, width: int = 26) -> str:
-    return "\n".join(textwrap.wrap(label, width, break_long_words=True)) or label
+    return "\n".join(textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=False)) or label
 
 
 def _margins(fig, left_in: float, right_in: float = 0.15, top_in: float = 0.45, bottom_in: float = 0.55, wspace=0.08):
@@ -83,70 +83,124 @@ def _worst(statuses: list[str]) -> str | None:
     return None
 
 
+PANEL_GAP = 0.32  # between panels, in units of a rate (panels are 0..1 wide)
+
+
 def group_rates_figure(result, level: tuple[str, ...], metrics: tuple[str, ...] = RATE_METRICS, groups=None,
-                       part: tuple[int, int] | None = None):
+                       part: tuple[int, int] | None = None, legend: bool = True):
     """Selection rate and error rates per group of one level, with confidence intervals, the reference group marked and
     each policy threshold that applies to the metric drawn (four-fifths: 0.8 x the highest group's rate; difference
     checks: the band around the comparator). `groups` draws a subset (e.g. one page of 60 intersections), `part` = (i, n)
     titles it "part i of n"."""
-    import numpy as np
-
     level = tuple(level)
-    all_groups = level_groups(result, level)
-    groups = list(groups) if groups is not None else all_groups
-    summary = level_summary(result, level)
-    ref = summary.reference if summary else {}
+    title = f"Rates by group: {F.level(level)}" + (f", part {part[0]} of {part[1]}" if part else "")
+    return rates_figure(result, [(level, groups)], metrics, title=title, legend=legend)
+
+
+def attribute_rates_figure(result, levels: list[tuple[str, ...]] | None = None, metrics: tuple[str, ...] = RATE_METRICS,
+                           legend: bool = True):
+    """The same chart for several levels at once (default: every single sensitive attribute), one block per level."""
+    levels = levels if levels is not None else [lv.level for lv in result.levels if len(lv.level) == 1]
+    return rates_figure(result, [(tuple(lv), None) for lv in levels], metrics,
+                        title="Rates by group: " + ", ".join(F.level(lv) for lv in levels), legend=legend, headers=True)
+
+
+def rates_figure(result, blocks, metrics: tuple[str, ...] = RATE_METRICS, title: str = "Rates by group",
+                 legend: bool = True, headers: bool = False):
+    """`blocks`: [(level, groups or None)], drawn top to bottom. The metric panels share one Axes, side by side (offset by
+    1 + PANEL_GAP), so a chart has one set of artists whatever the number of panels: that keeps 60 groups fast."""
+    from matplotlib.transforms import blended_transform_factory
+
     vidx = verdict_index(result)
-    checks = [c for c in result.spec.policy.checks
-              if c.levels == "all" or (c.levels == "features") == (len(level) == 1)]
-    n = len(groups)
-    labels = []
-    for g in groups:
-        marks = (" (ref)" if g.attributes == ref else "") + (" ✱" if g.small else "")
-        labels.append(_wrap(F.group(g.attributes, values_only=True)) + marks)
-    lines = sum(lab.count("\n") + 1 for lab in labels)
+    rows = []  # (label, group or None, level, bold)
+    spans = []  # (level, y_top_index, y_bottom_index, all groups of the level)
+    for level, groups in blocks:
+        all_groups = level_groups(result, level)
+        groups = list(groups) if groups is not None else all_groups
+        summary = level_summary(result, level)
+        ref = summary.reference if summary else {}
+        if headers:
+            rows.append((F.level(level), None, level, True))
+        first = len(rows)
+        for g in groups:
+            marks = (" (ref)" if g.attributes == ref else "") + (" ✱" if g.small else "")
+            rows.append((_wrap(F.group(g.attributes, values_only=True)) + marks, g, level, False))
+        spans.append((level, first, len(rows) - 1, all_groups))
+    n = len(rows)
+    lines = sum(r[0].count("\n") + 1 for r in rows)
     height = max(1.9, 0.95 + 0.13 * lines + 0.05 * n)
     fig = _figure(height)
-    axes = fig.subplots(1, len(metrics), squeeze=False)[0]  # not sharey: shared axes build every tick for every panel
-    y = np.arange(n)[::-1]
-    for ax, m in zip(axes, metrics):
-        _style_axis(ax)
-        est = [g.metrics.get(m) for g in groups]
-        vals = np.array([np.nan if e is None or e.value is None else e.value for e in est])
-        lo = np.array([np.nan if e is None or e.ci_low is None else e.ci_low for e in est])
-        hi = np.array([np.nan if e is None or e.ci_high is None else e.ci_high for e in est])
-        ok = ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(vals)
-        if ok.any():
-            ax.errorbar(vals[ok], y[ok], xerr=[np.maximum(vals[ok] - lo[ok], 0), np.maximum(hi[ok] - vals[ok], 0)],
-                        fmt="none", ecolor="#555555", elinewidth=0.8, capsize=1.5)
-        mchecks = [c for c in checks if c.metric == m]
-        status = [_worst([vidx.get((c.id, level, tuple(sorted(g.attributes.items()))), "") for c in mchecks]) for g in groups]
-        for st in ("pass", None, "insufficient_evidence", "fail"):
-            sel = np.array([s == st for s in status]) & ~np.isnan(vals)
-            if sel.any():
-                mk, face, edge, _ = STATUS_STYLE[st]
-                ax.scatter(vals[sel], y[sel], marker=mk, s=22 if mk == "X" else 30 if mk == "." else 14, c=face,
-                           edgecolors=edge, linewidths=0.8, zorder=3)
-        for c in mchecks:
-            _draw_threshold(ax, result, c, level, all_groups, m)
-        _title(ax, F.metric(m))
-        ax.set_ylim(-0.7, n - 0.3)
-        ax.set_yticks([])
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
-        ax.set_xticklabels(["0", "", "0.5", "", "1"])
-    axes[0].set_yticks(y)
-    axes[0].set_yticklabels(labels, fontsize=7)
-    axes[0].set_ylim(-0.7, n - 0.3)
-    _margins(fig, left_in=_label_width_in(labels), top_in=0.42, bottom_in=0.62, wspace=0.12)
-    title = f"Rates by group: {F.level(level)}" + (f", part {part[0]} of {part[1]}" if part else "")
+    ax = fig.subplots()
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ys = [float(n - 1 - i) for i in range(n)]
+    y0, y1 = -0.7, n - 0.3
+    ex, ey, elo, ehi = [], [], [], []
+    marks: dict[object, tuple[list, list]] = {}
+    frame_x, grid_x, ticks, tick_labels = [], [], [], []
+    above = blended_transform_factory(ax.transData, ax.transAxes)
+    for k, m in enumerate(metrics):
+        off = k * (1 + PANEL_GAP)
+        frame_x.append(off - 0.02)
+        grid_x += [off + 0.25, off + 0.5, off + 0.75]
+        ticks += [off, off + 0.5, off + 1]
+        tick_labels += ["0", "0.5", "1"]
+        ax.text(off + 0.5, 1.0, F.metric(m), transform=above, ha="center", va="bottom", fontsize=8)
+        for level, top, bottom, all_groups in spans:
+            checks = [c for c in result.spec.policy.checks if c.metric == m and
+                      (c.levels == "all" or (c.levels == "features") == (len(level) == 1))]
+            for i in range(top, bottom + 1):
+                g, yi = rows[i][1], ys[i]
+                e = g.metrics.get(m)
+                if e is None or e.value is None:
+                    continue
+                if e.ci_low is not None and e.ci_high is not None:
+                    ex.append(off + e.value)
+                    ey.append(yi)
+                    elo.append(max(e.value - e.ci_low, 0))
+                    ehi.append(max(e.ci_high - e.value, 0))
+                st = _worst([vidx.get((c.id, level, tuple(sorted(g.attributes.items()))), "") for c in checks])
+                marks.setdefault(st, ([], []))
+                marks[st][0].append(off + e.value)
+                marks[st][1].append(yi)
+            block = (ys[bottom] - 0.45, ys[top] + 0.45) if len(spans) > 1 else (y0, y1)
+            for c in checks:
+                _draw_threshold(ax, result, c, level, all_groups, m, off, block)
+    ax.vlines(grid_x, y0, y1, colors="#e4e4e4", linewidth=0.5, zorder=0)
+    ax.vlines(frame_x, y0, y1, colors="#333333", linewidth=0.8, zorder=1)
+    ax.hlines([y0] * len(frame_x), frame_x, [x + 1.04 for x in frame_x], colors="#333333", linewidth=0.8, zorder=1)
+    for i, r in enumerate(rows):
+        if r[3] and i:
+            ax.hlines([ys[i] + 0.5] * len(frame_x), frame_x, [x + 1.04 for x in frame_x], colors="#bbbbbb", linewidth=0.5)
+    if ex:
+        ax.errorbar(ex, ey, xerr=[elo, ehi], fmt="none", ecolor="#555555", elinewidth=0.8, capsize=1.5, zorder=2)
+    for st in ("pass", None, "insufficient_evidence", "fail"):
+        if st in marks:
+            mk, face, edge, _ = STATUS_STYLE[st]
+            ax.scatter(marks[st][0], marks[st][1], marker=mk, s=22 if mk == "X" else 30 if mk == "." else 14, c=face,
+                       edgecolors=edge, linewidths=0.8, zorder=3)
+    ax.set_xlim(-0.05, len(metrics) * (1 + PANEL_GAP) - PANEL_GAP + 0.05)
+    ax.set_ylim(y0 - 0.02, y1)
+    # Tick marks and labels drawn directly: matplotlib's Tick objects cost more than the rest of a small chart.
+    ax.set_xticks([])
+    ax.set_yticks([])
+    below = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.vlines(ticks, y0 - 0.02 - 0.012 * (y1 - y0), y0 - 0.02, colors="#333333", linewidth=0.8, clip_on=False)
+    for x, lab in zip(ticks, tick_labels):
+        ax.text(x, -0.02, lab, transform=below, ha="center", va="top", fontsize=7)
+    label_at = blended_transform_factory(ax.transAxes, ax.transData)
+    for yi, r in zip(ys, rows):
+        ax.text(-0.01, yi, r[0], transform=label_at, ha="right", va="center", fontsize=7.5 if r[3] else 7,
+                fontweight="bold" if r[3] else "normal")
+    _margins(fig, left_in=_label_width_in([r[0] for r in rows]), top_in=0.42, bottom_in=0.62 if legend else 0.35)
     fig.suptitle(f"{title}  (bars: {int(result.spec.ci_level * 100)}% CI; ✱ small group)",
                  fontsize=9, x=0.02, ha="left", y=1 - 0.06 / height)
-    _status_legend(fig, extra=[("threshold", "line")], no_check=True)
+    if legend:
+        _status_legend(fig, extra=[("threshold", "line")], no_check=True)
     return fig
 
 
-def _draw_threshold(ax, result, check, level, groups, metric) -> None:
+def _draw_threshold(ax, result, check, level, groups, metric, off: float = 0.0, ylim=None) -> None:
     comparator = None
     for v in result.verdicts:
         if v.check == check.id and v.level == level:
@@ -161,17 +215,15 @@ def _draw_threshold(ax, result, check, level, groups, metric) -> None:
             base = None if e is None else e.value
     if base is None:
         return
-    kw = dict(color=VERMILLION, linewidth=0.9, linestyle="--", zorder=2)
     bounds = [b for b in (check.min, check.max) if b is not None]
-    if check.compare == "ratio":
-        xs = [base * b for b in bounds]
-    else:
-        xs = [base + b for b in bounds]
-    xs = [x for x in xs if -0.02 <= x <= 1.02]
-    for x in xs:
-        ax.axvline(x, **kw)
+    xs = [base * b for b in bounds] if check.compare == "ratio" else [base + b for b in bounds]
+    xs = [off + x for x in xs if -0.02 <= x <= 1.02]
+    y0, y1 = ylim if ylim else ax.get_ylim()
+    if xs:
+        ax.vlines(xs, y0, y1, colors=VERMILLION, linewidth=0.9, linestyles="--", zorder=2)
     if check.compare == "difference" and len(bounds) == 2:
-        ax.axvspan(max(base + bounds[0], 0), min(base + bounds[1], 1), color=VERMILLION, alpha=0.06, zorder=1)
+        lo, hi = max(base + bounds[0], 0), min(base + bounds[1], 1)
+        ax.fill_between([off + lo, off + hi], y0, y1, color=VERMILLION, alpha=0.06, zorder=1, linewidth=0)
 
 
 def _status_legend(fig, extra=(), no_check: bool = False) -> None:
@@ -278,6 +330,46 @@ def calibration_figure(result, level: tuple[str, ...] | None = None):
     title = "Calibration" + (f" by {F.level(level)}" if level else "")
     fig.suptitle(title + " (bins of width 0.1; marker area grows with the rows in the bin; ✱ small group)", fontsize=8.5,
                  x=0.02, ha="left", y=0.98)
+    return fig
+
+
+def calibration_panels_figure(result, levels: tuple[tuple[str, ...], ...], per_row: int = 3):
+    """Calibration per group for several single-attribute levels: one panel each, everyone's curve in every panel."""
+    import math
+
+    levels = tuple(levels)[:6] or ((),)
+    rows = math.ceil(len(levels) / per_row)
+    cols = min(per_row, len(levels))
+    fig = _figure(0.55 + 2.45 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    markers = "osD^v<>ph*"
+    colours = [BLUE, VERMILLION, GREEN, ORANGE, SKY, "#CC79A7", "#000000", GREY]
+    for ax, lv in zip(axes, levels):
+        _style_axis(ax)
+        ax.plot([0, 1], [0, 1], color="#999999", linewidth=0.7, linestyle=":")
+        groups = [result.overall] + (level_groups(result, lv) if lv else [])
+        for i, g in enumerate(groups):
+            pts = [(b.mean_score, b.observed_rate, b.n) for b in g.calibration if b.mean_score is not None and b.observed_rate is not None]
+            if not pts:
+                continue
+            xs, ys, ns = zip(*pts)
+            lab = "everyone" if not g.attributes else F.group(g.attributes, values_only=True) + (" ✱" if g.small else "")
+            colour = "#333333" if i == 0 else colours[(i - 1) % len(colours)]
+            ax.plot(xs, ys, linewidth=1.3 if i == 0 else 0.8, color=colour, alpha=0.85)
+            ax.scatter(xs, ys, s=[5 + 30 * (k / max(ns)) ** 0.5 for k in ns], marker=markers[i % len(markers)], color=colour,
+                       label=_wrap(lab, 18), zorder=3)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xticks([0, 0.5, 1])
+        ax.set_yticks([0, 0.5, 1])
+        _title(ax, F.level(lv) if lv else "everyone")
+        ax.legend(fontsize=6, frameon=False, loc="upper left", handletextpad=0.2, borderaxespad=0.2, labelspacing=0.25)
+    for ax in axes[len(levels):]:
+        ax.set_visible(False)
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=0.45 / w, right=1 - 0.15 / w, top=1 - 0.45 / h, bottom=0.4 / h, wspace=0.18, hspace=0.35)
+    fig.suptitle("Calibration by group: observed rate against mean score per bin of 0.1 (marker area grows with rows; "
+                 "✱ small group)", fontsize=8, x=0.02, ha="left", y=1 - 0.08 / h)
     return fig
 
 

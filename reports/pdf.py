@@ -41,6 +41,8 @@ class RenderInfo:
     pages: int
     chart_seconds: float
     build_seconds: float
+    chart_cpu_seconds: float
+    build_cpu_seconds: float
     charts: int
     section_pages: dict[str, int]
 
@@ -106,15 +108,15 @@ class _Doc(BaseDocTemplate):
 
 def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
                manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
-               signer: str | None = None, charts: bool = True) -> RenderInfo:
+               signer: str | None = None, charts: bool = True, result_sha256: str | None = None) -> RenderInfo:
     """Write the report for `result` to `out` (a path or a binary buffer)."""
     from reports.context import RenderContext
     from reports.sections import build_story
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     register_fonts()
     catalogue = load_catalogue()
-    sha = result.sha256()
+    sha = result_sha256 or result.sha256()
     ctx = RenderContext(
         result=result, trail=trail, catalogue=catalogue, coverage=assess(result, trail, catalogue),
         risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
@@ -130,6 +132,8 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
                creator=f"Attest {result.provenance.attest_version}", keywords=[ctx.report_id, sha],
                invariant=0, pageCompression=1)
     doc.build(story, canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
-    total = time.perf_counter() - t0
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
     return RenderInfo(pages=pages[0] if pages else 0, chart_seconds=ctx.chart_seconds,
-                      build_seconds=total - ctx.chart_seconds, charts=ctx.chart_count, section_pages=dict(ctx.section_pages))
+                      build_seconds=total - ctx.chart_seconds, chart_cpu_seconds=ctx.chart_cpu_seconds,
+                      build_cpu_seconds=cpu - ctx.chart_cpu_seconds, charts=ctx.chart_count,
+                      section_pages=dict(ctx.section_pages))

@@ -122,7 +122,17 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
     heading = ctx.h2(f"6.{index} {F.level(lv.level)} ({kind}, {lv.n_groups} groups)", key=f"s6-level-{index}")
     out = [CondPageBreak(60 * mm)]
     groups = [g for g in r.groups if g.level == lv.level]
-    parts = _chunks(groups, lv.level)
+    singles = [x.level for x in r.levels if len(x.level) == 1]
+    if len(lv.level) == 1 and len(singles) > 1:
+        # One chart for all single attributes (drawn with the first of them): one figure instead of several.
+        parts = []
+        if lv.level == singles[0]:
+            img = ctx.chart(lambda: charts.attribute_rates_figure(r, singles))
+            out.append(keep(heading, img) if img is not None else heading)
+        else:
+            out.append(heading)
+    else:
+        parts = _chunks(groups, lv.level)
     for j, part in enumerate(parts):
         img = ctx.chart(lambda part=part, j=j: charts.group_rates_figure(r, lv.level, groups=part,
                                                                          part=(j + 1, len(parts)) if len(parts) > 1 else None))
@@ -130,7 +140,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
             out.append(keep(heading, img) if img is not None else heading)
         elif img is not None:
             out.append(img)
-    if not parts:
+    if not parts and not (len(lv.level) == 1 and len(singles) > 1):
         out.append(heading)
     # rates with intervals
     out.append(p(f"Rates by group, {int(round(r.spec.ci_level * 100))}% CI", st.h3))
@@ -165,7 +175,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
                  f"evidence for the group (see the verdicts). {F.SMALL_MARK}: below {r.spec.min_group_size} rows. "
                  f"{F.REF_MARK}: reference group ({lv.reference_reason}).", st.note))
     # differences and ratios
-    rows = [["Group", "Metric", "Difference [CI]", "Ratio [CI]", "p", "p Holm", "Policy check"]]
+    rows = [["Group", "Metric", "Difference [CI]", "Ratio [CI]", "p (Holm)", "Policy check"]]
     flags = {}
     zebra_cmds = []
     alpha = r.spec.policy.alpha
@@ -194,12 +204,12 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
                 ratio_text += "" if d.ratio.value is None or d.ratio.value >= 0.8 else "  ▼ < 0.8"
                 if d.ratio.value is not None and d.ratio.value < 0.8:
                     flags[(3, ri)] = "insufficient"
-            ptxt = F.pval(d.p_adjusted) + (" ✱" if d.p_adjusted is not None and d.p_adjusted < alpha else "")
+            ptxt = f"{F.pval(d.p_value)} ({F.pval(d.p_adjusted)})" + (" ✱" if d.p_adjusted is not None and d.p_adjusted < alpha else "")
             check_text = ""
             if s:
                 check_text = F.STATUS_TEXT[s[0]]
-                flags[(6, ri)] = {"fail": "fail", "insufficient_evidence": "insufficient", "pass": "pass"}[s[0]]
-            rows.append([cell(label), mname, F.est(d.difference, sign=True), ratio_text, F.pval(d.p_value), ptxt, check_text])
+                flags[(5, ri)] = {"fail": "fail", "insufficient_evidence": "insufficient", "pass": "pass"}[s[0]]
+            rows.append([cell(label), mname, F.est(d.difference, sign=True), ratio_text, ptxt, check_text])
         if band:
             zebra_cmds.append(("BACKGROUND", (0, first), (-1, len(rows) - 1), "#f4f4f4"))
         band = not band
@@ -207,7 +217,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
     if len(rows) > 1:
         out.append(p(f"Differences and ratios vs the reference group ({F.group(lv.reference, values_only=True)})", st.h3))
         # zebra by group, then flags on top
-        t = table(rows, [36 * mm, 18 * mm, 33 * mm, 35 * mm, 11 * mm, 14 * mm, TEXT_WIDTH - 147 * mm], flags=None, zebra=False,
+        t = table(rows, [36 * mm, 18 * mm, 33 * mm, 35 * mm, 26 * mm, TEXT_WIDTH - 148 * mm], flags=None, zebra=False,
                   font_size=6.5, extra=zebra_cmds)
         from reportlab.platypus import TableStyle
 
@@ -221,7 +231,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
         top = F.group(top_ref, values_only=True) if top_ref else "—"
         out.append(p("Difference = group minus reference; ratio = group over reference. The impact ratio divides the group's "
                      f"selection rate by the highest group's ({top}; four-fifths rule, ▼ marks a point estimate below 0.8). "
-                     f"✱: significant after Holm correction at α = {alpha:g}. Policy check column: the verdict of the check on "
+                     f"p (Holm): the test's p-value and, in brackets, after Holm correction; ✱: significant after correction at α = {alpha:g}. Policy check column: the verdict of the check on "
                      f"that row's metric ({applies}).", st.note))
     return out
 
@@ -271,11 +281,6 @@ def _base_rates(ctx: RenderContext) -> list:
     if flag:
         out.append(p("The provider's reason for the chosen criterion: " + PROVIDER_TEXT + ".", st.body))
     if any(b.mean_score is not None for b in r.overall.calibration):
-        singles = [lv.level for lv in r.levels if len(lv.level) == 1][1:]
-        if singles:
-            out.append(ctx.h2("Calibration by group", key="s6-calibration"))
-            for lv in singles:
-                img = ctx.chart(lambda lv=lv: charts.calibration_figure(r, lv))
-                if img is not None:
-                    out.append(img)
+        out.append(p(f"Calibration by group, the third property in the trade-off, is shown for each attribute in S5"
+                     f"{' (p. ' + str(ctx.section_pages['S5']) + ')' if 'S5' in ctx.section_pages else ''}."))
     return out

@@ -86,11 +86,11 @@ def s5_performance(ctx: RenderContext) -> list:
     head = p("Calibration", st.h2)
     has_cal = any(b.mean_score is not None for b in r.overall.calibration)
     if has_cal:
-        lv = next((lv.level for lv in r.levels if len(lv.level) == 1), None)
-        img = ctx.chart(lambda: charts.calibration_figure(r, lv))
+        singles = tuple(lv.level for lv in r.levels if len(lv.level) == 1)
+        img = ctx.chart(lambda: charts.calibration_panels_figure(r, singles))
         out.append(keep(head, img) if img is not None else head)
         out.append(p("Points on the diagonal mean that a score of s is followed by the favourable outcome in a share s of cases. "
-                     "Calibration by the other attributes is in S6.", st.note))
+                     "One panel per sensitive attribute; the dark line is everyone.", st.note))
     else:
         out += [head, p(f"{NOT_ASSESSED_TEXT}: {ctx.na(('calibration', 'auc'), 'no scores were available')}")]
 

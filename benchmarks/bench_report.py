@@ -1,0 +1,64 @@
+"""Benchmark: the PDF report for 60 intersectional groups (5 x 4 x 3 sensitive values, 20k rows) with all charts.
+
+    python benchmarks/bench_report.py [--rows 20000] [--repeat 2]
+
+Prints the seconds for the charts and for the PDF build separately, for the first report in a fresh process (which
+pays for loading matplotlib's fonts and reportlab's) and for later ones (what the desktop app pays). Target: < 3 s.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def make_data(path: Path, rows: int, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    eth = rng.choice(["Asian", "Black", "Hispanic", "White", "Other, multiple or not stated"], rows, p=[.1, .15, .15, .5, .1])
+    age = rng.choice(["18–25", "26–40", "41–60", "60+"], rows)
+    gender = rng.choice(["Female", "Male", "Non-binary"], rows, p=[.48, .48, .04])
+    y = (rng.random(rows) < 0.3 + 0.1 * (eth == "White") + 0.05 * (age == "41–60")).astype(int)
+    s = np.clip(0.5 * y + 0.25 + rng.normal(0, 0.2, rows) - 0.05 * (eth == "Black"), 0, 1)
+    pd.DataFrame({"ethnicity": eth, "age_band": age, "gender": gender, "y": y, "p": (s >= 0.5).astype(int), "s": s,
+                  "income": rng.normal(50, 10, rows)}).to_csv(path, index=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=20_000)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    from audit.policy import resolve_policy
+    from audit.run import run_audit
+    from audit.spec import AuditSpec
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        make_data(d / "bench.csv", args.rows)
+        spec = AuditSpec(data_path=str(d / "bench.csv"), target="y", sensitive=("ethnicity", "age_band", "gender"),
+                         predictions_column="p", scores_column="s", positive_label="1", policy=resolve_policy("standard"),
+                         bootstrap=200, seed=0)
+        result = run_audit(spec)
+        inter = sum(1 for g in result.groups if len(g.level) == 3)
+        print(f"result: {len(result.groups)} groups ({inter} three-way intersections), {len(result.verdicts)} verdicts, "
+              f"{len(result.disparities)} disparities")
+        t = time.perf_counter()
+        from reports import export_report
+
+        print(f"import reports: {time.perf_counter() - t:.2f} s")
+        for i in range(args.repeat):
+            t = time.perf_counter()
+            e = export_report(result, d / f"bench-{i}.pdf")
+            total = time.perf_counter() - t
+            label = "first report in this process" if i == 0 else "next report"
+            print(f"{label}: charts {e.chart_seconds:.2f} s, PDF build {e.build_seconds:.2f} s "
+                  f"(layout, manifest attachment, files: {total - e.chart_seconds:.2f} s), total {total:.2f} s, "
+                  f"{e.pages} pages, {e.pdf_path.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
