@@ -69,8 +69,9 @@ def estimates(points: np.ndarray, samples: np.ndarray, level: float) -> list[Est
 
 def group_results(
     stats: LevelStats, n_total: int, min_size: int, ci: float, y: np.ndarray, scores: np.ndarray | None,
-    group_of_row: np.ndarray | None, rng: np.random.Generator, resamples: int,
+    group_of_row: np.ndarray | None, rng: np.random.Generator, resamples: int, presorted: bool = False,
 ) -> list[GroupResult]:
+    """`presorted`: rows arrive ordered by score, so each group's rows (a stable split) are sorted too."""
     out = []
     by_group = _split_rows(group_of_row, len(stats.level.groups)) if scores is not None and group_of_row is not None else None
     per_metric = {m: estimates(stats.point[m], stats.samples[m], ci) for m in M.COUNT_METRICS}
@@ -83,7 +84,7 @@ def group_results(
         calibration: tuple[CalibrationBin, ...] = ()
         if scores is not None:
             rows = by_group[g] if by_group is not None else slice(None)
-            metrics.update(score_metrics(y[rows], scores[rows], ci, rng, resamples))
+            metrics.update(score_metrics(y[rows], scores[rows], ci, rng, resamples, presorted))
             calibration = calibration_curve(y[rows], scores[rows])
         out.append(GroupResult(
             level=stats.level.features, attributes=attrs, n=n, share=n / n_total,
@@ -101,8 +102,9 @@ def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
     return np.split(order, bounds)
 
 
-def score_metrics(y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Generator, resamples: int) -> dict[str, Estimate]:
-    auc = auc_delong(y, s, ci)
+def score_metrics(y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Generator, resamples: int,
+                  presorted: bool = False) -> dict[str, Estimate]:
+    auc = auc_delong(y, s, ci, presorted)
     b = brier(y, s, ci)
     e = expected_calibration_error(y, s, ci, rng, max(resamples, 1))
     return {name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2]) for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))}

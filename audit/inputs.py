@@ -60,9 +60,14 @@ def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -
     )
 
 
+def label_mask(col: pd.Series, label: Any) -> np.ndarray:
+    """1 where the value is `label` (1, 1.0, '1' and True all match 1); one comparison per distinct value, not per row."""
+    hits = [v for v in pd.unique(col.dropna()) if same_label(v, label)]
+    return col.isin(hits).to_numpy().astype(np.int8)
+
+
 def binary_target(target: pd.Series, positive: Any) -> np.ndarray:
-    return np.array([same_label(v, positive) for v in target.to_numpy()], dtype=np.int8) if target.dtype == object else (
-        (target == positive).to_numpy().astype(np.int8))
+    return label_mask(target, positive)
 
 
 def decisions_from_column(col: pd.Series, name: str, positive: Any, target_values: list[Any]) -> tuple[np.ndarray, str | None]:
@@ -78,9 +83,9 @@ def decisions_from_column(col: pd.Series, name: str, positive: Any, target_value
             "Give the model's decisions (two values); pass continuous scores with --scores instead.",
         )
     if any(same_label(v, positive) for v in values) and all(any(same_label(v, t) for t in target_values) for v in values):
-        return np.array([same_label(v, positive) for v in col.to_numpy()], dtype=np.int8), None
+        return label_mask(col, positive), None
     if all(any(same_label(v, b) for b in (0, 1)) for v in values):
-        return np.array([same_label(v, 1) for v in col.to_numpy()], dtype=np.int8), (
+        return label_mask(col, 1), (
             f"Predictions in '{name}' are 0/1 while the target uses {_shown(target_values)}: 1 was read as the positive label {positive!r}.")
     raise InputError(
         f"The predictions column '{name}' uses values {_shown(values)}, which do not match the target's values {_shown(target_values)}.",

@@ -7,17 +7,34 @@ from scipy import stats
 N_BINS = 10
 
 
-def auc_delong(y: np.ndarray, s: np.ndarray, level: float) -> tuple[float, float, float]:
-    """AUC with DeLong's variance (fast midrank form, Sun & Xu 2014). NaN when a class is absent."""
-    pos, neg = s[y == 1], s[y == 0]
-    m, n = len(pos), len(neg)
+def midranks_sorted(v: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties averaged, for an already sorted array: one linear pass instead of a sort."""
+    n = len(v)
+    if n == 0:
+        return np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    ends = np.r_[starts[1:], n]
+    return np.repeat((starts + ends + 1) / 2.0, ends - starts)
+
+
+def auc_delong(y: np.ndarray, s: np.ndarray, level: float, presorted: bool = False) -> tuple[float, float, float]:
+    """AUC with DeLong's variance (fast midrank form, Sun & Xu 2014). NaN when a class is absent.
+
+    `presorted`: s is ascending, so ranks come from linear passes (the engine sorts the scores once per audit)."""
+    if not presorted:
+        order = np.argsort(s, kind="stable")
+        y, s = y[order], s[order]
+    is_pos = y == 1
+    m = int(is_pos.sum())
+    n = len(y) - m
     if m == 0 or n == 0:
         return np.nan, np.nan, np.nan
-    tz = stats.rankdata(np.concatenate([pos, neg]))
-    tx, ty = stats.rankdata(pos), stats.rankdata(neg)
-    auc = (tz[:m].sum() - m * (m + 1) / 2) / (m * n)
-    v01 = (tz[:m] - tx) / n
-    v10 = 1.0 - (tz[m:] - ty) / m
+    tz = midranks_sorted(s)
+    tz_pos, tz_neg = tz[is_pos], tz[~is_pos]
+    tx, ty = midranks_sorted(s[is_pos]), midranks_sorted(s[~is_pos])
+    auc = (tz_pos.sum() - m * (m + 1) / 2) / (m * n)
+    v01 = (tz_pos - tx) / n
+    v10 = 1.0 - (tz_neg - ty) / m
     var = (np.var(v01, ddof=1) / m if m > 1 else 0.0) + (np.var(v10, ddof=1) / n if n > 1 else 0.0)
     half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(var)
     return float(auc), float(max(0.0, auc - half)), float(min(1.0, auc + half))

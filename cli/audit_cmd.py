@@ -66,7 +66,9 @@ def build_spec(args: argparse.Namespace):
         try:
             context = DeclaredContext.model_validate(tomllib.loads(Path(args.context).read_text(encoding="utf-8")))
         except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-            raise InputError(f"The context file {args.context} cannot be used: {exc}",
+            why = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                   if isinstance(exc, ValidationError) else str(exc))
+            raise InputError(f"The context file {args.context} cannot be used: {why}.",
                              f"It is a TOML file with fields: {', '.join(DeclaredContext.model_fields)}.") from exc
     if args.scores and not args.predictions:
         raise InputError("--scores goes with --predictions.", "With --model, scores come from the model itself.")

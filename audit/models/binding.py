@@ -71,7 +71,10 @@ def bind(
     elif predict is not None:
         def decide(X: pd.DataFrame) -> np.ndarray:
             labels = _guard(lambda: np.asarray(predict(X)), X)
-            return np.array([same_label(v, pos_class) for v in labels]) if labels.dtype == object else labels == _coerce(pos_class, labels)
+            if labels.dtype == object:
+                hits = [v for v in pd.unique(labels) if same_label(v, pos_class)]
+                return np.isin(labels, hits)
+            return labels == _coerce(pos_class, labels)
     elif score is not None:
         def decide(X: pd.DataFrame) -> np.ndarray:
             return score(X) >= 0.5

@@ -40,6 +40,10 @@ def test_predictions_only_audit_json(tmp_path, capsys):
     m = c["metrics"]["selection_rate"]
     assert m["value"] == pytest.approx(df.pred[df.race == "C"].mean(), abs=1e-12)
     assert m["ci_low"] <= m["value"] <= m["ci_high"]
+    from sklearn.metrics import roc_auc_score
+
+    in_c = (df.race == "C").to_numpy()
+    assert c["metrics"]["auc"]["value"] == pytest.approx(roc_auc_score(df.y[in_c], df.score[in_c]), abs=1e-12)
     assert '{"race": "C", "sex": "F"}' in groups  # intersections
     assert '{"sex": "(missing)"}' in groups and groups['{"sex": "(missing)"}']["n"] == 40  # missing is a visible group
     statuses = {v["status"] for v in doc["verdicts"]}

@@ -100,3 +100,12 @@ def test_cramers_v_limits():
     x, z = rng.integers(0, 3, 200), rng.integers(0, 2, 200)
     table = np.bincount(x * 2 + z, minlength=6).reshape(3, 2)
     assert cramers_v(x, z) <= stats.contingency.association(table, method="cramer") + 1e-12
+
+
+def test_presorted_auc_path_equals_the_sorting_path():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 2000)
+    s = np.round(rng.random(2000), 2)  # many ties
+    order = np.argsort(s, kind="stable")
+    assert auc_delong(y[order], s[order], 0.95, presorted=True) == pytest.approx(auc_delong(y, s, 0.95), abs=1e-12)
+    assert auc_delong(y, s, 0.95)[0] == pytest.approx(roc_auc_score(y, s), abs=1e-12)
