@@ -72,4 +72,7 @@ def write_pdf_for(result, pdf_path: str | Path, workspace=None, sign: str | Path
         print(f"Evidence manifest written to {exported.manifest_path} (also attached to the PDF)")
         if exported.recorded:
             print(f"Export recorded in the trail for {exported.run_id}")
+        elif workspace is not None:
+            print("note: this result is not recorded as an audit run in the workspace, so the export was not recorded "
+                  "in its trail (run the audit with --workspace first)")
     return exported

@@ -192,7 +192,8 @@ def rates_figure(result, blocks, metrics: tuple[str, ...] = RATE_METRICS, title:
     for yi, r in zip(ys, rows):
         ax.text(-0.01, yi, r[0], transform=label_at, ha="right", va="center", fontsize=7.5 if r[3] else 7,
                 fontweight="bold" if r[3] else "normal")
-    _margins(fig, left_in=_label_width_in([r[0] for r in rows]), top_in=0.42, bottom_in=0.62 if legend else 0.35)
+    left = max([_label_width_in([r[0]]) for r in rows if not r[3]] + [_label_width_in([r[0]], 7.5) * 1.12 for r in rows if r[3]])
+    _margins(fig, left_in=left, top_in=0.42, bottom_in=0.62 if legend else 0.35)
     fig.suptitle(f"{title}  (bars: {int(result.spec.ci_level * 100)}% CI; ✱ small group)",
                  fontsize=9, x=0.02, ha="left", y=1 - 0.06 / height)
     if legend:
@@ -363,7 +364,7 @@ def calibration_panels_figure(result, levels: tuple[tuple[str, ...], ...], per_r
         ax.set_xticks([0, 0.5, 1])
         ax.set_yticks([0, 0.5, 1])
         _title(ax, F.level(lv) if lv else "everyone")
-        ax.legend(fontsize=6, frameon=False, loc="upper left", handletextpad=0.2, borderaxespad=0.2, labelspacing=0.25)
+        ax.legend(fontsize=6, frameon=False, loc="lower right", handletextpad=0.2, borderaxespad=0.2, labelspacing=0.25)
     for ax in axes[len(levels):]:
         ax.set_visible(False)
     w, h = fig.get_size_inches()

@@ -22,6 +22,8 @@ class Risk:
     severity: int  # 1..3
     reason: str
     share: float | None  # group's share of the evaluation rows
+    group_values: str = ""  # the group without attribute names ("Black & Female"), for tables that name the level
+    comparator_values: str = ""
 
     @property
     def rating(self) -> int:
@@ -64,7 +66,8 @@ def risk_register(result) -> tuple[Risk, ...]:
         lik, sev = rate(v.status, beyond)
         out.append(Risk(id="", check=v.check, level=v.level, group=F.group(v.group), comparator=F.group(v.comparator),
                         status=v.status, statistic=F.est(v.statistic), likelihood=lik, severity=sev, reason=v.reason,
-                        share=share.get((v.level, tuple(sorted(v.group.items()))))))
+                        share=share.get((v.level, tuple(sorted(v.group.items())))),
+                        group_values=F.group(v.group, values_only=True), comparator_values=F.group(v.comparator, values_only=True)))
     out.sort(key=lambda r: (-r.rating, r.status != "fail", r.check, len(r.level), r.group))
     return tuple(Risk(**{**r.__dict__, "id": f"R{i:03d}"}) for i, r in enumerate(out, 1))
 

@@ -143,6 +143,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
     if not parts and not (len(lv.level) == 1 and len(singles) > 1):
         out.append(heading)
     # rates with intervals
+    out.append(CondPageBreak(35 * mm))
     out.append(p(f"Rates by group, {int(round(r.spec.ci_level * 100))}% CI", st.h3))
     head = ["Group", "Rows\n(share)"] + [F.SHORT_METRIC[m] for m in RATE_COLUMNS]
     rows, flags = [head], {}
@@ -201,7 +202,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
             label = F.group(g.attributes, values_only=True) + (f"\n{F.SMALL_MARK}" if g.small else "") if k == 0 else ""
             ratio_text = F.est(d.ratio)
             if mname.startswith("Impact"):
-                ratio_text += "" if d.ratio.value is None or d.ratio.value >= 0.8 else "  ▼ < 0.8"
+                ratio_text += "" if d.ratio.value is None or d.ratio.value >= 0.8 else " ▼"
                 if d.ratio.value is not None and d.ratio.value < 0.8:
                     flags[(3, ri)] = "insufficient"
             ptxt = f"{F.pval(d.p_value)} ({F.pval(d.p_adjusted)})" + (" ✱" if d.p_adjusted is not None and d.p_adjusted < alpha else "")
@@ -215,6 +216,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
         band = not band
         zebra_cmds.append(("LINEABOVE", (0, first), (-1, first), 0.3, "#c8c8c8"))
     if len(rows) > 1:
+        out.append(CondPageBreak(35 * mm))
         out.append(p(f"Differences and ratios vs the reference group ({F.group(lv.reference, values_only=True)})", st.h3))
         # zebra by group, then flags on top
         t = table(rows, [36 * mm, 18 * mm, 33 * mm, 35 * mm, 26 * mm, TEXT_WIDTH - 148 * mm], flags=None, zebra=False,

@@ -84,7 +84,7 @@ def s9_risks(ctx: RenderContext) -> list:
         ctl_text = PROVIDER_TEXT if cflag else "see the declared controls below"
         for x in risks:
             share = f" · {F.pct(x.share)} of rows" if x.share is not None else ""
-            rows.append([x.id, cell(f"{x.check}: {x.group} vs {x.comparator}{share}"),
+            rows.append([x.id, cell(f"{x.check} · {F.level(x.level)}: {x.group_values} vs {x.comparator_values}{share}"),
                          cell(F.STATUS_TEXT[x.status], bold=x.status == "fail"), cell(x.statistic.replace(" [", "\n[")),
                          str(x.likelihood), str(x.severity), cell(f"{x.rating} {x.band}", bold=x.band == "high"), cell(ctl_text)])
             ri = len(rows) - 1
@@ -95,7 +95,7 @@ def s9_risks(ctx: RenderContext) -> list:
                 flags[(6, ri)] = "insufficient"
             if cflag:
                 flags[(7, ri)] = "provider"
-        out.append(table(rows, [11 * mm, 55 * mm, 21 * mm, 24 * mm, 6 * mm, 6 * mm, 15 * mm, TEXT_WIDTH - 138 * mm], flags=flags,
+        out.append(table(rows, [11 * mm, 72 * mm, 20 * mm, 22 * mm, 6 * mm, 6 * mm, 14 * mm, TEXT_WIDTH - 151 * mm], flags=flags,
                          font_size=6.5))
         out.append(p("L likelihood, S severity (1 low – 3 high); rating = L × S.", st.note))
     else:
