@@ -73,3 +73,12 @@ def test_number_formats():
     assert F.est(Estimate(value=None)) == F.DASH
     assert F.est(Estimate(value=-0.05, ci_low=-0.1, ci_high=0.01), sign=True) == "-0.050 [-0.100, +0.010]"
     assert F.pval(0.0004) == "<0.001" and F.pval(0.25) == "0.250"
+
+
+def test_write_pdf_for_is_what_audit_and_demo_call(small_result, tmp_path, capsys):
+    from cli.report_cmd import write_pdf_for
+
+    e = write_pdf_for(small_result, tmp_path / "audit.pdf", charts=False)
+    out = capsys.readouterr().out
+    assert e.pdf_path.is_file() and e.manifest_path.is_file() and not e.recorded
+    assert e.report_id in out and str(e.manifest_path) in out
