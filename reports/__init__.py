@@ -9,9 +9,11 @@ Charts for the desktop app: `reports.charts` (each function returns a matplotlib
 from __future__ import annotations
 
 from reports.export import ExportedReport, embedded_manifest, export_report, manifest_path_for
+from reports.signing import SignatureCheck, SigningError, sign_pdf, verify_pdf_signature
 from reports.snapshot import LineageStep, Signoff, TrailEvent, TrailSnapshot, snapshot_from_workspace
 
 __all__ = [
-    "ExportedReport", "LineageStep", "Signoff", "TrailEvent", "TrailSnapshot", "embedded_manifest", "export_report",
-    "manifest_path_for", "snapshot_from_workspace",
+    "ExportedReport", "LineageStep", "SignatureCheck", "Signoff", "SigningError", "TrailEvent", "TrailSnapshot",
+    "embedded_manifest", "export_report", "manifest_path_for", "sign_pdf", "snapshot_from_workspace",
+    "verify_pdf_signature",
 ]

@@ -82,11 +82,12 @@ class RenderContext:
     def chart(self, make_figure, width: float = TEXT_WIDTH) -> Picture | None:
         if not self.charts:
             return None
-        from reports.charts import to_image
+        from reports.charts import fast_text, to_image
 
         t0, c0 = time.perf_counter(), time.process_time()
-        fig = make_figure()
-        img = to_image(fig)
+        with fast_text():
+            fig = make_figure()
+            img = to_image(fig)
         w_in, h_in = fig.get_size_inches()
         self.chart_seconds += time.perf_counter() - t0
         self.chart_cpu_seconds += time.process_time() - c0

@@ -48,7 +48,9 @@ def s5_performance(ctx: RenderContext) -> list:
                                                  else "the point estimate decides")),
         ("Significance level", f"α = {pol.alpha:g} (Holm-adjusted)"),
         ("Minimum group size", f"{r.spec.min_group_size} rows (and that many in the metric's denominator)"),
-        ("Confidence intervals", f"{int(round(r.spec.ci_level * 100))}% percentile bootstrap, {F.count(r.spec.bootstrap)} resamples, seed {r.spec.seed}"),
+        ("Confidence intervals", f"{int(round(r.spec.ci_level * 100))}% percentile bootstrap, {F.count(r.spec.bootstrap)} resamples, "
+                                 f"seed {r.spec.seed}" if r.spec.bootstrap else "none: the bootstrap was switched off, so no check "
+                                 "can pass or fail on its interval"),
     ], key_width=38 * mm))
     rows = [["Check", "Rule", "Applies to", "Why (declared description)"]]
     for c in pol.checks:
