@@ -447,6 +447,40 @@ def importance_heatmap_figure(features: list[str], groups: list[str], matrix, ti
     return fig
 
 
+TOP_FEATURES = 12
+HEATMAP_FEATURES = 8
+HEATMAP_GROUPS = 30
+
+
+def _proxy_features(result) -> set[str]:
+    return {x.feature for x in result.quality.proxies}
+
+
+def shap_global_figure(result, top: int = TOP_FEATURES):
+    """Global mean |SHAP| per feature with bootstrap intervals (from `result.explanations`); proxies hatched, ✱."""
+    ex = result.explanations
+    feats = sorted(ex.global_, key=lambda f: -f.value)[:top]
+    return importance_figure([f.feature for f in feats], [f.value for f in feats], [f.ci_low for f in feats],
+                             [f.ci_high for f in feats], flagged=_proxy_features(result),
+                             title=f"Global feature importance (top {len(feats)}; bars: interval over resamples)",
+                             xlabel=f"mean |SHAP value| ({ex.output_space or 'model output'})")
+
+
+def shap_group_figure(result, max_groups: int = HEATMAP_GROUPS, features: int = HEATMAP_FEATURES):
+    """Importance compared across groups: % of each single-attribute group's attribution per top feature (heat map)."""
+    ex = result.explanations
+    feats = [f.feature for f in sorted(ex.global_, key=lambda f: -f.value)[:features]]
+    singles = [g for g in ex.by_group if len(g.attributes) == 1]
+    groups = sorted(singles or ex.by_group, key=lambda g: (len(g.attributes), list(g.attributes.items())))[:max_groups]
+    matrix = []
+    for g in groups:
+        by = {f.feature: f.share for f in g.features}
+        matrix.append([100 * by.get(f, float("nan")) for f in feats])
+    labels = [F.group(g.attributes) + (" ✱" if g.n_rows < result.spec.min_group_size else "") for g in groups]
+    return importance_heatmap_figure(feats, labels, matrix, flagged=_proxy_features(result),
+                                     title="Importance by group: % of the group's attribution per feature")
+
+
 def to_png(fig, dpi: int = DPI) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

@@ -55,6 +55,20 @@ def s4_data(ctx: RenderContext) -> list:
     out.append(table(rows, [48 * mm, 22 * mm, 18 * mm, 18 * mm, TEXT_WIDTH - 106 * mm], flags=flags, align_right_from=2,
                      extra=[("ALIGN", (4, 1), (4, -1), "LEFT")]))
     out.append(p("▲ at least 5% of the values are missing.", st.note))
+    others = [x for x in (ctx.trail.lineage if ctx.trail else ()) if x.kind == "dataset" and x.sha256 != d.sha256]
+    out.append(p("Other datasets in the lineage", st.h3))
+    if others:
+        rows = [["Dataset", "Role", "Registered by, when", "SHA-256"]]
+        for x in others:
+            rows.append([cell(x.label), cell(x.detail), cell(f"{x.actor}\n{x.time}"), mono(x.sha256 or "—")])
+        out.append(table(rows, [62 * mm, 26 * mm, 36 * mm, TEXT_WIDTH - 124 * mm]))
+        out.append(p("Known from the workspace trail (path, size and SHA-256 at registration). Attest does not read training "
+                     "data, so their columns and missingness are not profiled here: the provider's datasheet covers them "
+                     "(Annex IV 2(d)).", st.note))
+    else:
+        out.append(p("None recorded" + (": the trail holds no training record for this model" if ctx.trail else
+                                        ": exported without a workspace") + ". The provider's datasheet for the training "
+                     "data (Annex IV 2(d)): " + PROVIDER_TEXT + "."))
 
     out.append(p("Groups: counts, shares, base rates and missing values", st.h2))
     missing_by = defaultdict(int)

@@ -11,38 +11,7 @@ from reports.context import NOT_ASSESSED_TEXT, RenderContext
 from reports.coverage import PRESENT, explanation_state
 from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
 
-TOP_FEATURES = 12
-HEATMAP_FEATURES = 8
-HEATMAP_GROUPS = 30
-
-
-def _proxies(r) -> set[str]:
-    return {x.feature for x in r.quality.proxies}
-
-
-def global_importance_figure(result):
-    """Global mean |SHAP| per feature with bootstrap intervals; proxies hatched and marked ✱ (for the app too)."""
-    ex = result.explanations
-    top = sorted(ex.global_, key=lambda f: -f.value)[:TOP_FEATURES]
-    return charts.importance_figure([f.feature for f in top], [f.value for f in top], [f.ci_low for f in top],
-                                    [f.ci_high for f in top], flagged=_proxies(result),
-                                    title=f"Global feature importance (top {len(top)}; bars: interval over resamples)",
-                                    xlabel=f"mean |SHAP value| ({ex.output_space or 'model output'})")
-
-
-def group_importance_figure(result, max_groups: int = HEATMAP_GROUPS):
-    """Share of attribution per feature in each group (single-attribute groups first), as a heat map."""
-    ex = result.explanations
-    feats = [f.feature for f in sorted(ex.global_, key=lambda f: -f.value)[:HEATMAP_FEATURES]]
-    singles = [g for g in ex.by_group if len(g.attributes) == 1]
-    groups = sorted(singles or ex.by_group, key=lambda g: (len(g.attributes), list(g.attributes.items())))[:max_groups]
-    matrix = []
-    for g in groups:
-        by = {f.feature: f.share for f in g.features}
-        matrix.append([100 * by.get(f, float("nan")) for f in feats])
-    labels = [F.group(g.attributes) + (" ✱" if g.n_rows < result.spec.min_group_size else "") for g in groups]
-    return charts.importance_heatmap_figure(feats, labels, matrix, flagged=_proxies(result),
-                                            title="Importance by group: % of the group's attribution per feature")
+from reports.charts import HEATMAP_GROUPS, TOP_FEATURES
 
 
 def s7_explainability(ctx: RenderContext) -> list:
@@ -72,7 +41,7 @@ def s7_explainability(ctx: RenderContext) -> list:
     out.append(kv_table(pairs, key_width=34 * mm, flags={6: "insufficient"} if ex.status != "complete" else None))
 
     if ex.global_:
-        img = ctx.chart(lambda: global_importance_figure(r))
+        img = ctx.chart(lambda: charts.shap_global_figure(r))
         head = p("Global importance", st.h2)
         out.append(keep(head, img) if img is not None else head)
         rows = [["Feature", "Mean |SHAP| [interval]", "Share", "Proxy for"]]
@@ -89,7 +58,7 @@ def s7_explainability(ctx: RenderContext) -> list:
 
     if ex.by_group:
         out.append(CondPageBreak(70 * mm))
-        img = ctx.chart(lambda: group_importance_figure(r))
+        img = ctx.chart(lambda: charts.shap_group_figure(r))
         head = p("Importance compared across groups", st.h2)
         out.append(keep(head, img) if img is not None else head)
         shown = min(HEATMAP_GROUPS, sum(1 for g in ex.by_group if len(g.attributes) == 1) or len(ex.by_group))

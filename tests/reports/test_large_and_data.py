@@ -87,3 +87,14 @@ def test_public_surface():
 
     assert sorted(reports.__all__) == sorted(n for n in reports.__all__ if hasattr(reports, n))
     assert "export_report" in reports.__all__
+
+
+def test_shap_charts_from_the_demo_result(demo_report):
+    from matplotlib.figure import Figure
+
+    from reports import charts
+
+    r = demo_report.result
+    assert r.explanations is not None and r.explanations.status in ("complete", "partial")
+    for fig in (charts.shap_global_figure(r), charts.shap_group_figure(r), charts.attribute_rates_figure(r)):
+        assert isinstance(fig, Figure) and charts.to_png(fig).startswith(b"\x89PNG")
