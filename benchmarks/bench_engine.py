@@ -81,10 +81,14 @@ def engine(df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray |
                                          cell_counts, cell_boot, {})
     lap("level stats (all metrics x resamples)")
     n = len(df)
-    kw = dict(n_total=n, min_size=30, ci=0.95, y=y, scores=scores, rng=rng, resamples=resamples)
+    # As run_audit does: sort rows by score once, so each group's AUC ranks in linear passes.
+    order = np.argsort(scores, kind="stable") if scores is not None else np.arange(n)
+    cells = index.cell_of_row[order]
+    kw = dict(n_total=n, min_size=30, ci=0.95, y=y[order], scores=None if scores is None else scores[order], rng=rng,
+              resamples=resamples, presorted=scores is not None)
     groups = fairness.group_results(overall_stats, group_of_row=np.zeros(n, dtype=np.int64), **kw)
     for st in all_stats:
-        groups += fairness.group_results(st, group_of_row=st.level.group_of_cell[index.cell_of_row] if scores is not None else None, **kw)
+        groups += fairness.group_results(st, group_of_row=st.level.group_of_cell[cells] if scores is not None else None, **kw)
     lap("group results + intervals" + (" + score metrics" if scores is not None else ""))
     disp = fairness.disparities(all_stats, 0.95, 30)
     lap("disparities + tests")
