@@ -35,6 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context", metavar="FILE", help="TOML file with the declared context (intended purpose, deployment, ...)")
     p.add_argument("--workspace", metavar="PATH", help="record the run in this workspace's audit trail")
     p.add_argument("--json", required=True, metavar="OUT", help="write the result as JSON here")
+    p.add_argument("--pdf", metavar="OUT", help="also write the PDF audit report (and its .evidence.json manifest) here")
+    p.add_argument("--sign", metavar="P12", help="with --pdf: sign the report (PAdES) with this PKCS#12 certificate")
+    p.add_argument("--sign-password-env", metavar="VAR", help="environment variable holding the certificate's password")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -70,6 +73,8 @@ def build_spec(args: argparse.Namespace):
                    if isinstance(exc, ValidationError) else str(exc))
             raise InputError(f"The context file {args.context} cannot be used: {why}.",
                              f"It is a TOML file with fields: {', '.join(DeclaredContext.model_fields)}.") from exc
+    if args.sign and not args.pdf:
+        raise InputError("--sign signs the PDF report, so it needs --pdf OUT.", "Add --pdf report.pdf, or drop --sign.")
     if args.scores and not args.predictions:
         raise InputError("--scores goes with --predictions.", "With --model, scores come from the model itself.")
     try:
@@ -101,10 +106,16 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(result.to_json(), encoding="utf-8")
+    run_id = None
     if args.workspace:
         from cli.recording import record_run
 
-        record_run(args.workspace, result)
+        run_id = record_run(args.workspace, result)
+    if args.pdf:
+        from cli.report_cmd import _password, write_pdf_for
+
+        write_pdf_for(result, args.pdf, workspace=args.workspace, sign=args.sign, run_id=run_id,
+                      password=_password(args.sign_password_env))
     print_summary(result, out)
     return 0 if result.passed else 1
 

@@ -10,6 +10,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="attest-demo", metavar="DIR", help="folder for the demo's files (default ./attest-demo)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N")
     p.add_argument("--explain-budget", type=float, default=30.0, metavar="SECONDS")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF report")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -49,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     ws_path = out / "demo.attest"
     run_id = record_demo_history(ws_path, files, result)
     print(f"Workspace with the demo's history: {ws_path} (audit run {run_id}; sign-off open for the compliance officer)")
+    if not args.no_pdf:
+        from cli.report_cmd import write_pdf_for
+
+        write_pdf_for(result, out / "audit_report.pdf", workspace=ws_path, run_id=run_id)
     return 0
 
 

@@ -9,13 +9,14 @@ import traceback
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import audit_cmd, demo_cmd, trail_cmds
+    from cli import audit_cmd, demo_cmd, report_cmd, trail_cmds
 
     parser = argparse.ArgumentParser(prog="attest", description="Attest: offline AI governance audits (fairness, explanations, trail, report).")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     audit_cmd.add_parser(sub)
     demo_cmd.add_parser(sub)
+    report_cmd.add_parser(sub)
     trail_cmds.add_parsers(sub)
     return parser
 
