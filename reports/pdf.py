@@ -25,7 +25,7 @@ from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RUL
 from reports.risks import risk_register  # noqa: E402
 from reports.snapshot import TrailSnapshot  # noqa: E402
 
-REPORT_FORMAT_VERSION = "1.0"
+from reports.sections.front import REPORT_FORMAT_VERSION  # noqa: E402,F401  (re-exported)
 
 
 def report_id(result_sha256: str) -> str:

@@ -12,6 +12,8 @@ from reports.coverage import ST_NOT_ASSESSED, ST_PROVIDER, EVIDENCED, PARTIAL
 from reports.layout import TEXT_WIDTH, Heading, cell, esc, kv_table, mono, p, spacer, styles, table
 from reports.risks import recommendation
 
+REPORT_FORMAT_VERSION = "1.0"  # bump when sections or their meaning change
+
 
 def _generator_versions() -> dict[str, str]:
     from importlib import metadata
@@ -136,7 +138,7 @@ def s0_document_control(ctx: RenderContext) -> list:
                 datasets.append(("Dataset (trail)", step.label, step.sha256))
     pairs: list = [
         ("Report id", ctx.report_id),
-        ("Report format version", "1.0"),
+        ("Report format version", REPORT_FORMAT_VERSION),
         ("Generated (UTC)", ctx.generated_at),
         ("Audit run (UTC)", f"{pv.started_at} → {pv.finished_at} ({pv.seconds:.1f} s), seed {pv.seed}"),
         ("Audit run by", f"{pv.user} on {pv.host}"),
