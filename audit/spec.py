@@ -10,18 +10,50 @@ from audit.refs import Frozen
 
 
 class DeclaredContext(Frozen):
-    """What only the provider can say; the report prints "needs provider input" for every field left empty."""
+    """What only the provider can say. The report prints "needs provider input" for every field left empty;
+    the labels and the provisions each field evidences live in resources/frameworks/report_texts.toml."""
 
-    system_name: str = ""
-    provider: str = ""
-    intended_purpose: str = ""
-    deployment_context: str = ""
-    affected_persons: str = ""
-    annex_iii_category: str = ""
-    high_risk_reasoning: str = ""
-    oversight: str = ""
-    applicable_laws: str = ""
-    fairness_criterion_rationale: str = ""
+    system_name: str = ""  # Name and version of the AI system
+    provider: str = ""  # Provider (name and contact)
+    role: str = ""  # Role of the organisation under Art. 3 (provider, deployer, importer, distributor)
+    intended_purpose: str = ""  # Intended purpose
+    deployment_context: str = ""  # Deployment context
+    affected_persons: str = ""  # Persons affected by the decisions
+    annex_iii_category: str = ""  # Annex III area and use case
+    high_risk_reasoning: str = ""  # Documented reasoning if the system is considered not high-risk (Art. 6(3)-(4))
+    oversight: str = ""  # Who oversees the system and how (Art. 14)
+    applicable_laws: str = ""  # Other applicable laws (e.g. anti-discrimination, consumer credit, data protection)
+    fairness_criterion_rationale: str = ""  # Why the chosen fairness criterion fits this use case
+    conformity_route: str = ""  # Conformity assessment route (Art. 43)
+    risk_controls: str = ""  # Controls for each risk found (Art. 9(4))
+    risk_owner: str = ""  # Owner of each risk
+    residual_risk_acceptance: str = ""  # Residual-risk acceptance and who accepted it (Art. 9(5))
+    risk_tolerance: str = ""  # Organisational risk tolerance (NIST MAP 1.5)
+    design_choices: str = ""  # Relevant design choices and their rationale (Art. 10(2)(a); Annex IV 2(b))
+    data_origin: str = ""  # Origin of the training data and, for personal data, the original purpose of collection (Art. 10(2)(b)…
+    data_preparation: str = ""  # Data preparation: annotation, labelling, cleaning, enrichment (Art. 10(2)(c))
+    data_assumptions: str = ""  # Assumptions about what the data measure and represent (Art. 10(2)(d))
+    data_gaps_response: str = ""  # How the data gaps found are addressed (Art. 10(2)(h))
+    special_category_safeguards: str = ""  # Confirmation of the Art. 10(5)(a)-(f) conditions for special categories of data
+    population_representativeness: str = ""  # How the evaluation population represents the people the system will serve
+    override_procedure: str = ""  # Override and stop procedure (Art. 14(4)(d)-(e))
+    operator_training: str = ""  # Competence and training of the overseers (Art. 26(2); NIST MAP 3.4)
+    robustness_testing: str = ""  # Robustness testing and its results (Art. 15(1), (4))
+    feedback_loops: str = ""  # Measures against biased feedback loops for systems that keep learning (Art. 15(4))
+    security_measures: str = ""  # Cybersecurity measures (Art. 15(5); Annex IV 2(h))
+    monitoring_plan: str = ""  # Post-market monitoring plan adopted (Art. 72)
+    production_logging: str = ""  # How decision logs are recorded and kept (Art. 12, 19, 26(6))
+    feedback_channels: str = ""  # Feedback and appeal channels for affected persons (NIST MEASURE 3.3)
+    system_interactions: str = ""  # Interaction with other hardware, software or AI systems (Annex IV 1(b))
+    market_forms: str = ""  # Forms in which the system is placed on the market (Annex IV 1(d))
+    target_hardware: str = ""  # Hardware on which the system is intended to run (Annex IV 1(e))
+    product_illustrations: str = ""  # Photographs or illustrations if the system is a product component (Annex IV 1(f))
+    user_interface: str = ""  # User interface provided to the deployer (Annex IV 1(g))
+    instructions_for_use: str = ""  # Instructions for use (Art. 13; Annex IV 1(h))
+    business_goals: str = ""  # Mission and goals for the system (NIST MAP 1.3)
+    environmental_impact: str = ""  # Environmental impact of training and operation (NIST MEASURE 2.12)
+    standards_applied: str = ""  # Harmonised standards or other specifications applied (Annex IV 7)
+    declaration_of_conformity: str = ""  # EU declaration of conformity (Art. 47; Annex IV 8)
 
 
 class AuditSpec(Frozen):
