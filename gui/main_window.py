@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QHBoxLayout, QProgressBar, QPushButton, QStackedWidget, QWidget)
@@ -29,6 +29,7 @@ WORKSPACE_FILTER = "Attest workspaces (*.attest);;All files (*)"
 class MainWindow(QMainWindow):
     workspace_changed = Signal(object)  # WorkspaceSnapshot
     audit_finished = Signal(object)  # gui.jobs.AuditOutcome
+    outcome_shown = Signal(object)  # every page shows it
     audit_cancelled = Signal()
     audit_failed = Signal(object)
     demo_ready = Signal(object)
@@ -393,13 +394,17 @@ class MainWindow(QMainWindow):
         self.audit_finished.emit(outcome)
 
     def show_outcome(self, outcome) -> None:
+        """Hand a result to every page. The Results page is filled first; the other pages (and the switch to Results)
+        follow in later turns of the event loop, so no single step keeps the window from repainting for long."""
         self.outcome = outcome
-        self.results.set_result(outcome.result, outcome.run_id)
-        self.explanations.set_result(outcome.result)
-        self.quality.set_result(outcome.result)
-        self.report.set_result(outcome.result, outcome.run_id, self.snapshot.path if self.snapshot else None)
+        result = outcome.result
+        self.results.set_result(result, outcome.run_id)
         self._update_actions()
-        self.show_page("results")
+        ws = self.snapshot.path if self.snapshot else None
+        for step in (lambda: self.show_page("results"), lambda: self.explanations.set_result(result),
+                     lambda: self.quality.set_result(result), lambda: self.report.set_result(result, outcome.run_id, ws),
+                     lambda: self.outcome_shown.emit(outcome)):
+            QTimer.singleShot(0, self, step)
 
     def _on_audit_failed(self, exc: BaseException) -> None:
         self.step_label.setText("The audit did not run.")

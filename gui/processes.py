@@ -8,20 +8,22 @@ Heavy jobs run in a small pool of spawned processes so that pandas/NumPy holding
 """
 from __future__ import annotations
 
-import multiprocessing as mp
+import os
 import threading
 import time
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+if TYPE_CHECKING:  # multiprocessing and concurrent.futures load on first use: they cost start-up time
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 PROGRESS_INTERVAL_S = 0.04  # at most ~25 progress updates a second reach the GUI
 WORKERS = 2
 _SLOTS = 256
 
 _lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
+_pool: "ProcessPoolExecutor | None" = None
 _queue: Any = None
 _ring: Any = None
 _routes: dict[int, Callable[..., None]] = {}
@@ -59,7 +61,10 @@ class LocalToken:
 
 
 # ------------------------------------------------------------------------------------------------------- parent side
-def pool() -> ProcessPoolExecutor:
+def pool() -> "ProcessPoolExecutor":
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
     global _pool, _queue, _ring
     with _lock:
         if _pool is None:
@@ -70,10 +75,13 @@ def pool() -> ProcessPoolExecutor:
                 threading.Thread(target=_route_progress, name="attest-progress", daemon=True).start()
             _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=_child_init,
                                         initargs=(_queue, _ring))
+            import atexit
+
+            atexit.register(shutdown_processes)
         return _pool
 
 
-def submit(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Future:
+def submit(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> "Future":
     return pool().submit(_child_run, job_id, fn, args, kwargs)
 
 
@@ -117,7 +125,19 @@ def warm_up() -> None:
 
 
 def shutdown_processes() -> None:
-    reset()
+    """Stop the worker processes (at exit; running jobs are abandoned, queued ones dropped)."""
+    global _pool
+    with _lock:
+        pool_, _pool = _pool, None
+    if pool_ is None:
+        return
+    procs = list((getattr(pool_, "_processes", None) or {}).values())
+    pool_.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.join(timeout=3)
+        if p.is_alive():  # a job stuck in native code that never reaches its next cancel check
+            p.terminate()
+    pool_.shutdown(wait=True)
 
 
 def unpack_exception(packed: tuple) -> BaseException:
@@ -136,6 +156,8 @@ def unpack_exception(packed: tuple) -> BaseException:
 def _child_init(queue: Any, ring: Any) -> None:
     global _CHILD_QUEUE, _CHILD_RING
     _CHILD_QUEUE, _CHILD_RING = queue, ring
+    if hasattr(os, "nice"):
+        os.nice(5)  # background work yields the CPU to the window on a busy machine
     import audit.run  # noqa: F401 - pay for pandas, NumPy and pydantic once per worker process
 
 

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     w.setup.request_run()
     _settle(700)
     shot("running")
-    _wait(w.audit_finished, 600)
+    _wait(w.outcome_shown, 600)
     _wait(w.results.charts_ready, 120)
     shot("results")
     w.results.tabs.setCurrentIndex(1)

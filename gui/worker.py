@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -91,6 +89,9 @@ class _Job(QRunnable):
             self.fn = self.args = self.kwargs = None  # drop references to big inputs as soon as the job ends
 
     def _run_in_process(self) -> Any:
+        from concurrent.futures import TimeoutError as FutureTimeout
+        from concurrent.futures.process import BrokenProcessPool
+
         with processes.route(self.job_id, self.signals.progress.emit):
             future = processes.submit(self.job_id, self.fn, self.args, self.kwargs)
             told = False

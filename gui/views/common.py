@@ -54,7 +54,7 @@ def table_view(name: str, *, stretch_last: bool = True, sortable: bool = True) -
     return view
 
 
-def fit_columns(view: QTableView, widths: dict[int, int] | None = None, sample_rows: int = 50) -> None:
+def fit_columns(view: QTableView, widths: dict[int, int] | None = None, sample_rows: int = 25) -> None:
     """Size columns from the header and the first rows only (never `resizeColumnsToContents` over a large model)."""
     model = view.model()
     if model is None:

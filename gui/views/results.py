@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
                                QScrollArea, QTabWidget, QVBoxLayout, QWidget)
@@ -222,10 +222,10 @@ class ResultsView(QWidget):
         self.not_assessed_list.clear()
         self.not_assessed_list.addItems([f"{n.item}: {n.reason}" for n in result.not_assessed] or ["Everything was assessed."])
         p = result.provenance
+        QTimer.singleShot(0, self, self._start_charts)
         self.provenance.setText(f"Attest {p.attest_version} · {p.user}@{p.host} · {p.started_at} → {p.finished_at} · seed {p.seed}"
                                 f" · data SHA-256 {p.data_sha256[:16]}…"
                                 + (f" · model SHA-256 {p.model_sha256[:16]}…" if p.model_sha256 else ""))
-        self._start_charts()
 
     def _apply_group_filter(self, *_: object) -> None:
         choice = self.level_filter.currentData()

@@ -12,6 +12,15 @@ import pytest  # noqa: E402
 AUDIT_TIMEOUT_MS = 90_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _worker_processes():
+    """The worker processes are shared by every test (warm after the first) and stopped at the end."""
+    yield
+    from gui.processes import shutdown_processes
+
+    shutdown_processes()
+
+
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory):
     """The demo model and its data, trained once per test session."""

@@ -56,7 +56,7 @@ def test_setup_shows_groups_and_counts_before_running(qtbot, window, demo_files)
 def test_run_audit_shows_results_and_records_it(qtbot, window, workspace, demo_files):
     open_workspace(qtbot, window, workspace)
     set_up_demo_audit(qtbot, window, demo_files)
-    with qtbot.waitSignal(window.audit_finished, timeout=AUDIT_TIMEOUT_MS) as blocker:
+    with qtbot.waitSignal(window.outcome_shown, timeout=AUDIT_TIMEOUT_MS) as blocker:
         qtbot.mouseClick(window.setup.run_button, Qt.MouseButton.LeftButton)
         assert window.cancel_button.isVisible() and not window.setup.run_button.isEnabled()
     outcome = blocker.args[0]
@@ -102,7 +102,7 @@ def test_cancel_returns_to_idle(qtbot, window, demo_files):
 def test_signoff_writes_an_event(qtbot, window, workspace, demo_files):
     open_workspace(qtbot, window, workspace)
     set_up_demo_audit(qtbot, window, demo_files)
-    with qtbot.waitSignal(window.audit_finished, timeout=AUDIT_TIMEOUT_MS):
+    with qtbot.waitSignal(window.outcome_shown, timeout=AUDIT_TIMEOUT_MS):
         window.setup.request_run()
     dlg = window.sign_off()
     assert dlg.isVisible() and dlg.reviewer.text() == "Dana Kim" and dlg.role.text() == "ML lead"
@@ -128,7 +128,7 @@ def test_export_and_preview_pdf(qtbot, window, workspace, demo_files):
     pytest.importorskip("PySide6.QtPdf", reason="the in-app PDF preview needs PySide6-Addons (Qt PDF)")
     open_workspace(qtbot, window, workspace)
     set_up_demo_audit(qtbot, window, demo_files)
-    with qtbot.waitSignal(window.audit_finished, timeout=AUDIT_TIMEOUT_MS):
+    with qtbot.waitSignal(window.outcome_shown, timeout=AUDIT_TIMEOUT_MS):
         window.setup.request_run()
     out = workspace.parent / "report.pdf"
     window.report.out_field.set_path(str(out), emit=False)
