@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self._last_request: dict | None = None
         self.setAcceptDrops(True)
         self.resize(1360, 860)
-        self.setMinimumSize(900, 600)
+        self.setMinimumSize(760, 520)
 
         self.audit_runner = Runner("audit", self)
         self.ws_runner = Runner("workspace", self)
