@@ -275,6 +275,9 @@ def _batch_rows(choice: Choice, backend: Backend, rate: float) -> int:
         return agnostic.rows_per_batch(backend)
     if choice.method == "linear":
         return 50_000  # fixed: batch composition then never depends on timing
+    if choice.method in ("lightgbm", "xgboost") and backend.helper_job is None:
+        # OpenMP inside: each call waits for its slowest thread, which costs dearly when another program holds a core.
+        return int(max(2_000, min(rate * 2.0, 50_000)))
     return int(max(16, min(rate * _BATCH_SECONDS, 20_000)))
 
 

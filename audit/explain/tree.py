@@ -1,4 +1,5 @@
-"""Exact path-dependent TreeSHAP: shap's TreeExplainer for scikit-learn trees, the libraries' own for LightGBM/XGBoost."""
+"""Exact path-dependent TreeSHAP: shap's compiled TreeSHAP for scikit-learn trees and LightGBM (checked against LightGBM's
+own values), XGBoost's own pred_contribs."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,22 +15,18 @@ from audit.models.base import LoadedModel
 _RECORD_ROWS = 3
 
 
-class SklearnTree:
-    """shap.TreeExplainer on a scikit-learn tree model.
+class ShapTree:
+    """shap's compiled path-dependent TreeSHAP on a tree model shap has parsed.
 
     Raw results use shap's internal layout (rows, features + 1, outputs), the base value in the last column. Where
     possible the compiled routine is called directly with the arguments shap itself passed on a probe (recorded once,
     and checked to give bit-identical values), so that a bare helper process can run it too; otherwise shap's public API.
     """
 
-    def __init__(self, final: Any, pos: int, probe: np.ndarray) -> None:
-        import shap  # lazy: ~3.5 s of import
-
-        self.final, self.pos = final, pos
-        self.raw_margin = SHAP_TREES[type(final).__name__] == "raw"
-        self.explainer = shap.TreeExplainer(final)
+    def __init__(self, explainer: Any, pos: int, raw_margin: bool, probe: np.ndarray) -> None:
+        self.explainer, self.pos, self.raw_margin = explainer, pos, raw_margin
         self.cext: Any = None
-        self.template = _record(self.explainer, probe[:_RECORD_ROWS])
+        self.template = _record(explainer, probe[:_RECORD_ROWS])
         if self.template is not None:
             import shap.explainers._tree as shap_tree
 
@@ -43,10 +40,22 @@ class SklearnTree:
     def finish(self, X: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         k = 0 if raw.shape[2] == 1 else self.pos
         sign = -1.0 if self.raw_margin and self.pos == 0 else 1.0  # one margin, for classes_[1]
-        return sign * raw[:, :-1, k], sign * raw[:, -1, k], None  # outputs: once for all rows, see `outputs`
+        return sign * raw[:, :-1, k], sign * raw[:, -1, k], None  # outputs: once for all rows, by the model itself
 
-    def outputs(self, X: np.ndarray) -> np.ndarray:
-        """The model's own output in the explained space, computed independently of the attributions."""
+    def helper_job(self) -> tuple[str, dict[str, Any]] | None:
+        if self.template is None:
+            return None
+        return "tree", {"cext_path": self.cext.__file__, "template": self.template}
+
+
+class SklearnOutputs:
+    """The model's own output in the explained space, computed independently of the attributions."""
+
+    def __init__(self, final: Any, pos: int) -> None:
+        self.final, self.pos = final, pos
+        self.raw_margin = SHAP_TREES[type(final).__name__] == "raw"
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
         from threadpoolctl import threadpool_limits
 
         Xm = as_model_input(self.final, X)
@@ -55,11 +64,6 @@ class SklearnTree:
                 sign = -1.0 if self.pos == 0 else 1.0
                 return sign * np.asarray(self.final.decision_function(Xm), dtype=np.float64).reshape(-1)
             return np.asarray(self.final.predict_proba(Xm), dtype=np.float64)[:, self.pos]
-
-    def helper_job(self) -> tuple[str, dict[str, Any]] | None:
-        if self.template is None:
-            return None
-        return "tree", {"cext_path": self.cext.__file__, "template": self.template}
 
 
 def _public(explainer: Any, X: np.ndarray) -> np.ndarray:
@@ -123,27 +127,36 @@ def _record(explainer: Any, probe: np.ndarray) -> dict[str, Any] | None:
 
 
 class LightGBMKernel:
+    """LightGBM's own TreeSHAP (OpenMP over rows). Outputs come once for all rows: every call pays a thread barrier."""
+
     def __init__(self, est: Any, sign: float) -> None:
         self.est, self.sign = est, sign
 
-    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
         contrib = np.asarray(self.est.predict(Xt, pred_contrib=True), dtype=np.float64)
-        raw = np.asarray(self.est.predict(Xt, raw_score=True), dtype=np.float64).reshape(-1)
-        return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], self.sign * raw
+        return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], None
+
+    def outputs(self, Xt: Any) -> np.ndarray:
+        return self.sign * np.asarray(self.est.predict(Xt, raw_score=True), dtype=np.float64).reshape(-1)
 
 
 class XGBoostKernel:
     def __init__(self, booster: Any, sign: float, iteration_range: tuple[int, int]) -> None:
         self.booster, self.sign, self.iteration_range = booster, sign, iteration_range
 
-    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _predict(self, Xt: Any, **kw: Any) -> np.ndarray:
         import xgboost as xgb
 
         dm = xgb.DMatrix(Xt, enable_categorical=True)
-        kw = {"iteration_range": self.iteration_range, "validate_features": False}
-        contrib = np.asarray(self.booster.predict(dm, pred_contribs=True, **kw), dtype=np.float64)
-        margin = np.asarray(self.booster.predict(dm, output_margin=True, **kw), dtype=np.float64).reshape(-1)
-        return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], self.sign * margin
+        return np.asarray(self.booster.predict(dm, iteration_range=self.iteration_range, validate_features=False, **kw),
+                          dtype=np.float64)
+
+    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
+        contrib = self._predict(Xt, pred_contribs=True)
+        return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], None
+
+    def outputs(self, Xt: Any) -> np.ndarray:
+        return self.sign * self._predict(Xt, output_margin=True).reshape(-1)
 
 
 def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
@@ -152,24 +165,39 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
     sign = 1.0 if pos == 1 else -1.0
     probe = transform(choice.preprocess, rows_frame(X, features, np.arange(min(len(X), _RECORD_ROWS))))
     columns, owners, warnings = column_owners(choice.preprocess, features, probe.shape[1])
+
+    def dense_payload(rows: np.ndarray) -> np.ndarray:
+        return dense(transform(choice.preprocess, rows_frame(X, features, rows)))
+
     if choice.method == "sklearn_tree":
-        import shap
+        import shap  # lazy: ~3.5 s of import
 
         # Reads the trees now: a model shap cannot read fails here, before any budget is spent.
-        tree = SklearnTree(choice.final, pos, dense(probe))
-        tree.outputs(dense(probe))
-
-        def payload(rows: np.ndarray) -> np.ndarray:
-            return dense(transform(choice.preprocess, rows_frame(X, features, rows)))
-
-        return Backend(tree.core, payload, columns, owners, f"shap {shap.__version__} TreeExplainer", finish=tree.finish,
-                       outputs=lambda rows: tree.outputs(payload(rows)), helper_job=tree.helper_job(), probe_rows=32,
+        tree = ShapTree(shap.TreeExplainer(choice.final), pos, SHAP_TREES[type(choice.final).__name__] == "raw", dense(probe))
+        outputs = SklearnOutputs(choice.final, pos)
+        outputs(dense(probe))
+        return Backend(tree.core, dense_payload, columns, owners, f"shap {shap.__version__} TreeExplainer", finish=tree.finish,
+                       outputs=lambda rows: outputs(dense_payload(rows)), helper_job=tree.helper_job(), probe_rows=32,
                        warnings=warnings)
+
+    def native_payload(rows: np.ndarray) -> Any:
+        return transform(choice.preprocess, rows_frame(X, features, rows))
+
     if choice.method == "lightgbm":
         import lightgbm
 
         kernel: Any = LightGBMKernel(choice.final, sign)
         library = f"lightgbm {lightgbm.__version__} pred_contrib"
+        fast = _lightgbm_through_shap(choice.final, pos, probe, kernel) if choice.preprocess is None and _finite(X[features]) \
+            else None
+        if fast is not None:
+            import shap
+
+            return Backend(fast.core, dense_payload, columns, owners,
+                           f"shap {shap.__version__} TreeExplainer (compiled TreeSHAP on the LightGBM trees; checked "
+                           f"against lightgbm {lightgbm.__version__} pred_contrib)", finish=fast.finish,
+                           outputs=lambda rows: kernel.outputs(native_payload(rows)), helper_job=fast.helper_job(),
+                           probe_rows=32, warnings=warnings)
     else:
         import xgboost
 
@@ -178,8 +206,50 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
         kernel = XGBoostKernel(booster, sign, _iteration_range(final))
         library = f"xgboost {xgboost.__version__} pred_contribs"
     kernel(probe)
-    return Backend(kernel, lambda rows: transform(choice.preprocess, rows_frame(X, features, rows)), columns, owners, library,
-                   probe_rows=128, warnings=warnings)
+    return Backend(kernel, native_payload, columns, owners, library, outputs=lambda rows: kernel.outputs(native_payload(rows)),
+                   probe_rows=256, warnings=warnings)
+
+
+def _lightgbm_through_shap(est: Any, pos: int, probe: Any, native: LightGBMKernel) -> ShapTree | None:
+    """shap's compiled TreeSHAP on a LightGBM model, when it reproduces LightGBM's own values; else None.
+
+    Same algorithm and values (checked here), but about 1.2x faster per core than LightGBM's, and in batches two
+    processes share: faster than LightGBM's OpenMP on two cores and steadier when another program holds one of them.
+    Only for data without missing values: shap and LightGBM route NaN differently in some models.
+    """
+    booster = getattr(est, "booster_", est)
+    if getattr(booster, "pandas_categorical", None) or not isinstance(probe, (pd.DataFrame, np.ndarray)):
+        return None  # categories are coded inside LightGBM's own predict: leave those models to it
+    try:
+        Xp = dense(probe)
+        import shap
+
+        explainer = shap.TreeExplainer(booster)
+        explainer.model.model_type = "internal"  # shap's own TreeSHAP instead of delegating to LightGBM's
+        tree = ShapTree(explainer, pos, True, Xp)
+        if tree.template is None:
+            return None
+        edge = [Xp]
+        for j in range(Xp.shape[1]):  # zeros: LightGBM may treat them as missing (zero_as_missing); shap must agree
+            e = Xp.copy()
+            e[:, j] = 0.0
+            edge.append(e)
+        check = np.vstack(edge)
+        mine = tree.finish(check, tree.core(check))
+        frame = pd.DataFrame(check, columns=list(probe.columns)) if isinstance(probe, pd.DataFrame) else check
+        theirs = native(frame)
+        if np.allclose(mine[0], theirs[0], rtol=1e-9, atol=1e-9) and np.allclose(mine[1], theirs[1], rtol=1e-9, atol=1e-9):
+            return tree
+    except Exception:
+        pass
+    return None
+
+
+def _finite(frame: pd.DataFrame) -> bool:
+    try:
+        return bool(np.isfinite(frame.to_numpy(dtype=np.float64)).all())
+    except (TypeError, ValueError):
+        return False  # text or categories: not for the fast path
 
 
 def _iteration_range(final: Any) -> tuple[int, int]:
