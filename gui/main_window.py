@@ -366,8 +366,7 @@ class MainWindow(QMainWindow):
         self.workspace_page.setCurrentWidget(self.artifacts if snap else self.welcome)
         self.artifacts.set_workspace(snap)
         self.trail.set_workspace(snap)
-        if self.outcome is not None:
-            self.report.set_result(self.outcome.result, self.outcome.run_id, snap.path if snap else None)
+        self.report.set_workspace(snap.path if snap else None)
         self._update_title()
         self._update_actions()
         self.workspace_changed.emit(snap)

@@ -75,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     shot("first-run")
     w.open_demo()
     _wait([w.demo_ready, w.workspace_changed, w.setup.preview_loaded])
-    shot("workspace")
     w.show_page("setup")
     try:
         import audit.explain as _ex  # noqa: F401
@@ -92,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     shot("running")
     _wait(w.outcome_shown, 600)
     _wait(w.results.charts_ready, 120)
+    w.results.verdicts_table.selectRow(0)
     shot("results")
     w.results.tabs.setCurrentIndex(1)
     shot("group-metrics")
@@ -99,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     shot("charts")
     w.show_page("explanations")
     shot("explanations")
+    w.explanations.tabs.setCurrentIndex(1)
+    shot("explanations-by-group")
+    w.explanations.tabs.setCurrentIndex(2)
+    shot("explanations-local")
+    w.explanations.tabs.setCurrentIndex(0)
     w.show_page("quality")
     shot("quality")
     w.show_page("trail")
@@ -124,6 +129,16 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         w.show_page("report")
     shot("report")
+    w.show_page("workspace")
+    _settle(800)
+    table = w.artifacts.artifacts_table
+    for r in range(table.model().rowCount()):
+        if table.model().index(r, 0).data() == "model":
+            table.selectRow(r)
+    _settle(800)
+    if w.artifacts.runs_table.model().rowCount():
+        w.artifacts.runs_table.selectRow(0)
+    shot("workspace")
     w.close()
     return 0
 

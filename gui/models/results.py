@@ -135,11 +135,12 @@ def _verdict_columns() -> list[Column]:
                background=lambda v: theme.color(st(v)), foreground=lambda v: theme.color(f"{st(v)}_fg")),
         Column("Check", lambda v: v.check, tooltip=lambda v: v.rule),
         Column("Group", lambda v: label(v.group), tooltip=lambda v: f"n = {v.n_group:,}"),
+        Column("Statistic", lambda v: fmt_estimate(v.statistic), sort=lambda v: v.statistic.value, numeric=True,
+               tooltip=lambda v: v.rule),
+        Column("Reason", lambda v: v.reason, tooltip=lambda v: f"{v.reason}\nRule: {v.rule}"),
         Column("Compared with", lambda v: label(v.comparator), tooltip=lambda v: f"n = {v.n_comparator:,}"),
-        Column("Statistic", lambda v: fmt_estimate(v.statistic), sort=lambda v: v.statistic.value, numeric=True),
         Column("p (adjusted)", lambda v: "—" if v.p_adjusted is None else f"{v.p_adjusted:.3g}", sort=lambda v: v.p_adjusted,
                numeric=True),
-        Column("Reason", lambda v: v.reason, tooltip=lambda v: f"{v.reason}\nRule: {v.rule}"),
     ]
 
 

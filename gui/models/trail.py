@@ -46,15 +46,15 @@ class ArtifactsModel(RecordTableModel):
         super().__init__([
             Column("Kind", lambda r: r[0].kind),
             Column("Name", lambda r: r[0].name or "", tooltip=lambda r: r[0].description),
-            Column("Id", lambda r: r[0].id),
-            Column("Format", lambda r: r[0].format),
-            Column("SHA-256", lambda r: r[0].sha256[:16] + "…", tooltip=lambda r: r[0].sha256),
-            Column("Size", lambda r: f"{r[0].size_bytes:,} B", sort=lambda r: r[0].size_bytes, numeric=True),
-            Column("Registered by", lambda r: r[0].registered_by.label()),
-            Column("Registered (UTC)", lambda r: _time(r[0].registered_at), sort=lambda r: r[0].registered_at),
             Column("On disk", lambda r: _status_text(r[1]), background=bg, foreground=fg,
                    tooltip=lambda r: "The file no longer has the registered SHA-256" if r[1] == "changed"
                    else "The file is not at its registered path" if r[1] == "missing" else None),
+            Column("Format", lambda r: r[0].format),
+            Column("SHA-256", lambda r: r[0].sha256[:16] + "…", tooltip=lambda r: r[0].sha256),
+            Column("Registered by", lambda r: r[0].registered_by.label()),
+            Column("Registered (UTC)", lambda r: _time(r[0].registered_at), sort=lambda r: r[0].registered_at),
+            Column("Size", lambda r: f"{r[0].size_bytes:,} B", sort=lambda r: r[0].size_bytes, numeric=True),
+            Column("Id", lambda r: r[0].id),
             Column("Path", lambda r: r[0].path, tooltip=lambda r: r[0].path),
         ], [], parent)
 

@@ -130,7 +130,7 @@ class ArtifactsView(QWidget):
                                       "registered SHA-256; register the new file as a new version.")
             self.file_warning.setStyleSheet(f"QLabel#file_warning {{ background: {theme.hex_color('fail')}; "
                                             f"color: {theme.hex_color('fail_fg')}; padding: 6px; border-radius: 3px; }}")
-        fit_columns(self.artifacts_table, {9: 320})
+        fit_columns(self.artifacts_table, {9: 360})
         fit_columns(self.runs_table)
 
     def _selected_artifact(self):

@@ -1,10 +1,12 @@
 """Explanations: global importance, importance by group (and where it shifts), local examples; honest about status."""
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QModelIndex, QRect, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QStyledItemDelegate, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QStyledItemDelegate, QTabWidget, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from gui import theme
 from gui.models.results import label
@@ -13,6 +15,14 @@ from gui.views.common import fit_columns, heading, muted, table_view
 
 STATUS_WORDS = {"complete": "Complete", "partial": "Partial (time budget reached)", "not_assessed": "Not assessed",
                 "failed": "Failed"}
+
+
+def _value(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:.6g}"
+    return str(v)
 
 
 class BarDelegate(QStyledItemDelegate):
@@ -42,6 +52,21 @@ class ExplanationsView(QWidget):
         self.status.setObjectName("explain_status")
         self.status.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.status)
+        self.notes_button = QToolButton()
+        self.notes_button.setObjectName("explain_notes_toggle")
+        self.notes_button.setAccessibleName("Show the explainer's limits and warnings")
+        self.notes_button.setCheckable(True)
+        self.notes_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.notes_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.notes_button.setAutoRaise(True)
+        self.notes_button.toggled.connect(self._toggle_notes)
+        self.notes = muted()
+        self.notes.setObjectName("explain_notes")
+        self.notes.setTextFormat(Qt.TextFormat.RichText)
+        self.notes.setVisible(False)
+        self.notes_button.setVisible(False)
+        lay.addWidget(self.notes_button)
+        lay.addWidget(self.notes)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("explain_tabs")
         self.tabs.addTab(self._global_tab(), "&Global")
@@ -139,7 +164,7 @@ class ExplanationsView(QWidget):
         split.addWidget(self.local_table)
         self.contrib_model = RecordTableModel([
             Column("Feature", lambda c: c[0]),
-            Column("Value", lambda c: "" if c[2] is None else str(c[2])),
+            Column("Value", lambda c: _value(c[2])),
             Column("Contribution", lambda c: f"{c[1]:+.4f}", sort=lambda c: c[1], numeric=True),
         ], [], self)
         self.contrib_table = table_view("local_contributions", sortable=False)
@@ -154,6 +179,8 @@ class ExplanationsView(QWidget):
     def set_result(self, result) -> None:
         ex = getattr(result, "explanations", None) if result is not None else None
         self.explanations = ex
+        self.notes_button.setVisible(False)
+        self.notes.setVisible(False)
         if result is None:
             self.status.setText("No audit yet.")
             self.tabs.setVisible(False)
@@ -163,7 +190,7 @@ class ExplanationsView(QWidget):
             self.status.setText(f"<b>Not assessed.</b> {reason}")
             self.tabs.setVisible(False)
             return
-        parts = [f"<b>{STATUS_WORDS.get(ex.status, ex.status)}.</b> {ex.reason}"]
+        parts = [f"<b>{STATUS_WORDS.get(ex.status, ex.status)}.</b> {escape(ex.reason)}"]
         if ex.status in ("complete", "partial"):
             parts.append(f"Explainer {ex.explainer} ({ex.library}), output space: {ex.output_space}; {ex.sample_size:,} rows "
                          f"explained of {ex.rows_available:,}"
@@ -176,8 +203,11 @@ class ExplanationsView(QWidget):
         if ex.sensitive_share is not None:
             ss = ex.sensitive_share
             parts.append(f"Attribution to sensitive features the model takes as inputs: {ss.share:.1%}.")
-        parts += [f"⚠ {w}" for w in ex.warnings]
         self.status.setText("<br>".join(parts))
+        self.notes.setText("<br>".join(f"⚠ {escape(w)}" for w in ex.warnings))
+        self.notes_button.setText(f"Limits and warnings ({len(ex.warnings)})")
+        self.notes_button.setVisible(bool(ex.warnings))
+        self._toggle_notes(self.notes_button.isChecked())
         has = ex.status in ("complete", "partial")
         self.tabs.setVisible(has)
         if not has:
@@ -200,6 +230,10 @@ class ExplanationsView(QWidget):
         if ex.local:
             self.local_table.selectRow(0)
         self.local_note.setText("" if ex.local else "No local examples in this result.")
+
+    def _toggle_notes(self, on: bool) -> None:
+        self.notes_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.notes.setVisible(on and self.notes_button.isVisible())
 
     def _show_group(self, index: int) -> None:
         g = self.group_combo.itemData(index) if index >= 0 else None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
 from gui.errors import show_error
@@ -84,9 +84,19 @@ class ExportView(QWidget):
         lay.addWidget(box)
 
         self.preview_holder = QVBoxLayout()
+        bar = QHBoxLayout()
         self.preview_label = muted("The exported report is previewed here.")
         self.preview_label.setObjectName("preview_label")
-        self.preview_holder.addWidget(self.preview_label)
+        bar.addWidget(self.preview_label, 1)
+        self.zoom_combo = QComboBox()
+        self.zoom_combo.setObjectName("preview_zoom")
+        self.zoom_combo.setAccessibleName("Preview zoom")
+        for text in ("Whole page", "Fit width", "100 %"):
+            self.zoom_combo.addItem(text)
+        self.zoom_combo.currentIndexChanged.connect(self._apply_zoom)
+        self.zoom_combo.setEnabled(False)
+        bar.addWidget(self.zoom_combo)
+        self.preview_holder.addLayout(bar)
         self.pdf_view = None
         lay.addLayout(self.preview_holder, 1)
 
@@ -104,6 +114,9 @@ class ExportView(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Certificate", str(Path.home()), "PKCS#12 (*.p12 *.pfx);;All files (*)")
         if path:
             self.p12_field.set_path(path, emit=False)
+
+    def set_workspace(self, workspace_path: str | None) -> None:
+        self.workspace_path = workspace_path
 
     def set_result(self, result, run_id: str | None, workspace_path: str | None) -> None:
         self.result, self.run_id, self.workspace_path = result, run_id, workspace_path
@@ -160,9 +173,10 @@ class ExportView(QWidget):
             self.pdf_view.setObjectName("pdf_view")
             self.pdf_view.setAccessibleName("Report preview")
             self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
-            self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
             self.pdf_view.setDocument(self._doc)
             self.preview_holder.addWidget(self.pdf_view, 1)
+            self.zoom_combo.setEnabled(True)
+            self._apply_zoom()
         self._doc.close()
         err = self._doc.load(str(path))
         if err != QPdfDocument.Error.None_:
@@ -171,6 +185,18 @@ class ExportView(QWidget):
         pages = self._doc.pageCount()
         self.preview_label.setText(f"Preview of {path.name}: {pages} pages.")
         self.preview_ready.emit(pages)
+
+    def _apply_zoom(self, *_: object) -> None:
+        if self.pdf_view is None:
+            return
+        from PySide6.QtPdfWidgets import QPdfView
+
+        mode = self.zoom_combo.currentIndex()
+        if mode == 2:
+            self.pdf_view.setZoomMode(QPdfView.ZoomMode.Custom)
+            self.pdf_view.setZoomFactor(1.0)
+        else:
+            self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitInView if mode == 0 else QPdfView.ZoomMode.FitToWidth)
 
     @property
     def page_count(self) -> int:

@@ -88,10 +88,29 @@ class ResultsView(QWidget):
         self.verdicts_model = VerdictsModel(self)
         self.verdicts_proxy = SortProxy(self)
         self.verdicts_proxy.setSourceModel(self.verdicts_model)
-        self.verdicts_table = table_view("verdicts_table")
+        self.verdicts_table = table_view("verdicts_table", stretch_last=False)
         self.verdicts_table.setModel(self.verdicts_proxy)
+        self.verdicts_table.selectionModel().currentRowChanged.connect(self._show_verdict)
         lay.addWidget(self.verdicts_table, 1)
+        self.verdict_detail = muted("Select a row to read its rule and reason in full.")
+        self.verdict_detail.setObjectName("verdict_detail")
+        self.verdict_detail.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.verdict_detail)
         return w
+
+    def _show_verdict(self, current, _previous) -> None:
+        if not current.isValid():
+            return
+        from html import escape
+
+        from gui.models.results import fmt_estimate, label
+
+        v = self.verdicts_model.record(self.verdicts_proxy.mapToSource(current).row())
+        p = "" if v.p_adjusted is None else f" · p (adjusted) {v.p_adjusted:.3g}"
+        self.verdict_detail.setText(
+            f"<b>{escape(theme.STATUS_TEXT[v.status])}</b> — {escape(v.check)}: {escape(label(v.group))} (n = {v.n_group:,}) "
+            f"vs {escape(label(v.comparator))} (n = {v.n_comparator:,}); statistic {escape(fmt_estimate(v.statistic))}{p}"
+            f"<br>Rule: {escape(v.rule)}<br>{escape(v.reason)}")
 
     def _groups_tab(self) -> QWidget:
         w = QWidget()
@@ -215,7 +234,7 @@ class ResultsView(QWidget):
             self.level_filter.addItem(" × ".join(lv), lv)
         self.level_filter.blockSignals(False)
         self._apply_group_filter()
-        fit_columns(self.verdicts_table, {6: 520})
+        fit_columns(self.verdicts_table, {2: 300, 4: 480, 5: 300})
         fit_columns(self.groups_table)
         self.warnings_list.clear()
         self.warnings_list.addItems(list(result.warnings) or ["No warnings."])

@@ -110,7 +110,7 @@ def test_changed_file_is_flagged(qtbot, window, workspace, demo_files, tmp_path)
     open_workspace(qtbot, window, workspace)
     assert window.artifacts.file_warning.isVisibleTo(window.artifacts)
     assert "a copy" in window.artifacts.file_warning.text()
-    texts = [window.artifacts.artifacts_model.index(r, 8).data() for r in range(window.artifacts.artifacts_model.rowCount())]
+    texts = [window.artifacts.artifacts_model.index(r, 2).data() for r in range(window.artifacts.artifacts_model.rowCount())]
     assert any("CHANGED" in t for t in texts)
 
 
