@@ -183,10 +183,10 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
 
         started = time.monotonic()
         payloads = [backend.payload(c) for c in chunks]
-        raw, cut = runner.run_batches(backend.core, payloads, [len(c) for c in chunks], deadline=deadline, cancel=cancel,
-                                      on_batch=on_batch, helper=backend.helper_job if helper else None)
+        raw, cut, by_helper = runner.run_batches(backend.core, payloads, [len(c) for c in chunks], deadline=deadline,
+                                                 cancel=cancel, on_batch=on_batch, helper=backend.helper_job if helper else None)
         parts += [(c, backend.finish(p, r)) for c, p, r in zip(chunks, payloads, raw) if r is not None]
-        processes = max(processes, 2 if helper else 1)
+        processes = 2 if by_helper else processes
         if not cut:  # per-process speed as measured (the plan adds a helper's share itself)
             rate = len(chunk_rows) / max(time.monotonic() - started, 1e-6) / (1.75 if helper else 1.0)
         done = planned
@@ -209,7 +209,9 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     phi = phi @ mapping.fold_matrix(backend.owners, names)  # sum each feature's encoded columns: additivity is kept
     explained = np.zeros(n, dtype=bool)
     explained[rows] = True
-    where = {int(r): k for k, r in enumerate(rows)}
+    index = np.full(n, -1, dtype=np.int64)  # row of X -> its place in the explained arrays
+    index[rows] = np.arange(len(rows))
+    where = {r: int(index[r]) for _, r, _ in picks if index[r] >= 0}  # the local examples the budget reached
     warnings = list(backend.warnings)
 
     global_rows = sampling.prefix_in(perm, explained)
@@ -217,14 +219,12 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
         global_rows = rows
         warnings.append("The budget allowed too few rows for a uniform sample: global figures use every explained row, "
                         "which over-represents small groups and the local examples.")
-    k_global = np.array([where[int(r)] for r in global_rows], dtype=np.int64)
-    boot = aggregate.bootstrap(np.abs(phi[k_global]), settings.stability_resamples, np.random.default_rng([seed, 3]))
+    boot = aggregate.bootstrap(np.abs(phi[index[global_rows]]), settings.stability_resamples, np.random.default_rng([seed, 3]))
     sensitive = list(dict.fromkeys(k for a, _ in groups for k in a))
     by_group = []
     for gi, (attrs, idx) in enumerate(groups):
         sample = sampling.group_sample(idx, pos, explained)
-        k_rows = np.array([where[int(r)] for r in sample], dtype=np.int64)
-        gboot = aggregate.bootstrap(np.abs(phi[k_rows]), settings.stability_resamples, np.random.default_rng([seed, 4, gi]))
+        gboot = aggregate.bootstrap(np.abs(phi[index[sample]]), settings.stability_resamples, np.random.default_rng([seed, 4, gi]))
         by_group.append(aggregate.group_explanation(attrs, len(idx), names, gboot, len(sample), proxies, sensitive))
 
     err = float(np.max(np.abs(base + phi.sum(axis=1) - output))) if len(rows) else None
@@ -306,7 +306,7 @@ def _warnings(X: pd.DataFrame, features: list[str], rows: np.ndarray, choice: Ch
                    "the intervals show their resampling variability.")
     small = [_label(g.attributes) for g in by_group if 0 < g.n_explained < aggregate.MIN_GROUP_ROWS]
     if small:
-        out.append(f"Importance rests on fewer than {aggregate.MIN_GROUP_ROWS} explained rows for: {', '.join(small[:10])}"
+        out.append(f"Importance rests on fewer than {aggregate.MIN_GROUP_ROWS} explained rows for: {'; '.join(small[:10])}"
                    f"{' ...' if len(small) > 10 else ''}; these groups are not compared in rank_shifts.")
     unused = [p for p in proxies if p not in names]
     if unused:
@@ -333,7 +333,7 @@ def _correlated(X: pd.DataFrame, features: list[str], rows: np.ndarray, limit: i
 
 
 def _label(attrs: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in attrs.items())
+    return " & ".join(f"{k}={v}" for k, v in attrs.items())
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

@@ -34,8 +34,8 @@ def helper_allowed() -> bool:
 
 
 def run_batches(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequence[int], *, deadline: float,
-                cancel: CancelToken | None, on_batch: OnBatch, helper: HelperJob | None) -> tuple[list[Any], bool]:
-    """Raw kernel results per batch (None where the budget cut) and whether it cut."""
+                cancel: CancelToken | None, on_batch: OnBatch, helper: HelperJob | None) -> tuple[list[Any], bool, int]:
+    """Raw kernel results per batch (None where the budget cut), whether it cut, and how many batches a helper did."""
     n = len(payloads)
     results: list[Any] = [None] * n
     if helper is None or n < 2:
@@ -43,10 +43,10 @@ def run_batches(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequ
             if cancel is not None:
                 cancel.raise_if_set()
             if time.monotonic() > deadline:
-                return results, True
+                return results, True, 0
             results[i] = core(payloads[i])
             on_batch(i, sizes[i])
-        return results, False
+        return results, False, 0
     return _with_helper(core, payloads, sizes, results, helper, deadline=deadline, cancel=cancel, on_batch=on_batch)
 
 
@@ -90,13 +90,14 @@ class _Helper:
 
 
 def _with_helper(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequence[int], results: list[Any],
-                 job: HelperJob, *, deadline: float, cancel: CancelToken | None, on_batch: OnBatch) -> tuple[list[Any], bool]:
+                 job: HelperJob, *, deadline: float, cancel: CancelToken | None, on_batch: OnBatch) -> tuple[list[Any], bool, int]:
     n = len(payloads)
     try:
         helper = _Helper(job, payloads)
     except OSError:
         return run_batches(core, payloads, sizes, deadline=deadline, cancel=cancel, on_batch=on_batch, helper=None)
     started: set[int] = set()
+    by_helper = [0]
 
     def handle(message: tuple[str, int, Any]) -> None:
         kind, j, value = message
@@ -104,6 +105,7 @@ def _with_helper(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Seq
             started.add(j)
         elif kind == "done" and results[j] is None:
             results[j] = value
+            by_helper[0] += 1
             on_batch(j, sizes[j])
         elif kind in ("error", "eof"):
             helper.alive = False  # its unfinished batches are computed here, where a real error surfaces as such
@@ -127,7 +129,7 @@ def _with_helper(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Seq
                 if front in started or results[front] is not None:
                     break  # met the helper
                 if time.monotonic() > deadline:
-                    return results, True
+                    return results, True, by_helper[0]
                 results[front] = core(payloads[front])
                 on_batch(front, sizes[front])
                 front += 1
@@ -143,14 +145,14 @@ def _with_helper(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Seq
                             if cancel is not None:
                                 cancel.raise_if_set()
                             if time.monotonic() > deadline:
-                                return results, True
+                                return results, True, by_helper[0]
                             results[j] = core(payloads[j])
                             on_batch(j, sizes[j])
                     break
                 drain(wait=0.1)
     finally:
         helper.stop()
-    return results, cut
+    return results, cut, by_helper[0]
 
 
 @contextlib.contextmanager

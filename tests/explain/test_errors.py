@@ -116,7 +116,7 @@ def test_helper_failure_is_absorbed():
 
     payloads = [np.full(3, float(i)) for i in range(12)]
     core = lambda p: p * 2  # noqa: E731
-    results, cut = runner.run_batches(core, payloads, [3] * 12, deadline=float("inf"), cancel=None,
+    results, cut, _ = runner.run_batches(core, payloads, [3] * 12, deadline=float("inf"), cancel=None,
                                       on_batch=lambda i, k: None, helper=("permutation", {}))
     assert not cut and all(np.array_equal(r, p * 2) for r, p in zip(results, payloads))
 
