@@ -149,3 +149,25 @@ def test_predictions_only_audit_with_custom_thresholds(qtbot, window, tmp_path):
     assert next(c for c in policy.checks if c.id == "four_fifths").min == 0.9
     assert result.decision_source == "predictions column 'decision'"
     assert "Predictions-only" in window.explanations.status.text()
+
+
+def test_new_workspace_from_the_file_menu(qtbot, window, tmp_path, monkeypatch, settings):
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "fresh"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    with qtbot.waitSignal(window.workspace_changed, timeout=20_000):
+        window.findChild(type(window.act_new), "new_workspace").trigger()
+    assert (tmp_path / "fresh.attest").is_file()
+    assert window.windowTitle().startswith("Attest — fresh")
+    assert settings.recent_workspaces()[0] == str((tmp_path / "fresh.attest").resolve())
+    assert [a.text() for a in window.recent_menu.actions()][0] == str((tmp_path / "fresh.attest").resolve())
+
+
+def test_opening_a_missing_workspace_is_a_clear_error(qtbot, window, tmp_path):
+    from tests.gui.conftest import message_boxes
+
+    with qtbot.waitSignal(window.ws_runner.failed, timeout=20_000):
+        window.open_workspace(str(tmp_path / "nowhere" / "x.attest"))
+    (box,) = message_boxes(window)
+    assert "There is no workspace at" in box.text() and box.informativeText().startswith("How to fix:")
