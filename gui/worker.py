@@ -4,15 +4,17 @@ A job is a plain function ``fn(*args, progress=..., cancel=..., **kwargs)`` - th
 `Runner.start` runs it on a thread pool; its outcome comes back as exactly one of the signals ``finished(result)``,
 ``failed(exception)`` or ``cancelled()``, always on the GUI thread (the per-job signal object lives on the GUI thread, so
 the worker's emits are queued). Starting a job cancels the one still running on the same runner, and whatever that old
-job produces afterwards is dropped. Cancelling sets the job's `CancelToken`; threads are never killed.
+job produces afterwards is dropped. Cancelling sets the job's cancel token (the job sees it at its next
+`raise_if_set()`); threads and processes are never killed mid-job.
 
 Each part of the window that runs jobs owns a `Runner` (audit, data preview, trail, export), so loading a preview never
 cancels an audit.
 
 Where a job runs. A pool thread is enough for jobs that mostly wait (SQLite, hashing). Jobs marked `@in_worker_process`
 (reading a dataset, the audit, charts, the PDF) run in a separate worker process instead, because pandas and NumPy hold
-the GIL for hundreds of milliseconds at a time on 1M-row string columns: in a thread that freezes the window (measured in
-benchmarks/bench_gui.py), in another process it cannot. The pool thread then only supervises: it waits for the process's
+the GIL for hundreds of milliseconds at a time on 1M-row string columns: in a thread that froze the window for up to
+2.6 s (benchmarks/bench_gui.py, 1M rows), in another process it cannot. Nothing of the engine is imported on the GUI
+thread either (`import audit` alone takes ~3 s). The pool thread then only supervises: it waits for the process's
 answer and forwards cancellation. Progress travels back on one queue, routed to the job's signals by job id.
 """
 from __future__ import annotations
@@ -24,7 +26,6 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from gui import processes
-from gui.processes import shutdown_processes, warm_up  # noqa: F401 - re-exported for the app
 
 _POOL: QThreadPool | None = None
 _PROGRESS_INTERVAL_S = processes.PROGRESS_INTERVAL_S
