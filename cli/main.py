@@ -22,6 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (len(argv) == 1 and argv[0].endswith(".attest")):
+        from gui.app import run_gui  # Qt only: the window paints before the engine is imported
+
+        return run_gui(argv)
     from audit.errors import AttestError, Cancelled
 
     parser = build_parser()
