@@ -13,6 +13,9 @@ SHAP_TREES = {
     "DecisionTreeClassifier": "probability", "ExtraTreeClassifier": "probability",
 }
 LOG_ODDS = "log-odds of the favourable class (raw margin)"
+_LGBM_HOW = ("shap's compiled TreeSHAP on the LightGBM trees where it reproduces LightGBM's own values on a probe and the "
+             "data has no missing values, otherwise LightGBM's predict(pred_contrib=True), which shap.TreeExplainer itself "
+             "calls ('library' says which ran)")
 PROBABILITY = "probability of the favourable class"
 
 
@@ -42,8 +45,8 @@ def choose(model: LoadedModel) -> Choice:
     if module.startswith("onnxruntime"):
         return agnostic(model, "An ONNX graph exposes no tree or coefficient structure that SHAP can read")
     if module.startswith("lightgbm") and name == "Booster":
-        return Choice("lightgbm", "tree_path_dependent", "LightGBM booster: exact path-dependent TreeSHAP computed by LightGBM "
-                      "itself (predict(pred_contrib=True), which shap.TreeExplainer also calls; multi-threaded).", est, None, LOG_ODDS)
+        return Choice("lightgbm", "tree_path_dependent", f"LightGBM booster: exact path-dependent TreeSHAP; {_LGBM_HOW}.", est,
+                      None, LOG_ODDS)
     if module.startswith("xgboost") and name == "Booster":
         return Choice("xgboost", "tree_path_dependent", "XGBoost booster: exact path-dependent TreeSHAP computed by XGBoost "
                       "itself (predict(pred_contribs=True), which shap.TreeExplainer also calls; multi-threaded).", est, None, LOG_ODDS)
@@ -52,8 +55,8 @@ def choose(model: LoadedModel) -> Choice:
     where = f" on the final step of the pipeline, after its preprocessing ({_describe(pre)}); encoded columns are summed back " \
             "to the original features" if pre is not None else ""
     if fname == "LGBMClassifier":
-        return Choice("lightgbm", "tree_path_dependent", f"LGBMClassifier is a tree ensemble: exact path-dependent TreeSHAP from "
-                      f"LightGBM's pred_contrib (the values shap.TreeExplainer returns){where}.", final, pre, LOG_ODDS)
+        return Choice("lightgbm", "tree_path_dependent", f"LGBMClassifier is a tree ensemble: exact path-dependent TreeSHAP{where}; "
+                      f"{_LGBM_HOW}.", final, pre, LOG_ODDS)
     if fname == "XGBClassifier":
         return Choice("xgboost", "tree_path_dependent", f"XGBClassifier is a tree ensemble: exact path-dependent TreeSHAP from "
                       f"XGBoost's pred_contribs (the values shap.TreeExplainer returns){where}.", final, pre, LOG_ODDS)

@@ -163,6 +163,7 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     topups = sampling.group_topups(groups, pos, per_group)
     order = sampling.explain_order(head, local_rows, topups, perm)[:n_max]
     parts = [(head, first)]
+    outputs_done: dict[int, float] = {}  # row -> the model's own output, where computed early
     done, planned, cut, processes = probe_n, probe_n, False, 1
     # Rounds: each plans from the speed measured so far (the first probe is small and pessimistic), so the sample grows
     # to fill the budget without overrunning it.
@@ -183,8 +184,18 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
 
         started = time.monotonic()
         payloads = [backend.payload(c) for c in chunks]
+
+        def on_idle(so_far: list, chunks: list = chunks) -> None:
+            # While the helper finishes its last batches: the model's own outputs for the rows this round has done.
+            if backend.outputs is not None:
+                ready = [c for c, r in zip(chunks, so_far) if r is not None]
+                if ready:
+                    rows_ready = np.concatenate(ready)
+                    outputs_done.update(zip(rows_ready.tolist(), backend.outputs(rows_ready)))
+
         raw, cut, by_helper = runner.run_batches(backend.core, payloads, [len(c) for c in chunks], deadline=deadline,
-                                                 cancel=cancel, on_batch=on_batch, helper=backend.helper_job if helper else None)
+                                                 cancel=cancel, on_batch=on_batch, helper=backend.helper_job if helper else None,
+                                                 on_idle=on_idle)
         parts += [(c, backend.finish(p, r)) for c, p, r in zip(chunks, payloads, raw) if r is not None]
         processes = 2 if by_helper else processes
         if not cut:  # per-process speed as measured (the plan adds a helper's share itself)
@@ -195,8 +206,11 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     rows = np.concatenate([p[0] for p in parts])
     phi = np.vstack([np.asarray(p[1][0], dtype=np.float64) for p in parts])
     base = np.concatenate([np.asarray(p[1][1], dtype=np.float64) for p in parts])
-    if any(res[2] is None for _, res in parts):  # one model call for all rows instead of one per batch
-        output = np.concatenate([backend.outputs(rows[i:i + 50_000]) for i in range(0, len(rows), 50_000)])  # type: ignore[misc]
+    if any(res[2] is None for _, res in parts):  # one model call for the rows not done while waiting for the helper
+        todo_rows = np.array([r for r in rows.tolist() if r not in outputs_done], dtype=np.int64)
+        for i in range(0, len(todo_rows), 50_000):
+            outputs_done.update(zip(todo_rows[i:i + 50_000].tolist(), backend.outputs(todo_rows[i:i + 50_000])))  # type: ignore[misc]
+        output = np.array([outputs_done[r] for r in rows.tolist()], dtype=np.float64)
     else:
         output = np.concatenate([np.asarray(res[2], dtype=np.float64) for _, res in parts])
     n_plan = planned
@@ -278,7 +292,8 @@ def _batch_rows(choice: Choice, backend: Backend, rate: float) -> int:
     if choice.method in ("lightgbm", "xgboost") and backend.helper_job is None:
         # OpenMP inside: each call waits for its slowest thread, which costs dearly when another program holds a core.
         return int(max(2_000, min(rate * 2.0, 50_000)))
-    return int(max(16, min(rate * _BATCH_SECONDS, 20_000)))
+    # With a helper, smaller batches: the two processes meet with less of a batch left over.
+    return int(max(16, min(rate * _BATCH_SECONDS * (0.5 if backend.helper_job else 1.0), 20_000)))
 
 
 def _warnings(X: pd.DataFrame, features: list[str], rows: np.ndarray, choice: Choice, backend: Backend, n: int,

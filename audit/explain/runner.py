@@ -34,8 +34,12 @@ def helper_allowed() -> bool:
 
 
 def run_batches(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequence[int], *, deadline: float,
-                cancel: CancelToken | None, on_batch: OnBatch, helper: HelperJob | None) -> tuple[list[Any], bool, int]:
-    """Raw kernel results per batch (None where the budget cut), whether it cut, and how many batches a helper did."""
+                cancel: CancelToken | None, on_batch: OnBatch, helper: HelperJob | None,
+                on_idle: Callable[[list[Any]], None] | None = None) -> tuple[list[Any], bool, int]:
+    """Raw kernel results per batch (None where the budget cut), whether it cut, and how many batches a helper did.
+
+    `on_idle(results so far)` runs once in this process while it waits for the helper's last batches.
+    """
     n = len(payloads)
     results: list[Any] = [None] * n
     if helper is None or n < 2:
@@ -47,7 +51,8 @@ def run_batches(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequ
             results[i] = core(payloads[i])
             on_batch(i, sizes[i])
         return results, False, 0
-    return _with_helper(core, payloads, sizes, results, helper, deadline=deadline, cancel=cancel, on_batch=on_batch)
+    return _with_helper(core, payloads, sizes, results, helper, deadline=deadline, cancel=cancel, on_batch=on_batch,
+                        on_idle=on_idle)
 
 
 class _Helper:
@@ -90,7 +95,8 @@ class _Helper:
 
 
 def _with_helper(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequence[int], results: list[Any],
-                 job: HelperJob, *, deadline: float, cancel: CancelToken | None, on_batch: OnBatch) -> tuple[list[Any], bool, int]:
+                 job: HelperJob, *, deadline: float, cancel: CancelToken | None, on_batch: OnBatch,
+                 on_idle: Callable[[list[Any]], None] | None) -> tuple[list[Any], bool, int]:
     n = len(payloads)
     try:
         helper = _Helper(job, payloads)
@@ -133,6 +139,8 @@ def _with_helper(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Seq
                 results[front] = core(payloads[front])
                 on_batch(front, sizes[front])
                 front += 1
+            if on_idle is not None and front < n:
+                on_idle(list(results))  # e.g. the model's own outputs for the rows done so far
             while any(results[j] is None for j in range(front, n)):
                 if cancel is not None:
                     cancel.raise_if_set()
