@@ -13,9 +13,7 @@ SHAP_TREES = {
     "DecisionTreeClassifier": "probability", "ExtraTreeClassifier": "probability",
 }
 LOG_ODDS = "log-odds of the favourable class (raw margin)"
-_LGBM_HOW = ("shap's compiled TreeSHAP on the LightGBM trees where it reproduces LightGBM's own values on a probe and the "
-             "data has no missing values, otherwise LightGBM's predict(pred_contrib=True), which shap.TreeExplainer itself "
-             "calls ('library' says which ran)")
+_LGBM_HOW = "computed by LightGBM itself (predict(pred_contrib=True), which shap.TreeExplainer also calls; multi-threaded)"
 PROBABILITY = "probability of the favourable class"
 
 
