@@ -19,6 +19,17 @@ FEATURES = {
 SENSITIVE = ("race", "sex", "marital_status")
 TARGET = "approved"
 SEED = 20261122
+REFERENCES = {"race": "White", "sex": "Male", "marital_status": "Married"}
+POLICY = "standard"
+CONTEXT = {
+    "system_name": "Demo mortgage pre-approval model",
+    "provider": "Attest demo (synthetic provider)",
+    "intended_purpose": "Recommend approval or denial of residential mortgage applications for human underwriter review.",
+    "deployment_context": "Decision support for loan officers; every denial is reviewed by an underwriter.",
+    "affected_persons": "Mortgage applicants in the Boston metropolitan area.",
+    "annex_iii_category": "Annex III 5(b): creditworthiness assessment of natural persons",
+    "oversight": "An underwriter reviews every recommended denial before the applicant is told.",
+}
 
 
 @dataclass(frozen=True)
@@ -65,3 +76,14 @@ def build_demo(folder: Path) -> DemoFiles:
     train.to_csv(files.train, index=False)
     test.to_csv(files.data, index=False)
     return files
+
+
+def record_training_history(ws, files: DemoFiles) -> None:
+    """The demo's history up to the audit: the ML lead registers the data and the model and records the training run."""
+    ws.set_identity("Priya Raman", "ML lead")
+    ws.register_dataset(files.train, name="Boston HMDA 1990, training split", version="1")
+    ws.register_dataset(files.data, name="Boston HMDA 1990, evaluation split", version="1")
+    ws.register_model(files.model, name="Mortgage pre-approval model", version="1.0")
+    ws.record_training(files.model, [files.train], trainer="Priya Raman", code_version=f"attest-demo {SEED}",
+                       params={"estimator": "HistGradientBoostingClassifier", "max_iter": 150, "learning_rate": 0.05,
+                               "max_depth": 4, "features": list(FEATURES.values())})

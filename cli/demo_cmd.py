@@ -29,15 +29,8 @@ def run(args: argparse.Namespace) -> int:
     files = demo.build_demo(out)
     spec = AuditSpec(
         data_path=str(files.data), target=demo.TARGET, sensitive=demo.SENSITIVE, positive_label="1", model_path=str(files.model),
-        references={"race": "White", "sex": "Male", "marital_status": "Married"}, policy=resolve_policy("standard"),
-        bootstrap=args.bootstrap, seed=0, explain=ExplainSettings(time_budget_s=args.explain_budget),
-        context=DeclaredContext(
-            system_name="Demo mortgage pre-approval model", provider="Attest demo (synthetic provider)",
-            intended_purpose="Recommend approval or denial of residential mortgage applications for human underwriter review.",
-            deployment_context="Decision support for loan officers; every denial is reviewed by an underwriter.",
-            affected_persons="Mortgage applicants in the Boston metropolitan area.",
-            annex_iii_category="Annex III 5(b): creditworthiness assessment of natural persons",
-        ),
+        references=demo.REFERENCES, policy=resolve_policy(demo.POLICY), bootstrap=args.bootstrap, seed=0,
+        explain=ExplainSettings(time_budget_s=args.explain_budget), context=DeclaredContext(**demo.CONTEXT),
     )
     bar = TerminalProgress(quiet=args.quiet)
     try:
@@ -60,20 +53,12 @@ def run(args: argparse.Namespace) -> int:
 def record_demo_history(ws_path: Path, files, result) -> str:
     """A believable history: data registered, training recorded by an ML lead, the audit run, sign-off still open."""
     from audit import demo
+    from audit.recording import record_audit_run
     from audit.trail import Workspace
-    from cli.recording import canonical_result_text
 
     for stale in (ws_path, ws_path.with_name(ws_path.name + "-wal"), ws_path.with_name(ws_path.name + "-shm")):
         stale.unlink(missing_ok=True)  # the demo's own workspace is rebuilt on every run
     with Workspace.open(ws_path) as ws:
-        ws.set_identity("Priya Raman", "ML lead")
-        ws.register_dataset(files.train, name="Boston HMDA 1990, training split", version="1")
-        ws.register_dataset(files.data, name="Boston HMDA 1990, evaluation split", version="1")
-        ws.register_model(files.model, name="Mortgage pre-approval model", version="1.0")
-        ws.record_training(files.model, [files.train], trainer="Priya Raman", code_version="attest-demo " + demo.SEED.__str__(),
-                           params={"estimator": "HistGradientBoostingClassifier", "max_iter": 150, "learning_rate": 0.05,
-                                   "max_depth": 4, "features": list(demo.FEATURES.values())})
+        demo.record_training_history(ws, files)
         ws.set_identity("Jordan Blake", "Model risk auditor")
-        return ws.record_audit(spec=result.spec.model_dump(mode="json", by_alias=True), result_json=canonical_result_text(result),
-                               result_sha256=result.sha256(), model_sha256=result.model.sha256,
-                               dataset_sha256s=[result.data.sha256])
+        return record_audit_run(ws, result)

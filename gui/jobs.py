@@ -130,17 +130,11 @@ def run_audit_job(request: dict[str, Any], workspace: str | None = None, *, prog
 
 def record_audit(workspace: str, result) -> str:
     """Register the audited files (so their lineage shows the audit) and record the run with its full result."""
-    from audit.hashing import sha256_bytes
+    from audit.recording import record_audit_run
     from audit.trail import Workspace
 
-    text = result.to_json()
     with Workspace.open(workspace, create=False) as ws:
-        if Path(result.data.path).is_file():
-            ws.register_dataset(result.data.path)
-        if result.model is not None and Path(result.model.path).is_file():
-            ws.register_model(result.model.path)
-        return ws.record_audit(result.spec.model_dump(mode="json"), text, sha256_bytes(text.encode("utf-8")),
-                               result.provenance.model_sha256, [result.provenance.data_sha256])
+        return record_audit_run(ws, result)
 
 
 @dataclass(frozen=True)
@@ -231,11 +225,7 @@ def build_demo_workspace(folder: str, *, progress, cancel) -> DemoWorkspace:
     from audit.trail import Workspace
 
     with Workspace.open(ws_path) as ws:
-        train = ws.register_dataset(files.train, name="Boston HMDA training split").artifact
-        ws.register_dataset(files.data, name="Boston HMDA evaluation split")
-        model = ws.register_model(files.model, name="Demo mortgage pre-approval model").artifact
-        ws.record_training(model.id, [train.id], params={"estimator": "HistGradientBoostingClassifier", "max_iter": 150,
-                                                         "learning_rate": 0.05, "max_depth": 4, "seed": demo.SEED})
+        demo.record_training_history(ws, files)
     progress("demo", 3, 3, "Demo workspace ready")
     return DemoWorkspace(workspace=str(ws_path), model=str(files.model), data=str(files.data), train=str(files.train),
                          values=demo_spec_values())
@@ -245,18 +235,8 @@ def demo_spec_values() -> dict[str, Any]:
     """The set-up the demo workspace opens with (mirrors `attest demo`)."""
     from audit import demo
 
-    return dict(
-        target=demo.TARGET, positive_label="1", sensitive=list(demo.SENSITIVE),
-        references={"race": "White", "sex": "Male", "marital_status": "Married"}, policy="standard",
-        context=dict(
-            system_name="Demo mortgage pre-approval model", provider="Attest demo (synthetic provider)",
-            intended_purpose="Recommend approval or denial of residential mortgage applications for human underwriter review.",
-            deployment_context="Decision support for loan officers; every denial is reviewed by an underwriter.",
-            affected_persons="Mortgage applicants in the Boston metropolitan area.",
-            annex_iii_category="Annex III 5(b): creditworthiness assessment of natural persons",
-            oversight="An underwriter reviews every recommended denial before the applicant is told.",
-        ),
-    )
+    return dict(target=demo.TARGET, positive_label="1", sensitive=list(demo.SENSITIVE), references=dict(demo.REFERENCES),
+                policy=demo.POLICY, context=dict(demo.CONTEXT))
 
 
 @in_worker_process

@@ -40,26 +40,6 @@ def in_worker_process(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-class LocalToken:
-    """Cancel flag for a job in this process (duck-types `audit.cancel.CancelToken` without importing the engine)."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def set(self) -> None:
-        self._event.set()
-
-    @property
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def raise_if_set(self) -> None:
-        if self._event.is_set():
-            from audit.errors import Cancelled
-
-            raise Cancelled("cancelled by the user")
-
-
 # ------------------------------------------------------------------------------------------------------- parent side
 def pool() -> "ProcessPoolExecutor":
     import multiprocessing as mp

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from audit.cancel import CancelToken  # light: threading and audit.errors only
 from gui import processes
 
 _POOL: QThreadPool | None = None
@@ -147,7 +148,7 @@ class Runner(QObject):
         if self._token is not None:
             self._token.set()
         job_id = next(_ids)
-        token = processes.LocalToken()
+        token = CancelToken()
         signals = _JobSignals()
         signals.progress.connect(self._on_progress)
         signals.finished.connect(self._on_finished)

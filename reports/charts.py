@@ -311,13 +311,8 @@ def disparity_overview_figure(result):
     return fig
 
 
-def calibration_figure(result, level: tuple[str, ...] | None = None):
-    """Observed rate against mean score per score bin, overall and for each group of `level` (a single feature)."""
-    groups = [result.overall] + (level_groups(result, level) if level else [])
-    fig = _figure(3.0)
-    ax = fig.subplots()
-    _style_axis(ax)
-    ax.plot([0, 1], [0, 1], color="#999999", linewidth=0.7, linestyle=":", label="perfect calibration")
+def _calibration_curves(ax, groups, *, line: float, size: float, wrap: int) -> None:
+    """One curve per group (everyone first, in dark grey); marker area grows with the rows in the bin."""
     markers = "osD^v<>ph*"
     colours = [BLUE, VERMILLION, GREEN, ORANGE, SKY, "#CC79A7", "#000000", GREY]
     for i, g in enumerate(groups):
@@ -327,9 +322,19 @@ def calibration_figure(result, level: tuple[str, ...] | None = None):
         xs, ys, ns = zip(*pts)
         lab = "everyone" if not g.attributes else F.group(g.attributes, values_only=True) + (" ✱" if g.small else "")
         colour = "#333333" if i == 0 else colours[(i - 1) % len(colours)]
-        ax.plot(xs, ys, linewidth=1.4 if i == 0 else 0.8, color=colour, alpha=0.8)
-        ax.scatter(xs, ys, s=[6 + 40 * (k / max(ns)) ** 0.5 for k in ns], marker=markers[i % len(markers)], color=colour,
-                   label=_wrap(lab, 24), zorder=3)
+        ax.plot(xs, ys, linewidth=line if i == 0 else 0.8, color=colour, alpha=0.85)
+        ax.scatter(xs, ys, s=[5 + size * (k / max(ns)) ** 0.5 for k in ns], marker=markers[i % len(markers)], color=colour,
+                   label=_wrap(lab, wrap), zorder=3)
+
+
+def calibration_figure(result, level: tuple[str, ...] | None = None):
+    """Observed rate against mean score per score bin, overall and for each group of `level` (a single feature)."""
+    groups = [result.overall] + (level_groups(result, level) if level else [])
+    fig = _figure(3.0)
+    ax = fig.subplots()
+    _style_axis(ax)
+    ax.plot([0, 1], [0, 1], color="#999999", linewidth=0.7, linestyle=":", label="perfect calibration")
+    _calibration_curves(ax, groups, line=1.4, size=40, wrap=24)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("mean score in bin", fontsize=7)
@@ -352,22 +357,11 @@ def calibration_panels_figure(result, levels: tuple[tuple[str, ...], ...], per_r
     cols = min(per_row, len(levels))
     fig = _figure(0.55 + 2.45 * rows)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    markers = "osD^v<>ph*"
-    colours = [BLUE, VERMILLION, GREEN, ORANGE, SKY, "#CC79A7", "#000000", GREY]
     for ax, lv in zip(axes, levels):
         _style_axis(ax)
         ax.plot([0, 1], [0, 1], color="#999999", linewidth=0.7, linestyle=":")
         groups = [result.overall] + (level_groups(result, lv) if lv else [])
-        for i, g in enumerate(groups):
-            pts = [(b.mean_score, b.observed_rate, b.n) for b in g.calibration if b.mean_score is not None and b.observed_rate is not None]
-            if not pts:
-                continue
-            xs, ys, ns = zip(*pts)
-            lab = "everyone" if not g.attributes else F.group(g.attributes, values_only=True) + (" ✱" if g.small else "")
-            colour = "#333333" if i == 0 else colours[(i - 1) % len(colours)]
-            ax.plot(xs, ys, linewidth=1.3 if i == 0 else 0.8, color=colour, alpha=0.85)
-            ax.scatter(xs, ys, s=[5 + 30 * (k / max(ns)) ** 0.5 for k in ns], marker=markers[i % len(markers)], color=colour,
-                       label=_wrap(lab, 18), zorder=3)
+        _calibration_curves(ax, groups, line=1.3, size=30, wrap=18)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_xticks([0, 0.5, 1])

@@ -81,6 +81,7 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
     from reports.frameworks import load_catalogue
     from reports.manifest import build_manifest, manifest_bytes
     from reports.pdf import render_pdf, report_id, utc_now
+    from reports.sections.front import _generator_versions
     from reports.signing import sign_pdf, signer_name
 
     t0, c0 = time.perf_counter(), time.process_time()
@@ -99,7 +100,7 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
     generated_at = utc_now()
     catalogue = load_catalogue()
     manifest = build_manifest(result, trail, catalogue, assess(result, trail, catalogue), report_id=rid,
-                              generated_at=generated_at, result_sha256=sha, generator=_generator())
+                              generated_at=generated_at, result_sha256=sha, generator=_generator_versions())
     mbytes = manifest_bytes(manifest)
     msha = hashlib.sha256(mbytes).hexdigest()
     mpath = manifest_path_for(out_pdf)
@@ -141,13 +142,3 @@ def record_export(workspace, run_id: str, pdf_path: Path, pdf_sha256: str, manif
         ws.record_report(run_id, pdf_path, pdf_sha256, manifest_sha256=manifest_sha256)
 
 
-def _generator() -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for pkg in ("reportlab", "matplotlib", "pypdf", "pyHanko"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
