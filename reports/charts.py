@@ -24,7 +24,7 @@ STATUS_STYLE = {  # marker, face colour, edge colour, legend label
 }
 RATE_METRICS = ("selection_rate", "tpr", "fpr", "fnr")
 # Text without hinting, rendered at its own resolution: about a quarter faster at print resolution, same look on paper.
-FAST_TEXT = {"text.hinting": "no_hinting", "text.hinting_factor": 1}
+FAST_TEXT = {"text.hinting": "no_hinting"}
 
 
 def fast_text():
