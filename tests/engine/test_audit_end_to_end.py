@@ -106,3 +106,29 @@ def test_audit_is_recorded_in_the_workspace(tmp_path, capsys):
         assert stored.sha256() == result.sha256()
         assert ws.verify().ok
     assert main(["trail", "verify", "--workspace", str(ws_path)]) == 0
+
+
+def test_run_audit_reports_progress_and_stops_at_cancel(tmp_path):
+    from audit.cancel import CancelToken
+    from audit.errors import Cancelled
+    from audit.run import run_audit
+    from audit.spec import AuditSpec
+
+    f, _ = _write(tmp_path)
+    spec = AuditSpec(data_path=str(f), target="y", sensitive=("race", "sex"), predictions_column="pred", bootstrap=100)
+    seen: list[str] = []
+    token = CancelToken()
+
+    def progress(step, done, total, message):
+        seen.append(step)
+        assert 0 <= done <= total
+        if step == "bootstrap":
+            token.set()
+
+    with pytest.raises(Cancelled):
+        run_audit(spec, progress=progress, cancel=token)
+    assert seen[:4] == ["load data", "model", "groups", "bootstrap"] and "metrics" not in seen
+
+    steps: list[str] = []
+    run_audit(spec, progress=lambda s, d, t, m: steps.append(s))
+    assert steps[-1] == "done" and {"metrics", "disparities", "quality"} <= set(steps)
