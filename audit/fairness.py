@@ -67,6 +67,34 @@ def estimates(points: np.ndarray, samples: np.ndarray, level: float) -> list[Est
     return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(points, lo, hi)]
 
 
+def wilson(successes: int, n: int, level: float) -> tuple[float, float]:
+    """Wilson score interval for a proportion (Wilson 1927); sensible at 0/n and n/n, where percentiles collapse."""
+    from scipy.stats import norm
+
+    z = norm.ppf(0.5 + level / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    lo = 0.0 if successes == 0 else max(0.0, float(centre - half))  # exact ends: the formula is 0 / 1 there
+    hi = 1.0 if successes == n else min(1.0, float(centre + half))
+    return lo, hi
+
+
+def _wilson_where_degenerate(stats: LevelStats, metric: str, found: list[Estimate], ci: float) -> list[Estimate]:
+    """A rate of exactly 0 or 1 never varies under resampling, so its percentile interval has zero width; such a
+    rate gets Wilson's score interval instead, which reflects how few rows stand behind it."""
+    if metric not in M.RATE_METRICS:
+        return found
+    num, den = M.parts(stats.counts, metric)
+    out = []
+    for g, e in enumerate(found):
+        if e.ci_low is not None and e.ci_low == e.ci_high and den[g] > 0:
+            lo, hi = wilson(int(num[g]), int(den[g]), ci)
+            e = Estimate(value=e.value, ci_low=lo, ci_high=hi)
+        out.append(e)
+    return out
+
+
 def group_results(
     stats: LevelStats, n_total: int, min_size: int, ci: float, y: np.ndarray, scores: np.ndarray | None,
     group_of_row: np.ndarray | None, rng: np.random.Generator, resamples: int, presorted: bool = False,
@@ -74,7 +102,8 @@ def group_results(
     """`presorted`: rows arrive ordered by score, so each group's rows (a stable split) are sorted too."""
     out = []
     by_group = _split_rows(group_of_row, len(stats.level.groups)) if scores is not None and group_of_row is not None else None
-    per_metric = {m: estimates(stats.point[m], stats.samples[m], ci) for m in M.COUNT_METRICS}
+    per_metric = {m: _wilson_where_degenerate(stats, m, estimates(stats.point[m], stats.samples[m], ci), ci)
+                  for m in M.COUNT_METRICS}
     for g, attrs in enumerate(stats.level.groups):
         c = stats.counts[g]
         n = int(c.sum())

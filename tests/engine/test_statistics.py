@@ -109,3 +109,33 @@ def test_presorted_auc_path_equals_the_sorting_path():
     order = np.argsort(s, kind="stable")
     assert auc_delong(y[order], s[order], 0.95, presorted=True) == pytest.approx(auc_delong(y, s, 0.95), abs=1e-12)
     assert auc_delong(y, s, 0.95)[0] == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+
+
+def test_wilson_by_hand_and_for_degenerate_rates():
+    from audit.fairness import wilson
+
+    # 34 of 34: the percentile bootstrap collapses to [1, 1]; Wilson gives [0.898, 1] (z = 1.96).
+    lo, hi = wilson(34, 34, 0.95)
+    assert lo == pytest.approx(0.8985, abs=5e-4) and hi == 1.0
+    # Agreement with statsmodels' textbook example: 0.5 of 100 -> [0.404, 0.596]
+    lo, hi = wilson(50, 100, 0.95)
+    assert (lo, hi) == (pytest.approx(0.4038, abs=5e-4), pytest.approx(0.5962, abs=5e-4))
+
+
+def test_group_rate_at_one_gets_a_nonzero_interval():
+    import pandas as pd
+
+    from audit import fairness
+    from audit.groups import build_index
+    from audit.metrics import confusion_counts
+
+    df = pd.DataFrame({"g": ["a"] * 40 + ["b"] * 40})
+    y = np.array([1] * 40 + [1, 0] * 20)
+    p = np.array([1] * 40 + [1, 0, 0, 1] * 10)  # group a: TPR 40/40
+    index = build_index(df, ("g",))
+    counts = confusion_counts(index.cell_of_row, y, p, index.n_cells)
+    boot = resample_counts(counts, 500, np.random.default_rng(0))
+    (st,) = [fairness.level_stats(lv, index.n_cells, counts, boot, {}) for lv in index.levels]
+    res = fairness.group_results(st, 80, 30, 0.95, y, None, None, np.random.default_rng(0), 500)
+    a = next(r for r in res if r.attributes == {"g": "a"})
+    assert a.metrics["tpr"].value == 1.0 and a.metrics["tpr"].ci_low < 0.95 and a.metrics["tpr"].ci_high == 1.0
