@@ -44,11 +44,7 @@ def est(e, digits: int = 3, sign: bool = False) -> str:
 
 def est_lines(e, digits: int = 3, sign: bool = False) -> str:
     """The same on two lines (value, then interval) for narrow table cells."""
-    if e is None or e.value is None:
-        return DASH
-    head = signed(e.value, digits) if sign else num(e.value, digits)
-    tail = ci(e, digits, sign)
-    return f"{head}\n{tail}" if tail else head
+    return est(e, digits, sign).replace(" [", "\n[", 1)
 
 
 def pval(p: float | None) -> str:
