@@ -79,7 +79,8 @@ def build_demo(folder: Path) -> DemoFiles:
 
 
 def record_training_history(ws, files: DemoFiles) -> None:
-    """The demo's history up to the audit: the ML lead registers the data and the model and records the training run."""
+    """The demo's history up to the audit: the ML lead registers the data and the model and records the training run;
+    then the workspace is handed to the auditor, whose name the audit run will carry."""
     ws.set_identity("Priya Raman", "ML lead")
     ws.register_dataset(files.train, name="Boston HMDA 1990, training split", version="1")
     ws.register_dataset(files.data, name="Boston HMDA 1990, evaluation split", version="1")
@@ -87,3 +88,4 @@ def record_training_history(ws, files: DemoFiles) -> None:
     ws.record_training(files.model, [files.train], trainer="Priya Raman", code_version=f"attest-demo {SEED}",
                        params={"estimator": "HistGradientBoostingClassifier", "max_iter": 150, "learning_rate": 0.05,
                                "max_depth": 4, "features": list(FEATURES.values())})
+    ws.set_identity("Jordan Blake", "Model risk auditor")

@@ -60,5 +60,4 @@ def record_demo_history(ws_path: Path, files, result) -> str:
         stale.unlink(missing_ok=True)  # the demo's own workspace is rebuilt on every run
     with Workspace.open(ws_path) as ws:
         demo.record_training_history(ws, files)
-        ws.set_identity("Jordan Blake", "Model risk auditor")
         return record_audit_run(ws, result)
