@@ -58,21 +58,7 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     progress("load data", 0, _STEPS, f"Reading {spec.data_path}")
     df, data_ref = load_dataset(spec.data_path, sheet=spec.sheet)
     cancel.raise_if_set()
-    require_column(df, spec.target, "target")
-    for f in spec.sensitive:
-        require_column(df, f, "sensitive")
-        if f == spec.target:
-            raise InputError(f"'{f}' is both the target and a sensitive feature.", "Name a different sensitive feature.")
-    for name, role in ((spec.predictions_column, "predictions"), (spec.scores_column, "scores")):
-        if name is not None:
-            require_column(df, name, role)
-            if name == spec.target or name in spec.sensitive:
-                raise InputError(f"'{name}' is given as the {role} column and also as the target or a sensitive feature.",
-                                 f"The {role} column holds the model's output; name the column that does.")
-    for f in spec.references:
-        if f not in spec.sensitive:
-            raise InputError(f"A reference group is given for '{f}', which is not a sensitive feature.",
-                             f"Give references only for: {', '.join(spec.sensitive)}.")
+    _check_columns(df, spec)
 
     missing_target = int(df[spec.target].isna().sum())
     if missing_target == len(df):
@@ -84,30 +70,7 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     y = binary_target(df[spec.target], positive)
 
     progress("model", 1, _STEPS, "Loading the model" if spec.model_path else "Reading decisions")
-    model: LoadedModel | None = None
-    scores = None
-    if spec.model_path is not None:
-        model = load_model(spec.model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
-                           trusted_types=spec.trusted_types, threshold=spec.threshold)
-        absent = [f for f in model.features if f not in df.columns]
-        if absent:
-            raise InputError(f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
-                             "Audit with the dataset the model was built for, or rename the columns to match.")
-        if "class_assumption" in model.extra:
-            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
-        pred, scores = _predict(model, df, progress, cancel)
-        source = "model"
-    else:
-        if spec.threshold is not None:
-            raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
-        target_values = list(pd.unique(df[spec.target]))
-        pred, note = decisions_from_column(df[spec.predictions_column], spec.predictions_column, positive, target_values)
-        if note:
-            warnings.append(note)
-        if spec.scores_column is not None:
-            scores = scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
-        source = f"predictions column '{spec.predictions_column}'"
-        not_assessed.append(NotAssessed(item="explanations", reason="Predictions-only audit: without the model object, the model's reasoning cannot be explained."))
+    model, pred, scores, source = _decisions(spec, df, positive, progress, cancel, warnings, not_assessed)
     if scores is None:
         not_assessed.append(NotAssessed(item="auc, brier, calibration", reason="No scores: the model gives no probabilities, or no --scores column was given."))
     cancel.raise_if_set()
@@ -172,6 +135,55 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
         disparities=tuple(disparities), verdicts=tuple(found), summary=verdicts.summarise(found), quality=quality,
         explanations=explanations, not_assessed=tuple(not_assessed), warnings=tuple(warnings),
     )
+
+
+def _check_columns(df: pd.DataFrame, spec: AuditSpec) -> None:
+    """Every column the spec names exists and plays one role only."""
+    require_column(df, spec.target, "target")
+    for f in spec.sensitive:
+        require_column(df, f, "sensitive")
+        if f == spec.target:
+            raise InputError(f"'{f}' is both the target and a sensitive feature.", "Name a different sensitive feature.")
+    for name, role in ((spec.predictions_column, "predictions"), (spec.scores_column, "scores")):
+        if name is not None:
+            require_column(df, name, role)
+            if name == spec.target or name in spec.sensitive:
+                raise InputError(f"'{name}' is given as the {role} column and also as the target or a sensitive feature.",
+                                 f"The {role} column holds the model's output; name the column that does.")
+    for f in spec.references:
+        if f not in spec.sensitive:
+            raise InputError(f"A reference group is given for '{f}', which is not a sensitive feature.",
+                             f"Give references only for: {', '.join(spec.sensitive)}.")
+
+
+def _decisions(spec: AuditSpec, df: pd.DataFrame, positive, progress: Progress, cancel: CancelToken,
+               warnings: list[str], not_assessed: list[NotAssessed]):
+    """The decisions (0/1), scores (or None) and their source: from the model, or from the predictions column."""
+    model: LoadedModel | None = None
+    scores = None
+    if spec.model_path is not None:
+        model = load_model(spec.model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
+                           trusted_types=spec.trusted_types, threshold=spec.threshold)
+        absent = [f for f in model.features if f not in df.columns]
+        if absent:
+            raise InputError(f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
+                             "Audit with the dataset the model was built for, or rename the columns to match.")
+        if "class_assumption" in model.extra:
+            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
+        pred, scores = _predict(model, df, progress, cancel)
+        source = "model"
+    else:
+        if spec.threshold is not None:
+            raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
+        target_values = list(pd.unique(df[spec.target]))
+        pred, note = decisions_from_column(df[spec.predictions_column], spec.predictions_column, positive, target_values)
+        if note:
+            warnings.append(note)
+        if spec.scores_column is not None:
+            scores = scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
+        source = f"predictions column '{spec.predictions_column}'"
+        not_assessed.append(NotAssessed(item="explanations", reason="Predictions-only audit: without the model object, the model's reasoning cannot be explained."))
+    return model, pred, scores, source
 
 
 def _everyone(n_cells: int):
