@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QText
 from gui import theme
 from gui.models.table import SortProxy
 from gui.models.trail import ArtifactsModel, RunsModel
-from gui.views.common import fit_columns, heading, muted, table_view
+from gui.views.common import fit_columns, heading, muted, table_view, titled_panel
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
 
@@ -63,10 +63,7 @@ class ArtifactsView(QWidget):
         self.artifacts_table.doubleClicked.connect(lambda _: self._use_selected())
         bl.addWidget(self.artifacts_table, 1)
         upper.addWidget(box)
-        lbox = QWidget()
-        ll = QVBoxLayout(lbox)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(heading("Lineage", 2))
+        lbox, ll = titled_panel("Lineage")
         self.lineage = QTextBrowser()
         self.lineage.setObjectName("artifact_lineage")
         self.lineage.setAccessibleName("Lineage of the selected artifact")

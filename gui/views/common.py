@@ -13,6 +13,16 @@ DATA_FILTER = "Datasets (*.csv *.tsv *.txt *.parquet *.pq *.xlsx *.xlsm);;All fi
 MODEL_FILTER = "Models (*.skops *.onnx *.lgb *.lgbm *.txt *.json *.ubj *.pkl *.pickle *.joblib);;All files (*)"
 
 
+def titled_panel(title: str | None = None, level: int = 2) -> tuple[QWidget, QVBoxLayout]:
+    """A borderless panel with a vertical layout, headed by `title` when given."""
+    w = QWidget()
+    lay = QVBoxLayout(w)
+    lay.setContentsMargins(0, 0, 0, 0)
+    if title:
+        lay.addWidget(heading(title, level))
+    return w, lay
+
+
 def heading(text: str, level: int = 1) -> QLabel:
     label = QLabel(text)
     label.setObjectName(f"heading{level}")

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from gui import theme
 from gui.models.results import label
 from gui.models.table import Column, RecordTableModel, SortProxy
-from gui.views.common import fit_columns, heading, muted, table_view
+from gui.views.common import fit_columns, heading, muted, table_view, titled_panel
 
 
 class QualityView(QWidget):
@@ -21,10 +21,7 @@ class QualityView(QWidget):
         lay.addWidget(self.summary)
         split = QSplitter(Qt.Orientation.Vertical)
 
-        top = QWidget()
-        tl = QVBoxLayout(top)
-        tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(heading("Candidate proxy features", 2))
+        top, tl = titled_panel("Candidate proxy features")
         self.proxy_note = muted()
         tl.addWidget(self.proxy_note)
         self.proxy_model = RecordTableModel([
@@ -43,10 +40,7 @@ class QualityView(QWidget):
         tl.addWidget(self.proxy_table, 1)
         split.addWidget(top)
 
-        bottom = QWidget()
-        bl = QVBoxLayout(bottom)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(heading("Missing values by group", 2))
+        bottom, bl = titled_panel("Missing values by group")
         self.only_missing = QCheckBox("Only columns with missing values")
         self.only_missing.setAccessibleName("Only columns with missing values")
         self.only_missing.setChecked(True)

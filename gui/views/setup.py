@@ -15,7 +15,7 @@ from gui import theme
 from gui.errors import show_error, show_message
 from gui.models.preview import PreviewModel
 from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SUFFIXES, FileField, fit_columns, heading,
-                              muted, table_view)
+                              muted, table_view, titled_panel)
 from gui.worker import Runner
 
 POLICIES = {
@@ -271,10 +271,7 @@ class SetupView(QWidget):
         return box
 
     def _preview_panel(self) -> QWidget:
-        w = QWidget()
-        lay = QVBoxLayout(w)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(heading("Data preview", 2))
+        w, lay = titled_panel("Data preview")
         self.data_info = muted("No dataset yet. Choose one under Inputs, or drop a file here.")
         self.data_info.setObjectName("data_info")
         lay.addWidget(self.data_info)
@@ -285,10 +282,7 @@ class SetupView(QWidget):
         return w
 
     def _groups_panel(self) -> QWidget:
-        w = QWidget()
-        lay = QVBoxLayout(w)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(heading("Sensitive features and their groups", 2))
+        w, lay = titled_panel("Sensitive features and their groups")
         lay.addWidget(muted("Tick each sensitive feature. Its groups and counts are shown before you run; intersections of the "
                             "ticked features are audited too. Choose a reference group, or leave it automatic."))
         self.groups_tree = QTreeWidget()
