@@ -57,7 +57,9 @@ def main() -> None:
             total = time.perf_counter() - t
             label = "first report in this process" if i == 0 else "next report"
             cpu = e.cpu_seconds
-            print(f"{label}: charts {e.chart_seconds:.2f} s, PDF build {e.build_seconds:.2f} s, total {total:.2f} s "
+            where = (f"in a helper process beside the layout, which waited {e.chart_wait_seconds:.2f} s for them"
+                     if e.charts_in_parallel else "in this process")
+            print(f"{label}: total {total:.2f} s; charts {e.chart_seconds:.2f} s ({where}), PDF build {e.build_seconds:.2f} s "
                   f"(process time: charts {cpu['charts']:.2f}, build {cpu['build']:.2f}, total {cpu['total']:.2f}); "
                   f"{e.pages} pages, {e.pdf_path.stat().st_size / 1e6:.1f} MB")
 

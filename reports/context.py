@@ -11,7 +11,7 @@ from reportlab.platypus import Paragraph
 from reports import format as F
 from reports.coverage import Coverage
 from reports.frameworks import Catalogue
-from reports.layout import TEXT_WIDTH, Heading, Picture, cell, esc, p, styles
+from reports.layout import TEXT_WIDTH, DeferredPicture, Heading, Picture, cell, esc, p, styles
 from reports.risks import Risk
 from reports.snapshot import TrailSnapshot
 
@@ -38,6 +38,8 @@ class RenderContext:
     chart_seconds: float = 0.0
     chart_cpu_seconds: float = 0.0  # process time: the same work, not counting waits for a busy machine
     chart_count: int = 0
+    chart_process: object | None = None  # reports.chartproc.ChartProcess drawing the charts beside the layout
+    chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
 
     @property
     def fingerprint(self) -> str:
@@ -79,18 +81,38 @@ class RenderContext:
         return p(self.catalogue.statement(key))
 
     # -- charts ------------------------------------------------------------------------------------------------------------
-    def chart(self, make_figure, width: float = TEXT_WIDTH) -> Picture | None:
+    def chart(self, make, *args, width: float = TEXT_WIDTH, **kwargs):
+        """The flowable for `make(*args, **kwargs)`, a figure function of `reports.charts`: handed to the chart helper
+        process when there is one (the page waits for it only where it is placed), else drawn here."""
         if not self.charts:
             return None
+        if self.chart_process is not None:
+            ticket = self.chart_process.submit(make.__name__, args, kwargs)
+            self.chart_count += 1
+            return DeferredPicture(lambda: self._collect(ticket, make, args, kwargs), width)
+        return self._draw(make, args, kwargs, width)
+
+    def _collect(self, ticket: int, make, args, kwargs):
+        got = self.chart_process.get(ticket)
+        if got is not None:
+            return got.image(), got.width_in, got.height_in
+        self.chart_fallbacks += 1
+        return self._render(make, args, kwargs)
+
+    def _render(self, make, args, kwargs):
         from reports.charts import fast_text, to_image
 
         t0, c0 = time.perf_counter(), time.process_time()
         with fast_text():
-            fig = make_figure()
+            fig = make(*args, **kwargs)
             img = to_image(fig)
         w_in, h_in = fig.get_size_inches()
         self.chart_seconds += time.perf_counter() - t0
         self.chart_cpu_seconds += time.process_time() - c0
+        return img, w_in, h_in
+
+    def _draw(self, make, args, kwargs, width: float) -> Picture:
+        img, w_in, h_in = self._render(make, args, kwargs)
         self.chart_count += 1
         return Picture(img, width=width, height=width * h_in / w_in)
 

@@ -11,9 +11,16 @@ _FILES = {SANS: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf", ITALIC: "DejaVuSa
 
 
 def font_dir() -> str:
-    import matplotlib
+    """matplotlib's DejaVu folder, found without importing matplotlib (the report's charts may import it elsewhere)."""
+    import importlib.util
 
-    return os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+    spec = importlib.util.find_spec("matplotlib")
+    folder = os.path.join(os.path.dirname(spec.origin), "mpl-data", "fonts", "ttf") if spec and spec.origin else ""
+    if not os.path.isfile(os.path.join(folder, _FILES[SANS])):
+        import matplotlib
+
+        folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+    return folder
 
 
 @lru_cache(maxsize=1)

@@ -187,6 +187,30 @@ class Picture(Flowable):
         self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
 
 
+class DeferredPicture(Flowable):
+    """A chart whose pixels arrive later (from the chart helper process): `fetch()` -> (PIL image, width_in, height_in)
+    is called when the layout first needs its height, so only the page that holds it waits."""
+
+    def __init__(self, fetch, width: float):
+        super().__init__()
+        self._fetch, self.width, self._picture = fetch, width, None
+        self.hAlign = "LEFT"
+
+    def _resolve(self) -> "Picture":
+        if self._picture is None:
+            img, w_in, h_in = self._fetch()
+            self._picture = Picture(img, width=self.width, height=self.width * h_in / w_in)
+        return self._picture
+
+    def wrap(self, aw, ah):
+        pic = self._resolve()
+        self.height = pic.height
+        return pic.width, pic.height
+
+    def draw(self):
+        self._resolve().drawOn(self.canv, 0, 0)
+
+
 class FastTable(Table):
     """A Table whose plain-text cells are drawn with one text object per cell (reportlab makes one per line, and one
     even for an empty cell): the same output, about half the cost on report-sized tables."""

@@ -45,6 +45,9 @@ class RenderInfo:
     build_cpu_seconds: float
     charts: int
     section_pages: dict[str, int]
+    chart_wait_seconds: float = 0.0  # layout stood still waiting for the chart helper
+    helper_chart_seconds: float = 0.0  # the helper's drawing time, in parallel with the layout (0: no helper)
+    chart_fallbacks: int = 0
 
 
 def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list[int]):
@@ -108,12 +111,32 @@ class _Doc(BaseDocTemplate):
 
 def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
                manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
-               signer: str | None = None, charts: bool = True, result_sha256: str | None = None) -> RenderInfo:
-    """Write the report for `result` to `out` (a path or a binary buffer)."""
+               signer: str | None = None, charts: bool = True, result_sha256: str | None = None,
+               chart_process=None) -> RenderInfo:
+    """Write the report for `result` to `out` (a path or a binary buffer).
+
+    `chart_process`: a started `reports.chartproc.ChartProcess` for this result (the caller closes it); without one a
+    helper is started here when charts are drawn and forking is possible."""
+    from reports.chartproc import ChartProcess
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    own = chart_process is None and charts
+    if own:
+        chart_process = ChartProcess.start(result)
+    try:
+        return _render(result, out, t0, c0, trail=trail, generated_at=generated_at, manifest=manifest,
+                       manifest_name=manifest_name, manifest_sha256=manifest_sha256, signer=signer, charts=charts,
+                       result_sha256=result_sha256, chart_process=chart_process)
+    finally:
+        if own and chart_process is not None:
+            chart_process.close()
+
+
+def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest, manifest_name, manifest_sha256, signer,
+            charts, result_sha256, chart_process) -> RenderInfo:
     from reports.context import RenderContext
     from reports.sections import build_story
 
-    t0, c0 = time.perf_counter(), time.process_time()
     register_fonts()
     catalogue = load_catalogue()
     sha = result_sha256 or result.sha256()
@@ -121,7 +144,7 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
         result=result, trail=trail, catalogue=catalogue, coverage=assess(result, trail, catalogue),
         risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
         generated_at=generated_at or utc_now(), manifest_name=manifest_name, manifest_sha256=manifest_sha256,
-        signer=signer, manifest=manifest, charts=charts,
+        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process,
     )
     story = build_story(ctx)
     system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)
@@ -133,7 +156,10 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
                invariant=0, pageCompression=1)
     doc.build(story, canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    wait = chart_process.wait_seconds if chart_process is not None else 0.0
     return RenderInfo(pages=pages[0] if pages else 0, chart_seconds=ctx.chart_seconds,
-                      build_seconds=total - ctx.chart_seconds, chart_cpu_seconds=ctx.chart_cpu_seconds,
+                      build_seconds=total - ctx.chart_seconds - wait, chart_cpu_seconds=ctx.chart_cpu_seconds,
                       build_cpu_seconds=cpu - ctx.chart_cpu_seconds, charts=ctx.chart_count,
-                      section_pages=dict(ctx.section_pages))
+                      section_pages=dict(ctx.section_pages), chart_wait_seconds=wait,
+                      helper_chart_seconds=chart_process.helper_seconds if chart_process is not None else 0.0,
+                      chart_fallbacks=ctx.chart_fallbacks)

@@ -79,7 +79,7 @@ def s6_fairness(ctx: RenderContext) -> list:
                  "larger of the TPR and FPR spreads (equalized odds), as fairlearn defines them.", st.note))
 
     out.append(ctx.h2("Disparity overview", key="s6-overview"))
-    img = ctx.chart(lambda: charts.disparity_overview_figure(r))
+    img = ctx.chart(charts.disparity_overview_figure, r)
     if img is not None:
         out.append(img)
     rows = [["Check", "Level", "✓ Pass", "✗ Fail", "? Insufficient"]]
@@ -127,15 +127,15 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
         # One chart for all single attributes (drawn with the first of them): one figure instead of several.
         parts = []
         if lv.level == singles[0]:
-            img = ctx.chart(lambda: charts.attribute_rates_figure(r, singles))
+            img = ctx.chart(charts.attribute_rates_figure, r, singles)
             out.append(keep(heading, img) if img is not None else heading)
         else:
             out.append(heading)
     else:
         parts = _chunks(groups, lv.level)
     for j, part in enumerate(parts):
-        img = ctx.chart(lambda part=part, j=j: charts.group_rates_figure(r, lv.level, groups=part,
-                                                                         part=(j + 1, len(parts)) if len(parts) > 1 else None))
+        img = ctx.chart(charts.group_rates_figure, r, lv.level, groups=part,
+                        part=(j + 1, len(parts)) if len(parts) > 1 else None)
         if j == 0:
             out.append(keep(heading, img) if img is not None else heading)
         elif img is not None:

@@ -41,7 +41,7 @@ def s7_explainability(ctx: RenderContext) -> list:
     out.append(kv_table(pairs, key_width=34 * mm, flags={6: "insufficient"} if ex.status != "complete" else None))
 
     if ex.global_:
-        img = ctx.chart(lambda: charts.shap_global_figure(r))
+        img = ctx.chart(charts.shap_global_figure, r)
         head = p("Global importance", st.h2)
         out.append(keep(head, img) if img is not None else head)
         rows = [["Feature", "Mean |SHAP| [interval]", "Share", "Proxy for"]]
@@ -58,7 +58,7 @@ def s7_explainability(ctx: RenderContext) -> list:
 
     if ex.by_group:
         out.append(CondPageBreak(70 * mm))
-        img = ctx.chart(lambda: charts.shap_group_figure(r))
+        img = ctx.chart(charts.shap_group_figure, r)
         head = p("Importance compared across groups", st.h2)
         out.append(keep(head, img) if img is not None else head)
         shown = min(HEATMAP_GROUPS, sum(1 for g in ex.by_group if len(g.attributes) == 1) or len(ex.by_group))
