@@ -13,7 +13,9 @@ SHAP_TREES = {
     "DecisionTreeClassifier": "probability", "ExtraTreeClassifier": "probability",
 }
 LOG_ODDS = "log-odds of the favourable class (raw margin)"
-_LGBM_HOW = "computed by LightGBM itself (predict(pred_contrib=True), which shap.TreeExplainer also calls; multi-threaded)"
+_LGBM_HOW = ("the values of LightGBM's predict(pred_contrib=True), which shap.TreeExplainer calls, computed by Attest's "
+             "leaf-pattern TreeSHAP (checked against LightGBM on sample rows each run; LightGBM's own routine where a "
+             "split is categorical)")
 PROBABILITY = "probability of the favourable class"
 
 

@@ -139,6 +139,52 @@ class LightGBMKernel:
         return self.sign * np.asarray(self.est.predict(Xt, raw_score=True), dtype=np.float64).reshape(-1)
 
 
+class LeafPatternKernel:
+    """Attest's leaf-pattern TreeSHAP (audit.explain.leafpatterns) on a LightGBM model: LightGBM's pred_contrib values,
+    about three times faster. Outputs still come from LightGBM's own prediction, so additivity checks the algorithm."""
+
+    def __init__(self, est: Any, trees: Any, sign: float) -> None:
+        self.est, self.trees, self.sign = est, trees, sign
+
+    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
+        from audit.explain import leafpatterns
+
+        phi, base = leafpatterns.shap_values(self.trees, dense(Xt))
+        return self.sign * phi, self.sign * base, None
+
+    def outputs(self, Xt: Any) -> np.ndarray:
+        return self.sign * np.asarray(self.est.predict(Xt, raw_score=True), dtype=np.float64).reshape(-1)
+
+
+def lightgbm_kernel(est: Any, sign: float, probe: Any, rows: int) -> tuple[Any, str]:
+    """The leaf-pattern kernel where it reproduces LightGBM's pred_contrib on the probe rows to 1e-9 (numerical splits,
+    plain float columns), else LightGBM's own routine; with the `library` text for the result."""
+    import lightgbm
+
+    own = LightGBMKernel(est, sign)
+    own_text = f"lightgbm {lightgbm.__version__} pred_contrib"
+    booster = est.booster_ if hasattr(est, "booster_") else est
+    if getattr(booster, "pandas_categorical", None):
+        return own, own_text  # LightGBM recodes pandas categories itself
+    try:
+        from audit.explain import leafpatterns
+
+        trees = leafpatterns.from_lightgbm(est, rows_hint=rows)
+        if trees is None:
+            return own, own_text
+        fast = LeafPatternKernel(est, trees, sign)
+        phi, base, _ = fast(probe)
+        ref_phi, ref_base, _ = own(probe)
+    except (ImportError, ValueError, TypeError):
+        return own, own_text
+    if not (np.allclose(phi, ref_phi, rtol=0, atol=1e-9) and np.allclose(base, ref_base, rtol=0, atol=1e-9)):
+        return own, own_text
+    import numba
+
+    return fast, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to lightgbm {lightgbm.__version__} "
+                  "pred_contrib on the probe rows")
+
+
 class XGBoostKernel:
     def __init__(self, booster: Any, sign: float, iteration_range: tuple[int, int]) -> None:
         self.booster, self.sign, self.iteration_range = booster, sign, iteration_range
@@ -183,13 +229,10 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
         return transform(choice.preprocess, rows_frame(X, features, rows))
 
     if choice.method == "lightgbm":
-        import lightgbm
-
-        # LightGBM's own TreeSHAP, as shap.TreeExplainer calls it; it already uses both cores. (shap's compiled TreeSHAP
-        # on the same trees was measured only ~8% faster per core, and routes missing values differently in some
-        # models: not worth a second code path.)
-        kernel: Any = LightGBMKernel(choice.final, sign)
-        library = f"lightgbm {lightgbm.__version__} pred_contrib"
+        # shap.TreeExplainer hands LightGBM models to LightGBM's pred_contrib (classic TreeSHAP, O(L*D^2) per row and
+        # tree); the leaf-pattern algorithm gives the same values in O(L*D) after a per-model table.
+        kernel: Any
+        kernel, library = lightgbm_kernel(choice.final, sign, probe, len(X))
     else:
         import xgboost
 

@@ -1,0 +1,169 @@
+"""Attest's leaf-pattern TreeSHAP against two independent computations: the Shapley definition enumerated over every
+coalition (hand-sized trees), and LightGBM's own pred_contrib (classic TreeSHAP) on real models, including missing
+values, zero-as-missing, deep trees, regression, early stopping and the per-row path for leaves with too many patterns."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+lgb = pytest.importorskip("lightgbm")
+from audit.explain import leafpatterns  # noqa: E402
+
+
+def _data(n=600, p=6, seed=0, nan_share=0.0, zero_share=0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = (X[:, 0] + 0.5 * X[:, 1] * X[:, 2] - 0.3 * X[:, 3] + rng.normal(0, 0.5, n) > 0).astype(int)
+    if nan_share:
+        X[rng.random((n, p)) < nan_share] = np.nan
+    if zero_share:
+        X[rng.random((n, p)) < zero_share] = 0.0
+    return X, y
+
+
+def _lightgbm_contrib(model, X):
+    c = np.asarray(model.predict(X, pred_contrib=True), dtype=np.float64)
+    return c[:, :-1], c[:, -1]
+
+
+def _agree(model, X, rows_hint=None):
+    trees = leafpatterns.from_lightgbm(model, rows_hint=rows_hint or len(X))
+    assert trees is not None
+    phi, base = leafpatterns.shap_values(trees, X)
+    ref_phi, ref_base = _lightgbm_contrib(model, X)
+    np.testing.assert_allclose(phi, ref_phi, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(base, ref_base, rtol=0, atol=1e-9)
+    raw = np.asarray(model.predict(X, raw_score=True), dtype=np.float64)
+    np.testing.assert_allclose(phi.sum(axis=1) + base, raw, rtol=0, atol=1e-9)  # additivity, against the prediction
+    return trees
+
+
+# -- the definition: v(S) follows the row on splits of features in S and the training cover elsewhere ---------------------
+def _value(node, x, S):
+    if "leaf_value" in node:
+        return node["leaf_value"]
+    f = node["split_feature"]
+    left, right = node["left_child"], node["right_child"]
+    if f in S:
+        return _value(left if x[f] <= node["threshold"] else right, x, S)
+    count = lambda c: c["leaf_count"] if "leaf_value" in c else c["internal_count"]  # noqa: E731
+    total = node["internal_count"]
+    return (count(left) * _value(left, x, S) + count(right) * _value(right, x, S)) / total
+
+
+def _shapley_by_enumeration(model, x, p):
+    trees = [t["tree_structure"] for t in model.dump_model()["tree_info"]]
+    v = lambda S: sum(_value(t, x, S) for t in trees)  # noqa: E731
+    phi = np.zeros(p)
+    for i in range(p):
+        others = [j for j in range(p) if j != i]
+        for size in range(p):
+            w = math.factorial(size) * math.factorial(p - size - 1) / math.factorial(p)
+            for S in itertools.combinations(others, size):
+                phi[i] += w * (v(set(S) | {i}) - v(set(S)))
+    return phi, v(set())
+
+
+def test_equals_the_shapley_definition_on_small_trees():
+    X, y = _data(n=400, p=5, seed=3)
+    model = lgb.train({"objective": "binary", "num_leaves": 6, "min_data_in_leaf": 10, "verbose": -1, "seed": 0},
+                      lgb.Dataset(X, y), 4)
+    trees = leafpatterns.from_lightgbm(model)
+    phi, base = leafpatterns.shap_values(trees, X[:12])
+    for r in range(12):
+        expected, empty = _shapley_by_enumeration(model, X[r], 5)
+        np.testing.assert_allclose(phi[r], expected, rtol=0, atol=1e-12)
+        assert base[r] == pytest.approx(empty, abs=1e-12)
+
+
+def test_equals_lightgbm_on_a_deep_binary_model():
+    X, y = _data(n=3000, p=12, seed=1)
+    model = lgb.train({"objective": "binary", "num_leaves": 63, "min_data_in_leaf": 5, "verbose": -1, "seed": 0},
+                      lgb.Dataset(X, y), 60)
+    trees = _agree(model, X[:1500])
+    assert int(np.diff(trees.feat_start).max()) >= 8  # paths with many distinct features were exercised
+
+
+def test_missing_values_and_zero_as_missing_route_like_lightgbm():
+    X, y = _data(n=2000, p=6, seed=2, nan_share=0.15, zero_share=0.1)
+    nan_model = lgb.train({"objective": "binary", "num_leaves": 15, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 40)
+    zero_model = lgb.train({"objective": "binary", "num_leaves": 15, "zero_as_missing": True, "verbose": -1, "seed": 0},
+                           lgb.Dataset(X, y), 40)
+    no_missing = lgb.train({"objective": "binary", "num_leaves": 15, "use_missing": False, "verbose": -1, "seed": 0},
+                           lgb.Dataset(X, y), 40)
+    for model in (nan_model, zero_model, no_missing):
+        _agree(model, X)
+    kinds = {n.get("missing_type") for t in zero_model.dump_model()["tree_info"] for n in _nodes(t["tree_structure"])}
+    assert "Zero" in kinds
+
+
+def _nodes(node):
+    if "leaf_value" in node:
+        return []
+    return [node] + _nodes(node["left_child"]) + _nodes(node["right_child"])
+
+
+def test_leaves_evaluated_per_row_give_the_same_values_as_tables():
+    X, y = _data(n=1500, p=10, seed=4)
+    model = lgb.train({"objective": "binary", "num_leaves": 31, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 30)
+    per_row = _agree(model, X[:400], rows_hint=4)  # 2^k > 64 patterns: no table for those leaves
+    assert (per_row.table_start < 0).any() and (per_row.table_start >= 0).any()
+
+
+def test_regression_and_the_sklearn_api_with_early_stopping():
+    X, y = _data(n=2000, p=6, seed=5)
+    reg = lgb.train({"objective": "regression", "num_leaves": 15, "verbose": -1, "seed": 0},
+                    lgb.Dataset(X, X[:, 0] * 2 + y), 30)
+    _agree(reg, X[:500])
+    clf = lgb.LGBMClassifier(n_estimators=300, num_leaves=15, verbose=-1, random_state=0)
+    clf.fit(X[:1500], y[:1500], eval_X=X[1500:], eval_y=y[1500:], callbacks=[lgb.early_stopping(5, verbose=False)])
+    assert 0 < clf.best_iteration_ < 300
+    _agree(clf, X[:500])
+
+
+def test_single_leaf_trees_only_shift_the_base_value():
+    X, y = _data(n=200, p=4, seed=6)
+    model = lgb.train({"objective": "binary", "min_data_in_leaf": 150, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 5)
+    _agree(model, X)
+
+
+def test_categorical_splits_are_left_to_lightgbm():
+    X, y = _data(n=1000, p=4, seed=7)
+    X[:, 3] = np.floor(np.abs(X[:, 3]) * 3)
+    model = lgb.train({"objective": "binary", "num_leaves": 15, "verbose": -1, "seed": 0, "min_data_per_group": 5,
+                       "cat_smooth": 1}, lgb.Dataset(X, y, categorical_feature=[3]), 20)
+    assert any(n.get("decision_type") == "==" for t in model.dump_model()["tree_info"] for n in _nodes(t["tree_structure"]))
+    assert leafpatterns.from_lightgbm(model) is None
+
+    from audit.explain.tree import lightgbm_kernel
+
+    kernel, library = lightgbm_kernel(model, 1.0, X[:3], len(X))
+    assert library.startswith("lightgbm") and "leaf-pattern" not in library
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), leaves=st.integers(2, 40), rounds=st.integers(1, 25), nan=st.sampled_from([0.0, 0.2]))
+def test_property_equals_lightgbm(seed, leaves, rounds, nan):
+    X, y = _data(n=400, p=5, seed=seed, nan_share=nan)
+    model = lgb.train({"objective": "binary", "num_leaves": leaves, "min_data_in_leaf": 3, "verbose": -1, "seed": seed},
+                      lgb.Dataset(X, y), rounds)
+    _agree(model, X[:100])
+
+
+def test_the_audit_uses_it_for_numeric_lightgbm_models():
+    from audit.explain.tree import LeafPatternKernel, lightgbm_kernel
+
+    X, y = _data(n=800, p=5, seed=8)
+    model = lgb.train({"objective": "binary", "num_leaves": 15, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 20)
+    kernel, library = lightgbm_kernel(model, -1.0, pd.DataFrame(X[:3]), len(X))
+    assert isinstance(kernel, LeafPatternKernel) and "leaf-pattern" in library
+    phi, base, _ = kernel(X[:50])
+    ref_phi, ref_base = _lightgbm_contrib(model, X[:50])
+    np.testing.assert_allclose(phi, -ref_phi, atol=1e-9)  # sign: attributions towards the favourable class 0
+    np.testing.assert_allclose(base, -ref_base, atol=1e-9)
