@@ -28,6 +28,8 @@ _queue: Any = None
 _ring: Any = None
 _routes: dict[int, Callable[..., None]] = {}
 _routes_lock = threading.Lock()
+_ended: dict[int, threading.Event] = {}
+_END_WAIT_S = 2.0  # longest wait for a job's last progress update after its result
 
 # in a worker process, set by _child_init
 _CHILD_QUEUE: Any = None
@@ -72,13 +74,19 @@ def cancel(job_id: int) -> None:
 
 @contextmanager
 def route(job_id: int, emit: Callable[..., None]) -> Iterator[None]:
+    """Send the job's progress to `emit` while the block runs, and until the job's last update has arrived: progress
+    and the result travel on different pipes, so the result can overtake the last updates."""
+    ended = threading.Event()
     with _routes_lock:
         _routes[job_id] = emit
+        _ended[job_id] = ended
     try:
         yield
+        ended.wait(_END_WAIT_S)
     finally:
         with _routes_lock:
             _routes.pop(job_id, None)
+            _ended.pop(job_id, None)
 
 
 def _route_progress() -> None:
@@ -86,7 +94,11 @@ def _route_progress() -> None:
         msg = _queue.get()
         with _routes_lock:
             emit = _routes.get(msg[0])
-        if emit is not None:
+            ended = _ended.get(msg[0])
+        if msg[1] is None:  # the job's end marker
+            if ended is not None:
+                ended.set()
+        elif emit is not None:
             emit(*msg)
 
 
@@ -187,3 +199,5 @@ def _child_run(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -
         return "cancelled", None
     except BaseException as exc:  # noqa: BLE001 - sent back to the GUI as a dialog
         return "error", _pack_exception(exc)
+    finally:
+        _CHILD_QUEUE.put((job_id, None, 0, 0, ""))  # after every update of this job: lets the GUI close its route
