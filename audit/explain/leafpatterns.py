@@ -24,6 +24,7 @@ import numpy as np
 
 _MISSING = {"None": 0, "Zero": 1, "NaN": 2}
 MAX_PATH_FEATURES = 62  # patterns are int64 bit masks
+TABLE_ENTRIES = 1 << 24  # all leaf tables together: at most 128 MB
 _KERNELS: Any = None
 
 
@@ -131,8 +132,7 @@ def _build(n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start:
         feat_start.append(len(leaf_feature))
         leaf_value.append(value)
     k_per_leaf = np.diff(feat_start)
-    # A table where its 2^k patterns cost less than evaluating every explained row at that leaf.
-    table_sizes = np.where(2.0 ** k_per_leaf <= max(rows_hint, 64), (2 ** np.minimum(k_per_leaf, 30)) * k_per_leaf, -1)
+    table_sizes = _table_sizes(k_per_leaf, rows_hint)
     table_start = np.full(len(leaves), -1, dtype=np.int64)
     use = table_sizes >= 0
     table_start[use] = np.concatenate([[0], np.cumsum(table_sizes[use])[:-1]]) if use.any() else []
@@ -163,6 +163,18 @@ def _build(n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start:
         tables=tables, weights=weights, expected_value=float(np.sum(value_arr * reach)),
         max_nodes=int(node_counts.max()) if node_counts.size else 0,
     )
+
+
+def _table_sizes(k_per_leaf: np.ndarray, rows: int) -> np.ndarray:
+    """Entries per leaf table, -1 for leaves evaluated per row: a table where its 2^k patterns cost less than the rows
+    to explain, smallest tables first, within TABLE_ENTRIES in all (memory stays bounded for deep trees and big data)."""
+    k = k_per_leaf.astype(np.int64)
+    sizes = np.where(k <= 30, (np.int64(1) << np.minimum(k, 30)) * k, -1)
+    wanted = (k <= 30) & (2.0 ** k <= max(rows, 64))
+    order = np.argsort(np.where(wanted, sizes, np.iinfo(np.int64).max), kind="stable")
+    within = np.zeros(len(k), dtype=bool)
+    within[order] = np.cumsum(np.where(wanted, sizes, 0)[order]) <= TABLE_ENTRIES
+    return np.where(wanted & within, sizes, -1)
 
 
 def _weights(max_k: int) -> np.ndarray:

@@ -116,6 +116,18 @@ def test_leaves_evaluated_per_row_give_the_same_values_as_tables():
     assert (per_row.table_start < 0).any() and (per_row.table_start >= 0).any()
 
 
+def test_table_memory_is_bounded_and_the_rest_is_evaluated_per_row(monkeypatch):
+    X, y = _data(n=1500, p=10, seed=9)
+    model = lgb.train({"objective": "binary", "num_leaves": 31, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 20)
+    full = leafpatterns.from_lightgbm(model, rows_hint=10**6)
+    monkeypatch.setattr(leafpatterns, "TABLE_ENTRIES", full.table_entries // 4)
+    capped = _agree(model, X[:300], rows_hint=10**6)
+    assert 0 < capped.table_entries <= full.table_entries // 4
+    assert (capped.table_start < 0).sum() > (full.table_start < 0).sum()
+    k = np.diff(capped.feat_start)
+    assert k[capped.table_start >= 0].max() <= k[capped.table_start < 0].min()  # the smallest tables were kept
+
+
 def test_regression_and_the_sklearn_api_with_early_stopping():
     X, y = _data(n=2000, p=6, seed=5)
     reg = lgb.train({"objective": "regression", "num_leaves": 15, "verbose": -1, "seed": 0},
