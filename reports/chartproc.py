@@ -12,6 +12,7 @@ import io
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -189,13 +190,15 @@ class ChartProcess:
 
 
 def helper_count() -> int:
-    """How many chart helpers: $ATTEST_CHART_PROCESS if set ("0": none), else 2 where `fork` exists."""
+    """How many chart helpers: $ATTEST_CHART_PROCESSES if set ("0": none), else 2 on Linux (macOS forbids much of what
+    a forked child might touch; Windows cannot fork) and none elsewhere."""
     if not hasattr(os, "fork"):
         return 0
+    default = 2 if sys.platform.startswith("linux") else 0
     try:
-        return max(0, int(os.environ.get(HELPERS_ENV, "2")))
+        return max(0, int(os.environ.get(HELPERS_ENV, default)))
     except ValueError:
-        return 2
+        return default
 
 
 # -- helper side ---------------------------------------------------------------------------------------------------------
