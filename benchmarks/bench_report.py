@@ -2,9 +2,10 @@
 
     python benchmarks/bench_report.py [--rows 20000] [--repeat 2]
 
-Prints the seconds for the charts and for the PDF build separately, for the first report in a fresh process (which
-pays for loading matplotlib's fonts and reportlab's) and for later ones (what the desktop app pays). Target: < 3 s.
-Wall time and process time are both shown: on a machine busy with other work, wall time grows and process time does not.
+Prints the total and its parts for the first report in a fresh process (which pays for importing matplotlib and
+reportlab and loading fonts) and for later ones. Target: < 3 s. The charts are drawn by two forked helper processes
+(reports/chartproc.py) while this process lays out the pages; "waited" is how long the layout stood still for them.
+ATTEST_CHART_PROCESSES=0 draws them in this process instead, for comparison. Process time is this process's CPU only.
 """
 from __future__ import annotations
 
