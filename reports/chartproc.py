@@ -18,7 +18,9 @@ import time
 from dataclasses import dataclass
 
 HELPERS_ENV = "ATTEST_CHART_PROCESSES"  # how many chart helpers; "0": draw the charts in the calling process
-WAIT_SECONDS = 30.0  # longest wait for one chart before the parent gives up on the helper and draws it itself
+WAIT_SECONDS = 30.0
+_REQUEST_BYTES = 4096
+_PIPE_BUDGET = 48 * 1024  # of a pipe buffer of 64 KiB (Linux default): room left for the stop requests  # longest wait for one chart before the parent gives up on the helper and draws it itself
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class ChartProcess:
         self._done: dict[int, ChartImage | None] = {}
         self._cond = threading.Condition()
         self._next = 0
+        self._sent = 0  # request bytes written so far
         self.helper_seconds = 0.0  # the helpers' time spent drawing (wall, summed), reported back with each chart
         self.helper_cpu_seconds = 0.0
         self.wait_seconds = 0.0  # how long the parent's layout stood still waiting for a chart
@@ -117,10 +120,15 @@ class ChartProcess:
         try:
             _ResultPickler(buf, self._refs).dump((ticket, name, args, kwargs))
         except Exception:  # noqa: BLE001 - an argument that cannot travel: that chart is drawn here
+            buf = None
+        # SimpleQueue.put writes into the pipe at once: requests (a few hundred bytes, the result goes by reference) must
+        # never fill it, or a parent whose helpers died would block; anything unusual is drawn here instead.
+        if buf is None or len(buf.getvalue()) > _REQUEST_BYTES or self._sent + len(buf.getvalue()) > _PIPE_BUDGET:
             with self._cond:
                 self._done[ticket] = None
             return ticket
-        self._requests.put(buf.getvalue())  # SimpleQueue.put writes at once: requests are small (results go by reference)
+        self._sent += len(buf.getvalue())
+        self._requests.put(buf.getvalue())
         return ticket
 
     def get(self, ticket: int) -> ChartImage | None:

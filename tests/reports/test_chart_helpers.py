@@ -95,10 +95,12 @@ def test_a_chart_that_fails_in_the_helper_comes_back_empty_not_late(demo_result)
     try:
         bad = proc.submit("no_such_figure", (demo_result,), {})
         unsendable = proc.submit("disparity_overview_figure", (lambda: None,), {})
+        too_big = proc.submit("disparity_overview_figure", (b"x" * 100_000,), {})  # could fill the pipe: drawn here
         good = proc.submit("disparity_overview_figure", (demo_result,), {})
         t0 = time.perf_counter()
         assert proc.get(bad) is None
         assert proc.get(unsendable) is None
+        assert proc.get(too_big) is None
         image = proc.get(good)
         assert time.perf_counter() - t0 < 15
         assert image is not None and image.image().size == image.size and image.width_in == pytest.approx(7.0)
