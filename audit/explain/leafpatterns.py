@@ -70,7 +70,7 @@ def from_lightgbm(model: Any, rows_hint: int = 10_000) -> LeafPatternTrees | Non
     leaves: list[tuple[float, list[tuple[int, bool, int, float]]]] = []
     for info in dump["tree_info"]:
         base = len(nodes["feature"])
-        if not _flatten(info["tree_structure"], base, nodes, leaves, [], None):
+        if not _flatten(info["tree_structure"], base, nodes, leaves, []):
             return None
         tree_node_start.append(len(nodes["feature"]))
         tree_leaf_start.append(len(leaves))
@@ -82,7 +82,7 @@ def _iterations(model: Any, booster: Any) -> int | None:
     return int(best) if best and best > 0 else None
 
 
-def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list, _parent_count: float | None) -> bool:
+def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list) -> bool:
     """Depth-first: internal nodes in order, each leaf with its path [(node, went_left, feature, fraction)]."""
     if "leaf_value" in node:
         leaves.append((float(node["leaf_value"]), list(path)))
@@ -98,7 +98,7 @@ def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list, _pare
     for child, left in ((node["left_child"], True), (node["right_child"], False)):
         count = float(child["leaf_count"] if "leaf_value" in child else child["internal_count"])
         path.append((idx - base, left, nodes["feature"][idx], count / total if total > 0 else 0.0))
-        ok = _flatten(child, base, nodes, leaves, path, total)
+        ok = _flatten(child, base, nodes, leaves, path)
         path.pop()
         if not ok:
             return False
