@@ -55,6 +55,37 @@ class DeclaredContext(Frozen):
     standards_applied: str = ""  # Harmonised standards or other specifications applied (Annex IV 7)
     declaration_of_conformity: str = ""  # EU declaration of conformity (Art. 47; Annex IV 8)
 
+    @classmethod
+    def from_toml(cls, text: str, source: str = "The context file") -> "DeclaredContext":
+        """The context from TOML (`field = "text"`), as `attest audit --context` and the app's Load read it; an
+        `InputError` names what is wrong."""
+        import tomllib
+
+        from pydantic import ValidationError
+
+        from audit.errors import InputError
+
+        try:
+            return cls.model_validate(tomllib.loads(text))
+        except (tomllib.TOMLDecodeError, ValidationError) as exc:
+            why = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                   if isinstance(exc, ValidationError) else str(exc))
+            raise InputError(f"{source} cannot be used: {why}.",
+                             f"It is a TOML file of text fields: {', '.join(cls.model_fields)}.") from exc
+
+    def to_toml(self) -> str:
+        """The filled fields as TOML, in field order (what `from_toml` reads back exactly)."""
+        import json
+
+        lines = ["# Attest declared context: what only the provider can say. Empty fields are left out."]
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value:
+                # A JSON string is a TOML basic string, except that TOML also wants DEL escaped.
+                text = json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+                lines.append(f"{name} = {text}")
+        return "\n".join(lines) + "\n"
+
 
 class AuditSpec(Frozen):
     data_path: str

@@ -55,8 +55,6 @@ def _references(items: list[str]) -> dict[str, str]:
 
 
 def build_spec(args: argparse.Namespace):
-    import tomllib
-
     from pydantic import ValidationError
 
     from audit.errors import InputError
@@ -67,12 +65,11 @@ def build_spec(args: argparse.Namespace):
     context = DeclaredContext()
     if args.context:
         try:
-            context = DeclaredContext.model_validate(tomllib.loads(Path(args.context).read_text(encoding="utf-8")))
-        except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-            why = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                   if isinstance(exc, ValidationError) else str(exc))
-            raise InputError(f"The context file {args.context} cannot be used: {why}.",
-                             f"It is a TOML file with fields: {', '.join(DeclaredContext.model_fields)}.") from exc
+            text = Path(args.context).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"The context file {args.context} cannot be read: {exc}.",
+                             "Check the path, or save the file as UTF-8 text.") from exc
+        context = DeclaredContext.from_toml(text, source=f"The context file {args.context}")
     if args.sign and not args.pdf:
         raise InputError("--sign signs the PDF report, so it needs --pdf OUT.", "Add --pdf report.pdf, or drop --sign.")
     if args.scores and not args.predictions:

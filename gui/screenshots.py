@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     w.setup.budget_spin.setValue(args.explain_budget)
     w.setup.bootstrap_spin.setValue(500)
     shot("setup")
+    w.setup.open_context_dialog()
+    ctx_dlg = w.setup.context_dialog
+    ctx_dlg.edits["risk_owner"].setPlainText("Head of credit risk")
+    shot("context", ctx_dlg)
+    ctx_dlg.reject()
     w.setup.request_run()
     _settle(700)
     shot("running")

@@ -246,6 +246,8 @@ class SetupView(QWidget):
         lay = QFormLayout(box)
         lay.addRow(muted("Only you can say these; the report prints \u201cneeds provider input\u201d for each one left empty."))
         self.context_fields: dict[str, QLineEdit | QPlainTextEdit | QComboBox] = {}
+        self.context_extra: dict[str, str] = {}  # the fields without a widget here (edited in the dialog)
+        self.context_dialog = None
         for key, label, multiline in CONTEXT_FIELDS:
             w: QLineEdit | QPlainTextEdit
             if multiline:
@@ -268,7 +270,59 @@ class SetupView(QWidget):
                 annex.addItems(ANNEX_III)
                 self.context_fields["annex_iii_category"] = annex
                 lay.addRow("Annex III category", annex)
+        for w in self.context_fields.values():
+            signal = w.currentTextChanged if isinstance(w, QComboBox) else w.textChanged
+            signal.connect(self._count_context)
+        more = QPushButton("All fields, load or save…")
+        more.setObjectName("context_more")
+        more.setToolTip("Every declared-context field the report uses, with the provisions each one evidences; "
+                        "load or save them as TOML")
+        more.clicked.connect(self.open_context_dialog)
+        self.context_count = muted()
+        self.context_count.setObjectName("context_count")
+        row = QHBoxLayout()
+        row.addWidget(more)
+        row.addWidget(self.context_count, 1)
+        lay.addRow(row)
+        self._count_context()
         return box
+
+    # -- declared context: the fields above plus every other one, kept here and edited in the dialog --------------------
+    def context_values(self) -> dict[str, str]:
+        """Every DeclaredContext field ("" when empty): the form's widgets, then the dialog's other fields."""
+        from audit.spec import DeclaredContext
+
+        inline = {k: (w.currentText() if isinstance(w, QComboBox) else
+                      w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
+                  for k, w in self.context_fields.items()}
+        return {**dict.fromkeys(DeclaredContext.model_fields, ""), **self.context_extra, **inline}
+
+    def set_context_values(self, values: dict[str, str]) -> None:
+        for key, text in values.items():
+            w = self.context_fields.get(key)
+            if isinstance(w, QComboBox):
+                w.setCurrentText(text)
+            elif w is not None:
+                w.setPlainText(text) if isinstance(w, QPlainTextEdit) else w.setText(text)
+            else:
+                self.context_extra[key] = text
+        self._count_context()
+
+    def open_context_dialog(self) -> None:
+        from gui.dialogs.context import ContextDialog
+
+        dlg = ContextDialog(self.context_values(), self, start_dir=self._start_dir())
+        dlg.accepted.connect(lambda: self.set_context_values(dlg.values()))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.context_dialog = dlg
+        dlg.open()
+
+    def _count_context(self, *_: object) -> None:
+        from audit.spec import DeclaredContext
+
+        filled = sum(1 for v in self.context_values().values() if v)
+        self.context_count.setText(f"{filled} of {len(DeclaredContext.model_fields)} fields filled; the report marks the "
+                                   "rest “needs provider input”")
 
     def _preview_panel(self) -> QWidget:
         w, lay = titled_panel("Data preview")
@@ -524,13 +578,7 @@ class SetupView(QWidget):
 
     def apply_values(self, values: dict[str, Any]) -> None:
         """Pre-fill the form (the demo workspace); column choices wait for the dataset's preview."""
-        ctx = values.get("context") or {}
-        for key, text in ctx.items():
-            w = self.context_fields.get(key)
-            if isinstance(w, QComboBox):
-                w.setCurrentText(text)
-            elif w is not None:
-                w.setPlainText(text) if isinstance(w, QPlainTextEdit) else w.setText(text)
+        self.set_context_values(values.get("context") or {})
         if values.get("policy"):
             self.policy_combo.setCurrentIndex(max(0, self.policy_combo.findData(values["policy"])))
         self._pending = {k: v for k, v in values.items() if k in ("target", "positive_label", "sensitive", "references")}
@@ -609,9 +657,7 @@ class SetupView(QWidget):
             policy: dict[str, Any] = {"checks": checks, "decision": self.decision_combo.currentData()}
         else:
             policy = {"preset": key}
-        context = {k: (w.currentText() if isinstance(w, QComboBox) else
-                       w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
-                   for k, w in self.context_fields.items()}
+        context = self.context_values()
         model = self.source_model.isChecked()
         threshold = self.threshold_spin.value()
         return dict(
