@@ -75,6 +75,7 @@ class ChartProcess:
         self._cond = threading.Condition()
         self._next = 0
         self._sent = 0  # request bytes written so far
+        self._given_up = False
         self.helper_seconds = 0.0  # the helpers' time spent drawing (wall, summed), reported back with each chart
         self.helper_cpu_seconds = 0.0
         self.wait_seconds = 0.0  # how long the parent's layout stood still waiting for a chart
@@ -136,8 +137,12 @@ class ChartProcess:
         t0 = time.perf_counter()
         deadline = t0 + WAIT_SECONDS
         with self._cond:
-            while ticket not in self._done:
-                if time.perf_counter() > deadline or not self._any_alive():
+            while ticket not in self._done and not self._given_up:
+                if not self._any_alive():
+                    break
+                if time.perf_counter() > deadline:
+                    self._given_up = True  # a stuck helper: stop it, and no later chart waits for it either
+                    self._kill()
                     break
                 self._cond.wait(0.05)
             found = self._done.pop(ticket, None)

@@ -90,6 +90,22 @@ def test_report_is_complete_when_the_helper_dies(demo_result, monkeypatch):
     assert time.perf_counter() - t0 < 20  # noticed the dead helper, did not wait out the timeout per chart
 
 
+def test_a_stuck_helper_costs_one_timeout_not_one_per_chart(demo_result, monkeypatch):
+    import reports.chartproc as chartproc
+
+    monkeypatch.setattr(chartproc, "WAIT_SECONDS", 1.0)
+    proc = ChartProcess.start(demo_result, helpers=1)
+    try:
+        os.kill(proc.pids[0], signal.SIGSTOP)  # alive but never answers
+        tickets = [proc.submit("disparity_overview_figure", (demo_result,), {}) for _ in range(3)]
+        t0 = time.perf_counter()
+        assert [proc.get(t) for t in tickets] == [None, None, None]
+        assert time.perf_counter() - t0 < 2.5
+    finally:
+        proc.close(kill=True)
+    assert proc.pids == [0]
+
+
 def test_a_chart_that_fails_in_the_helper_comes_back_empty_not_late(demo_result):
     proc = ChartProcess.start(demo_result, helpers=1)
     try:
