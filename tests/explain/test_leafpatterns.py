@@ -179,3 +179,19 @@ def test_the_audit_uses_it_for_numeric_lightgbm_models():
     ref_phi, ref_base = _lightgbm_contrib(model, X[:50])
     np.testing.assert_allclose(phi, -ref_phi, atol=1e-9)  # sign: attributions towards the favourable class 0
     np.testing.assert_allclose(base, -ref_base, atol=1e-9)
+
+
+def test_any_failure_of_the_fast_path_falls_back_to_lightgbm(monkeypatch):
+    from audit.explain.tree import LeafPatternKernel, lightgbm_kernel
+
+    X, y = _data(n=300, p=4, seed=10)
+    model = lgb.train({"objective": "binary", "num_leaves": 7, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 5)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("numba could not compile")
+
+    monkeypatch.setattr(leafpatterns, "from_lightgbm", broken)
+    kernel, library = lightgbm_kernel(model, 1.0, X[:3], len(X))
+    assert not isinstance(kernel, LeafPatternKernel) and library.startswith("lightgbm")
+    phi, base, _ = kernel(X[:20])
+    np.testing.assert_allclose(phi.sum(axis=1) + base, model.predict(X[:20], raw_score=True), atol=1e-9)
