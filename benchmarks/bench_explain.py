@@ -9,11 +9,11 @@ resamples, per-group figures, local examples. shap's time is only `shap.TreeExpl
 the ~4 s `import shap`. The check column compares the values: exact algorithms must agree to float rounding; the
 permutation estimator is random, so both estimates are compared to a high-precision reference instead.
 
-Where the speed comes from: HistGradientBoosting - shap's compiled TreeSHAP in two processes (shap's code holds the GIL
-and uses one core). MLP - all masks of a batch of rows in one model call, shared end points, two processes. LightGBM -
-shap hands LightGBM models to LightGBM's own pred_contrib (classic TreeSHAP, O(L*D^2) per row and tree, both cores);
-Attest computes the same values with its leaf-pattern TreeSHAP (audit/explain/leafpatterns.py: a table per leaf once
-per model, then O(L*D) per row, numba on both cores). The check column shows the two agree to float rounding.
+Where the speed comes from: LightGBM and HistGradientBoosting - shap hands LightGBM models to LightGBM's own pred_contrib
+and runs its compiled classic TreeSHAP on HistGradientBoosting (O(L*D^2) per row and tree); Attest computes the same values
+with its leaf-pattern TreeSHAP (audit/explain/leafpatterns.py: a table per leaf once per model, then O(L*D) per row, numba
+on both cores). MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column
+shows the values agree to float rounding.
 """
 from __future__ import annotations
 

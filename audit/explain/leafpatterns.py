@@ -11,8 +11,9 @@ instead of TreeSHAP's O(L*D^2). Leaves with more patterns than rows to explain a
 For leaf l, feature i in U_l, row pattern A:  phi_i = v_l (a_i - p_i) prod_{j notin A, j != i} p_j
     * sum_{m=0..s} m! (k-1-m)! / k! * e_{s-m}({p_j : j in A \\ {i}}),  k = |U_l|, s = |A \\ {i}|, e_t elementary symmetric.
 
-Used for LightGBM models with numerical splits (LightGBM's own pred_contrib is the reference the tests compare to);
-anything else (categorical splits, linear trees) keeps the library's own TreeSHAP.
+Used for LightGBM models and scikit-learn's HistGradientBoostingClassifier with numerical splits (LightGBM's own
+pred_contrib and shap's TreeExplainer are the references the tests and every run compare to); anything else (categorical
+splits, linear trees) keeps the library's own TreeSHAP.
 """
 from __future__ import annotations
 
@@ -77,6 +78,37 @@ def from_lightgbm(model: Any, rows_hint: int = 10_000) -> LeafPatternTrees | Non
     return _build(int(dump["max_feature_idx"]) + 1, nodes, tree_node_start, tree_leaf_start, leaves, rows_hint)
 
 
+def from_sklearn_hgb(est: Any, rows_hint: int = 10_000) -> LeafPatternTrees | None:
+    """The ensemble of a fitted binary HistGradientBoostingClassifier (raw margin: baseline plus leaf values); None with
+    categorical splits or more than one tree per iteration. NaN follows each node's missing_go_to_left, as in sklearn."""
+    predictors = getattr(est, "_predictors", None)
+    if not predictors or any(len(it) != 1 for it in predictors):
+        return None
+    nodes: dict[str, list] = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
+    tree_node_start, tree_leaf_start = [0], [0]
+    leaves: list = []
+    for (predictor,) in predictors:
+        arr = predictor.nodes
+        if bool(np.any(arr["is_categorical"][arr["is_leaf"] == 0])):
+            return None
+        if not _flatten(_hgb_node(arr, 0), len(nodes["feature"]), nodes, leaves, []):
+            return None
+        tree_node_start.append(len(nodes["feature"]))
+        tree_leaf_start.append(len(leaves))
+    offset = float(np.asarray(est._baseline_prediction, dtype=np.float64).reshape(-1)[0])
+    return _build(int(est.n_features_in_), nodes, tree_node_start, tree_leaf_start, leaves, rows_hint, offset)
+
+
+def _hgb_node(arr: np.ndarray, i: int) -> dict:
+    """One sklearn predictor node in the shape of LightGBM's dump (what `_flatten` reads); cover is the sample count."""
+    n = arr[i]
+    if n["is_leaf"]:
+        return {"leaf_value": float(n["value"]), "leaf_count": float(n["count"])}
+    return {"decision_type": "<=", "split_feature": int(n["feature_idx"]), "threshold": float(n["num_threshold"]),
+            "default_left": bool(n["missing_go_to_left"]), "missing_type": "NaN", "internal_count": float(n["count"]),
+            "left_child": _hgb_node(arr, int(n["left"])), "right_child": _hgb_node(arr, int(n["right"]))}
+
+
 def _iterations(model: Any, booster: Any) -> int | None:
     best = getattr(model, "best_iteration_", None) if hasattr(model, "booster_") else getattr(booster, "best_iteration", 0)
     return int(best) if best and best > 0 else None
@@ -106,7 +138,7 @@ def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list) -> bo
 
 
 def _build(n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start: list, leaves: list,
-           rows_hint: int) -> LeafPatternTrees | None:
+           rows_hint: int, offset: float = 0.0) -> LeafPatternTrees | None:
     path_start, path_node, path_left, path_slot = [0], [], [], []
     feat_start, leaf_feature, leaf_fraction, leaf_value = [0], [], [], []
     leaf_tree = np.repeat(np.arange(len(tree_leaf_start) - 1), np.diff(tree_leaf_start))
@@ -160,7 +192,7 @@ def _build(n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start:
         path_node=np.asarray(path_node, dtype=np.int64), path_left=np.asarray(path_left, dtype=np.bool_),
         path_slot=np.asarray(path_slot, dtype=np.int64), feat_start=feat_start_arr,
         leaf_feature=np.asarray(leaf_feature, dtype=np.int64), leaf_fraction=fraction_arr, table_start=table_start,
-        tables=tables, weights=weights, expected_value=float(np.sum(value_arr * reach)),
+        tables=tables, weights=weights, expected_value=offset + float(np.sum(value_arr * reach)),
         max_nodes=int(node_counts.max()) if node_counts.size else 0,
     )
 

@@ -61,6 +61,8 @@ def test_pipeline_with_one_hot(data, quick, final):
         np.testing.assert_allclose(log_odds, np.log(p / (1 - p)), atol=1e-9)
     explainer = "linear_exact" if isinstance(final, LogisticRegression) else "tree_path_dependent"
     check(from_estimator(pipe), X, log_odds, explainer, quick, features=list(X.columns))
+    if isinstance(final, HistGradientBoostingClassifier):  # through Attest's leaf-pattern kernel (test_leafpatterns)
+        assert "leaf-pattern TreeSHAP" in run(from_estimator(pipe), X, quick).library
 
 
 @pytest.mark.parametrize("final", [HistGradientBoostingClassifier(max_iter=25, random_state=0),

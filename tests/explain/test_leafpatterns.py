@@ -195,3 +195,31 @@ def test_any_failure_of_the_fast_path_falls_back_to_lightgbm(monkeypatch):
     assert not isinstance(kernel, LeafPatternKernel) and library.startswith("lightgbm")
     phi, base, _ = kernel(X[:20])
     np.testing.assert_allclose(phi.sum(axis=1) + base, model.predict(X[:20], raw_score=True), atol=1e-9)
+
+
+# -- scikit-learn HistGradientBoostingClassifier: shap's TreeExplainer and decision_function are the references ------------
+def test_hist_gradient_boosting_equals_shap_with_missing_values():
+    import shap
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = _data(n=2000, p=6, seed=11, nan_share=0.1)
+    est = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=31, random_state=0).fit(X, y)
+    trees = leafpatterns.from_sklearn_hgb(est, rows_hint=len(X))
+    phi, base = leafpatterns.shap_values(trees, X[:600])
+    ref = shap.TreeExplainer(est)(X[:600])
+    np.testing.assert_allclose(phi, ref.values, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(base, ref.base_values, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(phi.sum(axis=1) + base, est.decision_function(X[:600]), rtol=0, atol=1e-9)
+    assert np.isnan(X[:600]).any()
+
+
+def test_hist_gradient_boosting_with_categorical_splits_keeps_shap():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from audit.explain.tree import hgb_kernel
+
+    X, y = _data(n=1000, p=4, seed=12)
+    X[:, 3] = np.floor(np.abs(X[:, 3]) * 3)
+    est = HistGradientBoostingClassifier(max_iter=10, categorical_features=[3], random_state=0).fit(X, y)
+    assert leafpatterns.from_sklearn_hgb(est) is None
+    assert hgb_kernel(est, None, X[:3], len(X), 1.0) is None
