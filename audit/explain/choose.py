@@ -62,8 +62,10 @@ def choose(model: LoadedModel) -> Choice:
                       f"XGBoost's pred_contribs (the values shap.TreeExplainer returns){where}.", final, pre, LOG_ODDS)
     if fname in SHAP_TREES:
         space = LOG_ODDS if SHAP_TREES[fname] == "raw" else PROBABILITY
+        how = ("the values of shap.TreeExplainer, computed by Attest's leaf-pattern TreeSHAP where they match on sample rows"
+               if fname == "HistGradientBoostingClassifier" else "shap.TreeExplainer")
         return Choice("sklearn_tree", "tree_path_dependent", f"{fname} is a tree ensemble: exact path-dependent TreeSHAP "
-                      f"(shap.TreeExplainer, no background needed){where}.", final, pre, space)
+                      f"({how}; no background needed){where}.", final, pre, space)
     coef = getattr(final, "coef_", None)
     if coef is not None and getattr(coef, "ndim", 0) in (1, 2) and getattr(coef, "shape", (0,))[0] == 1 \
             and hasattr(final, "intercept_") and hasattr(final, "decision_function"):
