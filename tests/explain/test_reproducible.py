@@ -61,17 +61,23 @@ def slow_front(core, delay):
     return wrapped, mine
 
 
+def alone_and_shared(backend, payloads, rows: int, delay: float):
+    """Each batch computed here alone, then the same batches shared with the helper process (which must take some)."""
+    alone = [backend.core(p) for p in payloads]
+    core, mine = slow_front(backend.core, delay)
+    shared, cut, by_helper = runner.run_batches(core, payloads, [rows] * len(payloads), deadline=float("inf"), cancel=None,
+                                                on_batch=lambda i, k: None, helper=backend.helper_job)
+    assert not cut and by_helper > 0 and len(mine) + by_helper >= len(payloads), "the helper should have taken some batches"
+    return alone, shared
+
+
 def test_helper_process_gives_identical_tree_values(data):
     X, y = data
     model = from_estimator(RandomForestClassifier(n_estimators=10, max_depth=5, random_state=0).fit(X[NUMERIC], y))
     backend = prepare_tree(choose(model), model, X)
     assert backend.helper_job is not None and backend.helper_job[0] == "tree"
     payloads = [backend.payload(np.arange(i, i + 20)) for i in range(0, 400, 20)]
-    alone = [backend.core(p) for p in payloads]
-    core, mine = slow_front(backend.core, 0.15)
-    shared, cut, by_helper = runner.run_batches(core, payloads, [20] * len(payloads), deadline=float("inf"), cancel=None,
-                                     on_batch=lambda i, k: None, helper=backend.helper_job)
-    assert not cut and by_helper > 0 and len(mine) + by_helper >= len(payloads), "the helper should have taken some batches"
+    alone, shared = alone_and_shared(backend, payloads, 20, delay=0.15)
     assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
 
 
@@ -81,11 +87,7 @@ def test_helper_process_gives_identical_permutation_values(data):
     backend = prepare_agnostic(model, X, background_size=20, seed=3)
     assert backend.helper_job is not None and backend.helper_job[0] == "permutation"
     payloads = [backend.payload(np.arange(i, i + 2)) for i in range(0, 24, 2)]
-    alone = [backend.core(p) for p in payloads]
-    core, mine = slow_front(backend.core, 0.6)
-    shared, cut, by_helper = runner.run_batches(core, payloads, [2] * len(payloads), deadline=float("inf"), cancel=None,
-                                     on_batch=lambda i, k: None, helper=backend.helper_job)
-    assert not cut and by_helper > 0 and len(mine) + by_helper >= len(payloads), "the helper should have taken some batches"
+    alone, shared = alone_and_shared(backend, payloads, 2, delay=0.6)
     for a, b in zip(alone, shared):
         np.testing.assert_allclose(a[0], b[0], rtol=0, atol=1e-12)  # BLAS thread count may move the last bits
         np.testing.assert_allclose(a[1], b[1], rtol=0, atol=1e-12)
