@@ -48,11 +48,11 @@ def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -
             "Give a binary target (e.g. approved / not approved), or derive one column that says whether the outcome was favourable.",
         )
     if positive_label is None:
+        shown = _shown(sorted(values, key=str))
         raise InputError(
-            f"Which value of '{name}' is the favourable outcome? Its values are {_shown(values)}, and the data cannot say "
+            f"Which value of '{name}' is the favourable outcome? Its values are {shown}, and the data cannot say "
             "which one is good for the person (a loan approved, or a defendant flagged as high risk?).",
-            "Declare it with --positive-label VALUE (e.g. --positive-label "
-            f"{_plain(values[0])!r}), or with positive_label = \"VALUE\" in the policy file.",
+            f"Declare it with --positive-label VALUE, one of {shown} (or positive_label = \"VALUE\" in the policy file).",
         )
     for v in values:
         if same_label(v, positive_label):

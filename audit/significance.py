@@ -68,22 +68,22 @@ def threshold_pvalues(kind: str, x1, n1, x2, n2, threshold: float, below: bool) 
     x1, n1, x2, n2 = (np.asarray(a, dtype=float) for a in (x1, n1, x2, n2))
     end = 2 if below else 1  # the upper end crosses a lower threshold, the lower end an upper one
 
-    def edge(z):
-        return compare(kind, x1, n1, x2, n2, z)[end]
-
-    def beyond(z):  # the whole interval at z is on the violating side
-        e = edge(z)
+    def beyond(z, *a):  # the whole interval at z is on the violating side
+        e = compare(kind, *a, z)[end]
         return e < threshold if below else e > threshold
 
     valid = (n1 > 0) & (n2 > 0)
-    live = valid & beyond(np.zeros_like(x1))
-    lo, hi = np.zeros_like(x1), np.full_like(x1, _Z_MAX)
-    for _ in range(_STEPS):
-        mid = (lo + hi) / 2
-        b = beyond(mid)
-        lo, hi = np.where(b, mid, lo), np.where(b, hi, mid)
-    p = np.where(live, stats.norm.sf(lo), 1.0)
-    return np.where(valid, p, np.nan)
+    p = np.where(valid, 1.0, np.nan)
+    live = valid & beyond(np.zeros_like(x1), x1, n1, x2, n2)
+    if live.any():  # bisection on z only where the point estimate violates the rule (few, on most data)
+        args = tuple(a[live] for a in (x1, n1, x2, n2))
+        lo, hi = np.zeros(int(live.sum())), np.full(int(live.sum()), _Z_MAX)
+        for _ in range(_STEPS):
+            mid = (lo + hi) / 2
+            b = beyond(mid, *args)
+            lo, hi = np.where(b, mid, lo), np.where(b, hi, mid)
+        p[live] = stats.norm.sf(lo)
+    return p
 
 
 def decided(kind: str, x1, n1, x2, n2, z, low: float | None, high: float | None) -> tuple[np.ndarray, np.ndarray]:

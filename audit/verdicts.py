@@ -87,12 +87,24 @@ def _untestable(u: _Unit, sizes, den, min_size: int, what: str, extreme: bool) -
     return ""
 
 
-def evaluate(policy: Policy, all_stats: list[LevelStats], min_size: int) -> tuple[list[Verdict], VerdictFamily]:
+@dataclass
+class Decisions:
+    """The family's pair arrays before they are turned into `Verdict`s (the coverage benchmark counts fails here)."""
+
+    units: list[_Unit]
+    pairs: list[dict]
+    z: float
+    level: float
+    m: int
+    tail: float
+
+    def failed_units(self) -> int:
+        return int(sum(len(np.unique(np.asarray(b["unit"])[b["fail"]])) for b in self.pairs))
+
+
+def decide(policy: Policy, all_stats: list[LevelStats], min_size: int, needed: bool = True) -> Decisions:
+    """Every pair's interval at the family level, Holm over the family's one-sided tests, pass / fail per pair."""
     units = _units(policy, all_stats, min_size)
-    if policy.decision == "point":
-        return [_point(u, policy) for u in units], VerdictFamily(
-            alpha=policy.alpha, multiplicity=policy.multiplicity, hypotheses=0, comparisons=0, interval_level=0.0,
-            statement="The policy decides on point estimates alone: no interval, no error control.")
     tested = [u for u in units if not u.why_not]
     pairs = _pairs(tested)
     m = int(sum(len(p["bounds"]) * len(p["g"]) for p in pairs))
@@ -106,12 +118,21 @@ def evaluate(policy: Policy, all_stats: list[LevelStats], min_size: int) -> tupl
         for _ in p["bounds"]:
             p["adj"].append(adj[at:at + len(p["g"])])
             at += len(p["g"])
-        _decide_pairs(p, z, policy.alpha)
-    level = 1 - 2 * tail
-    found = [_verdict(u, pairs, z, level, m, policy, min_size) for u in units]
-    n_cmp = int(sum(len(p["g"]) for p in pairs))
-    family = VerdictFamily(alpha=policy.alpha, multiplicity=policy.multiplicity, hypotheses=m, comparisons=n_cmp,
-                           interval_level=level, statement=_statement(policy, m, n_cmp, level, tail))
+        _decide_pairs(p, z, policy.alpha, needed)
+    return Decisions(units, pairs, z, 1 - 2 * tail, m, tail)
+
+
+def evaluate(policy: Policy, all_stats: list[LevelStats], min_size: int) -> tuple[list[Verdict], VerdictFamily]:
+    if policy.decision == "point":
+        return [_point(u, policy) for u in _units(policy, all_stats, min_size)], VerdictFamily(
+            alpha=policy.alpha, multiplicity=policy.multiplicity, hypotheses=0, comparisons=0, interval_level=0.0,
+            statement="The policy decides on point estimates alone: no interval, no error control.")
+    d = decide(policy, all_stats, min_size)
+    blocks = {(id(b["check"]), id(b["st"])): b for b in d.pairs}
+    found = [_verdict(u, blocks.get((id(u.check), id(u.st))), d.z, d.level, d.m, policy, min_size) for u in d.units]
+    n_cmp = int(sum(len(p["g"]) for p in d.pairs))
+    family = VerdictFamily(alpha=policy.alpha, multiplicity=policy.multiplicity, hypotheses=d.m, comparisons=n_cmp,
+                           interval_level=d.level, statement=_statement(policy, d.m, n_cmp, d.level, d.tail))
     return found, family
 
 
@@ -136,7 +157,7 @@ def _pairs(tested: list[_Unit]) -> list[dict]:
     return list(blocks.values())
 
 
-def _decide_pairs(b: dict, z: float, alpha: float) -> None:
+def _decide_pairs(b: dict, z: float, alpha: float, needed: bool) -> None:
     check = b["check"]
     point, lo, hi = intervals.compare(check.compare, *b["args"], z)
     low = dict(b["bounds"]).get("min")
@@ -152,11 +173,15 @@ def _decide_pairs(b: dict, z: float, alpha: float) -> None:
     rejected = np.zeros(len(b["g"]), dtype=bool)
     for a in b["adj"]:
         rejected |= a < alpha
-    b.update(point=point, lo=lo, hi=hi, inside=inside & ~(outside | rejected), outside=outside, fail=outside | rejected,
-             low=low, high=high)
+    fail = outside | rejected
+    b.update(point=point, lo=lo, hi=hi, inside=inside & ~fail, outside=outside, fail=fail, low=low, high=high)
+    open_ = ~(inside | fail)
+    b["k_g"], b["k_b"] = np.full(len(fail), np.nan), np.full(len(fail), np.nan)
+    if needed and open_.any():  # rows that would decide each undecided pair, all in one vectorised search
+        b["k_g"][open_], b["k_b"][open_] = _scale_rows(b, np.flatnonzero(open_), z)
 
 
-def _verdict(u: _Unit, pairs: list[dict], z: float, level: float, m: int, policy: Policy, min_size: int) -> Verdict:
+def _verdict(u: _Unit, b: dict | None, z: float, level: float, m: int, policy: Policy, min_size: int) -> Verdict:
     check, st, g = u.check, u.st, u.g
     common = dict(check=check.id, rule=check.rule(), level=st.level.features, group=st.level.groups[g],
                   n_group=int(st.counts[g].sum()), interval_level=level, family_size=m)
@@ -166,7 +191,6 @@ def _verdict(u: _Unit, pairs: list[dict], z: float, level: float, m: int, policy
         return Verdict(**common, comparator=st.level.groups[c], statistic=stat, n_comparator=int(st.counts[c].sum()),
                        p_adjusted=None, status="insufficient_evidence", decided_by="size", needed_n_group=need_g,
                        needed_n_comparator=need_c, reason=u.why_not + _needed_text(need_g, need_c))
-    b = next(p for p in pairs if p["check"] is check and p["st"] is st)
     idx = np.arange(u.first, u.first + len(u.comparators))
     fail, inside = b["fail"][idx], b["inside"][idx]
     adj_min = np.min(np.stack([a[idx] for a in b["adj"]]), axis=0)
@@ -182,7 +206,7 @@ def _verdict(u: _Unit, pairs: list[dict], z: float, level: float, m: int, policy
     stat = Estimate(value=b["point"][j], ci_low=b["lo"][j], ci_high=b["hi"][j])
     need_g = need_c = None
     if status == "insufficient_evidence":
-        need_g, need_c = _needed(b, idx[~inside], z, min_size)
+        need_g, need_c = _needed(b, idx[~inside])
     reason, by = _reason(status, check, stat, level, b, j, k, p_raw, p_adj, policy, len(u.comparators), need_g, need_c)
     return Verdict(**common, comparator=st.level.groups[c], statistic=stat, n_comparator=int(st.counts[c].sum()),
                    p_adjusted=p_adj, p_value=p_raw, status=status, decided_by=by, needed_n_group=need_g,
@@ -199,14 +223,17 @@ def _weakest(b: dict, idx: np.ndarray) -> int:
 def _scale_rows(b: dict, idx: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     args = tuple(a[idx] for a in b["args"])
     k_g = needed_scale(b["check"].compare, *args, z, b["low"], b["high"], both=False)
-    k_b = np.where(np.isfinite(k_g), np.nan, needed_scale(b["check"].compare, *args, z, b["low"], b["high"], both=True))
+    k_b = np.full(len(k_g), np.nan)
+    never = ~np.isfinite(k_g)
+    if never.any():  # the comparator's own uncertainty is the limit: both would have to grow
+        k_b[never] = needed_scale(b["check"].compare, *(a[never] for a in args), z, b["low"], b["high"], both=True)
     return k_g, k_b
 
 
-def _needed(b: dict, idx: np.ndarray, z: float, min_size: int) -> tuple[int | None, int | None]:
+def _needed(b: dict, idx: np.ndarray) -> tuple[int | None, int | None]:
     """Rows for the verdict to be decided at the observed rates: the first violating pair to fail, else every pair
     to pass; the comparator's rows too when the group's alone would never do."""
-    k_g, k_b = _scale_rows(b, idx, z)
+    k_g, k_b = b["k_g"][idx], b["k_b"][idx]
     k = np.where(np.isfinite(k_g), k_g, k_b)
     violating = ~_holds(b, b["point"][idx])
     pick = int(np.argmin(np.where(violating, k, np.inf))) if violating.any() else int(np.argmax(k))
