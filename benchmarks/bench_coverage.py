@@ -125,9 +125,15 @@ def coverage(sims: int, rng: np.random.Generator) -> tuple[int, int]:
 LEVELS = (3, 2, 4, 2, 3, 2, 2)  # categories of the 1st..7th sensitive feature
 
 
-def _null_world(k: int, rows: int, rng: np.random.Generator):
-    """The index of all category combinations of k features, each cell's share of the rows (unequal), and the
-    confusion probabilities shared by every cell (no effect of the sensitive features)."""
+def _confusion(base: float, tpr: float, fpr: float) -> np.ndarray:
+    return np.array([(1 - base) * (1 - fpr), (1 - base) * fpr, base * (1 - tpr), base * tpr])  # tn fp fn tp
+
+
+def _null_world(k: int, rows: int, rng: np.random.Generator, at_threshold: bool = False):
+    """The index of all category combinations of k features, each cell's share of the rows (unequal), and each
+    cell's confusion probabilities: the same everywhere (no effect), or (`at_threshold`) every rule exactly at its
+    threshold: the first feature's first value has TPR 0.75, FPR 0.333 (selection 0.5), every other value TPR 0.65,
+    FPR 0.233 (selection 0.4): ratio 0.8 and gaps of 0.1, so every rule holds and any fail is false."""
     combos = pd.MultiIndex.from_product([[f"v{j}" for j in range(L)] for L in LEVELS[:k]], names=[f"s{i}" for i in range(k)])
     df = combos.to_frame(index=False)
     index = build_index(df, tuple(df.columns))
@@ -136,26 +142,28 @@ def _null_world(k: int, rows: int, rng: np.random.Generator):
         w = np.linspace(2.0, 1.0, L)
         share *= (w / w.sum())[df[f"s{i}"].str[1:].astype(int).to_numpy()]
     share /= share.sum()
-    base, tpr, fpr = 0.4, 0.7, 0.2
-    confusion = np.array([(1 - base) * (1 - fpr), (1 - base) * fpr, base * (1 - tpr), base * tpr])  # tn fp fn tp
-    return index, share, confusion
+    if not at_threshold:
+        return index, share, np.repeat(_confusion(0.4, 0.7, 0.2)[None, :], len(df), axis=0)
+    first = (df["s0"] == "v0").to_numpy()[:, None]
+    return index, share, np.where(first, _confusion(0.4, 0.75, 1 / 3), _confusion(0.4, 0.65, 0.7 / 3))
 
 
 def _simulate_counts(index, share, confusion, rows: int, rng: np.random.Generator) -> np.ndarray:
-    probs = (share[:, None] * confusion[None, :]).ravel()
+    probs = (share[:, None] * confusion).ravel()
     per_combo = rng.multinomial(rows, probs).reshape(len(share), 4)
     counts = np.zeros((index.n_cells, 4), dtype=np.int64)
     np.add.at(counts, index.cell_of_row, per_combo)
     return counts
 
 
-def null_family(sims: int, rows: int, rng: np.random.Generator) -> None:
-    print(f"\nFalse fails on no-effect data: {rows:,} rows, policy 'standard', {sims} simulated datasets per row")
+def null_family(sims: int, rows: int, rng: np.random.Generator, at_threshold: bool = False) -> None:
+    what = "data where every rule holds exactly at its threshold" if at_threshold else "no-effect data"
+    print(f"\nFalse fails on {what}: {rows:,} rows, policy 'standard', {sims} simulated datasets per row")
     print("  features  groups  verdicts  tests m  deciding level  reports with any fail: family-wise | no control  s/dataset")
     holm_policy = PRESETS["standard"]
     loose = Policy(name="standard-alone", checks=holm_policy.checks, multiplicity="none")
     for k in (3, 5, 7):
-        index, share, confusion = _null_world(k, rows, rng)
+        index, share, confusion = _null_world(k, rows, rng, at_threshold)
         any_fail = {"holm": 0, "none": 0}
         fails_total = {"holm": 0, "none": 0}
         t0 = time.perf_counter()
@@ -193,6 +201,7 @@ def main() -> None:
           f"exact cells off at all: {bad_exact}")
     if not args.skip_null:
         null_family(args.null_sims, args.rows, rng)
+        null_family(args.null_sims, args.rows, rng, at_threshold=True)
 
 
 if __name__ == "__main__":
