@@ -103,23 +103,41 @@ class Decisions:
 
 
 def decide(policy: Policy, all_stats: list[LevelStats], min_size: int, needed: bool = True) -> Decisions:
-    """Every pair's interval at the family level, Holm over the family's one-sided tests, pass / fail per pair."""
+    """Every pair's interval at the family level, Holm over the family's one-sided tests, pass / fail per pair.
+    Each computation runs once per kind of statistic over the pairs of every check and level (numpy calls on many
+    small arrays would cost more than the arithmetic)."""
     units = _units(policy, all_stats, min_size)
-    tested = [u for u in units if not u.why_not]
-    pairs = _pairs(tested)
+    pairs = _pairs([u for u in units if not u.why_not])
     m = int(sum(len(p["bounds"]) * len(p["g"]) for p in pairs))
     tail = policy.alpha / max(m, 1) if policy.multiplicity == "holm" else policy.alpha
     z = float(intervals.z_for(tail))
-    flat_p = np.concatenate([p["p"][b] for p in pairs for b in range(len(p["bounds"]))]) if pairs else np.zeros(0)
+    for kind in ("difference", "ratio"):
+        bs = [b for b in pairs if b["check"].compare == kind]
+        if not bs:
+            continue
+        parts = [(b, k) for b in bs for k in range(len(b["bounds"]))]
+        args = [np.concatenate([b["args"][i] for b, _ in parts]) for i in range(4)]
+        t = np.concatenate([np.full(len(b["g"]), b["bounds"][k][1]) for b, k in parts])
+        below = np.concatenate([np.full(len(b["g"]), b["bounds"][k][0] == "min") for b, k in parts])
+        for (b, k), pv in zip(parts, _split(threshold_pvalues(kind, *args, t, below), [len(b["g"]) for b, _ in parts])):
+            b.setdefault("p", [None] * len(b["bounds"]))[k] = pv
+        cat = [np.concatenate([b["args"][i] for b in bs]) for i in range(4)]
+        for b, (point, lo, hi) in zip(bs, zip(*(_split(v, [len(b["g"]) for b in bs]) for v in intervals.compare(kind, *cat, z)))):
+            b.update(point=point, lo=lo, hi=hi)
+    flat_p = np.concatenate([b["p"][k] for b in pairs for k in range(len(b["bounds"]))]) if pairs else np.zeros(0)
     adj = holm(flat_p) if policy.multiplicity == "holm" else flat_p
-    at = 0
-    for p in pairs:
-        p["adj"] = []
-        for _ in p["bounds"]:
-            p["adj"].append(adj[at:at + len(p["g"])])
-            at += len(p["g"])
-        _decide_pairs(p, z, policy.alpha, needed)
+    sizes = [len(b["g"]) for b in pairs for _ in b["bounds"]]
+    chunks = iter(_split(adj, sizes))
+    for b in pairs:
+        b["adj"] = [next(chunks) for _ in b["bounds"]]
+        _decide_pairs(b, policy.alpha)
+    if needed:
+        _needed_scales(pairs, z)
     return Decisions(units, pairs, z, 1 - 2 * tail, m, tail)
+
+
+def _split(v: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    return np.split(v, np.cumsum(sizes)[:-1]) if sizes else []
 
 
 def evaluate(policy: Policy, all_stats: list[LevelStats], min_size: int) -> tuple[list[Verdict], VerdictFamily]:
@@ -137,7 +155,7 @@ def evaluate(policy: Policy, all_stats: list[LevelStats], min_size: int) -> tupl
 
 
 def _pairs(tested: list[_Unit]) -> list[dict]:
-    """Pair arrays, one block per (check, level), with the one-sided p-value of each bound."""
+    """Pair arrays (group, comparator, their counts), one block per (check, level)."""
     blocks: dict[tuple[int, int], dict] = {}
     for u in tested:
         key = (id(u.check), id(u.st))
@@ -149,36 +167,49 @@ def _pairs(tested: list[_Unit]) -> list[dict]:
             b["unit"].append(id(u))
     for b in blocks.values():
         check, st = b["check"], b["st"]
-        b["g"], b["h"] = np.asarray(b["g"]), np.asarray(b["h"])
+        b["g"], b["h"] = np.asarray(b["g"], dtype=np.int64), np.asarray(b["h"], dtype=np.int64)
         num, den = st.numerator(check.metric), st.denominator(check.metric)
         b["args"] = (num[b["g"]], den[b["g"]], num[b["h"]], den[b["h"]])
         b["bounds"] = check.bounds()
-        b["p"] = [threshold_pvalues(check.compare, *b["args"], t, below=(side == "min")) for side, t in b["bounds"]]
+        b["low"], b["high"] = dict(b["bounds"]).get("min"), dict(b["bounds"]).get("max")
     return list(blocks.values())
 
 
-def _decide_pairs(b: dict, z: float, alpha: float, needed: bool) -> None:
-    check = b["check"]
-    point, lo, hi = intervals.compare(check.compare, *b["args"], z)
-    low = dict(b["bounds"]).get("min")
-    high = dict(b["bounds"]).get("max")
-    inside = np.ones(len(b["g"]), dtype=bool)
-    outside = np.zeros(len(b["g"]), dtype=bool)
+def _decide_pairs(b: dict, alpha: float) -> None:
+    inside, outside = _sides(b["lo"], b["hi"], b["low"], b["high"])
+    rejected = np.zeros(len(b["g"]), dtype=bool)
+    for a in b["adj"]:
+        rejected |= a < alpha
+    fail = outside | rejected
+    b.update(inside=inside & ~fail, outside=outside, fail=fail)
+
+
+def _sides(lo, hi, low, high) -> tuple[np.ndarray, np.ndarray]:
+    inside = np.ones(len(lo), dtype=bool)
+    outside = np.zeros(len(lo), dtype=bool)
     if low is not None:
         inside &= lo >= low
         outside |= hi < low
     if high is not None:
         inside &= hi <= high
         outside |= lo > high
-    rejected = np.zeros(len(b["g"]), dtype=bool)
-    for a in b["adj"]:
-        rejected |= a < alpha
-    fail = outside | rejected
-    b.update(point=point, lo=lo, hi=hi, inside=inside & ~fail, outside=outside, fail=fail, low=low, high=high)
-    open_ = ~(inside | fail)
-    b["k_g"], b["k_b"] = np.full(len(fail), np.nan), np.full(len(fail), np.nan)
-    if needed and open_.any():  # rows that would decide each undecided pair, all in one vectorised search
-        b["k_g"][open_], b["k_b"][open_] = _scale_rows(b, np.flatnonzero(open_), z)
+    return inside, outside
+
+
+def _needed_scales(pairs: list[dict], z: float) -> None:
+    """Rows that would decide each undecided pair (b["k_g"], b["k_b"]), one vectorised search per kind."""
+    for b in pairs:
+        b["k_g"], b["k_b"] = np.full(len(b["g"]), np.nan), np.full(len(b["g"]), np.nan)
+    for kind in ("difference", "ratio"):
+        bs = [(b, np.flatnonzero(~(b["inside"] | b["fail"]))) for b in pairs if b["check"].compare == kind]
+        bs = [(b, i) for b, i in bs if len(i)]
+        if not bs:
+            continue
+        args = [np.concatenate([b["args"][j][i] for b, i in bs]) for j in range(4)]
+        bound = lambda key: np.concatenate([np.full(len(i), np.nan if b[key] is None else b[key]) for b, i in bs])  # noqa: E731
+        k_g, k_b = _scale_rows(kind, args, bound("low"), bound("high"), z)
+        for (b, i), kg, kb in zip(bs, _split(k_g, [len(i) for _, i in bs]), _split(k_b, [len(i) for _, i in bs])):
+            b["k_g"][i], b["k_b"][i] = kg, kb
 
 
 def _verdict(u: _Unit, b: dict | None, z: float, level: float, m: int, policy: Policy, min_size: int) -> Verdict:
@@ -220,13 +251,13 @@ def _weakest(b: dict, idx: np.ndarray) -> int:
     return int(idx[np.argmax(np.nan_to_num(b["hi"][idx], nan=np.inf))])
 
 
-def _scale_rows(b: dict, idx: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    args = tuple(a[idx] for a in b["args"])
-    k_g = needed_scale(b["check"].compare, *args, z, b["low"], b["high"], both=False)
+def _scale_rows(kind: str, args, low, high, z: float) -> tuple[np.ndarray, np.ndarray]:
+    k_g = needed_scale(kind, *args, z, low, high, both=False)
     k_b = np.full(len(k_g), np.nan)
     never = ~np.isfinite(k_g)
     if never.any():  # the comparator's own uncertainty is the limit: both would have to grow
-        k_b[never] = needed_scale(b["check"].compare, *(a[never] for a in args), z, b["low"], b["high"], both=True)
+        pick = lambda v: v[never] if np.ndim(v) else v  # noqa: E731
+        k_b[never] = needed_scale(kind, *(a[never] for a in args), z, pick(low), pick(high), both=True)
     return k_g, k_b
 
 
@@ -272,8 +303,8 @@ def _single(u: _Unit, c: int, z: float, min_size: int) -> tuple[Estimate, int | 
     need_g, need_c = at_least(rows[g], den[g]), None
     if rows[c] < min_size or den[c] < min_size:
         need_c = at_least(rows[c], den[c])
-    b = dict(check=check, args=args, low=dict(check.bounds()).get("min"), high=dict(check.bounds()).get("max"))
-    k_g, _ = _scale_rows(b, np.array([0]), z)
+    bounds = dict(check.bounds())
+    k_g, _ = _scale_rows(check.compare, args, bounds.get("min"), bounds.get("max"), z)
     if need_g is not None and np.isfinite(k_g[0]):
         need_g = max(need_g, int(np.ceil(k_g[0] * rows[g])))
     return stat, need_g, need_c
