@@ -81,8 +81,8 @@ def outcome_statement(target: str, label: Any, declared_by: str, *wordings) -> F
     fav = first("favourable") or f"the favourable outcome ({target} = {_plain(label)!r})"
     return FavourableOutcome(
         label=str(_plain(label)), declared_by=declared_by, favourable=fav,
-        false_negative=first("false_negative") or f"refused {fav} although they qualified for it",
-        false_positive=first("false_positive") or f"granted {fav} although they did not qualify for it",
+        false_negative=first("false_negative") or f"not given {fav} although they qualified for it",
+        false_positive=first("false_positive") or f"given {fav} although they did not qualify for it",
     )
 
 
