@@ -109,12 +109,16 @@ def test_significance_route_uses_holm_against_the_threshold():
 def test_upper_bound_of_a_check_is_tested():
     """Rule -0.05 <= TPR gap <= 0.05: a group 0.10 above the reference violates the upper bound."""
     tpr = Check(id="tpr_gap", metric="tpr", compare="difference", min=-0.05, max=0.05)
-    stats = _level({"ref": (2500, 500, 1000, 4000), "hi": (800, 200, 100, 900), "same": (2000, 400, 801, 3199)})
+    stats = _level({"ref": (2500, 500, 1000, 4000), "hi": (800, 200, 100, 900), "same": (2000, 400, 801, 3199),
+                    "edge": (800, 200, 155, 845)})
     vs, family = _run(_policy(tpr), stats)
     assert vs["hi"].statistic.value == pytest.approx(0.9 - 0.8)
     assert vs["hi"].status == "fail" and vs["hi"].statistic.ci_low > 0.05 and "<= 0.05" in vs["hi"].reason
     assert vs["same"].status == "pass" and -0.05 <= vs["same"].statistic.ci_low <= vs["same"].statistic.ci_high <= 0.05
-    assert family.hypotheses == 4
+    # 0.045 above the reference: clear of the lower bound, straddling the upper one -> not a pass
+    assert vs["edge"].statistic.ci_low > -0.05 and vs["edge"].statistic.ci_high > 0.05
+    assert vs["edge"].status == "insufficient_evidence" and vs["edge"].needed_n_group > 1000
+    assert family.hypotheses == 6
 
 
 def test_lowest_group_comparator_with_an_upper_bound():
