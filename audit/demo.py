@@ -18,6 +18,12 @@ FEATURES = {
 }
 SENSITIVE = ("race", "sex", "marital_status")
 TARGET = "approved"
+POSITIVE_LABEL = "1"  # the favourable outcome: the mortgage was approved
+OUTCOME = {
+    "favourable": "mortgage approved",
+    "false_negative": "refused a mortgage although their application qualified",
+    "false_positive": "approved for a mortgage although their application did not qualify",
+}
 SEED = 20261122
 REFERENCES = {"race": "White", "sex": "Male", "marital_status": "Married"}
 POLICY = "standard"

@@ -1,16 +1,20 @@
-"""Per-group metrics with bootstrap intervals, disparities and level summaries, all from per-cell confusion counts."""
+"""Per-group metrics with intervals, disparities and level summaries, all from per-group confusion counts.
+
+Rates, differences and ratios get closed-form intervals (audit/intervals.py); F1 and the max-min summaries, which
+have none, get percentile intervals from Jeffreys-posterior draws of each group's counts (audit/bootstrap.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from audit import intervals
 from audit import metrics as M
-from audit.bootstrap import aggregate, percentile_interval, percentile_intervals
-from audit.groups import GroupIndex, Level
+from audit.bootstrap import aggregate, percentile_intervals, posterior_counts
+from audit.groups import Level
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
 from audit.scoremetrics import N_BINS, auc_delong, brier, calibration_bins, expected_calibration_error
-from audit.significance import holm, proportion_test, proportion_tests
+from audit.significance import equal_rates_test, holm
 
 DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
 
@@ -22,7 +26,7 @@ class LevelStats:
     level: Level
     counts: np.ndarray  # (G, 4)
     point: dict[str, np.ndarray]  # metric -> (G,)
-    samples: dict[str, np.ndarray]  # metric -> (B, G)
+    samples: dict[str, np.ndarray]  # metric -> (B, G) posterior draws; NaN where the observed rate is undefined
     ref: int
     ref_reason: str
 
@@ -32,13 +36,19 @@ class LevelStats:
     def numerator(self, metric: str) -> np.ndarray:
         return M.parts(self.counts, metric)[0]
 
+    def label(self, g: int) -> str:
+        return " & ".join(f"{k}={v}" for k, v in self.level.groups[g].items()) or "all"
 
-def level_stats(level: Level, n_cells: int, cell_counts: np.ndarray, cell_boot: np.ndarray, references: dict[str, str]) -> LevelStats:
-    member = level.membership(n_cells)
-    counts = np.rint(aggregate(cell_counts, member)).astype(np.int64)
-    boot = aggregate(cell_boot, member) if cell_boot.size else np.zeros((0, len(level.groups), 4))
+
+def level_stats(level: Level, n_cells: int, cell_counts: np.ndarray, references: dict[str, str], draws: int,
+                rng: np.random.Generator) -> LevelStats:
+    counts = np.rint(aggregate(cell_counts, level.membership(n_cells))).astype(np.int64)
+    sim = posterior_counts(counts, draws, rng)
+    samples = M.all_metrics(sim)
+    for m, v in samples.items():  # a rate with no rows behind it stays undefined in every draw, not the prior's guess
+        v[:, M.parts(counts, m)[1] == 0] = np.nan
     ref, reason = _reference(level, counts, references)
-    return LevelStats(level, counts, M.all_metrics(counts), M.all_metrics(boot), ref, reason)
+    return LevelStats(level, counts, M.all_metrics(counts), samples, ref, reason)
 
 
 def _reference(level: Level, counts: np.ndarray, references: dict[str, str]) -> tuple[int, str]:
@@ -52,47 +62,19 @@ def _reference(level: Level, counts: np.ndarray, references: dict[str, str]) -> 
     return g, "largest group (no reference declared)" if not wanted else "largest group (declared combination absent)"
 
 
-def estimate(point: float, samples: np.ndarray, level: float) -> Estimate:
-    if samples.size == 0:
-        return Estimate(value=point)
-    lo, hi = percentile_interval(samples, level)
-    return Estimate(value=point, ci_low=float(lo), ci_high=float(hi))
+def _estimates(point: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[Estimate]:
+    return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(point, lo, hi)]
 
 
-def estimates(points: np.ndarray, samples: np.ndarray, level: float) -> list[Estimate]:
-    """`estimate` for every column of (B, K) samples at once (same values)."""
-    if samples.size == 0:
-        return [Estimate(value=float(v)) for v in points]
-    lo, hi = percentile_intervals(samples, level)
-    return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(points, lo, hi)]
-
-
-def wilson(successes: int, n: int, level: float) -> tuple[float, float]:
-    """Wilson score interval for a proportion (Wilson 1927); sensible at 0/n and n/n, where percentiles collapse."""
-    from scipy.stats import norm
-
-    z = norm.ppf(0.5 + level / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    lo = 0.0 if successes == 0 else max(0.0, float(centre - half))  # exact ends: the formula is 0 / 1 there
-    hi = 1.0 if successes == n else min(1.0, float(centre + half))
-    return lo, hi
-
-
-def _wilson_where_degenerate(stats: LevelStats, metric: str, found: list[Estimate], ci: float) -> list[Estimate]:
-    """A rate of exactly 0 or 1 never varies under resampling, so its percentile interval has zero width; such a
-    rate gets Wilson's score interval instead, which reflects how few rows stand behind it."""
-    if metric not in M.RATE_METRICS:
-        return found
-    num, den = M.parts(stats.counts, metric)
-    out = []
-    for g, e in enumerate(found):
-        if e.ci_low is not None and e.ci_low == e.ci_high and den[g] > 0:
-            lo, hi = wilson(int(num[g]), int(den[g]), ci)
-            e = Estimate(value=e.value, ci_low=lo, ci_high=hi)
-        out.append(e)
-    return out
+def metric_estimates(stats: LevelStats, metric: str, ci: float) -> list[Estimate]:
+    """Every group's value of `metric` with its interval: Agresti-Coull for rates, posterior percentiles for F1."""
+    if metric in M.RATE_METRICS:
+        num, den = M.parts(stats.counts, metric)
+        lo, hi = intervals.rate(num, den, intervals.z_two_sided(ci))
+        return _estimates(stats.point[metric], lo, hi)
+    if stats.samples[metric].size == 0:
+        return [Estimate(value=float(v)) for v in stats.point[metric]]
+    return _estimates(stats.point[metric], *percentile_intervals(stats.samples[metric], ci))
 
 
 def group_results(
@@ -102,8 +84,7 @@ def group_results(
     """`presorted`: rows arrive ordered by score, so each group's rows (a stable split) are sorted too."""
     out = []
     by_group = _split_rows(group_of_row, len(stats.level.groups)) if scores is not None and group_of_row is not None else None
-    per_metric = {m: _wilson_where_degenerate(stats, m, estimates(stats.point[m], stats.samples[m], ci), ci)
-                  for m in M.COUNT_METRICS}
+    per_metric = {m: metric_estimates(stats, m, ci) for m in M.COUNT_METRICS}
     for g, attrs in enumerate(stats.level.groups):
         c = stats.counts[g]
         n = int(c.sum())
@@ -161,34 +142,21 @@ def most_selected(stats: LevelStats, metric: str, min_size: int, highest: bool =
     return int(np.argmax(vals) if highest else np.argmin(vals))
 
 
-def compare(stats: LevelStats, metric: str, g: int, c: int, ci: float) -> tuple[Estimate, Estimate]:
-    """Difference and ratio (group minus / over comparator) with intervals from the same resamples."""
-    (diff,), (ratio,) = compare_many(stats, metric, [g], c, ci)
-    return diff, ratio
-
-
-def compare_many(stats: LevelStats, metric: str, gs: list[int], c: int, ci: float) -> tuple[list[Estimate], list[Estimate]]:
-    """`compare` for several groups against one comparator, the intervals in one vectorised pass."""
-    idx = np.asarray(gs, dtype=np.int64)
-    pg, pc = stats.point[metric][idx], stats.point[metric][c]
-    sg, sc = stats.samples[metric][:, idx], stats.samples[metric][:, c:c + 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diffs = estimates(pg - pc, sg - sc, ci)
-        rs = np.where(sc > 0, sg / sc, np.nan)
-        ratios = estimates(pg / pc if pc > 0 else np.full(len(idx), np.nan), rs, ci)
-    return diffs, ratios
-
-
-def test_pair(stats: LevelStats, metric: str, g: int, c: int) -> tuple[float, str]:
+def compare_many(stats: LevelStats, metric: str, gs, c, ci: float) -> tuple[list[Estimate], list[Estimate]]:
+    """Difference and ratio (group minus / over comparator) of every group in `gs` against `c` (one comparator, or
+    one per group), with MOVER / MOVER-R intervals at level `ci`."""
     num, den = stats.numerator(metric), stats.denominator(metric)
-    return proportion_test(int(num[g]), int(den[g]), int(num[c]), int(den[c]))
+    idx, c = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    z = intervals.z_two_sided(ci)
+    args = (num[idx], den[idx], num[c], den[c], z)
+    return _estimates(*intervals.difference(*args)), _estimates(*intervals.ratio(*args))
 
 
-def test_many(stats: LevelStats, metric: str, gs: list[int], c: int) -> tuple[np.ndarray, list[str]]:
-    """`test_pair` for several groups against one comparator."""
+def test_many(stats: LevelStats, metric: str, gs, c) -> tuple[np.ndarray, list[str]]:
+    """Two-sided tests of equal rates, every group in `gs` against `c` (descriptive; verdicts test thresholds)."""
     num, den = stats.numerator(metric), stats.denominator(metric)
-    idx = np.asarray(gs, dtype=np.int64)
-    return proportion_tests(num[idx], den[idx], int(num[c]), int(den[c]))
+    idx, c = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    return equal_rates_test(num[idx], den[idx], num[c], den[c])
 
 
 def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[Disparity]:
@@ -215,46 +183,53 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
     return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted)]
 
 
-def _spread(point: np.ndarray, samples: np.ndarray, ci: float) -> tuple[Estimate, Estimate]:
+def _sampled(point: float, samples: np.ndarray, ci: float) -> Estimate:
+    if samples.size == 0:
+        return Estimate(value=point)
+    lo, hi = percentile_intervals(samples[:, None], ci)
+    return Estimate(value=point, ci_low=float(lo[0]), ci_high=float(hi[0]))
+
+
+def _spreads(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Max - min and min / max over groups, ignoring undefined rates (NaN); NaN where fewer than one is defined."""
     import warnings
 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        pd_, pr = np.nanmax(point) - np.nanmin(point), np.nanmin(point) / np.nanmax(point)
-        sd = np.nanmax(samples, axis=1) - np.nanmin(samples, axis=1) if samples.size else samples
-        sr = np.nanmin(samples, axis=1) / np.nanmax(samples, axis=1) if samples.size else samples
-    sr = np.where(np.isfinite(sr), sr, np.nan) if samples.size else sr
-    pr = pr if np.isfinite(pr) else np.nan
-    return estimate(float(pd_), sd, ci), estimate(float(pr), sr, ci)
+        hi, lo = np.nanmax(x, axis), np.nanmin(x, axis)
+        r = lo / hi
+    return hi - lo, np.where(np.isfinite(r), r, np.nan)
 
 
 def level_summary(st: LevelStats, ci: float, min_size: int) -> LevelSummary:
     present = st.counts.sum(axis=1) > 0
     diffs, ratios = {}, {}
     for m in DISPARITY_METRICS:
-        diffs[m], ratios[m] = _spread(st.point[m][present], st.samples[m][:, present], ci)
-    eo_diff = _max_of(st, ("tpr", "fpr"), present, ci, np.maximum, diff=True)
-    eo_ratio = _max_of(st, ("tpr", "fpr"), present, ci, np.minimum, diff=False)
+        (pd_, pr), (sd, sr) = _spreads(st.point[m][present], 0), _spreads(st.samples[m][:, present], 1)
+        diffs[m], ratios[m] = _sampled(float(pd_), sd, ci), _sampled(float(pr), sr, ci)
+    # Equalized odds: the worse of the TPR and FPR spreads, in every draw too. A group without actual positives
+    # (negatives) has no TPR (FPR) and is left out of that spread, where fairlearn would count it as 0.
+    (tpr_d, tpr_r), (fpr_d, fpr_r) = (_spreads(st.point[m][present], 0) for m in ("tpr", "fpr"))
+    (stpr_d, stpr_r), (sfpr_d, sfpr_r) = (_spreads(st.samples[m][:, present], 1) for m in ("tpr", "fpr"))
     return LevelSummary(
         level=st.level.features, reference=st.level.groups[st.ref], reference_reason=st.ref_reason,
         n_groups=int(present.sum()), small_groups=int(((st.counts.sum(axis=1) < min_size) & present).sum()),
         max_min_difference=diffs, min_max_ratio=ratios,
         demographic_parity_difference=diffs["selection_rate"], demographic_parity_ratio=ratios["selection_rate"],
-        equalized_odds_difference=eo_diff, equalized_odds_ratio=eo_ratio,
+        equalized_odds_difference=_sampled(float(np.fmax(tpr_d, fpr_d)), np.fmax(stpr_d, sfpr_d), ci),
+        equalized_odds_ratio=_sampled(float(np.fmin(tpr_r, fpr_r)), np.fmin(stpr_r, sfpr_r), ci),
     )
 
 
-def _max_of(st: LevelStats, metrics: tuple[str, str], present: np.ndarray, ci: float, combine, diff: bool) -> Estimate:
-    """fairlearn's equalized odds: the worse of the TPR and FPR spreads, per resample too."""
-    import warnings
-
-    def spread(x: np.ndarray, axis: int) -> np.ndarray:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmax(x, axis) - np.nanmin(x, axis) if diff else np.nanmin(x, axis) / np.nanmax(x, axis)
-
-    a, b = (st.point[m][present] for m in metrics)
-    point = combine(spread(a, 0), spread(b, 0))
-    sa, sb = (st.samples[m][:, present] for m in metrics)
-    samples = combine(spread(sa, 1), spread(sb, 1)) if sa.size else sa
-    return estimate(float(point), samples, ci)
+def equalized_odds_gaps(all_stats: list[LevelStats]) -> list[str]:
+    """Warnings naming the groups whose TPR or FPR is undefined and so left out of the equalized-odds summaries."""
+    out = []
+    for st in all_stats:
+        present = st.counts.sum(axis=1) > 0
+        for m, who in (("tpr", "actual positives"), ("fpr", "actual negatives")):
+            gone = [st.label(g) for g in np.flatnonzero(present & (st.denominator(m) == 0))]
+            if gone:
+                out.append(f"Equalized odds for {' x '.join(st.level.features)}: {len(gone)} group(s) have no {who}, so their "
+                           f"{m.upper()} is undefined and left out (fairlearn would count it as 0): "
+                           + ", ".join(gone[:10]) + (" ..." if len(gone) > 10 else ""))
+    return out

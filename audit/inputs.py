@@ -9,6 +9,7 @@ import pandas as pd
 
 from audit.errors import InputError
 from audit.models.binding import same_label
+from audit.result import FavourableOutcome
 
 
 def require_column(df: pd.DataFrame, name: str, role: str) -> None:
@@ -33,6 +34,8 @@ def _shown(values: list[Any], limit: int = 8) -> str:
 
 
 def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -> Any:
+    """The target value that is the favourable outcome. It must be declared: whether 1 is a loan approved or a
+    defendant flagged as high risk cannot be read from the data, and a silent default inverts every finding."""
     values = list(pd.unique(target.dropna()))
     if len(values) < 2:
         raise InputError(
@@ -44,19 +47,42 @@ def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -
             f"The target column '{name}' has {len(values)} classes ({_shown(values)}); Attest audits binary outcomes only (for now).",
             "Give a binary target (e.g. approved / not approved), or derive one column that says whether the outcome was favourable.",
         )
-    if positive_label is not None:
-        for v in values:
-            if same_label(v, positive_label):
-                return v
-        raise InputError(f"The positive label {positive_label!r} does not occur in '{name}', whose values are {_shown(values)}.",
-                         "Pass --positive-label with one of those values.")
-    for default in (1, True):
-        for v in values:
-            if same_label(v, default):
-                return v
-    raise InputError(
-        f"Which value of '{name}' is the favourable outcome? Its values are {_shown(values)}.",
-        "Say so with --positive-label VALUE.",
+    if positive_label is None:
+        shown = _shown(sorted(values, key=str))
+        raise InputError(
+            f"Which value of '{name}' is the favourable outcome? Its values are {shown}, and the data cannot say "
+            "which one is good for the person (a loan approved, or a defendant flagged as high risk?).",
+            f"Declare it with --positive-label VALUE, one of {shown} (or positive_label = \"VALUE\" in the policy file).",
+        )
+    for v in values:
+        if same_label(v, positive_label):
+            return v
+    raise InputError(f"The positive label {positive_label!r} does not occur in '{name}', whose values are {_shown(values)}.",
+                     "Pass --positive-label with one of those values.")
+
+
+def declared_label(spec_label: str | None, policy_label: str | None, policy_source: str) -> tuple[str | None, str]:
+    """The favourable label and who declared it: the audit's own set-up, else the policy file; both must agree."""
+    if spec_label is not None and policy_label is not None and not same_label(spec_label, policy_label):
+        raise InputError(f"--positive-label {spec_label!r} contradicts the policy's positive_label {policy_label!r}.",
+                         "Declare the favourable outcome once, or make the two agree.")
+    if spec_label is not None:
+        return spec_label, "the audit set-up (--positive-label)"
+    if policy_label is not None:
+        return policy_label, f"policy file {policy_source}"
+    return None, ""
+
+
+def outcome_statement(target: str, label: Any, declared_by: str, *wordings) -> FavourableOutcome:
+    """The favourable outcome in words, each field from the first wording that gives it, else a default."""
+    def first(field: str) -> str:
+        return next((getattr(w, field) for w in wordings if getattr(w, field)), "")
+
+    fav = first("favourable") or f"the favourable outcome ({target} = {_plain(label)!r})"
+    return FavourableOutcome(
+        label=str(_plain(label)), declared_by=declared_by, favourable=fav,
+        false_negative=first("false_negative") or f"not given {fav} although they qualified for it",
+        false_positive=first("false_positive") or f"given {fav} although they did not qualify for it",
     )
 
 

@@ -5,7 +5,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 
 from audit.errors import PolicyError
 from audit.metrics import COUNT_METRICS
@@ -33,7 +33,17 @@ class Check(Frozen):
             raise ValueError(f"check '{self.id}' needs a threshold: min, max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"check '{self.id}' has min {self.min} above max {self.max}")
+        # Against the highest group every value is at most 1 (ratio) or 0 (difference), so only a lower bound means
+        # something there, and only an upper bound against the lowest group.
+        if self.against == "max" and self.max is not None:
+            raise ValueError(f"check '{self.id}' compares with the highest group: give a min bound only (e.g. min = 0.8)")
+        if self.against == "min" and self.min is not None:
+            raise ValueError(f"check '{self.id}' compares with the lowest group: give a max bound only (e.g. max = 1.25)")
         return self
+
+    def bounds(self) -> tuple[tuple[str, float], ...]:
+        """The rule's one-sided parts: ("min", t) holds when the statistic is >= t, ("max", t) when <= t."""
+        return tuple((side, t) for side, t in (("min", self.min), ("max", self.max)) if t is not None)
 
     def rule(self) -> str:
         stat = f"{self.metric} {self.compare} vs {'the ' + self.against + ' group' if self.against != 'reference' else 'the reference group'}"
@@ -45,14 +55,42 @@ class Check(Frozen):
         return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
 
+class OutcomeWording(Frozen):
+    """Plain words for the favourable outcome and for the two errors, as the people affected would put them.
+    Empty fields get defaults built from the favourable label (audit/verdicts.py `outcome_statement`)."""
+
+    favourable: str = ""  # e.g. "loan approved", "assessed as low risk"
+    false_negative: str = ""  # e.g. "refused a loan although they would have repaid it"
+    false_positive: str = ""  # e.g. "granted a loan they could not repay"
+
+
 class Policy(Frozen):
     name: str
     description: str = ""
     checks: tuple[Check, ...]
+    # The chance of any false fail (and, separately, of any false pass) among all the policy's verdicts in a report.
     alpha: float = 0.05
-    # interval: pass only when the whole confidence interval satisfies the rule; point: the point estimate decides.
+    # holm: the verdicts are one family (every group comparison and bound, stated in the result with its size m):
+    # deciding intervals at one-sided level alpha / m (Bonferroni), fails also by Holm's step-down on the one-sided
+    # threshold tests. none: every verdict on its own at one-sided level alpha (the report says so per verdict).
+    multiplicity: Literal["holm", "none"] = "holm"
+    # interval: decide by the evidence (intervals and tests); point: the point estimate alone decides.
     decision: Literal["interval", "point"] = "interval"
     source: str = "preset"
+    # The favourable outcome's value in the target, when the policy file declares it (else --positive-label).
+    positive_label: str | None = None
+    outcome: OutcomeWording = OutcomeWording()
+
+    @field_validator("positive_label", mode="before")
+    @classmethod
+    def _label_text(cls, v):
+        return None if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
+    @model_validator(mode="after")
+    def _valid_alpha(self) -> "Policy":
+        if not 0 < self.alpha < 0.5:
+            raise ValueError(f"alpha must be between 0 and 0.5 (e.g. 0.05), not {self.alpha}")
+        return self
 
 
 _FOUR_FIFTHS = Check(

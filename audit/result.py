@@ -13,7 +13,7 @@ from audit.hashing import canonical_json, sha256_bytes
 from audit.refs import DatasetRef, Frozen, ModelRef
 from audit.spec import AuditSpec
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows
 
 Status = Literal["pass", "fail", "insufficient_evidence"]
 
@@ -100,9 +100,39 @@ class Verdict(Frozen):
     statistic: Estimate
     n_group: int
     n_comparator: int
-    p_adjusted: float | None
+    p_adjusted: float | None  # Holm-adjusted p_value over the verdict family (None: the comparison was not tested)
     status: Status
     reason: str
+    p_value: float | None = None  # one-sided p of "the rule is violated at this bound" (small: evidence of violation)
+    interval_level: float | None = None  # two-sided level of the interval in `statistic` (the deciding interval)
+    family_size: int | None = None  # m, the one-sided tests in the verdict family this verdict belongs to
+    decided_by: Literal["interval", "holm", "point", "size", "undefined", ""] = ""
+    # Insufficient evidence: rows the group would need, at the observed rates and the same level, for the check to be
+    # decided (None when it is decided, or when no size would decide it, e.g. a value exactly at the threshold).
+    needed_n_group: int | None = None
+    # ... and the comparator's rows, when growing the group alone would never decide it.
+    needed_n_comparator: int | None = None
+
+
+class VerdictFamily(Frozen):
+    """How the verdicts' error rates are controlled, stated in the result and the report."""
+
+    alpha: float  # chance of any false fail (and of any false pass) in the whole report, at most
+    multiplicity: Literal["holm", "none"]
+    hypotheses: int  # m: one-sided tests (group comparisons x bounds) in the family
+    comparisons: int  # group comparisons tested (a group's against every eligible comparator counts each)
+    interval_level: float  # two-sided level of every deciding interval: 1 - 2 * alpha / m (holm) or 1 - 2 * alpha
+    statement: str  # the same in words
+
+
+class FavourableOutcome(Frozen):
+    """The target value that counts as the favourable decision, who declared it, and what the errors mean."""
+
+    label: str
+    declared_by: str  # "the audit set-up (--positive-label)" or "policy file <path>"
+    favourable: str  # plain words for the favourable outcome
+    false_negative: str  # what a false negative means for the person
+    false_positive: str  # what a false positive means for the person
 
 
 class MissingByGroup(Frozen):
@@ -190,6 +220,9 @@ class AuditResult(Frozen):
     explanations: Explanations | None = None
     not_assessed: tuple[NotAssessed, ...] = ()
     warnings: tuple[str, ...] = Field(default_factory=tuple)
+    favourable_outcome: FavourableOutcome | None = None  # None only in results written before schema 1.1
+    verdict_family: VerdictFamily | None = None
+    methods: dict[str, str] = Field(default_factory=dict)  # statistic -> interval / test method with its reference
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, by_alias=True)

@@ -11,13 +11,13 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
-from audit import fairness, verdicts
-from audit.bootstrap import resample_counts
+from audit import fairness, intervals, verdicts
 from audit.cancel import CancelToken, Progress, no_progress
 from audit.datasets import load_dataset
 from audit.errors import Cancelled, InputError
 from audit.groups import build_index
-from audit.inputs import binary_target, decisions_from_column, require_column, resolve_positive, scores_from
+from audit.inputs import (binary_target, declared_label, decisions_from_column, outcome_statement, require_column,
+                          resolve_positive, scores_from)
 from audit.metrics import confusion_counts
 from audit.models import LoadedModel, load_model
 from audit.quality import assess
@@ -66,7 +66,9 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     if missing_target:
         warnings.append(f"{missing_target} row(s) with no value in the target '{spec.target}' were left out: outcomes are needed to measure errors.")
         df = df[df[spec.target].notna()].reset_index(drop=True)
-    positive = resolve_positive(df[spec.target], spec.target, spec.positive_label)
+    label, declared_by = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
+    positive = resolve_positive(df[spec.target], spec.target, label)
+    favourable = outcome_statement(spec.target, positive, declared_by, spec.outcome, spec.policy.outcome)
     y = binary_target(df[spec.target], positive)
 
     progress("model", 1, _STEPS, "Loading the model" if spec.model_path else "Reading decisions")
@@ -79,15 +81,14 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     index = build_index(df, spec.sensitive, spec.max_intersection_order)
     cell_counts = confusion_counts(index.cell_of_row, y, pred, index.n_cells)
     rng = np.random.default_rng(spec.seed)
-    progress("bootstrap", 3, _STEPS, f"{spec.bootstrap} bootstrap resamples")
-    cell_boot = resample_counts(cell_counts, spec.bootstrap, rng) if spec.bootstrap else np.zeros((0, index.n_cells, 4))
+    progress("bootstrap", 3, _STEPS, f"{spec.bootstrap} posterior draws per group (F1 and summaries)")
     cancel.raise_if_set()
 
     progress("metrics", 4, _STEPS, "Group metrics and intervals")
     overall_level = _everyone(index.n_cells)
-    all_stats = [fairness.level_stats(lv, index.n_cells, cell_counts, cell_boot, spec.references) for lv in index.levels]
+    all_stats = [fairness.level_stats(lv, index.n_cells, cell_counts, spec.references, spec.bootstrap, rng) for lv in index.levels]
     _check_references(spec, all_stats)
-    overall_stats = fairness.level_stats(overall_level, index.n_cells, cell_counts, cell_boot, {})
+    overall_stats = fairness.level_stats(overall_level, index.n_cells, cell_counts, {}, spec.bootstrap, rng)
     n = len(df)
     # Sort rows by score once: every group's AUC then ranks its rows in linear passes.
     order = np.argsort(scores, kind="stable") if scores is not None else np.arange(n)
@@ -106,7 +107,8 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     progress("disparities", 5, _STEPS, "Disparities and significance tests")
     disparities = fairness.disparities(all_stats, spec.ci_level, spec.min_group_size)
     levels = [fairness.level_summary(st, spec.ci_level, spec.min_group_size) for st in all_stats]
-    found = verdicts.evaluate(spec.policy, all_stats, spec.ci_level, spec.min_group_size)
+    found, family = verdicts.evaluate(spec.policy, all_stats, spec.min_group_size)
+    warnings += fairness.equalized_odds_gaps(all_stats)
     cancel.raise_if_set()
 
     progress("quality", 6, _STEPS, "Data quality and proxy features")
@@ -134,7 +136,29 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
         positive_label=str(positive), overall=overall, groups=tuple(groups), levels=tuple(levels),
         disparities=tuple(disparities), verdicts=tuple(found), summary=verdicts.summarise(found), quality=quality,
         explanations=explanations, not_assessed=tuple(not_assessed), warnings=tuple(warnings),
+        favourable_outcome=favourable, verdict_family=family, methods=methods(),
     )
+
+
+def methods() -> dict[str, str]:
+    """Every interval and test the result holds, with its reference (the README explains each)."""
+    return {
+        "rates": intervals.METHODS["rate"],
+        "differences": intervals.METHODS["difference"],
+        "ratios": intervals.METHODS["ratio"],
+        "verdicts": "interval of each comparison at the family level (Bonferroni), fails also by Holm's step-down on "
+                    "one-sided tests against the rule's threshold (the same interval inverted)",
+        "highest / lowest comparator": "each group against every group of at least the minimum size, all in the family",
+        "needed rows": "smallest group size at which the deciding interval, at the observed rates and the same level, "
+                       "would clear or violate the rule",
+        "f1, max-min and equalized-odds summaries": "percentile interval of Jeffreys-posterior draws of each group's "
+                                                    "confusion counts, Dirichlet(counts + 1/2) (Bayesian bootstrap)",
+        "auc": "DeLong variance, fast midrank form (DeLong et al. 1988; Sun & Xu 2014)",
+        "brier": "normal (central limit) interval",
+        "calibration_error": "Jeffreys-posterior draws of each bin's label counts, bin mean score fixed",
+        "disparity tests": "equal rates, two-sided: pooled two-proportion z (score) test, Fisher's exact test when an "
+                           "expected count is below 5; Holm-adjusted over the table (descriptive, not verdicts)",
+    }
 
 
 def _check_columns(df: pd.DataFrame, spec: AuditSpec) -> None:

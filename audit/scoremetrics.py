@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from audit.intervals import rate
+
 N_BINS = 10
 
 
@@ -36,7 +38,15 @@ def auc_delong(y: np.ndarray, s: np.ndarray, level: float, presorted: bool = Fal
     v01 = (tz_pos - tx) / n
     v10 = 1.0 - (tz_neg - ty) / m
     var = (np.var(v01, ddof=1) / m if m > 1 else 0.0) + (np.var(v10, ddof=1) / n if n > 1 else 0.0)
-    half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(var)
+    z = stats.norm.ppf(0.5 + level / 2)
+    if var <= 0:
+        # Perfect (or constant) ranking: DeLong's variance is 0 and the interval would be a point. Var(AUC) is at
+        # most AUC(1 - AUC) / min(m, n) (Birnbaum & Klose 1957), so the rate interval of AUC * k of k = min(m, n)
+        # is a conservative stand-in that reflects how few rows stand behind a perfect score.
+        k = min(m, n)
+        lo, hi = rate(auc * k, k, z)
+        return float(auc), float(lo), float(hi)
+    half = z * np.sqrt(var)
     return float(auc), float(max(0.0, auc - half)), float(min(1.0, auc + half))
 
 
@@ -62,15 +72,18 @@ def calibration_bins(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def expected_calibration_error(y: np.ndarray, s: np.ndarray, level: float, rng: np.random.Generator, resamples: int) -> tuple[float, float, float]:
-    """ECE over 10 equal-width bins. Interval: multinomial bootstrap over (bin, label) cells, bin mean score held fixed."""
+    """ECE over 10 equal-width bins. Interval: the (bin, label) counts of the occupied bins drawn from their Jeffreys
+    posterior, Dirichlet(counts + 1/2), bin mean score held fixed: a bin whose rows are all one label still varies."""
     if len(y) == 0:
         return np.nan, np.nan, np.nan
     n, pos, ssum, _ = calibration_bins(y, s)
     total = n.sum()
     mean_s = np.divide(ssum, n, out=np.zeros(N_BINS), where=n > 0)
     ece = float(np.sum(np.abs(pos - ssum)) / total)
+    occupied = np.concatenate([n > 0, n > 0])
     cells = np.concatenate([pos, n - pos])
-    draws = rng.multinomial(int(total), cells / total, size=resamples)
+    g = rng.standard_gamma(np.where(occupied, cells + 0.5, 1.0), size=(resamples, 2 * N_BINS)) * occupied
+    draws = g / g.sum(axis=1, keepdims=True) * total
     bpos, bneg = draws[:, :N_BINS], draws[:, N_BINS:]
     bn = bpos + bneg
     boot = np.abs(bpos - bn * mean_s).sum(axis=1) / total

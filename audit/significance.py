@@ -1,41 +1,35 @@
-"""Is a group's rate different from its comparator's? Two-proportion z test, Fisher's exact test for small counts, Holm."""
+"""Tests, vectorised over comparisons: is a rate different from its comparator's (descriptive), does the evidence put a
+difference or ratio beyond a declared threshold (the verdicts), Holm's step-down, and the sample size that would decide.
+
+The threshold test is the interval read the other way: the one-sided p-value of "the statistic is below t" is the
+tail probability at which the upper end of the interval in audit/intervals.py reaches t. A verdict's interval and
+its p-value therefore never disagree: the interval with tail a lies wholly below t exactly when p < a.
+"""
 from __future__ import annotations
 
 import numpy as np
 from scipy import stats
 
+from audit.intervals import compare
 
-def proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, str]:
-    """Two-sided p-value for equal proportions x1/n1 vs x2/n2, and the test used.
-
-    Fisher's exact test when any expected cell count is below 5 (the usual validity rule for the z test)."""
-    if n1 == 0 or n2 == 0:
-        return float("nan"), "none"
-    pooled = (x1 + x2) / (n1 + n2)
-    expected = np.array([n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled)])
-    if (expected < 5).any():
-        table = [[x1, n1 - x1], [x2, n2 - x2]]
-        return float(stats.fisher_exact(table).pvalue), "fisher_exact"
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return 1.0, "two_proportion_z"
-    z = (x1 / n1 - x2 / n2) / se
-    return float(2 * stats.norm.sf(abs(z))), "two_proportion_z"
+_Z_MAX = 37.5  # norm.sf(37.5) ~ 5e-308: p-values below this are reported as this
+_STEPS = 50  # z to 3e-14
 
 
-def proportion_tests(x1: np.ndarray, n1: np.ndarray, x2: int, n2: int) -> tuple[np.ndarray, list[str]]:
-    """`proportion_test` of many groups against one comparator, with identical values: the z tests in one vectorised
-    pass, Fisher's exact test (small expected counts) one by one."""
+def equal_rates_test(x1, n1, x2, n2) -> tuple[np.ndarray, list[str]]:
+    """Two-sided p-value for equal proportions x1/n1 vs x2/n2, and the test used, for every pair at once.
+
+    The pooled two-proportion z test (the score test at difference 0: statsmodels' test_proportions_2indep with
+    method="score", correction=False); Fisher's exact test where any expected cell count is below 5, the usual
+    validity rule for the z test. Descriptive only: verdicts test the policy's thresholds (`threshold_pvalues`)."""
     x1, n1 = np.asarray(x1, dtype=np.int64), np.asarray(n1, dtype=np.int64)
-    k = len(x1)
-    p = np.full(k, np.nan)
-    tests = ["none"] * k
-    if n2 == 0:
-        return p, tests
-    ok = n1 > 0
+    x2, n2 = np.broadcast_to(np.asarray(x2, dtype=np.int64), x1.shape), np.broadcast_to(np.asarray(n2, dtype=np.int64), x1.shape)
+    p = np.full(x1.shape, np.nan)
+    tests = np.full(x1.shape, "none", dtype=object)
+    ok = (n1 > 0) & (n2 > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (x1 + x2) / (n1 + n2)
-        expected = np.stack([n1 * pooled, n1 * (1 - pooled), np.full(k, n2) * pooled, np.full(k, n2) * (1 - pooled)])
+        expected = np.stack([n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled)])
         small = ok & (expected < 5).any(axis=0)
         se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
         z = (x1 / n1 - x2 / n2) / se
@@ -43,26 +37,83 @@ def proportion_tests(x1: np.ndarray, n1: np.ndarray, x2: int, n2: int) -> tuple[
     flat = ztest & (se == 0)
     live = ztest & ~flat
     p[flat] = 1.0
-    if live.any():
-        p[live] = 2 * stats.norm.sf(np.abs(z[live]))
-    for i in np.flatnonzero(ztest):
-        tests[i] = "two_proportion_z"
-    for i in np.flatnonzero(small):
-        p[i], tests[i] = proportion_test(int(x1[i]), int(n1[i]), x2, n2)
-    return p, tests
+    p[live] = 2 * stats.norm.sf(np.abs(z[live]))
+    tests[ztest] = "two_proportion_z"
+    for i in zip(*np.nonzero(small)):
+        table = [[x1[i], n1[i] - x1[i]], [x2[i], n2[i] - x2[i]]]
+        p[i], tests[i] = stats.fisher_exact(table).pvalue, "fisher_exact"
+    return p, tests.tolist()
 
 
-def holm(pvalues: list[float]) -> list[float]:
-    """Holm-Bonferroni adjusted p-values (controls the family-wise error rate); NaN stays NaN and is not counted."""
+def holm(pvalues) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (family-wise error control; statsmodels' multipletests method="holm").
+    NaN stays NaN and is not counted in the family."""
     p = np.asarray(pvalues, dtype=float)
-    out = np.full_like(p, np.nan)
+    out = np.full(p.shape, np.nan)
     ok = np.flatnonzero(~np.isnan(p))
     m = len(ok)
     if m == 0:
-        return out.tolist()
+        return out
     order = ok[np.argsort(p[ok], kind="stable")]
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))
-        out[i] = running
-    return out.tolist()
+    stepped = (m - np.arange(m)) * p[order]
+    out[order] = np.minimum(1.0, np.maximum.accumulate(stepped))  # step-down: never below an earlier step
+    return out
+
+
+def threshold_pvalues(kind: str, x1, n1, x2, n2, threshold, below) -> np.ndarray:
+    """One-sided p-values for "the difference / ratio of x1/n1 to x2/n2 is below (`below` True) or above `threshold`";
+    threshold and below may be arrays, one per comparison.
+
+    H0 is the rule's side (e.g. ratio >= 0.8 for `below`); small p is evidence that the rule is violated. 1 where
+    the point estimate is on the rule's side; NaN where a rate has no rows."""
+    x1, n1, x2, n2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x1, n1, x2, n2)))
+    t, below = np.broadcast_to(np.asarray(threshold, dtype=float), x1.shape), np.broadcast_to(np.asarray(below, dtype=bool), x1.shape)
+
+    def beyond(z, a1, m1, a2, m2, t, below):  # the whole interval at z is on the violating side
+        _, lo, hi = compare(kind, a1, m1, a2, m2, z)
+        return np.where(below, hi < t, lo > t)
+
+    valid = (n1 > 0) & (n2 > 0)
+    p = np.where(valid, 1.0, np.nan)
+    live = valid & beyond(np.zeros(x1.shape), x1, n1, x2, n2, t, below)
+    if live.any():  # bisection on z only where the point estimate violates the rule (few, on most data)
+        args = tuple(a[live] for a in (x1, n1, x2, n2, t, below))
+        lo, hi = np.zeros(int(live.sum())), np.full(int(live.sum()), _Z_MAX)
+        for _ in range(_STEPS):
+            mid = (lo + hi) / 2
+            b = beyond(mid, *args)
+            lo, hi = np.where(b, mid, lo), np.where(b, hi, mid)
+        p[live] = stats.norm.sf(lo)
+    return p
+
+
+def decided(kind: str, x1, n1, x2, n2, z, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """(inside, outside): the interval at z lies wholly within [low, high] / wholly beyond one of its bounds.
+    low / high: numbers or arrays, None or NaN where the rule has no such bound."""
+    _, lo, hi = compare(kind, x1, n1, x2, n2, z)
+    low = np.nan if low is None else np.asarray(low, dtype=float)
+    high = np.nan if high is None else np.asarray(high, dtype=float)
+    has_low, has_high = ~np.isnan(low), ~np.isnan(high)
+    with np.errstate(invalid="ignore"):
+        inside = (~has_low | (lo >= low)) & (~has_high | (hi <= high))
+        outside = (has_low & (hi < low)) | (has_high & (lo > high))
+    return inside, outside
+
+
+def needed_scale(kind: str, x1, n1, x2, n2, z, low, high, both: bool, limit: float = 1e6) -> np.ndarray:
+    """The smallest factor k >= 1 by which the group's rows (and the comparator's, with `both`) would have to grow,
+    at the observed rates, for the interval at z to decide the rule; inf if not even `limit` would."""
+    x1, n1, x2, n2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x1, n1, x2, n2)))
+
+    def ok(k):
+        c = k if both else 1.0
+        inside, outside = decided(kind, x1 * k, n1 * k, x2 * c, n2 * c, z, low, high)
+        return inside | outside
+
+    reachable = ok(np.full(x1.shape, limit))
+    lo, hi = np.zeros(x1.shape), np.full(x1.shape, np.log(limit))  # log k
+    for _ in range(30):  # k to 1e-8 relative
+        mid = (lo + hi) / 2
+        good = ok(np.exp(mid))
+        lo, hi = np.where(good, lo, mid), np.where(good, mid, hi)
+    return np.where(reachable, np.exp(hi), np.inf)

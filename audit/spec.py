@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from audit.explain.settings import ExplainSettings
-from audit.policy import PRESETS, Policy
+from audit.policy import PRESETS, OutcomeWording, Policy
 from audit.refs import Frozen
 
 
@@ -91,7 +91,7 @@ class AuditSpec(Frozen):
     data_path: str
     target: str
     sensitive: tuple[str, ...]
-    positive_label: str | None = None
+    positive_label: str | None = None  # the favourable outcome; required unless the policy file declares it
     model_path: str | None = None
     predictions_column: str | None = None
     scores_column: str | None = None
@@ -108,6 +108,7 @@ class AuditSpec(Frozen):
     max_intersection_order: int | None = None
     explain: ExplainSettings = Field(default_factory=ExplainSettings)
     context: DeclaredContext = Field(default_factory=DeclaredContext)
+    outcome: OutcomeWording = Field(default_factory=OutcomeWording)  # plain words for the outcome and its errors
 
     @model_validator(mode="after")
     def _valid(self) -> "AuditSpec":

@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scores", metavar="COL", help="with --predictions: column of scores (probability of the positive outcome)")
     p.add_argument("--trust-pickle", action="store_true", help="allow loading a pickle/joblib model (runs code in the file)")
     p.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="trust a type in a skops file (repeatable)")
-    p.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome's value in the target (default 1 / True)")
+    p.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome's value in the target (required unless the policy file declares "
+                        "positive_label): e.g. 1 for a loan approved, 0 where 1 means flagged as high risk")
     p.add_argument("--threshold", type=float, metavar="T", help="decide positive when score >= T (default: the model's own rule)")
     p.add_argument("--reference", action="append", default=[], metavar="COL=VALUE", help="reference group of a feature (repeatable)")
     p.add_argument("--policy", default="four_fifths", metavar="NAME|FILE",
@@ -120,10 +121,25 @@ def run(args: argparse.Namespace) -> int:
 def print_summary(result, out: Path) -> None:
     s = result.summary
     print(f"Attest audit of {Path(result.data.path).name} ({result.data.rows:,} rows, decisions from {result.decision_source})")
+    fav = result.favourable_outcome
+    if fav is not None:
+        print(f"Favourable outcome: {fav.favourable}, declared by {fav.declared_by}")
     print(f"Policy '{result.spec.policy.name}': {s.sentence()}")
+    if result.verdict_family is not None and result.verdict_family.hypotheses:
+        f = result.verdict_family
+        print(f"  {f.hypotheses} one-sided tests in the family; deciding intervals at {f.interval_level * 100:.4g}%, "
+              f"at most {f.alpha:g} chance of any false fail" if f.multiplicity == "holm" else
+              f"  each verdict on its own at one-sided {f.alpha:g} (no family-wise control)")
     for v in [v for v in result.verdicts if v.status == "fail"][:10]:
         group = " & ".join(f"{k}={val}" for k, val in v.group.items())
         print(f"  FAIL  {v.check}  {group}: {v.reason}")
+    needs = [v for v in result.verdicts if v.status == "insufficient_evidence" and v.needed_n_group is not None]
+    for v in sorted(needs, key=lambda v: v.needed_n_group)[:5]:
+        group = " & ".join(f"{k}={val}" for k, val in v.group.items())
+        more = f" (and {v.needed_n_comparator:,} in {' & '.join(f'{k}={x}' for k, x in v.comparator.items())})" if v.needed_n_comparator else ""
+        print(f"  NEEDS {v.check}  {group}: about {v.needed_n_group:,} rows{more} to decide (has {v.n_group:,})")
+    if len(needs) > 5:
+        print(f"  ... {len(needs) - 5} more undecided check(s) with a needed sample size in the JSON (needed_n_group)")
     for w in result.warnings:
         print(f"  note: {w}")
     print(f"Result written to {out}")

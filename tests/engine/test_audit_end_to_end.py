@@ -27,11 +27,11 @@ def _write(tmp_path, n=3000, bias=0.0, seed=0):
 def test_predictions_only_audit_json(tmp_path, capsys):
     f, df = _write(tmp_path, bias=0.3)
     out = tmp_path / "r.json"
-    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race,sex", "--predictions", "pred", "--scores", "score",
+    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race,sex", "--predictions", "pred", "--positive-label", "1", "--scores", "score",
                "--reference", "race=A", "--bootstrap", "200", "--json", str(out), "--quiet"])
     assert rc == 1  # race C is selected far less often: the four-fifths check fails
     doc = json.loads(out.read_text())
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
     groups = {json.dumps(g["attributes"], sort_keys=True): g for g in doc["groups"]}
     c = groups['{"race": "C"}']
     assert c["n"] == int((df.race == "C").sum())
@@ -58,7 +58,7 @@ def test_predictions_only_audit_json(tmp_path, capsys):
 def test_passing_audit_exits_zero_and_round_trips(tmp_path, capsys):
     f, _ = _write(tmp_path, n=20000, bias=0.0, seed=3)
     out = tmp_path / "r.json"
-    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred",
+    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--positive-label", "1",
                "--bootstrap", "300", "--json", str(out), "--quiet"])
     text = out.read_text()
     doc = json.loads(text)
@@ -73,7 +73,7 @@ def test_same_seed_same_result(tmp_path):
     docs = []
     for i in range(2):
         out = tmp_path / f"r{i}.json"
-        main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--bootstrap", "100",
+        main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--positive-label", "1", "--bootstrap", "100",
               "--json", str(out), "--quiet"])
         d = json.loads(out.read_text())
         docs.append((d["groups"], d["disparities"], d["verdicts"]))
@@ -96,7 +96,7 @@ def test_audit_is_recorded_in_the_workspace(tmp_path, capsys):
     f, _ = _write(tmp_path)
     ws_path = tmp_path / "w.attest"
     out = tmp_path / "r.json"
-    main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--bootstrap", "50",
+    main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--positive-label", "1", "--bootstrap", "50",
           "--json", str(out), "--quiet", "--workspace", str(ws_path)])
     result = AuditResult.from_json(out.read_text())
     with Workspace.open(ws_path) as ws:
@@ -115,7 +115,7 @@ def test_run_audit_reports_progress_and_stops_at_cancel(tmp_path):
     from audit.spec import AuditSpec
 
     f, _ = _write(tmp_path)
-    spec = AuditSpec(data_path=str(f), target="y", sensitive=("race", "sex"), predictions_column="pred", bootstrap=100)
+    spec = AuditSpec(data_path=str(f), target="y", sensitive=("race", "sex"), predictions_column="pred", positive_label="1", bootstrap=100)
     seen: list[str] = []
     token = CancelToken()
 

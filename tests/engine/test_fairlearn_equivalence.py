@@ -32,8 +32,8 @@ DENOMINATOR = {"tpr": "pos", "fnr": "pos", "fpr": "neg", "tnr": "neg"}
 def engine_levels(df: pd.DataFrame, sensitive: tuple[str, ...], y: np.ndarray, p: np.ndarray):
     index = build_index(df, sensitive)
     counts = confusion_counts(index.cell_of_row, y, p, index.n_cells)
-    empty = np.zeros((0, index.n_cells, 4))
-    return {st_.level.features: st_ for st_ in (fairness.level_stats(lv, index.n_cells, counts, empty, {}) for lv in index.levels)}
+    rng = np.random.default_rng(0)
+    return {st_.level.features: st_ for st_ in (fairness.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels)}
 
 
 def assert_matches_fairlearn(df: pd.DataFrame, sensitive: tuple[str, ...], y: np.ndarray, p: np.ndarray) -> None:
@@ -85,7 +85,8 @@ def test_parity_differences_equal_fairlearn(case):
     assert summary.demographic_parity_difference.value == pytest.approx(flm.demographic_parity_difference(y, p, sensitive_features=sf), abs=1e-12)
     assert summary.demographic_parity_ratio.value == pytest.approx(flm.demographic_parity_ratio(y, p, sensitive_features=sf), abs=1e-12, nan_ok=True) \
         or summary.demographic_parity_ratio.value is None
-    # Equalized odds needs every group to have both classes, or fairlearn's 0-for-undefined differs from Attest's None.
+    # Equalized odds equals fairlearn's only when every group has both classes: Attest leaves an undefined TPR / FPR
+    # out, fairlearn counts it as 0 (test_equalized_odds_leaves_undefined_rates_out).
     both = all(len(set(y[(sf == g).to_numpy()])) == 2 for g in sf.unique())
     if both:
         assert summary.equalized_odds_difference.value == pytest.approx(flm.equalized_odds_difference(y, p, sensitive_features=sf), abs=1e-12)
@@ -111,3 +112,20 @@ def test_user_guide_example_by_hand():
     assert got["b"]["tpr"] == pytest.approx(0.6) and got["c"]["tpr"] == pytest.approx(0.4)  # the guide's recall by group
     assert got["b"]["selection_rate"] == 0.5 and got["c"]["selection_rate"] == 0.5
     assert_matches_fairlearn(df, ("sf",), Y_TRUE, Y_PRED)
+
+
+def test_equalized_odds_leaves_undefined_rates_out_and_warns():
+    """Group c has no actual negatives: its FPR is undefined. Attest's equalized odds leaves it out (the spread of
+    the defined rates), fairlearn's counts it as 0; the result warns and names the group."""
+    sf = ["a"] * 6 + ["b"] * 6 + ["c"] * 4
+    y = np.array([1, 1, 1, 0, 0, 0] * 2 + [1, 1, 1, 1])
+    p = np.array([1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 0])
+    df = pd.DataFrame({"sf": sf})
+    st_ = engine_levels(df, ("sf",), y, p)[("sf",)]
+    summary = fairness.level_summary(st_, 0.95, 30)
+    # a: TPR 2/3 FPR 1/3; b: TPR 1/3 FPR 2/3; c: TPR 3/4, FPR undefined -> max(0.75 - 1/3, 2/3 - 1/3)
+    assert summary.equalized_odds_difference.value == pytest.approx(0.75 - 1 / 3)
+    fl = flm.equalized_odds_difference(y, p, sensitive_features=pd.Series(sf))
+    assert fl == pytest.approx(2 / 3)  # fairlearn: c's FPR counted as 0 -> 2/3 - 0
+    (warning,) = fairness.equalized_odds_gaps([st_])
+    assert "sf=c" in warning and "no actual negatives" in warning and "sf=a" not in warning
