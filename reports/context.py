@@ -11,7 +11,7 @@ from reportlab.platypus import Paragraph
 from reports import format as F
 from reports.coverage import Coverage
 from reports.frameworks import Catalogue
-from reports.layout import TEXT_WIDTH, DeferredPicture, Heading, Picture, cell, esc, p, styles
+from reports.layout import MAX_PICTURE_HEIGHT, TEXT_WIDTH, DeferredPicture, Heading, Picture, cell, esc, p, styles
 from reports.risks import Risk
 from reports.snapshot import TrailSnapshot
 
@@ -114,7 +114,7 @@ class RenderContext:
     def _draw(self, make, args, kwargs, width: float) -> Picture:
         img, w_in, h_in = self._render(make, args, kwargs)
         self.chart_count += 1
-        return Picture(img, width=width, height=width * h_in / w_in)
+        return Picture(img, width=width, height=width * h_in / w_in).fit(MAX_PICTURE_HEIGHT)
 
     def na(self, item_keywords: tuple[str, ...], default: str) -> str:
         for na in self.result.not_assessed:

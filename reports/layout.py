@@ -17,6 +17,8 @@ from reports.fonts import BOLD, ITALIC, MONO, SANS, register_fonts
 PAGE = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 20 * mm, 18 * mm
 TEXT_WIDTH = PAGE[0] - 2 * MARGIN_X
+FRAME_HEIGHT = PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM
+MAX_PICTURE_HEIGHT = FRAME_HEIGHT - 30 * mm  # leaves room for the heading kept with a chart
 
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")
@@ -183,6 +185,13 @@ class Picture(Flowable):
     def wrap(self, aw, ah):
         return self.width, self.height
 
+    def fit(self, max_height: float) -> "Picture":
+        """Scaled down (aspect kept) so that it fits a page: a chart made tall by very long labels must not fail the layout."""
+        if self.height > max_height > 0:
+            scale = max_height / self.height
+            self.width, self.height = self.width * scale, max_height
+        return self
+
     def draw(self):
         self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
 
@@ -199,7 +208,7 @@ class DeferredPicture(Flowable):
     def _resolve(self) -> "Picture":
         if self._picture is None:
             img, w_in, h_in = self._fetch()
-            self._picture = Picture(img, width=self.width, height=self.width * h_in / w_in)
+            self._picture = Picture(img, width=self.width, height=self.width * h_in / w_in).fit(MAX_PICTURE_HEIGHT)
         return self._picture
 
     def wrap(self, aw, ah):
@@ -270,7 +279,9 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
             new.append(v)
         fixed.append(new)
     rows = fixed
-    t = FastTable(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    # splitInRow: a row taller than the space left (a long declared text, a very long group name) continues on the
+    # next page instead of failing the layout.
+    t = FastTable(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT", splitInRow=24)
     cmds = [
         ("FONTNAME", (0, 0), (-1, -1), SANS),
         ("FONTSIZE", (0, 0), (-1, -1), font_size),
