@@ -138,6 +138,20 @@ def wrap_text(text: str, width: float, font: str = SANS, size: float = 7) -> str
     return "\n".join(lines)
 
 
+def fit_width(text: str, width: float, font: str = SANS, size: float = 7) -> str:
+    """`text` cut (with an ellipsis) to fit on one line of `width` points."""
+    if _width(text, font, size) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if _width(text[:mid] + "…", font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…"
+
+
 def spacer(h_mm: float = 3) -> Spacer:
     return Spacer(1, h_mm * mm)
 

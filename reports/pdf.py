@@ -21,7 +21,9 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate  # noqa: E40
 from reports.coverage import assess  # noqa: E402
 from reports.fonts import ITALIC, SANS, register_fonts  # noqa: E402
 from reports.frameworks import load_catalogue  # noqa: E402
-from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading  # noqa: E402
+from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: E402
+
+from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading, fit_width  # noqa: E402
 from reports.risks import risk_register  # noqa: E402
 from reports.snapshot import TrailSnapshot  # noqa: E402
 
@@ -57,9 +59,17 @@ def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._saved: list[dict] = []
+            self._marks: list[tuple[str, dict]] = []
+
+        def bookmarkPage(self, key, **kwargs):
+            # A destination names the page object reportlab creates when the page is emitted, which here is at
+            # save(): recorded now, set when its own page is written (else every bookmark points to page 1).
+            self._marks.append((key, kwargs))
 
         def showPage(self):
-            self._saved.append(dict(self.__dict__))
+            state = dict(self.__dict__)
+            self._saved.append(state)
+            self._marks = []
             self._startPage()
 
         def save(self):
@@ -67,6 +77,8 @@ def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list
             pages_out.append(total)
             for state in self._saved:
                 self.__dict__.update(state)
+                for key, kwargs in state["_marks"]:
+                    Canvas.bookmarkPage(self, key, **kwargs)
                 self._furniture(total)
                 super().showPage()
             super().save()
@@ -80,8 +92,10 @@ def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list
             self.line(MARGIN_X, 12 * mm, w - MARGIN_X, 12 * mm)
             self.setFillColor(MUTED)
             self.setFont(SANS, 7.2)
-            self.drawString(MARGIN_X, h - 11.5 * mm, f"Attest audit report · {system}"[:95])
-            self.drawRightString(w - MARGIN_X, h - 11.5 * mm, f"Report {report}")
+            right = f"Report {report}"
+            room = w - 2 * MARGIN_X - stringWidth(right, SANS, 7.2) - 6 * mm
+            self.drawString(MARGIN_X, h - 11.5 * mm, fit_width(f"Attest audit report · {system}", room, SANS, 7.2))
+            self.drawRightString(w - MARGIN_X, h - 11.5 * mm, right)
             self.drawString(MARGIN_X, 8.5 * mm, f"Fingerprint {fingerprint}")
             self.drawRightString(w - MARGIN_X, 8.5 * mm, f"Page {self._pageNumber} of {total}")
             self.setFont(ITALIC, 6.5)
