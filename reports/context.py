@@ -40,6 +40,7 @@ class RenderContext:
     chart_count: int = 0
     chart_process: object | None = None  # reports.chartproc.ChartProcess drawing the charts beside the layout
     chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
+    missing_glyphs: object = None  # collections.Counter of characters no font could draw (filled while the story is built)
 
     @property
     def fingerprint(self) -> str:

@@ -119,10 +119,10 @@ def _export(result, out_pdf: Path, trail, sign_p12, p12_password, workspace, run
     buf = io.BytesIO()
     info = render_pdf(result, buf, trail=trail, generated_at=generated_at, manifest=manifest, manifest_name=mpath.name,
                       manifest_sha256=msha, signer=signer, charts=charts, result_sha256=sha,
-                      chart_process=helper)
+                      chart_process=helper, manifest_bytes=mbytes)  # PDF/A-3 associated file
     if helper is not None:
         helper.close()  # every chart is in the PDF by now
-    pdf = attach_manifest(buf.getvalue(), mpath.name, mbytes)
+    pdf = buf.getvalue()
     if sign_p12:
         with tempfile.TemporaryDirectory() as tmp:
             unsigned = Path(tmp) / "unsigned.pdf"

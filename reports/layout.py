@@ -6,13 +6,13 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from reports.fonts import BOLD, ITALIC, MONO, SANS, register_fonts
+from reports.fonts import BOLD, ITALIC, MONO, SANS, is_rtl, prepare, register_fonts, runs, visual
 
 PAGE = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 20 * mm, 18 * mm
@@ -73,8 +73,18 @@ def styles() -> Styles:
     )
 
 
-def esc(text: object) -> str:
-    return escape(str(text))
+def esc(text: object, font: str = SANS) -> str:
+    """`text` as Paragraph markup: escaped, Arabic shaped, right-to-left runs in visual order, and every character in a
+    font that has it (`<font>` runs; the marker for one no font has). Paragraphs are short enough here (labels, names,
+    sentences) that reordering the whole text, not each wrapped line, is right; long declared texts go through `table`,
+    which reorders line by line."""
+    text = str(text)
+    if text.isascii():
+        return escape(text)
+    parts = []
+    for f, piece in runs(visual(prepare(text), is_rtl(text)), font):
+        parts.append(escape(piece) if f == font else f'<font name="{f}">{escape(piece)}</font>')
+    return "".join(parts)
 
 
 def p(text: str, style: ParagraphStyle | None = None, markup: bool = False) -> Paragraph:
@@ -104,11 +114,14 @@ def mono(text: object) -> Txt:
 def _width(text: str, font: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return stringWidth(text, font, size)
+    if text.isascii():
+        return stringWidth(text, font, size)
+    return sum(stringWidth(piece, f, size) for f, piece in runs(text, font))
 
 
 def wrap_text(text: str, width: float, font: str = SANS, size: float = 7) -> str:
-    """Greedy word wrap to `width` points; words longer than a line are broken between characters."""
+    """Greedy word wrap to `width` points (logical order; see `prepare`); words longer than a line, and text without
+    spaces such as Chinese, are broken between characters."""
     lines: list[str] = []
     space = _width(" ", font, size)
     for para in text.split("\n"):
@@ -150,6 +163,40 @@ def fit_width(text: str, width: float, font: str = SANS, size: float = 7) -> str
         else:
             hi = mid - 1
     return text[:lo] + "…"
+
+
+@lru_cache(maxsize=64)
+def _cell_style(font: str, size: float, alignment: int = TA_LEFT) -> ParagraphStyle:
+    return ParagraphStyle(f"cell-{font}-{size}-{alignment}", fontName=font, fontSize=size, leading=size * 1.23,
+                          textColor=INK, alignment=alignment)
+
+
+def cell_value(text: str, width: float, font: str = SANS, size: float = 7):
+    """A table cell's content: wrapped plain text (drawn fast), or, when the text needs another font for some of its
+    characters (CJK, a marker), a Paragraph of the same lines with font runs. Right-to-left runs are reordered per line."""
+    text = prepare(text)
+    wrapped = wrap_text(text, width, font, size)
+    if text.isascii():
+        return wrapped
+    rtl = is_rtl(text)
+    pieces = [runs(visual(line, rtl), font) for line in wrapped.split("\n")]
+    if not rtl and all(len(r) <= 1 and (not r or r[0][0] == font) for r in pieces):
+        return "\n".join(r[0][1] if r else "" for r in pieces)
+    markup = "<br/>".join("".join(escape(pc) if f == font else f'<font name="{f}">{escape(pc)}</font>' for f, pc in r)
+                          for r in pieces)
+    return Paragraph(markup, _cell_style(font, size, TA_RIGHT if rtl else TA_LEFT))
+
+
+def draw_runs(canv, x: float, y: float, text: str, font: str, size: float, right: bool = False) -> None:
+    """Draw one line on a canvas (page furniture) with the same script handling as the body text."""
+    pieces = runs(visual(prepare(text)), font)
+    if right:
+        x -= sum(_width(pc, f, size) for f, pc in pieces)
+    t = canv.beginText(x, y)
+    for f, pc in pieces:
+        t.setFont(f, size)
+        t.textOut(pc)
+    canv.drawText(t)
 
 
 def spacer(h_mm: float = 3) -> Spacer:
@@ -284,7 +331,7 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
                 t_ = v if isinstance(v, Txt) else Txt(v)
                 font = t_.font or (BOLD if t_.bold or ri < header_rows else SANS)
                 size = t_.size or font_size
-                v = wrap_text(t_.text, widths[ci] - 2 * pad, font, size) if t_.text else ""
+                v = cell_value(t_.text, widths[ci] - 2 * pad, font, size) if t_.text else ""
                 if t_.bold or t_.font:
                     cmds_cells.append(("FONTNAME", (ci, ri), (ci, ri), font))
                 if t_.size:

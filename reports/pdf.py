@@ -19,11 +19,11 @@ from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate  # noqa: E402
 
 from reports.coverage import assess  # noqa: E402
-from reports.fonts import ITALIC, SANS, register_fonts  # noqa: E402
+from reports.fonts import ITALIC, SANS, collect_missing, describe_missing, prepare, register_fonts, stop_collecting  # noqa: E402
 from reports.frameworks import load_catalogue  # noqa: E402
 from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: E402
 
-from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading, fit_width  # noqa: E402
+from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading, draw_runs, fit_width  # noqa: E402
 from reports.risks import risk_register  # noqa: E402
 from reports.snapshot import TrailSnapshot  # noqa: E402
 
@@ -50,6 +50,8 @@ class RenderInfo:
     chart_wait_seconds: float = 0.0  # layout stood still waiting for the chart helper
     helper_chart_seconds: float = 0.0  # the helper's drawing time, in parallel with the layout (0: no helper)
     chart_fallbacks: int = 0
+    finish_seconds: float = 0.0  # the PDF/A pass (XMP, output intent, associated file)
+    warnings: tuple[str, ...] = ()  # e.g. characters no font could draw (shown as U+FFFD in the PDF)
 
 
 def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list[int]):
@@ -94,7 +96,8 @@ def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list
             self.setFont(SANS, 7.2)
             right = f"Report {report}"
             room = w - 2 * MARGIN_X - stringWidth(right, SANS, 7.2) - 6 * mm
-            self.drawString(MARGIN_X, h - 11.5 * mm, fit_width(f"Attest audit report · {system}", room, SANS, 7.2))
+            draw_runs(self, MARGIN_X, h - 11.5 * mm, fit_width(prepare(f"Attest audit report · {system}"), room, SANS, 7.2),
+                      SANS, 7.2)
             self.drawRightString(w - MARGIN_X, h - 11.5 * mm, right)
             self.drawString(MARGIN_X, 8.5 * mm, f"Fingerprint {fingerprint}")
             self.drawRightString(w - MARGIN_X, 8.5 * mm, f"Page {self._pageNumber} of {total}")
@@ -126,9 +129,10 @@ class _Doc(BaseDocTemplate):
 def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
                manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
                signer: str | None = None, charts: bool = True, result_sha256: str | None = None,
-               chart_process=None) -> RenderInfo:
-    """Write the report for `result` to `out` (a path or a binary buffer).
+               chart_process=None, manifest_bytes: bytes | None = None) -> RenderInfo:
+    """Write the report for `result` to `out` (a path or a binary buffer), as PDF/A-3b.
 
+    `manifest_bytes`: the evidence manifest's file, embedded as the PDF/A associated file `manifest_name`.
     `chart_process`: a started `reports.chartproc.ChartProcess` for this result (the caller closes it); without one a
     helper is started here when charts are drawn and forking is possible."""
     from reports.chartproc import ChartProcess
@@ -137,18 +141,35 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
     own = chart_process is None and charts
     if own:
         chart_process = ChartProcess.start(result)
+    missing, token = collect_missing()
     try:
         return _render(result, out, t0, c0, trail=trail, generated_at=generated_at, manifest=manifest,
                        manifest_name=manifest_name, manifest_sha256=manifest_sha256, signer=signer, charts=charts,
-                       result_sha256=result_sha256, chart_process=chart_process)
+                       result_sha256=result_sha256, chart_process=chart_process, manifest_bytes=manifest_bytes,
+                       missing=missing)
     finally:
+        stop_collecting(token)
         if own and chart_process is not None:
             chart_process.close()
 
 
+def report_author(result, trail: TrailSnapshot | None) -> str:
+    """The person the report is by: the workspace identity that exported it, else the one that ran the audit; empty
+    when there is no workspace (the OS login is not a person's name, so it is not used)."""
+    if trail is None:
+        return ""
+    if trail.exported_by:
+        return trail.exported_by
+    for e in trail.events:
+        if e.kind == "audit_run" and e.payload.get("run_id") == trail.run_id:
+            return e.actor
+    return ""
+
+
 def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest, manifest_name, manifest_sha256, signer,
-            charts, result_sha256, chart_process) -> RenderInfo:
+            charts, result_sha256, chart_process, manifest_bytes, missing) -> RenderInfo:
     from reports.context import RenderContext
+    from reports.pdfa import ArchivalInfo, Attachment, finish
     from reports.sections import build_story
 
     register_fonts()
@@ -158,22 +179,36 @@ def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest,
         result=result, trail=trail, catalogue=catalogue, coverage=assess(result, trail, catalogue),
         risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
         generated_at=generated_at or utc_now(), manifest_name=manifest_name, manifest_sha256=manifest_sha256,
-        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process,
+        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process, missing_glyphs=missing,
     )
     story = build_story(ctx)
     system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)
     pages: list[int] = []
-    target = str(out) if isinstance(out, Path) else out
-    doc = _Doc(target, ctx, title=f"Attest audit report {ctx.report_id}", author=result.provenance.user,
-               subject="Fairness and performance audit: evidence for the EU AI Act and the NIST AI RMF",
-               creator=f"Attest {result.provenance.attest_version}", keywords=[ctx.report_id, sha],
-               invariant=0, pageCompression=1)
+    buf = io.BytesIO()
+    title = f"Attest audit report {ctx.report_id}" + (f": {result.spec.context.system_name}"[:200] if result.spec.context.system_name else "")
+    subject = "Fairness and performance audit: evidence for the EU AI Act and the NIST AI RMF"
+    doc = _Doc(buf, ctx, title=title, subject=subject, creator=f"Attest {result.provenance.attest_version}",
+               invariant=0, pageCompression=1, lang="en")
     doc.build(story, canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
+    t_finish = time.perf_counter()
+    attachments = (Attachment(manifest_name or "evidence.json", manifest_bytes,
+                              description=f"Evidence manifest of report {ctx.report_id} (machine-readable)"),) \
+        if manifest_bytes is not None else ()
+    pdf = finish(buf.getvalue(), ArchivalInfo(
+        title=title, created=ctx.generated_at, author=report_author(result, trail), subject=subject,
+        keywords=(ctx.report_id, sha), creator_tool=f"Attest {result.provenance.attest_version}", attachments=attachments))
+    if isinstance(out, (str, Path)):
+        Path(out).write_bytes(pdf)
+    else:
+        out.write(pdf)
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
     wait = chart_process.wait_seconds if chart_process is not None else 0.0
+    warnings = (f"{len(missing)} character(s) could not be drawn by any font and are shown as \ufffd: "
+                f"{describe_missing(missing)}",) if missing else ()
     return RenderInfo(pages=pages[0] if pages else 0, chart_seconds=ctx.chart_seconds,
                       build_seconds=total - ctx.chart_seconds - wait, chart_cpu_seconds=ctx.chart_cpu_seconds,
                       build_cpu_seconds=cpu - ctx.chart_cpu_seconds, charts=ctx.chart_count,
                       section_pages=dict(ctx.section_pages), chart_wait_seconds=wait,
                       helper_chart_seconds=chart_process.helper_seconds if chart_process is not None else 0.0,
-                      chart_fallbacks=ctx.chart_fallbacks)
+                      chart_fallbacks=ctx.chart_fallbacks, finish_seconds=time.perf_counter() - t_finish,
+                      warnings=warnings)
