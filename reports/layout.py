@@ -204,7 +204,8 @@ def spacer(h_mm: float = 3) -> Spacer:
 
 
 class Heading(Paragraph):
-    """A section heading: bookmarked in the PDF outline and its page recorded for the coverage matrix."""
+    """A section heading: bookmarked in the PDF outline and its page recorded for the coverage matrix. Outline levels:
+    -1 a part of the report, 0 a section, 1 a subsection."""
 
     def __init__(self, text: str, style: ParagraphStyle, key: str, outline_level: int = 0, section: str | None = None):
         super().__init__(esc(text), style)
@@ -212,15 +213,17 @@ class Heading(Paragraph):
 
 
 class Deferred(Flowable):
-    """A flowable built when it is laid out, e.g. a table that cites page numbers of earlier sections."""
+    """A flowable built when it is laid out, e.g. a table that cites page numbers: built anew in each layout pass
+    (`layout.pass_no`), so that the second pass prints the pages the first one found."""
 
-    def __init__(self, factory):
+    def __init__(self, factory, layout=None):
         super().__init__()
-        self._factory, self._inner = factory, None
+        self._factory, self._inner, self._layout, self._built_in = factory, None, layout, None
 
     def _get(self) -> Flowable:
-        if self._inner is None:
-            self._inner = self._factory()
+        current = getattr(self._layout, "pass_no", None)
+        if self._inner is None or self._built_in != current:
+            self._inner, self._built_in = self._factory(), current
         return self._inner
 
     def wrap(self, aw, ah):

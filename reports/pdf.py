@@ -121,7 +121,8 @@ class _Doc(BaseDocTemplate):
     def afterFlowable(self, flowable):
         if isinstance(flowable, Heading):
             self.canv.bookmarkPage(flowable.key)
-            self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=flowable.outline_level, closed=True)
+            self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=flowable.outline_level + 1,
+                                      closed=flowable.outline_level >= 0)
             if flowable.section and flowable.section not in self.ctx.section_pages:
                 self.ctx.section_pages[flowable.section] = self.page
 
@@ -151,6 +152,16 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
         stop_collecting(token)
         if own and chart_process is not None:
             chart_process.close()
+
+
+def _fresh(flowables) -> None:
+    """Forget what a previous layout pass marked on the flowables (reportlab's "_postponed": moved to the next frame
+    once; a second time means too large, so a reused flowable would fail the next pass)."""
+    for f in flowables:
+        f.__dict__.pop("_postponed", None)
+        inner = getattr(f, "_content", None)
+        if isinstance(inner, list):
+            _fresh(inner)
 
 
 def report_author(result, trail: TrailSnapshot | None) -> str:
@@ -187,9 +198,19 @@ def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest,
     buf = io.BytesIO()
     title = f"Attest audit report {ctx.report_id}" + (f": {result.spec.context.system_name}"[:200] if result.spec.context.system_name else "")
     subject = "Fairness and performance audit: evidence for the EU AI Act and the NIST AI RMF"
-    doc = _Doc(buf, ctx, title=title, subject=subject, creator=f"Attest {result.provenance.attest_version}",
-               invariant=0, pageCompression=1, lang="en")
-    doc.build(story, canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
+    # Two layout passes (a third if pages moved): the first finds the page of every section, the second prints those
+    # pages where part 1 cites part 2 (page 1, findings, coverage matrix). Only the Deferred flowables that cite pages
+    # are rebuilt; everything else, charts included, is laid out again as it is.
+    for ctx.pass_no in (1, 2, 3):
+        buf, pages[:] = io.BytesIO(), []
+        ctx.section_pages = {}
+        doc = _Doc(buf, ctx, title=title, subject=subject, creator=f"Attest {result.provenance.attest_version}",
+                   invariant=0, pageCompression=1, lang="en")
+        _fresh(story)
+        doc.build(list(story), canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
+        if ctx.pass_no > 1 and ctx.section_pages == ctx.known_pages:
+            break
+        ctx.known_pages = dict(ctx.section_pages)
     t_finish = time.perf_counter()
     attachments = (Attachment(manifest_name or "evidence.json", manifest_bytes,
                               description=f"Evidence manifest of report {ctx.report_id} (machine-readable)"),) \

@@ -7,8 +7,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
 from reports import format as F
-from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
-from reports.coverage import ST_NOT_ASSESSED, ST_PROVIDER, EVIDENCED, PARTIAL
+from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext, deferred, link, page_of
+from reports.coverage import ST_NA, ST_NOT_ASSESSED, ST_PROVIDER, EVIDENCED, PARTIAL, fria_applies
 from reports.layout import TEXT_WIDTH, Heading, cell, esc, kv_table, mono, p, spacer, styles, table
 from reports.risks import recommendation
 
@@ -48,10 +48,28 @@ def verdict_words(result) -> list[str]:
     return out
 
 
+_ON_PAGE_ONE = 6  # findings named on page 1, worst first
+
+
+def part_banner(ctx: RenderContext, part: int) -> list:
+    """The heading that opens a part (outline level above the sections)."""
+    st = styles()
+    if part == 1:
+        return [Heading("Part 1 · Report for the approver", st.small, key="part-1", outline_level=-1)]
+    out = [Heading("Part 2 · Annex: the full evidence", st.title, key="part-2", outline_level=-1)]
+    secs = [s for s in ctx.catalogue.sections if s.part == 2]
+    out.append(deferred(ctx, lambda: p(
+        "Part 1 is the report for the approver: the summary, sign-off, scope, the findings that need a decision, the "
+        "fundamental-rights impact assessment and the coverage matrix. This annex holds the evidence behind them: "
+        + "; ".join(link(ctx, s.id, f"{s.id} {s.title}" + (f" (p. {page_of(ctx, s.id)})" if page_of(ctx, s.id) else ""))
+                    for s in secs) + "; and Appendix B, the evidence manifest.", markup=True)))
+    return out
+
+
 def cover(ctx: RenderContext) -> list:
     r, st = ctx.result, styles()
     name = r.spec.context.system_name or "an AI system (name: needs provider input)"
-    out = [Heading("Audit report", st.title, key="cover"),
+    out = part_banner(ctx, 1) + [Heading("Audit report", st.title, key="cover"),
            p(f"Performance and fairness of {name}", st.subtitle),
            p(f"Evidence for the EU AI Act (Regulation (EU) 2024/1689) and the NIST AI RMF 1.0 · Report {ctx.report_id} · "
              f"generated {ctx.generated_at} by Attest {r.provenance.attest_version}", st.small),
@@ -75,6 +93,7 @@ def cover(ctx: RenderContext) -> list:
             flags[(4, i)] = "insufficient"
     out.append(table(rows, [38 * mm, TEXT_WIDTH - 38 * mm - 3 * 18 * mm, 18 * mm, 18 * mm, 18 * mm], flags=flags,
                      align_right_from=2))
+    out += _named_findings(ctx)
     out.append(spacer(2))
     out.append(p("<b>Recommendation from this evidence:</b> " + esc(recommendation(r)), markup=True))
     # key facts
@@ -92,8 +111,8 @@ def cover(ctx: RenderContext) -> list:
                            f"{small} below the minimum size of {r.spec.min_group_size}"),
         ("Explanations", _explain_status(ctx)),
         ("Requirement coverage", f"{cov[EVIDENCED]} evidenced, {cov[PARTIAL]} partial, {cov[ST_NOT_ASSESSED]} not assessed, "
-                                 f"{cov[ST_PROVIDER]} need provider input, of {len(ctx.coverage.rows)} mapped requirements "
-                                 "(Appendix A)"),
+                                 f"{cov[ST_PROVIDER]} need provider input, {cov[ST_NA]} not applicable, of "
+                                 f"{len(ctx.coverage.rows)} mapped requirements (Appendix A)"),
     ]
     out += [p("Key facts", st.h2), kv_table(facts, key_width=38 * mm)]
     out += [p("Binding", st.h2),
@@ -103,6 +122,32 @@ def cover(ctx: RenderContext) -> list:
                       ("Trail head at export", mono(ctx.trail.head_hash) if ctx.trail else cell(NOT_ASSESSED_TEXT + ": exported without a workspace"))],
                      key_width=38 * mm)]
     out += [spacer(3), p(ctx.catalogue.statement("not_legal_advice"), st.note)]
+    return out
+
+
+def _named_findings(ctx: RenderContext) -> list:
+    """Page 1 names the failed and undecidable comparisons, worst first, with statistic and group size."""
+    from reports.sections.findings import rating_text
+
+    st, risks = styles(), ctx.risks
+    if not risks:
+        return []
+    out = [p("What needs a decision (worst first)", st.h3)]
+    rows = [["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group", "Rating"]]
+    flags = {}
+    for x in risks[:_ON_PAGE_ONE]:
+        rows.append([x.id, cell(F.STATUS_TEXT[x.status], bold=x.status == "fail"), cell(x.check),
+                     cell(f"{x.group_values} vs {x.comparator_values}"), cell(x.statistic), F.count(x.n_group),
+                     cell(rating_text(x))])
+        flags[(1, len(rows) - 1)] = "fail" if x.status == "fail" else "insufficient"
+    out.append(table(rows, [10 * mm, 20 * mm, 30 * mm, 48 * mm, 32 * mm, 14 * mm, TEXT_WIDTH - 154 * mm], flags=flags,
+                     font_size=6.5))
+    more = len(risks) - _ON_PAGE_ONE
+    out.append(deferred(ctx, lambda: p(
+        (f"… and {more} more. " if more > 0 else "") + f"Every failed and undecidable comparison, with its interval and "
+        f"adjusted p: {link(ctx, 'F', 'Findings' + (f' p. {page_of(ctx, chr(70))}' if page_of(ctx, 'F') else ''))}; "
+        f"sign-off: {link(ctx, 'S0')}; coverage: {link(ctx, 'A', 'Appendix A' + (f' p. {page_of(ctx, chr(65))}' if page_of(ctx, 'A') else ''))}.",
+        st.small, markup=True)))
     return out
 
 
@@ -210,6 +255,8 @@ def s0_document_control(ctx: RenderContext) -> list:
     out.append(p(f"Keep this report, its evidence manifest and the workspace trail for {ret['documentation_years']} years after "
                  f"the system is placed on the market or put into service; if that is today, at least until <b>{until}</b>. "
                  f"{esc(ret['documentation_basis'])}. Logs: {esc(ret['logs_basis'])}.", markup=True))
+    para, flag = ctx.declared("documentation_keeping")
+    out.append(kv_table([("Who keeps it, where, from when (Art. 18)", para)], key_width=55 * mm, flags={0: flag} if flag else None))
     return out
 
 
@@ -248,18 +295,46 @@ def s1_scope(ctx: RenderContext) -> list:
                      "for point 1 (biometrics) Art. 43(1) applies. The route for this system: " + PROVIDER_TEXT + "."))
     else:
         out.append(p(para.text))
-    out.append(p("Application dates (Art. 113)", st.h2))
-    rows = [["Obligations", "Apply from (Art. 113)", "Reported change (pending)", "Basis of the change"]]
+    required, why = fria_applies(r)
+    out.append(p("Fundamental-rights impact assessment (Art. 27)", st.h2))
+    out.append(deferred(ctx, lambda: p(
+        {True: "Required of the deployer: ", False: "Not required: ", None: "Cannot tell yet: "}[required] + esc(why)
+        + f" See {link(ctx, 'FRIA')}.", markup=True)))
+    out += law_dates(ctx)
+    return out
+
+
+def in_force_on(day: str, legal: dict) -> list[tuple[dict, bool]]:
+    """Each application date of the legal data, and whether it applies on `day` (ISO date), as amended."""
+    return [(d, d["applies"] <= day) for d in legal["dates"]]
+
+
+def law_dates(ctx: RenderContext) -> list:
+    """The application dates as amended, the original ones, what applies on this report's date, the as-of date of the
+    legal data and what could not be confirmed."""
+    st, legal = styles(), ctx.catalogue.legal
+    day = ctx.generated_at[:10]
+    out = [p("Application dates (Art. 113, as amended)", st.h2)]
+    out.append(p(f"{esc(legal['act'])} ({esc(legal['act_source'])}), as amended by the {esc(legal['amending_act'])}: "
+                 f"{esc(legal['amending_history'])}. Legal data as of <b>{esc(legal['as_of'])}</b> "
+                 "(resources/legal/eu_ai_act.toml).", st.small, markup=True))
+    rows = [["Obligations", "Apply from (as amended)", "Originally (Art. 113)", f"On {day}, this report's date"]]
     flags = {}
-    for i, d in enumerate(ctx.catalogue.texts["dates"], 1):
-        rows.append([cell(d["what"]), cell(f"{d['applies']}\n{d['basis']}"), cell(f"{d['pending']} (pending)" if d.get("pending") else "—"),
-                     cell(d.get("pending_basis", ""))])
-        if d.get("pending"):
-            flags[(2, i)] = "insufficient"
-    out.append(table(rows, [60 * mm, 32 * mm, 32 * mm, TEXT_WIDTH - 124 * mm], flags=flags))
-    out.append(p("The 2026 amending act (“digital omnibus”) is reported to move these dates; they are marked pending until "
-                 "its publication in the Official Journal is confirmed. Check the current text before relying on either date.",
-                 st.note))
+    for d, applies in in_force_on(day, legal):
+        changed = d["original"] != d["applies"]
+        rows.append([cell(d["what"]), cell(f"{d['applies']}\n{d['basis']}", bold=changed),
+                     cell(f"{d['original']}\n{d.get('original_basis', d['basis'])}" + ("\n(superseded)" if changed else "")),
+                     cell("✓ applies" if applies else f"not yet: from {d['applies']}", bold=not applies)])
+        if not applies:
+            flags[(3, len(rows) - 1)] = "insufficient"
+    out.append(table(rows, [62 * mm, 36 * mm, 32 * mm, TEXT_WIDTH - 130 * mm], flags=flags))
+    pending = [d for d, applies in in_force_on(day, legal) if not applies]
+    if pending:
+        out.append(p(f"On {day} the high-risk obligations that bind this system once it is in scope do not apply yet: "
+                     + "; ".join(f"{esc(d['what'])} from {d['applies']}" for d in pending)
+                     + ". The evidence in this report can be kept for the conformity file meanwhile.", markup=True))
+    out.append(p("Not confirmed from the consolidated act: " + " ".join(legal["unconfirmed"]) +
+                 " Check the current text (EUR-Lex) before relying on a date.", st.note))
     return out
 
 
