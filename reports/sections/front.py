@@ -330,7 +330,7 @@ def law_dates(ctx: RenderContext) -> list:
     out.append(table(rows, [62 * mm, 36 * mm, 32 * mm, TEXT_WIDTH - 130 * mm], flags=flags))
     pending = [d for d, applies in in_force_on(day, legal) if not applies]
     if pending:
-        out.append(p(f"On {day} the high-risk obligations that bind this system once it is in scope do not apply yet: "
+        out.append(p(f"On {day} these obligations do not apply yet: "
                      + "; ".join(f"{esc(d['what'])} from {d['applies']}" for d in pending)
                      + ". The evidence in this report can be kept for the conformity file meanwhile.", markup=True))
     out.append(p("Not confirmed from the consolidated act: " + " ".join(legal["unconfirmed"]) +
@@ -361,7 +361,8 @@ def s2_system(ctx: RenderContext) -> list:
         flags[0] = "small"
         pairs.append(("Scores", f"column '{r.spec.scores_column}'" if r.spec.scores_column else "none"))
     pairs += [("Output and decision", rule), ("Decisions audited from", r.decision_source),
-              ("Hardware of the audit run", f"{r.provenance.platform} · host {r.provenance.host} · Python {r.provenance.python}")]
+              ("Machine the audit ran on", f"{r.provenance.platform} · host {r.provenance.host} · Python {r.provenance.python} "
+                                           "(not evidence of the hardware the AI system needs: see 1(e) below)")]
     out.append(kv_table(pairs, key_width=42 * mm, flags=flags))
     out.append(p("Third-party components", st.h2))
     if m is not None and m.library_versions:
@@ -373,7 +374,11 @@ def s2_system(ctx: RenderContext) -> list:
     out.append(p("Provider information (Annex IV 1)", st.h2))
     pairs, flags = [], {}
     for label, f in (("Interaction with other systems (1(b))", "system_interactions"), ("Forms placed on the market (1(d))", "market_forms"),
-                     ("Intended hardware (1(e))", "target_hardware"), ("Product illustrations (1(f))", "product_illustrations"),
+                     ("Intended hardware (1(e))", "target_hardware"),
+                     ("Resources, lifetime, maintenance (Art. 13(3)(e); 2(c))", "compute_resources"),
+                     ("Pre-determined changes (2(f))", "predetermined_changes"),
+                     ("Third-party data, software, models (GOVERN 6, MANAGE 3)", "third_party_risks"),
+                     ("Product illustrations (1(f))", "product_illustrations"),
                      ("User interface for the deployer (1(g))", "user_interface"), ("Instructions for use (1(h))", "instructions_for_use"),
                      ("Environmental impact (MEASURE 2.12)", "environmental_impact")):
         para, flag = ctx.declared(f)
@@ -381,6 +386,6 @@ def s2_system(ctx: RenderContext) -> list:
         if flag:
             flags[len(pairs) - 1] = flag
     out.append(kv_table(pairs, key_width=62 * mm, flags=flags))
-    out.append(p(f"The audit run itself took {r.provenance.seconds:.1f} s on the hardware above; training cost and the "
-                 "system's energy use in operation are not measured by Attest.", st.note))
+    out.append(p(f"The audit run itself took {r.provenance.seconds:.1f} s on the machine above; training cost, the system's "
+                 "resource needs and its energy use in operation are not measured by Attest.", st.note))
     return out
