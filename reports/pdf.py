@@ -169,12 +169,25 @@ def report_author(result, trail: TrailSnapshot | None) -> str:
     when there is no workspace (the OS login is not a person's name, so it is not used)."""
     if trail is None:
         return ""
-    if trail.exported_by:
-        return trail.exported_by
-    for e in trail.events:
-        if e.kind == "audit_run" and e.payload.get("run_id") == trail.run_id:
-            return e.actor
+    candidates = [trail.exported_by] + [e.actor for e in trail.events
+                                        if e.kind == "audit_run" and e.payload.get("run_id") == trail.run_id]
+    for label in candidates:
+        name = person_name(label)
+        if name:
+            return name
     return ""
+
+
+def person_name(label: str) -> str:
+    """"Dana Kim" from an identity label "Dana Kim (ML lead) [dana@box]"; "" for a bare account "dana@box"."""
+    label = (label or "").strip()
+    if "[" in label:
+        label = label[:label.rindex("[")].strip()
+    elif "@" in label and " " not in label:
+        return ""
+    if label.endswith(")") and " (" in label:
+        label = label[:label.rindex(" (")]
+    return label.strip()
 
 
 def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest, manifest_name, manifest_sha256, signer,

@@ -61,7 +61,7 @@ def part_banner(ctx: RenderContext, part: int) -> list:
     out.append(deferred(ctx, lambda: p(
         "Part 1 is the report for the approver: the summary, sign-off, scope, the findings that need a decision, the "
         "fundamental-rights impact assessment and the coverage matrix. This annex holds the evidence behind them: "
-        + "; ".join(link(ctx, s.id, f"{s.id} {s.title}" + (f" (p. {page_of(ctx, s.id)})" if page_of(ctx, s.id) else ""))
+        + "; ".join(link(ctx, s.id, f"{s.id}: {s.title.lower()}" + (f" (p. {page_of(ctx, s.id)})" if page_of(ctx, s.id) else ""))
                     for s in secs) + "; and Appendix B, the evidence manifest.", markup=True)))
     return out
 
@@ -122,7 +122,24 @@ def cover(ctx: RenderContext) -> list:
                       ("Trail head at export", mono(ctx.trail.head_hash) if ctx.trail else cell(NOT_ASSESSED_TEXT + ": exported without a workspace"))],
                      key_width=38 * mm)]
     out += [spacer(3), p(ctx.catalogue.statement("not_legal_advice"), st.note)]
+    out.append(deferred(ctx, lambda: _glyph_note(ctx)))
     return out
+
+
+def glyph_note_text(ctx: RenderContext) -> str:
+    from reports.fonts import MARK, describe_missing
+
+    missing = ctx.missing_glyphs
+    return (f"⚠ {len(missing)} character(s) in the audit's names or declared texts could not be drawn by any font on "
+            f"this machine and are shown as {MARK}: {describe_missing(missing)}. The audit result and the evidence "
+            "manifest hold the exact text.") if missing else ""
+
+
+def _glyph_note(ctx: RenderContext):
+    from reportlab.platypus import Spacer
+
+    text = glyph_note_text(ctx)
+    return p(text, styles().small) if text else Spacer(0, 0)
 
 
 def _named_findings(ctx: RenderContext) -> list:
