@@ -71,5 +71,5 @@ def _table(risks):
         flags[(1, ri)] = "fail" if x.status == "fail" else "insufficient"
         if x.band == "high":
             flags[(7, ri)] = "fail"
-    return table(rows, [11 * mm, 21 * mm, 28 * mm, 52 * mm, 24 * mm, 19 * mm, 13 * mm, TEXT_WIDTH - 168 * mm],
+    return table(rows, [10 * mm, 19 * mm, 27 * mm, 48 * mm, 23 * mm, 17 * mm, 12 * mm, TEXT_WIDTH - 156 * mm],
                  flags=flags, font_size=6.5)

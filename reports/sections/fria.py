@@ -84,7 +84,7 @@ def _group_findings(ctx: RenderContext) -> list:
                  f"every check that applied, or had too few rows to judge ({n_small} comparisons, listed in F). Groups not "
                  "in the evaluation data were not examined at all.", st.small))
     if len(rows) > 1:
-        out.append(table(rows, [30 * mm, 44 * mm, 22 * mm, 52 * mm, TEXT_WIDTH - 148 * mm], flags=flags, font_size=6.5))
+        out.append(table(rows, [26 * mm, 38 * mm, 20 * mm, 45 * mm, TEXT_WIDTH - 129 * mm], flags=flags, font_size=6.5))
     if len(flagged) > _MAX_GROUPS:
         out.append(ctx_more(ctx, len(flagged) - _MAX_GROUPS))
     out.append(p("Whether a disparity found here is a risk of harm to fundamental rights (non-discrimination, Art. 21 of the "

@@ -48,7 +48,7 @@ def verdict_words(result) -> list[str]:
     return out
 
 
-_ON_PAGE_ONE = 6  # findings named on page 1, worst first
+_ON_PAGE_ONE = 5  # findings named on page 1, worst first
 
 
 def part_banner(ctx: RenderContext, part: int) -> list:
@@ -73,7 +73,7 @@ def cover(ctx: RenderContext) -> list:
            p(f"Performance and fairness of {name}", st.subtitle),
            p(f"Evidence for the EU AI Act (Regulation (EU) 2024/1689) and the NIST AI RMF 1.0 · Report {ctx.report_id} · "
              f"generated {ctx.generated_at} by Attest {r.provenance.attest_version}", st.small),
-           spacer(4),
+           spacer(2),
            p("Verdict summary", st.h2),
            p(f"Policy “{r.spec.policy.name}”, declared before the run: {r.summary.sentence()}", st.callout)]
     out += [p("• " + w) for w in verdict_words(r)]
@@ -121,7 +121,7 @@ def cover(ctx: RenderContext) -> list:
                       ("Model SHA-256", mono(r.model.sha256) if r.model else cell("no model file (predictions-only audit)")),
                       ("Trail head at export", mono(ctx.trail.head_hash) if ctx.trail else cell(NOT_ASSESSED_TEXT + ": exported without a workspace"))],
                      key_width=38 * mm)]
-    out += [spacer(3), p(ctx.catalogue.statement("not_legal_advice"), st.note)]
+    out += [spacer(1), p(ctx.catalogue.statement("not_legal_advice"), st.note)]
     out.append(deferred(ctx, lambda: _glyph_note(ctx)))
     return out
 

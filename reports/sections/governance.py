@@ -97,18 +97,20 @@ def s9_risks(ctx: RenderContext) -> list:
         flags = {}
         ctl_text = PROVIDER_TEXT if cflag else "see the declared controls below"
         unrated = [x for x in risks if x.band == UNRATED]
+        divider = 0
         for x in risks:
             if x is (unrated[0] if unrated else None):
-                rows.append([cell(f"Not rated: {len(unrated)} entr{'y' if len(unrated) == 1 else 'ies'} whose group or comparator "
-                                  f"has fewer than {r.spec.min_group_size} rows: a point estimate from so few rows is no "
-                                  "basis for a rating. Insufficient evidence; collect more data for these groups.", bold=True),
+                rows.append([p(f"Not rated: {len(unrated)} entr{'y' if len(unrated) == 1 else 'ies'} whose group or comparator "
+                               f"has fewer than {r.spec.min_group_size} rows. A point estimate from so few rows is no basis "
+                               "for a rating: insufficient evidence; collect more data for these groups.", st.cell_bold),
                              "", "", "", "", "", "", ""])
-                flags[(0, len(rows) - 1)] = "small"
+                divider = len(rows) - 1
+                flags[(0, divider)] = "small"
             if x.band == UNRATED:
                 rows.append([x.id, cell(f"{x.check} · {F.level(x.level)}: {x.group_values} vs {x.comparator_values} · "
                                         f"n {F.count(x.n_group)} / {F.count(x.n_comparator)}"),
                              cell(F.STATUS_TEXT[x.status]), cell(x.statistic.replace(" [", "\n[")), "–", "–",
-                             cell("insufficient evidence"), cell(ctl_text)])
+                             cell("not rated"), cell(ctl_text)])
                 flags[(2, len(rows) - 1)] = "insufficient"
                 flags[(6, len(rows) - 1)] = "small"
                 if cflag:
@@ -126,8 +128,9 @@ def s9_risks(ctx: RenderContext) -> list:
                 flags[(6, ri)] = "insufficient"
             if cflag:
                 flags[(7, ri)] = "provider"
+        span = [("SPAN", (0, divider), (-1, divider)), ("BACKGROUND", (0, divider), (-1, divider), "#eeeeee")] if unrated else []
         out.append(table(rows, [11 * mm, 72 * mm, 20 * mm, 22 * mm, 6 * mm, 6 * mm, 14 * mm, TEXT_WIDTH - 151 * mm], flags=flags,
-                         font_size=6.5))
+                         font_size=6.5, extra=span))
         out.append(p("L likelihood, S severity (1 low – 3 high); rating = L × S.", st.note))
     else:
         out.append(p("No check failed or lacked evidence, so this audit adds no risk entries. Risks outside its scope "
