@@ -54,6 +54,30 @@ class DeclaredContext(Frozen):
     environmental_impact: str = ""  # Environmental impact of training and operation (NIST MEASURE 2.12)
     standards_applied: str = ""  # Harmonised standards or other specifications applied (Annex IV 7)
     declaration_of_conformity: str = ""  # EU declaration of conformity (Art. 47; Annex IV 8)
+    # Added for the report's coverage of Art. 9(2), 10(2)(f), 13(3)(e), 17(1)(g)-(i), 18, 26(7)/(11), 27, 73, Annex IV
+    # 2(f) and NIST GOVERN 4-6, MAP 3.2/5.2, MANAGE 2-4 (labels in report_texts.toml); appended, order kept.
+    foreseeable_misuse: str = ""  # Reasonably foreseeable misuse (Art. 9(2)(b); Art. 13(3)(b)(iii))
+    training_data_examination: str = ""  # Bias examination of the training and validation data (Art. 10(2)(f))
+    compute_resources: str = ""  # Computational and hardware resources, expected lifetime, maintenance (Art. 13(3)(e))
+    documentation_keeping: str = ""  # Who keeps the documentation, where, from which date (Art. 18)
+    error_costs: str = ""  # Costs of wrong decisions for the persons affected and the organisation (NIST MAP 3.2)
+    public_service: str = ""  # Deployer is a public body or provides public services: yes/no (Art. 27(1))
+    fria_processes: str = ""  # FRIA (a): the deployer's processes using the system (Art. 27(1)(a))
+    fria_period_frequency: str = ""  # FRIA (b): period and frequency of use (Art. 27(1)(b))
+    fria_affected_categories: str = ""  # FRIA (c): categories of persons and groups likely affected (Art. 27(1)(c))
+    fria_specific_risks: str = ""  # FRIA (d): specific risks of harm to them (Art. 27(1)(d))
+    fria_oversight: str = ""  # FRIA (e): implementation of human oversight measures (Art. 27(1)(e))
+    fria_measures: str = ""  # FRIA (f): measures if the risks materialise, governance, complaints (Art. 27(1)(f))
+    incident_reporting: str = ""  # Serious-incident reporting procedure (Art. 73)
+    qms_procedures: str = ""  # QMS procedures for risk management, monitoring, incident reporting (Art. 17(1)(g)-(i))
+    predetermined_changes: str = ""  # Pre-determined changes and continued compliance (Annex IV 2(f))
+    worker_information: str = ""  # Workers and their representatives informed (Art. 26(7))
+    person_information: str = ""  # Affected persons informed that the system is used (Art. 26(11))
+    governance_policies: str = ""  # AI risk culture, policies, incident identification, information sharing (NIST GOVERN 4)
+    stakeholder_engagement: str = ""  # Engagement with affected people and use of their feedback (NIST GOVERN 5, MAP 5.2)
+    third_party_risks: str = ""  # Risks of third-party data, software and pre-trained models (NIST GOVERN 6, MANAGE 3)
+    risk_response: str = ""  # Resources, non-AI alternatives, sustaining value, responding to new risks (NIST MANAGE 2)
+    improvement_plan: str = ""  # Continual improvement and communication of incidents and errors (NIST MANAGE 4.2-4.3)
 
     @classmethod
     def from_toml(cls, text: str, source: str = "The context file") -> "DeclaredContext":

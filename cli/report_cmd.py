@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 
@@ -66,6 +67,8 @@ def write_pdf_for(result, pdf_path: str | Path, workspace=None, sign: str | Path
                                  charts=charts)
     except SigningError as exc:
         raise InputError(str(exc), "Check the certificate file and pass its password with --sign-password-env VAR.") from exc
+    for warning in exported.warnings:  # shown even with --quiet: the PDF differs from the data
+        print(f"warning: {warning}", file=sys.stderr)
     if not quiet:
         print(f"Report {exported.report_id} written to {exported.pdf_path} ({exported.pages} pages"
               + (", signed" if exported.signed else "") + f"), SHA-256 {exported.pdf_sha256}")

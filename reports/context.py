@@ -11,7 +11,7 @@ from reportlab.platypus import Paragraph
 from reports import format as F
 from reports.coverage import Coverage
 from reports.frameworks import Catalogue
-from reports.layout import TEXT_WIDTH, DeferredPicture, Heading, Picture, cell, esc, p, styles
+from reports.layout import MAX_PICTURE_HEIGHT, TEXT_WIDTH, Deferred, DeferredPicture, Heading, Picture, cell, esc, p, styles
 from reports.risks import Risk
 from reports.snapshot import TrailSnapshot
 
@@ -40,6 +40,9 @@ class RenderContext:
     chart_count: int = 0
     chart_process: object | None = None  # reports.chartproc.ChartProcess drawing the charts beside the layout
     chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
+    pass_no: int = 1  # layout pass (see reports.pdf._render)
+    known_pages: dict[str, int] = field(default_factory=dict)  # section -> page found by the previous pass
+    missing_glyphs: object = None  # collections.Counter of characters no font could draw (filled while the story is built)
 
     @property
     def fingerprint(self) -> str:
@@ -114,7 +117,7 @@ class RenderContext:
     def _draw(self, make, args, kwargs, width: float) -> Picture:
         img, w_in, h_in = self._render(make, args, kwargs)
         self.chart_count += 1
-        return Picture(img, width=width, height=width * h_in / w_in)
+        return Picture(img, width=width, height=width * h_in / w_in).fit(MAX_PICTURE_HEIGHT)
 
     def na(self, item_keywords: tuple[str, ...], default: str) -> str:
         for na in self.result.not_assessed:
@@ -123,13 +126,31 @@ class RenderContext:
         return default
 
 
+def page_of(ctx: RenderContext, sid: str) -> int | None:
+    """The page of section `sid`: known once a layout pass has placed it (in the first pass, for sections before
+    the current point only)."""
+    return ctx.section_pages.get(sid) or ctx.known_pages.get(sid)
+
+
 def page_ref(ctx: RenderContext, sid: str) -> str:
-    page = ctx.section_pages.get(sid)
+    page = page_of(ctx, sid)
     return f"{sid} (p. {page})" if page else sid
+
+
+def link(ctx: RenderContext, sid: str, text: str | None = None) -> str:
+    """Paragraph markup: "S6 p. 12" (or `text`) linked to the section's bookmark."""
+    page = page_of(ctx, sid)
+    label = text if text is not None else (f"{sid} p. {page}" if page else sid)
+    return f'<a href="#sec-{sid}" color="#1f4e8c">{esc(label)}</a>'
+
+
+def deferred(ctx: RenderContext, factory):
+    """A flowable rebuilt in each layout pass (for page numbers)."""
+    return Deferred(factory, ctx)
 
 
 def mm_(x: float) -> float:
     return x * mm
 
 
-__all__ = ["RenderContext", "PROVIDER_TEXT", "NOT_ASSESSED_TEXT", "page_ref", "F"]
+__all__ = ["RenderContext", "PROVIDER_TEXT", "NOT_ASSESSED_TEXT", "page_ref", "page_of", "link", "deferred", "F"]

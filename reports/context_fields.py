@@ -29,9 +29,12 @@ def context_fields(names: tuple[str, ...] | list[str], catalogue: Catalogue | No
     order = {s.id: i for i, s in enumerate(catalogue.sections)}
     refs: dict[str, list[str]] = {n: [] for n in names}
     sections: dict[str, set[str]] = {n: set() for n in names}
+    from reports.coverage import CONDITION_FIELDS
+
     for fw in catalogue.frameworks:
         for req in fw.requirements:
-            for evidence in req.evidence:
+            conditions = tuple(f"context.{f}" for f in CONDITION_FIELDS.get(req.applies_when, ()))
+            for evidence in req.evidence + conditions:
                 if not evidence.startswith("context."):
                     continue
                 for name in evidence.removeprefix("context.").split("|"):

@@ -2,8 +2,9 @@
 against the audit result, the trail snapshot and the declared context.
 
 Evidence names:
-  result     provenance, provenance.libraries, provenance.hardware, provenance.network, result.sha256, data.sha256,
-             data.datasheet, model.sha256, model.description, model.loading, spec.policy, spec.decision_rule,
+  result     provenance, provenance.libraries (the audit tool's), provenance.network, result.sha256, data.sha256,
+             data.datasheet, model.sha256, model.description, model.loading, model.libraries (recorded in the model
+             file), spec.policy, spec.decision_rule,
              spec.sensitive, overall.metrics, overall.scores, groups, groups.intersections, groups.base_rates,
              disparities, verdicts, quality.missing, quality.proxies, explanations, explanations.by_group,
              explanations.local, limitations, risks
@@ -12,10 +13,14 @@ Evidence names:
              not empty; otherwise "needs provider input"
 
 A requirement is "evidenced" when all its evidence is present, "partial" when some is, "needs provider input" when none
-is and something awaits the provider, "not assessed" when none is and the audit could not produce it.
+is and something awaits the provider, "not assessed" when none is and the audit could not produce it, "not applicable"
+when its condition (`applies_when`) does not hold for the declared role and area. Each name is resolved from what this
+result, trail and context hold, never from the section that prints it. There is deliberately no name for the audit
+machine's hardware: it says nothing about the hardware the AI system needs (Art. 13(3)(e), Annex IV 1(e)).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,7 +29,11 @@ from reports.snapshot import TrailSnapshot
 
 PRESENT, NOT_ASSESSED, PROVIDER = "present", "not_assessed", "provider"
 EVIDENCED, PARTIAL, ST_NOT_ASSESSED, ST_PROVIDER = "evidenced", "partial", "not assessed", "needs provider input"
-STATUS_MARK = {EVIDENCED: "✓ evidenced", PARTIAL: "◐ partial", ST_NOT_ASSESSED: "○ not assessed", ST_PROVIDER: "✎ needs provider input"}
+ST_NA = "not applicable"
+STATUS_MARK = {EVIDENCED: "✓ evidenced", PARTIAL: "◐ partial", ST_NOT_ASSESSED: "○ not assessed", ST_PROVIDER: "✎ needs provider input",
+               ST_NA: "– not applicable"}
+# Declared-context fields that decide whether a conditional requirement applies (shown with them in the set-up page).
+CONDITION_FIELDS = {"fria": ("role", "annex_iii_category", "public_service")}
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class Coverage:
     rows: tuple[CoverageRow, ...]
 
     def counts(self) -> dict[str, int]:
-        out = {EVIDENCED: 0, PARTIAL: 0, ST_NOT_ASSESSED: 0, ST_PROVIDER: 0}
+        out = {EVIDENCED: 0, PARTIAL: 0, ST_NOT_ASSESSED: 0, ST_PROVIDER: 0, ST_NA: 0}
         for r in self.rows:
             out[r.status] += 1
         return out
@@ -112,10 +121,32 @@ def _result_fields() -> dict[str, Callable]:
             return _ok(what) if getattr(r, attr) else (NOT_ASSESSED, why)
         return f
 
+    def overall(r, t):
+        acc = r.overall.metrics.get("accuracy")
+        if r.overall.n and acc is not None and acc.value is not None:
+            return _ok("overall metrics with intervals")
+        return NOT_ASSESSED, "No row could be evaluated, so there are no overall metrics."
+
+    def base_rates(r, t):
+        if any(g.metrics.get("base_rate") is not None and g.metrics["base_rate"].value is not None for g in r.groups):
+            return _ok("base rates per group")
+        return NOT_ASSESSED, "No group has a base rate (no groups, or no outcomes)."
+
+    def risks(r, t):
+        if r.verdicts:
+            return _ok("risk register from the verdicts")
+        return NOT_ASSESSED, "No check of the policy applied, so the audit identified no risks to register."
+
+    def model_libraries(r, t):
+        if r.model is None:
+            return NOT_ASSESSED, f"Predictions-only audit ({r.decision_source}): no model file, so no record of its software."
+        if not r.model.library_versions:
+            return NOT_ASSESSED, "The model file records no library versions."
+        return _ok("libraries recorded in the model file")
+
     return {
         "provenance": lambda r, t: _ok("run time, user, host, versions"),
-        "provenance.libraries": lambda r, t: _ok("library versions"),
-        "provenance.hardware": lambda r, t: _ok("platform of the audit run"),
+        "provenance.libraries": lambda r, t: _ok("versions of the audit's own libraries"),
         "provenance.network": lambda r, t: _ok("network use recorded"),
         "result.sha256": lambda r, t: _ok("result hash"),
         "data.sha256": lambda r, t: _ok("dataset hash"),
@@ -123,14 +154,15 @@ def _result_fields() -> dict[str, Callable]:
         "model.sha256": model_or("model hash"),
         "model.description": model_or("model description"),
         "model.loading": model_or("model loading record"),
+        "model.libraries": model_libraries,
         "spec.policy": lambda r, t: _ok("declared policy and thresholds"),
         "spec.decision_rule": lambda r, t: _ok("decision rule"),
         "spec.sensitive": lambda r, t: _ok("sensitive attributes"),
-        "overall.metrics": lambda r, t: _ok("overall metrics with intervals"),
+        "overall.metrics": overall,
         "overall.scores": scores,
         "groups": nonempty("groups", "per-group metrics", "No groups were formed."),
         "groups.intersections": intersections,
-        "groups.base_rates": nonempty("groups", "base rates per group", "No groups were formed."),
+        "groups.base_rates": base_rates,
         "disparities": nonempty("disparities", "differences and ratios", "No group had a comparator."),
         "verdicts": nonempty("verdicts", "verdicts", "No check of the policy applied to these groups."),
         "quality.missing": lambda r, t: _ok("missingness per group"),
@@ -139,7 +171,7 @@ def _result_fields() -> dict[str, Callable]:
         "explanations.by_group": lambda r, t: explanation_state(r, "by_group"),
         "explanations.local": lambda r, t: explanation_state(r, "local"),
         "limitations": lambda r, t: _ok("limitations and not-assessed items"),
-        "risks": lambda r, t: _ok("risk register"),
+        "risks": risks,
     }
 
 
@@ -200,6 +232,50 @@ def resolve(name: str, result, trail: TrailSnapshot | None, catalogue: Catalogue
     return Evidence(name=name, state=state, detail=detail)
 
 
+_ANNEX_III = re.compile(r"annex\s*iii\W*(?:point\s*)?([1-8])(?:\s*\(?\s*([a-h])\s*\)|(?<=\d)([a-h])\b)?", re.I)
+
+
+def annex_iii_point(text: str) -> tuple[str, str] | None:
+    """('5', 'b') from a declared area such as "Annex III 5(b): creditworthiness ..."; None when no point is named."""
+    m = _ANNEX_III.search(text or "")
+    if m:
+        return m.group(1), (m.group(2) or m.group(3) or "").lower()
+    low = (text or "").lower()
+    if "creditworth" in low or "credit scor" in low:
+        return "5", "b"
+    if ("life" in low or "health" in low) and "insurance" in low:
+        return "5", "c"
+    return None
+
+
+def _yes_no(text: str) -> bool | None:
+    first = (text or "").strip().lower()[:4]
+    return True if first.startswith(("yes", "y ", "y.", "true")) else False if first.startswith(("no", "n ", "n.", "fals")) else None
+
+
+def fria_applies(result, catalogue: Catalogue | None = None) -> tuple[bool | None, str]:
+    """Does Art. 27(1) require a fundamental-rights impact assessment for this system's deployers? (True, why),
+    (False, why), or (None, what must be declared to tell)."""
+    ctx = result.spec.context
+    point = annex_iii_point(ctx.annex_iii_category)
+    if point is None:
+        if ctx.high_risk_reasoning.strip() and not ctx.annex_iii_category.strip():
+            return False, "No Annex III area is declared and the provider documents why the system is not high-risk (Art. 6(3)-(4)); Art. 27 covers Art. 6(2) high-risk systems."
+        return None, "Declare the Annex III area (point and letter, e.g. \"Annex III 5(b)\") to tell whether Art. 27 applies."
+    label = f"Annex III {point[0]}" + (f"({point[1]})" if point[1] else "")
+    if point[0] == "2":
+        return False, f"{label}: Art. 27(1) excludes systems for critical infrastructure (Annex III point 2)."
+    if point[0] == "5" and point[1] in ("b", "c"):
+        return True, f"{label}: Art. 27(1) requires every deployer of such a system to assess its impact on fundamental rights before first use."
+    public = _yes_no(ctx.public_service)
+    if public is True:
+        return True, f"{label}, and the deployer is a body governed by public law or a private entity providing public services (declared)."
+    if public is False:
+        return False, f"{label}: not point 5(b) or 5(c), and the deployer is declared not to be a public body or a provider of public services."
+    return None, (f"{label}: Art. 27 applies if the deployer is a body governed by public law or a private entity providing "
+                  "public services; declare which (public_service: yes or no).")
+
+
 def status_of(evidence: tuple[Evidence, ...]) -> str:
     states = [e.state for e in evidence]
     if all(s == PRESENT for s in states):
@@ -211,7 +287,15 @@ def status_of(evidence: tuple[Evidence, ...]) -> str:
 
 def assess(result, trail: TrailSnapshot | None, catalogue: Catalogue) -> Coverage:
     rows = []
+    fria = fria_applies(result)
     for req in catalogue.requirements:
         ev = tuple(resolve(n, result, trail, catalogue) for n in req.evidence)
-        rows.append(CoverageRow(requirement=req, status=status_of(ev), evidence=ev))
+        status = status_of(ev)
+        if req.applies_when == "fria" and fria[0] is not True:
+            if fria[0] is False:
+                status, ev = ST_NA, (Evidence(name="applies_when.fria", state=PRESENT, detail=fria[1]),)
+            else:
+                ev = ev + (Evidence(name="applies_when.fria", state=PROVIDER, detail=fria[1]),)
+                status = status_of(ev)
+        rows.append(CoverageRow(requirement=req, status=status, evidence=ev))
     return Coverage(rows=tuple(rows))

@@ -31,6 +31,7 @@ class ExportedReport:
     charts_in_parallel: bool = False  # a forked helper drew the charts while the parent laid out the pages
     seconds: float = 0.0  # wall time of the whole export
     cpu_seconds: dict | None = None  # the same as process time (charts, build, total): steady on a busy machine
+    warnings: tuple[str, ...] = ()  # e.g. characters no font could draw (shown as U+FFFD in the PDF and said on page 1)
 
 
 def manifest_path_for(pdf_path: str | Path) -> Path:
@@ -119,10 +120,10 @@ def _export(result, out_pdf: Path, trail, sign_p12, p12_password, workspace, run
     buf = io.BytesIO()
     info = render_pdf(result, buf, trail=trail, generated_at=generated_at, manifest=manifest, manifest_name=mpath.name,
                       manifest_sha256=msha, signer=signer, charts=charts, result_sha256=sha,
-                      chart_process=helper)
+                      chart_process=helper, manifest_bytes=mbytes)  # PDF/A-3 associated file
     if helper is not None:
         helper.close()  # every chart is in the PDF by now
-    pdf = attach_manifest(buf.getvalue(), mpath.name, mbytes)
+    pdf = buf.getvalue()
     if sign_p12:
         with tempfile.TemporaryDirectory() as tmp:
             unsigned = Path(tmp) / "unsigned.pdf"
@@ -142,7 +143,7 @@ def _export(result, out_pdf: Path, trail, sign_p12, p12_password, workspace, run
                           pages=info.pages, signed=bool(sign_p12), run_id=run_id, recorded=recorded,
                           chart_seconds=info.helper_chart_seconds + info.chart_seconds, build_seconds=info.build_seconds,
                           chart_wait_seconds=info.chart_wait_seconds, charts_in_parallel=helper is not None,
-                          seconds=time.perf_counter() - t0,
+                          seconds=time.perf_counter() - t0, warnings=info.warnings,
                           cpu_seconds={"charts": info.chart_cpu_seconds, "build": info.build_cpu_seconds,
                                        "total": time.process_time() - c0})
 

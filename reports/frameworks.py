@@ -18,10 +18,12 @@ class Section:
     id: str
     title: str
     must_contain: str
+    part: int = 2  # 1: the short report for the approver; 2: the annex with the full evidence
+    label: str = ""  # how the heading names the section when not by its id ("Appendix A")
 
     @property
     def heading(self) -> str:
-        return f"{self.id}  {self.title}" if self.id != "A" else f"Appendix A  {self.title}"
+        return f"{self.label or self.id}  {self.title}"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Requirement:
     framework: str  # "EU AI Act" | "NIST AI RMF"
     sections: tuple[str, ...]
     evidence: tuple[str, ...]
+    applies_when: str = ""  # "" always; "fria": only when Art. 27 requires an assessment (reports.coverage.fria_applies)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Catalogue:
     sections: tuple[Section, ...]
     frameworks: tuple[Framework, ...]
     texts: dict[str, Any]
+    legal: dict[str, Any]  # resources/legal/eu_ai_act.toml: dates as amended and original, statements, as-of date
 
     @property
     def requirements(self) -> tuple[Requirement, ...]:
@@ -65,8 +69,8 @@ class Catalogue:
         return " ".join(self.texts["statements"][key].split())
 
 
-def _read(name: str) -> dict[str, Any]:
-    return tomllib.loads((resources.files("resources") / "frameworks" / name).read_text(encoding="utf-8"))
+def _read(name: str, folder: str = "frameworks") -> dict[str, Any]:
+    return tomllib.loads((resources.files("resources") / folder / name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +90,8 @@ def load_catalogue() -> Catalogue:
             if unknown:
                 raise ValueError(f"{fname}: {r['id']} names unknown section(s) {sorted(unknown)}")
             reqs.append(Requirement(id=r["id"], ref=r["ref"], title=r["title"], framework=data["framework"],
-                                    sections=tuple(r["sections"]), evidence=tuple(r["evidence"])))
+                                    sections=tuple(r["sections"]), evidence=tuple(r["evidence"]),
+                                    applies_when=r.get("applies_when", "")))
         frameworks.append(Framework(name=data["framework"], citation=data["citation"], short=data["short"], requirements=tuple(reqs)))
-    return Catalogue(sections=sections, frameworks=tuple(frameworks), texts=_read("report_texts.toml"))
+    return Catalogue(sections=sections, frameworks=tuple(frameworks), texts=_read("report_texts.toml"),
+                     legal=_read("eu_ai_act.toml", "legal"))

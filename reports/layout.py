@@ -6,17 +6,19 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from reports.fonts import BOLD, ITALIC, MONO, SANS, register_fonts
+from reports.fonts import BOLD, ITALIC, MONO, SANS, is_rtl, prepare, register_fonts, runs, visual
 
 PAGE = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 20 * mm, 18 * mm
 TEXT_WIDTH = PAGE[0] - 2 * MARGIN_X
+FRAME_HEIGHT = PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM
+MAX_PICTURE_HEIGHT = FRAME_HEIGHT - 30 * mm  # leaves room for the heading kept with a chart
 
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")
@@ -71,8 +73,18 @@ def styles() -> Styles:
     )
 
 
-def esc(text: object) -> str:
-    return escape(str(text))
+def esc(text: object, font: str = SANS) -> str:
+    """`text` as Paragraph markup: escaped, Arabic shaped, right-to-left runs in visual order, and every character in a
+    font that has it (`<font>` runs; the marker for one no font has). Paragraphs are short enough here (labels, names,
+    sentences) that reordering the whole text, not each wrapped line, is right; long declared texts go through `table`,
+    which reorders line by line."""
+    text = str(text)
+    if text.isascii():
+        return escape(text)
+    parts = []
+    for f, piece in runs(visual(prepare(text), is_rtl(text)), font):
+        parts.append(escape(piece) if f == font else f'<font name="{f}">{escape(piece)}</font>')
+    return "".join(parts)
 
 
 def p(text: str, style: ParagraphStyle | None = None, markup: bool = False) -> Paragraph:
@@ -102,11 +114,14 @@ def mono(text: object) -> Txt:
 def _width(text: str, font: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return stringWidth(text, font, size)
+    if text.isascii():
+        return stringWidth(text, font, size)
+    return sum(stringWidth(piece, f, size) for f, piece in runs(text, font))
 
 
 def wrap_text(text: str, width: float, font: str = SANS, size: float = 7) -> str:
-    """Greedy word wrap to `width` points; words longer than a line are broken between characters."""
+    """Greedy word wrap to `width` points (logical order; see `prepare`); words longer than a line, and text without
+    spaces such as Chinese, are broken between characters."""
     lines: list[str] = []
     space = _width(" ", font, size)
     for para in text.split("\n"):
@@ -136,12 +151,61 @@ def wrap_text(text: str, width: float, font: str = SANS, size: float = 7) -> str
     return "\n".join(lines)
 
 
+def fit_width(text: str, width: float, font: str = SANS, size: float = 7) -> str:
+    """`text` cut (with an ellipsis) to fit on one line of `width` points."""
+    if _width(text, font, size) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if _width(text[:mid] + "…", font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…"
+
+
+@lru_cache(maxsize=64)
+def _cell_style(font: str, size: float, alignment: int = TA_LEFT) -> ParagraphStyle:
+    return ParagraphStyle(f"cell-{font}-{size}-{alignment}", fontName=font, fontSize=size, leading=size * 1.23,
+                          textColor=INK, alignment=alignment)
+
+
+def cell_value(text: str, width: float, font: str = SANS, size: float = 7):
+    """A table cell's content: wrapped plain text (drawn fast), or, when the text needs another font for some of its
+    characters (CJK, a marker), a Paragraph of the same lines with font runs. Right-to-left runs are reordered per line."""
+    text = prepare(text)
+    wrapped = wrap_text(text, width, font, size)
+    if text.isascii():
+        return wrapped
+    rtl = is_rtl(text)
+    pieces = [runs(visual(line, rtl), font) for line in wrapped.split("\n")]
+    if not rtl and all(len(r) <= 1 and (not r or r[0][0] == font) for r in pieces):
+        return "\n".join(r[0][1] if r else "" for r in pieces)
+    markup = "<br/>".join("".join(escape(pc) if f == font else f'<font name="{f}">{escape(pc)}</font>' for f, pc in r)
+                          for r in pieces)
+    return Paragraph(markup, _cell_style(font, size, TA_RIGHT if rtl else TA_LEFT))
+
+
+def draw_runs(canv, x: float, y: float, text: str, font: str, size: float, right: bool = False) -> None:
+    """Draw one line on a canvas (page furniture) with the same script handling as the body text."""
+    pieces = runs(visual(prepare(text)), font)
+    if right:
+        x -= sum(_width(pc, f, size) for f, pc in pieces)
+    t = canv.beginText(x, y)
+    for f, pc in pieces:
+        t.setFont(f, size)
+        t.textOut(pc)
+    canv.drawText(t)
+
+
 def spacer(h_mm: float = 3) -> Spacer:
     return Spacer(1, h_mm * mm)
 
 
 class Heading(Paragraph):
-    """A section heading: bookmarked in the PDF outline and its page recorded for the coverage matrix."""
+    """A section heading: bookmarked in the PDF outline and its page recorded for the coverage matrix. Outline levels:
+    -1 a part of the report, 0 a section, 1 a subsection."""
 
     def __init__(self, text: str, style: ParagraphStyle, key: str, outline_level: int = 0, section: str | None = None):
         super().__init__(esc(text), style)
@@ -149,15 +213,17 @@ class Heading(Paragraph):
 
 
 class Deferred(Flowable):
-    """A flowable built when it is laid out, e.g. a table that cites page numbers of earlier sections."""
+    """A flowable built when it is laid out, e.g. a table that cites page numbers: built anew in each layout pass
+    (`layout.pass_no`), so that the second pass prints the pages the first one found."""
 
-    def __init__(self, factory):
+    def __init__(self, factory, layout=None):
         super().__init__()
-        self._factory, self._inner = factory, None
+        self._factory, self._inner, self._layout, self._built_in = factory, None, layout, None
 
     def _get(self) -> Flowable:
-        if self._inner is None:
-            self._inner = self._factory()
+        current = getattr(self._layout, "pass_no", None)
+        if self._inner is None or self._built_in != current:
+            self._inner, self._built_in = self._factory(), current
         return self._inner
 
     def wrap(self, aw, ah):
@@ -183,6 +249,13 @@ class Picture(Flowable):
     def wrap(self, aw, ah):
         return self.width, self.height
 
+    def fit(self, max_height: float) -> "Picture":
+        """Scaled down (aspect kept) so that it fits a page: a chart made tall by very long labels must not fail the layout."""
+        if self.height > max_height > 0:
+            scale = max_height / self.height
+            self.width, self.height = self.width * scale, max_height
+        return self
+
     def draw(self):
         self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
 
@@ -199,7 +272,7 @@ class DeferredPicture(Flowable):
     def _resolve(self) -> "Picture":
         if self._picture is None:
             img, w_in, h_in = self._fetch()
-            self._picture = Picture(img, width=self.width, height=self.width * h_in / w_in)
+            self._picture = Picture(img, width=self.width, height=self.width * h_in / w_in).fit(MAX_PICTURE_HEIGHT)
         return self._picture
 
     def wrap(self, aw, ah):
@@ -261,7 +334,7 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
                 t_ = v if isinstance(v, Txt) else Txt(v)
                 font = t_.font or (BOLD if t_.bold or ri < header_rows else SANS)
                 size = t_.size or font_size
-                v = wrap_text(t_.text, widths[ci] - 2 * pad, font, size) if t_.text else ""
+                v = cell_value(t_.text, widths[ci] - 2 * pad, font, size) if t_.text else ""
                 if t_.bold or t_.font:
                     cmds_cells.append(("FONTNAME", (ci, ri), (ci, ri), font))
                 if t_.size:
@@ -270,7 +343,9 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
             new.append(v)
         fixed.append(new)
     rows = fixed
-    t = FastTable(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    # splitInRow: a row taller than the space left (a long declared text, a very long group name) continues on the
+    # next page instead of failing the layout.
+    t = FastTable(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT", splitInRow=24)
     cmds = [
         ("FONTNAME", (0, 0), (-1, -1), SANS),
         ("FONTSIZE", (0, 0), (-1, -1), font_size),

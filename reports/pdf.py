@@ -19,9 +19,11 @@ from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate  # noqa: E402
 
 from reports.coverage import assess  # noqa: E402
-from reports.fonts import ITALIC, SANS, register_fonts  # noqa: E402
+from reports.fonts import ITALIC, SANS, collect_missing, describe_missing, prepare, register_fonts, stop_collecting  # noqa: E402
 from reports.frameworks import load_catalogue  # noqa: E402
-from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading  # noqa: E402
+from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: E402
+
+from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading, draw_runs, fit_width  # noqa: E402
 from reports.risks import risk_register  # noqa: E402
 from reports.snapshot import TrailSnapshot  # noqa: E402
 
@@ -48,6 +50,8 @@ class RenderInfo:
     chart_wait_seconds: float = 0.0  # layout stood still waiting for the chart helper
     helper_chart_seconds: float = 0.0  # the helper's drawing time, in parallel with the layout (0: no helper)
     chart_fallbacks: int = 0
+    finish_seconds: float = 0.0  # the PDF/A pass (XMP, output intent, associated file)
+    warnings: tuple[str, ...] = ()  # e.g. characters no font could draw (shown as U+FFFD in the PDF)
 
 
 def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list[int]):
@@ -57,9 +61,17 @@ def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._saved: list[dict] = []
+            self._marks: list[tuple[str, dict]] = []
+
+        def bookmarkPage(self, key, **kwargs):
+            # A destination names the page object reportlab creates when the page is emitted, which here is at
+            # save(): recorded now, set when its own page is written (else every bookmark points to page 1).
+            self._marks.append((key, kwargs))
 
         def showPage(self):
-            self._saved.append(dict(self.__dict__))
+            state = dict(self.__dict__)
+            self._saved.append(state)
+            self._marks = []
             self._startPage()
 
         def save(self):
@@ -67,6 +79,8 @@ def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list
             pages_out.append(total)
             for state in self._saved:
                 self.__dict__.update(state)
+                for key, kwargs in state["_marks"]:
+                    Canvas.bookmarkPage(self, key, **kwargs)
                 self._furniture(total)
                 super().showPage()
             super().save()
@@ -80,8 +94,11 @@ def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list
             self.line(MARGIN_X, 12 * mm, w - MARGIN_X, 12 * mm)
             self.setFillColor(MUTED)
             self.setFont(SANS, 7.2)
-            self.drawString(MARGIN_X, h - 11.5 * mm, f"Attest audit report · {system}"[:95])
-            self.drawRightString(w - MARGIN_X, h - 11.5 * mm, f"Report {report}")
+            right = f"Report {report}"
+            room = w - 2 * MARGIN_X - stringWidth(right, SANS, 7.2) - 6 * mm
+            draw_runs(self, MARGIN_X, h - 11.5 * mm, fit_width(prepare(f"Attest audit report · {system}"), room, SANS, 7.2),
+                      SANS, 7.2)
+            self.drawRightString(w - MARGIN_X, h - 11.5 * mm, right)
             self.drawString(MARGIN_X, 8.5 * mm, f"Fingerprint {fingerprint}")
             self.drawRightString(w - MARGIN_X, 8.5 * mm, f"Page {self._pageNumber} of {total}")
             self.setFont(ITALIC, 6.5)
@@ -104,7 +121,8 @@ class _Doc(BaseDocTemplate):
     def afterFlowable(self, flowable):
         if isinstance(flowable, Heading):
             self.canv.bookmarkPage(flowable.key)
-            self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=flowable.outline_level, closed=True)
+            self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=flowable.outline_level + 1,
+                                      closed=flowable.outline_level >= 0)
             if flowable.section and flowable.section not in self.ctx.section_pages:
                 self.ctx.section_pages[flowable.section] = self.page
 
@@ -112,9 +130,10 @@ class _Doc(BaseDocTemplate):
 def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
                manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
                signer: str | None = None, charts: bool = True, result_sha256: str | None = None,
-               chart_process=None) -> RenderInfo:
-    """Write the report for `result` to `out` (a path or a binary buffer).
+               chart_process=None, manifest_bytes: bytes | None = None) -> RenderInfo:
+    """Write the report for `result` to `out` (a path or a binary buffer), as PDF/A-3b.
 
+    `manifest_bytes`: the evidence manifest's file, embedded as the PDF/A associated file `manifest_name`.
     `chart_process`: a started `reports.chartproc.ChartProcess` for this result (the caller closes it); without one a
     helper is started here when charts are drawn and forking is possible."""
     from reports.chartproc import ChartProcess
@@ -123,18 +142,58 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
     own = chart_process is None and charts
     if own:
         chart_process = ChartProcess.start(result)
+    missing, token = collect_missing()
     try:
         return _render(result, out, t0, c0, trail=trail, generated_at=generated_at, manifest=manifest,
                        manifest_name=manifest_name, manifest_sha256=manifest_sha256, signer=signer, charts=charts,
-                       result_sha256=result_sha256, chart_process=chart_process)
+                       result_sha256=result_sha256, chart_process=chart_process, manifest_bytes=manifest_bytes,
+                       missing=missing)
     finally:
+        stop_collecting(token)
         if own and chart_process is not None:
             chart_process.close()
 
 
+def _fresh(flowables) -> None:
+    """Forget what a previous layout pass marked on the flowables (reportlab's "_postponed": moved to the next frame
+    once; a second time means too large, so a reused flowable would fail the next pass)."""
+    for f in flowables:
+        f.__dict__.pop("_postponed", None)
+        inner = getattr(f, "_content", None)
+        if isinstance(inner, list):
+            _fresh(inner)
+
+
+def report_author(result, trail: TrailSnapshot | None) -> str:
+    """The person the report is by: the workspace identity that exported it, else the one that ran the audit; empty
+    when there is no workspace (the OS login is not a person's name, so it is not used)."""
+    if trail is None:
+        return ""
+    candidates = [trail.exported_by] + [e.actor for e in trail.events
+                                        if e.kind == "audit_run" and e.payload.get("run_id") == trail.run_id]
+    for label in candidates:
+        name = person_name(label)
+        if name:
+            return name
+    return ""
+
+
+def person_name(label: str) -> str:
+    """"Dana Kim" from an identity label "Dana Kim (ML lead) [dana@box]"; "" for a bare account "dana@box"."""
+    label = (label or "").strip()
+    if "[" in label:
+        label = label[:label.rindex("[")].strip()
+    elif "@" in label and " " not in label:
+        return ""
+    if label.endswith(")") and " (" in label:
+        label = label[:label.rindex(" (")]
+    return label.strip()
+
+
 def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest, manifest_name, manifest_sha256, signer,
-            charts, result_sha256, chart_process) -> RenderInfo:
+            charts, result_sha256, chart_process, manifest_bytes, missing) -> RenderInfo:
     from reports.context import RenderContext
+    from reports.pdfa import ArchivalInfo, Attachment, finish
     from reports.sections import build_story
 
     register_fonts()
@@ -144,22 +203,46 @@ def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest,
         result=result, trail=trail, catalogue=catalogue, coverage=assess(result, trail, catalogue),
         risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
         generated_at=generated_at or utc_now(), manifest_name=manifest_name, manifest_sha256=manifest_sha256,
-        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process,
+        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process, missing_glyphs=missing,
     )
     story = build_story(ctx)
     system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)
     pages: list[int] = []
-    target = str(out) if isinstance(out, Path) else out
-    doc = _Doc(target, ctx, title=f"Attest audit report {ctx.report_id}", author=result.provenance.user,
-               subject="Fairness and performance audit: evidence for the EU AI Act and the NIST AI RMF",
-               creator=f"Attest {result.provenance.attest_version}", keywords=[ctx.report_id, sha],
-               invariant=0, pageCompression=1)
-    doc.build(story, canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
+    buf = io.BytesIO()
+    title = f"Attest audit report {ctx.report_id}" + (f": {result.spec.context.system_name}"[:200] if result.spec.context.system_name else "")
+    subject = "Fairness and performance audit: evidence for the EU AI Act and the NIST AI RMF"
+    # Two layout passes (a third if pages moved): the first finds the page of every section, the second prints those
+    # pages where part 1 cites part 2 (page 1, findings, coverage matrix). Only the Deferred flowables that cite pages
+    # are rebuilt; everything else, charts included, is laid out again as it is.
+    for ctx.pass_no in (1, 2, 3):
+        buf, pages[:] = io.BytesIO(), []
+        ctx.section_pages = {}
+        doc = _Doc(buf, ctx, title=title, subject=subject, creator=f"Attest {result.provenance.attest_version}",
+                   invariant=0, pageCompression=1, lang="en")
+        _fresh(story)
+        doc.build(list(story), canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
+        if ctx.pass_no > 1 and ctx.section_pages == ctx.known_pages:
+            break
+        ctx.known_pages = dict(ctx.section_pages)
+    t_finish = time.perf_counter()
+    attachments = (Attachment(manifest_name or "evidence.json", manifest_bytes,
+                              description=f"Evidence manifest of report {ctx.report_id} (machine-readable)"),) \
+        if manifest_bytes is not None else ()
+    pdf = finish(buf.getvalue(), ArchivalInfo(
+        title=title, created=ctx.generated_at, author=report_author(result, trail), subject=subject,
+        keywords=(ctx.report_id, sha), creator_tool=f"Attest {result.provenance.attest_version}", attachments=attachments))
+    if isinstance(out, (str, Path)):
+        Path(out).write_bytes(pdf)
+    else:
+        out.write(pdf)
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
     wait = chart_process.wait_seconds if chart_process is not None else 0.0
+    warnings = (f"{len(missing)} character(s) could not be drawn by any font and are shown as \ufffd: "
+                f"{describe_missing(missing)}",) if missing else ()
     return RenderInfo(pages=pages[0] if pages else 0, chart_seconds=ctx.chart_seconds,
                       build_seconds=total - ctx.chart_seconds - wait, chart_cpu_seconds=ctx.chart_cpu_seconds,
                       build_cpu_seconds=cpu - ctx.chart_cpu_seconds, charts=ctx.chart_count,
                       section_pages=dict(ctx.section_pages), chart_wait_seconds=wait,
                       helper_chart_seconds=chart_process.helper_seconds if chart_process is not None else 0.0,
-                      chart_fallbacks=ctx.chart_fallbacks)
+                      chart_fallbacks=ctx.chart_fallbacks, finish_seconds=time.perf_counter() - t_finish,
+                      warnings=warnings)

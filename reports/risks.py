@@ -1,5 +1,8 @@
-"""The risk register (S9): every failed or insufficient-evidence verdict becomes a risk entry, rated likelihood x
-severity by the simple rule stated in `resources/frameworks/report_texts.toml` (statements.risk_method)."""
+"""The risk register (S9) and the findings list (part 1): every failed or insufficient-evidence verdict, once.
+
+Rated likelihood x severity by the rule stated in `resources/frameworks/report_texts.toml` (statements.risk_method),
+except where the group or its comparator is below the minimum group size: a point estimate from so few rows is no basis
+for a rating, so such an entry is "insufficient evidence", unrated, in a part of the register of its own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 from reports import format as F
 
 _SEVERE_FRACTION = 0.25  # beyond the threshold by at least 25% of the threshold's scale -> severity 3
+UNRATED = "insufficient evidence"
 
 
 @dataclass(frozen=True)
@@ -18,12 +22,18 @@ class Risk:
     comparator: str
     status: str
     statistic: str
-    likelihood: int  # 1..3
-    severity: int  # 1..3
+    likelihood: int  # 1..3 (0: not rated)
+    severity: int  # 1..3 (0: not rated)
     reason: str
     share: float | None  # group's share of the evaluation rows
     group_values: str = ""  # the group without attribute names ("Black & Female"), for tables that name the level
     comparator_values: str = ""
+    n_group: int = 0
+    n_comparator: int = 0
+    beyond: float = 0.0  # how far the point estimate lies beyond the rule, relative to the threshold (0: within)
+    small: bool = False  # the group or the comparator is below the minimum size: not rated
+    p_adjusted: float | None = None
+    rule: str = ""
 
     @property
     def rating(self) -> int:
@@ -31,6 +41,8 @@ class Risk:
 
     @property
     def band(self) -> str:
+        if self.small:
+            return UNRATED
         return "high" if self.rating >= 6 else "medium" if self.rating >= 3 else "low"
 
 
@@ -54,21 +66,34 @@ def rate(status: str, beyond: float) -> tuple[int, int]:
     return likelihood, severity
 
 
+def too_small(v, min_size: int) -> bool:
+    """The verdict rests on a group or comparator below the minimum size (rows, or rows in the metric's denominator,
+    as audit.verdicts words its reason)."""
+    return v.status == "insufficient_evidence" and (v.n_group < min_size or v.n_comparator < min_size
+                                                    or "below the minimum" in v.reason)
+
+
 def risk_register(result) -> tuple[Risk, ...]:
+    """Rated entries worst first (rating, failures first, how far beyond the rule, larger groups first), then the
+    unrated small-group entries."""
     checks = {c.id: c for c in result.spec.policy.checks}
     share = {(g.level, tuple(sorted(g.attributes.items()))): g.share for g in result.groups}
+    min_size = result.spec.min_group_size
     out = []
     for v in result.verdicts:
         if v.status == "pass":
             continue
         c = checks.get(v.check)
         beyond = _beyond(c.min, c.max, c.compare, v.statistic.value) if c is not None else 0.0
-        lik, sev = rate(v.status, beyond)
+        small = too_small(v, min_size)
+        lik, sev = (0, 0) if small else rate(v.status, beyond)
         out.append(Risk(id="", check=v.check, level=v.level, group=F.group(v.group), comparator=F.group(v.comparator),
                         status=v.status, statistic=F.est(v.statistic), likelihood=lik, severity=sev, reason=v.reason,
                         share=share.get((v.level, tuple(sorted(v.group.items())))),
-                        group_values=F.group(v.group, values_only=True), comparator_values=F.group(v.comparator, values_only=True)))
-    out.sort(key=lambda r: (-r.rating, r.status != "fail", r.check, len(r.level), r.group))
+                        group_values=F.group(v.group, values_only=True), comparator_values=F.group(v.comparator, values_only=True),
+                        n_group=v.n_group, n_comparator=v.n_comparator, beyond=beyond, small=small, p_adjusted=v.p_adjusted,
+                        rule=v.rule))
+    out.sort(key=lambda r: (r.small, -r.rating, r.status != "fail", -r.beyond, -r.n_group, r.check, len(r.level), r.group))
     return tuple(Risk(**{**r.__dict__, "id": f"R{i:03d}"}) for i, r in enumerate(out, 1))
 
 

@@ -2,33 +2,40 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak
+from reportlab.platypus import CondPageBreak, PageBreak
 
-from reports.context import RenderContext
-from reports.coverage import EVIDENCED, PARTIAL, PRESENT, ST_NOT_ASSESSED, ST_PROVIDER, STATUS_MARK
-from reports.layout import TEXT_WIDTH, Deferred, Heading, cell, mono, p, styles, table
+from reports.context import RenderContext, deferred, page_of
+from reports.coverage import EVIDENCED, PARTIAL, ST_NA, ST_NOT_ASSESSED, ST_PROVIDER, STATUS_MARK
+from reports.layout import TEXT_WIDTH, Heading, cell, mono, p, styles, table
 
-_FLAG = {EVIDENCED: "pass", PARTIAL: "insufficient", ST_NOT_ASSESSED: "small", ST_PROVIDER: "provider"}
+_FLAG = {EVIDENCED: "pass", PARTIAL: "insufficient", ST_NOT_ASSESSED: "small", ST_PROVIDER: "provider", ST_NA: "small"}
 
 
 def _where(ctx: RenderContext, sections: tuple[str, ...]) -> str:
-    return ", ".join(f"{s} p. {ctx.section_pages[s]}" if s in ctx.section_pages else s for s in sections)
+    """One line per section ("S6 p. 12"), so a page number's width never changes the row's height between passes."""
+    return "\n".join(f"{s} p. {page_of(ctx, s) or '??'}" for s in sections)
 
 
 def _matrix(ctx: RenderContext, framework: str):
     def build():
         rows = [["Requirement", "What it asks (paraphrased)", "Evidence in this report", "Status", "Missing, and why"]]
-        flags = {}
+        flags, links = {}, []
         for row in ctx.coverage.rows:
             req = row.requirement
             if req.framework != framework:
                 continue
-            missing = "; ".join(dict.fromkeys(e.detail for e in row.missing))
+            if row.status == ST_NA:
+                missing = row.evidence[0].detail
+            else:
+                missing = "; ".join(dict.fromkeys(e.detail for e in row.missing))
             rows.append([cell(req.ref, bold=True), cell(req.title), cell(_where(ctx, req.sections)),
                          cell(STATUS_MARK[row.status], bold=row.status == EVIDENCED), cell(missing)])
-            flags[(3, len(rows) - 1)] = _FLAG[row.status]
-        return table(rows, [24 * mm, 50 * mm, 28 * mm, 24 * mm, TEXT_WIDTH - 126 * mm], flags=flags, font_size=6.5)
-    return Deferred(build)
+            ri = len(rows) - 1
+            flags[(3, ri)] = _FLAG[row.status]
+            links.append(("DESTINATION", (2, ri), (2, ri), f"sec-{req.sections[0]}"))  # the cell opens the first section
+        return table(rows, [24 * mm, 50 * mm, 22 * mm, 24 * mm, TEXT_WIDTH - 120 * mm], flags=flags, font_size=6.5,
+                     extra=links + [("TEXTCOLOR", (2, 1), (2, -1), "#1f4e8c")])
+    return deferred(ctx, build)
 
 
 def a_coverage(ctx: RenderContext) -> list:
@@ -37,20 +44,22 @@ def a_coverage(ctx: RenderContext) -> list:
     counts = ctx.coverage.counts()
     out.append(p(f"Every requirement mapped in Attest's framework data (resources/frameworks): {len(ctx.coverage.rows)} in all — "
                  f"{counts[EVIDENCED]} evidenced, {counts[PARTIAL]} partial, {counts[ST_NOT_ASSESSED]} not assessed, "
-                 f"{counts[ST_PROVIDER]} need provider input. A requirement is evidenced when everything it rests on is in this "
-                 "report; partial when some is; not assessed when the audit could not produce it; needs provider input when only "
-                 "the provider can supply it. “Evidenced” means the report holds evidence for it, not that the requirement is met."))
+                 f"{counts[ST_PROVIDER]} need provider input, {counts[ST_NA]} not applicable. A requirement is evidenced when "
+                 "everything it rests on is in this report — the run's results, its trail and the context declared for it, "
+                 "whatever section prints them; partial when some is; not assessed when the audit could not produce it; "
+                 "needs provider input when only the provider (or deployer) can supply it; not applicable when its condition "
+                 "does not hold for the declared role and area (the reason is given). “Evidenced” means the report holds "
+                 "evidence for it, not that the requirement is met. The section cells link to the sections."))
     for fw in ctx.catalogue.frameworks:
         out.append(CondPageBreak(40 * mm))
         out.append(Heading(f"{fw.name} — {fw.citation}", st.h2, key=f"cov-{fw.short}", outline_level=1))
         out.append(_matrix(ctx, fw.name))
-    out += _manifest_listing(ctx)
     return out
 
 
-def _manifest_listing(ctx: RenderContext) -> list:
+def manifest_listing(ctx: RenderContext) -> list:
     st = styles()
-    out = [CondPageBreak(60 * mm), Heading("Appendix B Evidence manifest", st.h1, key="manifest", section="B")]
+    out = [PageBreak(), Heading("Appendix B Evidence manifest", st.h1, key="manifest", section="B")]
     m = ctx.manifest
     if not m:
         out.append(p("No evidence manifest was produced for this rendering."))

@@ -54,7 +54,8 @@ def s4_data(ctx: RenderContext) -> list:
             rows[-1][3] = F.pct(share) + " ▲"
     out.append(table(rows, [48 * mm, 22 * mm, 18 * mm, 18 * mm, TEXT_WIDTH - 106 * mm], flags=flags, align_right_from=2,
                      extra=[("ALIGN", (4, 1), (4, -1), "LEFT")]))
-    out.append(p("▲ at least 5% of the values are missing.", st.note))
+    if any(k[0] == 3 for k in flags):
+        out.append(p("▲ at least 5% of the values are missing.", st.note))
     others = [x for x in (ctx.trail.lineage if ctx.trail else ()) if x.kind == "dataset" and x.sha256 != d.sha256]
     out.append(p("Other datasets in the lineage", st.h3))
     if others:
@@ -111,10 +112,13 @@ def s4_data(ctx: RenderContext) -> list:
             if pr.used_by_model:
                 flags[(4, i)] = "insufficient"
         out.append(table(rows, [45 * mm, 40 * mm, 22 * mm, 25 * mm, TEXT_WIDTH - 132 * mm], flags=flags))
-        out.append(p(f"Bias-corrected Cramér's V between each column (numbers in quintiles) and each sensitive attribute; "
-                     f"listed from {q.proxy_threshold:g} (moderate) and 0.5 (strong). A proxy used by the model (▲) can carry group "
-                     "information into decisions even though the sensitive attribute is not an input; S7 shows how much the model "
-                     "relies on it.", st.note))
+        marked = any(pr.used_by_model for pr in q.proxies)
+        out.append(p(f"Bias-corrected Cramér's V between each column and each sensitive attribute (numeric columns with more "
+                     "than 10 distinct values grouped into five equal-count bins; other columns by their categories, the 50 most "
+                     f"frequent); listed from {q.proxy_threshold:g} (moderate) and 0.5 (strong). "
+                     + ("A proxy used by the model (▲) " if marked else "A proxy used by the model ")
+                     + "can carry group information into decisions even though the sensitive attribute is not an input; S7 "
+                     "shows how much the model relies on it.", st.note))
     else:
         out.append(p(f"No column reached Cramér's V ≥ {q.proxy_threshold:g} with a sensitive attribute."))
 
@@ -141,7 +145,8 @@ def s4_data(ctx: RenderContext) -> list:
                      ("Preparation: labelling, cleaning (Art. 10(2)(c))", "data_preparation"),
                      ("Assumptions: what the data measure (Art. 10(2)(d))", "data_assumptions"),
                      ("Design choices (Art. 10(2)(a))", "design_choices"),
-                     ("Representativeness of the population (MEASURE 2.2)", "population_representativeness")):
+                     ("Representativeness of the population (MEASURE 2.2)", "population_representativeness"),
+                     ("Bias examination of the training data (Art. 10(2)(f))", "training_data_examination")):
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:

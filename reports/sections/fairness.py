@@ -54,6 +54,18 @@ def _status_by_metric(r) -> dict[tuple, tuple[str, str]]:
     return out
 
 
+def _verdict_p(r) -> dict[tuple, tuple[dict, float | None]]:
+    """(level, group, metric, against) -> (comparator, the verdict's Holm-adjusted p): the one adjusted p the report
+    prints for a comparison a check decides (the verdicts' family), wherever it appears."""
+    checks = {c.id: c for c in r.spec.policy.checks}
+    out = {}
+    for v in r.verdicts:
+        c = checks.get(v.check)
+        if c is not None:
+            out[(v.level, _key(v.group), c.metric, "max" if c.against in ("max", "min") else "reference")] = (v.comparator, v.p_adjusted)
+    return out
+
+
 def s6_fairness(ctx: RenderContext) -> list:
     r, st = ctx.result, styles()
     out = ctx.section_start("S6")
@@ -107,9 +119,12 @@ def s6_fairness(ctx: RenderContext) -> list:
     out.append(ctx.h2("Significance and multiple comparisons", key="s6-significance"))
     out.append(ctx.statement("holm"))
     n_disp = sum(1 for d in r.disparities if d.p_value is not None)
-    fam = r.verdict_family.statement if r.verdict_family is not None else " ".join(ctx.catalogue.statement("interval_rule").split())
-    out.append(p(f"The p-values of the tables above test equal rates (descriptive): their family is the {F.count(n_disp)} tested "
-                 f"differences (p Holm). The verdicts test the policy's own thresholds: {fam}"))
+    n_verd = sum(1 for v in r.verdicts if v.p_adjusted is not None)
+    fam = r.verdict_family.statement if r.verdict_family is not None else ""
+    out.append(p(f"The verdicts test the policy's own thresholds, one-sided: {fam} Each of the {F.count(n_verd)} tested "
+                 "comparisons behind a verdict is printed with that one adjusted p everywhere (verdicts, difference tables, "
+                 f"findings). Differences that no check decides (marked †) test equal rates and are adjusted within the "
+                 f"{F.count(n_disp)} tested differences of the tables, as a descriptive screen; α = {pol.alpha:g}."))
     if r.methods:
         out.append(p("Methods: " + "; ".join(f"{k}: {v}" for k, v in r.methods.items()) + ".", styles().note))
 
@@ -181,6 +196,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
     flags = {}
     zebra_cmds = []
     alpha = r.spec.policy.alpha
+    ctx_p = _verdict_p(r)
     band = False
     top_ref = None
     for g in groups:
@@ -206,7 +222,9 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
                 ratio_text += "" if d.ratio.value is None or d.ratio.value >= 0.8 else " ▼"
                 if d.ratio.value is not None and d.ratio.value < 0.8:
                     flags[(3, ri)] = "insufficient"
-            ptxt = f"{F.pval(d.p_value)} ({F.pval(d.p_adjusted)})" + (" ✱" if d.p_adjusted is not None and d.p_adjusted < alpha else "")
+            vp = ctx_p.get((lv.level, _key(g.attributes), d.metric, d.against))
+            adj, mark = (vp[1], "") if vp is not None and vp[0] == d.reference else (d.p_adjusted, " †")
+            ptxt = f"{F.pval(d.p_value)} ({F.pval(adj)}{mark})" + (" ✱" if adj is not None and adj < alpha else "")
             check_text = ""
             if s:
                 check_text = F.STATUS_TEXT[s[0]]
@@ -234,7 +252,10 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
         top = F.group(top_ref, values_only=True) if top_ref else "—"
         out.append(p("Difference = group minus reference; ratio = group over reference. The impact ratio divides the group's "
                      f"selection rate by the highest group's ({top}; four-fifths rule, ▼ marks a point estimate below 0.8). "
-                     f"p (Holm): the test's p-value and, in brackets, after Holm correction; ✱: significant after correction at α = {alpha:g}. Policy check column: the verdict of the check on "
+                     f"p (Holm): the test's p-value and, in brackets, after Holm correction: for a comparison a check decides, the "
+                     "verdict's adjusted p (the same value as in the verdicts and the findings); † a comparison no check "
+                     "decides, adjusted over all differences tabulated here (descriptive only). "
+                     f"✱: significant after correction at α = {alpha:g}. Policy check column: the verdict of the check on "
                      f"that row's metric ({applies}).", st.note))
     return out
 

@@ -7,10 +7,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
 from reports import format as F
-from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
-from reports.coverage import ST_NOT_ASSESSED, ST_PROVIDER, EVIDENCED, PARTIAL
+from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext, deferred, link, page_of
+from reports.coverage import ST_NA, ST_NOT_ASSESSED, ST_PROVIDER, EVIDENCED, PARTIAL, fria_applies
 from reports.layout import TEXT_WIDTH, Heading, cell, esc, kv_table, mono, p, spacer, styles, table
 from reports.risks import recommendation
+from reports.sections.law import law_dates
 
 REPORT_FORMAT_VERSION = "1.0"  # bump when sections or their meaning change
 
@@ -48,14 +49,32 @@ def verdict_words(result) -> list[str]:
     return out
 
 
+_ON_PAGE_ONE = 5  # findings named on page 1, worst first
+
+
+def part_banner(ctx: RenderContext, part: int) -> list:
+    """The heading that opens a part (outline level above the sections)."""
+    st = styles()
+    if part == 1:
+        return [Heading("Part 1 · Report for the approver", st.small, key="part-1", outline_level=-1)]
+    out = [Heading("Part 2 · Annex: the full evidence", st.title, key="part-2", outline_level=-1)]
+    secs = [s for s in ctx.catalogue.sections if s.part == 2]
+    out.append(deferred(ctx, lambda: p(
+        "Part 1 is the report for the approver: the summary, sign-off, scope, the findings that need a decision, the "
+        "fundamental-rights impact assessment and the coverage matrix. This annex holds the evidence behind them: "
+        + "; ".join(link(ctx, s.id, f"{s.id}: {s.title.lower()}" + (f" (p. {page_of(ctx, s.id)})" if page_of(ctx, s.id) else ""))
+                    for s in secs) + "; and Appendix B, the evidence manifest.", markup=True)))
+    return out
+
+
 def cover(ctx: RenderContext) -> list:
     r, st = ctx.result, styles()
     name = r.spec.context.system_name or "an AI system (name: needs provider input)"
-    out = [Heading("Audit report", st.title, key="cover"),
+    out = part_banner(ctx, 1) + [Heading("Audit report", st.title, key="cover"),
            p(f"Performance and fairness of {name}", st.subtitle),
            p(f"Evidence for the EU AI Act (Regulation (EU) 2024/1689) and the NIST AI RMF 1.0 · Report {ctx.report_id} · "
              f"generated {ctx.generated_at} by Attest {r.provenance.attest_version}", st.small),
-           spacer(4),
+           spacer(2),
            p("Verdict summary", st.h2),
            p(f"Policy “{r.spec.policy.name}”, declared before the run: {r.summary.sentence()}", st.callout)]
     out += [p("• " + w) for w in verdict_words(r)]
@@ -75,6 +94,7 @@ def cover(ctx: RenderContext) -> list:
             flags[(4, i)] = "insufficient"
     out.append(table(rows, [38 * mm, TEXT_WIDTH - 38 * mm - 3 * 18 * mm, 18 * mm, 18 * mm, 18 * mm], flags=flags,
                      align_right_from=2))
+    out += _named_findings(ctx)
     out.append(spacer(2))
     out.append(p("<b>Recommendation from this evidence:</b> " + esc(recommendation(r)), markup=True))
     # key facts
@@ -92,8 +112,8 @@ def cover(ctx: RenderContext) -> list:
                            f"{small} below the minimum size of {r.spec.min_group_size}"),
         ("Explanations", _explain_status(ctx)),
         ("Requirement coverage", f"{cov[EVIDENCED]} evidenced, {cov[PARTIAL]} partial, {cov[ST_NOT_ASSESSED]} not assessed, "
-                                 f"{cov[ST_PROVIDER]} need provider input, of {len(ctx.coverage.rows)} mapped requirements "
-                                 "(Appendix A)"),
+                                 f"{cov[ST_PROVIDER]} need provider input, {cov[ST_NA]} not applicable, of "
+                                 f"{len(ctx.coverage.rows)} mapped requirements (Appendix A)"),
     ]
     out += [p("Key facts", st.h2), kv_table(facts, key_width=38 * mm)]
     out += [p("Binding", st.h2),
@@ -102,7 +122,50 @@ def cover(ctx: RenderContext) -> list:
                       ("Model SHA-256", mono(r.model.sha256) if r.model else cell("no model file (predictions-only audit)")),
                       ("Trail head at export", mono(ctx.trail.head_hash) if ctx.trail else cell(NOT_ASSESSED_TEXT + ": exported without a workspace"))],
                      key_width=38 * mm)]
-    out += [spacer(3), p(ctx.catalogue.statement("not_legal_advice"), st.note)]
+    out += [spacer(1), p(ctx.catalogue.statement("not_legal_advice"), st.note)]
+    out.append(deferred(ctx, lambda: _glyph_note(ctx)))
+    return out
+
+
+def glyph_note_text(ctx: RenderContext) -> str:
+    from reports.fonts import MARK, describe_missing
+
+    missing = ctx.missing_glyphs
+    return (f"⚠ {len(missing)} character(s) in the audit's names or declared texts could not be drawn by any font on "
+            f"this machine and are shown as {MARK}: {describe_missing(missing)}. The audit result and the evidence "
+            "manifest hold the exact text.") if missing else ""
+
+
+def _glyph_note(ctx: RenderContext):
+    from reportlab.platypus import Spacer
+
+    text = glyph_note_text(ctx)
+    return p(text, styles().small) if text else Spacer(0, 0)
+
+
+def _named_findings(ctx: RenderContext) -> list:
+    """Page 1 names the failed and undecidable comparisons, worst first, with statistic and group size."""
+    from reports.sections.findings import rating_text
+
+    st, risks = styles(), ctx.risks
+    if not risks:
+        return []
+    out = [p("What needs a decision (worst first)", st.h3)]
+    rows = [["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group", "Rating"]]
+    flags = {}
+    for x in risks[:_ON_PAGE_ONE]:
+        rows.append([x.id, cell(F.STATUS_TEXT[x.status], bold=x.status == "fail"), cell(x.check),
+                     cell(f"{x.group_values} vs {x.comparator_values}"), cell(x.statistic), F.count(x.n_group),
+                     cell(rating_text(x))])
+        flags[(1, len(rows) - 1)] = "fail" if x.status == "fail" else "insufficient"
+    out.append(table(rows, [10 * mm, 20 * mm, 30 * mm, 48 * mm, 32 * mm, 14 * mm, TEXT_WIDTH - 154 * mm], flags=flags,
+                     font_size=6.5))
+    more = len(risks) - _ON_PAGE_ONE
+    out.append(deferred(ctx, lambda: p(
+        (f"… and {more} more. " if more > 0 else "") + f"Every failed and undecidable comparison, with its interval and "
+        f"adjusted p: {link(ctx, 'F', 'Findings' + (f' p. {page_of(ctx, chr(70))}' if page_of(ctx, 'F') else ''))}; "
+        f"sign-off: {link(ctx, 'S0')}; coverage: {link(ctx, 'A', 'Appendix A' + (f' p. {page_of(ctx, chr(65))}' if page_of(ctx, 'A') else ''))}.",
+        st.small, markup=True)))
     return out
 
 
@@ -210,6 +273,8 @@ def s0_document_control(ctx: RenderContext) -> list:
     out.append(p(f"Keep this report, its evidence manifest and the workspace trail for {ret['documentation_years']} years after "
                  f"the system is placed on the market or put into service; if that is today, at least until <b>{until}</b>. "
                  f"{esc(ret['documentation_basis'])}. Logs: {esc(ret['logs_basis'])}.", markup=True))
+    para, flag = ctx.declared("documentation_keeping")
+    out.append(kv_table([("Who keeps it, where, from when (Art. 18)", para)], key_width=55 * mm, flags={0: flag} if flag else None))
     return out
 
 
@@ -248,18 +313,12 @@ def s1_scope(ctx: RenderContext) -> list:
                      "for point 1 (biometrics) Art. 43(1) applies. The route for this system: " + PROVIDER_TEXT + "."))
     else:
         out.append(p(para.text))
-    out.append(p("Application dates (Art. 113)", st.h2))
-    rows = [["Obligations", "Apply from (Art. 113)", "Reported change (pending)", "Basis of the change"]]
-    flags = {}
-    for i, d in enumerate(ctx.catalogue.texts["dates"], 1):
-        rows.append([cell(d["what"]), cell(f"{d['applies']}\n{d['basis']}"), cell(f"{d['pending']} (pending)" if d.get("pending") else "—"),
-                     cell(d.get("pending_basis", ""))])
-        if d.get("pending"):
-            flags[(2, i)] = "insufficient"
-    out.append(table(rows, [60 * mm, 32 * mm, 32 * mm, TEXT_WIDTH - 124 * mm], flags=flags))
-    out.append(p("The 2026 amending act (“digital omnibus”) is reported to move these dates; they are marked pending until "
-                 "its publication in the Official Journal is confirmed. Check the current text before relying on either date.",
-                 st.note))
+    required, why = fria_applies(r)
+    out.append(p("Fundamental-rights impact assessment (Art. 27)", st.h2))
+    out.append(deferred(ctx, lambda: p(
+        {True: "Required of the deployer: ", False: "Not required: ", None: "Cannot tell yet: "}[required] + esc(why)
+        + f" See {link(ctx, 'FRIA')}.", markup=True)))
+    out += law_dates(ctx)
     return out
 
 
@@ -290,7 +349,8 @@ def s2_system(ctx: RenderContext) -> list:
         pairs += [("Favourable outcome", f"{fav.favourable} (target value “{fav.label}”), declared by {fav.declared_by}"),
                   ("What the errors mean", f"false negative: {fav.false_negative}; false positive: {fav.false_positive}")]
     pairs += [("Output and decision", rule), ("Decisions audited from", r.decision_source),
-              ("Hardware of the audit run", f"{r.provenance.platform} · host {r.provenance.host} · Python {r.provenance.python}")]
+              ("Machine the audit ran on", f"{r.provenance.platform} · host {r.provenance.host} · Python {r.provenance.python} "
+                                           "(not evidence of the hardware the AI system needs: see 1(e) below)")]
     out.append(kv_table(pairs, key_width=42 * mm, flags=flags))
     out.append(p("Third-party components", st.h2))
     if m is not None and m.library_versions:
@@ -302,7 +362,11 @@ def s2_system(ctx: RenderContext) -> list:
     out.append(p("Provider information (Annex IV 1)", st.h2))
     pairs, flags = [], {}
     for label, f in (("Interaction with other systems (1(b))", "system_interactions"), ("Forms placed on the market (1(d))", "market_forms"),
-                     ("Intended hardware (1(e))", "target_hardware"), ("Product illustrations (1(f))", "product_illustrations"),
+                     ("Intended hardware (1(e))", "target_hardware"),
+                     ("Resources, lifetime, maintenance (Art. 13(3)(e); 2(c))", "compute_resources"),
+                     ("Pre-determined changes (2(f))", "predetermined_changes"),
+                     ("Third-party data, software, models (GOVERN 6, MANAGE 3)", "third_party_risks"),
+                     ("Product illustrations (1(f))", "product_illustrations"),
                      ("User interface for the deployer (1(g))", "user_interface"), ("Instructions for use (1(h))", "instructions_for_use"),
                      ("Environmental impact (MEASURE 2.12)", "environmental_impact")):
         para, flag = ctx.declared(f)
@@ -310,6 +374,6 @@ def s2_system(ctx: RenderContext) -> list:
         if flag:
             flags[len(pairs) - 1] = flag
     out.append(kv_table(pairs, key_width=62 * mm, flags=flags))
-    out.append(p(f"The audit run itself took {r.provenance.seconds:.1f} s on the hardware above; training cost and the "
-                 "system's energy use in operation are not measured by Attest.", st.note))
+    out.append(p(f"The audit run itself took {r.provenance.seconds:.1f} s on the machine above; training cost, the system's "
+                 "resource needs and its energy use in operation are not measured by Attest.", st.note))
     return out

@@ -11,7 +11,7 @@ from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
 from reports.coverage import PROVIDER
 from reports.layout import TEXT_WIDTH, cell, esc, kv_table, mono, p, styles, table
-from reports.risks import recommendation
+from reports.risks import UNRATED, recommendation
 
 _MODEL_LOADING = {
     "skops": "skops file: loaded without running code from the file; only types known to be safe{types} were allowed.",
@@ -42,17 +42,30 @@ def s8_oversight(ctx: RenderContext) -> list:
         if flag:
             flags[len(pairs) - 1] = flag
     out.append(kv_table(pairs, key_width=55 * mm, flags=flags))
-    out.append(p("How to read the scores and explanations", st.h2))
-    text = " ".join(ctx.catalogue.texts["statements"]["reading_scores"].split())
+    legal = ctx.catalogue.legal["deployer"]
+    out.append(p("Deployer's duties to inform (Art. 26(7), 26(11))", st.h3))
+    out.append(p(" ".join(legal["art26_7"].split()) + " " + " ".join(legal["art26_11"].split()), st.small))
+    pairs, flags = [], {}
+    for label, f in (("Workers informed (Art. 26(7))", "worker_information"), ("Affected persons informed (Art. 26(11))", "person_information")):
+        para, flag = ctx.declared(f)
+        pairs.append((label, para))
+        if flag:
+            flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=55 * mm, flags=flags))
+    has_scores = r.spec.scores_column is not None or (r.model is not None and r.model.has_scores)
+    out.append(p("How to read the scores and explanations" if has_scores else "How to read the decisions", st.h2))
+    key = "reading_scores" if has_scores else "reading_decisions"
+    text = " ".join(ctx.catalogue.texts["statements"][key].split())
     out.append(p(text.format(positive=r.positive_label, rule=_rule(r))))
     out.append(p("Automation bias", st.h2))
-    out.append(ctx.statement("automation_bias"))
+    out.append(ctx.statement("automation_bias" if has_scores else "automation_bias_decisions"))
     out.append(p("What overseers should know from this audit", st.h2))
     weak = [v for v in r.verdicts if v.status != "pass"]
     items = []
     fails = [v for v in weak if v.status == "fail"]
     if fails:
-        items.append("Checks failed for: " + "; ".join(sorted({F.group(v.group) for v in fails}))[:900]
+        failed = sorted({F.group(v.group) for v in fails})
+        items.append("Checks failed for: " + "; ".join(failed[:15]) + (f"; and {len(failed) - 15} more groups (F, S6)" if len(failed) > 15 else "")
                      + ". Decisions for these groups deserve particular attention.")
     insuff = sorted({F.group(v.group) for v in weak if v.status == "insufficient_evidence"})
     if insuff:
@@ -74,7 +87,8 @@ def s9_risks(ctx: RenderContext) -> list:
     risks = ctx.risks
     bands = Counter(x.band for x in risks)
     out.append(p(f"{len(risks)} risk entr{'y' if len(risks) == 1 else 'ies'} from this audit: every failed or insufficient-evidence "
-                 f"verdict becomes one. High: {bands['high']}, medium: {bands['medium']}, low: {bands['low']}."))
+                 f"verdict becomes one. High: {bands['high']}, medium: {bands['medium']}, low: {bands['low']}; not rated "
+                 f"(group or comparator below the minimum size of {r.spec.min_group_size} rows): {bands[UNRATED]}."))
     out.append(p(ctx.catalogue.statement("risk_method"), st.note))
     controls, cflag = ctx.declared("risk_controls")
     owner, oflag = ctx.declared("risk_owner")
@@ -82,7 +96,26 @@ def s9_risks(ctx: RenderContext) -> list:
         rows = [["ID", "Risk (check, group vs comparator)", "Status", "Statistic [CI]", "L", "S", "Rating", "Controls · owner · residual"]]
         flags = {}
         ctl_text = PROVIDER_TEXT if cflag else "see the declared controls below"
+        unrated = [x for x in risks if x.band == UNRATED]
+        divider = 0
         for x in risks:
+            if x is (unrated[0] if unrated else None):
+                rows.append([p(f"Not rated: {len(unrated)} entr{'y' if len(unrated) == 1 else 'ies'} whose group or comparator "
+                               f"has fewer than {r.spec.min_group_size} rows. A point estimate from so few rows is no basis "
+                               "for a rating: insufficient evidence; collect more data for these groups.", st.cell_bold),
+                             "", "", "", "", "", "", ""])
+                divider = len(rows) - 1
+                flags[(0, divider)] = "small"
+            if x.band == UNRATED:
+                rows.append([x.id, cell(f"{x.check} · {F.level(x.level)}: {x.group_values} vs {x.comparator_values} · "
+                                        f"n {F.count(x.n_group)} / {F.count(x.n_comparator)}"),
+                             cell(F.STATUS_TEXT[x.status]), cell(x.statistic.replace(" [", "\n[")), "–", "–",
+                             cell("not rated"), cell(ctl_text)])
+                flags[(2, len(rows) - 1)] = "insufficient"
+                flags[(6, len(rows) - 1)] = "small"
+                if cflag:
+                    flags[(7, len(rows) - 1)] = "provider"
+                continue
             share = f" · {F.pct(x.share)} of rows" if x.share is not None else ""
             rows.append([x.id, cell(f"{x.check} · {F.level(x.level)}: {x.group_values} vs {x.comparator_values}{share}"),
                          cell(F.STATUS_TEXT[x.status], bold=x.status == "fail"), cell(x.statistic.replace(" [", "\n[")),
@@ -95,8 +128,9 @@ def s9_risks(ctx: RenderContext) -> list:
                 flags[(6, ri)] = "insufficient"
             if cflag:
                 flags[(7, ri)] = "provider"
+        span = [("SPAN", (0, divider), (-1, divider)), ("BACKGROUND", (0, divider), (-1, divider), "#eeeeee")] if unrated else []
         out.append(table(rows, [11 * mm, 72 * mm, 20 * mm, 22 * mm, 6 * mm, 6 * mm, 14 * mm, TEXT_WIDTH - 151 * mm], flags=flags,
-                         font_size=6.5))
+                         font_size=6.5, extra=span))
         out.append(p("L likelihood, S severity (1 low – 3 high); rating = L × S.", st.note))
     else:
         out.append(p("No check failed or lacked evidence, so this audit adds no risk entries. Risks outside its scope "
@@ -104,7 +138,11 @@ def s9_risks(ctx: RenderContext) -> list:
     pairs, flags = [], {}
     for label, f in (("Controls for the risks (Art. 9(4))", "risk_controls"), ("Risk owner", "risk_owner"),
                      ("Residual risk and its acceptance (Art. 9(5))", "residual_risk_acceptance"),
-                     ("Organisational risk tolerance (MAP 1.5)", "risk_tolerance")):
+                     ("Organisational risk tolerance (MAP 1.5)", "risk_tolerance"),
+                     ("Costs of wrong decisions (MAP 3.2)", "error_costs"),
+                     ("Reasonably foreseeable misuse (Art. 9(2)(b))", "foreseeable_misuse"),
+                     ("Risk treatment resources, alternatives, new risks (MANAGE 2)", "risk_response"),
+                     ("AI risk policies and culture (GOVERN 4)", "governance_policies")):
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
@@ -181,7 +219,7 @@ def s11_monitoring(ctx: RenderContext) -> list:
              cell(r.summary.sentence()), cell("any check failing, or a new group lacking evidence")],
             [cell("Drift", bold=True), cell(mon["drift"]), cell("group shares and base rates in the table below"),
              cell(f"a group's share moves by more than {mon['drift_share_pp']:g} percentage points, or its base rate by more than "
-                  f"{mon['drift_rate_pp']:g}")],
+                  f"{mon['drift_rate_pp']:g} percentage points")],
             [cell("Re-audit", bold=True), cell(mon["reaudit"]), cell(f"this audit: {r.provenance.finished_at[:10]}"), cell("—")],
             [cell("Logs", bold=True), cell(mon["logs"]), cell("—"), cell("—")]]
     out.append(table(rows, [20 * mm, 62 * mm, 48 * mm, TEXT_WIDTH - 130 * mm], zebra=False))
@@ -195,13 +233,21 @@ def s11_monitoring(ctx: RenderContext) -> list:
     out.append(table(rows, [30 * mm, 50 * mm, 18 * mm, 19 * mm, 19 * mm, 19 * mm, TEXT_WIDTH - 155 * mm], align_right_from=2))
     pairs, flags = [], {}
     for label, f in (("Adopted monitoring plan (Art. 72)", "monitoring_plan"), ("Decision logging (Art. 12, 19, 26(6))", "production_logging"),
-                     ("Feedback and appeal channels (MEASURE 3.3)", "feedback_channels")):
+                     ("Feedback and appeal channels (MEASURE 3.3)", "feedback_channels"),
+                     ("Serious-incident reporting (Art. 73)", "incident_reporting"),
+                     ("QMS procedures (Art. 17(1)(g)-(i))", "qms_procedures"),
+                     ("Engagement with affected people (GOVERN 5, MAP 5.2)", "stakeholder_engagement"),
+                     ("Continual improvement, communication of incidents (MANAGE 4.2-4.3)", "improvement_plan")):
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
             flags[len(pairs) - 1] = flag
     out.append(p("Provider's plan", st.h2))
     out.append(kv_table(pairs, key_width=60 * mm, flags=flags))
+    legal = ctx.catalogue.legal
+    out.append(p("Serious incidents (Art. 73)", st.h3))
+    out.append(p(" ".join(legal["incidents"]["text"].split()), st.small))
+    out.append(p(" ".join(legal["qms"]["text"].split()) + f" ({legal['qms']['source']})", st.small))
     return out
 
 

@@ -44,7 +44,12 @@ def test_sixty_intersectional_groups_paginate(big):
 
 def test_framework_data_is_consistent():
     cat = load_catalogue()
-    assert [s.id for s in cat.sections] == [f"S{i}" for i in range(13)] + ["A"]
+    ids = [s.id for s in cat.sections]
+    assert sorted(ids) == sorted([f"S{i}" for i in range(13)] + ["F", "FRIA", "A"])
+    # part 1 (the approver's report) first, then the annex in REPORT.md's order
+    assert [s.id for s in cat.sections if s.part == 1] == ["S0", "S1", "F", "FRIA", "A"]
+    assert [s.id for s in cat.sections if s.part == 2] == [f"S{i}" for i in range(2, 13)]
+    assert ids == [s.id for s in sorted(cat.sections, key=lambda s: s.part)]
     for req in cat.requirements:
         assert req.evidence and req.sections
         assert all(known_name(n) for n in req.evidence), req.id
@@ -54,9 +59,13 @@ def test_framework_data_is_consistent():
         assert fws == {"EU AI Act", "NIST AI RMF"}, sid  # every section evidences both frameworks (REPORT.md)
     ids = {r.id for r in cat.requirements}
     assert {"AIA:Art10(2)(f)", "AIA:AnnexIV:2(g)", "NIST:MEASURE-2.11", "NIST:GOVERN-1.1", "NIST:MANAGE-4.1"} <= ids
-    dates = {d["applies"] for d in cat.texts["dates"]}
-    assert dates == {"2025-02-02", "2025-08-02", "2026-08-02", "2027-08-02"}
-    assert {d.get("pending") for d in cat.texts["dates"]} >= {"2027-12-02", "2028-08-02"}
+    legal = cat.legal
+    assert {d["applies"] for d in legal["dates"]} == {"2025-02-02", "2025-08-02", "2026-08-02", "2027-12-02", "2028-08-02"}
+    # the original Art. 113 dates are kept for reference
+    assert {d["original"] for d in legal["dates"]} == {"2025-02-02", "2025-08-02", "2026-08-02", "2027-08-02"}
+    assert legal["as_of"] and legal["unconfirmed"] and "29 June 2026" in legal["amending_history"]
+    # the audit machine's hardware is no evidence name at all (it says nothing about the system's hardware)
+    assert not known_name("provenance.hardware")
     labels = cat.texts["provider_inputs"]
     ctx_names = {f for r in cat.requirements for n in r.evidence if n.startswith("context.")
                  for f in n.removeprefix("context.").split("|")}

@@ -44,7 +44,10 @@ def test_coverage_without_context_or_trail(small_result):
     status = {row.requirement.id: row.status for row in cov.rows}
     assert status["AIA:AnnexIII"] == ST_PROVIDER  # category not declared
     assert status["NIST:MEASURE-2.11"] == "evidenced"
-    assert status["AIA:Art86"] == "not assessed"  # predictions only: no local explanations
+    assert status["AIA:Art86"] == ST_PROVIDER  # no local explanations (predictions only) and no declared request channel
+    art86 = next(row for row in cov.rows if row.requirement.id == "AIA:Art86")
+    assert {e.name: e.state for e in art86.evidence}["explanations.local"] == "not_assessed"
+    assert status["AIA:Art13(1)"] == "not assessed"  # predictions only: no explanations at all
     assert status["AIA:Art17(1)(k)"] == "not assessed"  # no workspace trail
 
 

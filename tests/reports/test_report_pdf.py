@@ -19,7 +19,10 @@ def test_every_section_heading_is_present_in_order(demo_report):
         assert heading in text, heading
         positions.append(text.index(heading))
     assert positions == sorted(positions)
-    for sub in ("Verdict summary", "Sign-off", "Retention", "Application dates (Art. 113)", "Lineage", "Candidate proxy features",
+    for sub in ("Verdict summary", "What needs a decision (worst first)", "Sign-off", "Retention",
+                "Application dates (Art. 113, as amended)", "Fundamental-rights impact assessment (Art. 27)", "Lineage",
+                "From this audit: the groups examined and their findings", "Serious incidents (Art. 73)",
+                "Deployer's duties to inform (Art. 26(7), 26(11))", "Part 2 · Annex: the full evidence", "Candidate proxy features",
                 "Special categories of personal data (Art. 10(5))", "Confusion matrix", "Declared accuracy for the instructions for use",
                 "Chosen fairness criterion", "Disparity overview", "Verdicts against the declared thresholds",
                 "Significance and multiple comparisons", "Base rates and the impossibility result", "Global importance",
