@@ -37,7 +37,7 @@ class SigningKey:
 
     scheme: str
     public_key_der: bytes  # DER SubjectPublicKeyInfo
-    signer: str  # the certificate's subject (RFC 4514), or "Attest key of <owner>"
+    signer: str  # the certificate's subject (`subject_label`), or "Attest key of <owner>"
     source: str  # pkcs12 | attest-key
     certificate_der: bytes | None = None
     not_valid_before: str | None = None  # the certificate's validity, ISO 8601 UTC
@@ -106,7 +106,16 @@ def certificate_facts(der: bytes) -> tuple[str, bytes, datetime, datetime]:
 
     cert = x509.load_der_x509_certificate(der)
     spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    return cert.subject.rfc4514_string(), spki, cert.not_valid_before_utc, cert.not_valid_after_utc
+    return subject_label(cert.subject), spki, cert.not_valid_before_utc, cert.not_valid_after_utc
+
+
+def subject_label(name: Any) -> str:
+    """A certificate subject as people read it: the common name first, `CN=Dana Kim, O=Bank, C=DE`."""
+    from cryptography.x509.oid import NameOID
+
+    rdns = list(reversed(name.rdns))  # RFC 4514 order: most specific first
+    first = [r for r in rdns if any(a.oid == NameOID.COMMON_NAME for a in r)]
+    return ", ".join(r.rfc4514_string() for r in first + [r for r in rdns if r not in first])
 
 
 def validity_problem(subject: str, not_before: datetime, not_after: datetime, at: datetime) -> str | None:
@@ -136,16 +145,18 @@ def load_pkcs12(path: str | Path, password: bytes | None, *, at: datetime | None
         raise KeyProblem(f"The certificate file {p} cannot be read: {exc.strerror or exc}.",
                          "Give the path of a PKCS#12 (.p12/.pfx) file you may read.") from exc
     try:
-        key, cert, _ = pkcs12.load_key_and_certificates(data, password)
+        key, cert, extra = pkcs12.load_key_and_certificates(data, password)
     except ValueError as exc:
         why = "the password is wrong" if password else "it needs a password"
         raise KeyProblem(f"The certificate file {p} cannot be opened: {why}, or it is not a PKCS#12 file.",
                          "Pass the certificate's password with --sign-password-env VAR (or the key password with "
                          "--key-password-env VAR), and check that the file is a .p12/.pfx export.") from exc
+    if cert is None and key is None and extra:  # a certificate without its key lands among the "additional" ones
+        cert = extra[0]
     if cert is None:
         raise KeyProblem(f"The file {p} holds no certificate.",
                          "Export the signing certificate together with its private key as .p12/.pfx.")
-    subject = cert.subject.rfc4514_string()
+    subject = subject_label(cert.subject)
     if key is None:
         raise KeyProblem(f"The file {p} holds the certificate {subject} but no private key, so it cannot sign.",
                          "Export the certificate together with its private key (a .p12/.pfx with the key).")
