@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import IO, Iterable, Iterator, Mapping
 
 from audit.errors import InputError
 
@@ -161,6 +163,30 @@ def atomic_write(path: str | Path, data: bytes) -> None:
         out.add(path, data)
 
 
+@contextmanager
+def atomic_text(path: str | Path, *, encoding: str = "utf-8", newline: str = "") -> Iterator[IO[str]]:
+    """A text file written as a stream (a large export never sits in memory) that appears only when complete."""
+    final = Path(path)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise describe_os_error(final, exc) from exc
+    try:
+        with io.TextIOWrapper(io.BufferedWriter(_FdWriter(fd), 1 << 16), encoding=encoding, newline=newline) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fd)
+        os.replace(tmp, final)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise describe_os_error(final, exc) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(final.parent)
+
+
 def write_private(path: str | Path, data: bytes) -> None:
     """Create a new file only its owner may read (a key), never replacing one: a link, not a rename, puts it in place."""
     final = Path(path)
@@ -177,6 +203,24 @@ def write_private(path: str | Path, data: bytes) -> None:
         raise describe_os_error(final, exc) from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+class _FdWriter(io.RawIOBase):
+    """A file descriptor written with `os.write`, as every output here is (one path to test a full disk on)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # noqa: ANN001 - bytes-like
+        return os.write(self._fd, data)
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -60,6 +60,7 @@ def add_parsers(subparsers: Any) -> None:
     p = trail_sub.add_parser("export", help="write the trail as CSV or JSON (JSON can be re-verified elsewhere)")
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     _ws(p)
     p.set_defaults(func=_export)
     p = trail_sub.add_parser("whoami", help="show or set the display name and role recorded on your events, and "
@@ -204,7 +205,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 @_handler
 def _export(args: argparse.Namespace) -> int:
-    from audit.trail import WorkspaceError, export_trail
+    from audit.trail import export_trail
 
     with _open(args, readonly=True) as ws:
         if not args.output:
@@ -216,12 +217,12 @@ def _export(args: argparse.Namespace) -> int:
 
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         else:
-            try:
-                with open(args.output, "w", encoding="utf-8", newline="") as fh:
-                    n = export_trail(ws, fh, args.format)
-            except OSError as exc:
-                raise WorkspaceError(f"Cannot write {args.output}: {exc.strerror or exc}.",
-                                     "Choose a writable folder and a file name for --output.") from exc
+            from audit.outputs import atomic_text, check_outputs
+
+            out = check_outputs({"--output": args.output}, {"the workspace (--workspace)": ws.path},
+                                force=args.force)["--output"]
+            with atomic_text(out) as fh:  # complete or absent: never half an export
+                n = export_trail(ws, fh, args.format)
             print(f"Exported {n:,} events to {args.output} ({args.format}).", file=sys.stderr)
     return 0
 
