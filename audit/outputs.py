@@ -110,6 +110,7 @@ class Staged:
 
     def __init__(self) -> None:
         self._items: list[tuple[Path, Path]] = []  # (temporary, final)
+        self._done: list[tuple[Path, Path | None]] = []  # (final, backup of what it replaced)
 
     def add(self, path: str | Path, data: bytes) -> None:
         final = Path(path)
@@ -128,16 +129,40 @@ class Staged:
             self.discard()
             raise describe_os_error(final, exc) from exc
 
-    def commit(self) -> None:
+    def commit(self, *, keep_backups: bool = False) -> None:
+        """Rename every file into place. `keep_backups`: keep the files they replace until `finish()`, so that
+        `rollback()` can restore them (e.g. when a later step, like recording in the trail, fails)."""
         try:
             for tmp, final in self._items:
+                backup = _backup(final) if keep_backups else None
                 os.replace(tmp, final)
+                self._done.append((final, backup))
         except OSError as exc:
+            self.rollback()
             self.discard()
             raise describe_os_error(final, exc) from exc
         for folder in {final.parent for _, final in self._items}:
             _fsync_dir(folder)
         self._items.clear()
+
+    def rollback(self) -> None:
+        """Take committed files back: restore what they replaced, remove what was new."""
+        for final, backup in reversed(self._done):
+            try:
+                if backup is not None:
+                    os.replace(backup, final)
+                else:
+                    final.unlink(missing_ok=True)
+            except OSError:
+                pass
+        self._done.clear()
+
+    def finish(self) -> None:
+        """Drop the backups `commit(keep_backups=True)` kept."""
+        for _, backup in self._done:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        self._done.clear()
 
     def discard(self) -> None:
         for tmp, _ in self._items:
@@ -155,6 +180,23 @@ class Staged:
             self.commit()
         else:
             self.discard()
+
+
+def _backup(final: Path) -> Path | None:
+    """A second name for the file at `final` (a hard link, else a copy), or None when there is none."""
+    if not final.exists():
+        return None
+    fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".bak")
+    os.close(fd)
+    backup = Path(name)
+    try:
+        backup.unlink()
+        os.link(final, backup)
+    except OSError:
+        import shutil
+
+        shutil.copy2(final, backup)
+    return backup
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:

@@ -40,6 +40,16 @@ class RenderContext:
     chart_count: int = 0
     chart_process: object | None = None  # reports.chartproc.ChartProcess drawing the charts beside the layout
     chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
+    share: bool = False  # a shared copy (`audit.sharing`): paths, account and host names, individual rows left out
+
+    @property
+    def copy_mode(self) -> str:
+        """Which copy this is, in words (the cover and S0 say it)."""
+        if self.share:
+            return ("Shared copy: absolute paths, operating-system account and host names and individual rows (local "
+                    "explanations) are left out; the full record stays in the audit trail.")
+        return ("Internal copy: complete, with file paths, account and host names and individual rows; export with "
+                "--share for a copy to hand out.")
 
     @property
     def fingerprint(self) -> str:

@@ -112,7 +112,7 @@ class _Doc(BaseDocTemplate):
 def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
                manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
                signer: str | None = None, charts: bool = True, result_sha256: str | None = None,
-               chart_process=None) -> RenderInfo:
+               chart_process=None, share: bool = False) -> RenderInfo:
     """Write the report for `result` to `out` (a path or a binary buffer).
 
     `chart_process`: a started `reports.chartproc.ChartProcess` for this result (the caller closes it); without one a
@@ -126,14 +126,14 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
     try:
         return _render(result, out, t0, c0, trail=trail, generated_at=generated_at, manifest=manifest,
                        manifest_name=manifest_name, manifest_sha256=manifest_sha256, signer=signer, charts=charts,
-                       result_sha256=result_sha256, chart_process=chart_process)
+                       result_sha256=result_sha256, chart_process=chart_process, share=share)
     finally:
         if own and chart_process is not None:
             chart_process.close()
 
 
 def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest, manifest_name, manifest_sha256, signer,
-            charts, result_sha256, chart_process) -> RenderInfo:
+            charts, result_sha256, chart_process, share=False) -> RenderInfo:
     from reports.context import RenderContext
     from reports.sections import build_story
 
@@ -144,7 +144,7 @@ def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest,
         result=result, trail=trail, catalogue=catalogue, coverage=assess(result, trail, catalogue),
         risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
         generated_at=generated_at or utc_now(), manifest_name=manifest_name, manifest_sha256=manifest_sha256,
-        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process,
+        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process, share=share,
     )
     story = build_story(ctx)
     system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)

@@ -108,6 +108,21 @@ def open_file(path: str | Path | None, *, create: bool, readonly: bool) -> Opene
     return opened
 
 
+def check_can_record(path: str | Path | None) -> Path:
+    """Everything `open_file(path, create=True)` would refuse, checked without writing anything (so that a run
+    refused for its workspace leaves no file behind). Returns the workspace's absolute path."""
+    p, is_default = resolve_path(path)
+    inspect(p, readonly=False, create=True)
+    if p.exists():
+        check_writable(p)
+    elif p.parent.is_dir():
+        check_writable(p)
+    elif not is_default:
+        raise WorkspaceError(f"The folder {p.parent} does not exist, so {p.name} cannot be created there.",
+                             "Create the folder first, or choose another path for --workspace.")
+    return p
+
+
 def connect_readonly(p: Path, *, check_same_thread: bool = True) -> Opened:
     """A connection that never writes to `p`'s file or folder (see the module docstring for the order tried)."""
     uri = p.as_uri()

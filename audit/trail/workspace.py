@@ -24,7 +24,7 @@ from audit.trail.keys import SigningKey
 from audit.trail.ledger import Ledger
 from audit.trail.lineage import lineage as _lineage
 from audit.trail.records import Artifact, AuditRunRecord, DatasetLineage, FileCheck, ModelLineage, Registration
-from audit.trail.storage import default_workspace_path, open_file
+from audit.trail.storage import check_can_record, default_workspace_path, open_file
 from audit.trail.registry import artifact_id
 
 __all__ = ["Workspace", "artifact_id", "default_workspace_path"]
@@ -39,6 +39,11 @@ class Workspace(Ledger):
 
         Read-only opening works on read-only files and media and never writes to the file or its folder."""
         return cls(open_file(path, create=create, readonly=readonly))
+
+    @staticmethod
+    def check(path: str | Path | None = None) -> Path:
+        """Raise the `WorkspaceError` that opening `path` for recording would raise, without writing anything."""
+        return check_can_record(path)
 
     def __enter__(self) -> "Workspace":
         return self
