@@ -123,10 +123,17 @@ def check_can_record(path: str | Path | None) -> Path:
     return p
 
 
-def connect_readonly(p: Path, *, check_same_thread: bool = True) -> Opened:
-    """A connection that never writes to `p`'s file or folder (see the module docstring for the order tried)."""
+def connect_readonly(p: Path, *, check_same_thread: bool = True, glance: bool = False) -> Opened:
+    """A connection that never writes to `p`'s file or folder (see the module docstring for the order tried).
+
+    `glance`: a few reads of a file that is probably closed: read it as it is (`immutable=1`, no locks and no -shm
+    or -wal files left beside it) when no write-ahead log holds anything."""
     uri = p.as_uri()
     kw = {"uri": True, "timeout": BUSY_TIMEOUT_S, "isolation_level": None, "check_same_thread": check_same_thread}
+    if glance and not _has_log(p):
+        with sql_errors(p):
+            conn = sqlite3.connect(uri + "?mode=ro&immutable=1", **kw)
+        return Opened(p, conn, readonly=True, how="immutable")
     try:
         conn = sqlite3.connect(uri + "?mode=ro", **kw)
         try:
@@ -139,11 +146,7 @@ def connect_readonly(p: Path, *, check_same_thread: bool = True) -> Opened:
         if _code(exc) not in _NEEDS_FALLBACK:
             raise translate(exc, p) from exc
     wal = Path(str(p) + "-wal")
-    try:
-        has_log = wal.is_file() and wal.stat().st_size > 0
-    except OSError:
-        has_log = False
-    if not has_log:  # everything is in the main file: read it as it is, with no locks and no side files
+    if not _has_log(p):  # everything is in the main file: read it as it is, with no locks and no side files
         with sql_errors(p):
             conn = sqlite3.connect(uri + "?mode=ro&immutable=1", **kw)
         return Opened(p, conn, readonly=True, how="immutable")
@@ -163,6 +166,14 @@ def connect_readonly(p: Path, *, check_same_thread: bool = True) -> Opened:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Opened(p, conn, readonly=True, how="copy", _cleanup=[lambda: shutil.rmtree(tmp, ignore_errors=True)])
+
+
+def _has_log(p: Path) -> bool:
+    wal = Path(str(p) + "-wal")
+    try:
+        return wal.is_file() and wal.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def inspect(p: Path, *, readonly: bool, create: bool) -> bool:
@@ -188,7 +199,7 @@ def inspect(p: Path, *, readonly: bool, create: bool) -> bool:
     if not head.startswith(_SQLITE_MAGIC):
         raise WorkspaceError(f"{p} is not an Attest workspace (it is not an SQLite database); it was left untouched.",
                              "Name a *.attest file created by Attest, or a new path to create a workspace there.")
-    opened = connect_readonly(p)
+    opened = connect_readonly(p, glance=True)
     try:
         ro = opened.conn
         app = ro.execute("PRAGMA application_id").fetchone()[0]

@@ -36,10 +36,15 @@ def make_p12(path: Path, *, cn: str = "Dana Kim", days_from: int = -1, days_to: 
 
 
 def digests(*paths: Path) -> dict[str, str]:
-    """SHA-256 of every file under the given files or folders: compared before and after a refused command."""
+    """SHA-256 of every file under the given files or folders: compared before and after a refused command.
+
+    SQLite's shared-memory index (`-shm`) and an empty write-ahead log are left out: SQLite makes and removes them
+    as connections come and go, and they hold no data."""
     out = {}
     for p in paths:
         for f in ([p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file())):
+            if f.name.endswith("-shm") or (f.name.endswith("-wal") and f.stat().st_size == 0):
+                continue
             out[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
     return out
 
