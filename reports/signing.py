@@ -98,7 +98,7 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None) 
             return SignatureCheck(True, False, False, "", "", f"The signature cannot be validated: {exc}",
                                   problem=f"the signature cannot be validated ({exc})")
         cert = status.signing_cert
-        signer = cert.subject.human_friendly if cert is not None else ""
+        signer = _subject(cert) if cert is not None else ""
         coverage = status.coverage.name if status.coverage is not None else ""
         intact = bool(status.intact and status.valid)
         when = status.signer_reported_dt
@@ -120,8 +120,17 @@ def _validity_then(cert, when: datetime | None) -> tuple[bool | None, str]:
         return None, "the signature states no signing time, so the certificate's validity then cannot be checked"
     nb, na = cert["tbs_certificate"]["validity"]["not_before"].native, cert["tbs_certificate"]["validity"][
         "not_after"].native
-    problem = validity_problem(cert.subject.human_friendly, nb, na, when)
+    problem = validity_problem(_subject(cert), nb, na, when)
     return problem is None, (f"{problem} when the report was signed" if problem else "")
+
+
+def _subject(cert) -> str:
+    """An asn1crypto certificate's subject as the rest of Attest writes it (`CN=..., O=...`)."""
+    from cryptography import x509
+
+    from audit.trail.keys import subject_label
+
+    return subject_label(x509.load_der_x509_certificate(cert.dump()).subject)
 
 
 def _asn1_cert(c):

@@ -52,3 +52,41 @@ def digests(*paths: Path) -> dict[str, str]:
 def result_pair(obj: dict | None = None) -> tuple[str, str]:
     text = json.dumps(obj or {"verdict": "pass"})
     return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def audited(folder: Path, *, model: bool = False, n: int = 400, seed: int = 3):
+    """A small audit recorded in a new workspace: (workspace path, run id, result). With `model`, a logistic
+    regression saved as skops and explained (local explanations included)."""
+    import numpy as np
+    import pandas as pd
+
+    from audit.explain.settings import ExplainSettings
+    from audit.recording import record_audit_run
+    from audit.run import run_audit
+    from audit.spec import AuditSpec
+    from audit.trail import Workspace
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"age": rng.integers(18, 80, n), "income": rng.gamma(4, 12_000, n).round(2),
+                       "sex": rng.choice(["Female", "Male"], n)})
+    df["approved"] = (rng.random(n) < 1 / (1 + np.exp(-(df.income - 45_000) / 15_000))).astype(int)
+    df["pred"] = (df.income > 45_000).astype(int)
+    data = folder / "applicants.csv"
+    df.to_csv(data, index=False)
+    if model:
+        import skops.io as sio
+        from sklearn.linear_model import LogisticRegression
+
+        sio.dump(LogisticRegression(max_iter=500).fit(df[["age", "income"]], df.approved), folder / "model.skops")
+        spec = AuditSpec(data_path=str(data), target="approved", sensitive=("sex",), model_path=str(folder / "model.skops"),
+                         bootstrap=30, explain=ExplainSettings(time_budget_s=20))
+    else:
+        spec = AuditSpec(data_path=str(data), target="approved", sensitive=("sex",), predictions_column="pred",
+                         bootstrap=30, explain=ExplainSettings(enabled=False))
+    result = run_audit(spec)
+    ws_path = folder / "project.attest"
+    with Workspace.open(ws_path) as ws:
+        ws.set_identity("Dana Kim", "Compliance officer")
+        run_id = record_audit_run(ws, result)
+    return ws_path, run_id, result
