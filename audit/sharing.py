@@ -7,6 +7,7 @@ holds: the trail always keeps everything.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -15,6 +16,10 @@ from audit.result import AuditResult
 WITHHELD = "withheld"
 # Explanation fields holding one entry per person (row). Another per-row field added to `Explanations` goes here.
 PER_ROW_FIELDS = ("local",)
+# Absolute paths left after the known ones were replaced (no spaces: those are only caught when known).
+_POSIX_PATH = re.compile(r"(?<![\w.~…/-])/(?:[^/\s]+/)+([^/\s]+)")
+_WINDOWS_PATH = re.compile(r"\b[A-Za-z]:\\(?:[^\\\s]+\\)*([^\\\s]+)")
+_FOLDER_MARK = re.compile(r"…[/\\]")
 SHARED_NOTE = ("Shared copy: absolute paths, operating-system account and host names and individual rows (local "
                "explanations) are left out. The full result, SHA-256 {sha}, is kept in the audit trail.")
 
@@ -76,12 +81,20 @@ def replacements(result: AuditResult) -> list[tuple[str, str]]:
     return sorted(pairs.items(), key=lambda kv: -len(kv[0]))  # longest first: a path before its folder
 
 
+def scrub_text(text: str, pairs: list[tuple[str, str]]) -> str:
+    """`text` with the known paths and accounts in `pairs` replaced (longest first), any other absolute path
+    shortened to its file name, and folders that were replaced by `…` dropped (`…/x.csv` -> `x.csv`)."""
+    for old, new in pairs:
+        if old in text:
+            text = text.replace(old, new)
+    text = _POSIX_PATH.sub(r"\1", text)
+    text = _WINDOWS_PATH.sub(r"\1", text)
+    return _FOLDER_MARK.sub("", text)
+
+
 def _scrub(value: Any, replace: list[tuple[str, str]]) -> Any:
     if isinstance(value, str):
-        for old, new in replace:
-            if old in value:
-                value = value.replace(old, new)
-        return value
+        return scrub_text(value, replace)
     if isinstance(value, dict):
         return {k: _scrub(v, replace) for k, v in value.items()}
     if isinstance(value, list):

@@ -141,7 +141,7 @@ def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, s
     if share:
         from audit.sharing import replacements, shared_copy
 
-        trail = trail.shared(replacements(result)) if trail is not None else None
+        trail = trail.shared_copy(replacements(result)) if trail is not None else None
         result = shared_copy(result, sha)
     rid = report_id(sha)
     generated_at = utc_now()

@@ -61,18 +61,18 @@ class TrailSnapshot:
     lineage: tuple[LineageStep, ...] = ()
     signoffs: tuple[Signoff, ...] = ()
 
-    shared: bool = False  # paths, account and host names left out (`shared()`)
+    shared: bool = False  # paths, account and host names left out (`shared_copy()`)
 
     @property
     def has_training(self) -> bool:
         return any(s.kind == "training" for s in self.lineage)
 
-    def shared(self, replacements: list[tuple[str, str]] = ()) -> "TrailSnapshot":
+    def shared_copy(self, replacements: list[tuple[str, str]] = ()) -> "TrailSnapshot":
         """The snapshot for a shared report: file names instead of paths, no OS account or host names.
         `replacements`: further (text, replacement) pairs, e.g. the result's own paths."""
         if self.shared:
             return self
-        from audit.sharing import file_name
+        from audit.sharing import file_name, scrub_text
 
         pairs = dict(replacements)
         for e in self.events:
@@ -83,9 +83,7 @@ class TrailSnapshot:
         order = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
 
         def text(value: str) -> str:
-            for old, new in order:
-                value = value.replace(old, new)
-            return _without_account(value)
+            return scrub_text(_without_account(value), order)
 
         def scrub(value: Any) -> Any:
             if isinstance(value, str):

@@ -242,7 +242,8 @@ class Event:
             return f"{p['run_id']} report {p['path']} ({p['sha256'][:12]})"
         if k == SIGNOFF:
             extra = f": {p['conditions']}" if p.get("conditions") else ""
-            return f"{p['run_id']} {p['decision'].replace('_', ' ')} by {p['reviewer']} ({p['role']}){extra}"
+            signed = f" [signed by {p['signature']['signer']}]" if p.get("signature") else ""
+            return f"{p['run_id']} {p['decision'].replace('_', ' ')} by {p['reviewer']} ({p['role']}){extra}{signed}"
         if k == NOTE:
             return p["text"]
         if k == IDENTITY_SET:

@@ -143,7 +143,7 @@ def s0_document_control(ctx: RenderContext) -> list:
         ("Copy", ctx.copy_mode),
         ("Generated (UTC)", ctx.generated_at),
         ("Audit run (UTC)", f"{pv.started_at} → {pv.finished_at} ({pv.seconds:.1f} s), seed {pv.seed}"),
-        ("Audit run by", f"{pv.user} on {pv.host}"),
+        ("Audit run by", "left out of this shared copy" if ctx.share else f"{pv.user} on {pv.host}"),
         ("Tool", f"Attest {pv.attest_version} · Python {pv.python} · {pv.platform}"),
         ("Result SHA-256", mono(ctx.result_sha256)),
         ("Audit specification SHA-256", mono(spec_sha256(r))),
