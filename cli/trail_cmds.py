@@ -266,11 +266,22 @@ def _whoami(args: argparse.Namespace) -> int:
 def _files(args: argparse.Namespace) -> int:
     with _open(args, readonly=True) as ws:
         checks = ws.check_files()
+        reports = ws.check_reports()
     for c in checks:
         print(c.message())
     if not checks:
         print("No files are registered.")
-    return 0 if all(c.status == "ok" for c in checks) else 1
+    for e, status in reports:  # a report that moved is common (it was sent on); one that changed is not
+        where = f"report of {e.payload['run_id']} (event #{e.seq})"
+        if status == "ok":
+            print(f"{where}: ok ({e.payload['path']})")
+        elif status == "changed":
+            print(f"{where}: CHANGED - {e.payload['path']} is not the PDF that was exported; check it with "
+                  f"`attest verify-report {e.payload['path']} --workspace ...`")
+        else:
+            print(f"{where}: not at {e.payload['path']} any more (moved or sent on; verify a copy with "
+                  "`attest verify-report`)")
+    return 0 if all(c.status == "ok" for c in checks) and all(s != "changed" for _, s in reports) else 1
 
 
 @_handler

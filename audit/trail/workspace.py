@@ -18,7 +18,7 @@ from audit.trail import registry, signoffs
 from audit.trail.chain import Problem, VerifyReport
 from audit.trail.errors import WorkspaceError
 from audit.trail.events import Event, iso_utc, jsonable, parse_when, validate_payload
-from audit.trail.files import file_facts
+from audit.trail.files import file_facts, file_status
 from audit.trail.identity import Actor, os_account
 from audit.trail.keys import SigningKey
 from audit.trail.ledger import Ledger
@@ -95,6 +95,11 @@ class Workspace(Ledger):
     def check_files(self) -> list[FileCheck]:
         """Each registered artifact as ok, changed (content differs from its SHA-256) or missing (moved/deleted)."""
         return registry.check_files(self)
+
+    def check_reports(self) -> list[tuple[Event, str]]:
+        """The newest recorded export at each report path, with its file's state now: ok, changed or missing."""
+        latest = {e.payload["path"]: e for e in self.events(kind=ev.REPORT_EXPORTED)}
+        return [(e, file_status(path, e.payload["sha256"])) for path, e in latest.items()]
 
     # ------------------------------------------------------------------ training, audits, reports, sign-off
     def record_training(self, model: str | Path, datasets: Sequence[str | Path], *, trainer: str | None = None,

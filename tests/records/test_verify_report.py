@@ -101,10 +101,19 @@ def test_the_issue_case_pdf_and_manifest_both_edited(rep, capsys) -> None:
     assert rc == 1 and "the manifest was replaced" in out
 
 
-def test_a_changed_page_is_caught_by_the_trail(rep, capsys) -> None:
-    rewrite(rep["pdf"], text=(b"Audit report", b"Audit rep0rt"))
-    rc, out, _ = verify(capsys, rep["pdf"], "--workspace", rep["ws"])
+def test_a_changed_page_is_caught_by_the_trail(rep, capsys, tmp_path) -> None:
+    pdf = tmp_path / "mine.pdf"  # exported from this copy of the workspace, so the trail records this path
+    export_report(rep["result"], pdf, workspace=rep["ws"], run_id=rep["run_id"], charts=False)
+    assert main(["trail", "files", "--workspace", str(rep["ws"])]) == 0
+    assert f"ok ({pdf})" in capsys.readouterr().out
+    rewrite(pdf, text=(b"Audit report", b"Audit rep0rt"))
+    rc, out, _ = verify(capsys, pdf, "--workspace", rep["ws"])
     assert rc == 1 and "FAILED  the trail holds no export of this PDF" in out
+    assert main(["trail", "files", "--workspace", str(rep["ws"])]) == 1  # trail files no longer says ok
+    assert f"CHANGED - {pdf} is not the PDF that was exported" in capsys.readouterr().out
+    pdf.unlink()  # a report sent on and deleted here is reported, not an error
+    assert main(["trail", "files", "--workspace", str(rep["ws"])]) == 0
+    assert f"not at {pdf} any more" in capsys.readouterr().out
 
 
 def test_sidecar_edited_removed_or_replaced(rep, capsys) -> None:
