@@ -1,7 +1,6 @@
 """The public surface of `audit.trail` is what `__all__` says, and the package stays free of Qt and network code."""
 from __future__ import annotations
 
-import inspect
 import re
 from pathlib import Path
 
