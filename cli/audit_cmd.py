@@ -40,6 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sign", metavar="P12", help="with --pdf: sign the report (PAdES) with this PKCS#12 certificate")
     p.add_argument("--sign-password-env", metavar="VAR", help="environment variable holding the certificate's password")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true", help="replace --json/--pdf files that exist (never an input of the run)")
+    p.add_argument("--share", action="store_true", help="--json and --pdf as copies to hand out: no absolute paths, OS "
+                   "account or host names, or individual rows (local explanations); the trail keeps everything")
     p.set_defaults(func=run)
 
 
@@ -92,30 +95,67 @@ def build_spec(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from audit.outputs import Staged
     from audit.run import run_audit
     from cli.progress import TerminalProgress
 
     spec = build_spec(args)
+    paths, inputs, password = _check_before_running(args)
     bar = TerminalProgress(quiet=args.quiet)
     try:
         result = run_audit(spec, progress=bar)
     finally:
         bar.close()
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(result.to_json(), encoding="utf-8")
-    run_id = None
-    if args.workspace:
-        from cli.recording import record_run
+    out = paths["--json"]
+    shown = result
+    if args.share:
+        from audit.sharing import shared_copy
 
-        run_id = record_run(args.workspace, result)
-    if args.pdf:
-        from cli.report_cmd import _password, write_pdf_for
+        shown = shared_copy(result)
+    staged = Staged()
+    staged.add(out, shown.to_json().encode("utf-8"))  # a full disk shows here, before anything is recorded
+    try:
+        run_id = None
+        if args.workspace:
+            from cli.recording import record_run
 
-        write_pdf_for(result, args.pdf, workspace=args.workspace, sign=args.sign, run_id=run_id,
-                      password=_password(args.sign_password_env))
-    print_summary(result, out)
+            run_id = record_run(args.workspace, result)  # the trail keeps the full result, shared or not
+        if args.pdf:
+            from cli.report_cmd import write_pdf_for
+
+            write_pdf_for(result, paths["--pdf"], workspace=args.workspace, sign=args.sign, run_id=run_id,
+                          password=password, force=args.force, share=args.share, inputs=inputs)
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
+    print_summary(shown, out)
     return 0 if result.passed else 1
+
+
+def _check_before_running(args: argparse.Namespace):
+    """Everything that would refuse the run's outputs, checked before it starts: output paths (never an input,
+    never a folder, existing files only with --force), the workspace and the certificate. A refused run writes
+    nothing."""
+    from audit.outputs import check_outputs
+    from cli.report_cmd import _password, check_certificate
+    from reports.export import manifest_path_for
+
+    outputs = {"--json": args.json}
+    if args.pdf:
+        outputs |= {"--pdf": args.pdf, "Its evidence manifest": manifest_path_for(args.pdf)}
+    policy = Path(args.policy) if args.policy and Path(args.policy).is_file() else None
+    inputs = {"the evaluation data (--data)": args.data, "the audited model (--model)": args.model,
+              "the context file (--context)": args.context, "the policy file (--policy)": policy,
+              "the workspace (--workspace)": args.workspace, "the signing certificate (--sign)": args.sign}
+    paths = check_outputs(outputs, inputs, force=args.force)
+    if args.workspace:
+        from audit.trail import Workspace
+
+        Workspace.check(args.workspace)
+    password = _password(args.sign_password_env)
+    check_certificate(args.sign, password)
+    return paths, inputs, password
 
 
 def print_summary(result, out: Path) -> None:

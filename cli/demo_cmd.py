@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_pdf:
         from cli.report_cmd import write_pdf_for
 
-        write_pdf_for(result, out / "audit_report.pdf", workspace=ws_path, run_id=run_id)
+        write_pdf_for(result, out / "audit_report.pdf", workspace=ws_path, run_id=run_id, force=True)  # the demo's own folder
     return 0
 
 

@@ -9,7 +9,7 @@ import traceback
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import audit_cmd, demo_cmd, report_cmd, trail_cmds
+    from cli import audit_cmd, demo_cmd, report_cmd, trail_cmds, verify_cmd
 
     parser = argparse.ArgumentParser(prog="attest", description="Attest: offline AI governance audits (fairness, explanations, trail, report).")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_parser(sub)
     report_cmd.add_parser(sub)
     trail_cmds.add_parsers(sub)
+    verify_cmd.add_parser(sub)
     return parser
 
 

@@ -1,7 +1,7 @@
 """`attest report`: export the PDF audit report of a run recorded in a workspace; and `write_pdf_for`, which
 `attest audit --pdf` and `attest demo` call.
 
-    attest report --workspace W --run ID --out OUT.pdf [--sign P12] [--sign-password-env VAR]
+    attest report --workspace W --run ID --out OUT.pdf [--sign P12] [--sign-password-env VAR] [--force] [--share]
 """
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sign", metavar="P12", help="sign the PDF (PAdES) with this PKCS#12 certificate file")
     p.add_argument("--sign-password-env", metavar="VAR",
                    help="environment variable holding the PKCS#12 password (never pass a password on the command line)")
+    p.add_argument("--force", action="store_true", help="replace OUT and its manifest if they exist")
+    p.add_argument("--share", action="store_true",
+                   help="a copy to hand out: leave out absolute paths, OS account and host names and individual rows "
+                        "(local explanations); the trail keeps everything")
     p.add_argument("--no-charts", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -45,33 +49,43 @@ def run(args: argparse.Namespace) -> int:
     ws_path = Path(args.workspace)
     if not ws_path.exists():
         raise InputError(f"There is no workspace at {ws_path}.", "Give the *.attest file the audit was recorded in.")
+    password = _password(args.sign_password_env)
     with Workspace.open(ws_path, create=False) as ws:
         result = AuditResult.from_json(ws.get_result_json(args.run))
-        exported = write_pdf_for(result, args.out, workspace=ws, sign=args.sign, run_id=args.run,
-                                 password=_password(args.sign_password_env), charts=not args.no_charts)
+        exported = write_pdf_for(result, args.out, workspace=ws, sign=args.sign, run_id=args.run, password=password,
+                                 charts=not args.no_charts, force=args.force, share=args.share, label="--out")
     return 0 if exported else 2
 
 
-def write_pdf_for(result, pdf_path: str | Path, workspace=None, sign: str | Path | None = None, *, run_id: str | None = None,
-                  password: bytes | None = None, charts: bool = True, quiet: bool = False):
-    """Export the report for `result` (what `attest audit --pdf` and the demo call). With `workspace` (a path or an open
-    Workspace) the report binds to its trail and the export is recorded there. Prints where the files went."""
+def check_certificate(sign: str | Path | None, password: bytes | None) -> None:
+    """Refuse a missing, key-less, expired or not-yet-valid certificate, or a wrong password, before any work."""
     from audit.errors import InputError
-    from reports import export_report
-    from reports.signing import SigningError
+    from reports.signing import load_signer
 
-    if sign and not Path(sign).is_file():
+    if not sign:
+        return
+    if not Path(sign).is_file():
         raise InputError(f"The certificate file {sign} does not exist.", "Give the path of a PKCS#12 (.p12/.pfx) file.")
-    try:
-        exported = export_report(result, pdf_path, sign_p12=sign, p12_password=password, workspace=workspace, run_id=run_id,
-                                 charts=charts)
-    except SigningError as exc:
-        raise InputError(str(exc), "Check the certificate file and pass its password with --sign-password-env VAR.") from exc
+    load_signer(sign, password)
+
+
+def write_pdf_for(result, pdf_path: str | Path, workspace=None, sign: str | Path | None = None, *, run_id: str | None = None,
+                  password: bytes | None = None, charts: bool = True, quiet: bool = False, force: bool = False,
+                  share: bool = False, inputs=None, label: str = "--pdf"):
+    """Export the report for `result` (what `attest audit --pdf` and the demo call). With `workspace` (a path or an open
+    Workspace) the report binds to its trail and the export is recorded there. Prints where the files went.
+    `force`: replace existing files; `share`: a shared copy; `inputs`: more files of the run never to write over."""
+    from reports import export_report
+
+    check_certificate(sign, password)
+    exported = export_report(result, pdf_path, sign_p12=sign, p12_password=password, workspace=workspace, run_id=run_id,
+                             charts=charts, overwrite=force, share=share, inputs=inputs, label=label)
     for warning in exported.warnings:  # shown even with --quiet: the PDF differs from the data
         print(f"warning: {warning}", file=sys.stderr)
     if not quiet:
         print(f"Report {exported.report_id} written to {exported.pdf_path} ({exported.pages} pages"
-              + (", signed" if exported.signed else "") + f"), SHA-256 {exported.pdf_sha256}")
+              + (", signed" if exported.signed else "") + (", shared copy" if exported.shared else "")
+              + f"), SHA-256 {exported.pdf_sha256}")
         print(f"Evidence manifest written to {exported.manifest_path} (also attached to the PDF)")
         if exported.recorded:
             print(f"Export recorded in the trail for {exported.run_id}")

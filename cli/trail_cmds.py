@@ -60,11 +60,17 @@ def add_parsers(subparsers: Any) -> None:
     p = trail_sub.add_parser("export", help="write the trail as CSV or JSON (JSON can be re-verified elsewhere)")
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     _ws(p)
     p.set_defaults(func=_export)
-    p = trail_sub.add_parser("whoami", help="show or set the display name and role recorded on your events")
+    p = trail_sub.add_parser("whoami", help="show or set the display name and role recorded on your events, and "
+                                            "create your sign-off key")
     p.add_argument("--set-name")
     p.add_argument("--set-role")
+    p.add_argument("--create-key", action="store_true",
+                   help="create your Attest sign-off key (Ed25519, kept encrypted in your data folder) and register "
+                        "it for your identity in this workspace")
+    p.add_argument("--key-password-env", metavar="VAR", help="environment variable holding the key's passphrase")
     _ws(p)
     p.set_defaults(func=_whoami)
     p = trail_sub.add_parser("files", help="check registered files: ok, changed or missing (exit 1 if any is not ok)")
@@ -80,12 +86,20 @@ def add_parsers(subparsers: Any) -> None:
     _ws(p)
     p.set_defaults(func=_note)
 
-    p = subparsers.add_parser("signoff", help="approve or reject an audit run (or list runs awaiting sign-off)")
+    p = subparsers.add_parser("signoff", help="approve or reject an audit run (or list runs awaiting sign-off)",
+                              description="Record your decision on an audit run under your workspace identity "
+                                          "(set it with `attest trail whoami --set-name --set-role`), signed with "
+                                          "your key when you give one.")
     p.add_argument("run_id", nargs="?", help="the audit run (run-...)")
     p.add_argument("--decision", choices=("approve", "approve_with_conditions", "approve-with-conditions", "reject"))
-    p.add_argument("--reviewer", help="default: your display name")
-    p.add_argument("--role", help="default: your role, e.g. 'Compliance officer'")
     p.add_argument("--conditions", help="required with approve_with_conditions")
+    p.add_argument("--reviewer", "--role", dest="free_text_reviewer", help=argparse.SUPPRESS)  # gone: see _signoff
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--sign", metavar="P12", help="sign the decision with this PKCS#12 certificate (as for reports)")
+    key.add_argument("--sign-with-key", action="store_true",
+                     help="sign the decision with your Attest sign-off key (see `attest trail whoami --create-key`)")
+    p.add_argument("--sign-password-env", "--key-password-env", dest="key_password_env", metavar="VAR",
+                   help="environment variable holding the certificate's password or the key's passphrase")
     p.add_argument("--comment")
     p.add_argument("--pending", action="store_true", help="list audit runs nobody has signed off yet")
     _ws(p)
@@ -191,7 +205,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 @_handler
 def _export(args: argparse.Namespace) -> int:
-    from audit.trail import WorkspaceError, export_trail
+    from audit.trail import export_trail
 
     with _open(args, readonly=True) as ws:
         if not args.output:
@@ -203,12 +217,12 @@ def _export(args: argparse.Namespace) -> int:
 
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         else:
-            try:
-                with open(args.output, "w", encoding="utf-8", newline="") as fh:
-                    n = export_trail(ws, fh, args.format)
-            except OSError as exc:
-                raise WorkspaceError(f"Cannot write {args.output}: {exc.strerror or exc}.",
-                                     "Choose a writable folder and a file name for --output.") from exc
+            from audit.outputs import atomic_text, check_outputs
+
+            out = check_outputs({"--output": args.output}, {"the workspace (--workspace)": ws.path},
+                                force=args.force)["--output"]
+            with atomic_text(out) as fh:  # complete or absent: never half an export
+                n = export_trail(ws, fh, args.format)
             print(f"Exported {n:,} events to {args.output} ({args.format}).", file=sys.stderr)
     return 0
 
@@ -216,7 +230,11 @@ def _export(args: argparse.Namespace) -> int:
 @_handler
 def _whoami(args: argparse.Namespace) -> int:
     from audit.trail import WorkspaceError
+    from audit.trail.keys import create_personal_key, fingerprint_label, passphrase_from_env, personal_key_path
 
+    if args.create_key and not args.key_password_env:
+        raise WorkspaceError("A sign-off key is kept encrypted with a passphrase, and none was given.",
+                             "Put the passphrase in an environment variable and name it: --key-password-env VAR.")
     with _open(args) as ws:
         if args.set_name or args.set_role:
             me = ws.whoami()
@@ -226,9 +244,19 @@ def _whoami(args: argparse.Namespace) -> int:
                                      "Pass both: --set-name \"Dana Kim\" --set-role \"ML lead\".")
             e = ws.set_identity(name, args.set_role if args.set_role is not None else me.role)
             print(f"Recorded as event #{e.seq}.")
+        if args.create_key:
+            me = ws.whoami()
+            if not me.name:
+                raise WorkspaceError("A sign-off key belongs to a named person, and you have no display name here.",
+                                     "Add --set-name \"Dana Kim\" --set-role \"Compliance officer\".")
+            key = create_personal_key(passphrase_from_env(args.key_password_env, "sign-off key"), me.name)
+            e = ws.set_identity(me.name, me.role, key=key)
+            print(f"Created your sign-off key at {personal_key_path()} (keep a backup; the passphrase cannot be "
+                  f"recovered).\nRegistered it for your identity as event #{e.seq}.")
         me = ws.whoami()
+        fp = ws.registered_key()
         print(f"account: {me.user}@{me.host}\nname:    {me.name or '(not set)'}\nrole:    {me.role or '(not set)'}"
-              f"\nworkspace: {ws.path}")
+              f"\nkey:     {fingerprint_label(fp) if fp else '(none registered)'}\nworkspace: {ws.path}")
         if not me.name:
             print("Set them once per workspace: attest trail whoami --set-name NAME --set-role ROLE")
     return 0
@@ -238,11 +266,22 @@ def _whoami(args: argparse.Namespace) -> int:
 def _files(args: argparse.Namespace) -> int:
     with _open(args, readonly=True) as ws:
         checks = ws.check_files()
+        reports = ws.check_reports()
     for c in checks:
         print(c.message())
     if not checks:
         print("No files are registered.")
-    return 0 if all(c.status == "ok" for c in checks) else 1
+    for e, status in reports:  # a report that moved is common (it was sent on); one that changed is not
+        where = f"report of {e.payload['run_id']} (event #{e.seq})"
+        if status == "ok":
+            print(f"{where}: ok ({e.payload['path']})")
+        elif status == "changed":
+            print(f"{where}: CHANGED - {e.payload['path']} is not the PDF that was exported; check it with "
+                  f"`attest verify-report {e.payload['path']} --workspace ...`")
+        else:
+            print(f"{where}: not at {e.payload['path']} any more (moved or sent on; verify a copy with "
+                  "`attest verify-report`)")
+    return 0 if all(c.status == "ok" for c in checks) and all(s != "changed" for _, s in reports) else 1
 
 
 @_handler
@@ -275,11 +314,41 @@ def _signoff(args: argparse.Namespace) -> int:
         if not runs:
             print("No audit runs are waiting for sign-off.")
         return 0
+    if args.free_text_reviewer is not None:
+        raise WorkspaceError("--reviewer and --role are no longer accepted: a sign-off is recorded under your "
+                             "workspace identity, never under a name typed in.",
+                             "Set your name and role once with `attest trail whoami --set-name NAME --set-role "
+                             "ROLE`, then sign off without --reviewer/--role.")
     if not args.decision:
         raise WorkspaceError("A sign-off needs a decision.",
                              "Add --decision approve, --decision approve_with_conditions --conditions \"...\", "
                              "or --decision reject.")
+    key = _signoff_key(args)
     with _open(args) as ws:
-        e = ws.signoff(args.run_id, args.reviewer, args.role, args.decision, args.conditions, args.comment)
+        e = ws.signoff(args.run_id, args.decision, args.conditions, args.comment, key=key)
     print(f"Recorded sign-off as event #{e.seq}: {e.summary()}")
+    if key is not None:
+        from audit.trail.keys import fingerprint_label
+
+        print(f"  signed by {key.signer}, key fingerprint {fingerprint_label(key.fingerprint)}")
+    else:
+        print(f"  not signed: recorded by OS account {e.actor.user}@{e.actor.host} (sign with --sign P12 or "
+              "--sign-with-key)")
     return 0
+
+
+def _signoff_key(args: argparse.Namespace):
+    """The key the sign-off is signed with, opened (and checked) before anything is recorded."""
+    from audit.trail.keys import load_personal_key, load_pkcs12, passphrase_from_env
+
+    if args.sign:
+        return load_pkcs12(args.sign, passphrase_from_env(args.key_password_env, "certificate"))
+    if args.sign_with_key:
+        passphrase = passphrase_from_env(args.key_password_env, "sign-off key")
+        if passphrase is None:
+            from audit.trail import WorkspaceError
+
+            raise WorkspaceError("Your sign-off key is encrypted, and no passphrase was given.",
+                                 "Put it in an environment variable and name it: --key-password-env VAR.")
+        return load_personal_key(passphrase)
+    return None

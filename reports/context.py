@@ -43,6 +43,16 @@ class RenderContext:
     pass_no: int = 1  # layout pass (see reports.pdf._render)
     known_pages: dict[str, int] = field(default_factory=dict)  # section -> page found by the previous pass
     missing_glyphs: object = None  # collections.Counter of characters no font could draw (filled while the story is built)
+    share: bool = False  # a shared copy (`audit.sharing`): paths, account and host names, individual rows left out
+
+    @property
+    def copy_mode(self) -> str:
+        """Which copy this is, in words (the cover and S0 say it)."""
+        if self.share:
+            return ("Shared copy: absolute paths, operating-system account and host names and individual rows (local "
+                    "explanations) are left out; the full record stays in the audit trail.")
+        return ("Internal copy: complete, with file paths, account and host names and individual rows; export with "
+                "--share for a copy to hand out.")
 
     @property
     def fingerprint(self) -> str:

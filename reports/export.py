@@ -1,14 +1,19 @@
 """One call for the CLI and the desktop app: render the PDF, attach the evidence manifest, optionally sign, write the
-manifest beside it, and record a `report exported` event with the PDF's hash when a workspace is given."""
+manifest beside it, and record a `report exported` event with the PDF's hash when a workspace is given.
+
+Everything that can refuse the export is checked before anything is rendered or written: the output paths (never an
+input of the run, never a folder, an existing file only with `overwrite`), the certificate (key, password, validity)
+and the workspace. The PDF and its manifest are written to temporary files and renamed into place together; if
+recording the export in the trail fails, both are taken back and any files they replaced are restored.
+"""
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from reports.chartproc import ChartProcess
 from reports.snapshot import TrailSnapshot
@@ -32,6 +37,7 @@ class ExportedReport:
     seconds: float = 0.0  # wall time of the whole export
     cpu_seconds: dict | None = None  # the same as process time (charts, build, total): steady on a busy machine
     warnings: tuple[str, ...] = ()  # e.g. characters no font could draw (shown as U+FFFD in the PDF and said on page 1)
+    shared: bool = False  # a shared copy: paths, account and host names and individual rows left out
 
 
 def manifest_path_for(pdf_path: str | Path) -> Path:
@@ -39,16 +45,28 @@ def manifest_path_for(pdf_path: str | Path) -> Path:
     return p.with_name(p.stem + ".evidence.json")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def report_outputs(pdf_path: str | Path) -> list[Path]:
+    """The files an export writes: the PDF and its manifest (what the app asks about before replacing them)."""
+    return [Path(pdf_path), manifest_path_for(pdf_path)]
+
+
+def run_inputs(result, workspace=None, sign_p12: str | Path | None = None) -> dict[str, str | Path | None]:
+    """The files a report must never be written over: the audited data and model, the workspace, the certificate."""
+    ws_path = getattr(workspace, "path", workspace)
+    return {"the evaluation data (--data)": result.data.path,
+            "the audited model (--model)": result.model.path if result.model else None,
+            "the workspace (--workspace)": ws_path, "the signing certificate (--sign)": sign_p12}
+
+
+def check_report_outputs(result, out_pdf: str | Path, *, workspace=None, sign_p12: str | Path | None = None,
+                         inputs: Mapping[str, str | Path | None] | None = None, overwrite: bool = False,
+                         label: str = "The report") -> tuple[Path, Path]:
+    """Refuse unusable report paths before any work (see `audit.outputs.check_outputs`); (PDF, manifest) to write."""
+    from audit.outputs import check_outputs
+
+    paths = check_outputs({label: out_pdf, "Its evidence manifest": manifest_path_for(out_pdf)},
+                          {**run_inputs(result, workspace, sign_p12), **(inputs or {})}, force=overwrite)
+    return paths[label], paths["Its evidence manifest"]
 
 
 def attach_manifest(pdf: bytes, name: str, manifest: bytes) -> bytes:
@@ -75,77 +93,96 @@ def embedded_manifest(pdf_path: str | Path) -> tuple[str, bytes] | None:
 
 def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = None, sign_p12: str | Path | None = None,
                   p12_password: bytes | str | None = None, *, workspace=None, run_id: str | None = None,
-                  charts: bool = True) -> ExportedReport:
+                  charts: bool = True, overwrite: bool = False, share: bool = False,
+                  inputs: Mapping[str, str | Path | None] | None = None, label: str = "The report") -> ExportedReport:
     """Write `out_pdf` and `<stem>.evidence.json` beside it; returns their paths and SHA-256.
 
     `trail`: a snapshot to bind to; or `workspace` (a path or an open `audit.trail.Workspace`): the snapshot is taken
     from it (for `run_id`, default: the newest run with this result's hash) and the export is recorded there.
-    `sign_p12`: a PKCS#12 file to sign with (PAdES), as the very last step."""
+    `sign_p12`: a PKCS#12 file to sign with (PAdES), as the very last step. `overwrite`: replace existing files
+    (the user said so). `share`: a copy to hand out (see `audit.sharing`); the trail keeps the full record.
+    `inputs`: more files of the run the report must not replace (e.g. the policy or context file); `label`: how
+    messages name the PDF (the CLI passes its option, e.g. "--pdf")."""
     t0, c0 = time.perf_counter(), time.process_time()
+    if isinstance(p12_password, str):
+        p12_password = p12_password.encode("utf-8")
+    out_pdf, mpath = check_report_outputs(result, out_pdf, workspace=workspace, sign_p12=sign_p12, inputs=inputs,
+                                          overwrite=overwrite, label=label)
+    signer = None
+    if sign_p12:
+        from reports.signing import signer_name
+
+        signer = signer_name(sign_p12, p12_password)  # wrong password, no key, expired: refused before any work
     helper = ChartProcess.start(result) if charts else None  # first: its matplotlib import overlaps everything below
     try:
-        return _export(result, Path(out_pdf), trail, sign_p12, p12_password, workspace, run_id, charts, helper, t0, c0)
+        return _export(result, out_pdf, mpath, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
+                       helper, t0, c0)
     finally:
         if helper is not None:
             helper.close(kill=True)
 
 
-def _export(result, out_pdf: Path, trail, sign_p12, p12_password, workspace, run_id, charts, helper, t0, c0) -> ExportedReport:
+def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
+            helper, t0, c0) -> ExportedReport:
+    from audit.outputs import Staged
     from reports.coverage import assess
     from reports.frameworks import load_catalogue
     from reports.manifest import build_manifest, manifest_bytes
     from reports.pdf import render_pdf, report_id, utc_now
     from reports.sections.front import _generator_versions
-    from reports.signing import sign_pdf, signer_name
+    from reports.signing import sign_pdf_bytes
 
-    if isinstance(p12_password, str):
-        p12_password = p12_password.encode("utf-8")
     if workspace is not None and trail is None:
         from reports.snapshot import snapshot_from_workspace
 
         trail = snapshot_from_workspace(workspace, run_id, result)
     run_id = run_id or (trail.run_id if trail else None)
-    signer = signer_name(sign_p12, p12_password) if sign_p12 else None
 
-    sha = result.sha256()
+    sha = result.sha256()  # the full result's hash binds the report to the trail, shared copy or not
+    if share:
+        from audit.sharing import replacements, shared_copy
+
+        trail = trail.shared_copy(replacements(result)) if trail is not None else None
+        result = shared_copy(result, sha)
     rid = report_id(sha)
     generated_at = utc_now()
     catalogue = load_catalogue()
     manifest = build_manifest(result, trail, catalogue, assess(result, trail, catalogue), report_id=rid,
-                              generated_at=generated_at, result_sha256=sha, generator=_generator_versions())
+                              generated_at=generated_at, result_sha256=sha, generator=_generator_versions(), share=share)
     mbytes = manifest_bytes(manifest)
     msha = hashlib.sha256(mbytes).hexdigest()
-    mpath = manifest_path_for(out_pdf)
 
     buf = io.BytesIO()
     info = render_pdf(result, buf, trail=trail, generated_at=generated_at, manifest=manifest, manifest_name=mpath.name,
                       manifest_sha256=msha, signer=signer, charts=charts, result_sha256=sha,
-                      chart_process=helper, manifest_bytes=mbytes)  # PDF/A-3 associated file
+                      chart_process=helper, manifest_bytes=mbytes, share=share)  # PDF/A-3 associated file
     if helper is not None:
         helper.close()  # every chart is in the PDF by now
     pdf = buf.getvalue()
     if sign_p12:
-        with tempfile.TemporaryDirectory() as tmp:
-            unsigned = Path(tmp) / "unsigned.pdf"
-            unsigned.write_bytes(pdf)
-            signed = Path(tmp) / "signed.pdf"
-            sign_pdf(unsigned, signed, sign_p12, p12_password)
-            pdf = signed.read_bytes()
-    _atomic_write(out_pdf, pdf)
-    _atomic_write(mpath, mbytes)
+        pdf = sign_pdf_bytes(pdf, sign_p12, p12_password)
     pdf_sha = hashlib.sha256(pdf).hexdigest()
 
+    staged = Staged()
+    staged.add(out_pdf, pdf)
+    staged.add(mpath, mbytes)
+    staged.commit(keep_backups=True)
     recorded = False
-    if workspace is not None and run_id:
-        record_export(workspace, run_id, out_pdf, pdf_sha, msha)
-        recorded = True
+    try:
+        if workspace is not None and run_id:
+            record_export(workspace, run_id, out_pdf, pdf_sha, msha)
+            recorded = True
+    except BaseException:
+        staged.rollback()  # a report the trail does not know about is not left behind
+        raise
+    staged.finish()
     return ExportedReport(pdf_path=out_pdf, pdf_sha256=pdf_sha, manifest_path=mpath, manifest_sha256=msha, report_id=rid,
                           pages=info.pages, signed=bool(sign_p12), run_id=run_id, recorded=recorded,
                           chart_seconds=info.helper_chart_seconds + info.chart_seconds, build_seconds=info.build_seconds,
                           chart_wait_seconds=info.chart_wait_seconds, charts_in_parallel=helper is not None,
                           seconds=time.perf_counter() - t0, warnings=info.warnings,
                           cpu_seconds={"charts": info.chart_cpu_seconds, "build": info.build_cpu_seconds,
-                                       "total": time.process_time() - c0})
+                                       "total": time.process_time() - c0}, shared=share)
 
 
 def record_export(workspace, run_id: str, pdf_path: Path, pdf_sha256: str, manifest_sha256: str | None) -> None:

@@ -52,8 +52,12 @@ def _reqs(catalogue: Catalogue, names: set[str] = frozenset(), section: str | No
 
 
 def build_manifest(result, trail: TrailSnapshot | None, catalogue: Catalogue, coverage: Coverage, *, report_id: str,
-                   generated_at: str, result_sha256: str | None = None, generator: dict[str, str] | None = None) -> dict:
-    """The manifest as a JSON-ready dict (no PDF hash: the PDF embeds it; the trail records the PDF's hash)."""
+                   generated_at: str, result_sha256: str | None = None, generator: dict[str, str] | None = None,
+                   share: bool = False) -> dict:
+    """The manifest as a JSON-ready dict (no PDF hash: the PDF embeds it; the trail records the PDF's hash).
+
+    `share`: `result` (and `trail`) are shared copies; `result_sha256` is then the full result's hash, which the
+    trail holds, and `binding.shared_result_sha256` the hash of the copy the sections report on."""
     pv = result.provenance
     actor = f"{pv.user}@{pv.host}"
     sha = result_sha256 or result.sha256()
@@ -87,7 +91,8 @@ def build_manifest(result, trail: TrailSnapshot | None, catalogue: Catalogue, co
         for i, s in enumerate(trail.signoffs, 1):
             add(f"EV-SIGNOFF-{i}", f"Sign-off: {s.decision.replace('_', ' ')} by {s.reviewer} ({s.role})", "signoff",
                 s.event_hash or _sha({"reviewer": s.reviewer, "role": s.role, "decision": s.decision, "time": s.time}),
-                s.time, s.recorded_by or s.reviewer, _reqs(catalogue, {"trail.signoff"}), ["S0"])
+                s.time, s.recorded_by or s.reviewer, _reqs(catalogue, {"trail.signoff"}), ["S0"],
+                signature=s.signature or None)
     for sid, fields in SECTION_FIELDS.items():
         sec = catalogue.section(sid)
         content = {f: _pick(dumped, f) for f in fields}
@@ -113,6 +118,8 @@ def build_manifest(result, trail: TrailSnapshot | None, catalogue: Catalogue, co
             "audit_run_id": trail.run_id if trail else None,
             "attest_version": pv.attest_version,
             "library_versions": dict(pv.library_versions),
+            "shared_copy": share,
+            **({"shared_result_sha256": result.sha256()} if share else {}),
         },
         "summary": {"passed": result.summary.passed, "failed": result.summary.failed,
                     "insufficient_evidence": result.summary.insufficient_evidence, "sentence": result.summary.sentence()},

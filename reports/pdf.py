@@ -130,7 +130,7 @@ class _Doc(BaseDocTemplate):
 def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
                manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
                signer: str | None = None, charts: bool = True, result_sha256: str | None = None,
-               chart_process=None, manifest_bytes: bytes | None = None) -> RenderInfo:
+               chart_process=None, manifest_bytes: bytes | None = None, share: bool = False) -> RenderInfo:
     """Write the report for `result` to `out` (a path or a binary buffer), as PDF/A-3b.
 
     `manifest_bytes`: the evidence manifest's file, embedded as the PDF/A associated file `manifest_name`.
@@ -147,7 +147,7 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
         return _render(result, out, t0, c0, trail=trail, generated_at=generated_at, manifest=manifest,
                        manifest_name=manifest_name, manifest_sha256=manifest_sha256, signer=signer, charts=charts,
                        result_sha256=result_sha256, chart_process=chart_process, manifest_bytes=manifest_bytes,
-                       missing=missing)
+                       missing=missing, share=share)
     finally:
         stop_collecting(token)
         if own and chart_process is not None:
@@ -191,7 +191,7 @@ def person_name(label: str) -> str:
 
 
 def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest, manifest_name, manifest_sha256, signer,
-            charts, result_sha256, chart_process, manifest_bytes, missing) -> RenderInfo:
+            charts, result_sha256, chart_process, manifest_bytes, missing, share=False) -> RenderInfo:
     from reports.context import RenderContext
     from reports.pdfa import ArchivalInfo, Attachment, finish
     from reports.sections import build_story
@@ -203,7 +203,7 @@ def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest,
         result=result, trail=trail, catalogue=catalogue, coverage=assess(result, trail, catalogue),
         risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
         generated_at=generated_at or utc_now(), manifest_name=manifest_name, manifest_sha256=manifest_sha256,
-        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process, missing_glyphs=missing,
+        signer=signer, manifest=manifest, charts=charts, chart_process=chart_process, missing_glyphs=missing, share=share,
     )
     story = build_story(ctx)
     system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)

@@ -1,14 +1,20 @@
 """Optional PAdES signing with a certificate the user supplies (PKCS#12), and offline verification, with pyHanko.
 
 Signing is the last step of an export (after the manifest is attached): the signature covers every byte of the file but
-itself, so any later change is detectable."""
+itself, so any later change is detectable. A certificate without its private key, expired or not yet valid is refused
+before anything is rendered (`audit.trail.keys.load_pkcs12` checks it, the same check as for signed sign-offs).
+"""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
+from audit.trail.keys import KeyProblem, SigningKey, load_pkcs12, validity_problem
 
-class SigningError(Exception):
+
+class SigningError(KeyProblem):
     """The certificate cannot be used or the PDF cannot be signed; the message says why in plain words."""
 
 
@@ -20,47 +26,58 @@ class SignatureCheck:
     coverage: str  # ENTIRE_FILE / ENTIRE_REVISION / ...
     signer: str
     summary: str
+    signed_at: str = ""  # the signing time the signature states, ISO 8601 UTC
+    certificate_valid_then: bool | None = None  # the certificate was within its validity period at `signed_at`
+    problem: str = ""  # what is wrong, in plain words ("" when nothing is)
+
+
+def load_signer(p12_path: str | Path, password: bytes | None = None) -> SigningKey:
+    """The signing key and certificate of a PKCS#12 file, checked now: a key is present, matches, and is valid today."""
+    try:
+        return load_pkcs12(p12_path, password)
+    except KeyProblem as exc:
+        raise SigningError(exc.message, exc.hint) from None
 
 
 def signer_name(p12_path: str | Path, password: bytes | None = None) -> str:
-    """The subject of the certificate in a PKCS#12 file (for the report's S0)."""
-    from cryptography.hazmat.primitives.serialization import pkcs12
+    """The subject of the certificate in a PKCS#12 file (for the report's S0), after the checks of `load_signer`."""
+    return load_signer(p12_path, password).signer
 
+
+def sign_pdf_bytes(pdf: bytes, p12_path: str | Path, password: bytes | None = None,
+                   reason: str = "Attest audit report", location: str | None = None) -> bytes:
+    """The PDF with a PAdES baseline-B signature (invisible field) by the key and certificate in `p12_path`."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    load_signer(p12_path, password)  # refuse key-less, expired and not-yet-valid certificates with the reason
     try:
-        _, cert, _ = pkcs12.load_key_and_certificates(Path(p12_path).read_bytes(), password)
-    except (ValueError, OSError) as exc:
-        raise SigningError(f"The certificate file {p12_path} cannot be opened: {exc}. Check the file and its password.") from exc
-    if cert is None:
-        raise SigningError(f"The file {p12_path} holds no certificate.")
-    return cert.subject.rfc4514_string()
+        signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(p12_path), passphrase=password)
+    except Exception as exc:  # pyHanko raises several types for a bad file or password
+        raise SigningError(f"The certificate file {p12_path} cannot be used: {exc}.",
+                           "Check the file and its password.") from exc
+    if signer is None:
+        raise SigningError(f"The certificate file {p12_path} cannot be used (wrong password, or no key in it).",
+                           "Check the file and its password.")
+    meta = signers.PdfSignatureMetadata(field_name="AttestSignature", reason=reason, location=location,
+                                        subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
+    out = io.BytesIO()
+    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out)
+    return out.getvalue()
 
 
 def sign_pdf(pdf_in: str | Path, pdf_out: str | Path, p12_path: str | Path, password: bytes | None = None,
              reason: str = "Attest audit report", location: str | None = None) -> None:
-    """PAdES baseline-B signature (invisible field) with the key and certificate in `p12_path`."""
-    from pyhanko.sign import fields, signers
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    """`sign_pdf_bytes` from one file to another (written whole or not at all)."""
+    from audit.outputs import atomic_write
 
-    try:
-        signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(p12_path), passphrase=password)
-    except Exception as exc:  # pyHanko raises several types for a bad file or password
-        raise SigningError(f"The certificate file {p12_path} cannot be used: {exc}. Check the file and its password.") from exc
-    if signer is None:
-        raise SigningError(f"The certificate file {p12_path} cannot be used (wrong password, or no key in it).")
-    meta = signers.PdfSignatureMetadata(field_name="AttestSignature", reason=reason, location=location,
-                                        subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
-    src = Path(pdf_in).read_bytes()
-    import io
-
-    out = io.BytesIO()
-    writer = IncrementalPdfFileWriter(io.BytesIO(src))
-    signers.sign_pdf(writer, meta, signer=signer, output=out)
-    Path(pdf_out).write_bytes(out.getvalue())
+    atomic_write(pdf_out, sign_pdf_bytes(Path(pdf_in).read_bytes(), p12_path, password, reason, location))
 
 
 def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None) -> SignatureCheck:
-    """Check the PDF's (first) signature offline. `trust_roots`: certificates (asn1crypto or cryptography objects, or
-    PEM/DER file paths) to trust; a self-signed certificate must be listed here to count as valid."""
+    """Check the PDF's (first) signature offline: the signed bytes, the coverage and whether the certificate was
+    valid at the stated signing time. `trust_roots`: certificates (asn1crypto or cryptography objects, or PEM/DER
+    file paths) to trust; a self-signed certificate must be listed here to count as valid."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -68,19 +85,52 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None) 
     roots = [_asn1_cert(c) for c in (trust_roots or [])]
     vc = ValidationContext(trust_roots=roots, allow_fetching=False) if roots else ValidationContext(allow_fetching=False)
     with open(pdf_path, "rb") as fh:
-        reader = PdfFileReader(fh, strict=False)
-        sigs = reader.embedded_signatures
+        try:
+            reader = PdfFileReader(fh, strict=False)
+            sigs = reader.embedded_signatures
+        except Exception as exc:  # not a PDF, or damaged beyond reading
+            return SignatureCheck(False, False, False, "", "", f"The PDF cannot be read: {exc}", problem=str(exc))
         if not sigs:
             return SignatureCheck(False, False, False, "", "", "The PDF is not signed.")
         try:
             status = validate_pdf_signature(sigs[0], vc)
         except Exception as exc:  # a damaged signature or signed range
-            return SignatureCheck(True, False, False, "", "", f"The signature cannot be validated: {exc}")
-        signer = status.signing_cert.subject.human_friendly if status.signing_cert is not None else ""
+            return SignatureCheck(True, False, False, "", "", f"The signature cannot be validated: {exc}",
+                                  problem=f"the signature cannot be validated ({exc})")
+        cert = status.signing_cert
+        signer = _subject(cert) if cert is not None else ""
         coverage = status.coverage.name if status.coverage is not None else ""
         intact = bool(status.intact and status.valid)
-        return SignatureCheck(True, intact, bool(intact and status.trusted), coverage, signer,
-                              status.summary() if hasattr(status, "summary") else str(status))
+        when = status.signer_reported_dt
+        signed_at = when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if when else ""
+        valid_then, problem = _validity_then(cert, when)
+        if not intact:
+            problem = "the signed bytes were changed after signing"
+        elif coverage != "ENTIRE_FILE":
+            problem = f"the signature covers {coverage.lower().replace('_', ' ') or 'an unknown part'}, not the whole file"
+        return SignatureCheck(True, intact, bool(intact and status.trusted and valid_then), coverage, signer,
+                              status.summary() if hasattr(status, "summary") else str(status), signed_at,
+                              valid_then, problem)
+
+
+def _validity_then(cert, when: datetime | None) -> tuple[bool | None, str]:
+    if cert is None:
+        return None, "the signature names no certificate"
+    if when is None:
+        return None, "the signature states no signing time, so the certificate's validity then cannot be checked"
+    nb, na = cert["tbs_certificate"]["validity"]["not_before"].native, cert["tbs_certificate"]["validity"][
+        "not_after"].native
+    problem = validity_problem(_subject(cert), nb, na, when)
+    return problem is None, (f"{problem} when the report was signed" if problem else "")
+
+
+def _subject(cert) -> str:
+    """An asn1crypto certificate's subject as the rest of Attest writes it (`CN=..., O=...`)."""
+    from cryptography import x509
+
+    from audit.trail.keys import subject_label
+
+    return subject_label(x509.load_der_x509_certificate(cert.dump()).subject)
 
 
 def _asn1_cert(c):

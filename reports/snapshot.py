@@ -4,7 +4,8 @@ The renderer reads only this, never the trail's internals; `snapshot_from_worksp
 from an `audit.trail` workspace (imported lazily)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 
@@ -42,6 +43,8 @@ class Signoff:
     comment: str = ""
     recorded_by: str = ""
     event_hash: str = ""
+    signature: str = ""  # "signed by CN=..., key fingerprint ..." / "not signed: recorded by OS account ..." / invalid
+    signature_status: str = ""  # valid | unsigned | invalid ("" when not checked)
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,60 @@ class TrailSnapshot:
     lineage: tuple[LineageStep, ...] = ()
     signoffs: tuple[Signoff, ...] = ()
 
+    shared: bool = False  # paths, account and host names left out (`shared_copy()`)
+
     @property
     def has_training(self) -> bool:
         return any(s.kind == "training" for s in self.lineage)
+
+    def shared_copy(self, replacements: list[tuple[str, str]] = ()) -> "TrailSnapshot":
+        """The snapshot for a shared report: file names instead of paths, no OS account or host names.
+        `replacements`: further (text, replacement) pairs, e.g. the result's own paths."""
+        if self.shared:
+            return self
+        from audit.sharing import file_name, scrub_text
+
+        pairs = dict(replacements)
+        for e in self.events:
+            for key in _PATH_KEYS:
+                if isinstance(e.payload.get(key), str):
+                    pairs[e.payload[key]] = file_name(e.payload[key])
+        pairs[self.workspace] = file_name(self.workspace)
+        order = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+        def text(value: str) -> str:
+            return scrub_text(_without_account(value), order)
+
+        def scrub(value: Any) -> Any:
+            if isinstance(value, str):
+                return text(value)
+            if isinstance(value, Mapping):
+                return {k: scrub(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [scrub(v) for v in value]
+            return value
+
+        return replace(
+            self, workspace=file_name(self.workspace), exported_by=text(self.exported_by), shared=True,
+            events=tuple(replace(e, actor=text(e.actor), summary=text(e.summary), payload=scrub(dict(e.payload)))
+                         for e in self.events),
+            lineage=tuple(replace(st, label=text(st.label), actor=text(st.actor), detail=text(st.detail))
+                          for st in self.lineage),
+            signoffs=tuple(replace(so, recorded_by=text(so.recorded_by),
+                                   signature=(SHARED_UNSIGNED if so.signature_status == "unsigned" else so.signature))
+                           for so in self.signoffs))
+
+
+_PATH_KEYS = ("path", "old_path", "new_path", "data_path", "model_path")
+SHARED_UNSIGNED = "not signed: recorded by an OS account (its name is left out of this shared copy)"
+_LABEL_ACCOUNT = re.compile(r" \[[^\[\]\s]+@[^\[\]\s]+\]")
+_BARE_ACCOUNT = re.compile(r"^[^\s@\[\]]+@[^\s@\[\]]+$")
+
+
+def _without_account(label: str) -> str:
+    """`Dana Kim (ML lead) [dana@box]` -> `Dana Kim (ML lead)`; a bare `dana@box` -> `an OS account`."""
+    label = _LABEL_ACCOUNT.sub("", label)
+    return "an OS account" if _BARE_ACCOUNT.match(label) else label
 
 
 def _short_verification(report) -> str:
@@ -128,11 +182,14 @@ def snapshot_from_workspace(workspace, run_id: str | None = None, result=None) -
                                        sha256=a.sha256 if a else run.event.payload.get("model_sha256")))
         lineage.append(LineageStep(kind="audit run", label=f"{run.run_id}", actor=run.event.actor.label(), time=run.event.time,
                                    sha256=run.result_sha256, detail=f"event #{run.event.seq}; hash {run.event.hash[:16]}…"))
+        checks = {c.event.seq: c for c in ws.signoff_checks()}
         for s in run.signoffs:
             p = s.payload
+            c = checks.get(s.seq)
             signoffs.append(Signoff(reviewer=p["reviewer"], role=p["role"], decision=p["decision"], time=s.time,
                                     conditions=p.get("conditions") or "", comment=p.get("comment") or "",
-                                    recorded_by=s.actor.label(), event_hash=s.hash))
+                                    recorded_by=s.actor.label(), event_hash=s.hash,
+                                    signature=c.line() if c else "", signature_status=c.status if c else ""))
     recs = tuple(TrailEvent(seq=e.seq, time=e.time, kind=e.kind, actor=e.actor.label(), actor_role=e.actor.role, hash=e.hash,
                             summary=e.summary(), payload=dict(e.payload)) for _, e in sorted(events.items()))
     return TrailSnapshot(workspace=str(ws.path), head_hash=head_hash, event_count=head_seq, verified=report.ok,

@@ -20,7 +20,9 @@ from audit.trail.identity import Actor
 from audit.trail.records import (Artifact, AuditRunRecord, DatasetLineage, FileCheck, ModelLineage, Registration,
                                  Training)
 from audit.trail.schema import SCHEMA_VERSION
-from audit.trail.workspace import Workspace, artifact_id, default_workspace_path
+from audit.trail.registry import artifact_id
+from audit.trail.storage import default_workspace_path
+from audit.trail.workspace import Workspace
 
 __all__ = [
     "Actor", "Artifact", "AuditRunRecord", "DECISIONS", "DatasetLineage", "Event", "FileCheck", "ModelLineage",

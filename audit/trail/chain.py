@@ -29,7 +29,8 @@ def link_hash(prev_hash: str, body: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """The first thing found wrong. `kind`: changed | removed | inserted | reordered | head | result | anchor."""
+    """The first thing found wrong. `kind`: changed | removed | inserted | reordered | head | result | anchor |
+    signature (a sign-off whose signature does not hold)."""
 
     kind: str
     seq: int | None
@@ -45,11 +46,14 @@ class VerifyReport:
     head_hash: str
     problem: Problem | None
     seconds: float
+    signatures: int = 0  # signed sign-offs whose signatures were checked and hold
 
     def summary(self) -> str:
         if self.ok:
             rate = f", {self.events / self.seconds:,.0f} events/s" if self.seconds > 0 and self.events else ""
-            return (f"Trail intact: {self.events:,} events, head #{self.head_seq} {self.head_hash} "
+            signed = f", {self.signatures} sign-off signature{'s' * (self.signatures != 1)} valid" \
+                if self.signatures else ""
+            return (f"Trail intact: {self.events:,} events{signed}, head #{self.head_seq} {self.head_hash} "
                     f"({self.seconds:.2f} s{rate}).")
         assert self.problem is not None
         return f"Trail NOT intact: {self.problem.message}"

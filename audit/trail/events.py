@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePath
@@ -87,6 +86,18 @@ class ReportExported(_Payload):
     manifest_sha256: str | None = Field(default=None, pattern=_SHA)
 
 
+class Signature(_Payload):
+    """A reviewer's signature over the sign-off statement (see `audit.trail.signoffs`)."""
+
+    scheme: Literal["ed25519", "ecdsa-sha256", "rsa-pkcs1v15-sha256"]
+    public_key: str  # base64 DER SubjectPublicKeyInfo
+    fingerprint: str = Field(pattern=_SHA)
+    signer: str
+    source: Literal["pkcs12", "attest-key"]
+    certificate: str | None = None  # base64 DER, for PKCS#12 keys
+    value: str  # base64
+
+
 class Signoff(_Payload):
     run_id: str
     reviewer: str = Field(min_length=1)
@@ -94,6 +105,7 @@ class Signoff(_Payload):
     decision: Literal["approve", "approve_with_conditions", "reject"]
     conditions: str | None = None
     comment: str | None = None
+    signature: Signature | None = None  # absent in sign-offs recorded before signing existed
 
     @field_validator("conditions", "comment")
     @classmethod
@@ -108,6 +120,7 @@ class Note(_Payload):
 class IdentitySet(_Payload):
     name: str = Field(min_length=1)
     role: str = ""
+    key_fingerprint: str | None = Field(default=None, pattern=_SHA)  # the account's Attest sign-off key, if any
 
 
 PAYLOADS: dict[str, type[_Payload]] = {
@@ -228,7 +241,8 @@ class Event:
             return f"{p['run_id']} report {p['path']} ({p['sha256'][:12]})"
         if k == SIGNOFF:
             extra = f": {p['conditions']}" if p.get("conditions") else ""
-            return f"{p['run_id']} {p['decision'].replace('_', ' ')} by {p['reviewer']} ({p['role']}){extra}"
+            signed = f" [signed by {p['signature']['signer']}]" if p.get("signature") else ""
+            return f"{p['run_id']} {p['decision'].replace('_', ' ')} by {p['reviewer']} ({p['role']}){extra}{signed}"
         if k == NOTE:
             return p["text"]
         if k == IDENTITY_SET:

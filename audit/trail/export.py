@@ -19,15 +19,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import sqlite3
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any, Iterator
+from typing import IO, Any, ContextManager, Iterator, Protocol
 
+from audit.outputs import spreadsheet_safe
 from audit.trail.chain import Problem
 from audit.trail.events import Event, iso_utc
 from audit.trail.schema import GENESIS
 
-if TYPE_CHECKING:
-    from audit.trail.workspace import Workspace
+
+class TrailSource(Protocol):
+    """What an export reads (an `audit.trail.Workspace` is one)."""
+
+    def snapshot(self) -> ContextManager[sqlite3.Connection]: ...
+
+    def info(self) -> dict[str, str]: ...
 
 HASH_RULE = ("hash(n) = SHA-256(prev_hash(n) || body(n)): prev_hash(n) is hash(n-1) as 64 lower-case hex ASCII "
              "characters (64 zeros for n = 1), body(n) the event's canonical JSON (sorted keys, no whitespace) as "
@@ -36,8 +43,11 @@ CSV_COLUMNS = ("seq", "time", "kind", "event_id", "actor_user", "actor_host", "a
                "summary", "payload", "prev_hash", "hash")
 
 
-def export_trail(ws: "Workspace", out: IO[str], fmt: str) -> int:
-    """Write every event to `out` as `csv` or `json`; returns the number of events written."""
+def export_trail(ws: TrailSource, out: IO[str], fmt: str) -> int:
+    """Write every event to `out` as `csv` or `json`; returns the number of events written.
+
+    CSV cells that a spreadsheet would run as a formula (text starting with = + - @ TAB CR, e.g. a display name
+    `=HYPERLINK(...)`) get a leading `'` (OWASP's rule); the JSON export is exact."""
     if fmt == "csv":
         return _csv(ws, out)
     if fmt == "json":
@@ -48,18 +58,14 @@ def export_trail(ws: "Workspace", out: IO[str], fmt: str) -> int:
 
 
 @contextmanager
-def _snapshot(ws: "Workspace") -> Iterator[tuple[tuple[int, str], Iterator[tuple[str, str, str]]]]:
+def _snapshot(ws: TrailSource) -> Iterator[tuple[tuple[int, str], Iterator[tuple[str, str, str]]]]:
     """The head and a cursor over all events, in one read snapshot, streamed: a million events never sit in memory."""
-    with ws._reading() as conn:
-        conn.execute("BEGIN")
-        try:
-            head = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
-            yield head, conn.execute("SELECT prev_hash, body, hash FROM events ORDER BY seq")
-        finally:
-            conn.execute("COMMIT")
+    with ws.snapshot() as conn:
+        head = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+        yield head, conn.execute("SELECT prev_hash, body, hash FROM events ORDER BY seq")
 
 
-def _csv(ws: "Workspace", out: IO[str]) -> int:
+def _csv(ws: TrailSource, out: IO[str]) -> int:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     n = 0
@@ -67,14 +73,14 @@ def _csv(ws: "Workspace", out: IO[str]) -> int:
         for prev, body, h in rows:
             e = Event.from_row(prev, body, h)
             a = e.actor
-            w.writerow([e.seq, e.time, e.kind, e.id, a.user, a.host, a.name, a.role, " ".join(e.refs),
-                        e.summary(), json.dumps(dict(e.payload), sort_keys=True, ensure_ascii=False),
-                        e.prev_hash, e.hash])
+            w.writerow([spreadsheet_safe(v) for v in (
+                e.seq, e.time, e.kind, e.id, a.user, a.host, a.name, a.role, " ".join(e.refs), e.summary(),
+                json.dumps(dict(e.payload), sort_keys=True, ensure_ascii=False), e.prev_hash, e.hash)])
             n += 1
     return n
 
 
-def _json(ws: "Workspace", out: IO[str]) -> int:
+def _json(ws: TrailSource, out: IO[str]) -> int:
     meta = ws.info()
     n = 0
     with _snapshot(ws) as ((head_seq, head_hash), rows):

@@ -1,17 +1,27 @@
 """Lineage: what the trail says about one model or dataset. Read from events only (they are the record)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from audit.trail import events as ev
 from audit.trail.errors import WorkspaceError
-from audit.trail.records import Artifact, DatasetLineage, ModelLineage, Training
-
-if TYPE_CHECKING:
-    from audit.trail.workspace import Workspace
+from audit.trail.records import Artifact, AuditRunRecord, DatasetLineage, ModelLineage, Training
 
 
-def lineage(ws: "Workspace", ref: str) -> ModelLineage | DatasetLineage:
+class TrailReader(Protocol):
+    """What lineage reads (a `Workspace` is one); a protocol, so this module does not import the workspace."""
+
+    @property
+    def path(self): ...  # noqa: ANN201 - a pathlib.Path
+
+    def artifact(self, ref: str) -> Artifact: ...
+
+    def events(self, *, artifact: str | None = None) -> list[ev.Event]: ...
+
+    def audit_runs(self) -> list[AuditRunRecord]: ...
+
+
+def lineage(ws: TrailReader, ref: str) -> ModelLineage | DatasetLineage:
     """`ref`: an artifact id, SHA-256 or registered path. Unregistered ids that audits used are accepted too."""
     artifact: Artifact | None
     try:

@@ -74,6 +74,7 @@ def cover(ctx: RenderContext) -> list:
            p(f"Performance and fairness of {name}", st.subtitle),
            p(f"Evidence for the EU AI Act (Regulation (EU) 2024/1689) and the NIST AI RMF 1.0 · Report {ctx.report_id} · "
              f"generated {ctx.generated_at} by Attest {r.provenance.attest_version}", st.small),
+           p(ctx.copy_mode, st.small),
            spacer(2),
            p("Verdict summary", st.h2),
            p(f"Policy “{r.spec.policy.name}”, declared before the run: {r.summary.sentence()}", st.callout)]
@@ -202,9 +203,10 @@ def s0_document_control(ctx: RenderContext) -> list:
     pairs: list = [
         ("Report id", ctx.report_id),
         ("Report format version", REPORT_FORMAT_VERSION),
+        ("Copy", ctx.copy_mode),
         ("Generated (UTC)", ctx.generated_at),
         ("Audit run (UTC)", f"{pv.started_at} → {pv.finished_at} ({pv.seconds:.1f} s), seed {pv.seed}"),
-        ("Audit run by", f"{pv.user} on {pv.host}"),
+        ("Audit run by", "left out of this shared copy" if ctx.share else f"{pv.user} on {pv.host}"),
         ("Tool", f"Attest {pv.attest_version} · Python {pv.python} · {pv.platform}"),
         ("Result SHA-256", mono(ctx.result_sha256)),
         ("Audit specification SHA-256", mono(spec_sha256(r))),
@@ -266,6 +268,9 @@ def s0_document_control(ctx: RenderContext) -> list:
             flags[(1, len(rows) - 1)] = "provider"
     w = TEXT_WIDTH
     out.append(table(rows, [30 * mm, 28 * mm, 28 * mm, 20 * mm, 24 * mm, w - 130 * mm], flags=flags))
+    for s in signoffs:  # each decision's binding to its person: a signature, or only the OS account that recorded it
+        out.append(p(f"Sign-off by {s.reviewer} ({s.decision.replace('_', ' ')}, {s.time[:10]}): "
+                     f"{s.signature or 'signature not checked'}.", st.small))
 
     ret = ctx.catalogue.texts["retention"]
     until = retention_until(ctx.generated_at, ret["documentation_years"])

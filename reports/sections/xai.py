@@ -106,6 +106,9 @@ def s7_explainability(ctx: RenderContext) -> list:
         out.append(table(rows, [18 * mm, 38 * mm, 26 * mm, TEXT_WIDTH - 82 * mm]))
         out.append(p("Base value plus the contributions equals the model's output for the row (in the explained output "
                      "space); rows are positions in the evaluation data, not identifiers.", st.note))
+    elif ctx.share:
+        out.append(p("Not in this shared copy: local examples describe individual people's rows, so a shared copy leaves "
+                     "them out; the full result in the audit trail keeps any there are."))
     else:
         out.append(p(f"{NOT_ASSESSED_TEXT}: the explanations hold no local examples."))
 

@@ -71,8 +71,9 @@ def test_compas_with_positive_label_0_fails_four_fifths_for_african_american(tmp
     assert fav["false_negative"].startswith("not given the favourable outcome") and "0" in fav["favourable"]
     assert "Favourable outcome" in capsys.readouterr().out
     # the inverted reading (1 = favourable) fails the others and never African-American: why it must be declared
-    _audit(f, out, "--positive-label", "1")
-    doc = json.loads(out.read_text())
+    inverted_out = tmp_path / "inverted.json"
+    _audit(f, inverted_out, "--positive-label", "1")
+    doc = json.loads(inverted_out.read_text())
     inverted = {v["group"].get("race") for v in doc["verdicts"]
                 if v["check"] == "four_fifths" and v["status"] == "fail" and v["level"] == ["race"]}
     assert "African-American" not in inverted and "Caucasian" in inverted

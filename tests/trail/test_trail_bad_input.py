@@ -11,7 +11,7 @@ import pytest
 
 from audit.errors import InputError
 from audit.trail import Workspace, WorkspaceError
-from audit.trail import workspace as workspace_mod
+from audit.trail import storage as storage_mod
 
 from .conftest import populate
 
@@ -166,7 +166,7 @@ def test_empty_files(tmp_path: Path) -> None:
 
 def test_busy_workspace(ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Workspace.open(ws_path).close()
-    monkeypatch.setattr(workspace_mod, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(storage_mod, "BUSY_TIMEOUT_S", 0.2)
     blocker = sqlite3.connect(ws_path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another process holding the write lock
     try:
@@ -186,11 +186,11 @@ def test_bad_payloads_are_refused_before_writing(ws: Workspace, files) -> None:
     run = populate(ws, files)
     n = ws.head()[0]
     with pytest.raises(WorkspaceError, match="not a sign-off decision"):
-        ws.signoff(run, "Ann", "Compliance", "maybe")
+        ws.signoff(run, "maybe")
     with pytest.raises(WorkspaceError, match="must state the conditions"):
-        ws.signoff(run, "Ann", "Compliance", "approve_with_conditions", conditions="  ")
+        ws.signoff(run, "approve_with_conditions", conditions="  ")
     with pytest.raises(WorkspaceError, match="no audit run"):
-        ws.signoff("run-000000000000", "Ann", "Compliance", "approve")
+        ws.signoff("run-000000000000", "approve")
     with pytest.raises(WorkspaceError, match="does not match the SHA-256"):
         ws.record_audit({}, '{"a": 1}', "0" * 64, None, [])
     with pytest.raises(WorkspaceError, match="not valid"):

@@ -88,9 +88,12 @@ def test_signoff_commands(capsys, ws_path: Path, files) -> None:
     assert rc == 2 and "needs a decision" in err and "How to fix:" in err
     rc, _, err = run(capsys, "signoff", run_id, "--decision", "approve_with_conditions", *w)
     assert rc == 2 and "must state the conditions" in err
-    rc, out, _ = run(capsys, "signoff", run_id, "--decision", "approve-with-conditions", "--reviewer", "Ann Lee",
-                     "--role", "Compliance officer", "--conditions", "monitor monthly", *w)
-    assert rc == 0 and "approve with conditions by Ann Lee (Compliance officer): monitor monthly" in out
+    rc, _, err = run(capsys, "signoff", run_id, "--decision", "approve", "--reviewer", "Ann Lee", *w)
+    assert rc == 2 and "--reviewer and --role are no longer accepted" in err and "whoami --set-name" in err
+    rc, out, _ = run(capsys, "signoff", run_id, "--decision", "approve-with-conditions",
+                     "--conditions", "monitor monthly", *w)
+    assert rc == 0 and "approve with conditions by Dana Kim (ML lead): monitor monthly" in out
+    assert "not signed: recorded by OS account" in out
     rc, out, _ = run(capsys, "signoff", *w)
     assert "No audit runs are waiting" in out
 

@@ -148,8 +148,7 @@ def test_audit_report_signoff_flow(ws: Workspace, files, tmp_path: Path) -> None
         ws.record_report(run, pdf, "0" * 64)
     rep = ws.record_report(run, pdf, sha256_file(pdf), manifest_sha256="b" * 64)
     assert rep.payload["sha256"] == sha256_file(pdf) and run in rep.refs
-    s = ws.signoff(run, None, None, "approve-with-conditions", conditions="re-audit after retraining",
-                   comment="ok")
+    s = ws.signoff(run, "approve-with-conditions", conditions="re-audit after retraining", comment="ok")
     assert (s.payload["reviewer"], s.payload["role"], s.payload["decision"]) == ("Dana Kim", "ML lead",
                                                                                 "approve_with_conditions")
     assert ws.open_signoffs() == []
@@ -158,13 +157,29 @@ def test_audit_report_signoff_flow(ws: Workspace, files, tmp_path: Path) -> None
     assert rec.model == f"model-{sha256_file(files['model'])[:12]}"
 
 
-def test_signoff_needs_a_role(ws: Workspace, files) -> None:
+def test_signoff_is_recorded_under_the_workspace_identity(ws: Workspace, files) -> None:
     text, sha = result_pair()
     run = ws.record_audit({}, text, sha, None, [])
-    with pytest.raises(WorkspaceError, match="needs the reviewer's role") as err:
-        ws.signoff(run, "Ann", None, "reject")
-    assert "whoami" in err.value.hint
-    assert ws.signoff(run, "Ann", "Compliance officer", "reject", comment="bias").payload["decision"] == "reject"
+    user, host = os_account()
+    with pytest.raises(WorkspaceError, match="has no display name and role in this workspace yet") as err:
+        ws.signoff(run, "reject")
+    assert f"{user}@{host}" in err.value.message and "whoami --set-name" in err.value.hint
+    ws.set_identity("Ann Lee", "")
+    with pytest.raises(WorkspaceError, match="has no display name and role"):
+        ws.signoff(run, "reject")  # a role is needed too
+    ws.set_identity("Ann Lee", "Compliance officer")
+    head = ws.head()
+    with pytest.raises(WorkspaceError, match="The sign-off reviewer 'Bob Smith' is not your workspace identity "
+                                             r"\('Ann Lee'\)") as err:
+        ws.signoff(run, "approve", reviewer="Bob Smith")
+    assert "as yourself" in err.value.hint
+    with pytest.raises(WorkspaceError, match="The sign-off role 'CEO' is not your workspace identity"):
+        ws.signoff(run, "approve", role="CEO")
+    assert ws.head() == head  # refused sign-offs record nothing
+    s = ws.signoff(run, "reject", comment="bias", reviewer="Ann Lee", role="Compliance officer")
+    assert (s.payload["reviewer"], s.payload["role"], s.payload["decision"]) == ("Ann Lee", "Compliance officer",
+                                                                                "reject")
+    assert (s.actor.user, s.actor.host) == (user, host) and s.payload["signature"] is None
 
 
 def test_event_filters(ws: Workspace, files) -> None:
@@ -311,7 +326,7 @@ def test_model_retrained_into_the_same_path_is_a_new_artifact(ws: Workspace, fil
 
 def test_an_older_workspace_is_upgraded_by_the_next_migration(ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from audit.trail import schema
-    from audit.trail import workspace as workspace_mod
+    from audit.trail import storage as storage_mod
 
     with Workspace.open(ws_path) as ws:
         ws.add_note("written by schema 1")
@@ -322,7 +337,7 @@ def test_an_older_workspace_is_upgraded_by_the_next_migration(ws_path: Path, mon
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, m002_tags])
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(workspace_mod, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(storage_mod, "SCHEMA_VERSION", 2)
     with pytest.raises(WorkspaceError, match="must be upgraded"):
         Workspace.open(ws_path, readonly=True)
     with Workspace.open(ws_path) as ws:
