@@ -26,7 +26,7 @@ def _chunks(groups, level) -> list[list]:
     """Split a level's groups so that each chart fits on a page."""
     out, cur, height = [], [], 0.95
     for g in groups:
-        lines = len(charts._wrap(F.group(g.attributes, values_only=True)).split("\n"))
+        lines = len(charts.wrap(F.group(g.attributes, values_only=True)).split("\n"))
         h = 0.13 * lines + 0.05
         if cur and height + h > _CHART_MAX_IN:
             out.append(cur)
