@@ -12,8 +12,8 @@ import numpy as np
 from audit.explain.result import (AttributionShare, FeatureImportance, GroupExplanation, GroupFeature, RankShift, RowSample,
                                   SampleFeature)
 
-SAMPLE_ROWS = 300  # per-row values kept in the result for plots: enough for a beeswarm, small in the JSON
-SAMPLE_FEATURES = 15
+SAMPLE_ROWS = 250  # per-row values kept in the result for plots: enough for a beeswarm, ~100 kB of indented JSON
+SAMPLE_FEATURES = 12
 SAMPLE_MIN_PER_CELL = 10
 MIN_GROUP_ROWS = 30  # below this a group's importance is reported but not compared
 _CELLS_PER_CHUNK = 4_000_000  # bootstrap memory bound: resamples x rows per chunk

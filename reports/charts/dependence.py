@@ -30,6 +30,8 @@ class DependenceDisplay(Display):
     series: tuple[DependenceSeries, ...]
     categories: tuple[str, ...] | None  # the x tick labels of a categorical feature (x = its index, jittered)
     missing: int  # sampled rows without a value, not drawn
+    xlim: tuple[float, float] | None  # a numeric feature's axis range when a few far values would squash the rest
+    beyond: int  # rows outside `xlim`, drawn at its edge
     xlabel: str
     ylabel: str
     sampling: str
@@ -49,9 +51,13 @@ class DependenceDisplay(Display):
         group = [rs.cells[c].get(attribute, "(none)") if attribute else "all sampled rows" for c in rs.cell]
         keep = [i for i, v in enumerate(sf.values) if v is not None]
         numeric = all(isinstance(sf.values[i], (int, float)) for i in keep)
-        categories = None
+        categories, xlim, beyond = None, None, 0
         if numeric:
             xs = {i: float(sf.values[i]) for i in keep}
+            xlim = _robust_range(sorted(xs.values()))
+            if xlim is not None:
+                beyond = sum(1 for x in xs.values() if not xlim[0] <= x <= xlim[1])
+                xs = {i: min(max(x, xlim[0]), xlim[1]) for i, x in xs.items()}
         else:
             counts = Counter(str(sf.values[i]) for i in keep)
             cats = [c for c, _ in counts.most_common(MAX_CATEGORIES)]
@@ -68,7 +74,7 @@ class DependenceDisplay(Display):
             label = f"{attribute} = {g}" if attribute and g != "other groups" else g
             series.append(DependenceSeries(wrap(label, 28), tuple(xs[i] for i in idx), tuple(sf.shap[i] for i in idx)))
         return cls(feature=feature, attribute=attribute, series=tuple(series), categories=categories,
-                   missing=len(sf.values) - len(keep), xlabel=feature,
+                   missing=len(sf.values) - len(keep), xlim=xlim, beyond=beyond, xlabel=feature,
                    ylabel=f"SHAP value of {feature}\n({ex.output_space or 'model output'})", sampling=rs.sampling)
 
     def height_in(self, width_in: float = WIDTH_IN) -> float:
@@ -85,11 +91,18 @@ class DependenceDisplay(Display):
                 colour = "#f0f0f0"
             self.scatters_.append(ax.scatter(s.x, s.y, s=9, marker=MARKERS[k % len(MARKERS)], color=colour, alpha=0.75,
                                              linewidths=0, label=f"{s.label} ({len(s.x)})", zorder=3))
-        if self.categories is not None:
+        if self.xlim is not None:
+            pad = (self.xlim[1] - self.xlim[0]) * 0.03
+            ax.set_xlim(self.xlim[0] - pad, self.xlim[1] + pad)
+        if self.categories is None:
+            ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+        else:
             ax.set_xticks(range(len(self.categories)))
             ax.set_xticklabels([wrap(c, 12) for c in self.categories], fontsize=6.5,
                                rotation=30 if len(self.categories) > 5 else 0, ha="right" if len(self.categories) > 5 else "center")
-        ax.set_xlabel(self.xlabel + (f"  ({self.missing} missing, not shown)" if self.missing else ""), fontsize=7)
+        notes = ([f"{self.missing} missing, not shown"] if self.missing else []) + \
+            ([f"{self.beyond} far values drawn at the axis edge"] if self.beyond else [])
+        ax.set_xlabel(self.xlabel + (f"  ({'; '.join(notes)})" if notes else ""), fontsize=7)
         ax.set_ylabel(self.ylabel, fontsize=7)
         return self
 
@@ -104,6 +117,16 @@ class DependenceDisplay(Display):
         by = f", coloured by {self.attribute}" if self.attribute else ""
         suptitle(fig, f"Dependence of the explanation on {self.feature}{by} (one dot per sampled row)", th, fontsize=8.5)
         return fig
+
+
+def _robust_range(xs: list[float]) -> tuple[float, float] | None:
+    """The 1st to 99th percentile when the full range is over five times wider (a few far values), else None."""
+    if len(xs) < 20:
+        return None
+    lo, hi = xs[int(0.01 * (len(xs) - 1))], xs[int(0.99 * (len(xs) - 1))]
+    if hi > lo and xs[-1] - xs[0] > 5 * (hi - lo):
+        return lo, hi
+    return None
 
 
 def _jitter(i: int) -> float:

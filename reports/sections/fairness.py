@@ -16,6 +16,7 @@ from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
 RATE_COLUMNS = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision")
 DIFF_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "precision")
 _CHART_MAX_IN = 8.4
+FOREST_ROWS = 30  # failed and undecided verdicts drawn in the forest plot (all of them are in the table)
 
 
 def _key(attrs: dict) -> tuple:
@@ -243,6 +244,12 @@ def _verdicts(ctx: RenderContext) -> list:
     out = [CondPageBreak(50 * mm), ctx.h2("Verdicts against the declared thresholds", key="s6-verdicts")]
     out.append(p(f"{r.summary.sentence()} Every comparison a check applies to is listed, failures first; the reason is the "
                  "rule's own account of the decision."))
+    if any(v.status != "pass" for v in r.verdicts):
+        img = ctx.chart(charts.verdict_forest_figure, r, ("fail", "insufficient_evidence"), FOREST_ROWS)
+        if img is not None:
+            out.append(keep(img, p("Each line is one comparison's statistic with its interval, against the check's thresholds "
+                           "(dashed); the grey line is no difference (ratio 1, difference 0). How each verdict follows "
+                           "from them is stated in its row of the table below.", st.note)))
     order = {"fail": 0, "insufficient_evidence": 1, "pass": 2}
     vs = sorted(r.verdicts, key=lambda v: (order[v.status], v.check, len(v.level), v.level, F.group(v.group)))
     rows = [["Status", "Check", "Group vs comparator", "Statistic [CI]", "n (group / comp.)", "p Holm", "Reason"]]
