@@ -31,10 +31,10 @@ def decision_threshold(result: Any) -> tuple[float | None, str]:
         if 0.0 < thr < 1.0:
             return math.log(thr / (1 - thr)), f"{how} = {math.log(thr / (1 - thr)):+.3g} log-odds"
         return None, f"a threshold of {thr:g} has no log-odds value"
+    if space.startswith("decision (1"):  # the model-agnostic explainer of a model without scores
+        return 0.5, "between the adverse (0) and favourable (1) decision"
     if "margin" in space and declared is None:
         return 0.0, "margin 0 (the model's own predict)"
-    if space.startswith("decision"):
-        return 0.5, "between the adverse (0) and favourable (1) decision"
     return None, f"the declared score threshold is not on the explained scale ({ex.output_space if ex else 'none'})"
 
 
