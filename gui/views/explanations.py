@@ -94,7 +94,7 @@ class ExplanationsView(QWidget):
         self.global_split.currentIndexChanged.connect(self._show_global_chart)
         self.global_note = muted()
         lay.addWidget(self.global_note)
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = QSplitter(Qt.Orientation.Horizontal)  # side by side: a laptop screen is wider than tall
         self.global_figure = FigureView("explain_global", save_name="importance")
         split.addWidget(self.global_figure)
         self.global_model = RecordTableModel([
@@ -110,8 +110,7 @@ class ExplanationsView(QWidget):
         self.global_bar = BarDelegate(self.global_table)
         self.global_table.setItemDelegateForColumn(1, self.global_bar)
         split.addWidget(self.global_table)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
+        split.setSizes([640, 360])  # proportions: the chart gets most of the width
         lay.addWidget(split, 1)
         return w
 
@@ -145,9 +144,12 @@ class ExplanationsView(QWidget):
         lay.addLayout(bar)
         self.group_note = muted()
         lay.addWidget(self.group_note)
-        split = QSplitter(Qt.Orientation.Vertical)
+        outer = QSplitter(Qt.Orientation.Horizontal)
         self.group_figure = FigureView("explain_group", save_name="group_importance")
-        split.addWidget(self.group_figure)
+        outer.addWidget(self.group_figure)
+        split = QSplitter(Qt.Orientation.Vertical)
+        outer.addWidget(split)
+        outer.setSizes([600, 400])
         self.group_model = RecordTableModel([
             Column("Rank", lambda f: str(f.rank), sort=lambda f: f.rank, numeric=True),
             Column("Feature", lambda f: f.feature),
@@ -179,7 +181,7 @@ class ExplanationsView(QWidget):
         self.shift_table.setModel(sp)
         sl.addWidget(self.shift_table)
         split.addWidget(shifts)
-        lay.addWidget(split, 1)
+        lay.addWidget(outer, 1)
         return w
 
     def _local_tab(self) -> QWidget:
@@ -212,9 +214,9 @@ class ExplanationsView(QWidget):
         self.waterfall_figure = FigureView("explain_waterfall", save_name="decision")
         right.addWidget(self.waterfall_figure)
         right.addWidget(self.contrib_table)
-        right.setStretchFactor(0, 3)
+        right.setSizes([600, 250])
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setSizes([380, 620])
         lay.addWidget(split, 1)
         self.local_note = muted()
         lay.addWidget(self.local_note)
@@ -238,32 +240,30 @@ class ExplanationsView(QWidget):
             self.status.setText(f"<b>Not assessed.</b> {reason}")
             self.tabs.setVisible(False)
             return
-        parts = [f"<b>{STATUS_WORDS.get(ex.status, ex.status)}.</b> {escape(ex.reason)}"]
-        if ex.status in ("complete", "partial"):
-            parts.append(f"Explainer {ex.explainer} ({ex.library}), output space: {ex.output_space}; {ex.sample_size:,} rows "
-                         f"explained of {ex.rows_available:,}"
-                         + (f", background {ex.background_size}" if ex.background_size else "")
-                         + f", {ex.seconds:.1f} s.")
+        has = ex.status in ("complete", "partial")
+        # With figures, the status is one short paragraph (the charts need the room); how it was done goes in the notes.
+        parts = [f"<b>{STATUS_WORDS.get(ex.status, ex.status)}.</b> " + (
+            f"Explainer {ex.explainer}, output space: {escape(ex.output_space)}; {ex.sample_size:,} of {ex.rows_available:,} "
+            f"rows explained in {ex.seconds:.1f} s." if has else escape(ex.reason))]
         if ex.proxy_share is not None:
             ps = ex.proxy_share
             parts.append(f"Attribution to candidate proxy features ({', '.join(ps.features) or 'none used'}): "
                          f"{ps.share:.1%} [{ps.ci_low:.1%}, {ps.ci_high:.1%}].")
         if ex.sensitive_share is not None:
-            ss = ex.sensitive_share
-            parts.append(f"Attribution to sensitive features the model takes as inputs: {ss.share:.1%}.")
-        self.status.setText("<br>".join(parts))
-        self.notes.setText("<br>".join(f"⚠ {escape(w)}" for w in ex.warnings))
-        self.notes_button.setText(f"Limits and warnings ({len(ex.warnings)})")
-        self.notes_button.setVisible(bool(ex.warnings))
+            parts.append(f"To sensitive features the model takes as inputs: {ex.sensitive_share.share:.1%}.")
+        self.status.setText(" ".join(parts))
+        how = [f"<b>How:</b> {escape(ex.reason)} Computed by {escape(ex.library)}"
+               + (f", background {ex.background_size} rows" if ex.background_size else "") + "."] if has else []
+        self.notes.setText("<br>".join(how + [f"⚠ {escape(w)}" for w in ex.warnings]))
+        self.notes_button.setText(("How it was explained, limits and warnings" if has else "Limits and warnings")
+                                  + f" ({len(ex.warnings)})")
+        self.notes_button.setVisible(bool(ex.warnings) or has)
         self._toggle_notes(self.notes_button.isChecked())
-        has = ex.status in ("complete", "partial")
         self.tabs.setVisible(has)
         if not has:
             return
         self.global_model.set_rows(ex.global_)
         self.global_bar.max_value = max((f.share for f in ex.global_), default=1.0)
-        self.global_note.setText(f"Mean absolute SHAP value per original feature over {ex.global_rows:,} sampled rows, "
-                                 "with a bootstrap interval. Larger means the feature moves decisions more.")
         fit_columns(self.global_table)
         self._fill_pickers(ex)
         self._show_global_chart()
@@ -337,6 +337,13 @@ class ExplanationsView(QWidget):
         if self.result is None or self.explanations is None or self.explanations.status not in ("complete", "partial"):
             return
         kind, split = self.global_kind.currentData(), self.global_split.currentData()
+        ex = self.explanations
+        rs = getattr(ex, "row_sample", None)
+        self.global_note.setText(
+            f"One dot per sampled row ({len(rs.rows)} rows, stratified by group): its SHAP value for each feature, "
+            "coloured by the feature's value; right of 0 pushes towards the favourable decision." if kind == "beeswarm" and rs
+            else f"Mean absolute SHAP value per original feature over {ex.global_rows:,} sampled rows, with a bootstrap "
+                 "interval. Larger means the feature moves decisions more.")
         if kind == "beeswarm":
             self._show_chart(self.global_figure, lambda c: c.BeeswarmDisplay.from_result(self.result, split))
         elif split:

@@ -118,11 +118,12 @@ class FigureView(QWidget):
 
     def width_in(self) -> float:
         px = max(self.scroll.viewport().width(), 200)
-        return max(4.5, min(px / _DPI, 14.0))
+        return max(5.0, min(px / _DPI, 14.0))
 
     def redraw(self) -> None:
-        """Draw the display again if the theme or the width changed since its picture was made."""
-        if self._display is None:
+        """Draw the display again if the theme or the width changed since its picture was made. A hidden view (e.g.
+        on another tab) waits until it is shown."""
+        if self._display is None or not self.isVisible():
             return
         from gui import jobs
 
@@ -131,6 +132,10 @@ class FigureView(QWidget):
             return
         self._drawn_key = key
         self.runner.start(jobs.render_chart, self._display, theme=key[0], dpi=int(_DPI * key[2]), width_in=key[1])
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.redraw)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

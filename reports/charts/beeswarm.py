@@ -153,7 +153,8 @@ class BeeswarmDisplay(Display):
         for i, a in enumerate(axes):
             self.plot(a, theme=th, panel=i, labels=i == 0)
             if k > 1:
-                title(a, f"{self.panels[i].label} ({self.panels[i].n} rows)", th, fontsize=7)
+                per = max(12, int((width_in - 2.5) / k / (7 * 0.58 / 72)))  # the panel's width in characters
+                title(a, wrap(f"{self.panels[i].label} ({self.panels[i].n} rows)", per), th, fontsize=7)
             if i:
                 a.set_xlabel("")
         self.axes_ = axes

@@ -120,8 +120,16 @@ def title(ax, text: str, th: Theme, fontsize: float = 8) -> None:
 
 
 def suptitle(fig, text: str, th: Theme, fontsize: float = 9, top_in: float = 0.05) -> None:
-    h = fig.get_size_inches()[1]
-    fig.suptitle(text, fontsize=fontsize, x=0.02, ha="left", y=1 - top_in / h, color=th.ink)
+    """The figure's title at its top left, wrapped to the figure's width; the axes move down for each added line (so a
+    narrow window's chart keeps its title readable)."""
+    w, h = fig.get_size_inches()
+    per_line = max(30, int((w - 0.2) / (fontsize * 0.58 / 72)))
+    given = text.split("\n")
+    lines = [ln for part in given for ln in (textwrap.wrap(part, per_line, break_on_hyphens=False) or [""])]
+    extra = (len(lines) - len(given)) * fontsize * 1.25 / 72
+    if extra > 0:
+        fig.subplots_adjust(top=fig.subplotpars.top - extra / h)
+    fig.suptitle("\n".join(lines), fontsize=fontsize, x=0.02, ha="left", va="top", y=1 - top_in / h, color=th.ink)
 
 
 def style_axis(ax, th: Theme, grid: str | None = "x") -> None:

@@ -79,8 +79,8 @@ class WaterfallDisplay(Display):
             contribs.append(sum(c for _, c in rest))
         thr, how = decision_threshold(result)
         decision = "favourable" if e.decision else "adverse"
-        title = (f"{e.kind.capitalize()} decision, {F.group(e.attributes)}, row {e.row}: {decision}"
-                 + (f" (score {e.score:.3f})" if e.score is not None else ""))
+        title = (f"{e.kind.capitalize()} decision, {F.group(e.attributes)}, row {e.row}"
+                 + ("" if e.kind == decision else f": {decision}") + (f" (score {e.score:.3f})" if e.score is not None else ""))
         return cls(title=title, labels=tuple(labels), contributions=tuple(contribs), base=e.base_value, output=e.output,
                    threshold=thr, threshold_note=how, output_space=ex.output_space or "model output", decision=e.decision,
                    score=e.score)

@@ -62,6 +62,8 @@ def test_group_picker_draws_that_groups_importance(qtbot, view, result):
     from reports import charts
 
     i = next(k for k in range(view.group_combo.count()) if view.group_combo.itemData(k).attributes == {"gender": "F"})
+    assert not view.group_figure.last_png  # a chart on a hidden tab waits to be shown
+    _wait(qtbot, view.group_figure, lambda: view.tabs.setCurrentIndex(1))
     _wait(qtbot, view.group_figure, lambda: view.group_combo.setCurrentIndex(i))
     assert view.group_figure.display() == charts.ImportanceDisplay.from_result(result, group={"gender": "F"})
 
@@ -71,6 +73,7 @@ def test_dependence_pickers(qtbot, view, result):
 
     assert [view.dep_feature.itemData(i) for i in range(view.dep_feature.count())] == \
         [f.feature for f in result.explanations.row_sample.features]
+    _wait(qtbot, view.dep_figure, lambda: view.tabs.setCurrentIndex(2))
     _wait(qtbot, view.dep_figure, lambda: view.dep_feature.setCurrentIndex(view.dep_feature.findData("debt")))
     _wait(qtbot, view.dep_figure, lambda: view.dep_colour.setCurrentIndex(view.dep_colour.findData("gender")))
     assert view.dep_figure.display() == charts.DependenceDisplay.from_result(result, "debt", "gender")
@@ -81,7 +84,7 @@ def test_dependence_pickers(qtbot, view, result):
 def test_selected_decision_gets_its_waterfall_the_same_as_the_report(qtbot, view, result, monkeypatch):
     from reports import charts
 
-    view.tabs.setCurrentIndex(3)
+    _wait(qtbot, view.waterfall_figure, lambda: view.tabs.setCurrentIndex(3))
     proxy = view.local_table.model()
     _wait(qtbot, view.waterfall_figure, lambda: view.local_table.selectRow(2))
     rec = view.local_model.record(proxy.mapToSource(proxy.index(2, 0)).row())
