@@ -61,6 +61,16 @@ def test_row_sample_is_bounded_and_stratified(linear):
     assert "stratified" in rs.sampling and "over-represented" in rs.sampling
 
 
+def test_allocation_gives_small_groups_a_floor_then_shares_by_size():
+    """Hand-worked: 100 rows over cells of 5, 200 and 800 rows (all explained but the big ones capped at 100 / 400): the
+    small cell keeps all 5, the others 10 each, and the 75 left go 1:4 by size (15 and 60)."""
+    from audit.explain.aggregate import _allocate
+
+    assert _allocate([5, 100, 400], [5, 200, 800], 100) == [5, 25, 70]
+    assert _allocate([5, 7], [5, 7], 100) == [5, 7]  # fewer rows than the budget: all of them
+    assert _allocate([3] * 5, [10, 20, 30, 40, 50], 3) == [0, 0, 1, 1, 1]  # more cells than rows: the largest cells
+
+
 def test_row_sample_survives_json(linear):
     from audit.result import AuditResult
 
