@@ -146,6 +146,14 @@ def test_waterfall_draws_its_steps(demo):
         tuple(int(charts.style.VERMILLION[i:i + 2], 16) / 255 for i in (1, 3, 5))}
 
 
+def test_a_decision_that_is_not_there_is_refused(demo):
+    n = len(demo.result.explanations.local)
+    with pytest.raises(ValueError, match=f"There are {n} local explanations; {n} is not one of them"):
+        charts.WaterfallDisplay.from_result(demo.result, n)
+    with pytest.raises(ValueError, match="not one of them"):
+        charts.WaterfallDisplay.from_result(demo.result, -1)
+
+
 def test_first_adverse_is_an_adverse_decision(demo):
     i = charts.first_adverse(demo.result)
     e = demo.result.explanations.local[i]
