@@ -123,7 +123,7 @@ def suptitle(fig, text: str, th: Theme, fontsize: float = 9, top_in: float = 0.0
     """The figure's title at its top left, wrapped to the figure's width; the axes move down for each added line (so a
     narrow window's chart keeps its title readable)."""
     w, h = fig.get_size_inches()
-    per_line = max(30, int((w - 0.2) / (fontsize * 0.58 / 72)))
+    per_line = max(30, int((w - 0.2) / (fontsize * 0.52 / 72)))  # DejaVu Sans: about half an em per character
     given = text.split("\n")
     lines = [ln for part in given for ln in (textwrap.wrap(part, per_line, break_on_hyphens=False) or [""])]
     extra = (len(lines) - len(given)) * fontsize * 1.25 / 72

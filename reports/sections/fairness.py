@@ -16,7 +16,7 @@ from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
 RATE_COLUMNS = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision")
 DIFF_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "precision")
 _CHART_MAX_IN = 8.4
-FOREST_ROWS = 30  # failed and undecided verdicts drawn in the forest plot (all of them are in the table)
+FOREST_ROWS = 20  # failed and undecided verdicts drawn in the forest plot (all of them are in the table)
 
 
 def _key(attrs: dict) -> tuple:
