@@ -37,7 +37,8 @@ __all__ = [
     "Theme", "VerdictForestDisplay", "WaterfallDisplay",
     "attribute_rates_figure", "beeswarm_figure", "calibration_figure", "calibration_panels_figure", "decision_threshold",
     "dependence_figure", "disparity_overview_figure", "fast_text", "first_adverse", "group_importance_figure",
-    "group_rates_figure", "importance_figure", "level_groups", "level_summary", "new_figure", "rates_figure", "save",
+    "group_rates_figure", "importance_figure", "level_groups", "level_summary", "new_figure", "rates_figure", "render", "save",
+    "save_display",
     "shap_global_figure", "shap_group_figure", "theme", "themed", "to_image", "to_png", "verdict_forest_figure",
     "verdict_index", "waterfall_figure", "wrap",
 ]

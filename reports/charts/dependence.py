@@ -47,7 +47,8 @@ class DependenceDisplay(Display):
         if attribute is None and attrs:
             attribute = attrs[0]
         if attribute is not None and attribute not in attrs:
-            raise ValueError(f"The explanation sample is not split by {attribute!r}; it is split by {', '.join(attrs) or 'nothing'}.")
+            raise ValueError(f"The explanation sample is not split by {attribute!r}; "
+                             f"it is split by {', '.join(attrs) or 'nothing'}.")
         group = [rs.cells[c].get(attribute, "(none)") if attribute else "all sampled rows" for c in rs.cell]
         keep = [i for i, v in enumerate(sf.values) if v is not None]
         numeric = all(isinstance(sf.values[i], (int, float)) for i in keep)
@@ -98,8 +99,9 @@ class DependenceDisplay(Display):
             ax.ticklabel_format(axis="x", style="plain", useOffset=False)
         else:
             ax.set_xticks(range(len(self.categories)))
-            ax.set_xticklabels([wrap(c, 12) for c in self.categories], fontsize=6.5,
-                               rotation=30 if len(self.categories) > 5 else 0, ha="right" if len(self.categories) > 5 else "center")
+            many = len(self.categories) > 5
+            ax.set_xticklabels([wrap(c, 12) for c in self.categories], fontsize=6.5, rotation=30 if many else 0,
+                               ha="right" if many else "center")
         notes = ([f"{self.missing} missing, not shown"] if self.missing else []) + \
             ([f"{self.beyond} far values drawn at the axis edge"] if self.beyond else [])
         ax.set_xlabel(self.xlabel + (f"  ({'; '.join(notes)})" if notes else ""), fontsize=7)
@@ -111,7 +113,7 @@ class DependenceDisplay(Display):
         th = get_theme(theme)
         self.plot(ax, theme=th)
         ax.legend(fontsize=6.5, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), labelcolor=th.ink,
-                  title=f"group (rows)", title_fontsize=6.5, markerscale=1.4)
+                  title="group (rows)", title_fontsize=6.5, markerscale=1.4)
         ax.get_legend().get_title().set_color(th.ink)
         margins(fig, left_in=0.75, right_in=2.0, top_in=0.4, bottom_in=0.75 if self.categories else 0.5)
         by = f", coloured by {self.attribute}" if self.attribute else ""

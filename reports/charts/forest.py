@@ -185,7 +185,8 @@ class VerdictForestDisplay(Display):
         margins(fig, left_in=label_width_in(labels, 6.8), top_in=0.62, bottom_in=0.55, hspace=gap / max(axes_h, 0.1))
         which = " and ".join({"fail": "failed", "insufficient_evidence": "undecided", "pass": "passed"}[s] for s in self.statuses)
         level = f"{self.interval_level * 100:.4g}% " if self.interval_level else ""
-        cap = f"\n{self.shown} of {self.total} shown, failed first; every verdict is in the verdict table" if self.shown < self.total else ""
+        cap = (f"\n{self.shown} of {self.total} shown, failed first; every verdict is in the verdict table"
+               if self.shown < self.total else "")
         suptitle(fig, f"Verdicts ({which}): each statistic with its {level}interval against the check's thresholds{cap}", th,
                  fontsize=8.5)
         status_legend(fig, th, extra=["threshold"], statuses=tuple(s for s in STATUSES if s in self.statuses))

@@ -110,7 +110,8 @@ class GroupImportanceDisplay(Display):
             fs = [by.get(name) for name in order]
             panels.append(ImportanceDisplay(
                 tuple(order), tuple(f.value if f else 0.0 for f in fs), tuple(f.ci_low if f else None for f in fs),
-                tuple(f.ci_high if f else None for f in fs), title=wrap(f"{g.attributes[attribute]} ({g.n_explained:,} rows)", 24),
+                tuple(f.ci_high if f else None for f in fs),
+                title=wrap(f"{g.attributes[attribute]} ({g.n_explained:,} rows)", 24),
                 xlabel="mean |SHAP|", flagged=frozenset(proxy_features(result))))
         if not panels:
             raise ValueError(f"No explained groups of {attribute!r} in this result.")
@@ -141,7 +142,8 @@ class GroupImportanceDisplay(Display):
         self.plot(list(axes[0]), theme=th)
         margins(fig, left_in=label_width_in(self.panels[0].labels()), top_in=0.62, bottom_in=0.45, wspace=0.1)
         more = f"; the {len(self.panels)} largest of {self.groups_total} groups" if self.groups_total > len(self.panels) else ""
-        suptitle(fig, f"Feature importance by {self.attribute} (mean |SHAP| within each group, interval over resamples{more})", th)
+        suptitle(fig, f"Feature importance by {self.attribute} (mean |SHAP| within each group, interval over "
+                      f"resamples{more})", th)
         return fig
 
 

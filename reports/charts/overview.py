@@ -50,8 +50,9 @@ class DisparityOverviewDisplay(Display):
                     y = y_of[lv] + (0 if k == 1 else (j / (k - 1) - 0.5) * 0.5)
                     points.append((min(max(v.statistic.value, lim[0]), lim[1]), y, v.status))
             against = "highest group" if c.against == "max" else "lowest group" if c.against == "min" else "reference"
-            panels.append(OverviewPanel(c.id, wrap(f"{c.id}: {F.SHORT_METRIC.get(c.metric, c.metric)} {c.compare} vs {against}", 30),
-                                        c.compare, tuple(b for b in (c.min, c.max) if b is not None), lim, tuple(points)))
+            head = wrap(f"{c.id}: {F.SHORT_METRIC.get(c.metric, c.metric)} {c.compare} vs {against}", 30)
+            bounds = tuple(b for b in (c.min, c.max) if b is not None)
+            panels.append(OverviewPanel(c.id, head, c.compare, bounds, lim, tuple(points)))
         return cls(levels=tuple(wrap(F.level(lv), 22) for lv in levels), panels=tuple(panels))
 
     def height_in(self, width_in: float = WIDTH_IN) -> float:

@@ -136,7 +136,8 @@ class RatesDisplay(Display):
         self.errorbar_ = None
         if bars:
             self.errorbar_ = ax.errorbar([offs[p.metric] + p.value for p in bars], [self.y(p.row) for p in bars],
-                                         xerr=[[max(p.value - p.ci_low, 0) for p in bars], [max(p.ci_high - p.value, 0) for p in bars]],
+                                         xerr=[[max(p.value - p.ci_low, 0) for p in bars],
+                                               [max(p.ci_high - p.value, 0) for p in bars]],
                                          fmt="none", ecolor=th.error_bar, elinewidth=0.8, capsize=1.5, zorder=2)
         self.markers_ = {}
         for st in ("pass", None, "insufficient_evidence", "fail"):
