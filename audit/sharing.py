@@ -15,7 +15,7 @@ from audit.result import AuditResult
 
 WITHHELD = "withheld"
 # Explanation fields holding one entry per person (row). Another per-row field added to `Explanations` goes here.
-PER_ROW_FIELDS = ("local",)
+PER_ROW_FIELDS = ("local", "row_sample")
 # Absolute paths left after the known ones were replaced (no spaces: those are only caught when known).
 _POSIX_PATH = re.compile(r"(?<![\w.~…/-])/(?:[^/\s]+/)+([^/\s]+)")
 _WINDOWS_PATH = re.compile(r"\b[A-Za-z]:\\(?:[^\\\s]+\\)*([^\\\s]+)")
@@ -56,7 +56,7 @@ def shared_copy(result: AuditResult, full_sha256: str | None = None) -> AuditRes
     if d.get("explanations"):
         for name in PER_ROW_FIELDS:
             if d["explanations"].get(name):
-                d["explanations"][name] = []
+                d["explanations"][name] = [] if isinstance(d["explanations"][name], list) else None
     d = _scrub(d, replace)
     d["warnings"] = [*d.get("warnings", []), SHARED_NOTE.format(sha=sha)]
     return AuditResult.model_validate(d)

@@ -1,5 +1,6 @@
 """From per-row attributions to the audit's figures: global importance with bootstrap intervals, per group, the features
-whose importance shifts most between groups, and the share of attribution going to proxies or sensitive attributes."""
+whose importance shifts most between groups, the share of attribution going to proxies or sensitive attributes, and a
+small stratified sample of per-row values for beeswarm and dependence plots."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,8 +9,12 @@ from typing import Sequence
 
 import numpy as np
 
-from audit.explain.result import AttributionShare, FeatureImportance, GroupExplanation, GroupFeature, RankShift
+from audit.explain.result import (AttributionShare, FeatureImportance, GroupExplanation, GroupFeature, RankShift, RowSample,
+                                  SampleFeature)
 
+SAMPLE_ROWS = 250  # per-row values kept in the result for plots: enough for a beeswarm, ~100 kB of indented JSON
+SAMPLE_FEATURES = 12
+SAMPLE_MIN_PER_CELL = 10
 MIN_GROUP_ROWS = 30  # below this a group's importance is reported but not compared
 _CELLS_PER_CHUNK = 4_000_000  # bootstrap memory bound: resamples x rows per chunk
 
@@ -126,3 +131,74 @@ def rank_shifts(groups: Sequence[GroupExplanation], top: int = 3) -> tuple[RankS
         shifts.sort(key=lambda s: (-s.share_spread, -(s.rank_max - s.rank_min), s.feature))
         out += [s for s in shifts[:top] if s.share_spread > 0 or s.rank_max > s.rank_min]
     return tuple(out)
+
+
+def row_sample(names: Sequence[str], phi: np.ndarray, index: np.ndarray, explained: np.ndarray, pos: np.ndarray,
+               groups: Sequence[tuple[dict[str, str], np.ndarray]], X, importance: np.ndarray,
+               max_rows: int = SAMPLE_ROWS, max_features: int = SAMPLE_FEATURES) -> RowSample | None:
+    """Up to `max_rows` explained rows, stratified over the finest groups (see `RowSample`), with the SHAP values and
+    feature values of the `max_features` most important features. `index` maps a row of X to its row in `phi`."""
+    from audit.explain.local import _scalar
+    from audit.explain.sampling import group_sample
+
+    finest = max((len(a) for a, _ in groups), default=0)
+    cells = [(dict(a), np.asarray(i, dtype=np.int64)) for a, i in groups if len(a) == finest] if groups else []
+    if not cells:
+        cells = [({}, np.arange(len(explained), dtype=np.int64))]
+    ordered = [group_sample(idx, pos, explained) for _, idx in cells]
+    take = _allocate([len(o) for o in ordered], [len(idx) for _, idx in cells], max_rows)
+    rows, cell = [], []
+    for c, (o, k) in enumerate(zip(ordered, take)):
+        rows += o[:k].tolist()
+        cell += [c] * k
+    if not rows:
+        return None
+    top = np.argsort(-np.asarray(importance, dtype=np.float64), kind="stable")[:max_features]
+    at = index[np.asarray(rows, dtype=np.int64)]
+    columns = set(getattr(X, "columns", ()))
+    features = []
+    for j in top:
+        name = names[j]
+        col = X[name] if name in columns else None
+        values = tuple(_display(_scalar(col.iat[r])) if col is not None else None for r in rows)
+        features.append(SampleFeature(feature=name, shap=tuple(_round(v) for v in phi[at, j]), values=values))
+    n_cells = sum(1 for k in take if k)
+    how = (f"{len(rows)} explained rows stratified over {n_cells} group{'s' if n_cells != 1 else ''}"
+           + (f" ({' x '.join(cells[0][0])})" if cells[0][0] else "")
+           + f": each group's first explained rows in the run's seeded random order, at least "
+           f"{min(SAMPLE_MIN_PER_CELL, max(1, max_rows // len(cells)))} per group where it has them, the rest in proportion "
+           "to group size (small groups over-represented); SHAP values rounded to 5 significant digits")
+    return RowSample(sampling=how, rows=tuple(int(r) for r in rows), cell=tuple(cell), cells=tuple(a for a, _ in cells),
+                     cell_rows=tuple(int(len(idx)) for _, idx in cells), features=tuple(features), features_total=len(names))
+
+
+def _allocate(available: Sequence[int], sizes: Sequence[int], total: int) -> list[int]:
+    """Rows per cell: a floor for every cell, then the rest in proportion to its size, never more than it has."""
+    n = len(available)
+    floor = min(SAMPLE_MIN_PER_CELL, max(1, total // max(n, 1)))
+    take = [min(a, floor) for a in available]
+    left = total - sum(take)
+    while left > 0:
+        room = [i for i in range(n) if take[i] < available[i]]
+        if not room:
+            break
+        weight = sum(sizes[i] for i in room) or 1
+        add = {i: min(available[i] - take[i], int(left * sizes[i] / weight)) for i in room}
+        if not any(add.values()):  # the remainder: one row each to the largest cells with room
+            for i in sorted(room, key=lambda i: -sizes[i])[:left]:
+                add[i] = 1
+        for i, k in add.items():
+            take[i] += k
+        left = total - sum(take)
+    if sum(take) > total:  # more cells than rows: the largest cells keep theirs
+        keep = set(sorted(range(n), key=lambda i: -sizes[i])[:total])
+        take = [t if i in keep else 0 for i, t in enumerate(take)]
+    return take
+
+
+def _round(v: float, digits: int = 5) -> float:
+    return float(f"{float(v):.{digits}g}")
+
+
+def _display(v):
+    return _round(v, 6) if isinstance(v, float) else v

@@ -257,6 +257,7 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
         global_=aggregate.global_importance(names, boot), by_group=tuple(by_group), rank_shifts=aggregate.rank_shifts(by_group),
         proxy_share=aggregate.set_share(names, proxies, boot), sensitive_share=aggregate.set_share(names, sensitive, boot),
         local=local.examples(picks, groups, where, names, phi, base, output, X, features, decisions, scores),
+        row_sample=aggregate.row_sample(names, phi, index, explained, pos, groups, X, boot.mean),
         warnings=tuple(warnings),
     )
 

@@ -80,6 +80,31 @@ class LocalExplanation(Frozen):
     feature_values: dict[str, Scalar] = {}
 
 
+class SampleFeature(Frozen):
+    """One feature over the rows of a `RowSample`: its SHAP value and its own value in each row (same order as `rows`)."""
+
+    feature: str
+    shap: tuple[float, ...]  # rounded to 5 significant digits: display data (the figures above are unrounded)
+    values: tuple[Scalar, ...]  # None where the value is missing
+
+
+class RowSample(Frozen):
+    """Per-row SHAP values of a small, bounded sample of explained rows, for beeswarm and dependence plots.
+
+    Stratified over the finest groups (every sensitive attribute crossed): each group's rows are the first explained
+    ones in the run's seeded order (a uniform random sample of the group); every group gets a few rows and the rest of
+    the budget is shared in proportion to the group's size, so small groups are over-represented. `cell_rows` gives the
+    group sizes in the data (a row's weight back to the population is cell_rows[c] / rows sampled from cell c)."""
+
+    sampling: str  # how the rows were chosen, in words
+    rows: tuple[int, ...]  # positions in the evaluation data
+    cell: tuple[int, ...]  # per row: index into `cells`
+    cells: tuple[dict[str, str], ...]  # the finest groups
+    cell_rows: tuple[int, ...]  # rows of each cell in the evaluation data
+    features: tuple[SampleFeature, ...]  # the most important features (global mean |SHAP|), most important first
+    features_total: int  # features the model has (the sample keeps only the most important)
+
+
 class Explanations(Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
@@ -105,6 +130,7 @@ class Explanations(Frozen):
     proxy_share: AttributionShare | None = None
     sensitive_share: AttributionShare | None = None
     local: tuple[LocalExplanation, ...] = ()
+    row_sample: RowSample | None = None  # for beeswarm and dependence plots (absent in results made before it existed)
     warnings: tuple[str, ...] = ()
 
     @classmethod

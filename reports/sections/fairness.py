@@ -16,6 +16,7 @@ from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
 RATE_COLUMNS = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision")
 DIFF_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "precision")
 _CHART_MAX_IN = 8.4
+FOREST_ROWS = 20  # failed and undecided verdicts drawn in the forest plot (all of them are in the table)
 
 
 def _key(attrs: dict) -> tuple:
@@ -26,7 +27,7 @@ def _chunks(groups, level) -> list[list]:
     """Split a level's groups so that each chart fits on a page."""
     out, cur, height = [], [], 0.95
     for g in groups:
-        lines = len(charts._wrap(F.group(g.attributes, values_only=True)).split("\n"))
+        lines = len(charts.wrap(F.group(g.attributes, values_only=True)).split("\n"))
         h = 0.13 * lines + 0.05
         if cur and height + h > _CHART_MAX_IN:
             out.append(cur)
@@ -268,6 +269,12 @@ def _verdicts(ctx: RenderContext) -> list:
              if r.verdict_family is not None and r.verdict_family.hypotheses else "")
     out.append(p(f"{r.summary.sentence()} Every comparison a check applies to is listed, failures first; the reason is the "
                  "rule's own account of the decision." + level))
+    if any(v.status != "pass" for v in r.verdicts):
+        img = ctx.chart(charts.verdict_forest_figure, r, ("fail", "insufficient_evidence"), FOREST_ROWS)
+        if img is not None:
+            out.append(keep(img, p("Each line is one comparison's statistic with its interval, against the check's thresholds "
+                           "(dashed); the grey line is no difference (ratio 1, difference 0). How each verdict follows "
+                           "from them is stated in its row of the table below.", st.note)))
     order = {"fail": 0, "insufficient_evidence": 1, "pass": 2}
     vs = sorted(r.verdicts, key=lambda v: (order[v.status], v.check, len(v.level), v.level, F.group(v.group)))
     rows = [["Status", "Check", "Group vs comparator", "Statistic [CI]", "n (group / comp.)", "p Holm", "Reason"]]

@@ -7,11 +7,10 @@ from reportlab.platypus import CondPageBreak
 
 from reports import charts
 from reports import format as F
+from reports.charts import HEATMAP_GROUPS, TOP_FEATURES
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
 from reports.coverage import PRESENT, explanation_state
 from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
-
-from reports.charts import HEATMAP_GROUPS, TOP_FEATURES
 
 
 def s7_explainability(ctx: RenderContext) -> list:
@@ -55,6 +54,7 @@ def s7_explainability(ctx: RenderContext) -> list:
             if f.feature in prox:
                 flags[(3, len(rows) - 1)] = "insufficient"
         out.append(table(rows, [50 * mm, 50 * mm, 20 * mm, TEXT_WIDTH - 120 * mm], flags=flags))
+        out += _beeswarm(ctx)
 
     if ex.by_group:
         out.append(CondPageBreak(70 * mm))
@@ -90,6 +90,7 @@ def s7_explainability(ctx: RenderContext) -> list:
         out.append(p("No candidate proxy (S4) and no sensitive attribute is a model input, so no attribution goes to them directly."))
 
     out.append(p("Local examples: borderline and adverse decisions", st.h2))
+    out += _waterfall(ctx)
     if ex.local:
         rows = [["Kind", "Group", "Score / decision", "Largest contributions (feature = value: contribution)"]]
         for e in ex.local[:12]:
@@ -122,3 +123,31 @@ def s7_explainability(ctx: RenderContext) -> list:
         out += [p("• " + w, st.small) for w in ex.warnings]
     out += [p("Limits of explanations", st.h2), ctx.statement("explanation_limits")]
     return out
+
+
+def _beeswarm(ctx: RenderContext) -> list:
+    """The SHAP summary of the sampled rows: how each feature's values push decisions, not only how much."""
+    rs = getattr(ctx.result.explanations, "row_sample", None)
+    if rs is None or not rs.rows:
+        return []
+    img = ctx.chart(charts.beeswarm_figure, ctx.result)
+    if img is None:
+        return []
+    st = styles()
+    return [CondPageBreak(60 * mm), keep(p("Per-row attributions (SHAP summary)", st.h3), img,
+            p("Each dot is one row: its SHAP value for the feature (right of 0 pushes towards the favourable decision), "
+              "coloured by the feature's own value. Rows: " + rs.sampling + ".", st.note))]
+
+
+def _waterfall(ctx: RenderContext) -> list:
+    """One adverse decision drawn step by step (the table below lists every example)."""
+    i = charts.first_adverse(ctx.result)
+    if i is None:
+        return []
+    img = ctx.chart(charts.waterfall_figure, ctx.result, i)
+    if img is None:
+        return []
+    thr, how = charts.decision_threshold(ctx.result)
+    where = f"the dashed line is the decision threshold ({how})" if thr is not None else f"no threshold is drawn: {how}"
+    return [keep(img, p("From the base value (the average output), each feature's contribution moves the output of this row to "
+                   f"its final value; {where}. Contributions are associations in the model, not causes.", styles().note))]

@@ -52,6 +52,7 @@ def test_shared_result_leaves_out_paths_accounts_and_rows(model_run) -> None:
     assert shared.spec.data_path == "applicants.csv" and shared.spec.model_path == "model.skops"
     assert (shared.provenance.user, shared.provenance.host) == (WITHHELD, WITHHELD)
     assert shared.explanations.local == () and full.explanations.local
+    assert shared.explanations.row_sample is None and full.explanations.row_sample is not None
     assert shared.warnings[-1] == ("Shared copy: absolute paths, operating-system account and host names and "
                                    "individual rows (local explanations) are left out. The full result, SHA-256 "
                                    f"{full.sha256()}, is kept in the audit trail.")

@@ -1,0 +1,49 @@
+"""Reading the result for charts: groups of a level, verdict statuses by group, proxies. No drawing, no recomputation."""
+from __future__ import annotations
+
+from typing import Any
+
+STATUS_ORDER = ("fail", "insufficient_evidence", "pass")  # worst first
+
+
+def level_groups(result: Any, level: tuple[str, ...]) -> list:
+    return [g for g in result.groups if g.level == tuple(level)]
+
+
+def level_summary(result: Any, level: tuple[str, ...]):
+    for lv in result.levels:
+        if lv.level == tuple(level):
+            return lv
+    return None
+
+
+def group_key(attributes: dict[str, str]) -> tuple:
+    return tuple(sorted(attributes.items()))
+
+
+def verdict_index(result: Any) -> dict[tuple, str]:
+    """(check, level, group items) -> status, for marking groups on charts and in tables."""
+    return {(v.check, v.level, group_key(v.group)): v.status for v in result.verdicts}
+
+
+def worst(statuses: list[str]) -> str | None:
+    for s in STATUS_ORDER:
+        if s in statuses:
+            return s
+    return None
+
+
+def checks_for(result: Any, metric: str, level: tuple[str, ...]) -> list:
+    """The policy checks on `metric` that apply to `level` (single features or intersections)."""
+    return [c for c in result.spec.policy.checks if c.metric == metric and
+            (c.levels == "all" or (c.levels == "features") == (len(level) == 1))]
+
+
+def proxy_features(result: Any) -> set[str]:
+    return {x.feature for x in result.quality.proxies}
+
+
+def explanations(result: Any):
+    """The result's explanations when they hold figures, else None."""
+    ex = getattr(result, "explanations", None)
+    return ex if ex is not None and ex.status in ("complete", "partial") else None
