@@ -124,7 +124,6 @@ def test_signoff_writes_an_event(qtbot, window, workspace, demo_files):
 
 
 def test_export_and_preview_pdf(qtbot, window, workspace, demo_files):
-    pytest.importorskip("reports.export", reason="reports.export is written by the reports engineer")
     pytest.importorskip("PySide6.QtPdf", reason="the in-app PDF preview needs PySide6-Addons (Qt PDF)")
     open_workspace(qtbot, window, workspace)
     set_up_demo_audit(qtbot, window, demo_files)
