@@ -154,7 +154,7 @@ def methods() -> dict[str, str]:
         "f1, max-min and equalized-odds summaries": "percentile interval of Jeffreys-posterior draws of each group's "
                                                     "confusion counts, Dirichlet(counts + 1/2) (Bayesian bootstrap)",
         "auc": "DeLong variance, fast midrank form (DeLong et al. 1988; Sun & Xu 2014)",
-        "brier": "normal (central limit) interval",
+        "brier": "normal (central limit) interval; where every squared error is equal (e.g. all 0), the rate interval of their sum",
         "calibration_error": "Jeffreys-posterior draws of each bin's label counts, bin mean score fixed",
         "disparity tests": "equal rates, two-sided: pooled two-proportion z (score) test, Fisher's exact test when an "
                            "expected count is below 5; Holm-adjusted over the table (descriptive, not verdicts)",

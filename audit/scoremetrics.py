@@ -51,15 +51,24 @@ def auc_delong(y: np.ndarray, s: np.ndarray, level: float, presorted: bool = Fal
 
 
 def brier(y: np.ndarray, s: np.ndarray, level: float) -> tuple[float, float, float]:
-    """Mean squared error of the scores, with a normal (CLT) interval."""
+    """Mean squared error of the scores, with a normal (CLT) interval.
+
+    Where every squared error is the same (all scores exactly right, say) the CLT interval has width 0; each squared
+    error lies in [0, 1], so its variance is at most mean * (1 - mean), and the rate interval of sum / n is used then
+    (0 errors in 40 rows: [0, 0.088] rather than [0, 0])."""
     if len(y) == 0:
         return np.nan, np.nan, np.nan
     e = (s - y) ** 2
     mean = float(e.mean())
     if len(e) < 2:
         return mean, np.nan, np.nan
-    half = stats.norm.ppf(0.5 + level / 2) * e.std(ddof=1) / np.sqrt(len(e))
-    return mean, float(max(0.0, mean - half)), float(mean + half)
+    z = stats.norm.ppf(0.5 + level / 2)
+    sd = e.std(ddof=1)
+    if not sd > 0:
+        lo, hi = rate(e.sum(), len(e), z)
+        return mean, float(lo), float(hi)
+    half = z * sd / np.sqrt(len(e))
+    return mean, float(max(0.0, mean - half)), float(min(1.0, mean + half))
 
 
 def calibration_bins(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

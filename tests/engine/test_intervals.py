@@ -85,6 +85,13 @@ def test_ratio_closed_form_is_the_mover_r_root(a, b, level):
     z = intervals.z_two_sided(level)
     point, lo, hi = intervals.ratio(x1, n1, x2, n2, z)
     want_lo, want_hi = _mover_ratio_by_root(x1, n1, x2, n2, z, intervals.rate)
+    (l1,), (u1,) = intervals.rate(np.array([x1]), np.array([n1]), z)
+    (l2,), (u2,) = intervals.rate(np.array([x2]), np.array([n2]), z)
+    with np.errstate(divide="ignore"):
+        if x1 == n1:  # a rate observed at 100%: widened to the product-of-limits bound
+            want_lo = min(want_lo, l1 / u2)
+        if x2 == n2 and l2 > 0:
+            want_hi = max(want_hi, u1 / l2)
     assert float(lo) == pytest.approx(want_lo, rel=1e-7, abs=1e-9)
     if np.isinf(want_hi):
         assert np.isinf(hi)
@@ -94,6 +101,27 @@ def test_ratio_closed_form_is_the_mover_r_root(a, b, level):
         assert lo <= point <= hi
     else:
         assert np.isnan(point) and np.isinf(hi)  # a comparator that selected nobody bounds the ratio from below only
+
+
+def _exact_ratio_coverage(n1, p1, n2, p2, level=0.95):
+    """Coverage of the true p1/p2 summed over every pair of counts (no simulation)."""
+    x1 = np.arange(n1 + 1.0)[:, None] * np.ones((1, n2 + 1))
+    x2 = np.arange(n2 + 1.0)[None, :] * np.ones((n1 + 1, 1))
+    w = stats.binom.pmf(x1, n1, p1) * stats.binom.pmf(x2, n2, p2)
+    _, lo, hi = intervals.ratio(x1, n1, x2, n2, intervals.z_two_sided(level))
+    t = p1 / p2
+    return float(np.sum(w * ((lo <= t * (1 + 1e-12)) & (t <= hi * (1 + 1e-12)))))
+
+
+@pytest.mark.parametrize("n", [15, 30, 60, 200])
+def test_ratio_covers_at_least_nominal_when_a_rate_is_100_percent(n):
+    """Boundary cells of the coverage goal: a group selected in full against a comparator at 0.5, and a comparator
+    selected in full. Plain MOVER-R gives 94.8% at n = 60 (60/60 against rate 0.5); the goal is at least 95%."""
+    assert _exact_ratio_coverage(n, 1.0, n, 0.5) >= 0.95
+    assert _exact_ratio_coverage(n, 1.0, 1000, 0.3) >= 0.95
+    assert _exact_ratio_coverage(n, 0.5, n, 1.0) >= 0.95  # plain MOVER-R: 94.8% at n = 60
+    assert 0.93 <= _exact_ratio_coverage(n, 0.3, n, 1.0) <= 0.99  # an interior cell's goal
+    assert _exact_ratio_coverage(n, 0.05, n, 0.5) <= 0.99  # interior cells are not made needlessly wide
 
 
 def test_ratio_zero_count_case_from_the_issue():

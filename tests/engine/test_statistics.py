@@ -117,3 +117,24 @@ def test_calibration_error_interval_does_not_collapse_when_one_label_only():
     s = np.full(50, 0.05)
     ece, lo, hi = expected_calibration_error(y, s, 0.95, np.random.default_rng(0), 500)
     assert ece == pytest.approx(0.05) and hi > lo
+
+
+def test_brier_interval_does_not_collapse_on_perfect_scores():
+    """40 rows scored exactly right: the Brier score is 0, but 40 rows cannot show it is exactly 0."""
+    y = np.array([0.0, 1.0] * 20)
+    value, lo, hi = brier(y, y.copy(), 0.95)
+    assert value == 0.0 and lo == 0.0
+    assert hi > 0.05  # the rate interval of 0 of 40 reaches ~0.088
+
+
+def test_brier_interval_covers_by_simulation():
+    """Calibrated scores S ~ Beta(2, 3), labels Y ~ Bernoulli(S): the true Brier score is E[S(1 - S)] = 0.2."""
+    rng = np.random.default_rng(3)
+    truth = 2 * 3 / (5 * 6)  # E[S] - E[S^2] for Beta(2, 3)
+    hits = 0
+    for _ in range(600):
+        s = rng.beta(2, 3, 150)
+        y = (rng.random(150) < s).astype(float)
+        _, lo, hi = brier(y, s, 0.95)
+        hits += lo <= truth <= hi
+    assert 0.92 <= hits / 600 <= 0.98
