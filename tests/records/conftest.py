@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from records_helpers import make_p12
+from tests.records.records_helpers import make_p12
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from audit.trail import Workspace
 from cli.main import main
-from records_helpers import PASSWORD, digests, make_p12
+from tests.records.records_helpers import PASSWORD, digests, make_p12
 
 ROOT = Path(__file__).resolve().parents[2]
 

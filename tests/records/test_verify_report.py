@@ -12,7 +12,7 @@ import pytest
 
 from audit.trail import Workspace
 from cli.main import main
-from records_helpers import PASSWORD, audited, digests, make_p12
+from tests.records.records_helpers import PASSWORD, audited, digests, make_p12
 from reports import export_report
 
 

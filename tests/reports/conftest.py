@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audit.result import AuditResult
-from report_helpers import Exported, audit_predictions, page_texts, report_cli, write_predictions
+from tests.reports.report_helpers import Exported, audit_predictions, page_texts, report_cli, write_predictions
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from charts_helpers import demo_audited, linear_result
+from tests.reports.charts_helpers import demo_audited, linear_result
 from reports import charts
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from reports.coverage import known_name
 from reports.frameworks import load_catalogue
-from report_helpers import audit_predictions, page_texts, run_tool, write_predictions
+from tests.reports.report_helpers import audit_predictions, page_texts, run_tool, write_predictions
 
 LONG = "Other, multiple or not stated (self-described in the application form)"
 

@@ -8,7 +8,7 @@ import re
 from reports import embedded_manifest
 from reports import format as F
 from reports.frameworks import load_catalogue
-from report_helpers import run_tool
+from tests.reports.report_helpers import run_tool
 
 
 def test_every_section_heading_is_present_in_order(demo_report):

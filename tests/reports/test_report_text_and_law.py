@@ -8,7 +8,7 @@ from reports import export_report
 from reports import format as F
 from reports.fonts import MARK, has_cjk_font, is_rtl, prepare, visual
 from reports.risks import UNRATED, risk_register
-from report_helpers import audit_predictions, page_texts, write_predictions
+from tests.reports.report_helpers import audit_predictions, page_texts, write_predictions
 
 
 def _with_context(r, **fields):

@@ -5,7 +5,7 @@ import hashlib
 
 from reports import embedded_manifest, export_report
 from reports.signing import verify_pdf_signature
-from report_helpers import page_texts, run_tool
+from tests.reports.report_helpers import page_texts, run_tool
 
 
 def test_signed_report_verifies_and_a_changed_byte_breaks_it(small_result, p12, tmp_path):
