@@ -145,7 +145,7 @@ def check_same(all_stats: list, by_group: pd.DataFrame) -> float:
 
 def cli_end_to_end(df: pd.DataFrame, folder: Path, resamples: int, strings: bool) -> float:
     data = folder / ("predictions_str.parquet" if strings else "predictions.parquet")
-    out = folder / "result.json"
+    out = folder / ("result_str.json" if strings else "result.json")  # a new file each run: --json never replaces without --force
     frame = df.astype({f: "str" for f in SENSITIVE}) if strings else df
     frame.to_parquet(data, index=False)
     argv = [sys.executable, "-m", "cli.main", "audit", "--data", str(data), "--target", "outcome", "--sensitive", ",".join(SENSITIVE),

@@ -189,7 +189,7 @@ def test_page_one_and_coverage_link_to_the_pages_they_cite(demo_report, doc):
 
 
 def test_qpdf_sees_no_damage_after_finishing(demo_report):
-    from report_helpers import run_tool
+    from tests.reports.report_helpers import run_tool
 
     proc = run_tool("qpdf", "--check", str(demo_report.pdf))
     assert proc.returncode == 0 and not re.search(r"WARNING", proc.stdout + proc.stderr), proc.stdout + proc.stderr

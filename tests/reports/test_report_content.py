@@ -53,7 +53,7 @@ def test_coverage_without_context_or_trail(small_result):
 
 def test_declared_context_fills_the_report(small_result, tmp_path):
     from reports import export_report
-    from report_helpers import page_texts
+    from tests.reports.report_helpers import page_texts
 
     ctx = small_result.spec.context.model_copy(update={"intended_purpose": "Pre-screen loan applications for review.",
                                                        "annex_iii_category": "Annex III 5(b)"})

@@ -44,7 +44,7 @@ def scripts_report(tmp_path_factory):
 
 
 def test_every_script_is_drawn_by_a_font_that_has_it(scripts_report):
-    from report_helpers import run_tool
+    from tests.reports.report_helpers import run_tool
 
     e, pages = scripts_report
     text = "\n".join(pages)
