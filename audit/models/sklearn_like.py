@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import ModelError, TrustRequired, UnsupportedModel
+from audit.models.allowlist import check_zip_limits, classify
 from audit.models.base import LoadedModel
 from audit.models.binding import bind
 
-_SAFE_ROOTS = ("sklearn.", "numpy.", "scipy.", "builtins.")
 _TREE_NAMES = (
     "HistGradientBoostingClassifier", "GradientBoostingClassifier", "RandomForestClassifier", "ExtraTreesClassifier",
     "DecisionTreeClassifier", "ExtraTreeClassifier", "LGBMClassifier", "XGBClassifier",
@@ -20,26 +20,37 @@ _LINEAR_NAMES = ("LogisticRegression", "LogisticRegressionCV", "SGDClassifier", 
 
 
 def load_skops(path: Path, sha256: str, trusted_types: tuple[str, ...]) -> tuple[Any, tuple[str, ...]]:
+    """Load a skops file trusting skops' defaults, Attest's reviewed names and the exact names the user trusted.
+
+    Returns the estimator and the types the user's trust was needed for (what the result records as trusted)."""
     import skops.io as sio
 
+    check_zip_limits(path)
     try:
         untrusted = sio.get_untrusted_types(file=str(path))
     except Exception as exc:
         raise ModelError(f"{path.name} is not a readable skops file ({type(exc).__name__}: {exc}).", "The file may be truncated or damaged; save the model again with skops.io.dump.") from exc
-    auto = [t for t in untrusted if t.startswith(_SAFE_ROOTS)]
-    foreign = sorted(t for t in untrusted if t not in auto and t not in trusted_types)
-    if foreign:
-        raise TrustRequired(
-            f"{path.name} contains types from outside scikit-learn, NumPy and SciPy: {', '.join(foreign)}. Loading them could run their code.",
-            "If you know where this model comes from, trust these types explicitly: " + " ".join(f"--trust-type {t}" for t in foreign),
-            sha256=sha256,
-            untrusted=tuple(foreign),
+    refused, needed, by_user = classify(untrusted, trusted_types)
+    if refused:
+        raise ModelError(
+            f"{path.name} asks to load {', '.join(refused)}, which can run commands or read and write files. "
+            "No model needs this; Attest never loads it, with or without --trust-type.",
+            "Do not use this file: it may have been tampered with. Ask its author for a fresh copy and compare its SHA-256 "
+            f"({sha256}).",
         )
+    if needed:
+        raise TrustRequired(
+            f"{path.name} contains types outside what skops and Attest have reviewed: {', '.join(needed)}. Loading them could run their code.",
+            "If you know where this model comes from, trust these exact types: " + " ".join(f"--trust-type {t}" for t in needed),
+            sha256=sha256,
+            untrusted=tuple(needed),
+        )
+    allowed = sorted(set(untrusted) - set(refused))
     try:
-        est = sio.load(str(path), trusted=list(untrusted))
+        est = sio.load(str(path), trusted=allowed)
     except Exception as exc:
         raise ModelError(f"{path.name} could not be loaded by skops ({type(exc).__name__}: {exc}).", "The file may be truncated, or saved by an incompatible scikit-learn; save it again.") from exc
-    return est, tuple(t for t in untrusted if t in trusted_types)
+    return est, tuple(by_user)
 
 
 def load_pickle(path: Path, sha256: str, trust_pickle: bool) -> Any:

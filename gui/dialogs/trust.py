@@ -28,8 +28,8 @@ class TrustDialog(QDialog):
             what = ("It is a pickle/joblib file. Loading a pickle executes whatever instructions the file contains, with "
                     "your permissions: it can read, change or send your files. Attest cannot check what it will do.")
         else:
-            what = ("It is a skops file that uses types outside scikit-learn, NumPy and SciPy. Trusting them lets skops "
-                    "construct these types (and run their code) while loading:")
+            what = ("It is a skops file that uses types neither skops nor Attest has reviewed. Trusting them lets skops "
+                    "construct these exact types (and run their code) while loading:")
         body = QLabel(what)
         body.setWordWrap(True)
         lay.addWidget(body)
