@@ -8,6 +8,7 @@ from audit.hashing import sha256_file
 from audit.models import native, sklearn_like
 from audit.models.base import LoadedModel
 from audit.models.detect import detect_format
+from audit.models.probe import probe
 
 
 def load_model(
@@ -23,6 +24,8 @@ def load_model(
     fmt = detect_format(path)
     sha = sha256_file(path)
     base: dict[str, Any] = {"path": str(path.resolve()), "format": fmt, "sha256": sha, "size_bytes": path.stat().st_size}
+    if fmt in ("lightgbm", "xgboost", "onnx"):
+        probe(fmt, path, sha)  # a damaged native file kills a child process, not Attest
     if fmt == "lightgbm":
         return native.load_lightgbm(path, dict(base, trusted=False), positive_label, threshold)
     if fmt == "xgboost":

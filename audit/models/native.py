@@ -11,6 +11,7 @@ import pandas as pd
 from audit.errors import ModelError, UnsupportedModel
 from audit.models.base import LoadedModel
 from audit.models.binding import bind
+from audit.models.probe import short_error
 
 
 def _two_col(p: np.ndarray) -> np.ndarray:
@@ -25,7 +26,7 @@ def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, thresho
     try:
         booster = lgb.Booster(model_file=str(path))
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a readable LightGBM model ({exc}).", "The file may be truncated; save it again with booster.save_model().") from exc
+        raise ModelError(f"{path.name} is not a readable LightGBM model ({short_error(exc)}).", "The file may be truncated; save it again with booster.save_model().") from exc
     objective = str(booster.dump_model(num_iteration=1).get("objective", ""))
     if not objective.startswith(("binary", "cross_entropy")):
         raise UnsupportedModel(f"The LightGBM model's objective is '{objective}'; Attest audits binary classifiers only (for now).", "Audit a model trained with objective='binary'.")
@@ -45,7 +46,7 @@ def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshol
     try:
         booster.load_model(str(path))
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a readable XGBoost model ({exc}).", "Save it again with booster.save_model('model.json').") from exc
+        raise ModelError(f"{path.name} is not a readable XGBoost model ({short_error(exc)}).", "Save it again with booster.save_model('model.json').") from exc
     objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
     if objective not in {"binary:logistic", "reg:logistic"}:
         raise UnsupportedModel(f"The XGBoost model's objective is '{objective}'; Attest audits binary classifiers (binary:logistic) only (for now).", "Audit a binary:logistic model.")
@@ -173,7 +174,7 @@ def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: 
     try:
         sess = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a readable ONNX model ({exc}).", "The file may be truncated; export it again.") from exc
+        raise ModelError(f"{path.name} is not a readable ONNX model ({short_error(exc)}).", "The file may be truncated; export it again.") from exc
     inputs = sess.get_inputs()
     meta = sess.get_modelmeta().custom_metadata_map
     if len(inputs) == 1 and len(inputs[0].shape) == 2 and inputs[0].shape[1] not in (1, None) and inputs[0].type != "tensor(string)":
