@@ -25,6 +25,7 @@ def load_model(
     sha = sha256_file(path)
     base: dict[str, Any] = {"path": str(path.resolve()), "format": fmt, "sha256": sha, "size_bytes": path.stat().st_size}
     if fmt in ("lightgbm", "xgboost", "onnx"):
+        native.check_complete(fmt, path)  # a cut-short file gets its precise message before the child opens it
         probe(fmt, path, sha)  # a damaged native file kills a child process, not Attest
     if fmt == "lightgbm":
         return native.load_lightgbm(path, dict(base, trusted=False), positive_label, threshold)

@@ -62,6 +62,14 @@ def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshol
                 proba=proba, predict=None, threshold=threshold, extra={"class_assumption": "booster class 1 taken as the positive label"})
 
 
+def check_complete(fmt: str, path: Path) -> None:
+    """Refuse a LightGBM text or XGBoost UBJSON file that was cut short, naming what is missing."""
+    if fmt == "lightgbm":
+        _check_lightgbm_complete(path)
+    elif fmt == "xgboost":
+        _check_ubjson_complete(path)
+
+
 def _check_lightgbm_complete(path: Path) -> None:
     # LightGBM aborts or segfaults the whole process (not an exception) on a text model cut short anywhere before its
     # final "end of parameters" line, so an incomplete file must never reach it.
