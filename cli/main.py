@@ -22,6 +22,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed distribution's version, as `audit.run.attest_version` reports it in every result.
+
+    Read here rather than imported from `audit.run`, which loads numpy, scipy and pandas (seconds, for one line)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("attest")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (len(argv) == 1 and argv[0].endswith(".attest")):
@@ -33,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from audit.run import attest_version
-
-        print(f"attest {attest_version()}")
+        print(f"attest {_version()}")
         return 0
     if not getattr(args, "func", None):
         parser.print_help()
