@@ -138,3 +138,12 @@ def test_attest_without_arguments_exits_2_with_the_message(tmp_path):
     assert "libxcb-icccm.so.4, libxcb-keysyms.so.1" in proc.stderr
     assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_pdf_preview_names_the_missing_system_library_not_the_addons():
+    from gui.views.export import preview_unavailable
+
+    text = preview_unavailable(ImportError("libgssapi_krb5.so.2: cannot open shared object file: No such file or directory"))
+    assert "libgssapi_krb5.so.2" in text and "sudo apt-get install libgssapi-krb5-2" in text
+    assert "PySide6-Addons" not in text
+    assert "PySide6-Addons" in preview_unavailable(ImportError("No module named 'PySide6.QtPdf'"))
