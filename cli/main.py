@@ -22,20 +22,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed distribution's version, as `audit.run.attest_version` reports it in every result.
+
+    Read here rather than imported from `audit.run`, which loads numpy, scipy and pandas (seconds, for one line)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("attest")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _report(exc) -> int:
+    print(f"error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"  How to fix: {exc.hint}", file=sys.stderr)
+    return 2
+
+
+def _open_window(argv: list[str]) -> int:
+    # Qt aborts the process (exit 134) with a misleading "reinstalling may fix this" when its platform plugin's system
+    # libraries are missing, so they are checked first; the check runs ldd, not Qt, and costs ~20 ms.
+    from gui.platform_check import check_window_platform, library_in_import_error, missing_libraries_error
+
+    check_window_platform()
+    try:
+        from gui.app import run_gui  # Qt only: the window paints before the engine is imported
+    except ImportError as exc:  # Qt's own libraries need one that is missing (e.g. libEGL.so.1)
+        lib = library_in_import_error(exc)
+        if lib is None:
+            raise
+        raise missing_libraries_error([lib], needed_by="Qt") from exc
+    return run_gui(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (len(argv) == 1 and argv[0].endswith(".attest")):
-        from gui.app import run_gui  # Qt only: the window paints before the engine is imported
-
-        return run_gui(argv)
     from audit.errors import AttestError, Cancelled
+
+    if not argv or (len(argv) == 1 and argv[0].endswith(".attest")):
+        try:
+            return _open_window(argv)
+        except AttestError as exc:
+            return _report(exc)
 
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from audit.run import attest_version
-
-        print(f"attest {attest_version()}")
+        print(f"attest {_version()}")
         return 0
     if not getattr(args, "func", None):
         parser.print_help()
@@ -43,10 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except AttestError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  How to fix: {exc.hint}", file=sys.stderr)
-        return 2
+        return _report(exc)
     except (Cancelled, KeyboardInterrupt):
         print("cancelled", file=sys.stderr)
         return 130

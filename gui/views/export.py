@@ -164,8 +164,8 @@ class ExportView(QWidget):
         try:
             from PySide6.QtPdf import QPdfDocument
             from PySide6.QtPdfWidgets import QPdfView
-        except ImportError:
-            self.preview_label.setText("The in-app preview needs Qt PDF (the PySide6-Addons package). Use “Open in PDF reader”.")
+        except ImportError as exc:
+            self.preview_label.setText(preview_unavailable(exc))
             return
         if self.pdf_view is None:
             self._doc = QPdfDocument(self)
@@ -207,4 +207,13 @@ class ExportView(QWidget):
             open_in_system(self.pdf_path.parent)
 
 
+def preview_unavailable(exc: ImportError) -> str:
+    """Why Qt PDF did not load: a missing system library (named, with its package) or a missing PySide6-Addons."""
+    from gui.platform_check import install_hint, library_in_import_error
+
+    lib = library_in_import_error(exc)
+    if lib is None:
+        return "The in-app preview needs Qt PDF (the PySide6-Addons package). Use “Open in PDF reader”."
+    hint, _ = install_hint([lib])
+    return f"The in-app preview needs the system library {lib}, which is not installed. {hint} Until then, use “Open in PDF reader”."
 
