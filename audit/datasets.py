@@ -140,7 +140,9 @@ def _looks_binary(head: bytes) -> bool:
     if bom in ("utf-16", "utf-32"):
         # Excel's "Unicode text" is UTF-16 with a BOM: half its bytes are zero, so judge the decoded characters.
         sample: bytes | str = head[:16384].decode(bom, errors="replace")[:4096]
-        return any(ch == "\x00" for ch in sample) or _control_share(sample) > 0.05
+        # Random bytes after a BOM decode to characters too, but with lone surrogates (replaced by U+FFFD).
+        bad = sample.count("\ufffd") / max(len(sample), 1)
+        return "\x00" in sample or bad > 0.01 or _control_share(sample) > 0.05
     if b"\x00" in head[:4096]:
         return True
     return _control_share(head[:4096]) > 0.05
