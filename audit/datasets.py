@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -16,10 +17,22 @@ _DELIMITERS = ",;\t|"
 _PARQUET_MAGIC = b"PAR1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+# Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# pandas' default list of text read as missing. It still applies to every column that is not sensitive; sensitive
+# columns are read as written (only empty cells are missing), so a group called "NA" or "null" stays a group.
+PANDAS_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+                    "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 
 
-def load_dataset(path: str | Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, DatasetRef]:
-    """Read a dataset file; the format is detected from its bytes, not trusted from its name."""
+def load_dataset(path: str | Path, *, sheet: str | None = None,
+                 sensitive: Collection[str] = ()) -> tuple[pd.DataFrame, DatasetRef]:
+    """Read a dataset file; the format is detected from its bytes, not trusted from its name.
+
+    `sensitive` columns are read as written: in CSV and Excel only empty cells are missing there, never the text
+    "NA", "N/A", "null", ... (pandas' default list, which still applies to the other columns). Marking further values
+    as missing is the user's decision (`--na-values`, see audit/values.py)."""
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"Dataset file not found: {path}", "Check the path; relative paths are resolved from the current folder.")
@@ -35,10 +48,10 @@ def load_dataset(path: str | Path, *, sheet: str | None = None) -> tuple[pd.Data
         fmt, df = "parquet", _read_parquet(path)
     elif head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
         fmt = "excel"
-        df, used_sheet = _read_excel(path, sheet)
+        df, used_sheet = _read_excel(path, sheet, sensitive)
     else:
         fmt = "csv"
-        df, encoding, delimiter = _read_csv(path, head)
+        df, encoding, delimiter = _read_csv(path, head, sensitive)
     if sheet is not None and fmt != "excel":
         raise DatasetError(f"--sheet {sheet!r} was given, but {path.name} is a {fmt.upper()} file, not an Excel workbook.",
                            "Drop --sheet, or point --data at the .xlsx workbook.")
@@ -64,7 +77,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DatasetError(f"{path.name} looks like Parquet but cannot be read: {exc}", "The file may be truncated; export it again.") from exc
 
 
-def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
+def _na_by_column(header: pd.Index, sensitive: Collection[str]) -> dict[str, list[str]]:
+    """`na_values` for read_csv/read_excel with `keep_default_na=False`: pandas' list everywhere but the sensitive
+    columns, where only an empty cell is missing."""
+    return {c: [""] if c in sensitive else list(PANDAS_NA_VALUES) for c in header}
+
+
+def _read_excel(path: Path, sheet: str | None, sensitive: Collection[str] = ()) -> tuple[pd.DataFrame, str]:
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:
@@ -80,7 +99,10 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
         sheet = names[0]
     elif sheet not in names:
         raise DatasetError(f"Sheet '{sheet}' is not in {path.name}.", f"Choose one of: {', '.join(names)}.")
-    return pd.read_excel(book, sheet_name=sheet), sheet
+    if not sensitive:
+        return pd.read_excel(book, sheet_name=sheet), sheet
+    header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
+    return pd.read_excel(book, sheet_name=sheet, keep_default_na=False, na_values=_na_by_column(header, sensitive)), sheet
 
 
 def _is_skops(path: Path) -> bool:
@@ -93,11 +115,14 @@ def _is_skops(path: Path) -> bool:
         return False
 
 
+def _bom_encoding(head: bytes) -> str | None:
+    return next((enc for bom, enc in _BOMS if head.startswith(bom)), None)
+
+
 def _detect_encoding(head: bytes) -> str:
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
+    bom = _bom_encoding(head)
+    if bom is not None:
+        return bom
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -111,14 +136,25 @@ def _detect_encoding(head: bytes) -> str:
 
 
 def _looks_binary(head: bytes) -> bool:
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    bom = _bom_encoding(head)
+    if bom in ("utf-16", "utf-32"):
+        # Excel's "Unicode text" is UTF-16 with a BOM: half its bytes are zero, so judge the decoded characters.
+        sample: bytes | str = head[:16384].decode(bom, errors="replace")[:4096]
+        # Random bytes after a BOM decode to characters too, but with lone surrogates (replaced by U+FFFD).
+        bad = sample.count("\ufffd") / max(len(sample), 1)
+        return "\x00" in sample or bad > 0.01 or _control_share(sample) > 0.05
+    if b"\x00" in head[:4096]:
         return True
-    sample = head[:4096]
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return len(sample) > 0 and controls / len(sample) > 0.05
+    return _control_share(head[:4096]) > 0.05
 
 
-def _read_csv(path: Path, head: bytes) -> tuple[pd.DataFrame, str, str]:
+def _control_share(sample: bytes | str) -> float:
+    codes = sample if isinstance(sample, bytes) else [ord(ch) for ch in sample]
+    controls = sum(1 for b in codes if b < 9 or 13 < b < 32)
+    return controls / len(codes) if len(codes) else 0.0
+
+
+def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple[pd.DataFrame, str, str]:
     if _looks_binary(head):
         raise DatasetError(
             f"{path.name} is not a text table: it holds binary data.",
@@ -140,7 +176,12 @@ def _read_csv(path: Path, head: bytes) -> tuple[pd.DataFrame, str, str]:
         if lines[0].count(delimiter) == 0:
             delimiter = ","
     try:
-        df = pd.read_csv(path, sep=delimiter, encoding=encoding, low_memory=False)
+        if sensitive:
+            header = pd.read_csv(path, sep=delimiter, encoding=encoding, nrows=0).columns
+            df = pd.read_csv(path, sep=delimiter, encoding=encoding, low_memory=False, keep_default_na=False,
+                             na_values=_na_by_column(header, sensitive))
+        else:
+            df = pd.read_csv(path, sep=delimiter, encoding=encoding, low_memory=False)
     except pd.errors.ParserError as exc:
         raise DatasetError(
             f"{path.name} is not a consistent table with delimiter {delimiter!r}: {str(exc).strip()}",

@@ -63,8 +63,8 @@ def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
         raise InputError(
             f"Sensitive column '{name}' has {blank_rows} row(s) whose value is an empty string, so Attest cannot tell "
             "whether that is a missing value or a real group.",
-            f"Fill those cells in '{name}' with a label (e.g. 'unknown'), or leave them truly empty (NA) to audit them as the "
-            f"visible '{MISSING}' group.",
+            f"Fill those cells in '{name}' with a label (e.g. 'unknown'), or pass --na-values \"\" (or leave the cells truly "
+            f"empty) to audit them as the visible '{MISSING}' group.",
         )
     names = sorted({text[i] for i in used})
     position = {t: k for k, t in enumerate(names)}
@@ -75,14 +75,18 @@ def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
     return codes, names
 
 
+def check_max_order(max_order: int | None) -> None:
+    if max_order is not None and max_order < 1:
+        raise InputError(f"--max-order {max_order} would audit no groups at all.",
+                         "Use --max-order 1 for single features only, 2 to add pairs, ...; or leave it out to audit all intersections.")
+
+
 def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None) -> GroupIndex:
     """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`)."""
     repeated = sorted({f for f in sensitive if sensitive.count(f) > 1})
     if repeated:
         raise InputError(f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once.")
-    if max_order is not None and max_order < 1:
-        raise InputError(f"--max-order {max_order} would audit no groups at all.",
-                         "Use --max-order 1 for single features only, 2 to add pairs, ...; or leave it out to audit all intersections.")
+    check_max_order(max_order)
     codes, names = [], []
     for f in sensitive:
         c, n = _labels(df[f], f)
@@ -93,13 +97,17 @@ def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | N
             )
         codes.append(c)
         names.append(n)
+    space = float(np.prod([len(n) for n in names], dtype=float))
+    if space >= 2.0 ** 62:
+        # The mixed-radix code below would overflow int64 (e.g. 10 columns of 100 values): find the cells directly.
+        per_feature, cell_of_row = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+        return _index(sensitive, names, per_feature, cell_of_row, max_order)
     combined = np.zeros(len(df), dtype=np.int64)
     for c, n in zip(codes, names):
         combined = combined * len(n) + c
-    space = int(np.prod([len(n) for n in names], dtype=float))
     if space <= max(4 * len(df), 1 << 16):
         # Same result as np.unique(combined, return_inverse=True), without sorting the rows.
-        present = np.bincount(combined, minlength=space) > 0
+        present = np.bincount(combined, minlength=int(space)) > 0
         occupied = np.flatnonzero(present)
         lookup = np.cumsum(present) - 1
         cell_of_row = lookup[combined]
@@ -111,7 +119,13 @@ def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | N
     for j in range(len(sensitive) - 1, -1, -1):
         per_feature[:, j] = rest % len(names[j])
         rest //= len(names[j])
-    cells = tuple({f: names[j][per_feature[i, j]] for j, f in enumerate(sensitive)} for i in range(len(occupied)))
+    return _index(sensitive, names, per_feature, cell_of_row, max_order)
+
+
+def _index(sensitive: tuple[str, ...], names: list[list[str]], per_feature: np.ndarray, cell_of_row: np.ndarray,
+           max_order: int | None) -> GroupIndex:
+    """Levels from the occupied cells, given as per-feature codes (one row per cell)."""
+    cells = tuple({f: names[j][per_feature[i, j]] for j, f in enumerate(sensitive)} for i in range(len(per_feature)))
     levels = []
     top = len(sensitive) if max_order is None else min(max_order, len(sensitive))
     for order in range(1, top + 1):

@@ -16,6 +16,7 @@ from audit.cancel import CancelToken, Progress, no_progress
 from audit.datasets import load_dataset
 from audit.errors import Cancelled, InputError
 from audit.groups import build_index
+from audit.guards import check_cost, check_options, drop_nested
 from audit.inputs import (binary_target, declared_label, decisions_from_column, outcome_statement, require_column,
                           resolve_positive, scores_from)
 from audit.metrics import confusion_counts
@@ -23,6 +24,7 @@ from audit.models import LoadedModel, load_model
 from audit.quality import assess
 from audit.result import AuditResult, GroupResult, NotAssessed, Provenance
 from audit.spec import AuditSpec
+from audit.values import apply_na_values, na_like_notes, variant_warnings
 
 _STEPS = 8
 _PREDICT_BATCH = 200_000
@@ -55,10 +57,17 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     warnings: list[str] = []
     not_assessed: list[NotAssessed] = []
 
+    check_options(spec)  # before the data is read: a bad option never costs a long load
     progress("load data", 0, _STEPS, f"Reading {spec.data_path}")
-    df, data_ref = load_dataset(spec.data_path, sheet=spec.sheet)
+    df, data_ref = load_dataset(spec.data_path, sheet=spec.sheet, sensitive=spec.sensitive)
     cancel.raise_if_set()
     _check_columns(df, spec)
+    df, nested = drop_nested(df, spec)
+    if nested:
+        warnings.append(f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
+                        "the audit does not use them.")
+    df, na_notes = apply_na_values(df, spec.sensitive, spec.na_values)
+    warnings += na_notes + na_like_notes(df, spec.sensitive, spec.na_values)
 
     missing_target = int(df[spec.target].isna().sum())
     if missing_target == len(df):
@@ -70,9 +79,11 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     positive = resolve_positive(df[spec.target], spec.target, label)
     favourable = outcome_statement(spec.target, positive, declared_by, spec.outcome, spec.policy.outcome)
     y = binary_target(df[spec.target], positive)
+    check_cost(df, spec)  # before the model runs and any group is built
+    warnings += variant_warnings(df, spec.sensitive)
 
     progress("model", 1, _STEPS, "Loading the model" if spec.model_path else "Reading decisions")
-    model, pred, scores, source = _decisions(spec, df, positive, progress, cancel, warnings, not_assessed)
+    model, pred, scores, source = _decisions(spec, df, positive, progress, cancel, warnings, not_assessed, nested)
     if scores is None:
         not_assessed.append(NotAssessed(item="auc, brier, calibration", reason="No scores: the model gives no probabilities, or no --scores column was given."))
     cancel.raise_if_set()
@@ -181,7 +192,7 @@ def _check_columns(df: pd.DataFrame, spec: AuditSpec) -> None:
 
 
 def _decisions(spec: AuditSpec, df: pd.DataFrame, positive, progress: Progress, cancel: CancelToken,
-               warnings: list[str], not_assessed: list[NotAssessed]):
+               warnings: list[str], not_assessed: list[NotAssessed], nested: list[str]):
     """The decisions (0/1), scores (or None) and their source: from the model, or from the predictions column."""
     model: LoadedModel | None = None
     scores = None
@@ -189,6 +200,11 @@ def _decisions(spec: AuditSpec, df: pd.DataFrame, positive, progress: Progress, 
         model = load_model(spec.model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
                            trusted_types=spec.trusted_types, threshold=spec.threshold)
         absent = [f for f in model.features if f not in df.columns]
+        flat_only = [f for f in absent if f in nested]
+        if flat_only:
+            raise InputError(f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
+                             "list/struct), not one value per row.",
+                             "Audit with the flat columns the model was trained on (flatten those columns first).")
         if absent:
             raise InputError(f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
                              "Audit with the dataset the model was built for, or rename the columns to match.")

@@ -130,6 +130,9 @@ class AuditSpec(Frozen):
     bootstrap: int = 1000
     seed: int = 0
     max_intersection_order: int | None = None
+    # Values of the sensitive columns that mean "missing" (--na-values); () = only truly empty cells are missing, so a
+    # group written "NA" or "null" stays a group (audit/values.py). An item "" also marks empty and blank strings.
+    na_values: tuple[str, ...] = ()
     explain: ExplainSettings = Field(default_factory=ExplainSettings)
     context: DeclaredContext = Field(default_factory=DeclaredContext)
     outcome: OutcomeWording = Field(default_factory=OutcomeWording)  # plain words for the outcome and its errors

@@ -25,12 +25,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", default="four_fifths", metavar="NAME|FILE",
                    help="four_fifths (default), equal_opportunity, equalized_odds, demographic_parity, standard; "
                         "several joined by commas; or a TOML file")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for intervals (default 1000)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples for intervals (default 1000, at most 100000)")
     p.add_argument("--ci-level", type=float, default=0.95, metavar="L", help="confidence level (default 0.95)")
     p.add_argument("--min-group-size", type=int, default=30, metavar="N", help="smaller groups get 'insufficient evidence' (default 30)")
-    p.add_argument("--max-order", type=int, metavar="K", help="audit intersections of at most K features (default: all)")
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    p.add_argument("--max-order", type=int, metavar="K", help="audit intersections of at most K features (default: all; a run "
+                                                              "of more than 2000 groups is refused before it starts)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed, 0 to 4294967295 (default 0)")
     p.add_argument("--sheet", metavar="NAME", help="Excel sheet to read (default: the first)")
+    p.add_argument("--na-values", metavar="V[,V...]",
+                   help="values of the sensitive columns that mean missing, e.g. NA,N/A,null (exact, case counts; an empty "
+                        "item, as in --na-values \"\", marks empty strings). Default: only empty cells are missing, so a "
+                        "group written NA stays a group")
     p.add_argument("--no-explain", action="store_true", help="skip SHAP explanations")
     p.add_argument("--explain-budget", type=float, default=30.0, metavar="SECONDS", help="time budget for explanations (default 30)")
     p.add_argument("--context", metavar="FILE", help="TOML file with the declared context (intended purpose, deployment, ...)")
@@ -65,6 +71,7 @@ def build_spec(args: argparse.Namespace):
     from audit.explain.settings import ExplainSettings
     from audit.policy import resolve_policy
     from audit.spec import AuditSpec, DeclaredContext
+    from audit.values import parse_na_values
 
     context = DeclaredContext()
     if args.context:
@@ -87,6 +94,7 @@ def build_spec(args: argparse.Namespace):
             threshold=args.threshold, sheet=args.sheet, references=_references(args.reference),
             policy=resolve_policy(args.policy), min_group_size=args.min_group_size, ci_level=args.ci_level,
             bootstrap=args.bootstrap, seed=args.seed, max_intersection_order=args.max_order,
+            na_values=parse_na_values(args.na_values),
             explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context,
         )
     except ValidationError as exc:
