@@ -9,6 +9,7 @@ The child is `audit.models.probe_child`.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -34,10 +35,15 @@ def probe(fmt: str, path: Path, sha256: str) -> None:
     root = str(Path(__file__).resolve().parents[2])  # the folder holding the `audit` package
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     timeout = 60 + path.stat().st_size / 20e6  # generous: loading a 500 MB model takes ~20 s
+    child = subprocess.Popen([sys.executable, "-m", "audit.models.probe_child", fmt, str(path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env, stdin=subprocess.DEVNULL)
+    importlib.import_module(fmt if fmt != "onnx" else "onnxruntime")  # meanwhile: the import both sides pay, in parallel
     try:
-        proc = subprocess.run([sys.executable, "-m", "audit.models.probe_child", fmt, str(path)], capture_output=True, text=True,
-                              env=env, timeout=timeout, stdin=subprocess.DEVNULL)
+        out, err = child.communicate(timeout=timeout)
+        proc = subprocess.CompletedProcess(child.args, child.returncode, out, err)
     except subprocess.TimeoutExpired as exc:
+        child.kill()
+        child.communicate()
         raise ModelError(f"Opening {path.name} as a {_NAMES[fmt]} model did not finish within {timeout:.0f} s: the file is damaged "
                          "(a tree that loops) or far larger than it looks.", _HINTS[fmt]) from exc
     if proc.returncode < 0:
