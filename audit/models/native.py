@@ -174,13 +174,20 @@ _ONNX_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tenso
                "tensor(string)": object, "tensor(bool)": bool}
 
 
-def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
+def onnx_session(path: Path):
+    """An onnxruntime session on the CPU only, with onnxruntime's own log kept to errors."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
+    import onnxruntime as ort
+
     try:
-        sess = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        sess = onnx_session(path)
     except Exception as exc:
         raise ModelError(f"{path.name} is not a readable ONNX model ({short_error(exc)}).", "The file may be truncated; export it again.") from exc
     inputs = sess.get_inputs()

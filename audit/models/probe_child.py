@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from audit.models.probe import short_error
@@ -53,11 +54,9 @@ def _child(fmt: str, path: str) -> dict[str, Any]:
         _score_quietly(lambda: booster.predict(xgb.DMatrix(np.zeros((1, booster.num_features())), feature_names=booster.feature_names,
                                                            feature_types=booster.feature_types, enable_categorical=True)))
     elif fmt == "onnx":
-        import onnxruntime as ort
+        from audit.models.native import onnx_session
 
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+        onnx_session(Path(path))
     return {"ok": True}
 
 
