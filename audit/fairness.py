@@ -41,25 +41,39 @@ class LevelStats:
 
 
 def level_stats(level: Level, n_cells: int, cell_counts: np.ndarray, references: dict[str, str], draws: int,
-                rng: np.random.Generator) -> LevelStats:
+                rng: np.random.Generator, intersection_reference: str = "references",
+                automatic: frozenset[str] = frozenset()) -> LevelStats:
+    """`references` holds a value for each feature the level is compared on; `automatic` names the features whose value
+    was not declared but taken from that feature's own largest group (so the stated reason stays true)."""
     counts = np.rint(aggregate(cell_counts, level.membership(n_cells))).astype(np.int64)
     sim = posterior_counts(counts, draws, rng)
     samples = M.all_metrics(sim)
     for m, v in samples.items():  # a rate with no rows behind it stays undefined in every draw, not the prior's guess
         v[:, M.parts(counts, m)[1] == 0] = np.nan
-    ref, reason = _reference(level, counts, references)
+    ref, reason = _reference(level, counts, references, intersection_reference, automatic)
     return LevelStats(level, counts, M.all_metrics(counts), samples, ref, reason)
 
 
-def _reference(level: Level, counts: np.ndarray, references: dict[str, str]) -> tuple[int, str]:
+def _reference(level: Level, counts: np.ndarray, references: dict[str, str], intersection_reference: str = "references",
+               automatic: frozenset[str] = frozenset()) -> tuple[int, str]:
     sizes = counts.sum(axis=1)
+    largest = int(np.argmax(sizes))
+    if len(level.features) > 1 and intersection_reference == "largest":
+        return largest, "largest group (chosen for intersections)"
     wanted = {f: references[f] for f in level.features if f in references}
+    if not wanted:
+        return largest, "largest group (no reference declared)"
+    if len(level.features) == 1:
+        for g, attrs in enumerate(level.groups):
+            if all(attrs[f] == v for f, v in wanted.items()) and sizes[g] > 0:
+                return g, "declared reference"
+        return largest, "largest group (declared reference absent)"
+    named = " & ".join(f"{f}={v}" + (" (its largest group)" if f in automatic else " (declared)") for f, v in wanted.items())
     if len(wanted) == len(level.features):
         for g, attrs in enumerate(level.groups):
             if all(attrs[f] == v for f, v in wanted.items()) and sizes[g] > 0:
-                return g, "declared reference" if len(level.features) == 1 else "combination of the declared references"
-    g = int(np.argmax(sizes))
-    return g, "largest group (no reference declared)" if not wanted else "largest group (declared combination absent)"
+                return g, f"combination of the references: {named}"
+    return largest, f"largest group (the combination of the references, {named}, has no rows)"
 
 
 def _estimates(point: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[Estimate]:

@@ -97,8 +97,7 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
 
     progress("metrics", 4, _STEPS, "Group metrics and intervals")
     overall_level = _everyone(index.n_cells)
-    all_stats = [fairness.level_stats(lv, index.n_cells, cell_counts, spec.references, spec.bootstrap, rng) for lv in index.levels]
-    _check_references(spec, all_stats)
+    all_stats = _level_stats(spec, index, cell_counts, rng)
     overall_stats = fairness.level_stats(overall_level, index.n_cells, cell_counts, {}, spec.bootstrap, rng)
     n = len(df)
     # Sort rows by score once: every group's AUC then ranks its rows in linear passes.
@@ -230,6 +229,30 @@ def _everyone(n_cells: int):
     from audit.groups import Level
 
     return Level(features=(), groups=({},), group_of_cell=np.zeros(n_cells, dtype=np.int64))
+
+
+def _level_stats(spec: AuditSpec, index, cell_counts: np.ndarray, rng: np.random.Generator) -> list:
+    """Single features first: their references (declared, else their largest group) then define the combination an
+    intersection is compared with, unless the spec asks for the largest intersectional group."""
+    stats: dict[int, object] = {}
+    resolved: dict[str, str] = {}
+    automatic: set[str] = set()
+    for i, lv in enumerate(index.levels):
+        if len(lv.features) == 1:
+            st = fairness.level_stats(lv, index.n_cells, cell_counts, spec.references, spec.bootstrap, rng)
+            stats[i] = st
+            f = lv.features[0]
+            resolved[f] = st.level.groups[st.ref][f]
+            if f not in spec.references:
+                automatic.add(f)
+    _check_references(spec, list(stats.values()))
+    declared_any = bool(spec.references)
+    for i, lv in enumerate(index.levels):
+        if i not in stats:
+            refs = resolved if declared_any else {}
+            stats[i] = fairness.level_stats(lv, index.n_cells, cell_counts, refs, spec.bootstrap, rng,
+                                            spec.intersection_reference, frozenset(automatic))
+    return [stats[i] for i in range(len(index.levels))]
 
 
 def _check_references(spec: AuditSpec, all_stats: list) -> None:

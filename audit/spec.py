@@ -2,6 +2,8 @@
 declared up front."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from audit.explain.settings import ExplainSettings
@@ -130,6 +132,9 @@ class AuditSpec(Frozen):
     bootstrap: int = 1000
     seed: int = 0
     max_intersection_order: int | None = None
+    # What an intersection is compared with: "references" = the combination of each feature's reference (declared, else
+    # that feature's largest group) once any reference is declared; "largest" = the largest intersectional group.
+    intersection_reference: Literal["references", "largest"] = "references"
     # Values of the sensitive columns that mean "missing" (--na-values); () = only truly empty cells are missing, so a
     # group written "NA" or "null" stays a group (audit/values.py). An item "" also marks empty and blank strings.
     na_values: tuple[str, ...] = ()

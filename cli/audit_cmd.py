@@ -22,6 +22,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "positive_label): e.g. 1 for a loan approved, 0 where 1 means flagged as high risk")
     p.add_argument("--threshold", type=float, metavar="T", help="decide positive when score >= T (default: the model's own rule)")
     p.add_argument("--reference", action="append", default=[], metavar="COL=VALUE", help="reference group of a feature (repeatable)")
+    p.add_argument("--intersection-reference", choices=("references", "largest"), default="references",
+                   help="what an intersection is compared with: 'references' (default) = the combination of each feature's "
+                        "reference (declared, else its largest group) once any --reference is given; 'largest' = the "
+                        "largest intersectional group")
     p.add_argument("--policy", default="four_fifths", metavar="NAME|FILE",
                    help="four_fifths (default), equal_opportunity, equalized_odds, demographic_parity, standard; "
                         "several joined by commas; or a TOML file")
@@ -65,12 +69,11 @@ def _references(items: list[str]) -> dict[str, str]:
 
 
 def build_spec(args: argparse.Namespace):
-    from pydantic import ValidationError
-
+    """The spec of the command line, through the same `AuditDraft.to_spec` the app uses."""
+    from audit.draft import AuditDraft
     from audit.errors import InputError
     from audit.explain.settings import ExplainSettings
-    from audit.policy import resolve_policy
-    from audit.spec import AuditSpec, DeclaredContext
+    from audit.spec import DeclaredContext
     from audit.values import parse_na_values
 
     context = DeclaredContext()
@@ -85,21 +88,17 @@ def build_spec(args: argparse.Namespace):
         raise InputError("--sign signs the PDF report, so it needs --pdf OUT.", "Add --pdf report.pdf, or drop --sign.")
     if args.scores and not args.predictions:
         raise InputError("--scores goes with --predictions.", "With --model, scores come from the model itself.")
-    try:
-        return AuditSpec(
-            data_path=str(Path(args.data)), target=args.target,
-            sensitive=tuple(s.strip() for s in args.sensitive.split(",") if s.strip()),
-            positive_label=args.positive_label, model_path=args.model, predictions_column=args.predictions,
-            scores_column=args.scores, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type),
-            threshold=args.threshold, sheet=args.sheet, references=_references(args.reference),
-            policy=resolve_policy(args.policy), min_group_size=args.min_group_size, ci_level=args.ci_level,
-            bootstrap=args.bootstrap, seed=args.seed, max_intersection_order=args.max_order,
-            na_values=parse_na_values(args.na_values),
-            explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context,
-        )
-    except ValidationError as exc:
-        msgs = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-        raise InputError(f"The audit options are not consistent: {msgs}.", "See `attest audit --help`.") from exc
+    draft = AuditDraft(
+        data_path=str(Path(args.data)), target=args.target,
+        sensitive=tuple(s.strip() for s in args.sensitive.split(",") if s.strip()),
+        positive_label=args.positive_label or "", source="predictions" if args.predictions else "model",
+        model_path=args.model or "", predictions_column=args.predictions or "", scores_column=args.scores or "",
+        trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type), threshold=args.threshold, sheet=args.sheet,
+        references=_references(args.reference), intersection_reference=args.intersection_reference, policy=args.policy,
+        min_group_size=args.min_group_size, ci_level=args.ci_level, bootstrap=args.bootstrap, seed=args.seed,
+        max_intersection_order=args.max_order, na_values=parse_na_values(args.na_values),
+        explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context)
+    return draft.to_spec(hint="See `attest audit --help`.")
 
 
 def run(args: argparse.Namespace) -> int:
