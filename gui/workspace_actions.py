@@ -31,6 +31,7 @@ class WorkspaceActions(QObject):
                 ("identity", "&Who am I…", self.edit_identity, "Set the name and role recorded on your events"),
                 ("register_dataset", "Register &dataset…", lambda: self.register("dataset"), "Record a dataset file"),
                 ("register_model", "Register &model…", lambda: self.register("model"), "Record a model file"),
+                ("note", "Add a &note…", self.add_note, "Append a free-text note to the trail"),
                 ("export_trail", "&Export trail…", self.export_trail, "Write the trail as CSV or JSON")):
             a = QAction(text, window)
             a.setObjectName(f"ws_{key}")
@@ -85,6 +86,20 @@ class WorkspaceActions(QObject):
 
         dlg = RegisterDialog(kind, str(Path(snap.path).parent), self.window)
         dlg.accepted.connect(lambda: self.runner.start(jobs.register_file, snap.path, kind, **dlg.values()))
+        dlg.open()
+        self.dialog = dlg
+        return dlg
+
+    def add_note(self):
+        snap = self.window.snapshot
+        if snap is None:
+            return None
+        from gui.dialogs.note import NoteDialog
+
+        refs = [(r.run_id, f"audit run {r.run_id}") for r in snap.runs]
+        refs += [(a.id, f"{a.kind}: {a.label()}") for a in snap.artifacts]
+        dlg = NoteDialog(refs, self.window)
+        dlg.accepted.connect(lambda: self.runner.start(jobs.add_note, snap.path, **dlg.values()))
         dlg.open()
         self.dialog = dlg
         return dlg

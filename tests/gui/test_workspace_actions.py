@@ -39,11 +39,19 @@ def test_identity_register_and_export_match_the_cli(qtbot, window, tmp_path, dem
     with qtbot.waitSignal(window.workspace_changed, timeout=20_000):
         qtbot.mouseClick(reg.ok, Qt.MouseButton.LeftButton)
 
+    note = wa.add_note()
+    note.text.setPlainText("Data owner confirmed the split.")
+    note.about.setCurrentIndex(1)
+    with qtbot.waitSignal(window.workspace_changed, timeout=20_000):
+        qtbot.mouseClick(note.ok, Qt.MouseButton.LeftButton)
+    ds_id = window.snapshot.artifacts[0].id
+
     cli_ws = tmp_path / "cli.attest"
     assert main(["trail", "whoami", "--set-name", "Dana Kim", "--set-role", "Compliance officer",
                  "--workspace", str(cli_ws)]) == 0
     assert main(["register", "dataset", str(demo_files.data), "--name", "evaluation", "--version", "2",
                  "--workspace", str(cli_ws)]) == 0
+    assert main(["trail", "note", "Data owner confirmed the split.", "--ref", ds_id, "--workspace", str(cli_ws)]) == 0
     with Workspace.open(app_ws, create=False) as a, Workspace.open(cli_ws, create=False) as c:
         ea, ec = a.events(), c.events()
         assert [(e.kind, dict(e.payload), e.refs) for e in ea] == [(e.kind, dict(e.payload), e.refs) for e in ec]
