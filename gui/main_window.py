@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self._update_actions()
+        from gui.workspace_actions import install_workspace_actions
+
+        install_workspace_actions(self)
 
     # ------------------------------------------------------------------ construction
     def _build_pages(self) -> None:
