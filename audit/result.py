@@ -13,7 +13,8 @@ from audit.hashing import canonical_json, sha256_bytes
 from audit.refs import DatasetRef, Frozen, ModelRef
 from audit.spec import AuditSpec
 
-SCHEMA_VERSION = "1.1"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows
+SCHEMA_VERSION = "1.2"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
+# 1.2: explanations.row_sample (per-row SHAP values of a bounded stratified sample, for beeswarm and dependence plots)
 
 Status = Literal["pass", "fail", "insufficient_evidence"]
 

@@ -40,6 +40,18 @@ def _settle(ms: int = 300) -> None:
     loop.exec()
 
 
+def _drawn(view, timeout_s: float = 120.0) -> None:
+    """Wait until a FigureView shows its picture (or says why it has none)."""
+    import time
+
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        _settle(100)
+        if view.display() is None or (view.last_png and view.status.text() != "Drawing…"):
+            return
+    raise TimeoutError(f"{view.objectName()} was not drawn")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", type=Path)
@@ -98,17 +110,33 @@ def main(argv: list[str] | None = None) -> int:
     _wait(w.results.charts_ready, 120)
     w.results.verdicts_table.selectRow(0)
     shot("results")
-    w.results.tabs.setCurrentIndex(1)
+    rt = w.results.tabs
+    rt.setCurrentIndex(rt.indexOf(w.results.forest))
+    _drawn(w.results.forest.figure)
+    shot("results-forest")
+    rt.setCurrentIndex(rt.indexOf(w.results.forest) + 1)
     shot("group-metrics")
-    w.results.tabs.setCurrentIndex(2)
+    rt.setCurrentIndex(rt.indexOf(w.results.forest) + 2)
     shot("charts")
+    ex = w.explanations
     w.show_page("explanations")
+    _drawn(ex.global_figure)
     shot("explanations")
-    w.explanations.tabs.setCurrentIndex(1)
+    if ex.global_kind.model().item(1).isEnabled():
+        ex.global_kind.setCurrentIndex(1)
+        ex.global_split.setCurrentIndex(min(1, ex.global_split.count() - 1))
+        _drawn(ex.global_figure)
+        shot("explanations-beeswarm")
+    ex.tabs.setCurrentIndex(1)
+    _drawn(ex.group_figure)
     shot("explanations-by-group")
-    w.explanations.tabs.setCurrentIndex(2)
+    ex.tabs.setCurrentIndex(2)
+    _drawn(ex.dep_figure)
+    shot("explanations-dependence")
+    ex.tabs.setCurrentIndex(3)
+    _drawn(ex.waterfall_figure)
     shot("explanations-local")
-    w.explanations.tabs.setCurrentIndex(0)
+    ex.tabs.setCurrentIndex(0)
     w.show_page("quality")
     shot("quality")
     w.show_page("trail")

@@ -10,6 +10,7 @@ Embedding, e.g. the verdict forest plot in the results view:
 
 The chart theme follows the window's palette until `set_chart_theme("light" | "dark")` chooses one (the View menu);
 every FigureView redraws. Saved files are drawn in the light theme, as in the report, so they print and paste on white.
+Saving: the "Save as PNG/SVG…" button, or the chart's context menu (Save as PNG…, Save as SVG…, Copy image).
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from gui import theme as window_theme
 from gui.worker import Runner
@@ -73,11 +75,11 @@ class FigureView(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar.addWidget(self.status, 1)
-        self.save_button = QPushButton("Save as…")
+        self.save_button = QPushButton("Save as PNG/SVG…")
         self.save_button.setObjectName(f"figure_{name}_save")
         self.save_button.setToolTip("Save this chart as a PNG or SVG file (on white, as in the report)")
         self.save_button.setAccessibleName("Save this chart as PNG or SVG")
-        self.save_button.clicked.connect(self.save_as)
+        self.save_button.clicked.connect(lambda: self.save_as())
         bar.addWidget(self.save_button)
         lay.addLayout(bar)
         self.image = QLabel()
@@ -89,6 +91,9 @@ class FigureView(QWidget):
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.image)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(lambda pos: self.context_menu().popup(self.mapToGlobal(pos)))
+        self.save_dialog: QFileDialog | None = None
         lay.addWidget(self.scroll, 1)
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
@@ -158,18 +163,46 @@ class FigureView(QWidget):
         self.drawn.emit()
 
     # ------------------------------------------------------------------ saving
-    def save_as(self) -> None:
-        """Ask where (the dialog adds the filter's suffix and asks before replacing a file), then save."""
+    def context_menu(self) -> QMenu:
+        """The chart's right-click menu: save as PNG or SVG, copy the picture on screen."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for fmt in FILTERS:
+            act = menu.addAction(f"Save as {fmt.upper()}…")
+            act.setObjectName(f"save_{fmt}")
+            act.setEnabled(self._display is not None)
+            act.triggered.connect(lambda _=False, f=fmt: self.save_as(f))
+        copy = menu.addAction("Copy image")
+        copy.setObjectName("copy_image")
+        copy.setEnabled(bool(self.last_png))
+        copy.triggered.connect(self.copy_image)
+        return menu
+
+    def copy_image(self) -> None:
+        """Put the picture as shown (window theme) on the clipboard."""
+        pix = self.image.pixmap()
+        if pix is not None and not pix.isNull():
+            QGuiApplication.clipboard().setPixmap(pix)
+            self.status.setText("Copied the chart to the clipboard.")
+
+    def save_as(self, fmt: str | None = None) -> QFileDialog | None:
+        """Ask where, with `fmt`'s filter chosen (the dialog adds the filter's suffix and asks before replacing a
+        file), then save. The dialog is opened, not run, so the window never blocks on it."""
         if self._display is None:
-            return
-        dlg = QFileDialog(self, "Save chart", str(Path.home() / f"{self.save_name}.png"))
+            return None
+        fmt = fmt if fmt in FILTERS else "png"
+        dlg = QFileDialog(self, "Save chart", str(Path.home() / f"{self.save_name}.{fmt}"))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dlg.setNameFilters(list(FILTERS.values()))
-        dlg.setDefaultSuffix("png")
+        dlg.selectNameFilter(FILTERS[fmt])
+        dlg.setDefaultSuffix(fmt)
         dlg.filterSelected.connect(lambda f: dlg.setDefaultSuffix(next((k for k, v in FILTERS.items() if v == f), "png")))
-        if dlg.exec() and dlg.selectedFiles():
-            chosen = next((k for k, v in FILTERS.items() if v == dlg.selectedNameFilter()), None)
-            self.save_to(dlg.selectedFiles()[0], chosen)
+        dlg.fileSelected.connect(
+            lambda path: self.save_to(path, next((k for k, v in FILTERS.items() if v == dlg.selectedNameFilter()), None)))
+        self.save_dialog = dlg
+        dlg.open()
+        return dlg
 
     def save_to(self, path: str, fmt: str | None = None) -> None:
         """Write the chart to `path` in a worker: as its suffix says (.png / .svg), else as `fmt` with that suffix

@@ -12,6 +12,8 @@ from gui import theme
 from gui.models.results import GroupMetricsModel, VerdictsModel
 from gui.models.table import SortProxy
 from gui.views.common import card, fit_columns, heading, muted, table_view
+from gui.views.figure import chart_theme
+from gui.views.verdict_forest import VerdictForestPanel
 from gui.worker import Runner
 
 
@@ -76,6 +78,7 @@ class ResultsView(QWidget):
         self.tabs.addTab(self._groups_tab(), "&Group metrics")
         self.tabs.addTab(self._charts_tab(), "C&harts")
         self.tabs.addTab(self._notes_tab(), "&Warnings and limits")
+        self.forest = VerdictForestPanel.attach(self)  # its own tab, following the verdict model
         lay.addWidget(self.tabs, 1)
         self._show(False)
 
@@ -279,7 +282,7 @@ class ResultsView(QWidget):
             return
         self.charts_status.setText("Drawing charts…")
         dpi = int(125 * self.devicePixelRatioF())
-        self.chart_runner.start(jobs.render_charts, self.result, dpi=dpi)
+        self.chart_runner.start(jobs.render_charts, self.result, dpi=dpi, theme=chart_theme())  # dark window: dark charts
 
     def _on_charts(self, charts: list[tuple[str, bytes]]) -> None:
         self.charts_status.setText("" if charts else "No charts for this result.")

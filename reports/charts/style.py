@@ -12,6 +12,7 @@ import os
 import tempfile
 import textwrap
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -110,8 +111,33 @@ def margins(fig, left_in: float, right_in: float = 0.15, top_in: float = 0.45, b
 
 
 def label_width_in(labels: Iterable[str], fontsize: float = 7) -> float:
-    longest = max((max(len(line) for line in lab.split("\n")) for lab in labels), default=4)
-    return 0.12 + longest * fontsize * 0.55 / 72
+    """Room for the longest tick label line at `fontsize`, its tick and pad. Measured with the font's own advance widths
+    (FreeType, no drawing), since a per-character estimate cut long lowercase names such as `area_unemployment_rate`
+    at the figure's edge and gave wide capitals too little room."""
+    lines = [line for lab in labels for line in lab.split("\n")] or ["----"]
+    return 0.14 + max(_text_width_in(line, fontsize) for line in lines) * 1.04  # 4%: bold headers, hinting
+
+
+def _text_width_in(text: str, fontsize: float) -> float:
+    font = _label_font()
+    if font is None:
+        return len(text) * fontsize * 0.6 / 72
+    from matplotlib.ft2font import LoadFlags
+
+    font.set_size(fontsize, 72)
+    font.set_text(text, 0.0, flags=LoadFlags.NO_HINTING)
+    return font.get_width_height()[0] / 64 / 72
+
+
+@lru_cache(maxsize=1)
+def _label_font():
+    """The FreeType face matplotlib draws tick labels with (None if it cannot be found: fall back to an estimate)."""
+    try:
+        from matplotlib import font_manager, ft2font, rcParams
+
+        return ft2font.FT2Font(font_manager.findfont(font_manager.FontProperties(family=rcParams["font.family"])))
+    except Exception:  # noqa: BLE001 - layout must never fail on a font lookup
+        return None
 
 
 def title(ax, text: str, th: Theme, fontsize: float = 8) -> None:
