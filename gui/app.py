@@ -18,8 +18,11 @@ _T0 = time.perf_counter()
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
+    from gui.wheel_guard import install_wheel_guard
+
     app = QApplication.instance()
     if app is not None:
+        install_wheel_guard(app)  # type: ignore[arg-type]
         return app  # type: ignore[return-value]
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName(APP_NAME)
@@ -27,6 +30,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication([sys.argv[0] if sys.argv else "attest", *(argv or [])])
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("attest")
+    install_wheel_guard(app)  # scrolling a page never changes a number box or drop-down it passes over
     theme = os.environ.get("ATTEST_THEME", "").lower()  # default: follow the system's light or dark scheme
     if theme == "dark":
         apply_dark_palette(app)

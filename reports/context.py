@@ -42,8 +42,24 @@ class RenderContext:
     chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
     pass_no: int = 1  # layout pass (see reports.pdf._render)
     known_pages: dict[str, int] = field(default_factory=dict)  # section -> page found by the previous pass
+    known_pages_total: int = 0  # pages of the previous pass
     missing_glyphs: object = None  # collections.Counter of characters no font could draw (filled while the story is built)
     share: bool = False  # a shared copy (`audit.sharing`): paths, account and host names, individual rows left out
+    progress: object | None = None  # audit.cancel.Progress: how far the layout is (the app's progress bar); may raise Cancelled
+    charts_placed: int = 0  # charts placed on a page so far (the helper's or drawn here)
+
+    def tick(self, step: str, done: int, total: int, message: str) -> None:
+        if self.progress is not None:
+            self.progress(step, done, total, message)
+
+    def page_done(self, page: int) -> None:
+        """After each page of each layout pass: the first pass is where the charts arrive, the later ones number pages."""
+        if self.pass_no == 1:
+            self.tick("charts", self.charts_placed, self.chart_count, f"Laying out page {page}: "
+                      f"{self.charts_placed} of {self.chart_count} charts placed")
+        else:
+            total = max(self.known_pages_total, page)
+            self.tick("pages", page, total, f"Laying out page {page} of {total} with its page references")
 
     @property
     def copy_mode(self) -> str:
@@ -107,6 +123,8 @@ class RenderContext:
 
     def _collect(self, ticket: int, make, args, kwargs):
         got = self.chart_process.get(ticket)
+        self.charts_placed += 1
+        self.tick("charts", self.charts_placed, self.chart_count, f"Chart {self.charts_placed} of {self.chart_count} placed")
         if got is not None:
             return got.image(), got.width_in, got.height_in
         self.chart_fallbacks += 1
@@ -127,6 +145,8 @@ class RenderContext:
     def _draw(self, make, args, kwargs, width: float) -> Picture:
         img, w_in, h_in = self._render(make, args, kwargs)
         self.chart_count += 1
+        self.charts_placed += 1
+        self.tick("charts", self.chart_count, 0, f"Chart {self.chart_count} drawn")  # drawn here, while the story is built
         return Picture(img, width=width, height=width * h_in / w_in).fit(MAX_PICTURE_HEIGHT)
 
     def na(self, item_keywords: tuple[str, ...], default: str) -> str:

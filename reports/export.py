@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from audit.cancel import no_progress
 from reports.chartproc import ChartProcess
 from reports.snapshot import TrailSnapshot
 
@@ -94,7 +95,8 @@ def embedded_manifest(pdf_path: str | Path) -> tuple[str, bytes] | None:
 def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = None, sign_p12: str | Path | None = None,
                   p12_password: bytes | str | None = None, *, workspace=None, run_id: str | None = None,
                   charts: bool = True, overwrite: bool = False, share: bool = False,
-                  inputs: Mapping[str, str | Path | None] | None = None, label: str = "The report") -> ExportedReport:
+                  inputs: Mapping[str, str | Path | None] | None = None, label: str = "The report",
+                  progress=None) -> ExportedReport:
     """Write `out_pdf` and `<stem>.evidence.json` beside it; returns their paths and SHA-256.
 
     `trail`: a snapshot to bind to; or `workspace` (a path or an open `audit.trail.Workspace`): the snapshot is taken
@@ -102,7 +104,8 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
     `sign_p12`: a PKCS#12 file to sign with (PAdES), as the very last step. `overwrite`: replace existing files
     (the user said so). `share`: a copy to hand out (see `audit.sharing`); the trail keeps the full record.
     `inputs`: more files of the run the report must not replace (e.g. the policy or context file); `label`: how
-    messages name the PDF (the CLI passes its option, e.g. "--pdf")."""
+    messages name the PDF (the CLI passes its option, e.g. "--pdf"). `progress`: an `audit.cancel.Progress` told of each
+    stage ("prepare", "charts", "pages", "archive", "signing", "writing"); when it raises (a cancel), nothing is written."""
     t0, c0 = time.perf_counter(), time.process_time()
     if isinstance(p12_password, str):
         p12_password = p12_password.encode("utf-8")
@@ -116,14 +119,14 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
     helper = ChartProcess.start(result) if charts else None  # first: its matplotlib import overlaps everything below
     try:
         return _export(result, out_pdf, mpath, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
-                       helper, t0, c0)
+                       helper, t0, c0, progress or no_progress)
     finally:
         if helper is not None:
             helper.close(kill=True)
 
 
 def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
-            helper, t0, c0) -> ExportedReport:
+            helper, t0, c0, progress) -> ExportedReport:
     from audit.outputs import Staged
     from reports.coverage import assess
     from reports.frameworks import load_catalogue
@@ -132,6 +135,7 @@ def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, s
     from reports.sections.front import _generator_versions
     from reports.signing import sign_pdf_bytes
 
+    progress("prepare", 0, 1, "Reading the trail and building the evidence manifest")
     if workspace is not None and trail is None:
         from reports.snapshot import snapshot_from_workspace
 
@@ -155,12 +159,15 @@ def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, s
     buf = io.BytesIO()
     info = render_pdf(result, buf, trail=trail, generated_at=generated_at, manifest=manifest, manifest_name=mpath.name,
                       manifest_sha256=msha, signer=signer, charts=charts, result_sha256=sha,
-                      chart_process=helper, manifest_bytes=mbytes, share=share)  # PDF/A-3 associated file
+                      chart_process=helper, manifest_bytes=mbytes, share=share,  # PDF/A-3 associated file
+                      progress=progress)
     if helper is not None:
         helper.close()  # every chart is in the PDF by now
     pdf = buf.getvalue()
     if sign_p12:
+        progress("signing", 0, 1, "Signing the PDF")
         pdf = sign_pdf_bytes(pdf, sign_p12, p12_password)
+    progress("writing", 0, 1, f"Writing {out_pdf.name} and its evidence manifest")
     pdf_sha = hashlib.sha256(pdf).hexdigest()
 
     staged = Staged()

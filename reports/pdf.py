@@ -118,6 +118,9 @@ class _Doc(BaseDocTemplate):
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
+    def afterPage(self):
+        self.ctx.page_done(self.page)
+
     def afterFlowable(self, flowable):
         if isinstance(flowable, Heading):
             self.canv.bookmarkPage(flowable.key)
@@ -130,12 +133,14 @@ class _Doc(BaseDocTemplate):
 def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | None = None, generated_at: str | None = None,
                manifest: dict | None = None, manifest_name: str = "", manifest_sha256: str | None = None,
                signer: str | None = None, charts: bool = True, result_sha256: str | None = None,
-               chart_process=None, manifest_bytes: bytes | None = None, share: bool = False) -> RenderInfo:
+               chart_process=None, manifest_bytes: bytes | None = None, share: bool = False,
+               progress=None) -> RenderInfo:
     """Write the report for `result` to `out` (a path or a binary buffer), as PDF/A-3b.
 
     `manifest_bytes`: the evidence manifest's file, embedded as the PDF/A associated file `manifest_name`.
     `chart_process`: a started `reports.chartproc.ChartProcess` for this result (the caller closes it); without one a
-    helper is started here when charts are drawn and forking is possible."""
+    helper is started here when charts are drawn and forking is possible. `progress`: an `audit.cancel.Progress` told
+    of each chart placed and each page laid out (steps "charts", "pages", "archive"); it may raise to stop."""
     from reports.chartproc import ChartProcess
 
     t0, c0 = time.perf_counter(), time.process_time()
@@ -147,7 +152,7 @@ def render_pdf(result, out: str | Path | io.BytesIO, *, trail: TrailSnapshot | N
         return _render(result, out, t0, c0, trail=trail, generated_at=generated_at, manifest=manifest,
                        manifest_name=manifest_name, manifest_sha256=manifest_sha256, signer=signer, charts=charts,
                        result_sha256=result_sha256, chart_process=chart_process, manifest_bytes=manifest_bytes,
-                       missing=missing, share=share)
+                       missing=missing, share=share, progress=progress)
     finally:
         stop_collecting(token)
         if own and chart_process is not None:
@@ -191,7 +196,7 @@ def person_name(label: str) -> str:
 
 
 def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest, manifest_name, manifest_sha256, signer,
-            charts, result_sha256, chart_process, manifest_bytes, missing, share=False) -> RenderInfo:
+            charts, result_sha256, chart_process, manifest_bytes, missing, share=False, progress=None) -> RenderInfo:
     from reports.context import RenderContext
     from reports.pdfa import ArchivalInfo, Attachment, finish
     from reports.sections import build_story
@@ -204,6 +209,7 @@ def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest,
         risks=risk_register(result), report_id=report_id(sha), result_sha256=sha,
         generated_at=generated_at or utc_now(), manifest_name=manifest_name, manifest_sha256=manifest_sha256,
         signer=signer, manifest=manifest, charts=charts, chart_process=chart_process, missing_glyphs=missing, share=share,
+        progress=progress,
     )
     story = build_story(ctx)
     system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)
@@ -224,7 +230,9 @@ def _render(result, out, t0: float, c0: float, *, trail, generated_at, manifest,
         if ctx.pass_no > 1 and ctx.section_pages == ctx.known_pages:
             break
         ctx.known_pages = dict(ctx.section_pages)
+        ctx.known_pages_total = pages[0] if pages else 0
     t_finish = time.perf_counter()
+    ctx.tick("archive", 0, 1, "Making the PDF archival (PDF/A-3b) and attaching the manifest")
     attachments = (Attachment(manifest_name or "evidence.json", manifest_bytes,
                               description=f"Evidence manifest of report {ctx.report_id} (machine-readable)"),) \
         if manifest_bytes is not None else ()

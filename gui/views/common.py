@@ -61,6 +61,9 @@ def table_view(name: str, *, stretch_last: bool = True, sortable: bool = True) -
     header.setStretchLastSection(stretch_last)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setHighlightSections(False)
+    from gui.views.copying import install_copy
+
+    install_copy(view)  # Ctrl+C copies the selected rows as TSV (Qt's own copies one cell)
     return view
 
 

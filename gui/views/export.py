@@ -9,8 +9,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QVBoxLayout, QWidget)
 
 from gui.errors import show_error
+from gui.files import choose_save_path, confirm_overwrite
+from gui.status import EXPORT_PLAN, StatusPanel
 from gui.views.common import FileField, heading, muted
 from gui.worker import Runner
+
+PDF_FILTER = "PDF (*.pdf)"
+MANIFEST_SUFFIX = ".evidence.json"  # reports.export.manifest_path_for: <stem>.evidence.json beside the PDF
 
 
 def open_in_system(path: Path) -> bool:
@@ -29,10 +34,12 @@ class ExportView(QWidget):
         self.run_id: str | None = None
         self.workspace_path: str | None = None
         self.pdf_path: Path | None = None
+        self._confirmed: Path | None = None  # the path the user agreed to replace, in the save dialog
         self._doc = None
         self.runner = Runner("export", self)
         self.runner.finished.connect(self._on_exported)
         self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(lambda: self.status.setText("Export cancelled: nothing was written."))
         self.runner.busy_changed.connect(lambda busy: self.export_button.setEnabled(not busy and self.result is not None))
 
         lay = QVBoxLayout(self)
@@ -81,6 +88,16 @@ class ExportView(QWidget):
         buttons.addWidget(self.folder_button)
         buttons.addWidget(self.external_button)
         form.addRow(buttons)
+        # The whole export on one bar: preparing, charts, pages, archiving, signing, writing (see gui.status).
+        self.progress_panel = StatusPanel(name="export_progress")
+        self.progress_panel.attach(self.runner, EXPORT_PLAN)
+        self.progress_panel.label.setObjectName("export_progress_label")
+        self.progress_panel.bar.setObjectName("export_progress_bar")
+        self.progress_panel.cancel_button.setObjectName("export_cancel")
+        self.progress_panel.cancel_button.setAccessibleName("Cancel the export")
+        self.progress_panel.label.setAccessibleName("Export step")
+        self.progress_panel.bar.setAccessibleName("Export progress")
+        form.addRow(self.progress_panel)
         lay.addWidget(box)
 
         self.preview_holder = QVBoxLayout()
@@ -104,11 +121,17 @@ class ExportView(QWidget):
         self.p12_field.setEnabled(on)
         self.password.setEnabled(on)
 
+    def report_paths(self, pdf: str | Path) -> list[Path]:
+        """The files an export writes (the PDF and its evidence manifest): what is asked about before replacing."""
+        p = Path(pdf)
+        return [p, p.with_name(p.stem + MANIFEST_SUFFIX)]
+
     def _browse_out(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Write the report to", self.out_field.path() or str(Path.home()),
-                                              "PDF (*.pdf)")
-        if path:
-            self.out_field.set_path(path if path.lower().endswith(".pdf") else path + ".pdf", emit=False)
+        path = choose_save_path(self, "Write the report to", self.out_field.path() or str(Path.home() / "report.pdf"),
+                                PDF_FILTER, also=(MANIFEST_SUFFIX,))
+        if path is not None:
+            self.out_field.set_path(str(path), emit=False)
+            self._confirmed = path  # the user has just agreed to replace whatever is there
 
     def _browse_p12(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Certificate", str(Path.home()), "PKCS#12 (*.p12 *.pfx);;All files (*)")
@@ -140,10 +163,19 @@ class ExportView(QWidget):
         if not out:
             self.status.setText("Choose where to write the PDF first.")
             return
+        if not out.lower().endswith(".pdf"):
+            out += ".pdf"
+            self.out_field.set_path(out, emit=False)
+        confirmed, self._confirmed = self._confirmed, None
+        agreed = confirmed is not None and Path(out) == confirmed
+        if not agreed and not confirm_overwrite(self, self.report_paths(out)):
+            self.status.setText("Not exported: the existing report was kept. Choose another file name.")
+            return
         sign = self.sign_check.isChecked()
         self.status.setText(f"Writing {Path(out).name}…")
         self.runner.start(jobs.export_pdf, self.result, out, self.workspace_path, self.run_id,
-                          self.p12_field.path() if sign else None, self.password.text() if sign else None)
+                          self.p12_field.path() if sign else None, self.password.text() if sign else None,
+                          overwrite=True)  # what exists was asked about just above
 
     def _on_failed(self, exc: BaseException) -> None:
         self.status.setText("The report was not written.")

@@ -136,6 +136,12 @@ class ResultsView(QWidget):
         bar.addWidget(self.level_filter)
         bar.addWidget(self.group_search, 1)
         bar.addWidget(self.hide_small)
+        self.csv_button = QPushButton("Export CSV…")
+        self.csv_button.setObjectName("export_groups_csv")
+        self.csv_button.setAccessibleName("Export the group table as CSV")
+        self.csv_button.setToolTip("Write the groups shown, in this order, with each value, its interval and verdict")
+        self.csv_button.clicked.connect(self.export_groups_csv)
+        bar.addWidget(self.csv_button)
         lay.addLayout(bar)
         legend = QLabel()
         legend.setObjectName("metrics_legend")
@@ -269,6 +275,39 @@ class ResultsView(QWidget):
         n_small = sum(1 for g in self.groups_model.records if g.small)
         self.groups_count.setText(f"{self.groups_proxy.rowCount()} of {self.groups_model.rowCount()} groups shown; "
                                   f"{n_small} small.")
+
+    def shown_groups(self) -> list:
+        """The groups the table shows, in its order (filter and sort applied)."""
+        p = self.groups_proxy
+        return [self.groups_model.record(p.mapToSource(p.index(r, 0)).row()) for r in range(p.rowCount())]
+
+    def export_groups_csv(self, path: str | Path | None = None) -> Path | None:
+        """Ask where (and before replacing a file), then write the shown groups as CSV; the path written or None."""
+        if self.result is None:
+            return None
+        from gui.files import choose_save_path, confirm_overwrite
+        from gui.models.results import SHOWN_METRICS
+        from gui.views.group_csv import CSV_FILTER, group_table_rows, write_csv
+
+        if path is None:
+            stem = f"attest-groups-{self.run_id}" if self.run_id else "attest-groups"
+            path = choose_save_path(self, "Export the group table", str(Path(self.result.data.path).parent / f"{stem}.csv"),
+                                    CSV_FILTER)
+        elif not confirm_overwrite(self, [path]):
+            path = None
+        if path is None:
+            return None
+        metrics = [m for m in SHOWN_METRICS if any(m in g.metrics for g in self.result.groups)]
+        header, rows = group_table_rows(self.result, self.shown_groups(), metrics)
+        try:
+            written = write_csv(path, header, rows)
+        except Exception as exc:  # noqa: BLE001 - an audit.errors message (e.g. the folder is read-only), shown to the user
+            from gui.errors import show_error
+
+            show_error(self, exc, title="The group table was not exported")
+            return None
+        self.groups_count.setText(f"{len(rows)} groups written to {written}.")
+        return written
 
     # ------------------------------------------------------------------ charts (same module as the report)
     def _start_charts(self) -> None:
