@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
         self.snapshot = None
         self.outcome = None
+        self.outcome_workspace: str | None = None  # the workspace the shown run belongs to (None: not recorded)
         self._last_request: dict | None = None
         self.setAcceptDrops(True)
         self.resize(1360, 860)
@@ -153,6 +154,8 @@ class MainWindow(QMainWindow):
         self.act_signoff = self._action("&Sign off…", lambda: self.sign_off(), "Ctrl+Shift+S", "sign_off",
                                         "Record a reviewer's decision on the current run")
         self.act_export = self._action("&Export PDF…", self.export_report, "Ctrl+E", "export_pdf", "Write the PDF report")
+        self.act_rerun = self._action("Re-run &with this set-up", self.rerun_setup, None, "rerun_setup",
+                                      "Load the shown run's recorded set-up into the Set-up page, and say what changed")
         self.act_verify = self._action("&Verify trail", self.verify_trail, "Ctrl+Shift+V", "verify_trail",
                                        "Re-check the trail's hash chain")
         self.act_about = self._action("&About Attest", self.about, K.HelpContents, "about")
@@ -168,7 +171,7 @@ class MainWindow(QMainWindow):
         fm.addSeparator()
         fm.addAction(self.act_quit)
         am = m.addMenu("&Audit")
-        for a in (self.act_run, self.act_cancel, self.act_signoff, self.act_export):
+        for a in (self.act_run, self.act_cancel, self.act_signoff, self.act_export, self.act_rerun):
             am.addAction(a)
         tm = m.addMenu("&Trail")
         tm.addAction(self.act_verify)
@@ -208,7 +211,7 @@ class MainWindow(QMainWindow):
         self.ws_runner.finished.connect(self._on_workspace_job)
         self.ws_runner.failed.connect(self._on_workspace_failed)
         self.ws_runner.cancelled.connect(lambda: self.step_label.setText("Cancelled."))
-        self.refresh_runner.finished.connect(self._set_snapshot)
+        self.refresh_runner.finished.connect(self._on_refreshed)
         self.refresh_runner.failed.connect(lambda exc: show_error(self, exc, title="Cannot read the workspace"))
         self.signoff_runner.finished.connect(self._on_signoff)
         self.signoff_runner.failed.connect(lambda exc: show_error(self, exc, title="The sign-off was not recorded"))
@@ -243,6 +246,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()
+        self.save_draft()
         for r in self.findChildren(Runner):
             r.cancel()
         wait_for_jobs(5000)
@@ -264,11 +268,16 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         busy = self.audit_runner.busy
-        has_run = self.outcome is not None and self.outcome.run_id is not None
+        here = self.outcome is not None and self.outcome_workspace == (self.snapshot.path if self.snapshot else None)
+        has_run = here and self.outcome.run_id is not None
         self.act_run.setEnabled(not busy)
         self.act_cancel.setEnabled(busy or self.ws_runner.busy)
         self.act_signoff.setEnabled(has_run and self.snapshot is not None)
-        self.act_export.setEnabled(self.outcome is not None)
+        self.act_signoff.setToolTip("Record a reviewer's decision on the shown run" if has_run else
+                                    "No recorded run of the open workspace is shown: run an audit or open a run first")
+        self.act_export.setEnabled(here)
+        self.act_export.setToolTip("Write the PDF report" if here else "No run of the open workspace is shown")
+        self.act_rerun.setEnabled(self.outcome is not None and not busy)
         self.act_verify.setEnabled(self.snapshot is not None)
         self.act_refresh.setEnabled(self.snapshot is not None)
         self.setup.set_running(busy)
@@ -360,11 +369,20 @@ class MainWindow(QMainWindow):
         self.step_label.setText(f"Opened {value.name}.")
         self.show_page("workspace")
 
+    def _on_refreshed(self, snap) -> None:
+        # A refresh started for a workspace that is no longer open must not bring it back.
+        if self.snapshot is not None and snap is not None and snap.path == self.snapshot.path:
+            self._set_snapshot(snap)
+
     def _on_workspace_failed(self, exc: BaseException) -> None:
         self.step_label.setText("Ready")
         show_error(self, exc, title="Cannot open the workspace")
 
     def _set_snapshot(self, snap) -> None:
+        old = self.snapshot.path if self.snapshot else None
+        new = snap.path if snap else None
+        if old != new:
+            self._switch_workspace(old, new)
         self.snapshot = snap
         self.workspace_page.setCurrentWidget(self.artifacts if snap else self.welcome)
         self.artifacts.set_workspace(snap)
@@ -373,6 +391,61 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self.workspace_changed.emit(snap)
+
+    # ------------------------------------------------------------------ the audit draft, per workspace
+    def _switch_workspace(self, old: str | None, new: str | None) -> None:
+        """Another workspace: the previous one's draft is saved, its jobs cancelled and its run no longer shown, so no
+        action can act on a run of a workspace that is not open; the new workspace's saved draft fills Set-up."""
+        if old is not None:
+            self.save_draft(old)
+        self.audit_runner.cancel()
+        self.signoff_runner.cancel()
+        self.outcome, self.outcome_workspace = None, None
+        self.results.set_result(None)
+        self.explanations.set_result(None)
+        self.quality.set_result(None)
+        self.report.set_result(None, None, new)
+        if new is not None:
+            self._restore_draft(new)
+
+    def save_draft(self, workspace: str | None = None) -> None:
+        from audit.draft import draft_path, save_draft
+        from gui.draft_binding import draft_of
+
+        workspace = workspace or (self.snapshot.path if self.snapshot else None)
+        if workspace is None:
+            return
+        try:
+            save_draft(draft_path(workspace), draft_of(self.setup))
+        except Exception as exc:  # noqa: BLE001 - a draft that cannot be saved must not stop a switch or a quit
+            self.step_label.setText(f"The set-up could not be saved beside the workspace: {exc}")
+
+    def _restore_draft(self, workspace: str) -> None:
+        from audit.draft import draft_path, load_draft
+        from gui.draft_binding import apply_draft
+
+        draft, why = load_draft(draft_path(workspace))
+        if draft is not None:
+            apply_draft(self.setup, draft)
+        if why:
+            self.step_label.setText(why)
+
+    def rerun_setup(self) -> None:
+        """The shown run's recorded spec becomes the set-up; the status line names what differs from the page."""
+        if self.outcome is None:
+            return
+        from audit.draft import AuditDraft
+        from gui.draft_binding import apply_draft, draft_of
+
+        before = draft_of(self.setup)
+        recorded = AuditDraft.from_spec(self.outcome.result.spec)
+        notes = apply_draft(self.setup, recorded)
+        changed = recorded.changes_since(before)
+        self.setup.ready_label.setToolTip("\n".join(changed))
+        self.step_label.setText(("Set-up loaded from the run; changed: " + "; ".join(changed[:6])
+                                 + (" …" if len(changed) > 6 else "") if changed else "Set-up loaded from the run; nothing changed.")
+                                + (" Note: " + "; ".join(notes) if notes else ""))
+        self.show_page("setup")
 
     def _use_artifact(self, kind: str, path: str) -> None:
         if kind == "model":
@@ -399,6 +472,7 @@ class MainWindow(QMainWindow):
         """Hand a result to every page. The Results page is filled first; the other pages (and the switch to Results)
         follow in later turns of the event loop, so no single step keeps the window from repainting for long."""
         self.outcome = outcome
+        self.outcome_workspace = self.snapshot.path if self.snapshot else None
         result = outcome.result
         self.results.set_result(result, outcome.run_id)
         self._update_actions()

@@ -57,6 +57,7 @@ class SetupView(QWidget):
         self.setObjectName("setup_view")
         self.setAcceptDrops(True)
         self.preview = None
+        self.references: dict[str, str] = {}  # the user's choices; survive every rebuild of the groups tree
         self._pending: dict[str, Any] = {}
         self._min_size = 30
         self.runner = Runner("preview", self)
@@ -351,6 +352,13 @@ class SetupView(QWidget):
         self.groups_tree.setColumnWidth(2, 70)
         self.groups_tree.itemChanged.connect(self._on_feature_toggled)
         lay.addWidget(self.groups_tree, 1)
+        self.intersection_combo = self._combo("intersection_reference", "What intersections are compared with")
+        self.intersection_combo.addItem("Intersections: the combination of the references above", "references")
+        self.intersection_combo.addItem("Intersections: the largest intersectional group", "largest")
+        self.intersection_combo.setToolTip("With a reference declared for any feature, an intersection is compared with the "
+                                           "combination of each feature's reference (declared, else its largest group), "
+                                           "or with the largest intersectional group. The result says which was used.")
+        lay.addWidget(self.intersection_combo)
         self.groups_note = muted()
         lay.addWidget(self.groups_note)
         return w
@@ -511,8 +519,13 @@ class SetupView(QWidget):
             combo.setObjectName(f"reference_{col}")
             combo.setAccessibleName(f"Reference group for {col}")
             combo.addItem(AUTO_REFERENCE, None)
-            for value, _ in groups:
-                combo.addItem(value, value)
+            for value, n in groups:
+                combo.addItem(f"{value}  ({n:,} rows)", value)
+            chosen = self.references.get(col)
+            if chosen is not None and combo.findData(chosen) < 0:
+                combo.addItem(f"{chosen}  (not in this data)", chosen)  # shown as such, never silently dropped
+            combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen is not None else 0)
+            combo.currentIndexChanged.connect(lambda _=0, c=col, w=combo: self._reference_chosen(c, w.currentData()))
             combo.setEnabled(col in checked)
             tree.setItemWidget(item, 3, combo)
             self.reference_combos[col] = combo
@@ -522,6 +535,12 @@ class SetupView(QWidget):
         self.groups_note.setText(
             f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}{' …' if len(skipped) > 8 else ''}"
             if skipped else "")
+
+    def _reference_chosen(self, feature: str, value: str | None) -> None:
+        if value is None:
+            self.references.pop(feature, None)
+        else:
+            self.references[feature] = value
 
     def _mark_small_groups(self) -> None:
         self._min_size = self.min_group_spin.value()
@@ -567,10 +586,10 @@ class SetupView(QWidget):
             item.setCheckState(0, Qt.CheckState.Checked if col in features else Qt.CheckState.Unchecked)
 
     def set_reference(self, feature: str, value: str | None) -> None:
-        combo = self.reference_combos.get(feature)
+        self._reference_chosen(feature, value)
+        combo = self.reference_combos.get(feature) if hasattr(self, "reference_combos") else None
         if combo is not None:
-            idx = combo.findData(value)
-            combo.setCurrentIndex(max(idx, 0))
+            combo.setCurrentIndex(max(combo.findData(value), 0) if value is not None else 0)
 
     def group_counts(self, feature: str) -> list[tuple[str, int]]:
         """The groups and counts shown for a feature (what the user sees before running)."""
@@ -639,8 +658,7 @@ class SetupView(QWidget):
     def build_request(self) -> dict[str, Any]:
         """The set-up as plain values; the worker turns it into an `AuditSpec` (see `gui.jobs.build_spec`)."""
         sensitive = self.sensitive_features()
-        references = {f: self.reference_combos[f].currentData() for f in sensitive
-                      if f in self.reference_combos and self.reference_combos[f].currentData() is not None}
+        references = {f: v for f, v in self.references.items() if f in sensitive}
         key = self.policy_combo.currentData() or "four_fifths"
         if key == "custom":
             c = self.custom
@@ -667,6 +685,7 @@ class SetupView(QWidget):
             predictions_column=None if model else self.predictions_combo.currentText() or None,
             scores_column=None if model else self.scores_combo.currentData(),
             threshold=threshold if model and threshold >= 0 else None, references=references, policy=policy,
+            intersection_reference=self.intersection_combo.currentData() or "references",
             min_group_size=self.min_group_spin.value(), ci_level=round(self.ci_spin.value(), 3),
             bootstrap=self.bootstrap_spin.value(), seed=self.seed_spin.value(),
             explain={"enabled": self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()}, context=context,
