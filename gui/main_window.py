@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QHBoxLayout, QProgressBar, QPushButton, QStackedWidget, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QHBoxLayout, QStackedWidget, QWidget)
 
 from gui.errors import show_error, show_message
 from gui.settings import Settings
@@ -109,25 +109,14 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
 
     def _build_status(self) -> None:
-        bar = self.statusBar()
-        self.step_label = QLabel("Ready")
-        self.step_label.setObjectName("step_label")
-        self.step_label.setAccessibleName("Current step")
-        self.progress = QProgressBar()
-        self.progress.setObjectName("progress")
-        self.progress.setAccessibleName("Progress")
-        self.progress.setMaximumWidth(260)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("cancel_button")
-        self.cancel_button.setAccessibleName("Cancel the running job")
-        self.cancel_button.setToolTip("Stop the running job (Esc)")
-        self.cancel_button.clicked.connect(self.cancel_jobs)
-        bar.addWidget(self.step_label, 1)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
+        from gui.status import StatusPanel, audit_plan_for
+
+        self.status_panel = StatusPanel()
+        self.statusBar().addWidget(self.status_panel, 1)
+        self.step_label, self.progress = self.status_panel.label, self.status_panel.bar
+        self.cancel_button = self.status_panel.cancel_button
+        self.status_panel.attach(self.audit_runner, lambda: audit_plan_for(self._last_request))
+        self.status_panel.attach(self.ws_runner)
 
     def _action(self, text: str, slot, shortcut=None, name: str = "", tip: str = "") -> QAction:
         a = QAction(text, self)
@@ -203,8 +192,7 @@ class MainWindow(QMainWindow):
         self.report.exported.connect(lambda _: self.refresh_workspace())
 
         for r in (self.audit_runner, self.ws_runner):
-            r.progress.connect(self._on_progress)
-            r.busy_changed.connect(self._on_busy)
+            r.busy_changed.connect(lambda _busy: self._update_actions())
         self.audit_runner.finished.connect(self._on_audit_finished)
         self.audit_runner.failed.connect(self._on_audit_failed)
         self.audit_runner.cancelled.connect(self._on_audit_cancelled)
@@ -300,21 +288,6 @@ class MainWindow(QMainWindow):
         self.welcome.set_recent([])
 
     # ------------------------------------------------------------------ progress
-    def _on_progress(self, step: str, done: int, total: int, message: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(min(done, total))
-        self.progress.setFormat(f"{step} %p%")
-        self.step_label.setText(message or step)
-
-    def _on_busy(self, _busy: bool) -> None:
-        busy = self.audit_runner.busy or self.ws_runner.busy
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        self.cancel_button.setEnabled(True)
-        if busy:
-            self.progress.setRange(0, 0)
-        self._update_actions()
-
     def cancel_jobs(self) -> None:
         if self.audit_runner.busy or self.ws_runner.busy:
             self.audit_runner.cancel()

@@ -351,6 +351,9 @@ class SetupView(QWidget):
         self.groups_tree.setColumnWidth(1, 80)
         self.groups_tree.setColumnWidth(2, 70)
         self.groups_tree.itemChanged.connect(self._on_feature_toggled)
+        from gui.views.copying import install_copy
+
+        install_copy(self.groups_tree)
         lay.addWidget(self.groups_tree, 1)
         self.intersection_combo = self._combo("intersection_reference", "What intersections are compared with")
         self.intersection_combo.addItem("Intersections: the combination of the references above", "references")
