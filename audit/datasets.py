@@ -99,10 +99,16 @@ def _read_excel(path: Path, sheet: str | None, sensitive: Collection[str] = ()) 
         sheet = names[0]
     elif sheet not in names:
         raise DatasetError(f"Sheet '{sheet}' is not in {path.name}.", f"Choose one of: {', '.join(names)}.")
-    if not sensitive:
-        return pd.read_excel(book, sheet_name=sheet), sheet
-    header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
-    return pd.read_excel(book, sheet_name=sheet, keep_default_na=False, na_values=_na_by_column(header, sensitive)), sheet
+    try:
+        if not sensitive:
+            return pd.read_excel(book, sheet_name=sheet), sheet
+        header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
+        return pd.read_excel(book, sheet_name=sheet, keep_default_na=False, na_values=_na_by_column(header, sensitive)), sheet
+    except Exception as exc:  # openpyxl parses the sheet only now: damaged XML, styles or zip members surface here
+        raise DatasetError(
+            f"Sheet '{sheet}' of {path.name} cannot be read: the workbook is damaged ({type(exc).__name__}: {str(exc)[:200]}).",
+            "Open and save it again in Excel (or LibreOffice), or export the sheet as CSV.",
+        ) from exc
 
 
 def _is_skops(path: Path) -> bool:
