@@ -212,7 +212,11 @@ def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple
 
 def _check_raw_header(path: Path, head: bytes, encoding: str, delimiter: str) -> None:
     # pandas silently renames duplicate headers to "x.1"; a user must be told instead.
-    first = next(csv.reader(io.StringIO(head.decode(encoding, errors="replace")), delimiter=delimiter), [])
+    try:
+        first = next(csv.reader(io.StringIO(head.decode(encoding, errors="replace")), delimiter=delimiter), [])
+    except csv.Error as exc:  # e.g. a bare carriage return inside the header row
+        raise DatasetError(f"{path.name} has a header row that cannot be read as CSV ({exc}).",
+                           "Save the file again as CSV with one header row and ordinary line ends.") from exc
     seen: set[str] = set()
     dupes = sorted({c for c in first if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
     if dupes:
