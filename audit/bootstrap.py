@@ -11,13 +11,18 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy import sparse
 
 PRIOR = 0.5
 
 
-def aggregate(counts: np.ndarray, membership: np.ndarray) -> np.ndarray:
-    """Sum cell counts into groups: (..., C, 4) with (C, G) -> (..., G, 4)."""
-    return np.swapaxes(np.swapaxes(counts, -1, -2).astype(float) @ membership, -1, -2)
+def aggregate(counts: np.ndarray, membership) -> np.ndarray:
+    """Sum cell counts into groups: (..., C, 4) with (C, G) -> (..., G, 4). `membership` is dense or a scipy sparse
+    matrix (`Level.membership`); with (C, 4) counts the sparse product never builds a C x G array."""
+    if sparse.issparse(membership) and np.ndim(counts) == 2:
+        return np.asarray(membership.T @ np.asarray(counts, dtype=float))
+    dense = membership.toarray() if sparse.issparse(membership) else membership
+    return np.swapaxes(np.swapaxes(counts, -1, -2).astype(float) @ dense, -1, -2)
 
 
 def posterior_counts(counts: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:

@@ -99,10 +99,16 @@ def _read_excel(path: Path, sheet: str | None, sensitive: Collection[str] = ()) 
         sheet = names[0]
     elif sheet not in names:
         raise DatasetError(f"Sheet '{sheet}' is not in {path.name}.", f"Choose one of: {', '.join(names)}.")
-    if not sensitive:
-        return pd.read_excel(book, sheet_name=sheet), sheet
-    header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
-    return pd.read_excel(book, sheet_name=sheet, keep_default_na=False, na_values=_na_by_column(header, sensitive)), sheet
+    try:
+        if not sensitive:
+            return pd.read_excel(book, sheet_name=sheet), sheet
+        header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
+        return pd.read_excel(book, sheet_name=sheet, keep_default_na=False, na_values=_na_by_column(header, sensitive)), sheet
+    except Exception as exc:  # openpyxl parses the sheet only now: damaged XML, styles or zip members surface here
+        raise DatasetError(
+            f"Sheet '{sheet}' of {path.name} cannot be read: the workbook is damaged ({type(exc).__name__}: {str(exc)[:200]}).",
+            "Open and save it again in Excel (or LibreOffice), or export the sheet as CSV.",
+        ) from exc
 
 
 def _is_skops(path: Path) -> bool:
@@ -206,7 +212,11 @@ def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple
 
 def _check_raw_header(path: Path, head: bytes, encoding: str, delimiter: str) -> None:
     # pandas silently renames duplicate headers to "x.1"; a user must be told instead.
-    first = next(csv.reader(io.StringIO(head.decode(encoding, errors="replace")), delimiter=delimiter), [])
+    try:
+        first = next(csv.reader(io.StringIO(head.decode(encoding, errors="replace")), delimiter=delimiter), [])
+    except csv.Error as exc:  # e.g. a bare carriage return inside the header row
+        raise DatasetError(f"{path.name} has a header row that cannot be read as CSV ({exc}).",
+                           "Save the file again as CSV with one header row and ordinary line ends.") from exc
     seen: set[str] = set()
     dupes = sorted({c for c in first if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
     if dupes:

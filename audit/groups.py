@@ -10,6 +10,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from audit.errors import InputError
 
@@ -24,11 +25,13 @@ class Level:
     groups: tuple[dict[str, str], ...]
     group_of_cell: np.ndarray  # (C,) index into groups
 
-    def membership(self, n_cells: int) -> np.ndarray:
-        """(C, G) 0/1 matrix: summing cell counts over it gives group counts."""
-        m = np.zeros((n_cells, len(self.groups)))
-        m[np.arange(n_cells), self.group_of_cell] = 1.0
-        return m
+    def membership(self, n_cells: int) -> sparse.csr_array:
+        """(C, G) 0/1 matrix: summing cell counts over it gives group counts.
+
+        Sparse, one entry per cell: a dense matrix needs C x G x 8 bytes, and C (the occupied finest intersections)
+        grows with the rows while G may reach the group limit, e.g. 600,000 cells x 900 groups of a single column
+        would be 4.3 GB. This holds C entries (about 16 bytes each) whatever G is."""
+        return sparse.csr_array((np.ones(n_cells), (np.arange(n_cells), self.group_of_cell)), shape=(n_cells, len(self.groups)))
 
 
 @dataclass(frozen=True)

@@ -36,31 +36,56 @@ class DataPreview:
     rows: list[tuple[str, ...]]
     groups: dict[str, list[tuple[str, int]]]  # column -> [(value, count)], for columns with few distinct values
     n_unique: dict[str, int]
+    warnings: tuple[str, ...] = ()  # spacing/case variants of a group name, "NA"-like values kept as groups
 
 
 @in_worker_process
-def load_preview(path: str, *, progress, cancel, rows: int = PREVIEW_ROWS) -> DataPreview:
-    """Read a dataset, and everything the set-up view shows about it: first rows, columns, groups with counts."""
+def load_preview(path: str, *, progress, cancel, rows: int = PREVIEW_ROWS, na_values: tuple[str, ...] = ()) -> DataPreview:
+    """Read a dataset, and everything the set-up view shows about it: first rows, columns, groups with counts.
+
+    Group counts follow the audit's rules (audit/values.py): values are read as written ("NA", "null" are groups),
+    only truly empty cells are "(missing)", and `na_values` (the user's --na-values) are made missing."""
     from audit.datasets import load_dataset
+    from audit.values import apply_na_values, na_like_notes, variant_warnings
 
     progress("load", 0, 2, f"Reading {Path(path).name}")
     df, ref = load_dataset(path)
     cancel.raise_if_set()
+    names = tuple(str(c) for c in df.columns)
+    faithful = df if ref.format == "parquet" else load_dataset(path, sheet=ref.sheet, sensitive=names)[0]
+    faithful, notes = apply_na_values(faithful, names, na_values)
     progress("groups", 1, 2, "Counting groups")
     groups: dict[str, list[tuple[str, int]]] = {}
     n_unique: dict[str, int] = {}
-    for col in df.columns:
+    candidates = []
+    for col in faithful.columns:
         cancel.raise_if_set()
-        s = df[col]
+        s = faithful[col]
         n_unique[str(col)] = k = int(s.nunique(dropna=False))
         if k <= MAX_GROUPS:
             counts = s.value_counts(dropna=False)
             groups[str(col)] = [(_value_text(v), int(c)) for v, c in counts.items()]
+            candidates.append(str(col))
+    warnings = tuple(notes + na_like_notes(faithful, candidates, na_values) + variant_warnings(faithful, candidates))
     head = df.head(rows)
     text_rows = [tuple(_value_text(v) for v in rec) for rec in head.itertuples(index=False, name=None)]
     progress("done", 2, 2, "Dataset read")
     return DataPreview(path=str(path), ref=ref, columns=[str(c) for c in df.columns], dtypes=[str(t) for t in df.dtypes],
-                       rows=text_rows, groups=groups, n_unique=n_unique)
+                       rows=text_rows, groups=groups, n_unique=n_unique, warnings=warnings)
+
+
+def group_estimate(preview: DataPreview, sensitive: list[str] | tuple[str, ...], max_order: int | None = None) -> tuple[int, str]:
+    """The groups and intersections an audit of `sensitive` will create (audit.guards.estimate_groups, the figure the
+    audit's own guard refuses above its limit), and the line the set-up page shows before Run."""
+    from audit.guards import MAX_GROUPS, estimate_groups
+
+    if not sensitive:
+        return 0, "Choose at least one sensitive feature."
+    n = estimate_groups({c: preview.n_unique[c] for c in sensitive}, list(sensitive), max_order, rows=preview.ref.rows)
+    if n > MAX_GROUPS:
+        return n, (f"This audit would create up to {n:,} groups and intersections, above the limit of {MAX_GROUPS:,}: "
+                   "lower the intersection order (--max-order) or choose fewer sensitive features.")
+    return n, f"This audit will create up to {n:,} groups and intersections (limit {MAX_GROUPS:,})."
 
 
 def _value_text(v: Any) -> str:

@@ -36,7 +36,8 @@ def probe(fmt: str, path: Path, sha256: str) -> None:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     timeout = 60 + path.stat().st_size / 20e6  # generous: loading a 500 MB model takes ~20 s
     child = subprocess.Popen([sys.executable, "-m", "audit.models.probe_child", fmt, str(path)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env, stdin=subprocess.DEVNULL)
+                             stderr=subprocess.PIPE, text=True, env=env, stdin=subprocess.DEVNULL,
+                             encoding="utf-8", errors="replace")  # a library may echo the file's own (non-UTF-8) bytes
     importlib.import_module(fmt if fmt != "onnx" else "onnxruntime")  # meanwhile: the import both sides pay, in parallel
     try:
         out, err = child.communicate(timeout=timeout)
