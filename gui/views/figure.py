@@ -44,8 +44,11 @@ def set_chart_theme(name: str | None) -> None:
     if name is not None and name not in THEMES:
         raise ValueError(f"Unknown chart theme {name!r}; use one of: {', '.join(THEMES)}.")
     _chosen = name
+    from shiboken6 import isValid
+
     for view in list(_views):
-        view.redraw()
+        if isValid(view):  # a view whose C++ side is gone (its window closed) keeps its Python wrapper for a while
+            view.redraw()
 
 
 class FigureView(QWidget):

@@ -535,9 +535,13 @@ class SetupView(QWidget):
             item.setExpanded(col in checked)
         tree.blockSignals(False)
         self._mark_small_groups()
-        self.groups_note.setText(
-            f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}{' …' if len(skipped) > 8 else ''}"
-            if skipped else "")
+        notes = list(getattr(self.preview, "warnings", ()))
+        if skipped:
+            notes.insert(0, f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}"
+                            f"{' …' if len(skipped) > 8 else ''}")
+        notes.append("Only empty cells count as missing: values such as NA or null are groups of their own.")
+        self.groups_note.setText("\n".join(notes))
+        self.groups_note.setWordWrap(True)
 
     def _reference_chosen(self, feature: str, value: str | None) -> None:
         if value is None:
@@ -650,8 +654,12 @@ class SetupView(QWidget):
         if missing:
             self.ready_label.setText("To run, choose " + ", ".join(missing) + ".")
         else:
+            from gui.jobs import group_estimate
+
             feats = self.sensitive_features()
-            self.ready_label.setText(f"Ready: {self.preview.ref.rows:,} rows, sensitive features {', '.join(feats)}.")
+            _, estimate = group_estimate(self.preview, feats)
+            self.ready_label.setText(f"Ready: {self.preview.ref.rows:,} rows, sensitive features {', '.join(feats)}. "
+                                     + estimate)
 
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)

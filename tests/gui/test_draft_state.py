@@ -91,3 +91,13 @@ def test_rerun_with_the_recorded_setup(qtbot, window, workspace, demo_files):
     assert window.setup.reference_combos["race"].currentData() == "White"
     second = _run(qtbot, window)
     assert second.result.spec == first.result.spec
+
+
+def test_setup_shows_the_group_estimate_before_run(qtbot, window, demo_files):
+    from audit.guards import estimate_groups
+
+    set_up_demo_audit(qtbot, window, demo_files)
+    p = window.setup.preview
+    n = estimate_groups({c: p.n_unique[c] for c in ("race", "sex")}, ["race", "sex"], None, rows=p.ref.rows)
+    assert f"up to {n:,} groups and intersections (limit 2,000)" in window.setup.ready_label.text()
+    assert "NA or null are groups" in window.setup.groups_note.text()
