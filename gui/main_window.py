@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QHBoxLayout, QStackedWidget, QWidget)
 
+from gui import session
 from gui.errors import show_error, show_message
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
@@ -365,60 +366,15 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.workspace_changed.emit(snap)
 
-    # ------------------------------------------------------------------ the audit draft, per workspace
+    # ------------------------------------------------------------------ the audit draft, per workspace (gui/session.py)
     def _switch_workspace(self, old: str | None, new: str | None) -> None:
-        """Another workspace: the previous one's draft is saved, its jobs cancelled and its run no longer shown, so no
-        action can act on a run of a workspace that is not open; the new workspace's saved draft fills Set-up."""
-        if old is not None:
-            self.save_draft(old)
-        self.audit_runner.cancel()
-        self.signoff_runner.cancel()
-        self.outcome, self.outcome_workspace = None, None
-        self.results.set_result(None)
-        self.explanations.set_result(None)
-        self.quality.set_result(None)
-        self.report.set_result(None, None, new)
-        if new is not None:
-            self._restore_draft(new)
+        session.switch_workspace(self, old, new)
 
     def save_draft(self, workspace: str | None = None) -> None:
-        from audit.draft import draft_path, save_draft
-        from gui.draft_binding import draft_of
-
-        workspace = workspace or (self.snapshot.path if self.snapshot else None)
-        if workspace is None:
-            return
-        try:
-            save_draft(draft_path(workspace), draft_of(self.setup))
-        except Exception as exc:  # noqa: BLE001 - a draft that cannot be saved must not stop a switch or a quit
-            self.step_label.setText(f"The set-up could not be saved beside the workspace: {exc}")
-
-    def _restore_draft(self, workspace: str) -> None:
-        from audit.draft import draft_path, load_draft
-        from gui.draft_binding import apply_draft
-
-        draft, why = load_draft(draft_path(workspace))
-        if draft is not None:
-            apply_draft(self.setup, draft)
-        if why:
-            self.step_label.setText(why)
+        session.save_draft(self, workspace)
 
     def rerun_setup(self) -> None:
-        """The shown run's recorded spec becomes the set-up; the status line names what differs from the page."""
-        if self.outcome is None:
-            return
-        from audit.draft import AuditDraft
-        from gui.draft_binding import apply_draft, draft_of
-
-        before = draft_of(self.setup)
-        recorded = AuditDraft.from_spec(self.outcome.result.spec)
-        notes = apply_draft(self.setup, recorded)
-        changed = recorded.changes_since(before)
-        self.setup.ready_label.setToolTip("\n".join(changed))
-        self.step_label.setText(("Set-up loaded from the run; changed: " + "; ".join(changed[:6])
-                                 + (" …" if len(changed) > 6 else "") if changed else "Set-up loaded from the run; nothing changed.")
-                                + (" Note: " + "; ".join(notes) if notes else ""))
-        self.show_page("setup")
+        session.rerun_setup(self)
 
     def _use_artifact(self, kind: str, path: str) -> None:
         if kind == "model":
