@@ -6,16 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit, QPushButton,
-                               QRadioButton, QScrollArea, QSpinBox, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QPushButton, QRadioButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from gui import theme
 from gui.errors import show_error, show_message
 from gui.models.preview import PreviewModel
 from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SUFFIXES, FileField, fit_columns, heading,
                               muted, table_view, titled_panel)
+from gui.views.setup_context import ANNEX_III, CONTEXT_FIELDS, ContextPanel  # noqa: F401 - re-exported
+from gui.views.setup_groups import AUTO_REFERENCE, GroupsPanel, _is_text  # noqa: F401
 from gui.worker import Runner
 
 POLICIES = {
@@ -26,28 +24,9 @@ POLICIES = {
     "demographic_parity": "Demographic parity: selection rate within ±0.1 of the reference group.",
     "custom": "Your own thresholds, declared here before the run and recorded with it.",
 }
-ANNEX_III = (
-    "", "Not high-risk (document the reasoning)", "Annex III 1: biometrics", "Annex III 2: critical infrastructure",
-    "Annex III 3: education and vocational training", "Annex III 4: employment and workers management",
-    "Annex III 5(a): access to essential public services and benefits",
-    "Annex III 5(b): creditworthiness assessment of natural persons",
-    "Annex III 5(c): risk assessment and pricing in life and health insurance",
-    "Annex III 5(d): emergency calls and first response triage", "Annex III 6: law enforcement",
-    "Annex III 7: migration, asylum and border control", "Annex III 8: administration of justice and democratic processes",
-)
-AUTO_REFERENCE = "(automatic: largest group)"
-CONTEXT_FIELDS = (
-    ("system_name", "System name", False), ("provider", "Provider", False),
-    ("intended_purpose", "Intended purpose", True), ("deployment_context", "Deployment context", True),
-    ("affected_persons", "Affected persons", False), ("oversight", "Human oversight", True),
-)
 
 
-def _is_text(dtype: str) -> bool:
-    return dtype in ("object", "category", "string", "str", "bool") or dtype.startswith("string")
-
-
-class SetupView(QWidget):
+class SetupView(GroupsPanel, ContextPanel, QWidget):
     run_requested = Signal(object)  # dict: the set-up request (see build_request)
     preview_loaded = Signal(object)  # gui.jobs.DataPreview
     preview_failed = Signal(object)
@@ -242,89 +221,6 @@ class SetupView(QWidget):
         lay.addRow("Explanation time budget", self.budget_spin)
         return box
 
-    def _context_box(self) -> QGroupBox:
-        box = QGroupBox("5  Declared context (for the report)")
-        lay = QFormLayout(box)
-        lay.addRow(muted("Only you can say these; the report prints \u201cneeds provider input\u201d for each one left empty."))
-        self.context_fields: dict[str, QLineEdit | QPlainTextEdit | QComboBox] = {}
-        self.context_extra: dict[str, str] = {}  # the fields without a widget here (edited in the dialog)
-        self.context_dialog = None
-        for key, label, multiline in CONTEXT_FIELDS:
-            w: QLineEdit | QPlainTextEdit
-            if multiline:
-                w = QPlainTextEdit()
-                w.setTabChangesFocus(True)
-                w.setFixedHeight(w.fontMetrics().lineSpacing() * 3 + 12)
-            else:
-                w = QLineEdit()
-            w.setObjectName(f"context_{key}")
-            w.setAccessibleName(label)
-            self.context_fields[key] = w
-            lay.addRow(label, w)
-            if key == "deployment_context":
-                annex = QComboBox()
-                annex.setObjectName("context_annex_iii_category")
-                annex.setAccessibleName("Annex III category")
-                annex.setEditable(True)
-                annex.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-                annex.setMinimumContentsLength(20)
-                annex.addItems(ANNEX_III)
-                self.context_fields["annex_iii_category"] = annex
-                lay.addRow("Annex III category", annex)
-        for w in self.context_fields.values():
-            signal = w.currentTextChanged if isinstance(w, QComboBox) else w.textChanged
-            signal.connect(self._count_context)
-        more = QPushButton("All fields, load or save…")
-        more.setObjectName("context_more")
-        more.setToolTip("Every declared-context field the report uses, with the provisions each one evidences; "
-                        "load or save them as TOML")
-        more.clicked.connect(self.open_context_dialog)
-        self.context_count = muted()
-        self.context_count.setObjectName("context_count")
-        row = QHBoxLayout()
-        row.addWidget(more)
-        row.addWidget(self.context_count, 1)
-        lay.addRow(row)
-        self._count_context()
-        return box
-
-    # -- declared context: the fields above plus every other one, kept here and edited in the dialog --------------------
-    def context_values(self) -> dict[str, str]:
-        """Every DeclaredContext field ("" when empty): the form's widgets, then the dialog's other fields."""
-        from audit.spec import DeclaredContext
-
-        inline = {k: (w.currentText() if isinstance(w, QComboBox) else
-                      w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
-                  for k, w in self.context_fields.items()}
-        return {**dict.fromkeys(DeclaredContext.model_fields, ""), **self.context_extra, **inline}
-
-    def set_context_values(self, values: dict[str, str]) -> None:
-        for key, text in values.items():
-            w = self.context_fields.get(key)
-            if isinstance(w, QComboBox):
-                w.setCurrentText(text)
-            elif w is not None:
-                w.setPlainText(text) if isinstance(w, QPlainTextEdit) else w.setText(text)
-            else:
-                self.context_extra[key] = text
-        self._count_context()
-
-    def open_context_dialog(self) -> None:
-        from gui.dialogs.context import ContextDialog
-
-        dlg = ContextDialog(self.context_values(), self, start_dir=self._start_dir())
-        dlg.accepted.connect(lambda: self.set_context_values(dlg.values()))
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.context_dialog = dlg
-        dlg.open()
-
-    def _count_context(self, *_: object) -> None:
-        from audit.spec import DeclaredContext
-
-        filled = sum(1 for v in self.context_values().values() if v)
-        self.context_count.setText(f"{filled} of {len(DeclaredContext.model_fields)} fields filled; the report marks the "
-                                   "rest “needs provider input”")
-
     def _preview_panel(self) -> QWidget:
         w, lay = titled_panel("Data preview")
         self.data_info = muted("No dataset yet. Choose one under Inputs, or drop a file here.")
@@ -334,36 +230,6 @@ class SetupView(QWidget):
         self.preview_table = table_view("data_preview", stretch_last=False, sortable=False)
         self.preview_table.setModel(self.preview_model)
         lay.addWidget(self.preview_table, 1)
-        return w
-
-    def _groups_panel(self) -> QWidget:
-        w, lay = titled_panel("Sensitive features and their groups")
-        lay.addWidget(muted("Tick each sensitive feature. Its groups and counts are shown before you run; intersections of the "
-                            "ticked features are audited too. Choose a reference group, or leave it automatic."))
-        self.groups_tree = QTreeWidget()
-        self.groups_tree.setObjectName("sensitive_groups")
-        self.groups_tree.setAccessibleName("Sensitive features and groups")
-        self.groups_tree.setColumnCount(4)
-        self.groups_tree.setHeaderLabels(["Feature / group", "Rows", "Share", "Reference group"])
-        self.groups_tree.setUniformRowHeights(True)
-        self.groups_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.groups_tree.setColumnWidth(0, 240)
-        self.groups_tree.setColumnWidth(1, 80)
-        self.groups_tree.setColumnWidth(2, 70)
-        self.groups_tree.itemChanged.connect(self._on_feature_toggled)
-        from gui.views.copying import install_copy
-
-        install_copy(self.groups_tree)
-        lay.addWidget(self.groups_tree, 1)
-        self.intersection_combo = self._combo("intersection_reference", "What intersections are compared with")
-        self.intersection_combo.addItem("Intersections: the combination of the references above", "references")
-        self.intersection_combo.addItem("Intersections: the largest intersectional group", "largest")
-        self.intersection_combo.setToolTip("With a reference declared for any feature, an intersection is compared with the "
-                                           "combination of each feature's reference (declared, else its largest group), "
-                                           "or with the largest intersectional group. The result says which was used.")
-        lay.addWidget(self.intersection_combo)
-        self.groups_note = muted()
-        lay.addWidget(self.groups_note)
         return w
 
     def _combo(self, name: str, accessible: str) -> QComboBox:
@@ -490,117 +356,6 @@ class SetupView(QWidget):
         elif "True" in values:
             self.positive_combo.setCurrentText("True")
         self._update_ready()
-
-    def _fill_groups(self) -> None:
-        checked = set(self.sensitive_features())
-        tree = self.groups_tree
-        tree.blockSignals(True)
-        tree.clear()
-        self.reference_combos: dict[str, QComboBox] = {}
-        skipped = []
-        dtype = dict(zip(self.preview.columns, self.preview.dtypes, strict=True))
-        order = sorted(self.preview.columns, key=lambda c: (c not in checked, not _is_text(dtype[c])))
-        for col in order:
-            groups = self.preview.groups.get(col)
-            if groups is None:
-                skipped.append(col)
-                continue
-            total = sum(n for _, n in groups)
-            item = QTreeWidgetItem([col, f"{len(groups)} groups", "", ""])
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(0, Qt.CheckState.Checked if col in checked else Qt.CheckState.Unchecked)
-            item.setData(0, Qt.ItemDataRole.UserRole, col)
-            item.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"Sensitive feature {col}, {len(groups)} groups")
-            for value, n in groups:
-                child = QTreeWidgetItem([value, f"{n:,}", f"{n / total:.1%}" if total else "", ""])
-                child.setData(0, Qt.ItemDataRole.UserRole, value)
-                child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                child.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.addChild(child)
-            tree.addTopLevelItem(item)
-            combo = QComboBox()
-            combo.setObjectName(f"reference_{col}")
-            combo.setAccessibleName(f"Reference group for {col}")
-            combo.addItem(AUTO_REFERENCE, None)
-            for value, n in groups:
-                combo.addItem(f"{value}  ({n:,} rows)", value)
-            chosen = self.references.get(col)
-            if chosen is not None and combo.findData(chosen) < 0:
-                combo.addItem(f"{chosen}  (not in this data)", chosen)  # shown as such, never silently dropped
-            combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen is not None else 0)
-            combo.currentIndexChanged.connect(lambda _=0, c=col, w=combo: self._reference_chosen(c, w.currentData()))
-            combo.setEnabled(col in checked)
-            tree.setItemWidget(item, 3, combo)
-            self.reference_combos[col] = combo
-            item.setExpanded(col in checked)
-        tree.blockSignals(False)
-        self._mark_small_groups()
-        notes = list(getattr(self.preview, "warnings", ()))
-        if skipped:
-            notes.insert(0, f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}"
-                            f"{' …' if len(skipped) > 8 else ''}")
-        notes.append("Only empty cells count as missing: values such as NA or null are groups of their own.")
-        self.groups_note.setText("\n".join(notes))
-        self.groups_note.setWordWrap(True)
-
-    def _reference_chosen(self, feature: str, value: str | None) -> None:
-        if value is None:
-            self.references.pop(feature, None)
-        else:
-            self.references[feature] = value
-
-    def _mark_small_groups(self) -> None:
-        self._min_size = self.min_group_spin.value()
-        tree = self.groups_tree
-        tree.blockSignals(True)
-        for i in range(tree.topLevelItemCount()):
-            item = tree.topLevelItem(i)
-            for j in range(item.childCount()):
-                child = item.child(j)
-                n = int(child.text(1).replace(",", "") or 0)
-                small = n < self._min_size
-                value = child.data(0, Qt.ItemDataRole.UserRole)
-                child.setText(0, f"{value}  ⚠ small" if small else value)
-                child.setToolTip(0, f"Fewer than {self._min_size} rows: checks on this group will be 'insufficient evidence'"
-                                 if small else "")
-                child.setForeground(0, theme.color("insufficient_evidence_fg") if small else tree.palette().text())
-        tree.blockSignals(False)
-
-    def _on_feature_toggled(self, item: QTreeWidgetItem, column: int) -> None:
-        if item.parent() is not None or column != 0:
-            return
-        col = item.data(0, Qt.ItemDataRole.UserRole)
-        on = item.checkState(0) == Qt.CheckState.Checked
-        item.setExpanded(on)
-        combo = self.reference_combos.get(col)
-        if combo is not None:
-            combo.setEnabled(on)
-        self._update_ready()
-
-    # ------------------------------------------------------------------ state
-    def sensitive_features(self) -> list[str]:
-        out = []
-        for i in range(self.groups_tree.topLevelItemCount()):
-            item = self.groups_tree.topLevelItem(i)
-            if item.checkState(0) == Qt.CheckState.Checked:
-                out.append(item.data(0, Qt.ItemDataRole.UserRole))
-        return out
-
-    def set_sensitive(self, features: list[str]) -> None:
-        for i in range(self.groups_tree.topLevelItemCount()):
-            item = self.groups_tree.topLevelItem(i)
-            col = item.data(0, Qt.ItemDataRole.UserRole)
-            item.setCheckState(0, Qt.CheckState.Checked if col in features else Qt.CheckState.Unchecked)
-
-    def set_reference(self, feature: str, value: str | None) -> None:
-        self._reference_chosen(feature, value)
-        combo = self.reference_combos.get(feature) if hasattr(self, "reference_combos") else None
-        if combo is not None:
-            combo.setCurrentIndex(max(combo.findData(value), 0) if value is not None else 0)
-
-    def group_counts(self, feature: str) -> list[tuple[str, int]]:
-        """The groups and counts shown for a feature (what the user sees before running)."""
-        return list(self.preview.groups.get(feature, [])) if self.preview else []
 
     def apply_values(self, values: dict[str, Any]) -> None:
         """Pre-fill the form (the demo workspace); column choices wait for the dataset's preview."""

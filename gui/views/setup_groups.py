@@ -1,0 +1,159 @@
+"""The set-up page's sensitive-features panel: the groups tree with counts, the small-group marks, the reference
+choice per feature (kept in `self.references`, so a rebuild never resets it) and the intersection choice. A mixin of
+`SetupView`; it uses the view's preview, widgets and `_update_ready`."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from gui import theme
+from gui.views.common import muted, titled_panel
+
+AUTO_REFERENCE = "(automatic: largest group)"
+
+
+def _is_text(dtype: str) -> bool:
+    return dtype in ("object", "category", "string", "str", "bool") or dtype.startswith("string")
+
+
+class GroupsPanel:
+    def _groups_panel(self) -> QWidget:
+        w, lay = titled_panel("Sensitive features and their groups")
+        lay.addWidget(muted("Tick each sensitive feature. Its groups and counts are shown before you run; intersections of the "
+                            "ticked features are audited too. Choose a reference group, or leave it automatic."))
+        self.groups_tree = QTreeWidget()
+        self.groups_tree.setObjectName("sensitive_groups")
+        self.groups_tree.setAccessibleName("Sensitive features and groups")
+        self.groups_tree.setColumnCount(4)
+        self.groups_tree.setHeaderLabels(["Feature / group", "Rows", "Share", "Reference group"])
+        self.groups_tree.setUniformRowHeights(True)
+        self.groups_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.groups_tree.setColumnWidth(0, 240)
+        self.groups_tree.setColumnWidth(1, 80)
+        self.groups_tree.setColumnWidth(2, 70)
+        self.groups_tree.itemChanged.connect(self._on_feature_toggled)
+        from gui.views.copying import install_copy
+
+        install_copy(self.groups_tree)
+        lay.addWidget(self.groups_tree, 1)
+        self.intersection_combo = self._combo("intersection_reference", "What intersections are compared with")
+        self.intersection_combo.addItem("Intersections: the combination of the references above", "references")
+        self.intersection_combo.addItem("Intersections: the largest intersectional group", "largest")
+        self.intersection_combo.setToolTip("With a reference declared for any feature, an intersection is compared with the "
+                                           "combination of each feature's reference (declared, else its largest group), "
+                                           "or with the largest intersectional group. The result says which was used.")
+        lay.addWidget(self.intersection_combo)
+        self.groups_note = muted()
+        lay.addWidget(self.groups_note)
+        return w
+
+    def _fill_groups(self) -> None:
+        checked = set(self.sensitive_features())
+        tree = self.groups_tree
+        tree.blockSignals(True)
+        tree.clear()
+        self.reference_combos: dict[str, QComboBox] = {}
+        skipped = []
+        dtype = dict(zip(self.preview.columns, self.preview.dtypes, strict=True))
+        order = sorted(self.preview.columns, key=lambda c: (c not in checked, not _is_text(dtype[c])))
+        for col in order:
+            groups = self.preview.groups.get(col)
+            if groups is None:
+                skipped.append(col)
+                continue
+            total = sum(n for _, n in groups)
+            item = QTreeWidgetItem([col, f"{len(groups)} groups", "", ""])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(0, Qt.CheckState.Checked if col in checked else Qt.CheckState.Unchecked)
+            item.setData(0, Qt.ItemDataRole.UserRole, col)
+            item.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"Sensitive feature {col}, {len(groups)} groups")
+            for value, n in groups:
+                child = QTreeWidgetItem([value, f"{n:,}", f"{n / total:.1%}" if total else "", ""])
+                child.setData(0, Qt.ItemDataRole.UserRole, value)
+                child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                child.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.addChild(child)
+            tree.addTopLevelItem(item)
+            combo = QComboBox()
+            combo.setObjectName(f"reference_{col}")
+            combo.setAccessibleName(f"Reference group for {col}")
+            combo.addItem(AUTO_REFERENCE, None)
+            for value, n in groups:
+                combo.addItem(f"{value}  ({n:,} rows)", value)
+            chosen = self.references.get(col)
+            if chosen is not None and combo.findData(chosen) < 0:
+                combo.addItem(f"{chosen}  (not in this data)", chosen)  # shown as such, never silently dropped
+            combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen is not None else 0)
+            combo.currentIndexChanged.connect(lambda _=0, c=col, w=combo: self._reference_chosen(c, w.currentData()))
+            combo.setEnabled(col in checked)
+            tree.setItemWidget(item, 3, combo)
+            self.reference_combos[col] = combo
+            item.setExpanded(col in checked)
+        tree.blockSignals(False)
+        self._mark_small_groups()
+        notes = list(getattr(self.preview, "warnings", ()))
+        if skipped:
+            notes.insert(0, f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}"
+                            f"{' …' if len(skipped) > 8 else ''}")
+        notes.append("Only empty cells count as missing: values such as NA or null are groups of their own.")
+        self.groups_note.setText("\n".join(notes))
+        self.groups_note.setWordWrap(True)
+
+    def _reference_chosen(self, feature: str, value: str | None) -> None:
+        if value is None:
+            self.references.pop(feature, None)
+        else:
+            self.references[feature] = value
+
+    def _mark_small_groups(self) -> None:
+        self._min_size = self.min_group_spin.value()
+        tree = self.groups_tree
+        tree.blockSignals(True)
+        for i in range(tree.topLevelItemCount()):
+            item = tree.topLevelItem(i)
+            for j in range(item.childCount()):
+                child = item.child(j)
+                n = int(child.text(1).replace(",", "") or 0)
+                small = n < self._min_size
+                value = child.data(0, Qt.ItemDataRole.UserRole)
+                child.setText(0, f"{value}  ⚠ small" if small else value)
+                child.setToolTip(0, f"Fewer than {self._min_size} rows: checks on this group will be 'insufficient evidence'"
+                                 if small else "")
+                child.setForeground(0, theme.color("insufficient_evidence_fg") if small else tree.palette().text())
+        tree.blockSignals(False)
+
+    def _on_feature_toggled(self, item: QTreeWidgetItem, column: int) -> None:
+        if item.parent() is not None or column != 0:
+            return
+        col = item.data(0, Qt.ItemDataRole.UserRole)
+        on = item.checkState(0) == Qt.CheckState.Checked
+        item.setExpanded(on)
+        combo = self.reference_combos.get(col)
+        if combo is not None:
+            combo.setEnabled(on)
+        self._update_ready()
+
+    # ------------------------------------------------------------------ state
+    def sensitive_features(self) -> list[str]:
+        out = []
+        for i in range(self.groups_tree.topLevelItemCount()):
+            item = self.groups_tree.topLevelItem(i)
+            if item.checkState(0) == Qt.CheckState.Checked:
+                out.append(item.data(0, Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_sensitive(self, features: list[str]) -> None:
+        for i in range(self.groups_tree.topLevelItemCount()):
+            item = self.groups_tree.topLevelItem(i)
+            col = item.data(0, Qt.ItemDataRole.UserRole)
+            item.setCheckState(0, Qt.CheckState.Checked if col in features else Qt.CheckState.Unchecked)
+
+    def set_reference(self, feature: str, value: str | None) -> None:
+        self._reference_chosen(feature, value)
+        combo = self.reference_combos.get(feature) if hasattr(self, "reference_combos") else None
+        if combo is not None:
+            combo.setCurrentIndex(max(combo.findData(value), 0) if value is not None else 0)
+
+    def group_counts(self, feature: str) -> list[tuple[str, int]]:
+        """The groups and counts shown for a feature (what the user sees before running)."""
+        return list(self.preview.groups.get(feature, [])) if self.preview else []
