@@ -6,8 +6,10 @@ from pypdf import PdfReader
 
 
 def _pages_with(pdf, heading):
-    reader = PdfReader(str(pdf))
-    return [p for p in reader.pages if heading in (p.extract_text() or "")]
+    """The page of the heading and the next one: a figure too tall for what is left of the page moves over."""
+    pages = PdfReader(str(pdf)).pages
+    hits = [i for i, p in enumerate(pages) if heading in (p.extract_text() or "")]
+    return [pages[j] for i in hits for j in (i, i + 1) if j < len(pages)]
 
 
 def test_report_has_the_forest_plot_and_the_shap_figures(demo_report):
