@@ -147,7 +147,6 @@ def main(argv: list[str] | None = None) -> int:
     shot("trail")
     dlg = w.sign_off()
     if dlg is not None:
-        dlg.role.setText("Compliance officer")
         dlg.decision_buttons["approve_with_conditions"].setChecked(True)
         dlg.conditions.setPlainText("Re-audit the intersectional groups after the next retraining.")
         shot("signoff", dlg)
