@@ -28,7 +28,8 @@ def draft_of(setup) -> Any:
         model_path=setup.model_field.path() or "", predictions_column=r["predictions_column"] or "",
         scores_column=r["scores_column"] or "", threshold=r["threshold"], target=r["target"] or "",
         positive_label=r["positive_label"] or "", sensitive=tuple(r["sensitive"]), references=dict(setup.references),
-        intersection_reference=r["intersection_reference"], policy=policy_req.get("preset") or "custom",
+        intersection_reference=r["intersection_reference"], max_intersection_order=r["max_intersection_order"],
+        na_values=tuple(r["na_values"]), policy=policy_req.get("preset") or "custom",
         policy_value=policy_value, min_group_size=r["min_group_size"], ci_level=r["ci_level"], bootstrap=r["bootstrap"],
         seed=r["seed"], explain=ExplainSettings(**r["explain"]), context=DeclaredContext(**r["context"]))
 
@@ -45,6 +46,16 @@ def apply_draft(setup, draft) -> list[str]:
         setup.model_field.set_path(draft.model_path)
     idx = setup.intersection_combo.findData(draft.intersection_reference)
     setup.intersection_combo.setCurrentIndex(max(idx, 0))
+    setup.set_max_order(draft.max_intersection_order)
+    setup.na_edit.setText(",".join(draft.na_values))  # read with the dataset below, so the groups count as the audit's
+    setup._na_applied = setup.na_values()
+    # Consent is never carried over: the app asks again when it loads the model
+    if draft.trust_pickle:
+        notes.append("the recorded run trusted a pickle file; the app asks again before loading it")
+    if draft.trusted_types:
+        notes.append(f"the recorded run trusted {len(draft.trusted_types)} type(s) in the model; the app asks again")
+    if draft.sheet:
+        notes.append(f"the recorded run read sheet {draft.sheet!r}; the app reads the workbook's first sheet")
     setup.bootstrap_spin.setValue(draft.bootstrap)
     setup.seed_spin.setValue(draft.seed)
     setup.min_group_spin.setValue(draft.min_group_size)

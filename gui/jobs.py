@@ -37,6 +37,10 @@ class DataPreview:
     groups: dict[str, list[tuple[str, int]]]  # column -> [(value, count)], for columns with few distinct values
     n_unique: dict[str, int]
     warnings: tuple[str, ...] = ()  # spacing/case variants of a group name, "NA"-like values kept as groups
+    # column -> [(value, count)] as the audit reads a target: "NA", "null" and empty cells are missing and those rows
+    # are left out, so the favourable-value choice never offers a value the audit will not see
+    outcome_values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    outcome_missing: dict[str, int] = field(default_factory=dict)  # column -> rows the audit leaves out as target
 
 
 @in_worker_process
@@ -67,11 +71,19 @@ def load_preview(path: str, *, progress, cancel, rows: int = PREVIEW_ROWS, na_va
             groups[str(col)] = [(_value_text(v), int(c)) for v, c in counts.items()]
             candidates.append(str(col))
     warnings = tuple(notes + na_like_notes(faithful, candidates, na_values) + variant_warnings(faithful, candidates))
+    outcome_values: dict[str, list[tuple[str, int]]] = {}
+    outcome_missing: dict[str, int] = {}
+    for col in df.columns:
+        s = df[col]
+        if s.nunique(dropna=True) <= MAX_GROUPS:
+            outcome_values[str(col)] = [(_value_text(v), int(c)) for v, c in s.value_counts(dropna=True).items()]
+            outcome_missing[str(col)] = int(s.isna().sum())
     head = df.head(rows)
     text_rows = [tuple(_value_text(v) for v in rec) for rec in head.itertuples(index=False, name=None)]
     progress("done", 2, 2, "Dataset read")
     return DataPreview(path=str(path), ref=ref, columns=[str(c) for c in df.columns], dtypes=[str(t) for t in df.dtypes],
-                       rows=text_rows, groups=groups, n_unique=n_unique, warnings=warnings)
+                       rows=text_rows, groups=groups, n_unique=n_unique, warnings=warnings,
+                       outcome_values=outcome_values, outcome_missing=outcome_missing)
 
 
 def group_estimate(preview: DataPreview, sensitive: list[str] | tuple[str, ...], max_order: int | None = None) -> tuple[int, str]:

@@ -303,7 +303,7 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
         from gui import jobs
 
         self.data_info.setText(f"Reading {Path(path).name}…")
-        self.runner.start(jobs.load_preview, path)
+        self.runner.start(jobs.load_preview, path, na_values=self.na_values())
 
     def _on_preview_busy(self, busy: bool) -> None:
         self.data_field.setEnabled(not busy)
@@ -344,7 +344,8 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
     def _fill_positive(self, target: str) -> None:
         keep = self.positive_combo.currentText()
         self.positive_combo.clear()
-        groups = self.preview.groups.get(target, []) if self.preview else []
+        # The audit's reading of a target (empty, "NA", "null" are missing and those rows left out), not the groups'
+        groups = self.preview.outcome_values.get(target, []) if self.preview else []
         for value, count in groups:
             self.positive_combo.addItem(f"{value}", value)
             self.positive_combo.setItemData(self.positive_combo.count() - 1, f"{count:,} rows", Qt.ItemDataRole.ToolTipRole)
@@ -412,13 +413,30 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
             from gui.jobs import group_estimate
 
             feats = self.sensitive_features()
-            _, estimate = group_estimate(self.preview, feats)
-            self.ready_label.setText(f"Ready: {self.preview.ref.rows:,} rows, sensitive features {', '.join(feats)}. "
-                                     + estimate)
+            n, estimate = group_estimate(self.preview, feats, self.max_order())
+            if self.over_group_limit():
+                self.ready_label.setText("Cannot run: " + estimate.replace("(--max-order)", "(Intersections up to)"))
+            else:
+                left_out = self.preview.outcome_missing.get(self.target_combo.currentText(), 0)
+                note = (f" {left_out:,} row(s) with no value in the target will be left out." if left_out else "")
+                self.ready_label.setText(f"Ready: {self.preview.ref.rows:,} rows, sensitive features {', '.join(feats)}. "
+                                         + estimate + note)
+        self.run_button.setEnabled(not getattr(self, "_running", False) and not self.over_group_limit())
+        self.run_button.setToolTip("Lower the intersection order or tick fewer sensitive features: the audit would create "
+                                   "more groups than its limit." if self.over_group_limit() else "Run the audit")
+
+    def over_group_limit(self) -> bool:
+        """Whether the audit's own guard would refuse this set-up (audit.guards.MAX_GROUPS): Run is refused before any work."""
+        from audit.guards import MAX_GROUPS
+        from gui.jobs import group_estimate
+
+        feats = self.sensitive_features()
+        return bool(self.preview is not None and feats and group_estimate(self.preview, feats, self.max_order())[0] > MAX_GROUPS)
 
     def set_running(self, running: bool) -> None:
-        self.run_button.setEnabled(not running)
+        self._running = running
         self.run_button.setText("Running…" if running else "Run audit")
+        self.run_button.setEnabled(not running and not self.over_group_limit())
 
     # ------------------------------------------------------------------ the request
     def build_request(self) -> dict[str, Any]:
@@ -452,6 +470,7 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
             scores_column=None if model else self.scores_combo.currentData(),
             threshold=threshold if model and threshold >= 0 else None, references=references, policy=policy,
             intersection_reference=self.intersection_combo.currentData() or "references",
+            max_intersection_order=self.max_order(), na_values=self.na_values(),
             min_group_size=self.min_group_spin.value(), ci_level=round(self.ci_spin.value(), 3),
             bootstrap=self.bootstrap_spin.value(), seed=self.seed_spin.value(),
             explain={"enabled": self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()}, context=context,
@@ -462,6 +481,10 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
         if missing:
             show_message(self, "Cannot run the audit yet", "The audit is not set up yet: choose " + ", ".join(missing) + ".",
                          hint="Fill in the Set-up page from top to bottom; the line above the Run button says what is left.")
+            return
+        if self.over_group_limit():
+            show_message(self, "Too many groups for one audit", self.ready_label.text().removeprefix("Cannot run: "),
+                         hint="Choose a lower 'Intersections up to' order, or tick fewer sensitive features.")
             return
         self.run_requested.emit(self.build_request())
 

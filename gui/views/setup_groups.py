@@ -4,7 +4,8 @@ choice per feature (kept in `self.references`, so a rebuild never resets it) and
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem,
+                               QWidget)
 
 from gui import theme
 from gui.views.common import muted, titled_panel
@@ -43,9 +44,56 @@ class GroupsPanel:
                                            "combination of each feature's reference (declared, else its largest group), "
                                            "or with the largest intersectional group. The result says which was used.")
         lay.addWidget(self.intersection_combo)
+        self.order_combo = self._combo("max_intersection_order", "Intersections up to")
+        self.order_combo.addItem("Intersections up to: all ticked features", None)
+        for k in range(1, 6):
+            self.order_combo.addItem("Single features only (no intersections)" if k == 1 else
+                                     f"Intersections up to: {k} features at a time", k)
+        self.order_combo.setToolTip("How many sensitive features are crossed at most (the command line's --max-order). "
+                                    "Fewer crossings mean fewer, larger groups.")
+        self.order_combo.currentIndexChanged.connect(self._update_ready)
+        lay.addWidget(self.order_combo)
+        na_row = QHBoxLayout()
+        na_row.addWidget(QLabel("Values that mean missing:"))
+        self.na_edit = QLineEdit()
+        self.na_edit.setObjectName("na_values")
+        self.na_edit.setAccessibleName("Values of the sensitive features that mean missing")
+        self.na_edit.setPlaceholderText("none: NA, null, ? are groups as written (e.g. type NA,null)")
+        self.na_edit.setToolTip("Comma-separated values of the sensitive features to treat as missing (the command line's "
+                                "--na-values). Only empty cells are missing otherwise.")
+        self.na_edit.editingFinished.connect(self._on_na_values_changed)
+        na_row.addWidget(self.na_edit, 1)
+        lay.addLayout(na_row)
+        self._na_applied: tuple[str, ...] = ()
         self.groups_note = muted()
         lay.addWidget(self.groups_note)
         return w
+
+    def max_order(self) -> int | None:
+        return self.order_combo.currentData()
+
+    def set_max_order(self, order: int | None) -> None:
+        idx = self.order_combo.findData(order)
+        if idx < 0 and order is not None:  # an order above the list's (from a recorded run) is added, never dropped
+            self.order_combo.addItem(f"Intersections up to: {order} features at a time", order)
+            idx = self.order_combo.count() - 1
+        self.order_combo.setCurrentIndex(max(idx, 0))
+
+    def na_values(self) -> tuple[str, ...]:
+        from audit.values import parse_na_values
+
+        return parse_na_values(self.na_edit.text()) if self.na_edit.text().strip() else ()
+
+    def set_na_values(self, values: tuple[str, ...] | list[str]) -> None:
+        self.na_edit.setText(",".join(values))
+        self._on_na_values_changed()
+
+    def _on_na_values_changed(self) -> None:
+        # The groups and their counts change with what counts as missing: read the data again, as the audit will
+        if self.na_values() != self._na_applied:
+            self._na_applied = self.na_values()
+            if self.data_field.path():
+                self.load_data(self.data_field.path())
 
     def _fill_groups(self) -> None:
         checked = set(self.sensitive_features())
