@@ -326,10 +326,10 @@ def save_chart(display, path: str, fmt: str | None = None, *, progress, cancel) 
 
 @in_worker_process
 def export_pdf(result, out_pdf: str, workspace: str | None = None, run_id: str | None = None, sign_p12: str | None = None,
-               p12_password: str | None = None, *, progress, cancel, overwrite: bool = False):
+               p12_password: str | None = None, *, progress, cancel, overwrite: bool = False, share: bool = False):
     """Write the PDF (and its evidence manifest); with a workspace the export is recorded in its trail.
 
-    `overwrite`: the user agreed to replace existing files. Progress is reported per chart and page (see
+    `overwrite`: the user agreed to replace existing files; `share`: a copy to hand out (`attest audit --share`). Progress is reported per chart and page (see
     `gui.status.EXPORT_PLAN`); Cancel takes effect at the next chart or page, and then nothing is written."""
     from reports.export import export_report
 
@@ -339,4 +339,5 @@ def export_pdf(result, out_pdf: str, workspace: str | None = None, run_id: str |
 
     report("prepare", 0, 1, f"Preparing {Path(out_pdf).name}")
     return export_report(result, out_pdf, sign_p12=sign_p12 or None, p12_password=p12_password or None,
-                         workspace=workspace, run_id=run_id if workspace else None, overwrite=overwrite, progress=report)
+                         workspace=workspace, run_id=run_id if workspace else None, overwrite=overwrite, progress=report,
+                         share=share)

@@ -53,6 +53,13 @@ class ExportView(QWidget):
         self.out_field = FileField("report", "Where to write the PDF")
         self.out_field.browse_requested.connect(self._browse_out)
         form.addRow("PDF file", self.out_field)
+        self.share_check = QCheckBox("A copy to hand out: leave out paths, host and account names, and individual rows")
+        self.share_check.setObjectName("share_pdf")
+        self.share_check.setAccessibleName("Write a shared copy")
+        self.share_check.setToolTip("The command line's --share: absolute paths, the operating-system account and host "
+                                    "names and the rows of individual people (local explanations) are left out of the "
+                                    "PDF. Figures, verdicts and hashes are unchanged; the trail keeps the full result.")
+        form.addRow(self.share_check)
         self.sign_check = QCheckBox("Sign the PDF with a certificate (PKCS#12)")
         self.sign_check.setObjectName("sign_pdf")
         self.sign_check.setAccessibleName("Sign the PDF")
@@ -175,7 +182,8 @@ class ExportView(QWidget):
         self.status.setText(f"Writing {Path(out).name}…")
         self.runner.start(jobs.export_pdf, self.result, out, self.workspace_path, self.run_id,
                           self.p12_field.path() if sign else None, self.password.text() if sign else None,
-                          overwrite=True)  # what exists was asked about just above
+                          overwrite=True,  # what exists was asked about just above
+                          share=self.share_check.isChecked())
 
     def _on_failed(self, exc: BaseException) -> None:
         self.status.setText("The report was not written.")
@@ -185,6 +193,8 @@ class ExportView(QWidget):
         self.pdf_path = Path(report.pdf_path)
         notes = [f"{report.pages} pages", "signed" if report.signed else "not signed",
                  "recorded in the trail" if report.recorded else "not recorded in a trail"]
+        if getattr(report, "shared", False):
+            notes.append("shared copy")
         self.status.setText(f"Report written: {self.pdf_path} ({', '.join(notes)}; SHA-256 {report.pdf_sha256[:16]}…). "
                             f"Evidence manifest: {Path(report.manifest_path).name}")
         self.folder_button.setEnabled(True)
