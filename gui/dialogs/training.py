@@ -101,6 +101,7 @@ class TrainingDialog(ScrollingDialog):
         self.params.setTabKeyNavigation(False)  # Tab leaves the table, as in every other field of the dialog
         self.params.setMinimumHeight(self.params.fontMetrics().height() * 7)
         self.params.itemChanged.connect(self._validate)
+        self.params.model().rowsRemoved.connect(self._validate)  # however a row goes, the check is redone
         self.body.addWidget(self.params)
         row = QHBoxLayout()
         self.add_param_button = QPushButton("Add parameter")
