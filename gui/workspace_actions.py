@@ -40,6 +40,10 @@ class WorkspaceActions(QObject):
         self._register_into = None
         self.actions: dict[str, QAction] = {}
         menu = window.menuBar().addMenu("&Workspace")
+        bar = window.menuBar().actions()
+        help_menu = next((a for a in bar if a.text().replace("&", "") == "Help"), None)
+        if help_menu is not None:  # Help stays last, as everywhere
+            window.menuBar().insertMenu(help_menu, menu)
         menu.setObjectName("workspace_menu")
         for key, text, slot, tip in (
                 ("identity", "&Who am I…", self.edit_identity, "Set the name and role recorded on your events"),

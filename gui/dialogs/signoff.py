@@ -50,6 +50,13 @@ class SignoffDialog(ScrollingDialog):
         self.role.setAccessibleName("Reviewer role (your workspace identity)")
         for w in (self.reviewer, self.role):
             w.setReadOnly(True)  # never free text: the sign-off is recorded under the identity
+            w.setFrame(False)  # and it does not look like a field to type into
+            pal = w.palette()
+            pal.setColor(pal.ColorRole.Base, pal.color(pal.ColorRole.Window))
+            w.setPalette(pal)
+            font = w.font()
+            font.setBold(True)
+            w.setFont(font)
             w.setToolTip("Your workspace identity; change it with “Change identity…”")
         self.identity_link = QLabel('<a href="identity">Change identity…</a>')
         self.identity_link.setObjectName("signoff_change_identity")
