@@ -268,7 +268,9 @@ def ask_identity_if_missing(window, snapshot):
 
 def install_workspace_actions(window) -> None:
     """Add the Workspace menu to `window` (a `gui.main_window.MainWindow`), the action buttons to its Workspace and
-    Trail pages, and route every sign-off through the identity-bound, signing dialog."""
+    Trail pages, and route every sign-off through the identity-bound, signing dialog. Once per window."""
+    if getattr(window, "workspace_actions", None) is not None:
+        return
     actions = WorkspaceActions(window)
     window.workspace_actions = actions
     # The main window's Sign off action and the Results page call `window.sign_off()`; this instance attribute puts

@@ -1,5 +1,6 @@
 """Buttons for window actions on a page: each follows its QAction (text, enabled state, tooltip), so the page, the
-menu and the toolbar never disagree about what can be done now, and a disabled button's tooltip says why."""
+menu and the toolbar never disagree about what can be done now, and a disabled button's tooltip says why. Also the one
+rule for when a run can be signed off, shared by the Workspace and Trail pages."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -27,3 +28,15 @@ def add_action_buttons(layout: QBoxLayout, actions: Sequence[QAction], at: int =
         else:
             layout.insertWidget(at + i, b)
     return buttons
+
+
+def signoff_blocked(snap, run_id: str | None) -> str:
+    """Why `run_id` cannot be signed off in the workspace `snap` now ("" when it can)."""
+    if snap is None:
+        return "Open a workspace first."
+    if not run_id:
+        return "Select a recorded run first."
+    me = snap.identity
+    if me is None or not me.name or not me.role:
+        return "A sign-off is made in your name: set your name and role first (Workspace > Who am I…)."
+    return ""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QText
 from gui import theme
 from gui.models.table import SortProxy
 from gui.models.trail import ArtifactsModel, RunsModel
-from gui.views.action_bar import add_action_buttons
+from gui.views.action_bar import add_action_buttons, signoff_blocked
 from gui.views.common import fit_columns, heading, muted, table_view, titled_panel
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
@@ -198,14 +198,3 @@ class ArtifactsView(QWidget):
         if state is not None:
             self.split.restoreState(state)
 
-
-def signoff_blocked(snap, run_id: str | None) -> str:
-    """Why `run_id` cannot be signed off in the workspace `snap` now ("" when it can)."""
-    if snap is None:
-        return "Open a workspace first."
-    if not run_id:
-        return "Select a recorded run first."
-    me = snap.identity
-    if me is None or not me.name or not me.role:
-        return "A sign-off is made in your name: set your name and role first (Workspace > Who am I…)."
-    return ""

@@ -12,7 +12,7 @@ from gui import theme
 from gui.errors import show_error
 from gui.models.table import SortProxy
 from gui.models.trail import KIND_TITLES, EventsModel
-from gui.views.action_bar import add_action_buttons
+from gui.views.action_bar import add_action_buttons, signoff_blocked
 from gui.views.common import fit_columns, heading, muted, table_view
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
@@ -160,8 +160,6 @@ class TrailView(QWidget):
         return next((r for r in e.refs if r.startswith("run-")), None)
 
     def _update_signoff(self) -> None:
-        from gui.views.artifacts import signoff_blocked
-
         run = self.selected_run()
         why = signoff_blocked(self.workspace, run)
         if not run and self.workspace is not None:
