@@ -145,28 +145,10 @@ def _register_file(args: argparse.Namespace) -> int:
 
 @_handler
 def _register_training(args: argparse.Namespace) -> int:
-    from audit.trail import WorkspaceError
+    from audit.trail.params import params_from_file, params_from_items
 
-    params: dict[str, Any] = {}
-    if args.params_file:
-        try:
-            with open(args.params_file, encoding="utf-8") as fh:
-                loaded = json.load(fh)
-        except (OSError, ValueError) as exc:
-            raise WorkspaceError(f"Cannot read parameters from {args.params_file}: {exc}.",
-                                 "Give a JSON file holding one object, e.g. {\"max_depth\": 6}.") from exc
-        if not isinstance(loaded, dict):
-            raise WorkspaceError(f"{args.params_file} does not hold a JSON object.",
-                                 "Write the parameters as an object, e.g. {\"max_depth\": 6}.")
-        params.update(loaded)
-    for item in args.param:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise WorkspaceError(f"'{item}' is not KEY=VALUE.", "Write parameters like --param max_depth=6.")
-        try:
-            params[key.strip()] = json.loads(raw)
-        except ValueError:
-            params[key.strip()] = raw
+    params: dict[str, Any] = params_from_file(args.params_file) if args.params_file else {}
+    params.update(params_from_items(args.param, "Write parameters like --param max_depth=6."))
     with _open(args) as ws:
         e = ws.record_training(args.model, args.datasets, trainer=args.trainer, params=params,
                                code_version=args.code_version, trained_at=args.trained_at, notes=args.notes)

@@ -47,7 +47,7 @@ class MainWindow(QMainWindow):
         self.outcome_workspace: str | None = None  # the workspace the shown run belongs to (None: not recorded)
         self._last_request: dict | None = None
         self.setAcceptDrops(True)
-        self.resize(1360, 860)
+        self.resize(1240, 640)  # fits a 1280x720 laptop screen with its title bar and a panel (issue 12)
         self.setMinimumSize(760, 520)
 
         self.audit_runner = Runner("audit", self)

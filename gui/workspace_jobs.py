@@ -7,7 +7,6 @@ when done: no connection is shared between threads. Passwords arrive as text and
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -45,39 +44,6 @@ def os_person() -> OsPerson:
 def is_demo_workspace(path: str | Path, identity_name: str) -> bool:
     """The demo workspace (the app's or `attest demo`'s): its file name and an identity that is a demo persona."""
     return Path(path).name == DEMO_WORKSPACE_NAME and identity_name in DEMO_PERSONAS
-
-
-def parse_params(text: str) -> dict[str, Any]:
-    """Training parameters typed in the app: a JSON object, or one KEY=VALUE per line (or separated by ';').
-
-    The same rules as `attest register training --params FILE.json --param KEY=VALUE`: a VALUE is read as JSON when
-    it can be (6 -> 6, true -> true, "a" -> "a"), else kept as text."""
-    from audit.trail import WorkspaceError
-
-    stripped = text.strip()
-    if not stripped:
-        return {}
-    if stripped.startswith("{"):
-        try:
-            loaded = json.loads(stripped)
-        except ValueError as exc:
-            raise WorkspaceError(f"The parameters are not valid JSON: {exc}.",
-                                 "Write a JSON object, e.g. {\"max_depth\": 6}, or one KEY=VALUE per line.") from exc
-        if not isinstance(loaded, dict):
-            raise WorkspaceError("The parameters are not a JSON object.", "Write them as {\"max_depth\": 6}.")
-        return loaded
-    params: dict[str, Any] = {}
-    for item in (p.strip() for line in stripped.splitlines() for p in line.split(";")):
-        if not item:
-            continue
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise WorkspaceError(f"'{item}' is not KEY=VALUE.", "Write one parameter per line, like max_depth=6.")
-        try:
-            params[key.strip()] = json.loads(raw)
-        except ValueError:
-            params[key.strip()] = raw
-    return params
 
 
 def _open(path: str):
@@ -127,10 +93,15 @@ def register_file(path: str, kind: str, file: str, name: str = "", version: str 
 
 
 def record_training(path: str, model: str, datasets: Sequence[str], trainer: str = "", params_text: str = "",
-                    code_version: str = "", trained_at: str = "", notes: str = "", *, progress, cancel):
+                    code_version: str = "", trained_at: str = "", notes: str = "", *,
+                    param_pairs: Sequence[tuple[str, str]] = (), progress, cancel):
     """`attest register training --model --dataset ... --trainer --param/--params --code-version --trained-at
-    --notes`; returns the training event."""
-    params = parse_params(params_text)  # before opening: a typing error records nothing
+    --notes`; returns the training event. Parameters: `params_text` (a JSON object or KEY=VALUE lines) and then
+    `param_pairs` (KEY, VALUE text), e.g. the dialog's table rows; both read by `audit.trail.params`, as the CLI's."""
+    from audit.trail.params import params_from_pairs, params_from_text
+
+    # Parsed before the workspace is opened: a typing error records nothing.
+    params = {**params_from_text(params_text), **params_from_pairs(param_pairs)}
     progress("training", 0, 1, "Recording the training run")
     with _open(path) as ws:
         return ws.record_training(model, list(datasets), trainer=trainer or None, params=params,

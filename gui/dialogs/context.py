@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
+from gui.dialogs.scrolling import limit
 from gui.errors import show_error, show_message
 from gui.views.common import heading, muted
 
@@ -23,11 +23,10 @@ class ContextDialog(QDialog):
         self.setObjectName("context_dialog")
         self.setWindowTitle("Declared context")
         self.setAccessibleName("Declared context: every field the report needs")
-        # 860 x 760 at most, and never taller or wider than the screen (at 1280 x 720 the buttons were off-screen):
-        # the fields scroll inside, the buttons stay below the scroll area.
-        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen is not None else None
-        self.resize(min(860, avail.width() - 40) if avail else 860, min(760, avail.height() - 60) if avail else 760)
+        # 860 x 760 at most, never larger than a 1280 x 720 laptop screen or the real one (at 1280 x 720 the buttons
+        # were off-screen): the fields scroll inside, the buttons stay below the scroll area.
+        cap = limit()
+        self.resize(min(860, cap.width() - 40), min(760, cap.height()))
         self._start_dir = start_dir
         self.fields = context_fields(list(DeclaredContext.model_fields))
         lay = QVBoxLayout(self)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QText
 from gui import theme
 from gui.models.table import SortProxy
 from gui.models.trail import ArtifactsModel, RunsModel
+from gui.views.action_bar import add_action_buttons, signoff_blocked
 from gui.views.common import fit_columns, heading, muted, table_view, titled_panel
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
@@ -31,6 +32,9 @@ class ArtifactsView(QWidget):
         self.info = muted("No workspace is open.")
         self.info.setObjectName("workspace_info")
         lay.addWidget(self.info)
+        self.actions_row = QHBoxLayout()  # the workspace actions' buttons (`add_actions`)
+        self.actions_row.addStretch(1)
+        lay.addLayout(self.actions_row)
         self.file_warning = QLabel()
         self.file_warning.setObjectName("file_warning")
         self.file_warning.setWordWrap(True)
@@ -82,10 +86,13 @@ class ArtifactsView(QWidget):
         self.open_button.setObjectName("open_run")
         self.open_button.setAccessibleName("Open the selected run's results")
         self.signoff_button = QPushButton("Sign off…")
+        self.signoff_button.setObjectName("signoff_selected_run")
         self.signoff_button.setAccessibleName("Sign off the selected run")
         for b in (self.open_button, self.signoff_button):
             b.setEnabled(False)
             row.addWidget(b)
+        self.open_button.setToolTip("Select a recorded run first")
+        self.signoff_button.setToolTip("Select a recorded run first")
         self.open_button.clicked.connect(lambda: self._emit_run(self.open_run))
         self.signoff_button.clicked.connect(lambda: self._emit_run(self.signoff_run))
         rl.addLayout(row)
@@ -101,6 +108,10 @@ class ArtifactsView(QWidget):
         split.setSizes([420, 260])
         lay.addWidget(split, 1)
 
+    def add_actions(self, actions) -> None:
+        """Buttons for window actions (register, record training, note, export), shown under the summary."""
+        add_action_buttons(self.actions_row, actions, at=0)
+
     def set_workspace(self, snap) -> None:
         self.workspace = snap
         if snap is None:
@@ -109,6 +120,7 @@ class ArtifactsView(QWidget):
             self.artifacts_model.set_rows([])
             self.runs_model.set_rows([])
             self.file_warning.setVisible(False)
+            self._update_run_buttons()
             return
         self.title.setText(f"Workspace: {snap.name}")
         who = snap.identity.label() if snap.identity is not None else "?"
@@ -129,6 +141,7 @@ class ArtifactsView(QWidget):
                                             f"color: {theme.hex_color('fail_fg')}; padding: 6px; border-radius: 3px; }}")
         fit_columns(self.artifacts_table, {9: 360})
         fit_columns(self.runs_table)
+        self._update_run_buttons()
 
     def _selected_artifact(self):
         idx = self.artifacts_table.currentIndex()
@@ -162,9 +175,15 @@ class ArtifactsView(QWidget):
         return self.runs_model.record(self.runs_table.model().mapToSource(idx).row()).run_id
 
     def _on_run(self, current: QModelIndex, _prev: QModelIndex) -> None:
-        on = current.isValid()
-        self.open_button.setEnabled(on)
-        self.signoff_button.setEnabled(on)
+        self._update_run_buttons()
+
+    def _update_run_buttons(self) -> None:
+        run = self._selected_run() if self.workspace is not None else None
+        self.open_button.setEnabled(run is not None)
+        self.open_button.setToolTip(f"Show the results of {run}" if run else "Select a recorded run first")
+        why = signoff_blocked(self.workspace, run)
+        self.signoff_button.setEnabled(not why)
+        self.signoff_button.setToolTip(why or f"Record your decision on {run}")
 
     def _emit_run(self, signal) -> None:
         run = self._selected_run()
@@ -178,3 +197,4 @@ class ArtifactsView(QWidget):
         state = settings.value("workspace/splitter")
         if state is not None:
             self.split.restoreState(state)
+

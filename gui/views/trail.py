@@ -12,6 +12,7 @@ from gui import theme
 from gui.errors import show_error
 from gui.models.table import SortProxy
 from gui.models.trail import KIND_TITLES, EventsModel
+from gui.views.action_bar import add_action_buttons, signoff_blocked
 from gui.views.common import fit_columns, heading, muted, table_view
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
@@ -19,6 +20,7 @@ from gui.worker import Runner
 
 class TrailView(QWidget):
     verified = Signal(object)  # VerifyReport
+    signoff_run = Signal(str)  # the run of the selected event
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,7 +35,13 @@ class TrailView(QWidget):
 
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
+        self.top_row = top
         top.addWidget(heading("Audit trail"), 1)
+        self.signoff_button = QPushButton("Sign off this run…")
+        self.signoff_button.setObjectName("trail_signoff")
+        self.signoff_button.setAccessibleName("Sign off the audit run of the selected event")
+        self.signoff_button.clicked.connect(self._sign_off_selected)
+        top.addWidget(self.signoff_button)
         self.verify_button = QPushButton("Verify trail")
         self.verify_button.setObjectName("verify_button")
         self.verify_button.setAccessibleName("Verify the trail's hash chain")
@@ -116,6 +124,7 @@ class TrailView(QWidget):
         self.count_label = muted()
         self.count_label.setObjectName("events_count")
         lay.addWidget(self.count_label)
+        self._update_signoff()
 
     # ------------------------------------------------------------------ data
     def set_workspace(self, snapshot) -> None:
@@ -136,6 +145,32 @@ class TrailView(QWidget):
         self.apply_filter()
         fit_columns(self.table, {4: 460})
         self.verify_button.setEnabled(snapshot is not None)
+        self._update_signoff()
+
+    def add_actions(self, actions) -> None:
+        """Buttons for window actions (record training, note, export), before Sign off and Verify."""
+        add_action_buttons(self.top_row, actions, at=1)
+
+    def selected_run(self) -> str | None:
+        """The audit run the selected event is about (an audit, report or sign-off event names it in its refs)."""
+        current = self.table.currentIndex()
+        if not current.isValid() or self.workspace is None:
+            return None
+        e = self.events_model.record(self.proxy.mapToSource(current).row())
+        return next((r for r in e.refs if r.startswith("run-")), None)
+
+    def _update_signoff(self) -> None:
+        run = self.selected_run()
+        why = signoff_blocked(self.workspace, run)
+        if not run and self.workspace is not None:
+            why = "Select an event of an audit run (its audit, report or sign-off) to sign that run off."
+        self.signoff_button.setEnabled(not why)
+        self.signoff_button.setToolTip(why or f"Record your decision on {run}")
+
+    def _sign_off_selected(self) -> None:
+        run = self.selected_run()
+        if run:
+            self.signoff_run.emit(run)
 
     def apply_filter(self, *_: object) -> None:
         kind = self.kind_filter.currentData()
@@ -172,6 +207,7 @@ class TrailView(QWidget):
         self._load_lineage(artifact_id)
 
     def _on_select(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        self._update_signoff()
         if not current.isValid():
             return
         e = self.events_model.record(self.proxy.mapToSource(current).row())
