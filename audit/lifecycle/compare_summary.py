@@ -93,6 +93,7 @@ def summarise(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: RunInfo, 
         out += [_verdict_sentence(v, a, b) for v in flipped[:8]]
         if len(flipped) > 8:
             out.append(f"... and {len(flipped) - 8} more verdict changes (verdict_changes in the JSON).")
+        out.append("(The intervals of a check are the ones that decided it, at the level of its run's verdict family.)")
     else:
         out.append("No verdict changed.")
     group_changes = [c for c in changes if c.kind == "group"]
