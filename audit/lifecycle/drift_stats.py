@@ -3,7 +3,7 @@
 - Wasserstein-1 distance between the two empirical distributions: the integral of |F_ref - F_cur| over the merged
   sample (what scipy.stats.wasserstein_distance computes), here also divided by the reference's standard deviation.
 - Kolmogorov-Smirnov two-sample test: scipy.stats.ks_2samp (exact p-value for small samples, asymptotic otherwise).
-- PSI (population stability index) on bins fixed from the reference's quantiles:
+- PSI (population stability index) on bins fixed from the reference's (empirical) quantiles:
   sum over bins of (c - r) * ln(c / r), with r, c the bins' shares; an empty bin's share is taken as 0.0001 (the
   usual convention, e.g. Evidently), so a bin only one sample fills gives a large but finite term.
 - Jensen-Shannon distance (base 2, so in [0, 1]): the square root of the JS divergence of the category shares.
@@ -36,9 +36,12 @@ def ks(u: np.ndarray, v: np.ndarray) -> tuple[float, float]:
 
 def quantile_cuts(reference: np.ndarray, bins: int) -> np.ndarray:
     """Interior cut points at the reference's 1/bins, ..., (bins-1)/bins quantiles, ties merged; bins are
-    (-inf, c1], (c1, c2], ..., (ck, inf), so a value equal to a cut falls in the bin below it."""
+    (-inf, c1], (c1, c2], ..., (ck, inf), so a value equal to a cut falls in the bin below it.
+
+    The quantiles are the empirical ones (inverse of the empirical CDF, so every cut is a reference value): on
+    discrete data, e.g. a count of dependents, cuts fall on the values themselves and never between them."""
     qs = np.linspace(0, 1, bins + 1)[1:-1]
-    return np.unique(np.quantile(np.asarray(reference, dtype=float), qs))
+    return np.unique(np.quantile(np.asarray(reference, dtype=float), qs, method="inverted_cdf"))
 
 
 def bin_shares(x: np.ndarray, cuts: np.ndarray) -> np.ndarray:
