@@ -75,7 +75,7 @@ def _changes_table(changes):
             name = f"{F.SHORT_METRIC.get(base, base)} {compare} vs {F.group(ch.comparator)}" + (
                 " (highest)" if ch.against == "max" else "")
         rows.append([F.group(ch.group), name, F.est(ch.before), F.est(ch.after), F.est(ch.difference, sign=True)])
-    return table(rows, [34 * mm, 46 * mm, 29 * mm, 29 * mm, TEXT_WIDTH - 138 * mm])
+    return table(rows, [32 * mm, 44 * mm, 31 * mm, 31 * mm, TEXT_WIDTH - 138 * mm])
 
 
 def _biggest(c, kind: str):

@@ -9,7 +9,7 @@ from audit.result import AuditResult, Estimate
 
 _STATUS = {"pass": "passes", "fail": "fails", "insufficient_evidence": "lacks evidence", "absent": "is not evaluated"}
 _WAS = {"pass": "passed", "fail": "failed", "insufficient_evidence": "lacked evidence", "absent": "was not evaluated"}
-_INPUT_WORDS = {"model": "the model", "data": "the data", "spec": "the audit settings", "policy": "the policy",
+_INPUT_WORDS = {"model": "the model or its decisions", "data": "the data", "spec": "the audit settings", "policy": "the policy",
                 "software": "the Attest version"}
 
 
