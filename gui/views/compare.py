@@ -140,6 +140,7 @@ class CompareView(QWidget):
                 pl = QVBoxLayout(page)
                 self.only_real = QCheckBox("Only changes beyond their interval")
                 self.only_real.setObjectName("only_significant")
+                self.only_real.setAccessibleName("Only changes beyond their interval")
                 self.only_real.setChecked(True)
                 self.only_real.toggled.connect(self._filter)
                 pl.addWidget(self.only_real)

@@ -118,6 +118,7 @@ class DriftView(QWidget):
         lay.addLayout(row)
         self.summary = QTextBrowser()
         self.summary.setObjectName("drift_summary")
+        self.summary.setAccessibleName("Drift summary")
         self.summary.setMaximumHeight(150)
         lay.addWidget(self.summary)
         tabs = QTabWidget()
