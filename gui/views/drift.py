@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
 from gui import theme
 from gui.errors import show_error
 from gui.models.table import Column, RecordTableModel
-from gui.views.common import DATA_FILTER, FileField, fit_columns, heading, muted, table_view
+from gui.views.common import DATA_FILTER, MODEL_FILTER, FileField, fit_columns, heading, muted, table_view
 from gui.worker import Runner
 
 STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
@@ -85,6 +85,8 @@ class DriftView(QWidget):
         self.reference = FileField("reference", "Reference data, e.g. the audit's evaluation set")
         self.current = FileField("current", "Current data, e.g. last month's applications")
         self.plan = FileField("plan", "Monitoring plan (TOML, optional: documented defaults otherwise)")
+        self.model = FileField("model", "Model to score both files (optional; or name the columns below)")
+        self.model.browse_requested.connect(lambda: self._browse(self.model, "Model", MODEL_FILTER))
         for field, title in ((self.reference, "Reference data"), (self.current, "Current data")):
             field.browse_requested.connect(lambda f=field, t=title: self._browse(f, t, DATA_FILTER))
         self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
@@ -100,6 +102,7 @@ class DriftView(QWidget):
         form.addRow("Current", self.current)
         form.addRow("Features", self.features)
         form.addRow("Sensitive columns", self.sensitive)
+        form.addRow("Model", self.model)
         form.addRow("Scores column", self.scores)
         form.addRow("Decisions column", self.predictions)
         form.addRow("Plan", self.plan)
@@ -143,7 +146,8 @@ class DriftView(QWidget):
 
         return {"reference": self.reference.path(), "current": self.current.path(), "features": cols(self.features),
                 "sensitive": cols(self.sensitive), "scores": self.scores.text().strip() or None,
-                "predictions": self.predictions.text().strip() or None, "plan": self.plan.path() or None}
+                "predictions": self.predictions.text().strip() or None, "plan": self.plan.path() or None,
+                "model": self.model.path() or None}
 
     def run(self) -> None:
         req = self.request()
