@@ -159,7 +159,9 @@ def _groups(inp: DriftInputs, plan: DriftPlan) -> tuple[list[GroupDrift], list[A
     for col in inp.sensitive:
         ref, cur = inp.reference[col], inp.current[col]
         rv, cv = ref.astype(str).where(ref.notna()), cur.astype(str).where(cur.notna())
-        values = list(rv.dropna().value_counts().index) + [v for v in cv.dropna().unique() if v not in set(rv)]
+        values = list(rv.dropna().value_counts().index)
+        known = set(values)
+        values += [v for v in cv.dropna().unique() if v not in known]
         for g in values:
             rm, cm = (rv == g).to_numpy(), (cv == g).to_numpy()
             nr, nc = int(rm.sum()), int(cm.sum())
