@@ -99,7 +99,14 @@ def _story(c, workspace_head: str | None) -> list:
         story.append(p(title, s.h1))
         level = f"{c.ci_level * 100:g}%"
         if not shown:
-            story.append(p(f"None changed beyond its {level} interval."))
+            moved = [ch for ch in c.changes if ch.kind == kind and ch.difference.value]
+            moved = [ch for ch in moved if min(ch.n_before, ch.n_after) >= c.min_group_size] or moved
+            largest = sorted(moved, key=lambda ch: -abs(ch.difference.value or 0.0))[:10]
+            story.append(p(f"None changed beyond its {level} interval"
+                           + (f"; the largest point changes (groups of at least {c.min_group_size} rows where there "
+                              "are any):" if largest else ".")))
+            if largest:
+                story.append(_changes_table(largest))
             continue
         story.append(p(f"{total} changed beyond their {level} interval (the interval of the change excludes 0); "
                        f"{'the ' + str(len(shown)) + ' largest are' if total > len(shown) else 'all are'} shown. "

@@ -188,15 +188,13 @@ def compare_results(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: Run
     appeared = [GroupPresence(level=g.level, group=g.attributes, n=g.n) for k, g in gb.items() if k not in ga]
     vanished = [GroupPresence(level=g.level, group=g.attributes, n=g.n) for k, g in ga.items() if k not in gb]
     same_data = a.data.sha256 == b.data.sha256
-    if same_data:
-        notes.append("Both runs evaluated the same data file, so their rows are paired; the intervals of the changes "
-                     "treat the runs as independent samples and are conservative (wider than a paired analysis).")
     if any(c.comparator_changed for c in changes):
         notes.append("Some disparities are against a different comparator group in the two runs (comparator_changed).")
     inputs = input_changes(a, b)
     verdicts = _verdict_changes(a, b)
     summary = summarise(a, b, info_a, info_b, inputs, changes, verdicts, appeared, vanished, ci_level)
     return Comparison(runs={"a": info_a, "b": info_b}, ci_level=ci_level, same_data=same_data,
+                      min_group_size=min(a.spec.min_group_size, b.spec.min_group_size),
                       inputs_changed=tuple(inputs), changes=tuple(changes), verdict_changes=tuple(verdicts),
                       groups_appeared=tuple(appeared), groups_vanished=tuple(vanished), summary=tuple(summary),
                       methods=METHODS, notes=tuple(notes))

@@ -105,6 +105,16 @@ def summarise(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: RunInfo, 
                    f"{_moved(top.before, top.after)} (change {fmt(top.difference)}).")
     else:
         out.append(f"No group metric changed beyond its {ci_level * 100:g}% interval.")
+        moved = [c for c in group_changes if c.difference.value]
+        size = min(a.spec.min_group_size, b.spec.min_group_size)
+        moved = [c for c in moved if min(c.n_before, c.n_after) >= size] or moved  # not a 5-row group's noise
+        if moved:
+            top = max(moved, key=lambda c: abs(c.difference.value or 0.0))
+            out.append(f"The largest change: {top.metric.replace('_', ' ')} of {label(top.group)} "
+                       f"{_moved(top.before, top.after)} (change {fmt(top.difference)}).")
+    if a.data.sha256 == b.data.sha256 and group_changes:
+        out.append("Both runs audited the same rows: on these rows the changes are exact; the intervals ask whether "
+                   "they would hold on new data, treating the runs as independent samples (conservative).")
     for what, groups in (("appeared", appeared), ("vanished", vanished)):
         if groups:
             names = ", ".join(f"{label(g.group)} ({g.n:,} rows)" for g in groups[:6])

@@ -87,6 +87,7 @@ class Comparison(Frozen):
     runs: dict[Literal["a", "b"], RunInfo]
     ci_level: float
     same_data: bool  # both runs evaluated the same file (paired rows: intervals for independent samples are wide)
+    min_group_size: int = 30  # the smaller of the runs' own; summaries prefer changes with at least this many rows
     inputs_changed: tuple[InputChange, ...]
     changes: tuple[Change, ...]
     verdict_changes: tuple[VerdictChange, ...]

@@ -102,7 +102,7 @@ def test_inputs_changed_names_the_decisions_column(comparison):
     fields = {(c.input, c.field): (c.before, c.after) for c in comparison.inputs_changed}
     assert fields[("spec", "predictions_column")] == ("pred", "pred_fixed")
     assert ("data", "sha256") not in fields and ("policy", "sha256") not in fields
-    assert comparison.same_data and any("paired" in n for n in comparison.notes)
+    assert comparison.same_data and any("Both runs audited the same rows" in s for s in comparison.summary)
 
 
 def test_a_run_compared_with_its_rerun_shows_no_change(results, data_file):
