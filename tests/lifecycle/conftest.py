@@ -21,6 +21,9 @@ def lender_frame(seed: int = 1, n: int = N, groups=("A", "B", "C"), p=(0.6, 0.3,
     df["score"] = np.clip(rng.normal(0.5 + 0.25 * (df.y - 0.5) - 0.2 * b, 0.2), 0, 1).round(4)
     df["pred"] = (df.score >= 0.5).astype(int)
     df["pred_fixed"] = (df.score >= np.where(b, 0.3, 0.5)).astype(int)
+    tweak = df.pred.copy()  # 15 more approvals in group A: a change too small for any interval
+    tweak[df.index[(df.race == "A") & (df.pred == 0)][:15]] = 1
+    df["pred_tweak"] = tweak
     return df
 
 

@@ -152,3 +152,22 @@ def test_ci_level_is_the_level_of_every_change(results):
         assert x90.difference.value == x99.difference.value
         if x90.difference.ci_low is not None and x99.difference.ci_low is not None and np.isfinite(x90.difference.ci_low):
             assert x99.difference.ci_low <= x90.difference.ci_low + 1e-12
+
+
+def test_a_small_change_is_named_but_not_called_real(results, data_file):
+    from audit.run import run_audit
+
+    a = results[0]
+    b = run_audit(spec(data_file, "pred_tweak"))
+    c = compare_results(a, b, info("run-a", a), info("run-b", b))
+    assert not any(x.significant for x in c.changes if x.kind == "group")
+    assert "No group metric changed beyond its 95% interval." in c.summary
+    largest = next(s for s in c.summary if s.startswith("The largest change:"))
+    sel = _change(c, "selection_rate", {"race": "A"})
+    assert sel.after.value - sel.before.value == pytest.approx(15 / sel.n_before)
+    sized = [x for x in c.changes if x.kind == "group" and min(x.n_before, x.n_after) >= 30 and x.difference.value]
+    top = max(sized, key=lambda x: abs(x.difference.value))
+    group = " & ".join(f"{k}={v}" for k, v in top.group.items())
+    assert largest.startswith(f"The largest change: {top.metric.replace('_', ' ')} of {group} ")
+    assert "race=A" in group  # only group A's decisions changed
+    assert "Both runs audited the same rows" in c.summary[-1]
