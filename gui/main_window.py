@@ -13,6 +13,8 @@ from gui import session
 from gui.errors import show_error, show_message
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
+from gui.views.compare import CompareView
+from gui.views.drift import DriftView
 from gui.views.explanations import ExplanationsView
 from gui.views.export import ExportView
 from gui.views.quality import QualityView
@@ -23,7 +25,8 @@ from gui.views.welcome import WelcomeView
 from gui.worker import Runner, wait_for_jobs
 
 PAGES = (("workspace", "Workspace"), ("setup", "Set up"), ("results", "Results"), ("explanations", "Explanations"),
-         ("quality", "Data quality"), ("trail", "Trail"), ("report", "Report"))
+         ("quality", "Data quality"), ("trail", "Trail"), ("report", "Report"), ("compare", "Compare"),
+         ("drift", "Drift"))
 WORKSPACE_FILTER = "Attest workspaces (*.attest);;All files (*)"
 
 
@@ -93,9 +96,10 @@ class MainWindow(QMainWindow):
         self.quality = QualityView()
         self.trail = TrailView()
         self.report = ExportView()
+        self.compare, self.drift = CompareView(), DriftView()
         self.pages: dict[str, QWidget] = {"workspace": self.workspace_page, "setup": self.setup, "results": self.results,
                                           "explanations": self.explanations, "quality": self.quality, "trail": self.trail,
-                                          "report": self.report}
+                                          "report": self.report, "compare": self.compare, "drift": self.drift}
         for key, _ in PAGES:
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -191,6 +195,7 @@ class MainWindow(QMainWindow):
         self.artifacts.signoff_run.connect(self.sign_off)
         self.artifacts.use_artifact.connect(self._use_artifact)
         self.report.exported.connect(lambda _: self.refresh_workspace())
+        self.compare.compared.connect(lambda _: self.refresh_workspace())  # the comparison is a new trail event
 
         for r in (self.audit_runner, self.ws_runner):
             r.busy_changed.connect(lambda _busy: self._update_actions())
@@ -361,6 +366,7 @@ class MainWindow(QMainWindow):
         self.workspace_page.setCurrentWidget(self.artifacts if snap else self.welcome)
         self.artifacts.set_workspace(snap)
         self.trail.set_workspace(snap)
+        self.compare.set_workspace(snap)
         self.report.set_workspace(snap.path if snap else None)
         self._update_title()
         self._update_actions()

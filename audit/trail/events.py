@@ -31,6 +31,7 @@ REPORT_EXPORTED = "report_exported"
 SIGNOFF = "signoff"
 NOTE = "note"
 IDENTITY_SET = "identity_set"
+AUDIT_COMPARED = "audit_compared"  # `attest compare`: two runs compared (audit/lifecycle)
 
 DECISIONS = ("approve", "approve_with_conditions", "reject")
 _SHA = r"^[0-9a-f]{64}$"
@@ -123,10 +124,34 @@ class IdentitySet(_Payload):
     key_fingerprint: str | None = Field(default=None, pattern=_SHA)  # the account's Attest sign-off key, if any
 
 
+class VerdictFlip(_Payload):
+    check: str
+    group: dict[str, str]
+    before: str
+    after: str
+
+
+class AuditCompared(_Payload):
+    """Two audit runs compared. The comparison is recomputable from the two stored results (bound by their hashes),
+    so the event binds its JSON by SHA-256 and keeps the verdicts that flipped and the summary in the trail itself."""
+
+    comparison_id: str
+    run_a: str
+    run_b: str
+    result_a_sha256: str = Field(pattern=_SHA)
+    result_b_sha256: str = Field(pattern=_SHA)
+    comparison_sha256: str = Field(pattern=_SHA)
+    ci_level: float = Field(gt=0.5, lt=1)
+    verdict_changes: list[VerdictFlip] = Field(default_factory=list)
+    summary: list[str] = Field(default_factory=list)
+    pdf_sha256: str | None = Field(default=None, pattern=_SHA)
+
+
 PAYLOADS: dict[str, type[_Payload]] = {
     DATASET_REGISTERED: ArtifactRegistered, MODEL_REGISTERED: ArtifactRegistered,
     ARTIFACT_RELOCATED: ArtifactRelocated, TRAINING_RECORDED: TrainingRecorded, AUDIT_RUN: AuditRun,
     REPORT_EXPORTED: ReportExported, SIGNOFF: Signoff, NOTE: Note, IDENTITY_SET: IdentitySet,
+    AUDIT_COMPARED: AuditCompared,
 }
 
 
@@ -247,4 +272,7 @@ class Event:
             return p["text"]
         if k == IDENTITY_SET:
             return f"display name '{p['name']}', role '{p['role']}'"
+        if k == AUDIT_COMPARED:
+            return (f"{p['run_a']} -> {p['run_b']}: {len(p['verdict_changes'])} verdict(s) changed, comparison "
+                    f"{p['comparison_sha256'][:12]}")
         return k

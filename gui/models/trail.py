@@ -10,6 +10,7 @@ KIND_TITLES = {
     "dataset_registered": "Dataset registered", "model_registered": "Model registered",
     "artifact_relocated": "File moved", "training_recorded": "Training recorded", "audit_run": "Audit run",
     "report_exported": "Report exported", "signoff": "Sign-off", "note": "Note", "identity_set": "Identity set",
+    "audit_compared": "Audits compared",
 }
 
 

@@ -1,0 +1,228 @@
+"""Drift between a reference and a current dataset: per feature, in the model's scores and decisions, and per
+demographic group, with thresholds from the monitoring plan (audit/lifecycle/plan.py).
+
+Effect sizes decide (distances and rate changes against the plan's thresholds), p-values inform; a distribution
+with fewer than `min_sample` non-missing values in either file is "insufficient evidence", never a pass."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from audit import intervals
+from audit.lifecycle import drift_stats as S
+from audit.lifecycle.drift_inputs import DriftInputs
+from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, GroupDrift, PredictionDrift
+from audit.lifecycle.plan import DriftPlan
+from audit.result import Estimate
+
+Z95 = intervals.z_two_sided(0.95)
+Found = list[tuple[str, float, float, str]]  # (statistic, value, threshold, message) of each threshold crossed
+
+METHODS = {
+    "wasserstein": "Wasserstein-1 distance of the empirical distributions; wasserstein_normed divides it by the "
+                   "reference's standard deviation (ddof 1)",
+    "ks": "two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp); informs, does not decide",
+    "psi": "population stability index on bins cut at the reference's quantiles (numeric) or over the categories; "
+           "an empty bin's share is taken as 0.0001",
+    "js": "Jensen-Shannon distance of the category shares, base 2 (0 = same, 1 = disjoint)",
+    "chi2": "chi-squared test of homogeneity of the 2 x K category counts, no continuity correction; informs",
+    "rate_change": "current minus reference rate with Newcombe's interval from the two Agresti-Coull intervals (95%)",
+}
+
+
+def _rate(x: float, n: float) -> Estimate:
+    lo, hi = intervals.rate(x, n, Z95)
+    return Estimate(value=float(x / n) if n else None, ci_low=float(lo), ci_high=float(hi))
+
+
+def _change(x_cur: float, n_cur: float, x_ref: float, n_ref: float) -> Estimate:
+    d, lo, hi = intervals.difference(x_cur, n_cur, x_ref, n_ref, Z95)
+    return Estimate(value=float(d), ci_low=float(lo), ci_high=float(hi))
+
+
+def _clean(s: pd.Series, kind: str) -> pd.Series:
+    s = s.dropna()
+    if kind == "numeric":
+        s = s.astype(float)
+        return s[np.isfinite(s.to_numpy())]  # +-inf cannot be placed in a distance: counted as missing
+    return s.astype(str)
+
+
+def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict, Found]:
+    w = S.wasserstein(r, c)
+    sd = float(np.std(r, ddof=1)) if r.size > 1 else 0.0
+    normed = w / sd if sd > 0 else (0.0 if w == 0 else None)
+    ks_stat, ks_p = S.ks(r, c)
+    cuts = S.quantile_cuts(r, plan.bins)
+    br, bc = S.bin_shares(r, cuts), S.bin_shares(c, cuts)
+    psi = S.psi(br, bc)
+    out = dict(wasserstein=w, wasserstein_normed=normed, ks_statistic=ks_stat, ks_p=ks_p, psi=psi,
+               mean_reference=float(r.mean()), mean_current=float(c.mean()), bin_cuts=tuple(map(float, cuts)),
+               bin_reference=tuple(map(float, br)), bin_current=tuple(map(float, bc)))
+    found: Found = []
+    if normed is not None and normed > plan.wasserstein_normed:
+        found.append(("wasserstein_normed", normed, plan.wasserstein_normed,
+                      f"moved by {normed:.3f} reference standard deviations (mean {r.mean():.4g} -> {c.mean():.4g})"))
+    if psi > plan.psi:
+        found.append(("psi", psi, plan.psi, f"PSI {psi:.3f} on the reference's {cuts.size + 1} quantile bins"))
+    return out, found
+
+
+def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict, Found]:
+    rc, cc = r.value_counts(), c.value_counts()
+    cats = list(rc.index) + [v for v in cc.index if v not in rc.index]
+    ref_n = np.array([int(rc.get(v, 0)) for v in cats])
+    cur_n = np.array([int(cc.get(v, 0)) for v in cats])
+    pr, pc = ref_n / ref_n.sum(), cur_n / cur_n.sum()
+    js, psi = S.js_distance(pr, pc), S.psi(pr, pc)
+    new = [v for v in cats if rc.get(v, 0) == 0]
+    new_share = float(cur_n[ref_n == 0].sum() / cur_n.sum())
+    out = dict(js=js, chi2_p=S.chi2_p(ref_n, cur_n), psi=psi, bin_reference=tuple(map(float, pr)),
+               bin_current=tuple(map(float, pc)),
+               categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n)),
+               new_categories=tuple(new), new_category_share=new_share,
+               vanished_categories=tuple(v for v in cats if cc.get(v, 0) == 0))
+    found: Found = []
+    if js > plan.js:
+        found.append(("js", js, plan.js, f"Jensen-Shannon distance {js:.3f} between the category shares"))
+    if psi > plan.psi:
+        found.append(("psi", psi, plan.psi, f"PSI {psi:.3f} over {len(cats)} categories"))
+    if new_share > plan.new_category_share:
+        found.append(("new_category_share", new_share, plan.new_category_share,
+                      f"{new_share:.1%} of the current rows have values the reference never had "
+                      f"({', '.join(new[:5])}{' ...' if len(new) > 5 else ''})"))
+    return out, found
+
+
+def feature_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, plan: DriftPlan) -> tuple[FeatureDrift, Found]:
+    """One column compared; returns the finding and the thresholds it crossed."""
+    r, c = _clean(ref, kind), _clean(cur, kind)
+    miss_r, miss_c = len(ref) - len(r), len(cur) - len(c)
+    found: Found = []
+    m_change = _change(miss_c, len(cur), miss_r, len(ref))
+    enough_rows = min(len(ref), len(cur)) >= plan.min_sample
+    if enough_rows and abs(m_change.value) > plan.missing_rate_change:
+        found.append(("missing_rate_change", abs(m_change.value), plan.missing_rate_change,
+                      f"missing values {miss_r / len(ref):.1%} -> {miss_c / len(cur):.1%}"))
+    stats: dict = {}
+    reasons: list[str] = []
+    if len(r) == 0 or len(c) == 0:
+        reasons.append("no values in the current file" if len(c) == 0 else "no values in the reference file")
+    else:
+        stats, more = (_numeric(r.to_numpy(), c.to_numpy(), plan) if kind == "numeric" else _categorical(r, c, plan))
+        if min(len(r), len(c)) >= plan.min_sample:
+            found += more
+        else:
+            reasons.append(f"fewer than {plan.min_sample} values to compare (reference {len(r):,}, current "
+                           f"{len(c):,}): insufficient evidence")
+    status = "alert" if found else ("insufficient_evidence" if reasons else "pass")
+    feature = FeatureDrift(name=name, kind=kind, n_reference=len(r), n_current=len(c),
+                           missing_reference=miss_r / max(len(ref), 1), missing_current=miss_c / max(len(cur), 1),
+                           missing_change=m_change, status=status, reasons=tuple(reasons + [f[3] for f in found]),
+                           **stats)
+    return feature, found
+
+
+def _alerts(scope: str, name: str, group: str | None, found: Found) -> list[Alert]:
+    where = group or name
+    return [Alert(scope=scope, name=name, group=group, statistic=s, value=float(v), threshold=t,
+                  message=f"{where}: {msg} (threshold {t:g})") for s, v, t, msg in found]
+
+
+def _predictions(inp: DriftInputs, plan: DriftPlan, ref_rows=None, cur_rows=None):
+    """Score drift and the decision-rate change, on all rows or on the given row masks."""
+    rs, cs = inp.ref_side, inp.cur_side
+    out: dict = {}
+    found: Found = []
+    if rs.scores is not None:
+        a, b = rs.scores if ref_rows is None else rs.scores[ref_rows], cs.scores if cur_rows is None else cs.scores[cur_rows]
+        scores, f = feature_drift("scores", "numeric", pd.Series(a), pd.Series(b), plan)
+        out["scores"] = scores
+        found += [(st, v, t, f"scores {m}") for st, v, t, m in f if st != "missing_rate_change"]
+    if rs.decisions is not None:
+        a = rs.decisions if ref_rows is None else rs.decisions[ref_rows]
+        b = cs.decisions if cur_rows is None else cs.decisions[cur_rows]
+        if a.size and b.size:
+            out["decision_rate_reference"] = _rate(a.sum(), a.size)
+            out["decision_rate_current"] = _rate(b.sum(), b.size)
+            ch = _change(b.sum(), b.size, a.sum(), a.size)
+            out["decision_rate_change"] = ch
+            if min(a.size, b.size) >= plan.min_sample and abs(ch.value) > plan.decision_rate_change:
+                found.append(("decision_rate_change", abs(ch.value), plan.decision_rate_change,
+                              f"decision rate {a.mean():.3f} -> {b.mean():.3f} (change {ch.value:+.3f} "
+                              f"[{ch.ci_low:+.3f}, {ch.ci_high:+.3f}])"))
+    return out, found
+
+
+def _groups(inp: DriftInputs, plan: DriftPlan) -> tuple[list[GroupDrift], list[Alert]]:
+    out, alerts = [], []
+    for col in inp.sensitive:
+        ref, cur = inp.reference[col], inp.current[col]
+        rv, cv = ref.astype(str).where(ref.notna()), cur.astype(str).where(cur.notna())
+        values = list(rv.dropna().value_counts().index)
+        known = set(values)
+        values += [v for v in cv.dropna().unique() if v not in known]
+        for g in values:
+            rm, cm = (rv == g).to_numpy(), (cv == g).to_numpy()
+            nr, nc = int(rm.sum()), int(cm.sum())
+            found: Found = []
+            share = _change(nc, len(cur), nr, len(ref))
+            if min(len(ref), len(cur)) >= plan.min_sample and abs(share.value) > plan.group_share_change:
+                found.append(("group_share_change", abs(share.value), plan.group_share_change,
+                              f"share of rows {nr / len(ref):.1%} -> {nc / len(cur):.1%}"))
+            pred, pf = _predictions(inp, plan, rm, cm) if nr and nc else ({}, [])
+            found += pf
+            feats = []
+            for f in inp.features:
+                fd, ff = feature_drift(f, inp.kinds[f], inp.reference[f][rm], inp.current[f][cm], plan)
+                feats.append(fd.model_copy(update={"categories": (), "bin_reference": (), "bin_current": (),
+                                                   "bin_cuts": ()}))
+                found += [(s, v, t, f"{f}: {m}") for s, v, t, m in ff]
+            reasons = [x[3] for x in found]
+            small = min(nr, nc) < plan.min_sample
+            if small:
+                reasons.append(f"{nr:,} reference and {nc:,} current rows: fewer than {plan.min_sample} in one file, "
+                               "so its distributions are insufficient evidence")
+            sc = pred.get("scores")
+            out.append(GroupDrift(
+                column=col, group=g, n_reference=nr, n_current=nc, share_reference=nr / len(ref),
+                share_current=nc / len(cur), share_change=share,
+                decision_rate_reference=pred.get("decision_rate_reference"),
+                decision_rate_current=pred.get("decision_rate_current"),
+                decision_rate_change=pred.get("decision_rate_change"),
+                score_wasserstein_normed=sc.wasserstein_normed if sc else None, score_psi=sc.psi if sc else None,
+                score_ks_p=sc.ks_p if sc else None,
+                features_alerting=tuple(fd.name for fd in feats if fd.status == "alert"), features=tuple(feats),
+                status="alert" if found else ("insufficient_evidence" if small else "pass"), reasons=tuple(reasons)))
+            alerts += _alerts("group", col, f"{col}={g}", found)
+    return out, alerts
+
+
+def measure_drift(inp: DriftInputs, plan: DriftPlan) -> DriftResult:
+    from audit.lifecycle.drift_summary import summarise
+
+    features, alerts = [], []
+    for f in inp.features:
+        fd, found = feature_drift(f, inp.kinds[f], inp.reference[f], inp.current[f], plan)
+        features.append(fd)
+        alerts += _alerts("feature", f, None, found)
+    shares = []
+    for col in inp.sensitive:
+        fd, found = feature_drift(col, "categorical", inp.reference[col], inp.current[col], plan)
+        shares.append(fd)
+        alerts += _alerts("group_shares", col, None, found)
+    predictions = None
+    if inp.ref_side.scores is not None or inp.ref_side.decisions is not None:
+        pred, found = _predictions(inp, plan)
+        small = min(len(inp.reference), len(inp.current)) < plan.min_sample
+        predictions = PredictionDrift(source=inp.source, positive=inp.positive, n_reference=len(inp.reference),
+                                      n_current=len(inp.current), **pred,
+                                      status="alert" if found else ("insufficient_evidence" if small else "pass"),
+                                      reasons=tuple(x[3] for x in found))
+        alerts += _alerts("predictions", "predictions", None, found)
+    groups, group_alerts = _groups(inp, plan)
+    alerts += group_alerts
+    result = DriftResult(reference=inp.reference_info, current=inp.current_info, plan=plan, features=tuple(features),
+                         predictions=predictions, group_shares=tuple(shares), groups=tuple(groups),
+                         alerts=tuple(alerts), methods=METHODS, notes=tuple(inp.notes))
+    return result.model_copy(update={"summary": tuple(summarise(result))})

@@ -1,0 +1,193 @@
+"""Drift between two datasets: pick the reference (e.g. the audit's evaluation data) and the current data, optionally
+the score / decision columns, the demographic columns and a monitoring plan; the drift is measured off the GUI thread
+and shown per feature, per group, with its alerts. Save as JSON (what `attest drift --json` writes)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QTabWidget, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+from gui import theme
+from gui.errors import show_error
+from gui.models.table import Column, RecordTableModel
+from gui.views.common import DATA_FILTER, MODEL_FILTER, FileField, fit_columns, heading, muted, table_view
+from gui.worker import Runner
+
+STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
+
+
+def drift_job(request: dict, *, progress, cancel):
+    """Worker thread: read both files and measure drift (the same code as `attest drift`)."""
+    from audit.lifecycle.drift import measure_drift
+    from audit.lifecycle.drift_inputs import load_inputs
+    from audit.lifecycle.plan import load_plan
+
+    progress("drift", 0, 2, "Reading the two files")
+    plan = load_plan(request.pop("plan") or None)
+    inputs = load_inputs(**request)
+    cancel.raise_if_set()
+    progress("drift", 1, 2, "Measuring drift")
+    return measure_drift(inputs, plan)
+
+
+def _num(v) -> str:
+    return "–" if v is None else f"{v:.3f}"
+
+
+def _bg(status: str):
+    return theme.color({"alert": "fail", "insufficient_evidence": "insufficient_evidence"}.get(status, "pass"))
+
+
+FEATURE_COLUMNS = [
+    Column("Feature", lambda f: f.name), Column("Kind", lambda f: f.kind),
+    Column("n ref", lambda f: f"{f.n_reference:,}", sort=lambda f: f.n_reference, numeric=True),
+    Column("n cur", lambda f: f"{f.n_current:,}", sort=lambda f: f.n_current, numeric=True),
+    Column("W / sd", lambda f: _num(f.wasserstein_normed), sort=lambda f: f.wasserstein_normed, numeric=True,
+           header_tip="Wasserstein distance in reference standard deviations"),
+    Column("PSI", lambda f: _num(f.psi), sort=lambda f: f.psi, numeric=True),
+    Column("JS", lambda f: _num(f.js), sort=lambda f: f.js, numeric=True, header_tip="Jensen-Shannon distance"),
+    Column("p", lambda f: "–" if (p := f.ks_p if f.kind == "numeric" else f.chi2_p) is None else f"{p:.2g}",
+           header_tip="KS (numeric) or chi-squared (categorical) p-value: informs, does not decide"),
+    Column("Missing", lambda f: f"{f.missing_reference:.1%} → {f.missing_current:.1%}"),
+    Column("Status", lambda f: STATUS[f.status], background=lambda f: _bg(f.status)),
+    Column("Why", lambda f: "; ".join(f.reasons)),
+]
+GROUP_COLUMNS = [
+    Column("Group", lambda g: f"{g.column}={g.group}"),
+    Column("n ref", lambda g: f"{g.n_reference:,}", sort=lambda g: g.n_reference, numeric=True),
+    Column("n cur", lambda g: f"{g.n_current:,}", sort=lambda g: g.n_current, numeric=True),
+    Column("Share", lambda g: f"{g.share_reference:.1%} → {g.share_current:.1%}"),
+    Column("Decision rate", lambda g: "–" if g.decision_rate_change is None else
+           f"{g.decision_rate_reference.value:.3f} → {g.decision_rate_current.value:.3f}"),
+    Column("Scores W / sd", lambda g: _num(g.score_wasserstein_normed), numeric=True),
+    Column("Features drifting", lambda g: ", ".join(g.features_alerting)),
+    Column("Status", lambda g: STATUS[g.status], background=lambda g: _bg(g.status)),
+]
+ALERT_COLUMNS = [Column("Scope", lambda a: a.scope), Column("Where", lambda a: a.group or a.name),
+                 Column("Statistic", lambda a: a.statistic),
+                 Column("Value", lambda a: f"{a.value:.3f}", sort=lambda a: a.value, numeric=True),
+                 Column("Threshold", lambda a: f"{a.threshold:g}", numeric=True), Column("Message", lambda a: a.message)]
+
+
+class DriftView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drift_view")
+        self.result = None
+        self.runner = Runner("drift", self)
+        self.runner.finished.connect(self.show_result)
+        self.runner.failed.connect(self._failed)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Drift between two datasets"))
+        lay.addWidget(muted("Distances decide (against the monitoring plan's thresholds), p-values only inform; with "
+                            "too few rows a finding is insufficient evidence."))
+        form = QFormLayout()
+        self.reference = FileField("reference", "Reference data, e.g. the audit's evaluation set")
+        self.current = FileField("current", "Current data, e.g. last month's applications")
+        self.plan = FileField("plan", "Monitoring plan (TOML, optional: documented defaults otherwise)")
+        self.model = FileField("model", "Model to score both files (optional; or name the columns below)")
+        self.model.browse_requested.connect(lambda: self._browse(self.model, "Model", MODEL_FILTER))
+        for field, title in ((self.reference, "Reference data"), (self.current, "Current data")):
+            field.browse_requested.connect(lambda f=field, t=title: self._browse(f, t, DATA_FILTER))
+        self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
+        self.features, self.sensitive = QLineEdit(), QLineEdit()
+        self.scores, self.predictions = QLineEdit(), QLineEdit()
+        for edit, name, tip in ((self.features, "features", "all columns except the ones below"),
+                                (self.sensitive, "sensitive", "e.g. race,sex"), (self.scores, "scores", "column"),
+                                (self.predictions, "predictions", "column of decisions")):
+            edit.setObjectName(f"drift_{name}")
+            edit.setPlaceholderText(tip)
+            edit.setAccessibleName(name)
+        form.addRow("Reference", self.reference)
+        form.addRow("Current", self.current)
+        form.addRow("Features", self.features)
+        form.addRow("Sensitive columns", self.sensitive)
+        form.addRow("Model", self.model)
+        form.addRow("Scores column", self.scores)
+        form.addRow("Decisions column", self.predictions)
+        form.addRow("Plan", self.plan)
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Measure drift")
+        self.run_button.setObjectName("drift_run")
+        self.run_button.clicked.connect(self.run)
+        self.save_button = QPushButton("Save JSON…")
+        self.save_button.setObjectName("drift_save")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(lambda: self.save())
+        row.addWidget(self.run_button)
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        lay.addLayout(row)
+        self.summary = QTextBrowser()
+        self.summary.setObjectName("drift_summary")
+        self.summary.setAccessibleName("Drift summary")
+        self.summary.setMaximumHeight(150)
+        lay.addWidget(self.summary)
+        tabs = QTabWidget()
+        self.models = {}
+        for name, columns, title in (("drift_features", FEATURE_COLUMNS, "Features"),
+                                     ("drift_groups", GROUP_COLUMNS, "Groups"), ("drift_alerts", ALERT_COLUMNS, "Alerts")):
+            model = RecordTableModel(columns, parent=self)
+            view = table_view(name)
+            view.setModel(model)
+            self.models[name] = (model, view)
+            tabs.addTab(view, title)
+        lay.addWidget(tabs, 1)
+
+    def _browse(self, field: FileField, title: str, name_filter: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)
+        if path:
+            field.set_path(path)
+
+    def request(self) -> dict:
+        def cols(edit: QLineEdit) -> list[str] | None:
+            return [c.strip() for c in edit.text().split(",") if c.strip()] or None
+
+        return {"reference": self.reference.path(), "current": self.current.path(), "features": cols(self.features),
+                "sensitive": cols(self.sensitive), "scores": self.scores.text().strip() or None,
+                "predictions": self.predictions.text().strip() or None, "plan": self.plan.path() or None,
+                "model": self.model.path() or None}
+
+    def run(self) -> None:
+        req = self.request()
+        if not req["reference"] or not req["current"]:
+            self.summary.setPlainText("Choose the reference and the current data first.")
+            return
+        self.run_button.setEnabled(False)
+        self.summary.setPlainText("Measuring drift…")
+        self.runner.start(drift_job, req)
+
+    def _failed(self, exc) -> None:
+        self.run_button.setEnabled(True)
+        self.summary.setPlainText(getattr(exc, "message", str(exc)))
+        show_error(self, exc, title="Cannot measure drift")
+
+    def show_result(self, result) -> None:
+        from html import escape
+
+        self.result = result
+        self.run_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self.summary.setHtml("".join(f"<p>{escape(s)}</p>" for s in result.summary)
+                             + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes))
+        rows = {"drift_features": list(result.features) + list(result.group_shares)
+                + ([result.predictions.scores] if result.predictions and result.predictions.scores else []),
+                "drift_groups": result.groups, "drift_alerts": result.alerts}
+        for name, (model, view) in self.models.items():
+            model.set_rows(rows[name])
+            fit_columns(view)
+
+    def save(self, path: str | None = None) -> None:
+        if self.result is None:
+            return
+        if path is None:
+            from gui.files import choose_save_path
+
+            chosen = choose_save_path(self, "Save the drift result", "drift.json", "JSON (*.json)")
+            if chosen is None:
+                return
+            path = str(chosen)
+        from audit.outputs import atomic_write
+
+        atomic_write(path, self.result.to_json().encode("utf-8"))
