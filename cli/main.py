@@ -10,6 +10,7 @@ import traceback
 
 def build_parser() -> argparse.ArgumentParser:
     from cli import audit_cmd, demo_cmd, report_cmd, trail_cmds, verify_cmd
+    from cli import mitigate_cmd
 
     parser = argparse.ArgumentParser(prog="attest", description="Attest: offline AI governance audits (fairness, explanations, trail, report).")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_parser(sub)
     trail_cmds.add_parsers(sub)
     verify_cmd.add_parser(sub)
+    mitigate_cmd.add_parsers(sub)
     return parser
 
 

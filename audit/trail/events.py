@@ -31,6 +31,8 @@ REPORT_EXPORTED = "report_exported"
 SIGNOFF = "signoff"
 NOTE = "note"
 IDENTITY_SET = "identity_set"
+MITIGATION_PROPOSED = "mitigation_proposed"
+MITIGATION_ADOPTED = "mitigation_adopted"
 
 DECISIONS = ("approve", "approve_with_conditions", "reject")
 _SHA = r"^[0-9a-f]{64}$"
@@ -123,10 +125,34 @@ class IdentitySet(_Payload):
     key_fingerprint: str | None = Field(default=None, pattern=_SHA)  # the account's Attest sign-off key, if any
 
 
+class MitigationProposed(_Payload):
+    """A mitigation what-if on an audit run (see `audit.mitigation.record`); the full result is the JSON it hashes."""
+
+    proposal_id: str = Field(pattern=r"^mit-[0-9a-f]{12}$")
+    run_id: str
+    method: str = Field(min_length=1)
+    constraint: str = Field(min_length=1)
+    objective: str
+    split: dict[str, Any]
+    thresholds: dict[str, Any]
+    result_sha256: str = Field(pattern=_SHA)
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class MitigationAdopted(_Payload):
+    proposal_id: str = Field(pattern=r"^mit-[0-9a-f]{12}$")
+    run_id: str
+    result_sha256: str = Field(pattern=_SHA)
+    adopted_by: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    comment: str | None = None
+
+
 PAYLOADS: dict[str, type[_Payload]] = {
     DATASET_REGISTERED: ArtifactRegistered, MODEL_REGISTERED: ArtifactRegistered,
     ARTIFACT_RELOCATED: ArtifactRelocated, TRAINING_RECORDED: TrainingRecorded, AUDIT_RUN: AuditRun,
     REPORT_EXPORTED: ReportExported, SIGNOFF: Signoff, NOTE: Note, IDENTITY_SET: IdentitySet,
+    MITIGATION_PROPOSED: MitigationProposed, MITIGATION_ADOPTED: MitigationAdopted,
 }
 
 
@@ -247,4 +273,8 @@ class Event:
             return p["text"]
         if k == IDENTITY_SET:
             return f"display name '{p['name']}', role '{p['role']}'"
+        if k == MITIGATION_PROPOSED:
+            return f"{p['proposal_id']} on {p['run_id']}: {p['method']} for {p['constraint']}, result {p['result_sha256'][:12]}"
+        if k == MITIGATION_ADOPTED:
+            return f"{p['proposal_id']} on {p['run_id']} adopted by {p['adopted_by']} ({p['role']})"
         return k

@@ -1,0 +1,152 @@
+"""The rows, labels, scores and decisions of a recorded audit run, re-read from its files and checked against the trail.
+
+The trail keeps a run's spec and result, not its scores: they are recomputed from the recorded data file (and model
+file, for a model run), and both must still hash to what the run recorded, or the proposal would be about other data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.datasets import load_dataset
+from audit.errors import InputError
+from audit.groups import MISSING
+from audit.hashing import sha256_file
+from audit.inputs import (binary_target, declared_label, decisions_from_column, require_column, resolve_positive,
+                          scores_from)
+from audit.spec import AuditSpec
+from audit.values import apply_na_values
+
+_HINT_RUNS = "Use a run id from `attest trail log --kind audit_run`."
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """One recorded run's evaluation rows, ready for mitigation. Arrays are aligned with `raw` (rows with a target)."""
+
+    run_id: str
+    spec: AuditSpec
+    data_sha256: str
+    rows: np.ndarray  # each row's 0-based position in the data file
+    raw: pd.DataFrame  # the data file's target and sensitive columns as read, rows without a target left out
+    y: np.ndarray  # 1 = favourable outcome
+    scores: np.ndarray  # probability of the favourable outcome
+    decisions: np.ndarray  # the run's own decisions, 0/1
+    group: np.ndarray  # text key of each row's finest intersection, e.g. "race=Black & sex=Female"
+    positive: Any  # the favourable value of the target, as in the data
+    negative: Any  # the other value of the target
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+
+def run_spec(ws, run_id: str) -> tuple[AuditSpec, str, str | None]:
+    """The spec, data SHA-256 and model SHA-256 (or None) that the trail recorded for `run_id`."""
+    from audit.trail import WorkspaceError
+
+    event = ws.run_event(run_id)  # WorkspaceError naming the run when it is not there
+    p = event.payload
+    try:
+        spec = AuditSpec.model_validate(p["spec"])
+    except Exception as exc:  # a spec recorded by an older or foreign version
+        raise WorkspaceError(f"The recorded spec of {run_id} cannot be read by this version of Attest: {exc}.",
+                             "Audit the data again with this version and mitigate that run.") from exc
+    shas = list(p.get("dataset_sha256s") or [])
+    if not shas:
+        raise WorkspaceError(f"{run_id} recorded no data file hash, so its data cannot be checked.", _HINT_RUNS)
+    return spec, shas[0], p.get("model_sha256")
+
+
+def load_run(ws, run_id: str) -> RunTable:
+    """Re-read `run_id`'s data (and model) and return its rows with scores; refuses changed files and runs without scores."""
+    spec, data_sha, model_sha = run_spec(ws, run_id)
+    if spec.predictions_only and spec.scores_column is None:
+        raise InputError(f"{run_id} was audited from a predictions column without scores, so there is nothing to re-threshold.",
+                         "Audit again with --scores COL (the probability of the favourable outcome), or with the model file.")
+    path = Path(spec.data_path)
+    if not path.is_file():
+        raise InputError(f"The data file of {run_id} is no longer at {path}.",
+                         "Put the file back where it was audited (same content), or audit it again at its new place.")
+    actual = sha256_file(path)
+    if actual != data_sha:
+        raise InputError(f"The data file {path} has changed since {run_id} was audited (SHA-256 {actual[:12]}..., "
+                         f"recorded {data_sha[:12]}...).",
+                         "Restore the audited file, or audit the new data first and mitigate that run.")
+    df, _ = load_dataset(path, sheet=spec.sheet, sensitive=spec.sensitive)
+    for col, role in ((spec.target, "target"), *((s, "sensitive") for s in spec.sensitive)):
+        require_column(df, col, role)
+    keep = df[spec.target].notna().to_numpy()
+    df = df[keep].reset_index(drop=True)  # as the audit does: outcomes are needed
+    label, _ = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
+    positive = resolve_positive(df[spec.target], spec.target, label)
+    y = binary_target(df[spec.target], positive).astype(np.int64)
+    others = [v for v in pd.unique(df[spec.target]) if not binary_target(pd.Series([v]), positive)[0]]
+    negative = others[0] if others else 0
+    decisions, scores = _outputs(spec, df, positive, model_sha, run_id)
+    return RunTable(run_id=run_id, spec=spec, data_sha256=data_sha, rows=np.flatnonzero(keep),
+                    raw=df[[spec.target, *spec.sensitive]].copy(), y=y, scores=scores,
+                    decisions=decisions.astype(np.int64), group=group_keys(df, spec), positive=positive,
+                    negative=negative)
+
+
+def group_keys(df: pd.DataFrame, spec: AuditSpec) -> np.ndarray:
+    """Each row's finest intersection as text: the groups the thresholds are set for (missing values as the audit shows them)."""
+    clean, _ = apply_na_values(df[list(spec.sensitive)], spec.sensitive, spec.na_values)
+    parts = [f + "=" + clean[f].astype(object).where(clean[f].notna(), MISSING).astype(str) for f in spec.sensitive]
+    key = parts[0]
+    for p in parts[1:]:
+        key = key + " & " + p
+    return key.to_numpy(dtype=object)
+
+
+def _outputs(spec: AuditSpec, df: pd.DataFrame, positive: Any, model_sha: str | None,
+             run_id: str) -> tuple[np.ndarray, np.ndarray]:
+    if spec.predictions_only:
+        require_column(df, spec.predictions_column, "predictions")
+        require_column(df, spec.scores_column, "scores")
+        decisions, _ = decisions_from_column(df[spec.predictions_column], spec.predictions_column, positive,
+                                             list(pd.unique(df[spec.target])))
+        return decisions, scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
+    from audit.models import load_model
+
+    mpath = Path(spec.model_path)
+    if not mpath.is_file():
+        raise InputError(f"The model file of {run_id} is no longer at {mpath}.",
+                         "Put the audited model file back where it was, or audit again.")
+    if model_sha and sha256_file(mpath) != model_sha:
+        raise InputError(f"The model file {mpath} has changed since {run_id} was audited.",
+                         "Restore the audited model, or audit the new model first and mitigate that run.")
+    model = load_model(mpath, positive_label=positive, trust_pickle=spec.trust_pickle,
+                       trusted_types=spec.trusted_types, threshold=spec.threshold)
+    if model.score is None:
+        raise InputError(f"The model of {run_id} gives decisions but no scores, so there is nothing to re-threshold.",
+                         "Mitigate a run of a model with predict_proba, or a predictions run with --scores.")
+    absent = [f for f in model.features if f not in df.columns]
+    if absent:
+        raise InputError(f"The model of {run_id} expects feature(s) the data file lacks: {', '.join(absent)}.",
+                         "Mitigate a run whose data holds the model's features.")
+    X = df[list(model.features)]
+    return np.asarray(model.decide(X), dtype=np.int64), scores_from(model.score(X), "the model's output")
+
+
+def labelled_rows(path: str | Path, spec: AuditSpec) -> RunTable:
+    """Another file's rows (e.g. the training data) with the run's target and sensitive columns, for reweighing.
+
+    Only `rows`, `raw`, `y` and `group` are meaningful; it has no scores or decisions (zeros)."""
+    df, ref = load_dataset(path, sensitive=spec.sensitive)
+    for col, role in ((spec.target, "target"), *((s, "sensitive") for s in spec.sensitive)):
+        require_column(df, col, role)
+    keep = df[spec.target].notna().to_numpy()
+    df = df[keep].reset_index(drop=True)
+    label, _ = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
+    positive = resolve_positive(df[spec.target], spec.target, label)
+    y = binary_target(df[spec.target], positive).astype(np.int64)
+    zeros = np.zeros(len(y), dtype=np.int64)
+    return RunTable(run_id="", spec=spec, data_sha256=ref.sha256, rows=np.flatnonzero(keep),
+                    raw=df[[spec.target, *spec.sensitive]].copy(), y=y, scores=zeros.astype(float), decisions=zeros,
+                    group=group_keys(df, spec), positive=positive, negative=None)
