@@ -77,7 +77,7 @@ def propose(ws, run_id: str, options: Options, *, reweigh_table: RunTable | None
     points = tradeoff.tradeoff(y_fit=t.y[f], s_fit=t.scores[f], g_fit=t.group[f], y=t.y[h], s=t.scores[h],
                                g=t.group[h], original=t.decisions[h], constraint=options.constraint,
                                objective=options.objective, seed=options.seed, min_size=min_size, ci=ci,
-                               fit_rule=thresholds.fit_rule, thresholds=thresholds.grid(t.scores[f], 21))
+                               fit_rule=thresholds.fit_rule, strict=mitigated, thresholds=thresholds.grid(t.scores[f], 21))
     described = rule.describe()
     result: dict[str, Any] = {
         "schema": SCHEMA, "run_id": run_id, "data_sha256": t.data_sha256,
@@ -88,6 +88,9 @@ def propose(ws, run_id: str, options: Options, *, reweigh_table: RunTable | None
         "thresholds": described, "randomised": any(v["randomised"] for v in described.values()),
         "comparison": {"before": point["before"], "after": point["after"], "method": tradeoff.METHOD},
         "before": before, "after": after,
+        "held_out_audits": ("'before' and 'after' are full audits by the engine (predictions-only mode, the run's "
+                            "spec) of the held-out rows, written for it to a temporary file that is deleted "
+                            "afterwards: their data path and SHA-256 are that table's, not the run's data file."),
         "alternatives": {
             "single_threshold": single,
             "reweighing": {"method": "Kamiran-Calders: weight = P(group) P(label) / P(group, label)",
@@ -112,7 +115,7 @@ def caveats(described: dict[str, Any], t: RunTable, options: Options) -> list[st
     if small:
         out.append(f"{len(small)} group(s) have fewer than {t.spec.min_group_size} rows in the run; their thresholds "
                    "rest on very few people.")
-    out += [reweigh.EFFECT[0].upper() + reweigh.EFFECT[1:] + " (reweighing).", CAVEAT_EG]
+    out += [f"Reweighing: the expected effect is {reweigh.EFFECT}.", CAVEAT_EG]
     return out
 
 

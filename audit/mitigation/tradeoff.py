@@ -14,7 +14,7 @@ from audit import intervals
 
 # The rates each constraint equalises: equal opportunity = true positive rates, equalized odds = TPR and FPR.
 RATES = {"demographic_parity": ("selection_rate",), "equal_opportunity": ("tpr",), "equalized_odds": ("tpr", "fpr")}
-TOLERANCES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, None)  # 1.0 = unconstrained per-group optimum, None = strict
+TOLERANCES = (1.0, 0.2, 0.1, 0.05, 0.02)  # 1.0 = unconstrained per-group optimum; the strict rule comes fitted
 METHOD = ("largest gap between groups of at least the minimum size (max - min of the rate); interval: MOVER "
           "difference of the two extreme groups' Agresti-Coull intervals, which does not allow for having picked "
           "the extremes; accuracy: Agresti-Coull interval")
@@ -95,17 +95,20 @@ def mark_pareto(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def tradeoff(*, y_fit: np.ndarray, s_fit: np.ndarray, g_fit: np.ndarray, y: np.ndarray, s: np.ndarray,
              g: np.ndarray, original: np.ndarray, constraint: str, objective: str, seed: int, min_size: int,
-             ci: float, fit_rule: Callable[..., Any], thresholds: np.ndarray) -> list[dict[str, Any]]:
+             ci: float, fit_rule: Callable[..., Any], strict: np.ndarray, thresholds: np.ndarray) -> list[dict[str, Any]]:
     """Every candidate on the held-out rows (y, s, g): the original decisions, ThresholdOptimizer at each tolerance
-    (fitted on the fit rows; equalized odds has no relaxed form in fairlearn, so only strict), and single thresholds."""
+    (fitted on the fit rows; equalized odds has no relaxed form in fairlearn, so only `strict`, the decisions of the
+    strict rule already fitted), and single thresholds."""
     pts = [operating_point("original decisions", "as audited", y, original, g, constraint, min_size, ci)]
     pts[0]["original"] = True
-    tols = TOLERANCES if constraint != "equalized_odds" else (None,)
+    tols = TOLERANCES if constraint != "equalized_odds" else ()
     for tol in tols:
         rule = fit_rule(s_fit, y_fit, g_fit, constraint, objective, tol=tol)
-        name = "strict" if tol is None else f"tolerance {tol:g}"
-        pts.append(operating_point(f"group thresholds, {name}", "ThresholdOptimizer", y, rule.decide(s, g, seed), g,
-                                   constraint, min_size, ci, tolerance=tol, uses_sensitive_attribute=True))
+        pts.append(operating_point(f"group thresholds, tolerance {tol:g}", "ThresholdOptimizer", y,
+                                   rule.decide(s, g, seed), g, constraint, min_size, ci, tolerance=tol,
+                                   uses_sensitive_attribute=True))
+    pts.append(operating_point("group thresholds, strict (proposed)", "ThresholdOptimizer", y, strict, g, constraint,
+                               min_size, ci, tolerance=None, uses_sensitive_attribute=True, proposed=True))
     for t in thresholds:
         pts.append(operating_point(f"single threshold {t:.4g}", "single threshold", y, (s >= t).astype(np.int64), g,
                                    constraint, min_size, ci, threshold=float(t), uses_sensitive_attribute=False))
