@@ -31,6 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reweigh-data", metavar="FILE", help="compute the weights for this file (e.g. the training data, with "
                                                           "the run's target and sensitive columns) instead of the run's data")
     p.add_argument("--json", required=True, metavar="OUT", help="write the proposal as JSON here")
+    p.add_argument("--chart", metavar="OUT", help="also draw the trade-off (fairness against accuracy) as PNG or SVG here")
     p.add_argument("--adopt", action="store_true", help="also record that you adopt the proposal (your workspace identity)")
     p.add_argument("--comment", help="with --adopt: a comment recorded with the adoption")
     p.add_argument("--force", action="store_true", help="replace output files that exist")
@@ -57,6 +58,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(f"--seed {args.seed} is out of range.", "Use a seed from 0 to 4294967295.")
     if args.comment and not args.adopt:
         raise InputError("--comment goes with --adopt.", "Add --adopt, or drop --comment.")
+    if args.chart and not str(args.chart).lower().endswith((".png", ".svg")):
+        raise InputError(f"--chart {args.chart} is neither .png nor .svg.", "Name the chart file e.g. tradeoff.png or tradeoff.svg.")
     if args.reweigh_data and not args.reweigh_csv:
         raise InputError("--reweigh-data says which rows to weigh, so it needs --reweigh-csv OUT.",
                          "Add --reweigh-csv weights.csv.")
@@ -81,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from audit.trail import Workspace
 
     _check_args(args)
-    outputs = {"--json": args.json} | ({"--reweigh-csv": args.reweigh_csv} if args.reweigh_csv else {})
+    outputs = ({"--json": args.json} | ({"--reweigh-csv": args.reweigh_csv} if args.reweigh_csv else {})
+               | ({"--chart": args.chart} if args.chart else {}))
     paths = check_outputs(outputs, {"the workspace (--workspace)": args.workspace,
                                     "the reweighing data (--reweigh-data)": args.reweigh_data}, force=args.force)
     with Workspace.open(args.workspace, create=False) as ws:
@@ -97,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
             t = parts["table"]
             staged.add(paths["--reweigh-csv"], weights_csv(t.rows, t.group, t.raw[spec.target].to_numpy(), parts["weights"]))
             result["alternatives"]["reweighing"]["csv"] = str(paths["--reweigh-csv"])
+        if args.chart:
+            staged.add(paths["--chart"], _chart_bytes(result, paths["--chart"]))
         sha = result_sha256(result)
         try:
             event = record.record_proposal(ws, result, sha)
@@ -114,6 +120,25 @@ def run(args: argparse.Namespace) -> int:
             raise
     _print_summary(result, paths["--json"])
     return 0
+
+
+def _chart_bytes(result: dict[str, Any], path) -> bytes:
+    """The trade-off chart as PNG or SVG bytes (written with the other outputs, all or none)."""
+    import io
+
+    from reports.charts.style import themed
+    from reports.charts.tradeoff import tradeoff_figure
+
+    fmt = str(path).rsplit(".", 1)[-1].lower()
+    with themed("light"):
+        fig = tradeoff_figure(result)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+        buf = io.BytesIO()
+        meta = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None}
+        fig.savefig(buf, format=fmt, dpi=200, facecolor=fig.get_facecolor(), metadata=meta)
+    return buf.getvalue()
 
 
 def _fmt(p: dict[str, Any]) -> str:

@@ -47,6 +47,7 @@ CASES = [
                                                  str(r["tmp"] / "train_no_target.csv")), ["approved"]),
     ("reweigh_data_without_csv", lambda r: _mit(r, "scored", "--reweigh-data", str(r["tmp"] / "scored.csv")),
      ["--reweigh-csv"]),
+    ("chart_not_png_or_svg", lambda r: _mit(r, "scored", "--chart", str(r["tmp"] / "t.pdf")), [".png nor .svg"]),
     ("comment_without_adopt", lambda r: _mit(r, "scored", "--comment", "ok"), ["--comment goes with --adopt"]),
     ("adopt_without_identity", lambda r: _mit(r, "scored", "--adopt"), ["no display name and role"]),
     ("adopt_unknown_proposal", lambda r: ["adopt", "mit-000000000000", "--workspace", str(r["ws"])],

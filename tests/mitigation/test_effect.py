@@ -12,7 +12,7 @@ from tests.mitigation.helpers import frame, mitigate, record_run, selection_diff
 def biased(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mit_biased")
     ws, run_id, _ = record_run(tmp, frame(3000, bias=1.6, seed=2))
-    return tmp, ws, run_id, mitigate(ws, run_id, tmp / "m.json", "--seed", "3")
+    return tmp, ws, run_id, mitigate(ws, run_id, tmp / "m.json", "--seed", "3", "--chart", str(tmp / "tradeoff.svg"))
 
 
 def test_known_disparity_is_reduced_beyond_its_interval(biased):
@@ -96,3 +96,16 @@ def test_no_disparity_no_change_beyond_noise(tmp_path):
     assert acc[0]["low"] <= acc[1]["value"] <= acc[0]["high"]
     lowest = [min(p["threshold"] for p in v["rule"]) for v in r["thresholds"].values()]
     assert abs(lowest[0] - lowest[1]) < 0.1
+
+
+def test_tradeoff_chart_shows_every_point(biased):
+    from reports.charts.tradeoff import TradeoffDisplay
+
+    tmp, _, _, r = biased
+    svg = (tmp / "tradeoff.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "Pareto front" in svg and "original" in svg
+    d = TradeoffDisplay.from_mitigation(r)
+    assert len(d.points) == len(r["tradeoff"])
+    assert [p.pareto for p in d.points] == [p["pareto"] for p in r["tradeoff"]]
+    assert [p.original for p in d.points].count(True) == 1 and [p.proposed for p in d.points].count(True) == 1
+    assert d.groups == ("sex=Female", "sex=Male")
