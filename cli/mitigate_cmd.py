@@ -22,6 +22,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--constraint", required=True, metavar="NAME", help=f"one of: {_CONSTRAINTS}")
     p.add_argument("--objective", default="accuracy", metavar="NAME",
                    help="what the thresholds maximise: accuracy (default) or balanced_accuracy")
+    p.add_argument("--by", metavar="COL[,COL...]", help="set thresholds per combination of these sensitive features "
+                                                      "(default: all of the run's; the audit still covers every one)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the split and of randomised decisions (default 0)")
     p.add_argument("--test-size", type=float, default=0.5, metavar="F", help="share of rows held out for the audit (default 0.5)")
     p.add_argument("--accuracy-floor", type=float, metavar="A",
@@ -92,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
         if args.adopt:
             _need_identity(ws)
         spec, _, _ = run_spec(ws, args.run_id)
-        other = labelled_rows(args.reweigh_data, spec) if args.reweigh_data else None
+        by = tuple(c.strip() for c in args.by.split(",") if c.strip()) if args.by else None
+        other = labelled_rows(args.reweigh_data, spec, by) if args.reweigh_data else None
         options = Options(constraint=args.constraint, objective=args.objective, seed=args.seed,
-                          test_size=args.test_size, accuracy_floor=args.accuracy_floor)
+                          test_size=args.test_size, accuracy_floor=args.accuracy_floor, by=by)
         result, parts = propose(ws, args.run_id, options, reweigh_table=other)
         staged = Staged()
         if args.reweigh_csv:

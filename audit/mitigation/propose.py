@@ -42,13 +42,14 @@ class Options:
     seed: int = 0
     test_size: float = 0.5
     accuracy_floor: float | None = None
+    by: tuple[str, ...] | None = None  # sensitive features that define the threshold groups (None: all of the run's)
 
 
 def propose(ws, run_id: str, options: Options, *, reweigh_table: RunTable | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The proposal (JSON-ready) and the parts the caller writes or records: `weights` (per-row, for the CSV),
     `table` (the run's rows)."""
     thresholds.check_choice(options.constraint, options.objective)
-    t = load_run(ws, run_id)
+    t = load_run(ws, run_id, options.by)
     spec = t.spec
     sp = stratified_split(t.group, t.y, seed=options.seed, test_size=options.test_size)
     f, h = sp.fit, sp.test
@@ -84,7 +85,7 @@ def propose(ws, run_id: str, options: Options, *, reweigh_table: RunTable | None
         "method": "fairlearn.postprocessing.ThresholdOptimizer", "constraint": options.constraint,
         "fairlearn_constraint": thresholds.CONSTRAINTS[options.constraint], "objective": options.objective,
         "prefit": True, "predict_method": thresholds.PREDICT_METHOD, "fairlearn_version": _version("fairlearn"),
-        "groups": "finest intersection of " + ", ".join(spec.sensitive), "split": sp.to_dict(),
+        "groups": "combinations of " + ", ".join(options.by or spec.sensitive), "split": sp.to_dict(),
         "thresholds": described, "randomised": any(v["randomised"] for v in described.values()),
         "comparison": {"before": point["before"], "after": point["after"], "method": tradeoff.METHOD},
         "before": before, "after": after,

@@ -62,9 +62,23 @@ def run_spec(ws, run_id: str) -> tuple[AuditSpec, str, str | None]:
     return spec, shas[0], p.get("model_sha256")
 
 
-def load_run(ws, run_id: str) -> RunTable:
-    """Re-read `run_id`'s data (and model) and return its rows with scores; refuses changed files and runs without scores."""
+def threshold_features(spec: AuditSpec, by: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The sensitive features whose combinations get their own thresholds: `by`, or every one the run audited."""
+    if not by:
+        return tuple(spec.sensitive)
+    unknown = [f for f in by if f not in spec.sensitive]
+    if unknown:
+        raise InputError(f"--by {', '.join(unknown)}: not a sensitive feature of the run.",
+                         f"Use some of: {', '.join(spec.sensitive)}.")
+    return tuple(dict.fromkeys(by))
+
+
+def load_run(ws, run_id: str, by: tuple[str, ...] | None = None) -> RunTable:
+    """Re-read `run_id`'s data (and model) and return its rows with scores; refuses changed files and runs without scores.
+
+    `by`: the sensitive features that define the threshold groups (default: all of the run's)."""
     spec, data_sha, model_sha = run_spec(ws, run_id)
+    features = threshold_features(spec, by)
     if spec.predictions_only and spec.scores_column is None:
         raise InputError(f"{run_id} was audited from a predictions column without scores, so there is nothing to re-threshold.",
                          "Audit again with --scores COL (the probability of the favourable outcome), or with the model file.")
@@ -90,14 +104,16 @@ def load_run(ws, run_id: str) -> RunTable:
     decisions, scores = _outputs(spec, df, positive, model_sha, run_id)
     return RunTable(run_id=run_id, spec=spec, data_sha256=data_sha, rows=np.flatnonzero(keep),
                     raw=df[[spec.target, *spec.sensitive]].copy(), y=y, scores=scores,
-                    decisions=decisions.astype(np.int64), group=group_keys(df, spec), positive=positive,
+                    decisions=decisions.astype(np.int64), group=group_keys(df, spec, features), positive=positive,
                     negative=negative)
 
 
-def group_keys(df: pd.DataFrame, spec: AuditSpec) -> np.ndarray:
-    """Each row's finest intersection as text: the groups the thresholds are set for (missing values as the audit shows them)."""
-    clean, _ = apply_na_values(df[list(spec.sensitive)], spec.sensitive, spec.na_values)
-    parts = [f + "=" + clean[f].astype(object).where(clean[f].notna(), MISSING).astype(str) for f in spec.sensitive]
+def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | None = None) -> np.ndarray:
+    """Each row's combination of `features` (default: every sensitive feature) as text, e.g. "race=Black & sex=Female":
+    the groups the thresholds are set for (missing values as the audit shows them)."""
+    features = tuple(features or spec.sensitive)
+    clean, _ = apply_na_values(df[list(features)], features, spec.na_values)
+    parts = [f + "=" + clean[f].astype(object).where(clean[f].notna(), MISSING).astype(str) for f in features]
     key = parts[0]
     for p in parts[1:]:
         key = key + " & " + p
@@ -134,7 +150,7 @@ def _outputs(spec: AuditSpec, df: pd.DataFrame, positive: Any, model_sha: str | 
     return np.asarray(model.decide(X), dtype=np.int64), scores_from(model.score(X), "the model's output")
 
 
-def labelled_rows(path: str | Path, spec: AuditSpec) -> RunTable:
+def labelled_rows(path: str | Path, spec: AuditSpec, by: tuple[str, ...] | None = None) -> RunTable:
     """Another file's rows (e.g. the training data) with the run's target and sensitive columns, for reweighing.
 
     Only `rows`, `raw`, `y` and `group` are meaningful; it has no scores or decisions (zeros)."""
@@ -149,4 +165,4 @@ def labelled_rows(path: str | Path, spec: AuditSpec) -> RunTable:
     zeros = np.zeros(len(y), dtype=np.int64)
     return RunTable(run_id="", spec=spec, data_sha256=ref.sha256, rows=np.flatnonzero(keep),
                     raw=df[[spec.target, *spec.sensitive]].copy(), y=y, scores=zeros.astype(float), decisions=zeros,
-                    group=group_keys(df, spec), positive=positive, negative=None)
+                    group=group_keys(df, spec, threshold_features(spec, by)), positive=positive, negative=None)

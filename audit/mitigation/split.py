@@ -57,5 +57,19 @@ def stratified_split(group: np.ndarray, y: np.ndarray, *, seed: int = 0, test_si
         values, counts = np.unique(cell, return_counts=True)
         strat = np.where(cell == "(pooled small cells)", values[np.argmax(counts)], cell)
     fit, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed, stratify=strat)
+    check_fit_groups(group, y, np.sort(fit))
     return Split(seed=seed, test_size=test_size, fit=np.sort(fit), test=np.sort(test), strata=n_strata,
                  pooled_rows=pooled)
+
+
+def check_fit_groups(group: np.ndarray, y: np.ndarray, fit: np.ndarray) -> None:
+    """Every group needs people with both outcomes among the fit rows, or no threshold can be chosen for it."""
+    names = np.unique(group)
+    g_fit, y_fit = group[fit], y[fit]
+    bad = [str(g) for g in names if len(np.unique(y_fit[g_fit == g])) < 2]
+    if bad:
+        shown = "; ".join(bad[:6]) + (" ..." if len(bad) > 6 else "")
+        raise InputError(f"{len(bad)} group(s) are too small to get their own thresholds: {shown} (each needs people "
+                         "with both outcomes among the fit rows).",
+                         "Set thresholds by fewer features with --by COL (the audit still covers every sensitive "
+                         "feature), or mitigate a run with more rows in those groups.")

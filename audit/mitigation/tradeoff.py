@@ -14,6 +14,8 @@ from audit import intervals
 
 # The rates each constraint equalises: equal opportunity = true positive rates, equalized odds = TPR and FPR.
 RATES = {"demographic_parity": ("selection_rate",), "equal_opportunity": ("tpr",), "equalized_odds": ("tpr", "fpr")}
+STATISTIC = {"demographic_parity": "selection-rate gap", "equal_opportunity": "TPR gap",
+             "equalized_odds": "larger of the TPR and FPR gaps"}
 TOLERANCES = (1.0, 0.2, 0.1, 0.05, 0.02)  # 1.0 = unconstrained per-group optimum; the strict rule comes fitted
 METHOD = ("largest gap between groups of at least the minimum size (max - min of the rate); interval: MOVER "
           "difference of the two extreme groups' Agresti-Coull intervals, which does not allow for having picked "
@@ -47,7 +49,7 @@ def disparity(y: np.ndarray, d: np.ndarray, group: np.ndarray, constraint: str, 
     per = [_counts(y, d, inverse == k) for k in range(len(names))]
     sizes = np.array([c["selection_rate"][1] for c in per])
     use = [k for k in range(len(names)) if sizes[k] >= min_size] or list(range(len(names)))
-    best: dict[str, Any] = {"statistic": "+".join(RATES[constraint]) + " gap", "value": None, "low": None,
+    best: dict[str, Any] = {"statistic": STATISTIC[constraint], "value": None, "low": None,
                             "high": None, "highest": None, "lowest": None, "groups_compared": len(use)}
     for rate in RATES[constraint]:
         defined = [k for k in use if per[k][rate][1] > 0]

@@ -19,8 +19,19 @@ def runs(tmp_path_factory):
     changed_file.write_text(changed_file.read_text(encoding="utf-8").replace("Female", "Woman", 1), encoding="utf-8")
     _, moved, moved_file = record_run(tmp, df, name="moved")
     shutil.move(moved_file, tmp / "elsewhere.csv")
+    tiny = df.assign(race=["Z" if i == 0 else ("A" if i % 2 else "B") for i in range(len(df))])
+    tiny.to_csv(tmp / "tiny.csv", index=False)
+    rc = main(["audit", "--data", str(tmp / "tiny.csv"), "--target", "approved", "--sensitive", "sex,race", "--predictions",
+               "pred", "--scores", "score", "--positive-label", "1", "--bootstrap", "0", "--workspace", str(ws),
+               "--json", str(tmp / "tiny.audit.json"), "--quiet"])
+    assert rc in (0, 1)
+    from audit.trail import Workspace
+
+    with Workspace.open(ws, readonly=True) as w:
+        tiny_run = w.audit_runs()[-1].run_id
     (tmp / "train_no_target.csv").write_text("x,sex\n1,Male\n2,Female\n", encoding="utf-8")
-    return {"tmp": tmp, "ws": ws, "scored": with_scores, "unscored": no_scores, "changed": changed, "moved": moved}
+    return {"tmp": tmp, "ws": ws, "scored": with_scores, "unscored": no_scores, "changed": changed, "moved": moved,
+            "tiny": tiny_run}
 
 
 def _mit(r, run: str, *extra: str, constraint: str = "demographic_parity") -> list[str]:
@@ -48,6 +59,9 @@ CASES = [
     ("reweigh_data_without_csv", lambda r: _mit(r, "scored", "--reweigh-data", str(r["tmp"] / "scored.csv")),
      ["--reweigh-csv"]),
     ("chart_not_png_or_svg", lambda r: _mit(r, "scored", "--chart", str(r["tmp"] / "t.pdf")), [".png nor .svg"]),
+    ("group_too_small_for_thresholds", lambda r: _mit(r, "tiny"),
+     ["too small to get their own thresholds", "race=Z", "--by COL"]),
+    ("by_not_a_sensitive_feature", lambda r: _mit(r, "tiny", "--by", "region"), ["--by region", "sex, race"]),
     ("comment_without_adopt", lambda r: _mit(r, "scored", "--comment", "ok"), ["--comment goes with --adopt"]),
     ("adopt_without_identity", lambda r: _mit(r, "scored", "--adopt"), ["no display name and role"]),
     ("adopt_unknown_proposal", lambda r: ["adopt", "mit-000000000000", "--workspace", str(r["ws"])],

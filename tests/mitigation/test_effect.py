@@ -109,3 +109,24 @@ def test_tradeoff_chart_shows_every_point(biased):
     assert [p.pareto for p in d.points] == [p["pareto"] for p in r["tradeoff"]]
     assert [p.original for p in d.points].count(True) == 1 and [p.proposed for p in d.points].count(True) == 1
     assert d.groups == ("sex=Female", "sex=Male")
+
+
+def test_by_sets_thresholds_per_chosen_feature_and_audits_all(tmp_path):
+    df = frame(1500, seed=12)
+    df["race"] = ["Z" if i < 3 else ("A" if i % 2 else "B") for i in range(len(df))]  # race=Z: 3 people
+    data = tmp_path / "two.csv"
+    df.to_csv(data, index=False)
+    ws = tmp_path / "ws.attest"
+    from cli.main import main
+
+    assert main(["audit", "--data", str(data), "--target", "approved", "--sensitive", "sex,race", "--predictions", "pred",
+                 "--scores", "score", "--positive-label", "1", "--bootstrap", "0", "--workspace", str(ws),
+                 "--json", str(tmp_path / "a.json"), "--quiet"]) in (0, 1)
+    from audit.trail import Workspace
+
+    with Workspace.open(ws, readonly=True) as w:
+        run_id = w.audit_runs()[-1].run_id
+    r = mitigate(ws, run_id, tmp_path / "m.json", "--by", "sex")
+    assert set(r["thresholds"]) == {"sex=Female", "sex=Male"} and r["groups"] == "combinations of sex"
+    audited = {tuple(g["level"]) for g in r["after"]["groups"]}
+    assert {("sex",), ("race",), ("sex", "race")} <= audited
