@@ -17,17 +17,34 @@ RATES = {"demographic_parity": ("selection_rate",), "equal_opportunity": ("tpr",
 STATISTIC = {"demographic_parity": "selection-rate gap", "equal_opportunity": "TPR gap",
              "equalized_odds": "larger of the TPR and FPR gaps"}
 TOLERANCES = (1.0, 0.2, 0.1, 0.05, 0.02)  # 1.0 = unconstrained per-group optimum; the strict rule comes fitted
+# fairlearn's cost grows with the distinct scores (a Python loop over each): above this many, the tolerance sweep is
+# fitted on scores rounded to SWEEP_DECIMALS (at most 1,001 values). The proposed rule is always fitted on exact scores.
+SWEEP_EXACT_MAX = 5000
+SWEEP_DECIMALS = 3
 METHOD = ("largest gap between groups of at least the minimum size (max - min of the rate); interval: MOVER "
           "difference of the two extreme groups' Agresti-Coull intervals, which does not allow for having picked "
-          "the extremes; accuracy: Agresti-Coull interval")
+          "the extremes; accuracy: Agresti-Coull interval. Tolerance-sweep points are fitted on scores rounded to "
+          f"{SWEEP_DECIMALS} decimals when the fit rows hold more than {SWEEP_EXACT_MAX:,} distinct scores (such points "
+          "say so); the proposed rule is always fitted on the exact scores")
 
 
-def _counts(y: np.ndarray, d: np.ndarray, mask: np.ndarray) -> dict[str, tuple[int, int]]:
-    """(successes, trials) of each rate on the rows in `mask`."""
-    yy, dd = y[mask], d[mask]
-    pos, neg = yy == 1, yy == 0
-    return {"selection_rate": (int(dd.sum()), int(mask.sum())), "tpr": (int(dd[pos].sum()), int(pos.sum())),
-            "fpr": (int(dd[neg].sum()), int(neg.sum()))}
+def encode(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted names, code of each row): np.unique's answer, via pandas' hashing (np.unique sorts Python strings)."""
+    import pandas as pd
+
+    codes, names = pd.factorize(pd.Series(group, dtype=object), sort=True)
+    return np.asarray(names, dtype=object), codes
+
+
+def _counts(y: np.ndarray, d: np.ndarray, codes: np.ndarray, k: int) -> list[dict[str, tuple[int, int]]]:
+    """(successes, trials) of each rate in each of the `k` groups."""
+    def per(w: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=w, minlength=k).astype(np.int64)
+
+    n, pos, sel = per(np.ones(len(y))), per(y == 1), per(d == 1)
+    tp, fp = per((d == 1) & (y == 1)), per((d == 1) & (y == 0))
+    return [{"selection_rate": (int(sel[j]), int(n[j])), "tpr": (int(tp[j]), int(pos[j])),
+             "fpr": (int(fp[j]), int(n[j] - pos[j]))} for j in range(k)]
 
 
 def _z(ci: float) -> float:
@@ -45,8 +62,8 @@ def disparity(y: np.ndarray, d: np.ndarray, group: np.ndarray, constraint: str, 
               ci: float = 0.95) -> dict[str, Any]:
     """The constraint's statistic: the largest max - min gap of its rate(s) over groups with >= `min_size` rows
     (all groups when none is that large), with the interval of the difference between the two extreme groups."""
-    names, inverse = np.unique(group, return_inverse=True)
-    per = [_counts(y, d, inverse == k) for k in range(len(names))]
+    names, codes = encode(group)
+    per = _counts(np.asarray(y), np.asarray(d), codes, len(names))
     sizes = np.array([c["selection_rate"][1] for c in per])
     use = [k for k in range(len(names)) if sizes[k] >= min_size] or list(range(len(names)))
     best: dict[str, Any] = {"statistic": STATISTIC[constraint], "value": None, "low": None,
@@ -72,8 +89,10 @@ def operating_point(label: str, method: str, y: np.ndarray, d: np.ndarray, group
     d = np.asarray(d, dtype=np.int64)
     tpr = d[y == 1].mean() if (y == 1).any() else np.nan
     tnr = 1 - d[y == 0].mean() if (y == 0).any() else np.nan
-    names, inverse = np.unique(group, return_inverse=True)
-    rates = {str(g): _interval(int(d[inverse == k].sum()), int((inverse == k).sum()), ci) for k, g in enumerate(names)}
+    names, codes = encode(group)
+    sel = np.bincount(codes, weights=d, minlength=len(names))
+    size = np.bincount(codes, minlength=len(names))
+    rates = {str(g): _interval(int(sel[k]), int(size[k]), ci) for k, g in enumerate(names)}
     return {"label": label, "method": method, **extra,
             "accuracy": _interval(int((d == y).sum()), len(y), ci),
             "balanced_accuracy": None if np.isnan(tpr) or np.isnan(tnr) else float((tpr + tnr) / 2),
@@ -104,11 +123,14 @@ def tradeoff(*, y_fit: np.ndarray, s_fit: np.ndarray, g_fit: np.ndarray, y: np.n
     pts = [operating_point("original decisions", "as audited", y, original, g, constraint, min_size, ci)]
     pts[0]["original"] = True
     tols = TOLERANCES if constraint != "equalized_odds" else ()
+    rounded = len(np.unique(s_fit)) > SWEEP_EXACT_MAX
+    s_sweep = np.round(s_fit, SWEEP_DECIMALS) if rounded else s_fit
     for tol in tols:
-        rule = fit_rule(s_fit, y_fit, g_fit, constraint, objective, tol=tol)
+        rule = fit_rule(s_sweep, y_fit, g_fit, constraint, objective, tol=tol)
         pts.append(operating_point(f"group thresholds, tolerance {tol:g}", "ThresholdOptimizer", y,
                                    rule.decide(s, g, seed), g, constraint, min_size, ci, tolerance=tol,
-                                   uses_sensitive_attribute=True))
+                                   uses_sensitive_attribute=True,
+                                   fitted_on_scores_rounded_to=SWEEP_DECIMALS if rounded else None))
     pts.append(operating_point("group thresholds, strict (proposed)", "ThresholdOptimizer", y, strict, g, constraint,
                                min_size, ci, tolerance=None, uses_sensitive_attribute=True, proposed=True))
     for t in thresholds:
