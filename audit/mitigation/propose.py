@@ -16,7 +16,7 @@ from audit.hashing import canonical_json, sha256_bytes
 from audit.mitigation import reweigh, thresholds, tradeoff
 from audit.mitigation.heldout import audit_decisions
 from audit.mitigation.source import RunTable, load_run
-from audit.mitigation.split import stratified_split
+from audit.mitigation.split import check_fit_groups, stratified_split
 
 SCHEMA = "attest.mitigation/1"
 FLOOR_MARGIN = 0.02  # default accuracy floor: the original decisions' accuracy on the fit rows, less this
@@ -53,6 +53,7 @@ def propose(ws, run_id: str, options: Options, *, reweigh_table: RunTable | None
     spec = t.spec
     sp = stratified_split(t.group, t.y, seed=options.seed, test_size=options.test_size)
     f, h = sp.fit, sp.test
+    check_fit_groups(t.group, t.y, f)
     rule = thresholds.fit_rule(t.scores[f], t.y[f], t.group[f], options.constraint, options.objective)
     mitigated = rule.decide(t.scores[h], t.group[h], options.seed)
     before = audit_decisions(t, h, t.decisions[h], "before")

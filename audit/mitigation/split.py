@@ -31,11 +31,14 @@ class Split:
 
 
 def strata_of(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
-    """Stratum label per row; cells with a single row are pooled into one stratum (sklearn needs 2 per stratum)."""
-    cell = np.asarray([f"{g}|{int(v)}" for g, v in zip(group, y)], dtype=object)
-    values, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
-    lonely = counts[inverse] < 2
-    cell[lonely] = "(pooled small cells)"
+    """Stratum per row: 2 x (the group's rank among the sorted group names) + label; cells with a single row are
+    pooled into one stratum, -1 (sklearn needs 2 rows per stratum)."""
+    import pandas as pd
+
+    codes, _ = pd.factorize(pd.Series(group, dtype=object), sort=True)
+    cell = codes.astype(np.int64) * 2 + np.asarray(y, dtype=np.int64)
+    lonely = np.bincount(cell)[cell] < 2
+    cell[lonely] = -1
     return cell, int(lonely.sum())
 
 
@@ -55,9 +58,8 @@ def stratified_split(group: np.ndarray, y: np.ndarray, *, seed: int = 0, test_si
     strat = cell
     if pooled == 1:  # a pooled stratum of one row still cannot be split: it joins the largest stratum
         values, counts = np.unique(cell, return_counts=True)
-        strat = np.where(cell == "(pooled small cells)", values[np.argmax(counts)], cell)
+        strat = np.where(cell == -1, values[np.argmax(counts)], cell)
     fit, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed, stratify=strat)
-    check_fit_groups(group, y, np.sort(fit))
     return Split(seed=seed, test_size=test_size, fit=np.sort(fit), test=np.sort(test), strata=n_strata,
                  pooled_rows=pooled)
 

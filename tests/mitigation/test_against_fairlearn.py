@@ -29,7 +29,7 @@ def model_run(tmp_path_factory):
 
 
 def _reference(df: pd.DataFrame, lr, constraint: str, objective: str, seed: int, test_size: float):
-    strata = df.sex + "|" + df.approved.astype(str)  # group x label, the split the result states
+    strata = df.sex + "|" + df.approved.astype(str)  # group x label, the split the result states (same sorted order)
     fit, test = train_test_split(np.arange(len(df)), test_size=test_size, random_state=seed, stratify=strata)
     fit, test = np.sort(fit), np.sort(test)
     X = df[["x", "male"]]
