@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from audit.mitigation import reweigh, thresholds, tradeoff
 from audit.mitigation.heldout import audit_decisions
 from audit.mitigation.source import RunTable, load_run
 from audit.mitigation.split import check_fit_groups, stratified_split
+
+if TYPE_CHECKING:
+    from audit.trail import Workspace
 
 SCHEMA = "attest.mitigation/1"
 FLOOR_MARGIN = 0.02  # default accuracy floor: the original decisions' accuracy on the fit rows, less this
@@ -45,7 +48,7 @@ class Options:
     by: tuple[str, ...] | None = None  # sensitive features that define the threshold groups (None: all of the run's)
 
 
-def propose(ws, run_id: str, options: Options, *, reweigh_table: RunTable | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def propose(ws: Workspace, run_id: str, options: Options, *, reweigh_table: RunTable | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The proposal (JSON-ready) and the parts the caller writes or records: `weights` (per-row, for the CSV),
     `table` (the run's rows)."""
     thresholds.check_choice(options.constraint, options.objective)

@@ -6,11 +6,14 @@ adopting one is a decision recorded under the workspace identity of the person w
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.trail import events as ev
 from audit.trail.errors import WorkspaceError
 from audit.trail.events import Event
+
+if TYPE_CHECKING:
+    from audit.trail import Workspace
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +26,7 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def record_proposal(ws, result: dict[str, Any], result_sha256: str) -> Event:
+def record_proposal(ws: Workspace, result: dict[str, Any], result_sha256: str) -> Event:
     """Append a `mitigation_proposed` event for `result` (hashed by the caller, see `propose.result_sha256`)."""
     run = ws.run_event(result["run_id"])
     payload = {"proposal_id": f"mit-{uuid.uuid4().hex[:12]}", "run_id": result["run_id"], "method": result["method"],
@@ -32,7 +35,7 @@ def record_proposal(ws, result: dict[str, Any], result_sha256: str) -> Event:
     return ws.append(ev.MITIGATION_PROPOSED, payload, [payload["proposal_id"], *run.refs])
 
 
-def proposal(ws, proposal_id: str) -> Event:
+def proposal(ws: Workspace, proposal_id: str) -> Event:
     for e in ws.events(kind=ev.MITIGATION_PROPOSED):
         if e.payload["proposal_id"] == proposal_id:
             return e
@@ -40,7 +43,7 @@ def proposal(ws, proposal_id: str) -> Event:
                          "Use a proposal id from `attest trail log --kind mitigation_proposed`.")
 
 
-def adopt(ws, proposal_id: str, comment: str | None = None) -> Event:
+def adopt(ws: Workspace, proposal_id: str, comment: str | None = None) -> Event:
     """Record that this account's identity adopts the proposal. Needs a display name and role (as a sign-off does)."""
     prop = proposal(ws, proposal_id.strip())
     me = ws.whoami()

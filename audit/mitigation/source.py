@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from audit.inputs import (binary_target, declared_label, decisions_from_column, 
                           scores_from)
 from audit.spec import AuditSpec
 from audit.values import apply_na_values
+
+if TYPE_CHECKING:
+    from audit.trail import Workspace
 
 _HINT_RUNS = "Use a run id from `attest trail log --kind audit_run`."
 
@@ -45,7 +48,7 @@ class RunTable:
         return len(self.y)
 
 
-def run_spec(ws, run_id: str) -> tuple[AuditSpec, str, str | None]:
+def run_spec(ws: Workspace, run_id: str) -> tuple[AuditSpec, str, str | None]:
     """The spec, data SHA-256 and model SHA-256 (or None) that the trail recorded for `run_id`."""
     from audit.trail import WorkspaceError
 
@@ -73,7 +76,7 @@ def threshold_features(spec: AuditSpec, by: tuple[str, ...] | None) -> tuple[str
     return tuple(dict.fromkeys(by))
 
 
-def load_run(ws, run_id: str, by: tuple[str, ...] | None = None) -> RunTable:
+def load_run(ws: Workspace, run_id: str, by: tuple[str, ...] | None = None) -> RunTable:
     """Re-read `run_id`'s data (and model) and return its rows with scores; refuses changed files and runs without scores.
 
     `by`: the sensitive features that define the threshold groups (default: all of the run's)."""

@@ -104,7 +104,11 @@ def fit_rule(scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: s
                              objective=OBJECTIVES[objective], prefit=True, predict_method=PREDICT_METHOD, tol=tol)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        opt.fit(score_frame(scores), np.asarray(y, dtype=int), sensitive_features=pd.Series(group, dtype=object))
+        try:
+            opt.fit(score_frame(scores), np.asarray(y, dtype=int), sensitive_features=pd.Series(group, dtype=object))
+        except ValueError as exc:  # fairlearn's own checks (e.g. a degenerate group): its message says which
+            raise InputError(f"fairlearn's ThresholdOptimizer cannot set thresholds on these rows: {exc}",
+                             "Set thresholds by fewer features with --by COL, or mitigate a run with more rows.") from exc
     return FittedRule(optimizer=opt, constraint=constraint, objective=objective, tol=tol)
 
 
