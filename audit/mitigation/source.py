@@ -48,6 +48,47 @@ class RunTable:
         return len(self.y)
 
 
+def _recorded_paths(ws: Workspace, run_id: str, kind: str, spec_path: str | None, sha: str | None) -> list[Path]:
+    """Where a run's data or model file may be, best first: the resolved path in its stored result (the spec may hold a
+    path relative to where the audit ran), the spec's path, and the newest place the trail registered that content."""
+    import json
+
+    from audit.trail import WorkspaceError
+
+    out: list[str] = []
+    try:
+        stored = json.loads(ws.get_result_json(run_id)).get(kind) or {}
+        out.append(stored.get("path") or "")
+    except (ValueError, AttributeError, WorkspaceError):  # no usable stored result: the spec's path still counts
+        pass
+    out.append(spec_path or "")
+    if sha:
+        try:
+            out.append(ws.artifact(sha).path)
+        except WorkspaceError:  # never registered: nothing more to try
+            pass
+    return [Path(p) for p in dict.fromkeys(out) if p]
+
+
+def _locate(ws: Workspace, run_id: str, kind: str, spec_path: str | None, sha: str | None, what: str) -> Path:
+    """The first candidate file with the recorded SHA-256; refuses a changed file or one that is gone."""
+    candidates = _recorded_paths(ws, run_id, kind, spec_path, sha)
+    present = [p for p in candidates if p.is_file()]
+    for p in present:
+        if sha is None or sha256_file(p) == sha:
+            return p
+    if present:
+        actual = sha256_file(present[0])
+        raise InputError(f"The {what} {present[0]} has changed since {run_id} was audited (SHA-256 {actual[:12]}..., "
+                         f"recorded {sha[:12]}...).",
+                         f"Restore the audited file, or audit the new {'data' if kind == 'data' else 'model'} first "
+                         "and mitigate that run.")
+    shown = candidates[0] if candidates else spec_path
+    raise InputError(f"The {what} of {run_id} is no longer at {shown}.",
+                     "Put the file back where it was audited (same content), or register it at its new place "
+                     "(`attest register dataset|model PATH`).")
+
+
 def run_spec(ws: Workspace, run_id: str) -> tuple[AuditSpec, str, str | None]:
     """The spec, data SHA-256 and model SHA-256 (or None) that the trail recorded for `run_id`."""
     from audit.trail import WorkspaceError
@@ -85,15 +126,7 @@ def load_run(ws: Workspace, run_id: str, by: tuple[str, ...] | None = None) -> R
     if spec.predictions_only and spec.scores_column is None:
         raise InputError(f"{run_id} was audited from a predictions column without scores, so there is nothing to re-threshold.",
                          "Audit again with --scores COL (the probability of the favourable outcome), or with the model file.")
-    path = Path(spec.data_path)
-    if not path.is_file():
-        raise InputError(f"The data file of {run_id} is no longer at {path}.",
-                         "Put the file back where it was audited (same content), or audit it again at its new place.")
-    actual = sha256_file(path)
-    if actual != data_sha:
-        raise InputError(f"The data file {path} has changed since {run_id} was audited (SHA-256 {actual[:12]}..., "
-                         f"recorded {data_sha[:12]}...).",
-                         "Restore the audited file, or audit the new data first and mitigate that run.")
+    path = _locate(ws, run_id, "data", spec.data_path, data_sha, "data file")
     df, _ = load_dataset(path, sheet=spec.sheet, sensitive=spec.sensitive)
     for col, role in ((spec.target, "target"), *((s, "sensitive") for s in spec.sensitive)):
         require_column(df, col, role)
@@ -104,7 +137,8 @@ def load_run(ws: Workspace, run_id: str, by: tuple[str, ...] | None = None) -> R
     y = binary_target(df[spec.target], positive).astype(np.int64)
     others = [v for v in pd.unique(df[spec.target]) if not binary_target(pd.Series([v]), positive)[0]]
     negative = others[0] if others else 0
-    decisions, scores = _outputs(spec, df, positive, model_sha, run_id)
+    model_path = None if spec.predictions_only else _locate(ws, run_id, "model", spec.model_path, model_sha, "model file")
+    decisions, scores = _outputs(spec, df, positive, model_path, run_id)
     return RunTable(run_id=run_id, spec=spec, data_sha256=data_sha, rows=np.flatnonzero(keep),
                     raw=df[[spec.target, *spec.sensitive]].copy(), y=y, scores=scores,
                     decisions=decisions.astype(np.int64), group=group_keys(df, spec, features), positive=positive,
@@ -123,7 +157,7 @@ def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | No
     return key.to_numpy(dtype=object)
 
 
-def _outputs(spec: AuditSpec, df: pd.DataFrame, positive: Any, model_sha: str | None,
+def _outputs(spec: AuditSpec, df: pd.DataFrame, positive: Any, model_path: Path | None,
              run_id: str) -> tuple[np.ndarray, np.ndarray]:
     if spec.predictions_only:
         require_column(df, spec.predictions_column, "predictions")
@@ -133,14 +167,7 @@ def _outputs(spec: AuditSpec, df: pd.DataFrame, positive: Any, model_sha: str | 
         return decisions, scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
     from audit.models import load_model
 
-    mpath = Path(spec.model_path)
-    if not mpath.is_file():
-        raise InputError(f"The model file of {run_id} is no longer at {mpath}.",
-                         "Put the audited model file back where it was, or audit again.")
-    if model_sha and sha256_file(mpath) != model_sha:
-        raise InputError(f"The model file {mpath} has changed since {run_id} was audited.",
-                         "Restore the audited model, or audit the new model first and mitigate that run.")
-    model = load_model(mpath, positive_label=positive, trust_pickle=spec.trust_pickle,
+    model = load_model(model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
                        trusted_types=spec.trusted_types, threshold=spec.threshold)
     if model.score is None:
         raise InputError(f"The model of {run_id} gives decisions but no scores, so there is nothing to re-threshold.",

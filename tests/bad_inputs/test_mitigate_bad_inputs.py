@@ -15,9 +15,10 @@ def runs(tmp_path_factory):
     df = frame(400, seed=3)
     ws, with_scores, _ = record_run(tmp, df, name="scored")
     _, no_scores, _ = record_run(tmp, df, name="unscored", scores=False)
-    _, changed, changed_file = record_run(tmp, df, name="changed")
+    # Their own content: a file with the same bytes elsewhere in the trail would be found and used instead.
+    _, changed, changed_file = record_run(tmp, frame(400, seed=31), name="changed")
     changed_file.write_text(changed_file.read_text(encoding="utf-8").replace("Female", "Woman", 1), encoding="utf-8")
-    _, moved, moved_file = record_run(tmp, df, name="moved")
+    _, moved, moved_file = record_run(tmp, frame(400, seed=32), name="moved")
     shutil.move(moved_file, tmp / "elsewhere.csv")
     tiny = df.assign(race=["Z" if i == 0 else ("A" if i % 2 else "B") for i in range(len(df))])
     tiny.to_csv(tmp / "tiny.csv", index=False)

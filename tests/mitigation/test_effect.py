@@ -130,3 +130,18 @@ def test_by_sets_thresholds_per_chosen_feature_and_audits_all(tmp_path):
     assert set(r["thresholds"]) == {"sex=Female", "sex=Male"} and r["groups"] == "combinations of sex"
     audited = {tuple(g["level"]) for g in r["after"]["groups"]}
     assert {("sex",), ("race",), ("sex", "race")} <= audited
+
+
+def test_moved_data_is_found_where_the_trail_registered_it(tmp_path):
+    import shutil
+
+    from cli.main import main
+
+    ws, run_id, data = record_run(tmp_path, frame(800, seed=13))
+    (tmp_path / "archive").mkdir()
+    moved = shutil.move(data, tmp_path / "archive" / "eval.csv")
+    assert main(["mitigate", run_id, "--workspace", str(ws), "--constraint", "demographic_parity",
+                 "--json", str(tmp_path / "m.json")]) == 2  # gone, and nobody said where
+    assert main(["register", "dataset", str(moved), "--workspace", str(ws)]) == 0
+    r = mitigate(ws, run_id, tmp_path / "m.json")
+    assert r["split"]["fit_rows"] + r["split"]["test_rows"] == 800
