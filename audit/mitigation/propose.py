@@ -48,7 +48,8 @@ class Options:
     by: tuple[str, ...] | None = None  # sensitive features that define the threshold groups (None: all of the run's)
 
 
-def propose(ws: Workspace, run_id: str, options: Options, *, reweigh_table: RunTable | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def propose(ws: Workspace, run_id: str, options: Options, *,
+            reweigh_table: RunTable | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The proposal (JSON-ready) and the parts the caller writes or records: `weights` (per-row, for the CSV),
     `table` (the run's rows)."""
     thresholds.check_choice(options.constraint, options.objective)
@@ -82,8 +83,11 @@ def propose(ws: Workspace, run_id: str, options: Options, *, reweigh_table: RunT
     points = tradeoff.tradeoff(y_fit=t.y[f], s_fit=t.scores[f], g_fit=t.group[f], y=t.y[h], s=t.scores[h],
                                g=t.group[h], original=t.decisions[h], constraint=options.constraint,
                                objective=options.objective, seed=options.seed, min_size=min_size, ci=ci,
-                               fit_rule=thresholds.fit_rule, strict=mitigated, thresholds=thresholds.grid(t.scores[f], 21))
+                               fit_rule=thresholds.fit_rule, strict=mitigated,
+                               thresholds=thresholds.grid(t.scores[f], 21))
     described = rule.describe()
+    chance = rule.probability(t.scores[h], t.group[h])  # a randomised rule's audit is of one draw; this is its mean
+    expected = {str(g): float(chance[t.group[h] == g].mean()) for g in np.unique(t.group[h])}
     result: dict[str, Any] = {
         "schema": SCHEMA, "run_id": run_id, "data_sha256": t.data_sha256,
         "method": "fairlearn.postprocessing.ThresholdOptimizer", "constraint": options.constraint,
@@ -91,7 +95,8 @@ def propose(ws: Workspace, run_id: str, options: Options, *, reweigh_table: RunT
         "prefit": True, "predict_method": thresholds.PREDICT_METHOD, "fairlearn_version": _version("fairlearn"),
         "groups": "combinations of " + ", ".join(options.by or spec.sensitive), "split": sp.to_dict(),
         "thresholds": described, "randomised": any(v["randomised"] for v in described.values()),
-        "comparison": {"before": point["before"], "after": point["after"], "method": tradeoff.METHOD},
+        "comparison": {"before": point["before"], "after": point["after"], "method": tradeoff.METHOD,
+                       "after_expected_selection_rate_by_group": expected},
         "before": before, "after": after,
         "held_out_audits": ("'before' and 'after' are full audits by the engine (predictions-only mode, the run's "
                             "spec) of the held-out rows, written for it to a temporary file that is deleted "

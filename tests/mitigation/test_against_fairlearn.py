@@ -77,6 +77,11 @@ def test_thresholds_and_rates_equal_fairlearn(model_run, constraint, fl_constrai
         assert g["n"] == m.sum()
         assert g["metrics"]["selection_rate"]["value"] == pytest.approx(pred[m].mean(), abs=1e-12)
         assert g["metrics"]["tpr"]["value"] == pytest.approx(pred[m & (y == 1)].mean(), abs=1e-12)
+    # The rule's expected selection rates (the mean over its random draws) equal fairlearn's own probabilities.
+    pmf = opt._pmf_predict(df[["x", "male"]].iloc[test], sensitive_features=df.sex.iloc[test])[:, 1]
+    for value in ("Female", "Male"):
+        got = result["comparison"]["after_expected_selection_rate_by_group"][f"sex={value}"]
+        assert got == pytest.approx(pmf[sex == value].mean(), abs=1e-12)
     # And "before" audits the model's own decisions on the same rows.
     own = lr.predict(df[["x", "male"]].iloc[test])
     before = {tuple(g["attributes"].items()): g for g in result["before"]["groups"]}
