@@ -32,6 +32,8 @@ SIGNOFF = "signoff"
 NOTE = "note"
 IDENTITY_SET = "identity_set"
 AUDIT_COMPARED = "audit_compared"  # `attest compare`: two runs compared (audit/lifecycle)
+MITIGATION_PROPOSED = "mitigation_proposed"
+MITIGATION_ADOPTED = "mitigation_adopted"
 
 DECISIONS = ("approve", "approve_with_conditions", "reject")
 _SHA = r"^[0-9a-f]{64}$"
@@ -145,6 +147,27 @@ class AuditCompared(_Payload):
     verdict_changes: list[VerdictFlip] = Field(default_factory=list)
     summary: list[str] = Field(default_factory=list)
     pdf_sha256: str | None = Field(default=None, pattern=_SHA)
+class MitigationProposed(_Payload):
+    """A mitigation what-if on an audit run (see `audit.mitigation.record`); the full result is the JSON it hashes."""
+
+    proposal_id: str = Field(pattern=r"^mit-[0-9a-f]{12}$")
+    run_id: str
+    method: str = Field(min_length=1)
+    constraint: str = Field(min_length=1)
+    objective: str
+    split: dict[str, Any]
+    thresholds: dict[str, Any]
+    result_sha256: str = Field(pattern=_SHA)
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class MitigationAdopted(_Payload):
+    proposal_id: str = Field(pattern=r"^mit-[0-9a-f]{12}$")
+    run_id: str
+    result_sha256: str = Field(pattern=_SHA)
+    adopted_by: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    comment: str | None = None
 
 
 PAYLOADS: dict[str, type[_Payload]] = {
@@ -152,6 +175,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     ARTIFACT_RELOCATED: ArtifactRelocated, TRAINING_RECORDED: TrainingRecorded, AUDIT_RUN: AuditRun,
     REPORT_EXPORTED: ReportExported, SIGNOFF: Signoff, NOTE: Note, IDENTITY_SET: IdentitySet,
     AUDIT_COMPARED: AuditCompared,
+    MITIGATION_PROPOSED: MitigationProposed, MITIGATION_ADOPTED: MitigationAdopted,
 }
 
 
@@ -275,4 +299,8 @@ class Event:
         if k == AUDIT_COMPARED:
             return (f"{p['run_a']} -> {p['run_b']}: {len(p['verdict_changes'])} verdict(s) changed, comparison "
                     f"{p['comparison_sha256'][:12]}")
+        if k == MITIGATION_PROPOSED:
+            return f"{p['proposal_id']} on {p['run_id']}: {p['method']} for {p['constraint']}, result {p['result_sha256'][:12]}"
+        if k == MITIGATION_ADOPTED:
+            return f"{p['proposal_id']} on {p['run_id']} adopted by {p['adopted_by']} ({p['role']})"
         return k

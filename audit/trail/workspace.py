@@ -244,7 +244,7 @@ class Workspace(Ledger):
             where.append("(actor_user = ? COLLATE NOCASE OR instr(lower(actor_name), lower(?)) > 0)")
             args += [actor.strip(), actor.strip()]
         if artifact:
-            ref = artifact if str(artifact).startswith("run-") else registry.ref_id(self, artifact)
+            ref = artifact if str(artifact).startswith(("run-", "mit-")) else registry.ref_id(self, artifact)
             where.append("EXISTS (SELECT 1 FROM json_each(events.body, '$.refs') WHERE json_each.value = ?)")
             args.append(ref)
         if since:
