@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMessageBox
 
 
@@ -70,6 +70,8 @@ def build_actions(window: Any) -> None:
     vm = m.addMenu("&View")
     for i, (key, title) in enumerate(PAGES):
         vm.addAction(act(title, lambda _=False, k=key: w.show_page(k), f"Ctrl+{i + 1}", f"page_{key}"))
+    vm.addSeparator()
+    build_theme_menu(w, vm.addMenu("T&heme"))
     hm = m.addMenu("&Help")
     hm.addAction(w.act_about)
 
@@ -142,3 +144,37 @@ def show_about(window: Any) -> None:
 
     show_message(window, "About Attest", f"Attest {app_version()}: an offline workbench for AI governance audits.",
                  hint="", icon=QMessageBox.Icon.Information)
+
+
+def build_theme_menu(window: Any, menu: Any) -> None:
+    """View > Theme: Light / Dark / Follow the system, one checked; the choice is saved and applied at once (charts too).
+    The saved choice is applied here, at start-up; "system" leaves the palette the app started with alone."""
+    from gui import theme
+
+    menu.setObjectName("theme_menu")
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    window.theme_actions = {}
+    chosen = window.settings.theme()
+    for key, text in theme.CHOICES:
+        a = QAction(text, window)
+        a.setObjectName(f"theme_{key}")
+        a.setCheckable(True)
+        a.setChecked(key == chosen)
+        a.setStatusTip({"light": "Light window and charts", "dark": "Dark window and charts",
+                        "system": "Follow the system's light or dark scheme"}[key])
+        a.triggered.connect(lambda _=False, k=key: choose_theme(window, k))
+        group.addAction(a)
+        menu.addAction(a)
+        window.theme_actions[key] = a
+    if chosen != "system":
+        theme.apply_theme(chosen)
+
+
+def choose_theme(window: Any, choice: str) -> None:
+    from gui import theme
+
+    window.settings.set_theme(choice)
+    window.settings.sync()
+    window.theme_actions[choice].setChecked(True)
+    theme.apply_theme(choice)

@@ -28,3 +28,39 @@ def color(name: str) -> QColor:
 
 def hex_color(name: str) -> str:
     return (_DARK if is_dark() else _LIGHT)[name]
+
+
+# -- the theme the user chose in View > Theme (remembered in the settings) ------------------------------------------
+CHOICES = (("light", "&Light"), ("dark", "&Dark"), ("system", "Follow the &system"))
+_original_style: str | None = None  # the platform's own style, restored when leaving the dark Fusion palette
+
+
+def apply_theme(choice: str) -> None:
+    """Make the window light, dark or follow the system, and draw every chart to match (gui.views.figure)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from gui.views.figure import set_chart_theme
+
+    if choice not in {c for c, _ in CHOICES}:
+        raise ValueError(f"Unknown theme {choice!r}; use one of: {', '.join(c for c, _ in CHOICES)}.")
+    app = QApplication.instance()
+    if app is None:
+        return
+    global _original_style
+    if _original_style is None:
+        _original_style = app.style().name()
+    if choice == "dark":
+        from gui.app import apply_dark_palette
+
+        apply_dark_palette(app)  # an explicit palette: many platforms report no dark scheme to Qt
+    else:
+        if app.style().name().lower() != _original_style.lower():
+            app.setStyle(_original_style)
+        if choice == "light":
+            app.styleHints().setColorScheme(Qt.ColorScheme.Light)
+            app.setPalette(app.style().standardPalette())  # light even where the platform ignores the requested scheme
+        else:
+            app.styleHints().unsetColorScheme()
+            app.setPalette(QPalette())  # an empty palette resolves to the platform's own (light or dark)
+    set_chart_theme(None if choice == "system" else choice)
