@@ -17,6 +17,7 @@ from gui.models.table import SORT_ROLE, Column, RecordTableModel, SortProxy
 from gui.views.common import fit_columns, heading, muted, table_view
 from gui.views.figure import FigureView
 
+MODEL_HINT = "To explain decisions, choose the model file on the Set-up page (Decisions from: Model file) and run again."
 STATUS_WORDS = {"complete": "Complete", "partial": "Partial (time budget reached)", "not_assessed": "Not assessed",
                 "failed": "Failed"}
 
@@ -233,6 +234,12 @@ class ExplanationsView(QWidget):
                 fv.set_display(None)
         if result is None:
             self.status.setText("No audit yet.")
+            self.tabs.setVisible(False)
+            return
+        if ex is None and result.model is None:  # predictions-only: nothing to explain, and the page says what would be
+            self.status.setText(f"<b>Explanations need a model.</b> This audit took its decisions from the "
+                                f"{escape(result.decision_source)}, so there is no model whose reasoning could be explained. "
+                                f"{MODEL_HINT}")
             self.tabs.setVisible(False)
             return
         if ex is None:

@@ -14,7 +14,7 @@ from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SU
                               muted, table_view, titled_panel)
 from gui.views.setup_context import ANNEX_III, CONTEXT_FIELDS, ContextPanel  # noqa: F401 - re-exported
 from gui.views.setup_groups import AUTO_REFERENCE, GroupsPanel, _is_text  # noqa: F401
-from gui.views.setup_target import TargetGuess
+from gui.views.setup_defaults import NO_MODEL_TO_EXPLAIN, SetupDefaults  # noqa: F401 - re-exported
 from gui.worker import Runner
 
 POLICIES = {
@@ -27,7 +27,7 @@ POLICIES = {
 }
 
 
-class SetupView(GroupsPanel, ContextPanel, TargetGuess, QWidget):
+class SetupView(GroupsPanel, ContextPanel, SetupDefaults, QWidget):
     run_requested = Signal(object)  # dict: the set-up request (see build_request)
     preview_loaded = Signal(object)  # gui.jobs.DataPreview
     preview_failed = Signal(object)
@@ -214,6 +214,7 @@ class SetupView(GroupsPanel, ContextPanel, TargetGuess, QWidget):
         self.budget_spin.setValue(30)
         self.budget_spin.setSuffix(" s")
         self.explain_check.toggled.connect(self.budget_spin.setEnabled)
+        self.explain_check.toggled.connect(self._explain_needs_model)
         lay.addRow("Bootstrap resamples", self.bootstrap_spin)
         lay.addRow("Random seed", self.seed_spin)
         lay.addRow("Confidence level", self.ci_spin)
@@ -390,6 +391,7 @@ class SetupView(GroupsPanel, ContextPanel, TargetGuess, QWidget):
         self.predictions_combo.setEnabled(not model)
         self.scores_combo.setEnabled(not model)
         self.threshold_spin.setEnabled(model)
+        self._explain_follows_source(model)
         self._update_ready()
 
     def _update_policy(self) -> None:
@@ -461,7 +463,8 @@ class SetupView(GroupsPanel, ContextPanel, TargetGuess, QWidget):
             intersection_reference=self.intersection_combo.currentData() or "references",
             min_group_size=self.min_group_spin.value(), ci_level=round(self.ci_spin.value(), 3),
             bootstrap=self.bootstrap_spin.value(), seed=self.seed_spin.value(),
-            explain={"enabled": self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()}, context=context,
+            explain={"enabled": model and self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()},
+            context=context,
         )
 
     def request_run(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gui.views.setup_target import GUESS_NOTE, guess_target, looks_sensitive
+from gui.views.setup_defaults import GUESS_NOTE, guess_target, looks_sensitive
 
 
 def _csv(path, header: str, rows: list[str]):

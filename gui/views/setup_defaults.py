@@ -1,10 +1,14 @@
-"""The set-up page's first guess at the target column, for a dataset whose target nobody has chosen yet.
+"""The set-up page's defaults: a first guess at the target column, and explanations only where there is a model.
 
-Only a guess, and shown as one ("guessed: please check") until the user picks a target: a two-valued column whose name
+The target: only a guess, and shown as one ("guessed: please check") until the user picks a target: a two-valued column whose name
 says outcome (target, label, y, approved, default, decision …), else the last two-valued column; never a column that
 is ticked as sensitive, used for the decisions or scores, or whose name looks like a protected characteristic (a
 target of `sex` would audit the wrong thing without any error). What the user or a restored draft set is never
-replaced. A mixin of `SetupView`; `guess_target` is the plain rule."""
+replaced. `guess_target` is the plain rule.
+
+Explanations: with decisions from a predictions column there is no model to explain, so the option is off and
+disabled with a tooltip saying why; it comes back as the user left it when a model file is chosen again.
+A mixin of `SetupView`."""
 from __future__ import annotations
 
 import re
@@ -25,6 +29,8 @@ OUTCOME_NAMES = ("target", "label", "outcome", "y", "class", "default", "approve
                  "response", "status", "granted", "accepted", "admitted", "hired", "repaid", "churn", "fraud", "recid",
                  "defaulted", "paid", "survived", "income")
 GUESS_NOTE = "guessed: please check"
+NO_MODEL_TO_EXPLAIN = ("Explanations need a model: with decisions from a predictions column there is no model whose "
+                       "reasoning could be explained. Choose Decisions from: Model file to explain it.")
 
 
 def name_words(column: str) -> list[str]:
@@ -53,9 +59,9 @@ def guess_target(columns: Iterable[str], n_unique: Mapping[str, int], exclude: I
     return binary[-1] if binary else None
 
 
-class TargetGuess:
-    """Guessing the target when a preview loads, and the "guessed" mark beside the Target box until the user
-    confirms or changes it."""
+class SetupDefaults:
+    """Guessing the target when a preview loads, with the "guessed" mark beside the Target box until the user
+    confirms or changes it; the explanation option following the decision source."""
 
     target_guessed: bool = False
 
@@ -101,3 +107,19 @@ class TargetGuess:
         self.target_guess_label.setVisible(True)
         self.target_combo.setToolTip(f"Target {GUESS_NOTE}")
         return guess
+
+    # ------------------------------------------------------------------ explanations need a model
+    def _explain_follows_source(self, model: bool) -> None:
+        if not hasattr(self, "explain_check"):
+            return
+        if not model and self.explain_check.isEnabled():
+            self._explain_wanted = self.explain_check.isChecked()  # restored when a model file is chosen again
+        self.explain_check.setEnabled(model)
+        self.explain_check.setChecked(model and getattr(self, "_explain_wanted", self.explain_check.isChecked()))
+        self.explain_check.setToolTip("Explain the model's decisions with SHAP" if model else NO_MODEL_TO_EXPLAIN)
+        self.budget_spin.setEnabled(model and self.explain_check.isChecked())
+
+    def _explain_needs_model(self, on: bool) -> None:
+        """Ticked while the decisions come from a column (e.g. by a restored draft): it goes off again."""
+        if on and not self.source_model.isChecked():
+            self.explain_check.setChecked(False)
