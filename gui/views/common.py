@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QTableView, QToolButton, QVBoxLayout, QWidget)
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls"}
 MODEL_SUFFIXES = {".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".lgb", ".lgbm", ".ubj", ".xgb", ".json", ".model"}
@@ -157,3 +158,31 @@ def help_button(text: str) -> QToolButton:
     b.setAccessibleDescription(text)
     b.setAutoRaise(True)
     return b
+
+
+def labelled_combo(bar: QHBoxLayout, name: str, text: str, accessible: str,
+                   items: Iterable[tuple[str, object]] = ()) -> QComboBox:
+    """A picker with its label (whose mnemonic focuses it) added to `bar`, sized to its items, filled with
+    (text, data) pairs."""
+    combo = QComboBox()
+    combo.setObjectName(name)
+    combo.setAccessibleName(accessible)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    lab = QLabel(text)
+    lab.setBuddy(combo)
+    bar.addWidget(lab)
+    bar.addWidget(combo)
+    refill_combo(combo, list(items))
+    return combo
+
+
+def refill_combo(combo: QComboBox, items: list[tuple[str, object]]) -> None:
+    """Replace the items, keeping the current choice where it still exists (no change signal while refilling)."""
+    keep = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for text, data in items:
+        combo.addItem(text, data)
+    at = combo.findData(keep) if keep is not None else -1
+    combo.setCurrentIndex(at if at >= 0 else 0 if items else -1)
+    combo.blockSignals(False)

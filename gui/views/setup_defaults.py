@@ -1,10 +1,10 @@
 """The set-up page's defaults: a first guess at the target column, and explanations only where there is a model.
 
-The target: only a guess, and shown as one ("guessed: please check") until the user picks a target: a two-valued column whose name
-says outcome (target, label, y, approved, default, decision …), else the last two-valued column; never a column that
-is ticked as sensitive, used for the decisions or scores, or whose name looks like a protected characteristic (a
-target of `sex` would audit the wrong thing without any error). What the user or a restored draft set is never
-replaced. `guess_target` is the plain rule.
+The target: only a guess, and shown as one ("guessed: please check") until the user picks a target: a two-valued
+column whose name says outcome (target, label, y, approved, default, decision …), else the last two-valued column;
+never a column that is ticked as sensitive, used for the decisions or scores, or whose name looks like a protected
+characteristic (a target of `sex` would audit the wrong thing without any error). What the user or a restored draft set
+is never replaced. `guess_target` is the plain rule.
 
 Explanations: with decisions from a predictions column there is no model to explain, so the option is off and
 disabled with a tooltip saying why; it comes back as the user left it when a model file is chosen again.
