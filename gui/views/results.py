@@ -1,20 +1,18 @@
-"""Results: the verdict overview, the verdict list, the group metrics table and the report's charts."""
+"""Results: the verdict overview, the verdict list, the forest plot, the group metrics table and the report's charts."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
-                               QScrollArea, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from gui import theme
 from gui.models.results import GroupMetricsModel, VerdictsModel
 from gui.models.table import SortProxy
 from gui.views.common import card, fit_columns, heading, muted, table_view
-from gui.views.figure import chart_theme
+from gui.views.result_charts import ResultChartsPanel
 from gui.views.verdict_forest import VerdictForestPanel
-from gui.worker import Runner
 
 
 class ResultsView(QWidget):
@@ -27,9 +25,6 @@ class ResultsView(QWidget):
         self.setObjectName("results_view")
         self.result = None
         self.run_id: str | None = None
-        self.chart_runner = Runner("charts", self)
-        self.chart_runner.finished.connect(self._on_charts)
-        self.chart_runner.failed.connect(self._on_charts_failed)
 
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Results"))
@@ -76,7 +71,10 @@ class ResultsView(QWidget):
         self.tabs.setAccessibleName("Result sections")
         self.tabs.addTab(self._verdicts_tab(), "&Verdicts")
         self.tabs.addTab(self._groups_tab(), "&Group metrics")
-        self.tabs.addTab(self._charts_tab(), "C&harts")
+        self.charts = ResultChartsPanel()  # the report's charts of the result, drawn by FigureView
+        self.charts.ready.connect(self.charts_ready)
+        self.chart_runner = self.charts.figure.runner
+        self.tabs.addTab(self.charts, "C&harts")
         self.tabs.addTab(self._notes_tab(), "&Warnings and limits")
         self.forest = VerdictForestPanel.attach(self)  # its own tab, following the verdict model
         lay.addWidget(self.tabs, 1)
@@ -164,20 +162,6 @@ class ResultsView(QWidget):
         lay.addWidget(self.groups_count)
         return w
 
-    def _charts_tab(self) -> QWidget:
-        scroll = QScrollArea()
-        scroll.setObjectName("charts_area")
-        scroll.setWidgetResizable(True)
-        inner = QWidget()
-        self.charts_layout = QVBoxLayout(inner)
-        self.charts_status = muted("Charts appear here after a run.")
-        self.charts_status.setObjectName("charts_status")
-        self.charts_layout.addWidget(self.charts_status)
-        self.charts_layout.addStretch(1)
-        scroll.setWidget(inner)
-        self.chart_labels: list[QLabel] = []
-        return scroll
-
     def _notes_tab(self) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
@@ -210,6 +194,7 @@ class ResultsView(QWidget):
         self.verdicts_model.set_result(result)
         self.groups_model.set_result(result)
         if result is None:
+            self.charts.set_result(None)
             return
         s = result.summary
         state = "fail" if s.failed else "insufficient_evidence" if s.insufficient_evidence else "pass"
@@ -250,7 +235,7 @@ class ResultsView(QWidget):
         self.not_assessed_list.clear()
         self.not_assessed_list.addItems([f"{n.item}: {n.reason}" for n in result.not_assessed] or ["Everything was assessed."])
         p = result.provenance
-        QTimer.singleShot(0, self, self._start_charts)
+        QTimer.singleShot(0, self, lambda: self.charts.set_result(self.result))  # after the tables: the window paints first
         self.provenance.setText(f"Attest {p.attest_version} · {p.user}@{p.host} · {p.started_at} → {p.finished_at} · seed {p.seed}"
                                 f" · data SHA-256 {p.data_sha256[:16]}…"
                                 + (f" · model SHA-256 {p.model_sha256[:16]}…" if p.model_sha256 else ""))
@@ -308,41 +293,3 @@ class ResultsView(QWidget):
             return None
         self.groups_count.setText(f"{len(rows)} groups written to {written}.")
         return written
-
-    # ------------------------------------------------------------------ charts (same module as the report)
-    def _start_charts(self) -> None:
-        for label in self.chart_labels:
-            label.deleteLater()
-        self.chart_labels = []
-        from gui import jobs
-
-        if not jobs.available("reports.charts"):
-            self.charts_status.setText("Charts are not available in this build: the report module (reports.charts) is missing.")
-            return
-        self.charts_status.setText("Drawing charts…")
-        dpi = int(125 * self.devicePixelRatioF())
-        self.chart_runner.start(jobs.render_charts, self.result, dpi=dpi, theme=chart_theme())  # dark window: dark charts
-
-    def _on_charts(self, charts: list[tuple[str, bytes]]) -> None:
-        self.charts_status.setText("" if charts else "No charts for this result.")
-        ratio = self.devicePixelRatioF()
-        for title, png in charts:
-            head = heading(title, 3)
-            label = QLabel()
-            if png:
-                pix = QPixmap()
-                pix.loadFromData(png, "PNG")
-                pix.setDevicePixelRatio(ratio)
-                label.setPixmap(pix)
-            label.setAccessibleName(f"Chart: {title}")
-            label.setAlignment(Qt.AlignmentFlag.AlignLeft)
-            line = QFrame()
-            line.setFrameShape(QFrame.Shape.HLine)
-            for w in (head, label, line):
-                self.charts_layout.insertWidget(self.charts_layout.count() - 1, w)
-                self.chart_labels.append(w)
-        self.charts_ready.emit()
-
-    def _on_charts_failed(self, exc: BaseException) -> None:
-        self.charts_status.setText(f"The charts could not be drawn: {type(exc).__name__}: {exc}")
-        self.charts_ready.emit()
