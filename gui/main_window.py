@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("main_window")
         self.settings = settings or Settings()
+        menus.apply_saved_theme(self.settings)  # View > Theme, before the pages take their colours
         self.data_dir = Path(data_dir) if data_dir else Path(
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
         self.snapshot = None

@@ -147,8 +147,7 @@ def show_about(window: Any) -> None:
 
 
 def build_theme_menu(window: Any, menu: Any) -> None:
-    """View > Theme: Light / Dark / Follow the system, one checked; the choice is saved and applied at once (charts too).
-    The saved choice is applied here, at start-up; "system" leaves the palette the app started with alone."""
+    """View > Theme: Light / Dark / Follow the system, one checked; the choice is saved and applied at once (charts too)."""
     from gui import theme
 
     menu.setObjectName("theme_menu")
@@ -167,8 +166,15 @@ def build_theme_menu(window: Any, menu: Any) -> None:
         group.addAction(a)
         menu.addAction(a)
         window.theme_actions[key] = a
-    if chosen != "system":
-        theme.apply_theme(chosen)
+
+
+def apply_saved_theme(settings: Any) -> None:
+    """At start-up, before any page is built (pages take colours from the palette): the theme chosen last time;
+    "system" leaves the palette the app started with alone."""
+    from gui import theme
+
+    if settings.theme() != "system":
+        theme.apply_theme(settings.theme())
 
 
 def choose_theme(window: Any, choice: str) -> None:

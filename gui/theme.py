@@ -64,3 +64,9 @@ def apply_theme(choice: str) -> None:
             app.styleHints().unsetColorScheme()
             app.setPalette(QPalette())  # an empty palette resolves to the platform's own (light or dark)
     set_chart_theme(None if choice == "system" else choice)
+    # Widgets that took colours from the palette when built recolour now: Qt tells child widgets of a palette change
+    # only from inside the running event loop, and then only those without a palette of their own.
+    for w in app.allWidgets():
+        hook = getattr(w, "theme_changed", None)
+        if callable(hook):
+            hook()

@@ -35,13 +35,32 @@ def heading(text: str, level: int = 1) -> QLabel:
     return label
 
 
+class MutedLabel(QLabel):
+    """Secondary text in the palette's placeholder colour, re-tinted when the theme changes (View > Theme)."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.theme_changed()
+
+    def theme_changed(self) -> None:
+        from PySide6.QtGui import QGuiApplication, QPalette
+
+        pal = self.palette()
+        pal.setColor(self.foregroundRole(), QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
+        self.setPalette(pal)
+
+    def event(self, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.ApplicationPaletteChange:  # posted after the change; not seen by changeEvent
+            self.theme_changed()  # its own palette keeps the old colour otherwise
+        return super().event(event)
+
+
 def muted(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = MutedLabel(text)
     label.setWordWrap(True)
     label.setObjectName("muted")
-    pal = label.palette()
-    pal.setColor(label.foregroundRole(), pal.color(pal.ColorRole.PlaceholderText))
-    label.setPalette(pal)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 

@@ -141,15 +141,10 @@ class ResultsView(QWidget):
         self.csv_button.clicked.connect(self.export_groups_csv)
         bar.addWidget(self.csv_button)
         lay.addLayout(bar)
-        legend = QLabel()
+        self.legend = legend = QLabel()
         legend.setObjectName("metrics_legend")
         legend.setTextFormat(Qt.TextFormat.RichText)
-        legend.setText(
-            f"Cells show value [confidence interval]. "
-            f"<span style='background:{theme.hex_color('fail')}; color:{theme.hex_color('fail_fg')}'>&nbsp;FAIL&nbsp;</span> "
-            f"a check on this metric failed; "
-            f"<span style='background:{theme.hex_color('insufficient_evidence')}; color:{theme.hex_color('insufficient_evidence_fg')}'>"
-            f"&nbsp;insufficient&nbsp;</span> not enough evidence; ⚠ small: fewer rows than the minimum group size.")
+        self._colour_legend()
         legend.setWordWrap(True)
         lay.addWidget(legend)
         self.groups_model = GroupMetricsModel(self)
@@ -202,13 +197,11 @@ class ResultsView(QWidget):
                     "pass": "Every check found no disparity beyond the declared thresholds"}[state]
         self.banner.setText(f"<b style='font-size:large'>{theme.STATUS_TEXT[state].split(' ', 1)[0]} {headline}.</b><br>"
                             f"Policy “{result.spec.policy.name}”: {s.sentence()}")
-        self.banner.setStyleSheet(f"QLabel#verdict_banner {{ background: {theme.hex_color(state)}; "
-                                  f"color: {theme.hex_color(state + '_fg')}; padding: 10px; border-radius: 4px; }}")
+        self._state = state
+        self._colour_summary()
         self.failed_value.setText(str(s.failed))
         self.insufficient_value.setText(str(s.insufficient_evidence))
         self.passed_value.setText(str(s.passed))
-        for key, frame in self._cards.items():
-            frame.setStyleSheet(f"QFrame#{frame.objectName()} {{ border-left: 4px solid {theme.hex_color(key + '_fg')}; }}")
         data = Path(result.data.path).name
         model = f"model {Path(result.model.path).name} ({result.model.model_type})" if result.model else result.decision_source
         run = f"Run {run_id} (recorded in the trail)" if run_id else "Not recorded in a workspace"
@@ -239,6 +232,36 @@ class ResultsView(QWidget):
         self.provenance.setText(f"Attest {p.attest_version} · {p.user}@{p.host} · {p.started_at} → {p.finished_at} · seed {p.seed}"
                                 f" · data SHA-256 {p.data_sha256[:16]}…"
                                 + (f" · model SHA-256 {p.model_sha256[:16]}…" if p.model_sha256 else ""))
+
+    # ------------------------------------------------------------------ colours of the current theme
+    def _colour_legend(self) -> None:
+        c = theme.hex_color
+        self.legend.setText(
+            f"Cells show value [confidence interval]. "
+            f"<span style='background:{c('fail')}; color:{c('fail_fg')}'>&nbsp;FAIL&nbsp;</span> a check on this metric "
+            f"failed; <span style='background:{c('insufficient_evidence')}; color:{c('insufficient_evidence_fg')}'>"
+            f"&nbsp;insufficient&nbsp;</span> not enough evidence; ⚠ small: fewer rows than the minimum group size.")
+
+    def _colour_summary(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is None:
+            return
+        self.banner.setStyleSheet(f"QLabel#verdict_banner {{ background: {theme.hex_color(state)}; "
+                                  f"color: {theme.hex_color(state + '_fg')}; padding: 10px; border-radius: 4px; }}")
+        for key, frame in self._cards.items():
+            frame.setStyleSheet(f"QFrame#{frame.objectName()} {{ border-left: 4px solid {theme.hex_color(key + '_fg')}; }}")
+
+    def event(self, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.ApplicationPaletteChange:  # the system's scheme changed
+            self.theme_changed()
+        return super().event(event)
+
+    def theme_changed(self) -> None:
+        """View > Theme (gui.theme.apply_theme) or the system: the status colours follow."""
+        self._colour_legend()
+        self._colour_summary()
 
     def _apply_group_filter(self, *_: object) -> None:
         choice = self.level_filter.currentData()

@@ -39,11 +39,15 @@ def test_dark_is_applied_checked_and_remembered(qtbot, settings, tmp_path, back_
     assert acts["dark"].isChecked() and not acts["light"].isChecked() and not acts["system"].isChecked()
     assert _window_lightness() < 128  # the window itself is dark, not only the charts
     assert chart_theme() == "dark"
+    # Text coloured at construction follows: secondary text stays readable, the status legend takes dark colours.
+    label = first.setup.ready_label
+    assert label.palette().color(label.foregroundRole()) == QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+    from gui import theme
+
+    assert theme._DARK["fail"] in first.results.legend.text() and theme._LIGHT["fail"] not in first.results.legend.text()
     first.close()
 
     # Another session: the palette is light again until the new window applies the saved choice.
-    from gui import theme
-
     theme.apply_theme("light")
     assert _window_lightness() > 128 and chart_theme() == "light"
     from gui.settings import Settings
@@ -52,6 +56,7 @@ def test_dark_is_applied_checked_and_remembered(qtbot, settings, tmp_path, back_
     qtbot.addWidget(again)
     assert again.theme_actions["dark"].isChecked() and not again.theme_actions["system"].isChecked()
     assert _window_lightness() < 128 and chart_theme() == "dark"
+    assert theme._DARK["fail"] in again.results.legend.text()  # applied before the pages took their colours
 
     again.theme_actions["light"].trigger()
     assert Settings(tmp_path / "settings.ini").theme() == "light"
