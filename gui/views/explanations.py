@@ -239,9 +239,10 @@ class ExplanationsView(QWidget):
             self.tabs.setVisible(False)
             return
         if ex is None and result.model is None:  # predictions-only: nothing to explain, and the page says what would be
-            self.status.setText(f"<b>Explanations need a model.</b> This audit took its decisions from the "
-                                f"{escape(result.decision_source)}, so there is no model whose reasoning could be explained. "
-                                f"{MODEL_HINT}")
+            why = next((n.reason for n in result.not_assessed if n.item == "explanations"),
+                       "There is no model whose reasoning could be explained.")
+            self.status.setText(f"<b>Explanations need a model.</b> {escape(why)} This audit took its decisions from the "
+                                f"{escape(result.decision_source)}. {MODEL_HINT}")
             self.tabs.setVisible(False)
             return
         if ex is None:
