@@ -1,5 +1,6 @@
-"""The main window: navigation, menus and shortcuts, the status bar with progress and Cancel, and the wiring between
-views and jobs. It holds the current workspace snapshot and the current audit result, and hands them to the views."""
+"""The main window: the pages, the status bar with progress and Cancel, and the wiring between views and jobs. It holds
+the current workspace snapshot and the current audit result, and hands them to the views. Its actions, menus, toolbar
+and their enabling rules are in `gui.menus`; an audit run's flow is in `gui.run_flow`; the draft in `gui.session`."""
 from __future__ import annotations
 
 from pathlib import Path
