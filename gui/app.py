@@ -43,7 +43,9 @@ def apply_dark_palette(app: QApplication) -> None:
     """A dark Fusion palette, for systems that do not report a dark scheme to Qt (and for screenshots)."""
     from PySide6.QtGui import QColor, QPalette
 
-    app.setStyle("Fusion")
+    from gui.theme import outlined_fusion
+
+    app.setStyle(outlined_fusion())
     app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
     p = QPalette()
     R, G = QPalette.ColorRole, QPalette.ColorGroup

@@ -1,15 +1,15 @@
-"""The main window: navigation, menus and shortcuts, the status bar with progress and Cancel, and the wiring between
-views and jobs. It holds the current workspace snapshot and the current audit result, and hands them to the views."""
+"""The main window: the pages, the status bar with progress and Cancel, and the wiring between views and jobs. It holds
+the current workspace snapshot and the current audit result, and hands them to the views. Its actions, menus, toolbar
+and their enabling rules are in `gui.menus`; an audit run's flow is in `gui.run_flow`; the draft in `gui.session`."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QHBoxLayout, QStackedWidget, QWidget)
+from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMainWindow, QStackedWidget, QWidget
 
-from gui import session
+from gui import menus, run_flow, session
 from gui.errors import show_error, show_message
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("main_window")
         self.settings = settings or Settings()
+        menus.apply_saved_theme(self.settings)  # View > Theme, before the pages take their colours
         self.data_dir = Path(data_dir) if data_dir else Path(
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
         self.snapshot = None
@@ -72,16 +73,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ construction
     def _build_pages(self) -> None:
-        self.nav = QListWidget()
-        self.nav.setObjectName("navigation")
-        self.nav.setAccessibleName("Pages")
-        for i, (key, title) in enumerate(PAGES):
-            item = QListWidgetItem(title)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setToolTip(f"{title} (Ctrl+{i + 1})")
-            self.nav.addItem(item)
-        self.nav.setFixedWidth(max(150, self.nav.sizeHintForColumn(0) + 40))
-        self.nav.setSpacing(2)
+        self.nav = menus.navigation(PAGES)  # the page list; its Ctrl+1… shortcuts are the View menu's
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
 
@@ -123,65 +115,8 @@ class MainWindow(QMainWindow):
         self.status_panel.attach(self.audit_runner, lambda: audit_plan_for(self._last_request))
         self.status_panel.attach(self.ws_runner)
 
-    def _action(self, text: str, slot, shortcut=None, name: str = "", tip: str = "") -> QAction:
-        a = QAction(text, self)
-        if shortcut is not None:
-            a.setShortcut(QKeySequence(shortcut))
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-        a.setObjectName(name or text)
-        a.triggered.connect(slot)
-        self.addAction(a)
-        return a
-
     def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        self.act_new = self._action("&New workspace…", self.new_workspace, K.New, "new_workspace", "Create a workspace file")
-        self.act_open = self._action("&Open workspace…", self.choose_workspace, K.Open, "open_workspace", "Open a workspace file")
-        self.act_demo = self._action("Open the &demo workspace", self.open_demo, "Ctrl+Shift+D", "open_demo")
-        self.act_refresh = self._action("&Refresh", self.refresh_workspace, K.Refresh, "refresh",
-                                        "Re-read the workspace and re-check its files on disk")
-        self.act_quit = self._action("&Quit", self.close, K.Quit, "quit")
-        self.act_run = self._action("&Run audit", self.setup.request_run, "Ctrl+R", "run_audit", "Run the audit set up on the Set-up page")
-        self.act_cancel = self._action("&Cancel", self.cancel_jobs, "Esc", "cancel", "Stop the running job")
-        self.act_signoff = self._action("&Sign off…", lambda: self.sign_off(), "Ctrl+Shift+S", "sign_off",
-                                        "Record a reviewer's decision on the current run")
-        self.act_export = self._action("&Export PDF…", self.export_report, "Ctrl+E", "export_pdf", "Write the PDF report")
-        self.act_rerun = self._action("Re-run &with this set-up", self.rerun_setup, None, "rerun_setup",
-                                      "Load the shown run's recorded set-up into the Set-up page, and say what changed")
-        self.act_verify = self._action("&Verify trail", self.verify_trail, "Ctrl+Shift+V", "verify_trail",
-                                       "Re-check the trail's hash chain")
-        self.act_about = self._action("&About Attest", self.about, K.HelpContents, "about")
-
-        m = self.menuBar()
-        fm = m.addMenu("&File")
-        for a in (self.act_new, self.act_open):
-            fm.addAction(a)
-        self.recent_menu = fm.addMenu("Open &recent")
-        fm.addAction(self.act_demo)
-        fm.addSeparator()
-        fm.addAction(self.act_refresh)
-        fm.addSeparator()
-        fm.addAction(self.act_quit)
-        am = m.addMenu("&Audit")
-        for a in (self.act_run, self.act_cancel, self.act_signoff, self.act_export, self.act_rerun):
-            am.addAction(a)
-        tm = m.addMenu("&Trail")
-        tm.addAction(self.act_verify)
-        vm = m.addMenu("&View")
-        for i, (key, title) in enumerate(PAGES):
-            vm.addAction(self._action(title, lambda _=False, k=key: self.show_page(k), f"Ctrl+{i + 1}", f"page_{key}"))
-        hm = m.addMenu("&Help")
-        hm.addAction(self.act_about)
-
-        tb = self.addToolBar("Main")
-        tb.setObjectName("main_toolbar")
-        tb.setMovable(False)
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (self.act_open, self.act_run, self.act_cancel, self.act_signoff, self.act_export, self.act_verify):
-            tb.addAction(a)
-        self._rebuild_recent()
+        menus.build_actions(self)  # actions, shortcuts, menus and toolbar: gui/menus.py
 
     def _wire(self) -> None:
         self.welcome.demo_requested.connect(self.open_demo)
@@ -199,9 +134,7 @@ class MainWindow(QMainWindow):
 
         for r in (self.audit_runner, self.ws_runner):
             r.busy_changed.connect(lambda _busy: self._update_actions())
-        self.audit_runner.finished.connect(self._on_audit_finished)
-        self.audit_runner.failed.connect(self._on_audit_failed)
-        self.audit_runner.cancelled.connect(self._on_audit_cancelled)
+        run_flow.wire(self)
         self.ws_runner.finished.connect(self._on_workspace_job)
         self.ws_runner.failed.connect(self._on_workspace_failed)
         self.ws_runner.cancelled.connect(lambda: self.step_label.setText("Cancelled."))
@@ -209,8 +142,6 @@ class MainWindow(QMainWindow):
         self.refresh_runner.failed.connect(lambda exc: show_error(self, exc, title="Cannot read the workspace"))
         self.signoff_runner.finished.connect(self._on_signoff)
         self.signoff_runner.failed.connect(lambda exc: show_error(self, exc, title="The sign-off was not recorded"))
-        self.run_loader.finished.connect(self.show_outcome)
-        self.run_loader.failed.connect(lambda exc: show_error(self, exc, title="Cannot open the audit run"))
 
     # ------------------------------------------------------------------ start-up and layout
     def start_up(self, workspace: Path | None = None) -> None:
@@ -261,37 +192,10 @@ class MainWindow(QMainWindow):
             self.setWindowFilePath(self.snapshot.path)
 
     def _update_actions(self) -> None:
-        busy = self.audit_runner.busy
-        here = self.outcome is not None and self.outcome_workspace == (self.snapshot.path if self.snapshot else None)
-        has_run = here and self.outcome.run_id is not None
-        self.act_run.setEnabled(not busy)
-        self.act_cancel.setEnabled(busy or self.ws_runner.busy)
-        self.act_signoff.setEnabled(has_run and self.snapshot is not None)
-        self.act_signoff.setToolTip("Record a reviewer's decision on the shown run" if has_run else
-                                    "No recorded run of the open workspace is shown: run an audit or open a run first")
-        self.act_export.setEnabled(here)
-        self.act_export.setToolTip("Write the PDF report" if here else "No run of the open workspace is shown")
-        self.act_rerun.setEnabled(self.outcome is not None and not busy)
-        self.act_verify.setEnabled(self.snapshot is not None)
-        self.act_refresh.setEnabled(self.snapshot is not None)
-        self.setup.set_running(busy)
+        menus.update_actions(self)
 
     def _rebuild_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_workspaces()
-        for p in recent:
-            a = self.recent_menu.addAction(p)
-            a.triggered.connect(lambda _=False, path=p: self.open_workspace(path))
-        self.recent_menu.setEnabled(bool(recent))
-        if recent:
-            self.recent_menu.addSeparator()
-            clear = self.recent_menu.addAction("Clear the list")
-            clear.triggered.connect(self._clear_recent)
-
-    def _clear_recent(self) -> None:
-        self.settings.clear_recent()
-        self._rebuild_recent()
-        self.welcome.set_recent([])
+        menus.rebuild_recent(self)
 
     # ------------------------------------------------------------------ progress
     def cancel_jobs(self) -> None:
@@ -389,61 +293,18 @@ class MainWindow(QMainWindow):
             self.setup.set_data_path(path)
         self.show_page("setup")
 
-    # ------------------------------------------------------------------ audits
+    # ------------------------------------------------------------------ audits (gui/run_flow.py)
     def run_audit(self, request: dict) -> None:
-        from gui import jobs
-
-        self._last_request = request
-        self.step_label.setText("Starting the audit…")
-        self.audit_runner.start(jobs.run_audit_job, request, self.snapshot.path if self.snapshot else None)
-
-    def _on_audit_finished(self, outcome) -> None:
-        self.step_label.setText(f"Audit complete: {outcome.result.summary.sentence()}")
-        self.show_outcome(outcome)
-        self.refresh_workspace()
-        self.audit_finished.emit(outcome)
+        run_flow.run_audit(self, request)
 
     def show_outcome(self, outcome) -> None:
-        """Hand a result to every page. The Results page is filled first; the other pages (and the switch to Results)
-        follow in later turns of the event loop, so no single step keeps the window from repainting for long."""
-        self.outcome = outcome
-        self.outcome_workspace = self.snapshot.path if self.snapshot else None
-        result = outcome.result
-        self.results.set_result(result, outcome.run_id)
-        self._update_actions()
-        ws = self.snapshot.path if self.snapshot else None
-        for step in (lambda: self.show_page("results"), lambda: self.explanations.set_result(result),
-                     lambda: self.quality.set_result(result), lambda: self.report.set_result(result, outcome.run_id, ws),
-                     lambda: self.outcome_shown.emit(outcome)):
-            QTimer.singleShot(0, self, step)
-
-    def _on_audit_failed(self, exc: BaseException) -> None:
-        self.step_label.setText("The audit did not run.")
-        request = self._last_request
-        if type(exc).__name__ == "TrustRequired" and request is not None and request.get("model_path"):
-            self.ask_trust(request, exc)
-        else:
-            show_error(self, exc, title="The audit could not run")
-        self.audit_failed.emit(exc)
+        run_flow.show_outcome(self, outcome)
 
     def ask_trust(self, request: dict, exc):
-        from gui.dialogs.trust import TrustDialog
-
-        dlg = TrustDialog(request["model_path"], exc, self)
-        dlg.accepted.connect(lambda: self.run_audit(dlg.trusted_request(request)))
-        dlg.open()
-        self.trust_dialog = dlg
-        return dlg
-
-    def _on_audit_cancelled(self) -> None:
-        self.step_label.setText("Audit cancelled. Nothing was recorded.")
-        self.audit_cancelled.emit()
+        return run_flow.ask_trust(self, request, exc)
 
     def open_run(self, run_id: str) -> None:
-        from gui import jobs
-
-        if self.snapshot is not None:
-            self.run_loader.start(jobs.load_run, self.snapshot.path, run_id)
+        run_flow.open_run(self, run_id)
 
     # ------------------------------------------------------------------ sign-off, export, verify
     def sign_off(self, run_id: str | None = None):
@@ -483,10 +344,7 @@ class MainWindow(QMainWindow):
         self.trail.verify()
 
     def about(self) -> None:
-        from gui.errors import app_version
-
-        show_message(self, "About Attest", f"Attest {app_version()}: an offline workbench for AI governance audits.",
-                     hint="", icon=QMessageBox.Icon.Information)
+        menus.show_about(self)
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", type=Path)
     ap.add_argument("--prefix", default="")
-    ap.add_argument("--dark", action="store_true", help="use a dark Fusion palette")
+    ap.add_argument("--dark", action="store_true", help="choose View > Theme > Dark (window and charts)")
     ap.add_argument("--explain-budget", type=float, default=8.0)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -64,15 +64,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from gui.app import create_app
 
-    app = create_app([])
-    if args.dark:
-        from gui.app import apply_dark_palette
-
-        apply_dark_palette(app)
+    create_app([])
     from gui.main_window import MainWindow
     from gui.settings import Settings
 
-    w = MainWindow(Settings(tmp / "settings.ini"), data_dir=tmp / "data")
+    settings = Settings(tmp / "settings.ini")
+    if args.dark:
+        settings.set_theme("dark")  # as a user who chose it: the window applies it at start
+    w = MainWindow(settings, data_dir=tmp / "data")
     w.resize(1440, 900)
     w.show()
     w.start_up(None)
@@ -107,7 +106,6 @@ def main(argv: list[str] | None = None) -> int:
     _settle(700)
     shot("running")
     _wait(w.outcome_shown, 600)
-    _wait(w.results.charts_ready, 120)
     w.results.verdicts_table.selectRow(0)
     shot("results")
     rt = w.results.tabs
@@ -116,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     shot("results-forest")
     rt.setCurrentIndex(rt.indexOf(w.results.forest) + 1)
     shot("group-metrics")
-    rt.setCurrentIndex(rt.indexOf(w.results.forest) + 2)
+    rt.setCurrentIndex(rt.indexOf(w.results.charts))
+    _drawn(w.results.charts.figure)
     shot("charts")
     ex = w.explanations
     w.show_page("explanations")

@@ -1,4 +1,4 @@
-"""What the app remembers between sessions: recent workspaces, the last one, window geometry and layout.
+"""What the app remembers between sessions: recent workspaces, the last one, window geometry and layout, the theme.
 
 Everything goes through `Settings`, so tests can point it at a throw-away INI file."""
 from __future__ import annotations
@@ -56,6 +56,15 @@ class Settings:
     def window_state(self, name: str) -> QByteArray | None:
         value = self._q.value(f"window/{name}/state")
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    # -- appearance ------------------------------------------------------------------------------------------------
+    def theme(self) -> str:
+        """The View > Theme choice: "light", "dark" or "system" (the default)."""
+        value = str(self._q.value("appearance/theme", "system") or "system")
+        return value if value in ("light", "dark", "system") else "system"
+
+    def set_theme(self, choice: str) -> None:
+        self._q.setValue("appearance/theme", choice)
 
     def set_value(self, key: str, value: object) -> None:
         self._q.setValue(key, value)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QTableView, QToolButton, QVBoxLayout, QWidget)
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls"}
 MODEL_SUFFIXES = {".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".lgb", ".lgbm", ".ubj", ".xgb", ".json", ".model"}
@@ -34,13 +35,32 @@ def heading(text: str, level: int = 1) -> QLabel:
     return label
 
 
+class MutedLabel(QLabel):
+    """Secondary text in the palette's placeholder colour, re-tinted when the theme changes (View > Theme)."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.theme_changed()
+
+    def theme_changed(self) -> None:
+        from PySide6.QtGui import QGuiApplication, QPalette
+
+        pal = self.palette()
+        pal.setColor(self.foregroundRole(), QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
+        self.setPalette(pal)
+
+    def event(self, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.ApplicationPaletteChange:  # posted after the change; not seen by changeEvent
+            self.theme_changed()  # its own palette keeps the old colour otherwise
+        return super().event(event)
+
+
 def muted(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = MutedLabel(text)
     label.setWordWrap(True)
     label.setObjectName("muted")
-    pal = label.palette()
-    pal.setColor(label.foregroundRole(), pal.color(pal.ColorRole.PlaceholderText))
-    label.setPalette(pal)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
@@ -157,3 +177,31 @@ def help_button(text: str) -> QToolButton:
     b.setAccessibleDescription(text)
     b.setAutoRaise(True)
     return b
+
+
+def labelled_combo(bar: QHBoxLayout, name: str, text: str, accessible: str,
+                   items: Iterable[tuple[str, object]] = ()) -> QComboBox:
+    """A picker with its label (whose mnemonic focuses it) added to `bar`, sized to its items, filled with
+    (text, data) pairs."""
+    combo = QComboBox()
+    combo.setObjectName(name)
+    combo.setAccessibleName(accessible)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    lab = QLabel(text)
+    lab.setBuddy(combo)
+    bar.addWidget(lab)
+    bar.addWidget(combo)
+    refill_combo(combo, list(items))
+    return combo
+
+
+def refill_combo(combo: QComboBox, items: list[tuple[str, object]]) -> None:
+    """Replace the items, keeping the current choice where it still exists (no change signal while refilling)."""
+    keep = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for text, data in items:
+        combo.addItem(text, data)
+    at = combo.findData(keep) if keep is not None else -1
+    combo.setCurrentIndex(at if at >= 0 else 0 if items else -1)
+    combo.blockSignals(False)

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QStyle
 from gui import theme
 from gui.models.results import label
 from gui.models.table import SORT_ROLE, Column, RecordTableModel, SortProxy
-from gui.views.common import fit_columns, heading, muted, table_view
+from gui.views.common import fit_columns, heading, labelled_combo, muted, refill_combo, table_view
 from gui.views.figure import FigureView
 
+MODEL_HINT = "To explain decisions, choose the model file on the Set-up page (Decisions from: Model file) and run again."
 STATUS_WORDS = {"complete": "Complete", "partial": "Partial (time budget reached)", "not_assessed": "Not assessed",
                 "failed": "Failed"}
 
@@ -85,9 +86,10 @@ class ExplanationsView(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         bar = QHBoxLayout()
-        self.global_kind = _combo(bar, "explain_global_kind", "&Chart", "Chart of global importance",
+        self.global_kind = labelled_combo(bar, "explain_global_kind", "&Chart", "Chart of global importance",
                                   [("Importance (mean |SHAP|)", "bars"), ("SHAP summary (beeswarm)", "beeswarm")])
-        self.global_split = _combo(bar, "explain_global_split", "&Split by", "Show the chart for everyone or by group", [])
+        self.global_split = labelled_combo(bar, "explain_global_split", "&Split by",
+                                           "Show the chart for everyone or by group", [])
         bar.addStretch(1)
         lay.addLayout(bar)
         self.global_kind.currentIndexChanged.connect(self._show_global_chart)
@@ -118,8 +120,9 @@ class ExplanationsView(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         bar = QHBoxLayout()
-        self.dep_feature = _combo(bar, "explain_dep_feature", "&Feature", "Feature whose effect is plotted", [])
-        self.dep_colour = _combo(bar, "explain_dep_colour", "C&olour by", "Sensitive attribute the dots are coloured by", [])
+        self.dep_feature = labelled_combo(bar, "explain_dep_feature", "&Feature", "Feature whose effect is plotted", [])
+        self.dep_colour = labelled_combo(bar, "explain_dep_colour", "C&olour by",
+                                         "Sensitive attribute the dots are coloured by", [])
         bar.addStretch(1)
         lay.addLayout(bar)
         self.dep_feature.currentIndexChanged.connect(self._show_dependence)
@@ -235,6 +238,13 @@ class ExplanationsView(QWidget):
             self.status.setText("No audit yet.")
             self.tabs.setVisible(False)
             return
+        if ex is None and result.model is None:  # predictions-only: nothing to explain, and the page says what would be
+            why = next((n.reason for n in result.not_assessed if n.item == "explanations"),
+                       "There is no model whose reasoning could be explained.")
+            self.status.setText(f"<b>Explanations need a model.</b> {escape(why)} This audit took its decisions from the "
+                                f"{escape(result.decision_source)}. {MODEL_HINT}")
+            self.tabs.setVisible(False)
+            return
         if ex is None:
             reason = next((n.reason for n in result.not_assessed if n.item == "explanations"), "No explanations in this result.")
             self.status.setText(f"<b>Not assessed.</b> {reason}")
@@ -322,9 +332,9 @@ class ExplanationsView(QWidget):
         rs = getattr(ex, "row_sample", None)
         attrs = list(dict.fromkeys(k for g in ex.by_group if len(g.attributes) == 1 for k in g.attributes))
         sample_attrs = list(dict.fromkeys(k for c in rs.cells for k in c)) if rs is not None else []
-        _refill(self.global_split, [("Everyone", None)] + [(a, a) for a in attrs])
-        _refill(self.dep_feature, [(f.feature, f.feature) for f in rs.features] if rs is not None else [])
-        _refill(self.dep_colour, [(a, a) for a in sample_attrs] or [("—", None)])
+        refill_combo(self.global_split, [("Everyone", None)] + [(a, a) for a in attrs])
+        refill_combo(self.dep_feature, [(f.feature, f.feature) for f in rs.features] if rs is not None else [])
+        refill_combo(self.dep_colour, [(a, a) for a in sample_attrs] or [("—", None)])
         beeswarm = self.global_kind.model().item(1)
         beeswarm.setEnabled(rs is not None)
         if rs is None and self.global_kind.currentIndex() == 1:
@@ -370,27 +380,3 @@ class ExplanationsView(QWidget):
         except ValueError as exc:
             view.set_display(None, empty_text=str(exc))
 
-
-def _combo(bar: QHBoxLayout, name: str, text: str, accessible: str, items: list) -> QComboBox:
-    combo = QComboBox()
-    combo.setObjectName(name)
-    combo.setAccessibleName(accessible)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-    lab = QLabel(text)
-    lab.setBuddy(combo)
-    bar.addWidget(lab)
-    bar.addWidget(combo)
-    _refill(combo, items)
-    return combo
-
-
-def _refill(combo: QComboBox, items: list) -> None:
-    """Replace the items, keeping the current choice where it still exists."""
-    keep = combo.currentData()
-    combo.blockSignals(True)
-    combo.clear()
-    for text, data in items:
-        combo.addItem(text, data)
-    at = combo.findData(keep) if keep is not None else -1
-    combo.setCurrentIndex(at if at >= 0 else 0 if items else -1)
-    combo.blockSignals(False)

@@ -1,20 +1,18 @@
-"""Results: the verdict overview, the verdict list, the group metrics table and the report's charts."""
+"""Results: the verdict overview, the verdict list, the forest plot, the group metrics table and the report's charts."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
-                               QScrollArea, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from gui import theme
 from gui.models.results import GroupMetricsModel, VerdictsModel
 from gui.models.table import SortProxy
 from gui.views.common import card, fit_columns, heading, muted, table_view
-from gui.views.figure import chart_theme
+from gui.views.result_charts import ResultChartsPanel
 from gui.views.verdict_forest import VerdictForestPanel
-from gui.worker import Runner
 
 
 class ResultsView(QWidget):
@@ -27,9 +25,6 @@ class ResultsView(QWidget):
         self.setObjectName("results_view")
         self.result = None
         self.run_id: str | None = None
-        self.chart_runner = Runner("charts", self)
-        self.chart_runner.finished.connect(self._on_charts)
-        self.chart_runner.failed.connect(self._on_charts_failed)
 
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Results"))
@@ -76,7 +71,10 @@ class ResultsView(QWidget):
         self.tabs.setAccessibleName("Result sections")
         self.tabs.addTab(self._verdicts_tab(), "&Verdicts")
         self.tabs.addTab(self._groups_tab(), "&Group metrics")
-        self.tabs.addTab(self._charts_tab(), "C&harts")
+        self.charts = ResultChartsPanel()  # the report's charts of the result, drawn by FigureView
+        self.charts.ready.connect(self.charts_ready)
+        self.chart_runner = self.charts.figure.runner
+        self.tabs.addTab(self.charts, "C&harts")
         self.tabs.addTab(self._notes_tab(), "&Warnings and limits")
         self.forest = VerdictForestPanel.attach(self)  # its own tab, following the verdict model
         lay.addWidget(self.tabs, 1)
@@ -143,15 +141,10 @@ class ResultsView(QWidget):
         self.csv_button.clicked.connect(self.export_groups_csv)
         bar.addWidget(self.csv_button)
         lay.addLayout(bar)
-        legend = QLabel()
+        self.legend = legend = QLabel()
         legend.setObjectName("metrics_legend")
         legend.setTextFormat(Qt.TextFormat.RichText)
-        legend.setText(
-            f"Cells show value [confidence interval]. "
-            f"<span style='background:{theme.hex_color('fail')}; color:{theme.hex_color('fail_fg')}'>&nbsp;FAIL&nbsp;</span> "
-            f"a check on this metric failed; "
-            f"<span style='background:{theme.hex_color('insufficient_evidence')}; color:{theme.hex_color('insufficient_evidence_fg')}'>"
-            f"&nbsp;insufficient&nbsp;</span> not enough evidence; ⚠ small: fewer rows than the minimum group size.")
+        self._colour_legend()
         legend.setWordWrap(True)
         lay.addWidget(legend)
         self.groups_model = GroupMetricsModel(self)
@@ -163,20 +156,6 @@ class ResultsView(QWidget):
         self.groups_count = muted()
         lay.addWidget(self.groups_count)
         return w
-
-    def _charts_tab(self) -> QWidget:
-        scroll = QScrollArea()
-        scroll.setObjectName("charts_area")
-        scroll.setWidgetResizable(True)
-        inner = QWidget()
-        self.charts_layout = QVBoxLayout(inner)
-        self.charts_status = muted("Charts appear here after a run.")
-        self.charts_status.setObjectName("charts_status")
-        self.charts_layout.addWidget(self.charts_status)
-        self.charts_layout.addStretch(1)
-        scroll.setWidget(inner)
-        self.chart_labels: list[QLabel] = []
-        return scroll
 
     def _notes_tab(self) -> QWidget:
         w = QWidget()
@@ -210,6 +189,7 @@ class ResultsView(QWidget):
         self.verdicts_model.set_result(result)
         self.groups_model.set_result(result)
         if result is None:
+            self.charts.set_result(None)
             return
         s = result.summary
         state = "fail" if s.failed else "insufficient_evidence" if s.insufficient_evidence else "pass"
@@ -217,13 +197,11 @@ class ResultsView(QWidget):
                     "pass": "Every check found no disparity beyond the declared thresholds"}[state]
         self.banner.setText(f"<b style='font-size:large'>{theme.STATUS_TEXT[state].split(' ', 1)[0]} {headline}.</b><br>"
                             f"Policy “{result.spec.policy.name}”: {s.sentence()}")
-        self.banner.setStyleSheet(f"QLabel#verdict_banner {{ background: {theme.hex_color(state)}; "
-                                  f"color: {theme.hex_color(state + '_fg')}; padding: 10px; border-radius: 4px; }}")
+        self._state = state
+        self._colour_summary()
         self.failed_value.setText(str(s.failed))
         self.insufficient_value.setText(str(s.insufficient_evidence))
         self.passed_value.setText(str(s.passed))
-        for key, frame in self._cards.items():
-            frame.setStyleSheet(f"QFrame#{frame.objectName()} {{ border-left: 4px solid {theme.hex_color(key + '_fg')}; }}")
         data = Path(result.data.path).name
         model = f"model {Path(result.model.path).name} ({result.model.model_type})" if result.model else result.decision_source
         run = f"Run {run_id} (recorded in the trail)" if run_id else "Not recorded in a workspace"
@@ -250,10 +228,40 @@ class ResultsView(QWidget):
         self.not_assessed_list.clear()
         self.not_assessed_list.addItems([f"{n.item}: {n.reason}" for n in result.not_assessed] or ["Everything was assessed."])
         p = result.provenance
-        QTimer.singleShot(0, self, self._start_charts)
+        QTimer.singleShot(0, self, lambda: self.charts.set_result(self.result))  # after the tables: the window paints first
         self.provenance.setText(f"Attest {p.attest_version} · {p.user}@{p.host} · {p.started_at} → {p.finished_at} · seed {p.seed}"
                                 f" · data SHA-256 {p.data_sha256[:16]}…"
                                 + (f" · model SHA-256 {p.model_sha256[:16]}…" if p.model_sha256 else ""))
+
+    # ------------------------------------------------------------------ colours of the current theme
+    def _colour_legend(self) -> None:
+        c = theme.hex_color
+        self.legend.setText(
+            f"Cells show value [confidence interval]. "
+            f"<span style='background:{c('fail')}; color:{c('fail_fg')}'>&nbsp;FAIL&nbsp;</span> a check on this metric "
+            f"failed; <span style='background:{c('insufficient_evidence')}; color:{c('insufficient_evidence_fg')}'>"
+            f"&nbsp;insufficient&nbsp;</span> not enough evidence; ⚠ small: fewer rows than the minimum group size.")
+
+    def _colour_summary(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is None:
+            return
+        self.banner.setStyleSheet(f"QLabel#verdict_banner {{ background: {theme.hex_color(state)}; "
+                                  f"color: {theme.hex_color(state + '_fg')}; padding: 10px; border-radius: 4px; }}")
+        for key, frame in self._cards.items():
+            frame.setStyleSheet(f"QFrame#{frame.objectName()} {{ border-left: 4px solid {theme.hex_color(key + '_fg')}; }}")
+
+    def event(self, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.ApplicationPaletteChange:  # the system's scheme changed
+            self.theme_changed()
+        return super().event(event)
+
+    def theme_changed(self) -> None:
+        """View > Theme (gui.theme.apply_theme) or the system: the status colours follow."""
+        self._colour_legend()
+        self._colour_summary()
 
     def _apply_group_filter(self, *_: object) -> None:
         choice = self.level_filter.currentData()
@@ -308,41 +316,3 @@ class ResultsView(QWidget):
             return None
         self.groups_count.setText(f"{len(rows)} groups written to {written}.")
         return written
-
-    # ------------------------------------------------------------------ charts (same module as the report)
-    def _start_charts(self) -> None:
-        for label in self.chart_labels:
-            label.deleteLater()
-        self.chart_labels = []
-        from gui import jobs
-
-        if not jobs.available("reports.charts"):
-            self.charts_status.setText("Charts are not available in this build: the report module (reports.charts) is missing.")
-            return
-        self.charts_status.setText("Drawing charts…")
-        dpi = int(125 * self.devicePixelRatioF())
-        self.chart_runner.start(jobs.render_charts, self.result, dpi=dpi, theme=chart_theme())  # dark window: dark charts
-
-    def _on_charts(self, charts: list[tuple[str, bytes]]) -> None:
-        self.charts_status.setText("" if charts else "No charts for this result.")
-        ratio = self.devicePixelRatioF()
-        for title, png in charts:
-            head = heading(title, 3)
-            label = QLabel()
-            if png:
-                pix = QPixmap()
-                pix.loadFromData(png, "PNG")
-                pix.setDevicePixelRatio(ratio)
-                label.setPixmap(pix)
-            label.setAccessibleName(f"Chart: {title}")
-            label.setAlignment(Qt.AlignmentFlag.AlignLeft)
-            line = QFrame()
-            line.setFrameShape(QFrame.Shape.HLine)
-            for w in (head, label, line):
-                self.charts_layout.insertWidget(self.charts_layout.count() - 1, w)
-                self.chart_labels.append(w)
-        self.charts_ready.emit()
-
-    def _on_charts_failed(self, exc: BaseException) -> None:
-        self.charts_status.setText(f"The charts could not be drawn: {type(exc).__name__}: {exc}")
-        self.charts_ready.emit()

@@ -14,6 +14,7 @@ from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SU
                               muted, table_view, titled_panel)
 from gui.views.setup_context import ANNEX_III, CONTEXT_FIELDS, ContextPanel  # noqa: F401 - re-exported
 from gui.views.setup_groups import AUTO_REFERENCE, GroupsPanel, _is_text  # noqa: F401
+from gui.views.setup_defaults import NO_MODEL_TO_EXPLAIN, SetupDefaults  # noqa: F401 - re-exported
 from gui.worker import Runner
 
 POLICIES = {
@@ -26,7 +27,7 @@ POLICIES = {
 }
 
 
-class SetupView(GroupsPanel, ContextPanel, QWidget):
+class SetupView(GroupsPanel, ContextPanel, SetupDefaults, QWidget):
     run_requested = Signal(object)  # dict: the set-up request (see build_request)
     preview_loaded = Signal(object)  # gui.jobs.DataPreview
     preview_failed = Signal(object)
@@ -134,6 +135,7 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
         self.positive_combo = self._combo("positive_label", "The favourable outcome (e.g. approved = 1)")
         self.positive_combo.setEditable(True)
         lay.addRow("Target", self.target_combo)
+        lay.addRow("", self._target_note())
         lay.addRow("Favourable value", self.positive_combo)
         return box
 
@@ -212,6 +214,7 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
         self.budget_spin.setValue(30)
         self.budget_spin.setSuffix(" s")
         self.explain_check.toggled.connect(self.budget_spin.setEnabled)
+        self.explain_check.toggled.connect(self._explain_needs_model)
         lay.addRow("Bootstrap resamples", self.bootstrap_spin)
         lay.addRow("Random seed", self.seed_spin)
         lay.addRow("Confidence level", self.ci_spin)
@@ -321,6 +324,7 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
         self.data_info.setToolTip(f"{ref.path}\nSHA-256 {ref.sha256}")
         self.preview_model.set_preview(preview.columns, preview.dtypes, preview.rows)
         fit_columns(self.preview_table, sample_rows=30)
+        previous_guess = self.target_combo.currentText() if self.target_guessed else None
         for combo, optional in ((self.target_combo, False), (self.predictions_combo, False), (self.scores_combo, True)):
             keep = combo.currentText()
             combo.blockSignals(True)
@@ -332,12 +336,14 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
             combo.blockSignals(False)
             if keep and combo.findText(keep) >= 0:
                 combo.setCurrentText(keep)
-        guess = next((c for c in preview.columns if c.lower() in ("target", "label", "y", "outcome", "approved")), None)
-        if guess and not self.target_combo.currentText():
-            self.target_combo.setCurrentText(guess)
+            elif combo is self.target_combo:
+                combo.setCurrentIndex(-1)  # not the first column: nobody chose one yet (see guess_target_if_unset)
+        pending_target = self._pending.get("target")
         self._fill_groups()
         self._fill_positive(self.target_combo.currentText())
         self._apply_pending()
+        if self.guess_target_if_unset(pending_target, previous_guess):
+            self._fill_positive(self.target_combo.currentText())
         self._update_ready()
         self.preview_loaded.emit(preview)
 
@@ -386,6 +392,7 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
         self.predictions_combo.setEnabled(not model)
         self.scores_combo.setEnabled(not model)
         self.threshold_spin.setEnabled(model)
+        self._explain_follows_source(model)
         self._update_ready()
 
     def _update_policy(self) -> None:
@@ -421,6 +428,8 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
                 note = (f" {left_out:,} row(s) with no value in the target will be left out." if left_out else "")
                 self.ready_label.setText(f"Ready: {self.preview.ref.rows:,} rows, sensitive features {', '.join(feats)}. "
                                          + estimate + note)
+        if self.target_guessed:
+            self.ready_label.setText(self.ready_label.text() + " The target was guessed: please check it.")
         self.run_button.setEnabled(not getattr(self, "_running", False) and not self.over_group_limit())
         self.run_button.setToolTip("Lower the intersection order or tick fewer sensitive features: the audit would create "
                                    "more groups than its limit." if self.over_group_limit() else "Run the audit")
@@ -473,7 +482,8 @@ class SetupView(GroupsPanel, ContextPanel, QWidget):
             max_intersection_order=self.max_order(), na_values=self.na_values(),
             min_group_size=self.min_group_spin.value(), ci_level=round(self.ci_spin.value(), 3),
             bootstrap=self.bootstrap_spin.value(), seed=self.seed_spin.value(),
-            explain={"enabled": self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()}, context=context,
+            explain={"enabled": model and self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()},
+            context=context,
         )
 
     def request_run(self) -> None:

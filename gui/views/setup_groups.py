@@ -170,6 +170,10 @@ class GroupsPanel:
                 child.setForeground(0, theme.color("insufficient_evidence_fg") if small else tree.palette().text())
         tree.blockSignals(False)
 
+    def theme_changed(self) -> None:
+        """View > Theme (gui.theme.apply_theme): the small-group marks take the new theme's colour."""
+        self._mark_small_groups()
+
     def _on_feature_toggled(self, item: QTreeWidgetItem, column: int) -> None:
         if item.parent() is not None or column != 0:
             return

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
-from gui.views.common import muted
+from gui.views.common import labelled_combo, muted
 from gui.views.figure import FigureView
 
 # (label, statuses): what the "Show" picker offers; failed and undecided first, as in the report.
@@ -29,10 +29,10 @@ class VerdictForestPanel(QWidget):
         self.result: Any = None
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.show_combo = _combo(bar, "forest_show", "&Show", "Which verdicts the forest plot shows")
+        self.show_combo = labelled_combo(bar, "forest_show", "&Show", "Which verdicts the forest plot shows")
         for text, statuses in SHOW:
             self.show_combo.addItem(text, statuses)
-        self.check_combo = _combo(bar, "forest_check", "Chec&k", "Which policy check the forest plot shows")
+        self.check_combo = labelled_combo(bar, "forest_check", "Chec&k", "Which policy check the forest plot shows")
         bar.addStretch(1)
         lay.addLayout(bar)
         self.note = muted("Each row is one group compared with its comparator: the dot is the statistic, the line its "
@@ -86,14 +86,3 @@ class VerdictForestPanel(QWidget):
             return
         self.figure.set_display(display)
 
-
-def _combo(bar: QHBoxLayout, name: str, text: str, accessible: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setObjectName(name)
-    combo.setAccessibleName(accessible)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-    lab = QLabel(text)
-    lab.setBuddy(combo)
-    bar.addWidget(lab)
-    bar.addWidget(combo)
-    return combo
