@@ -27,8 +27,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "reference (declared, else its largest group) once any --reference is given; 'largest' = the "
                         "largest intersectional group")
     p.add_argument("--policy", default="four_fifths", metavar="NAME|FILE",
-                   help="four_fifths (default), equal_opportunity, equalized_odds, demographic_parity, standard; "
-                        "several joined by commas; or a TOML file")
+                   help="four_fifths (default), equal_opportunity, equalized_odds, demographic_parity, standard, "
+                        "nyc_ll144 (NYC Local Law 144 bias audit); several joined by commas; or a TOML file")
+    p.add_argument("--nyc-categories", metavar="FILE",
+                   help="NYC Local Law 144 bias audit: TOML file naming the sex and race/ethnicity columns, how their "
+                        "labels map to the EEO-1 categories, the date column or range and the distribution date "
+                        "(implies the bias-audit tables; without it, nyc_ll144 uses the sensitive features named "
+                        "sex/gender and race/ethnicity, whose labels must be EEO-1 categories)")
+    p.add_argument("--nyc-summary", metavar="OUT", help="write the one-page public summary of the NYC bias audit (PDF) here")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap resamples for intervals (default 1000, at most 100000)")
     p.add_argument("--ci-level", type=float, default=0.95, metavar="L", help="confidence level (default 0.95)")
@@ -97,8 +103,17 @@ def build_spec(args: argparse.Namespace):
         references=_references(args.reference), intersection_reference=args.intersection_reference, policy=args.policy,
         min_group_size=args.min_group_size, ci_level=args.ci_level, bootstrap=args.bootstrap, seed=args.seed,
         max_intersection_order=args.max_order, na_values=parse_na_values(args.na_values),
-        explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context)
+        explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context,
+        bias_audit=_nyc_declaration(args))
     return draft.to_spec(hint="See `attest audit --help`.")
+
+
+def _nyc_declaration(args: argparse.Namespace):
+    if not getattr(args, "nyc_categories", None):
+        return None
+    from audit.nyc_ll144 import load_declaration
+
+    return load_declaration(args.nyc_categories)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +122,11 @@ def run(args: argparse.Namespace) -> int:
     from cli.progress import TerminalProgress
 
     spec = build_spec(args)
+    if args.nyc_summary and spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
+        from audit.errors import InputError
+
+        raise InputError("--nyc-summary writes the NYC bias audit's public summary, which this run does not compute.",
+                         "Add --policy nyc_ll144 (and --nyc-categories FILE to map the labels).")
     paths, inputs, password = _check_before_running(args)
     bar = TerminalProgress(quiet=args.quiet)
     try:
@@ -132,6 +152,10 @@ def run(args: argparse.Namespace) -> int:
 
             write_pdf_for(result, paths["--pdf"], workspace=args.workspace, sign=args.sign, run_id=run_id,
                           password=password, force=args.force, share=args.share, inputs=inputs)
+        if args.nyc_summary:
+            from reports.nyc_summary import render_nyc_summary
+
+            staged.add(paths["--nyc-summary"], render_nyc_summary(result))
         staged.commit()
     except BaseException:
         staged.discard()
@@ -151,9 +175,12 @@ def _check_before_running(args: argparse.Namespace):
     outputs = {"--json": args.json}
     if args.pdf:
         outputs |= {"--pdf": args.pdf, "Its evidence manifest": manifest_path_for(args.pdf)}
+    if args.nyc_summary:
+        outputs["--nyc-summary"] = args.nyc_summary
     policy = Path(args.policy) if args.policy and Path(args.policy).is_file() else None
     inputs = {"the evaluation data (--data)": args.data, "the audited model (--model)": args.model,
               "the context file (--context)": args.context, "the policy file (--policy)": policy,
+              "the NYC categories file (--nyc-categories)": args.nyc_categories,
               "the workspace (--workspace)": args.workspace, "the signing certificate (--sign)": args.sign}
     paths = check_outputs(outputs, inputs, force=args.force)
     if args.workspace:
