@@ -214,6 +214,24 @@ def print_summary(result, out: Path) -> None:
         print(f"  NEEDS {v.check}  {group}: about {v.needed_n_group:,} rows{more} to decide (has {v.n_group:,})")
     if len(needs) > 5:
         print(f"  ... {len(needs) - 5} more undecided check(s) with a needed sample size in the JSON (needed_n_group)")
+    if result.bias_audit is not None:
+        print_bias_audit(result.bias_audit)
     for w in result.warnings:
         print(f"  note: {w}")
     print(f"Result written to {out}")
+
+
+def print_bias_audit(audit) -> None:
+    """The NYC bias audit in a few lines: the lowest impact ratio of each table, the unknowns, the dates."""
+    print(f"NYC Local Law 144 bias audit ({audit.citation}), {audit.rate} rates, {audit.people:,} people:")
+    for t in audit.tables:
+        rated = [r for r in t.rows if r.impact_ratio is not None]
+        low = min(rated, key=lambda r: r.impact_ratio, default=None)
+        lowest = f"lowest impact ratio {low.impact_ratio:.3f} ({' '.join(low.category)})" if low else "no impact ratio"
+        excluded = sum(r.excluded for r in t.rows)
+        print(f"  {t.title}: {lowest}; {t.unknown:,} unknown" + (f"; {excluded} excluded (< 2%)" if excluded else ""))
+    print(f"  audit date {audit.audit_date}, re-audit by {audit.reaudit_by}; data "
+          + (f"{audit.data_from} to {audit.data_to}" if audit.data_from else "dates not declared")
+          + f"; distribution date {audit.distribution_date or 'not declared'}")
+    for n in audit.notes:
+        print(f"  note: {n}")
