@@ -236,3 +236,42 @@ def test_summary_needs_the_bias_audit(tmp_path, capsys):
 
 def test_category_map_keeps_declared_labels_exact():
     assert CategoryMap(column="c", labels={" M": "Male"}).labels == {" M": "Male"}
+
+
+# The DCWP's example bias audit of selection rates (final rule of April 2023, 6 RCNY § 5-301), as recalled: applicants,
+# selected, selection rate (whole %) and impact ratio (2 decimals) as the example prints them. Recalled, not copied
+# (no network here), but internally consistent: every printed ratio is the printed counts' rate over the highest one.
+DCWP_SEX = {"Male": (1390, 667, 48, 1.00), "Female": (1181, 555, 47, 0.98)}
+DCWP_RACE = {"Hispanic or Latino": (408, 204, 50, 0.97), "White": (797, 412, 52, 1.00),
+             "Black or African American": (390, 170, 44, 0.84), "Native Hawaiian or Pacific Islander": (119, 52, 44, 0.85),
+             "Asian": (616, 302, 49, 0.95), "Native American or Alaska Native": (41, 18, 44, 0.85),
+             "Two or More Races": (213, 96, 45, 0.87)}
+
+
+def dcwp_frame() -> tuple[pd.DataFrame, np.ndarray]:
+    """People whose race and sex tables are the DCWP's: 1,254 selected and 1,330 not selected with a known race, plus
+    19 not selected with no race; among the selected 667 men, 555 women, 32 of unknown sex (2,603 people)."""
+    race, sel = [], []
+    for r, (n, s, _, _) in DCWP_RACE.items():
+        race += [r] * n
+        sel += [1] * s + [0] * (n - s)
+    race += [None] * 19
+    sel += [0] * 19
+    order = np.argsort(-np.array(sel), kind="stable")  # the selected first, then the others
+    race, sel = [race[i] for i in order], np.array(sel)[order]
+    sex = ["Male"] * 667 + ["Female"] * 555 + [None] * 32 + ["Male"] * 723 + ["Female"] * 626
+    return pd.DataFrame({"race": race, "gender": sex}), sel
+
+
+def test_reproduces_the_dcwp_example_tables():
+    df, sel = dcwp_frame()
+    a = bias_audit(df, decl(), selected=sel, scores=None, run_date="2026-03-01")
+    for title, expected in (("Sex", DCWP_SEX), ("Race/Ethnicity", DCWP_RACE)):
+        for category, (n, s, pct, ratio) in expected.items():
+            r = row(a, title, category)
+            assert (r.applicants, r.selected) == (n, s)
+            assert round(r.rate * 100) == pct and round(r.impact_ratio, 2) == ratio, category
+    assert (a.table("Sex").unknown, a.table("Race/Ethnicity").unknown) == (32, 19)
+    # Native American or Alaska Native is 41 of 2,603 (1.6%): the DCWP example keeps it; an auditor may exclude it.
+    b = bias_audit(df, decl(exclude_under_2_percent=True), selected=sel, scores=None, run_date="2026-03-01")
+    assert [r.category for r in b.excluded if len(r.category) == 1] == [("Native American or Alaska Native",)]
