@@ -55,6 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pdf", metavar="OUT", help="also write the PDF audit report (and its .evidence.json manifest) here")
     p.add_argument("--sign", metavar="P12", help="with --pdf: sign the report (PAdES) with this PKCS#12 certificate")
     p.add_argument("--sign-password-env", metavar="VAR", help="environment variable holding the certificate's password")
+    p.add_argument("--timestamp-url", metavar="URL",
+                   help="with --sign: ask this RFC 3161 timestamp authority (e.g. your organisation's own TSA) for a "
+                        "timestamp on the signature; the only time Attest contacts another machine")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true", help="replace --json/--pdf files that exist (never an input of the run)")
     p.add_argument("--share", action="store_true", help="--json and --pdf as copies to hand out: no absolute paths, OS "
@@ -90,6 +93,9 @@ def build_spec(args: argparse.Namespace):
             raise InputError(f"The context file {args.context} cannot be read: {exc}.",
                              "Check the path, or save the file as UTF-8 text.") from exc
         context = DeclaredContext.from_toml(text, source=f"The context file {args.context}")
+    if args.timestamp_url and not args.sign:
+        raise InputError("--timestamp-url timestamps the report's signature, so it needs --sign.",
+                         "Add --sign CERT.p12 (and --pdf), or drop --timestamp-url.")
     if args.sign and not args.pdf:
         raise InputError("--sign signs the PDF report, so it needs --pdf OUT.", "Add --pdf report.pdf, or drop --sign.")
     if args.scores and not args.predictions:
@@ -151,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
             from cli.report_cmd import write_pdf_for
 
             write_pdf_for(result, paths["--pdf"], workspace=args.workspace, sign=args.sign, run_id=run_id,
-                          password=password, force=args.force, share=args.share, inputs=inputs)
+                          password=password, force=args.force, share=args.share, inputs=inputs,
+                          timestamp_url=args.timestamp_url)
         if args.nyc_summary:
             from reports.nyc_summary import render_nyc_summary
 
