@@ -275,3 +275,20 @@ def test_reproduces_the_dcwp_example_tables():
     # Native American or Alaska Native is 41 of 2,603 (1.6%): the DCWP example keeps it; an auditor may exclude it.
     b = bias_audit(df, decl(exclude_under_2_percent=True), selected=sel, scores=None, run_date="2026-03-01")
     assert [r.category for r in b.excluded if len(r.category) == 1] == [("Native American or Alaska Native",)]
+
+
+def test_the_declaration_travels_through_the_draft_and_the_result_json(tmp_path):
+    from audit.draft import AuditDraft
+    from audit.result import AuditResult
+    from audit.run import run_audit
+
+    data = _csv(tmp_path)
+    d = decl(audit_date="2026-01-15")
+    d = d.model_copy(update={"sex": CategoryMap(column="sex"), "race": CategoryMap(column="race")})
+    draft = AuditDraft(data_path=data, target="hired", sensitive=("race", "sex"), positive_label="1", source="predictions",
+                       predictions_column="selected", policy="nyc_ll144", bootstrap=0, bias_audit=d)
+    spec = draft.to_spec()
+    assert spec.bias_audit == d and AuditDraft.from_spec(spec).bias_audit == d
+    result = run_audit(spec)
+    again = AuditResult.from_json(result.to_json())
+    assert again.bias_audit == result.bias_audit and again.bias_audit.reaudit_by == "2027-01-15"
