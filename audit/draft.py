@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError
 
 from audit.errors import InputError
 from audit.explain.settings import ExplainSettings
+from audit.nyc_ll144 import BiasAuditDeclaration
 from audit.policy import PRESETS, OutcomeWording, Policy
 from audit.refs import Frozen
 from audit.spec import AuditSpec, DeclaredContext
@@ -44,6 +45,7 @@ class AuditDraft(Frozen):
     explain: ExplainSettings = Field(default_factory=ExplainSettings)
     context: DeclaredContext = Field(default_factory=DeclaredContext)
     outcome: OutcomeWording = Field(default_factory=OutcomeWording)
+    bias_audit: BiasAuditDeclaration | None = None  # NYC Local Law 144 declaration (--nyc-categories)
 
     def with_(self, **changes: Any) -> "AuditDraft":
         """A copy with some fields changed, validated like a new draft."""
@@ -93,7 +95,7 @@ class AuditDraft(Frozen):
                 intersection_reference=self.intersection_reference, policy=self.resolved_policy(),
                 min_group_size=self.min_group_size, ci_level=self.ci_level, bootstrap=self.bootstrap, seed=self.seed,
                 max_intersection_order=self.max_intersection_order, na_values=self.na_values, explain=self.explain,
-                context=self.context, outcome=self.outcome)
+                context=self.context, outcome=self.outcome, bias_audit=self.bias_audit)
         except ValidationError as exc:
             msgs = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
             raise InputError(f"The audit options are not consistent: {msgs}.", hint) from exc
@@ -111,7 +113,7 @@ class AuditDraft(Frozen):
             max_intersection_order=spec.max_intersection_order, na_values=spec.na_values,
             policy=preset or spec.policy.name, policy_value=None if preset else spec.policy,
             min_group_size=spec.min_group_size, ci_level=spec.ci_level, bootstrap=spec.bootstrap, seed=spec.seed,
-            explain=spec.explain, context=spec.context, outcome=spec.outcome)
+            explain=spec.explain, context=spec.context, outcome=spec.outcome, bias_audit=spec.bias_audit)
 
     def changes_since(self, before: "AuditDraft") -> list[str]:
         """Plain lines naming every set-up value that differs from `before` (what changed since the last run)."""

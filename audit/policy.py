@@ -80,6 +80,8 @@ class Policy(Frozen):
     # The favourable outcome's value in the target, when the policy file declares it (else --positive-label).
     positive_label: str | None = None
     outcome: OutcomeWording = OutcomeWording()
+    # "nyc_ll144": the run also computes the NYC Local Law 144 bias-audit tables (audit/nyc_tables.py).
+    bias_audit: Literal["", "nyc_ll144"] = ""
 
     @field_validator("positive_label", mode="before")
     @classmethod
@@ -113,6 +115,14 @@ PRESETS: dict[str, Policy] = {
 PRESETS["standard"] = Policy(
     name="standard", description="Four-fifths rule plus equalized odds within 0.1.", checks=(_FOUR_FIFTHS, _EO_TPR, _EO_FPR)
 )
+# Local Law 144 asks for the impact ratios to be published and sets no threshold: the four-fifths rule is the verdict
+# (the usual benchmark of adverse impact), the bias-audit tables are computed beside it.
+PRESETS["nyc_ll144"] = Policy(
+    name="nyc_ll144", bias_audit="nyc_ll144", checks=(_FOUR_FIFTHS,),
+    description="NYC Local Law 144 bias audit (6 RCNY § 5-300 et seq.): selection or scoring rates and impact ratios by "
+                "sex, race/ethnicity and their intersection (EEO-1 categories), with the four-fifths rule as the verdict "
+                "(the law itself sets no threshold).",
+)
 
 
 def resolve_policy(name_or_path: str) -> Policy:
@@ -132,7 +142,8 @@ def resolve_policy(name_or_path: str) -> Policy:
     checks: dict[str, Check] = {}
     for n in names:
         checks.update({c.id: c for c in PRESETS[n].checks})
-    return Policy(name="+".join(names), description="; ".join(PRESETS[n].description for n in names), checks=tuple(checks.values()))
+    return Policy(name="+".join(names), description="; ".join(PRESETS[n].description for n in names), checks=tuple(checks.values()),
+                  bias_audit=next((PRESETS[n].bias_audit for n in names if PRESETS[n].bias_audit), ""))
 
 
 def load_policy_file(path: Path) -> Policy:

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from audit.explain.result import Explanations
 from audit.hashing import canonical_json, sha256_bytes
+from audit.nyc_ll144 import BiasAudit
 from audit.refs import DatasetRef, Frozen, ModelRef
 from audit.spec import AuditSpec
 
@@ -224,6 +225,7 @@ class AuditResult(Frozen):
     favourable_outcome: FavourableOutcome | None = None  # None only in results written before schema 1.1
     verdict_family: VerdictFamily | None = None
     methods: dict[str, str] = Field(default_factory=dict)  # statistic -> interval / test method with its reference
+    bias_audit: BiasAudit | None = None  # NYC Local Law 144 tables (policy nyc_ll144 or a declaration)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, by_alias=True)

@@ -87,6 +87,7 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     if scores is None:
         not_assessed.append(NotAssessed(item="auc, brier, calibration", reason="No scores: the model gives no probabilities, or no --scores column was given."))
     cancel.raise_if_set()
+    bias = _bias_audit(spec, df, pred, scores, started)  # before the long steps: a label left unmapped stops here
 
     progress("groups", 2, _STEPS, "Encoding sensitive groups")
     index = build_index(df, spec.sensitive, spec.max_intersection_order)
@@ -146,8 +147,23 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
         positive_label=str(positive), overall=overall, groups=tuple(groups), levels=tuple(levels),
         disparities=tuple(disparities), verdicts=tuple(found), summary=verdicts.summarise(found), quality=quality,
         explanations=explanations, not_assessed=tuple(not_assessed), warnings=tuple(warnings),
-        favourable_outcome=favourable, verdict_family=family, methods=methods(),
+        favourable_outcome=favourable, verdict_family=family, methods=methods(), bias_audit=bias,
     )
+
+
+def _bias_audit(spec: AuditSpec, df: pd.DataFrame, pred: np.ndarray, scores: np.ndarray | None, started: str):
+    """The NYC Local Law 144 tables when the policy asks for them or a declaration is given; else None."""
+    if spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
+        return None
+    from audit.nyc_ll144 import infer_declaration
+    from audit.nyc_tables import bias_audit
+
+    decl = spec.bias_audit or infer_declaration(spec.sensitive)
+    for column, what in ((decl.sex.column, "sex"), (decl.race.column, "race/ethnicity")):
+        if column not in spec.sensitive:  # so its labels are read as written, like every sensitive column
+            raise InputError(f"The NYC bias audit's {what} column '{column}' is not among the sensitive features.",
+                             f"Add it to --sensitive (now: {', '.join(spec.sensitive)}).")
+    return bias_audit(df, decl, selected=pred, scores=scores, run_date=started)
 
 
 def methods() -> dict[str, str]:

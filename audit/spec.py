@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from audit.explain.settings import ExplainSettings
+from audit.nyc_ll144 import BiasAuditDeclaration
 from audit.policy import PRESETS, OutcomeWording, Policy
 from audit.refs import Frozen
 
@@ -141,6 +142,9 @@ class AuditSpec(Frozen):
     explain: ExplainSettings = Field(default_factory=ExplainSettings)
     context: DeclaredContext = Field(default_factory=DeclaredContext)
     outcome: OutcomeWording = Field(default_factory=OutcomeWording)  # plain words for the outcome and its errors
+    # NYC Local Law 144: the columns, label mapping and dates (--nyc-categories); None with the nyc_ll144 policy =
+    # inferred from the sensitive features (audit/nyc_ll144.py `infer_declaration`).
+    bias_audit: BiasAuditDeclaration | None = None
 
     @model_validator(mode="after")
     def _valid(self) -> "AuditSpec":

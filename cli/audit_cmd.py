@@ -27,8 +27,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "reference (declared, else its largest group) once any --reference is given; 'largest' = the "
                         "largest intersectional group")
     p.add_argument("--policy", default="four_fifths", metavar="NAME|FILE",
-                   help="four_fifths (default), equal_opportunity, equalized_odds, demographic_parity, standard; "
-                        "several joined by commas; or a TOML file")
+                   help="four_fifths (default), equal_opportunity, equalized_odds, demographic_parity, standard, "
+                        "nyc_ll144 (NYC Local Law 144 bias audit); several joined by commas; or a TOML file")
+    p.add_argument("--nyc-categories", metavar="FILE",
+                   help="NYC Local Law 144 bias audit: TOML file naming the sex and race/ethnicity columns, how their "
+                        "labels map to the EEO-1 categories, the date column or range and the distribution date "
+                        "(implies the bias-audit tables; without it, nyc_ll144 uses the sensitive features named "
+                        "sex/gender and race/ethnicity, whose labels must be EEO-1 categories)")
+    p.add_argument("--nyc-summary", metavar="OUT", help="write the one-page public summary of the NYC bias audit (PDF) here")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap resamples for intervals (default 1000, at most 100000)")
     p.add_argument("--ci-level", type=float, default=0.95, metavar="L", help="confidence level (default 0.95)")
@@ -49,6 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pdf", metavar="OUT", help="also write the PDF audit report (and its .evidence.json manifest) here")
     p.add_argument("--sign", metavar="P12", help="with --pdf: sign the report (PAdES) with this PKCS#12 certificate")
     p.add_argument("--sign-password-env", metavar="VAR", help="environment variable holding the certificate's password")
+    p.add_argument("--timestamp-url", metavar="URL",
+                   help="with --sign: ask this RFC 3161 timestamp authority (e.g. your organisation's own TSA) for a "
+                        "timestamp on the signature; the only time Attest contacts another machine")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true", help="replace --json/--pdf files that exist (never an input of the run)")
     p.add_argument("--share", action="store_true", help="--json and --pdf as copies to hand out: no absolute paths, OS "
@@ -84,6 +93,9 @@ def build_spec(args: argparse.Namespace):
             raise InputError(f"The context file {args.context} cannot be read: {exc}.",
                              "Check the path, or save the file as UTF-8 text.") from exc
         context = DeclaredContext.from_toml(text, source=f"The context file {args.context}")
+    if args.timestamp_url and not args.sign:
+        raise InputError("--timestamp-url timestamps the report's signature, so it needs --sign.",
+                         "Add --sign CERT.p12 (and --pdf), or drop --timestamp-url.")
     if args.sign and not args.pdf:
         raise InputError("--sign signs the PDF report, so it needs --pdf OUT.", "Add --pdf report.pdf, or drop --sign.")
     if args.scores and not args.predictions:
@@ -97,8 +109,17 @@ def build_spec(args: argparse.Namespace):
         references=_references(args.reference), intersection_reference=args.intersection_reference, policy=args.policy,
         min_group_size=args.min_group_size, ci_level=args.ci_level, bootstrap=args.bootstrap, seed=args.seed,
         max_intersection_order=args.max_order, na_values=parse_na_values(args.na_values),
-        explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context)
+        explain=ExplainSettings(enabled=not args.no_explain, time_budget_s=args.explain_budget), context=context,
+        bias_audit=_nyc_declaration(args))
     return draft.to_spec(hint="See `attest audit --help`.")
+
+
+def _nyc_declaration(args: argparse.Namespace):
+    if not getattr(args, "nyc_categories", None):
+        return None
+    from audit.nyc_ll144 import load_declaration
+
+    return load_declaration(args.nyc_categories)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +128,11 @@ def run(args: argparse.Namespace) -> int:
     from cli.progress import TerminalProgress
 
     spec = build_spec(args)
+    if args.nyc_summary and spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
+        from audit.errors import InputError
+
+        raise InputError("--nyc-summary writes the NYC bias audit's public summary, which this run does not compute.",
+                         "Add --policy nyc_ll144 (and --nyc-categories FILE to map the labels).")
     paths, inputs, password = _check_before_running(args)
     bar = TerminalProgress(quiet=args.quiet)
     try:
@@ -131,7 +157,12 @@ def run(args: argparse.Namespace) -> int:
             from cli.report_cmd import write_pdf_for
 
             write_pdf_for(result, paths["--pdf"], workspace=args.workspace, sign=args.sign, run_id=run_id,
-                          password=password, force=args.force, share=args.share, inputs=inputs)
+                          password=password, force=args.force, share=args.share, inputs=inputs,
+                          timestamp_url=args.timestamp_url)
+        if args.nyc_summary:
+            from reports.nyc_summary import render_nyc_summary
+
+            staged.add(paths["--nyc-summary"], render_nyc_summary(result))
         staged.commit()
     except BaseException:
         staged.discard()
@@ -151,9 +182,12 @@ def _check_before_running(args: argparse.Namespace):
     outputs = {"--json": args.json}
     if args.pdf:
         outputs |= {"--pdf": args.pdf, "Its evidence manifest": manifest_path_for(args.pdf)}
+    if args.nyc_summary:
+        outputs["--nyc-summary"] = args.nyc_summary
     policy = Path(args.policy) if args.policy and Path(args.policy).is_file() else None
     inputs = {"the evaluation data (--data)": args.data, "the audited model (--model)": args.model,
               "the context file (--context)": args.context, "the policy file (--policy)": policy,
+              "the NYC categories file (--nyc-categories)": args.nyc_categories,
               "the workspace (--workspace)": args.workspace, "the signing certificate (--sign)": args.sign}
     paths = check_outputs(outputs, inputs, force=args.force)
     if args.workspace:
@@ -187,6 +221,24 @@ def print_summary(result, out: Path) -> None:
         print(f"  NEEDS {v.check}  {group}: about {v.needed_n_group:,} rows{more} to decide (has {v.n_group:,})")
     if len(needs) > 5:
         print(f"  ... {len(needs) - 5} more undecided check(s) with a needed sample size in the JSON (needed_n_group)")
+    if result.bias_audit is not None:
+        print_bias_audit(result.bias_audit)
     for w in result.warnings:
         print(f"  note: {w}")
     print(f"Result written to {out}")
+
+
+def print_bias_audit(audit) -> None:
+    """The NYC bias audit in a few lines: the lowest impact ratio of each table, the unknowns, the dates."""
+    print(f"NYC Local Law 144 bias audit ({audit.citation}), {audit.rate} rates, {audit.people:,} people:")
+    for t in audit.tables:
+        rated = [r for r in t.rows if r.impact_ratio is not None]
+        low = min(rated, key=lambda r: r.impact_ratio, default=None)
+        lowest = f"lowest impact ratio {low.impact_ratio:.3f} ({' '.join(low.category)})" if low else "no impact ratio"
+        excluded = sum(r.excluded for r in t.rows)
+        print(f"  {t.title}: {lowest}; {t.unknown:,} unknown" + (f"; {excluded} excluded (< 2%)" if excluded else ""))
+    print(f"  audit date {audit.audit_date}, re-audit by {audit.reaudit_by}; data "
+          + (f"{audit.data_from} to {audit.data_to}" if audit.data_from else "dates not declared")
+          + f"; distribution date {audit.distribution_date or 'not declared'}")
+    for n in audit.notes:
+        print(f"  note: {n}")

@@ -22,6 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sign", metavar="P12", help="sign the PDF (PAdES) with this PKCS#12 certificate file")
     p.add_argument("--sign-password-env", metavar="VAR",
                    help="environment variable holding the PKCS#12 password (never pass a password on the command line)")
+    p.add_argument("--timestamp-url", metavar="URL",
+                   help="with --sign: ask this RFC 3161 timestamp authority (e.g. your organisation's own TSA) for a "
+                        "timestamp on the signature; the only time Attest contacts another machine")
     p.add_argument("--force", action="store_true", help="replace OUT and its manifest if they exist")
     p.add_argument("--share", action="store_true",
                    help="a copy to hand out: leave out absolute paths, OS account and host names and individual rows "
@@ -53,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     with Workspace.open(ws_path, create=False) as ws:
         result = AuditResult.from_json(ws.get_result_json(args.run))
         exported = write_pdf_for(result, args.out, workspace=ws, sign=args.sign, run_id=args.run, password=password,
-                                 charts=not args.no_charts, force=args.force, share=args.share, label="--out")
+                                 charts=not args.no_charts, force=args.force, share=args.share, label="--out",
+                                 timestamp_url=args.timestamp_url)
     return 0 if exported else 2
 
 
@@ -71,7 +75,7 @@ def check_certificate(sign: str | Path | None, password: bytes | None) -> None:
 
 def write_pdf_for(result, pdf_path: str | Path, workspace=None, sign: str | Path | None = None, *, run_id: str | None = None,
                   password: bytes | None = None, charts: bool = True, quiet: bool = False, force: bool = False,
-                  share: bool = False, inputs=None, label: str = "--pdf"):
+                  share: bool = False, inputs=None, label: str = "--pdf", timestamp_url: str | None = None):
     """Export the report for `result` (what `attest audit --pdf` and the demo call). With `workspace` (a path or an open
     Workspace) the report binds to its trail and the export is recorded there. Prints where the files went.
     `force`: replace existing files; `share`: a shared copy; `inputs`: more files of the run never to write over."""
@@ -79,12 +83,13 @@ def write_pdf_for(result, pdf_path: str | Path, workspace=None, sign: str | Path
 
     check_certificate(sign, password)
     exported = export_report(result, pdf_path, sign_p12=sign, p12_password=password, workspace=workspace, run_id=run_id,
-                             charts=charts, overwrite=force, share=share, inputs=inputs, label=label)
+                             charts=charts, overwrite=force, share=share, inputs=inputs, label=label,
+                             timestamp_url=timestamp_url)
     for warning in exported.warnings:  # shown even with --quiet: the PDF differs from the data
         print(f"warning: {warning}", file=sys.stderr)
     if not quiet:
         print(f"Report {exported.report_id} written to {exported.pdf_path} ({exported.pages} pages"
-              + (", signed" if exported.signed else "") + (", shared copy" if exported.shared else "")
+              + (", signed" if exported.signed else "") + (", timestamped" if exported.signed and timestamp_url else "") + (", shared copy" if exported.shared else "")
               + f"), SHA-256 {exported.pdf_sha256}")
         print(f"Evidence manifest written to {exported.manifest_path} (also attached to the PDF)")
         if exported.recorded:

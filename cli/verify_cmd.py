@@ -20,6 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--manifest", metavar="FILE", help="the evidence manifest (default: REPORT.evidence.json beside it)")
     p.add_argument("--trust", action="append", default=[], metavar="CERT",
                    help="a certificate (PEM or DER) to trust as the signer's issuer (repeatable)")
+    p.add_argument("--tsa-root", action="append", default=[], metavar="CERT",
+                   help="a timestamp authority's certificate (PEM or DER) to trust for the signature's RFC 3161 "
+                        "timestamp (repeatable)")
     p.set_defaults(func=run)
 
 
@@ -29,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from reports.verify import verify_report
 
     check = verify_report(args.report, workspace=args.workspace, manifest_path=args.manifest,
-                          trust_roots=args.trust or None)
+                          trust_roots=args.trust or None, tsa_roots=args.tsa_root or None)
     for f in check.findings:
         print(f.line())
     if check.ok:

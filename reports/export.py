@@ -96,7 +96,7 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
                   p12_password: bytes | str | None = None, *, workspace=None, run_id: str | None = None,
                   charts: bool = True, overwrite: bool = False, share: bool = False,
                   inputs: Mapping[str, str | Path | None] | None = None, label: str = "The report",
-                  progress=None) -> ExportedReport:
+                  progress=None, timestamp_url: str | None = None) -> ExportedReport:
     """Write `out_pdf` and `<stem>.evidence.json` beside it; returns their paths and SHA-256.
 
     `trail`: a snapshot to bind to; or `workspace` (a path or an open `audit.trail.Workspace`): the snapshot is taken
@@ -105,13 +105,22 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
     (the user said so). `share`: a copy to hand out (see `audit.sharing`); the trail keeps the full record.
     `inputs`: more files of the run the report must not replace (e.g. the policy or context file); `label`: how
     messages name the PDF (the CLI passes its option, e.g. "--pdf"). `progress`: an `audit.cancel.Progress` told of each
-    stage ("prepare", "charts", "pages", "archive", "signing", "writing"); when it raises (a cancel), nothing is written."""
+    stage ("prepare", "charts", "pages", "archive", "signing", "writing"); when it raises (a cancel), nothing is written.
+    `timestamp_url`: with `sign_p12`, an RFC 3161 timestamp authority asked for a token on the signature (the only
+    network request Attest makes, and only when configured; reports/timestamp.py)."""
     t0, c0 = time.perf_counter(), time.process_time()
     if isinstance(p12_password, str):
         p12_password = p12_password.encode("utf-8")
     out_pdf, mpath = check_report_outputs(result, out_pdf, workspace=workspace, sign_p12=sign_p12, inputs=inputs,
                                           overwrite=overwrite, label=label)
     signer = None
+    if timestamp_url:
+        from reports.timestamp import TimestampError, check_timestamp_url
+
+        if not sign_p12:
+            raise TimestampError("A timestamp is taken on the report's signature, so it needs a signing certificate.",
+                                 "Add --sign CERT.p12, or drop --timestamp-url.")
+        check_timestamp_url(timestamp_url)
     if sign_p12:
         from reports.signing import signer_name
 
@@ -119,14 +128,14 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
     helper = ChartProcess.start(result) if charts else None  # first: its matplotlib import overlaps everything below
     try:
         return _export(result, out_pdf, mpath, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
-                       helper, t0, c0, progress or no_progress)
+                       helper, t0, c0, progress or no_progress, timestamp_url)
     finally:
         if helper is not None:
             helper.close(kill=True)
 
 
 def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
-            helper, t0, c0, progress) -> ExportedReport:
+            helper, t0, c0, progress, timestamp_url=None) -> ExportedReport:
     from audit.outputs import Staged
     from reports.coverage import assess
     from reports.frameworks import load_catalogue
@@ -166,7 +175,7 @@ def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, s
     pdf = buf.getvalue()
     if sign_p12:
         progress("signing", 0, 1, "Signing the PDF")
-        pdf = sign_pdf_bytes(pdf, sign_p12, p12_password)
+        pdf = sign_pdf_bytes(pdf, sign_p12, p12_password, timestamp_url=timestamp_url)
     progress("writing", 0, 1, f"Writing {out_pdf.name} and its evidence manifest")
     pdf_sha = hashlib.sha256(pdf).hexdigest()
 

@@ -26,9 +26,10 @@ class SignatureCheck:
     coverage: str  # ENTIRE_FILE / ENTIRE_REVISION / ...
     signer: str
     summary: str
-    signed_at: str = ""  # the signing time the signature states, ISO 8601 UTC
+    signed_at: str = ""  # the signing time, ISO 8601 UTC: the valid RFC 3161 timestamp's, else the one the signature states
     certificate_valid_then: bool | None = None  # the certificate was within its validity period at `signed_at`
     problem: str = ""  # what is wrong, in plain words ("" when nothing is)
+    timestamp: object | None = None  # reports.timestamp.TimestampCheck: the RFC 3161 token, when the signature has one
 
 
 def load_signer(p12_path: str | Path, password: bytes | None = None) -> SigningKey:
@@ -45,8 +46,11 @@ def signer_name(p12_path: str | Path, password: bytes | None = None) -> str:
 
 
 def sign_pdf_bytes(pdf: bytes, p12_path: str | Path, password: bytes | None = None,
-                   reason: str = "Attest audit report", location: str | None = None) -> bytes:
-    """The PDF with a PAdES baseline-B signature (invisible field) by the key and certificate in `p12_path`."""
+                   reason: str = "Attest audit report", location: str | None = None,
+                   timestamp_url: str | None = None) -> bytes:
+    """The PDF with a PAdES baseline-B signature (invisible field) by the key and certificate in `p12_path`; with
+    `timestamp_url`, baseline-T: an RFC 3161 token from that timestamp authority embedded in the signature
+    (reports/timestamp.py; the only time Attest contacts another machine, and only when the user configures it)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -62,7 +66,19 @@ def sign_pdf_bytes(pdf: bytes, p12_path: str | Path, password: bytes | None = No
     meta = signers.PdfSignatureMetadata(field_name="AttestSignature", reason=reason, location=location,
                                         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out)
+    timestamper = None
+    if timestamp_url:
+        from reports.timestamp import tsa_client
+
+        timestamper = tsa_client(timestamp_url)
+    try:
+        signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out, timestamper=timestamper)
+    except Exception as exc:
+        if timestamper is None:
+            raise
+        from reports.timestamp import describe_failure
+
+        raise describe_failure(timestamp_url, exc) from exc
     return out.getvalue()
 
 
@@ -74,10 +90,13 @@ def sign_pdf(pdf_in: str | Path, pdf_out: str | Path, p12_path: str | Path, pass
     atomic_write(pdf_out, sign_pdf_bytes(Path(pdf_in).read_bytes(), p12_path, password, reason, location))
 
 
-def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None) -> SignatureCheck:
+def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None,
+                         tsa_roots: list | None = None) -> SignatureCheck:
     """Check the PDF's (first) signature offline: the signed bytes, the coverage and whether the certificate was
     valid at the stated signing time. `trust_roots`: certificates (asn1crypto or cryptography objects, or PEM/DER
-    file paths) to trust; a self-signed certificate must be listed here to count as valid."""
+    file paths) to trust; a self-signed certificate must be listed here to count as valid. `tsa_roots`: the same for
+    timestamp authorities; with a valid RFC 3161 timestamp the certificate is judged at the timestamp's time (so the
+    signature still checks after the certificate expired), else at the signing time the signature states."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -93,7 +112,11 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None) 
         if not sigs:
             return SignatureCheck(False, False, False, "", "", "The PDF is not signed.")
         try:
-            status = validate_pdf_signature(sigs[0], vc)
+            from reports.timestamp import timestamp_check
+
+            ts_vc = ValidationContext(trust_roots=[_asn1_cert(c) for c in (tsa_roots or [])], allow_fetching=False)
+            status = validate_pdf_signature(sigs[0], vc, ts_validation_context=ts_vc)
+            stamp = timestamp_check(status)
         except Exception as exc:  # a damaged signature or signed range
             return SignatureCheck(True, False, False, "", "", f"The signature cannot be validated: {exc}",
                                   problem=f"the signature cannot be validated ({exc})")
@@ -101,7 +124,7 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None) 
         signer = _subject(cert) if cert is not None else ""
         coverage = status.coverage.name if status.coverage is not None else ""
         intact = bool(status.intact and status.valid)
-        when = status.signer_reported_dt
+        when = status.timestamp_validity.timestamp if stamp.valid else status.signer_reported_dt
         signed_at = when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if when else ""
         valid_then, problem = _validity_then(cert, when)
         if not intact:
@@ -110,7 +133,7 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None) 
             problem = f"the signature covers {coverage.lower().replace('_', ' ') or 'an unknown part'}, not the whole file"
         return SignatureCheck(True, intact, bool(intact and status.trusted and valid_then), coverage, signer,
                               status.summary() if hasattr(status, "summary") else str(status), signed_at,
-                              valid_then, problem)
+                              valid_then, problem, stamp if stamp.present else None)
 
 
 def _validity_then(cert, when: datetime | None) -> tuple[bool | None, str]:

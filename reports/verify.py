@@ -63,7 +63,8 @@ class ReportCheck:
 
 
 def verify_report(pdf_path: str | Path, *, workspace: str | Path | None = None,
-                  manifest_path: str | Path | None = None, trust_roots: list | None = None) -> ReportCheck:
+                  manifest_path: str | Path | None = None, trust_roots: list | None = None,
+                  tsa_roots: list | None = None) -> ReportCheck:
     """Check a report PDF as the module docstring says. Raises `InputError` only for a path that is not a file."""
     pdf = Path(pdf_path)
     if pdf.is_dir():
@@ -78,7 +79,7 @@ def verify_report(pdf_path: str | Path, *, workspace: str | Path | None = None,
     out: list[Finding] = []
     reader = _reader(data, pdf, out)
     if reader is not None:
-        _signature(pdf, trust_roots, out)
+        _signature(pdf, trust_roots, out, tsa_roots)
     manifest = _manifest(reader, pdf, manifest_path, out) if reader is not None else None
     if manifest is not None:
         _binding(reader, manifest, out)
@@ -103,10 +104,10 @@ def _reader(data: bytes, pdf: Path, out: list[Finding]):
     return reader
 
 
-def _signature(pdf: Path, trust_roots, out: list[Finding]) -> None:
+def _signature(pdf: Path, trust_roots, out: list[Finding], tsa_roots=None) -> None:
     from reports.signing import verify_pdf_signature
 
-    s = verify_pdf_signature(pdf, trust_roots=trust_roots)
+    s = verify_pdf_signature(pdf, trust_roots=trust_roots, tsa_roots=tsa_roots)
     if not s.signed:
         out.append(Finding("signature", NOT_CHECKED, "the PDF is not signed, so its bytes are bound only by the trail"))
         return
@@ -118,6 +119,15 @@ def _signature(pdf: Path, trust_roots, out: list[Finding]) -> None:
     if not s.valid:
         out.append(Finding("signature", NOT_CHECKED, "the signer's certificate is not traced to a trusted root: "
                                                      "give the issuing certificate with --trust CERT"))
+    t = s.timestamp
+    if t is not None and t.valid:
+        out.append(Finding("timestamp", OK, f"RFC 3161 timestamp by {t.tsa} at {t.time}: the signature existed then"))
+    elif t is not None:
+        trusted = "not trusted" in t.problem
+        out.append(Finding("timestamp", NOT_CHECKED if trusted else FAILED,
+                           f"the signature's RFC 3161 timestamp ({t.time}) " + (
+                               "is intact, but its authority is not traced to a trusted root: give the TSA's "
+                               "certificate with --tsa-root CERT" if trusted else f"does not hold: {t.problem}")))
 
 
 def _manifest(reader, pdf: Path, manifest_path, out: list[Finding]) -> dict | None:

@@ -24,6 +24,7 @@ POLICIES = {
     "equal_opportunity": "Equal opportunity: TPR within ±0.1 of the reference group.",
     "equalized_odds": "Equalized odds: TPR and FPR within ±0.1 of the reference group.",
     "demographic_parity": "Demographic parity: selection rate within ±0.1 of the reference group.",
+    "nyc_ll144": "NYC Local Law 144 bias audit: impact ratios by sex, race/ethnicity and both (EEO-1 labels), four-fifths verdict.",
     "custom": "Your own thresholds, declared here before the run and recorded with it.",
 }
 
