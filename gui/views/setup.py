@@ -29,6 +29,9 @@ POLICIES = {
 }
 
 
+_POLICY_TITLES = {"custom": "Custom thresholds…", "nyc_ll144": "NYC Local Law 144 bias audit"}
+
+
 class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget):
     run_requested = Signal(object)  # dict: the set-up request (see build_request)
     preview_loaded = Signal(object)  # gui.jobs.DataPreview
@@ -146,7 +149,7 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
         lay = QVBoxLayout(box)
         self.policy_combo = self._combo("policy", "Fairness policy")
         for name in POLICIES:
-            self.policy_combo.addItem(name.replace("_", " ").capitalize() if name != "custom" else "Custom thresholds…", name)
+            self.policy_combo.addItem(_POLICY_TITLES.get(name, name.replace("_", " ").capitalize()), name)
         self.policy_combo.setCurrentIndex(0)
         self.policy_combo.currentIndexChanged.connect(self._update_policy)
         self.policy_help = muted()
