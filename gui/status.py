@@ -223,6 +223,7 @@ class StatusPanel(QWidget):
         self.cancel_button.setEnabled(True)
         if not active:
             self._timer.stop()
+            self.label.setText(self._message)  # no time left to show once the job has ended
 
     def on_progress(self, step: str, done: int, total: int, message: str) -> None:
         if self.bar.maximum() == 0:

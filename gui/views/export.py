@@ -197,6 +197,7 @@ class ExportView(QWidget):
             notes.append("shared copy")
         self.status.setText(f"Report written: {self.pdf_path} ({', '.join(notes)}; SHA-256 {report.pdf_sha256[:16]}…). "
                             f"Evidence manifest: {Path(report.manifest_path).name}")
+        self.progress_panel.set_text(f"Done: {report.pages} pages written")
         self.folder_button.setEnabled(True)
         self.external_button.setEnabled(True)
         self.exported.emit(report)

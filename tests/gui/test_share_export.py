@@ -30,3 +30,5 @@ def test_shared_copy_from_the_app_leaves_out_paths_and_accounts(qtbot, window, w
     assert f"account {getpass.getuser()}" not in flat
     assert "Shared copy" in flat
     assert "shared copy" in window.report.status.text()
+    done = window.report.progress_panel.label.text()
+    assert done.startswith("Done:") and "left" not in done  # no time estimate once the export has ended
