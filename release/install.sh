@@ -35,6 +35,8 @@ APP=$PREFIX/lib/attest
 if [ -e "$APP" ]; then
   [ -e "$APP/.attest-bundle" ] || die "$APP exists and was not made by this installer; choose another PREFIX"
   echo "Replacing the Attest installed in $APP ($(cat "$APP/.attest-bundle"))."
+  # A launcher it had stays (made again below, for this install), so the menu entry is not lost on an update.
+  [ -e "$APP/.attest-launcher" ] && DESKTOP=1
   rm -rf "$APP"
 fi
 mkdir -p "$APP" "$PREFIX/bin"
@@ -81,6 +83,7 @@ fi
 } > "$APP/uninstall.sh"
 chmod 755 "$APP/uninstall.sh"
 echo "$(basename "$HERE")" > "$APP/.attest-bundle"
+[ "$DESKTOP" = 1 ] && echo "$LAUNCHER" > "$APP/.attest-launcher"
 
 # System libraries: the window and the PDF preview need Debian packages that no wheel carries. Named, not installed
 # (this machine may have no package source); the commands work without them.
