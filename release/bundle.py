@@ -49,17 +49,19 @@ def download(lock: Path, cache: Path) -> None:
     subprocess.run(cmd, check=True, env=_pip_env())
 
 
-def locked_wheels(pins: list[Pin], cache: Path) -> dict[str, Path]:
-    """The wheel in the cache for each pin, whose hash the lock lists (several files of one version may lie there)."""
+def locked_wheels(pins: list[Pin], cache: Path, strict: bool = True) -> dict[str, Path]:
+    """The wheel in the cache for each pin, whose hash the lock lists (several files of one version may lie there).
+    A pin with none stops the build (strict) or is left out."""
     by_key: dict[tuple[str, str], list[Path]] = {}
     for w in cache.glob("*.whl"):
         by_key.setdefault(wheel_name_version(w.name), []).append(w)
     out: dict[str, Path] = {}
     for pin in pins:
         good = [w for w in by_key.get((pin.name, pin.version), []) if sha256_file(w) in pin.hashes]
-        if not good:
+        if good:
+            out[pin.name] = sorted(good)[0]
+        elif strict:
             raise SystemExit(f"no wheel of {pin.name}=={pin.version} with a locked hash in {cache}")
-        out[pin.name] = sorted(good)[0]
     return out
 
 
@@ -86,9 +88,10 @@ def _tar_filter(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 
 def write_archive(stage: Path, target: Path) -> None:
-    """A gzip'd tar with sorted names, fixed owners and times: the same files give the same archive."""
+    """A gzip'd tar with sorted names, fixed owners and times: the same files give the same archive. Level 1: the
+    wheels are compressed already, and a higher level costs minutes for a few kilobytes."""
     tmp = target.with_suffix(".part")
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz, \
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as gz, \
             tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in sorted(stage.rglob("*")):
             tar.add(path, arcname=f"{stage.name}/{path.relative_to(stage)}", recursive=False, filter=_tar_filter)
@@ -112,11 +115,15 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no lock for the extra {args.extra!r} ({lock.relative_to(ROOT)}); the extras: "
                          + ", ".join(p.stem[len(TAG) + 1:] for p in sorted((ROOT / "locks").glob(f"{TAG}-*.txt"))))
     pins = read_lock(lock)
-    print(f"Downloading the wheels of {lock.relative_to(ROOT)} ({len(pins)} packages) into {args.cache}...", flush=True)
     t0 = time.monotonic()
-    download(lock, args.cache)
-    print(f"  downloads checked in {time.monotonic() - t0:.0f} s", flush=True)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    # The cache is checked by hash first: asking the index about 80 packages takes minutes on a slow line.
+    missing = len(pins) - len(locked_wheels(pins, args.cache, strict=False))
+    if missing:
+        print(f"Downloading {missing} of the {len(pins)} wheels of {lock.relative_to(ROOT)} into {args.cache}...", flush=True)
+        download(lock, args.cache)
     wheels = locked_wheels(pins, args.cache)
+    print(f"  {len(pins)} locked wheels ready in {time.monotonic() - t0:.0f} s ({missing} downloaded)", flush=True)
 
     name = f"attest-offline-{version}{'-' + args.extra if args.extra else ''}-{TAG}"
     work = ROOT / "build" / "bundle"
