@@ -24,7 +24,7 @@ def main() -> int:
     pdf = Path(sys.argv[1])
     pages = len(PdfReader(pdf).pages)
 
-    if Path(gui.__file__).resolve().is_relative_to(Path(__file__).resolve().parent.parent):
+    if "site-packages" not in Path(gui.__file__).resolve().parts:
         raise SystemExit("gui was imported from the checkout, not from the installed environment")
     app = QApplication.instance() or QApplication([])
     view = ExportView()
