@@ -2,7 +2,7 @@
 
     python benchmarks/bench_trail.py [--appends 2000] [--events 1000000] [--keep DIR]
 
-Target (design/PERFORMANCE.md): verify 1M events in under 5 s. The big chain is built through the same body and hash
+Target: verify 1M events in under 5 s (the goal set for the trail). The big chain is built through the same body and hash
 code as normal appends, in one transaction, so the verified rows are exactly what `add_note` would have written.
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reportlab import rl_config
 
-rl_config.useA85 = 0  # reportlab's pure-Python ASCII85 of images is its largest cost (design/PERFORMANCE.md)
+rl_config.useA85 = 0  # reportlab's pure-Python ASCII85 of images is its largest cost in a profile of the report
 
 from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
