@@ -25,9 +25,9 @@ INDIRECT = {
     "openpyxl": ("audit/datasets.py", 'engine="openpyxl"'),  # pandas' Excel engine
     "rl-accel": ("reports/pdf.py", "from reportlab"),  # reportlab's C accelerators, loaded by reportlab when present
 }
-# Required for a feature that is being built on another branch (issue 18, mitigation: fairlearn's ThresholdOptimizer
-# at run time). Remove the entry once that import lands (an entry the product imports is checked like any other).
-PLANNED = {"fairlearn": "issue 18: the mitigation what-if uses fairlearn at run time"}
+# Required for a feature still being built on another branch (none today). An entry the product imports is checked
+# like any other.
+PLANNED: dict[str, str] = {}
 
 
 def product_imports() -> set[str]:
