@@ -80,7 +80,8 @@ class WindowResult(Frozen):
     selection_rate: Estimate | None = None
     groups: tuple[GroupWindow, ...] = ()
     performance: Performance | None = None
-    estimated: Estimated | None = None
+    estimated: Estimated | None = None  # CBPE on every row of the window
+    estimate_check: Estimated | None = None  # CBPE on the rows with outcomes, against their realised accuracy
     drift_alerts: tuple[str, ...] = ()
     drift_features: dict[str, str] = Field(default_factory=dict)  # feature -> status
     checks: tuple[Check, ...] = ()
