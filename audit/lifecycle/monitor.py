@@ -248,8 +248,7 @@ def monitor(inp: MonitorInputs, plan: MonitorPlan, spec: WindowSpec) -> MonitorR
                                        R.decisions[known], plan.calibration_gap, z)
         ref_expected = cbpe.estimate(R.scores, R.decisions, z).accuracy.value if R.scores.size else None
     windows = [window_result(inp, plan, w, ref, ref_expected, z) for w in cut(inp.times, spec, inp.utc)]
-    alerts = tuple(f"window {w.index} ({w.start} .. {w.end}): {c.check}"
-                   f"{' ' + c.group if c.group else ''}: {c.message}"
+    alerts = tuple(f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}"
                    for w in windows for c in w.checks if c.status == "alert")
     status = ("alert" if alerts else
               "insufficient_evidence" if all(w.status == "insufficient_evidence" for w in windows) else "pass")
