@@ -1,0 +1,96 @@
+"""`attest monitor` end to end: exit codes, JSON, the monitoring_run event with its stored result, verify."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from audit.hashing import sha256_bytes
+from audit.trail import Workspace
+from cli.main import main
+from tests.lifecycle.conftest import lender_frame
+from tests.lifecycle.monitor_helpers import simulate
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    d = tmp_path_factory.mktemp("monitor_cli")
+    simulate(4000, 1, days=30).drop(columns="time").to_csv(d / "ref.csv", index=False)
+    simulate(3000, 2, days=90).to_csv(d / "stable.csv", index=False)
+    simulate(3000, 3, days=90, drift_from="2024-02-15").to_csv(d / "drifted.csv", index=False)
+    return d
+
+
+def _args(d, log, ws, *extra):
+    return ["monitor", "--data", str(d / log), "--time-column", "time", "--window", "1mo", "--predictions", "pred",
+            "--scores", "score", "--target", "y", "--sensitive", "group", "--reference", str(d / "ref.csv"),
+            "--workspace", str(ws), *extra]
+
+
+def test_all_clear_exits_0_and_records_a_verified_event(d, tmp_path, capsys):
+    ws = tmp_path / "w.attest"
+    out = tmp_path / "m.json"
+    assert main(_args(d, "stable.csv", ws, "--json", str(out))) == 0
+    printed = capsys.readouterr().out
+    assert "No alert" in printed and "Recorded the monitoring run" in printed
+    result = json.loads(out.read_text())
+    assert result["status"] == "pass" and len(result["windows"]) == 3
+    with Workspace.open(ws, create=False) as w:
+        events = w.events(kind="monitoring_run")
+        assert len(events) == 1
+        p = events[0].payload
+        assert p["status"] == "pass" and p["windows"] == 3 and p["alerts"] == 0
+        from audit.lifecycle.record import monitoring_result
+
+        stored = monitoring_result(w, p["monitoring_id"])
+        assert sha256_bytes(stored.encode("utf-8")) == p["result_sha256"]
+        assert json.loads(stored)["windows"] == result["windows"]
+        report = w.verify()
+        assert report.ok, report
+    assert main(["trail", "verify", "--workspace", str(ws)]) == 0
+
+
+def test_an_alert_exits_1(d, tmp_path, capsys):
+    ws = tmp_path / "w.attest"
+    assert main(_args(d, "drifted.csv", ws)) == 1
+    printed = capsys.readouterr().out
+    assert "ALERT" in printed
+    with Workspace.open(ws, create=False) as w:
+        p = w.events(kind="monitoring_run")[0].payload
+        assert p["status"] == "alert" and p["alerts"] > 0
+
+
+def test_a_changed_stored_result_fails_verify(d, tmp_path):
+    ws = tmp_path / "w.attest"
+    main(_args(d, "stable.csv", ws))
+    conn = sqlite3.connect(ws)
+    conn.execute("DROP TRIGGER results_no_update")
+    conn.execute("UPDATE audit_results SET result_json = replace(result_json, '\"pass\"', '\"alert\"')")
+    conn.commit()
+    conn.close()
+    with Workspace.open(ws, create=False) as w:
+        report = w.verify()
+    assert not report.ok
+    assert main(["trail", "verify", "--workspace", str(ws)]) != 0
+
+
+def test_reference_by_run_id_uses_the_runs_dataset_and_columns(recorded, data_file, tmp_path, capsys):
+    ws, run_a, _ = recorded
+    log = lender_frame(seed=5, n=2000)
+    log.insert(0, "time", pd.date_range("2024-01-01", periods=len(log), freq="h").strftime("%Y-%m-%dT%H:%M"))
+    log.to_csv(tmp_path / "log.csv", index=False)
+    out = tmp_path / "m.json"
+    rc = main(["monitor", "--data", str(tmp_path / "log.csv"), "--time-column", "time", "--window", "1000",
+               "--predictions", "pred", "--scores", "score", "--reference", run_a, "--workspace", str(ws),
+               "--json", str(out)])
+    assert rc in (0, 1)
+    r = json.loads(out.read_text())
+    assert r["reference"]["run_id"] == run_a
+    assert {g["column"] for g in r["windows"][0]["groups"]} == {"race", "sex"}  # the run's sensitive columns
+    assert r["reference"]["n_with_outcome"] == 3000  # the run's target
+    with Workspace.open(ws, create=False) as w:
+        ev = w.events(kind="monitoring_run")[0]
+        assert run_a in ev.refs and ev.payload["reference_run"] == run_a
+        assert w.verify().ok
