@@ -64,7 +64,8 @@ def parse_times(col: pd.Series, name: str) -> tuple[pd.Series, bool]:
                          "Log times as ISO 8601 text, e.g. 2024-05-01T14:30:00 or 2024-05-01T12:30:00Z.")
     else:
         text = col.astype(str).str.strip()
-        offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+        # an offset follows a clock time (so '2024-05-01' or 'batch-1000' never counts as one)
+        offset = text.str.contains(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$", regex=True)
         if offset.any() and not offset.all():
             raise InputError(f"The time column '{name}' mixes times with a UTC offset ({_examples(text[offset])}) and "
                              f"times without ({_examples(text[~offset])}).",

@@ -72,6 +72,7 @@ def test_naive_times_are_used_as_written():
     (["2024-01-01", None], "empty in 1 row"),
     ([1, 2, 3], "holds numbers"),
     (["2024-13-45", "2024-01-01"], "not dates or times"),
+    (["batch-1000", "2024-01-01T10:00:00"], "not dates or times"),  # "-1000" is no UTC offset
 ])
 def test_unparseable_times_are_refused_with_a_message(values, words):
     with pytest.raises(InputError) as exc:
