@@ -104,8 +104,9 @@ def test_a_log_without_drift_raises_no_more_alerts_than_the_false_alarm_level(fi
 
 
 def test_cbpe_estimates_accuracy_within_tolerance_without_outcomes(files):
-    """Calibrated scores, no outcomes in the log: estimated accuracy within 0.03 of the accuracy the hidden outcomes
-    give (windows of ~1,000 rows: the Poisson-binomial sd is ~0.013), and inside its interval in most windows."""
+    """Calibrated scores, no outcomes in the log: estimated accuracy within 0.04 of the accuracy the hidden outcomes
+    give (3 sd: windows of ~1,000 rows, Poisson-binomial sd ~0.013; benchmarks/bench_cbpe.py measured a mean error of
+    0.009, max 0.030 over 30 such windows), and inside its interval in most windows."""
     r = _run(files, "unlabelled.csv")
     hidden = simulate(6000, 4)  # same seed: the outcomes the log does not show yet
     hidden["month"] = pd.to_datetime(hidden.time).dt.to_period("M")
@@ -113,7 +114,7 @@ def test_cbpe_estimates_accuracy_within_tolerance_without_outcomes(files):
     for w, month in zip(r.windows, sorted(hidden.month.unique())):
         assert w.n_with_outcome == 0 and w.performance is None
         truth = (hidden.y == hidden.pred)[hidden.month == month].mean()
-        assert abs(w.estimated.accuracy.value - truth) < 0.03
+        assert abs(w.estimated.accuracy.value - truth) < 0.04
         inside += w.estimated.accuracy.ci_low <= truth <= w.estimated.accuracy.ci_high
         assert "calibrated" in w.estimated.assumption
         acc = [c for c in w.checks if c.check == "accuracy_drop"][0]
