@@ -140,3 +140,15 @@ def test_row_windows_and_plan_minimum(files):
     assert [w.n for w in r.windows] == [2500, 2500, 1000]
     assert r.windows[2].status == "insufficient_evidence"
     assert all(c.status == "insufficient_evidence" for c in r.windows[2].checks)
+
+
+def test_a_real_but_small_change_passes_effect_sizes_decide(tmp_path, files):
+    """x shifted by 0.06 sd over 40,000 rows: selection rates rise by ~0.024, an interval that excludes 0 but a
+    change below the plan's 0.05: no alert (the interval alone would raise one)."""
+    simulate(40_000, 9, drift_from="2024-01-01", shift=0.06).to_csv(tmp_path / "big.csv", index=False)
+    r = monitor(load(tmp_path / "big.csv", files / "ref.csv"), MonitorPlan(), parse_window("20000"))
+    changes = [c for w in r.windows for c in w.checks if c.check == "selection_rate_change"]
+    assert any(c.value > 0.015 for c in changes)
+    significant = [g for w in r.windows for g in w.groups if g.change.ci_low > 0]
+    assert significant, "the change should be beyond its interval"
+    assert r.status == "pass" and not r.alerts
