@@ -39,7 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trust-pickle", action="store_true", help="allow loading a pickle/joblib model (runs code)")
     p.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="trust a type in a skops file")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON here")
-    p.add_argument("--force", action="store_true", help="replace the --json file if it exists")
+    p.add_argument("--pdf", metavar="OUT", help="write the monitoring report (PDF: plan, windows, alerts) here")
+    p.add_argument("--force", action="store_true", help="replace --json/--pdf files that exist")
     p.set_defaults(func=run)
 
 
@@ -51,13 +52,15 @@ def run(args: argparse.Namespace) -> int:
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import record_monitoring
     from audit.lifecycle.windows import parse_window
-    from audit.outputs import atomic_write, check_outputs
+    from audit.lifecycle.record import monitoring_json
+    from audit.outputs import Staged, check_outputs
     from audit.trail import Workspace
 
     spec = parse_window(args.window)
     paths = {}
-    if args.json:
-        paths = check_outputs({"--json": args.json}, {"the log (--data)": args.data, "the plan (--plan)": args.plan,
+    outputs = {k: v for k, v in (("--json", args.json), ("--pdf", args.pdf)) if v}
+    if outputs:
+        paths = check_outputs(outputs, {"the log (--data)": args.data, "the plan (--plan)": args.plan,
                                                       "the model (--model)": args.model,
                                                       "the workspace (--workspace)": args.workspace},
                               force=args.force)
@@ -81,13 +84,27 @@ def run(args: argparse.Namespace) -> int:
                              positive_label=args.positive_label, trust_pickle=args.trust_pickle,
                              trusted_types=tuple(args.trust_type), run=run)
         result = monitor(inputs, plan, spec)
-        event = record_monitoring(ws, result, sha256_file(args.plan) if args.plan else None)
-    if paths:
-        atomic_write(paths["--json"], result.to_json().encode("utf-8"))
+        staged = Staged()
+        pdf_sha = None
+        if "--json" in paths:
+            staged.add(paths["--json"], result.to_json().encode("utf-8"))
+        if "--pdf" in paths:
+            from audit.hashing import sha256_bytes
+            from reports.monitor_pdf import monitoring_pdf
+
+            pdf = monitoring_pdf(result, monitoring_json(result)[1], workspace_head=ws.head_hash())
+            pdf_sha = sha256_bytes(pdf)
+            staged.add(paths["--pdf"], pdf)
+        try:
+            event = record_monitoring(ws, result, sha256_file(args.plan) if args.plan else None, pdf_sha)
+            staged.commit()
+        except BaseException:
+            staged.discard()
+            raise
     _print(result)
     print(f"Recorded the monitoring run as event #{event.seq} ({event.payload['monitoring_id']}).")
-    if paths:
-        print(f"Result written to {paths['--json']}")
+    for label, path in paths.items():
+        print(f"{'Result' if label == '--json' else 'Report'} written to {path}")
     return 1 if result.status == "alert" else 0
 
 

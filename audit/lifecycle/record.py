@@ -63,21 +63,28 @@ def record_comparison(ws: Workspace, comparison: Comparison, pdf_sha256: str | N
     return ws.append(ev.AUDIT_COMPARED, payload, [a.run_id, b.run_id])
 
 
-def record_monitoring(ws: Workspace, result: "MonitorResult", plan_sha256: str | None = None) -> Event:
-    """Append the `monitoring_run` event and store the result JSON under its monitoring id, in one transaction;
-    the event carries the JSON's SHA-256, so `verify` finds a result changed or removed afterwards."""
+def monitoring_json(result: "MonitorResult") -> tuple[str, str]:
+    """The stored text of a monitoring result and its SHA-256 (what the event and the PDF bind)."""
     from audit.hashing import sha256_bytes
-    from audit.trail.events import validate_payload
 
     text = result.to_json(indent=None)
-    sha = sha256_bytes(text.encode("utf-8"))
+    return text, sha256_bytes(text.encode("utf-8"))
+
+
+def record_monitoring(ws: Workspace, result: "MonitorResult", plan_sha256: str | None = None,
+                      pdf_sha256: str | None = None) -> Event:
+    """Append the `monitoring_run` event and store the result JSON under its monitoring id, in one transaction;
+    the event carries the JSON's SHA-256, so `verify` finds a result changed or removed afterwards."""
+    from audit.trail.events import validate_payload
+
+    text, sha = monitoring_json(result)
     mid = f"mon-{uuid.uuid4().hex[:12]}"
     ref = result.reference
     payload = validate_payload(ev.MONITORING_RUN, {
         "monitoring_id": mid, "result_sha256": sha, "log_sha256": result.log.sha256,
         "reference_sha256": ref.file.sha256, "reference_run": ref.run_id, "plan_sha256": plan_sha256,
         "window": result.window, "windows": len(result.windows), "alerts": len(result.alerts),
-        "status": result.status, "summary": list(result.summary)})
+        "status": result.status, "summary": list(result.summary), "pdf_sha256": pdf_sha256})
     ws.whoami()
     with ws.transaction() as conn:
         conn.execute("INSERT INTO audit_results(run_id, sha256, result_json) VALUES (?, ?, ?)", (mid, sha, text))

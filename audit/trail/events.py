@@ -163,6 +163,7 @@ class MonitoringRun(_Payload):
     alerts: int = Field(ge=0)
     status: Literal["pass", "alert", "insufficient_evidence"]
     summary: list[str] = Field(default_factory=list)
+    pdf_sha256: str | None = Field(default=None, pattern=_SHA)  # the monitoring report, when one was written
 
 
 PAYLOADS: dict[str, type[_Payload]] = {

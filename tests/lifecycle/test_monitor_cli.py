@@ -94,3 +94,21 @@ def test_reference_by_run_id_uses_the_runs_dataset_and_columns(recorded, data_fi
         ev = w.events(kind="monitoring_run")[0]
         assert run_a in ev.refs and ev.payload["reference_run"] == run_a
         assert w.verify().ok
+
+
+def test_pdf_report_is_bound_to_the_stored_result(d, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    from audit.hashing import sha256_file
+
+    ws, pdf = tmp_path / "w.attest", tmp_path / "m.pdf"
+    assert main(_args(d, "drifted.csv", ws, "--pdf", str(pdf))) == 1
+    with Workspace.open(ws, create=False) as w:
+        p = w.events(kind="monitoring_run")[0].payload
+        assert w.verify().ok
+    assert p["pdf_sha256"] == sha256_file(pdf)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+    assert "Post-market monitoring" in text and "ALERT" in text
+    assert p["result_sha256"] in text.replace("\n", "")
