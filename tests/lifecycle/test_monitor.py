@@ -152,3 +152,31 @@ def test_a_real_but_small_change_passes_effect_sizes_decide(tmp_path, files):
     significant = [g for w in r.windows for g in w.groups if g.change.ci_low > 0]
     assert significant, "the change should be beyond its interval"
     assert r.status == "pass" and not r.alerts
+
+
+def test_cbpe_hand_worked_example():
+    from audit.lifecycle.cbpe import estimate
+
+    p = np.array([0.9, 0.6, 0.3, 0.2])
+    d = np.array([1, 1, 0, 0])
+    e = estimate(p, d, Z)
+    # right with probability 0.9, 0.6, 0.7, 0.8 -> mean 0.75; variance (0.09 + 0.24 + 0.21 + 0.16) / 16
+    assert e.accuracy.value == pytest.approx(0.75)
+    assert 0.75 - e.accuracy.ci_low == pytest.approx(Z * np.sqrt(0.70) / 4)  # (the upper end is clipped at 1)
+    assert e.accuracy.ci_high == 1.0
+    assert e.tpr == pytest.approx((0.9 + 0.6) / 2.0)  # expected TP / expected positives
+    assert e.fpr == pytest.approx((0.1 + 0.4) / 2.0)
+
+
+def test_plan_monitor_table_is_read_and_checked(tmp_path):
+    from audit.errors import InputError
+    from audit.lifecycle.plan import load_monitor_plan
+
+    path = tmp_path / "plan.toml"
+    path.write_text("[monitor]\nchecks = ['selection_ratio', 'drift']\nmin_window = 50\n\n[drift]\npsi = 0.2\n")
+    plan = load_monitor_plan(path)
+    assert plan.checks == ("selection_ratio", "drift") and plan.min_window == 50 and plan.drift.psi == 0.2
+    assert load_monitor_plan(None).selection_rate_change == 0.05
+    path.write_text("[monitor]\nmin_window = 0\n")
+    with pytest.raises(InputError, match="min_window"):
+        load_monitor_plan(path)
