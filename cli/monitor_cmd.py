@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from audit.errors import InputError
     from audit.hashing import sha256_file
     from audit.lifecycle.monitor import monitor
-    from audit.lifecycle.monitor_inputs import load_inputs, reference_from_run
+    from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import record_monitoring
     from audit.lifecycle.windows import parse_window
@@ -61,24 +61,16 @@ def run(args: argparse.Namespace) -> int:
     outputs = {k: v for k, v in (("--json", args.json), ("--pdf", args.pdf)) if v}
     if outputs:
         paths = check_outputs(outputs, {"the log (--data)": args.data, "the plan (--plan)": args.plan,
-                                                      "the model (--model)": args.model,
-                                                      "the workspace (--workspace)": args.workspace},
-                              force=args.force)
+                                        "the model (--model)": args.model,
+                                        "the workspace (--workspace)": args.workspace}, force=args.force)
     plan = load_monitor_plan(args.plan)
     is_run = args.reference.startswith("run-") and not Path(args.reference).exists()
     if args.workspace and not Path(args.workspace).exists() and is_run:
         raise InputError(f"There is no workspace at {args.workspace}.", f"Give the *.attest file {args.reference} "
                                                                         "was recorded in.")
     with Workspace.open(args.workspace) as ws:
-        reference, run, sensitive, target = args.reference, None, _cols(args.sensitive), args.target
-        if is_run:
-            reference, result_sha, run_spec = reference_from_run(ws, args.reference)
-            run = (args.reference, result_sha)
-            sensitive = sensitive if sensitive is not None else list(run_spec.get("sensitive") or [])
-            target = target or run_spec.get("target")
-        elif not Path(reference).exists():
-            raise InputError(f"--reference {reference!r} is neither a recorded run nor a file.",
-                             "Give a run id (see `attest trail log --kind audit_run`) or the reference data file.")
+        reference, run, sensitive, target = resolve_reference(ws, args.reference, _cols(args.sensitive),
+                                                              args.target)
         inputs = load_inputs(args.data, reference, args.time_column, model=args.model, predictions=args.predictions,
                              scores=args.scores, target=target, sensitive=sensitive,
                              positive_label=args.positive_label, trust_pickle=args.trust_pickle,

@@ -79,6 +79,20 @@ def reference_from_run(ws, run_id: str) -> tuple[str, str, dict]:
     return str(path), info.result_sha256, result.spec.model_dump()
 
 
+def resolve_reference(ws, reference: str, sensitive: list[str] | None, target: str | None
+                      ) -> tuple[str, tuple[str, str] | None, list[str] | None, str | None]:
+    """--reference as a file path, or a recorded run (its dataset; its sensitive and target columns unless given).
+    Returns (path, (run id, result hash) or None, sensitive, target)."""
+    if reference.startswith("run-") and not Path(reference).exists():
+        path, result_sha, spec = reference_from_run(ws, reference)
+        sensitive = sensitive if sensitive is not None else list(spec.get("sensitive") or [])
+        return path, (reference, result_sha), sensitive, target or spec.get("target")
+    if not Path(reference).exists():
+        raise InputError(f"--reference {reference!r} is neither a recorded run nor a file.",
+                         "Give a run id (see `attest trail log --kind audit_run`) or the reference data file.")
+    return reference, None, sensitive, target
+
+
 def load_inputs(log: str | Path, reference: str | Path, time_column: str, *, model: str | None = None,
                 predictions: str | None = None, scores: str | None = None, target: str | None = None,
                 sensitive: list[str] | None = None, positive_label: str | None = None, trust_pickle: bool = False,
