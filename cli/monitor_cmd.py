@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from audit.errors import InputError
     from audit.hashing import sha256_file
     from audit.lifecycle.monitor import monitor
+    from audit.lifecycle.monitor_history import check_earlier_estimates
     from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import record_monitoring
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                              scores=args.scores, target=target, sensitive=sensitive,
                              positive_label=args.positive_label, trust_pickle=args.trust_pickle,
                              trusted_types=tuple(args.trust_type), run=run)
-        result = monitor(inputs, plan, spec)
+        result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
         staged = Staged()
         pdf_sha = None
         if "--json" in paths:

@@ -27,6 +27,19 @@ class Estimated(Frozen):
     realised_within_interval: bool | None = None
 
 
+class EarlierEstimate(Frozen):
+    """An estimate an earlier monitoring run made for this window without outcomes, and what was realised since."""
+
+    monitoring_id: str
+    recorded_at: str
+    n_then: int
+    accuracy: Estimate
+    n_with_outcome_now: int | None = None
+    realised_accuracy: float | None = None
+    estimation_error: float | None = None  # earlier estimate minus realised now
+    realised_within_interval: bool | None = None
+
+
 class Calibration(Frozen):
     n: int  # reference rows with outcomes and scores
     expected_accuracy: float | None = None
@@ -82,6 +95,7 @@ class WindowResult(Frozen):
     performance: Performance | None = None
     estimated: Estimated | None = None  # CBPE on every row of the window
     estimate_check: Estimated | None = None  # CBPE on the rows with outcomes, against their realised accuracy
+    earlier_estimate: EarlierEstimate | None = None  # made by an earlier run before the outcomes arrived
     drift_alerts: tuple[str, ...] = ()
     drift_features: dict[str, str] = Field(default_factory=dict)  # feature -> status
     checks: tuple[Check, ...] = ()

@@ -19,6 +19,7 @@ STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficie
 def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
     """Worker thread: monitor the log and record the run; returns (MonitorResult, Event)."""
     from audit.lifecycle.monitor import monitor
+    from audit.lifecycle.monitor_history import check_earlier_estimates
     from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import record_monitoring
@@ -35,7 +36,7 @@ def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
                              scores=request["scores"], target=target, sensitive=sensitive, run=run)
         cancel.raise_if_set()
         progress("monitor", 1, 3, "Checking each window")
-        result = monitor(inputs, plan, spec)
+        result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
         cancel.raise_if_set()
         event = record_monitoring(ws, result)
     progress("monitor", 3, 3, "Monitoring run recorded")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -112,3 +113,28 @@ def test_pdf_report_is_bound_to_the_stored_result(d, tmp_path):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
     assert "Post-market monitoring" in text and "ALERT" in text
     assert p["result_sha256"] in text.replace("\n", "")
+
+
+def test_an_earlier_estimate_is_checked_once_outcomes_arrive(tmp_path, capsys):
+    """Run 1 sees the log without outcomes and estimates; run 2 sees the same log with the outcomes filled in and
+    sets run 1's estimates against the realised accuracy."""
+    simulate(4000, 1, days=30).drop(columns="time").to_csv(tmp_path / "ref.csv", index=False)
+    full = simulate(3000, 6, days=90)
+    full.assign(y=np.nan).to_csv(tmp_path / "early.csv", index=False)
+    full.to_csv(tmp_path / "late.csv", index=False)
+    ws = tmp_path / "w.attest"
+    main(["monitor", *_args(tmp_path, "early.csv", ws)[1:]])
+    out = tmp_path / "late.json"
+    main([*_args(tmp_path, "late.csv", ws), "--json", str(out)])
+    r = json.loads(out.read_text())
+    with Workspace.open(ws, create=False) as w:
+        first = w.events(kind="monitoring_run")[0].payload["monitoring_id"]
+    month = pd.to_datetime(full.time).dt.to_period("M")
+    for win, m in zip(r["windows"], sorted(month.unique())):
+        e = win["earlier_estimate"]
+        assert e["monitoring_id"] == first and e["n_then"] == win["n"]
+        realised = float((full.y == full.pred)[month == m].mean())
+        assert e["realised_accuracy"] == pytest.approx(realised, abs=1e-12)
+        assert e["estimation_error"] == pytest.approx(e["accuracy"]["value"] - realised, abs=1e-12)
+        assert abs(e["estimation_error"]) < 0.05
+    assert any("estimated by an earlier run" in s for s in r["summary"])
