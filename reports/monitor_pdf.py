@@ -11,7 +11,7 @@ from reportlab.platypus import SimpleDocTemplate
 
 from reports import format as F
 from reports.fonts import ITALIC, SANS, register_fonts
-from reports.layout import (MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, cell, mono, p, spacer,
+from reports.layout import (MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, cell, p, spacer,
                             styles, table)
 
 _STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient"}

@@ -15,10 +15,10 @@ from audit.lifecycle.drift import measure_drift
 from audit.lifecycle.drift_inputs import DriftInputs
 from audit.lifecycle.drift_inputs import Side as DriftSide
 from audit.lifecycle.monitor_inputs import MonitorInputs
-from audit.lifecycle.monitor_types import (Check, GroupWindow, MonitorResult, Performance, Reference, WindowResult)
+from audit.lifecycle.monitor_types import Check, GroupWindow, MonitorResult, Performance, Reference, WindowResult
 from audit.lifecycle.plan import MonitorPlan
 from audit.lifecycle.windows import Window, WindowSpec, cut
-from audit.metrics import confusion_counts, metric, parts
+from audit.metrics import confusion_counts, parts
 from audit.result import Estimate
 from audit.scoremetrics import auc_delong
 
@@ -135,7 +135,7 @@ def _shift_check(name: str, group: str | None, est: Estimate | None, thr: float,
                      message=f"{what}: {n:,} rows, fewer than {minimum} (or no reference value): insufficient evidence")
     v = est.value
     beyond = abs(v) > thr if two_sided else v < -thr
-    excludes = est.ci_low > 0 or est.ci_high < 0
+    excludes = est.ci_low is None or est.ci_low > 0 or est.ci_high < 0  # no interval (estimated TPR): point only
     status = "alert" if beyond and excludes else "pass"
     ci = f" [{est.ci_low:+.3f}, {est.ci_high:+.3f}]" if est.ci_low is not None else ""
     return Check(check=name, group=group, status=status, value=v, threshold=thr, estimated=estimated,
@@ -184,9 +184,9 @@ def _checks(inp: MonitorInputs, plan: MonitorPlan, w: WindowResult, ref: Referen
                                        ci_high=a.ci_high - ref_expected)
                     what = f"estimated accuracy against the reference's expected {ref_expected:.3f}"
                 else:
-                    ref_tpr = cbpe.estimate(inp.ref.scores, inp.ref.decisions, 1.96).tpr
+                    ref_tpr = cbpe.estimate(inp.ref.scores, inp.ref.decisions, intervals.z_two_sided(plan.ci_level)).tpr
                     v = None if (w.estimated.tpr is None or ref_tpr is None) else w.estimated.tpr - ref_tpr
-                    shifted = None if v is None else Estimate(value=v, ci_low=v, ci_high=v)  # no interval: point
+                    shifted = None if v is None else Estimate(value=v)  # no interval: the threshold alone decides
                     what = f"estimated TPR against the reference's expected {ref_tpr or 0:.3f}"
                 out.append(_shift_check(c, None, shifted, thr, w.n, plan.min_window, what, estimated=True))
             else:

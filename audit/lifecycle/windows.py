@@ -50,8 +50,8 @@ def _examples(values: pd.Series) -> str:
 
 
 def parse_times(col: pd.Series, name: str) -> tuple[pd.Series, bool]:
-    """The time column as naive datetime64 (as written, or in UTC when the log carries offsets) and whether it is UTC; refused with examples when a
-    value is missing, is not a time, or naive and offset times are mixed."""
+    """The time column as naive datetime64 (as written, or in UTC when the log carries offsets) and whether it is
+    UTC; refused with examples when a value is missing, is not a time, or naive and offset times are mixed."""
     missing = col.isna()
     if missing.any():
         raise InputError(f"The time column '{name}' is empty in {int(missing.sum()):,} row(s) (e.g. row "

@@ -138,3 +138,27 @@ def test_an_earlier_estimate_is_checked_once_outcomes_arrive(tmp_path, capsys):
         assert e["estimation_error"] == pytest.approx(e["accuracy"]["value"] - realised, abs=1e-12)
         assert abs(e["estimation_error"]) < 0.05
     assert any("estimated by an earlier run" in s for s in r["summary"])
+
+
+def test_a_model_decides_and_scores_the_log(d, tmp_path):
+    """--model: the model's decisions and probabilities on both files, its features the drift's features."""
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    ref = pd.read_csv(d / "ref.csv")
+    model = LogisticRegression().fit(ref[["x"]], ref.y)
+    path = tmp_path / "m.skops"
+    sio.dump(model, path)
+    out = tmp_path / "m.json"
+    argv = _args(d, "drifted.csv", tmp_path / "w.attest", "--json", str(out))
+    i = argv.index("--predictions")
+    del argv[i:i + 4]  # --predictions pred --scores score
+    assert main([*argv, "--model", str(path)]) == 1
+    r = json.loads(out.read_text())
+    assert r["decision_source"] == "model m.skops"
+    log = pd.read_csv(d / "drifted.csv")
+    log["month"] = pd.to_datetime(log.time).dt.to_period("M")
+    first = log[log.month == log.month.min()]
+    assert r["windows"][0]["selection_rate"]["value"] == pytest.approx(model.predict(first[["x"]]).mean(), abs=1e-12)
+    assert set(r["windows"][0]["drift_features"]) == {"x", "(predictions)"}
+    assert r["calibration"]["calibrated"] is True
