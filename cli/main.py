@@ -12,6 +12,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cli import audit_cmd, demo_cmd, report_cmd, trail_cmds, verify_cmd
     from cli import compare_cmd, drift_cmd
     from cli import mitigate_cmd
+    from cli import monitor_cmd
 
     parser = argparse.ArgumentParser(prog="attest", description="Attest: offline AI governance audits (fairness, explanations, trail, report).")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_parser(sub)
     drift_cmd.add_parser(sub)
     mitigate_cmd.add_parsers(sub)
+    monitor_cmd.add_parser(sub)
     return parser
 
 

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit.errors import InputError
 from audit.lifecycle.compare_types import Comparison, RunInfo
 from audit.result import AuditResult
 from audit.trail import Event, Workspace
 from audit.trail import events as ev
+
+if TYPE_CHECKING:
+    from audit.lifecycle.monitor_types import MonitorResult
 
 
 def run_info(run_id: str, event: Event, result: AuditResult) -> RunInfo:
@@ -57,3 +61,48 @@ def record_comparison(ws: Workspace, comparison: Comparison, pdf_sha256: str | N
                                    for v in comparison.verdict_changes],
                "summary": list(comparison.summary), "pdf_sha256": pdf_sha256}
     return ws.append(ev.AUDIT_COMPARED, payload, [a.run_id, b.run_id])
+
+
+def monitoring_json(result: "MonitorResult") -> tuple[str, str]:
+    """The stored text of a monitoring result and its SHA-256 (what the event and the PDF bind)."""
+    from audit.hashing import sha256_bytes
+
+    text = result.to_json(indent=None)
+    return text, sha256_bytes(text.encode("utf-8"))
+
+
+def record_monitoring(ws: Workspace, result: "MonitorResult", plan_sha256: str | None = None,
+                      pdf_sha256: str | None = None) -> Event:
+    """Append the `monitoring_run` event and store the result JSON under its monitoring id, in one transaction;
+    the event carries the JSON's SHA-256, so `verify` finds a result changed or removed afterwards."""
+    from audit.trail.events import validate_payload
+
+    text, sha = monitoring_json(result)
+    mid = f"mon-{uuid.uuid4().hex[:12]}"
+    ref = result.reference
+    payload = validate_payload(ev.MONITORING_RUN, {
+        "monitoring_id": mid, "result_sha256": sha, "log_sha256": result.log.sha256,
+        "reference_sha256": ref.file.sha256, "reference_run": ref.run_id, "plan_sha256": plan_sha256,
+        "window": result.window, "windows": len(result.windows), "alerts": len(result.alerts),
+        "status": result.status, "summary": list(result.summary), "pdf_sha256": pdf_sha256})
+    ws.whoami()
+    with ws.transaction() as conn:
+        conn.execute("INSERT INTO audit_results(run_id, sha256, result_json) VALUES (?, ?, ?)", (mid, sha, text))
+        return ws.insert(conn, ev.MONITORING_RUN, payload, [mid, *([ref.run_id] if ref.run_id else [])])
+
+
+def monitoring_result(ws: Workspace, monitoring_id: str) -> str:
+    """The stored result JSON of a monitoring run, checked against the hash its event recorded."""
+    from audit.hashing import sha256_bytes
+
+    event = next((e for e in ws.events(kind=ev.MONITORING_RUN) if e.payload["monitoring_id"] == monitoring_id),
+                 None)
+    if event is None:
+        raise InputError(f"There is no monitoring run {monitoring_id} in this workspace.",
+                         "See `attest trail log` for the monitoring runs recorded.")
+    with ws.reading() as conn:
+        row = conn.execute("SELECT result_json FROM audit_results WHERE run_id = ?", (monitoring_id,)).fetchone()
+    if row is None or sha256_bytes(row[0].encode("utf-8")) != event.payload["result_sha256"]:
+        raise InputError(f"The stored result of {monitoring_id} is missing or was changed after it was recorded.",
+                         "Run `attest trail verify` to see what else was altered.")
+    return row[0]

@@ -34,6 +34,7 @@ IDENTITY_SET = "identity_set"
 AUDIT_COMPARED = "audit_compared"  # `attest compare`: two runs compared (audit/lifecycle)
 MITIGATION_PROPOSED = "mitigation_proposed"
 MITIGATION_ADOPTED = "mitigation_adopted"
+MONITORING_RUN = "monitoring_run"  # `attest monitor`: a production log checked against the plan (audit/lifecycle)
 
 DECISIONS = ("approve", "approve_with_conditions", "reject")
 _SHA = r"^[0-9a-f]{64}$"
@@ -170,12 +171,31 @@ class MitigationAdopted(_Payload):
     comment: str | None = None
 
 
+class MonitoringRun(_Payload):
+    """A production log monitored window by window. Its full result is stored beside the audit results (under
+    `monitoring_id`) and bound by `result_sha256`, which `verify` checks like an audit run's."""
+
+    monitoring_id: str = Field(pattern=r"^mon-[0-9a-f]{12}$")
+    result_sha256: str = Field(pattern=_SHA)
+    log_sha256: str = Field(pattern=_SHA)
+    reference_sha256: str = Field(pattern=_SHA)
+    reference_run: str | None = None
+    plan_sha256: str | None = Field(default=None, pattern=_SHA)
+    window: str
+    windows: int = Field(ge=0)
+    alerts: int = Field(ge=0)
+    status: Literal["pass", "alert", "insufficient_evidence"]
+    summary: list[str] = Field(default_factory=list)
+    pdf_sha256: str | None = Field(default=None, pattern=_SHA)  # the monitoring report, when one was written
+
+
 PAYLOADS: dict[str, type[_Payload]] = {
     DATASET_REGISTERED: ArtifactRegistered, MODEL_REGISTERED: ArtifactRegistered,
     ARTIFACT_RELOCATED: ArtifactRelocated, TRAINING_RECORDED: TrainingRecorded, AUDIT_RUN: AuditRun,
     REPORT_EXPORTED: ReportExported, SIGNOFF: Signoff, NOTE: Note, IDENTITY_SET: IdentitySet,
     AUDIT_COMPARED: AuditCompared,
     MITIGATION_PROPOSED: MitigationProposed, MITIGATION_ADOPTED: MitigationAdopted,
+    MONITORING_RUN: MonitoringRun,
 }
 
 
@@ -303,4 +323,7 @@ class Event:
             return f"{p['proposal_id']} on {p['run_id']}: {p['method']} for {p['constraint']}, result {p['result_sha256'][:12]}"
         if k == MITIGATION_ADOPTED:
             return f"{p['proposal_id']} on {p['run_id']} adopted by {p['adopted_by']} ({p['role']})"
+        if k == MONITORING_RUN:
+            return (f"{p['monitoring_id']}: {p['windows']} window(s) of {p['window']}, {p['alerts']} alert(s), "
+                    f"{p['status'].replace('_', ' ')}, result {p['result_sha256'][:12]}")
         return k

@@ -11,6 +11,7 @@ KIND_TITLES = {
     "artifact_relocated": "File moved", "training_recorded": "Training recorded", "audit_run": "Audit run",
     "report_exported": "Report exported", "signoff": "Sign-off", "note": "Note", "identity_set": "Identity set",
     "audit_compared": "Audits compared",
+    "monitoring_run": "Monitoring run",
 }
 
 

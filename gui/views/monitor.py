@@ -1,0 +1,175 @@
+"""Monitoring production decisions: pick the log, its time column and window, the decision / score / outcome columns
+and the reference (a data file or a recorded run id); the monitoring runs off the GUI thread with the same code as
+`attest monitor`, is recorded in the workspace's trail, and is shown as windows, checks and alerts (tables; the
+time-series charts are not built yet)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QTabWidget, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+from gui import theme
+from gui.errors import show_error
+from gui.models.table import Column, RecordTableModel
+from gui.views.common import DATA_FILTER, FileField, fit_columns, heading, muted, table_view
+from gui.worker import Runner
+
+STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
+
+
+def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
+    """Worker thread: monitor the log and record the run; returns (MonitorResult, Event)."""
+    from audit.lifecycle.monitor import monitor
+    from audit.lifecycle.monitor_history import check_earlier_estimates
+    from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
+    from audit.lifecycle.plan import load_monitor_plan
+    from audit.lifecycle.record import record_monitoring
+    from audit.lifecycle.windows import parse_window
+    from audit.trail import Workspace
+
+    progress("monitor", 0, 3, "Reading the log and the reference")
+    spec = parse_window(request["window"])
+    plan = load_monitor_plan(request["plan"])
+    with Workspace.open(workspace) as ws:
+        reference, run, sensitive, target = resolve_reference(ws, request["reference"], request["sensitive"],
+                                                              request["target"])
+        inputs = load_inputs(request["data"], reference, request["time_column"], predictions=request["predictions"],
+                             scores=request["scores"], target=target, sensitive=sensitive, run=run)
+        cancel.raise_if_set()
+        progress("monitor", 1, 3, "Checking each window")
+        result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
+        cancel.raise_if_set()
+        event = record_monitoring(ws, result)
+    progress("monitor", 3, 3, "Monitoring run recorded")
+    return result, event
+
+
+def _r(e) -> str:
+    return "–" if e is None or e.value is None else f"{e.value:.3f}"
+
+
+def _bg(status: str):
+    return theme.color({"alert": "fail", "insufficient_evidence": "insufficient_evidence"}.get(status, "pass"))
+
+
+WINDOW_COLUMNS = [
+    Column("From", lambda w: w.start[:19].replace("T", " ")), Column("To", lambda w: w.end[:19].replace("T", " ")),
+    Column("Rows", lambda w: f"{w.n:,}", sort=lambda w: w.n, numeric=True),
+    Column("Outcomes", lambda w: f"{w.n_with_outcome:,}", sort=lambda w: w.n_with_outcome, numeric=True),
+    Column("Selection rate", lambda w: _r(w.selection_rate), numeric=True),
+    Column("Accuracy", lambda w: _r(w.performance.accuracy) if w.performance else "–", numeric=True),
+    Column("Est. accuracy", lambda w: _r(w.estimated.accuracy) if w.estimated else "–", numeric=True,
+           header_tip="estimated from the scores (CBPE): assumes calibrated scores"),
+    Column("Status", lambda w: STATUS[w.status], background=lambda w: _bg(w.status)),
+]
+CHECK_COLUMNS = [
+    Column("Window", lambda c: c[0].start[:10]), Column("Check", lambda c: c[1].check),
+    Column("Group", lambda c: c[1].group or ""),
+    Column("Value", lambda c: "–" if c[1].value is None else f"{c[1].value:+.3f}", numeric=True),
+    Column("Estimated", lambda c: "estimate" if c[1].estimated else ""),
+    Column("Status", lambda c: STATUS[c[1].status], background=lambda c: _bg(c[1].status)),
+    Column("Why", lambda c: c[1].message),
+]
+
+
+class MonitorView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("monitor_view")
+        self.result = None
+        self.workspace: str | None = None
+        self.runner = Runner("monitor", self)
+        self.runner.finished.connect(self.show_result)
+        self.runner.failed.connect(self._failed)
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Monitoring production decisions"))
+        lay.addWidget(muted("Per window: group selection rates with intervals, realised or estimated performance, "
+                            "drift against the reference, and the plan's checks. Each run is recorded in the trail."))
+        form = QFormLayout()
+        self.data = FileField("monitor_log", "Production log with a time column")
+        self.plan = FileField("monitor_plan", "Monitoring plan (TOML, optional)")
+        self.data.browse_requested.connect(lambda: self._browse(self.data, "Production log", DATA_FILTER))
+        self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
+        self.edits: dict[str, QLineEdit] = {}
+        for name, label, tip in (("reference", "Reference", "data file, or a recorded run id (run-...)"),
+                                 ("time_column", "Time column", "e.g. decided_at"),
+                                 ("window", "Window", "7d, 1mo or a number of rows"),
+                                 ("predictions", "Decisions column", "column of decisions"),
+                                 ("scores", "Scores column", "optional: estimates without outcomes"),
+                                 ("target", "Outcome column", "optional: empty where not known yet"),
+                                 ("sensitive", "Sensitive columns", "e.g. race,sex")):
+            edit = QLineEdit()
+            edit.setObjectName(f"monitor_{name}")
+            edit.setPlaceholderText(tip)
+            edit.setAccessibleName(label)
+            self.edits[name] = edit
+            if name == "reference":
+                form.addRow("Log", self.data)
+            form.addRow(label, edit)
+        self.edits["window"].setText("1mo")
+        form.addRow("Plan", self.plan)
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Monitor")
+        self.run_button.setObjectName("monitor_run")
+        self.run_button.clicked.connect(self.run)
+        row.addWidget(self.run_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.summary = QTextBrowser()
+        self.summary.setObjectName("monitor_summary")
+        self.summary.setAccessibleName("Monitoring summary")
+        self.summary.setMaximumHeight(160)
+        lay.addWidget(self.summary)
+        tabs = QTabWidget()
+        self.models = {}
+        for name, columns, title in (("monitor_windows", WINDOW_COLUMNS, "Windows"),
+                                     ("monitor_checks", CHECK_COLUMNS, "Checks")):
+            model = RecordTableModel(columns, parent=self)
+            view = table_view(name)
+            view.setModel(model)
+            self.models[name] = (model, view)
+            tabs.addTab(view, title)
+        lay.addWidget(tabs, 1)
+
+    def set_workspace(self, snapshot) -> None:
+        self.workspace = snapshot.path if snapshot else None
+
+    def _browse(self, field: FileField, title: str, name_filter: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)
+        if path:
+            field.set_path(path)
+
+    def request(self) -> dict:
+        text = {k: e.text().strip() or None for k, e in self.edits.items()}
+        sensitive = [c.strip() for c in (text["sensitive"] or "").split(",") if c.strip()] or None
+        return {**text, "sensitive": sensitive, "data": self.data.path(), "plan": self.plan.path() or None}
+
+    def run(self) -> None:
+        req = self.request()
+        missing = [k for k in ("data", "reference", "time_column", "window", "predictions") if not req[k]]
+        if missing:
+            self.summary.setPlainText(f"Fill in first: {', '.join(m.replace('_', ' ') for m in missing)}.")
+            return
+        self.run_button.setEnabled(False)
+        self.summary.setPlainText("Monitoring…")
+        self.runner.start(monitor_job, self.workspace, req)
+
+    def _failed(self, exc) -> None:
+        self.run_button.setEnabled(True)
+        self.summary.setPlainText(getattr(exc, "message", str(exc)))
+        show_error(self, exc, title="Cannot monitor")
+
+    def show_result(self, outcome) -> None:
+        from html import escape
+
+        result, event = outcome
+        self.result = result
+        self.run_button.setEnabled(True)
+        self.summary.setHtml("".join(f"<p>{escape(s)}</p>" for s in result.summary)
+                             + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes)
+                             + f"<p>Recorded as event #{event.seq} ({escape(event.payload['monitoring_id'])}).</p>")
+        rows = {"monitor_windows": list(result.windows),
+                "monitor_checks": [(w, c) for w in result.windows for c in w.checks]}
+        for name, (model, view) in self.models.items():
+            model.set_rows(rows[name])
+            fit_columns(view)

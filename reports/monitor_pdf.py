@@ -1,0 +1,112 @@
+"""The monitoring report (`attest monitor --pdf`): evidence for a post-market monitoring plan (EU AI Act Art. 72):
+the plan, the windows, the alerts, and the actions to record. Bound by hashes to the log, the reference and the
+stored monitoring result. Built with the audit report's styles and tables (reports/layout.py); no charts."""
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
+
+from reports import format as F
+from reports.fonts import ITALIC, SANS, register_fonts
+from reports.layout import (MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, cell, p, spacer,
+                            styles, table)
+
+_STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient"}
+_FLAG = {"pass": "pass", "alert": "fail", "insufficient_evidence": "insufficient_evidence"}
+MAX_ALERTS = 60
+
+
+def _r(e) -> str:
+    return F.DASH if e is None or e.value is None else f"{e.value:.3f}"
+
+
+def _plan_table(plan):
+    rows = [[cell("Setting", True), cell("Value", True)], ["Checks", ", ".join(plan.checks)]]
+    for k in ("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "min_window", "min_group",
+              "calibration_gap", "ci_level"):
+        rows.append([k, f"{getattr(plan, k):g}"])
+    d = plan.drift
+    rows.append(["drift", f"W/sd {d.wasserstein_normed:g}, PSI {d.psi:g}, JS {d.js:g}, decision rate "
+                          f"{d.decision_rate_change:g}, min sample {d.min_sample}"])
+    rows.append(["Source", plan.source])
+    return table(rows, [45 * mm, TEXT_WIDTH - 45 * mm], zebra=False)
+
+
+def _windows_table(r):
+    rows = [["Window from", "Rows", "Outcomes", "Selection", "Accuracy", "Est. accuracy", "Status"]]
+    flags = {}
+    for i, w in enumerate(r.windows, start=1):
+        acc = _r(w.performance.accuracy) if w.performance else F.DASH
+        est = _r(w.estimated.accuracy) if w.estimated else F.DASH
+        rows.append([w.start[:19].replace("T", " "), f"{w.n:,}", f"{w.n_with_outcome:,}", _r(w.selection_rate), acc,
+                     est, _STATUS[w.status]])
+        flags[(6, i)] = _FLAG[w.status]
+    return table(rows, [38 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 24 * mm, TEXT_WIDTH - 140 * mm], flags=flags)
+
+
+def _story(r, result_sha256: str, workspace_head: str | None) -> list:
+    s = styles()
+    ref = r.reference
+    story = [p("Post-market monitoring", s.title),
+             p(f"{r.log.name}, windows of {r.window}, against {ref.run_id or ref.file.name}", s.subtitle),
+             p("Summary", s.h1)]
+    story += [p(line) for line in r.summary]
+    story += [p(n, s.note) for n in r.notes]
+    story += [p("The monitoring plan", s.h1), _plan_table(r.plan), p("Windows", s.h1), _windows_table(r),
+              p("Est. accuracy is a confidence-based estimate from the scores, not a measurement: "
+                + (r.calibration.statement if r.calibration else "no scores were given, so nothing is estimated."),
+                s.small)]
+    story.append(p("Alerts", s.h1))
+    if r.alerts:
+        story += [p(a, s.small) for a in r.alerts[:MAX_ALERTS]]
+        if len(r.alerts) > MAX_ALERTS:
+            story.append(p(f"... {len(r.alerts) - MAX_ALERTS} more in the stored result.", s.small))
+    else:
+        story.append(p("None."))
+    story += [p("Actions taken", s.h1),
+              p("Record the response to each alert in the trail (`attest trail note`, or a re-audit and `attest "
+                "compare`); this report shows the evidence, not the decision.", s.small)]
+    story.append(p("Methods and binding", s.h1))
+    story += [p(f"{k.replace('_', ' ')}: {v}.", s.small) for k, v in r.methods.items()]
+    story.append(spacer(2))
+    story.append(p(f"Monitoring result SHA-256 {result_sha256}", s.mono))
+    story.append(p(f"Log {r.log.name} SHA-256 {r.log.sha256}", s.mono))
+    story.append(p(f"Reference {ref.file.name} SHA-256 {ref.file.sha256}", s.mono))
+    if ref.result_sha256:
+        story.append(p(f"Reference run {ref.run_id}, result {ref.result_sha256}", s.mono))
+    if workspace_head:
+        story.append(p(f"Trail head when rendered: {workspace_head}", s.mono))
+    story.append(p("The result is stored in the trail with a monitoring_run event carrying its SHA-256; `attest trail "
+                   "verify` checks both.", s.note))
+    return story
+
+
+def monitoring_pdf(result, result_sha256: str, *, workspace_head: str | None = None) -> bytes:
+    """The PDF as bytes (the caller stages and records it)."""
+    register_fonts()
+
+    def furniture(canv: Canvas, doc) -> None:
+        w, h = PAGE
+        canv.saveState()
+        canv.setStrokeColor(RULE)
+        canv.setLineWidth(0.4)
+        canv.line(MARGIN_X, h - 13 * mm, w - MARGIN_X, h - 13 * mm)
+        canv.line(MARGIN_X, 12 * mm, w - MARGIN_X, 12 * mm)
+        canv.setFillColor(MUTED)
+        canv.setFont(SANS, 7.2)
+        canv.drawString(MARGIN_X, h - 11.5 * mm, "Attest post-market monitoring")
+        canv.drawRightString(w - MARGIN_X, h - 11.5 * mm, f"Result {result_sha256[:16]}")
+        canv.drawRightString(w - MARGIN_X, 8.5 * mm, f"Page {doc.page}")
+        canv.setFont(ITALIC, 6.5)
+        canv.drawCentredString(w / 2, 8.5 * mm, "Evidence for a conformity file — not legal advice")
+        canv.restoreState()
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+                            bottomMargin=MARGIN_BOTTOM, initialFontName=SANS, title="Attest post-market monitoring",
+                            author="Attest", subject=result.log.name, invariant=1)
+    doc.build(_story(result, result_sha256, workspace_head), onFirstPage=furniture, onLaterPages=furniture)
+    return buf.getvalue()
