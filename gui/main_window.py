@@ -15,6 +15,7 @@ from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
 from gui.views.compare import CompareView
 from gui.views.drift import DriftView
+from gui.views.monitor import MonitorView
 from gui.views.explanations import ExplanationsView
 from gui.views.export import ExportView
 from gui.views.quality import QualityView
@@ -26,7 +27,7 @@ from gui.worker import Runner, wait_for_jobs
 
 PAGES = (("workspace", "Workspace"), ("setup", "Set up"), ("results", "Results"), ("explanations", "Explanations"),
          ("quality", "Data quality"), ("trail", "Trail"), ("report", "Report"), ("compare", "Compare"),
-         ("drift", "Drift"))
+         ("drift", "Drift"), ("monitor", "Monitoring"))
 WORKSPACE_FILTER = "Attest workspaces (*.attest);;All files (*)"
 
 
@@ -88,10 +89,11 @@ class MainWindow(QMainWindow):
         self.quality = QualityView()
         self.trail = TrailView()
         self.report = ExportView()
-        self.compare, self.drift = CompareView(), DriftView()
+        self.compare, self.drift, self.monitor = CompareView(), DriftView(), MonitorView()
         self.pages: dict[str, QWidget] = {"workspace": self.workspace_page, "setup": self.setup, "results": self.results,
                                           "explanations": self.explanations, "quality": self.quality, "trail": self.trail,
-                                          "report": self.report, "compare": self.compare, "drift": self.drift}
+                                          "report": self.report, "compare": self.compare, "drift": self.drift,
+                                          "monitor": self.monitor}
         for key, _ in PAGES:
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.artifacts.use_artifact.connect(self._use_artifact)
         self.report.exported.connect(lambda _: self.refresh_workspace())
         self.compare.compared.connect(lambda _: self.refresh_workspace())  # the comparison is a new trail event
+        self.monitor.runner.finished.connect(lambda _: self.refresh_workspace())  # so is a monitoring run
 
         for r in (self.audit_runner, self.ws_runner):
             r.busy_changed.connect(lambda _busy: self._update_actions())
@@ -271,6 +274,7 @@ class MainWindow(QMainWindow):
         self.artifacts.set_workspace(snap)
         self.trail.set_workspace(snap)
         self.compare.set_workspace(snap)
+        self.monitor.set_workspace(snap)
         self.report.set_workspace(snap.path if snap else None)
         self._update_title()
         self._update_actions()

@@ -171,3 +171,12 @@ def test_opening_a_missing_workspace_is_a_clear_error(qtbot, window, tmp_path):
         window.open_workspace(str(tmp_path / "nowhere" / "x.attest"))
     (box,) = message_boxes(window)
     assert "There is no workspace at" in box.text() and box.informativeText().startswith("How to fix:")
+
+
+def test_monitoring_page_is_reachable_and_follows_the_workspace(qtbot, window, workspace):
+    from tests.gui.conftest import open_workspace
+
+    open_workspace(qtbot, window, workspace)
+    window.show_page("monitor")
+    assert window.current_page() == "monitor"
+    assert window.monitor.workspace == str(workspace)

@@ -1,4 +1,4 @@
-"""The Monitoring page (not yet wired into the main window): monitor a log, record it, list windows and checks."""
+"""The Monitoring page: monitor a log, record it, list windows and checks."""
 from __future__ import annotations
 
 import os
