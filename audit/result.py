@@ -13,8 +13,9 @@ from audit.hashing import canonical_json, sha256_bytes
 from audit.refs import DatasetRef, Frozen, ModelRef
 from audit.spec import AuditSpec
 
-SCHEMA_VERSION = "1.2"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
+SCHEMA_VERSION = "1.3"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
 # 1.2: explanations.row_sample (per-row SHAP values of a bounded stratified sample, for beeswarm and dependence plots)
+# 1.3: provenance.engine (the engine that computed the statistics)
 
 Status = Literal["pass", "fail", "insufficient_evidence"]
 
@@ -179,6 +180,7 @@ class Provenance(Frozen):
     model_sha256: str | None
     model_trusted: bool | None
     network_used: bool = False
+    engine: str = "numpy"  # which engine computed the statistics (audit/engines): numpy | duckdb
 
 
 class VerdictSummary(Frozen):

@@ -98,3 +98,105 @@ def expected_calibration_error(y: np.ndarray, s: np.ndarray, level: float, rng: 
     boot = np.abs(bpos - bn * mean_s).sum(axis=1) / total
     alpha = (1 - level) / 2
     return ece, float(np.quantile(boot, alpha)), float(np.quantile(boot, 1 - alpha))
+
+
+# From counts at each distinct score (audit/engines/base.py ScoreTable): the same figures as above, without rows.
+# `s` ascending (equal scores may sit in adjacent entries: they are merged first), `pos` / `neg` the rows with a
+# positive / negative outcome at each score. Ranks of tied rows are their midranks, as above, so AUC is the same
+# number; variances and means differ from the row forms only by the order of floating-point sums (~1e-16).
+
+def merge_ties(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One entry per distinct score (the entries of several cells at one score summed)."""
+    if len(s) == 0:
+        return s, pos, neg
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    if len(starts) == len(s):
+        return s, pos, neg
+    return s[starts], np.add.reduceat(pos, starts), np.add.reduceat(neg, starts)
+
+
+def _weighted_var(v: np.ndarray, w: np.ndarray, total: int) -> float:
+    """Sample variance (ddof 1) of values v repeated w times: two passes, as np.var, so no cancellation."""
+    used = w > 0
+    if np.unique(v[used]).size <= 1:
+        return 0.0  # every value equal: exactly 0, as the row form gives for a constant
+    mean = float(np.dot(w, v)) / total
+    return float(np.dot(w, (v - mean) ** 2)) / (total - 1)
+
+
+def auc_delong_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) -> tuple[float, float, float]:
+    """`auc_delong` from counts at each distinct score."""
+    s, pos, neg = merge_ties(s, pos, neg)
+    m, n = int(pos.sum()), int(neg.sum())
+    if m == 0 or n == 0:
+        return np.nan, np.nan, np.nan
+    neg_before = np.cumsum(neg) - neg
+    pos_before = np.cumsum(pos) - pos
+    # Midrank of a tied block among all rows, minus the midrank among positives: the negatives below plus half the
+    # tied ones (exact: whole and half numbers).
+    tz = (pos_before + neg_before).astype(float) + (pos + neg + 1) / 2.0
+    auc = (float(np.dot(pos.astype(float), tz)) - m * (m + 1) / 2) / (m * n)
+    v01 = (neg_before + neg / 2.0) / n
+    v10 = 1.0 - (pos_before + pos / 2.0) / m
+    var = (_weighted_var(v01, pos, m) / m if m > 1 else 0.0) + (_weighted_var(v10, neg, n) / n if n > 1 else 0.0)
+    z = stats.norm.ppf(0.5 + level / 2)
+    if var <= 0:  # as in auc_delong
+        k = min(m, n)
+        lo, hi = rate(auc * k, k, z)
+        return float(auc), float(lo), float(hi)
+    half = z * np.sqrt(var)
+    return float(auc), float(max(0.0, auc - half)), float(min(1.0, auc + half))
+
+
+def brier_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) -> tuple[float, float, float]:
+    """`brier` from counts at each distinct score: the squared errors are (s - 1)^2 for positives, s^2 for negatives."""
+    total = int(pos.sum() + neg.sum())
+    if total == 0:
+        return np.nan, np.nan, np.nan
+    e = np.concatenate([(s - 1.0) ** 2, s ** 2])
+    w = np.concatenate([pos, neg]).astype(float)
+    esum = float(np.dot(w, e))
+    mean = esum / total
+    if total < 2:
+        return mean, np.nan, np.nan
+    z = stats.norm.ppf(0.5 + level / 2)
+    sd = np.sqrt(_weighted_var(e, w, total))
+    if not sd > 0:
+        lo, hi = rate(esum, total, z)
+        return mean, float(lo), float(hi)
+    half = z * sd / np.sqrt(total)
+    return mean, float(max(0.0, mean - half)), float(min(1.0, mean + half))
+
+
+def calibration_bins_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`calibration_bins` from counts at each distinct score."""
+    b = np.clip((s * N_BINS).astype(int), 0, N_BINS - 1)
+    rows = pos + neg
+    n = np.bincount(b, weights=rows, minlength=N_BINS).astype(np.int64)
+    p = np.bincount(b, weights=pos, minlength=N_BINS)
+    ssum = np.bincount(b, weights=s * rows, minlength=N_BINS)
+    return n, p, ssum, n > 0
+
+
+def expected_calibration_error_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float,
+                                      rng: np.random.Generator, resamples: int) -> tuple[float, float, float]:
+    """`expected_calibration_error` from counts at each distinct score (the same draws from `rng`)."""
+    if int(pos.sum() + neg.sum()) == 0:
+        return np.nan, np.nan, np.nan
+    return _ece_from_bins(*calibration_bins_counts(s, pos, neg)[:3], level, rng, resamples)
+
+
+def _ece_from_bins(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, level: float, rng: np.random.Generator,
+                   resamples: int) -> tuple[float, float, float]:
+    total = n.sum()
+    mean_s = np.divide(ssum, n, out=np.zeros(N_BINS), where=n > 0)
+    ece = float(np.sum(np.abs(pos - ssum)) / total)
+    occupied = np.concatenate([n > 0, n > 0])
+    cells = np.concatenate([pos, n - pos])
+    g = rng.standard_gamma(np.where(occupied, cells + 0.5, 1.0), size=(resamples, 2 * N_BINS)) * occupied
+    draws = g / g.sum(axis=1, keepdims=True) * total
+    bpos, bneg = draws[:, :N_BINS], draws[:, N_BINS:]
+    bn = bpos + bneg
+    boot = np.abs(bpos - bn * mean_s).sum(axis=1) / total
+    alpha = (1 - level) / 2
+    return ece, float(np.quantile(boot, alpha)), float(np.quantile(boot, 1 - alpha))
