@@ -15,7 +15,7 @@ from audit.spec import AuditSpec
 
 SCHEMA_VERSION = "1.3"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
 # 1.2: explanations.row_sample (per-row SHAP values of a bounded stratified sample, for beeswarm and dependence plots)
-# 1.3: provenance.engine (the engine that computed the statistics)
+# 1.3: provenance.engine (the engine that computed the statistics), data.table (a DuckDB database's table)
 
 Status = Literal["pass", "fail", "insufficient_evidence"]
 

@@ -32,14 +32,20 @@ def choose_engine(name: str, spec: AuditSpec) -> str:
     if spec.model_path is not None or spec.sheet is not None:
         return "numpy"
     try:
-        size = Path(spec.data_path).stat().st_size
+        path = Path(spec.data_path)
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(12)
     except OSError:
         return "numpy"  # the loader says what is wrong with the path
+    if head[8:12] == b"DUCK":
+        return "duckdb"  # a DuckDB database: only that engine reads it
     return "duckdb" if size >= AUTO_BYTES else "numpy"
 
 
 def make_engine(name: str, spec: AuditSpec, **options: Any) -> Engine:
-    """The engine to run `spec` with; `options` go to the DuckDB engine (memory_limit, table, threads)."""
+    """The engine to run `spec` with; `options` go to the DuckDB engine (memory_limit, table, threads) and are not
+    used by the in-memory one."""
     chosen = choose_engine(name, spec)
     if chosen == "numpy":
         from audit.engines.numpy_engine import NumpyEngine
