@@ -79,6 +79,12 @@ def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tup
     return codes, names
 
 
+def check_repeated(sensitive: tuple[str, ...]) -> None:
+    repeated = sorted({f for f in sensitive if sensitive.count(f) > 1})
+    if repeated:
+        raise InputError(f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once.")
+
+
 def check_max_order(max_order: int | None) -> None:
     if max_order is not None and max_order < 1:
         raise InputError(f"--max-order {max_order} would audit no groups at all.",
@@ -89,9 +95,7 @@ def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | N
                 weights: np.ndarray | None = None) -> GroupIndex:
     """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`).
     `weights`: each row of `df` stands for that many rows (only the messages count rows)."""
-    repeated = sorted({f for f in sensitive if sensitive.count(f) > 1})
-    if repeated:
-        raise InputError(f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once.")
+    check_repeated(sensitive)
     check_max_order(max_order)
     codes, names = [], []
     for f in sensitive:

@@ -22,7 +22,7 @@ from audit.engines.duckdb_quality import ROWS, proxy_tables
 from audit.engines.duckdb_source import Source, dataset_ref, ident, is_float, is_nested, open_source, valid
 from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, missing_target_note
 from audit.errors import DatasetError, InputError
-from audit.groups import build_index
+from audit.groups import build_index, check_repeated
 from audit.guards import MAX_GROUPS, check_cost_counts
 from audit.inputs import (binary_target, declared_label, decisions_from_column, outcome_statement, resolve_positive,
                           scores_from)
@@ -105,6 +105,7 @@ class _Run:
         src = open_source(self.con, Path(spec.data_path), engine.table)
         types = src.types
         check_columns(list(types), spec)
+        check_repeated(spec.sensitive)
         warnings: list[str] = []
         roles = {spec.target: "target", spec.predictions_column: "predictions", spec.scores_column: "scores",
                  **{f: "sensitive" for f in spec.sensitive}}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.datasets import _DELIMITERS, _SNIFF_BYTES, _detect_encoding, _looks_binary
+from audit.datasets import _DELIMITERS, _SNIFF_BYTES, _check_raw_header, _detect_encoding, _looks_binary
 from audit.errors import DatasetError
 from audit.hashing import sha256_file
 from audit.refs import ColumnInfo, DatasetRef
@@ -87,8 +87,9 @@ def open_source(con: Any, path: Path, table: str | None) -> Source:
     else:
         fmt = "csv"
         encoding, delimiter = _sniff_csv(path, head)
+        # Numbers and text only, as pandas reads a CSV: DuckDB alone would read yes/no as booleans and dates as dates.
         con.execute(f"CREATE VIEW src AS SELECT * FROM read_csv({literal(str(path))}, header = true, "
-                    f"delim = {literal(delimiter)})")
+                    f"delim = {literal(delimiter)}, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])")
     cols = tuple((str(r[0]), str(r[1])) for r in con.execute("DESCRIBE src").fetchall())
     names = [c for c, _ in cols]
     dupes = sorted({c for c in names if names.count(c) > 1})
@@ -137,6 +138,7 @@ def _sniff_csv(path: Path, head: bytes) -> tuple[str, str]:
         delimiter = max(_DELIMITERS, key=lambda d: lines[0].count(d))
         if lines[0].count(delimiter) == 0:
             delimiter = ","
+    _check_raw_header(path, head, encoding, delimiter)  # DuckDB would rename a repeated header ("race_1")
     return encoding, delimiter
 
 
