@@ -30,8 +30,10 @@ def predictions_frame(n: int = 6000, seed: int = 0) -> pd.DataFrame:
     income = np.round(rng.lognormal(10, 0.5, n), 0)
     income[rng.choice(n, 100, replace=False)] = np.nan
     zipcode = np.where(race == "White", rng.integers(0, 30, n), rng.integers(25, 60, n))
+    # Whole years, many ties: quintile edges fall on data values (bins are closed on the right), and a proxy of sex.
+    years = np.where(sex == "F", rng.integers(0, 20, n), rng.integers(12, 40, n))
     return pd.DataFrame({
-        "race": race, "sex": sex, "band": band, "y": y, "score": score, "pred": (score >= 0.5).astype(int),
+        "race": race, "sex": sex, "band": band, "years": years, "y": y, "score": score, "pred": (score >= 0.5).astype(int),
         "income": income, "zip": [f"z{z:02d}" for z in zipcode], "note": np.where(rng.random(n) < 0.05, None, "ok"),
     })
 
