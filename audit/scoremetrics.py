@@ -117,9 +117,9 @@ def merge_ties(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndar
 
 def _weighted_var(v: np.ndarray, w: np.ndarray, total: int) -> float:
     """Sample variance (ddof 1) of values v repeated w times: two passes, as np.var, so no cancellation."""
-    used = w > 0
-    if np.unique(v[used]).size <= 1:
-        return 0.0  # every value equal: exactly 0, as the row form gives for a constant
+    used = v[w > 0]
+    if used.size == 0 or used.min() == used.max():
+        return 0.0  # every value equal: exactly 0 (the row form may leave ~1e-34 of rounding, which means the same)
     mean = float(np.dot(w, v)) / total
     return float(np.dot(w, (v - mean) ** 2)) / (total - 1)
 
