@@ -115,27 +115,31 @@ def merge_ties(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndar
     return s[starts], np.add.reduceat(pos, starts), np.add.reduceat(neg, starts)
 
 
-def _weighted_var(v: np.ndarray, w: np.ndarray, total: int) -> float:
-    """Sample variance (ddof 1) of values v repeated w times: two passes, as np.var, so no cancellation."""
-    used = v[w > 0]
-    if used.size == 0 or used.min() == used.max():
-        return 0.0  # every value equal: exactly 0 (the row form may leave ~1e-34 of rounding, which means the same)
+def _weighted_var(v: np.ndarray, w: np.ndarray, total: float) -> float:
+    """Sample variance (ddof 1) of values v repeated w times (w float): two passes, as np.var, so no cancellation."""
     mean = float(np.dot(w, v)) / total
-    return float(np.dot(w, (v - mean) ** 2)) / (total - 1)
+    d = v - mean
+    var = float(np.dot(w, d * d)) / (total - 1)
+    if var <= 1e-30:  # only rounding can be left: exactly 0 where every value is equal, as the rule below intends
+        used = v[w > 0]
+        if used.size == 0 or used.min() == used.max():
+            return 0.0
+    return var
 
 
 def auc_delong_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) -> tuple[float, float, float]:
     """`auc_delong` from counts at each distinct score."""
-    s, pos, neg = merge_ties(s, pos, neg)
+    s, pos, neg = merge_ties(s, np.asarray(pos, dtype=float), np.asarray(neg, dtype=float))
     m, n = int(pos.sum()), int(neg.sum())
     if m == 0 or n == 0:
         return np.nan, np.nan, np.nan
+    # Counts are whole numbers far below 2**53, so these float sums are exact.
     neg_before = np.cumsum(neg) - neg
     pos_before = np.cumsum(pos) - pos
     # Midrank of a tied block among all rows, minus the midrank among positives: the negatives below plus half the
     # tied ones (exact: whole and half numbers).
-    tz = (pos_before + neg_before).astype(float) + (pos + neg + 1) / 2.0
-    auc = (float(np.dot(pos.astype(float), tz)) - m * (m + 1) / 2) / (m * n)
+    tz = pos_before + neg_before + (pos + neg + 1) / 2.0
+    auc = (float(np.dot(pos, tz)) - m * (m + 1) / 2) / (m * n)
     v01 = (neg_before + neg / 2.0) / n
     v10 = 1.0 - (pos_before + pos / 2.0) / m
     var = (_weighted_var(v01, pos, m) / m if m > 1 else 0.0) + (_weighted_var(v10, neg, n) / n if n > 1 else 0.0)
@@ -150,17 +154,22 @@ def auc_delong_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: fl
 
 def brier_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) -> tuple[float, float, float]:
     """`brier` from counts at each distinct score: the squared errors are (s - 1)^2 for positives, s^2 for negatives."""
+    pos, neg = np.asarray(pos, dtype=float), np.asarray(neg, dtype=float)
     total = int(pos.sum() + neg.sum())
     if total == 0:
         return np.nan, np.nan, np.nan
-    e = np.concatenate([(s - 1.0) ** 2, s ** 2])
-    w = np.concatenate([pos, neg]).astype(float)
-    esum = float(np.dot(w, e))
+    e1, e0 = (s - 1.0) ** 2, s * s
+    esum = float(np.dot(pos, e1)) + float(np.dot(neg, e0))
     mean = esum / total
     if total < 2:
         return mean, np.nan, np.nan
     z = stats.norm.ppf(0.5 + level / 2)
-    sd = np.sqrt(_weighted_var(e, w, total))
+    d1, d0 = e1 - mean, e0 - mean
+    var = (float(np.dot(pos, d1 * d1)) + float(np.dot(neg, d0 * d0))) / (total - 1)
+    if var <= 1e-30:  # as in _weighted_var: exactly 0 where every squared error is equal
+        used = np.concatenate([e1[pos > 0], e0[neg > 0]])
+        var = 0.0 if used.min() == used.max() else var
+    sd = np.sqrt(var)
     if not sd > 0:
         lo, hi = rate(esum, total, z)
         return mean, float(lo), float(hi)
