@@ -15,7 +15,7 @@ from audit.groups import Level
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
 from audit.engines.base import ScoreTable
 from audit.scoremetrics import (N_BINS, auc_delong, auc_delong_counts, brier, brier_counts, calibration_bins,
-                                 calibration_bins_counts, expected_calibration_error, expected_calibration_error_counts)
+                                 calibration_bins_counts, ece_from_bins, expected_calibration_error)
 from audit.significance import equal_rates_test, holm
 
 DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
@@ -127,8 +127,9 @@ def group_results_from_table(
         if table is not None:
             e = by_group[g] if by_group is not None else slice(None)
             s, pos, neg = table.score[e], table.pos[e], table.neg[e]
-            metrics.update(score_metrics_counts(s, pos, neg, ci, rng, resamples))
-            calibration = calibration_curve_counts(s, pos, neg)
+            bins = calibration_bins_counts(s, pos, neg)  # once, for the calibration error and the curve
+            metrics.update(score_metrics_counts(s, pos, neg, ci, rng, resamples, bins))
+            calibration = _curve(*bins)
         out.append(GroupResult(
             level=stats.level.features, attributes=attrs, n=n, share=n / n_total,
             counts=Confusion(tn=int(c[0]), fp=int(c[1]), fn=int(c[2]), tp=int(c[3])),
@@ -154,11 +155,16 @@ def score_metrics(y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Genera
 
 
 def score_metrics_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, ci: float, rng: np.random.Generator,
-                         resamples: int) -> dict[str, Estimate]:
-    """AUC, Brier score and calibration error of one group from its counts at each distinct score."""
+                         resamples: int, bins: tuple[np.ndarray, ...] | None = None) -> dict[str, Estimate]:
+    """AUC, Brier score and calibration error of one group from its counts at each distinct score (`bins`: its
+    `calibration_bins_counts`, when already computed)."""
     auc = auc_delong_counts(s, pos, neg, ci)
     b = brier_counts(s, pos, neg, ci)
-    e = expected_calibration_error_counts(s, pos, neg, ci, rng, max(resamples, 1))
+    if int(pos.sum() + neg.sum()) == 0:
+        e = (np.nan, np.nan, np.nan)
+    else:
+        n, p, ssum, _ = bins if bins is not None else calibration_bins_counts(s, pos, neg)
+        e = ece_from_bins(n, p, ssum, ci, rng, max(resamples, 1))
     return {name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2]) for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))}
 
 

@@ -192,11 +192,12 @@ def expected_calibration_error_counts(s: np.ndarray, pos: np.ndarray, neg: np.nd
     """`expected_calibration_error` from counts at each distinct score (the same draws from `rng`)."""
     if int(pos.sum() + neg.sum()) == 0:
         return np.nan, np.nan, np.nan
-    return _ece_from_bins(*calibration_bins_counts(s, pos, neg)[:3], level, rng, resamples)
+    return ece_from_bins(*calibration_bins_counts(s, pos, neg)[:3], level, rng, resamples)
 
 
-def _ece_from_bins(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, level: float, rng: np.random.Generator,
-                   resamples: int) -> tuple[float, float, float]:
+def ece_from_bins(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, level: float, rng: np.random.Generator,
+                  resamples: int) -> tuple[float, float, float]:
+    """The calibration error and its interval from the bins' rows, positives and score sums (as above)."""
     total = n.sum()
     mean_s = np.divide(ssum, n, out=np.zeros(N_BINS), where=n > 0)
     ece = float(np.sum(np.abs(pos - ssum)) / total)
