@@ -117,6 +117,8 @@ def group_results_from_table(
     out = []
     by_group = _split_rows(group_of_entry, len(stats.level.groups)) if table is not None and group_of_entry is not None else None
     per_metric = {m: metric_estimates(stats, m, ci) for m in M.COUNT_METRICS}
+    # Counts as floats once (exact below 2**53): every score formula multiplies them with floats.
+    fpos, fneg = (table.pos.astype(float), table.neg.astype(float)) if table is not None else (None, None)
     for g, attrs in enumerate(stats.level.groups):
         c = stats.counts[g]
         n = int(c.sum())
@@ -126,7 +128,7 @@ def group_results_from_table(
         calibration: tuple[CalibrationBin, ...] = ()
         if table is not None:
             e = by_group[g] if by_group is not None else slice(None)
-            s, pos, neg = table.score[e], table.pos[e], table.neg[e]
+            s, pos, neg = table.score[e], fpos[e], fneg[e]
             bins = calibration_bins_counts(s, pos, neg)  # once, for the calibration error and the curve
             metrics.update(score_metrics_counts(s, pos, neg, ci, rng, resamples, bins))
             calibration = _curve(*bins)

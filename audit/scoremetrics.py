@@ -115,11 +115,17 @@ def merge_ties(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndar
     return s[starts], np.add.reduceat(pos, starts), np.add.reduceat(neg, starts)
 
 
+def _wsum(w: np.ndarray, v: np.ndarray) -> float:
+    """Sum of w * v. Not np.dot: BLAS dots here took 10-16 ms for 11,000 numbers on a loaded machine (threads waiting),
+    where this takes 0.02 ms; the pairwise sum is as accurate."""
+    return float((w * v).sum())
+
+
 def _weighted_var(v: np.ndarray, w: np.ndarray, total: float) -> float:
     """Sample variance (ddof 1) of values v repeated w times (w float): two passes, as np.var, so no cancellation."""
-    mean = float(np.dot(w, v)) / total
-    d = v - mean
-    var = float(np.dot(w, d * d)) / (total - 1)
+    mean = _wsum(w, v) / total
+    d = v - mean  # (the callers pass only values with a weight)
+    var = _wsum(w, d * d) / (total - 1)
     if var <= 1e-30:  # only rounding can be left: exactly 0 where every value is equal, as the rule below intends
         used = v[w > 0]
         if used.size == 0 or used.min() == used.max():
@@ -130,19 +136,20 @@ def _weighted_var(v: np.ndarray, w: np.ndarray, total: float) -> float:
 def auc_delong_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) -> tuple[float, float, float]:
     """`auc_delong` from counts at each distinct score."""
     s, pos, neg = merge_ties(s, np.asarray(pos, dtype=float), np.asarray(neg, dtype=float))
-    m, n = int(pos.sum()), int(neg.sum())
+    cpos, cneg = np.cumsum(pos), np.cumsum(neg)  # whole numbers far below 2**53: exact
+    m, n = int(cpos[-1]) if len(s) else 0, int(cneg[-1]) if len(s) else 0
     if m == 0 or n == 0:
         return np.nan, np.nan, np.nan
-    # Counts are whole numbers far below 2**53, so these float sums are exact.
-    neg_before = np.cumsum(neg) - neg
-    pos_before = np.cumsum(pos) - pos
-    # Midrank of a tied block among all rows, minus the midrank among positives: the negatives below plus half the
-    # tied ones (exact: whole and half numbers).
-    tz = pos_before + neg_before + (pos + neg + 1) / 2.0
-    auc = (float(np.dot(pos, tz)) - m * (m + 1) / 2) / (m * n)
-    v01 = (neg_before + neg / 2.0) / n
-    v10 = 1.0 - (pos_before + pos / 2.0) / m
-    var = (_weighted_var(v01, pos, m) / m if m > 1 else 0.0) + (_weighted_var(v10, neg, n) / n if n > 1 else 0.0)
+    has_pos, has_neg = pos > 0, neg > 0
+    wp, wn = pos[has_pos], neg[has_neg]
+    # A positive's midrank among all rows minus its midrank among the positives: the negatives below it plus half the
+    # tied ones (whole and half numbers, so exact); summed over the positives, m * n * AUC (Mann-Whitney).
+    below_p = (cneg - neg)[has_pos] + neg[has_pos] / 2.0
+    below_n = (cpos - pos)[has_neg] + pos[has_neg] / 2.0
+    auc = _wsum(wp, below_p) / (m * n)
+    v01 = below_p / n
+    v10 = 1.0 - below_n / m
+    var = (_weighted_var(v01, wp, m) / m if m > 1 else 0.0) + (_weighted_var(v10, wn, n) / n if n > 1 else 0.0)
     z = stats.norm.ppf(0.5 + level / 2)
     if var <= 0:  # as in auc_delong
         k = min(m, n)
@@ -159,13 +166,13 @@ def brier_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) 
     if total == 0:
         return np.nan, np.nan, np.nan
     e1, e0 = (s - 1.0) ** 2, s * s
-    esum = float(np.dot(pos, e1)) + float(np.dot(neg, e0))
+    esum = _wsum(pos, e1) + _wsum(neg, e0)
     mean = esum / total
     if total < 2:
         return mean, np.nan, np.nan
     z = stats.norm.ppf(0.5 + level / 2)
     d1, d0 = e1 - mean, e0 - mean
-    var = (float(np.dot(pos, d1 * d1)) + float(np.dot(neg, d0 * d0))) / (total - 1)
+    var = (_wsum(pos, d1 * d1) + _wsum(neg, d0 * d0)) / (total - 1)
     if var <= 1e-30:  # as in _weighted_var: exactly 0 where every squared error is equal
         used = np.concatenate([e1[pos > 0], e0[neg > 0]])
         var = 0.0 if used.min() == used.max() else var
