@@ -19,7 +19,7 @@ import pandas as pd
 from audit.cancel import CancelToken, Progress
 from audit.engines.base import CellStatistics, Prepared, QualityStatistics, ScoreTable
 from audit.engines.duckdb_quality import ROWS, proxy_tables
-from audit.engines.duckdb_source import Source, dataset_ref, ident, is_float, is_nested, open_source, valid
+from audit.engines.duckdb_source import Source, dataset_ref, ident, is_float, is_nested, is_numeric, open_source, valid
 from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, missing_target_note
 from audit.errors import DatasetError, InputError
 from audit.groups import build_index, check_repeated
@@ -215,7 +215,7 @@ class _Run:
             return
         t, target = src.types[col], self.spec.target
         audited = valid(target, src.types[target])
-        if t.upper() in ("VARCHAR",) or not (t.upper() == "BOOLEAN" or _numeric(t)):
+        if not (t.upper() == "BOOLEAN" or is_numeric(t)):
             bad = self.q(f"SELECT count(*) FROM src WHERE {audited} AND {ident(col)} IS NOT NULL "
                          f"AND TRY_CAST({ident(col)} AS DOUBLE) IS NULL").fetchall()[0][0]
             if bad:
@@ -262,9 +262,3 @@ class _Run:
                      f"count(*) FILTER (WHERE NOT __attest_y) AS n FROM {ROWS} r GROUP BY ALL ORDER BY s, c").fetchnumpy()
         return ScoreTable(score=np.asarray(got["s"], dtype=float), cell=np.asarray(got["c"], dtype=np.int64),
                           pos=np.asarray(got["p"], dtype=np.int64), neg=np.asarray(got["n"], dtype=np.int64))
-
-
-def _numeric(sql_type: str) -> bool:
-    from audit.engines.duckdb_source import is_numeric
-
-    return is_numeric(sql_type)
