@@ -13,7 +13,9 @@ from audit import metrics as M
 from audit.bootstrap import aggregate, percentile_intervals, posterior_counts
 from audit.groups import Level
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
-from audit.scoremetrics import N_BINS, auc_delong, brier, calibration_bins, expected_calibration_error
+from audit.engines.base import ScoreTable
+from audit.scoremetrics import (N_BINS, auc_delong, auc_delong_counts, brier, brier_counts, calibration_bins,
+                                 calibration_bins_counts, ece_from_bins, expected_calibration_error)
 from audit.significance import equal_rates_test, holm
 
 DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
@@ -95,10 +97,28 @@ def group_results(
     stats: LevelStats, n_total: int, min_size: int, ci: float, y: np.ndarray, scores: np.ndarray | None,
     group_of_row: np.ndarray | None, rng: np.random.Generator, resamples: int, presorted: bool = False,
 ) -> list[GroupResult]:
-    """`presorted`: rows arrive ordered by score, so each group's rows (a stable split) are sorted too."""
+    """`group_results_from_table` for rows: y, scores and each row's group (`presorted` is accepted for callers that
+    sorted the rows by score; the table sorts them anyway)."""
+    table = None
+    if scores is not None and group_of_row is not None:
+        order = np.lexsort((group_of_row, scores))
+        yy = np.asarray(y, dtype=np.int64)[order]
+        table = ScoreTable(score=np.asarray(scores, dtype=float)[order], cell=np.asarray(group_of_row, dtype=np.int64)[order],
+                           pos=yy, neg=1 - yy)
+    return group_results_from_table(stats, n_total, min_size, ci, table, None if table is None else table.cell, rng, resamples)
+
+
+def group_results_from_table(
+    stats: LevelStats, n_total: int, min_size: int, ci: float, table: ScoreTable | None,
+    group_of_entry: np.ndarray | None, rng: np.random.Generator, resamples: int,
+) -> list[GroupResult]:
+    """Each group's result. `table`: counts at each (score, cell) (None: no scores), `group_of_entry` the group of each
+    of its entries; a stable split keeps each group's entries in score order."""
     out = []
-    by_group = _split_rows(group_of_row, len(stats.level.groups)) if scores is not None and group_of_row is not None else None
+    by_group = _split_rows(group_of_entry, len(stats.level.groups)) if table is not None and group_of_entry is not None else None
     per_metric = {m: metric_estimates(stats, m, ci) for m in M.COUNT_METRICS}
+    # Counts as floats once (exact below 2**53): every score formula multiplies them with floats.
+    fpos, fneg = (table.pos.astype(float), table.neg.astype(float)) if table is not None else (None, None)
     for g, attrs in enumerate(stats.level.groups):
         c = stats.counts[g]
         n = int(c.sum())
@@ -106,10 +126,12 @@ def group_results(
             continue
         metrics = {m: per_metric[m][g] for m in M.COUNT_METRICS}
         calibration: tuple[CalibrationBin, ...] = ()
-        if scores is not None:
-            rows = by_group[g] if by_group is not None else slice(None)
-            metrics.update(score_metrics(y[rows], scores[rows], ci, rng, resamples, presorted))
-            calibration = calibration_curve(y[rows], scores[rows])
+        if table is not None:
+            e = by_group[g] if by_group is not None else slice(None)
+            s, pos, neg = table.score[e], fpos[e], fneg[e]
+            bins = calibration_bins_counts(s, pos, neg)  # once, for the calibration error and the curve
+            metrics.update(score_metrics_counts(s, pos, neg, ci, rng, resamples, bins))
+            calibration = _curve(*bins)
         out.append(GroupResult(
             level=stats.level.features, attributes=attrs, n=n, share=n / n_total,
             counts=Confusion(tn=int(c[0]), fp=int(c[1]), fn=int(c[2]), tp=int(c[3])),
@@ -134,8 +156,29 @@ def score_metrics(y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Genera
     return {name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2]) for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))}
 
 
+def score_metrics_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, ci: float, rng: np.random.Generator,
+                         resamples: int, bins: tuple[np.ndarray, ...] | None = None) -> dict[str, Estimate]:
+    """AUC, Brier score and calibration error of one group from its counts at each distinct score (`bins`: its
+    `calibration_bins_counts`, when already computed)."""
+    auc = auc_delong_counts(s, pos, neg, ci)
+    b = brier_counts(s, pos, neg, ci)
+    if int(pos.sum() + neg.sum()) == 0:
+        e = (np.nan, np.nan, np.nan)
+    else:
+        n, p, ssum, _ = bins if bins is not None else calibration_bins_counts(s, pos, neg)
+        e = ece_from_bins(n, p, ssum, ci, rng, max(resamples, 1))
+    return {name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2]) for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))}
+
+
 def calibration_curve(y: np.ndarray, s: np.ndarray) -> tuple[CalibrationBin, ...]:
-    n, pos, ssum, present = calibration_bins(y, s)
+    return _curve(*calibration_bins(y, s))
+
+
+def calibration_curve_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[CalibrationBin, ...]:
+    return _curve(*calibration_bins_counts(s, pos, neg))
+
+
+def _curve(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, present: np.ndarray) -> tuple[CalibrationBin, ...]:
     return tuple(
         CalibrationBin(lower=i / N_BINS, upper=(i + 1) / N_BINS, n=int(n[i]),
                        mean_score=float(ssum[i] / n[i]) if present[i] else None,

@@ -49,7 +49,7 @@ class GroupIndex:
         return np.flatnonzero(level.group_of_cell[self.cell_of_row] == g)
 
 
-def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
+def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
     """Integer codes and sorted text labels of a column's values; missing values get the last code, labelled MISSING.
 
     Works on the distinct values only (from the `category` codes, or one factorize pass), never on per-row strings."""
@@ -58,10 +58,11 @@ def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
     else:
         raw_codes, values = pd.factorize(col, use_na_sentinel=True)
         raw_codes = np.asarray(raw_codes, dtype=np.int64)
-    counts = np.bincount(raw_codes[raw_codes >= 0], minlength=len(values))
+    seen = raw_codes >= 0
+    counts = np.bincount(raw_codes[seen], weights=None if weights is None else np.asarray(weights)[seen], minlength=len(values))
     text = [str(v) for v in values]
     used = [i for i in range(len(values)) if counts[i] > 0]
-    blank_rows = sum(int(counts[i]) for i in used if text[i].strip() == "")
+    blank_rows = sum(int(round(counts[i])) for i in used if text[i].strip() == "")
     if blank_rows:
         raise InputError(
             f"Sensitive column '{name}' has {blank_rows} row(s) whose value is an empty string, so Attest cannot tell "
@@ -78,21 +79,27 @@ def _labels(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
     return codes, names
 
 
+def check_repeated(sensitive: tuple[str, ...]) -> None:
+    repeated = sorted({f for f in sensitive if sensitive.count(f) > 1})
+    if repeated:
+        raise InputError(f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once.")
+
+
 def check_max_order(max_order: int | None) -> None:
     if max_order is not None and max_order < 1:
         raise InputError(f"--max-order {max_order} would audit no groups at all.",
                          "Use --max-order 1 for single features only, 2 to add pairs, ...; or leave it out to audit all intersections.")
 
 
-def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None) -> GroupIndex:
-    """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`)."""
-    repeated = sorted({f for f in sensitive if sensitive.count(f) > 1})
-    if repeated:
-        raise InputError(f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once.")
+def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None,
+                weights: np.ndarray | None = None) -> GroupIndex:
+    """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`).
+    `weights`: each row of `df` stands for that many rows (only the messages count rows)."""
+    check_repeated(sensitive)
     check_max_order(max_order)
     codes, names = [], []
     for f in sensitive:
-        c, n = _labels(df[f], f)
+        c, n = _labels(df[f], f, weights)
         if len(n) < 2:
             raise InputError(
                 f"Sensitive column '{f}' has a single value ({n[0]!r}) in every row, so there is no group to compare.",

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from audit.groups import GroupIndex
+from audit.engines.base import CellStatistics, QualityStatistics
 from audit.result import DataQuality, MissingByGroup, ProxyFlag
 
 PROXY_MODERATE = 0.3
@@ -28,15 +29,26 @@ def _codes(col: pd.Series) -> np.ndarray:
     return codes + 1  # -1 (missing) becomes 0
 
 
-def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
-    """Bias-corrected Cramér's V (Bergsma 2013) from two integer code arrays."""
+def contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Counts of each (a, b) pair of codes; rows and columns in code order, codes that never occur left out."""
     _, a = np.unique(a, return_inverse=True)
     _, b = np.unique(b, return_inverse=True)
-    r, k = a.max() + 1, b.max() + 1
+    r, k = int(a.max()) + 1 if len(a) else 0, int(b.max()) + 1 if len(b) else 0
+    return np.bincount(a * k + b, minlength=r * k).reshape(r, k).astype(np.int64)
+
+
+def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    """Bias-corrected Cramér's V (Bergsma 2013) from two integer code arrays."""
+    return cramers_v_table(contingency(a, b))
+
+
+def cramers_v_table(counts: np.ndarray) -> float:
+    """Bias-corrected Cramér's V from a contingency table without empty rows or columns."""
+    r, k = counts.shape
     if r < 2 or k < 2:
         return 0.0
-    n = len(a)
-    table = np.bincount(a * k + b, minlength=r * k).reshape(r, k).astype(float)
+    table = counts.astype(float)
+    n = int(counts.sum())
     expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / n
     chi2 = ((table - expected) ** 2 / expected).sum()
     phi2 = max(0.0, chi2 / n - (k - 1) * (r - 1) / (n - 1))
@@ -45,30 +57,50 @@ def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(phi2 / denom)) if denom > 0 else 0.0
 
 
-def assess(df: pd.DataFrame, index: GroupIndex, exclude: set[str], model_features: tuple[str, ...] | None) -> DataQuality:
+def quality_statistics(df: pd.DataFrame, index: GroupIndex, exclude: set[str]) -> QualityStatistics:
+    """The sufficient statistics of `assess_statistics` from rows in memory."""
     columns = [c for c in df.columns if c not in exclude]
-    missing = []
     null = df[columns].isna().to_numpy() if columns else np.zeros((len(df), 0), bool)
-    for level in index.levels:
-        if len(level.features) != 1:
-            continue
-        gid = level.group_of_cell[index.cell_of_row]
-        per_group = np.zeros((len(level.groups), len(columns)))
-        np.add.at(per_group, gid, null)
-        sizes = np.bincount(gid, minlength=len(level.groups))
-        for g, attrs in enumerate(level.groups):
-            for j, col in enumerate(columns):
-                if per_group[g, j] > 0:
-                    missing.append(MissingByGroup(level=level.features, group=attrs, column=str(col), missing=int(per_group[g, j]),
-                                                  share=float(per_group[g, j] / sizes[g])))
-    proxies = []
+    missing = np.zeros((index.n_cells, len(columns)), dtype=np.int64)
+    np.add.at(missing, index.cell_of_row, null.astype(np.int64))
     sens_codes = {f: _codes(df[f]) for f in index.features}
+    tables = []
     for col in columns:
         codes = _codes(df[col])
-        for f, sc in sens_codes.items():
-            v = cramers_v(codes, sc)
-            if v >= PROXY_MODERATE:
-                proxies.append(ProxyFlag(feature=str(col), sensitive=f, cramers_v=v, strength="strong" if v >= PROXY_STRONG else "moderate",
-                                         used_by_model=None if model_features is None else str(col) in model_features))
+        tables += [(str(col), f, contingency(codes, sc)) for f, sc in sens_codes.items()]
+    return QualityStatistics(columns=tuple(str(c) for c in columns), missing=missing, proxy_tables=tuple(tables))
+
+
+def assess_statistics(q: QualityStatistics, stats: CellStatistics, model_features: tuple[str, ...] | None) -> DataQuality:
+    """Missing values by group of each single sensitive feature, and candidate proxies, from the statistics."""
+    missing = []
+    for level in stats.levels:
+        if len(level.features) != 1:
+            continue
+        membership = level.membership(stats.n_cells)
+        per_group = np.asarray(membership.T @ q.missing.astype(float)) if q.columns else np.zeros((len(level.groups), 0))
+        sizes = np.asarray(membership.T @ stats.counts.sum(axis=1).astype(float))
+        for g, attrs in enumerate(level.groups):
+            for j, col in enumerate(q.columns):
+                if per_group[g, j] > 0:
+                    missing.append(MissingByGroup(level=level.features, group=attrs, column=col, missing=int(per_group[g, j]),
+                                                  share=float(per_group[g, j] / sizes[g])))
+    proxies = []
+    for col, f, table in q.proxy_tables:
+        v = cramers_v_table(table)
+        if v >= PROXY_MODERATE:
+            proxies.append(ProxyFlag(feature=col, sensitive=f, cramers_v=v, strength="strong" if v >= PROXY_STRONG else "moderate",
+                                     used_by_model=None if model_features is None else col in model_features))
     proxies.sort(key=lambda p: -p.cramers_v)
-    return DataQuality(rows=len(df), missing_by_group=tuple(missing), proxies=tuple(proxies), proxy_threshold=PROXY_MODERATE)
+    return DataQuality(rows=stats.rows, missing_by_group=tuple(missing), proxies=tuple(proxies), proxy_threshold=PROXY_MODERATE)
+
+
+def assess(df: pd.DataFrame, index: GroupIndex, exclude: set[str], model_features: tuple[str, ...] | None) -> DataQuality:
+    """`assess_statistics` of rows in memory (tests and benchmarks call it on a frame)."""
+    from audit.engines.base import CellStatistics
+    from audit.metrics import confusion_counts
+
+    counts = confusion_counts(index.cell_of_row, np.zeros(len(df), np.int8), np.zeros(len(df), np.int8), index.n_cells)
+    stats = CellStatistics(features=index.features, cells=index.cells, levels=index.levels, counts=counts, scores=None,
+                           quality=quality_statistics(df, index, exclude), rows=len(df))
+    return assess_statistics(stats.quality, stats, model_features)

@@ -26,6 +26,7 @@ class DatasetRef(Frozen):
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    table: str | None = None  # the table of a DuckDB database file (--table)
 
 
 class ModelRef(Frozen):

@@ -14,8 +14,10 @@ from audit.nyc_ll144 import BiasAudit
 from audit.refs import DatasetRef, Frozen, ModelRef
 from audit.spec import AuditSpec
 
-SCHEMA_VERSION = "1.2"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
+SCHEMA_VERSION = "1.3"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
 # 1.2: explanations.row_sample (per-row SHAP values of a bounded stratified sample, for beeswarm and dependence plots)
+# 1.3: provenance.engine (the engine that computed the statistics), data.table (a DuckDB database's table); bias_audit
+# (the NYC Local Law 144 tables, when the policy or a declaration asks for them)
 
 Status = Literal["pass", "fail", "insufficient_evidence"]
 
@@ -180,6 +182,7 @@ class Provenance(Frozen):
     model_sha256: str | None
     model_trusted: bool | None
     network_used: bool = False
+    engine: str = "numpy"  # which engine computed the statistics (audit/engines): numpy | duckdb
 
 
 class VerdictSummary(Frozen):

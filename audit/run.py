@@ -6,28 +6,23 @@ import platform
 import sys
 import time
 from datetime import datetime, timezone
+from collections.abc import Mapping
 from importlib import metadata
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from audit import fairness, intervals, verdicts
 from audit.cancel import CancelToken, Progress, no_progress
-from audit.datasets import load_dataset
+from audit.engines import make_engine
+from audit.engines.base import CellStatistics
 from audit.errors import Cancelled, InputError
-from audit.groups import build_index
-from audit.guards import check_cost, check_options, drop_nested
-from audit.inputs import (binary_target, declared_label, decisions_from_column, outcome_statement, require_column,
-                          resolve_positive, scores_from)
-from audit.metrics import confusion_counts
-from audit.models import LoadedModel, load_model
-from audit.quality import assess
+from audit.guards import check_options
+from audit.quality import assess_statistics
 from audit.result import AuditResult, GroupResult, NotAssessed, Provenance
 from audit.spec import AuditSpec
-from audit.values import apply_na_values, na_like_notes, variant_warnings
 
 _STEPS = 8
-_PREDICT_BATCH = 200_000
 
 
 def _utc() -> str:
@@ -41,9 +36,9 @@ def attest_version() -> str:
         return "0+unknown"
 
 
-def _versions(extra: dict[str, str]) -> dict[str, str]:
+def _versions(extra: dict[str, str], engine: str = "numpy") -> dict[str, str]:
     out = {}
-    for pkg in ("numpy", "pandas", "scipy", "scikit-learn", "pydantic", "skops", "shap"):
+    for pkg in ("numpy", "pandas", "scipy", "scikit-learn", "pydantic", "skops", "shap", *(("duckdb",) if engine == "duckdb" else ())):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -51,66 +46,38 @@ def _versions(extra: dict[str, str]) -> dict[str, str]:
     return {**out, **extra}
 
 
-def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: CancelToken | None = None) -> AuditResult:
+def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: CancelToken | None = None,
+              engine: str = "numpy", engine_options: Mapping[str, Any] | None = None) -> AuditResult:
+    """`engine`: "numpy" (in memory, default), "duckdb" (predictions-only, out of core) or "auto" (audit/engines)."""
     cancel = cancel or CancelToken()
     started, t0 = _utc(), time.perf_counter()
-    warnings: list[str] = []
-    not_assessed: list[NotAssessed] = []
-
     check_options(spec)  # before the data is read: a bad option never costs a long load
-    progress("load data", 0, _STEPS, f"Reading {spec.data_path}")
-    df, data_ref = load_dataset(spec.data_path, sheet=spec.sheet, sensitive=spec.sensitive)
-    cancel.raise_if_set()
-    _check_columns(df, spec)
-    df, nested = drop_nested(df, spec)
-    if nested:
-        warnings.append(f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
-                        "the audit does not use them.")
-    df, na_notes = apply_na_values(df, spec.sensitive, spec.na_values)
-    warnings += na_notes + na_like_notes(df, spec.sensitive, spec.na_values)
-
-    missing_target = int(df[spec.target].isna().sum())
-    if missing_target == len(df):
-        raise InputError(f"The target column '{spec.target}' is empty in every row.", "Choose the column that holds the true outcome.")
-    if missing_target:
-        warnings.append(f"{missing_target} row(s) with no value in the target '{spec.target}' were left out: outcomes are needed to measure errors.")
-        df = df[df[spec.target].notna()].reset_index(drop=True)
-    label, declared_by = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
-    positive = resolve_positive(df[spec.target], spec.target, label)
-    favourable = outcome_statement(spec.target, positive, declared_by, spec.outcome, spec.policy.outcome)
-    y = binary_target(df[spec.target], positive)
-    check_cost(df, spec)  # before the model runs and any group is built
-    warnings += variant_warnings(df, spec.sensitive)
-
-    progress("model", 1, _STEPS, "Loading the model" if spec.model_path else "Reading decisions")
-    model, pred, scores, source = _decisions(spec, df, positive, progress, cancel, warnings, not_assessed, nested)
-    if scores is None:
+    prep = make_engine(engine, spec, **dict(engine_options or {})).statistics(spec, progress, cancel)
+    stats, model = prep.stats, prep.model
+    warnings, not_assessed = list(prep.warnings), list(prep.not_assessed)
+    if stats.scores is None:
         not_assessed.append(NotAssessed(item="auc, brier, calibration", reason="No scores: the model gives no probabilities, or no --scores column was given."))
     cancel.raise_if_set()
-    bias = _bias_audit(spec, df, pred, scores, started)  # before the long steps: a label left unmapped stops here
-
-    progress("groups", 2, _STEPS, "Encoding sensitive groups")
-    index = build_index(df, spec.sensitive, spec.max_intersection_order)
-    cell_counts = confusion_counts(index.cell_of_row, y, pred, index.n_cells)
+    bias = _bias_audit(spec, prep, started)  # before the long steps: a label left unmapped stops here
     rng = np.random.default_rng(spec.seed)
     progress("bootstrap", 3, _STEPS, f"{spec.bootstrap} posterior draws per group (F1 and summaries)")
     cancel.raise_if_set()
 
     progress("metrics", 4, _STEPS, "Group metrics and intervals")
-    overall_level = _everyone(index.n_cells)
-    all_stats = _level_stats(spec, index, cell_counts, rng)
-    overall_stats = fairness.level_stats(overall_level, index.n_cells, cell_counts, {}, spec.bootstrap, rng)
-    n = len(df)
-    # Sort rows by score once: every group's AUC then ranks its rows in linear passes.
-    order = np.argsort(scores, kind="stable") if scores is not None else np.arange(n)
-    cell_sorted = index.cell_of_row[order]
-    kw = dict(n_total=n, min_size=spec.min_group_size, ci=spec.ci_level, y=y[order],
-              scores=None if scores is None else scores[order], rng=rng, resamples=spec.bootstrap, presorted=scores is not None)
-    overall = fairness.group_results(overall_stats, group_of_row=np.zeros(n, dtype=np.int64), **kw)[0]
+    cell_counts = stats.counts
+    overall_level = _everyone(stats.n_cells)
+    all_stats = _level_stats(spec, stats, cell_counts, rng)
+    overall_stats = fairness.level_stats(overall_level, stats.n_cells, cell_counts, {}, spec.bootstrap, rng)
+    n = stats.rows
+    table = stats.scores
+    kw = dict(n_total=n, min_size=spec.min_group_size, ci=spec.ci_level, table=table, rng=rng, resamples=spec.bootstrap)
+    everyone = None if table is None else np.zeros(len(table.cell), dtype=np.int64)
+    overall = fairness.group_results_from_table(overall_stats, group_of_entry=everyone, **kw)[0]
     groups: list[GroupResult] = []
     for st in all_stats:
         cancel.raise_if_set()
-        groups += fairness.group_results(st, group_of_row=st.level.group_of_cell[cell_sorted], **kw)
+        groups += fairness.group_results_from_table(
+            st, group_of_entry=None if table is None else st.level.group_of_cell[table.cell], **kw)
     small = [g for g in groups if g.small]
     if small:
         warnings.append(f"{len(small)} group(s) have fewer than {spec.min_group_size} rows; their checks are 'insufficient evidence': "
@@ -123,38 +90,43 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     cancel.raise_if_set()
 
     progress("quality", 6, _STEPS, "Data quality and proxy features")
-    exclude = {spec.target, *spec.sensitive, *(c for c in (spec.predictions_column, spec.scores_column) if c)}
-    quality = assess(df, index, exclude, model.features if model else None)
+    quality = assess_statistics(stats.quality, stats, model.features if model else None)
 
     explanations = None
     if model is not None and not spec.explain.enabled:
         not_assessed.append(NotAssessed(item="explanations", reason="Explanations were switched off for this run (--no-explain)."))
-    elif model is not None:
+    elif model is not None and prep.rows is not None:
         progress("explain", 7, _STEPS, "Explaining the model")
-        explanations = _explain(model, df, index, pred, scores, spec, quality, progress, cancel, warnings)
+        rows = prep.rows
+        explanations = _explain(model, rows.frame, rows.index, rows.decisions, rows.scores, spec, quality, progress, cancel, warnings)
     progress("done", _STEPS, _STEPS, "Audit complete")
 
     prov = Provenance(
         attest_version=attest_version(),
-        library_versions=_versions(model.ref.library_versions if model else {}),
+        library_versions=_versions(model.ref.library_versions if model else {}, prep.engine),
         user=getpass.getuser(), host=platform.node(), platform=platform.platform(), python=sys.version.split()[0],
         started_at=started, finished_at=_utc(), seconds=round(time.perf_counter() - t0, 3), seed=spec.seed,
-        data_sha256=data_ref.sha256, model_sha256=model.ref.sha256 if model else None,
-        model_trusted=model.ref.trusted if model else None,
+        data_sha256=prep.data.sha256, model_sha256=model.ref.sha256 if model else None,
+        model_trusted=model.ref.trusted if model else None, engine=prep.engine,
     )
     return AuditResult(
-        spec=spec, provenance=prov, data=data_ref, model=model.ref if model else None, decision_source=source,
-        positive_label=str(positive), overall=overall, groups=tuple(groups), levels=tuple(levels),
+        spec=spec, provenance=prov, data=prep.data, model=model.ref if model else None, decision_source=prep.decision_source,
+        positive_label=str(prep.positive), overall=overall, groups=tuple(groups), levels=tuple(levels),
         disparities=tuple(disparities), verdicts=tuple(found), summary=verdicts.summarise(found), quality=quality,
         explanations=explanations, not_assessed=tuple(not_assessed), warnings=tuple(warnings),
-        favourable_outcome=favourable, verdict_family=family, methods=methods(), bias_audit=bias,
+        favourable_outcome=prep.favourable, verdict_family=family, methods=methods(), bias_audit=bias,
     )
 
 
-def _bias_audit(spec: AuditSpec, df: pd.DataFrame, pred: np.ndarray, scores: np.ndarray | None, started: str):
-    """The NYC Local Law 144 tables when the policy asks for them or a declaration is given; else None."""
+def _bias_audit(spec: AuditSpec, prep: Any, started: str):
+    """The NYC Local Law 144 tables when the policy asks for them or a declaration is given; else None. They are
+    computed from the rows (the median score of the whole sample), which only the in-memory engine keeps."""
     if spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
         return None
+    if prep.rows is None:
+        raise InputError(f"The NYC Local Law 144 tables are computed on the in-memory engine, not on {prep.engine}.",
+                         "Run with --engine numpy (the default) for a bias audit.")
+    df, pred, scores = prep.rows.frame, prep.rows.decisions, prep.rows.scores
     from audit.nyc_ll144 import infer_declaration
     from audit.nyc_tables import bias_audit
 
@@ -187,67 +159,13 @@ def methods() -> dict[str, str]:
     }
 
 
-def _check_columns(df: pd.DataFrame, spec: AuditSpec) -> None:
-    """Every column the spec names exists and plays one role only."""
-    require_column(df, spec.target, "target")
-    for f in spec.sensitive:
-        require_column(df, f, "sensitive")
-        if f == spec.target:
-            raise InputError(f"'{f}' is both the target and a sensitive feature.", "Name a different sensitive feature.")
-    for name, role in ((spec.predictions_column, "predictions"), (spec.scores_column, "scores")):
-        if name is not None:
-            require_column(df, name, role)
-            if name == spec.target or name in spec.sensitive:
-                raise InputError(f"'{name}' is given as the {role} column and also as the target or a sensitive feature.",
-                                 f"The {role} column holds the model's output; name the column that does.")
-    for f in spec.references:
-        if f not in spec.sensitive:
-            raise InputError(f"A reference group is given for '{f}', which is not a sensitive feature.",
-                             f"Give references only for: {', '.join(spec.sensitive)}.")
-
-
-def _decisions(spec: AuditSpec, df: pd.DataFrame, positive, progress: Progress, cancel: CancelToken,
-               warnings: list[str], not_assessed: list[NotAssessed], nested: list[str]):
-    """The decisions (0/1), scores (or None) and their source: from the model, or from the predictions column."""
-    model: LoadedModel | None = None
-    scores = None
-    if spec.model_path is not None:
-        model = load_model(spec.model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
-                           trusted_types=spec.trusted_types, threshold=spec.threshold)
-        absent = [f for f in model.features if f not in df.columns]
-        flat_only = [f for f in absent if f in nested]
-        if flat_only:
-            raise InputError(f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
-                             "list/struct), not one value per row.",
-                             "Audit with the flat columns the model was trained on (flatten those columns first).")
-        if absent:
-            raise InputError(f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
-                             "Audit with the dataset the model was built for, or rename the columns to match.")
-        if "class_assumption" in model.extra:
-            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
-        pred, scores = _predict(model, df, progress, cancel)
-        source = "model"
-    else:
-        if spec.threshold is not None:
-            raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
-        target_values = list(pd.unique(df[spec.target]))
-        pred, note = decisions_from_column(df[spec.predictions_column], spec.predictions_column, positive, target_values)
-        if note:
-            warnings.append(note)
-        if spec.scores_column is not None:
-            scores = scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
-        source = f"predictions column '{spec.predictions_column}'"
-        not_assessed.append(NotAssessed(item="explanations", reason="Predictions-only audit: without the model object, the model's reasoning cannot be explained."))
-    return model, pred, scores, source
-
-
 def _everyone(n_cells: int):
     from audit.groups import Level
 
     return Level(features=(), groups=({},), group_of_cell=np.zeros(n_cells, dtype=np.int64))
 
 
-def _level_stats(spec: AuditSpec, index, cell_counts: np.ndarray, rng: np.random.Generator) -> list:
+def _level_stats(spec: AuditSpec, index: CellStatistics, cell_counts: np.ndarray, rng: np.random.Generator) -> list:
     """Single features first: their references (declared, else their largest group) then define the combination an
     intersection is compared with, unless the spec asks for the largest intersectional group."""
     stats: dict[int, object] = {}
@@ -279,21 +197,6 @@ def _check_references(spec: AuditSpec, all_stats: list) -> None:
                 values = [g[f] for g in st.level.groups]
                 raise InputError(f"The reference group {f}={spec.references[f]!r} does not occur in the data.",
                                  f"Choose one of: {', '.join(values)}.")
-
-
-def _predict(model: LoadedModel, df: pd.DataFrame, progress: Progress, cancel: CancelToken) -> tuple[np.ndarray, np.ndarray | None]:
-    X = df[list(model.features)]
-    preds, scores = [], []
-    for start in range(0, len(X), _PREDICT_BATCH):
-        cancel.raise_if_set()
-        part = X.iloc[start:start + _PREDICT_BATCH]
-        preds.append(np.asarray(model.decide(part), dtype=np.int8))
-        if model.score is not None:
-            scores.append(model.score(part))
-        progress("predict", 1, _STEPS, f"Scored {min(start + _PREDICT_BATCH, len(X)):,} of {len(X):,} rows")
-    pred = np.concatenate(preds)
-    s = scores_from(np.concatenate(scores), "the model's output") if scores else None
-    return pred, s
 
 
 def _explain(model, df, index, pred, scores, spec, quality, progress, cancel, warnings):

@@ -44,9 +44,19 @@ def _is_na(value: object, na_values: Sequence[str]) -> bool:
     return False
 
 
-def apply_na_values(df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+def _value_counts(col: pd.Series, weights: np.ndarray | None) -> pd.Series:
+    """Rows per value, most first; with `weights`, each row of `col` stands for that many rows (distinct rows with
+    their counts, as the DuckDB engine reads them)."""
+    if weights is None:
+        return col.value_counts(dropna=True)
+    w = pd.Series(np.asarray(weights), index=col.index)[col.notna()]
+    return w.groupby(col[col.notna()], sort=False).sum().sort_values(ascending=False, kind="stable")
+
+
+def apply_na_values(df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str],
+                    weights: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str]]:
     """`df` with the user's missing-value markers made missing in `columns`, and a note for each column changed.
-    Works on each column's distinct values, not per row."""
+    Works on each column's distinct values, not per row; `weights` as in `_value_counts`."""
     notes: list[str] = []
     if not na_values:
         return df, notes
@@ -61,19 +71,21 @@ def apply_na_values(df: pd.DataFrame, columns: Iterable[str], na_values: Sequenc
         mask = s.isin(hits)
         out[col] = s.where(~mask)  # NaN: the "(missing)" group, as a truly empty cell would be
         shown = ", ".join(repr(str(v)) for v in hits[:_SHOWN]) + (" ..." if len(hits) > _SHOWN else "")
-        notes.append(f"{int(mask.sum())} row(s) of sensitive column '{col}' with value {shown} were read as missing "
+        changed = int(mask.sum()) if weights is None else int(np.asarray(weights)[mask.to_numpy()].sum())
+        notes.append(f"{changed} row(s) of sensitive column '{col}' with value {shown} were read as missing "
                      f"(--na-values) and audited in the '(missing)' group.")
     return out, notes
 
 
-def na_like_notes(df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str]) -> list[str]:
+def na_like_notes(df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str],
+                  weights: np.ndarray | None = None) -> list[str]:
     """Notes for sensitive values that common tools read as missing ("NA", "null", ...) but this run keeps as groups,
     so that a user who meant "missing" sees how to say so."""
     notes = []
     for col in columns:
         if col not in df.columns:
             continue
-        counts = df[col].value_counts(dropna=True)
+        counts = _value_counts(df[col], weights)
         kept = [(str(v), int(n)) for v, n in counts.items()
                 if isinstance(v, str) and v in PANDAS_NA_VALUES and v != "" and not _is_na(v, na_values)]
         if kept:
@@ -87,13 +99,13 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def variant_warnings(df: pd.DataFrame, columns: Iterable[str]) -> list[str]:
+def variant_warnings(df: pd.DataFrame, columns: Iterable[str], weights: np.ndarray | None = None) -> list[str]:
     """A warning per sensitive column whose values differ only in spaces or capitals ("Female", "Female ", "female")."""
     out = []
     for col in columns:
         if col not in df.columns:
             continue
-        counts = df[col].value_counts(dropna=True)
+        counts = _value_counts(df[col], weights)
         by_key: dict[str, list[tuple[str, int]]] = {}
         for v, n in counts.items():
             if isinstance(v, str):

@@ -47,6 +47,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="values of the sensitive columns that mean missing, e.g. NA,N/A,null (exact, case counts; an empty "
                         "item, as in --na-values \"\", marks empty strings). Default: only empty cells are missing, so a "
                         "group written NA stays a group")
+    p.add_argument("--engine", choices=("numpy", "duckdb", "auto"), default="numpy",
+                   help="what computes the statistics: numpy (in memory, default), duckdb (predictions-only audits of "
+                        "Parquet, CSV or a DuckDB table, out of core), auto (duckdb for such a file of 256 MB or more)")
+    p.add_argument("--memory-limit", metavar="SIZE", help="with the duckdb engine: its memory limit (default 2GB), e.g. 8GB")
+    p.add_argument("--table", metavar="NAME", help="with the duckdb engine and a DuckDB database file: the table to audit")
     p.add_argument("--no-explain", action="store_true", help="skip SHAP explanations")
     p.add_argument("--explain-budget", type=float, default=30.0, metavar="SECONDS", help="time budget for explanations (default 30)")
     p.add_argument("--context", metavar="FILE", help="TOML file with the declared context (intended purpose, deployment, ...)")
@@ -122,6 +127,17 @@ def _nyc_declaration(args: argparse.Namespace):
     return load_declaration(args.nyc_categories)
 
 
+def _engine_options(args: argparse.Namespace) -> dict:
+    """--memory-limit and --table for the DuckDB engine; refused with the in-memory engine, where they do nothing."""
+    from audit.errors import InputError
+
+    given = {k: v for k, v in (("memory_limit", args.memory_limit), ("table", args.table)) if v is not None}
+    if given and args.engine == "numpy":
+        flags = " and ".join(f"--{k.replace('_', '-')}" for k in given)
+        raise InputError(f"{flags} apply to the DuckDB engine.", "Add --engine duckdb (or auto), or drop them.")
+    return given
+
+
 def run(args: argparse.Namespace) -> int:
     from audit.outputs import Staged
     from audit.run import run_audit
@@ -136,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     paths, inputs, password = _check_before_running(args)
     bar = TerminalProgress(quiet=args.quiet)
     try:
-        result = run_audit(spec, progress=bar)
+        result = run_audit(spec, progress=bar, engine=args.engine, engine_options=_engine_options(args))
     finally:
         bar.close()
     out = paths["--json"]

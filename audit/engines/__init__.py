@@ -1,0 +1,56 @@
+"""Engines: what turns (data, spec) into the per-cell statistics of an audit (audit/engines/base.py).
+
+- "numpy": the file in memory (pandas), the only engine that runs a model or explains it. Default.
+- "duckdb": predictions-only audits (decision and score columns in the file) computed by SQL GROUP BY in DuckDB,
+  out of core under a memory limit, from Parquet, CSV or a table of a DuckDB database file.
+- "auto": DuckDB for a predictions-only audit of a Parquet/CSV/DuckDB file of at least `AUTO_BYTES`, else NumPy.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from audit.engines.base import CellStatistics, Engine, Prepared, QualityStatistics, ScoreTable
+from audit.errors import InputError
+from audit.spec import AuditSpec
+
+ENGINES = ("numpy", "duckdb", "auto")
+# A pandas frame takes about 3-10x its Parquet file in memory (strings as Python objects); from 256 MB on disk
+# the in-memory path needs gigabytes, where DuckDB streams the file under its memory limit.
+AUTO_BYTES = 256 * 1024 * 1024
+
+__all__ = ["AUTO_BYTES", "ENGINES", "CellStatistics", "Engine", "Prepared", "QualityStatistics", "ScoreTable",
+           "choose_engine", "make_engine"]
+
+
+def choose_engine(name: str, spec: AuditSpec) -> str:
+    """The engine `name` stands for with this spec ("auto" resolved)."""
+    if name not in ENGINES:
+        raise InputError(f"--engine {name!r} is not an engine.", f"Choose one of: {', '.join(ENGINES)}.")
+    if name != "auto":
+        return name
+    if spec.model_path is not None or spec.sheet is not None:
+        return "numpy"
+    try:
+        path = Path(spec.data_path)
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return "numpy"  # the loader says what is wrong with the path
+    if head[8:12] == b"DUCK":
+        return "duckdb"  # a DuckDB database: only that engine reads it
+    return "duckdb" if size >= AUTO_BYTES else "numpy"
+
+
+def make_engine(name: str, spec: AuditSpec, **options: Any) -> Engine:
+    """The engine to run `spec` with; `options` go to the DuckDB engine (memory_limit, table, threads) and are not
+    used by the in-memory one."""
+    chosen = choose_engine(name, spec)
+    if chosen == "numpy":
+        from audit.engines.numpy_engine import NumpyEngine
+
+        return NumpyEngine()
+    from audit.engines.duckdb_engine import DuckDBEngine
+
+    return DuckDBEngine(**options)
