@@ -52,6 +52,8 @@ CASES = [
     ("table_for_parquet", ["--predictions", "p", "--table", "preds"], "d.parquet", ["is not one", "Drop --table"]),
     ("model_audit", ["--model", "m.skops"], "d.parquet", ["does not run a model", "--engine numpy"]),
     ("bad_memory_limit", ["--predictions", "p", "--memory-limit", "lots"], "d.parquet", ["not an amount of memory"]),
+    ("nyc_tables_need_rows", ["--predictions", "p", "--policy", "nyc_ll144"], "d.parquet",
+     ["NYC Local Law 144 tables are computed on the in-memory engine", "--engine numpy"]),
     ("memory_too_small", ["--predictions", "p", "--memory-limit", "1KB"], "d.parquet", ["memory limit", "--memory-limit"]),
 ]
 
