@@ -39,9 +39,18 @@ def mlp():
     return from_estimator(one_hot_pipeline(MLPClassifier((16,), max_iter=100, random_state=0)).fit(X, y)), X
 
 
+_MARKS: list[int] = []
+
+
+def _marks() -> int:
+    return len(_MARKS)
+
+
 def test_the_pool_spawns_and_nothing_forks():
+    """A spawned worker starts afresh: state of this process (here a module global) is not inherited, as with fork."""
+    _MARKS.append(1)
     with spawn_executor(1) as ex:
-        assert ex.submit(multiprocessing.get_start_method).result(timeout=120) == "spawn"
+        assert ex.submit(_marks).result(timeout=120) == 0
     for path in EXPLAIN.glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         calls = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}

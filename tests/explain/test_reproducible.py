@@ -69,7 +69,8 @@ def alone_and_shared(backend, payloads, rows: int, delay: float):
     alone = [backend.core(p) for p in payloads]
     core, mine = slow_front(backend.core, delay)
     with spawn_executor(1) as executor:
-        executor.submit(int).result()  # started: the test is about values, not about a slow start
+        # Started and holding the kernel: the test is about values, not about a slow start on a loaded machine.
+        backend.shipped.submit(executor, payloads[0], with_state=True).result()
         shared, cut, by_worker = runner.run_batches(core, payloads, [rows] * len(payloads), deadline=float("inf"),
                                                     cancel=None, on_batch=lambda i, k: None, shipped=backend.shipped,
                                                     executor=executor)
