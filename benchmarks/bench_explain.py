@@ -9,10 +9,11 @@ resamples, per-group figures, local examples. shap's time is only `shap.TreeExpl
 the ~4 s `import shap`. The check column compares the values: exact algorithms must agree to float rounding; the
 permutation estimator is random, so both estimates are compared to a high-precision reference instead.
 
-Where the speed comes from: LightGBM and HistGradientBoosting - shap hands LightGBM models to LightGBM's own pred_contrib
-and runs its compiled classic TreeSHAP on HistGradientBoosting (O(L*D^2) per row and tree); Attest computes the same values
+Where the speed comes from: tree models - shap hands LightGBM and XGBoost models to their own pred_contrib(s) and runs its
+compiled classic TreeSHAP on scikit-learn's trees (O(L*D^2) per row and tree, one core); Attest computes the same values
 with its leaf-pattern TreeSHAP (audit/explain/leafpatterns.py: a table per leaf once per model, then O(L*D) per row, numba
-on both cores). MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column
+on both cores), on trees read through public APIs (LightGBM's dump_model, XGBoost's JSON model, shap's parsed ensemble).
+XGBoost computes in float32, so there the check column shows XGBoost's own rounding (about 1e-6 at margins near 10). MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column
 shows the values agree to float rounding.
 """
 from __future__ import annotations
