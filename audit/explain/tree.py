@@ -89,6 +89,9 @@ def _agree(fast: tuple[np.ndarray, np.ndarray, Any], ref: tuple[np.ndarray, np.n
 def sklearn_kernel(shap_tree: ShapTree, probe: np.ndarray, rows: int) -> tuple[PatternKernel, str] | None:
     """The leaf-pattern kernel on the trees shap's TreeExplainer parsed, used only if it gives shap's values on the
     probe rows (1e-9); else None (shap's own routine)."""
+    categorical = getattr(shap_tree.final, "is_categorical_", None)  # HistGradientBoosting's public fitted mask
+    if categorical is not None and bool(np.any(categorical)):
+        return None  # shap reads these splits as thresholds: its own routine, as before, and its additivity check
     try:
         from audit.explain import leafpatterns
 
