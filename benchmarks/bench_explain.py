@@ -1,6 +1,6 @@
 """Attest's explanations vs a direct call of shap with its defaults, same model, same rows, one run.
 
-    .venv/bin/python benchmarks/bench_explain.py            # LightGBM and HGB on 10,000 rows, MLP on 1,000 (~3 min)
+    .venv/bin/python benchmarks/bench_explain.py            # LightGBM, HGB, RandomForest, XGBoost on 10,000 rows, MLP on 1,000
     .venv/bin/python benchmarks/bench_explain.py --quick    # a tenth of the rows
 
 Attest's time is the whole `explain(...)` call: explainer choice, SHAP values, global importance with 200 bootstrap
@@ -9,10 +9,11 @@ resamples, per-group figures, local examples. shap's time is only `shap.TreeExpl
 the ~4 s `import shap`. The check column compares the values: exact algorithms must agree to float rounding; the
 permutation estimator is random, so both estimates are compared to a high-precision reference instead.
 
-Where the speed comes from: LightGBM and HistGradientBoosting - shap hands LightGBM models to LightGBM's own pred_contrib
-and runs its compiled classic TreeSHAP on HistGradientBoosting (O(L*D^2) per row and tree); Attest computes the same values
+Where the speed comes from: tree models - shap hands LightGBM and XGBoost models to their own pred_contrib(s) and runs its
+compiled classic TreeSHAP on scikit-learn's trees (O(L*D^2) per row and tree, one core); Attest computes the same values
 with its leaf-pattern TreeSHAP (audit/explain/leafpatterns.py: a table per leaf once per model, then O(L*D) per row, numba
-on both cores). MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column
+on both cores), on trees read through public APIs (LightGBM's dump_model, XGBoost's JSON model, shap's parsed ensemble).
+XGBoost computes in float32, so there the check column shows XGBoost's own rounding (about 1e-6 at margins near 10). MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column
 shows the values agree to float rounding.
 """
 from __future__ import annotations
@@ -128,6 +129,40 @@ def case_hgb(n: int, repeat: int) -> dict:
                 check=f"max |Δ| {diff:.1e}")
 
 
+def case_random_forest(n: int, repeat: int) -> dict:
+    import shap
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = synthetic(n, seed=3)
+    feats = [c for c in X.columns if c.startswith("f")]
+    est = RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0, n_jobs=1).fit(X[feats], y)
+    model = from_estimator(est)
+    shap.TreeExplainer(est)(X[feats].iloc[:20])
+    explain_rows(model, X, np.arange(20))
+    t_attest, res, t_shap, ex = best_of(repeat, lambda: attest(model, X, n), lambda: shap.TreeExplainer(est)(X[feats]))
+    check_rows = np.arange(min(n, 1000))
+    diff = np.abs(explain_rows(model, X, check_rows).values - positive_values(ex.values)[check_rows]).max()
+    return dict(case="RandomForest, 100 trees, depth 8", rows=n, attest=t_attest, shap=t_shap, res=res,
+                check=f"max |Δ| {diff:.1e}")
+
+
+def case_xgboost(n: int, repeat: int) -> dict:
+    import shap
+    from xgboost import XGBClassifier
+
+    X, y = synthetic(n, seed=4)
+    feats = [c for c in X.columns if c.startswith("f")]
+    est = XGBClassifier(n_estimators=200, max_depth=6, random_state=0).fit(X[feats], y)
+    model = from_estimator(est)
+    shap.TreeExplainer(est)(X[feats].iloc[:20])
+    explain_rows(model, X, np.arange(20))
+    t_attest, res, t_shap, ex = best_of(repeat, lambda: attest(model, X, n), lambda: shap.TreeExplainer(est)(X[feats]))
+    check_rows = np.arange(min(n, 1000))
+    diff = np.abs(explain_rows(model, X, check_rows).values - positive_values(ex.values)[check_rows]).max()
+    return dict(case="XGBoost, 200 trees, depth 6", rows=n, attest=t_attest, shap=t_shap, res=res,
+                check=f"max |Δ| {diff:.1e}")
+
+
 def case_mlp(n: int, repeat: int) -> dict:
     import shap
     from sklearn.exceptions import ConvergenceWarning
@@ -168,7 +203,7 @@ def case_mlp(n: int, repeat: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the rows")
-    parser.add_argument("--only", choices=["lightgbm", "hgb", "mlp"], action="append")
+    parser.add_argument("--only", choices=["lightgbm", "hgb", "rf", "xgboost", "mlp"], action="append")
     parser.add_argument("--repeat", type=int, default=3, help="runs per side for the tree cases, best kept (MLP: once)")
     args = parser.parse_args()
     tree_rows, mlp_rows = (1_000, 100) if args.quick else (10_000, 1_000)
@@ -179,11 +214,15 @@ def main() -> None:
           f"{os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}\n", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.only or ["lightgbm", "hgb", "mlp"]:
+        for name in args.only or ["lightgbm", "hgb", "rf", "xgboost", "mlp"]:
             if name == "lightgbm":
                 rows.append(case_lightgbm(tree_rows, Path(tmp), args.repeat))
             elif name == "hgb":
                 rows.append(case_hgb(tree_rows, args.repeat))
+            elif name == "rf":
+                rows.append(case_random_forest(tree_rows, args.repeat))
+            elif name == "xgboost":
+                rows.append(case_xgboost(tree_rows, args.repeat))
             else:
                 rows.append(case_mlp(mlp_rows, 1))
             r = rows[-1]

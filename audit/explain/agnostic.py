@@ -14,9 +14,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from audit.explain import _kernels
 from audit.explain.backend import Backend, positive_index, rows_frame
 from audit.models.base import LoadedModel
+from audit.parallel import Shipped
 
 _EVALS_PER_BATCH = 120_000  # model rows per call: large enough to amortise per-call overhead, small enough for memory
 SHAP_DEFAULT_MAX_EVALS = 500  # shap.PermutationExplainer's default budget per row
@@ -33,17 +33,49 @@ class ProbaScorer:
 
 
 class Permutation:
+    """The estimator over one batch of rows; picklable with a picklable scorer, so a worker process can run it."""
+
     def __init__(self, scorer: Callable[[pd.DataFrame], np.ndarray], background: pd.DataFrame, base: float,
                  permutations: int, seed: int) -> None:
         self.scorer, self.background, self.base = scorer, background, base
         self.permutations, self.seed = permutations, seed
 
-    def core(self, payload: tuple[np.ndarray, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
-        return _kernels.permutation_shap(self.scorer, self.background, self.base, self.permutations, self.seed, *payload)
+    def __call__(self, payload: tuple[np.ndarray, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+        return permutation_shap(self.scorer, self.background, self.base, self.permutations, self.seed, *payload)
 
     def finish(self, payload: Any, raw: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         phi, fx = raw
         return phi, np.full(len(fx), self.base), fx
+
+
+def permutation_shap(scorer: Callable[[Any], np.ndarray], background: Any, base: float, permutations: int, seed: int,
+                     ids: np.ndarray, rows: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(phi (rows, features), model output (rows,)). `rows` and `background` are DataFrames with the same columns."""
+    n, m, k, p = len(rows), rows.shape[1], len(background), permutations
+    fx = np.asarray(scorer(rows), dtype=np.float64).reshape(-1)
+    if m == 1:
+        return (fx - base)[:, None], fx
+    pos = np.empty((n, p, m), dtype=np.int64)  # pos[r, q, j]: place of feature j in row r's permutation q
+    for r, rid in enumerate(ids):
+        rng = np.random.default_rng([seed, int(rid)])  # seeded per row: values do not depend on batching
+        pos[r] = np.argsort(np.argsort(rng.random((p, m)), axis=1), axis=1)
+    steps = np.arange(1, m)[None, None, :, None]
+    # Intermediate masks only (both end points are shared by every permutation): prefixes switched on (forward),
+    # then suffixes still on (backward).
+    on = np.concatenate([pos[:, :, None, :] < steps, pos[:, :, None, :] >= steps], axis=2)  # (n, p, 2(m-1), m)
+    pool = pd.concat([rows, background], ignore_index=True)
+    own = np.arange(n)[:, None, None, None]
+    bg = n + np.arange(k)[None, None, None, :]
+    # Column by column, so every column keeps its dtype (categories, strings, nullable integers).
+    masked = pd.DataFrame({c: pool[c].array.take(np.where(on[..., j, None], own, bg).reshape(-1))
+                           for j, c in enumerate(rows.columns)})
+    out = np.asarray(scorer(masked), dtype=np.float64).reshape(n, p, 2 * (m - 1), k).mean(axis=3)
+    ends_b, ends_x = np.full((n, p, 1), base), np.broadcast_to(fx[:, None, None], (n, p, 1))
+    fwd = np.concatenate([ends_b, out[:, :, : m - 1], ends_x], axis=2)  # mean output as features switch on
+    bwd = np.concatenate([ends_x, out[:, :, m - 1:], ends_b], axis=2)  # ... and as they switch off again
+    delta = (fwd[:, :, 1:] - fwd[:, :, :-1]) + (bwd[:, :, :-1] - bwd[:, :, 1:])  # credit of the i-th switched feature
+    phi = np.take_along_axis(delta, pos, axis=2).sum(axis=1) / (2 * p)
+    return phi, fx
 
 
 def permutations_for(m: int) -> int:
@@ -57,10 +89,10 @@ def prepare(model: LoadedModel, X: pd.DataFrame, *, background_size: int, seed: 
     k = max(1, min(background_size, len(X)))
     background = rows_frame(X, features, np.sort(rng.choice(len(X), size=k, replace=False)))
     est = model.estimator
-    job_state: dict[str, Any] | None = None
+    picklable = False
     if model.score is not None and hasattr(est, "predict_proba") and hasattr(est, "classes_"):
         scorer: Callable[[pd.DataFrame], np.ndarray] = ProbaScorer(est, positive_index(model))
-        job_state = {"estimator": est, "pos": positive_index(model)} if _pickles(est) else None
+        picklable = _pickles(est)
     elif model.score is not None:
         scorer = model.score  # e.g. ONNX: onnxruntime already uses every core
     else:
@@ -72,12 +104,9 @@ def prepare(model: LoadedModel, X: pd.DataFrame, *, background_size: int, seed: 
     base = float(np.mean(scorer(background)))
     p = permutations_for(len(features))
     perm = Permutation(scorer, background, base, p, seed % 2**32)
-    job = None
-    if job_state is not None:
-        job = ("permutation", dict(job_state, background=background, base=base, permutations=p, seed=seed % 2**32))
-    return Backend(perm.core, lambda rows: (np.asarray(rows), rows_frame(X, features, rows)), features, features,
-                   "Attest permutation SHAP (numpy)", finish=perm.finish, background_size=k, permutations=p, helper_job=job,
-                   probe_rows=1)
+    return Backend(perm, lambda rows: (np.asarray(rows), rows_frame(X, features, rows)), features, features,
+                   "Attest permutation SHAP (numpy)", finish=perm.finish, background_size=k, permutations=p,
+                   shipped=Shipped(perm) if picklable else None, worker_start_s=3.0, probe_rows=1)
 
 
 def rows_per_batch(backend: Backend) -> int:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from audit.explain import mapping
 from audit.models.base import LoadedModel
+from audit.parallel import Shipped
 
 # finish(payload, raw) -> (phi (b, p) in the explained space, base value (b,), model output (b,) or None), float64.
 # None: the backend's `outputs` computes the model output once for all explained rows instead (fewer model calls).
@@ -21,7 +22,7 @@ def _same(payload: Any, raw: Any) -> Any:
 
 @dataclass
 class Backend:
-    core: Callable[[Any], Any]  # payload -> raw result: the part a helper process can compute as well
+    core: Callable[[Any], Any]  # payload -> raw result: the part a worker process can compute as well
     payload: Callable[[np.ndarray], Any]  # row positions in X -> kernel input
     columns: list[str]  # explained-space columns
     owners: list[str]  # original feature (or untraceable column name) behind each column
@@ -30,8 +31,9 @@ class Backend:
     outputs: Callable[[np.ndarray], np.ndarray] | None = None  # row positions -> model output, where finish gives None
     background_size: int | None = None
     permutations: int | None = None
-    # (kind, plain-data state) for _kernels.make when a helper process can share the work; None = one process.
-    helper_job: tuple[str, dict[str, Any]] | None = None
+    # `core` packed for worker processes (audit.parallel) when they can share the work; None = this process only.
+    shipped: Shipped | None = None
+    worker_start_s: float = 3.0  # seconds a worker process needs before its first batch (imports, unpickling)
     probe_rows: int = 32  # rows of the first, timing batch
     warnings: list[str] = field(default_factory=list)
 

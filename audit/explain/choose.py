@@ -16,6 +16,9 @@ LOG_ODDS = "log-odds of the favourable class (raw margin)"
 _LGBM_HOW = ("the values of LightGBM's predict(pred_contrib=True), which shap.TreeExplainer calls, computed by Attest's "
              "leaf-pattern TreeSHAP (checked against LightGBM on sample rows each run; LightGBM's own routine where a "
              "split is categorical)")
+_XGB_HOW = ("the values of XGBoost's predict(pred_contribs=True), which shap.TreeExplainer calls, computed by Attest's "
+            "leaf-pattern TreeSHAP in float64 (checked against XGBoost on sample rows each run; XGBoost's own routine for "
+            "dart, forests, categorical splits or other objectives)")
 PROBABILITY = "probability of the favourable class"
 
 
@@ -48,8 +51,8 @@ def choose(model: LoadedModel) -> Choice:
         return Choice("lightgbm", "tree_path_dependent", f"LightGBM booster: exact path-dependent TreeSHAP; {_LGBM_HOW}.", est,
                       None, LOG_ODDS)
     if module.startswith("xgboost") and name == "Booster":
-        return Choice("xgboost", "tree_path_dependent", "XGBoost booster: exact path-dependent TreeSHAP computed by XGBoost "
-                      "itself (predict(pred_contribs=True), which shap.TreeExplainer also calls; multi-threaded).", est, None, LOG_ODDS)
+        return Choice("xgboost", "tree_path_dependent", f"XGBoost booster: exact path-dependent TreeSHAP; {_XGB_HOW}.", est, None,
+                      LOG_ODDS)
     pre, final = split_pipeline(est)
     fname = type(final).__name__
     where = f" on the final step of the pipeline, after its preprocessing ({_describe(pre)}); encoded columns are summed back " \
@@ -58,12 +61,11 @@ def choose(model: LoadedModel) -> Choice:
         return Choice("lightgbm", "tree_path_dependent", f"LGBMClassifier is a tree ensemble: exact path-dependent TreeSHAP{where}; "
                       f"{_LGBM_HOW}.", final, pre, LOG_ODDS)
     if fname == "XGBClassifier":
-        return Choice("xgboost", "tree_path_dependent", f"XGBClassifier is a tree ensemble: exact path-dependent TreeSHAP from "
-                      f"XGBoost's pred_contribs (the values shap.TreeExplainer returns){where}.", final, pre, LOG_ODDS)
+        return Choice("xgboost", "tree_path_dependent", f"XGBClassifier is a tree ensemble: exact path-dependent TreeSHAP{where}; "
+                      f"{_XGB_HOW}.", final, pre, LOG_ODDS)
     if fname in SHAP_TREES:
         space = LOG_ODDS if SHAP_TREES[fname] == "raw" else PROBABILITY
-        how = ("the values of shap.TreeExplainer, computed by Attest's leaf-pattern TreeSHAP where they match on sample rows"
-               if fname == "HistGradientBoostingClassifier" else "shap.TreeExplainer")
+        how = "the values of shap.TreeExplainer, computed by Attest's leaf-pattern TreeSHAP where they match on sample rows"
         return Choice("sklearn_tree", "tree_path_dependent", f"{fname} is a tree ensemble: exact path-dependent TreeSHAP "
                       f"({how}; no background needed){where}.", final, pre, space)
     coef = getattr(final, "coef_", None)

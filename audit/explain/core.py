@@ -6,6 +6,7 @@ stands. Only `Cancelled` propagates.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -24,9 +25,6 @@ from audit.models.base import LoadedModel
 
 DEFAULT_MAX_ROWS = 100_000  # with max_rows=None: more rows than this add nothing but memory to the figures
 _BATCH_SECONDS = 0.5  # target work per batch: progress and cancel stay responsive
-# Seconds a helper process needs before its first batch: the tree helper loads NumPy and shap's compiled library only,
-# the permutation helper imports pandas and scikit-learn to unpickle the model. It pays off for 2x that much work.
-_HELPER_START_S = {"tree": 0.5, "permutation": 3.0}
 _RESERVE_S = 1.0  # kept for aggregation at the end of the budget
 _ROUNDS = 4
 _EXACT = {"tree_path_dependent", "linear_exact"}
@@ -34,8 +32,14 @@ _EXACT = {"tree_path_dependent", "linear_exact"}
 
 def explain(model: LoadedModel, X: pd.DataFrame, *, groups: Sequence[tuple[dict[str, str], np.ndarray]], decisions: np.ndarray,
             scores: np.ndarray | None, threshold: float | None, proxies: Sequence[str], settings: ExplainSettings, seed: int,
-            progress: Progress = no_progress, cancel: CancelToken | None = None) -> Explanations:
-    """Explain `model` on `X`; see docs/explanations.md for the result. Never raises except `Cancelled`."""
+            progress: Progress = no_progress, cancel: CancelToken | None = None,
+            executor: Executor | None = None) -> Explanations:
+    """Explain `model` on `X`; see docs/explanations.md for the result. Never raises except `Cancelled`.
+
+    `executor` (e.g. `audit.parallel.spawn_executor()`, left running for the caller to reuse) lends worker processes
+    to kernels that can use them; without one, explain starts a one-worker spawn pool when the work is worth it and
+    shuts it down before returning.
+    """
     t0 = time.monotonic()
     if not settings.enabled:
         return not_assessed("Explanations were switched off for this audit (--no-explain).")
@@ -50,10 +54,15 @@ def explain(model: LoadedModel, X: pd.DataFrame, *, groups: Sequence[tuple[dict[
     choice: Choice | None = None
     try:
         choice, backend = _prepare(model, X, settings, seed)
-        return _run(model, X, choice, backend, t0=t0, groups=[(dict(a), np.asarray(i, dtype=np.int64)) for a, i in groups],
-                    decisions=np.asarray(decisions, dtype=bool).reshape(-1),
-                    scores=None if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1),
-                    threshold=threshold, proxies=list(proxies), settings=settings, seed=seed, progress=progress, cancel=cancel)
+        workers = runner.Workers(executor)
+        try:
+            return _run(model, X, choice, backend, t0=t0, groups=[(dict(a), np.asarray(i, dtype=np.int64)) for a, i in groups],
+                        decisions=np.asarray(decisions, dtype=bool).reshape(-1),
+                        scores=None if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1),
+                        threshold=threshold, proxies=list(proxies), settings=settings, seed=seed, progress=progress,
+                        cancel=cancel, workers=workers)
+        finally:
+            workers.close()
     except Cancelled:
         raise
     except Exception as exc:
@@ -138,7 +147,7 @@ def _prepare(model: LoadedModel, X: pd.DataFrame, settings: ExplainSettings, see
 def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, *, t0: float,
          groups: list[tuple[dict[str, str], np.ndarray]], decisions: np.ndarray, scores: np.ndarray | None,
          threshold: float | None, proxies: list[str], settings: ExplainSettings, seed: int, progress: Progress,
-         cancel: CancelToken | None) -> Explanations:
+         cancel: CancelToken | None, workers: runner.Workers) -> Explanations:
     n = len(X)
     # Explaining stops this much before the budget ends, leaving time to aggregate.
     deadline = t0 + settings.time_budget_s - min(_RESERVE_S, 0.1 * settings.time_budget_s)
@@ -157,7 +166,7 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     if cancel is not None:
         cancel.raise_if_set()
 
-    start_s = _HELPER_START_S.get(backend.helper_job[0], 3.0) if backend.helper_job else None
+    start_s = backend.worker_start_s if backend.shipped is not None and workers.allowed else None
     expected, _ = _plan(n_max - probe_n, rate, deadline - time.monotonic(), start_s, cautious=False)
     per_group = int(min(100, max(10, (probe_n + expected - len(local_rows)) // max(2 * len(groups), 1))))
     topups = sampling.group_topups(groups, pos, per_group)
@@ -169,7 +178,8 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     # to fill the budget without overrunning it.
     for round_no in range(_ROUNDS):
         left = deadline - time.monotonic()
-        todo, helper = _plan(n_max - done, rate, left, start_s, cautious=round_no == 0)
+        todo, worker = _plan(n_max - done, rate, left, 0.0 if workers.warm and start_s is not None else start_s,
+                             cautious=round_no == 0)
         if todo <= 0 or left <= 0:
             break
         chunk_rows = order[done:done + todo]
@@ -186,27 +196,27 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
         payloads = [backend.payload(c) for c in chunks]
 
         def on_idle(so_far: list, chunks: list = chunks) -> None:
-            # While the helper finishes its last batches: the model's own outputs for the rows this round has done.
+            # While the worker finishes its last batches: the model's own outputs for the rows this round has done.
             if backend.outputs is not None:
                 ready = [c for c, r in zip(chunks, so_far) if r is not None]
                 if ready:
                     rows_ready = np.concatenate(ready)
                     outputs_done.update(zip(rows_ready.tolist(), backend.outputs(rows_ready)))
 
-        raw, cut, by_helper = runner.run_batches(backend.core, payloads, [len(c) for c in chunks], deadline=deadline,
-                                                 cancel=cancel, on_batch=on_batch, helper=backend.helper_job if helper else None,
-                                                 on_idle=on_idle)
+        raw, cut, by_worker = runner.run_batches(backend.core, payloads, [len(c) for c in chunks], deadline=deadline,
+                                                 cancel=cancel, on_batch=on_batch, shipped=backend.shipped,
+                                                 executor=workers.get() if worker else None, on_idle=on_idle)
         parts += [(c, backend.finish(p, r)) for c, p, r in zip(chunks, payloads, raw) if r is not None]
-        processes = 2 if by_helper else processes
-        if not cut:  # per-process speed as measured (the plan adds a helper's share itself)
-            rate = len(chunk_rows) / max(time.monotonic() - started, 1e-6) / (1.75 if helper else 1.0)
+        processes = 2 if by_worker else processes
+        if not cut:  # per-process speed as measured (the plan adds a worker's share itself)
+            rate = len(chunk_rows) / max(time.monotonic() - started, 1e-6) / (1.75 if worker else 1.0)
         done = planned
         if cut or done >= n_max:
             break
     rows = np.concatenate([p[0] for p in parts])
     phi = np.vstack([np.asarray(p[1][0], dtype=np.float64) for p in parts])
     base = np.concatenate([np.asarray(p[1][1], dtype=np.float64) for p in parts])
-    if any(res[2] is None for _, res in parts):  # one model call for the rows not done while waiting for the helper
+    if any(res[2] is None for _, res in parts):  # one model call for the rows not done while waiting for the worker
         todo_rows = np.array([r for r in rows.tolist() if r not in outputs_done], dtype=np.int64)
         for i in range(0, len(todo_rows), 50_000):
             outputs_done.update(zip(todo_rows[i:i + 50_000].tolist(), backend.outputs(todo_rows[i:i + 50_000])))  # type: ignore[misc]
@@ -262,27 +272,27 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     )
 
 
-def _plan(todo: int, rate: float, seconds_left: float, helper_start_s: float | None, *, cautious: bool) -> tuple[int, bool]:
-    """(rows to explain next, whether a helper process joins) from the measured per-process rate and the time left.
+def _plan(todo: int, rate: float, seconds_left: float, worker_start_s: float | None, *, cautious: bool) -> tuple[int, bool]:
+    """(rows to explain next, whether a worker process joins) from the measured per-process rate and the time left.
 
-    `cautious` for the first round: its rate comes from a small probe and a helper's real share is unknown yet (another
+    `cautious` for the first round: its rate comes from a small probe and a worker's real share is unknown yet (another
     program may hold the second core); later rounds fill what is left.
     """
     if todo <= 0 or seconds_left <= 0:
         return 0, False
 
     def worth(rows: int) -> bool:
-        return helper_start_s is not None and runner.helper_allowed() and rows / rate > 2 * helper_start_s
+        return worker_start_s is not None and rows / rate > max(2 * worker_start_s, 1.0)
 
-    helper = worth(todo) and seconds_left > 2 * (helper_start_s or 0)
+    worker = worth(todo) and seconds_left > 2 * (worker_start_s or 0)
     affordable = rate * seconds_left
-    if helper:
-        affordable += rate * 0.75 * max(seconds_left - (helper_start_s or 0), 0.0)
-    affordable *= 0.6 if cautious and helper else 0.85
+    if worker:
+        affordable += rate * 0.75 * max(seconds_left - (worker_start_s or 0), 0.0)
+    affordable *= 0.6 if cautious and worker else 0.85
     if affordable >= todo:
-        return todo, helper
+        return todo, worker
     rows = max(int(affordable), 1)
-    return rows, helper and worth(rows)
+    return rows, worker and worth(rows)
 
 
 def _batch_rows(choice: Choice, backend: Backend, rate: float) -> int:
@@ -290,11 +300,11 @@ def _batch_rows(choice: Choice, backend: Backend, rate: float) -> int:
         return agnostic.rows_per_batch(backend)
     if choice.method == "linear":
         return 50_000  # fixed: batch composition then never depends on timing
-    if choice.method in ("lightgbm", "xgboost") and backend.helper_job is None:
+    if choice.method in ("lightgbm", "xgboost") and backend.shipped is None:
         # OpenMP inside: each call waits for its slowest thread, which costs dearly when another program holds a core.
         return int(max(2_000, min(rate * 2.0, 50_000)))
-    # With a helper, smaller batches: the two processes meet with less of a batch left over.
-    return int(max(16, min(rate * _BATCH_SECONDS * (0.5 if backend.helper_job else 1.0), 20_000)))
+    # With a worker, smaller batches: the two processes meet with less of a batch left over.
+    return int(max(16, min(rate * _BATCH_SECONDS * (0.5 if backend.shipped else 1.0), 20_000)))
 
 
 def _warnings(X: pd.DataFrame, features: list[str], rows: np.ndarray, choice: Choice, backend: Backend, n: int,

@@ -11,9 +11,10 @@ instead of TreeSHAP's O(L*D^2). Leaves with more patterns than rows to explain a
 For leaf l, feature i in U_l, row pattern A:  phi_i = v_l (a_i - p_i) prod_{j notin A, j != i} p_j
     * sum_{m=0..s} m! (k-1-m)! / k! * e_{s-m}({p_j : j in A \\ {i}}),  k = |U_l|, s = |A \\ {i}|, e_t elementary symmetric.
 
-Used for LightGBM models and scikit-learn's HistGradientBoostingClassifier with numerical splits (LightGBM's own
-pred_contrib and shap's TreeExplainer are the references the tests and every run compare to); anything else (categorical
-splits, linear trees) keeps the library's own TreeSHAP.
+Used for LightGBM models (trees from `dump_model()`), XGBoost models (trees from the JSON model) and scikit-learn's tree
+models (the trees shap's TreeExplainer has parsed) with numerical splits. LightGBM's and XGBoost's own pred_contrib and
+shap's TreeExplainer are the references the tests and every run compare to; anything else (categorical splits, linear
+trees) keeps the library's own TreeSHAP.
 """
 from __future__ import annotations
 
@@ -78,35 +79,103 @@ def from_lightgbm(model: Any, rows_hint: int = 10_000) -> LeafPatternTrees | Non
     return _build(int(dump["max_feature_idx"]) + 1, nodes, tree_node_start, tree_leaf_start, leaves, rows_hint)
 
 
-def from_sklearn_hgb(est: Any, rows_hint: int = 10_000) -> LeafPatternTrees | None:
-    """The ensemble of a fitted binary HistGradientBoostingClassifier (raw margin: baseline plus leaf values); None with
-    categorical splits or more than one tree per iteration. NaN follows each node's missing_go_to_left, as in sklearn."""
-    predictors = getattr(est, "_predictors", None)
-    if not predictors or any(len(it) != 1 for it in predictors):
+def from_shap_trees(ensemble: Any, output: int, rows_hint: int = 10_000) -> LeafPatternTrees | None:
+    """The ensemble shap's TreeExplainer has parsed (`TreeExplainer(model).model`: its `trees`, each with the arrays
+    shap documents on `SingleTree`, and `base_offset`), for one output column; None with a categorical split or a
+    layout this code does not know. NaN follows each node's `children_default`, as in shap."""
+    trees = getattr(ensemble, "trees", None)
+    if not trees:
         return None
     nodes: dict[str, list] = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
     tree_node_start, tree_leaf_start = [0], [0]
     leaves: list = []
-    for (predictor,) in predictors:
-        arr = predictor.nodes
-        if bool(np.any(arr["is_categorical"][arr["is_leaf"] == 0])):
+    for tree in trees:
+        arrays = _shap_tree_arrays(tree, output)
+        if arrays is None:
             return None
-        if not _flatten(_hgb_node(arr, 0), len(nodes["feature"]), nodes, leaves, []):
+        if not _flatten(_array_node(arrays, 0), len(nodes["feature"]), nodes, leaves, []):
             return None
         tree_node_start.append(len(nodes["feature"]))
         tree_leaf_start.append(len(leaves))
-    offset = float(np.asarray(est._baseline_prediction, dtype=np.float64).reshape(-1)[0])
-    return _build(int(est.n_features_in_), nodes, tree_node_start, tree_leaf_start, leaves, rows_hint, offset)
+    n_features = int(max(int(np.max(t.features)) for t in trees)) + 1
+    base = np.asarray(getattr(ensemble, "base_offset", 0.0), dtype=np.float64).reshape(-1)
+    offset = float(base[output] if base.size > 1 else base[0])
+    return _build(n_features, nodes, tree_node_start, tree_leaf_start, leaves, rows_hint, offset)
 
 
-def _hgb_node(arr: np.ndarray, i: int) -> dict:
-    """One sklearn predictor node in the shape of LightGBM's dump (what `_flatten` reads); cover is the sample count."""
-    n = arr[i]
-    if n["is_leaf"]:
-        return {"leaf_value": float(n["value"]), "leaf_count": float(n["count"])}
-    return {"decision_type": "<=", "split_feature": int(n["feature_idx"]), "threshold": float(n["num_threshold"]),
-            "default_left": bool(n["missing_go_to_left"]), "missing_type": "NaN", "internal_count": float(n["count"]),
-            "left_child": _hgb_node(arr, int(n["left"])), "right_child": _hgb_node(arr, int(n["right"]))}
+def _shap_tree_arrays(tree: Any, output: int) -> dict[str, np.ndarray] | None:
+    kinds = getattr(tree, "threshold_types", None)
+    if kinds is not None and np.any(np.asarray(kinds) != 0):
+        return None  # categorical split
+    values = np.asarray(tree.values, dtype=np.float64)
+    values = values.reshape(len(values), -1)
+    if output >= values.shape[1]:
+        return None
+    left = np.asarray(tree.children_left)
+    return {"left": left, "right": np.asarray(tree.children_right), "default_left": np.asarray(tree.children_default) == left,
+            "feature": np.asarray(tree.features), "threshold": np.asarray(tree.thresholds, dtype=np.float64),
+            "value": values[:, output], "cover": np.asarray(tree.node_sample_weight, dtype=np.float64)}
+
+
+def from_xgboost(booster: Any, iteration_range: tuple[int, int], rows_hint: int = 10_000) -> LeafPatternTrees | None:
+    """The trees of an XGBoost Booster from its public JSON model (`save_raw("json")`): binary or regression margin,
+    one tree per iteration, numerical splits; None otherwise. XGBoost sends x < split_condition (float32) left: with
+    the rows rounded to float32 (`float32_rows`), that is x <= the next float64 below it. The base value includes the
+    model's base margin (base_score, through the objective's link)."""
+    import json
+
+    model = json.loads(bytes(booster.save_raw(raw_format="json")))
+    learner = model["learner"]
+    link = _XGB_LINKS.get(learner.get("objective", {}).get("name", ""))
+    if link is None:
+        return None
+    base_score = float(np.float32(str(learner["learner_model_param"]["base_score"]).strip("[]")))
+    gb = learner["gradient_booster"]
+    if gb.get("name") != "gbtree":
+        return None  # dart weights its trees at prediction time, gblinear has none
+    trees = gb["model"]["trees"]
+    params = gb["model"].get("gbtree_model_param", {})
+    if int(params.get("num_parallel_tree", 1)) != 1 or any(int(g) != 0 for g in gb["model"].get("tree_info", [])):
+        return None
+    first, last = iteration_range
+    trees = trees[first:last] if last > 0 else trees[first:]
+    nodes: dict[str, list] = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
+    tree_node_start, tree_leaf_start = [0], [0]
+    leaves: list = []
+    for tree in trees:
+        if any(int(t) != 0 for t in tree.get("split_type", [])):
+            return None  # categorical split
+        cond = np.asarray(tree["split_conditions"], dtype=np.float32).astype(np.float64)
+        arrays = {"left": np.asarray(tree["left_children"]), "right": np.asarray(tree["right_children"]),
+                  "default_left": np.asarray(tree["default_left"]).astype(bool),
+                  "feature": np.asarray(tree["split_indices"]), "threshold": np.nextafter(cond, -np.inf),
+                  "value": cond, "cover": np.asarray(tree["sum_hessian"], dtype=np.float32).astype(np.float64)}
+        if not _flatten(_array_node(arrays, 0), len(nodes["feature"]), nodes, leaves, []):
+            return None
+        tree_node_start.append(len(nodes["feature"]))
+        tree_leaf_start.append(len(leaves))
+    n_features = int(learner["learner_model_param"]["num_feature"])
+    return _build(n_features, nodes, tree_node_start, tree_leaf_start, leaves, rows_hint, link(base_score))
+
+
+# XGBoost's base_score in the margin: logistic objectives keep it as a probability.
+_XGB_LINKS = {"binary:logistic": lambda p: math.log(p / (1 - p)), "reg:logistic": lambda p: math.log(p / (1 - p)),
+              "binary:logitraw": lambda b: b, "reg:squarederror": lambda b: b}
+
+
+def float32_rows(X: np.ndarray) -> np.ndarray:
+    """The rows as XGBoost sees them (it stores its input in float32), in float64 for the kernels."""
+    return np.asarray(X, dtype=np.float32).astype(np.float64)
+
+
+def _array_node(a: dict[str, np.ndarray], i: int) -> dict:
+    """One node of a tree given as arrays (children -1 at leaves), in the shape of LightGBM's dump (what `_flatten`
+    reads); NaN goes the default way at every split."""
+    if a["left"][i] < 0:
+        return {"leaf_value": float(a["value"][i]), "leaf_count": float(a["cover"][i])}
+    return {"decision_type": "<=", "split_feature": int(a["feature"][i]), "threshold": float(a["threshold"][i]),
+            "default_left": bool(a["default_left"][i]), "missing_type": "NaN", "internal_count": float(a["cover"][i]),
+            "left_child": _array_node(a, int(a["left"][i])), "right_child": _array_node(a, int(a["right"][i]))}
 
 
 def _iterations(model: Any, booster: Any) -> int | None:

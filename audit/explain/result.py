@@ -115,7 +115,7 @@ class Explanations(Frozen):
     library: str = ""  # what computed the values, with version
     background_size: int | None = None  # rows behind the base value; None for path-dependent TreeSHAP
     permutations: int | None = None  # model-agnostic explainer only
-    processes: int = 1  # 2 when a helper process shared the work
+    processes: int = 1  # 2 when a worker process shared the work
     sample_size: int = 0  # rows explained (global sample, group top-ups and local examples)
     global_rows: int = 0  # rows behind the global importance (a uniform random sample)
     rows_available: int = 0

@@ -1,4 +1,6 @@
-"""Exact path-dependent TreeSHAP: shap's TreeExplainer for scikit-learn trees, the libraries' own for LightGBM/XGBoost."""
+"""Exact path-dependent TreeSHAP through public APIs: shap's TreeExplainer for scikit-learn trees, the libraries' own
+pred_contrib for LightGBM/XGBoost, and Attest's leaf-pattern TreeSHAP (leafpatterns.py) wherever it reproduces those
+values on the run's probe rows (1e-9; XGBoost: its float32 rounding)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,45 +8,46 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.explain import _kernels
 from audit.explain.backend import Backend, as_model_input, column_owners, dense, positive_index, rows_frame, transform
 from audit.explain.choose import SHAP_TREES, Choice
 from audit.models.base import LoadedModel
+from audit.parallel import Shipped
 
-_RECORD_ROWS = 3
+_PROBE_ROWS = 32  # rows every run compares the fast kernel with the library on
+_EXACT = 1e-9
+_SHAP_WORKER_START_S = 6.0  # a worker process imports shap and scikit-learn and reads the trees before its first batch
 
 
 class ShapTree:
-    """shap's compiled path-dependent TreeSHAP on a tree model shap has parsed.
+    """shap.TreeExplainer(model).shap_values, public arguments only. Picklable (the explainer is rebuilt where it is
+    needed), so a worker process can share the batches. Raw results: (rows, features + 1, outputs), base value last."""
 
-    Raw results use shap's internal layout (rows, features + 1, outputs), the base value in the last column. Where
-    possible the compiled routine is called directly with the arguments shap itself passed on a probe (recorded once,
-    and checked to give bit-identical values), so that a bare helper process can run it too; otherwise shap's public API.
-    """
+    def __init__(self, final: Any, pos: int, raw_margin: bool, explainer: Any = None) -> None:
+        self.final, self.pos, self.raw_margin = final, pos, raw_margin
+        self.explainer = explainer
 
-    def __init__(self, explainer: Any, pos: int, raw_margin: bool, probe: np.ndarray) -> None:
-        self.explainer, self.pos, self.raw_margin = explainer, pos, raw_margin
-        self.cext: Any = None
-        self.template = _record(explainer, probe[:_RECORD_ROWS])
-        if self.template is not None:
-            import shap.explainers._tree as shap_tree
+    def __getstate__(self) -> dict[str, Any]:
+        return {"final": self.final, "pos": self.pos, "raw_margin": self.raw_margin, "explainer": None}
 
-            self.cext = shap_tree._cext
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        if self.explainer is None:
+            import shap
 
-    def core(self, X: np.ndarray) -> np.ndarray:
-        if self.template is not None:
-            return _kernels.tree_shap(self.cext, self.template, X)
-        return _public(self.explainer, X)
+            self.explainer = shap.TreeExplainer(self.final)
+        vals = self.explainer.shap_values(X, check_additivity=False)
+        vals = np.stack(vals, axis=-1) if isinstance(vals, list) else np.asarray(vals, dtype=np.float64)
+        if vals.ndim == 2:
+            vals = vals[:, :, None]
+        expected = np.atleast_1d(np.asarray(self.explainer.expected_value, dtype=np.float64)).reshape(1, 1, -1)
+        return np.concatenate([vals, np.broadcast_to(expected, (vals.shape[0], 1, vals.shape[2]))], axis=1)
+
+    def output(self, n_outputs: int) -> tuple[int, float]:
+        """(output column, sign): the favourable class's column, or the one margin negated for classes_[0]."""
+        return (0 if n_outputs == 1 else self.pos), (-1.0 if self.raw_margin and self.pos == 0 else 1.0)
 
     def finish(self, X: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
-        k = 0 if raw.shape[2] == 1 else self.pos
-        sign = -1.0 if self.raw_margin and self.pos == 0 else 1.0  # one margin, for classes_[1]
+        k, sign = self.output(raw.shape[2])
         return sign * raw[:, :-1, k], sign * raw[:, -1, k], None  # outputs: once for all rows, by the model itself
-
-    def helper_job(self) -> tuple[str, dict[str, Any]] | None:
-        if self.template is None:
-            return None
-        return "tree", {"cext_path": self.cext.__file__, "template": self.template}
 
 
 class SklearnOutputs:
@@ -65,77 +68,49 @@ class SklearnOutputs:
             return np.asarray(self.final.predict_proba(Xm), dtype=np.float64)[:, self.pos]
 
 
-def _public(explainer: Any, X: np.ndarray) -> np.ndarray:
-    vals = explainer.shap_values(X, check_additivity=False)
-    vals = np.stack(vals, axis=-1) if isinstance(vals, list) else np.asarray(vals, dtype=np.float64)
-    if vals.ndim == 2:
-        vals = vals[:, :, None]
-    expected = np.atleast_1d(np.asarray(explainer.expected_value, dtype=np.float64)).reshape(1, 1, -1)
-    return np.concatenate([vals, np.broadcast_to(expected, (vals.shape[0], 1, vals.shape[2]))], axis=1)
-
-
-def _record(explainer: Any, probe: np.ndarray) -> dict[str, Any] | None:
-    """The arguments shap passes to its compiled TreeSHAP, with the row-dependent ones marked; None if not usable."""
-    try:
-        import shap.explainers._tree as shap_tree
-    except ImportError:
-        return None
-    real = shap_tree._cext
-    calls: list[tuple[Any, ...]] = []
-
-    class Recorder:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
-
-        def dense_tree_shap(self, *args: Any) -> Any:
-            calls.append(args)
-            return real.dense_tree_shap(*args)
-
-    shap_tree._cext = Recorder()
-    try:
-        public = _public(explainer, probe)
-    finally:
-        shap_tree._cext = real
-    if len(calls) != 1:
-        return None
-    args = list(calls[0])
-    n, p = probe.shape
-
-    def find(test: Any) -> int | None:
-        hits = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and test(a)]
-        return hits[0] if len(hits) == 1 else None
-
-    i_x = find(lambda a: a.shape == (n, p) and a.dtype.kind == "f" and np.array_equal(a, probe.astype(a.dtype), equal_nan=True))
-    i_missing = find(lambda a: a.shape == (n, p) and a.dtype == bool)
-    i_phi = find(lambda a: a.ndim == 3 and a.shape[:2] == (n, p + 1))
-    if i_x is None or i_missing is None or i_phi is None:
-        return None
-    template = {"x_dtype": args[i_x].dtype.str, "phi_tail": tuple(args[i_phi].shape[1:]), "i_x": i_x, "i_missing": i_missing,
-                "i_phi": i_phi}
-    for i in (i_x, i_missing, i_phi):
-        args[i] = None
-    template["args"] = tuple(args)
-    try:
-        direct = _kernels.tree_shap(real, template, probe)
-    except Exception:
-        return None
-    # Attributions must match shap's bit for bit; the base value may differ in the last bits (shap computes its
-    # expected_value separately; the compiled routine's last column is what its attributions add up to).
-    same = np.array_equal(direct[:, :-1], public[:, :-1]) and np.allclose(direct[:, -1], public[:, -1], rtol=1e-9, atol=1e-12)
-    return template if same else None
-
-
 class PatternKernel:
     """Leaf-pattern TreeSHAP values (audit.explain.leafpatterns) with the favourable class's sign."""
 
-    def __init__(self, trees: Any, sign: float) -> None:
-        self.trees, self.sign = trees, sign
+    def __init__(self, trees: Any, sign: float, offset: float = 0.0, float32: bool = False) -> None:
+        self.trees, self.sign, self.offset, self.float32 = trees, sign, offset, float32
 
     def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
         from audit.explain import leafpatterns
 
-        phi, base = leafpatterns.shap_values(self.trees, dense(Xt))
-        return self.sign * phi, self.sign * base, None
+        X = leafpatterns.float32_rows(dense(Xt)) if self.float32 else dense(Xt)
+        phi, base = leafpatterns.shap_values(self.trees, X)
+        return self.sign * phi, self.sign * (base + self.offset), None
+
+
+def _agree(fast: tuple[np.ndarray, np.ndarray, Any], ref: tuple[np.ndarray, np.ndarray, Any], atol: Any) -> bool:
+    return bool(np.all(np.abs(fast[0] - ref[0]) <= atol) and np.all(np.abs(fast[1] - ref[1]) <= np.max(atol)))
+
+
+def sklearn_kernel(shap_tree: ShapTree, probe: np.ndarray, rows: int) -> tuple[PatternKernel, str] | None:
+    """The leaf-pattern kernel on the trees shap's TreeExplainer parsed, used only if it gives shap's values on the
+    probe rows (1e-9); else None (shap's own routine)."""
+    categorical = getattr(shap_tree.final, "is_categorical_", None)  # HistGradientBoosting's public fitted mask
+    if categorical is not None and bool(np.any(categorical)):
+        return None  # shap reads these splits as thresholds: its own routine, as before, and its additivity check
+    try:
+        from audit.explain import leafpatterns
+
+        ref = shap_tree.finish(probe, shap_tree(probe))
+        ensemble = shap_tree.explainer.model  # shap's parsed trees (TreeEnsemble; SingleTree documents the arrays)
+        k, sign = shap_tree.output(int(ensemble.num_outputs))
+        trees = leafpatterns.from_shap_trees(ensemble, k, rows_hint=rows)
+        if trees is None:
+            return None
+        kernel = PatternKernel(trees, sign)
+        if not _agree(kernel(probe), ref, _EXACT):
+            return None
+    except Exception:  # noqa: BLE001 - an optimisation only: numba missing, an unknown layout -> shap's own routine
+        return None
+    import numba
+    import shap
+
+    return kernel, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to shap {shap.__version__} "
+                    "TreeExplainer on the probe rows")
 
 
 class LightGBMKernel:
@@ -178,41 +153,14 @@ def lightgbm_kernel(est: Any, sign: float, probe: Any, rows: int) -> tuple[Any, 
         if trees is None:
             return own, own_text
         fast = LeafPatternKernel(est, trees, sign)
-        phi, base, _ = fast(probe)
-        ref_phi, ref_base, _ = own(probe)
+        if not _agree(fast(probe), own(probe), _EXACT):
+            return own, own_text
     except Exception:  # noqa: BLE001 - an optimisation only: numba missing or failing, an unusual dump -> LightGBM's own
-        return own, own_text
-    if not (np.allclose(phi, ref_phi, rtol=0, atol=1e-9) and np.allclose(base, ref_base, rtol=0, atol=1e-9)):
         return own, own_text
     import numba
 
     return fast, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to lightgbm {lightgbm.__version__} "
                   "pred_contrib on the probe rows")
-
-
-def hgb_kernel(final: Any, tree: ShapTree, probe: np.ndarray, rows: int, sign: float) -> tuple[PatternKernel, str] | None:
-    """For a HistGradientBoostingClassifier with numerical splits: the leaf-pattern kernel, used only if it gives shap's
-    values on the probe rows (1e-9); else None (shap's compiled TreeSHAP, as before)."""
-    if type(final).__name__ != "HistGradientBoostingClassifier":
-        return None
-    try:
-        from audit.explain import leafpatterns
-
-        trees = leafpatterns.from_sklearn_hgb(final, rows_hint=rows)
-        if trees is None:
-            return None
-        kernel = PatternKernel(trees, sign)
-        phi, base, _ = kernel(probe)
-        ref_phi, ref_base, _ = tree.finish(probe, tree.core(probe))
-    except Exception:  # noqa: BLE001 - an optimisation only: any failure keeps shap's routine
-        return None
-    if not (np.allclose(phi, ref_phi, rtol=0, atol=1e-9) and np.allclose(base, ref_base, rtol=0, atol=1e-9)):
-        return None
-    import numba
-    import shap
-
-    return kernel, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to shap {shap.__version__} "
-                    "TreeExplainer on the probe rows")
 
 
 class XGBoostKernel:
@@ -234,11 +182,45 @@ class XGBoostKernel:
         return self.sign * self._predict(Xt, output_margin=True).reshape(-1)
 
 
+class XGBoostPatternKernel(PatternKernel):
+    """Leaf-pattern TreeSHAP on an XGBoost model's trees; the outputs from XGBoost's own prediction."""
+
+    def __init__(self, own: XGBoostKernel, trees: Any) -> None:
+        super().__init__(trees, own.sign, float32=True)
+        self.outputs = own.outputs
+
+
+def xgboost_kernel(own: XGBoostKernel, probe: Any, rows: int) -> tuple[Any, str]:
+    """The leaf-pattern kernel where it reproduces XGBoost's pred_contribs on the probe rows (XGBoost computes in
+    float32: to 1e-6 relative to the margin, as the additivity bound), else XGBoost's own routine."""
+    import xgboost
+
+    own_text = f"xgboost {xgboost.__version__} pred_contribs"
+    if isinstance(probe, pd.DataFrame) and not all(pd.api.types.is_numeric_dtype(t) for t in probe.dtypes):
+        return own, own_text  # categories: XGBoost recodes them itself
+    try:
+        from audit.explain import leafpatterns
+
+        trees = leafpatterns.from_xgboost(own.booster, own.iteration_range, rows_hint=rows)
+        if trees is None:
+            return own, own_text
+        fast = XGBoostPatternKernel(own, trees)
+        margin = own.outputs(probe)
+        if not _agree(fast(probe), own(probe), 1e-6 * np.maximum(1.0, np.abs(margin))[:, None]):
+            return own, own_text
+    except Exception:  # noqa: BLE001 - an optimisation only: numba missing, an unusual model -> XGBoost's own
+        return own, own_text
+    import numba
+
+    return fast, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}, float64); equal to xgboost "
+                  f"{xgboost.__version__} pred_contribs (float32) on the probe rows")
+
+
 def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
     features = list(model.features)
     pos = positive_index(model)
     sign = 1.0 if pos == 1 else -1.0
-    probe = transform(choice.preprocess, rows_frame(X, features, np.arange(min(len(X), _RECORD_ROWS))))
+    probe = transform(choice.preprocess, rows_frame(X, features, np.arange(min(len(X), _PROBE_ROWS))))
     columns, owners, warnings = column_owners(choice.preprocess, features, probe.shape[1])
 
     def dense_payload(rows: np.ndarray) -> np.ndarray:
@@ -248,33 +230,30 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
         import shap  # lazy: ~3.5 s of import
 
         # Reads the trees now: a model shap cannot read fails here, before any budget is spent.
-        tree = ShapTree(shap.TreeExplainer(choice.final), pos, SHAP_TREES[type(choice.final).__name__] == "raw", dense(probe))
+        tree = ShapTree(choice.final, pos, SHAP_TREES[type(choice.final).__name__] == "raw", shap.TreeExplainer(choice.final))
         outputs = SklearnOutputs(choice.final, pos)
         outputs(dense(probe))
-        fast = hgb_kernel(choice.final, tree, dense(probe), len(X), sign)
+        fast = sklearn_kernel(tree, dense(probe), len(X))
         if fast is not None:
             kernel, library = fast
             return Backend(kernel, dense_payload, columns, owners, library, outputs=lambda rows: outputs(dense_payload(rows)),
                            probe_rows=256, warnings=warnings)
-        return Backend(tree.core, dense_payload, columns, owners, f"shap {shap.__version__} TreeExplainer", finish=tree.finish,
-                       outputs=lambda rows: outputs(dense_payload(rows)), helper_job=tree.helper_job(), probe_rows=32,
-                       warnings=warnings)
+        return Backend(tree, dense_payload, columns, owners, f"shap {shap.__version__} TreeExplainer", finish=tree.finish,
+                       outputs=lambda rows: outputs(dense_payload(rows)), shipped=Shipped(tree),
+                       worker_start_s=_SHAP_WORKER_START_S, probe_rows=32, warnings=warnings)
 
     def native_payload(rows: np.ndarray) -> Any:
         return transform(choice.preprocess, rows_frame(X, features, rows))
 
+    kernel: Any
     if choice.method == "lightgbm":
         # shap.TreeExplainer hands LightGBM models to LightGBM's pred_contrib (classic TreeSHAP, O(L*D^2) per row and
         # tree); the leaf-pattern algorithm gives the same values in O(L*D) after a per-model table.
-        kernel: Any
         kernel, library = lightgbm_kernel(choice.final, sign, probe, len(X))
     else:
-        import xgboost
-
         final = choice.final
         booster = final.get_booster() if hasattr(final, "get_booster") else final
-        kernel = XGBoostKernel(booster, sign, _iteration_range(final))
-        library = f"xgboost {xgboost.__version__} pred_contribs"
+        kernel, library = xgboost_kernel(XGBoostKernel(booster, sign, _iteration_range(final)), probe, len(X))
     kernel(probe)
     return Backend(kernel, native_payload, columns, owners, library, outputs=lambda rows: kernel.outputs(native_payload(rows)),
                    probe_rows=256, warnings=warnings)

@@ -59,7 +59,7 @@ def quick() -> ExplainSettings:
     return ExplainSettings(time_budget_s=120, max_rows=150, stability_resamples=50, local_per_group=2)
 
 
-def run(model, X, settings, *, seed=7, proxies=("zip_score",), groups=None, progress=None, cancel=None):
+def run(model, X, settings, *, seed=7, proxies=("zip_score",), groups=None, progress=None, cancel=None, executor=None):
     from audit.cancel import no_progress
     from audit.explain import explain
 
@@ -67,4 +67,4 @@ def run(model, X, settings, *, seed=7, proxies=("zip_score",), groups=None, prog
     decisions = np.asarray(model.decide(X), dtype=bool)
     return explain(model, X, groups=groups if groups is not None else groups_of(X), decisions=decisions, scores=scores,
                    threshold=None, proxies=list(proxies), settings=settings, seed=seed,
-                   progress=progress or no_progress, cancel=cancel)
+                   progress=progress or no_progress, cancel=cancel, executor=executor)

@@ -1,6 +1,8 @@
 """A model that cannot be explained gets a clear message and never sinks the audit; cancel always propagates."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,15 +112,29 @@ def test_empty_data_is_not_assessed(data):
     assert res.status == "not_assessed"
 
 
-def test_helper_failure_is_absorbed():
-    """A helper process that cannot run its job leaves the work to the main process; results are unchanged."""
+class _FailsInAWorker:
+    """Doubles its input here; in a worker process (where it arrives pickled) it raises."""
+
+    def __init__(self) -> None:
+        self.here = os.getpid()
+
+    def __call__(self, payload):
+        if os.getpid() != self.here:
+            raise RuntimeError("worker cannot run this")
+        return payload * 2
+
+
+def test_worker_failure_is_absorbed():
+    """A worker process that cannot run its job leaves the work to this process; results are unchanged."""
     from audit.explain import runner
+    from audit.parallel import Shipped, spawn_executor
 
     payloads = [np.full(3, float(i)) for i in range(12)]
-    core = lambda p: p * 2  # noqa: E731
-    results, cut, _ = runner.run_batches(core, payloads, [3] * 12, deadline=float("inf"), cancel=None,
-                                      on_batch=lambda i, k: None, helper=("permutation", {}))
-    assert not cut and all(np.array_equal(r, p * 2) for r, p in zip(results, payloads))
+    core = _FailsInAWorker()
+    with spawn_executor(1) as executor:
+        results, cut, by_worker = runner.run_batches(core, payloads, [3] * 12, deadline=float("inf"), cancel=None,
+                                                     on_batch=lambda i, k: None, shipped=Shipped(core), executor=executor)
+    assert not cut and by_worker == 0 and all(np.array_equal(r, p * 2) for r, p in zip(results, payloads))
 
 
 def test_frame_with_extra_and_reordered_columns(data):

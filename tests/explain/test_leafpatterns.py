@@ -1,6 +1,7 @@
-"""Attest's leaf-pattern TreeSHAP against two independent computations: the Shapley definition enumerated over every
-coalition (hand-sized trees), and LightGBM's own pred_contrib (classic TreeSHAP) on real models, including missing
-values, zero-as-missing, deep trees, regression, early stopping and the per-row path for leaves with too many patterns."""
+"""Attest's leaf-pattern TreeSHAP against independent computations: the Shapley definition enumerated over every
+coalition (hand-sized trees); LightGBM's and XGBoost's own pred_contrib (classic TreeSHAP) on real models, including
+missing values, zero-as-missing, deep trees, regression, early stopping and the per-row path for leaves with too many
+patterns; shap's TreeExplainer on scikit-learn's trees."""
 from __future__ import annotations
 
 import itertools
@@ -197,14 +198,20 @@ def test_any_failure_of_the_fast_path_falls_back_to_lightgbm(monkeypatch):
     np.testing.assert_allclose(phi.sum(axis=1) + base, model.predict(X[:20], raw_score=True), atol=1e-9)
 
 
-# -- scikit-learn HistGradientBoostingClassifier: shap's TreeExplainer and decision_function are the references ------------
+# -- scikit-learn trees (read from shap's parsed model): shap's TreeExplainer and the model's own output are the references
+def _shap_trees(est, rows, output=0):
+    import shap
+
+    return leafpatterns.from_shap_trees(shap.TreeExplainer(est).model, output, rows_hint=rows)
+
+
 def test_hist_gradient_boosting_equals_shap_with_missing_values():
     import shap
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     X, y = _data(n=2000, p=6, seed=11, nan_share=0.1)
     est = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=31, random_state=0).fit(X, y)
-    trees = leafpatterns.from_sklearn_hgb(est, rows_hint=len(X))
+    trees = _shap_trees(est, len(X))
     phi, base = leafpatterns.shap_values(trees, X[:600])
     ref = shap.TreeExplainer(est)(X[:600])
     np.testing.assert_allclose(phi, ref.values, rtol=0, atol=1e-9)
@@ -213,13 +220,88 @@ def test_hist_gradient_boosting_equals_shap_with_missing_values():
     assert np.isnan(X[:600]).any()
 
 
+@pytest.mark.parametrize("kind", ["random_forest", "extra_trees", "decision_tree", "gradient_boosting", "deep_forest"])
+def test_sklearn_trees_equal_shap(kind):
+    """Probability trees (one output column per class) and boosted margins (an init offset), shallow and fully grown."""
+    import shap
+    from sklearn.ensemble import ExtraTreesClassifier, GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _data(n=1500, p=8, seed=13)
+    est = {"random_forest": RandomForestClassifier(n_estimators=20, max_depth=7, random_state=0),
+           "extra_trees": ExtraTreesClassifier(n_estimators=20, max_depth=7, random_state=0),
+           "decision_tree": DecisionTreeClassifier(max_depth=9, random_state=0),
+           "gradient_boosting": GradientBoostingClassifier(n_estimators=30, max_depth=4, random_state=0),
+           "deep_forest": RandomForestClassifier(n_estimators=5, random_state=0)}[kind].fit(X, y)
+    ref = shap.TreeExplainer(est)(X[:400])
+    values = ref.values if ref.values.ndim == 2 else ref.values[..., 1]
+    base_ref = ref.base_values if np.ndim(ref.base_values) == 1 else ref.base_values[:, 1]
+    output = 0 if ref.values.ndim == 2 else 1
+    trees = _shap_trees(est, 16 if kind == "deep_forest" else 400, output)  # few rows: per-row leaves too
+    phi, base = leafpatterns.shap_values(trees, X[:400])
+    np.testing.assert_allclose(phi, values, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(base, base_ref, rtol=0, atol=1e-9)
+    own = est.decision_function(X[:400]) if kind == "gradient_boosting" else est.predict_proba(X[:400])[:, 1]
+    np.testing.assert_allclose(phi.sum(axis=1) + base, own, rtol=0, atol=1e-9)  # additive against the model itself
+    if kind == "deep_forest":
+        assert (trees.table_start < 0).any()  # leaves with more patterns than rows: evaluated per row
+
+
 def test_hist_gradient_boosting_with_categorical_splits_keeps_shap():
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from audit.explain.tree import hgb_kernel
+    from audit.explain.tree import ShapTree, sklearn_kernel
 
     X, y = _data(n=1000, p=4, seed=12)
     X[:, 3] = np.floor(np.abs(X[:, 3]) * 3)
     est = HistGradientBoostingClassifier(max_iter=10, categorical_features=[3], random_state=0).fit(X, y)
-    assert leafpatterns.from_sklearn_hgb(est) is None
-    assert hgb_kernel(est, None, X[:3], len(X), 1.0) is None
+    try:
+        import shap
+
+        explainer = shap.TreeExplainer(est)
+    except Exception:  # noqa: BLE001 - shap refuses these splits: the audit falls back to the model-agnostic explainer
+        return
+    assert sklearn_kernel(ShapTree(est, 1, True, explainer), X[:3], len(X)) is None
+
+
+# -- XGBoost: trees from its JSON model; XGBoost computes in float32, so 1e-6 relative to the margin ----------------------
+def _xgb_agree(booster, X, iteration_range=(0, 0)):
+    import xgboost as xgb
+
+    trees = leafpatterns.from_xgboost(booster, iteration_range, rows_hint=len(X))
+    assert trees is not None
+    phi, base = leafpatterns.shap_values(trees, leafpatterns.float32_rows(X))
+    dm = xgb.DMatrix(X)
+    ref = booster.predict(dm, pred_contribs=True, iteration_range=iteration_range).astype(np.float64)
+    margin = booster.predict(dm, output_margin=True, iteration_range=iteration_range).astype(np.float64)
+    tol = 1e-6 * np.maximum(1.0, np.abs(margin))
+    assert np.all(np.abs(phi - ref[:, :-1]) <= tol[:, None])
+    assert np.all(np.abs(base - ref[:, -1]) <= tol)
+    assert np.all(np.abs(phi.sum(axis=1) + base - margin) <= tol)  # additive against XGBoost's own margin
+    return trees
+
+
+@pytest.mark.parametrize("objective", ["binary:logistic", "binary:logitraw", "reg:squarederror"])
+def test_xgboost_equals_its_pred_contribs_with_missing_values(objective):
+    import xgboost as xgb
+
+    X, y = _data(n=2000, p=6, seed=14, nan_share=0.1)
+    booster = xgb.train({"objective": objective, "max_depth": 6, "seed": 0, "nthread": 1}, xgb.DMatrix(X, y), 60)
+    _xgb_agree(booster, X[:800])
+    _xgb_agree(booster, X[:300], iteration_range=(0, 25))  # early stopping: the sklearn wrapper's best iteration
+
+
+def test_xgboost_models_it_cannot_read_are_left_to_xgboost():
+    import xgboost as xgb
+
+    from audit.explain.tree import XGBoostKernel, xgboost_kernel
+
+    X, y = _data(n=600, p=4, seed=15)
+    dart = xgb.train({"objective": "binary:logistic", "booster": "dart", "max_depth": 3, "nthread": 1}, xgb.DMatrix(X, y), 5)
+    forest = xgb.train({"objective": "binary:logistic", "num_parallel_tree": 3, "max_depth": 3, "nthread": 1},
+                       xgb.DMatrix(X, y), 3)
+    poisson = xgb.train({"objective": "count:poisson", "max_depth": 3, "nthread": 1}, xgb.DMatrix(X, np.abs(y)), 3)
+    for booster in (dart, forest, poisson):
+        assert leafpatterns.from_xgboost(booster, (0, 0)) is None
+        kernel, library = xgboost_kernel(XGBoostKernel(booster, 1.0, (0, 0)), X[:3], len(X))
+        assert library.startswith("xgboost") and "leaf-pattern" not in library

@@ -11,9 +11,12 @@ from sklearn.neural_network import MLPClassifier
 
 from audit.explain import ExplainSettings, explain_rows, runner
 from audit.explain.agnostic import prepare as prepare_agnostic
+from audit.explain.backend import Backend
 from audit.explain.choose import choose
+from audit.explain.tree import ShapTree
 from audit.explain.tree import prepare as prepare_tree
 from audit.models import from_estimator
+from audit.parallel import Shipped, spawn_executor
 from tests.explain.conftest import NUMERIC, run
 from tests.explain.test_additivity import one_hot_pipeline
 
@@ -48,7 +51,7 @@ def test_permutation_values_do_not_depend_on_batching(data):
 
 
 def slow_front(core, delay):
-    """The main process's share, slowed down so the helper process surely takes some batches."""
+    """This process's share, slowed down so the worker process surely takes some batches."""
     mine = []
     lock = threading.Lock()
 
@@ -62,30 +65,41 @@ def slow_front(core, delay):
 
 
 def alone_and_shared(backend, payloads, rows: int, delay: float):
-    """Each batch computed here alone, then the same batches shared with the helper process (which must take some)."""
+    """Each batch computed here alone, then the same batches shared with a spawned worker (which must take some)."""
     alone = [backend.core(p) for p in payloads]
     core, mine = slow_front(backend.core, delay)
-    shared, cut, by_helper = runner.run_batches(core, payloads, [rows] * len(payloads), deadline=float("inf"), cancel=None,
-                                                on_batch=lambda i, k: None, helper=backend.helper_job)
-    assert not cut and by_helper > 0 and len(mine) + by_helper >= len(payloads), "the helper should have taken some batches"
+    with spawn_executor(1) as executor:
+        # Started and holding the kernel: the test is about values, not about a slow start on a loaded machine.
+        backend.shipped.submit(executor, payloads[0], with_state=True).result()
+        shared, cut, by_worker = runner.run_batches(core, payloads, [rows] * len(payloads), deadline=float("inf"),
+                                                    cancel=None, on_batch=lambda i, k: None, shipped=backend.shipped,
+                                                    executor=executor)
+    assert not cut and by_worker > 0 and len(mine) + by_worker >= len(payloads), "the worker should have taken some batches"
     return alone, shared
 
 
-def test_helper_process_gives_identical_tree_values(data):
+def test_worker_process_gives_identical_shap_tree_values(data):
+    """shap's own TreeExplainer (the route where Attest's kernel does not apply) shared with a worker process."""
     X, y = data
     model = from_estimator(RandomForestClassifier(n_estimators=10, max_depth=5, random_state=0).fit(X[NUMERIC], y))
-    backend = prepare_tree(choose(model), model, X)
-    assert backend.helper_job is not None and backend.helper_job[0] == "tree"
-    payloads = [backend.payload(np.arange(i, i + 20)) for i in range(0, 400, 20)]
-    alone, shared = alone_and_shared(backend, payloads, 20, delay=0.15)
+    choice = choose(model)
+    backend = prepare_tree(choice, model, X)
+    assert "leaf-pattern" in backend.library  # the fast route: in this process, numba on every core
+    import shap
+
+    tree = ShapTree(choice.final, 1, False, shap.TreeExplainer(choice.final))
+    public = Backend(tree, backend.payload, backend.columns, backend.owners, "shap", finish=tree.finish,
+                     shipped=Shipped(tree))
+    payloads = [public.payload(np.arange(i, i + 20)) for i in range(0, 400, 20)]
+    alone, shared = alone_and_shared(public, payloads, 20, delay=0.3)
     assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
 
 
-def test_helper_process_gives_identical_permutation_values(data):
+def test_worker_process_gives_identical_permutation_values(data):
     X, y = data
     model = from_estimator(one_hot_pipeline(MLPClassifier((8,), max_iter=200, random_state=0)).fit(X, y))
     backend = prepare_agnostic(model, X, background_size=20, seed=3)
-    assert backend.helper_job is not None and backend.helper_job[0] == "permutation"
+    assert backend.shipped is not None
     payloads = [backend.payload(np.arange(i, i + 2)) for i in range(0, 24, 2)]
     alone, shared = alone_and_shared(backend, payloads, 2, delay=0.6)
     for a, b in zip(alone, shared):
