@@ -3,15 +3,13 @@
 Built with the audit report's styles and tables (reports/layout.py); no charts."""
 from __future__ import annotations
 
-import io
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import SimpleDocTemplate
 
 from reports import format as F
-from reports.fonts import ITALIC, SANS, register_fonts
-from reports.layout import (MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, cell, mono, p, spacer,
+from reports.fonts import register_fonts
+from reports.short_pdf import short_pdf
+from reports.layout import (TEXT_WIDTH, cell, mono, p, spacer,
                             styles, table)
 
 _STATUS = {**F.STATUS_TEXT, "absent": "– not evaluated"}
@@ -132,29 +130,7 @@ def _story(c, workspace_head: str | None) -> list:
 
 def comparison_pdf(comparison, *, workspace_head: str | None = None) -> bytes:
     """The PDF as bytes (the caller stages and records it)."""
-    register_fonts()
-    fingerprint = comparison.sha256()[:16]
-
-    def furniture(canv: Canvas, doc) -> None:
-        w, h = PAGE
-        canv.saveState()
-        canv.setStrokeColor(RULE)
-        canv.setLineWidth(0.4)
-        canv.line(MARGIN_X, h - 13 * mm, w - MARGIN_X, h - 13 * mm)
-        canv.line(MARGIN_X, 12 * mm, w - MARGIN_X, 12 * mm)
-        canv.setFillColor(MUTED)
-        canv.setFont(SANS, 7.2)
-        canv.drawString(MARGIN_X, h - 11.5 * mm, "Attest comparison of two audits")
-        canv.drawRightString(w - MARGIN_X, h - 11.5 * mm, f"Comparison {fingerprint}")
-        canv.drawRightString(w - MARGIN_X, 8.5 * mm, f"Page {doc.page}")
-        canv.setFont(ITALIC, 6.5)
-        canv.drawCentredString(w / 2, 8.5 * mm, "Evidence for a conformity file — not legal advice")
-        canv.restoreState()
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-                            bottomMargin=MARGIN_BOTTOM, initialFontName=SANS, title="Attest comparison of two audits",
-                            author="Attest", subject=f"{comparison.runs['a'].run_id} vs {comparison.runs['b'].run_id}",
-                            invariant=1)
-    doc.build(_story(comparison, workspace_head), onFirstPage=furniture, onLaterPages=furniture)
-    return buf.getvalue()
+    register_fonts()  # the story's styles need the fonts before it is built
+    return short_pdf(_story(comparison, workspace_head), title="Attest comparison of two audits",
+                     bound_to=f"Comparison {comparison.sha256()[:16]}",
+                     subject=f"{comparison.runs['a'].run_id} vs {comparison.runs['b'].run_id}")
