@@ -8,28 +8,15 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QPushButton, QRadioButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from gui.errors import show_error, show_message
+from gui.errors import show_error
 from gui.models.preview import PreviewModel
 from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SUFFIXES, FileField, fit_columns, heading,
                               muted, table_view, titled_panel)
 from gui.views.setup_context import ANNEX_III, CONTEXT_FIELDS, ContextPanel  # noqa: F401 - re-exported
 from gui.views.setup_groups import AUTO_REFERENCE, GroupsPanel, _is_text  # noqa: F401
-from gui.views.setup_defaults import NO_MODEL_TO_EXPLAIN, SetupDefaults  # noqa: F401 - re-exported
+from gui.views.setup_defaults import NO_MODEL_TO_EXPLAIN, POLICIES, POLICY_TITLES, SetupDefaults  # noqa: F401 - re-exported
 from gui.views.setup_request import RequestPanel
 from gui.worker import Runner
-
-POLICIES = {
-    "four_fifths": "Four-fifths rule: each group's selection rate at least 0.8 × the highest group's.",
-    "standard": "Four-fifths rule plus equalized odds (TPR and FPR within ±0.1 of the reference group).",
-    "equal_opportunity": "Equal opportunity: TPR within ±0.1 of the reference group.",
-    "equalized_odds": "Equalized odds: TPR and FPR within ±0.1 of the reference group.",
-    "demographic_parity": "Demographic parity: selection rate within ±0.1 of the reference group.",
-    "nyc_ll144": "NYC Local Law 144 bias audit: impact ratios by sex, race/ethnicity and both (EEO-1 labels), four-fifths verdict.",
-    "custom": "Your own thresholds, declared here before the run and recorded with it.",
-}
-
-
-_POLICY_TITLES = {"custom": "Custom thresholds…", "nyc_ll144": "NYC Local Law 144 bias audit"}
 
 
 class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget):
@@ -149,7 +136,7 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
         lay = QVBoxLayout(box)
         self.policy_combo = self._combo("policy", "Fairness policy")
         for name in POLICIES:
-            self.policy_combo.addItem(_POLICY_TITLES.get(name, name.replace("_", " ").capitalize()), name)
+            self.policy_combo.addItem(POLICY_TITLES.get(name, name.replace("_", " ").capitalize()), name)
         self.policy_combo.setCurrentIndex(0)
         self.policy_combo.currentIndexChanged.connect(self._update_policy)
         self.policy_help = muted()

@@ -16,6 +16,18 @@ from typing import Iterable, Mapping
 
 from PySide6.QtWidgets import QLabel
 
+# The policy presets the page offers, with the line shown under the choice
+POLICIES = {
+    "four_fifths": "Four-fifths rule: each group's selection rate at least 0.8 × the highest group's.",
+    "standard": "Four-fifths rule plus equalized odds (TPR and FPR within ±0.1 of the reference group).",
+    "equal_opportunity": "Equal opportunity: TPR within ±0.1 of the reference group.",
+    "equalized_odds": "Equalized odds: TPR and FPR within ±0.1 of the reference group.",
+    "demographic_parity": "Demographic parity: selection rate within ±0.1 of the reference group.",
+    "nyc_ll144": "NYC Local Law 144 bias audit: impact ratios by sex, race/ethnicity and both (EEO-1 labels), four-fifths verdict.",
+    "custom": "Your own thresholds, declared here before the run and recorded with it.",
+}
+POLICY_TITLES = {"custom": "Custom thresholds…", "nyc_ll144": "NYC Local Law 144 bias audit"}
+
 # Names (or name parts) of protected characteristics and their usual proxies: never guessed as the target.
 SENSITIVE_WORDS = frozenset({
     "sex", "gender", "race", "racial", "age", "ethnicity", "ethnic", "religion", "religious", "disability", "disabled",
