@@ -6,6 +6,7 @@ exactly 0 or 1 still varies (a rate of 0 of 40 draws from Beta(1/2, 40.5)), so n
 Groups are drawn independently (they are disjoint within a level); the cost is O(draws x groups), whatever the
 number of rows. Rates, differences and ratios do not use this: they have closed-form intervals (audit/intervals.py).
 """
+
 from __future__ import annotations
 
 import warnings

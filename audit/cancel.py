@@ -1,4 +1,5 @@
 """Cancel token and progress callback type shared by every long job."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Load evaluation datasets (CSV, Parquet, Excel) and describe them in a `DatasetRef`."""
+
 from __future__ import annotations
 
 import csv
@@ -18,16 +19,41 @@ _PARQUET_MAGIC = b"PAR1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 # Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
-_BOMS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
-         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 # pandas' default list of text read as missing. It still applies to every column that is not sensitive; sensitive
 # columns are read as written (only empty cells are missing), so a group called "NA" or "null" stays a group.
-PANDAS_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-                    "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+PANDAS_NA_VALUES = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
 
 
-def load_dataset(path: str | Path, *, sheet: str | None = None,
-                 sensitive: Collection[str] = ()) -> tuple[pd.DataFrame, DatasetRef]:
+def load_dataset(
+    path: str | Path, *, sheet: str | None = None, sensitive: Collection[str] = ()
+) -> tuple[pd.DataFrame, DatasetRef]:
     """Read a dataset file; the format is detected from its bytes, not trusted from its name.
 
     `sensitive` columns are read as written: in CSV and Excel only empty cells are missing there, never the text
@@ -35,12 +61,16 @@ def load_dataset(path: str | Path, *, sheet: str | None = None,
     as missing is the user's decision (`--na-values`, see audit/values.py)."""
     path = Path(path)
     if not path.exists():
-        raise DatasetError(f"Dataset file not found: {path}", "Check the path; relative paths are resolved from the current folder.")
+        raise DatasetError(
+            f"Dataset file not found: {path}", "Check the path; relative paths are resolved from the current folder."
+        )
     if path.is_dir():
         raise DatasetError(f"{path} is a folder, not a dataset file.", "Point --data at a .csv, .parquet or .xlsx file.")
     size = path.stat().st_size
     if size == 0:
-        raise DatasetError(f"Dataset file {path.name} is empty (0 bytes).", "Export the evaluation data again; the file holds nothing.")
+        raise DatasetError(
+            f"Dataset file {path.name} is empty (0 bytes).", "Export the evaluation data again; the file holds nothing."
+        )
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     encoding = delimiter = used_sheet = None
@@ -53,8 +83,10 @@ def load_dataset(path: str | Path, *, sheet: str | None = None,
         fmt = "csv"
         df, encoding, delimiter = _read_csv(path, head, sensitive)
     if sheet is not None and fmt != "excel":
-        raise DatasetError(f"--sheet {sheet!r} was given, but {path.name} is a {fmt.upper()} file, not an Excel workbook.",
-                           "Drop --sheet, or point --data at the .xlsx workbook.")
+        raise DatasetError(
+            f"--sheet {sheet!r} was given, but {path.name} is a {fmt.upper()} file, not an Excel workbook.",
+            "Drop --sheet, or point --data at the .xlsx workbook.",
+        )
     _check_frame(df, path)
     ref = DatasetRef(
         path=str(path.resolve()),
@@ -74,7 +106,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
-        raise DatasetError(f"{path.name} looks like Parquet but cannot be read: {exc}", "The file may be truncated; export it again.") from exc
+        raise DatasetError(
+            f"{path.name} looks like Parquet but cannot be read: {exc}", "The file may be truncated; export it again."
+        ) from exc
 
 
 def _na_by_column(header: pd.Index, sensitive: Collection[str]) -> dict[str, list[str]]:
@@ -88,8 +122,10 @@ def _read_excel(path: Path, sheet: str | None, sensitive: Collection[str] = ()) 
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:
         if _is_skops(path):
-            raise DatasetError(f"{path.name} is a skops model file, not a dataset.",
-                               "Pass it with --model, and give the evaluation data (CSV, Parquet or Excel) with --data.") from exc
+            raise DatasetError(
+                f"{path.name} is a skops model file, not a dataset.",
+                "Pass it with --model, and give the evaluation data (CSV, Parquet or Excel) with --data.",
+            ) from exc
         raise DatasetError(
             f"{path.name} is not a readable Excel workbook ({exc}).",
             "Save it as .xlsx (Excel 2007 or later) or export it as CSV.",
@@ -170,8 +206,10 @@ def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple
     text = head.decode(encoding, errors="replace")
     opening = "".join(text.lstrip("\ufeff \t\r\n")[:8].split())[:2]
     if opening[:1] == "{" or opening in ("[{", "[[", '["'):
-        raise DatasetError(f"{path.name} holds JSON, not a table.",
-                           "Give the evaluation data as CSV, Parquet or Excel. If this is an XGBoost model, pass it with --model.")
+        raise DatasetError(
+            f"{path.name} holds JSON, not a table.",
+            "Give the evaluation data as CSV, Parquet or Excel. If this is an XGBoost model, pass it with --model.",
+        )
     lines = [ln for ln in text.splitlines() if ln.strip()][:50]
     if not lines:
         raise DatasetError(f"{path.name} holds no rows, only blank space.", "Export the evaluation data again.")
@@ -184,8 +222,14 @@ def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple
     try:
         if sensitive:
             header = pd.read_csv(path, sep=delimiter, encoding=encoding, nrows=0).columns
-            df = pd.read_csv(path, sep=delimiter, encoding=encoding, low_memory=False, keep_default_na=False,
-                             na_values=_na_by_column(header, sensitive))
+            df = pd.read_csv(
+                path,
+                sep=delimiter,
+                encoding=encoding,
+                low_memory=False,
+                keep_default_na=False,
+                na_values=_na_by_column(header, sensitive),
+            )
         else:
             df = pd.read_csv(path, sep=delimiter, encoding=encoding, low_memory=False)
     except pd.errors.ParserError as exc:
@@ -215,8 +259,10 @@ def _check_raw_header(path: Path, head: bytes, encoding: str, delimiter: str) ->
     try:
         first = next(csv.reader(io.StringIO(head.decode(encoding, errors="replace")), delimiter=delimiter), [])
     except csv.Error as exc:  # e.g. a bare carriage return inside the header row
-        raise DatasetError(f"{path.name} has a header row that cannot be read as CSV ({exc}).",
-                           "Save the file again as CSV with one header row and ordinary line ends.") from exc
+        raise DatasetError(
+            f"{path.name} has a header row that cannot be read as CSV ({exc}).",
+            "Save the file again as CSV with one header row and ordinary line ends.",
+        ) from exc
     seen: set[str] = set()
     dupes = sorted({c for c in first if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
     if dupes:
@@ -232,7 +278,9 @@ def _check_frame(df: pd.DataFrame, path: Path) -> None:
     names = [str(c) for c in df.columns]
     dupes = sorted({c for c in names if names.count(c) > 1})
     if dupes:
-        raise DatasetError(f"{path.name} has duplicate column names: {', '.join(dupes)}.", "Rename the columns so each name appears once.")
+        raise DatasetError(
+            f"{path.name} has duplicate column names: {', '.join(dupes)}.", "Rename the columns so each name appears once."
+        )
     if df.shape[1] == 1 and len(df) > 1:
         only = names[0]
         if any(d in only for d in ",;\t|"):

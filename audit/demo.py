@@ -2,6 +2,7 @@
 
 A lender-style model is trained on financial features only (race, sex and marital status are not model inputs), saved
 with skops, and audited on a held-out evaluation set by race, sex and marital status."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,10 +12,22 @@ import numpy as np
 import pandas as pd
 
 FEATURES = {
-    "appinc": "applicant_income", "loanamt": "loan_amount", "hrat": "housing_expense_ratio", "obrat": "debt_to_income_ratio",
-    "chist": "good_credit_history", "pubrec": "public_record", "mortlat1": "late_mortgage_payments", "self": "self_employed",
-    "dep": "dependents", "unem": "area_unemployment_rate", "price": "property_price", "liq": "liquid_assets",
-    "netw": "net_worth", "loanprc": "loan_to_price", "cosign": "cosigner", "gift": "gift_for_downpayment",
+    "appinc": "applicant_income",
+    "loanamt": "loan_amount",
+    "hrat": "housing_expense_ratio",
+    "obrat": "debt_to_income_ratio",
+    "chist": "good_credit_history",
+    "pubrec": "public_record",
+    "mortlat1": "late_mortgage_payments",
+    "self": "self_employed",
+    "dep": "dependents",
+    "unem": "area_unemployment_rate",
+    "price": "property_price",
+    "liq": "liquid_assets",
+    "netw": "net_worth",
+    "loanprc": "loan_to_price",
+    "cosign": "cosigner",
+    "gift": "gift_for_downpayment",
 }
 SENSITIVE = ("race", "sex", "marital_status")
 TARGET = "approved"
@@ -70,14 +83,26 @@ def build_demo(folder: Path) -> DemoFiles:
     df = demo_frame()
     train, test = train_test_split(df, test_size=0.45, random_state=SEED, stratify=df[TARGET])
     features = list(FEATURES.values())
-    binary = ["good_credit_history", "public_record", "late_mortgage_payments", "self_employed", "cosigner", "gift_for_downpayment"]
+    binary = [
+        "good_credit_history",
+        "public_record",
+        "late_mortgage_payments",
+        "self_employed",
+        "cosigner",
+        "gift_for_downpayment",
+    ]
     numeric = [f for f in features if f not in binary]
-    pre = ColumnTransformer([("flags", OneHotEncoder(handle_unknown="ignore", drop="if_binary"), binary),
-                             ("num", "passthrough", numeric)], verbose_feature_names_out=False)
-    model = Pipeline([("prep", pre), ("gbm", HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_depth=4,
-                                                                            random_state=SEED))])
+    pre = ColumnTransformer(
+        [("flags", OneHotEncoder(handle_unknown="ignore", drop="if_binary"), binary), ("num", "passthrough", numeric)],
+        verbose_feature_names_out=False,
+    )
+    model = Pipeline(
+        [("prep", pre), ("gbm", HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_depth=4, random_state=SEED))]
+    )
     model.fit(train[features], train[TARGET])
-    files = DemoFiles(model=folder / "mortgage_model.skops", data=folder / "boston_hmda_eval.csv", train=folder / "boston_hmda_train.csv")
+    files = DemoFiles(
+        model=folder / "mortgage_model.skops", data=folder / "boston_hmda_eval.csv", train=folder / "boston_hmda_train.csv"
+    )
     sio.dump(model, files.model)
     train.to_csv(files.train, index=False)
     test.to_csv(files.data, index=False)
@@ -91,7 +116,17 @@ def record_training_history(ws, files: DemoFiles) -> None:
     ws.register_dataset(files.train, name="Boston HMDA 1990, training split", version="1")
     ws.register_dataset(files.data, name="Boston HMDA 1990, evaluation split", version="1")
     ws.register_model(files.model, name="Mortgage pre-approval model", version="1.0")
-    ws.record_training(files.model, [files.train], trainer="Priya Raman", code_version=f"attest-demo {SEED}",
-                       params={"estimator": "HistGradientBoostingClassifier", "max_iter": 150, "learning_rate": 0.05,
-                               "max_depth": 4, "features": list(FEATURES.values())})
+    ws.record_training(
+        files.model,
+        [files.train],
+        trainer="Priya Raman",
+        code_version=f"attest-demo {SEED}",
+        params={
+            "estimator": "HistGradientBoostingClassifier",
+            "max_iter": 150,
+            "learning_rate": 0.05,
+            "max_depth": 4,
+            "features": list(FEATURES.values()),
+        },
+    )
     ws.set_identity("Jordan Blake", "Model risk auditor")

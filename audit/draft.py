@@ -1,6 +1,7 @@
 """`AuditDraft`: an audit being set up, possibly incomplete. The app keeps one per workspace (saved beside it) and the CLI
 builds one from its options; both turn it into an `AuditSpec` with `to_spec`, the one place where set-up values become
 a spec, so the two cannot drift apart."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,7 @@ class AuditDraft(Frozen):
     outcome: OutcomeWording = Field(default_factory=OutcomeWording)
     bias_audit: BiasAuditDeclaration | None = None  # NYC Local Law 144 declaration (--nyc-categories)
 
-    def with_(self, **changes: Any) -> "AuditDraft":
+    def with_(self, **changes: Any) -> AuditDraft:
         """A copy with some fields changed, validated like a new draft."""
         return AuditDraft.model_validate({**self.model_dump(), **changes})
 
@@ -56,7 +57,7 @@ class AuditDraft(Frozen):
 
         return self.policy_value if self.policy_value is not None else resolve_policy(self.policy)
 
-    def without_unused_references(self) -> "AuditDraft":
+    def without_unused_references(self) -> AuditDraft:
         """The app keeps a reference of a feature that was unticked (it comes back when ticked again); a run uses only
         the ticked features' references. The CLI does not call this: a reference for a feature not audited is an error."""
         return self.with_(references={f: v for f, v in self.references.items() if f in self.sensitive})
@@ -84,38 +85,69 @@ class AuditDraft(Frozen):
         model = self.source == "model"
         try:
             return AuditSpec(
-                data_path=self.data_path, target=self.target, sensitive=self.sensitive,
+                data_path=self.data_path,
+                target=self.target,
+                sensitive=self.sensitive,
                 positive_label=self.positive_label.strip() or None,
                 model_path=self.model_path if model else None,
                 predictions_column=None if model else self.predictions_column,
                 scores_column=None if model else (self.scores_column or None),
-                trust_pickle=self.trust_pickle, trusted_types=self.trusted_types,
-                threshold=self.threshold, sheet=self.sheet,
+                trust_pickle=self.trust_pickle,
+                trusted_types=self.trusted_types,
+                threshold=self.threshold,
+                sheet=self.sheet,
                 references=dict(self.references),
-                intersection_reference=self.intersection_reference, policy=self.resolved_policy(),
-                min_group_size=self.min_group_size, ci_level=self.ci_level, bootstrap=self.bootstrap, seed=self.seed,
-                max_intersection_order=self.max_intersection_order, na_values=self.na_values, explain=self.explain,
-                context=self.context, outcome=self.outcome, bias_audit=self.bias_audit)
+                intersection_reference=self.intersection_reference,
+                policy=self.resolved_policy(),
+                min_group_size=self.min_group_size,
+                ci_level=self.ci_level,
+                bootstrap=self.bootstrap,
+                seed=self.seed,
+                max_intersection_order=self.max_intersection_order,
+                na_values=self.na_values,
+                explain=self.explain,
+                context=self.context,
+                outcome=self.outcome,
+                bias_audit=self.bias_audit,
+            )
         except ValidationError as exc:
             msgs = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
             raise InputError(f"The audit options are not consistent: {msgs}.", hint) from exc
 
     @classmethod
-    def from_spec(cls, spec: AuditSpec) -> "AuditDraft":
+    def from_spec(cls, spec: AuditSpec) -> AuditDraft:
         """The draft that declares `spec` again (re-run with this set-up): the recorded policy is kept exactly."""
         preset = next((name for name, p in PRESETS.items() if p == spec.policy), None)
         return cls(
-            data_path=spec.data_path, sheet=spec.sheet, source="predictions" if spec.predictions_only else "model",
-            model_path=spec.model_path or "", predictions_column=spec.predictions_column or "",
-            scores_column=spec.scores_column or "", trust_pickle=spec.trust_pickle, trusted_types=spec.trusted_types,
-            threshold=spec.threshold, target=spec.target, positive_label=spec.positive_label or "",
-            sensitive=spec.sensitive, references=dict(spec.references), intersection_reference=spec.intersection_reference,
-            max_intersection_order=spec.max_intersection_order, na_values=spec.na_values,
-            policy=preset or spec.policy.name, policy_value=None if preset else spec.policy,
-            min_group_size=spec.min_group_size, ci_level=spec.ci_level, bootstrap=spec.bootstrap, seed=spec.seed,
-            explain=spec.explain, context=spec.context, outcome=spec.outcome, bias_audit=spec.bias_audit)
+            data_path=spec.data_path,
+            sheet=spec.sheet,
+            source="predictions" if spec.predictions_only else "model",
+            model_path=spec.model_path or "",
+            predictions_column=spec.predictions_column or "",
+            scores_column=spec.scores_column or "",
+            trust_pickle=spec.trust_pickle,
+            trusted_types=spec.trusted_types,
+            threshold=spec.threshold,
+            target=spec.target,
+            positive_label=spec.positive_label or "",
+            sensitive=spec.sensitive,
+            references=dict(spec.references),
+            intersection_reference=spec.intersection_reference,
+            max_intersection_order=spec.max_intersection_order,
+            na_values=spec.na_values,
+            policy=preset or spec.policy.name,
+            policy_value=None if preset else spec.policy,
+            min_group_size=spec.min_group_size,
+            ci_level=spec.ci_level,
+            bootstrap=spec.bootstrap,
+            seed=spec.seed,
+            explain=spec.explain,
+            context=spec.context,
+            outcome=spec.outcome,
+            bias_audit=spec.bias_audit,
+        )
 
-    def changes_since(self, before: "AuditDraft") -> list[str]:
+    def changes_since(self, before: AuditDraft) -> list[str]:
         """Plain lines naming every set-up value that differs from `before` (what changed since the last run)."""
         out = []
         a, b = before.model_dump(mode="json"), self.model_dump(mode="json")
@@ -129,8 +161,10 @@ class AuditDraft(Frozen):
             elif name == "references":
                 for k in sorted(set(a[name]) | set(b[name])):
                     if a[name].get(k) != b[name].get(k):
-                        out.append(f"reference for {k}: {a[name].get(k, '(automatic: largest group)')} → "
-                                   f"{b[name].get(k, '(automatic: largest group)')}")
+                        out.append(
+                            f"reference for {k}: {a[name].get(k, '(automatic: largest group)')} → "
+                            f"{b[name].get(k, '(automatic: largest group)')}"
+                        )
             elif name == "policy_value":
                 out.append("policy thresholds: " + ("declared in the app" if b[name] else "from the preset"))
             else:

@@ -2,6 +2,7 @@
 
 An `AttestError` carries a message (what was wrong) and a hint (how to fix it); both are written for the user.
 """
+
 from __future__ import annotations
 
 

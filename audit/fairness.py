@@ -2,6 +2,7 @@
 
 Rates, differences and ratios get closed-form intervals (audit/intervals.py); F1 and the max-min summaries, which
 have none, get percentile intervals from Jeffreys-posterior draws of each group's counts (audit/bootstrap.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,11 +12,20 @@ import numpy as np
 from audit import intervals
 from audit import metrics as M
 from audit.bootstrap import aggregate, percentile_intervals, posterior_counts
+from audit.engines.base import ScoreTable
 from audit.groups import Level
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
-from audit.engines.base import ScoreTable
-from audit.scoremetrics import (N_BINS, auc_delong, auc_delong_counts, brier, brier_counts, calibration_bins,
-                                 calibration_bins_counts, ece_from_bins, expected_calibration_error)
+from audit.scoremetrics import (
+    N_BINS,
+    auc_delong,
+    auc_delong_counts,
+    brier,
+    brier_counts,
+    calibration_bins,
+    calibration_bins_counts,
+    ece_from_bins,
+    expected_calibration_error,
+)
 from audit.significance import equal_rates_test, holm
 
 DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
@@ -42,9 +52,16 @@ class LevelStats:
         return " & ".join(f"{k}={v}" for k, v in self.level.groups[g].items()) or "all"
 
 
-def level_stats(level: Level, n_cells: int, cell_counts: np.ndarray, references: dict[str, str], draws: int,
-                rng: np.random.Generator, intersection_reference: str = "references",
-                automatic: frozenset[str] = frozenset()) -> LevelStats:
+def level_stats(
+    level: Level,
+    n_cells: int,
+    cell_counts: np.ndarray,
+    references: dict[str, str],
+    draws: int,
+    rng: np.random.Generator,
+    intersection_reference: str = "references",
+    automatic: frozenset[str] = frozenset(),
+) -> LevelStats:
     """`references` holds a value for each feature the level is compared on; `automatic` names the features whose value
     was not declared but taken from that feature's own largest group (so the stated reason stays true)."""
     counts = np.rint(aggregate(cell_counts, level.membership(n_cells))).astype(np.int64)
@@ -56,8 +73,13 @@ def level_stats(level: Level, n_cells: int, cell_counts: np.ndarray, references:
     return LevelStats(level, counts, M.all_metrics(counts), samples, ref, reason)
 
 
-def _reference(level: Level, counts: np.ndarray, references: dict[str, str], intersection_reference: str = "references",
-               automatic: frozenset[str] = frozenset()) -> tuple[int, str]:
+def _reference(
+    level: Level,
+    counts: np.ndarray,
+    references: dict[str, str],
+    intersection_reference: str = "references",
+    automatic: frozenset[str] = frozenset(),
+) -> tuple[int, str]:
     sizes = counts.sum(axis=1)
     largest = int(np.argmax(sizes))
     if len(level.features) > 1 and intersection_reference == "largest":
@@ -94,8 +116,16 @@ def metric_estimates(stats: LevelStats, metric: str, ci: float) -> list[Estimate
 
 
 def group_results(
-    stats: LevelStats, n_total: int, min_size: int, ci: float, y: np.ndarray, scores: np.ndarray | None,
-    group_of_row: np.ndarray | None, rng: np.random.Generator, resamples: int, presorted: bool = False,
+    stats: LevelStats,
+    n_total: int,
+    min_size: int,
+    ci: float,
+    y: np.ndarray,
+    scores: np.ndarray | None,
+    group_of_row: np.ndarray | None,
+    rng: np.random.Generator,
+    resamples: int,
+    presorted: bool = False,
 ) -> list[GroupResult]:
     """`group_results_from_table` for rows: y, scores and each row's group (`presorted` is accepted for callers that
     sorted the rows by score; the table sorts them anyway)."""
@@ -103,14 +133,21 @@ def group_results(
     if scores is not None and group_of_row is not None:
         order = np.lexsort((group_of_row, scores))
         yy = np.asarray(y, dtype=np.int64)[order]
-        table = ScoreTable(score=np.asarray(scores, dtype=float)[order], cell=np.asarray(group_of_row, dtype=np.int64)[order],
-                           pos=yy, neg=1 - yy)
+        table = ScoreTable(
+            score=np.asarray(scores, dtype=float)[order], cell=np.asarray(group_of_row, dtype=np.int64)[order], pos=yy, neg=1 - yy
+        )
     return group_results_from_table(stats, n_total, min_size, ci, table, None if table is None else table.cell, rng, resamples)
 
 
 def group_results_from_table(
-    stats: LevelStats, n_total: int, min_size: int, ci: float, table: ScoreTable | None,
-    group_of_entry: np.ndarray | None, rng: np.random.Generator, resamples: int,
+    stats: LevelStats,
+    n_total: int,
+    min_size: int,
+    ci: float,
+    table: ScoreTable | None,
+    group_of_entry: np.ndarray | None,
+    rng: np.random.Generator,
+    resamples: int,
 ) -> list[GroupResult]:
     """Each group's result. `table`: counts at each (score, cell) (None: no scores), `group_of_entry` the group of each
     of its entries; a stable split keeps each group's entries in score order."""
@@ -132,11 +169,18 @@ def group_results_from_table(
             bins = calibration_bins_counts(s, pos, neg)  # once, for the calibration error and the curve
             metrics.update(score_metrics_counts(s, pos, neg, ci, rng, resamples, bins))
             calibration = _curve(*bins)
-        out.append(GroupResult(
-            level=stats.level.features, attributes=attrs, n=n, share=n / n_total,
-            counts=Confusion(tn=int(c[0]), fp=int(c[1]), fn=int(c[2]), tp=int(c[3])),
-            metrics=metrics, small=n < min_size, calibration=calibration,
-        ))
+        out.append(
+            GroupResult(
+                level=stats.level.features,
+                attributes=attrs,
+                n=n,
+                share=n / n_total,
+                counts=Confusion(tn=int(c[0]), fp=int(c[1]), fn=int(c[2]), tp=int(c[3])),
+                metrics=metrics,
+                small=n < min_size,
+                calibration=calibration,
+            )
+        )
     return out
 
 
@@ -148,16 +192,27 @@ def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
     return np.split(order, bounds)
 
 
-def score_metrics(y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Generator, resamples: int,
-                  presorted: bool = False) -> dict[str, Estimate]:
+def score_metrics(
+    y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Generator, resamples: int, presorted: bool = False
+) -> dict[str, Estimate]:
     auc = auc_delong(y, s, ci, presorted)
     b = brier(y, s, ci)
     e = expected_calibration_error(y, s, ci, rng, max(resamples, 1))
-    return {name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2]) for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))}
+    return {
+        name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2])
+        for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))
+    }
 
 
-def score_metrics_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, ci: float, rng: np.random.Generator,
-                         resamples: int, bins: tuple[np.ndarray, ...] | None = None) -> dict[str, Estimate]:
+def score_metrics_counts(
+    s: np.ndarray,
+    pos: np.ndarray,
+    neg: np.ndarray,
+    ci: float,
+    rng: np.random.Generator,
+    resamples: int,
+    bins: tuple[np.ndarray, ...] | None = None,
+) -> dict[str, Estimate]:
     """AUC, Brier score and calibration error of one group from its counts at each distinct score (`bins`: its
     `calibration_bins_counts`, when already computed)."""
     auc = auc_delong_counts(s, pos, neg, ci)
@@ -167,7 +222,10 @@ def score_metrics_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, ci: fl
     else:
         n, p, ssum, _ = bins if bins is not None else calibration_bins_counts(s, pos, neg)
         e = ece_from_bins(n, p, ssum, ci, rng, max(resamples, 1))
-    return {name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2]) for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))}
+    return {
+        name: Estimate(value=v[0], ci_low=v[1], ci_high=v[2])
+        for name, v in (("auc", auc), ("brier", b), ("calibration_error", e))
+    }
 
 
 def calibration_curve(y: np.ndarray, s: np.ndarray) -> tuple[CalibrationBin, ...]:
@@ -180,9 +238,13 @@ def calibration_curve_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) ->
 
 def _curve(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, present: np.ndarray) -> tuple[CalibrationBin, ...]:
     return tuple(
-        CalibrationBin(lower=i / N_BINS, upper=(i + 1) / N_BINS, n=int(n[i]),
-                       mean_score=float(ssum[i] / n[i]) if present[i] else None,
-                       observed_rate=float(pos[i] / n[i]) if present[i] else None)
+        CalibrationBin(
+            lower=i / N_BINS,
+            upper=(i + 1) / N_BINS,
+            n=int(n[i]),
+            mean_score=float(ssum[i] / n[i]) if present[i] else None,
+            observed_rate=float(pos[i] / n[i]) if present[i] else None,
+        )
         for i in range(N_BINS)
     )
 
@@ -234,8 +296,19 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
             diffs, ratios = compare_many(st, metric, gs, c, ci)
             ps, tests = test_many(st, metric, gs, c)
             for g, diff, ratio, p, test in zip(gs, diffs, ratios, ps.tolist(), tests):
-                rows.append(dict(level=st.level.features, metric=metric, group=groups[g], reference=groups[c], against=against,
-                                 difference=diff, ratio=ratio, p_value=None if np.isnan(p) else p, test=test))
+                rows.append(
+                    dict(
+                        level=st.level.features,
+                        metric=metric,
+                        group=groups[g],
+                        reference=groups[c],
+                        against=against,
+                        difference=diff,
+                        ratio=ratio,
+                        p_value=None if np.isnan(p) else p,
+                        test=test,
+                    )
+                )
     adjusted = holm([np.nan if r["p_value"] is None else r["p_value"] for r in rows])
     return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted)]
 
@@ -269,10 +342,15 @@ def level_summary(st: LevelStats, ci: float, min_size: int) -> LevelSummary:
     (tpr_d, tpr_r), (fpr_d, fpr_r) = (_spreads(st.point[m][present], 0) for m in ("tpr", "fpr"))
     (stpr_d, stpr_r), (sfpr_d, sfpr_r) = (_spreads(st.samples[m][:, present], 1) for m in ("tpr", "fpr"))
     return LevelSummary(
-        level=st.level.features, reference=st.level.groups[st.ref], reference_reason=st.ref_reason,
-        n_groups=int(present.sum()), small_groups=int(((st.counts.sum(axis=1) < min_size) & present).sum()),
-        max_min_difference=diffs, min_max_ratio=ratios,
-        demographic_parity_difference=diffs["selection_rate"], demographic_parity_ratio=ratios["selection_rate"],
+        level=st.level.features,
+        reference=st.level.groups[st.ref],
+        reference_reason=st.ref_reason,
+        n_groups=int(present.sum()),
+        small_groups=int(((st.counts.sum(axis=1) < min_size) & present).sum()),
+        max_min_difference=diffs,
+        min_max_ratio=ratios,
+        demographic_parity_difference=diffs["selection_rate"],
+        demographic_parity_ratio=ratios["selection_rate"],
         equalized_odds_difference=_sampled(float(np.fmax(tpr_d, fpr_d)), np.fmax(stpr_d, sfpr_d), ci),
         equalized_odds_ratio=_sampled(float(np.fmin(tpr_r, fpr_r)), np.fmin(stpr_r, sfpr_r), ci),
     )
@@ -286,7 +364,10 @@ def equalized_odds_gaps(all_stats: list[LevelStats]) -> list[str]:
         for m, who in (("tpr", "actual positives"), ("fpr", "actual negatives")):
             gone = [st.label(g) for g in np.flatnonzero(present & (st.denominator(m) == 0))]
             if gone:
-                out.append(f"Equalized odds for {' x '.join(st.level.features)}: {len(gone)} group(s) have no {who}, so their "
-                           f"{m.upper()} is undefined and left out (fairlearn would count it as 0): "
-                           + ", ".join(gone[:10]) + (" ..." if len(gone) > 10 else ""))
+                out.append(
+                    f"Equalized odds for {' x '.join(st.level.features)}: {len(gone)} group(s) have no {who}, so their "
+                    f"{m.upper()} is undefined and left out (fairlearn would count it as 0): "
+                    + ", ".join(gone[:10])
+                    + (" ..." if len(gone) > 10 else "")
+                )
     return out

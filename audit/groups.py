@@ -3,6 +3,7 @@
 A "cell" is one combination of values over all sensitive features (the finest intersection). Counting, bootstrapping
 and aggregation all work on cells, so their cost does not grow with the number of rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,17 +83,22 @@ def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tup
 def check_repeated(sensitive: tuple[str, ...]) -> None:
     repeated = sorted({f for f in sensitive if sensitive.count(f) > 1})
     if repeated:
-        raise InputError(f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once.")
+        raise InputError(
+            f"Sensitive feature(s) named more than once: {', '.join(repeated)}.", "Name each sensitive feature once."
+        )
 
 
 def check_max_order(max_order: int | None) -> None:
     if max_order is not None and max_order < 1:
-        raise InputError(f"--max-order {max_order} would audit no groups at all.",
-                         "Use --max-order 1 for single features only, 2 to add pairs, ...; or leave it out to audit all intersections.")
+        raise InputError(
+            f"--max-order {max_order} would audit no groups at all.",
+            "Use --max-order 1 for single features only, 2 to add pairs, ...; or leave it out to audit all intersections.",
+        )
 
 
-def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None,
-                weights: np.ndarray | None = None) -> GroupIndex:
+def build_index(
+    df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None, weights: np.ndarray | None = None
+) -> GroupIndex:
     """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`).
     `weights`: each row of `df` stands for that many rows (only the messages count rows)."""
     check_repeated(sensitive)
@@ -108,7 +114,7 @@ def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | N
         codes.append(c)
         names.append(n)
     space = float(np.prod([len(n) for n in names], dtype=float))
-    if space >= 2.0 ** 62:
+    if space >= 2.0**62:
         # The mixed-radix code below would overflow int64 (e.g. 10 columns of 100 values): find the cells directly.
         per_feature, cell_of_row = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
         return _index(sensitive, names, per_feature, cell_of_row, max_order)
@@ -132,8 +138,9 @@ def build_index(df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | N
     return _index(sensitive, names, per_feature, cell_of_row, max_order)
 
 
-def _index(sensitive: tuple[str, ...], names: list[list[str]], per_feature: np.ndarray, cell_of_row: np.ndarray,
-           max_order: int | None) -> GroupIndex:
+def _index(
+    sensitive: tuple[str, ...], names: list[list[str]], per_feature: np.ndarray, cell_of_row: np.ndarray, max_order: int | None
+) -> GroupIndex:
     """Levels from the occupied cells, given as per-feature codes (one row per cell)."""
     cells = tuple({f: names[j][per_feature[i, j]] for j, f in enumerate(sensitive)} for i in range(len(per_feature)))
     levels = []

@@ -13,6 +13,7 @@ traceback allocating 74.5 GiB; `--bootstrap 100000000` was killed for lack of me
   about 1 GB: each draw of each group holds about 105 bytes of simulated metrics, measured).
 - `--seed` a whole number from 0 to `MAX_SEED` (2**32 - 1); `--explain-budget` a number of seconds, 0 or more.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,8 +45,9 @@ def _top(n_features: int, max_order: int | None) -> int:
     return n_features if max_order is None else max(0, min(max_order, n_features))
 
 
-def estimate_groups(data: pd.DataFrame | Mapping[str, int], sensitive: Sequence[str], max_order: int | None = None,
-                    *, rows: int | None = None) -> int:
+def estimate_groups(
+    data: pd.DataFrame | Mapping[str, int], sensitive: Sequence[str], max_order: int | None = None, *, rows: int | None = None
+) -> int:
     """Upper bound of the groups and intersections a run creates: over every combination of at most `max_order`
     sensitive columns (None: all), the product of their distinct-value counts, at most the number of rows.
 
@@ -82,16 +84,22 @@ def count_levels(n_features: int, max_order: int | None = None) -> int:
 def check_options(spec: AuditSpec) -> None:
     """Option values that would end in a traceback or exhaust memory, refused before the data is read."""
     if not 0 <= spec.seed <= MAX_SEED:
-        raise InputError(f"--seed {spec.seed} is out of range: a seed is a whole number from 0 to {MAX_SEED:,}.",
-                         "Give a seed such as --seed 0 (the default) or --seed 12345.")
+        raise InputError(
+            f"--seed {spec.seed} is out of range: a seed is a whole number from 0 to {MAX_SEED:,}.",
+            "Give a seed such as --seed 0 (the default) or --seed 12345.",
+        )
     if spec.bootstrap > MAX_BOOTSTRAP:
-        raise InputError(f"--bootstrap {spec.bootstrap:,} is above the limit of {MAX_BOOTSTRAP:,} draws, which would take "
-                         "a long time and a lot of memory for no visible gain in the intervals.",
-                         f"Use --bootstrap 1000 (the default) or at most {MAX_BOOTSTRAP:,}.")
+        raise InputError(
+            f"--bootstrap {spec.bootstrap:,} is above the limit of {MAX_BOOTSTRAP:,} draws, which would take "
+            "a long time and a lot of memory for no visible gain in the intervals.",
+            f"Use --bootstrap 1000 (the default) or at most {MAX_BOOTSTRAP:,}.",
+        )
     budget = spec.explain.time_budget_s
     if not (math.isfinite(budget) and budget >= 0):
-        raise InputError(f"--explain-budget {budget:g} is not a time budget: give seconds, 0 or more.",
-                         "Use --explain-budget 30 (the default), or --no-explain to skip explanations.")
+        raise InputError(
+            f"--explain-budget {budget:g} is not a time budget: give seconds, 0 or more.",
+            "Use --explain-budget 30 (the default), or --no-explain to skip explanations.",
+        )
     check_max_order(spec.max_intersection_order)
 
 
@@ -112,20 +120,26 @@ def nested_columns(df: pd.DataFrame) -> list[str]:
 def drop_nested(df: pd.DataFrame, spec: AuditSpec) -> tuple[pd.DataFrame, list[str]]:
     """`df` without its nested columns, which no part of the audit can use; refused when the audit needs one."""
     nested = nested_columns(df)
-    roles = {spec.target: "target", spec.predictions_column: "predictions", spec.scores_column: "scores",
-             **{f: "sensitive" for f in spec.sensitive}}
+    roles = {
+        spec.target: "target",
+        spec.predictions_column: "predictions",
+        spec.scores_column: "scores",
+        **{f: "sensitive" for f in spec.sensitive},
+    }
     for col in nested:
         if col in roles:
-            raise InputError(f"The {roles[col]} column '{col}' holds lists or records (a Parquet list/struct column), "
-                             "not one value per row.",
-                             f"Name a column with one plain value per row instead, or flatten '{col}' first.")
+            raise InputError(
+                f"The {roles[col]} column '{col}' holds lists or records (a Parquet list/struct column), not one value per row.",
+                f"Name a column with one plain value per row instead, or flatten '{col}' first.",
+            )
     return (df.drop(columns=nested), nested) if nested else (df, [])
 
 
 def check_cost(df: pd.DataFrame, spec: AuditSpec) -> int:
     """Refuse identifier-like sensitive columns, too many groups and too many bootstrap draws; returns the estimate."""
-    return check_cost_counts(distinct_counts(df, spec.sensitive), {f: bool(df[f].isna().any()) for f in spec.sensitive},
-                             len(df), spec)
+    return check_cost_counts(
+        distinct_counts(df, spec.sensitive), {f: bool(df[f].isna().any()) for f in spec.sensitive}, len(df), spec
+    )
 
 
 def check_cost_counts(counts: Mapping[str, int], has_missing: Mapping[str, bool], rows: int, spec: AuditSpec) -> int:
@@ -139,25 +153,37 @@ def check_cost_counts(counts: Mapping[str, int], has_missing: Mapping[str, bool]
                 f"Sensitive column '{f}' has {present:,} distinct values in {rows:,} rows: it looks like an identifier "
                 "(a person, record or account ID), not a group, and groups of one or two people cannot be compared.",
                 f"Name the columns that hold group membership (e.g. sex, ethnicity, age band) instead of '{f}'; "
-                "bin a numeric column into bands first.")
+                "bin a numeric column into bands first.",
+            )
     top = spec.max_intersection_order
     est = estimate_groups(counts, spec.sensitive, top, rows=rows)
     if est > MAX_GROUPS:
         shown = ", ".join(f"{f}: {k:,}" for f, k in list(counts.items())[:8]) + (" ..." if len(counts) > 8 else "")
-        reach = (f"all {len(counts)} columns" if top is None or top >= len(counts) else f"{top} columns")
-        fixes = [f"--max-order {k} ({e:,} groups)" for k in (2, 1) if k < _top(len(counts), top)
-                 for e in [estimate_groups(counts, spec.sensitive, k, rows=rows)] if e <= MAX_GROUPS]
-        fix = (f"Audit fewer intersections with {fixes[0]}, or name fewer sensitive columns." if fixes else
-               "Name fewer sensitive columns, or merge rare values of a column into broader groups.")
+        reach = f"all {len(counts)} columns" if top is None or top >= len(counts) else f"{top} columns"
+        fixes = [
+            f"--max-order {k} ({e:,} groups)"
+            for k in (2, 1)
+            if k < _top(len(counts), top)
+            for e in [estimate_groups(counts, spec.sensitive, k, rows=rows)]
+            if e <= MAX_GROUPS
+        ]
+        fix = (
+            f"Audit fewer intersections with {fixes[0]}, or name fewer sensitive columns."
+            if fixes
+            else "Name fewer sensitive columns, or merge rare values of a column into broader groups."
+        )
         raise InputError(
             f"This audit would create up to {est:,} groups and intersections ({count_levels(len(counts), top):,} groupings "
             f"of {len(counts)} sensitive columns, intersections of up to {reach}; distinct values {shown}), above the "
-            f"limit of {MAX_GROUPS:,}: at about 10 ms and 9 KB of result per group, it would run long and write a huge result.", fix)
+            f"limit of {MAX_GROUPS:,}: at about 10 ms and 9 KB of result per group, it would run long and write a huge result.",
+            fix,
+        )
     draws = spec.bootstrap * (est + 1)  # +1: everyone together
     if draws > MAX_DRAWS_X_GROUPS:
         most = max(MAX_DRAWS_X_GROUPS // (est + 1), 1)
         raise InputError(
             f"--bootstrap {spec.bootstrap:,} draws for each of up to {est + 1:,} groups would hold {draws:,} simulated "
             f"draws (about {draws * _BYTES_PER_DRAW_GROUP / 1e9:.1f} GB), above the limit of {MAX_DRAWS_X_GROUPS:,}.",
-            f"Use --bootstrap {most:,} or fewer, or audit fewer groups (--max-order 1, fewer sensitive columns).")
+            f"Use --bootstrap {most:,} or fewer, or audit fewer groups (--max-order 1, fewer sensitive columns).",
+        )
     return est

@@ -1,4 +1,5 @@
 """SHA-256 of files and of canonical JSON: the hashes that bind reports and the trail to their inputs."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Validate the columns an audit uses and turn target, decisions and scores into clean arrays."""
+
 from __future__ import annotations
 
 import difflib
@@ -52,20 +53,24 @@ def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -
         raise InputError(
             f"Which value of '{name}' is the favourable outcome? Its values are {shown}, and the data cannot say "
             "which one is good for the person (a loan approved, or a defendant flagged as high risk?).",
-            f"Declare it with --positive-label VALUE, one of {shown} (or positive_label = \"VALUE\" in the policy file).",
+            f'Declare it with --positive-label VALUE, one of {shown} (or positive_label = "VALUE" in the policy file).',
         )
     for v in values:
         if same_label(v, positive_label):
             return v
-    raise InputError(f"The positive label {positive_label!r} does not occur in '{name}', whose values are {_shown(values)}.",
-                     "Pass --positive-label with one of those values.")
+    raise InputError(
+        f"The positive label {positive_label!r} does not occur in '{name}', whose values are {_shown(values)}.",
+        "Pass --positive-label with one of those values.",
+    )
 
 
 def declared_label(spec_label: str | None, policy_label: str | None, policy_source: str) -> tuple[str | None, str]:
     """The favourable label and who declared it: the audit's own set-up, else the policy file; both must agree."""
     if spec_label is not None and policy_label is not None and not same_label(spec_label, policy_label):
-        raise InputError(f"--positive-label {spec_label!r} contradicts the policy's positive_label {policy_label!r}.",
-                         "Declare the favourable outcome once, or make the two agree.")
+        raise InputError(
+            f"--positive-label {spec_label!r} contradicts the policy's positive_label {policy_label!r}.",
+            "Declare the favourable outcome once, or make the two agree.",
+        )
     if spec_label is not None:
         return spec_label, "the audit set-up (--positive-label)"
     if policy_label is not None:
@@ -75,12 +80,15 @@ def declared_label(spec_label: str | None, policy_label: str | None, policy_sour
 
 def outcome_statement(target: str, label: Any, declared_by: str, *wordings) -> FavourableOutcome:
     """The favourable outcome in words, each field from the first wording that gives it, else a default."""
+
     def first(field: str) -> str:
         return next((getattr(w, field) for w in wordings if getattr(w, field)), "")
 
     fav = first("favourable") or f"the favourable outcome ({target} = {_plain(label)!r})"
     return FavourableOutcome(
-        label=str(_plain(label)), declared_by=declared_by, favourable=fav,
+        label=str(_plain(label)),
+        declared_by=declared_by,
+        favourable=fav,
         false_negative=first("false_negative") or f"not given {fav} although they qualified for it",
         false_positive=first("false_positive") or f"given {fav} although they did not qualify for it",
     )
@@ -100,8 +108,10 @@ def decisions_from_column(col: pd.Series, name: str, positive: Any, target_value
     """Binary decisions from a predictions column, and a warning when its labels had to be interpreted."""
     nulls = int(col.isna().sum())
     if nulls:
-        raise InputError(f"The predictions column '{name}' has {nulls} missing value(s).",
-                         "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.")
+        raise InputError(
+            f"The predictions column '{name}' has {nulls} missing value(s).",
+            "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.",
+        )
     values = list(pd.unique(col))
     if len(values) > 2:
         raise InputError(
@@ -112,7 +122,8 @@ def decisions_from_column(col: pd.Series, name: str, positive: Any, target_value
         return label_mask(col, positive), None
     if all(any(same_label(v, b) for b in (0, 1)) for v in values):
         return label_mask(col, 1), (
-            f"Predictions in '{name}' are 0/1 while the target uses {_shown(target_values)}: 1 was read as the positive label {positive!r}.")
+            f"Predictions in '{name}' are 0/1 while the target uses {_shown(target_values)}: 1 was read as the positive label {positive!r}."
+        )
     raise InputError(
         f"The predictions column '{name}' uses values {_shown(values)}, which do not match the target's values {_shown(target_values)}.",
         "Code the decisions with the target's labels, or as 0/1 with 1 meaning the favourable outcome.",
@@ -134,9 +145,14 @@ def scores_from(values: np.ndarray, source: str) -> np.ndarray:
         ) from exc
     bad = int(np.isnan(s).sum())
     if bad:
-        raise InputError(f"The scores in {source} contain {bad} missing or NaN value(s).", "Every row needs a score between 0 and 1; fix or remove those rows.")
+        raise InputError(
+            f"The scores in {source} contain {bad} missing or NaN value(s).",
+            "Every row needs a score between 0 and 1; fix or remove those rows.",
+        )
     lo, hi = float(s.min()), float(s.max())
     if lo < 0 or hi > 1:
-        raise InputError(f"The scores in {source} run from {lo:g} to {hi:g}, outside [0, 1].",
-                         "Give probabilities of the positive outcome (apply a sigmoid to raw margins first).")
+        raise InputError(
+            f"The scores in {source} run from {lo:g} to {hi:g}, outside [0, 1].",
+            "Give probabilities of the positive outcome (apply a sigmoid to raw margins first).",
+        )
     return s

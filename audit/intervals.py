@@ -22,6 +22,7 @@ z = norm.ppf(1 - tail) gives a two-sided interval of level 1 - 2 * tail.
 
 `rate=` lets a test pass another rate interval (statsmodels' Wilson) through the same MOVER code.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -105,5 +106,5 @@ METHODS = {
     "rate": "Agresti-Coull interval (Agresti & Coull 1998; Brown, Cai & DasGupta 2001)",
     "difference": "MOVER from the two Agresti-Coull intervals (Zou & Donner 2008; Newcombe 1998 method 10 with Wilson's)",
     "ratio": "MOVER-R from the two Agresti-Coull intervals (Donner & Zou 2012); valid at zero counts; widened to the "
-             "product of the limits where a rate is observed at 100% of its group",
+    "product of the limits where a rate is observed at 100% of its group",
 }

@@ -3,6 +3,7 @@
 Counts are ordered by `y_true * 2 + y_pred`: [tn, fp, fn, tp]. A rate whose denominator is zero is NaN (undefined),
 never silently 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,15 @@ RATE_METRICS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
 }
 COUNT_METRICS = (*RATE_METRICS, "f1")
 DENOMINATOR_NAMES = {
-    "selection_rate": "rows", "base_rate": "rows", "accuracy": "rows", "tpr": "actual positives", "fnr": "actual positives",
-    "fpr": "actual negatives", "tnr": "actual negatives", "precision": "predicted positives", "npv": "predicted negatives",
+    "selection_rate": "rows",
+    "base_rate": "rows",
+    "accuracy": "rows",
+    "tpr": "actual positives",
+    "fnr": "actual positives",
+    "fpr": "actual negatives",
+    "tnr": "actual negatives",
+    "precision": "predicted positives",
+    "npv": "predicted negatives",
     "f1": "rows",
 }
 

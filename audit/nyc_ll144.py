@@ -3,6 +3,7 @@
 Light on purpose (pydantic only): `audit.result` holds a `BiasAudit` and the trail imports the result types. The
 computation is in `audit.nyc_tables`; the legal facts (citations, definitions, the 2% rule, the one-year rule) are in
 resources/legal/nyc_ll144.toml, read by `legal_data`."""
+
 from __future__ import annotations
 
 import tomllib
@@ -83,13 +84,15 @@ class BiasAuditDeclaration(Frozen):
         return _iso(v, info.field_name.replace("_", " "))
 
     @model_validator(mode="after")
-    def _valid(self) -> "BiasAuditDeclaration":
+    def _valid(self) -> BiasAuditDeclaration:
         allowed = {"sex": (*sex_categories(), UNKNOWN), "race": (*race_categories(), UNKNOWN)}
         for name, allowed_here in allowed.items():
             bad = sorted({v for v in getattr(self, name).labels.values() if v not in allowed_here})
             if bad:
-                raise ValueError(f"{name} labels map to {', '.join(map(repr, bad))}, which are not EEO-1 categories; "
-                                 f"use one of: {', '.join(allowed_here)}")
+                raise ValueError(
+                    f"{name} labels map to {', '.join(map(repr, bad))}, which are not EEO-1 categories; "
+                    f"use one of: {', '.join(allowed_here)}"
+                )
         if self.sex.column == self.race.column:
             raise ValueError(f"sex and race name the same column '{self.sex.column}'")
         if bool(self.data_from) != bool(self.data_to):
@@ -99,22 +102,31 @@ class BiasAuditDeclaration(Frozen):
         if self.date_column and self.data_from:
             raise ValueError("give a date_column or a declared data_from/data_to, not both")
         if self.data_kind == "test" and not self.data_description.strip():
-            raise ValueError("test data needs a data_description: why historical data was not used and how the test "
-                             "data was generated and obtained (6 RCNY § 5-302)")
+            raise ValueError(
+                "test data needs a data_description: why historical data was not used and how the test "
+                "data was generated and obtained (6 RCNY § 5-302)"
+            )
         return self
 
     @classmethod
-    def from_toml(cls, text: str, source: str = "The NYC categories file") -> "BiasAuditDeclaration":
+    def from_toml(cls, text: str, source: str = "The NYC categories file") -> BiasAuditDeclaration:
         try:
             return cls.model_validate(tomllib.loads(text))
         except (tomllib.TOMLDecodeError, ValidationError) as exc:
-            why = ("; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg'].removeprefix('Value error, ')}"
-                             for e in exc.errors()) if isinstance(exc, ValidationError) else str(exc))
+            why = (
+                "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+                )
+                if isinstance(exc, ValidationError)
+                else str(exc)
+            )
             raise InputError(f"{source} cannot be used: {why}.", _FILE_HINT) from exc
 
 
-_FILE_HINT = ("It is a TOML file like: [sex] column = \"gender\", labels = {M = \"Male\", F = \"Female\"}; [race] column = "
-              "\"race\", labels = {\"African-American\" = \"Black or African American\"}; see the README (NYC Local Law 144).")
+_FILE_HINT = (
+    'It is a TOML file like: [sex] column = "gender", labels = {M = "Male", F = "Female"}; [race] column = '
+    '"race", labels = {"African-American" = "Black or African American"}; see the README (NYC Local Law 144).'
+)
 
 
 def load_declaration(path: str | Path) -> BiasAuditDeclaration:
@@ -123,8 +135,9 @@ def load_declaration(path: str | Path) -> BiasAuditDeclaration:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"The NYC categories file {path} cannot be read: {exc}.",
-                         "Check the path, or save the file as UTF-8 text.") from exc
+        raise InputError(
+            f"The NYC categories file {path} cannot be read: {exc}.", "Check the path, or save the file as UTF-8 text."
+        ) from exc
     return BiasAuditDeclaration.from_toml(text, source=f"The NYC categories file {path.name}")
 
 
@@ -136,6 +149,7 @@ def infer_declaration(sensitive: tuple[str, ...]) -> BiasAuditDeclaration:
     """The declaration when none is given (the app's preset): the sensitive features named like sex/gender and
     race/ethnicity, with no label mapping, so their labels must already be EEO-1 categories (else the run is refused
     with the labels to map)."""
+
     def pick(names: tuple[str, ...], what: str) -> str:
         found = [s for s in sensitive if s.strip().lower() in names]
         if len(found) != 1:
@@ -143,11 +157,13 @@ def infer_declaration(sensitive: tuple[str, ...]) -> BiasAuditDeclaration:
                 f"The NYC Local Law 144 preset needs a {what} column among the sensitive features "
                 f"({', '.join(sensitive) or 'none'}){'; several match: ' + ', '.join(found) if found else ''}.",
                 "Declare the columns and their labels in a categories file (attest audit --nyc-categories FILE), "
-                f"or name the columns {' / '.join(names[:2])}.")
+                f"or name the columns {' / '.join(names[:2])}.",
+            )
         return found[0]
 
-    return BiasAuditDeclaration(sex=CategoryMap(column=pick(_SEX_NAMES, "sex")),
-                                race=CategoryMap(column=pick(_RACE_NAMES, "race/ethnicity")))
+    return BiasAuditDeclaration(
+        sex=CategoryMap(column=pick(_SEX_NAMES, "sex")), race=CategoryMap(column=pick(_RACE_NAMES, "race/ethnicity"))
+    )
 
 
 class CategoryRate(Frozen):

@@ -7,6 +7,7 @@
   into place only when every one was written; on any failure the temporary files are removed and the old files stay.
 - `spreadsheet_safe` neutralises cells a spreadsheet would run as a formula (OWASP's CSV-injection rule).
 """
+
 from __future__ import annotations
 
 import errno
@@ -14,9 +15,10 @@ import io
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Mapping
+from typing import IO
 
 from audit.errors import InputError
 
@@ -48,8 +50,9 @@ def existing_outputs(paths: Iterable[str | Path]) -> list[Path]:
     return [Path(p) for p in paths if Path(p).exists()]
 
 
-def check_outputs(outputs: Mapping[str, str | Path], inputs: Mapping[str, str | Path | None], *,
-                  force: bool = False) -> dict[str, Path]:
+def check_outputs(
+    outputs: Mapping[str, str | Path], inputs: Mapping[str, str | Path | None], *, force: bool = False
+) -> dict[str, Path]:
     """Refuse unusable output paths before any work starts; returns each output's path to write (symlinks followed).
 
     `outputs`: what the user calls each output (e.g. "--json") -> path. `inputs`: what each input is called
@@ -58,20 +61,26 @@ def check_outputs(outputs: Mapping[str, str | Path], inputs: Mapping[str, str | 
     for label, raw in outputs.items():
         p = Path(raw).expanduser()
         if p.is_dir():
-            raise OutputError(f"{label} {p} is a folder, not a file.",
-                              f"Name a file inside it, e.g. {label} {p / _example(label)}.")
+            raise OutputError(
+                f"{label} {p} is a folder, not a file.", f"Name a file inside it, e.g. {label} {p / _example(label)}."
+            )
         for what, source in inputs.items():
             if source is not None and same_file(p, source):
-                raise OutputError(f"{label} {p} is {what} of this run: writing there would destroy it. "
-                                  "Nothing was written.", f"Choose another file name for {label}.")
+                raise OutputError(
+                    f"{label} {p} is {what} of this run: writing there would destroy it. Nothing was written.",
+                    f"Choose another file name for {label}.",
+                )
         if p.exists():
             mode = p.stat().st_mode
             if not stat.S_ISREG(mode):
-                raise OutputError(f"{label} {p} is not a regular file (a device, pipe or socket).",
-                                  f"Name an ordinary file for {label}.")
+                raise OutputError(
+                    f"{label} {p} is not a regular file (a device, pipe or socket).", f"Name an ordinary file for {label}."
+                )
             if not force:
-                raise OutputError(f"{label} {p} exists already; it was left as it is.",
-                                  "Add --force to replace it, or choose another file name.")
+                raise OutputError(
+                    f"{label} {p} exists already; it was left as it is.",
+                    "Add --force to replace it, or choose another file name.",
+                )
         if p.parent.exists() and not p.parent.is_dir():
             raise OutputError(f"{label} {p}: {p.parent} is a file, not a folder.", f"Choose another path for {label}.")
         target = p.resolve() if p.is_symlink() else p.absolute()
@@ -95,17 +104,19 @@ def describe_os_error(path: Path, exc: OSError) -> OutputError:
         hint = "Choose a folder you may write to."
     else:
         hint = "Check the drive and the path, then run again."
-    return OutputError(f"{path} could not be written: {reason}. Nothing was written there, and any file that was "
-                       "there before is unchanged.", hint)
+    return OutputError(
+        f"{path} could not be written: {reason}. Nothing was written there, and any file that was there before is unchanged.",
+        hint,
+    )
 
 
 class Staged:
     """Several output files that appear together or not at all.
 
-        with Staged() as out:
-            out.add(json_path, data)
-            out.add(pdf_path, pdf)
-        # both renamed into place here; on an exception inside the block, neither was
+    with Staged() as out:
+        out.add(json_path, data)
+        out.add(pdf_path, pdf)
+    # both renamed into place here; on an exception inside the block, neither was
     """
 
     def __init__(self) -> None:
@@ -172,7 +183,7 @@ class Staged:
                 pass
         self._items.clear()
 
-    def __enter__(self) -> "Staged":
+    def __enter__(self) -> Staged:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -256,7 +267,7 @@ class _FdWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # noqa: ANN001 - bytes-like
+    def write(self, data) -> int:
         return os.write(self._fd, data)
 
     def close(self) -> None:

@@ -8,14 +8,16 @@ kept there, so the tasks themselves carry only their input.
 `ATTEST_PROCESSES=1` (or the older `ATTEST_EXPLAIN_PROCESSES=1`) keeps everything in one process; a frozen app does so
 by itself, since its executable is not a Python interpreter that can spawn workers.
 """
+
 from __future__ import annotations
 
 import os
 import pickle
 import sys
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -40,8 +42,7 @@ def spawn_executor(workers: int = 1) -> ProcessPoolExecutor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_one_thread)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread)
 
 
 def _one_thread() -> None:

@@ -1,4 +1,5 @@
 """Fairness policies: named presets and user TOML files, each a list of checks with declared thresholds."""
+
 from __future__ import annotations
 
 import tomllib
@@ -26,7 +27,7 @@ class Check(Frozen):
     levels: Literal["features", "intersections", "all"] = "all"
 
     @model_validator(mode="after")
-    def _valid(self) -> "Check":
+    def _valid(self) -> Check:
         if self.metric not in COUNT_METRICS:
             raise ValueError(f"unknown metric '{self.metric}'; use one of {', '.join(COUNT_METRICS)}")
         if self.min is None and self.max is None:
@@ -89,28 +90,56 @@ class Policy(Frozen):
         return None if v is None else str(v).lower() if isinstance(v, bool) else str(v)
 
     @model_validator(mode="after")
-    def _valid_alpha(self) -> "Policy":
+    def _valid_alpha(self) -> Policy:
         if not 0 < self.alpha < 0.5:
             raise ValueError(f"alpha must be between 0 and 0.5 (e.g. 0.05), not {self.alpha}")
         return self
 
 
 _FOUR_FIFTHS = Check(
-    id="four_fifths", metric="selection_rate", compare="ratio", against="max", min=0.8,
+    id="four_fifths",
+    metric="selection_rate",
+    compare="ratio",
+    against="max",
+    min=0.8,
     description="US Uniform Guidelines (29 CFR 1607.4(D)): a selection rate below 4/5 of the highest group's is evidence of adverse impact.",
 )
-_EO_TPR = Check(id="equal_opportunity_tpr", metric="tpr", compare="difference", min=-0.1, max=0.1,
-                description="True positive rate within 0.1 of the reference group (equal opportunity).")
-_EO_FPR = Check(id="equalized_odds_fpr", metric="fpr", compare="difference", min=-0.1, max=0.1,
-                description="False positive rate within 0.1 of the reference group (with the TPR check: equalized odds).")
-_DP = Check(id="demographic_parity", metric="selection_rate", compare="difference", min=-0.1, max=0.1,
-            description="Selection rate within 0.1 of the reference group (demographic parity).")
+_EO_TPR = Check(
+    id="equal_opportunity_tpr",
+    metric="tpr",
+    compare="difference",
+    min=-0.1,
+    max=0.1,
+    description="True positive rate within 0.1 of the reference group (equal opportunity).",
+)
+_EO_FPR = Check(
+    id="equalized_odds_fpr",
+    metric="fpr",
+    compare="difference",
+    min=-0.1,
+    max=0.1,
+    description="False positive rate within 0.1 of the reference group (with the TPR check: equalized odds).",
+)
+_DP = Check(
+    id="demographic_parity",
+    metric="selection_rate",
+    compare="difference",
+    min=-0.1,
+    max=0.1,
+    description="Selection rate within 0.1 of the reference group (demographic parity).",
+)
 
 PRESETS: dict[str, Policy] = {
     "four_fifths": Policy(name="four_fifths", description="Four-fifths (80%) rule on selection rates.", checks=(_FOUR_FIFTHS,)),
-    "equal_opportunity": Policy(name="equal_opportunity", description="Equal opportunity: TPR difference within 0.1.", checks=(_EO_TPR,)),
-    "equalized_odds": Policy(name="equalized_odds", description="Equalized odds: TPR and FPR differences within 0.1.", checks=(_EO_TPR, _EO_FPR)),
-    "demographic_parity": Policy(name="demographic_parity", description="Demographic parity: selection-rate difference within 0.1.", checks=(_DP,)),
+    "equal_opportunity": Policy(
+        name="equal_opportunity", description="Equal opportunity: TPR difference within 0.1.", checks=(_EO_TPR,)
+    ),
+    "equalized_odds": Policy(
+        name="equalized_odds", description="Equalized odds: TPR and FPR differences within 0.1.", checks=(_EO_TPR, _EO_FPR)
+    ),
+    "demographic_parity": Policy(
+        name="demographic_parity", description="Demographic parity: selection-rate difference within 0.1.", checks=(_DP,)
+    ),
 }
 PRESETS["standard"] = Policy(
     name="standard", description="Four-fifths rule plus equalized odds within 0.1.", checks=(_FOUR_FIFTHS, _EO_TPR, _EO_FPR)
@@ -118,10 +147,12 @@ PRESETS["standard"] = Policy(
 # Local Law 144 asks for the impact ratios to be published and sets no threshold: the four-fifths rule is the verdict
 # (the usual benchmark of adverse impact), the bias-audit tables are computed beside it.
 PRESETS["nyc_ll144"] = Policy(
-    name="nyc_ll144", bias_audit="nyc_ll144", checks=(_FOUR_FIFTHS,),
+    name="nyc_ll144",
+    bias_audit="nyc_ll144",
+    checks=(_FOUR_FIFTHS,),
     description="NYC Local Law 144 bias audit (6 RCNY § 5-300 et seq.): selection or scoring rates and impact ratios by "
-                "sex, race/ethnicity and their intersection (EEO-1 categories), with the four-fifths rule as the verdict "
-                "(the law itself sets no threshold).",
+    "sex, race/ethnicity and their intersection (EEO-1 categories), with the four-fifths rule as the verdict "
+    "(the law itself sets no threshold).",
 )
 
 
@@ -142,8 +173,12 @@ def resolve_policy(name_or_path: str) -> Policy:
     checks: dict[str, Check] = {}
     for n in names:
         checks.update({c.id: c for c in PRESETS[n].checks})
-    return Policy(name="+".join(names), description="; ".join(PRESETS[n].description for n in names), checks=tuple(checks.values()),
-                  bias_audit=next((PRESETS[n].bias_audit for n in names if PRESETS[n].bias_audit), ""))
+    return Policy(
+        name="+".join(names),
+        description="; ".join(PRESETS[n].description for n in names),
+        checks=tuple(checks.values()),
+        bias_audit=next((PRESETS[n].bias_audit for n in names if PRESETS[n].bias_audit), ""),
+    )
 
 
 def load_policy_file(path: Path) -> Policy:
@@ -152,13 +187,20 @@ def load_policy_file(path: Path) -> Policy:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"Policy file {path.name} is not valid TOML: {exc}", "Fix the syntax; see the README's policy file example.") from exc
+        raise PolicyError(
+            f"Policy file {path.name} is not valid TOML: {exc}", "Fix the syntax; see the README's policy file example."
+        ) from exc
     data.setdefault("name", path.stem)
     data["source"] = str(path)
     if not data.get("checks"):
-        raise PolicyError(f"Policy file {path.name} declares no checks.", "Add at least one [[checks]] table with metric, compare and min/max.")
+        raise PolicyError(
+            f"Policy file {path.name} declares no checks.", "Add at least one [[checks]] table with metric, compare and min/max."
+        )
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise PolicyError(f"Policy file {path.name} is not valid: {problems}", "See the README's policy file example for the fields each check takes.") from exc
+        raise PolicyError(
+            f"Policy file {path.name} is not valid: {problems}",
+            "See the README's policy file example for the fields each check takes.",
+        ) from exc

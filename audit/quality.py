@@ -1,11 +1,12 @@
 """Data quality by group: missing values per column per group, and candidate proxy features (Cramér's V)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from audit.groups import GroupIndex
 from audit.engines.base import CellStatistics, QualityStatistics
+from audit.groups import GroupIndex
 from audit.result import DataQuality, MissingByGroup, ProxyFlag
 
 PROXY_MODERATE = 0.3
@@ -83,14 +84,28 @@ def assess_statistics(q: QualityStatistics, stats: CellStatistics, model_feature
         for g, attrs in enumerate(level.groups):
             for j, col in enumerate(q.columns):
                 if per_group[g, j] > 0:
-                    missing.append(MissingByGroup(level=level.features, group=attrs, column=col, missing=int(per_group[g, j]),
-                                                  share=float(per_group[g, j] / sizes[g])))
+                    missing.append(
+                        MissingByGroup(
+                            level=level.features,
+                            group=attrs,
+                            column=col,
+                            missing=int(per_group[g, j]),
+                            share=float(per_group[g, j] / sizes[g]),
+                        )
+                    )
     proxies = []
     for col, f, table in q.proxy_tables:
         v = cramers_v_table(table)
         if v >= PROXY_MODERATE:
-            proxies.append(ProxyFlag(feature=col, sensitive=f, cramers_v=v, strength="strong" if v >= PROXY_STRONG else "moderate",
-                                     used_by_model=None if model_features is None else col in model_features))
+            proxies.append(
+                ProxyFlag(
+                    feature=col,
+                    sensitive=f,
+                    cramers_v=v,
+                    strength="strong" if v >= PROXY_STRONG else "moderate",
+                    used_by_model=None if model_features is None else col in model_features,
+                )
+            )
     proxies.sort(key=lambda p: -p.cramers_v)
     return DataQuality(rows=stats.rows, missing_by_group=tuple(missing), proxies=tuple(proxies), proxy_threshold=PROXY_MODERATE)
 
@@ -101,6 +116,13 @@ def assess(df: pd.DataFrame, index: GroupIndex, exclude: set[str], model_feature
     from audit.metrics import confusion_counts
 
     counts = confusion_counts(index.cell_of_row, np.zeros(len(df), np.int8), np.zeros(len(df), np.int8), index.n_cells)
-    stats = CellStatistics(features=index.features, cells=index.cells, levels=index.levels, counts=counts, scores=None,
-                           quality=quality_statistics(df, index, exclude), rows=len(df))
+    stats = CellStatistics(
+        features=index.features,
+        cells=index.cells,
+        levels=index.levels,
+        counts=counts,
+        scores=None,
+        quality=quality_statistics(df, index, exclude),
+        rows=len(df),
+    )
     return assess_statistics(stats.quality, stats, model_features)

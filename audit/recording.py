@@ -1,4 +1,5 @@
 """Record an audit run in a workspace's trail, the same way from the CLI, the demo and the desktop app."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,6 +21,10 @@ def record_audit_run(ws, result: AuditResult) -> str:
         ws.register_dataset(result.data.path)
     if result.model is not None and Path(result.model.path).is_file():
         ws.register_model(result.model.path)
-    return ws.record_audit(spec=result.spec.model_dump(mode="json", by_alias=True), result_json=canonical_result_text(result),
-                           result_sha256=result.sha256(), model_sha256=result.model.sha256 if result.model else None,
-                           dataset_sha256s=[result.data.sha256])
+    return ws.record_audit(
+        spec=result.spec.model_dump(mode="json", by_alias=True),
+        result_json=canonical_result_text(result),
+        result_sha256=result.sha256(),
+        model_sha256=result.model.sha256 if result.model else None,
+        dataset_sha256s=[result.data.sha256],
+    )

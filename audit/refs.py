@@ -1,4 +1,5 @@
 """References to the files an audit used: what they were, where, and their SHA-256."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict

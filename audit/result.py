@@ -1,6 +1,7 @@
 """`AuditResult`: the one immutable object that the CLI, the desktop app and the report all read.
 
 Schema changes bump SCHEMA_VERSION (major: incompatible; minor: fields added)."""
+
 from __future__ import annotations
 
 import math
@@ -234,7 +235,7 @@ class AuditResult(Frozen):
         return self.model_dump_json(indent=indent, by_alias=True)
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "AuditResult":
+    def from_json(cls, text: str | bytes) -> AuditResult:
         return cls.model_validate_json(text)
 
     def sha256(self) -> str:

@@ -1,12 +1,13 @@
 """`run_audit(spec)`: the whole analysis as one plain function, with progress and cancel, for the CLI and the GUI."""
+
 from __future__ import annotations
 
 import getpass
 import platform
 import sys
 import time
-from datetime import datetime, timezone
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
@@ -26,7 +27,7 @@ _STEPS = 8
 
 
 def _utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def attest_version() -> str:
@@ -38,7 +39,16 @@ def attest_version() -> str:
 
 def _versions(extra: dict[str, str], engine: str = "numpy") -> dict[str, str]:
     out = {}
-    for pkg in ("numpy", "pandas", "scipy", "scikit-learn", "pydantic", "skops", "shap", *(("duckdb",) if engine == "duckdb" else ())):
+    for pkg in (
+        "numpy",
+        "pandas",
+        "scipy",
+        "scikit-learn",
+        "pydantic",
+        "skops",
+        "shap",
+        *(("duckdb",) if engine == "duckdb" else ()),
+    ):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -46,8 +56,14 @@ def _versions(extra: dict[str, str], engine: str = "numpy") -> dict[str, str]:
     return {**out, **extra}
 
 
-def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: CancelToken | None = None,
-              engine: str = "numpy", engine_options: Mapping[str, Any] | None = None) -> AuditResult:
+def run_audit(
+    spec: AuditSpec,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    engine: str = "numpy",
+    engine_options: Mapping[str, Any] | None = None,
+) -> AuditResult:
     """`engine`: "numpy" (in memory, default), "duckdb" (predictions-only, out of core) or "auto" (audit/engines)."""
     cancel = cancel or CancelToken()
     started, t0 = _utc(), time.perf_counter()
@@ -56,7 +72,12 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     stats, model = prep.stats, prep.model
     warnings, not_assessed = list(prep.warnings), list(prep.not_assessed)
     if stats.scores is None:
-        not_assessed.append(NotAssessed(item="auc, brier, calibration", reason="No scores: the model gives no probabilities, or no --scores column was given."))
+        not_assessed.append(
+            NotAssessed(
+                item="auc, brier, calibration",
+                reason="No scores: the model gives no probabilities, or no --scores column was given.",
+            )
+        )
     cancel.raise_if_set()
     bias = _bias_audit(spec, prep, started)  # before the long steps: a label left unmapped stops here
     rng = np.random.default_rng(spec.seed)
@@ -77,11 +98,15 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
     for st in all_stats:
         cancel.raise_if_set()
         groups += fairness.group_results_from_table(
-            st, group_of_entry=None if table is None else st.level.group_of_cell[table.cell], **kw)
+            st, group_of_entry=None if table is None else st.level.group_of_cell[table.cell], **kw
+        )
     small = [g for g in groups if g.small]
     if small:
-        warnings.append(f"{len(small)} group(s) have fewer than {spec.min_group_size} rows; their checks are 'insufficient evidence': "
-                        + ", ".join(g.label for g in small[:10]) + (" ..." if len(small) > 10 else ""))
+        warnings.append(
+            f"{len(small)} group(s) have fewer than {spec.min_group_size} rows; their checks are 'insufficient evidence': "
+            + ", ".join(g.label for g in small[:10])
+            + (" ..." if len(small) > 10 else "")
+        )
     progress("disparities", 5, _STEPS, "Disparities and significance tests")
     disparities = fairness.disparities(all_stats, spec.ci_level, spec.min_group_size)
     levels = [fairness.level_summary(st, spec.ci_level, spec.min_group_size) for st in all_stats]
@@ -94,27 +119,54 @@ def run_audit(spec: AuditSpec, *, progress: Progress = no_progress, cancel: Canc
 
     explanations = None
     if model is not None and not spec.explain.enabled:
-        not_assessed.append(NotAssessed(item="explanations", reason="Explanations were switched off for this run (--no-explain)."))
+        not_assessed.append(
+            NotAssessed(item="explanations", reason="Explanations were switched off for this run (--no-explain).")
+        )
     elif model is not None and prep.rows is not None:
         progress("explain", 7, _STEPS, "Explaining the model")
         rows = prep.rows
-        explanations = _explain(model, rows.frame, rows.index, rows.decisions, rows.scores, spec, quality, progress, cancel, warnings)
+        explanations = _explain(
+            model, rows.frame, rows.index, rows.decisions, rows.scores, spec, quality, progress, cancel, warnings
+        )
     progress("done", _STEPS, _STEPS, "Audit complete")
 
     prov = Provenance(
         attest_version=attest_version(),
         library_versions=_versions(model.ref.library_versions if model else {}, prep.engine),
-        user=getpass.getuser(), host=platform.node(), platform=platform.platform(), python=sys.version.split()[0],
-        started_at=started, finished_at=_utc(), seconds=round(time.perf_counter() - t0, 3), seed=spec.seed,
-        data_sha256=prep.data.sha256, model_sha256=model.ref.sha256 if model else None,
-        model_trusted=model.ref.trusted if model else None, engine=prep.engine,
+        user=getpass.getuser(),
+        host=platform.node(),
+        platform=platform.platform(),
+        python=sys.version.split()[0],
+        started_at=started,
+        finished_at=_utc(),
+        seconds=round(time.perf_counter() - t0, 3),
+        seed=spec.seed,
+        data_sha256=prep.data.sha256,
+        model_sha256=model.ref.sha256 if model else None,
+        model_trusted=model.ref.trusted if model else None,
+        engine=prep.engine,
     )
     return AuditResult(
-        spec=spec, provenance=prov, data=prep.data, model=model.ref if model else None, decision_source=prep.decision_source,
-        positive_label=str(prep.positive), overall=overall, groups=tuple(groups), levels=tuple(levels),
-        disparities=tuple(disparities), verdicts=tuple(found), summary=verdicts.summarise(found), quality=quality,
-        explanations=explanations, not_assessed=tuple(not_assessed), warnings=tuple(warnings),
-        favourable_outcome=prep.favourable, verdict_family=family, methods=methods(), bias_audit=bias,
+        spec=spec,
+        provenance=prov,
+        data=prep.data,
+        model=model.ref if model else None,
+        decision_source=prep.decision_source,
+        positive_label=str(prep.positive),
+        overall=overall,
+        groups=tuple(groups),
+        levels=tuple(levels),
+        disparities=tuple(disparities),
+        verdicts=tuple(found),
+        summary=verdicts.summarise(found),
+        quality=quality,
+        explanations=explanations,
+        not_assessed=tuple(not_assessed),
+        warnings=tuple(warnings),
+        favourable_outcome=prep.favourable,
+        verdict_family=family,
+        methods=methods(),
+        bias_audit=bias,
     )
 
 
@@ -124,8 +176,10 @@ def _bias_audit(spec: AuditSpec, prep: Any, started: str):
     if spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
         return None
     if prep.rows is None:
-        raise InputError(f"The NYC Local Law 144 tables are computed on the in-memory engine, not on {prep.engine}.",
-                         "Run with --engine numpy (the default) for a bias audit.")
+        raise InputError(
+            f"The NYC Local Law 144 tables are computed on the in-memory engine, not on {prep.engine}.",
+            "Run with --engine numpy (the default) for a bias audit.",
+        )
     df, pred, scores = prep.rows.frame, prep.rows.decisions, prep.rows.scores
     from audit.nyc_ll144 import infer_declaration
     from audit.nyc_tables import bias_audit
@@ -133,8 +187,10 @@ def _bias_audit(spec: AuditSpec, prep: Any, started: str):
     decl = spec.bias_audit or infer_declaration(spec.sensitive)
     for column, what in ((decl.sex.column, "sex"), (decl.race.column, "race/ethnicity")):
         if column not in spec.sensitive:  # so its labels are read as written, like every sensitive column
-            raise InputError(f"The NYC bias audit's {what} column '{column}' is not among the sensitive features.",
-                             f"Add it to --sensitive (now: {', '.join(spec.sensitive)}).")
+            raise InputError(
+                f"The NYC bias audit's {what} column '{column}' is not among the sensitive features.",
+                f"Add it to --sensitive (now: {', '.join(spec.sensitive)}).",
+            )
     return bias_audit(df, decl, selected=pred, scores=scores, run_date=started)
 
 
@@ -145,17 +201,17 @@ def methods() -> dict[str, str]:
         "differences": intervals.METHODS["difference"],
         "ratios": intervals.METHODS["ratio"],
         "verdicts": "interval of each comparison at the family level (Bonferroni), fails also by Holm's step-down on "
-                    "one-sided tests against the rule's threshold (the same interval inverted)",
+        "one-sided tests against the rule's threshold (the same interval inverted)",
         "highest / lowest comparator": "each group against every group of at least the minimum size, all in the family",
         "needed rows": "smallest group size at which the deciding interval, at the observed rates and the same level, "
-                       "would clear or violate the rule",
+        "would clear or violate the rule",
         "f1, max-min and equalized-odds summaries": "percentile interval of Jeffreys-posterior draws of each group's "
-                                                    "confusion counts, Dirichlet(counts + 1/2) (Bayesian bootstrap)",
+        "confusion counts, Dirichlet(counts + 1/2) (Bayesian bootstrap)",
         "auc": "DeLong variance, fast midrank form (DeLong et al. 1988; Sun & Xu 2014)",
         "brier": "normal (central limit) interval; where every squared error is equal (e.g. all 0), the rate interval of their sum",
         "calibration_error": "Jeffreys-posterior draws of each bin's label counts, bin mean score fixed",
         "disparity tests": "equal rates, two-sided: pooled two-proportion z (score) test, Fisher's exact test when an "
-                           "expected count is below 5; Holm-adjusted over the table (descriptive, not verdicts)",
+        "expected count is below 5; Holm-adjusted over the table (descriptive, not verdicts)",
     }
 
 
@@ -184,8 +240,9 @@ def _level_stats(spec: AuditSpec, index: CellStatistics, cell_counts: np.ndarray
     for i, lv in enumerate(index.levels):
         if i not in stats:
             refs = resolved if declared_any else {}
-            stats[i] = fairness.level_stats(lv, index.n_cells, cell_counts, refs, spec.bootstrap, rng,
-                                            spec.intersection_reference, frozenset(automatic))
+            stats[i] = fairness.level_stats(
+                lv, index.n_cells, cell_counts, refs, spec.bootstrap, rng, spec.intersection_reference, frozenset(automatic)
+            )
     return [stats[i] for i in range(len(index.levels))]
 
 
@@ -195,8 +252,10 @@ def _check_references(spec: AuditSpec, all_stats: list) -> None:
             f = st.level.features[0]
             if f in spec.references and st.level.groups[st.ref][f] != spec.references[f]:
                 values = [g[f] for g in st.level.groups]
-                raise InputError(f"The reference group {f}={spec.references[f]!r} does not occur in the data.",
-                                 f"Choose one of: {', '.join(values)}.")
+                raise InputError(
+                    f"The reference group {f}={spec.references[f]!r} does not occur in the data.",
+                    f"Choose one of: {', '.join(values)}.",
+                )
 
 
 def _explain(model, df, index, pred, scores, spec, quality, progress, cancel, warnings):
@@ -210,9 +269,19 @@ def _explain(model, df, index, pred, scores, spec, quality, progress, cancel, wa
             if len(rows):
                 groups.append((attrs, rows))
     try:
-        return explain(model, df, groups=groups, decisions=pred.astype(bool), scores=scores, threshold=spec.threshold,
-                       proxies=sorted({p.feature for p in quality.proxies}), settings=spec.explain, seed=spec.seed,
-                       progress=progress, cancel=cancel)
+        return explain(
+            model,
+            df,
+            groups=groups,
+            decisions=pred.astype(bool),
+            scores=scores,
+            threshold=spec.threshold,
+            proxies=sorted({p.feature for p in quality.proxies}),
+            settings=spec.explain,
+            seed=spec.seed,
+            progress=progress,
+            cancel=cancel,
+        )
     except Cancelled:
         raise
     except Exception as exc:  # explanations must never sink the fairness audit

@@ -1,4 +1,5 @@
 """Metrics that need the scores, not just the counts: AUC (DeLong interval), Brier score, calibration error."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,7 +81,9 @@ def calibration_bins(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return n, pos, ssum, n > 0
 
 
-def expected_calibration_error(y: np.ndarray, s: np.ndarray, level: float, rng: np.random.Generator, resamples: int) -> tuple[float, float, float]:
+def expected_calibration_error(
+    y: np.ndarray, s: np.ndarray, level: float, rng: np.random.Generator, resamples: int
+) -> tuple[float, float, float]:
     """ECE over 10 equal-width bins. Interval: the (bin, label) counts of the occupied bins drawn from their Jeffreys
     posterior, Dirichlet(counts + 1/2), bin mean score held fixed: a bin whose rows are all one label still varies."""
     if len(y) == 0:
@@ -104,6 +107,7 @@ def expected_calibration_error(y: np.ndarray, s: np.ndarray, level: float, rng: 
 # `s` ascending (equal scores may sit in adjacent entries: they are merged first), `pos` / `neg` the rows with a
 # positive / negative outcome at each score. Ranks of tied rows are their midranks, as above, so AUC is the same
 # number; variances and means differ from the row forms only by the order of floating-point sums (~1e-16).
+
 
 def merge_ties(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One entry per distinct score (the entries of several cells at one score summed)."""
@@ -184,7 +188,9 @@ def brier_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) 
     return mean, float(max(0.0, mean - half)), float(min(1.0, mean + half))
 
 
-def calibration_bins_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def calibration_bins_counts(
+    s: np.ndarray, pos: np.ndarray, neg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`calibration_bins` from counts at each distinct score."""
     b = np.clip((s * N_BINS).astype(int), 0, N_BINS - 1)
     rows = pos + neg
@@ -194,16 +200,18 @@ def calibration_bins_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> 
     return n, p, ssum, n > 0
 
 
-def expected_calibration_error_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float,
-                                      rng: np.random.Generator, resamples: int) -> tuple[float, float, float]:
+def expected_calibration_error_counts(
+    s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float, rng: np.random.Generator, resamples: int
+) -> tuple[float, float, float]:
     """`expected_calibration_error` from counts at each distinct score (the same draws from `rng`)."""
     if int(pos.sum() + neg.sum()) == 0:
         return np.nan, np.nan, np.nan
     return ece_from_bins(*calibration_bins_counts(s, pos, neg)[:3], level, rng, resamples)
 
 
-def ece_from_bins(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, level: float, rng: np.random.Generator,
-                  resamples: int) -> tuple[float, float, float]:
+def ece_from_bins(
+    n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, level: float, rng: np.random.Generator, resamples: int
+) -> tuple[float, float, float]:
     """The calibration error and its interval from the bins' rows, positives and score sums (as above)."""
     total = n.sum()
     mean_s = np.divide(ssum, n, out=np.zeros(N_BINS), where=n > 0)

@@ -5,6 +5,7 @@ of individual people (local explanations, and any other per-row explanation fiel
 audit figures, verdicts and hashes are unchanged, and the copy names the SHA-256 of the full result, which the trail
 holds: the trail always keeps everything.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,10 @@ PER_ROW_FIELDS = ("local", "row_sample")
 _POSIX_PATH = re.compile(r"(?<![\w.~…/-])/(?:[^/\s]+/)+([^/\s]+)")
 _WINDOWS_PATH = re.compile(r"\b[A-Za-z]:\\(?:[^\\\s]+\\)*([^\\\s]+)")
 _FOLDER_MARK = re.compile(r"…[/\\]")
-SHARED_NOTE = ("Shared copy: absolute paths, operating-system account and host names and individual rows (local "
-               "explanations) are left out. The full result, SHA-256 {sha}, is kept in the audit trail.")
+SHARED_NOTE = (
+    "Shared copy: absolute paths, operating-system account and host names and individual rows (local "
+    "explanations) are left out. The full result, SHA-256 {sha}, is kept in the audit trail."
+)
 
 
 def file_name(path: str) -> str:
@@ -65,8 +68,13 @@ def shared_copy(result: AuditResult, full_sha256: str | None = None) -> AuditRes
 def replacements(result: AuditResult) -> list[tuple[str, str]]:
     """(text, replacement) for every absolute path, account and host name that could appear in free text."""
     pairs: dict[str, str] = {}
-    paths = [result.data.path, result.spec.data_path, result.spec.model_path, result.model.path if result.model else None,
-             result.spec.policy.source if result.spec.policy.source != "preset" else None]
+    paths = [
+        result.data.path,
+        result.spec.data_path,
+        result.spec.model_path,
+        result.model.path if result.model else None,
+        result.spec.policy.source if result.spec.policy.source != "preset" else None,
+    ]
     for p in filter(None, paths):
         for form in {p, str(Path(p).absolute()), str(Path(p).resolve())}:
             pairs[form] = file_name(p)

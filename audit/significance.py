@@ -5,6 +5,7 @@ The threshold test is the interval read the other way: the one-sided p-value of 
 tail probability at which the upper end of the interval in audit/intervals.py reaches t. A verdict's interval and
 its p-value therefore never disagree: the interval with tail a lies wholly below t exactly when p < a.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -67,7 +68,10 @@ def threshold_pvalues(kind: str, x1, n1, x2, n2, threshold, below) -> np.ndarray
     H0 is the rule's side (e.g. ratio >= 0.8 for `below`); small p is evidence that the rule is violated. 1 where
     the point estimate is on the rule's side; NaN where a rate has no rows."""
     x1, n1, x2, n2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x1, n1, x2, n2)))
-    t, below = np.broadcast_to(np.asarray(threshold, dtype=float), x1.shape), np.broadcast_to(np.asarray(below, dtype=bool), x1.shape)
+    t, below = (
+        np.broadcast_to(np.asarray(threshold, dtype=float), x1.shape),
+        np.broadcast_to(np.asarray(below, dtype=bool), x1.shape),
+    )
 
     def beyond(z, a1, m1, a2, m2, t, below):  # the whole interval at z is on the violating side
         _, lo, hi = compare(kind, a1, m1, a2, m2, z)

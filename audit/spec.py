@@ -1,5 +1,6 @@
 """`AuditSpec`: everything declared before an audit runs. Stored in the result and the trail, so thresholds are provably
 declared up front."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -33,7 +34,9 @@ class DeclaredContext(Frozen):
     residual_risk_acceptance: str = ""  # Residual-risk acceptance and who accepted it (Art. 9(5))
     risk_tolerance: str = ""  # Organisational risk tolerance (NIST MAP 1.5)
     design_choices: str = ""  # Relevant design choices and their rationale (Art. 10(2)(a); Annex IV 2(b))
-    data_origin: str = ""  # Origin of the training data and, for personal data, the original purpose of collection (Art. 10(2)(b)…
+    data_origin: str = (
+        ""  # Origin of the training data and, for personal data, the original purpose of collection (Art. 10(2)(b)…
+    )
     data_preparation: str = ""  # Data preparation: annotation, labelling, cleaning, enrichment (Art. 10(2)(c))
     data_assumptions: str = ""  # Assumptions about what the data measure and represent (Art. 10(2)(d))
     data_gaps_response: str = ""  # How the data gaps found are addressed (Art. 10(2)(h))
@@ -83,7 +86,7 @@ class DeclaredContext(Frozen):
     improvement_plan: str = ""  # Continual improvement and communication of incidents and errors (NIST MANAGE 4.2-4.3)
 
     @classmethod
-    def from_toml(cls, text: str, source: str = "The context file") -> "DeclaredContext":
+    def from_toml(cls, text: str, source: str = "The context file") -> DeclaredContext:
         """The context from TOML (`field = "text"`), as `attest audit --context` and the app's Load read it; an
         `InputError` names what is wrong."""
         import tomllib
@@ -95,10 +98,14 @@ class DeclaredContext(Frozen):
         try:
             return cls.model_validate(tomllib.loads(text))
         except (tomllib.TOMLDecodeError, ValidationError) as exc:
-            why = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                   if isinstance(exc, ValidationError) else str(exc))
-            raise InputError(f"{source} cannot be used: {why}.",
-                             f"It is a TOML file of text fields: {', '.join(cls.model_fields)}.") from exc
+            why = (
+                "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                if isinstance(exc, ValidationError)
+                else str(exc)
+            )
+            raise InputError(
+                f"{source} cannot be used: {why}.", f"It is a TOML file of text fields: {', '.join(cls.model_fields)}."
+            ) from exc
 
     def to_toml(self) -> str:
         """The filled fields as TOML, in field order (what `from_toml` reads back exactly)."""
@@ -147,7 +154,7 @@ class AuditSpec(Frozen):
     bias_audit: BiasAuditDeclaration | None = None
 
     @model_validator(mode="after")
-    def _valid(self) -> "AuditSpec":
+    def _valid(self) -> AuditSpec:
         if (self.model_path is None) == (self.predictions_column is None):
             raise ValueError("give exactly one of a model file or a predictions column")
         if not self.sensitive:

@@ -8,6 +8,7 @@
 - Values that differ only in spaces or capitals ("Female", "Female ", "female") stay separate groups, as written,
   but the result carries a warning, since they are usually one group typed in several ways.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -53,8 +54,9 @@ def _value_counts(col: pd.Series, weights: np.ndarray | None) -> pd.Series:
     return w.groupby(col[col.notna()], sort=False).sum().sort_values(ascending=False, kind="stable")
 
 
-def apply_na_values(df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str],
-                    weights: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str]]:
+def apply_na_values(
+    df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str], weights: np.ndarray | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """`df` with the user's missing-value markers made missing in `columns`, and a note for each column changed.
     Works on each column's distinct values, not per row; `weights` as in `_value_counts`."""
     notes: list[str] = []
@@ -72,13 +74,16 @@ def apply_na_values(df: pd.DataFrame, columns: Iterable[str], na_values: Sequenc
         out[col] = s.where(~mask)  # NaN: the "(missing)" group, as a truly empty cell would be
         shown = ", ".join(repr(str(v)) for v in hits[:_SHOWN]) + (" ..." if len(hits) > _SHOWN else "")
         changed = int(mask.sum()) if weights is None else int(np.asarray(weights)[mask.to_numpy()].sum())
-        notes.append(f"{changed} row(s) of sensitive column '{col}' with value {shown} were read as missing "
-                     f"(--na-values) and audited in the '(missing)' group.")
+        notes.append(
+            f"{changed} row(s) of sensitive column '{col}' with value {shown} were read as missing "
+            f"(--na-values) and audited in the '(missing)' group."
+        )
     return out, notes
 
 
-def na_like_notes(df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str],
-                  weights: np.ndarray | None = None) -> list[str]:
+def na_like_notes(
+    df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[str], weights: np.ndarray | None = None
+) -> list[str]:
     """Notes for sensitive values that common tools read as missing ("NA", "null", ...) but this run keeps as groups,
     so that a user who meant "missing" sees how to say so."""
     notes = []
@@ -86,12 +91,17 @@ def na_like_notes(df: pd.DataFrame, columns: Iterable[str], na_values: Sequence[
         if col not in df.columns:
             continue
         counts = _value_counts(df[col], weights)
-        kept = [(str(v), int(n)) for v, n in counts.items()
-                if isinstance(v, str) and v in PANDAS_NA_VALUES and v != "" and not _is_na(v, na_values)]
+        kept = [
+            (str(v), int(n))
+            for v, n in counts.items()
+            if isinstance(v, str) and v in PANDAS_NA_VALUES and v != "" and not _is_na(v, na_values)
+        ]
         if kept:
             shown = ", ".join(f"{v!r} ({n} row(s))" for v, n in kept[:_SHOWN])
-            notes.append(f"Sensitive column '{col}' has the value(s) {shown}, audited as group(s) of their own, not as "
-                         f"missing. If they mean missing, pass --na-values {','.join(v for v, _ in kept[:_SHOWN])}.")
+            notes.append(
+                f"Sensitive column '{col}' has the value(s) {shown}, audited as group(s) of their own, not as "
+                f"missing. If they mean missing, pass --na-values {','.join(v for v, _ in kept[:_SHOWN])}."
+            )
     return notes
 
 
@@ -115,6 +125,8 @@ def variant_warnings(df: pd.DataFrame, columns: Iterable[str], weights: np.ndarr
             continue
         parts = ["; ".join(", ".join(f"{v!r} ({n} row(s))" for v, n in vs) for vs in clashes[:_SHOWN])]
         more = f" and {len(clashes) - _SHOWN} more set(s)" if len(clashes) > _SHOWN else ""
-        out.append(f"Sensitive column '{col}' has values that differ only in spaces or capitals: {parts[0]}{more}. "
-                   "They are audited as separate groups, as written; if they are one group, clean the column and run again.")
+        out.append(
+            f"Sensitive column '{col}' has values that differ only in spaces or capitals: {parts[0]}{more}. "
+            "They are audited as separate groups, as written; if they are one group, clean the column and run again."
+        )
     return out

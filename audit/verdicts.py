@@ -14,6 +14,7 @@ one-sided hypothesis per bound of its rule (H0: the rule holds at that bound), m
 with every group that reaches the minimum size. It fails when its rate falls short of any of them by the rule (then
 it falls short of the highest too) and passes only when it clears all of them; every pair is in the family.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -143,14 +144,25 @@ def _split(v: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
 def evaluate(policy: Policy, all_stats: list[LevelStats], min_size: int) -> tuple[list[Verdict], VerdictFamily]:
     if policy.decision == "point":
         return [_point(u, policy) for u in _units(policy, all_stats, min_size)], VerdictFamily(
-            alpha=policy.alpha, multiplicity=policy.multiplicity, hypotheses=0, comparisons=0, interval_level=0.0,
-            statement="The policy decides on point estimates alone: no interval, no error control.")
+            alpha=policy.alpha,
+            multiplicity=policy.multiplicity,
+            hypotheses=0,
+            comparisons=0,
+            interval_level=0.0,
+            statement="The policy decides on point estimates alone: no interval, no error control.",
+        )
     d = decide(policy, all_stats, min_size)
     blocks = {(id(b["check"]), id(b["st"])): b for b in d.pairs}
     found = [_verdict(u, blocks.get((id(u.check), id(u.st))), d.z, d.level, d.m, policy, min_size) for u in d.units]
     n_cmp = int(sum(len(p["g"]) for p in d.pairs))
-    family = VerdictFamily(alpha=policy.alpha, multiplicity=policy.multiplicity, hypotheses=d.m, comparisons=n_cmp,
-                           interval_level=d.level, statement=_statement(policy, d.m, n_cmp, d.level, d.tail))
+    family = VerdictFamily(
+        alpha=policy.alpha,
+        multiplicity=policy.multiplicity,
+        hypotheses=d.m,
+        comparisons=n_cmp,
+        interval_level=d.level,
+        statement=_statement(policy, d.m, n_cmp, d.level, d.tail),
+    )
     return found, family
 
 
@@ -214,14 +226,30 @@ def _needed_scales(pairs: list[dict], z: float) -> None:
 
 def _verdict(u: _Unit, b: dict | None, z: float, level: float, m: int, policy: Policy, min_size: int) -> Verdict:
     check, st, g = u.check, u.st, u.g
-    common = dict(check=check.id, rule=check.rule(), level=st.level.features, group=st.level.groups[g],
-                  n_group=int(st.counts[g].sum()), interval_level=level, family_size=m)
+    common = dict(
+        check=check.id,
+        rule=check.rule(),
+        level=st.level.features,
+        group=st.level.groups[g],
+        n_group=int(st.counts[g].sum()),
+        interval_level=level,
+        family_size=m,
+    )
     if u.why_not:
         c = u.comparators[0] if u.comparators else g
         stat, need_g, need_c = _single(u, c, z, min_size)
-        return Verdict(**common, comparator=st.level.groups[c], statistic=stat, n_comparator=int(st.counts[c].sum()),
-                       p_adjusted=None, status="insufficient_evidence", decided_by="size", needed_n_group=need_g,
-                       needed_n_comparator=need_c, reason=u.why_not + _needed_text(need_g, need_c))
+        return Verdict(
+            **common,
+            comparator=st.level.groups[c],
+            statistic=stat,
+            n_comparator=int(st.counts[c].sum()),
+            p_adjusted=None,
+            status="insufficient_evidence",
+            decided_by="size",
+            needed_n_group=need_g,
+            needed_n_comparator=need_c,
+            reason=u.why_not + _needed_text(need_g, need_c),
+        )
     idx = np.arange(u.first, u.first + len(u.comparators))
     fail, inside = b["fail"][idx], b["inside"][idx]
     adj_min = np.min(np.stack([a[idx] for a in b["adj"]]), axis=0)
@@ -239,9 +267,19 @@ def _verdict(u: _Unit, b: dict | None, z: float, level: float, m: int, policy: P
     if status == "insufficient_evidence":
         need_g, need_c = _needed(b, idx[~inside])
     reason, by = _reason(status, check, stat, level, b, j, k, p_raw, p_adj, policy, len(u.comparators), need_g, need_c)
-    return Verdict(**common, comparator=st.level.groups[c], statistic=stat, n_comparator=int(st.counts[c].sum()),
-                   p_adjusted=p_adj, p_value=p_raw, status=status, decided_by=by, needed_n_group=need_g,
-                   needed_n_comparator=need_c, reason=reason)
+    return Verdict(
+        **common,
+        comparator=st.level.groups[c],
+        statistic=stat,
+        n_comparator=int(st.counts[c].sum()),
+        p_adjusted=p_adj,
+        p_value=p_raw,
+        status=status,
+        decided_by=by,
+        needed_n_group=need_g,
+        needed_n_comparator=need_c,
+        reason=reason,
+    )
 
 
 def _weakest(b: dict, idx: np.ndarray) -> int:
@@ -319,8 +357,21 @@ def _needed_text(need_g: int | None, need_c: int | None) -> str:
     return text + " would decide it at the observed rates"
 
 
-def _reason(status, check: Check, stat: Estimate, level: float, b: dict, j: int, k: int, p_raw: float, p_adj: float,
-            policy: Policy, n_comparators: int, need_g, need_c) -> tuple[str, str]:
+def _reason(
+    status,
+    check: Check,
+    stat: Estimate,
+    level: float,
+    b: dict,
+    j: int,
+    k: int,
+    p_raw: float,
+    p_adj: float,
+    policy: Policy,
+    n_comparators: int,
+    need_g,
+    need_c,
+) -> tuple[str, str]:
     shown = f"{check.compare} {stat.value:.3f}" if stat.value is not None else f"{check.compare} undefined"
     lo, hi = stat.ci_low, stat.ci_high
     interval = f"[{lo:.3f}, {'+inf' if hi is None else f'{hi:.3f}'}]" if lo is not None else "[undefined]"
@@ -332,10 +383,17 @@ def _reason(status, check: Check, stat: Estimate, level: float, b: dict, j: int,
         side, t = b["bounds"][k]
         h0 = f"{check.compare} {'>=' if side == 'min' else '<='} {t:g}"
         if b["outside"][j]:
-            return f"{shown}; the whole {lvl} interval {interval} violates the rule (one-sided p = {p_raw:.3g} for H0: {h0})", "interval"
-        return (f"{shown}; the {lvl} interval {interval} reaches the threshold, but the one-sided test of H0: {h0} rejects it "
-                f"(p = {p_raw:.3g}, Holm-adjusted p = {p_adj:.3g} < {policy.alpha:g})"), "holm"
-    return f"{shown}{several}; the {lvl} interval {interval} straddles the threshold, too wide to decide" + _needed_text(need_g, need_c), "interval"
+            return (
+                f"{shown}; the whole {lvl} interval {interval} violates the rule (one-sided p = {p_raw:.3g} for H0: {h0})",
+                "interval",
+            )
+        return (
+            f"{shown}; the {lvl} interval {interval} reaches the threshold, but the one-sided test of H0: {h0} rejects it "
+            f"(p = {p_raw:.3g}, Holm-adjusted p = {p_adj:.3g} < {policy.alpha:g})"
+        ), "holm"
+    return f"{shown}{several}; the {lvl} interval {interval} straddles the threshold, too wide to decide" + _needed_text(
+        need_g, need_c
+    ), "interval"
 
 
 def _point(u: _Unit, policy: Policy) -> Verdict:
@@ -343,31 +401,51 @@ def _point(u: _Unit, policy: Policy) -> Verdict:
     c = st.ref if check.against == "reference" else most_selected(st, check.metric, 1, check.against == "max")
     num, den = st.numerator(check.metric), st.denominator(check.metric)
     point = intervals.compare(check.compare, num[[g]], den[[g]], num[[c]], den[[c]], 0.0)[0][0] if c is not None else np.nan
-    common = dict(check=check.id, rule=check.rule(), level=st.level.features, group=st.level.groups[g],
-                  comparator=st.level.groups[c if c is not None else g], statistic=Estimate(value=point),
-                  n_group=int(st.counts[g].sum()), n_comparator=int(st.counts[c].sum()) if c is not None else 0, p_adjusted=None)
+    common = dict(
+        check=check.id,
+        rule=check.rule(),
+        level=st.level.features,
+        group=st.level.groups[g],
+        comparator=st.level.groups[c if c is not None else g],
+        statistic=Estimate(value=point),
+        n_group=int(st.counts[g].sum()),
+        n_comparator=int(st.counts[c].sum()) if c is not None else 0,
+        p_adjusted=None,
+    )
     if u.why_not:
         return Verdict(**common, status="insufficient_evidence", decided_by="size", reason=u.why_not)
     if np.isnan(point):
-        return Verdict(**common, status="insufficient_evidence", decided_by="undefined",
-                       reason=f"{check.metric} {check.compare} is undefined (the comparator's rate is 0)")
+        return Verdict(
+            **common,
+            status="insufficient_evidence",
+            decided_by="undefined",
+            reason=f"{check.metric} {check.compare} is undefined (the comparator's rate is 0)",
+        )
     shown = f"{check.compare} {point:.3f}"
     ok = check.holds(float(point))
-    return Verdict(**common, status="pass" if ok else "fail", decided_by="point",
-                   reason=f"{shown} {'satisfies' if ok else 'violates'} the rule (point estimate; the policy declares no error control)")
+    return Verdict(
+        **common,
+        status="pass" if ok else "fail",
+        decided_by="point",
+        reason=f"{shown} {'satisfies' if ok else 'violates'} the rule (point estimate; the policy declares no error control)",
+    )
 
 
 def _statement(policy: Policy, m: int, n_cmp: int, level: float, tail: float) -> str:
     a = f"{policy.alpha:.0%}" if policy.alpha * 100 == int(policy.alpha * 100) else f"{policy.alpha:g}"
     if policy.multiplicity == "none":
-        return (f"Each verdict on its own: its interval is a two-sided {level:.0%} interval (one-sided {policy.alpha:g} per bound). "
-                f"There are {m} such tests, so several false verdicts are expected on data with no effect.")
-    return (f"The {n_cmp} group comparisons and their rule bounds make one family of m = {m} one-sided tests. Every deciding "
-            f"interval is a two-sided {level * 100:.4g}% interval (one-sided {tail:.3g} = {policy.alpha:g}/{m} per bound, "
-            f"Bonferroni); fails are also found by Holm's step-down at {policy.alpha:g}. The chance of any false fail in "
-            f"this report is at most {a}, and so is the chance of any false pass. Against the highest or lowest group, "
-            f"each group is compared with every group of at least the minimum size, all in the family, because which "
-            f"group is highest is itself read from the data.")
+        return (
+            f"Each verdict on its own: its interval is a two-sided {level:.0%} interval (one-sided {policy.alpha:g} per bound). "
+            f"There are {m} such tests, so several false verdicts are expected on data with no effect."
+        )
+    return (
+        f"The {n_cmp} group comparisons and their rule bounds make one family of m = {m} one-sided tests. Every deciding "
+        f"interval is a two-sided {level * 100:.4g}% interval (one-sided {tail:.3g} = {policy.alpha:g}/{m} per bound, "
+        f"Bonferroni); fails are also found by Holm's step-down at {policy.alpha:g}. The chance of any false fail in "
+        f"this report is at most {a}, and so is the chance of any false pass. Against the highest or lowest group, "
+        f"each group is compared with every group of at least the minimum size, all in the family, because which "
+        f"group is highest is itself read from the data."
+    )
 
 
 def summarise(verdicts: list[Verdict]) -> VerdictSummary:

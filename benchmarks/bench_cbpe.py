@@ -6,6 +6,7 @@ windows of ~1,000 rows. The estimate is compared with the accuracy the hidden ou
 drift (P(y | x) changes) breaks its assumption, and the benchmark shows by how much it is then wrong.
 
 Run: PYTHONPATH=$PWD python benchmarks/bench_cbpe.py"""
+
 from __future__ import annotations
 
 import sys
@@ -17,10 +18,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit.lifecycle.monitor import monitor  # noqa: E402
-from audit.lifecycle.plan import MonitorPlan  # noqa: E402
-from audit.lifecycle.windows import parse_window  # noqa: E402
-from tests.lifecycle.monitor_helpers import load, simulate  # noqa: E402
+from audit.lifecycle.monitor import monitor
+from audit.lifecycle.plan import MonitorPlan
+from audit.lifecycle.windows import parse_window
+from tests.lifecycle.monitor_helpers import load, simulate
 
 N, SEEDS = 6000, range(5)
 

@@ -18,6 +18,7 @@ fails on data with no effect?
 
 Figures are printed; this is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,10 @@ def _table(title: str, rows: dict[int, list[float]], tol: float = 0.0) -> tuple[
         print(f"  {n:>8} " + "".join(marks))
     allc = [c for covs in rows.values() for c in covs]
     interior = [c for covs in rows.values() for p, c in zip(PS, covs) if 0 < p < 1]
-    print(f"  interior cells {min(interior) * 100:.1f}-{max(interior) * 100:.1f}%, all cells {min(allc) * 100:.1f}-"
-          f"{max(allc) * 100:.1f}%; cells off the goal (*): {bad}")
+    print(
+        f"  interior cells {min(interior) * 100:.1f}-{max(interior) * 100:.1f}%, all cells {min(allc) * 100:.1f}-"
+        f"{max(allc) * 100:.1f}%; cells off the goal (*): {bad}"
+    )
     return min(allc), max(allc), bad
 
 
@@ -93,7 +96,10 @@ def coverage(sims: int, rng: np.random.Generator) -> tuple[int, int]:
     for n in NS:
         x = np.arange(n + 1)
         lo, hi = intervals.rate(x, n, Z95)
-        centre, half = (x + Z95 ** 2 / 2) / (n + Z95 ** 2), Z95 * np.sqrt(n) / (n + Z95 ** 2) * np.sqrt(x / n * (1 - x / n) + Z95 ** 2 / (4 * n))
+        centre, half = (
+            (x + Z95**2 / 2) / (n + Z95**2),
+            Z95 * np.sqrt(n) / (n + Z95**2) * np.sqrt(x / n * (1 - x / n) + Z95**2 / (4 * n)),
+        )
         wlo, whi = np.where(x == 0, 0, centre - half), np.where(x == n, 1, centre + half)
         exact[n] = [float(stats.binom.pmf(x, n, p)[(lo <= p) & (p <= hi)].sum()) for p in PS]
         wilson[n] = [float(stats.binom.pmf(x, n, p)[(wlo <= p + 1e-12) & (p <= whi + 1e-12)].sum()) for p in PS]
@@ -114,10 +120,11 @@ def coverage(sims: int, rng: np.random.Generator) -> tuple[int, int]:
                     rows[n].append(float(np.mean((lo <= truth + eps) & (truth - eps <= hi))))
             who = "a comparator of the same size" if n_c is None else f"a comparator of {n_c:,} rows"
             method = "MOVER" if kind == "difference" else "MOVER-R"
-            bad += _table(f"{kind.capitalize()} ({method}) against {who} with rate {q}, simulated coverage %, {sims} per cell",
-                          rows, tol)[2]
+            bad += _table(
+                f"{kind.capitalize()} ({method}) against {who} with rate {q}, simulated coverage %, {sims} per cell", rows, tol
+            )[2]
             ex = {n: [_exact_pair(kind, n, p, n if n_c is None else n_c, q) for p in PS] for n in NS}
-            bad_exact += _table(f"  ... the same cells, exact coverage %", ex)[2]
+            bad_exact += _table("  ... the same cells, exact coverage %", ex)[2]
     return bad, bad_exact
 
 
@@ -183,9 +190,11 @@ def null_family(sims: int, rows: int, rng: np.random.Generator, at_threshold: bo
         secs = (time.perf_counter() - t0) / sims
         rate = any_fail["holm"] / sims
         se = np.sqrt(max(rate * (1 - rate), 0.05 * 0.95) / sims)
-        print(f"  {k:>8} {groups:>7} {units:>9} {m:>8}  {level * 100:>13.5f}%  {rate * 100:5.1f}% (+/- {se * 100:.1f}), "
-              f"{fails_total['holm']} fails in all | {any_fail['none'] / sims * 100:5.1f}%, {fails_total['none'] / sims:.1f} "
-              f"fails per report  {secs:.2f}")
+        print(
+            f"  {k:>8} {groups:>7} {units:>9} {m:>8}  {level * 100:>13.5f}%  {rate * 100:5.1f}% (+/- {se * 100:.1f}), "
+            f"{fails_total['holm']} fails in all | {any_fail['none'] / sims * 100:5.1f}%, {fails_total['none'] / sims:.1f} "
+            f"fails per report  {secs:.2f}"
+        )
 
 
 def main() -> None:
@@ -199,8 +208,10 @@ def main() -> None:
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     bad, bad_exact = coverage(args.sims, rng)
-    print(f"\nCoverage goal (93-99%, boundary cells >= 95%): simulated cells off by more than 2 Monte-Carlo SE: {bad}; "
-          f"exact cells off at all: {bad_exact}")
+    print(
+        f"\nCoverage goal (93-99%, boundary cells >= 95%): simulated cells off by more than 2 Monte-Carlo SE: {bad}; "
+        f"exact cells off at all: {bad_exact}"
+    )
     if not args.skip_null:
         null_family(args.null_sims, args.rows, rng)
         null_family(args.boundary_sims, args.rows, rng, at_threshold=True)

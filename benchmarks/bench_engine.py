@@ -13,6 +13,7 @@ draws for F1 and summaries; the verdict family with its threshold tests and need
 MetricFrame, and a cost that does not grow with the rows (--rows 100000 vs 1000000 prints the comparison).
 The figures are printed; this is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,15 +78,24 @@ def engine(df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray |
     lap("confusion counts")
     rng = np.random.default_rng(seed)
     all_stats = [fairness.level_stats(lv, index.n_cells, cell_counts, {}, resamples, rng) for lv in index.levels]
-    overall_stats = fairness.level_stats(Level((), ({},), np.zeros(index.n_cells, dtype=np.int64)), index.n_cells,
-                                         cell_counts, {}, resamples, rng)
+    overall_stats = fairness.level_stats(
+        Level((), ({},), np.zeros(index.n_cells, dtype=np.int64)), index.n_cells, cell_counts, {}, resamples, rng
+    )
     lap(f"level stats ({resamples} posterior draws per group)")
     n = len(df)
     # As run_audit does: sort rows by score once, so each group's AUC ranks in linear passes.
     order = np.argsort(scores, kind="stable") if scores is not None else np.arange(n)
     cells = index.cell_of_row[order]
-    kw = dict(n_total=n, min_size=30, ci=0.95, y=y[order], scores=None if scores is None else scores[order], rng=rng,
-              resamples=resamples, presorted=scores is not None)
+    kw = dict(
+        n_total=n,
+        min_size=30,
+        ci=0.95,
+        y=y[order],
+        scores=None if scores is None else scores[order],
+        rng=rng,
+        resamples=resamples,
+        presorted=scores is not None,
+    )
     groups = fairness.group_results(overall_stats, group_of_row=np.zeros(n, dtype=np.int64), **kw)
     for st in all_stats:
         groups += fairness.group_results(st, group_of_row=st.level.group_of_cell[cells] if scores is not None else None, **kw)
@@ -107,8 +117,14 @@ def _npv(y_true, y_pred) -> float:
 
 
 def fairlearn_metricframe(df: pd.DataFrame) -> tuple[float, pd.DataFrame]:
-    from fairlearn.metrics import (MetricFrame, false_negative_rate, false_positive_rate, selection_rate,
-                                   true_negative_rate, true_positive_rate)
+    from fairlearn.metrics import (
+        MetricFrame,
+        false_negative_rate,
+        false_positive_rate,
+        selection_rate,
+        true_negative_rate,
+        true_positive_rate,
+    )
     from sklearn.metrics import accuracy_score, f1_score, precision_score
 
     metrics = {
@@ -148,9 +164,31 @@ def cli_end_to_end(df: pd.DataFrame, folder: Path, resamples: int, strings: bool
     out = folder / ("result_str.json" if strings else "result.json")  # a new file each run: --json never replaces without --force
     frame = df.astype({f: "str" for f in SENSITIVE}) if strings else df
     frame.to_parquet(data, index=False)
-    argv = [sys.executable, "-m", "cli.main", "audit", "--data", str(data), "--target", "outcome", "--sensitive", ",".join(SENSITIVE),
-            "--predictions", "decision", "--positive-label", "1", "--scores", "score", "--bootstrap", str(resamples), "--policy", "standard",
-            "--json", str(out), "--quiet"]
+    argv = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "audit",
+        "--data",
+        str(data),
+        "--target",
+        "outcome",
+        "--sensitive",
+        ",".join(SENSITIVE),
+        "--predictions",
+        "decision",
+        "--positive-label",
+        "1",
+        "--scores",
+        "score",
+        "--bootstrap",
+        str(resamples),
+        "--policy",
+        "standard",
+        "--json",
+        str(out),
+        "--quiet",
+    ]
     started = time.perf_counter()
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
@@ -172,13 +210,17 @@ def main() -> None:
 
     df = make_frame(args.rows)
     n_groups = df.groupby(list(SENSITIVE), observed=True).ngroups
-    print(f"data: {len(df):,} rows, sensitive {', '.join(f'{f} ({len(v)})' for f, v in LEVELS.items())} "
-          f"-> {n_groups} intersectional groups; {args.resamples} bootstrap resamples")
+    print(
+        f"data: {len(df):,} rows, sensitive {', '.join(f'{f} ({len(v)})' for f, v in LEVELS.items())} "
+        f"-> {n_groups} intersectional groups; {args.resamples} bootstrap resamples"
+    )
 
     runs = [engine(df, args.resamples) for _ in range(args.repeat)]
     t, all_stats = min(runs, key=lambda r: r[0]["TOTAL"])
     n_groups_all, n_disp, n_levels, n_verdicts, n_cells = t.pop("_counts")  # type: ignore[misc]
-    print(f"\nengine (best of {args.repeat}): {n_levels} levels, {n_groups_all} group results, {n_disp} disparities, {n_verdicts} verdicts")
+    print(
+        f"\nengine (best of {args.repeat}): {n_levels} levels, {n_groups_all} group results, {n_disp} disparities, {n_verdicts} verdicts"
+    )
     for name, s in t.items():
         print(f"  {name:<42} {s * 1000:9.1f} ms")
     engine_s = t["TOTAL"]
@@ -189,21 +231,27 @@ def main() -> None:
     t_small.pop("_counts")
     pre = ("encode groups (build_index)", "confusion counts")
     after, after_small = (sum(v for k, v in tt.items() if k not in pre and k != "TOTAL") for tt in (t, t_small))
-    print(f"  statistics after the counting pass: {after * 1000:.0f} ms at {len(df):,} rows vs {after_small * 1000:.0f} ms "
-          f"at {len(small):,} rows (ratio {after / after_small:.2f}; same groups, 10x the rows)")
+    print(
+        f"  statistics after the counting pass: {after * 1000:.0f} ms at {len(df):,} rows vs {after_small * 1000:.0f} ms "
+        f"at {len(small):,} rows (ratio {after / after_small:.2f}; same groups, 10x the rows)"
+    )
 
     ts, _ = engine(df, args.resamples, scores=df["score"].to_numpy())
-    print(f"  (with --scores: AUC/Brier/calibration per group adds {(ts['TOTAL'] - engine_s) * 1000:.0f} ms "
-          f"-> {ts['TOTAL'] * 1000:.0f} ms total)")
+    print(
+        f"  (with --scores: AUC/Brier/calibration per group adds {(ts['TOTAL'] - engine_s) * 1000:.0f} ms "
+        f"-> {ts['TOTAL'] * 1000:.0f} ms total)"
+    )
 
     if not args.no_fairlearn:
         fl_s, by_group = fairlearn_metricframe(df)
         print(f"\nfairlearn MetricFrame, {by_group.shape[1]} metrics on {len(by_group)} groups, no intervals: {fl_s:.2f} s")
         print(f"  largest difference from the engine's values: {check_same(all_stats, by_group):.2e}")
         ratio = fl_s / engine_s
-        print(f"\nengine {engine_s:.3f} s vs MetricFrame {fl_s:.2f} s: {ratio:,.0f}x faster "
-              f"(targets: < {TARGET_S:g} s {'met' if engine_s < TARGET_S else 'MISSED'}, "
-              f">= {TARGET_RATIO:g}x {'met' if ratio >= TARGET_RATIO else 'MISSED'})")
+        print(
+            f"\nengine {engine_s:.3f} s vs MetricFrame {fl_s:.2f} s: {ratio:,.0f}x faster "
+            f"(targets: < {TARGET_S:g} s {'met' if engine_s < TARGET_S else 'MISSED'}, "
+            f">= {TARGET_RATIO:g}x {'met' if ratio >= TARGET_RATIO else 'MISSED'})"
+        )
     else:
         print(f"\nengine {engine_s:.3f} s (target < {TARGET_S:g} s: {'met' if engine_s < TARGET_S else 'MISSED'})")
 

@@ -9,6 +9,7 @@ fresh process (`--no-explain`, 1000 posterior draws); wall time and the process'
 are printed. Floors, each in its own process: the confusion counts per cell (GROUP BY cell, target, decision), and
 those plus the per-(cell, score) outcome counts the score metrics need. The figures are printed; this is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,16 @@ def make_parquet(path: Path, rows: int, seed: int = 0) -> None:
         band = rng.integers(0, 6, n)
         y = (rng.random(n) < 0.3 + 0.05 * (race == 0)).astype(np.int64)
         score = np.clip(0.3 * y + 0.7 * rng.random(n) - 0.05 * (race == 1), 0.0, 1.0)
-        table = pa.table({"race": races[race], "sex": pa.array(sexes[sex], type=pa.string()), "band": bands[band],
-                          "y": y, "score": score, "pred": (score >= 0.5).astype(np.int64)})
+        table = pa.table(
+            {
+                "race": races[race],
+                "sex": pa.array(sexes[sex], type=pa.string()),
+                "band": bands[band],
+                "y": y,
+                "score": score,
+                "pred": (score >= 0.5).astype(np.int64),
+            }
+        )
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
     writer.close()
@@ -72,8 +81,14 @@ def child(kind: str, args: list[str], env_path: str) -> dict:
     kind, _, root = kind.partition(":")
     if root:  # another checkout's code, with the same extra paths (duckdb)
         env_path = root + os.pathsep + env_path.split(os.pathsep, 1)[-1] if os.pathsep in env_path else root
-    out = subprocess.run([sys.executable, "-c", _CHILD, kind, *args], capture_output=True, text=True, cwd=root or ROOT,
-                         env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, kind, *args],
+        capture_output=True,
+        text=True,
+        cwd=root or ROOT,
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+        check=False,
+    )
     if out.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -96,16 +111,52 @@ def main() -> None:
         path = folder / f"preds_{rows}.parquet"
         if not path.exists():
             make_parquet(path, rows)
-        audit = ["audit", "--data", str(path), "--target", "y", "--sensitive", "race,sex,band", "--predictions", "pred",
-                 "--scores", "score", "--positive-label", "1", "--no-explain", "--quiet", "--force"]
-        runs = [(f"attest --engine {e}", "audit", [*audit, "--engine", e, "--json", str(folder / f"r_{rows}_{e}.json"),
-                                                 *(["--memory-limit", a.memory_limit] if e == "duckdb" else [])])
-                for e in a.engines.split(",")]
+        audit = [
+            "audit",
+            "--data",
+            str(path),
+            "--target",
+            "y",
+            "--sensitive",
+            "race,sex,band",
+            "--predictions",
+            "pred",
+            "--scores",
+            "score",
+            "--positive-label",
+            "1",
+            "--no-explain",
+            "--quiet",
+            "--force",
+        ]
+        runs = [
+            (
+                f"attest --engine {e}",
+                "audit",
+                [
+                    *audit,
+                    "--engine",
+                    e,
+                    "--json",
+                    str(folder / f"r_{rows}_{e}.json"),
+                    *(["--memory-limit", a.memory_limit] if e == "duckdb" else []),
+                ],
+            )
+            for e in a.engines.split(",")
+        ]
         if a.before:
-            runs.insert(0, (f"attest ({a.before.name}), in memory", "audit:" + str(a.before),
-                            [*audit, "--json", str(folder / f"r_{rows}_before.json")]))
-        runs += [("duckdb GROUP BY counts", "floor", [str(path), a.memory_limit]),
-                 ("duckdb GROUP BY + scores", "floor_scores", [str(path), a.memory_limit])]
+            runs.insert(
+                0,
+                (
+                    f"attest ({a.before.name}), in memory",
+                    "audit:" + str(a.before),
+                    [*audit, "--json", str(folder / f"r_{rows}_before.json")],
+                ),
+            )
+        runs += [
+            ("duckdb GROUP BY counts", "floor", [str(path), a.memory_limit]),
+            ("duckdb GROUP BY + scores", "floor_scores", [str(path), a.memory_limit]),
+        ]
         for label, kind, args in runs:
             got = [child(kind, args, env_path) for _ in range(a.repeat)]
             s = min(g["s"] for g in got)

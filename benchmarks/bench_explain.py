@@ -16,6 +16,7 @@ on both cores), on trees read through public APIs (LightGBM's dump_model, XGBoos
 XGBoost computes in float32, so there the check column shows XGBoost's own rounding (about 1e-6 at margins near 10). MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column
 shows the values agree to float rounding.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audit.explain import ExplainSettings, explain, explain_rows  # noqa: E402
-from audit.models import from_estimator, load_model  # noqa: E402
+from audit.explain import ExplainSettings, explain, explain_rows
+from audit.models import from_estimator, load_model
 
 
 def synthetic(n: int, features: int = 15, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -59,8 +60,17 @@ def attest(model, X: pd.DataFrame, rows: int) -> tuple[float, object]:
     # What the audit has already computed when it calls explain (decisions, scores, groups) stays outside the timing.
     scores, decisions, audit_groups = model.score(X), model.decide(X), groups(X)
     started = time.perf_counter()
-    res = explain(model, X, groups=audit_groups, decisions=decisions, scores=scores, threshold=None, proxies=["f0"],
-                  settings=ExplainSettings(time_budget_s=3600, max_rows=rows), seed=0)
+    res = explain(
+        model,
+        X,
+        groups=audit_groups,
+        decisions=decisions,
+        scores=scores,
+        threshold=None,
+        proxies=["f0"],
+        settings=ExplainSettings(time_budget_s=3600, max_rows=rows),
+        seed=0,
+    )
     seconds = time.perf_counter() - started
     assert res.status == "complete" and res.sample_size == rows, (res.status, res.sample_size, res.reason)
     return seconds, res
@@ -108,8 +118,7 @@ def case_lightgbm(n: int, workdir: Path, repeat: int) -> dict:
     check_rows = np.arange(min(n, 1000))
     mine = explain_rows(model, X, check_rows).values
     diff = np.abs(mine - positive_values(ex.values)[check_rows]).max()
-    return dict(case="LightGBM booster, 200 trees", rows=n, attest=t_attest, shap=t_shap, res=res,
-                check=f"max |Δ| {diff:.1e}")
+    return dict(case="LightGBM booster, 200 trees", rows=n, attest=t_attest, shap=t_shap, res=res, check=f"max |Δ| {diff:.1e}")
 
 
 def case_hgb(n: int, repeat: int) -> dict:
@@ -125,8 +134,7 @@ def case_hgb(n: int, repeat: int) -> dict:
     t_attest, res, t_shap, ex = best_of(repeat, lambda: attest(model, X, n), lambda: shap.TreeExplainer(est)(X[feats]))
     check_rows = np.arange(min(n, 1000))
     diff = np.abs(explain_rows(model, X, check_rows).values - positive_values(ex.values)[check_rows]).max()
-    return dict(case="HistGradientBoosting, 100 iter", rows=n, attest=t_attest, shap=t_shap, res=res,
-                check=f"max |Δ| {diff:.1e}")
+    return dict(case="HistGradientBoosting, 100 iter", rows=n, attest=t_attest, shap=t_shap, res=res, check=f"max |Δ| {diff:.1e}")
 
 
 def case_random_forest(n: int, repeat: int) -> dict:
@@ -142,8 +150,9 @@ def case_random_forest(n: int, repeat: int) -> dict:
     t_attest, res, t_shap, ex = best_of(repeat, lambda: attest(model, X, n), lambda: shap.TreeExplainer(est)(X[feats]))
     check_rows = np.arange(min(n, 1000))
     diff = np.abs(explain_rows(model, X, check_rows).values - positive_values(ex.values)[check_rows]).max()
-    return dict(case="RandomForest, 100 trees, depth 8", rows=n, attest=t_attest, shap=t_shap, res=res,
-                check=f"max |Δ| {diff:.1e}")
+    return dict(
+        case="RandomForest, 100 trees, depth 8", rows=n, attest=t_attest, shap=t_shap, res=res, check=f"max |Δ| {diff:.1e}"
+    )
 
 
 def case_xgboost(n: int, repeat: int) -> dict:
@@ -159,8 +168,7 @@ def case_xgboost(n: int, repeat: int) -> dict:
     t_attest, res, t_shap, ex = best_of(repeat, lambda: attest(model, X, n), lambda: shap.TreeExplainer(est)(X[feats]))
     check_rows = np.arange(min(n, 1000))
     diff = np.abs(explain_rows(model, X, check_rows).values - positive_values(ex.values)[check_rows]).max()
-    return dict(case="XGBoost, 200 trees, depth 6", rows=n, attest=t_attest, shap=t_shap, res=res,
-                check=f"max |Δ| {diff:.1e}")
+    return dict(case="XGBoost, 200 trees, depth 6", rows=n, attest=t_attest, shap=t_shap, res=res, check=f"max |Δ| {diff:.1e}")
 
 
 def case_mlp(n: int, repeat: int) -> dict:
@@ -181,8 +189,9 @@ def case_mlp(n: int, repeat: int) -> dict:
     explain_rows(model, X, np.arange(2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap passes arrays without column names: sklearn warns on every call
-        t_attest, res, t_shap, ex = best_of(repeat, lambda: attest(model, X, n),
-                                            lambda: shap.Explainer(est.predict_proba, X[feats])(X[feats], silent=True))
+        t_attest, res, t_shap, ex = best_of(
+            repeat, lambda: attest(model, X, n), lambda: shap.Explainer(est.predict_proba, X[feats])(X[feats], silent=True)
+        )
         # Same algorithm? Give shap Attest's own background; compare both to a high-precision reference (400
         # permutations per row): both are estimates with sampling noise, neither should be biased.
         rows = np.arange(20)
@@ -196,8 +205,14 @@ def case_mlp(n: int, repeat: int) -> dict:
     def err(v: np.ndarray) -> float:
         return float(np.abs(v - ref).mean() / np.abs(ref).mean())
 
-    return dict(case="MLP (64, 32), model-agnostic", rows=n, attest=t_attest, shap=t_shap, res=res,
-                check=f"mean |error| vs 400-perm reference: Attest {err(att):.0%}, shap {err(theirs):.0%}")
+    return dict(
+        case="MLP (64, 32), model-agnostic",
+        rows=n,
+        attest=t_attest,
+        shap=t_shap,
+        res=res,
+        check=f"mean |error| vs 400-perm reference: Attest {err(att):.0%}, shap {err(theirs):.0%}",
+    )
 
 
 def main() -> None:
@@ -210,8 +225,11 @@ def main() -> None:
     started = time.perf_counter()
     import shap  # warm: neither side pays for the import
 
-    print(f"shap import: {time.perf_counter() - started:.1f} s; shap {shap.__version__}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}\n", flush=True)
+    print(
+        f"shap import: {time.perf_counter() - started:.1f} s; shap {shap.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}\n",
+        flush=True,
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.only or ["lightgbm", "hgb", "rf", "xgboost", "mlp"]:
@@ -227,16 +245,22 @@ def main() -> None:
                 rows.append(case_mlp(mlp_rows, 1))
             r = rows[-1]
             print(f"  done: {r['case']} ({r['attest']:.1f} s vs {r['shap']:.1f} s)", flush=True)
-    head = f"{'case':32} {'rows':>6} {'Attest s':>9} {'Attest rows/s':>14} {'shap s':>8} {'shap rows/s':>12} {'speed-up':>9}  " \
-           f"{'how Attest ran':28} check"
+    head = (
+        f"{'case':32} {'rows':>6} {'Attest s':>9} {'Attest rows/s':>14} {'shap s':>8} {'shap rows/s':>12} {'speed-up':>9}  "
+        f"{'how Attest ran':28} check"
+    )
     print("\n" + head + "\n" + "-" * len(head))
     for r in rows:
         res = r["res"]
         how = f"{res.explainer}, {res.processes} proc"
-        print(f"{r['case']:32} {r['rows']:>6,} {r['attest']:>9.2f} {r['rows'] / r['attest']:>14,.0f} {r['shap']:>8.2f} "
-              f"{r['rows'] / r['shap']:>12,.0f} {r['shap'] / r['attest']:>8.2f}x  {how:28} {r['check']}")
-    print(f"\nTree cases: best of {args.repeat} alternating runs per side; MLP: one run each. Attest's time includes global "
-          "importance with bootstrap intervals, per-group figures and local examples.")
+        print(
+            f"{r['case']:32} {r['rows']:>6,} {r['attest']:>9.2f} {r['rows'] / r['attest']:>14,.0f} {r['shap']:>8.2f} "
+            f"{r['rows'] / r['shap']:>12,.0f} {r['shap'] / r['attest']:>8.2f}x  {how:28} {r['check']}"
+        )
+    print(
+        f"\nTree cases: best of {args.repeat} alternating runs per side; MLP: one run each. Attest's time includes global "
+        "importance with bootstrap intervals, per-group figures and local examples."
+    )
     print(f"load average at end {os.getloadavg()[0]:.1f} (other programs on the machine slow both sides)")
 
 

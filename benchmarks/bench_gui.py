@@ -11,6 +11,7 @@ Stalls: a 10 ms QTimer records the gap between consecutive ticks on the GUI thre
 dataset preview (worker), runs a predictions-only audit (worker) and shows the result (GUI thread). A gap of g ms means
 the window could not repaint or react for about g ms. Runs on the offscreen platform unless QT_QPA_PLATFORM is set.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ def startup_once(settings: Path) -> tuple[float, float]:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     code = "import sys; from gui.app import run_gui; sys.exit(run_gui([]))"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     inside = None
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -57,9 +59,14 @@ def bench_startup(n: int, tmp: Path) -> dict:
         wall, inside = startup_once(tmp / f"startup-{i}.ini")
         walls.append(wall)
         insides.append(inside)
-    return {"runs": n, "median_s": statistics.median(walls), "max_s": max(walls),
-            "gui_module_to_paint_median_s": statistics.median(insides), "target_s": STARTUP_TARGET_S,
-            "ok": max(walls) < STARTUP_TARGET_S}
+    return {
+        "runs": n,
+        "median_s": statistics.median(walls),
+        "max_s": max(walls),
+        "gui_module_to_paint_median_s": statistics.median(insides),
+        "target_s": STARTUP_TARGET_S,
+        "ok": max(walls) < STARTUP_TARGET_S,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------- stalls
@@ -74,9 +81,18 @@ def make_dataset(rows: int, folder: Path, fmt: str) -> Path:
     income = rng.lognormal(10.5, 0.6, rows).round(0)
     y = (rng.random(rows) < 0.35 + 0.1 * (sex == "Male")).astype(int)
     score = np.clip(0.3 * y + 0.5 * rng.random(rows) + 0.05 * (race == "White"), 0, 1).round(4)
-    df = pd.DataFrame({"race": race, "sex": sex, "age_band": age, "income": income, "defaulted": y,
-                       "prediction": (score >= 0.45).astype(int), "score": score})
-    path = folder / f"bench_{rows}.{ 'parquet' if fmt == 'parquet' else 'csv'}"
+    df = pd.DataFrame(
+        {
+            "race": race,
+            "sex": sex,
+            "age_band": age,
+            "income": income,
+            "defaulted": y,
+            "prediction": (score >= 0.45).astype(int),
+            "score": score,
+        }
+    )
+    path = folder / f"bench_{rows}.{'parquet' if fmt == 'parquet' else 'csv'}"
     if fmt == "parquet":
         df.to_parquet(path, index=False)
     else:
@@ -117,8 +133,13 @@ class GapMeter:
             if phase == "idle" or not g:
                 continue
             s = sorted(g)
-            out[phase] = {"ticks": len(g), "max_ms": round(s[-1], 1), "p99_ms": round(s[int(0.99 * (len(s) - 1))], 1),
-                          "median_ms": round(statistics.median(s), 1), "over_100ms": sum(1 for x in g if x > 100)}
+            out[phase] = {
+                "ticks": len(g),
+                "max_ms": round(s[-1], 1),
+                "p99_ms": round(s[int(0.99 * (len(s) - 1))], 1),
+                "median_ms": round(statistics.median(s), 1),
+                "over_100ms": sum(1 for x in g if x > 100),
+            }
         return out
 
 
@@ -181,11 +202,21 @@ def bench_stalls(rows: int, bootstrap: int, fmt: str, tmp: Path) -> dict:
     w.close()
     phases = meter.summary()
     worst = max(p["max_ms"] for p in phases.values())
-    return {"rows": rows, "format": fmt, "bootstrap": bootstrap, "dataset_build_s": round(made, 2),
-            "preview_s": round(preview_s, 2), "audit_wall_s": round(audit_s, 2),
-            "groups": len(outcome.result.groups), "verdicts": outcome.result.summary.sentence(),
-            "phases": phases, "worst_stall_ms": worst, "target_ms": STALL_TARGET_MS, "ok": worst <= STALL_TARGET_MS,
-            "platform": os.environ.get("QT_QPA_PLATFORM")}
+    return {
+        "rows": rows,
+        "format": fmt,
+        "bootstrap": bootstrap,
+        "dataset_build_s": round(made, 2),
+        "preview_s": round(preview_s, 2),
+        "audit_wall_s": round(audit_s, 2),
+        "groups": len(outcome.result.groups),
+        "verdicts": outcome.result.summary.sentence(),
+        "phases": phases,
+        "worst_stall_ms": worst,
+        "target_ms": STALL_TARGET_MS,
+        "ok": worst <= STALL_TARGET_MS,
+        "platform": os.environ.get("QT_QPA_PLATFORM"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,13 +234,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_startup:
             report["startup"] = bench_startup(args.startups, tmp)
             st = report["startup"]
-            print(f"start-up to first paint: median {st['median_s']:.3f} s, max {st['max_s']:.3f} s "
-                  f"(target < {STARTUP_TARGET_S} s) {'OK' if st['ok'] else 'OVER'}", flush=True)
+            print(
+                f"start-up to first paint: median {st['median_s']:.3f} s, max {st['max_s']:.3f} s "
+                f"(target < {STARTUP_TARGET_S} s) {'OK' if st['ok'] else 'OVER'}",
+                flush=True,
+            )
         if not args.skip_stalls:
             report["stalls"] = r = bench_stalls(args.rows, args.bootstrap, args.format, tmp)
-            print(f"{r['rows']:,}-row {r['format']} audit: preview {r['preview_s']} s, audit {r['audit_wall_s']} s; "
-                  f"worst event-loop stall {r['worst_stall_ms']:.0f} ms (target <= {STALL_TARGET_MS:.0f} ms) "
-                  f"{'OK' if r['ok'] else 'OVER'}")
+            print(
+                f"{r['rows']:,}-row {r['format']} audit: preview {r['preview_s']} s, audit {r['audit_wall_s']} s; "
+                f"worst event-loop stall {r['worst_stall_ms']:.0f} ms (target <= {STALL_TARGET_MS:.0f} ms) "
+                f"{'OK' if r['ok'] else 'OVER'}"
+            )
             for phase, p in r["phases"].items():
                 print(f"  {phase}: max {p['max_ms']} ms, p99 {p['p99_ms']} ms, {p['over_100ms']} tick gaps > 100 ms")
     print(json.dumps(report, indent=2))

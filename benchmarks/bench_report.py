@@ -7,6 +7,7 @@ reportlab and loading fonts) and for later ones. Target: < 3 s. The charts are d
 (reports/chartproc.py) while this process lays out the pages; "waited" is how long the layout stood still for them.
 ATTEST_CHART_PROCESSES=0 draws them in this process instead, for comparison. Process time is this process's CPU only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,13 +21,24 @@ import pandas as pd
 
 def make_data(path: Path, rows: int, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
-    eth = rng.choice(["Asian", "Black", "Hispanic", "White", "Other, multiple or not stated"], rows, p=[.1, .15, .15, .5, .1])
+    eth = rng.choice(
+        ["Asian", "Black", "Hispanic", "White", "Other, multiple or not stated"], rows, p=[0.1, 0.15, 0.15, 0.5, 0.1]
+    )
     age = rng.choice(["18–25", "26–40", "41–60", "60+"], rows)
-    gender = rng.choice(["Female", "Male", "Non-binary"], rows, p=[.48, .48, .04])
+    gender = rng.choice(["Female", "Male", "Non-binary"], rows, p=[0.48, 0.48, 0.04])
     y = (rng.random(rows) < 0.3 + 0.1 * (eth == "White") + 0.05 * (age == "41–60")).astype(int)
     s = np.clip(0.5 * y + 0.25 + rng.normal(0, 0.2, rows) - 0.05 * (eth == "Black"), 0, 1)
-    pd.DataFrame({"ethnicity": eth, "age_band": age, "gender": gender, "y": y, "p": (s >= 0.5).astype(int), "s": s,
-                  "income": rng.normal(50, 10, rows)}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "ethnicity": eth,
+            "age_band": age,
+            "gender": gender,
+            "y": y,
+            "p": (s >= 0.5).astype(int),
+            "s": s,
+            "income": rng.normal(50, 10, rows),
+        }
+    ).to_csv(path, index=False)
 
 
 def main() -> None:
@@ -41,13 +53,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         make_data(d / "bench.csv", args.rows)
-        spec = AuditSpec(data_path=str(d / "bench.csv"), target="y", sensitive=("ethnicity", "age_band", "gender"),
-                         predictions_column="p", scores_column="s", positive_label="1", policy=resolve_policy("standard"),
-                         bootstrap=200, seed=0)
+        spec = AuditSpec(
+            data_path=str(d / "bench.csv"),
+            target="y",
+            sensitive=("ethnicity", "age_band", "gender"),
+            predictions_column="p",
+            scores_column="s",
+            positive_label="1",
+            policy=resolve_policy("standard"),
+            bootstrap=200,
+            seed=0,
+        )
         result = run_audit(spec)
         inter = sum(1 for g in result.groups if len(g.level) == 3)
-        print(f"result: {len(result.groups)} groups ({inter} three-way intersections), {len(result.verdicts)} verdicts, "
-              f"{len(result.disparities)} disparities")
+        print(
+            f"result: {len(result.groups)} groups ({inter} three-way intersections), {len(result.verdicts)} verdicts, "
+            f"{len(result.disparities)} disparities"
+        )
         t = time.perf_counter()
         from reports import export_report
 
@@ -58,11 +80,16 @@ def main() -> None:
             total = time.perf_counter() - t
             label = "first report in this process" if i == 0 else "next report"
             cpu = e.cpu_seconds
-            where = (f"in a helper process beside the layout, which waited {e.chart_wait_seconds:.2f} s for them"
-                     if e.charts_in_parallel else "in this process")
-            print(f"{label}: total {total:.2f} s; charts {e.chart_seconds:.2f} s ({where}), PDF build {e.build_seconds:.2f} s "
-                  f"(process time: charts {cpu['charts']:.2f}, build {cpu['build']:.2f}, total {cpu['total']:.2f}); "
-                  f"{e.pages} pages, {e.pdf_path.stat().st_size / 1e6:.1f} MB")
+            where = (
+                f"in a helper process beside the layout, which waited {e.chart_wait_seconds:.2f} s for them"
+                if e.charts_in_parallel
+                else "in this process"
+            )
+            print(
+                f"{label}: total {total:.2f} s; charts {e.chart_seconds:.2f} s ({where}), PDF build {e.build_seconds:.2f} s "
+                f"(process time: charts {cpu['charts']:.2f}, build {cpu['build']:.2f}, total {cpu['total']:.2f}); "
+                f"{e.pages} pages, {e.pdf_path.stat().st_size / 1e6:.1f} MB"
+            )
 
 
 if __name__ == "__main__":

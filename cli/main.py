@@ -1,6 +1,7 @@
 """The `attest` command. With no arguments it opens the desktop app; subcommands run headless.
 
 Imports stay inside handlers so that `attest --help` and the window open fast."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,12 +10,11 @@ import traceback
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import audit_cmd, demo_cmd, report_cmd, trail_cmds, verify_cmd
-    from cli import compare_cmd, drift_cmd
-    from cli import mitigate_cmd
-    from cli import monitor_cmd
+    from cli import audit_cmd, compare_cmd, demo_cmd, drift_cmd, mitigate_cmd, monitor_cmd, report_cmd, trail_cmds, verify_cmd
 
-    parser = argparse.ArgumentParser(prog="attest", description="Attest: offline AI governance audits (fairness, explanations, trail, report).")
+    parser = argparse.ArgumentParser(
+        prog="attest", description="Attest: offline AI governance audits (fairness, explanations, trail, report)."
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     audit_cmd.add_parser(sub)

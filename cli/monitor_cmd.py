@@ -1,5 +1,6 @@
 """`attest monitor`: production decisions checked window by window against the audit's reference, recorded in the
 trail. Exit 0 when all is clear, 1 when any check alerts (so it can run on a schedule), 2 on bad input."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,31 +12,45 @@ def _cols(text: str | None) -> list[str] | None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("monitor", help="monitor a log of production decisions over time against the audit",
-                       description="Cut a production log into windows (7d, 1mo, or every N rows) and, per window, "
-                                   "measure the groups' selection rates with intervals, accuracy / TPR / FPR / AUC "
-                                   "where outcomes arrived, estimated performance from calibrated scores where they "
-                                   "have not (CBPE, marked as estimates), and drift against the reference; run the "
-                                   "monitoring plan's checks. The run is recorded in the trail. Exit 0, 1 when any "
-                                   "check alerts, 2 on bad input.")
+    p = sub.add_parser(
+        "monitor",
+        help="monitor a log of production decisions over time against the audit",
+        description="Cut a production log into windows (7d, 1mo, or every N rows) and, per window, "
+        "measure the groups' selection rates with intervals, accuracy / TPR / FPR / AUC "
+        "where outcomes arrived, estimated performance from calibrated scores where they "
+        "have not (CBPE, marked as estimates), and drift against the reference; run the "
+        "monitoring plan's checks. The run is recorded in the trail. Exit 0, 1 when any "
+        "check alerts, 2 on bad input.",
+    )
     p.add_argument("--data", required=True, metavar="LOG", help="the production log: CSV, Parquet or Excel")
     p.add_argument("--time-column", required=True, metavar="COL", help="when each decision was made (ISO 8601)")
     p.add_argument("--window", required=True, metavar="7d|1mo|N", help="days (7d), calendar months (1mo) or rows (N)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", metavar="FILE", help="decide and score the log's rows with this model")
     src.add_argument("--predictions", metavar="COL", help="column of the logged decisions")
-    p.add_argument("--scores", metavar="COL", help="column of scores (probability of the positive outcome): drift of "
-                                                   "the scores, and estimated performance without outcomes")
+    p.add_argument(
+        "--scores",
+        metavar="COL",
+        help="column of scores (probability of the positive outcome): drift of "
+        "the scores, and estimated performance without outcomes",
+    )
     p.add_argument("--target", metavar="COL", help="column of observed outcomes (empty where not known yet)")
-    p.add_argument("--sensitive", metavar="COL[,COL...]", help="demographic columns (default with a run reference: "
-                                                               "the run's)")
+    p.add_argument("--sensitive", metavar="COL[,COL...]", help="demographic columns (default with a run reference: the run's)")
     p.add_argument("--positive-label", metavar="VALUE", help="the favourable decision/outcome (default 1)")
-    p.add_argument("--reference", required=True, metavar="RUN_ID|FILE",
-                   help="a recorded audit run (its dataset, checked by hash) or a reference data file")
-    p.add_argument("--plan", metavar="PLAN.toml", help="monitoring plan: [monitor] checks and thresholds, [drift] "
-                                                       "thresholds (default: the documented defaults)")
-    p.add_argument("--workspace", metavar="PATH", help="workspace file (*.attest) to record the run in (default: "
-                                                       "the default workspace)")
+    p.add_argument(
+        "--reference",
+        required=True,
+        metavar="RUN_ID|FILE",
+        help="a recorded audit run (its dataset, checked by hash) or a reference data file",
+    )
+    p.add_argument(
+        "--plan",
+        metavar="PLAN.toml",
+        help="monitoring plan: [monitor] checks and thresholds, [drift] thresholds (default: the documented defaults)",
+    )
+    p.add_argument(
+        "--workspace", metavar="PATH", help="workspace file (*.attest) to record the run in (default: the default workspace)"
+    )
     p.add_argument("--trust-pickle", action="store_true", help="allow loading a pickle/joblib model (runs code)")
     p.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="trust a type in a skops file")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON here")
@@ -51,9 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from audit.lifecycle.monitor_history import check_earlier_estimates
     from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
-    from audit.lifecycle.record import record_monitoring
+    from audit.lifecycle.record import monitoring_json, record_monitoring
     from audit.lifecycle.windows import parse_window
-    from audit.lifecycle.record import monitoring_json
     from audit.outputs import Staged, check_outputs
     from audit.trail import Workspace
 
@@ -61,21 +75,38 @@ def run(args: argparse.Namespace) -> int:
     paths = {}
     outputs = {k: v for k, v in (("--json", args.json), ("--pdf", args.pdf)) if v}
     if outputs:
-        paths = check_outputs(outputs, {"the log (--data)": args.data, "the plan (--plan)": args.plan,
-                                        "the model (--model)": args.model,
-                                        "the workspace (--workspace)": args.workspace}, force=args.force)
+        paths = check_outputs(
+            outputs,
+            {
+                "the log (--data)": args.data,
+                "the plan (--plan)": args.plan,
+                "the model (--model)": args.model,
+                "the workspace (--workspace)": args.workspace,
+            },
+            force=args.force,
+        )
     plan = load_monitor_plan(args.plan)
     is_run = args.reference.startswith("run-") and not Path(args.reference).exists()
     if args.workspace and not Path(args.workspace).exists() and is_run:
-        raise InputError(f"There is no workspace at {args.workspace}.", f"Give the *.attest file {args.reference} "
-                                                                        "was recorded in.")
+        raise InputError(
+            f"There is no workspace at {args.workspace}.", f"Give the *.attest file {args.reference} was recorded in."
+        )
     with Workspace.open(args.workspace) as ws:
-        reference, run, sensitive, target = resolve_reference(ws, args.reference, _cols(args.sensitive),
-                                                              args.target)
-        inputs = load_inputs(args.data, reference, args.time_column, model=args.model, predictions=args.predictions,
-                             scores=args.scores, target=target, sensitive=sensitive,
-                             positive_label=args.positive_label, trust_pickle=args.trust_pickle,
-                             trusted_types=tuple(args.trust_type), run=run)
+        reference, run, sensitive, target = resolve_reference(ws, args.reference, _cols(args.sensitive), args.target)
+        inputs = load_inputs(
+            args.data,
+            reference,
+            args.time_column,
+            model=args.model,
+            predictions=args.predictions,
+            scores=args.scores,
+            target=target,
+            sensitive=sensitive,
+            positive_label=args.positive_label,
+            trust_pickle=args.trust_pickle,
+            trusted_types=tuple(args.trust_type),
+            run=run,
+        )
         result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
         staged = Staged()
         pdf_sha = None
@@ -113,8 +144,7 @@ def _print(result) -> None:
         acc = _rate(w.performance.accuracy) if w.performance else "-"
         est = _rate(w.estimated.accuracy) if w.estimated else "-"
         status = w.status.replace("_", " ").upper() if w.status != "pass" else "pass"
-        print(f"{w.start[:19]:<22} {w.n:>7,} {w.n_with_outcome:>6,} {_rate(w.selection_rate):>6} {acc:>6} {est:>7}  "
-              f"{status}")
+        print(f"{w.start[:19]:<22} {w.n:>7,} {w.n_with_outcome:>6,} {_rate(w.selection_rate):>6} {acc:>6} {est:>7}  {status}")
     for a in result.alerts[:20]:
         print(f"  ALERT {a}")
     if len(result.alerts) > 20:

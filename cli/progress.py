@@ -1,4 +1,5 @@
 """A terminal progress line on stderr; plain lines when stderr is not a terminal (CI logs)."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """`attest audit --workspace`: record the run in the trail and say so."""
+
 from __future__ import annotations
 
 from pathlib import Path

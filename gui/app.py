@@ -2,6 +2,7 @@
 
 Only Qt is imported at module level: pandas, the audit engine and matplotlib load later, in the worker or on first use,
 so the window paints within a fraction of a second."""
+
 from __future__ import annotations
 
 import os
@@ -49,10 +50,22 @@ def apply_dark_palette(app: QApplication) -> None:
     app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
     p = QPalette()
     R, G = QPalette.ColorRole, QPalette.ColorGroup
-    for role, color in ((R.Window, "#2b2d31"), (R.WindowText, "#e6e6e6"), (R.Base, "#1e1f22"), (R.AlternateBase, "#26282c"),
-                        (R.ToolTipBase, "#3a3d42"), (R.ToolTipText, "#f0f0f0"), (R.Text, "#e6e6e6"), (R.Button, "#34373c"),
-                        (R.ButtonText, "#e6e6e6"), (R.BrightText, "#ff6b6b"), (R.Link, "#8ab4f8"), (R.Highlight, "#3d6bb3"),
-                        (R.HighlightedText, "#ffffff"), (R.PlaceholderText, "#9aa0a6")):
+    for role, color in (
+        (R.Window, "#2b2d31"),
+        (R.WindowText, "#e6e6e6"),
+        (R.Base, "#1e1f22"),
+        (R.AlternateBase, "#26282c"),
+        (R.ToolTipBase, "#3a3d42"),
+        (R.ToolTipText, "#f0f0f0"),
+        (R.Text, "#e6e6e6"),
+        (R.Button, "#34373c"),
+        (R.ButtonText, "#e6e6e6"),
+        (R.BrightText, "#ff6b6b"),
+        (R.Link, "#8ab4f8"),
+        (R.Highlight, "#3d6bb3"),
+        (R.HighlightedText, "#ffffff"),
+        (R.PlaceholderText, "#9aa0a6"),
+    ):
         p.setColor(role, QColor(color))
     for role in (R.WindowText, R.Text, R.ButtonText):
         p.setColor(G.Disabled, role, QColor("#7c8087"))
@@ -67,7 +80,7 @@ class _FirstPaint(QObject):
         self._quit = quit_after
         target.installEventFilter(self)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt name
+    def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.Paint:
             obj.removeEventFilter(self)
             print(f"ATTEST_FIRST_PAINT {time.perf_counter() - _T0:.4f}", flush=True)

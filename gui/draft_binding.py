@@ -1,12 +1,17 @@
 """The set-up page <-> `audit.draft.AuditDraft`: the draft the page declares, and the page filled from a draft (a saved
 workspace draft or a recorded run's spec). Kept out of the view so the view stays about widgets."""
+
 from __future__ import annotations
 
 from typing import Any
 
 # custom-policy check id -> the set-up page's threshold row (see SetupView._policy_box)
-_CUSTOM_ROWS = {"four_fifths": "four_fifths", "equal_opportunity_tpr": "tpr", "equalized_odds_fpr": "fpr",
-                "demographic_parity": "dp"}
+_CUSTOM_ROWS = {
+    "four_fifths": "four_fifths",
+    "equal_opportunity_tpr": "tpr",
+    "equalized_odds_fpr": "fpr",
+    "demographic_parity": "dp",
+}
 
 
 def draft_of(setup) -> Any:
@@ -20,18 +25,36 @@ def draft_of(setup) -> Any:
     policy_req = r["policy"]
     policy_value = None
     if not policy_req.get("preset"):
-        policy_value = Policy(name="custom", description="Thresholds declared in the Attest set-up page.",
-                              checks=tuple(Check(**c) for c in policy_req["checks"]),
-                              decision=policy_req.get("decision", "interval"), source="gui")
+        policy_value = Policy(
+            name="custom",
+            description="Thresholds declared in the Attest set-up page.",
+            checks=tuple(Check(**c) for c in policy_req["checks"]),
+            decision=policy_req.get("decision", "interval"),
+            source="gui",
+        )
     return AuditDraft(
-        data_path=r["data_path"] or "", source="model" if r["model_path"] is not None else "predictions",
-        model_path=setup.model_field.path() or "", predictions_column=r["predictions_column"] or "",
-        scores_column=r["scores_column"] or "", threshold=r["threshold"], target=r["target"] or "",
-        positive_label=r["positive_label"] or "", sensitive=tuple(r["sensitive"]), references=dict(setup.references),
-        intersection_reference=r["intersection_reference"], max_intersection_order=r["max_intersection_order"],
-        na_values=tuple(r["na_values"]), policy=policy_req.get("preset") or "custom",
-        policy_value=policy_value, min_group_size=r["min_group_size"], ci_level=r["ci_level"], bootstrap=r["bootstrap"],
-        seed=r["seed"], explain=ExplainSettings(**r["explain"]), context=DeclaredContext(**r["context"]))
+        data_path=r["data_path"] or "",
+        source="model" if r["model_path"] is not None else "predictions",
+        model_path=setup.model_field.path() or "",
+        predictions_column=r["predictions_column"] or "",
+        scores_column=r["scores_column"] or "",
+        threshold=r["threshold"],
+        target=r["target"] or "",
+        positive_label=r["positive_label"] or "",
+        sensitive=tuple(r["sensitive"]),
+        references=dict(setup.references),
+        intersection_reference=r["intersection_reference"],
+        max_intersection_order=r["max_intersection_order"],
+        na_values=tuple(r["na_values"]),
+        policy=policy_req.get("preset") or "custom",
+        policy_value=policy_value,
+        min_group_size=r["min_group_size"],
+        ci_level=r["ci_level"],
+        bootstrap=r["bootstrap"],
+        seed=r["seed"],
+        explain=ExplainSettings(**r["explain"]),
+        context=DeclaredContext(**r["context"]),
+    )
 
 
 def apply_draft(setup, draft) -> list[str]:
@@ -83,8 +106,14 @@ def apply_draft(setup, draft) -> list[str]:
                 box.setChecked(False)
     else:
         notes.append(f"the policy {draft.policy!r} is not a preset of this page")
-    setup.apply_values({"target": draft.target, "positive_label": draft.positive_label or None,
-                        "sensitive": list(draft.sensitive), "references": dict(draft.references)})
+    setup.apply_values(
+        {
+            "target": draft.target,
+            "positive_label": draft.positive_label or None,
+            "sensitive": list(draft.sensitive),
+            "references": dict(draft.references),
+        }
+    )
     if draft.data_path:
         setup.set_data_path(draft.data_path)
     return notes

@@ -6,6 +6,7 @@
 
 Dialogs are opened with `open()` (window-modal, no nested event loop), so the window keeps painting and tests never block.
 """
+
 from __future__ import annotations
 
 import platform
@@ -14,8 +15,7 @@ import traceback
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 
 def show_error(parent: QWidget | None, exc: BaseException, *, title: str = "Attest") -> QDialog | None:
@@ -37,8 +37,9 @@ def app_version() -> str:
         return "0+unknown"
 
 
-def show_message(parent: QWidget | None, title: str, message: str, *, hint: str = "",
-                 icon: QMessageBox.Icon = QMessageBox.Icon.Warning) -> QMessageBox:
+def show_message(
+    parent: QWidget | None, title: str, message: str, *, hint: str = "", icon: QMessageBox.Icon = QMessageBox.Icon.Warning
+) -> QMessageBox:
     box = QMessageBox(icon, title, message, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorMessage")
     box.setAccessibleName(f"{title}: {message}")
@@ -56,8 +57,10 @@ def crash_report(exc: BaseException) -> str:
         from PySide6 import __version__ as pyside
     except ImportError:  # pragma: no cover
         pyside = "?"
-    head = (f"Attest {app_version()} | Python {platform.python_version()} | PySide6 {pyside} | "
-            f"{platform.platform()} | Qt platform {QGuiApplication.platformName()}")
+    head = (
+        f"Attest {app_version()} | Python {platform.python_version()} | PySide6 {pyside} | "
+        f"{platform.platform()} | Qt platform {QGuiApplication.platformName()}"
+    )
     return head + "\n\n" + "".join(lines)
 
 
@@ -73,7 +76,8 @@ class CrashDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(
             "<b>Something went wrong inside Attest.</b><br>This is a bug, not a problem with your files. Your workspace "
-            "and audit trail are unchanged. Please copy the details below into a bug report.")
+            "and audit trail are unchanged. Please copy the details below into a bug report."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         summary = QLabel(f"{type(exc).__name__}: {exc}")
@@ -109,7 +113,7 @@ def install_excepthook() -> None:
     """Uncaught exceptions in slots become crash dialogs instead of silent console output."""
     previous = sys.excepthook
 
-    def hook(etype, value, tb):  # noqa: ANN001
+    def hook(etype, value, tb):
         previous(etype, value, tb)
         if isinstance(value, (KeyboardInterrupt, SystemExit)):
             return

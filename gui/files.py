@@ -8,10 +8,11 @@ manifest).
 
 The two blocking calls (`_exec_dialog`, `_ask`) are module functions so tests replace them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -62,12 +63,17 @@ def confirm_overwrite(parent: QWidget | None, paths: Iterable[str | Path], *, as
         return False
     names = "\n".join(f"• {p}" for p in existing)
     what = "This file exists already" if len(existing) == 1 else "These files exist already"
-    return _ask(parent, "Replace existing file?", f"{what}:\n{names}",
-                "Replacing it cannot be undone. Choose Cancel to keep it and pick another name.")
+    return _ask(
+        parent,
+        "Replace existing file?",
+        f"{what}:\n{names}",
+        "Replacing it cannot be undone. Choose Cancel to keep it and pick another name.",
+    )
 
 
-def choose_save_path(parent: QWidget | None, title: str, suggested: str | Path, name_filter: str, *,
-                     also: Iterable[str] = ()) -> Path | None:
+def choose_save_path(
+    parent: QWidget | None, title: str, suggested: str | Path, name_filter: str, *, also: Iterable[str] = ()
+) -> Path | None:
     """Ask where to save: a path with the filter's suffix, or None when the user cancelled or declined to replace a file.
 
     `also`: suffixes of files written beside the chosen one (e.g. ".evidence.json" for a report's manifest); when one of

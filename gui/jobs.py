@@ -2,6 +2,7 @@
 like `audit.run.run_audit`, calls `audit` / `reports`, and returns plain data for the GUI thread to show.
 
 Each job opens the workspace itself and closes it when done, so no connection is shared between threads."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gui.processes import in_worker_process
+
 
 def available(module: str) -> bool:
     """Whether ``module`` (e.g. "reports.export") is installed, without importing it or its package."""
@@ -81,9 +83,18 @@ def load_preview(path: str, *, progress, cancel, rows: int = PREVIEW_ROWS, na_va
     head = df.head(rows)
     text_rows = [tuple(_value_text(v) for v in rec) for rec in head.itertuples(index=False, name=None)]
     progress("done", 2, 2, "Dataset read")
-    return DataPreview(path=str(path), ref=ref, columns=[str(c) for c in df.columns], dtypes=[str(t) for t in df.dtypes],
-                       rows=text_rows, groups=groups, n_unique=n_unique, warnings=warnings,
-                       outcome_values=outcome_values, outcome_missing=outcome_missing)
+    return DataPreview(
+        path=str(path),
+        ref=ref,
+        columns=[str(c) for c in df.columns],
+        dtypes=[str(t) for t in df.dtypes],
+        rows=text_rows,
+        groups=groups,
+        n_unique=n_unique,
+        warnings=warnings,
+        outcome_values=outcome_values,
+        outcome_missing=outcome_missing,
+    )
 
 
 def group_estimate(preview: DataPreview, sensitive: list[str] | tuple[str, ...], max_order: int | None = None) -> tuple[int, str]:
@@ -95,8 +106,10 @@ def group_estimate(preview: DataPreview, sensitive: list[str] | tuple[str, ...],
         return 0, "Choose at least one sensitive feature."
     n = estimate_groups({c: preview.n_unique[c] for c in sensitive}, list(sensitive), max_order, rows=preview.ref.rows)
     if n > MAX_GROUPS:
-        return n, (f"This audit would create up to {n:,} groups and intersections, above the limit of {MAX_GROUPS:,}: "
-                   "lower the intersection order (--max-order) or choose fewer sensitive features.")
+        return n, (
+            f"This audit would create up to {n:,} groups and intersections, above the limit of {MAX_GROUPS:,}: "
+            "lower the intersection order (--max-order) or choose fewer sensitive features."
+        )
     return n, f"This audit will create up to {n:,} groups and intersections (limit {MAX_GROUPS:,})."
 
 
@@ -141,8 +154,13 @@ def build_spec(request: dict[str, Any]):
             checks = tuple(Check(**c) for c in policy_req["checks"])
             if not checks:
                 raise InputError("The custom policy has no checks ticked.", "Tick at least one threshold, or choose a preset.")
-            policy = Policy(name="custom", description="Thresholds declared in the Attest set-up page.", checks=checks,
-                            decision=policy_req.get("decision", "interval"), source="gui")
+            policy = Policy(
+                name="custom",
+                description="Thresholds declared in the Attest set-up page.",
+                checks=checks,
+                decision=policy_req.get("decision", "interval"),
+                source="gui",
+            )
         explain = ExplainSettings(**r.pop("explain"))
         context = DeclaredContext(**r.pop("context"))
         return AuditSpec(policy=policy, explain=explain, context=context, **r)
@@ -197,9 +215,16 @@ def open_workspace(path: str, create: bool = False, *, progress, cancel) -> Work
         cancel.raise_if_set()
         progress("files", 1, 2, "Checking registered files on disk")
         status = {c.artifact.id: c.status for c in ws.check_files()}
-        snap = WorkspaceSnapshot(path=str(ws.path), name=Path(path).stem, artifacts=list(ws.artifacts().values()),
-                                 file_status=status, events=ws.events(), runs=ws.audit_runs(), head_hash=ws.head_hash(),
-                                 identity=ws.whoami())
+        snap = WorkspaceSnapshot(
+            path=str(ws.path),
+            name=Path(path).stem,
+            artifacts=list(ws.artifacts().values()),
+            file_status=status,
+            events=ws.events(),
+            runs=ws.audit_runs(),
+            head_hash=ws.head_hash(),
+            identity=ws.whoami(),
+        )
     progress("open", 2, 2, "Workspace open")
     return snap
 
@@ -219,16 +244,16 @@ def lineage(path: str, artifact_id: str, *, progress, cancel):
         return ws.lineage(artifact_id)
 
 
-def signoff(path: str, run_id: str, reviewer: str, role: str, decision: str, conditions: str, comment: str, *,
-            progress, cancel):
+def signoff(path: str, run_id: str, reviewer: str, role: str, decision: str, conditions: str, comment: str, *, progress, cancel):
     from audit.trail import Workspace
 
     with Workspace.open(path, create=False) as ws:
-        return ws.signoff(run_id, reviewer=reviewer, role=role, decision=decision, conditions=conditions or None,
-                          comment=comment or None)
+        return ws.signoff(
+            run_id, reviewer=reviewer, role=role, decision=decision, conditions=conditions or None, comment=comment or None
+        )
 
 
-def load_run(path: str, run_id: str, *, progress, cancel) -> "AuditOutcome":
+def load_run(path: str, run_id: str, *, progress, cancel) -> AuditOutcome:
     """A recorded audit's result, read back from the trail (checked against its recorded hash)."""
     from audit.result import AuditResult
     from audit.trail import Workspace
@@ -264,16 +289,23 @@ def build_demo_workspace(folder: str, *, progress, cancel) -> DemoWorkspace:
     with Workspace.open(ws_path) as ws:
         demo.record_training_history(ws, files)
     progress("demo", 3, 3, "Demo workspace ready")
-    return DemoWorkspace(workspace=str(ws_path), model=str(files.model), data=str(files.data), train=str(files.train),
-                         values=demo_spec_values())
+    return DemoWorkspace(
+        workspace=str(ws_path), model=str(files.model), data=str(files.data), train=str(files.train), values=demo_spec_values()
+    )
 
 
 def demo_spec_values() -> dict[str, Any]:
     """The set-up the demo workspace opens with (mirrors `attest demo`)."""
     from audit import demo
 
-    return dict(target=demo.TARGET, positive_label="1", sensitive=list(demo.SENSITIVE), references=dict(demo.REFERENCES),
-                policy=demo.POLICY, context=dict(demo.CONTEXT))
+    return dict(
+        target=demo.TARGET,
+        positive_label="1",
+        sensitive=list(demo.SENSITIVE),
+        references=dict(demo.REFERENCES),
+        policy=demo.POLICY,
+        context=dict(demo.CONTEXT),
+    )
 
 
 @in_worker_process
@@ -286,13 +318,21 @@ def render_charts(result, *, progress, cancel, dpi: int = 110, theme: str = "lig
 
     makers: list[tuple[str, Any]] = [
         ("Disparities against the policy thresholds", lambda: charts.DisparityOverviewDisplay.from_result(result)),
-        ("Verdicts: each statistic with its interval and thresholds",
-         lambda: charts.VerdictForestDisplay.from_result(result, max_rows=60))]
+        (
+            "Verdicts: each statistic with its interval and thresholds",
+            lambda: charts.VerdictForestDisplay.from_result(result, max_rows=60),
+        ),
+    ]
     for lv in result.levels:
         if len(lv.level) == 1:
-            makers.append((f"Selection and error rates by {lv.level[0]}",
-                           lambda level=lv.level: charts.RatesDisplay.from_result(result, [(level, None)],
-                                                                                 title=f"Rates by group: {level[0]}")))
+            makers.append(
+                (
+                    f"Selection and error rates by {lv.level[0]}",
+                    lambda level=lv.level: charts.RatesDisplay.from_result(
+                        result, [(level, None)], title=f"Rates by group: {level[0]}"
+                    ),
+                )
+            )
     if any(g.calibration for g in result.groups):
         first = next((lv.level for lv in result.levels if len(lv.level) == 1), None)
         makers.append(("Calibration", lambda: charts.CalibrationDisplay.from_result(result, first)))
@@ -302,7 +342,7 @@ def render_charts(result, *, progress, cancel, dpi: int = 110, theme: str = "lig
         progress("charts", i, len(makers), f"Drawing {title.lower()}")
         try:
             out.append((title, charts.render(make(), theme=theme, dpi=dpi)))
-        except Exception as exc:  # noqa: BLE001 - one chart failing must not hide the rest
+        except Exception as exc:
             out.append((f"{title} (not drawn: {type(exc).__name__}: {exc})", b""))
     return out
 
@@ -325,8 +365,19 @@ def save_chart(display, path: str, fmt: str | None = None, *, progress, cancel) 
 
 
 @in_worker_process
-def export_pdf(result, out_pdf: str, workspace: str | None = None, run_id: str | None = None, sign_p12: str | None = None,
-               p12_password: str | None = None, *, progress, cancel, overwrite: bool = False, share: bool = False):
+def export_pdf(
+    result,
+    out_pdf: str,
+    workspace: str | None = None,
+    run_id: str | None = None,
+    sign_p12: str | None = None,
+    p12_password: str | None = None,
+    *,
+    progress,
+    cancel,
+    overwrite: bool = False,
+    share: bool = False,
+):
     """Write the PDF (and its evidence manifest); with a workspace the export is recorded in its trail.
 
     `overwrite`: the user agreed to replace existing files; `share`: a copy to hand out (`attest audit --share`). Progress is reported per chart and page (see
@@ -338,6 +389,14 @@ def export_pdf(result, out_pdf: str, workspace: str | None = None, run_id: str |
         progress(step, done, total, message)
 
     report("prepare", 0, 1, f"Preparing {Path(out_pdf).name}")
-    return export_report(result, out_pdf, sign_p12=sign_p12 or None, p12_password=p12_password or None,
-                         workspace=workspace, run_id=run_id if workspace else None, overwrite=overwrite, progress=report,
-                         share=share)
+    return export_report(
+        result,
+        out_pdf,
+        sign_p12=sign_p12 or None,
+        p12_password=p12_password or None,
+        workspace=workspace,
+        run_id=run_id if workspace else None,
+        overwrite=overwrite,
+        progress=report,
+        share=share,
+    )

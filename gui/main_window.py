@@ -1,6 +1,7 @@
 """The main window: the pages, the status bar with progress and Cancel, and the wiring between views and jobs. It holds
 the current workspace snapshot and the current audit result, and hands them to the views. Its actions, menus, toolbar
 and their enabling rules are in `gui.menus`; an audit run's flow is in `gui.run_flow`; the draft in `gui.session`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,9 +16,9 @@ from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
 from gui.views.compare import CompareView
 from gui.views.drift import DriftView
-from gui.views.monitor import MonitorView
 from gui.views.explanations import ExplanationsView
 from gui.views.export import ExportView
+from gui.views.monitor import MonitorView
 from gui.views.quality import QualityView
 from gui.views.results import ResultsView
 from gui.views.setup import SetupView
@@ -25,9 +26,18 @@ from gui.views.trail import TrailView
 from gui.views.welcome import WelcomeView
 from gui.worker import Runner, wait_for_jobs
 
-PAGES = (("workspace", "Workspace"), ("setup", "Set up"), ("results", "Results"), ("explanations", "Explanations"),
-         ("quality", "Data quality"), ("trail", "Trail"), ("report", "Report"), ("compare", "Compare"),
-         ("drift", "Drift"), ("monitor", "Monitoring"))
+PAGES = (
+    ("workspace", "Workspace"),
+    ("setup", "Set up"),
+    ("results", "Results"),
+    ("explanations", "Explanations"),
+    ("quality", "Data quality"),
+    ("trail", "Trail"),
+    ("report", "Report"),
+    ("compare", "Compare"),
+    ("drift", "Drift"),
+    ("monitor", "Monitoring"),
+)
 WORKSPACE_FILTER = "Attest workspaces (*.attest);;All files (*)"
 
 
@@ -45,8 +55,11 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.settings = settings or Settings()
         menus.apply_saved_theme(self.settings)  # View > Theme, before the pages take their colours
-        self.data_dir = Path(data_dir) if data_dir else Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
+        self.data_dir = (
+            Path(data_dir)
+            if data_dir
+            else Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
+        )
         self.snapshot = None
         self.outcome = None
         self.outcome_workspace: str | None = None  # the workspace the shown run belongs to (None: not recorded)
@@ -90,10 +103,18 @@ class MainWindow(QMainWindow):
         self.trail = TrailView()
         self.report = ExportView()
         self.compare, self.drift, self.monitor = CompareView(), DriftView(), MonitorView()
-        self.pages: dict[str, QWidget] = {"workspace": self.workspace_page, "setup": self.setup, "results": self.results,
-                                          "explanations": self.explanations, "quality": self.quality, "trail": self.trail,
-                                          "report": self.report, "compare": self.compare, "drift": self.drift,
-                                          "monitor": self.monitor}
+        self.pages: dict[str, QWidget] = {
+            "workspace": self.workspace_page,
+            "setup": self.setup,
+            "results": self.results,
+            "explanations": self.explanations,
+            "quality": self.quality,
+            "trail": self.trail,
+            "report": self.report,
+            "compare": self.compare,
+            "drift": self.drift,
+            "monitor": self.monitor,
+        }
         for key, _ in PAGES:
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -172,7 +193,7 @@ class MainWindow(QMainWindow):
             view.save_state(self.settings)
         self.settings.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         self.save_draft()
         for r in self.findChildren(Runner):
@@ -314,8 +335,12 @@ class MainWindow(QMainWindow):
     def sign_off(self, run_id: str | None = None):
         run_id = run_id or (self.outcome.run_id if self.outcome else None)
         if not run_id or self.snapshot is None:
-            show_message(self, "Sign-off", "There is no recorded audit run to sign off.",
-                         hint="Open a workspace, run an audit (it is recorded in the trail), then sign it off.")
+            show_message(
+                self,
+                "Sign-off",
+                "There is no recorded audit run to sign off.",
+                hint="Open a workspace, run an audit (it is recorded in the trail), then sign it off.",
+            )
             return None
         from gui.dialogs.signoff import SignoffDialog
 
@@ -330,8 +355,9 @@ class MainWindow(QMainWindow):
     def _record_signoff(self, run_id: str, v: dict[str, str]) -> None:
         from gui import jobs
 
-        self.signoff_runner.start(jobs.signoff, self.snapshot.path, run_id, v["reviewer"], v["role"], v["decision"],
-                                  v["conditions"], v["comment"])
+        self.signoff_runner.start(
+            jobs.signoff, self.snapshot.path, run_id, v["reviewer"], v["role"], v["decision"], v["conditions"], v["comment"]
+        )
 
     def _on_signoff(self, event) -> None:
         self.step_label.setText(f"Sign-off recorded as event #{event.seq}: {event.summary()}")
@@ -351,11 +377,11 @@ class MainWindow(QMainWindow):
         menus.show_about(self)
 
     # ------------------------------------------------------------------ drag and drop
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
             if not url.isLocalFile():
                 continue
@@ -366,6 +392,3 @@ class MainWindow(QMainWindow):
                 self.setup.open_dropped(path)
                 self.show_page("setup")
         event.acceptProposedAction()
-
-
-

@@ -3,9 +3,11 @@
 Kept apart from `gui.main_window` so the window only composes pages and wires jobs; everything here reads the window's
 state (its runners, snapshot and shown outcome) and calls the window's slots. Entry points: `build_actions(window)` once,
 `update_actions(window)` whenever a job starts or ends or the shown run or workspace changes, `rebuild_recent(window)`."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -39,16 +41,23 @@ def build_actions(window: Any) -> None:
     w.act_new = act("&New workspace…", w.new_workspace, K.New, "new_workspace", "Create a workspace file")
     w.act_open = act("&Open workspace…", w.choose_workspace, K.Open, "open_workspace", "Open a workspace file")
     w.act_demo = act("Open the &demo workspace", w.open_demo, "Ctrl+Shift+D", "open_demo")
-    w.act_refresh = act("&Refresh", w.refresh_workspace, K.Refresh, "refresh",
-                        "Re-read the workspace and re-check its files on disk")
+    w.act_refresh = act(
+        "&Refresh", w.refresh_workspace, K.Refresh, "refresh", "Re-read the workspace and re-check its files on disk"
+    )
     w.act_quit = act("&Quit", w.close, K.Quit, "quit")
     w.act_run = act("&Run audit", w.setup.request_run, "Ctrl+R", "run_audit", "Run the audit set up on the Set-up page")
     w.act_cancel = act("&Cancel", w.cancel_jobs, "Esc", "cancel", "Stop the running job")
-    w.act_signoff = act("&Sign off…", lambda: w.sign_off(), "Ctrl+Shift+S", "sign_off",
-                        "Record a reviewer's decision on the current run")
+    w.act_signoff = act(
+        "&Sign off…", lambda: w.sign_off(), "Ctrl+Shift+S", "sign_off", "Record a reviewer's decision on the current run"
+    )
     w.act_export = act("&Export PDF…", w.export_report, "Ctrl+E", "export_pdf", "Write the PDF report")
-    w.act_rerun = act("Re-run &with this set-up", w.rerun_setup, None, "rerun_setup",
-                      "Load the shown run's recorded set-up into the Set-up page, and say what changed")
+    w.act_rerun = act(
+        "Re-run &with this set-up",
+        w.rerun_setup,
+        None,
+        "rerun_setup",
+        "Load the shown run's recorded set-up into the Set-up page, and say what changed",
+    )
     w.act_verify = act("&Verify trail", w.verify_trail, "Ctrl+Shift+V", "verify_trail", "Re-check the trail's hash chain")
     w.act_about = act("&About Attest", w.about, K.HelpContents, "about")
 
@@ -93,8 +102,11 @@ def update_actions(window: Any) -> None:
     w.act_run.setEnabled(not busy)
     w.act_cancel.setEnabled(busy or w.ws_runner.busy)
     w.act_signoff.setEnabled(has_run and w.snapshot is not None)
-    w.act_signoff.setToolTip("Record a reviewer's decision on the shown run" if has_run else
-                             "No recorded run of the open workspace is shown: run an audit or open a run first")
+    w.act_signoff.setToolTip(
+        "Record a reviewer's decision on the shown run"
+        if has_run
+        else "No recorded run of the open workspace is shown: run an audit or open a run first"
+    )
     w.act_export.setEnabled(here)
     w.act_export.setToolTip("Write the PDF report" if here else "No run of the open workspace is shown")
     w.act_rerun.setEnabled(w.outcome is not None and not busy)
@@ -142,8 +154,13 @@ def navigation(pages: tuple[tuple[str, str], ...]) -> QListWidget:
 def show_about(window: Any) -> None:
     from gui.errors import app_version, show_message
 
-    show_message(window, "About Attest", f"Attest {app_version()}: an offline workbench for AI governance audits.",
-                 hint="", icon=QMessageBox.Icon.Information)
+    show_message(
+        window,
+        "About Attest",
+        f"Attest {app_version()}: an offline workbench for AI governance audits.",
+        hint="",
+        icon=QMessageBox.Icon.Information,
+    )
 
 
 def build_theme_menu(window: Any, menu: Any) -> None:
@@ -160,8 +177,13 @@ def build_theme_menu(window: Any, menu: Any) -> None:
         a.setObjectName(f"theme_{key}")
         a.setCheckable(True)
         a.setChecked(key == chosen)
-        a.setStatusTip({"light": "Light window and charts", "dark": "Dark window and charts",
-                        "system": "Follow the system's light or dark scheme"}[key])
+        a.setStatusTip(
+            {
+                "light": "Light window and charts",
+                "dark": "Dark window and charts",
+                "system": "Follow the system's light or dark scheme",
+            }[key]
+        )
         a.triggered.connect(lambda _=False, k=key: choose_theme(window, k))
         group.addAction(a)
         menu.addAction(a)

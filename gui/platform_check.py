@@ -6,6 +6,7 @@ what is missing and the apt-get line, and exits 2. No Qt here: this runs before 
 
 The package of each library comes from resources/system-packages.txt, the list ./dev installs from.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,10 +14,10 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources, util
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from audit.errors import AttestError
 
@@ -28,8 +29,7 @@ _DLOPEN = re.compile(r"(\S+\.so(?:\.\d+)*): cannot open shared object file")
 class SystemLibrariesMissing(AttestError):
     """Qt needs system libraries that are not installed (CLI exit code 2)."""
 
-    def __init__(self, message: str, hint: str = "", *, libraries: tuple[str, ...] = (),
-                 packages: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, hint: str = "", *, libraries: tuple[str, ...] = (), packages: tuple[str, ...] = ()) -> None:
         super().__init__(message, hint)
         self.libraries = libraries
         self.packages = packages
@@ -93,16 +93,23 @@ def install_hint(libraries: list[str], packages: list[SystemPackage] | None = No
     if found:
         parts.append(f"On Debian or Ubuntu, install them with: sudo apt-get install {' '.join(found)}")
     if unknown:
-        parts.append("Attest's list does not say which package provides " + ", ".join(unknown)
-                     + "; find it with: apt-file search " + unknown[0])
+        parts.append(
+            "Attest's list does not say which package provides "
+            + ", ".join(unknown)
+            + "; find it with: apt-file search "
+            + unknown[0]
+        )
     return ". ".join(parts) + ".", tuple(found)
 
 
-def missing_libraries_error(libraries: list[str], packages: list[SystemPackage] | None = None, *,
-                            needed_by: str = "Qt's X11 (xcb) platform plugin") -> SystemLibrariesMissing:
+def missing_libraries_error(
+    libraries: list[str], packages: list[SystemPackage] | None = None, *, needed_by: str = "Qt's X11 (xcb) platform plugin"
+) -> SystemLibrariesMissing:
     """The error the `attest` command prints when the window's libraries are missing."""
     hint, found = install_hint(libraries, packages)
-    message = f"The desktop window cannot open: {needed_by} needs system libraries that are not installed: {', '.join(libraries)}."
+    message = (
+        f"The desktop window cannot open: {needed_by} needs system libraries that are not installed: {', '.join(libraries)}."
+    )
     hint += " The commands (attest audit, attest demo, attest --help) work without them."
     return SystemLibrariesMissing(message, hint, libraries=tuple(libraries), packages=found)
 
@@ -152,5 +159,7 @@ def check_window_platform(env: Mapping[str, str] | None = None) -> None:
     if missing:
         raise missing_libraries_error(missing)
     if not env.get("DISPLAY"):
-        raise AttestError("The desktop window cannot open: there is no X11 display (DISPLAY is not set).",
-                          "Start Attest from a desktop session (or over ssh -X). On a server, use the commands: attest --help.")
+        raise AttestError(
+            "The desktop window cannot open: there is no X11 display (DISPLAY is not set).",
+            "Start Attest from a desktop session (or over ssh -X). On a server, use the commands: attest --help.",
+        )

@@ -6,14 +6,16 @@ Heavy jobs run in a small pool of spawned processes so that pandas/NumPy holding
 - Errors: sent back as (type, args, attributes, traceback text) and rebuilt, so `AttestError.hint` and
   `TrustRequired.sha256` survive the trip; the worker's traceback is attached as a note for crash reports.
 """
+
 from __future__ import annotations
 
 import os
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # multiprocessing and concurrent.futures load on first use: they cost start-up time
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,7 +25,7 @@ WORKERS = 2
 _SLOTS = 256
 
 _lock = threading.Lock()
-_pool: "ProcessPoolExecutor | None" = None
+_pool: ProcessPoolExecutor | None = None
 _queue: Any = None
 _ring: Any = None
 _routes: dict[int, Callable[..., None]] = {}
@@ -43,7 +45,7 @@ def in_worker_process(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ------------------------------------------------------------------------------------------------------- parent side
-def pool() -> "ProcessPoolExecutor":
+def pool() -> ProcessPoolExecutor:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -55,15 +57,14 @@ def pool() -> "ProcessPoolExecutor":
                 _queue = ctx.Queue()
                 _ring = ctx.Array("q", _SLOTS, lock=False)
                 threading.Thread(target=_route_progress, name="attest-progress", daemon=True).start()
-            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=_child_init,
-                                        initargs=(_queue, _ring))
+            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=_child_init, initargs=(_queue, _ring))
             import atexit
 
             atexit.register(shutdown_processes)
         return _pool
 
 
-def submit(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> "Future":
+def submit(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Future:
     return pool().submit(_child_run, job_id, fn, args, kwargs)
 
 
@@ -138,7 +139,7 @@ def unpack_exception(packed: tuple) -> BaseException:
         exc = cls.__new__(cls)
         exc.args = args
         exc.__dict__.update(state)
-    except Exception:  # noqa: BLE001 - an exotic exception type: keep its text
+    except Exception:
         exc = RuntimeError(f"{getattr(cls, '__name__', cls)}: {args}")
     exc.add_note("Raised in the worker process:\n" + text)
     return exc
@@ -197,7 +198,7 @@ def _child_run(job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -
         return "ok", fn(*args, progress=progress, cancel=token, **kwargs)
     except Cancelled:
         return "cancelled", None
-    except BaseException as exc:  # noqa: BLE001 - sent back to the GUI as a dialog
+    except BaseException as exc:
         return "error", _pack_exception(exc)
     finally:
         _CHILD_QUEUE.put((job_id, None, 0, 0, ""))  # after every update of this job: lets the GUI close its route

@@ -1,5 +1,6 @@
 """An audit run as the window sees it: starting it, handing its outcome to every page, the trust prompt for a pickled
 model, and what a failure or cancellation says. The window connects its audit runner here and only delegates."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,9 +44,13 @@ def show_outcome(window: Any, outcome: Any) -> None:
     w.results.set_result(result, outcome.run_id)
     w._update_actions()
     ws = w.snapshot.path if w.snapshot else None
-    for step in (lambda: w.show_page("results"), lambda: w.explanations.set_result(result),
-                 lambda: w.quality.set_result(result), lambda: w.report.set_result(result, outcome.run_id, ws),
-                 lambda: w.outcome_shown.emit(outcome)):
+    for step in (
+        lambda: w.show_page("results"),
+        lambda: w.explanations.set_result(result),
+        lambda: w.quality.set_result(result),
+        lambda: w.report.set_result(result, outcome.run_id, ws),
+        lambda: w.outcome_shown.emit(outcome),
+    ):
         QTimer.singleShot(0, w, step)
 
 

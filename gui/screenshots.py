@@ -4,6 +4,7 @@
     QT_QPA_PLATFORM=offscreen python -m gui.screenshots /tmp/shots
 
 Uses a throw-away settings file and data folder, so the user's own workspaces are untouched."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,6 +25,7 @@ def _wait(signals, timeout_s: float = 180.0) -> None:
             pending.discard(i)
             if not pending:
                 loop.quit()
+
         return _
 
     for i, s in enumerate(signals):
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     _wait([w.demo_ready, w.workspace_changed, w.setup.preview_loaded])
     w.show_page("setup")
     try:
-        import audit.explain as _ex  # noqa: F401
+        import audit.explain as _ex
 
         has_explain = hasattr(_ex, "explain")
     except ImportError:

@@ -1,5 +1,6 @@
 """The controller between the window and the workspace: the set-up draft of each workspace (saved beside it and
 restored on reopen), what a workspace switch closes, and re-running a recorded set-up. The window only calls these."""
+
 from __future__ import annotations
 
 
@@ -20,7 +21,8 @@ def switch_workspace(window, old: str | None, new: str | None) -> None:
 
 
 def save_draft(window, workspace: str | None = None) -> None:
-    from audit.draft import draft_path, save_draft as write_draft
+    from audit.draft import draft_path
+    from audit.draft import save_draft as write_draft
     from gui.draft_binding import draft_of
 
     workspace = workspace or (window.snapshot.path if window.snapshot else None)
@@ -28,7 +30,7 @@ def save_draft(window, workspace: str | None = None) -> None:
         return
     try:
         write_draft(draft_path(workspace), draft_of(window.setup))
-    except Exception as exc:  # noqa: BLE001 - a draft that cannot be saved must not stop a switch or a quit
+    except Exception as exc:
         window.step_label.setText(f"The set-up could not be saved beside the workspace: {exc}")
 
 
@@ -55,7 +57,12 @@ def rerun_setup(window) -> None:
     notes = apply_draft(window.setup, recorded)
     changed = recorded.changes_since(before)
     window.setup.ready_label.setToolTip("\n".join(changed))
-    window.step_label.setText(("Set-up loaded from the run; changed: " + "; ".join(changed[:6])
-                             + (" …" if len(changed) > 6 else "") if changed else "Set-up loaded from the run; nothing changed.")
-                            + (" Note: " + "; ".join(notes) if notes else ""))
+    window.step_label.setText(
+        (
+            "Set-up loaded from the run; changed: " + "; ".join(changed[:6]) + (" …" if len(changed) > 6 else "")
+            if changed
+            else "Set-up loaded from the run; nothing changed."
+        )
+        + (" Note: " + "; ".join(notes) if notes else "")
+    )
     window.show_page("setup")

@@ -1,6 +1,7 @@
 """What the app remembers between sessions: recent workspaces, the last one, window geometry and layout, the theme.
 
 Everything goes through `Settings`, so tests can point it at a throw-away INI file."""
+
 from __future__ import annotations
 
 from pathlib import Path

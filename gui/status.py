@@ -13,11 +13,12 @@ quality 3 %; the explainer then takes its time budget (10 s of 13 s), so its sta
 fraction is the time used of the budget. Export 6.3 s: prepare 17 %, charts (first layout pass) 63 %, pages (second
 pass) 15 %, archive 5 %.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
@@ -39,10 +40,15 @@ class Plan:
     finished: tuple[str, ...] = ()  # steps that mean every stage before the last is done (run_audit's "done")
 
 
-_CORE = (Stage("Reading the data", 4, ("load data",), counted=False), Stage("Model", 18, ("model", "predict"), counted=False),
-         Stage("Groups", 2, ("groups",), counted=False), Stage("Resampling", 2, ("bootstrap",), counted=False),
-         Stage("Metrics", 10, ("metrics",), counted=False), Stage("Disparities", 55, ("disparities",), counted=False),
-         Stage("Data quality", 4, ("quality",), counted=False))
+_CORE = (
+    Stage("Reading the data", 4, ("load data",), counted=False),
+    Stage("Model", 18, ("model", "predict"), counted=False),
+    Stage("Groups", 2, ("groups",), counted=False),
+    Stage("Resampling", 2, ("bootstrap",), counted=False),
+    Stage("Metrics", 10, ("metrics",), counted=False),
+    Stage("Disparities", 55, ("disparities",), counted=False),
+    Stage("Data quality", 4, ("quality",), counted=False),
+)
 _CORE_SECONDS = 3.0  # what the weights above add up to, in seconds of a typical laptop-sized audit
 _RECORD = Stage("Recording", 5, ("record",), counted=False)
 
@@ -52,8 +58,9 @@ def audit_plan(explain_budget_s: float | None = None) -> Plan:
     stages = list(_CORE)
     if explain_budget_s:
         core = sum(s.weight for s in _CORE)
-        stages.append(Stage("Explaining", core * explain_budget_s / _CORE_SECONDS, ("explain",), counted=False,
-                            seconds=explain_budget_s))
+        stages.append(
+            Stage("Explaining", core * explain_budget_s / _CORE_SECONDS, ("explain",), counted=False, seconds=explain_budget_s)
+        )
     return Plan("audit", (*stages, _RECORD), finished=("done",))
 
 
@@ -65,9 +72,17 @@ def audit_plan_for(request: dict | None) -> Plan:
     return audit_plan(float(ex.get("time_budget_s", 30.0)) if runs else None)
 
 
-EXPORT_PLAN = Plan("export", (Stage("Preparing", 17, ("prepare", "export")), Stage("Charts", 63, ("charts",)),
-                              Stage("Pages", 15, ("pages",)), Stage("Archiving", 4, ("archive",)),
-                              Stage("Signing", 4, ("signing",)), Stage("Writing", 1, ("writing",))))
+EXPORT_PLAN = Plan(
+    "export",
+    (
+        Stage("Preparing", 17, ("prepare", "export")),
+        Stage("Charts", 63, ("charts",)),
+        Stage("Pages", 15, ("pages",)),
+        Stage("Archiving", 4, ("archive",)),
+        Stage("Signing", 4, ("signing",)),
+        Stage("Writing", 1, ("writing",)),
+    ),
+)
 
 
 class OverallProgress:

@@ -1,6 +1,7 @@
 """Colours and text markers that read well in light and dark system themes.
 
 Status is never colour alone: every coloured cell also carries a word or symbol (for colour-blind users and screen readers)."""
+
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -8,10 +9,26 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 STATUS_TEXT = {"pass": "✓ pass", "fail": "✗ FAIL", "insufficient_evidence": "? insufficient evidence"}
 STATUS_SHORT = {"pass": "pass", "fail": "FAIL", "insufficient_evidence": "insufficient"}
 
-_LIGHT = {"pass": "#d9f2e1", "fail": "#f8d7da", "insufficient_evidence": "#fff1c2", "small": "#eceff3",
-          "pass_fg": "#13622f", "fail_fg": "#9b1c24", "insufficient_evidence_fg": "#7a5600", "accent": "#2457a6"}
-_DARK = {"pass": "#1f4d2e", "fail": "#5c1f25", "insufficient_evidence": "#5a4a14", "small": "#33383f",
-         "pass_fg": "#8fe0a8", "fail_fg": "#ff9ea6", "insufficient_evidence_fg": "#ffd779", "accent": "#8ab4f8"}
+_LIGHT = {
+    "pass": "#d9f2e1",
+    "fail": "#f8d7da",
+    "insufficient_evidence": "#fff1c2",
+    "small": "#eceff3",
+    "pass_fg": "#13622f",
+    "fail_fg": "#9b1c24",
+    "insufficient_evidence_fg": "#7a5600",
+    "accent": "#2457a6",
+}
+_DARK = {
+    "pass": "#1f4d2e",
+    "fail": "#5c1f25",
+    "insufficient_evidence": "#5a4a14",
+    "small": "#33383f",
+    "pass_fg": "#8fe0a8",
+    "fail_fg": "#ff9ea6",
+    "insufficient_evidence_fg": "#ffd779",
+    "accent": "#8ab4f8",
+}
 
 
 def is_dark() -> bool:
@@ -79,11 +96,14 @@ def outlined_fusion():
     from PySide6.QtGui import QPainter, QPen
     from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleFactory
 
-    edged = {QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
-             QStyle.PrimitiveElement.PE_IndicatorRadioButton}
+    edged = {
+        QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+        QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+        QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+    }
 
     class OutlinedFusion(QProxyStyle):
-        def drawPrimitive(self, element, option, painter, widget=None):  # noqa: N802 - Qt's name
+        def drawPrimitive(self, element, option, painter, widget=None):
             super().drawPrimitive(element, option, painter, widget)
             if element not in edged or option.palette.window().color().lightness() >= 128:
                 return

@@ -6,6 +6,7 @@ future: a wheel event over an unfocused QAbstractSpinBox or QComboBox is not giv
 scroll area around it, which scrolls as if the pointer were over empty space. Once the user clicks or tabs into the box,
 the wheel changes its value as usual.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
@@ -38,7 +39,7 @@ def _scroll_area(w: QWidget) -> QAbstractScrollArea | None:
 class WheelGuard(QObject):
     """The event filter; `install_wheel_guard` puts one on the application."""
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.Wheel:
             return False
         box = _guarded_widget(obj)

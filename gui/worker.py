@@ -17,11 +17,13 @@ the GIL for hundreds of milliseconds at a time on 1M-row string columns: in a th
 thread either (`import audit` alone takes ~3 s). The pool thread then only supervises: it waits for the process's
 answer and forwards cancellation. Progress travels back on one queue, routed to the job's signals by job id.
 """
+
 from __future__ import annotations
 
 import itertools
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
@@ -80,7 +82,7 @@ class _Job(QRunnable):
             else:
                 result = self.fn(*self.args, progress=self._progress, cancel=self.token, **self.kwargs)
             self.token.raise_if_set()
-        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a dialog, never vanish
+        except BaseException as exc:
             if _is_cancelled(exc):
                 self.signals.cancelled.emit(self.job_id)
             else:
@@ -107,8 +109,10 @@ class _Job(QRunnable):
                         told = True
                 except BrokenProcessPool as exc:
                     processes.reset()
-                    raise RuntimeError("The worker process stopped unexpectedly (it may have run out of memory or "
-                                       "crashed inside a native library). Nothing was recorded.") from exc
+                    raise RuntimeError(
+                        "The worker process stopped unexpectedly (it may have run out of memory or "
+                        "crashed inside a native library). Nothing was recorded."
+                    ) from exc
         if status == "cancelled":
             self.token.set()
             self.token.raise_if_set()

@@ -2,6 +2,7 @@
 models, record a training run, notes, trail export, and sign-off under the workspace identity (optionally signed).
 One entry point, `install_workspace_actions(window)`; the jobs are the plain functions of `gui.workspace_jobs`, run
 off the GUI thread; the workspace is re-read after each."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +29,7 @@ class WorkspaceActions(QObject):
         # Registering from inside the training dialog: the new file is then chosen in that dialog.
         self.register_runner = Runner("workspace-register", self)
         self.register_runner.finished.connect(self._registered_for_dialog)
-        self.register_runner.failed.connect(lambda exc: show_error(self._register_parent(), exc,
-                                                                   title="Nothing was recorded"))
+        self.register_runner.failed.connect(lambda exc: show_error(self._register_parent(), exc, title="Nothing was recorded"))
         self.signoff_runner = Runner("workspace-signoff", self)
         self.signoff_runner.finished.connect(self._signed)
         self.signoff_runner.failed.connect(self._signoff_failed)
@@ -46,13 +46,18 @@ class WorkspaceActions(QObject):
             window.menuBar().insertMenu(help_menu, menu)
         menu.setObjectName("workspace_menu")
         for key, text, slot, tip in (
-                ("identity", "&Who am I…", self.edit_identity, "Set the name and role recorded on your events"),
-                ("register_dataset", "Register &dataset…", lambda: self.register("dataset"), "Record a dataset file"),
-                ("register_model", "Register &model…", lambda: self.register("model"), "Record a model file"),
-                ("record_training", "Record &training run…", self.record_training,
-                 "Record who trained which model on which data, with which parameters"),
-                ("note", "Add a &note…", self.add_note, "Append a free-text note to the trail"),
-                ("export_trail", "&Export trail…", self.export_trail, "Write the trail as CSV or JSON")):
+            ("identity", "&Who am I…", self.edit_identity, "Set the name and role recorded on your events"),
+            ("register_dataset", "Register &dataset…", lambda: self.register("dataset"), "Record a dataset file"),
+            ("register_model", "Register &model…", lambda: self.register("model"), "Record a model file"),
+            (
+                "record_training",
+                "Record &training run…",
+                self.record_training,
+                "Record who trained which model on which data, with which parameters",
+            ),
+            ("note", "Add a &note…", self.add_note, "Append a free-text note to the trail"),
+            ("export_trail", "&Export trail…", self.export_trail, "Write the trail as CSV or JSON"),
+        ):
             a = QAction(text, window)
             a.setObjectName(f"ws_{key}")
             a.setStatusTip(tip)
@@ -109,9 +114,16 @@ class WorkspaceActions(QObject):
         me = snap.identity
         person = jobs.os_person()
         demo = me.name if me is not None and jobs.is_demo_workspace(snap.path, me.name) else ""
-        dlg = IdentityDialog(snap.name, f"{person.user}@{person.host}", me.name if me else "", me.role if me else "",
-                             person.full_name or person.user, demo_persona=demo, key_file=jobs.existing_key(),
-                             parent=parent or self.window)
+        dlg = IdentityDialog(
+            snap.name,
+            f"{person.user}@{person.host}",
+            me.name if me else "",
+            me.role if me else "",
+            person.full_name or person.user,
+            demo_persona=demo,
+            key_file=jobs.existing_key(),
+            parent=parent or self.window,
+        )
         dlg.accepted.connect(lambda: self.runner.start(jobs.set_identity, snap.path, **_identity_args(dlg)))
         dlg.rejected.connect(lambda: self._declined.add(snap.path))
         dlg.open()
@@ -168,16 +180,26 @@ class WorkspaceActions(QObject):
         shown = w.outcome if w.outcome is not None and snap is not None and w.outcome_workspace == snap.path else None
         run_id = run_id or (shown.run_id if shown is not None else None)
         if not run_id or snap is None:
-            show_message(w, "Sign-off", "There is no recorded audit run of the open workspace to sign off.",
-                         hint="Open a workspace, run an audit (it is recorded in the trail) or open a recorded run, "
-                              "then sign it off.")
+            show_message(
+                w,
+                "Sign-off",
+                "There is no recorded audit run of the open workspace to sign off.",
+                hint="Open a workspace, run an audit (it is recorded in the trail) or open a recorded run, then sign it off.",
+            )
             return None
         from gui.dialogs.signoff import SignoffDialog
 
         me = snap.identity
         summary = shown.result.summary.sentence() if shown is not None and shown.run_id == run_id else ""
-        dlg = SignoffDialog(run_id, summary, me.name if me else "", me.role if me else "",
-                            key_file=jobs.existing_key(), start_dir=str(Path(snap.path).parent), parent=w)
+        dlg = SignoffDialog(
+            run_id,
+            summary,
+            me.name if me else "",
+            me.role if me else "",
+            key_file=jobs.existing_key(),
+            start_dir=str(Path(snap.path).parent),
+            parent=w,
+        )
         dlg.setProperty("workspace", snap.path)
         dlg.submitted.connect(lambda v: self.signoff_runner.start(jobs.signoff, snap.path, run_id, **_signoff_args(v)))
         dlg.change_identity.connect(lambda: self.edit_identity(parent=dlg))
@@ -190,8 +212,10 @@ class WorkspaceActions(QObject):
         if dlg is not None and isValid(dlg):
             dlg.finish()
         signed = event.payload.get("signature")
-        self._status(f"Sign-off recorded as event #{event.seq}: {event.summary()}"
-                     + (f" (signed by {signed['signer']})" if signed else " (not signed)"))
+        self._status(
+            f"Sign-off recorded as event #{event.seq}: {event.summary()}"
+            + (f" (signed by {signed['signer']})" if signed else " (not signed)")
+        )
         self.window.refresh_workspace()
         self.window.signoff_recorded.emit(event)
 
@@ -223,19 +247,30 @@ class WorkspaceActions(QObject):
         if snap is None:
             return False
         if out is None:
-            out, chosen = QFileDialog.getSaveFileName(self.window, "Export the trail", str(Path(snap.path).with_suffix(
-                ".csv")), "CSV (*.csv);;JSON (*.json)", options=QFileDialog.Option.DontConfirmOverwrite)
+            out, chosen = QFileDialog.getSaveFileName(
+                self.window,
+                "Export the trail",
+                str(Path(snap.path).with_suffix(".csv")),
+                "CSV (*.csv);;JSON (*.json)",
+                options=QFileDialog.Option.DontConfirmOverwrite,
+            )
             if not out:
                 return False
         fmt = fmt or ("json" if out.lower().endswith(".json") else "csv")
         force = False
         if Path(out).exists():
-            box = QMessageBox(QMessageBox.Icon.Question, "Replace the file?", f"{out} exists already. Replace it?",
-                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                "Replace the file?",
+                f"{out} exists already. Replace it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                self.window,
+            )
             box.setObjectName("replace_question")
             box.setDefaultButton(QMessageBox.StandardButton.No)
-            box.finished.connect(lambda r: r == QMessageBox.StandardButton.Yes and self.runner.start(
-                jobs.export_trail, snap.path, fmt, out, True))
+            box.finished.connect(
+                lambda r: r == QMessageBox.StandardButton.Yes and self.runner.start(jobs.export_trail, snap.path, fmt, out, True)
+            )
             box.open()
             self.dialog = box
             return True
@@ -279,7 +314,6 @@ def install_workspace_actions(window) -> None:
     window.artifacts.signoff_run.disconnect()
     window.artifacts.signoff_run.connect(actions.sign_off)
     a = actions.actions
-    window.artifacts.add_actions([a["register_dataset"], a["register_model"], a["record_training"], a["note"],
-                                  a["export_trail"]])
+    window.artifacts.add_actions([a["register_dataset"], a["register_model"], a["record_training"], a["note"], a["export_trail"]])
     window.trail.add_actions([a["record_training"], a["note"], a["export_trail"]])
     window.trail.signoff_run.connect(actions.sign_off)

@@ -5,11 +5,13 @@ training runs, notes, trail export and signed sign-offs. Each does what the matc
 Each job takes ``progress`` and ``cancel`` (the `gui.worker.Runner` shape), opens the workspace itself and closes it
 when done: no connection is shared between threads. Passwords arrive as text and are encoded here, never stored.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 # The demo's people (`audit.demo.record_training_history`): only ever the identity inside the demo workspace.
 # Copied rather than imported because `audit.demo` imports pandas, which the GUI thread must not;
@@ -58,8 +60,7 @@ class IdentityOutcome:
     key_path: str | None  # where a new sign-off key was created
 
 
-def set_identity(path: str, name: str, role: str, key_passphrase: str | None = None, *, progress,
-                 cancel) -> IdentityOutcome:
+def set_identity(path: str, name: str, role: str, key_passphrase: str | None = None, *, progress, cancel) -> IdentityOutcome:
     """`attest trail whoami --set-name NAME --set-role ROLE [--create-key]`: the display name and role recorded on
     this account's events in this workspace, and optionally a new Attest sign-off key registered for it."""
     from audit.trail import WorkspaceError
@@ -71,8 +72,10 @@ def set_identity(path: str, name: str, role: str, key_passphrase: str | None = N
     progress("identity", 0, 1, "Recording your identity")
     with _open(path) as ws:
         if ws.readonly:  # fails here, before a key is made for it
-            raise WorkspaceError(f"{ws.path} can only be read, so your identity cannot be recorded in it.",
-                                 "Copy the workspace to a folder you may write to and open the copy.")
+            raise WorkspaceError(
+                f"{ws.path} can only be read, so your identity cannot be recorded in it.",
+                "Copy the workspace to a folder you may write to and open the copy.",
+            )
         # The key is made before anything is recorded, so a refused passphrase or an existing key file records
         # nothing. Then the same two events as `whoami --set-name --set-role --create-key`: the identity, and the
         # identity again naming the new key.
@@ -83,8 +86,7 @@ def set_identity(path: str, name: str, role: str, key_passphrase: str | None = N
     return IdentityOutcome(events=events, key_path=str(personal_key_path()) if key is not None else None)
 
 
-def register_file(path: str, kind: str, file: str, name: str = "", version: str = "", description: str = "", *,
-                  progress, cancel):
+def register_file(path: str, kind: str, file: str, name: str = "", version: str = "", description: str = "", *, progress, cancel):
     """`attest register dataset|model FILE --name --version --description`; returns the `Registration`."""
     progress("register", 0, 1, f"Hashing {Path(file).name}")
     with _open(path) as ws:
@@ -92,9 +94,20 @@ def register_file(path: str, kind: str, file: str, name: str = "", version: str 
         return register(file, name=name or None, version=version or None, description=description or None)
 
 
-def record_training(path: str, model: str, datasets: Sequence[str], trainer: str = "", params_text: str = "",
-                    code_version: str = "", trained_at: str = "", notes: str = "", *,
-                    param_pairs: Sequence[tuple[str, str]] = (), progress, cancel):
+def record_training(
+    path: str,
+    model: str,
+    datasets: Sequence[str],
+    trainer: str = "",
+    params_text: str = "",
+    code_version: str = "",
+    trained_at: str = "",
+    notes: str = "",
+    *,
+    param_pairs: Sequence[tuple[str, str]] = (),
+    progress,
+    cancel,
+):
     """`attest register training --model --dataset ... --trainer --param/--params --code-version --trained-at
     --notes`; returns the training event. Parameters: `params_text` (a JSON object or KEY=VALUE lines) and then
     `param_pairs` (KEY, VALUE text), e.g. the dialog's table rows; both read by `audit.trail.params`, as the CLI's."""
@@ -104,9 +117,15 @@ def record_training(path: str, model: str, datasets: Sequence[str], trainer: str
     params = {**params_from_text(params_text), **params_from_pairs(param_pairs)}
     progress("training", 0, 1, "Recording the training run")
     with _open(path) as ws:
-        return ws.record_training(model, list(datasets), trainer=trainer or None, params=params,
-                                  code_version=code_version or None, trained_at=trained_at or None,
-                                  notes=notes or None)
+        return ws.record_training(
+            model,
+            list(datasets),
+            trainer=trainer or None,
+            params=params,
+            code_version=code_version or None,
+            trained_at=trained_at or None,
+            notes=notes or None,
+        )
 
 
 def add_note(path: str, text: str, refs: Sequence[str] = (), *, progress, cancel):
@@ -123,7 +142,8 @@ def export_trail(path: str, fmt: str, out: str, force: bool = False, *, progress
     """`attest trail export --format csv|json --output OUT [--force]`: the same checks (never the workspace itself, an
     existing file only with `force`), written to a temporary file and renamed, so the file is complete or absent."""
     from audit.outputs import atomic_text, check_outputs
-    from audit.trail import Workspace, export_trail as write
+    from audit.trail import Workspace
+    from audit.trail import export_trail as write
 
     progress("export", 0, 1, f"Writing {Path(out).name}")
     with Workspace.open(path, create=False, readonly=True) as ws:
@@ -140,8 +160,19 @@ def existing_key() -> str | None:
     return str(p) if p.is_file() else None
 
 
-def signoff(path: str, run_id: str, decision: str, conditions: str = "", comment: str = "", sign_with: str = "",
-            certificate: str = "", password: str = "", *, progress, cancel):
+def signoff(
+    path: str,
+    run_id: str,
+    decision: str,
+    conditions: str = "",
+    comment: str = "",
+    sign_with: str = "",
+    certificate: str = "",
+    password: str = "",
+    *,
+    progress,
+    cancel,
+):
     """`attest signoff RUN --decision --conditions --comment [--sign P12 | --sign-with-key]`. The reviewer is the
     workspace identity. `sign_with`: "" (not signed), "attest-key" or "pkcs12". The key is opened (and checked)
     before anything is recorded, as in the CLI's `_signoff_key`."""
@@ -155,8 +186,10 @@ def signoff(path: str, run_id: str, decision: str, conditions: str = "", comment
         key = load_pkcs12(certificate, password.encode("utf-8") if password else None)
     elif sign_with == "attest-key":
         if not password:
-            raise WorkspaceError("Your sign-off key is encrypted, and no passphrase was given.",
-                                 "Enter the passphrase you chose when the key was created.")
+            raise WorkspaceError(
+                "Your sign-off key is encrypted, and no passphrase was given.",
+                "Enter the passphrase you chose when the key was created.",
+            )
         key = load_personal_key(password.encode("utf-8"))
     elif sign_with:
         raise WorkspaceError(f"'{sign_with}' is not a way to sign.", "Choose your Attest key or a certificate.")

@@ -5,6 +5,7 @@ locked dependency (checked against the lock's hashes), requirements.lock (those 
 attest.desktop with its icon, system-packages.txt, a CycloneDX SBOM (sbom.cdx.json) and SHA256SUMS of all of it.
 Runs on any connected machine with python3 and pip: the wheels are asked for by platform, not taken from the running
 interpreter. Downloads are kept in build/wheels (shared with ./dev), so a second build downloads nothing."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,11 @@ from release.sbom import Ancestor, build_sbom, sha256_file
 ROOT = Path(__file__).resolve().parent.parent
 TAG = "linux-x86_64-py311"
 # Debian 12 has glibc 2.36: a wheel for any manylinux up to that runs there. pip takes the list as given.
-PLATFORMS = [f"manylinux_2_{m}_x86_64" for m in range(36, 16, -1)] + ["manylinux2014_x86_64", "manylinux2010_x86_64",
-                                                                      "manylinux1_x86_64"]
+PLATFORMS = [f"manylinux_2_{m}_x86_64" for m in range(36, 16, -1)] + [
+    "manylinux2014_x86_64",
+    "manylinux2010_x86_64",
+    "manylinux1_x86_64",
+]
 SOURCES = ("pyproject.toml", "README.md", "LICENSE")
 PACKAGES = ("audit", "reports", "gui", "cli", "resources")
 
@@ -42,8 +46,27 @@ def _pip_env() -> dict[str, str]:
 
 def download(lock: Path, cache: Path) -> None:
     cache.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:", "--require-hashes",
-           "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311", "-d", str(cache), "-r", str(lock)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "-q",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--require-hashes",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+        "-d",
+        str(cache),
+        "-r",
+        str(lock),
+    ]
     for p in PLATFORMS:
         cmd += ["--platform", p]
     subprocess.run(cmd, check=True, env=_pip_env())
@@ -74,8 +97,11 @@ def build_attest_wheel(out: Path) -> Path:
             shutil.copy2(ROOT / name, src / name)
         for pkg in PACKAGES:
             shutil.copytree(ROOT / pkg, src / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(src)], check=True,
-                       env={**_pip_env(), "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "315532800")})
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(src)],
+            check=True,
+            env={**_pip_env(), "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "315532800")},
+        )
     (wheel,) = out.glob("attest-*.whl")
     return wheel
 
@@ -91,8 +117,11 @@ def write_archive(stage: Path, target: Path) -> None:
     """A gzip'd tar with sorted names, fixed owners and times: the same files give the same archive. Level 1: the
     wheels are compressed already, and a higher level costs minutes for a few kilobytes."""
     tmp = target.with_suffix(".part")
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for path in sorted(stage.rglob("*")):
             tar.add(path, arcname=f"{stage.name}/{path.relative_to(stage)}", recursive=False, filter=_tar_filter)
     tmp.replace(target)
@@ -101,8 +130,11 @@ def write_archive(stage: Path, target: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="./dev bundle", description=__doc__.splitlines()[0])
     ap.add_argument("--with", dest="extra", metavar="EXTRA", help="also bundle an optional extra (its lock in locks/)")
-    ap.add_argument("--full-qt", action="store_true",
-                    help="ship PySide6-Addons whole (+173 MB) instead of its Qt PDF part, the only add-on Attest uses")
+    ap.add_argument(
+        "--full-qt",
+        action="store_true",
+        help="ship PySide6-Addons whole (+173 MB) instead of its Qt PDF part, the only add-on Attest uses",
+    )
     ap.add_argument("--cache", type=Path, default=ROOT / "build" / "wheels", help="download cache (default build/wheels)")
     ap.add_argument("--out", type=Path, default=ROOT / "dist")
     args = ap.parse_args(argv)
@@ -112,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     lock = ROOT / "locks" / (f"{TAG}-{args.extra}.txt" if args.extra else f"{TAG}.txt")
     if not lock.exists():
-        raise SystemExit(f"no lock for the extra {args.extra!r} ({lock.relative_to(ROOT)}); the extras: "
-                         + ", ".join(p.stem[len(TAG) + 1:] for p in sorted((ROOT / "locks").glob(f"{TAG}-*.txt"))))
+        raise SystemExit(
+            f"no lock for the extra {args.extra!r} ({lock.relative_to(ROOT)}); the extras: "
+            + ", ".join(p.stem[len(TAG) + 1 :] for p in sorted((ROOT / "locks").glob(f"{TAG}-*.txt")))
+        )
     pins = read_lock(lock)
     t0 = time.monotonic()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -141,9 +175,12 @@ def main(argv: list[str] | None = None) -> int:
         src = wheels[pin.name]
         if pin.name == "pyside6-addons" and not args.full_qt:
             dst = slim_qt.derive(src, stage / "wheels")
-            ancestors[dst.name] = Ancestor(src.name, sha256_file(src),
-                                           "Only the QtPdf and QtPdfWidgets modules and their two Qt libraries, files "
-                                           "unchanged (release/slim_qt.py); the rest of PySide6-Addons is not used by Attest.")
+            ancestors[dst.name] = Ancestor(
+                src.name,
+                sha256_file(src),
+                "Only the QtPdf and QtPdfWidgets modules and their two Qt libraries, files "
+                "unchanged (release/slim_qt.py); the rest of PySide6-Addons is not used by Attest.",
+            )
         else:
             dst = stage / "wheels" / src.name
             shutil.copy2(src, dst)
@@ -169,9 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  archive written in {time.monotonic() - t0:.0f} s", flush=True)
     (args.out / f"{target.name}.sha256").write_text(f"{sha256_file(target)}  {target.name}\n", encoding="utf-8")
     wheels_mb = sum(p.stat().st_size for p in (stage / "wheels").iterdir()) / 1e6
-    print(f"Wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}: "
-          f"{target.stat().st_size / 1e6:.0f} MB archived ({len(bundled) + 1} wheels, {wheels_mb:.0f} MB), "
-          f"and {target.name}.sha256")
+    print(
+        f"Wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}: "
+        f"{target.stat().st_size / 1e6:.0f} MB archived ({len(bundled) + 1} wheels, {wheels_mb:.0f} MB), "
+        f"and {target.name}.sha256"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 SHA256SUMS lists every file and each matches; the SBOM is a valid CycloneDX 1.5 document with one component per
 wheel, of the wheel's name, version and hash; requirements.lock pins exactly those wheels (Attest's own aside); and no
 GPU (nvidia-*) package is inside."""
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,18 @@ def check_bundle(stage: Path) -> list[str]:
     files = {str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file()} - {"SHA256SUMS"}
     if set(sums) != files:
         problems.append(f"SHA256SUMS and the files differ: {sorted(set(sums) ^ files)}")
-    problems += [f"{n}: SHA-256 differs from SHA256SUMS" for n in sorted(set(sums) & files)
-                 if sha256_file(stage / n) != sums[n]]
+    problems += [f"{n}: SHA-256 differs from SHA256SUMS" for n in sorted(set(sums) & files) if sha256_file(stage / n) != sums[n]]
 
     doc = json.loads((stage / "sbom.cdx.json").read_text(encoding="utf-8"))
     problems += validate(doc)
     in_sbom = {(c["name"], c["version"], c["hashes"][0]["content"]) for c in doc.get("components", [])}
-    in_sbom.add((doc["metadata"]["component"]["name"], doc["metadata"]["component"]["version"],
-                 doc["metadata"]["component"]["hashes"][0]["content"]))
+    in_sbom.add(
+        (
+            doc["metadata"]["component"]["name"],
+            doc["metadata"]["component"]["version"],
+            doc["metadata"]["component"]["hashes"][0]["content"],
+        )
+    )
     wheels = sorted((stage / "wheels").glob("*.whl"))
     on_disk = {(*wheel_name_version(w.name), sha256_file(w)) for w in wheels}
     if in_sbom != on_disk:

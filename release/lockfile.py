@@ -1,4 +1,5 @@
 """Read a pip lock file written by `./dev lock` (uv pip compile --generate-hashes): name, exact version, hashes."""
+
 from __future__ import annotations
 
 import re

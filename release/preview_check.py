@@ -4,6 +4,7 @@
 
 Run as a file, so `gui` comes from the installed environment, not from a checkout; checks that the bundle's Qt PDF
 part of PySide6-Addons (release/slim_qt.py) is enough for the preview."""
+
 from __future__ import annotations
 
 import os
@@ -12,14 +13,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from gui.views.export import ExportView  # noqa: E402
+from gui.views.export import ExportView
 
 
 def main() -> int:
-    import gui
     from pypdf import PdfReader
+
+    import gui
 
     pdf = Path(sys.argv[1])
     pages = len(PdfReader(pdf).pages)

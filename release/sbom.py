@@ -3,6 +3,7 @@
 Each wheel is a component: name, version, purl (pkg:pypi/...), the SHA-256 of the file in the bundle, and its licence
 when the wheel's METADATA states one (License-Expression, else a short License field, else the trove classifiers).
 A derived wheel (the Qt PDF part of PySide6-Addons) names its upstream wheel and hash as its pedigree."""
+
 from __future__ import annotations
 
 import email.parser
@@ -22,6 +23,7 @@ SPEC_VERSION = "1.5"
 @dataclass(frozen=True)
 class Ancestor:
     """The upstream file a bundled wheel was derived from."""
+
     file: str
     sha256: str
     note: str
@@ -50,8 +52,9 @@ def licenses(meta: email.message.Message) -> list[dict]:
     if text and "\n" not in text and len(text) <= 100 and text.upper() != "UNKNOWN":
         return [{"license": {"name": text}}]
     classified = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
-    return [{"license": {"name": c}} for c in classified if c not in ("OSI Approved", "Other/Proprietary License")] or \
-        [{"license": {"name": c}} for c in classified]
+    return [{"license": {"name": c}} for c in classified if c not in ("OSI Approved", "Other/Proprietary License")] or [
+        {"license": {"name": c}} for c in classified
+    ]
 
 
 def purl(name: str, version: str) -> str:
@@ -63,19 +66,34 @@ def component(path: Path, ancestor: Ancestor | None = None) -> dict:
     name, version = normalize(meta["Name"]), meta["Version"]
     if (name, version) != wheel_name_version(path.name):
         raise ValueError(f"{path.name}: its METADATA says {name} {version}")
-    comp: dict = {"type": "library", "bom-ref": purl(name, version), "name": name, "version": version,
-                  "purl": purl(name, version), "hashes": [{"alg": "SHA-256", "content": sha256_file(path)}]}
+    comp: dict = {
+        "type": "library",
+        "bom-ref": purl(name, version),
+        "name": name,
+        "version": version,
+        "purl": purl(name, version),
+        "hashes": [{"alg": "SHA-256", "content": sha256_file(path)}],
+    }
     lic = licenses(meta)
     if lic:
         comp["licenses"] = lic
     comp["properties"] = [{"name": "attest:bundle-file", "value": f"wheels/{path.name}"}]
     if ancestor is not None:
         base = version.split("+")[0]
-        comp["pedigree"] = {"ancestors": [{"type": "library", "bom-ref": purl(name, base) + "#upstream", "name": name,
-                                           "version": base, "purl": purl(name, base),
-                                           "hashes": [{"alg": "SHA-256", "content": ancestor.sha256}],
-                                           "properties": [{"name": "attest:upstream-file", "value": ancestor.file}]}],
-                            "notes": ancestor.note}
+        comp["pedigree"] = {
+            "ancestors": [
+                {
+                    "type": "library",
+                    "bom-ref": purl(name, base) + "#upstream",
+                    "name": name,
+                    "version": base,
+                    "purl": purl(name, base),
+                    "hashes": [{"alg": "SHA-256", "content": ancestor.sha256}],
+                    "properties": [{"name": "attest:upstream-file", "value": ancestor.file}],
+                }
+            ],
+            "notes": ancestor.note,
+        }
     return comp
 
 
@@ -94,17 +112,43 @@ def build_sbom(app_wheel: Path, wheels: list[Path], ancestors: dict[str, Ancesto
         "specVersion": SPEC_VERSION,
         "serialNumber": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'attest-bundle:' + digest)}",  # same files, same id
         "version": 1,
-        "metadata": {"timestamp": stamp,
-                     "tools": {"components": [{"type": "application", "name": "attest release.bundle (./dev bundle)"}]},
-                     "component": app},
+        "metadata": {
+            "timestamp": stamp,
+            "tools": {"components": [{"type": "application", "name": "attest release.bundle (./dev bundle)"}]},
+            "component": app,
+        },
         "components": comps,
     }
 
 
-_HASH_ALGS = {"MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512", "BLAKE2b-256",
-              "BLAKE2b-384", "BLAKE2b-512", "BLAKE3"}
-_TYPES = {"application", "framework", "library", "container", "platform", "operating-system", "device",
-          "device-driver", "firmware", "file", "machine-learning-model", "data"}
+_HASH_ALGS = {
+    "MD5",
+    "SHA-1",
+    "SHA-256",
+    "SHA-384",
+    "SHA-512",
+    "SHA3-256",
+    "SHA3-384",
+    "SHA3-512",
+    "BLAKE2b-256",
+    "BLAKE2b-384",
+    "BLAKE2b-512",
+    "BLAKE3",
+}
+_TYPES = {
+    "application",
+    "framework",
+    "library",
+    "container",
+    "platform",
+    "operating-system",
+    "device",
+    "device-driver",
+    "firmware",
+    "file",
+    "machine-learning-model",
+    "data",
+}
 
 
 def _check_component(c: dict, where: str, problems: list[str], purl_type: str = "pypi") -> None:
@@ -119,8 +163,12 @@ def _check_component(c: dict, where: str, problems: list[str], purl_type: str = 
     if not hashes:
         problems.append(f"{where}: no hashes")
     for h in hashes or []:
-        if h.get("alg") not in _HASH_ALGS or not isinstance(h.get("content"), str) or \
-                len(h["content"]) != 64 or h["content"].strip("0123456789abcdef"):
+        if (
+            h.get("alg") not in _HASH_ALGS
+            or not isinstance(h.get("content"), str)
+            or len(h["content"]) != 64
+            or h["content"].strip("0123456789abcdef")
+        ):
             problems.append(f"{where}: hash {h!r} is not an algorithm and a hex digest")
     for lic in c.get("licenses", []):
         if set(lic) == {"expression"}:

@@ -6,6 +6,7 @@ The derived wheel holds the upstream files byte for byte (every other module lef
 `<upstream>+qtpdf` (PEP 440's local label: it still satisfies `PySide6-Addons==<upstream>`), and is deterministic:
 the same upstream wheel gives the same bytes, so its hash can be checked by anyone who derives it again. The SBOM
 records the upstream wheel's hash as its ancestor."""
+
 from __future__ import annotations
 
 import base64
@@ -51,7 +52,7 @@ def derive(upstream: Path, out_dir: Path) -> Path:
             data = src.read(info)
             filename = info.filename
             if filename.startswith(old_info):
-                filename = new_info + filename[len(old_info):]
+                filename = new_info + filename[len(old_info) :]
                 if filename.endswith("/METADATA"):
                     data = re.sub(rb"(?m)^Version: .*$", f"Version: {new_version}".encode(), data, count=1)
             out = zipfile.ZipInfo(filename, date_time=info.date_time)  # upstream times: same input, same bytes

@@ -6,6 +6,7 @@ bound by hashes to its evidence. No Qt here; matplotlib and reportlab are import
 
 Charts for the desktop app: `reports.charts` (each function returns a matplotlib Figure).
 """
+
 from __future__ import annotations
 
 from reports.export import ExportedReport, embedded_manifest, export_report, manifest_path_for
@@ -13,7 +14,17 @@ from reports.signing import SignatureCheck, SigningError, sign_pdf, verify_pdf_s
 from reports.snapshot import LineageStep, Signoff, TrailEvent, TrailSnapshot, snapshot_from_workspace
 
 __all__ = [
-    "ExportedReport", "LineageStep", "SignatureCheck", "Signoff", "SigningError", "TrailEvent", "TrailSnapshot",
-    "embedded_manifest", "export_report", "manifest_path_for", "sign_pdf", "snapshot_from_workspace",
+    "ExportedReport",
+    "LineageStep",
+    "SignatureCheck",
+    "SigningError",
+    "Signoff",
+    "TrailEvent",
+    "TrailSnapshot",
+    "embedded_manifest",
+    "export_report",
+    "manifest_path_for",
+    "sign_pdf",
+    "snapshot_from_workspace",
     "verify_pdf_signature",
 ]

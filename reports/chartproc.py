@@ -6,6 +6,7 @@ receives chart requests as the sections ask for them and sends back RGB pixels i
 wrong on that side (no `fork`, the helper dies, a chart raises, a timeout) only means the parent draws that chart
 itself, so the report never depends on the helper.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 HELPERS_ENV = "ATTEST_CHART_PROCESSES"  # how many chart helpers; "0": draw the charts in the calling process
 WAIT_SECONDS = 30.0
 _REQUEST_BYTES = 4096
-_PIPE_BUDGET = 48 * 1024  # of a pipe buffer of 64 KiB (Linux default): room left for the stop requests  # longest wait for one chart before the parent gives up on the helper and draws it itself
+_PIPE_BUDGET = (
+    48 * 1024
+)  # of a pipe buffer of 64 KiB (Linux default): room left for the stop requests  # longest wait for one chart before the parent gives up on the helper and draws it itself
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class ChartProcess:
         threading.Thread(target=self._read, name="attest-chart-reader", daemon=True).start()
 
     @classmethod
-    def start(cls, result, helpers: int | None = None) -> "ChartProcess | None":
+    def start(cls, result, helpers: int | None = None) -> ChartProcess | None:
         helpers = helper_count() if helpers is None else helpers
         if helpers <= 0:
             return None
@@ -120,7 +123,7 @@ class ChartProcess:
         buf = io.BytesIO()
         try:
             _ResultPickler(buf, self._refs).dump((ticket, name, args, kwargs))
-        except Exception:  # noqa: BLE001 - an argument that cannot travel: that chart is drawn here
+        except Exception:
             buf = None
         # SimpleQueue.put writes into the pipe at once: requests (a few hundred bytes, the result goes by reference) must
         # never fill it, or a parent whose helpers died would block; anything unusual is drawn here instead.
@@ -193,7 +196,7 @@ class ChartProcess:
         while True:
             try:
                 ticket, image, seconds, cpu = pickle.loads(self._responses.get())
-            except Exception:  # noqa: BLE001 - a helper died mid-message: the parent draws whatever is missing
+            except Exception:
                 return
             with self._cond:
                 self._done[ticket] = image
@@ -256,7 +259,8 @@ def _serve(result, requests, responses, parent: int) -> None:
                 img = charts.to_image(fig)
             w_in, h_in = fig.get_size_inches()
             out = ChartImage(float(w_in), float(h_in), img.size, img.tobytes())
-        except Exception:  # noqa: BLE001 - the parent draws it again and sees the error itself
+        except Exception:
             out = None
-        responses.put(pickle.dumps((ticket, out, time.perf_counter() - t0, time.process_time() - c0),
-                                   protocol=pickle.HIGHEST_PROTOCOL))
+        responses.put(
+            pickle.dumps((ticket, out, time.perf_counter() - t0, time.process_time() - c0), protocol=pickle.HIGHEST_PROTOCOL)
+        )

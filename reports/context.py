@@ -1,5 +1,6 @@
 """What every section builder reads: the result, the trail snapshot, the framework catalogue and derived, read-only
 views (coverage, risk register). Nothing here recomputes a statistic."""
+
 from __future__ import annotations
 
 import time
@@ -55,8 +56,12 @@ class RenderContext:
     def page_done(self, page: int) -> None:
         """After each page of each layout pass: the first pass is where the charts arrive, the later ones number pages."""
         if self.pass_no == 1:
-            self.tick("charts", self.charts_placed, self.chart_count, f"Laying out page {page}: "
-                      f"{self.charts_placed} of {self.chart_count} charts placed")
+            self.tick(
+                "charts",
+                self.charts_placed,
+                self.chart_count,
+                f"Laying out page {page}: {self.charts_placed} of {self.chart_count} charts placed",
+            )
         else:
             total = max(self.known_pages_total, page)
             self.tick("pages", page, total, f"Laying out page {page} of {total} with its page references")
@@ -65,10 +70,14 @@ class RenderContext:
     def copy_mode(self) -> str:
         """Which copy this is, in words (the cover and S0 say it)."""
         if self.share:
-            return ("Shared copy: absolute paths, operating-system account and host names and individual rows (local "
-                    "explanations) are left out; the full record stays in the audit trail.")
-        return ("Internal copy: complete, with file paths, account and host names and individual rows; export with "
-                "--share for a copy to hand out.")
+            return (
+                "Shared copy: absolute paths, operating-system account and host names and individual rows (local "
+                "explanations) are left out; the full record stays in the audit trail."
+            )
+        return (
+            "Internal copy: complete, with file paths, account and host names and individual rows; export with "
+            "--share for a copy to hand out."
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -183,4 +192,4 @@ def mm_(x: float) -> float:
     return x * mm
 
 
-__all__ = ["RenderContext", "PROVIDER_TEXT", "NOT_ASSESSED_TEXT", "page_ref", "page_of", "link", "deferred", "F"]
+__all__ = ["NOT_ASSESSED_TEXT", "PROVIDER_TEXT", "F", "RenderContext", "deferred", "link", "page_of", "page_ref"]

@@ -1,5 +1,6 @@
 """The declared-context fields as the report uses them: label, the report section that first prints them, and the
 provisions they are evidence for, all derived from the framework catalogue (so an editor can say why each field matters)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,7 +46,14 @@ def context_fields(names: tuple[str, ...] | list[str], catalogue: Catalogue | No
     for name in names:
         first = min(sections[name], key=lambda sid: order.get(sid, len(order)), default="")
         heading = catalogue.section(first).heading if first else OTHER[1]
-        out.append(ContextField(name=name, label=labels.get(name, name.replace("_", " ").capitalize()), section=first,
-                                section_heading=heading, refs=tuple(refs[name])))
+        out.append(
+            ContextField(
+                name=name,
+                label=labels.get(name, name.replace("_", " ").capitalize()),
+                section=first,
+                section_heading=heading,
+                refs=tuple(refs[name]),
+            )
+        )
     position = {n: i for i, n in enumerate(names)}
     return sorted(out, key=lambda f: (order.get(f.section, len(order)), position[f.name]))

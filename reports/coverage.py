@@ -18,11 +18,12 @@ when its condition (`applies_when`) does not hold for the declared role and area
 result, trail and context hold, never from the section that prints it. There is deliberately no name for the audit
 machine's hardware: it says nothing about the hardware the AI system needs (Art. 13(3)(e), Annex IV 1(e)).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from reports.frameworks import Catalogue, Requirement
 from reports.snapshot import TrailSnapshot
@@ -30,8 +31,13 @@ from reports.snapshot import TrailSnapshot
 PRESENT, NOT_ASSESSED, PROVIDER = "present", "not_assessed", "provider"
 EVIDENCED, PARTIAL, ST_NOT_ASSESSED, ST_PROVIDER = "evidenced", "partial", "not assessed", "needs provider input"
 ST_NA = "not applicable"
-STATUS_MARK = {EVIDENCED: "✓ evidenced", PARTIAL: "◐ partial", ST_NOT_ASSESSED: "○ not assessed", ST_PROVIDER: "✎ needs provider input",
-               ST_NA: "– not applicable"}
+STATUS_MARK = {
+    EVIDENCED: "✓ evidenced",
+    PARTIAL: "◐ partial",
+    ST_NOT_ASSESSED: "○ not assessed",
+    ST_PROVIDER: "✎ needs provider input",
+    ST_NA: "– not applicable",
+}
 # Declared-context fields that decide whether a conditional requirement applies (shown with them in the set-up page).
 CONDITION_FIELDS = {"fria": ("role", "annex_iii_category", "public_service")}
 
@@ -102,6 +108,7 @@ def _result_fields() -> dict[str, Callable]:
             if r.model is None:
                 return NOT_ASSESSED, f"Predictions-only audit ({r.decision_source}): no model file, so no {what}."
             return _ok(what)
+
         return f
 
     def scores(r, t):
@@ -119,6 +126,7 @@ def _result_fields() -> dict[str, Callable]:
     def nonempty(attr: str, what: str, why: str):
         def f(r, t):
             return _ok(what) if getattr(r, attr) else (NOT_ASSESSED, why)
+
         return f
 
     def overall(r, t):
@@ -184,15 +192,33 @@ def _trail_fields() -> dict[str, Callable]:
 
     return {
         "trail.head": need(lambda r, t: _ok("trail head hash")),
-        "trail.verified": need(lambda r, t: _ok(t.verification) if t.verified is not None
-                               else (NOT_ASSESSED, "The trail was not verified at export.")),
-        "trail.events": need(lambda r, t: _ok("trail events") if t.events else (NOT_ASSESSED, "The trail holds no events for this run.")),
-        "trail.lineage": need(lambda r, t: _ok("lineage") if t.lineage else
-                              (PROVIDER, "Register the dataset and model in the workspace (attest register ...).")),
-        "trail.training": need(lambda r, t: _ok("training record") if t.has_training else
-                               (PROVIDER, "Record who trained the model on which data (attest register training).")),
-        "trail.signoff": need(lambda r, t: _ok("sign-off") if t.signoffs else
-                              (PROVIDER, "Reviewer and approver sign-off (recorded in the workspace).")),
+        "trail.verified": need(
+            lambda r, t: (
+                _ok(t.verification) if t.verified is not None else (NOT_ASSESSED, "The trail was not verified at export.")
+            )
+        ),
+        "trail.events": need(
+            lambda r, t: _ok("trail events") if t.events else (NOT_ASSESSED, "The trail holds no events for this run.")
+        ),
+        "trail.lineage": need(
+            lambda r, t: (
+                _ok("lineage")
+                if t.lineage
+                else (PROVIDER, "Register the dataset and model in the workspace (attest register ...).")
+            )
+        ),
+        "trail.training": need(
+            lambda r, t: (
+                _ok("training record")
+                if t.has_training
+                else (PROVIDER, "Record who trained the model on which data (attest register training).")
+            )
+        ),
+        "trail.signoff": need(
+            lambda r, t: (
+                _ok("sign-off") if t.signoffs else (PROVIDER, "Reviewer and approver sign-off (recorded in the workspace).")
+            )
+        ),
     }
 
 
@@ -250,7 +276,9 @@ def annex_iii_point(text: str) -> tuple[str, str] | None:
 
 def _yes_no(text: str) -> bool | None:
     first = (text or "").strip().lower()[:4]
-    return True if first.startswith(("yes", "y ", "y.", "true")) else False if first.startswith(("no", "n ", "n.", "fals")) else None
+    return (
+        True if first.startswith(("yes", "y ", "y.", "true")) else False if first.startswith(("no", "n ", "n.", "fals")) else None
+    )
 
 
 def fria_applies(result, catalogue: Catalogue | None = None) -> tuple[bool | None, str]:
@@ -260,20 +288,34 @@ def fria_applies(result, catalogue: Catalogue | None = None) -> tuple[bool | Non
     point = annex_iii_point(ctx.annex_iii_category)
     if point is None:
         if ctx.high_risk_reasoning.strip() and not ctx.annex_iii_category.strip():
-            return False, "No Annex III area is declared and the provider documents why the system is not high-risk (Art. 6(3)-(4)); Art. 27 covers Art. 6(2) high-risk systems."
-        return None, "Declare the Annex III area (point and letter, e.g. \"Annex III 5(b)\") to tell whether Art. 27 applies."
+            return (
+                False,
+                "No Annex III area is declared and the provider documents why the system is not high-risk (Art. 6(3)-(4)); Art. 27 covers Art. 6(2) high-risk systems.",
+            )
+        return None, 'Declare the Annex III area (point and letter, e.g. "Annex III 5(b)") to tell whether Art. 27 applies.'
     label = f"Annex III {point[0]}" + (f"({point[1]})" if point[1] else "")
     if point[0] == "2":
         return False, f"{label}: Art. 27(1) excludes systems for critical infrastructure (Annex III point 2)."
     if point[0] == "5" and point[1] in ("b", "c"):
-        return True, f"{label}: Art. 27(1) requires every deployer of such a system to assess its impact on fundamental rights before first use."
+        return (
+            True,
+            f"{label}: Art. 27(1) requires every deployer of such a system to assess its impact on fundamental rights before first use.",
+        )
     public = _yes_no(ctx.public_service)
     if public is True:
-        return True, f"{label}, and the deployer is a body governed by public law or a private entity providing public services (declared)."
+        return (
+            True,
+            f"{label}, and the deployer is a body governed by public law or a private entity providing public services (declared).",
+        )
     if public is False:
-        return False, f"{label}: not point 5(b) or 5(c), and the deployer is declared not to be a public body or a provider of public services."
-    return None, (f"{label}: Art. 27 applies if the deployer is a body governed by public law or a private entity providing "
-                  "public services; declare which (public_service: yes or no).")
+        return (
+            False,
+            f"{label}: not point 5(b) or 5(c), and the deployer is declared not to be a public body or a provider of public services.",
+        )
+    return None, (
+        f"{label}: Art. 27 applies if the deployer is a body governed by public law or a private entity providing "
+        "public services; declare which (public_service: yes or no)."
+    )
 
 
 def status_of(evidence: tuple[Evidence, ...]) -> str:

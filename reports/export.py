@@ -6,14 +6,15 @@ input of the run, never a folder, an existing file only with `overwrite`), the c
 and the workspace. The PDF and its manifest are written to temporary files and renamed into place together; if
 recording the export in the trail fails, both are taken back and any files they replaced are restored.
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from audit.cancel import no_progress
 from reports.chartproc import ChartProcess
@@ -54,19 +55,32 @@ def report_outputs(pdf_path: str | Path) -> list[Path]:
 def run_inputs(result, workspace=None, sign_p12: str | Path | None = None) -> dict[str, str | Path | None]:
     """The files a report must never be written over: the audited data and model, the workspace, the certificate."""
     ws_path = getattr(workspace, "path", workspace)
-    return {"the evaluation data (--data)": result.data.path,
-            "the audited model (--model)": result.model.path if result.model else None,
-            "the workspace (--workspace)": ws_path, "the signing certificate (--sign)": sign_p12}
+    return {
+        "the evaluation data (--data)": result.data.path,
+        "the audited model (--model)": result.model.path if result.model else None,
+        "the workspace (--workspace)": ws_path,
+        "the signing certificate (--sign)": sign_p12,
+    }
 
 
-def check_report_outputs(result, out_pdf: str | Path, *, workspace=None, sign_p12: str | Path | None = None,
-                         inputs: Mapping[str, str | Path | None] | None = None, overwrite: bool = False,
-                         label: str = "The report") -> tuple[Path, Path]:
+def check_report_outputs(
+    result,
+    out_pdf: str | Path,
+    *,
+    workspace=None,
+    sign_p12: str | Path | None = None,
+    inputs: Mapping[str, str | Path | None] | None = None,
+    overwrite: bool = False,
+    label: str = "The report",
+) -> tuple[Path, Path]:
     """Refuse unusable report paths before any work (see `audit.outputs.check_outputs`); (PDF, manifest) to write."""
     from audit.outputs import check_outputs
 
-    paths = check_outputs({label: out_pdf, "Its evidence manifest": manifest_path_for(out_pdf)},
-                          {**run_inputs(result, workspace, sign_p12), **(inputs or {})}, force=overwrite)
+    paths = check_outputs(
+        {label: out_pdf, "Its evidence manifest": manifest_path_for(out_pdf)},
+        {**run_inputs(result, workspace, sign_p12), **(inputs or {})},
+        force=overwrite,
+    )
     return paths[label], paths["Its evidence manifest"]
 
 
@@ -92,11 +106,23 @@ def embedded_manifest(pdf_path: str | Path) -> tuple[str, bytes] | None:
     return None
 
 
-def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = None, sign_p12: str | Path | None = None,
-                  p12_password: bytes | str | None = None, *, workspace=None, run_id: str | None = None,
-                  charts: bool = True, overwrite: bool = False, share: bool = False,
-                  inputs: Mapping[str, str | Path | None] | None = None, label: str = "The report",
-                  progress=None, timestamp_url: str | None = None) -> ExportedReport:
+def export_report(
+    result,
+    out_pdf: str | Path,
+    trail: TrailSnapshot | None = None,
+    sign_p12: str | Path | None = None,
+    p12_password: bytes | str | None = None,
+    *,
+    workspace=None,
+    run_id: str | None = None,
+    charts: bool = True,
+    overwrite: bool = False,
+    share: bool = False,
+    inputs: Mapping[str, str | Path | None] | None = None,
+    label: str = "The report",
+    progress=None,
+    timestamp_url: str | None = None,
+) -> ExportedReport:
     """Write `out_pdf` and `<stem>.evidence.json` beside it; returns their paths and SHA-256.
 
     `trail`: a snapshot to bind to; or `workspace` (a path or an open `audit.trail.Workspace`): the snapshot is taken
@@ -111,15 +137,18 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
     t0, c0 = time.perf_counter(), time.process_time()
     if isinstance(p12_password, str):
         p12_password = p12_password.encode("utf-8")
-    out_pdf, mpath = check_report_outputs(result, out_pdf, workspace=workspace, sign_p12=sign_p12, inputs=inputs,
-                                          overwrite=overwrite, label=label)
+    out_pdf, mpath = check_report_outputs(
+        result, out_pdf, workspace=workspace, sign_p12=sign_p12, inputs=inputs, overwrite=overwrite, label=label
+    )
     signer = None
     if timestamp_url:
         from reports.timestamp import TimestampError, check_timestamp_url
 
         if not sign_p12:
-            raise TimestampError("A timestamp is taken on the report's signature, so it needs a signing certificate.",
-                                 "Add --sign CERT.p12, or drop --timestamp-url.")
+            raise TimestampError(
+                "A timestamp is taken on the report's signature, so it needs a signing certificate.",
+                "Add --sign CERT.p12, or drop --timestamp-url.",
+            )
         check_timestamp_url(timestamp_url)
     if sign_p12:
         from reports.signing import signer_name
@@ -127,15 +156,47 @@ def export_report(result, out_pdf: str | Path, trail: TrailSnapshot | None = Non
         signer = signer_name(sign_p12, p12_password)  # wrong password, no key, expired: refused before any work
     helper = ChartProcess.start(result) if charts else None  # first: its matplotlib import overlaps everything below
     try:
-        return _export(result, out_pdf, mpath, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
-                       helper, t0, c0, progress or no_progress, timestamp_url)
+        return _export(
+            result,
+            out_pdf,
+            mpath,
+            trail,
+            sign_p12,
+            p12_password,
+            signer,
+            workspace,
+            run_id,
+            charts,
+            share,
+            helper,
+            t0,
+            c0,
+            progress or no_progress,
+            timestamp_url,
+        )
     finally:
         if helper is not None:
             helper.close(kill=True)
 
 
-def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, signer, workspace, run_id, charts, share,
-            helper, t0, c0, progress, timestamp_url=None) -> ExportedReport:
+def _export(
+    result,
+    out_pdf: Path,
+    mpath: Path,
+    trail,
+    sign_p12,
+    p12_password,
+    signer,
+    workspace,
+    run_id,
+    charts,
+    share,
+    helper,
+    t0,
+    c0,
+    progress,
+    timestamp_url=None,
+) -> ExportedReport:
     from audit.outputs import Staged
     from reports.coverage import assess
     from reports.frameworks import load_catalogue
@@ -160,16 +221,37 @@ def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, s
     rid = report_id(sha)
     generated_at = utc_now()
     catalogue = load_catalogue()
-    manifest = build_manifest(result, trail, catalogue, assess(result, trail, catalogue), report_id=rid,
-                              generated_at=generated_at, result_sha256=sha, generator=_generator_versions(), share=share)
+    manifest = build_manifest(
+        result,
+        trail,
+        catalogue,
+        assess(result, trail, catalogue),
+        report_id=rid,
+        generated_at=generated_at,
+        result_sha256=sha,
+        generator=_generator_versions(),
+        share=share,
+    )
     mbytes = manifest_bytes(manifest)
     msha = hashlib.sha256(mbytes).hexdigest()
 
     buf = io.BytesIO()
-    info = render_pdf(result, buf, trail=trail, generated_at=generated_at, manifest=manifest, manifest_name=mpath.name,
-                      manifest_sha256=msha, signer=signer, charts=charts, result_sha256=sha,
-                      chart_process=helper, manifest_bytes=mbytes, share=share,  # PDF/A-3 associated file
-                      progress=progress)
+    info = render_pdf(
+        result,
+        buf,
+        trail=trail,
+        generated_at=generated_at,
+        manifest=manifest,
+        manifest_name=mpath.name,
+        manifest_sha256=msha,
+        signer=signer,
+        charts=charts,
+        result_sha256=sha,
+        chart_process=helper,
+        manifest_bytes=mbytes,
+        share=share,  # PDF/A-3 associated file
+        progress=progress,
+    )
     if helper is not None:
         helper.close()  # every chart is in the PDF by now
     pdf = buf.getvalue()
@@ -192,13 +274,25 @@ def _export(result, out_pdf: Path, mpath: Path, trail, sign_p12, p12_password, s
         staged.rollback()  # a report the trail does not know about is not left behind
         raise
     staged.finish()
-    return ExportedReport(pdf_path=out_pdf, pdf_sha256=pdf_sha, manifest_path=mpath, manifest_sha256=msha, report_id=rid,
-                          pages=info.pages, signed=bool(sign_p12), run_id=run_id, recorded=recorded,
-                          chart_seconds=info.helper_chart_seconds + info.chart_seconds, build_seconds=info.build_seconds,
-                          chart_wait_seconds=info.chart_wait_seconds, charts_in_parallel=helper is not None,
-                          seconds=time.perf_counter() - t0, warnings=info.warnings,
-                          cpu_seconds={"charts": info.chart_cpu_seconds, "build": info.build_cpu_seconds,
-                                       "total": time.process_time() - c0}, shared=share)
+    return ExportedReport(
+        pdf_path=out_pdf,
+        pdf_sha256=pdf_sha,
+        manifest_path=mpath,
+        manifest_sha256=msha,
+        report_id=rid,
+        pages=info.pages,
+        signed=bool(sign_p12),
+        run_id=run_id,
+        recorded=recorded,
+        chart_seconds=info.helper_chart_seconds + info.chart_seconds,
+        build_seconds=info.build_seconds,
+        chart_wait_seconds=info.chart_wait_seconds,
+        charts_in_parallel=helper is not None,
+        seconds=time.perf_counter() - t0,
+        warnings=info.warnings,
+        cpu_seconds={"charts": info.chart_cpu_seconds, "build": info.build_cpu_seconds, "total": time.process_time() - c0},
+        shared=share,
+    )
 
 
 def record_export(workspace, run_id: str, pdf_path: Path, pdf_sha256: str, manifest_sha256: str | None) -> None:
@@ -210,5 +304,3 @@ def record_export(workspace, run_id: str, pdf_path: Path, pdf_sha256: str, manif
         return
     with Workspace.open(workspace, create=False) as ws:
         ws.record_report(run_id, pdf_path, pdf_sha256, manifest_sha256=manifest_sha256)
-
-

@@ -7,27 +7,42 @@ counted, so the report can say so: never a .notdef box, which PDF/A also forbids
 
 Arabic is shaped into its contextual forms (arabic-reshaper) and right-to-left runs are put in visual order
 (python-bidi, the Unicode bidirectional algorithm): reportlab draws glyphs left to right and does neither."""
+
 from __future__ import annotations
 
 import contextvars
 import os
 import unicodedata
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 
-SANS, BOLD, ITALIC, BOLD_ITALIC, MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique", "DejaVuSansMono"
+SANS, BOLD, ITALIC, BOLD_ITALIC, MONO = (
+    "DejaVuSans",
+    "DejaVuSans-Bold",
+    "DejaVuSans-Oblique",
+    "DejaVuSans-BoldOblique",
+    "DejaVuSansMono",
+)
 CJK = "AttestCJK"
 MARK = "\ufffd"  # drawn in place of a character no font has
-_FILES = {SANS: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf", ITALIC: "DejaVuSans-Oblique.ttf",
-          BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf", MONO: "DejaVuSansMono.ttf"}
+_FILES = {
+    SANS: "DejaVuSans.ttf",
+    BOLD: "DejaVuSans-Bold.ttf",
+    ITALIC: "DejaVuSans-Oblique.ttf",
+    BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
+    MONO: "DejaVuSansMono.ttf",
+}
 # (path, index in a .ttc): TrueType outlines only (reportlab cannot embed CFF-based OpenType such as Noto Sans CJK).
 CJK_CANDIDATES = (
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),  # Debian/Ubuntu fonts-wqy-microhei: Chinese, kana, Hangul
     ("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc", 0),  # Fedora
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),  # no Hangul
-    ("C:/Windows/Fonts/msyh.ttc", 0), ("C:/Windows/Fonts/simsun.ttc", 0), ("C:/Windows/Fonts/malgun.ttf", 0),
-    ("/Library/Fonts/Arial Unicode.ttf", 0), ("/System/Library/Fonts/Supplemental/Arial Unicode.ttf", 0),
+    ("C:/Windows/Fonts/msyh.ttc", 0),
+    ("C:/Windows/Fonts/simsun.ttc", 0),
+    ("C:/Windows/Fonts/malgun.ttf", 0),
+    ("/Library/Fonts/Arial Unicode.ttf", 0),
+    ("/System/Library/Fonts/Supplemental/Arial Unicode.ttf", 0),
 )
 _RTL = frozenset(("R", "AL", "AN"))
 
@@ -89,7 +104,7 @@ def register_fonts() -> str:
     return SANS
 
 
-@lru_cache(maxsize=None)
+@cache
 def _charmap(font: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 

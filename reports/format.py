@@ -1,18 +1,39 @@
 """How numbers, intervals, p-values and groups are written in the report. Tests format expected values with these same
 functions, so "as printed" is checked exactly."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 DASH = "–"  # shown for an undefined value (e.g. TPR of a group with no actual positives)
 
 METRIC_NAMES = {
-    "selection_rate": "Selection rate", "base_rate": "Base rate", "accuracy": "Accuracy", "tpr": "TPR (recall)",
-    "fnr": "FNR", "fpr": "FPR", "tnr": "TNR", "precision": "Precision", "npv": "NPV", "f1": "F1", "auc": "AUC",
-    "brier": "Brier score", "calibration_error": "Calibration error (ECE)",
+    "selection_rate": "Selection rate",
+    "base_rate": "Base rate",
+    "accuracy": "Accuracy",
+    "tpr": "TPR (recall)",
+    "fnr": "FNR",
+    "fpr": "FPR",
+    "tnr": "TNR",
+    "precision": "Precision",
+    "npv": "NPV",
+    "f1": "F1",
+    "auc": "AUC",
+    "brier": "Brier score",
+    "calibration_error": "Calibration error (ECE)",
 }
-SHORT_METRIC = {"selection_rate": "Sel. rate", "base_rate": "Base rate", "tpr": "TPR", "fpr": "FPR", "fnr": "FNR",
-                "tnr": "TNR", "precision": "Precision", "npv": "NPV", "accuracy": "Accuracy", "f1": "F1"}
+SHORT_METRIC = {
+    "selection_rate": "Sel. rate",
+    "base_rate": "Base rate",
+    "tpr": "TPR",
+    "fpr": "FPR",
+    "fnr": "FNR",
+    "tnr": "TNR",
+    "precision": "Precision",
+    "npv": "NPV",
+    "accuracy": "Accuracy",
+    "f1": "F1",
+}
 STATUS_TEXT = {"pass": "✓ PASS", "fail": "✗ FAIL", "insufficient_evidence": "? INSUFFICIENT"}
 SMALL_MARK = "✱ small n"
 REF_MARK = "(ref)"

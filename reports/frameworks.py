@@ -2,6 +2,7 @@
 
 The data are the single source of the coverage matrix, of every section's "Evidence for" line and of the requirement ids in
 the evidence manifest; nothing here is typed into the report code."""
+
 from __future__ import annotations
 
 import tomllib
@@ -89,9 +90,20 @@ def load_catalogue() -> Catalogue:
             unknown = set(r["sections"]) - known
             if unknown:
                 raise ValueError(f"{fname}: {r['id']} names unknown section(s) {sorted(unknown)}")
-            reqs.append(Requirement(id=r["id"], ref=r["ref"], title=r["title"], framework=data["framework"],
-                                    sections=tuple(r["sections"]), evidence=tuple(r["evidence"]),
-                                    applies_when=r.get("applies_when", "")))
-        frameworks.append(Framework(name=data["framework"], citation=data["citation"], short=data["short"], requirements=tuple(reqs)))
-    return Catalogue(sections=sections, frameworks=tuple(frameworks), texts=_read("report_texts.toml"),
-                     legal=_read("eu_ai_act.toml", "legal"))
+            reqs.append(
+                Requirement(
+                    id=r["id"],
+                    ref=r["ref"],
+                    title=r["title"],
+                    framework=data["framework"],
+                    sections=tuple(r["sections"]),
+                    evidence=tuple(r["evidence"]),
+                    applies_when=r.get("applies_when", ""),
+                )
+            )
+        frameworks.append(
+            Framework(name=data["framework"], citation=data["citation"], short=data["short"], requirements=tuple(reqs))
+        )
+    return Catalogue(
+        sections=sections, frameworks=tuple(frameworks), texts=_read("report_texts.toml"), legal=_read("eu_ai_act.toml", "legal")
+    )

@@ -1,4 +1,5 @@
 """Styles, paragraphs and tables for the PDF: one place for the look, every font DejaVu (embedded)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -167,8 +168,9 @@ def fit_width(text: str, width: float, font: str = SANS, size: float = 7) -> str
 
 @lru_cache(maxsize=64)
 def _cell_style(font: str, size: float, alignment: int = TA_LEFT) -> ParagraphStyle:
-    return ParagraphStyle(f"cell-{font}-{size}-{alignment}", fontName=font, fontSize=size, leading=size * 1.23,
-                          textColor=INK, alignment=alignment)
+    return ParagraphStyle(
+        f"cell-{font}-{size}-{alignment}", fontName=font, fontSize=size, leading=size * 1.23, textColor=INK, alignment=alignment
+    )
 
 
 def cell_value(text: str, width: float, font: str = SANS, size: float = 7):
@@ -182,8 +184,9 @@ def cell_value(text: str, width: float, font: str = SANS, size: float = 7):
     pieces = [runs(visual(line, rtl), font) for line in wrapped.split("\n")]
     if not rtl and all(len(r) <= 1 and (not r or r[0][0] == font) for r in pieces):
         return "\n".join(r[0][1] if r else "" for r in pieces)
-    markup = "<br/>".join("".join(escape(pc) if f == font else f'<font name="{f}">{escape(pc)}</font>' for f, pc in r)
-                          for r in pieces)
+    markup = "<br/>".join(
+        "".join(escape(pc) if f == font else f'<font name="{f}">{escape(pc)}</font>' for f, pc in r) for r in pieces
+    )
     return Paragraph(markup, _cell_style(font, size, TA_RIGHT if rtl else TA_LEFT))
 
 
@@ -249,7 +252,7 @@ class Picture(Flowable):
     def wrap(self, aw, ah):
         return self.width, self.height
 
-    def fit(self, max_height: float) -> "Picture":
+    def fit(self, max_height: float) -> Picture:
         """Scaled down (aspect kept) so that it fits a page: a chart made tall by very long labels must not fail the layout."""
         if self.height > max_height > 0:
             scale = max_height / self.height
@@ -269,7 +272,7 @@ class DeferredPicture(Flowable):
         self._fetch, self.width, self._picture = fetch, width, None
         self.hAlign = "LEFT"
 
-    def _resolve(self) -> "Picture":
+    def _resolve(self) -> Picture:
         if self._picture is None:
             img, w_in, h_in = self._fetch()
             self._picture = Picture(img, width=self.width, height=self.width * h_in / w_in).fit(MAX_PICTURE_HEIGHT)
@@ -289,8 +292,15 @@ class FastTable(Table):
     even for an empty cell): the same output, about half the cost on report-sized tables."""
 
     def _drawCell(self, cellval, cellstyle, pos, size):
-        if not isinstance(cellval, str) or cellstyle.href or cellstyle.destination or cellstyle.direction \
-                or cellstyle.shaping or cellstyle.valign != "TOP" or cellstyle.alignment not in ("LEFT", "RIGHT"):
+        if (
+            not isinstance(cellval, str)
+            or cellstyle.href
+            or cellstyle.destination
+            or cellstyle.direction
+            or cellstyle.shaping
+            or cellstyle.valign != "TOP"
+            or cellstyle.alignment not in ("LEFT", "RIGHT")
+        ):
             return super()._drawCell(cellval, cellstyle, pos, size)
         if not cellval:
             return None
@@ -299,8 +309,12 @@ class FastTable(Table):
             cur = self._curcellstyle
             if cur is None or cellstyle.color != cur.color:
                 canv.setFillColor(cellstyle.color)
-            if cur is None or cellstyle.leading != cur.leading or cellstyle.fontname != cur.fontname \
-                    or cellstyle.fontsize != cur.fontsize:
+            if (
+                cur is None
+                or cellstyle.leading != cur.leading
+                or cellstyle.fontname != cur.fontname
+                or cellstyle.fontsize != cur.fontsize
+            ):
                 canv.setFont(cellstyle.fontname, cellstyle.fontsize, cellstyle.leading)
             self._curcellstyle = cellstyle
         (colpos, rowpos), (colwidth, rowheight) = pos, size
@@ -308,8 +322,11 @@ class FastTable(Table):
         left = cellstyle.alignment == "LEFT"
         t = canv.beginText()
         for line in cellval.split("\n"):
-            x = colpos + cellstyle.leftPadding if left else \
-                colpos + colwidth - cellstyle.rightPadding - _width(line, cellstyle.fontname, cellstyle.fontsize)
+            x = (
+                colpos + cellstyle.leftPadding
+                if left
+                else colpos + colwidth - cellstyle.rightPadding - _width(line, cellstyle.fontname, cellstyle.fontsize)
+            )
             t.setTextOrigin(x, y)
             t.textOut(line)
             y -= cellstyle.leading
@@ -317,8 +334,17 @@ class FastTable(Table):
         return None
 
 
-def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags: dict[tuple[int, int], str] | None = None,
-          zebra: bool = True, font_size: float = 7, align_right_from: int | None = None, extra: list | None = None) -> Table:
+def table(
+    rows: list[list],
+    widths: list[float],
+    *,
+    header_rows: int = 1,
+    flags: dict[tuple[int, int], str] | None = None,
+    zebra: bool = True,
+    font_size: float = 7,
+    align_right_from: int | None = None,
+    extra: list | None = None,
+) -> Table:
     """A table that paginates (header repeated on each page), wraps Paragraph cells, and shades flagged cells.
 
     `flags` maps (column, row) -> fail | insufficient | small | pass | provider. The cell's text must carry its own mark
@@ -378,9 +404,14 @@ def table(rows: list[list], widths: list[float], *, header_rows: int = 1, flags:
 def kv_table(pairs: list[tuple[str, object]], key_width: float = 45 * mm, flags: dict[int, str] | None = None) -> Table:
     """Two columns: label, value (values may be Paragraphs). `flags` shades value cells by row."""
     rows = [[cell(k, bold=True), v if isinstance(v, (Flowable, Txt)) else cell(v)] for k, v in pairs]
-    return table(rows, [key_width, TEXT_WIDTH - key_width], header_rows=0, zebra=False,
-                 flags={(1, r): kind for r, kind in (flags or {}).items()},
-                 extra=[("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd"))])
+    return table(
+        rows,
+        [key_width, TEXT_WIDTH - key_width],
+        header_rows=0,
+        zebra=False,
+        flags={(1, r): kind for r, kind in (flags or {}).items()},
+        extra=[("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd"))],
+    )
 
 
 def keep(*flowables) -> KeepTogether:

@@ -1,16 +1,15 @@
 """The monitoring report (`attest monitor --pdf`): evidence for a post-market monitoring plan (EU AI Act Art. 72):
 the plan, the windows, the alerts, and the actions to record. Bound by hashes to the log, the reference and the
 stored monitoring result. Built with the audit report's styles and tables (reports/layout.py); no charts."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from reportlab.lib.units import mm
 
 from reports import format as F
 from reports.fonts import register_fonts
+from reports.layout import TEXT_WIDTH, cell, p, spacer, styles, table
 from reports.short_pdf import short_pdf
-from reports.layout import (TEXT_WIDTH, cell, p, spacer,
-                            styles, table)
 
 _STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient"}
 _FLAG = {"pass": "pass", "alert": "fail", "insufficient_evidence": "insufficient_evidence"}
@@ -23,12 +22,25 @@ def _r(e) -> str:
 
 def _plan_table(plan):
     rows = [[cell("Setting", True), cell("Value", True)], ["Checks", ", ".join(plan.checks)]]
-    for k in ("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "min_window", "min_group",
-              "calibration_gap", "ci_level"):
+    for k in (
+        "selection_rate_change",
+        "selection_ratio",
+        "accuracy_drop",
+        "tpr_drop",
+        "min_window",
+        "min_group",
+        "calibration_gap",
+        "ci_level",
+    ):
         rows.append([k, f"{getattr(plan, k):g}"])
     d = plan.drift
-    rows.append(["drift", f"W/sd {d.wasserstein_normed:g}, PSI {d.psi:g}, JS {d.js:g}, decision rate "
-                          f"{d.decision_rate_change:g}, min sample {d.min_sample}"])
+    rows.append(
+        [
+            "drift",
+            f"W/sd {d.wasserstein_normed:g}, PSI {d.psi:g}, JS {d.js:g}, decision rate "
+            f"{d.decision_rate_change:g}, min sample {d.min_sample}",
+        ]
+    )
     rows.append(["Source", plan.source])
     return table(rows, [45 * mm, TEXT_WIDTH - 45 * mm], zebra=False)
 
@@ -39,8 +51,17 @@ def _windows_table(r):
     for i, w in enumerate(r.windows, start=1):
         acc = _r(w.performance.accuracy) if w.performance else F.DASH
         est = _r(w.estimated.accuracy) if w.estimated else F.DASH
-        rows.append([w.start[:19].replace("T", " "), f"{w.n:,}", f"{w.n_with_outcome:,}", _r(w.selection_rate), acc,
-                     est, _STATUS[w.status]])
+        rows.append(
+            [
+                w.start[:19].replace("T", " "),
+                f"{w.n:,}",
+                f"{w.n_with_outcome:,}",
+                _r(w.selection_rate),
+                acc,
+                est,
+                _STATUS[w.status],
+            ]
+        )
         flags[(6, i)] = _FLAG[w.status]
     return table(rows, [38 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 24 * mm, TEXT_WIDTH - 140 * mm], flags=flags)
 
@@ -48,15 +69,24 @@ def _windows_table(r):
 def _story(r, result_sha256: str, workspace_head: str | None) -> list:
     s = styles()
     ref = r.reference
-    story = [p("Post-market monitoring", s.title),
-             p(f"{r.log.name}, windows of {r.window}, against {ref.run_id or ref.file.name}", s.subtitle),
-             p("Summary", s.h1)]
+    story = [
+        p("Post-market monitoring", s.title),
+        p(f"{r.log.name}, windows of {r.window}, against {ref.run_id or ref.file.name}", s.subtitle),
+        p("Summary", s.h1),
+    ]
     story += [p(line) for line in r.summary]
     story += [p(n, s.note) for n in r.notes]
-    story += [p("The monitoring plan", s.h1), _plan_table(r.plan), p("Windows", s.h1), _windows_table(r),
-              p("Est. accuracy is a confidence-based estimate from the scores, not a measurement: "
-                + (r.calibration.statement if r.calibration else "no scores were given, so nothing is estimated."),
-                s.small)]
+    story += [
+        p("The monitoring plan", s.h1),
+        _plan_table(r.plan),
+        p("Windows", s.h1),
+        _windows_table(r),
+        p(
+            "Est. accuracy is a confidence-based estimate from the scores, not a measurement: "
+            + (r.calibration.statement if r.calibration else "no scores were given, so nothing is estimated."),
+            s.small,
+        ),
+    ]
     story.append(p("Alerts", s.h1))
     if r.alerts:
         story += [p(a, s.small) for a in r.alerts[:MAX_ALERTS]]
@@ -64,9 +94,14 @@ def _story(r, result_sha256: str, workspace_head: str | None) -> list:
             story.append(p(f"... {len(r.alerts) - MAX_ALERTS} more in the stored result.", s.small))
     else:
         story.append(p("None."))
-    story += [p("Actions taken", s.h1),
-              p("Record the response to each alert in the trail (`attest trail note`, or a re-audit and `attest "
-                "compare`); this report shows the evidence, not the decision.", s.small)]
+    story += [
+        p("Actions taken", s.h1),
+        p(
+            "Record the response to each alert in the trail (`attest trail note`, or a re-audit and `attest "
+            "compare`); this report shows the evidence, not the decision.",
+            s.small,
+        ),
+    ]
     story.append(p("Methods and binding", s.h1))
     story += [p(f"{k.replace('_', ' ')}: {v}.", s.small) for k, v in r.methods.items()]
     story.append(spacer(2))
@@ -77,13 +112,22 @@ def _story(r, result_sha256: str, workspace_head: str | None) -> list:
         story.append(p(f"Reference run {ref.run_id}, result {ref.result_sha256}", s.mono))
     if workspace_head:
         story.append(p(f"Trail head when rendered: {workspace_head}", s.mono))
-    story.append(p("The result is stored in the trail with a monitoring_run event carrying its SHA-256; `attest trail "
-                   "verify` checks both.", s.note))
+    story.append(
+        p(
+            "The result is stored in the trail with a monitoring_run event carrying its SHA-256; `attest trail "
+            "verify` checks both.",
+            s.note,
+        )
+    )
     return story
 
 
 def monitoring_pdf(result, result_sha256: str, *, workspace_head: str | None = None) -> bytes:
     """The PDF as bytes (the caller stages and records it)."""
     register_fonts()  # the story's styles need the fonts before it is built
-    return short_pdf(_story(result, result_sha256, workspace_head), title="Attest post-market monitoring",
-                     bound_to=f"Result {result_sha256[:16]}", subject=result.log.name)
+    return short_pdf(
+        _story(result, result_sha256, workspace_head),
+        title="Attest post-market monitoring",
+        bound_to=f"Result {result_sha256[:16]}",
+        subject=result.log.name,
+    )

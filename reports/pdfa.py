@@ -10,6 +10,7 @@ files): one pikepdf pass that adds
 
 Fonts are DejaVu TrueType subsets, embedded by reportlab, and `reports.fonts.runs` never leaves a character to the
 .notdef glyph. The file is not tagged (reportlab has no structure tree), so it is PDF/A-3b, not 3a or PDF/UA."""
+
 from __future__ import annotations
 
 import io
@@ -17,7 +18,7 @@ import math
 import re
 import struct
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
@@ -59,6 +60,7 @@ def srgb_icc() -> bytes:
     """An ICC v2.1 display profile of sRGB (IEC 61966-2-1): D50-adapted colorants, the sRGB tone curve sampled at 1024
     points. Built here, byte-for-byte the same every time, because PDF/A's output intent wants a v2-compatible profile
     and none ships with Attest's dependencies (Pillow's built-in sRGB is ICC v4.4)."""
+
     def curve() -> bytes:
         pts = []
         for i in range(1024):
@@ -68,13 +70,28 @@ def srgb_icc() -> bytes:
         return b"curv" + b"\0" * 4 + struct.pack(">I", len(pts)) + struct.pack(f">{len(pts)}H", *pts)
 
     desc_text = SRGB.encode("ascii") + b"\0"
-    desc = (b"desc" + b"\0" * 4 + struct.pack(">I", len(desc_text)) + desc_text + struct.pack(">II", 0, 0)
-            + struct.pack(">HB", 0, 0) + b"\0" * 67)
+    desc = (
+        b"desc"
+        + b"\0" * 4
+        + struct.pack(">I", len(desc_text))
+        + desc_text
+        + struct.pack(">II", 0, 0)
+        + struct.pack(">HB", 0, 0)
+        + b"\0" * 67
+    )
     cprt = b"text" + b"\0" * 4 + b"No copyright, use freely\0"
     trc = curve()
-    tags = [(b"desc", desc), (b"cprt", cprt), (b"wtpt", _xyz(0.9642, 1.0, 0.8249)),
-            (b"rXYZ", _xyz(0.436066, 0.222488, 0.013916)), (b"gXYZ", _xyz(0.385147, 0.716873, 0.097076)),
-            (b"bXYZ", _xyz(0.143066, 0.060608, 0.714096)), (b"rTRC", trc), (b"gTRC", trc), (b"bTRC", trc)]
+    tags = [
+        (b"desc", desc),
+        (b"cprt", cprt),
+        (b"wtpt", _xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", _xyz(0.436066, 0.222488, 0.013916)),
+        (b"gXYZ", _xyz(0.385147, 0.716873, 0.097076)),
+        (b"bXYZ", _xyz(0.143066, 0.060608, 0.714096)),
+        (b"rTRC", trc),
+        (b"gTRC", trc),
+        (b"bTRC", trc),
+    ]
     table_size = 4 + 12 * len(tags)
     offset = 128 + table_size
     entries, blobs, placed = [], [], {}
@@ -89,15 +106,33 @@ def srgb_icc() -> bytes:
         offset += len(padded)
     body = struct.pack(">I", len(tags)) + b"".join(entries) + b"".join(blobs)
     size = 128 + len(body)
-    header = (struct.pack(">I", size) + b"\0" * 4 + bytes([2, 0x10, 0, 0]) + b"mntr" + b"RGB " + b"XYZ "
-              + struct.pack(">6H", 2026, 1, 1, 0, 0, 0) + b"acsp" + b"\0" * 4 + b"\0" * 4 + b"\0" * 8 + b"\0" * 8
-              + b"\0" * 4 + _s15(0.9642) + _s15(1.0) + _s15(0.8249) + b"\0" * 4 + b"\0" * 16 + b"\0" * 28)
+    header = (
+        struct.pack(">I", size)
+        + b"\0" * 4
+        + bytes([2, 0x10, 0, 0])
+        + b"mntr"
+        + b"RGB "
+        + b"XYZ "
+        + struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+        + b"acsp"
+        + b"\0" * 4
+        + b"\0" * 4
+        + b"\0" * 8
+        + b"\0" * 8
+        + b"\0" * 4
+        + _s15(0.9642)
+        + _s15(1.0)
+        + _s15(0.8249)
+        + b"\0" * 4
+        + b"\0" * 16
+        + b"\0" * 28
+    )
     assert len(header) == 128
     return header + body
 
 
 def _when(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def pdf_date(iso: str) -> str:
@@ -112,9 +147,12 @@ def xmp_packet(info: ArchivalInfo) -> bytes:
     """The XMP metadata: predefined schemas only (no extension schema needed), values equal to the Info dictionary's."""
     t = escape
     created = xmp_date(info.created)
-    creator = (f"<dc:creator><rdf:Seq><rdf:li>{t(info.author)}</rdf:li></rdf:Seq></dc:creator>" if info.author else "")
-    desc = (f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{t(info.subject)}</rdf:li></rdf:Alt></dc:description>'
-            if info.subject else "")
+    creator = f"<dc:creator><rdf:Seq><rdf:li>{t(info.author)}</rdf:li></rdf:Seq></dc:creator>" if info.author else ""
+    desc = (
+        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{t(info.subject)}</rdf:li></rdf:Alt></dc:description>'
+        if info.subject
+        else ""
+    )
     keywords = f"<pdf:Keywords>{t(', '.join(info.keywords))}</pdf:Keywords>" if info.keywords else ""
     tool = f"<xmp:CreatorTool>{t(info.creator_tool)}</xmp:CreatorTool>" if info.creator_tool else ""
     xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
@@ -152,16 +190,35 @@ def finish(pdf: bytes, info: ArchivalInfo) -> bytes:
         # Uncompressed, as PDF/A wants it readable without a PDF parser (qpdf leaves /Type /Metadata streams alone).
         root.Metadata = doc.make_stream(xmp_packet(info), Type=Name.Metadata, Subtype=Name.XML)
         icc = doc.make_stream(srgb_icc(), N=3)
-        root.OutputIntents = Array([doc.make_indirect(Dictionary(
-            Type=Name.OutputIntent, S=Name.GTS_PDFA1, OutputConditionIdentifier=String(SRGB), Info=String(SRGB),
-            RegistryName=String("http://www.color.org"), DestOutputProfile=icc))])
+        root.OutputIntents = Array(
+            [
+                doc.make_indirect(
+                    Dictionary(
+                        Type=Name.OutputIntent,
+                        S=Name.GTS_PDFA1,
+                        OutputConditionIdentifier=String(SRGB),
+                        Info=String(SRGB),
+                        RegistryName=String("http://www.color.org"),
+                        DestOutputProfile=icc,
+                    )
+                )
+            ]
+        )
         root.Lang = String(info.lang)
         root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
         when = pdf_date(info.created)
         specs = []
         for a in info.attachments:
-            spec = pikepdf.AttachedFileSpec(doc, a.data, description=a.description, filename=a.name, mime_type=a.mime,
-                                            creation_date=when, mod_date=when, relationship=Name("/" + a.relationship))
+            spec = pikepdf.AttachedFileSpec(
+                doc,
+                a.data,
+                description=a.description,
+                filename=a.name,
+                mime_type=a.mime,
+                creation_date=when,
+                mod_date=when,
+                relationship=Name("/" + a.relationship),
+            )
             doc.attachments[a.name] = spec
             specs.append(spec.obj)
         if specs:

@@ -3,6 +3,7 @@
 Rated likelihood x severity by the rule stated in `resources/frameworks/report_texts.toml` (statements.risk_method),
 except where the group or its comparator is below the minimum group size: a point estimate from so few rows is no basis
 for a rating, so such an entry is "insufficient evidence", unrated, in a part of the register of its own."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,8 +70,9 @@ def rate(status: str, beyond: float) -> tuple[int, int]:
 def too_small(v, min_size: int) -> bool:
     """The verdict rests on a group or comparator below the minimum size (rows, or rows in the metric's denominator,
     as audit.verdicts words its reason)."""
-    return v.status == "insufficient_evidence" and (v.n_group < min_size or v.n_comparator < min_size
-                                                    or "below the minimum" in v.reason)
+    return v.status == "insufficient_evidence" and (
+        v.n_group < min_size or v.n_comparator < min_size or "below the minimum" in v.reason
+    )
 
 
 def risk_register(result) -> tuple[Risk, ...]:
@@ -87,12 +89,29 @@ def risk_register(result) -> tuple[Risk, ...]:
         beyond = _beyond(c.min, c.max, c.compare, v.statistic.value) if c is not None else 0.0
         small = too_small(v, min_size)
         lik, sev = (0, 0) if small else rate(v.status, beyond)
-        out.append(Risk(id="", check=v.check, level=v.level, group=F.group(v.group), comparator=F.group(v.comparator),
-                        status=v.status, statistic=F.est(v.statistic), likelihood=lik, severity=sev, reason=v.reason,
-                        share=share.get((v.level, tuple(sorted(v.group.items())))),
-                        group_values=F.group(v.group, values_only=True), comparator_values=F.group(v.comparator, values_only=True),
-                        n_group=v.n_group, n_comparator=v.n_comparator, beyond=beyond, small=small, p_adjusted=v.p_adjusted,
-                        rule=v.rule))
+        out.append(
+            Risk(
+                id="",
+                check=v.check,
+                level=v.level,
+                group=F.group(v.group),
+                comparator=F.group(v.comparator),
+                status=v.status,
+                statistic=F.est(v.statistic),
+                likelihood=lik,
+                severity=sev,
+                reason=v.reason,
+                share=share.get((v.level, tuple(sorted(v.group.items())))),
+                group_values=F.group(v.group, values_only=True),
+                comparator_values=F.group(v.comparator, values_only=True),
+                n_group=v.n_group,
+                n_comparator=v.n_comparator,
+                beyond=beyond,
+                small=small,
+                p_adjusted=v.p_adjusted,
+                rule=v.rule,
+            )
+        )
     out.sort(key=lambda r: (r.small, -r.rating, r.status != "fail", -r.beyond, -r.n_group, r.check, len(r.level), r.group))
     return tuple(Risk(**{**r.__dict__, "id": f"R{i:03d}"}) for i, r in enumerate(out, 1))
 
@@ -100,13 +119,21 @@ def risk_register(result) -> tuple[Risk, ...]:
 def recommendation(result) -> str:
     s = result.summary
     if s.total == 0:
-        return ("No check could be evaluated, so this audit gives no basis for a go decision: supply enough data for every "
-                "group, then audit again.")
+        return (
+            "No check could be evaluated, so this audit gives no basis for a go decision: supply enough data for every "
+            "group, then audit again."
+        )
     if s.failed:
-        return (f"No-go on this evidence until the {s.failed} failed check{'s are' if s.failed != 1 else ' is'} addressed "
-                "(mitigated and re-audited) or accepted with a documented justification by the accountable approver.")
+        return (
+            f"No-go on this evidence until the {s.failed} failed check{'s are' if s.failed != 1 else ' is'} addressed "
+            "(mitigated and re-audited) or accepted with a documented justification by the accountable approver."
+        )
     if s.insufficient_evidence:
-        return (f"Conditional: no check failed, but {s.insufficient_evidence} comparison{'s' if s.insufficient_evidence != 1 else ''} "
-                "lacked evidence. Collect more data for those groups, or document why the risk is acceptable, before deciding.")
-    return ("The audit found no disparity above the declared thresholds. The go/no-go decision rests with the provider's "
-            "approver, taking the limitations in S12 into account.")
+        return (
+            f"Conditional: no check failed, but {s.insufficient_evidence} comparison{'s' if s.insufficient_evidence != 1 else ''} "
+            "lacked evidence. Collect more data for those groups, or document why the risk is acceptable, before deciding."
+        )
+    return (
+        "The audit found no disparity above the declared thresholds. The go/no-go decision rests with the provider's "
+        "approver, taking the limitations in S12 into account."
+    )

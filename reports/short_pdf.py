@@ -1,5 +1,6 @@
 """The page furniture and document of Attest's short PDFs (the comparison and the monitoring report): a header naming
 the document and the hash it is bound to, page numbers and the not-legal-advice line, on the report's fonts and margins."""
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,18 @@ def short_pdf(story: list, *, title: str, bound_to: str, subject: str) -> bytes:
         canv.restoreState()
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-                            bottomMargin=MARGIN_BOTTOM, initialFontName=SANS, title=title, author="Attest",
-                            subject=subject, invariant=1)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=PAGE,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        initialFontName=SANS,
+        title=title,
+        author="Attest",
+        subject=subject,
+        invariant=1,
+    )
     doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
     return buf.getvalue()

@@ -4,11 +4,12 @@ Signing is the last step of an export (after the manifest is attached): the sign
 itself, so any later change is detectable. A certificate without its private key, expired or not yet valid is refused
 before anything is rendered (`audit.trail.keys.load_pkcs12` checks it, the same check as for signed sign-offs).
 """
+
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from audit.trail.keys import KeyProblem, SigningKey, load_pkcs12, validity_problem
@@ -45,9 +46,14 @@ def signer_name(p12_path: str | Path, password: bytes | None = None) -> str:
     return load_signer(p12_path, password).signer
 
 
-def sign_pdf_bytes(pdf: bytes, p12_path: str | Path, password: bytes | None = None,
-                   reason: str = "Attest audit report", location: str | None = None,
-                   timestamp_url: str | None = None) -> bytes:
+def sign_pdf_bytes(
+    pdf: bytes,
+    p12_path: str | Path,
+    password: bytes | None = None,
+    reason: str = "Attest audit report",
+    location: str | None = None,
+    timestamp_url: str | None = None,
+) -> bytes:
     """The PDF with a PAdES baseline-B signature (invisible field) by the key and certificate in `p12_path`; with
     `timestamp_url`, baseline-T: an RFC 3161 token from that timestamp authority embedded in the signature
     (reports/timestamp.py; the only time Attest contacts another machine, and only when the user configures it)."""
@@ -58,13 +64,19 @@ def sign_pdf_bytes(pdf: bytes, p12_path: str | Path, password: bytes | None = No
     try:
         signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(p12_path), passphrase=password)
     except Exception as exc:  # pyHanko raises several types for a bad file or password
-        raise SigningError(f"The certificate file {p12_path} cannot be used: {exc}.",
-                           "Check the file and its password.") from exc
+        raise SigningError(f"The certificate file {p12_path} cannot be used: {exc}.", "Check the file and its password.") from exc
     if signer is None:
-        raise SigningError(f"The certificate file {p12_path} cannot be used (wrong password, or no key in it).",
-                           "Check the file and its password.")
-    meta = signers.PdfSignatureMetadata(field_name="AttestSignature", reason=reason, location=location,
-                                        subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
+        raise SigningError(
+            f"The certificate file {p12_path} cannot be used (wrong password, or no key in it).",
+            "Check the file and its password.",
+        )
+    meta = signers.PdfSignatureMetadata(
+        field_name="AttestSignature",
+        reason=reason,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
     out = io.BytesIO()
     timestamper = None
     if timestamp_url:
@@ -82,16 +94,21 @@ def sign_pdf_bytes(pdf: bytes, p12_path: str | Path, password: bytes | None = No
     return out.getvalue()
 
 
-def sign_pdf(pdf_in: str | Path, pdf_out: str | Path, p12_path: str | Path, password: bytes | None = None,
-             reason: str = "Attest audit report", location: str | None = None) -> None:
+def sign_pdf(
+    pdf_in: str | Path,
+    pdf_out: str | Path,
+    p12_path: str | Path,
+    password: bytes | None = None,
+    reason: str = "Attest audit report",
+    location: str | None = None,
+) -> None:
     """`sign_pdf_bytes` from one file to another (written whole or not at all)."""
     from audit.outputs import atomic_write
 
     atomic_write(pdf_out, sign_pdf_bytes(Path(pdf_in).read_bytes(), p12_path, password, reason, location))
 
 
-def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None,
-                         tsa_roots: list | None = None) -> SignatureCheck:
+def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None, tsa_roots: list | None = None) -> SignatureCheck:
     """Check the PDF's (first) signature offline: the signed bytes, the coverage and whether the certificate was
     valid at the stated signing time. `trust_roots`: certificates (asn1crypto or cryptography objects, or PEM/DER
     file paths) to trust; a self-signed certificate must be listed here to count as valid. `tsa_roots`: the same for
@@ -118,22 +135,38 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None,
             status = validate_pdf_signature(sigs[0], vc, ts_validation_context=ts_vc)
             stamp = timestamp_check(status)
         except Exception as exc:  # a damaged signature or signed range
-            return SignatureCheck(True, False, False, "", "", f"The signature cannot be validated: {exc}",
-                                  problem=f"the signature cannot be validated ({exc})")
+            return SignatureCheck(
+                True,
+                False,
+                False,
+                "",
+                "",
+                f"The signature cannot be validated: {exc}",
+                problem=f"the signature cannot be validated ({exc})",
+            )
         cert = status.signing_cert
         signer = _subject(cert) if cert is not None else ""
         coverage = status.coverage.name if status.coverage is not None else ""
         intact = bool(status.intact and status.valid)
         when = status.timestamp_validity.timestamp if stamp.valid else status.signer_reported_dt
-        signed_at = when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if when else ""
+        signed_at = when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if when else ""
         valid_then, problem = _validity_then(cert, when)
         if not intact:
             problem = "the signed bytes were changed after signing"
         elif coverage != "ENTIRE_FILE":
             problem = f"the signature covers {coverage.lower().replace('_', ' ') or 'an unknown part'}, not the whole file"
-        return SignatureCheck(True, intact, bool(intact and status.trusted and valid_then), coverage, signer,
-                              status.summary() if hasattr(status, "summary") else str(status), signed_at,
-                              valid_then, problem, stamp if stamp.present else None)
+        return SignatureCheck(
+            True,
+            intact,
+            bool(intact and status.trusted and valid_then),
+            coverage,
+            signer,
+            status.summary() if hasattr(status, "summary") else str(status),
+            signed_at,
+            valid_then,
+            problem,
+            stamp if stamp.present else None,
+        )
 
 
 def _validity_then(cert, when: datetime | None) -> tuple[bool | None, str]:
@@ -141,8 +174,7 @@ def _validity_then(cert, when: datetime | None) -> tuple[bool | None, str]:
         return None, "the signature names no certificate"
     if when is None:
         return None, "the signature states no signing time, so the certificate's validity then cannot be checked"
-    nb, na = cert["tbs_certificate"]["validity"]["not_before"].native, cert["tbs_certificate"]["validity"][
-        "not_after"].native
+    nb, na = cert["tbs_certificate"]["validity"]["not_before"].native, cert["tbs_certificate"]["validity"]["not_after"].native
     problem = validity_problem(_subject(cert), nb, na, when)
     return problem is None, (f"{problem} when the report was signed" if problem else "")
 

@@ -2,11 +2,13 @@
 
 The renderer reads only this, never the trail's internals; `snapshot_from_workspace` is the one adapter that builds it
 from an `audit.trail` workspace (imported lazily)."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class TrailSnapshot:
     def has_training(self) -> bool:
         return any(s.kind == "training" for s in self.lineage)
 
-    def shared_copy(self, replacements: list[tuple[str, str]] = ()) -> "TrailSnapshot":
+    def shared_copy(self, replacements: list[tuple[str, str]] = ()) -> TrailSnapshot:
         """The snapshot for a shared report: file names instead of paths, no OS account or host names.
         `replacements`: further (text, replacement) pairs, e.g. the result's own paths."""
         if self.shared:
@@ -95,14 +97,23 @@ class TrailSnapshot:
             return value
 
         return replace(
-            self, workspace=file_name(self.workspace), exported_by=text(self.exported_by), shared=True,
-            events=tuple(replace(e, actor=text(e.actor), summary=text(e.summary), payload=scrub(dict(e.payload)))
-                         for e in self.events),
-            lineage=tuple(replace(st, label=text(st.label), actor=text(st.actor), detail=text(st.detail))
-                          for st in self.lineage),
-            signoffs=tuple(replace(so, recorded_by=text(so.recorded_by),
-                                   signature=(SHARED_UNSIGNED if so.signature_status == "unsigned" else so.signature))
-                           for so in self.signoffs))
+            self,
+            workspace=file_name(self.workspace),
+            exported_by=text(self.exported_by),
+            shared=True,
+            events=tuple(
+                replace(e, actor=text(e.actor), summary=text(e.summary), payload=scrub(dict(e.payload))) for e in self.events
+            ),
+            lineage=tuple(replace(st, label=text(st.label), actor=text(st.actor), detail=text(st.detail)) for st in self.lineage),
+            signoffs=tuple(
+                replace(
+                    so,
+                    recorded_by=text(so.recorded_by),
+                    signature=(SHARED_UNSIGNED if so.signature_status == "unsigned" else so.signature),
+                )
+                for so in self.signoffs
+            ),
+        )
 
 
 _PATH_KEYS = ("path", "old_path", "new_path", "data_path", "model_path")
@@ -164,34 +175,94 @@ def snapshot_from_workspace(workspace, run_id: str | None = None, result=None) -
             role = "training data" if aid in train_ds else "evaluation data"
             if aid in train_ds and aid in run.datasets:
                 role = "training and evaluation data"
-            lineage.append(LineageStep(kind="dataset", label=(a.label() + f" — {a.path}") if a else f"{aid} (not registered)",
-                                       actor=a.registered_by.label() if a else "", time=a.registered_at if a else "",
-                                       sha256=a.sha256 if a else None, detail=role))
+            lineage.append(
+                LineageStep(
+                    kind="dataset",
+                    label=(a.label() + f" — {a.path}") if a else f"{aid} (not registered)",
+                    actor=a.registered_by.label() if a else "",
+                    time=a.registered_at if a else "",
+                    sha256=a.sha256 if a else None,
+                    detail=role,
+                )
+            )
         for t in trainings:
             p = t.payload
             params = ", ".join(f"{k}={v}" for k, v in list(p.get("params", {}).items())[:6])
             params = params if len(params) <= 160 else params[:157] + "…"
-            lineage.append(LineageStep(kind="training", label=f"{p['model']} trained on {', '.join(p['datasets'])}",
-                                       actor=p["trainer"], time=p["trained_at"], sha256=t.hash,
-                                       detail=f"event #{t.seq}" + (f"; code {p['code_version']}" if p.get("code_version") else "")
-                                       + (f"; {params}" if params else "")))
+            lineage.append(
+                LineageStep(
+                    kind="training",
+                    label=f"{p['model']} trained on {', '.join(p['datasets'])}",
+                    actor=p["trainer"],
+                    time=p["trained_at"],
+                    sha256=t.hash,
+                    detail=f"event #{t.seq}"
+                    + (f"; code {p['code_version']}" if p.get("code_version") else "")
+                    + (f"; {params}" if params else ""),
+                )
+            )
         if run.model:
             a = arts.get(run.model)
-            lineage.append(LineageStep(kind="model", label=(a.label() + f" — {a.path}") if a else f"{run.model} (not registered)",
-                                       actor=a.registered_by.label() if a else "", time=a.registered_at if a else "",
-                                       sha256=a.sha256 if a else run.event.payload.get("model_sha256")))
-        lineage.append(LineageStep(kind="audit run", label=f"{run.run_id}", actor=run.event.actor.label(), time=run.event.time,
-                                   sha256=run.result_sha256, detail=f"event #{run.event.seq}; hash {run.event.hash[:16]}…"))
+            lineage.append(
+                LineageStep(
+                    kind="model",
+                    label=(a.label() + f" — {a.path}") if a else f"{run.model} (not registered)",
+                    actor=a.registered_by.label() if a else "",
+                    time=a.registered_at if a else "",
+                    sha256=a.sha256 if a else run.event.payload.get("model_sha256"),
+                )
+            )
+        lineage.append(
+            LineageStep(
+                kind="audit run",
+                label=f"{run.run_id}",
+                actor=run.event.actor.label(),
+                time=run.event.time,
+                sha256=run.result_sha256,
+                detail=f"event #{run.event.seq}; hash {run.event.hash[:16]}…",
+            )
+        )
         checks = {c.event.seq: c for c in ws.signoff_checks()}
         for s in run.signoffs:
             p = s.payload
             c = checks.get(s.seq)
-            signoffs.append(Signoff(reviewer=p["reviewer"], role=p["role"], decision=p["decision"], time=s.time,
-                                    conditions=p.get("conditions") or "", comment=p.get("comment") or "",
-                                    recorded_by=s.actor.label(), event_hash=s.hash,
-                                    signature=c.line() if c else "", signature_status=c.status if c else ""))
-    recs = tuple(TrailEvent(seq=e.seq, time=e.time, kind=e.kind, actor=e.actor.label(), actor_role=e.actor.role, hash=e.hash,
-                            summary=e.summary(), payload=dict(e.payload)) for _, e in sorted(events.items()))
-    return TrailSnapshot(workspace=str(ws.path), head_hash=head_hash, event_count=head_seq, verified=report.ok,
-                         verification=_short_verification(report), taken_at=iso_utc(), run_id=run_id,
-                         exported_by=ws.whoami().label(), events=recs, lineage=tuple(lineage), signoffs=tuple(signoffs))
+            signoffs.append(
+                Signoff(
+                    reviewer=p["reviewer"],
+                    role=p["role"],
+                    decision=p["decision"],
+                    time=s.time,
+                    conditions=p.get("conditions") or "",
+                    comment=p.get("comment") or "",
+                    recorded_by=s.actor.label(),
+                    event_hash=s.hash,
+                    signature=c.line() if c else "",
+                    signature_status=c.status if c else "",
+                )
+            )
+    recs = tuple(
+        TrailEvent(
+            seq=e.seq,
+            time=e.time,
+            kind=e.kind,
+            actor=e.actor.label(),
+            actor_role=e.actor.role,
+            hash=e.hash,
+            summary=e.summary(),
+            payload=dict(e.payload),
+        )
+        for _, e in sorted(events.items())
+    )
+    return TrailSnapshot(
+        workspace=str(ws.path),
+        head_hash=head_hash,
+        event_count=head_seq,
+        verified=report.ok,
+        verification=_short_verification(report),
+        taken_at=iso_utc(),
+        run_id=run_id,
+        exported_by=ws.whoami().label(),
+        events=recs,
+        lineage=tuple(lineage),
+        signoffs=tuple(signoffs),
+    )

@@ -8,10 +8,11 @@ itself imports no network library (tests/test_architecture.py allows the timesta
 
 A timestamp proves the signature existed at the stated time, so the signature can still be checked after the
 signing certificate expires: `verify_pdf_signature` judges the certificate's validity at the timestamp's time."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from urllib.parse import urlparse
 
 from audit.trail.keys import KeyProblem
@@ -25,8 +26,10 @@ def check_timestamp_url(url: str) -> str:
     """The URL, checked for its form only (nothing is contacted here)."""
     parsed = urlparse(url.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise TimestampError(f"--timestamp-url {url!r} is not an http:// or https:// address.",
-                             "Give the address of your timestamp authority, e.g. http://tsa.example.internal/tsr.")
+        raise TimestampError(
+            f"--timestamp-url {url!r} is not an http:// or https:// address.",
+            "Give the address of your timestamp authority, e.g. http://tsa.example.internal/tsr.",
+        )
     return url.strip()
 
 
@@ -38,8 +41,10 @@ def tsa_client(url: str, timeout: float = 10.0):
 
 
 def describe_failure(url: str, exc: BaseException) -> TimestampError:
-    return TimestampError(f"The timestamp authority at {url} gave no usable timestamp token: {exc}.",
-                          "Check that the TSA is running and the address is right, or sign without --timestamp-url.")
+    return TimestampError(
+        f"The timestamp authority at {url} gave no usable timestamp token: {exc}.",
+        "Check that the TSA is running and the address is right, or sign without --timestamp-url.",
+    )
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,20 @@ def timestamp_check(status) -> TimestampCheck:
     ts = getattr(status, "timestamp_validity", None)
     if ts is None:
         return TimestampCheck(present=False)
-    when = ts.timestamp.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    when = ts.timestamp.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     tsa = ""
     if ts.signing_cert is not None:
         from reports.signing import _subject
 
         tsa = _subject(ts.signing_cert)
     valid = bool(ts.intact and ts.valid and ts.trusted)
-    problem = "" if valid else ("the timestamp token is damaged or does not cover this signature" if not (ts.intact and ts.valid)
-                                else "the timestamp authority's certificate is not trusted (give it with --tsa-root)")
+    problem = (
+        ""
+        if valid
+        else (
+            "the timestamp token is damaged or does not cover this signature"
+            if not (ts.intact and ts.valid)
+            else "the timestamp authority's certificate is not trusted (give it with --tsa-root)"
+        )
+    )
     return TimestampCheck(present=True, valid=valid, time=when, tsa=tsa, problem=problem)

@@ -14,6 +14,7 @@ Checks, each reported as ok, FAILED or not checked:
   trail head the report printed is still in the trail.
 Everything is read only: the PDF, the manifest and the workspace may sit on read-only media.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,9 +63,14 @@ class ReportCheck:
         return f"Report NOT intact: {self.failures[0].message}"
 
 
-def verify_report(pdf_path: str | Path, *, workspace: str | Path | None = None,
-                  manifest_path: str | Path | None = None, trust_roots: list | None = None,
-                  tsa_roots: list | None = None) -> ReportCheck:
+def verify_report(
+    pdf_path: str | Path,
+    *,
+    workspace: str | Path | None = None,
+    manifest_path: str | Path | None = None,
+    trust_roots: list | None = None,
+    tsa_roots: list | None = None,
+) -> ReportCheck:
     """Check a report PDF as the module docstring says. Raises `InputError` only for a path that is not a file."""
     pdf = Path(pdf_path)
     if pdf.is_dir():
@@ -86,8 +92,13 @@ def verify_report(pdf_path: str | Path, *, workspace: str | Path | None = None,
     if workspace is not None:
         _trail(Path(workspace), sha, manifest, out)
     else:
-        out.append(Finding("trail", NOT_CHECKED, "not compared with the audit trail: give --workspace W to check "
-                                                 "that the trail recorded this PDF's export"))
+        out.append(
+            Finding(
+                "trail",
+                NOT_CHECKED,
+                "not compared with the audit trail: give --workspace W to check that the trail recorded this PDF's export",
+            )
+        )
     return ReportCheck(pdf=pdf, pdf_sha256=sha, findings=tuple(out))
 
 
@@ -97,7 +108,7 @@ def _reader(data: bytes, pdf: Path, out: list[Finding]):
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         pages = len(reader.pages)
-    except Exception as exc:  # pypdf raises many types for damaged files  # noqa: BLE001
+    except Exception as exc:  # pypdf raises many types for damaged files
         out.append(Finding("pdf", FAILED, f"{pdf.name} is not a readable PDF ({type(exc).__name__}: {exc})"))
         return None
     out.append(Finding("pdf", OK, f"{pdf.name} reads as a PDF of {pages} pages"))
@@ -114,20 +125,40 @@ def _signature(pdf: Path, trust_roots, out: list[Finding], tsa_roots=None) -> No
     if s.problem or not s.intact:
         out.append(Finding("signature", FAILED, f"the PDF signature does not hold: {s.problem or 'not intact'}"))
         return
-    out.append(Finding("signature", OK, f"signed by {s.signer} at {s.signed_at}: the signature covers the whole "
-                                        "file, the signed bytes are unchanged, and the certificate was valid then"))
+    out.append(
+        Finding(
+            "signature",
+            OK,
+            f"signed by {s.signer} at {s.signed_at}: the signature covers the whole "
+            "file, the signed bytes are unchanged, and the certificate was valid then",
+        )
+    )
     if not s.valid:
-        out.append(Finding("signature", NOT_CHECKED, "the signer's certificate is not traced to a trusted root: "
-                                                     "give the issuing certificate with --trust CERT"))
+        out.append(
+            Finding(
+                "signature",
+                NOT_CHECKED,
+                "the signer's certificate is not traced to a trusted root: give the issuing certificate with --trust CERT",
+            )
+        )
     t = s.timestamp
     if t is not None and t.valid:
         out.append(Finding("timestamp", OK, f"RFC 3161 timestamp by {t.tsa} at {t.time}: the signature existed then"))
     elif t is not None:
         trusted = "not trusted" in t.problem
-        out.append(Finding("timestamp", NOT_CHECKED if trusted else FAILED,
-                           f"the signature's RFC 3161 timestamp ({t.time}) " + (
-                               "is intact, but its authority is not traced to a trusted root: give the TSA's "
-                               "certificate with --tsa-root CERT" if trusted else f"does not hold: {t.problem}")))
+        out.append(
+            Finding(
+                "timestamp",
+                NOT_CHECKED if trusted else FAILED,
+                f"the signature's RFC 3161 timestamp ({t.time}) "
+                + (
+                    "is intact, but its authority is not traced to a trusted root: give the TSA's "
+                    "certificate with --tsa-root CERT"
+                    if trusted
+                    else f"does not hold: {t.problem}"
+                ),
+            )
+        )
 
 
 def _manifest(reader, pdf: Path, manifest_path, out: list[Finding]) -> dict | None:
@@ -139,12 +170,13 @@ def _manifest(reader, pdf: Path, manifest_path, out: list[Finding]) -> dict | No
             if name.endswith(".evidence.json"):
                 embedded = contents[0]
                 break
-    except Exception as exc:  # noqa: BLE001 - a damaged attachment tree
+    except Exception as exc:
         out.append(Finding("manifest", FAILED, f"the PDF's attachments cannot be read ({exc})"))
         return None
     if embedded is None:
-        out.append(Finding("manifest", FAILED, "the PDF carries no evidence manifest (it was removed, or this is "
-                                               "not an Attest report)"))
+        out.append(
+            Finding("manifest", FAILED, "the PDF carries no evidence manifest (it was removed, or this is not an Attest report)")
+        )
         return None
     try:
         manifest = json.loads(embedded)
@@ -164,9 +196,15 @@ def _manifest(reader, pdf: Path, manifest_path, out: list[Finding]) -> dict | No
         if beside == embedded:
             out.append(Finding("sidecar", OK, f"{side.name} beside the PDF is byte for byte the embedded manifest"))
         else:
-            out.append(Finding("sidecar", FAILED, f"{side.name} beside the PDF differs from the manifest embedded "
-                                                  f"in it (SHA-256 {hashlib.sha256(beside).hexdigest()} against "
-                                                  f"{msha}): one of them was edited"))
+            out.append(
+                Finding(
+                    "sidecar",
+                    FAILED,
+                    f"{side.name} beside the PDF differs from the manifest embedded "
+                    f"in it (SHA-256 {hashlib.sha256(beside).hexdigest()} against "
+                    f"{msha}): one of them was edited",
+                )
+            )
     return manifest | {"__sha256__": msha}
 
 
@@ -175,27 +213,39 @@ def _binding(reader, manifest: dict, out: list[Finding]) -> None:
     result = binding.get("result_sha256")
     try:
         keywords = str((reader.metadata or {}).get("/Keywords", ""))
-    except Exception:  # noqa: BLE001
+    except Exception:
         keywords = ""
     if result and result in keywords and manifest.get("report_id", "") in keywords:
-        out.append(Finding("binding", OK, f"the PDF and its manifest name the same report ({manifest['report_id']}) "
-                                          f"and result (SHA-256 {result})"))
+        out.append(
+            Finding(
+                "binding",
+                OK,
+                f"the PDF and its manifest name the same report ({manifest['report_id']}) and result (SHA-256 {result})",
+            )
+        )
     else:
-        out.append(Finding("binding", FAILED, f"the PDF's metadata ({keywords or 'none'}) does not name the report "
-                                              f"and result its manifest binds ({manifest.get('report_id')}, {result})"))
+        out.append(
+            Finding(
+                "binding",
+                FAILED,
+                f"the PDF's metadata ({keywords or 'none'}) does not name the report "
+                f"and result its manifest binds ({manifest.get('report_id')}, {result})",
+            )
+        )
     printed: set[str] = set()
     try:
         for page in list(reader.pages)[:4]:  # S0 document control prints the manifest's hash
             printed |= set(_HEX64.findall(page.extract_text() or ""))
-    except Exception:  # noqa: BLE001 - text that cannot be extracted leaves this check undone
+    except Exception:
         printed = set()
     if not printed:
         out.append(Finding("binding", NOT_CHECKED, "the manifest hash printed in S0 could not be read from the PDF"))
     elif manifest["__sha256__"] in printed:
         out.append(Finding("binding", OK, "the manifest hash printed in S0 is the embedded manifest's"))
     else:
-        out.append(Finding("binding", FAILED, "the embedded manifest is not the one the report printed in S0: "
-                                              "the manifest was replaced"))
+        out.append(
+            Finding("binding", FAILED, "the embedded manifest is not the one the report printed in S0: the manifest was replaced")
+        )
 
 
 def _trail(ws_path: Path, pdf_sha: str, manifest: dict | None, out: list[Finding]) -> None:
@@ -206,10 +256,16 @@ def _trail(ws_path: Path, pdf_sha: str, manifest: dict | None, out: list[Finding
         head = binding.get("trail_head_hash")
         report = ws.verify(anchors=[head] if head else ())
         if report.ok:
-            out.append(Finding("trail", OK, f"the trail is intact ({report.events:,} events"
-                                            + (f", {report.signatures} sign-off signatures valid" if report.signatures
-                                               else "") + ")" + (" and still holds the head hash the report printed"
-                                                                  if head else "")))
+            out.append(
+                Finding(
+                    "trail",
+                    OK,
+                    f"the trail is intact ({report.events:,} events"
+                    + (f", {report.signatures} sign-off signatures valid" if report.signatures else "")
+                    + ")"
+                    + (" and still holds the head hash the report printed" if head else ""),
+                )
+            )
         else:
             kind = "anchor" if report.problem and report.problem.kind == "anchor" else "trail"
             out.append(Finding(kind, FAILED, f"the trail is NOT intact: {report.problem.message}"))
@@ -218,34 +274,41 @@ def _trail(ws_path: Path, pdf_sha: str, manifest: dict | None, out: list[Finding
         if not mine:
             claimed = binding.get("audit_run_id")
             same_run = [e for e in exports if e.payload["run_id"] == claimed] if claimed else []
-            why = (f"; the trail recorded {len(same_run)} export(s) of run {claimed} with other hashes (latest "
-                   f"event #{same_run[-1].seq}, SHA-256 {same_run[-1].payload['sha256']}): this PDF was changed "
-                   "after it was exported" if same_run else
-                   ": it was changed after export, or exported from another workspace")
+            why = (
+                f"; the trail recorded {len(same_run)} export(s) of run {claimed} with other hashes (latest "
+                f"event #{same_run[-1].seq}, SHA-256 {same_run[-1].payload['sha256']}): this PDF was changed "
+                "after it was exported"
+                if same_run
+                else ": it was changed after export, or exported from another workspace"
+            )
             out.append(Finding("export", FAILED, f"the trail holds no export of this PDF (SHA-256 {pdf_sha}){why}"))
             return
         e = mine[-1]
-        out.append(Finding("export", OK, f"the trail recorded this PDF's export as event #{e.seq} ({e.time}, "
-                                         f"{e.actor.label()})"))
+        out.append(Finding("export", OK, f"the trail recorded this PDF's export as event #{e.seq} ({e.time}, {e.actor.label()})"))
         if manifest is None:
             return
         run_id = e.payload["run_id"]
         problems = []
         if binding.get("audit_run_id") not in (None, run_id):
-            problems.append(f"the manifest claims run {binding.get('audit_run_id')}, the trail recorded the export "
-                            f"for {run_id}")
+            problems.append(f"the manifest claims run {binding.get('audit_run_id')}, the trail recorded the export for {run_id}")
         try:
             recorded = ws.run_event(run_id).payload["result_sha256"]
         except InputError:
             recorded = None
         if recorded != binding.get("result_sha256"):
-            problems.append(f"the manifest binds result {binding.get('result_sha256')}, run {run_id} recorded "
-                            f"{recorded}")
+            problems.append(f"the manifest binds result {binding.get('result_sha256')}, run {run_id} recorded {recorded}")
         if e.payload.get("manifest_sha256") not in (None, manifest["__sha256__"]):
-            problems.append(f"the trail recorded manifest SHA-256 {e.payload['manifest_sha256']}, the PDF embeds "
-                            f"{manifest['__sha256__']}")
+            problems.append(
+                f"the trail recorded manifest SHA-256 {e.payload['manifest_sha256']}, the PDF embeds {manifest['__sha256__']}"
+            )
         if problems:
             out.append(Finding("run", FAILED, "; ".join(problems)))
         else:
-            out.append(Finding("run", OK, f"it is the report of run {run_id}, whose recorded result hash and "
-                                          "manifest hash are the ones the report binds"))
+            out.append(
+                Finding(
+                    "run",
+                    OK,
+                    f"it is the report of run {run_id}, whose recorded result hash and "
+                    "manifest hash are the ones the report binds",
+                )
+            )

@@ -1,4 +1,5 @@
 """Suite-wide: never write to the real user's data folder."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The design's fixed rules: layers point one way, the product has no network code, the public surface is what it says."""
+
 from __future__ import annotations
 
 import re
@@ -19,16 +20,23 @@ def test_import_contracts_hold():
 
 
 def test_no_network_clients_in_the_product():
-    offenders = [str(p.relative_to(ROOT)) for pkg in ("audit", "reports", "gui", "cli") for p in (ROOT / pkg).rglob("*.py")
-                 if NETWORK.search(p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for pkg in ("audit", "reports", "gui", "cli")
+        for p in (ROOT / pkg).rglob("*.py")
+        if NETWORK.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
 def test_the_only_network_request_is_the_configured_timestamp():
     """pyHanko's RFC 3161 client (aiohttp) is the one way out, in reports/timestamp.py, used only with --timestamp-url."""
-    users = sorted(str(p.relative_to(ROOT)) for pkg in ("audit", "reports", "gui", "cli") for p in (ROOT / pkg).rglob("*.py")
-                   if re.search(r"HTTPTimeStamper|timestamps\.aiohttp_client|pyhanko_certvalidator\.fetchers",
-                                p.read_text(encoding="utf-8")))
+    users = sorted(
+        str(p.relative_to(ROOT))
+        for pkg in ("audit", "reports", "gui", "cli")
+        for p in (ROOT / pkg).rglob("*.py")
+        if re.search(r"HTTPTimeStamper|timestamps\.aiohttp_client|pyhanko_certvalidator\.fetchers", p.read_text(encoding="utf-8"))
+    )
     assert users == ["reports/timestamp.py"]
 
 

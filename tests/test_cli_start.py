@@ -2,6 +2,7 @@
 
 Behaviour, not timing: a start-up that imports pandas or PySide6 takes seconds on a cold disk, whatever the machine.
 Each case runs in a fresh interpreter, since the test process itself has long imported everything."""
+
 from __future__ import annotations
 
 import json
@@ -31,15 +32,26 @@ sys.exit(rc)
 
 
 def _start(argv: list[str]) -> tuple[subprocess.CompletedProcess, list[str]]:
-    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(argv), json.dumps(HEAVY)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(argv), json.dumps(HEAVY)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     marker = [line for line in proc.stderr.splitlines() if line.startswith("LOADED=")]
     assert marker, proc.stderr
-    return proc, json.loads(marker[-1][len("LOADED="):])
+    return proc, json.loads(marker[-1][len("LOADED=") :])
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["audit", "--help"], ["demo", "--help"],
-                                  ["report", "--help"], ["trail", "--help"], ["verify-report", "--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["--help"],
+        ["audit", "--help"],
+        ["demo", "--help"],
+        ["report", "--help"],
+        ["trail", "--help"],
+        ["verify-report", "--help"],
+    ],
+)
 def test_version_and_help_load_no_heavy_library(argv):
     proc, loaded = _start(argv)
     assert proc.returncode == 0, proc.stderr
@@ -61,8 +73,9 @@ def test_help_lists_every_subcommand():
 
 def test_importtime_of_version_shows_no_heavy_module():
     # The same question asked of the interpreter's own import log, for `python -m cli.main --version` as documented.
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "cli.main", "--version"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cli.main", "--version"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "argparse" in imported, proc.stderr  # the log was read: the parser's own import is in it

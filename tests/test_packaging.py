@@ -1,4 +1,5 @@
 """What a packager gets from `pip wheel .`: a wheel carrying the licence, built without setuptools warnings."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,8 +25,9 @@ def test_wheel_carries_the_licence_and_builds_without_warnings(tmp_path):
     for pkg in PACKAGES:
         shutil.copytree(ROOT / pkg, src / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = tmp_path / "whl"
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-w", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-w", str(out)], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     log = proc.stdout + proc.stderr
     assert "Warning" not in log and "deprecated" not in log, log

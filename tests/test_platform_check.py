@@ -1,4 +1,5 @@
 """When Qt's window cannot load its system libraries, `attest` names them and the apt-get line and exits 2 (not Qt's abort)."""
+
 from __future__ import annotations
 
 import os
@@ -54,10 +55,18 @@ def test_a_library_outside_the_list_is_named_with_a_way_to_find_its_package():
 
 def test_the_list_maps_every_library_the_issue_names_to_its_debian_package():
     # The libraries of Qt's xcb plugin and of the PDF preview (issue 13), with the package Debian 12 ships each in.
-    expected = {"libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4", "libxcb-image.so.0": "libxcb-image0",
-                "libxcb-keysyms.so.1": "libxcb-keysyms1", "libxcb-render-util.so.0": "libxcb-render-util0",
-                "libxcb-shape.so.0": "libxcb-shape0", "libxcb-util.so.1": "libxcb-util1", "libxcb-xkb.so.1": "libxcb-xkb1",
-                "libxkbcommon-x11.so.0": "libxkbcommon-x11-0", "libgssapi_krb5.so.2": "libgssapi-krb5-2"}
+    expected = {
+        "libxcb-cursor.so.0": "libxcb-cursor0",
+        "libxcb-icccm.so.4": "libxcb-icccm4",
+        "libxcb-image.so.0": "libxcb-image0",
+        "libxcb-keysyms.so.1": "libxcb-keysyms1",
+        "libxcb-render-util.so.0": "libxcb-render-util0",
+        "libxcb-shape.so.0": "libxcb-shape0",
+        "libxcb-util.so.1": "libxcb-util1",
+        "libxcb-xkb.so.1": "libxcb-xkb1",
+        "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+        "libgssapi_krb5.so.2": "libgssapi-krb5-2",
+    }
     for lib, pkg in expected.items():
         assert pc.packages_for([lib]) == ([pkg], []), lib
     assert "python3-venv" in [p.name for p in pc.read_system_packages()]
@@ -65,7 +74,7 @@ def test_the_list_maps_every_library_the_issue_names_to_its_debian_package():
 
 def test_dev_installs_the_same_list():
     # ./dev reads the first column of the file; the names it would install are the names the app suggests.
-    script = ("cd \"$1\" && eval \"$(sed -n '/^\\[ -r resources/,/^mapfile/p' dev)\" && printf '%s\\n' \"${SYSTEM_PACKAGES[@]}\"")
+    script = 'cd "$1" && eval "$(sed -n \'/^\\[ -r resources/,/^mapfile/p\' dev)" && printf \'%s\\n\' "${SYSTEM_PACKAGES[@]}"'
     out = subprocess.run(["bash", "-c", script, "_", str(ROOT)], capture_output=True, text=True, check=True).stdout
     assert out.split() == [p.name for p in pc.read_system_packages()]
     assert {"libxcb-icccm4", "libgssapi-krb5-2", "python3-venv", "qpdf"} <= set(out.split())
@@ -74,8 +83,10 @@ def test_dev_installs_the_same_list():
 def test_read_system_packages_skips_comments_and_reads_libraries():
     text = "# header\n\npkg-a  window  liba.so.1,liba-x.so.1   # why\npkg-b tools -\n"
     got = pc.read_system_packages(text)
-    assert [(p.name, p.role, p.libraries) for p in got] == [("pkg-a", "window", ("liba.so.1", "liba-x.so.1")),
-                                                              ("pkg-b", "tools", ())]
+    assert [(p.name, p.role, p.libraries) for p in got] == [
+        ("pkg-a", "window", ("liba.so.1", "liba-x.so.1")),
+        ("pkg-b", "tools", ()),
+    ]
 
 
 def test_library_named_by_an_import_error():
@@ -84,16 +95,19 @@ def test_library_named_by_an_import_error():
     assert pc.library_in_import_error(ImportError("No module named 'PySide6.QtPdf'")) is None
 
 
-@pytest.mark.parametrize("env, platform, expected", [
-    ({}, "linux", True),
-    ({"QT_QPA_PLATFORM": "xcb"}, "linux", True),
-    ({"QT_QPA_PLATFORM": "xcb:nomitshm"}, "linux", True),
-    ({"QT_QPA_PLATFORM": "offscreen"}, "linux", False),
-    ({"QT_QPA_PLATFORM": "wayland"}, "linux", False),
-    ({"XDG_SESSION_TYPE": "wayland"}, "linux", False),
-    ({}, "darwin", False),
-    ({}, "win32", False),
-])
+@pytest.mark.parametrize(
+    "env, platform, expected",
+    [
+        ({}, "linux", True),
+        ({"QT_QPA_PLATFORM": "xcb"}, "linux", True),
+        ({"QT_QPA_PLATFORM": "xcb:nomitshm"}, "linux", True),
+        ({"QT_QPA_PLATFORM": "offscreen"}, "linux", False),
+        ({"QT_QPA_PLATFORM": "wayland"}, "linux", False),
+        ({"XDG_SESSION_TYPE": "wayland"}, "linux", False),
+        ({}, "darwin", False),
+        ({}, "win32", False),
+    ],
+)
 def test_only_an_xcb_window_on_linux_is_checked(env, platform, expected):
     assert pc.uses_xcb(env, platform) is expected
 
@@ -118,8 +132,11 @@ def test_real_ldd_on_the_installed_plugin_agrees_with_dpkg():
     plugin = pc.xcb_plugin()
     assert plugin is not None, "PySide6 ships Qt/plugins/platforms/libqxcb.so"
     missing = pc.parse_ldd(pc.run_ldd(plugin) or "")
-    absent = {p.name for p in pc.read_system_packages() if p.role == "window"
-              and subprocess.run(["dpkg", "-s", p.name], capture_output=True).returncode != 0}
+    absent = {
+        p.name
+        for p in pc.read_system_packages()
+        if p.role == "window" and subprocess.run(["dpkg", "-s", p.name], capture_output=True).returncode != 0
+    }
     found, unknown = pc.packages_for(missing)
     assert unknown == []
     assert set(found) <= absent

@@ -11,6 +11,7 @@ Three checks over the syntax tree of every module:
 - private attributes of objects the project does not define: `est._predictors`, `getattr(est, "_baseline_prediction")`
   (a `_name` the project itself defines or assigns somewhere is its own).
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,8 +42,9 @@ def _third_party(module: str) -> bool:
 
 
 def _sources() -> list[tuple[Path, ast.AST]]:
-    return [(p, ast.parse(p.read_text(encoding="utf-8"), filename=str(p)))
-            for d in PRODUCT for p in sorted((ROOT / d).rglob("*.py"))]
+    return [
+        (p, ast.parse(p.read_text(encoding="utf-8"), filename=str(p))) for d in PRODUCT for p in sorted((ROOT / d).rglob("*.py"))
+    ]
 
 
 def _own_names(trees: list[tuple[Path, ast.AST]]) -> set[str]:
@@ -58,8 +60,14 @@ def _own_names(trees: list[tuple[Path, ast.AST]]) -> set[str]:
                 names.add(n.attr)
             elif isinstance(n, ast.arg):
                 names.add(n.arg)
-            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "setattr" \
-                    and len(n.args) >= 2 and _rooted_in_self_node(n.args[0]) and isinstance(n.args[1], ast.Constant):
+            elif (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name)
+                and n.func.id == "setattr"
+                and len(n.args) >= 2
+                and _rooted_in_self_node(n.args[0])
+                and isinstance(n.args[1], ast.Constant)
+            ):
                 names.add(str(n.args[1].value))
     return names
 
@@ -115,8 +123,13 @@ def violations_in(path: Path, tree: ast.AST, own: set[str], root: Path = ROOT) -
                 found.append(f"{where(n)} {base or '<expr>'}.{'.'.join(parts)} (not an attribute Attest defines)")
         elif isinstance(n, ast.Call) and n.args:
             name = n.func.id if isinstance(n.func, ast.Name) else n.func.attr if isinstance(n.func, ast.Attribute) else ""
-            if name in _ATTR_CALLS and len(n.args) >= 2 and isinstance(n.args[1], ast.Constant) \
-                    and isinstance(n.args[1].value, str) and _private(n.args[1].value):
+            if (
+                name in _ATTR_CALLS
+                and len(n.args) >= 2
+                and isinstance(n.args[1], ast.Constant)
+                and isinstance(n.args[1].value, str)
+                and _private(n.args[1].value)
+            ):
                 target = n.args[0]
                 bound = isinstance(target, ast.Name) and target.id in modules
                 exempt = isinstance(target, ast.Name) and target.id in stdlib
@@ -132,8 +145,9 @@ def violations_in(path: Path, tree: ast.AST, own: set[str], root: Path = ROOT) -
 def test_no_private_name_of_a_dependency_is_used():
     trees = _sources()
     own = _own_names(trees)
-    found = [v for path, tree in trees for v in violations_in(path, tree, own)
-             if (v.split(":")[0], v.split(" ", 1)[1]) not in KNOWN]
+    found = [
+        v for path, tree in trees for v in violations_in(path, tree, own) if (v.split(":")[0], v.split(" ", 1)[1]) not in KNOWN
+    ]
     assert not found, "private names of dependencies (use their public API):\n" + "\n".join(found)
 
 
@@ -156,11 +170,19 @@ def test_the_check_finds_what_it_is_meant_to_find(tmp_path):
         "    def __init__(self):\n"
         "        self._mine = 1\n"
         "    def g(self, other):\n"
-        "        return other._mine, self._mine\n", encoding="utf-8")
+        "        return other._mine, self._mine\n",
+        encoding="utf-8",
+    )
     tree = ast.parse(bad.read_text(encoding="utf-8"))
     text = "\n".join(violations_in(bad, tree, _own_names([(bad, tree)]), root=tmp_path))
-    for needle in ("import shap.explainers._tree", "from shap.explainers import _tree",
-                   "from sklearn.ensemble._hist_gradient_boosting", "import_module('shap.explainers._tree')",
-                   "shap.explainers._tree._cext", "est._predictors", "'_baseline_prediction'"):
+    for needle in (
+        "import shap.explainers._tree",
+        "from shap.explainers import _tree",
+        "from sklearn.ensemble._hist_gradient_boosting",
+        "import_module('shap.explainers._tree')",
+        "shap.explainers._tree._cext",
+        "est._predictors",
+        "'_baseline_prediction'",
+    ):
         assert needle in text, f"not caught: {needle}\n{text}"
     assert "__version__" not in text and "n_features_in_" not in text and "_mine" not in text

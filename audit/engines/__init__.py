@@ -5,6 +5,7 @@
   out of core under a memory limit, from Parquet, CSV or a table of a DuckDB database file.
 - "auto": DuckDB for a predictions-only audit of a Parquet/CSV/DuckDB file of at least `AUTO_BYTES`, else NumPy.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,17 @@ ENGINES = ("numpy", "duckdb", "auto")
 # the in-memory path needs gigabytes, where DuckDB streams the file under its memory limit.
 AUTO_BYTES = 256 * 1024 * 1024
 
-__all__ = ["AUTO_BYTES", "ENGINES", "CellStatistics", "Engine", "Prepared", "QualityStatistics", "ScoreTable",
-           "choose_engine", "make_engine"]
+__all__ = [
+    "AUTO_BYTES",
+    "ENGINES",
+    "CellStatistics",
+    "Engine",
+    "Prepared",
+    "QualityStatistics",
+    "ScoreTable",
+    "choose_engine",
+    "make_engine",
+]
 
 
 def choose_engine(name: str, spec: AuditSpec) -> str:

@@ -12,6 +12,7 @@ Nothing in an audit resamples rows (the intervals are closed-form or draw the co
 figure needs the rows themselves. SHAP explanations do (they run the model on rows): they stay on the in-memory
 path, which keeps the frame (`InMemoryRows`) for them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -8,6 +8,7 @@ The rows never come into Python. Three passes over the file:
 2. with scores: per (cell, distinct score) the rows with a positive and a negative outcome (audit/engines/base.py);
 3. data quality: the proxy contingency tables (audit/engines/duckdb_quality.py).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,7 @@ from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, m
 from audit.errors import DatasetError, InputError
 from audit.groups import build_index, check_repeated
 from audit.guards import MAX_GROUPS, check_cost_counts
-from audit.inputs import (binary_target, declared_label, decisions_from_column, outcome_statement, resolve_positive,
-                          scores_from)
+from audit.inputs import binary_target, decisions_from_column, declared_label, outcome_statement, resolve_positive, scores_from
 from audit.spec import AuditSpec
 from audit.values import apply_na_values, na_like_notes, variant_warnings
 
@@ -37,8 +37,10 @@ def _duckdb() -> Any:
     try:
         import duckdb
     except ImportError as exc:
-        raise InputError("The DuckDB engine needs the duckdb package, which is not installed.",
-                         "Install it (pip install duckdb), or audit with --engine numpy.") from exc
+        raise InputError(
+            "The DuckDB engine needs the duckdb package, which is not installed.",
+            "Install it (pip install duckdb), or audit with --engine numpy.",
+        ) from exc
     return duckdb
 
 
@@ -52,11 +54,15 @@ class DuckDBEngine:
 
     def statistics(self, spec: AuditSpec, progress: Progress, cancel: CancelToken) -> Prepared:
         if spec.model_path is not None:
-            raise InputError("The DuckDB engine audits predictions only (decisions and scores in the file): it does not "
-                             "run a model.", "Audit a model with --engine numpy (the default), or give --predictions COL.")
+            raise InputError(
+                "The DuckDB engine audits predictions only (decisions and scores in the file): it does not run a model.",
+                "Audit a model with --engine numpy (the default), or give --predictions COL.",
+            )
         if spec.sheet is not None:
-            raise InputError("--sheet reads an Excel workbook, which the DuckDB engine does not read.",
-                             "Audit it with --engine numpy, or export the sheet as Parquet or CSV.")
+            raise InputError(
+                "--sheet reads an Excel workbook, which the DuckDB engine does not read.",
+                "Audit it with --engine numpy, or export the sheet as Parquet or CSV.",
+            )
         duckdb = _duckdb()
         con = duckdb.connect(":memory:")
         try:
@@ -66,14 +72,18 @@ class DuckDBEngine:
             con.execute("SET preserve_insertion_order = false")  # no order is needed: lets GROUP BY spill less
             return _Run(con, spec, progress, cancel).prepare(self)
         except duckdb.OutOfMemoryException as exc:
-            raise InputError(f"DuckDB needed more than its memory limit of {self.memory_limit} for {Path(spec.data_path).name} "
-                             f"({str(exc).splitlines()[0][:200]}).",
-                             "Raise it with --memory-limit (e.g. 8GB), audit fewer sensitive columns, or free memory.") from exc
+            raise InputError(
+                f"DuckDB needed more than its memory limit of {self.memory_limit} for {Path(spec.data_path).name} "
+                f"({str(exc).splitlines()[0][:200]}).",
+                "Raise it with --memory-limit (e.g. 8GB), audit fewer sensitive columns, or free memory.",
+            ) from exc
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-            raise DatasetError(f"DuckDB could not read {Path(spec.data_path).name}: {first}",
-                               "Check that the file is a complete Parquet, CSV or DuckDB file with the columns named; "
-                               "a CSV whose column changes type part-way can be audited with --engine numpy.") from exc
+            raise DatasetError(
+                f"DuckDB could not read {Path(spec.data_path).name}: {first}",
+                "Check that the file is a complete Parquet, CSV or DuckDB file with the columns named; "
+                "a CSV whose column changes type part-way can be audited with --engine numpy.",
+            ) from exc
         finally:
             con.close()
 
@@ -81,7 +91,7 @@ class DuckDBEngine:
 def _limit(text: str) -> str:
     t = text.strip().upper().replace(" ", "")
     num = t.rstrip("KMGTIB")
-    unit = t[len(num):]
+    unit = t[len(num) :]
     try:
         ok = float(num) > 0 and unit in ("KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB")
     except ValueError:
@@ -107,16 +117,25 @@ class _Run:
         check_columns(list(types), spec)
         check_repeated(spec.sensitive)
         warnings: list[str] = []
-        roles = {spec.target: "target", spec.predictions_column: "predictions", spec.scores_column: "scores",
-                 **{f: "sensitive" for f in spec.sensitive}}
+        roles = {
+            spec.target: "target",
+            spec.predictions_column: "predictions",
+            spec.scores_column: "scores",
+            **{f: "sensitive" for f in spec.sensitive},
+        }
         nested = [c for c, t in src.columns if is_nested(t)]
         for col in nested:
             if col in roles:
-                raise InputError(f"The {roles[col]} column '{col}' holds lists or records (a Parquet list/struct column), "
-                                 "not one value per row.", f"Name a column with one plain value per row instead, or flatten '{col}' first.")
+                raise InputError(
+                    f"The {roles[col]} column '{col}' holds lists or records (a Parquet list/struct column), "
+                    "not one value per row.",
+                    f"Name a column with one plain value per row instead, or flatten '{col}' first.",
+                )
         if nested:
-            warnings.append(f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
-                            "the audit does not use them.")
+            warnings.append(
+                f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
+                "the audit does not use them."
+            )
         pred_col = spec.predictions_column
         assert pred_col is not None  # predictions-only: the spec requires it without a model
         keys = [*spec.sensitive, spec.target, pred_col]
@@ -124,8 +143,10 @@ class _Run:
         self._guard(src, keys)
 
         # Pass 1: distinct (sensitive, target, decision) rows with their counts and the other columns' missing values.
-        aggs = ", ".join([f"count(*) AS {_N}"] + [f"count(*) FILTER (WHERE NOT {valid(c, types[c])}) AS __attest_miss{i}"
-                                                  for i, c in enumerate(others)])
+        aggs = ", ".join(
+            [f"count(*) AS {_N}"]
+            + [f"count(*) FILTER (WHERE NOT {valid(c, types[c])}) AS __attest_miss{i}" for i, c in enumerate(others)]
+        )
         arrow = self.q(f"SELECT {', '.join(ident(k) for k in keys)}, {aggs} FROM src GROUP BY ALL").to_arrow_table()
         compact = arrow.to_pandas()
         w = compact[_N].to_numpy(dtype=np.int64)
@@ -140,7 +161,9 @@ class _Run:
         no_target = frame[spec.target].isna().to_numpy()
         missing_target = int(w[no_target].sum())
         if missing_target == rows_all:
-            raise InputError(f"The target column '{spec.target}' is empty in every row.", "Choose the column that holds the true outcome.")
+            raise InputError(
+                f"The target column '{spec.target}' is empty in every row.", "Choose the column that holds the true outcome."
+            )
         if missing_target:
             warnings.append(missing_target_note(missing_target, spec.target))
         keep = ~no_target
@@ -150,8 +173,12 @@ class _Run:
         favourable = outcome_statement(spec.target, positive, declared_by, spec.outcome, spec.policy.outcome)
         y = binary_target(kept[spec.target], positive)
         rows = int(wk.sum())
-        check_cost_counts({f: int(kept[f].nunique(dropna=False)) for f in spec.sensitive},
-                          {f: bool(kept[f].isna().any()) for f in spec.sensitive}, rows, spec)
+        check_cost_counts(
+            {f: int(kept[f].nunique(dropna=False)) for f in spec.sensitive},
+            {f: bool(kept[f].isna().any()) for f in spec.sensitive},
+            rows,
+            spec,
+        )
         warnings += variant_warnings(kept, spec.sensitive, weights=wk)
 
         progress("model", 1, STEPS, "Reading decisions")
@@ -159,8 +186,10 @@ class _Run:
             raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
         nulls = int(wk[kept[pred_col].isna().to_numpy()].sum())
         if nulls:
-            raise InputError(f"The predictions column '{pred_col}' has {nulls} missing value(s).",
-                             "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.")
+            raise InputError(
+                f"The predictions column '{pred_col}' has {nulls} missing value(s).",
+                "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.",
+            )
         pred, note = decisions_from_column(kept[pred_col], pred_col, positive, list(pd.unique(kept[spec.target])))
         if note:
             warnings.append(note)
@@ -174,20 +203,37 @@ class _Run:
         table = self._score_table() if spec.scores_column is not None else None
         miss = np.zeros((index.n_cells, len(others)), dtype=np.int64)
         for i in range(len(others)):
-            miss[:, i] = np.rint(np.bincount(index.cell_of_row, weights=compact[f"__attest_miss{i}"].to_numpy()[keep],
-                                             minlength=index.n_cells)).astype(np.int64)
+            miss[:, i] = np.rint(
+                np.bincount(index.cell_of_row, weights=compact[f"__attest_miss{i}"].to_numpy()[keep], minlength=index.n_cells)
+            ).astype(np.int64)
         excluded = {spec.scores_column} if spec.scores_column else set()
         qcols = [c for c in others if c not in excluded]
         qmiss = miss[:, [others.index(c) for c in qcols]] if qcols else np.zeros((index.n_cells, 0), dtype=np.int64)
         progress("groups", 2, STEPS, "Proxy statistics")
-        tables = proxy_tables(self.con, [(c, f"r.{ident(c)}", types[c]) for c in qcols],
-                              [(f, f"r.__attest_m{j}", types[f]) for j, f in enumerate(spec.sensitive)])
-        stats = CellStatistics(features=index.features, cells=index.cells, levels=index.levels, counts=counts,
-                               scores=table, quality=QualityStatistics(columns=tuple(qcols), missing=qmiss, proxy_tables=tables),
-                               rows=rows)
-        return Prepared(stats=stats, data=data_ref, positive=positive, favourable=favourable,
-                        decision_source=f"predictions column '{pred_col}'", warnings=tuple(warnings),
-                        not_assessed=(PREDICTIONS_ONLY,), engine=engine.name)
+        tables = proxy_tables(
+            self.con,
+            [(c, f"r.{ident(c)}", types[c]) for c in qcols],
+            [(f, f"r.__attest_m{j}", types[f]) for j, f in enumerate(spec.sensitive)],
+        )
+        stats = CellStatistics(
+            features=index.features,
+            cells=index.cells,
+            levels=index.levels,
+            counts=counts,
+            scores=table,
+            quality=QualityStatistics(columns=tuple(qcols), missing=qmiss, proxy_tables=tables),
+            rows=rows,
+        )
+        return Prepared(
+            stats=stats,
+            data=data_ref,
+            positive=positive,
+            favourable=favourable,
+            decision_source=f"predictions column '{pred_col}'",
+            warnings=tuple(warnings),
+            not_assessed=(PREDICTIONS_ONLY,),
+            engine=engine.name,
+        )
 
     def _guard(self, src: Source, keys: list[str]) -> None:
         """Before the GROUP BY: a sensitive column with thousands of values (an identifier) or a target or decision
@@ -198,11 +244,17 @@ class _Run:
         rows, per = int(r[0]), {k: (int(r[1 + 2 * i]), int(r[2 + 2 * i])) for i, k in enumerate(keys)}
         wide = [f for f in spec.sensitive if per[f][0] > MAX_GROUPS + len(spec.na_values) + 1]
         if wide and rows:
-            check_cost_counts({f: per[f][0] + int(per[f][1] > 0) for f in spec.sensitive},
-                              {f: per[f][1] > 0 for f in spec.sensitive}, rows, spec)
+            check_cost_counts(
+                {f: per[f][0] + int(per[f][1] > 0) for f in spec.sensitive},
+                {f: per[f][1] > 0 for f in spec.sensitive},
+                rows,
+                spec,
+            )
         for k, role in ((spec.target, "target"), (spec.predictions_column, "predictions")):
             if per[k][0] > 2:  # the in-memory checks refuse it; read a bounded list of values for their message
-                values = [v[0] for v in self.q(f"SELECT DISTINCT {ident(k)} FROM src WHERE {valid(k, types[k])} LIMIT 1000").fetchall()]
+                values = [
+                    v[0] for v in self.q(f"SELECT DISTINCT {ident(k)} FROM src WHERE {valid(k, types[k])} LIMIT 1000").fetchall()
+                ]
                 if role == "target":
                     resolve_positive(pd.Series(values, dtype=object), k, spec.positive_label or spec.policy.positive_label)
                 else:
@@ -216,19 +268,29 @@ class _Run:
         t, target = src.types[col], self.spec.target
         audited = valid(target, src.types[target])
         if not (t.upper() == "BOOLEAN" or is_numeric(t)):
-            bad = self.q(f"SELECT count(*) FROM src WHERE {audited} AND {ident(col)} IS NOT NULL "
-                         f"AND TRY_CAST({ident(col)} AS DOUBLE) IS NULL").fetchall()[0][0]
+            bad = self.q(
+                f"SELECT count(*) FROM src WHERE {audited} AND {ident(col)} IS NOT NULL "
+                f"AND TRY_CAST({ident(col)} AS DOUBLE) IS NULL"
+            ).fetchall()[0][0]
             if bad:
-                examples = [r[0] for r in self.q(f"SELECT DISTINCT CAST({ident(col)} AS VARCHAR) FROM src WHERE {audited} AND "
-                                                 f"{ident(col)} IS NOT NULL AND TRY_CAST({ident(col)} AS DOUBLE) IS NULL "
-                                                 "LIMIT 3").fetchall()]
+                examples = [
+                    r[0]
+                    for r in self.q(
+                        f"SELECT DISTINCT CAST({ident(col)} AS VARCHAR) FROM src WHERE {audited} AND "
+                        f"{ident(col)} IS NOT NULL AND TRY_CAST({ident(col)} AS DOUBLE) IS NULL "
+                        "LIMIT 3"
+                    ).fetchall()
+                ]
                 scores_from(np.array(examples, dtype=object), f"column '{col}'")  # raises with the in-memory message
         s = f"TRY_CAST({ident(col)} AS DOUBLE)"
-        nan, lo, hi = self.q(f"SELECT count(*) FILTER (WHERE {s} IS NULL OR isnan({s})), min({s}), max({s}) "
-                             f"FROM src WHERE {audited}").fetchall()[0]
+        nan, lo, hi = self.q(
+            f"SELECT count(*) FILTER (WHERE {s} IS NULL OR isnan({s})), min({s}), max({s}) FROM src WHERE {audited}"
+        ).fetchall()[0]
         if nan:
-            raise InputError(f"The scores in column '{col}' contain {nan} missing or NaN value(s).",
-                             "Every row needs a score between 0 and 1; fix or remove those rows.")
+            raise InputError(
+                f"The scores in column '{col}' contain {nan} missing or NaN value(s).",
+                "Every row needs a score between 0 and 1; fix or remove those rows.",
+            )
         scores_from(np.array([lo, hi], dtype=float), f"column '{col}'")  # the range check and its message
 
     def _rows_view(self, src: Source, arrow: Any, kept: pd.DataFrame, cell_of_row: np.ndarray, y: np.ndarray) -> None:
@@ -239,7 +301,9 @@ class _Run:
         spec = self.spec
         cols = {f"__attest_k{j}": arrow.column(f) for j, f in enumerate(spec.sensitive)}
         for j, f in enumerate(spec.sensitive):
-            hit = pa.array(kept[f].isna().to_numpy() & ~pc.is_null(arrow.column(f), nan_is_null=True).to_numpy(zero_copy_only=False))
+            hit = pa.array(
+                kept[f].isna().to_numpy() & ~pc.is_null(arrow.column(f), nan_is_null=True).to_numpy(zero_copy_only=False)
+            )
             cols[f"__attest_m{j}"] = pc.if_else(hit, pa.scalar(None, arrow.column(f).type), arrow.column(f))
         cols["__attest_cell"] = pa.array(cell_of_row.astype(np.int64))
         self.con.register("attest_map", pa.table(cols))
@@ -251,14 +315,22 @@ class _Run:
         mapped = ", ".join(f"m.__attest_m{j}" for j in range(len(spec.sensitive)))
         t = ident(spec.target)
         audited = f"src.{t} IS NOT NULL" + (f" AND NOT isnan(src.{t})" if is_float(src.types[spec.target]) else "")
-        self.con.execute(f"CREATE TEMP VIEW {ROWS} AS SELECT src.*, m.__attest_cell, {mapped}, "
-                         f"(src.{t} IN (SELECT t FROM attest_pos)) AS __attest_y FROM src JOIN attest_cells m ON {join} "
-                         f"WHERE {audited}")
+        self.con.execute(
+            f"CREATE TEMP VIEW {ROWS} AS SELECT src.*, m.__attest_cell, {mapped}, "
+            f"(src.{t} IN (SELECT t FROM attest_pos)) AS __attest_y FROM src JOIN attest_cells m ON {join} "
+            f"WHERE {audited}"
+        )
 
     def _score_table(self) -> ScoreTable:
         self.progress("groups", 2, STEPS, "Scores per cell")
         s = f"CAST({ident(self.spec.scores_column or '')} AS DOUBLE)"
-        got = self.q(f"SELECT {s} AS s, __attest_cell AS c, count(*) FILTER (WHERE __attest_y) AS p, "
-                     f"count(*) FILTER (WHERE NOT __attest_y) AS n FROM {ROWS} r GROUP BY ALL ORDER BY s, c").fetchnumpy()
-        return ScoreTable(score=np.asarray(got["s"], dtype=float), cell=np.asarray(got["c"], dtype=np.int64),
-                          pos=np.asarray(got["p"], dtype=np.int64), neg=np.asarray(got["n"], dtype=np.int64))
+        got = self.q(
+            f"SELECT {s} AS s, __attest_cell AS c, count(*) FILTER (WHERE __attest_y) AS p, "
+            f"count(*) FILTER (WHERE NOT __attest_y) AS n FROM {ROWS} r GROUP BY ALL ORDER BY s, c"
+        ).fetchnumpy()
+        return ScoreTable(
+            score=np.asarray(got["s"], dtype=float),
+            cell=np.asarray(got["c"], dtype=np.int64),
+            pos=np.asarray(got["p"], dtype=np.int64),
+            neg=np.asarray(got["n"], dtype=np.int64),
+        )

@@ -5,6 +5,7 @@ Codes as in memory: a numeric column of more than 10 distinct values in quintile
 same linear interpolation as pandas' `qcut`, equal edges dropped, bins closed on the right), any other column by value
 with at most 50 levels (the 50 most frequent, ties as numpy breaks them; the rest one level), missing a level of its
 own. Cramér's V depends only on the partition the codes make, so the labels differ from the in-memory ones."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,8 +22,9 @@ def _valid(expr: str, sql_type: str) -> str:
     return f"({expr} IS NOT NULL AND NOT isnan({expr}))" if is_float(sql_type) else f"({expr} IS NOT NULL)"
 
 
-def proxy_tables(con: Any, columns: list[tuple[str, str, str]], sensitive: list[tuple[str, str, str]]
-                 ) -> tuple[tuple[str, str, np.ndarray], ...]:
+def proxy_tables(
+    con: Any, columns: list[tuple[str, str, str]], sensitive: list[tuple[str, str, str]]
+) -> tuple[tuple[str, str, np.ndarray], ...]:
     """`columns` and `sensitive`: (name in the result, SQL expression over `attest_rows`, DuckDB type)."""
     if not columns:
         return ()
@@ -33,8 +35,9 @@ def proxy_tables(con: Any, columns: list[tuple[str, str, str]], sensitive: list[
     sets = [(i, n_col + j) for i in range(n_col) for j in range(len(sensitive))]
     grouping = ", ".join(f"(__q{a}, __q{b})" for a, b in sets)
     keys = ", ".join(f"__q{i}" for i in range(len(every)))
-    rows = con.sql(f"WITH coded AS (SELECT {coded} FROM {ROWS} r) SELECT {keys}, count(*) FROM coded "
-                       f"GROUP BY GROUPING SETS ({grouping})").fetchall()
+    rows = con.sql(
+        f"WITH coded AS (SELECT {coded} FROM {ROWS} r) SELECT {keys}, count(*) FROM coded GROUP BY GROUPING SETS ({grouping})"
+    ).fetchall()
     cells: dict[tuple[int, int], dict[tuple[str, str], int]] = {s: {} for s in sets}
     for r in rows:
         present = [i for i in range(len(every)) if r[i] is not None]  # codes are never NULL, so NULL = not grouped
@@ -69,8 +72,10 @@ def _code_expressions(con: Any, every: list[tuple[str, str, str]]) -> list[str]:
     binned = [i for i, (_, _, t) in enumerate(every) if is_numeric(t) and distinct[i] > 10]
     edges: dict[int, list[float]] = {}
     if binned:
-        qs = ", ".join(f"quantile_cont({every[i][1]}, [0, 0.2, 0.4, 0.6, 0.8, 1]) FILTER (WHERE {_valid(every[i][1], every[i][2])})"
-                       for i in binned)
+        qs = ", ".join(
+            f"quantile_cont({every[i][1]}, [0, 0.2, 0.4, 0.6, 0.8, 1]) FILTER (WHERE {_valid(every[i][1], every[i][2])})"
+            for i in binned
+        )
         for i, q in zip(binned, con.sql(f"SELECT {qs} FROM {ROWS} r").fetchall()[0]):
             edges[i] = sorted(set(float(v) for v in q))
     out = []
@@ -82,8 +87,10 @@ def _code_expressions(con: Any, every: list[tuple[str, str, str]]) -> list[str]:
             out.append(f"CASE WHEN {ok} THEN 'q' || CAST({bins} AS VARCHAR) ELSE 'm' END")
         elif distinct[i] > _MAX_LEVELS:
             top = _top_levels(con, e, t)
-            out.append(f"CASE WHEN NOT {ok} THEN 'm' WHEN CAST({e} AS VARCHAR) IN ({', '.join(literal(v) for v in top)}) "
-                       f"THEN 'v' || CAST({e} AS VARCHAR) ELSE 'o' END")
+            out.append(
+                f"CASE WHEN NOT {ok} THEN 'm' WHEN CAST({e} AS VARCHAR) IN ({', '.join(literal(v) for v in top)}) "
+                f"THEN 'v' || CAST({e} AS VARCHAR) ELSE 'o' END"
+            )
         else:
             out.append(f"CASE WHEN {ok} THEN 'v' || CAST({e} AS VARCHAR) ELSE 'm' END")
     return out

@@ -1,5 +1,6 @@
 """Opening a data file for the DuckDB engine: Parquet, CSV or a table of a DuckDB database file, as the view `src`,
 with its column types and the `DatasetRef` the result records (dtypes named as the in-memory reader names them)."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,17 @@ from audit.refs import ColumnInfo, DatasetRef
 _PARQUET_MAGIC = b"PAR1"
 _DUCKDB_MAGIC = b"DUCK"  # at offset 8 of a DuckDB database file
 _FLOATS = ("DOUBLE", "FLOAT", "REAL")
-_INTS = {"TINYINT": "int8", "SMALLINT": "int16", "INTEGER": "int32", "BIGINT": "int64", "HUGEINT": "int64",
-         "UTINYINT": "uint8", "USMALLINT": "uint16", "UINTEGER": "uint32", "UBIGINT": "uint64"}
+_INTS = {
+    "TINYINT": "int8",
+    "SMALLINT": "int16",
+    "INTEGER": "int32",
+    "BIGINT": "int64",
+    "HUGEINT": "int64",
+    "UTINYINT": "uint8",
+    "USMALLINT": "uint16",
+    "UINTEGER": "uint32",
+    "UBIGINT": "uint64",
+}
 
 
 def ident(name: str) -> str:
@@ -64,16 +74,22 @@ class Source:
 def open_source(con: Any, path: Path, table: str | None) -> Source:
     """Create the view `src` over the file; refuse what the engine cannot read with a message saying what to use."""
     if not path.exists():
-        raise DatasetError(f"Dataset file not found: {path}", "Check the path; relative paths are resolved from the current folder.")
+        raise DatasetError(
+            f"Dataset file not found: {path}", "Check the path; relative paths are resolved from the current folder."
+        )
     if path.is_dir():
         raise DatasetError(f"{path} is a folder, not a dataset file.", "Point --data at a .parquet, .csv or .duckdb file.")
     if path.stat().st_size == 0:
-        raise DatasetError(f"Dataset file {path.name} is empty (0 bytes).", "Export the evaluation data again; the file holds nothing.")
+        raise DatasetError(
+            f"Dataset file {path.name} is empty (0 bytes).", "Export the evaluation data again; the file holds nothing."
+        )
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if table is not None and head[8:12] != _DUCKDB_MAGIC:
-        raise DatasetError(f"--table {table!r} names a table of a DuckDB database, but {path.name} is not one.",
-                           "Drop --table, or point --data at the .duckdb database file.")
+        raise DatasetError(
+            f"--table {table!r} names a table of a DuckDB database, but {path.name} is not one.",
+            "Drop --table, or point --data at the .duckdb database file.",
+        )
     encoding = delimiter = None
     if head.startswith(_PARQUET_MAGIC):
         fmt = "parquet"
@@ -82,33 +98,46 @@ def open_source(con: Any, path: Path, table: str | None) -> Source:
         fmt = "duckdb"
         table = _attach(con, path, table)
     elif head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise DatasetError(f"{path.name} is an Excel workbook (or another zip file): the DuckDB engine reads Parquet, CSV "
-                           "and DuckDB database files.", "Audit it with --engine numpy, or export the sheet as Parquet or CSV.")
+        raise DatasetError(
+            f"{path.name} is an Excel workbook (or another zip file): the DuckDB engine reads Parquet, CSV "
+            "and DuckDB database files.",
+            "Audit it with --engine numpy, or export the sheet as Parquet or CSV.",
+        )
     else:
         fmt = "csv"
         encoding, delimiter = _sniff_csv(path, head)
         # Numbers and text only, as pandas reads a CSV: DuckDB alone would read yes/no as booleans and dates as dates.
-        con.execute(f"CREATE VIEW src AS SELECT * FROM read_csv({literal(str(path))}, header = true, "
-                    f"delim = {literal(delimiter)}, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])")
+        con.execute(
+            f"CREATE VIEW src AS SELECT * FROM read_csv({literal(str(path))}, header = true, "
+            f"delim = {literal(delimiter)}, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])"
+        )
     cols = tuple((str(r[0]), str(r[1])) for r in con.execute("DESCRIBE src").fetchall())
     names = [c for c, _ in cols]
     dupes = sorted({c for c in names if names.count(c) > 1})
     if dupes:
-        raise DatasetError(f"{path.name} has duplicate column names: {', '.join(dupes)}.", "Rename the columns so each name appears once.")
+        raise DatasetError(
+            f"{path.name} has duplicate column names: {', '.join(dupes)}.", "Rename the columns so each name appears once."
+        )
     return Source(path=path, format=fmt, columns=cols, encoding=encoding, delimiter=delimiter, table=table)
 
 
 def _attach(con: Any, path: Path, table: str | None) -> str:
     con.execute(f"ATTACH {literal(str(path))} AS attest_db (READ_ONLY)")
-    found = [(str(s), str(t)) for s, t in con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'attest_db' "
-        "UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'attest_db' AND NOT internal "
-        "ORDER BY 1, 2").fetchall()]
+    found = [
+        (str(s), str(t))
+        for s, t in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'attest_db' "
+            "UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'attest_db' AND NOT internal "
+            "ORDER BY 1, 2"
+        ).fetchall()
+    ]
     shown = ", ".join(t if s == "main" else f"{s}.{t}" for s, t in found[:20]) or "none"
     if table is None:
         if len(found) != 1:
-            raise DatasetError(f"{path.name} is a DuckDB database with {len(found)} tables ({shown}): which one holds the "
-                               "evaluation data?", "Name it with --table NAME.")
+            raise DatasetError(
+                f"{path.name} is a DuckDB database with {len(found)} tables ({shown}): which one holds the evaluation data?",
+                "Name it with --table NAME.",
+            )
         schema, name = found[0]
     else:
         schema, _, name = table.rpartition(".")
@@ -122,12 +151,15 @@ def _attach(con: Any, path: Path, table: str | None) -> str:
 def _sniff_csv(path: Path, head: bytes) -> tuple[str, str]:
     """Encoding and delimiter as the in-memory reader detects them (audit/datasets.py)."""
     if _looks_binary(head):
-        raise DatasetError(f"{path.name} is not a text table: it holds binary data.",
-                           "Give a Parquet, CSV or DuckDB database file.")
+        raise DatasetError(
+            f"{path.name} is not a text table: it holds binary data.", "Give a Parquet, CSV or DuckDB database file."
+        )
     encoding = _detect_encoding(head)
     if encoding not in ("utf-8", "utf-8-sig"):
-        raise DatasetError(f"{path.name} is encoded as {encoding}; the DuckDB engine reads UTF-8 text only.",
-                           "Save the file as UTF-8 (or Parquet), or audit it with --engine numpy.")
+        raise DatasetError(
+            f"{path.name} is encoded as {encoding}; the DuckDB engine reads UTF-8 text only.",
+            "Save the file as UTF-8 (or Parquet), or audit it with --engine numpy.",
+        )
     text = head.decode(encoding, errors="replace")
     lines = [ln for ln in text.splitlines() if ln.strip()][:50]
     if not lines:
@@ -179,7 +211,16 @@ def parquet_dtypes(path: Path) -> dict[str, str]:
 def dataset_ref(src: Source, rows: int, missing: dict[str, int]) -> DatasetRef:
     parquet = parquet_dtypes(src.path) if src.format == "parquet" else {}
     return DatasetRef(
-        path=str(src.path.resolve()), format=src.format, sha256=sha256_file(src.path), size_bytes=src.path.stat().st_size,
-        rows=rows, columns=tuple(ColumnInfo(name=c, dtype=pandas_dtype(src, c, t, missing.get(c, 0), parquet),
-                                            missing=missing.get(c, 0)) for c, t in src.columns),
-        encoding=src.encoding, delimiter=src.delimiter, table=src.table)
+        path=str(src.path.resolve()),
+        format=src.format,
+        sha256=sha256_file(src.path),
+        size_bytes=src.path.stat().st_size,
+        rows=rows,
+        columns=tuple(
+            ColumnInfo(name=c, dtype=pandas_dtype(src, c, t, missing.get(c, 0), parquet), missing=missing.get(c, 0))
+            for c, t in src.columns
+        ),
+        encoding=src.encoding,
+        delimiter=src.delimiter,
+        table=src.table,
+    )

@@ -1,5 +1,6 @@
 """The in-memory engine: the whole file in a pandas frame, statistics with NumPy (the path of every audit before
 engines existed, and the only one that runs a model or explains it)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,8 +12,15 @@ from audit.engines.base import CellStatistics, InMemoryRows, Prepared, ScoreTabl
 from audit.errors import InputError
 from audit.groups import build_index
 from audit.guards import check_cost, drop_nested
-from audit.inputs import (binary_target, declared_label, decisions_from_column, outcome_statement, require_column,
-                          resolve_positive, scores_from)
+from audit.inputs import (
+    binary_target,
+    decisions_from_column,
+    declared_label,
+    outcome_statement,
+    require_column,
+    resolve_positive,
+    scores_from,
+)
 from audit.metrics import confusion_counts
 from audit.models import LoadedModel, load_model
 from audit.quality import quality_statistics
@@ -36,14 +44,18 @@ class NumpyEngine:
         check_columns(list(df.columns), spec)
         df, nested = drop_nested(df, spec)
         if nested:
-            warnings.append(f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
-                            "the audit does not use them.")
+            warnings.append(
+                f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
+                "the audit does not use them."
+            )
         df, na_notes = apply_na_values(df, spec.sensitive, spec.na_values)
         warnings += na_notes + na_like_notes(df, spec.sensitive, spec.na_values)
 
         missing_target = int(df[spec.target].isna().sum())
         if missing_target == len(df):
-            raise InputError(f"The target column '{spec.target}' is empty in every row.", "Choose the column that holds the true outcome.")
+            raise InputError(
+                f"The target column '{spec.target}' is empty in every row.", "Choose the column that holds the true outcome."
+            )
         if missing_target:
             warnings.append(missing_target_note(missing_target, spec.target))
             df = df[df[spec.target].notna()].reset_index(drop=True)
@@ -63,12 +75,26 @@ class NumpyEngine:
         counts = confusion_counts(index.cell_of_row, y, pred, index.n_cells)
         exclude = {spec.target, *spec.sensitive, *(c for c in (spec.predictions_column, spec.scores_column) if c)}
         stats = CellStatistics(
-            features=index.features, cells=index.cells, levels=index.levels, counts=counts,
+            features=index.features,
+            cells=index.cells,
+            levels=index.levels,
+            counts=counts,
             scores=None if scores is None else score_table(index.cell_of_row, y, scores),
-            quality=quality_statistics(df, index, exclude), rows=len(df))
-        return Prepared(stats=stats, data=data_ref, positive=positive, favourable=favourable, decision_source=source,
-                        warnings=tuple(warnings), not_assessed=tuple(not_assessed), engine=self.name, model=model,
-                        rows=InMemoryRows(frame=df, index=index, decisions=pred, scores=scores))
+            quality=quality_statistics(df, index, exclude),
+            rows=len(df),
+        )
+        return Prepared(
+            stats=stats,
+            data=data_ref,
+            positive=positive,
+            favourable=favourable,
+            decision_source=source,
+            warnings=tuple(warnings),
+            not_assessed=tuple(not_assessed),
+            engine=self.name,
+            model=model,
+            rows=InMemoryRows(frame=df, index=index, decisions=pred, scores=scores),
+        )
 
 
 def missing_target_note(missing: int, target: str) -> str:
@@ -110,35 +136,57 @@ def check_columns(columns: list[str], spec: AuditSpec) -> None:
         if name is not None:
             require_column(frame, name, role)
             if name == spec.target or name in spec.sensitive:
-                raise InputError(f"'{name}' is given as the {role} column and also as the target or a sensitive feature.",
-                                 f"The {role} column holds the model's output; name the column that does.")
+                raise InputError(
+                    f"'{name}' is given as the {role} column and also as the target or a sensitive feature.",
+                    f"The {role} column holds the model's output; name the column that does.",
+                )
     for f in spec.references:
         if f not in spec.sensitive:
-            raise InputError(f"A reference group is given for '{f}', which is not a sensitive feature.",
-                             f"Give references only for: {', '.join(spec.sensitive)}.")
+            raise InputError(
+                f"A reference group is given for '{f}', which is not a sensitive feature.",
+                f"Give references only for: {', '.join(spec.sensitive)}.",
+            )
 
 
-PREDICTIONS_ONLY = NotAssessed(item="explanations", reason="Predictions-only audit: without the model object, the model's "
-                                                           "reasoning cannot be explained.")
+PREDICTIONS_ONLY = NotAssessed(
+    item="explanations", reason="Predictions-only audit: without the model object, the model's reasoning cannot be explained."
+)
 
 
-def _decisions(spec: AuditSpec, df: pd.DataFrame, positive, progress: Progress, cancel: CancelToken,
-               warnings: list[str], not_assessed: list[NotAssessed], nested: list[str]):
+def _decisions(
+    spec: AuditSpec,
+    df: pd.DataFrame,
+    positive,
+    progress: Progress,
+    cancel: CancelToken,
+    warnings: list[str],
+    not_assessed: list[NotAssessed],
+    nested: list[str],
+):
     """The decisions (0/1), scores (or None) and their source: from the model, or from the predictions column."""
     model: LoadedModel | None = None
     scores = None
     if spec.model_path is not None:
-        model = load_model(spec.model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
-                           trusted_types=spec.trusted_types, threshold=spec.threshold)
+        model = load_model(
+            spec.model_path,
+            positive_label=positive,
+            trust_pickle=spec.trust_pickle,
+            trusted_types=spec.trusted_types,
+            threshold=spec.threshold,
+        )
         absent = [f for f in model.features if f not in df.columns]
         flat_only = [f for f in absent if f in nested]
         if flat_only:
-            raise InputError(f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
-                             "list/struct), not one value per row.",
-                             "Audit with the flat columns the model was trained on (flatten those columns first).")
+            raise InputError(
+                f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
+                "list/struct), not one value per row.",
+                "Audit with the flat columns the model was trained on (flatten those columns first).",
+            )
         if absent:
-            raise InputError(f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
-                             "Audit with the dataset the model was built for, or rename the columns to match.")
+            raise InputError(
+                f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
+                "Audit with the dataset the model was built for, or rename the columns to match.",
+            )
         if "class_assumption" in model.extra:
             warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
         pred, scores = _predict(model, df, progress, cancel)
@@ -157,12 +205,14 @@ def _decisions(spec: AuditSpec, df: pd.DataFrame, positive, progress: Progress, 
     return model, pred, scores, source
 
 
-def _predict(model: LoadedModel, df: pd.DataFrame, progress: Progress, cancel: CancelToken) -> tuple[np.ndarray, np.ndarray | None]:
+def _predict(
+    model: LoadedModel, df: pd.DataFrame, progress: Progress, cancel: CancelToken
+) -> tuple[np.ndarray, np.ndarray | None]:
     X = df[list(model.features)]
     preds, scores = [], []
     for start in range(0, len(X), _PREDICT_BATCH):
         cancel.raise_if_set()
-        part = X.iloc[start:start + _PREDICT_BATCH]
+        part = X.iloc[start : start + _PREDICT_BATCH]
         preds.append(np.asarray(model.decide(part), dtype=np.int8))
         if model.score is not None:
             scores.append(model.score(part))

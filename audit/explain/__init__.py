@@ -3,6 +3,7 @@
 shap is imported lazily (inside the functions that need it), and so is the engine itself (pandas and NumPy): reading a
 stored result, as `attest report` does, needs only the result models.
 """
+
 from typing import Any
 
 from audit.explain.result import (

@@ -1,4 +1,5 @@
 """numba kernels of `leafpatterns` (kept apart so that importing the explain package never imports numba)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,7 +56,7 @@ def fill_tables(table_start, feat_start, fraction, value, weights, tables):
         e = np.empty(kmax + 1)
         ep = np.empty(kmax + 1)
         out = np.empty(k)
-        p = fraction[f0:f0 + k]
+        p = fraction[f0 : f0 + k]
         base = table_start[leaf]
         for pattern in range(1 << k):
             leaf_phi(pattern, k, p, value[leaf], weights, e, ep, out)
@@ -64,9 +65,28 @@ def fill_tables(table_start, feat_start, fraction, value, weights, tables):
 
 
 @njit(cache=True, parallel=True)
-def explain_rows(X, node_feature, node_threshold, node_default_left, node_missing, tree_node_start, tree_leaf_start,
-                 leaf_value, path_start, path_node, path_left, path_slot, feat_start, leaf_feature, leaf_fraction,
-                 table_start, tables, weights, max_nodes, phi):
+def explain_rows(
+    X,
+    node_feature,
+    node_threshold,
+    node_default_left,
+    node_missing,
+    tree_node_start,
+    tree_leaf_start,
+    leaf_value,
+    path_start,
+    path_node,
+    path_left,
+    path_slot,
+    feat_start,
+    leaf_feature,
+    leaf_fraction,
+    table_start,
+    tables,
+    weights,
+    max_nodes,
+    phi,
+):
     n = X.shape[0]
     n_trees = tree_node_start.shape[0] - 1
     kmax = weights.shape[0]
@@ -103,6 +123,6 @@ def explain_rows(X, node_feature, node_threshold, node_default_left, node_missin
                         for s in range(k):
                             phi[r, leaf_feature[f0 + s]] += tables[base + s]
                     else:
-                        leaf_phi(pattern, k, leaf_fraction[f0:f0 + k], leaf_value[leaf], weights, e, ep, out)
+                        leaf_phi(pattern, k, leaf_fraction[f0 : f0 + k], leaf_value[leaf], weights, e, ep, out)
                         for s in range(k):
                             phi[r, leaf_feature[f0 + s]] += out[s]

@@ -1,16 +1,24 @@
 """From per-row attributions to the audit's figures: global importance with bootstrap intervals, per group, the features
 whose importance shifts most between groups, the share of attribution going to proxies or sensitive attributes, and a
 small stratified sample of per-row values for beeswarm and dependence plots."""
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from audit.explain.result import (AttributionShare, FeatureImportance, GroupExplanation, GroupFeature, RankShift, RowSample,
-                                  SampleFeature)
+from audit.explain.result import (
+    AttributionShare,
+    FeatureImportance,
+    GroupExplanation,
+    GroupFeature,
+    RankShift,
+    RowSample,
+    SampleFeature,
+)
 
 SAMPLE_ROWS = 250  # per-row values kept in the result for plots: enough for a beeswarm, ~100 kB of indented JSON
 SAMPLE_FEATURES = 12
@@ -62,8 +70,10 @@ def ranks(values: np.ndarray) -> np.ndarray:
 def global_importance(names: Sequence[str], boot: Boot) -> tuple[FeatureImportance, ...]:
     lo, hi = interval(boot.draws, boot.mean)
     sh = shares(boot.mean)
-    items = [FeatureImportance(feature=n, value=float(boot.mean[j]), ci_low=float(lo[j]), ci_high=float(hi[j]), share=float(sh[j]))
-             for j, n in enumerate(names)]
+    items = [
+        FeatureImportance(feature=n, value=float(boot.mean[j]), ci_low=float(lo[j]), ci_high=float(hi[j]), share=float(sh[j]))
+        for j, n in enumerate(names)
+    ]
     return tuple(sorted(items, key=lambda it: -it.value))
 
 
@@ -86,15 +96,36 @@ def set_share(names: Sequence[str], members: Sequence[str], boot: Boot) -> Attri
         lo, hi = float(np.percentile(b, 2.5)), float(np.percentile(b, 97.5))
     else:
         lo = hi = point
-    return AttributionShare(features=tuple(used), not_used=tuple(m for m in members if m not in index), share=point, ci_low=lo, ci_high=hi)
+    return AttributionShare(
+        features=tuple(used), not_used=tuple(m for m in members if m not in index), share=point, ci_low=lo, ci_high=hi
+    )
 
 
-def group_explanation(attributes: dict[str, str], n_rows: int, names: Sequence[str], boot: Boot, n_explained: int,
-                      proxies: Sequence[str], sensitive: Sequence[str]) -> GroupExplanation:
+def group_explanation(
+    attributes: dict[str, str],
+    n_rows: int,
+    names: Sequence[str],
+    boot: Boot,
+    n_explained: int,
+    proxies: Sequence[str],
+    sensitive: Sequence[str],
+) -> GroupExplanation:
     lo, hi = interval(boot.draws, boot.mean)
     sh, rk = shares(boot.mean), ranks(boot.mean)
-    feats = sorted((GroupFeature(feature=n, value=float(boot.mean[j]), share=float(sh[j]), rank=int(rk[j]),
-                                 ci_low=float(lo[j]), ci_high=float(hi[j])) for j, n in enumerate(names)), key=lambda g: g.rank)
+    feats = sorted(
+        (
+            GroupFeature(
+                feature=n,
+                value=float(boot.mean[j]),
+                share=float(sh[j]),
+                rank=int(rk[j]),
+                ci_low=float(lo[j]),
+                ci_high=float(hi[j]),
+            )
+            for j, n in enumerate(names)
+        ),
+        key=lambda g: g.rank,
+    )
     index = {n: j for j, n in enumerate(names)}
 
     def part(members: Sequence[str]) -> float | None:
@@ -103,8 +134,14 @@ def group_explanation(attributes: dict[str, str], n_rows: int, names: Sequence[s
             return None
         return float(sh[cols].sum()) if cols else 0.0
 
-    return GroupExplanation(attributes=dict(attributes), n_rows=int(n_rows), n_explained=int(n_explained),
-                            features=tuple(feats) if n_explained else (), proxy_share=part(proxies), sensitive_share=part(sensitive))
+    return GroupExplanation(
+        attributes=dict(attributes),
+        n_rows=int(n_rows),
+        n_explained=int(n_explained),
+        features=tuple(feats) if n_explained else (),
+        proxy_share=part(proxies),
+        sensitive_share=part(sensitive),
+    )
 
 
 def rank_shifts(groups: Sequence[GroupExplanation], top: int = 3) -> tuple[RankShift, ...]:
@@ -126,16 +163,36 @@ def rank_shifts(groups: Sequence[GroupExplanation], top: int = 3) -> tuple[RankS
             lo = min(vals, key=lambda v: v[0])
             hi = max(vals, key=lambda v: v[0])
             r = [v[1] for v in vals]
-            shifts.append(RankShift(attributes=dim, feature=feat, share_min=lo[0], share_max=hi[0], share_spread=hi[0] - lo[0],
-                                    rank_min=min(r), rank_max=max(r), group_min=dict(lo[2]), group_max=dict(hi[2])))
+            shifts.append(
+                RankShift(
+                    attributes=dim,
+                    feature=feat,
+                    share_min=lo[0],
+                    share_max=hi[0],
+                    share_spread=hi[0] - lo[0],
+                    rank_min=min(r),
+                    rank_max=max(r),
+                    group_min=dict(lo[2]),
+                    group_max=dict(hi[2]),
+                )
+            )
         shifts.sort(key=lambda s: (-s.share_spread, -(s.rank_max - s.rank_min), s.feature))
         out += [s for s in shifts[:top] if s.share_spread > 0 or s.rank_max > s.rank_min]
     return tuple(out)
 
 
-def row_sample(names: Sequence[str], phi: np.ndarray, index: np.ndarray, explained: np.ndarray, pos: np.ndarray,
-               groups: Sequence[tuple[dict[str, str], np.ndarray]], X, importance: np.ndarray,
-               max_rows: int = SAMPLE_ROWS, max_features: int = SAMPLE_FEATURES) -> RowSample | None:
+def row_sample(
+    names: Sequence[str],
+    phi: np.ndarray,
+    index: np.ndarray,
+    explained: np.ndarray,
+    pos: np.ndarray,
+    groups: Sequence[tuple[dict[str, str], np.ndarray]],
+    X,
+    importance: np.ndarray,
+    max_rows: int = SAMPLE_ROWS,
+    max_features: int = SAMPLE_FEATURES,
+) -> RowSample | None:
     """Up to `max_rows` explained rows, stratified over the finest groups (see `RowSample`), with the SHAP values and
     feature values of the `max_features` most important features. `index` maps a row of X to its row in `phi`."""
     from audit.explain.local import _scalar
@@ -163,13 +220,22 @@ def row_sample(names: Sequence[str], phi: np.ndarray, index: np.ndarray, explain
         values = tuple(_display(_scalar(col.iat[r])) if col is not None else None for r in rows)
         features.append(SampleFeature(feature=name, shap=tuple(_round(v) for v in phi[at, j]), values=values))
     n_cells = sum(1 for k in take if k)
-    how = (f"{len(rows)} explained rows stratified over {n_cells} group{'s' if n_cells != 1 else ''}"
-           + (f" ({' x '.join(cells[0][0])})" if cells[0][0] else "")
-           + f": each group's first explained rows in the run's seeded random order, at least "
-           f"{min(SAMPLE_MIN_PER_CELL, max(1, max_rows // len(cells)))} per group where it has them, the rest in proportion "
-           "to group size (small groups over-represented); SHAP values rounded to 5 significant digits")
-    return RowSample(sampling=how, rows=tuple(int(r) for r in rows), cell=tuple(cell), cells=tuple(a for a, _ in cells),
-                     cell_rows=tuple(int(len(idx)) for _, idx in cells), features=tuple(features), features_total=len(names))
+    how = (
+        f"{len(rows)} explained rows stratified over {n_cells} group{'s' if n_cells != 1 else ''}"
+        + (f" ({' x '.join(cells[0][0])})" if cells[0][0] else "")
+        + f": each group's first explained rows in the run's seeded random order, at least "
+        f"{min(SAMPLE_MIN_PER_CELL, max(1, max_rows // len(cells)))} per group where it has them, the rest in proportion "
+        "to group size (small groups over-represented); SHAP values rounded to 5 significant digits"
+    )
+    return RowSample(
+        sampling=how,
+        rows=tuple(int(r) for r in rows),
+        cell=tuple(cell),
+        cells=tuple(a for a, _ in cells),
+        cell_rows=tuple(len(idx) for _, idx in cells),
+        features=tuple(features),
+        features_total=len(names),
+    )
 
 
 def _allocate(available: Sequence[int], sizes: Sequence[int], total: int) -> list[int]:

@@ -7,9 +7,11 @@ evaluates all masks of a batch of rows in one model call on a DataFrame that kee
 (so pipelines that select columns by name work), reuses the two end points every permutation shares, and seeds each row
 by its position, so values do not depend on batching or on which process computed them.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,8 +37,9 @@ class ProbaScorer:
 class Permutation:
     """The estimator over one batch of rows; picklable with a picklable scorer, so a worker process can run it."""
 
-    def __init__(self, scorer: Callable[[pd.DataFrame], np.ndarray], background: pd.DataFrame, base: float,
-                 permutations: int, seed: int) -> None:
+    def __init__(
+        self, scorer: Callable[[pd.DataFrame], np.ndarray], background: pd.DataFrame, base: float, permutations: int, seed: int
+    ) -> None:
         self.scorer, self.background, self.base = scorer, background, base
         self.permutations, self.seed = permutations, seed
 
@@ -48,8 +51,9 @@ class Permutation:
         return phi, np.full(len(fx), self.base), fx
 
 
-def permutation_shap(scorer: Callable[[Any], np.ndarray], background: Any, base: float, permutations: int, seed: int,
-                     ids: np.ndarray, rows: Any) -> tuple[np.ndarray, np.ndarray]:
+def permutation_shap(
+    scorer: Callable[[Any], np.ndarray], background: Any, base: float, permutations: int, seed: int, ids: np.ndarray, rows: Any
+) -> tuple[np.ndarray, np.ndarray]:
     """(phi (rows, features), model output (rows,)). `rows` and `background` are DataFrames with the same columns."""
     n, m, k, p = len(rows), rows.shape[1], len(background), permutations
     fx = np.asarray(scorer(rows), dtype=np.float64).reshape(-1)
@@ -67,12 +71,13 @@ def permutation_shap(scorer: Callable[[Any], np.ndarray], background: Any, base:
     own = np.arange(n)[:, None, None, None]
     bg = n + np.arange(k)[None, None, None, :]
     # Column by column, so every column keeps its dtype (categories, strings, nullable integers).
-    masked = pd.DataFrame({c: pool[c].array.take(np.where(on[..., j, None], own, bg).reshape(-1))
-                           for j, c in enumerate(rows.columns)})
+    masked = pd.DataFrame(
+        {c: pool[c].array.take(np.where(on[..., j, None], own, bg).reshape(-1)) for j, c in enumerate(rows.columns)}
+    )
     out = np.asarray(scorer(masked), dtype=np.float64).reshape(n, p, 2 * (m - 1), k).mean(axis=3)
     ends_b, ends_x = np.full((n, p, 1), base), np.broadcast_to(fx[:, None, None], (n, p, 1))
     fwd = np.concatenate([ends_b, out[:, :, : m - 1], ends_x], axis=2)  # mean output as features switch on
-    bwd = np.concatenate([ends_x, out[:, :, m - 1:], ends_b], axis=2)  # ... and as they switch off again
+    bwd = np.concatenate([ends_x, out[:, :, m - 1 :], ends_b], axis=2)  # ... and as they switch off again
     delta = (fwd[:, :, 1:] - fwd[:, :, :-1]) + (bwd[:, :, :-1] - bwd[:, :, 1:])  # credit of the i-th switched feature
     phi = np.take_along_axis(delta, pos, axis=2).sum(axis=1) / (2 * p)
     return phi, fx
@@ -104,9 +109,19 @@ def prepare(model: LoadedModel, X: pd.DataFrame, *, background_size: int, seed: 
     base = float(np.mean(scorer(background)))
     p = permutations_for(len(features))
     perm = Permutation(scorer, background, base, p, seed % 2**32)
-    return Backend(perm, lambda rows: (np.asarray(rows), rows_frame(X, features, rows)), features, features,
-                   "Attest permutation SHAP (numpy)", finish=perm.finish, background_size=k, permutations=p,
-                   shipped=Shipped(perm) if picklable else None, worker_start_s=3.0, probe_rows=1)
+    return Backend(
+        perm,
+        lambda rows: (np.asarray(rows), rows_frame(X, features, rows)),
+        features,
+        features,
+        "Attest permutation SHAP (numpy)",
+        finish=perm.finish,
+        background_size=k,
+        permutations=p,
+        shipped=Shipped(perm) if picklable else None,
+        worker_start_s=3.0,
+        probe_rows=1,
+    )
 
 
 def rows_per_batch(backend: Backend) -> int:

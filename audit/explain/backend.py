@@ -1,8 +1,10 @@
 """What every explainer backend hands the batch runner: a kernel over batches and how to build its input."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,6 +82,12 @@ def column_owners(pre: Any, features: Sequence[str], width: int) -> tuple[list[s
     names = mapping.output_names(pre, features, width)
     owners = mapping.owners(names, features, pre)
     lost = mapping.untraced(owners, features)
-    warnings = [f"{len(lost)} transformed column(s) could not be traced to a single original feature and are reported under "
-                f"their own names: {', '.join(lost[:8])}{' ...' if len(lost) > 8 else ''}."] if lost else []
+    warnings = (
+        [
+            f"{len(lost)} transformed column(s) could not be traced to a single original feature and are reported under "
+            f"their own names: {', '.join(lost[:8])}{' ...' if len(lost) > 8 else ''}."
+        ]
+        if lost
+        else []
+    )
     return names, owners, warnings

@@ -3,12 +3,13 @@
 Failures never raise: a model that cannot be explained gives `status="failed"` with the reason, so the rest of the audit
 stands. Only `Cancelled` propagates.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,10 +31,21 @@ _ROUNDS = 4
 _EXACT = {"tree_path_dependent", "linear_exact"}
 
 
-def explain(model: LoadedModel, X: pd.DataFrame, *, groups: Sequence[tuple[dict[str, str], np.ndarray]], decisions: np.ndarray,
-            scores: np.ndarray | None, threshold: float | None, proxies: Sequence[str], settings: ExplainSettings, seed: int,
-            progress: Progress = no_progress, cancel: CancelToken | None = None,
-            executor: Executor | None = None) -> Explanations:
+def explain(
+    model: LoadedModel,
+    X: pd.DataFrame,
+    *,
+    groups: Sequence[tuple[dict[str, str], np.ndarray]],
+    decisions: np.ndarray,
+    scores: np.ndarray | None,
+    threshold: float | None,
+    proxies: Sequence[str],
+    settings: ExplainSettings,
+    seed: int,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    executor: Executor | None = None,
+) -> Explanations:
     """Explain `model` on `X`; see docs/explanations.md for the result. Never raises except `Cancelled`.
 
     `executor` (e.g. `audit.parallel.spawn_executor()`, left running for the caller to reuse) lends worker processes
@@ -56,11 +68,23 @@ def explain(model: LoadedModel, X: pd.DataFrame, *, groups: Sequence[tuple[dict[
         choice, backend = _prepare(model, X, settings, seed)
         workers = runner.Workers(executor)
         try:
-            return _run(model, X, choice, backend, t0=t0, groups=[(dict(a), np.asarray(i, dtype=np.int64)) for a, i in groups],
-                        decisions=np.asarray(decisions, dtype=bool).reshape(-1),
-                        scores=None if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1),
-                        threshold=threshold, proxies=list(proxies), settings=settings, seed=seed, progress=progress,
-                        cancel=cancel, workers=workers)
+            return _run(
+                model,
+                X,
+                choice,
+                backend,
+                t0=t0,
+                groups=[(dict(a), np.asarray(i, dtype=np.int64)) for a, i in groups],
+                decisions=np.asarray(decisions, dtype=bool).reshape(-1),
+                scores=None if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1),
+                threshold=threshold,
+                proxies=list(proxies),
+                settings=settings,
+                seed=seed,
+                progress=progress,
+                cancel=cancel,
+                workers=workers,
+            )
         finally:
             workers.close()
     except Cancelled:
@@ -69,8 +93,10 @@ def explain(model: LoadedModel, X: pd.DataFrame, *, groups: Sequence[tuple[dict[
         if isinstance(exc, _NotExplainable):
             choice, exc = exc.choice, exc.cause
         which = f"The {choice.explainer} explainer" if choice else "The explainer"
-        return failed(f"{which} could not explain this model: {type(exc).__name__}: {_short(exc)}. The rest of the audit stands.",
-                      explainer=choice.explainer if choice else "none")
+        return failed(
+            f"{which} could not explain this model: {type(exc).__name__}: {_short(exc)}. The rest of the audit stands.",
+            explainer=choice.explainer if choice else "none",
+        )
 
 
 @dataclass(frozen=True)
@@ -87,8 +113,9 @@ class RowAttributions:
     reason: str
 
 
-def explain_rows(model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | np.ndarray, *, seed: int = 0,
-                 background_size: int = 100) -> RowAttributions:
+def explain_rows(
+    model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | np.ndarray, *, seed: int = 0, background_size: int = 100
+) -> RowAttributions:
     """Explain chosen rows (e.g. one decision a reviewer asks about), in one process and without a budget.
 
     Raises `ExplanationError` when the model cannot be explained.
@@ -97,13 +124,15 @@ def explain_rows(model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | np.n
     try:
         choice, backend = _prepare(model, X, ExplainSettings(background_size=background_size), seed)
         size = 50_000 if choice.method != "agnostic" else agnostic.rows_per_batch(backend)
-        parts = [backend.kernel(backend.payload(rows[i:i + size])) for i in range(0, len(rows), size)]
+        parts = [backend.kernel(backend.payload(rows[i : i + size])) for i in range(0, len(rows), size)]
     except Cancelled:
         raise
     except Exception as exc:
         exc = exc.cause if isinstance(exc, _NotExplainable) else exc
-        raise ExplanationError(f"The model could not be explained: {type(exc).__name__}: {_short(exc)}",
-                               "Check that the data has the columns and types the model was trained on.") from exc
+        raise ExplanationError(
+            f"The model could not be explained: {type(exc).__name__}: {_short(exc)}",
+            "Check that the data has the columns and types the model was trained on.",
+        ) from exc
     features = list(model.features)
     names = features + [o for o in dict.fromkeys(backend.owners) if o not in features]
     values = np.vstack([p[0] for p in parts]) @ mapping.fold_matrix(backend.owners, names)
@@ -112,8 +141,16 @@ def explain_rows(model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | np.n
         output = backend.outputs(rows)  # type: ignore[misc]
     else:
         output = np.concatenate([p[2] for p in parts])
-    return RowAttributions(rows, tuple(names), values, base, np.asarray(output, dtype=np.float64), choice.explainer,
-                           choice.output_space, choice.reason)
+    return RowAttributions(
+        rows,
+        tuple(names),
+        values,
+        base,
+        np.asarray(output, dtype=np.float64),
+        choice.explainer,
+        choice.output_space,
+        choice.reason,
+    )
 
 
 class _NotExplainable(Exception):
@@ -134,8 +171,11 @@ def _prepare(model: LoadedModel, X: pd.DataFrame, settings: ExplainSettings, see
         except Cancelled:
             raise
         except Exception as exc:
-            choice = agnostic_choice(model, f"The exact {choice.explainer} explainer could not read this model "
-                                            f"({type(exc).__name__}: {_short(exc)}), so Attest fell back to the model-agnostic one")
+            choice = agnostic_choice(
+                model,
+                f"The exact {choice.explainer} explainer could not read this model "
+                f"({type(exc).__name__}: {_short(exc)}), so Attest fell back to the model-agnostic one",
+            )
     try:
         return choice, agnostic.prepare(model, X, background_size=settings.background_size, seed=seed)
     except Cancelled:
@@ -144,10 +184,24 @@ def _prepare(model: LoadedModel, X: pd.DataFrame, settings: ExplainSettings, see
         raise _NotExplainable(choice, exc) from exc
 
 
-def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, *, t0: float,
-         groups: list[tuple[dict[str, str], np.ndarray]], decisions: np.ndarray, scores: np.ndarray | None,
-         threshold: float | None, proxies: list[str], settings: ExplainSettings, seed: int, progress: Progress,
-         cancel: CancelToken | None, workers: runner.Workers) -> Explanations:
+def _run(
+    model: LoadedModel,
+    X: pd.DataFrame,
+    choice: Choice,
+    backend: Backend,
+    *,
+    t0: float,
+    groups: list[tuple[dict[str, str], np.ndarray]],
+    decisions: np.ndarray,
+    scores: np.ndarray | None,
+    threshold: float | None,
+    proxies: list[str],
+    settings: ExplainSettings,
+    seed: int,
+    progress: Progress,
+    cancel: CancelToken | None,
+    workers: runner.Workers,
+) -> Explanations:
     n = len(X)
     # Explaining stops this much before the budget ends, leaving time to aggregate.
     deadline = t0 + settings.time_budget_s - min(_RESERVE_S, 0.1 * settings.time_budget_s)
@@ -178,13 +232,14 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     # to fill the budget without overrunning it.
     for round_no in range(_ROUNDS):
         left = deadline - time.monotonic()
-        todo, worker = _plan(n_max - done, rate, left, 0.0 if workers.warm and start_s is not None else start_s,
-                             cautious=round_no == 0)
+        todo, worker = _plan(
+            n_max - done, rate, left, 0.0 if workers.warm and start_s is not None else start_s, cautious=round_no == 0
+        )
         if todo <= 0 or left <= 0:
             break
-        chunk_rows = order[done:done + todo]
+        chunk_rows = order[done : done + todo]
         size = _batch_rows(choice, backend, rate)
-        chunks = [chunk_rows[i:i + size] for i in range(0, len(chunk_rows), size)]
+        chunks = [chunk_rows[i : i + size] for i in range(0, len(chunk_rows), size)]
         planned = done + len(chunk_rows)
         counter = [done]
 
@@ -203,9 +258,17 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
                     rows_ready = np.concatenate(ready)
                     outputs_done.update(zip(rows_ready.tolist(), backend.outputs(rows_ready)))
 
-        raw, cut, by_worker = runner.run_batches(backend.core, payloads, [len(c) for c in chunks], deadline=deadline,
-                                                 cancel=cancel, on_batch=on_batch, shipped=backend.shipped,
-                                                 executor=workers.get() if worker else None, on_idle=on_idle)
+        raw, cut, by_worker = runner.run_batches(
+            backend.core,
+            payloads,
+            [len(c) for c in chunks],
+            deadline=deadline,
+            cancel=cancel,
+            on_batch=on_batch,
+            shipped=backend.shipped,
+            executor=workers.get() if worker else None,
+            on_idle=on_idle,
+        )
         parts += [(c, backend.finish(p, r)) for c, p, r in zip(chunks, payloads, raw) if r is not None]
         processes = 2 if by_worker else processes
         if not cut:  # per-process speed as measured (the plan adds a worker's share itself)
@@ -219,7 +282,7 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     if any(res[2] is None for _, res in parts):  # one model call for the rows not done while waiting for the worker
         todo_rows = np.array([r for r in rows.tolist() if r not in outputs_done], dtype=np.int64)
         for i in range(0, len(todo_rows), 50_000):
-            outputs_done.update(zip(todo_rows[i:i + 50_000].tolist(), backend.outputs(todo_rows[i:i + 50_000])))  # type: ignore[misc]
+            outputs_done.update(zip(todo_rows[i : i + 50_000].tolist(), backend.outputs(todo_rows[i : i + 50_000])))  # type: ignore[misc]
         output = np.array([outputs_done[r] for r in rows.tolist()], dtype=np.float64)
     else:
         output = np.concatenate([np.asarray(res[2], dtype=np.float64) for _, res in parts])
@@ -241,14 +304,18 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     global_rows = sampling.prefix_in(perm, explained)
     if len(global_rows) < max(1, min(aggregate.MIN_GROUP_ROWS, len(rows) // 2)):
         global_rows = rows
-        warnings.append("The budget allowed too few rows for a uniform sample: global figures use every explained row, "
-                        "which over-represents small groups and the local examples.")
+        warnings.append(
+            "The budget allowed too few rows for a uniform sample: global figures use every explained row, "
+            "which over-represents small groups and the local examples."
+        )
     boot = aggregate.bootstrap(np.abs(phi[index[global_rows]]), settings.stability_resamples, np.random.default_rng([seed, 3]))
     sensitive = list(dict.fromkeys(k for a, _ in groups for k in a))
     by_group = []
     for gi, (attrs, idx) in enumerate(groups):
         sample = sampling.group_sample(idx, pos, explained)
-        gboot = aggregate.bootstrap(np.abs(phi[index[sample]]), settings.stability_resamples, np.random.default_rng([seed, 4, gi]))
+        gboot = aggregate.bootstrap(
+            np.abs(phi[index[sample]]), settings.stability_resamples, np.random.default_rng([seed, 4, gi])
+        )
         by_group.append(aggregate.group_explanation(attrs, len(idx), names, gboot, len(sample), proxies, sensitive))
 
     err = float(np.max(np.abs(base + phi.sum(axis=1) - output))) if len(rows) else None
@@ -256,16 +323,31 @@ def _run(model: LoadedModel, X: pd.DataFrame, choice: Choice, backend: Backend, 
     essential = np.unique(np.concatenate([head, local_rows, topups]))
     essential = essential[np.isin(essential, order)]
     cut = bool(not explained[essential].all())
-    warnings += _warnings(X, features, rows, choice, backend, n, len(global_rows), n_plan, cut, by_group, proxies, names,
-                          err, settings)
+    warnings += _warnings(
+        X, features, rows, choice, backend, n, len(global_rows), n_plan, cut, by_group, proxies, names, err, settings
+    )
     return Explanations(
-        status="partial" if cut else "complete", reason=choice.reason, explainer=choice.explainer,
-        output_space=choice.output_space, library=backend.library, background_size=backend.background_size,
-        permutations=backend.permutations, processes=processes, sample_size=int(len(rows)), global_rows=int(len(global_rows)), rows_available=n,
-        seconds=round(time.monotonic() - t0, 3), time_budget_s=settings.time_budget_s, seed=seed,
-        stability_resamples=settings.stability_resamples, additivity_max_error=err,
-        global_=aggregate.global_importance(names, boot), by_group=tuple(by_group), rank_shifts=aggregate.rank_shifts(by_group),
-        proxy_share=aggregate.set_share(names, proxies, boot), sensitive_share=aggregate.set_share(names, sensitive, boot),
+        status="partial" if cut else "complete",
+        reason=choice.reason,
+        explainer=choice.explainer,
+        output_space=choice.output_space,
+        library=backend.library,
+        background_size=backend.background_size,
+        permutations=backend.permutations,
+        processes=processes,
+        sample_size=len(rows),
+        global_rows=len(global_rows),
+        rows_available=n,
+        seconds=round(time.monotonic() - t0, 3),
+        time_budget_s=settings.time_budget_s,
+        seed=seed,
+        stability_resamples=settings.stability_resamples,
+        additivity_max_error=err,
+        global_=aggregate.global_importance(names, boot),
+        by_group=tuple(by_group),
+        rank_shifts=aggregate.rank_shifts(by_group),
+        proxy_share=aggregate.set_share(names, proxies, boot),
+        sensitive_share=aggregate.set_share(names, sensitive, boot),
         local=local.examples(picks, groups, where, names, phi, base, output, X, features, decisions, scores),
         row_sample=aggregate.row_sample(names, phi, index, explained, pos, groups, X, boot.mean),
         warnings=tuple(warnings),
@@ -307,37 +389,64 @@ def _batch_rows(choice: Choice, backend: Backend, rate: float) -> int:
     return int(max(16, min(rate * _BATCH_SECONDS * (0.5 if backend.shipped else 1.0), 20_000)))
 
 
-def _warnings(X: pd.DataFrame, features: list[str], rows: np.ndarray, choice: Choice, backend: Backend, n: int,
-              n_global: int, n_plan: int, cut: bool, by_group: list, proxies: list[str], names: list[str],
-              err: float | None, settings: ExplainSettings) -> list[str]:
-    out = ["SHAP values describe how this model uses its inputs, not causes: a large attribution does not mean that changing "
-           "the feature would change a person's outcome, and correlated features can share or swap credit."]
+def _warnings(
+    X: pd.DataFrame,
+    features: list[str],
+    rows: np.ndarray,
+    choice: Choice,
+    backend: Backend,
+    n: int,
+    n_global: int,
+    n_plan: int,
+    cut: bool,
+    by_group: list,
+    proxies: list[str],
+    names: list[str],
+    err: float | None,
+    settings: ExplainSettings,
+) -> list[str]:
+    out = [
+        "SHAP values describe how this model uses its inputs, not causes: a large attribution does not mean that changing "
+        "the feature would change a person's outcome, and correlated features can share or swap credit."
+    ]
     if choice.explainer == "tree_path_dependent":
-        out.append("Path-dependent TreeSHAP follows the trees' own splits and training cover; among correlated features, "
-                   "credit goes to the ones the trees happened to split on.")
+        out.append(
+            "Path-dependent TreeSHAP follows the trees' own splits and training cover; among correlated features, "
+            "credit goes to the ones the trees happened to split on."
+        )
     elif choice.explainer == "linear_exact":
         out.append("Linear SHAP treats features as independent and uses the evaluation data's mean as the reference.")
     else:
-        out.append(f"Model-agnostic values are estimates ({backend.permutations} antithetic permutations per row, "
-                   f"{backend.background_size} background rows) and break feature correlations by mixing in background values.")
+        out.append(
+            f"Model-agnostic values are estimates ({backend.permutations} antithetic permutations per row, "
+            f"{backend.background_size} background rows) and break feature correlations by mixing in background values."
+        )
     pairs = _correlated(X, features, rows)
     if pairs:
         out.append("Strongly correlated inputs (|r| >= 0.7), read their attributions together: " + "; ".join(pairs) + ".")
     if cut:
-        out.append(f"The time budget ({settings.time_budget_s:g} s) ran out before every local example and every group's "
-                   f"minimum sample were explained ({len(rows):,} rows explained); the figures use the rows explained.")
+        out.append(
+            f"The time budget ({settings.time_budget_s:g} s) ran out before every local example and every group's "
+            f"minimum sample were explained ({len(rows):,} rows explained); the figures use the rows explained."
+        )
     if n_global < n:
         why = "the time budget" if settings.max_rows is None or n_plan < min(n, settings.max_rows) else "max_rows"
-        out.append(f"Global figures rest on a seeded random sample of {n_global:,} of {n:,} rows ({why}); "
-                   "the intervals show their resampling variability.")
+        out.append(
+            f"Global figures rest on a seeded random sample of {n_global:,} of {n:,} rows ({why}); "
+            "the intervals show their resampling variability."
+        )
     small = [_label(g.attributes) for g in by_group if 0 < g.n_explained < aggregate.MIN_GROUP_ROWS]
     if small:
-        out.append(f"Importance rests on fewer than {aggregate.MIN_GROUP_ROWS} explained rows for: {'; '.join(small[:10])}"
-                   f"{' ...' if len(small) > 10 else ''}; these groups are not compared in rank_shifts.")
+        out.append(
+            f"Importance rests on fewer than {aggregate.MIN_GROUP_ROWS} explained rows for: {'; '.join(small[:10])}"
+            f"{' ...' if len(small) > 10 else ''}; these groups are not compared in rank_shifts."
+        )
     unused = [p for p in proxies if p not in names]
     if unused:
-        out.append(f"Candidate proxies the model does not take as inputs: {', '.join(unused)} (their information may still "
-                   "reach the model through other features).")
+        out.append(
+            f"Candidate proxies the model does not take as inputs: {', '.join(unused)} (their information may still "
+            "reach the model through other features)."
+        )
     if err is not None and choice.explainer in _EXACT and err > 1e-6:
         out.append(f"Additivity check: base value + contributions differ from the model's output by up to {err:.2e}.")
     return out

@@ -16,6 +16,7 @@ models (the trees shap's TreeExplainer has parsed) with numerical splits. LightG
 shap's TreeExplainer are the references the tests and every run compare to; anything else (categorical splits, linear
 trees) keeps the library's own TreeSHAP.
 """
+
 from __future__ import annotations
 
 import math
@@ -112,9 +113,15 @@ def _shap_tree_arrays(tree: Any, output: int) -> dict[str, np.ndarray] | None:
     if output >= values.shape[1]:
         return None
     left = np.asarray(tree.children_left)
-    return {"left": left, "right": np.asarray(tree.children_right), "default_left": np.asarray(tree.children_default) == left,
-            "feature": np.asarray(tree.features), "threshold": np.asarray(tree.thresholds, dtype=np.float64),
-            "value": values[:, output], "cover": np.asarray(tree.node_sample_weight, dtype=np.float64)}
+    return {
+        "left": left,
+        "right": np.asarray(tree.children_right),
+        "default_left": np.asarray(tree.children_default) == left,
+        "feature": np.asarray(tree.features),
+        "threshold": np.asarray(tree.thresholds, dtype=np.float64),
+        "value": values[:, output],
+        "cover": np.asarray(tree.node_sample_weight, dtype=np.float64),
+    }
 
 
 def from_xgboost(booster: Any, iteration_range: tuple[int, int], rows_hint: int = 10_000) -> LeafPatternTrees | None:
@@ -146,10 +153,15 @@ def from_xgboost(booster: Any, iteration_range: tuple[int, int], rows_hint: int 
         if any(int(t) != 0 for t in tree.get("split_type", [])):
             return None  # categorical split
         cond = np.asarray(tree["split_conditions"], dtype=np.float32).astype(np.float64)
-        arrays = {"left": np.asarray(tree["left_children"]), "right": np.asarray(tree["right_children"]),
-                  "default_left": np.asarray(tree["default_left"]).astype(bool),
-                  "feature": np.asarray(tree["split_indices"]), "threshold": np.nextafter(cond, -np.inf),
-                  "value": cond, "cover": np.asarray(tree["sum_hessian"], dtype=np.float32).astype(np.float64)}
+        arrays = {
+            "left": np.asarray(tree["left_children"]),
+            "right": np.asarray(tree["right_children"]),
+            "default_left": np.asarray(tree["default_left"]).astype(bool),
+            "feature": np.asarray(tree["split_indices"]),
+            "threshold": np.nextafter(cond, -np.inf),
+            "value": cond,
+            "cover": np.asarray(tree["sum_hessian"], dtype=np.float32).astype(np.float64),
+        }
         if not _flatten(_array_node(arrays, 0), len(nodes["feature"]), nodes, leaves, []):
             return None
         tree_node_start.append(len(nodes["feature"]))
@@ -159,8 +171,12 @@ def from_xgboost(booster: Any, iteration_range: tuple[int, int], rows_hint: int 
 
 
 # XGBoost's base_score in the margin: logistic objectives keep it as a probability.
-_XGB_LINKS = {"binary:logistic": lambda p: math.log(p / (1 - p)), "reg:logistic": lambda p: math.log(p / (1 - p)),
-              "binary:logitraw": lambda b: b, "reg:squarederror": lambda b: b}
+_XGB_LINKS = {
+    "binary:logistic": lambda p: math.log(p / (1 - p)),
+    "reg:logistic": lambda p: math.log(p / (1 - p)),
+    "binary:logitraw": lambda b: b,
+    "reg:squarederror": lambda b: b,
+}
 
 
 def float32_rows(X: np.ndarray) -> np.ndarray:
@@ -173,9 +189,16 @@ def _array_node(a: dict[str, np.ndarray], i: int) -> dict:
     reads); NaN goes the default way at every split."""
     if a["left"][i] < 0:
         return {"leaf_value": float(a["value"][i]), "leaf_count": float(a["cover"][i])}
-    return {"decision_type": "<=", "split_feature": int(a["feature"][i]), "threshold": float(a["threshold"][i]),
-            "default_left": bool(a["default_left"][i]), "missing_type": "NaN", "internal_count": float(a["cover"][i]),
-            "left_child": _array_node(a, int(a["left"][i])), "right_child": _array_node(a, int(a["right"][i]))}
+    return {
+        "decision_type": "<=",
+        "split_feature": int(a["feature"][i]),
+        "threshold": float(a["threshold"][i]),
+        "default_left": bool(a["default_left"][i]),
+        "missing_type": "NaN",
+        "internal_count": float(a["cover"][i]),
+        "left_child": _array_node(a, int(a["left"][i])),
+        "right_child": _array_node(a, int(a["right"][i])),
+    }
 
 
 def _iterations(model: Any, booster: Any) -> int | None:
@@ -206,8 +229,9 @@ def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list) -> bo
     return True
 
 
-def _build(n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start: list, leaves: list,
-           rows_hint: int, offset: float = 0.0) -> LeafPatternTrees | None:
+def _build(
+    n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start: list, leaves: list, rows_hint: int, offset: float = 0.0
+) -> LeafPatternTrees | None:
     path_start, path_node, path_left, path_slot = [0], [], [], []
     feat_start, leaf_feature, leaf_fraction, leaf_value = [0], [], [], []
     leaf_tree = np.repeat(np.arange(len(tree_leaf_start) - 1), np.diff(tree_leaf_start))
@@ -257,11 +281,18 @@ def _build(n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start:
         node_missing=np.asarray(nodes["missing"], dtype=np.int8),
         tree_node_start=np.asarray(tree_node_start, dtype=np.int64),
         tree_leaf_start=np.asarray(tree_leaf_start, dtype=np.int64),
-        leaf_value=value_arr, path_start=np.asarray(path_start, dtype=np.int64),
-        path_node=np.asarray(path_node, dtype=np.int64), path_left=np.asarray(path_left, dtype=np.bool_),
-        path_slot=np.asarray(path_slot, dtype=np.int64), feat_start=feat_start_arr,
-        leaf_feature=np.asarray(leaf_feature, dtype=np.int64), leaf_fraction=fraction_arr, table_start=table_start,
-        tables=tables, weights=weights, expected_value=offset + float(np.sum(value_arr * reach)),
+        leaf_value=value_arr,
+        path_start=np.asarray(path_start, dtype=np.int64),
+        path_node=np.asarray(path_node, dtype=np.int64),
+        path_left=np.asarray(path_left, dtype=np.bool_),
+        path_slot=np.asarray(path_slot, dtype=np.int64),
+        feat_start=feat_start_arr,
+        leaf_feature=np.asarray(leaf_feature, dtype=np.int64),
+        leaf_fraction=fraction_arr,
+        table_start=table_start,
+        tables=tables,
+        weights=weights,
+        expected_value=offset + float(np.sum(value_arr * reach)),
         max_nodes=int(node_counts.max()) if node_counts.size else 0,
     )
 
@@ -271,7 +302,7 @@ def _table_sizes(k_per_leaf: np.ndarray, rows: int) -> np.ndarray:
     to explain, smallest tables first, within TABLE_ENTRIES in all (memory stays bounded for deep trees and big data)."""
     k = k_per_leaf.astype(np.int64)
     sizes = np.where(k <= 30, (np.int64(1) << np.minimum(k, 30)) * k, -1)
-    wanted = (k <= 30) & (2.0 ** k <= max(rows, 64))
+    wanted = (k <= 30) & (2.0**k <= max(rows, 64))
     order = np.argsort(np.where(wanted, sizes, np.iinfo(np.int64).max), kind="stable")
     within = np.zeros(len(k), dtype=bool)
     within[order] = np.cumsum(np.where(wanted, sizes, 0)[order]) <= TABLE_ENTRIES
@@ -293,10 +324,28 @@ def shap_values(trees: LeafPatternTrees, X: np.ndarray) -> tuple[np.ndarray, np.
         raise ValueError(f"expected {trees.n_features} feature columns, got array of shape {X.shape}")
     phi = np.zeros((X.shape[0], X.shape[1]), dtype=np.float64)
     t = trees
-    kernels().explain_rows(X, t.node_feature, t.node_threshold, t.node_default_left, t.node_missing, t.tree_node_start,
-                           t.tree_leaf_start, t.leaf_value, t.path_start, t.path_node, t.path_left, t.path_slot,
-                           t.feat_start, t.leaf_feature, t.leaf_fraction, t.table_start, t.tables, t.weights,
-                           max(t.max_nodes, 1), phi)
+    kernels().explain_rows(
+        X,
+        t.node_feature,
+        t.node_threshold,
+        t.node_default_left,
+        t.node_missing,
+        t.tree_node_start,
+        t.tree_leaf_start,
+        t.leaf_value,
+        t.path_start,
+        t.path_node,
+        t.path_left,
+        t.path_slot,
+        t.feat_start,
+        t.leaf_feature,
+        t.leaf_fraction,
+        t.table_start,
+        t.tables,
+        t.weights,
+        max(t.max_nodes, 1),
+        phi,
+    )
     return phi, np.full(X.shape[0], t.expected_value)
 
 

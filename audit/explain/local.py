@@ -1,8 +1,10 @@
 """Local explanations of chosen decisions: per group, adverse decisions and borderline cases near the threshold."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,9 +12,19 @@ import pandas as pd
 from audit.explain.result import LocalExplanation, Scalar
 
 
-def examples(picks: Sequence[tuple[int, int, str]], groups: Sequence[tuple[dict[str, str], np.ndarray]], where: dict[int, int],
-             names: Sequence[str], phi: np.ndarray, base: np.ndarray, output: np.ndarray, X: pd.DataFrame,
-             features: Sequence[str], decisions: np.ndarray, scores: np.ndarray | None) -> tuple[LocalExplanation, ...]:
+def examples(
+    picks: Sequence[tuple[int, int, str]],
+    groups: Sequence[tuple[dict[str, str], np.ndarray]],
+    where: dict[int, int],
+    names: Sequence[str],
+    phi: np.ndarray,
+    base: np.ndarray,
+    output: np.ndarray,
+    X: pd.DataFrame,
+    features: Sequence[str],
+    decisions: np.ndarray,
+    scores: np.ndarray | None,
+) -> tuple[LocalExplanation, ...]:
     """`where` maps a row of X to its index in the explained arrays; picks the budget did not reach are left out."""
     out = []
     for gi, row, kind in picks:
@@ -20,12 +32,19 @@ def examples(picks: Sequence[tuple[int, int, str]], groups: Sequence[tuple[dict[
         if k is None:
             continue
         contrib = sorted(((n, float(phi[k, j])) for j, n in enumerate(names)), key=lambda t: -abs(t[1]))
-        out.append(LocalExplanation(
-            attributes=dict(groups[gi][0]), row=int(row), kind=kind,  # type: ignore[arg-type]
-            base_value=float(base[k]), contributions=dict(contrib), output=float(output[k]),
-            score=_finite(scores[row]) if scores is not None else None, decision=bool(decisions[row]),
-            feature_values={f: _scalar(X[f].iat[row]) for f in features},
-        ))
+        out.append(
+            LocalExplanation(
+                attributes=dict(groups[gi][0]),
+                row=int(row),
+                kind=kind,  # type: ignore[arg-type]
+                base_value=float(base[k]),
+                contributions=dict(contrib),
+                output=float(output[k]),
+                score=_finite(scores[row]) if scores is not None else None,
+                decision=bool(decisions[row]),
+                feature_values={f: _scalar(X[f].iat[row]) for f in features},
+            )
+        )
     return tuple(out)
 
 

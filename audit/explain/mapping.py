@@ -2,9 +2,11 @@
 
 SHAP values are additive, so a feature's attribution is the sum over the columns it produced.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -66,8 +68,8 @@ def _owner(name: str, features: Sequence[str], restrict: dict[str, list[str]]) -
 def _match(rest: str, candidates: Sequence[str], feats: set[str]) -> str | None:
     if rest in feats:
         return rest
-    if rest.startswith("missingindicator_") and rest[len("missingindicator_"):] in feats:
-        return rest[len("missingindicator_"):]
+    if rest.startswith("missingindicator_") and rest[len("missingindicator_") :] in feats:
+        return rest[len("missingindicator_") :]
     # One-hot style "<feature>_<category>": the longest matching feature name wins.
     hits = [c for c in candidates if rest.startswith(c + "_")]
     return max(hits, key=len) if hits else None

@@ -2,6 +2,7 @@
 
 Every importance is in the explained output space (`output_space`), summed back to the user's original features.
 """
+
 from __future__ import annotations
 
 from typing import Literal

@@ -5,12 +5,14 @@ process works through the batches from the back while this process works from th
 not depend on which process computed a batch (each batch is a pure function of its input). Where the budget cuts, the
 finished batches are a prefix and a suffix of the list; sampling.py's prefix rule keeps the figures sound either way.
 """
+
 from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from audit.cancel import CancelToken
 from audit.parallel import Shipped, processes_allowed, spawn_executor
@@ -19,10 +21,18 @@ OnBatch = Callable[[int, int], None]  # (batch index, rows in it)
 _POLL_S = 0.05  # how often cancel and the budget are checked while waiting for the worker
 
 
-def run_batches(core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequence[int], *, deadline: float,
-                cancel: CancelToken | None, on_batch: OnBatch, shipped: Shipped | None = None,
-                executor: Executor | None = None,
-                on_idle: Callable[[list[Any]], None] | None = None) -> tuple[list[Any], bool, int]:
+def run_batches(
+    core: Callable[[Any], Any],
+    payloads: Sequence[Any],
+    sizes: Sequence[int],
+    *,
+    deadline: float,
+    cancel: CancelToken | None,
+    on_batch: OnBatch,
+    shipped: Shipped | None = None,
+    executor: Executor | None = None,
+    on_idle: Callable[[list[Any]], None] | None = None,
+) -> tuple[list[Any], bool, int]:
     """Raw kernel results per batch (None where the budget cut), whether it cut, and how many batches a worker did.
 
     `on_idle(results so far)` runs once in this process while it waits for the worker's last batches.
@@ -45,8 +55,16 @@ class _Shared:
     """This process takes batches from the front; the worker's tasks are queued from the back, so the two meet with
     little left over. A queued task this process reaches first is cancelled and computed here."""
 
-    def __init__(self, core: Callable[[Any], Any], payloads: Sequence[Any], sizes: Sequence[int], results: list[Any],
-                 shipped: Shipped, executor: Executor, on_batch: OnBatch) -> None:
+    def __init__(
+        self,
+        core: Callable[[Any], Any],
+        payloads: Sequence[Any],
+        sizes: Sequence[int],
+        results: list[Any],
+        shipped: Shipped,
+        executor: Executor,
+        on_batch: OnBatch,
+    ) -> None:
         self.core, self.payloads, self.sizes, self.results = core, payloads, sizes, results
         self.shipped, self.executor, self.on_batch = shipped, executor, on_batch
         self.futures: dict[int, Future] = {}
@@ -85,8 +103,9 @@ class _Shared:
             self.results[j] = self.core(self.payloads[j])
             self.on_batch(j, self.sizes[j])
 
-    def run(self, deadline: float, cancel: CancelToken | None,
-            on_idle: Callable[[list[Any]], None] | None) -> tuple[list[Any], bool, int]:
+    def run(
+        self, deadline: float, cancel: CancelToken | None, on_idle: Callable[[list[Any]], None] | None
+    ) -> tuple[list[Any], bool, int]:
         n = len(self.payloads)
         try:
             with _one_thread():
@@ -142,7 +161,7 @@ class Workers:
         if self.own is None and self.allowed:
             try:
                 self.own = spawn_executor(1)
-            except Exception:  # noqa: BLE001 - no processes here (a sandbox, a resource limit): one process it is
+            except Exception:
                 self.allowed = False
         return self.own
 

@@ -4,9 +4,10 @@ One seeded permutation of all rows drives everything: the global figures use the
 (a uniform random sample); each group uses the longest prefix of its own rows in that order (a uniform random sample of
 the group). Small groups are topped up with their first rows in that order, local examples come first.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -21,8 +22,9 @@ def permutation(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return perm, pos
 
 
-def local_picks(groups: Sequence[Group], decisions: np.ndarray, scores: np.ndarray | None, threshold: float | None,
-                k: int, seed: int) -> list[tuple[int, int, str]]:
+def local_picks(
+    groups: Sequence[Group], decisions: np.ndarray, scores: np.ndarray | None, threshold: float | None, k: int, seed: int
+) -> list[tuple[int, int, str]]:
     """(group index, row, kind) per example: up to k seeded-random adverse decisions and the k rows nearest the threshold."""
     picks: list[tuple[int, int, str]] = []
     if k <= 0:
@@ -31,8 +33,11 @@ def local_picks(groups: Sequence[Group], decisions: np.ndarray, scores: np.ndarr
     for gi, (_, idx) in enumerate(groups):
         idx = np.asarray(idx, dtype=np.int64)
         adverse = idx[~decisions[idx]]
-        chosen = np.random.default_rng([seed, 2, gi]).choice(adverse, size=min(k, len(adverse)), replace=False) \
-            if len(adverse) else np.empty(0, dtype=np.int64)
+        chosen = (
+            np.random.default_rng([seed, 2, gi]).choice(adverse, size=min(k, len(adverse)), replace=False)
+            if len(adverse)
+            else np.empty(0, dtype=np.int64)
+        )
         picks += [(gi, int(r), "adverse") for r in chosen]
         if scores is not None:
             rest = np.setdiff1d(idx, chosen)

@@ -1,4 +1,5 @@
 """Explainer settings: part of the AuditSpec, so they are recorded with every audit."""
+
 from __future__ import annotations
 
 from audit.refs import Frozen

@@ -1,6 +1,7 @@
 """Exact path-dependent TreeSHAP through public APIs: shap's TreeExplainer for scikit-learn trees, the libraries' own
 pred_contrib for LightGBM/XGBoost, and Attest's leaf-pattern TreeSHAP (leafpatterns.py) wherever it reproduces those
 values on the run's probe rows (1e-9; XGBoost: its float32 rounding)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -104,13 +105,15 @@ def sklearn_kernel(shap_tree: ShapTree, probe: np.ndarray, rows: int) -> tuple[P
         kernel = PatternKernel(trees, sign)
         if not _agree(kernel(probe), ref, _EXACT):
             return None
-    except Exception:  # noqa: BLE001 - an optimisation only: numba missing, an unknown layout -> shap's own routine
+    except Exception:
         return None
     import numba
     import shap
 
-    return kernel, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to shap {shap.__version__} "
-                    "TreeExplainer on the probe rows")
+    return kernel, (
+        f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to shap {shap.__version__} "
+        "TreeExplainer on the probe rows"
+    )
 
 
 class LightGBMKernel:
@@ -155,12 +158,14 @@ def lightgbm_kernel(est: Any, sign: float, probe: Any, rows: int) -> tuple[Any, 
         fast = LeafPatternKernel(est, trees, sign)
         if not _agree(fast(probe), own(probe), _EXACT):
             return own, own_text
-    except Exception:  # noqa: BLE001 - an optimisation only: numba missing or failing, an unusual dump -> LightGBM's own
+    except Exception:
         return own, own_text
     import numba
 
-    return fast, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to lightgbm {lightgbm.__version__} "
-                  "pred_contrib on the probe rows")
+    return fast, (
+        f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}); equal to lightgbm {lightgbm.__version__} "
+        "pred_contrib on the probe rows"
+    )
 
 
 class XGBoostKernel:
@@ -171,8 +176,9 @@ class XGBoostKernel:
         import xgboost as xgb
 
         dm = xgb.DMatrix(Xt, enable_categorical=True)
-        return np.asarray(self.booster.predict(dm, iteration_range=self.iteration_range, validate_features=False, **kw),
-                          dtype=np.float64)
+        return np.asarray(
+            self.booster.predict(dm, iteration_range=self.iteration_range, validate_features=False, **kw), dtype=np.float64
+        )
 
     def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
         contrib = self._predict(Xt, pred_contribs=True)
@@ -208,12 +214,14 @@ def xgboost_kernel(own: XGBoostKernel, probe: Any, rows: int) -> tuple[Any, str]
         margin = own.outputs(probe)
         if not _agree(fast(probe), own(probe), 1e-6 * np.maximum(1.0, np.abs(margin))[:, None]):
             return own, own_text
-    except Exception:  # noqa: BLE001 - an optimisation only: numba missing, an unusual model -> XGBoost's own
+    except Exception:
         return own, own_text
     import numba
 
-    return fast, (f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}, float64); equal to xgboost "
-                  f"{xgboost.__version__} pred_contribs (float32) on the probe rows")
+    return fast, (
+        f"Attest leaf-pattern TreeSHAP (numba {numba.__version__}, float64); equal to xgboost "
+        f"{xgboost.__version__} pred_contribs (float32) on the probe rows"
+    )
 
 
 def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
@@ -236,11 +244,29 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
         fast = sklearn_kernel(tree, dense(probe), len(X))
         if fast is not None:
             kernel, library = fast
-            return Backend(kernel, dense_payload, columns, owners, library, outputs=lambda rows: outputs(dense_payload(rows)),
-                           probe_rows=256, warnings=warnings)
-        return Backend(tree, dense_payload, columns, owners, f"shap {shap.__version__} TreeExplainer", finish=tree.finish,
-                       outputs=lambda rows: outputs(dense_payload(rows)), shipped=Shipped(tree),
-                       worker_start_s=_SHAP_WORKER_START_S, probe_rows=32, warnings=warnings)
+            return Backend(
+                kernel,
+                dense_payload,
+                columns,
+                owners,
+                library,
+                outputs=lambda rows: outputs(dense_payload(rows)),
+                probe_rows=256,
+                warnings=warnings,
+            )
+        return Backend(
+            tree,
+            dense_payload,
+            columns,
+            owners,
+            f"shap {shap.__version__} TreeExplainer",
+            finish=tree.finish,
+            outputs=lambda rows: outputs(dense_payload(rows)),
+            shipped=Shipped(tree),
+            worker_start_s=_SHAP_WORKER_START_S,
+            probe_rows=32,
+            warnings=warnings,
+        )
 
     def native_payload(rows: np.ndarray) -> Any:
         return transform(choice.preprocess, rows_frame(X, features, rows))
@@ -255,8 +281,16 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
         booster = final.get_booster() if hasattr(final, "get_booster") else final
         kernel, library = xgboost_kernel(XGBoostKernel(booster, sign, _iteration_range(final)), probe, len(X))
     kernel(probe)
-    return Backend(kernel, native_payload, columns, owners, library, outputs=lambda rows: kernel.outputs(native_payload(rows)),
-                   probe_rows=256, warnings=warnings)
+    return Backend(
+        kernel,
+        native_payload,
+        columns,
+        owners,
+        library,
+        outputs=lambda rows: kernel.outputs(native_payload(rows)),
+        probe_rows=256,
+        warnings=warnings,
+    )
 
 
 def _iteration_range(final: Any) -> tuple[int, int]:

@@ -12,6 +12,7 @@ Intervals for the change treat the two runs as independent samples, using the au
 Two runs on the same data file are paired, not independent: then the intervals are conservative (too wide) for
 decisions that agree on most rows, and the comparison says so.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,13 +28,13 @@ GroupKey = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 
 METHODS = {
     "rate_change": "after - before: MOVER from the two runs' Agresti-Coull intervals, i.e. Newcombe's interval for two "
-                   "independent proportions (Newcombe 1998; Zou & Donner 2008), from the groups' confusion counts",
+    "independent proportions (Newcombe 1998; Zou & Donner 2008), from the groups' confusion counts",
     "rate_ratio": "after / before: MOVER-R from the two Agresti-Coull intervals (Donner & Zou 2012)",
     "disparity_change": "each run's ratio (MOVER-R) or difference (MOVER) against its comparator from the counts, "
-                        "their change by MOVER for two independent estimates (Zou & Donner 2008)",
+    "their change by MOVER for two independent estimates (Zou & Donner 2008)",
     "score_metric_change": "F1, AUC, Brier, calibration error: MOVER from the intervals each run recorded",
     "independence": "the runs are treated as independent samples; on the same rows (same data file) the intervals "
-                    "are conservative",
+    "are conservative",
 }
 
 
@@ -50,8 +51,9 @@ def _counts(g: GroupResult) -> np.ndarray:
     return np.array([c.tn, c.fp, c.fn, c.tp], dtype=np.int64)
 
 
-def mover(a: np.ndarray, la: np.ndarray, ua: np.ndarray, b: np.ndarray, lb: np.ndarray,
-          ub: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def mover(
+    a: np.ndarray, la: np.ndarray, ua: np.ndarray, b: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """b - a with the MOVER interval from the two estimates' intervals (independent estimates)."""
     with np.errstate(invalid="ignore"):
         d = b - a
@@ -95,10 +97,22 @@ def _rate_changes(both: list[tuple[GroupResult, GroupResult]], z: float) -> list
             if na[i] == 0 and nb[i] == 0:
                 continue  # undefined in both runs (e.g. TPR of a group with no positives)
             diff = _est(d[i], dlo[i], dhi[i])
-            out.append(Change(kind="group", level=ga.level, group=ga.attributes, metric=metric, n_before=int(na[i]),
-                              n_after=int(nb[i]), before=_est(pa[i], la[i], ua[i]), after=_est(pb[i], lb[i], ub[i]),
-                              difference=diff, ratio=_est(r[i], rlo[i], rhi[i]), method="newcombe",
-                              significant=_excludes_zero(diff)))
+            out.append(
+                Change(
+                    kind="group",
+                    level=ga.level,
+                    group=ga.attributes,
+                    metric=metric,
+                    n_before=int(na[i]),
+                    n_after=int(nb[i]),
+                    before=_est(pa[i], la[i], ua[i]),
+                    after=_est(pb[i], lb[i], ub[i]),
+                    difference=diff,
+                    ratio=_est(r[i], rlo[i], rhi[i]),
+                    method="newcombe",
+                    significant=_excludes_zero(diff),
+                )
+            )
     return out
 
 
@@ -112,9 +126,21 @@ def _other_changes(both: list[tuple[GroupResult, GroupResult]], z: float, za: fl
                 continue
             d, lo, hi = mover(np.float64(a), la, ua, np.float64(b), lb, ub)
             diff = _est(d, lo, hi)
-            out.append(Change(kind="group", level=ga.level, group=ga.attributes, metric=metric, n_before=ga.n,
-                              n_after=gb.n, before=_est(a, la, ua), after=_est(b, lb, ub), difference=diff,
-                              method="mover_recorded", significant=_excludes_zero(diff)))
+            out.append(
+                Change(
+                    kind="group",
+                    level=ga.level,
+                    group=ga.attributes,
+                    metric=metric,
+                    n_before=ga.n,
+                    n_after=gb.n,
+                    before=_est(a, la, ua),
+                    after=_est(b, lb, ub),
+                    difference=diff,
+                    method="mover_recorded",
+                    significant=_excludes_zero(diff),
+                )
+            )
     return out
 
 
@@ -134,8 +160,9 @@ def _disparity_changes(a: AuditResult, b: AuditResult, z: float) -> list[Change]
                 break
             x, n = M.parts(_counts(g), d.metric)
             xc, nc = M.parts(_counts(c), d.metric)
-            sides.append({"ratio": intervals.ratio(x, n, xc, nc, z), "difference": intervals.difference(x, n, xc, nc, z),
-                          "n": int(n)})
+            sides.append(
+                {"ratio": intervals.ratio(x, n, xc, nc, z), "difference": intervals.difference(x, n, xc, nc, z), "n": int(n)}
+            )
         if len(sides) < 2:
             continue
         for compare in ("ratio", "difference"):
@@ -143,11 +170,24 @@ def _disparity_changes(a: AuditResult, b: AuditResult, z: float) -> list[Change]
             if np.isnan(pa) and np.isnan(pb):
                 continue
             diff = _est(*mover(pa, la, ua, pb, lb, ub))
-            out.append(Change(kind="disparity", level=d_b.level, group=d_b.group, metric=f"{d_b.metric}_{compare}",
-                              comparator=d_b.reference, against=d_b.against,
-                              comparator_changed=d_a.reference != d_b.reference, n_before=sides[0]["n"],
-                              n_after=sides[1]["n"], before=_est(pa, la, ua), after=_est(pb, lb, ub),
-                              difference=diff, method="mover", significant=_excludes_zero(diff)))
+            out.append(
+                Change(
+                    kind="disparity",
+                    level=d_b.level,
+                    group=d_b.group,
+                    metric=f"{d_b.metric}_{compare}",
+                    comparator=d_b.reference,
+                    against=d_b.against,
+                    comparator_changed=d_a.reference != d_b.reference,
+                    n_before=sides[0]["n"],
+                    n_after=sides[1]["n"],
+                    before=_est(pa, la, ua),
+                    after=_est(pb, lb, ub),
+                    difference=diff,
+                    method="mover",
+                    significant=_excludes_zero(diff),
+                )
+            )
     return out
 
 
@@ -163,23 +203,36 @@ def _verdict_changes(a: AuditResult, b: AuditResult) -> list[VerdictChange]:
         if before == after:
             continue
         v = y or x
-        out.append(VerdictChange(check=v.check, level=v.level, group=v.group, before=before, after=after, rule=v.rule,
-                                 statistic_before=x.statistic if x else None, statistic_after=y.statistic if y else None,
-                                 comparator_before=x.comparator if x else None,
-                                 comparator_after=y.comparator if y else None))
+        out.append(
+            VerdictChange(
+                check=v.check,
+                level=v.level,
+                group=v.group,
+                before=before,
+                after=after,
+                rule=v.rule,
+                statistic_before=x.statistic if x else None,
+                statistic_after=y.statistic if y else None,
+                comparator_before=x.comparator if x else None,
+                comparator_after=y.comparator if y else None,
+            )
+        )
     return out
 
 
-def compare_results(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: RunInfo,
-                    ci_level: float | None = None) -> Comparison:
+def compare_results(
+    a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: RunInfo, ci_level: float | None = None
+) -> Comparison:
     """Run A (before) against run B (after). `ci_level`: the level of every interval of a change; default the runs'
     own level when they share one, else 0.95."""
     notes: list[str] = []
     if ci_level is None:
         ci_level = a.spec.ci_level if a.spec.ci_level == b.spec.ci_level else 0.95
         if a.spec.ci_level != b.spec.ci_level:
-            notes.append(f"The runs used different confidence levels ({a.spec.ci_level:g} and {b.spec.ci_level:g}); "
-                         f"the changes are shown at {ci_level:g}.")
+            notes.append(
+                f"The runs used different confidence levels ({a.spec.ci_level:g} and {b.spec.ci_level:g}); "
+                f"the changes are shown at {ci_level:g}."
+            )
     z = intervals.z_two_sided(ci_level)
     za, zb = intervals.z_two_sided(a.spec.ci_level), intervals.z_two_sided(b.spec.ci_level)
     ga, gb = _groups(a), _groups(b)
@@ -193,8 +246,17 @@ def compare_results(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: Run
     inputs = input_changes(a, b)
     verdicts = _verdict_changes(a, b)
     summary = summarise(a, b, info_a, info_b, inputs, changes, verdicts, appeared, vanished, ci_level)
-    return Comparison(runs={"a": info_a, "b": info_b}, ci_level=ci_level, same_data=same_data,
-                      min_group_size=min(a.spec.min_group_size, b.spec.min_group_size),
-                      inputs_changed=tuple(inputs), changes=tuple(changes), verdict_changes=tuple(verdicts),
-                      groups_appeared=tuple(appeared), groups_vanished=tuple(vanished), summary=tuple(summary),
-                      methods=METHODS, notes=tuple(notes))
+    return Comparison(
+        runs={"a": info_a, "b": info_b},
+        ci_level=ci_level,
+        same_data=same_data,
+        min_group_size=min(a.spec.min_group_size, b.spec.min_group_size),
+        inputs_changed=tuple(inputs),
+        changes=tuple(changes),
+        verdict_changes=tuple(verdicts),
+        groups_appeared=tuple(appeared),
+        groups_vanished=tuple(vanished),
+        summary=tuple(summary),
+        methods=METHODS,
+        notes=tuple(notes),
+    )

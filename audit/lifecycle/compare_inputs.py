@@ -3,9 +3,11 @@
 A file is compared by its SHA-256 first (the same file under another path is no change of input, but the path is
 listed); the spec and the policy by the SHA-256 of their canonical JSON and then field by field, so a reviewer sees
 "threshold 0.5 -> 0.42" rather than "the spec differs"."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from audit.hashing import canonical_json, sha256_bytes
 from audit.lifecycle.compare_types import InputChange
@@ -13,8 +15,17 @@ from audit.result import AuditResult
 
 # Spec fields that are another input's business (compared there) or are the input files' own paths.
 _SPEC_ELSEWHERE = {"policy", "data_path", "model_path"}
-_MODEL_FIELDS = ("format", "model_type", "family", "features", "classes", "positive_class", "has_scores", "trusted",
-                 "trusted_types")
+_MODEL_FIELDS = (
+    "format",
+    "model_type",
+    "family",
+    "features",
+    "classes",
+    "positive_class",
+    "has_scores",
+    "trusted",
+    "trusted_types",
+)
 
 
 def digest(obj: Any) -> str:
@@ -87,8 +98,7 @@ def input_changes(a: AuditResult, b: AuditResult) -> list[InputChange]:
     mb = b.model.model_dump(mode="json") if b.model else None
     out = _files("model", ma, mb, _MODEL_FIELDS)
     if a.decision_source != b.decision_source:
-        out.append(InputChange(input="model", field="decision_source", before=a.decision_source,
-                               after=b.decision_source))
+        out.append(InputChange(input="model", field="decision_source", before=a.decision_source, after=b.decision_source))
     da, db = a.data.model_dump(mode="json"), b.data.model_dump(mode="json")
     out += _files("data", da, db, ("format", "rows", "sheet"))
     if da["sha256"] != db["sha256"]:
@@ -100,6 +110,9 @@ def input_changes(a: AuditResult, b: AuditResult) -> list[InputChange]:
         out += [InputChange(input="spec", field=p, before=x, after=y) for p, x, y in _flat_diff(sa, sb)]
     out += _policy(a.spec.policy.model_dump(mode="json"), b.spec.policy.model_dump(mode="json"))
     if a.provenance.attest_version != b.provenance.attest_version:
-        out.append(InputChange(input="software", field="attest_version", before=a.provenance.attest_version,
-                               after=b.provenance.attest_version))
+        out.append(
+            InputChange(
+                input="software", field="attest_version", before=a.provenance.attest_version, after=b.provenance.attest_version
+            )
+        )
     return out

@@ -1,5 +1,6 @@
 """The plain-language summary of a comparison: what changed in the inputs, which verdicts flipped and why, and the
 largest changes that their intervals show to be real."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,13 @@ from audit.result import AuditResult, Estimate
 
 _STATUS = {"pass": "passes", "fail": "fails", "insufficient_evidence": "lacks evidence", "absent": "is not evaluated"}
 _WAS = {"pass": "passed", "fail": "failed", "insufficient_evidence": "lacked evidence", "absent": "was not evaluated"}
-_INPUT_WORDS = {"model": "the model or its decisions", "data": "the data", "spec": "the audit settings", "policy": "the policy",
-                "software": "the Attest version"}
+_INPUT_WORDS = {
+    "model": "the model or its decisions",
+    "data": "the data",
+    "spec": "the audit settings",
+    "policy": "the policy",
+    "software": "the Attest version",
+}
 
 
 def label(group: dict[str, str]) -> str:
@@ -71,23 +77,38 @@ def _moved(before: Estimate | None, after: Estimate | None) -> str:
 
 def _verdict_sentence(v: VerdictChange, a: AuditResult, b: AuditResult) -> str:
     words = _check_words(b if v.after != "absent" else a, v.check)
-    return (f"For {label(v.group)}, the {words} {_moved(v.statistic_before, v.statistic_after)}; "
-            f"the {v.check} check now {_STATUS[v.after]} (it {_WAS[v.before]}).")
+    return (
+        f"For {label(v.group)}, the {words} {_moved(v.statistic_before, v.statistic_after)}; "
+        f"the {v.check} check now {_STATUS[v.after]} (it {_WAS[v.before]})."
+    )
 
 
 def _order(v: VerdictChange) -> int:
     return {"fail": 0, "pass": 1}.get(v.after, 2) if v.before == "fail" or v.after == "fail" else 3
 
 
-def summarise(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: RunInfo, inputs: list[InputChange],
-              changes: list[Change], verdicts: list[VerdictChange], appeared: list[GroupPresence],
-              vanished: list[GroupPresence], ci_level: float) -> list[str]:
+def summarise(
+    a: AuditResult,
+    b: AuditResult,
+    info_a: RunInfo,
+    info_b: RunInfo,
+    inputs: list[InputChange],
+    changes: list[Change],
+    verdicts: list[VerdictChange],
+    appeared: list[GroupPresence],
+    vanished: list[GroupPresence],
+    ci_level: float,
+) -> list[str]:
     """Sentences, most important first; every number is one the comparison's JSON holds."""
-    out = [f"Run A ({info_a.run_id}, {info_a.recorded_at[:10]}) against run B ({info_b.run_id}, "
-           f"{info_b.recorded_at[:10]}).", _inputs_sentence(inputs)]
-    out.append(f"Verdicts: run A {info_a.passed} passed, {info_a.failed} failed, {info_a.insufficient_evidence} "
-               f"lacked evidence; run B {info_b.passed} passed, {info_b.failed} failed, "
-               f"{info_b.insufficient_evidence} lacked evidence.")
+    out = [
+        f"Run A ({info_a.run_id}, {info_a.recorded_at[:10]}) against run B ({info_b.run_id}, {info_b.recorded_at[:10]}).",
+        _inputs_sentence(inputs),
+    ]
+    out.append(
+        f"Verdicts: run A {info_a.passed} passed, {info_a.failed} failed, {info_a.insufficient_evidence} "
+        f"lacked evidence; run B {info_b.passed} passed, {info_b.failed} failed, "
+        f"{info_b.insufficient_evidence} lacked evidence."
+    )
     if verdicts:
         flipped = sorted(verdicts, key=_order)
         out += [_verdict_sentence(v, a, b) for v in flipped[:8]]
@@ -100,9 +121,11 @@ def summarise(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: RunInfo, 
     real = [c for c in group_changes if c.significant]
     if real:
         top = max(real, key=lambda c: abs(c.difference.value or 0.0))
-        out.append(f"{len(real)} of {len(group_changes)} group metrics changed beyond their {ci_level * 100:g}% "
-                   f"intervals; the largest: {top.metric.replace('_', ' ')} of {label(top.group)}, "
-                   f"{_moved(top.before, top.after)} (change {fmt(top.difference)}).")
+        out.append(
+            f"{len(real)} of {len(group_changes)} group metrics changed beyond their {ci_level * 100:g}% "
+            f"intervals; the largest: {top.metric.replace('_', ' ')} of {label(top.group)}, "
+            f"{_moved(top.before, top.after)} (change {fmt(top.difference)})."
+        )
     else:
         out.append(f"No group metric changed beyond its {ci_level * 100:g}% interval.")
         moved = [c for c in group_changes if c.difference.value]
@@ -110,11 +133,15 @@ def summarise(a: AuditResult, b: AuditResult, info_a: RunInfo, info_b: RunInfo, 
         moved = [c for c in moved if min(c.n_before, c.n_after) >= size] or moved  # not a 5-row group's noise
         if moved:
             top = max(moved, key=lambda c: abs(c.difference.value or 0.0))
-            out.append(f"The largest change: {top.metric.replace('_', ' ')} of {label(top.group)} "
-                       f"{_moved(top.before, top.after)} (change {fmt(top.difference)}).")
+            out.append(
+                f"The largest change: {top.metric.replace('_', ' ')} of {label(top.group)} "
+                f"{_moved(top.before, top.after)} (change {fmt(top.difference)})."
+            )
     if a.data.sha256 == b.data.sha256 and group_changes:
-        out.append("Both runs audited the same rows: on these rows the changes are exact; the intervals ask whether "
-                   "they would hold on new data, treating the runs as independent samples (conservative).")
+        out.append(
+            "Both runs audited the same rows: on these rows the changes are exact; the intervals ask whether "
+            "they would hold on new data, treating the runs as independent samples (conservative)."
+        )
     for what, groups in (("appeared", appeared), ("vanished", vanished)):
         if groups:
             names = ", ".join(f"{label(g.group)} ({g.n:,} rows)" for g in groups[:6])

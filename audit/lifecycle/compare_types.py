@@ -1,4 +1,5 @@
 """The typed result of comparing two audit runs (`attest compare`), as written to JSON and read by the PDF."""
+
 from __future__ import annotations
 
 from typing import Any, Literal

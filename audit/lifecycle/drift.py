@@ -3,6 +3,7 @@ demographic group, with thresholds from the monitoring plan (audit/lifecycle/pla
 
 Effect sizes decide (distances and rate changes against the plan's thresholds), p-values inform; a distribution
 with fewer than `min_sample` non-missing values in either file is "insufficient evidence", never a pass."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,10 +21,10 @@ Found = list[tuple[str, float, float, str]]  # (statistic, value, threshold, mes
 
 METHODS = {
     "wasserstein": "Wasserstein-1 distance of the empirical distributions; wasserstein_normed divides it by the "
-                   "reference's standard deviation (ddof 1)",
+    "reference's standard deviation (ddof 1)",
     "ks": "two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp); informs, does not decide",
     "psi": "population stability index on bins cut at the reference's quantiles (numeric) or over the categories; "
-           "an empty bin's share is taken as 0.0001",
+    "an empty bin's share is taken as 0.0001",
     "js": "Jensen-Shannon distance of the category shares, base 2 (0 = same, 1 = disjoint)",
     "chi2": "chi-squared test of homogeneity of the 2 x K category counts, no continuity correction; informs",
     "rate_change": "current minus reference rate with Newcombe's interval from the two Agresti-Coull intervals (95%)",
@@ -56,13 +57,28 @@ def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict, Found
     cuts = S.quantile_cuts(r, plan.bins)
     br, bc = S.bin_shares(r, cuts), S.bin_shares(c, cuts)
     psi = S.psi(br, bc)
-    out = dict(wasserstein=w, wasserstein_normed=normed, ks_statistic=ks_stat, ks_p=ks_p, psi=psi,
-               mean_reference=float(r.mean()), mean_current=float(c.mean()), bin_cuts=tuple(map(float, cuts)),
-               bin_reference=tuple(map(float, br)), bin_current=tuple(map(float, bc)))
+    out = dict(
+        wasserstein=w,
+        wasserstein_normed=normed,
+        ks_statistic=ks_stat,
+        ks_p=ks_p,
+        psi=psi,
+        mean_reference=float(r.mean()),
+        mean_current=float(c.mean()),
+        bin_cuts=tuple(map(float, cuts)),
+        bin_reference=tuple(map(float, br)),
+        bin_current=tuple(map(float, bc)),
+    )
     found: Found = []
     if normed is not None and normed > plan.wasserstein_normed:
-        found.append(("wasserstein_normed", normed, plan.wasserstein_normed,
-                      f"moved by {normed:.3f} reference standard deviations (mean {r.mean():.4g} -> {c.mean():.4g})"))
+        found.append(
+            (
+                "wasserstein_normed",
+                normed,
+                plan.wasserstein_normed,
+                f"moved by {normed:.3f} reference standard deviations (mean {r.mean():.4g} -> {c.mean():.4g})",
+            )
+        )
     if psi > plan.psi:
         found.append(("psi", psi, plan.psi, f"PSI {psi:.3f} on the reference's {cuts.size + 1} quantile bins"))
     return out, found
@@ -77,20 +93,32 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict, Fou
     js, psi = S.js_distance(pr, pc), S.psi(pr, pc)
     new = [v for v in cats if rc.get(v, 0) == 0]
     new_share = float(cur_n[ref_n == 0].sum() / cur_n.sum())
-    out = dict(js=js, chi2_p=S.chi2_p(ref_n, cur_n), psi=psi, bin_reference=tuple(map(float, pr)),
-               bin_current=tuple(map(float, pc)),
-               categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n)),
-               new_categories=tuple(new), new_category_share=new_share,
-               vanished_categories=tuple(v for v in cats if cc.get(v, 0) == 0))
+    out = dict(
+        js=js,
+        chi2_p=S.chi2_p(ref_n, cur_n),
+        psi=psi,
+        bin_reference=tuple(map(float, pr)),
+        bin_current=tuple(map(float, pc)),
+        categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n)),
+        new_categories=tuple(new),
+        new_category_share=new_share,
+        vanished_categories=tuple(v for v in cats if cc.get(v, 0) == 0),
+    )
     found: Found = []
     if js > plan.js:
         found.append(("js", js, plan.js, f"Jensen-Shannon distance {js:.3f} between the category shares"))
     if psi > plan.psi:
         found.append(("psi", psi, plan.psi, f"PSI {psi:.3f} over {len(cats)} categories"))
     if new_share > plan.new_category_share:
-        found.append(("new_category_share", new_share, plan.new_category_share,
-                      f"{new_share:.1%} of the current rows have values the reference never had "
-                      f"({', '.join(new[:5])}{' ...' if len(new) > 5 else ''})"))
+        found.append(
+            (
+                "new_category_share",
+                new_share,
+                plan.new_category_share,
+                f"{new_share:.1%} of the current rows have values the reference never had "
+                f"({', '.join(new[:5])}{' ...' if len(new) > 5 else ''})",
+            )
+        )
     return out, found
 
 
@@ -102,31 +130,57 @@ def feature_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, plan: Dr
     m_change = _change(miss_c, len(cur), miss_r, len(ref))
     enough_rows = min(len(ref), len(cur)) >= plan.min_sample
     if enough_rows and abs(m_change.value) > plan.missing_rate_change:
-        found.append(("missing_rate_change", abs(m_change.value), plan.missing_rate_change,
-                      f"missing values {miss_r / len(ref):.1%} -> {miss_c / len(cur):.1%}"))
+        found.append(
+            (
+                "missing_rate_change",
+                abs(m_change.value),
+                plan.missing_rate_change,
+                f"missing values {miss_r / len(ref):.1%} -> {miss_c / len(cur):.1%}",
+            )
+        )
     stats: dict = {}
     reasons: list[str] = []
     if len(r) == 0 or len(c) == 0:
         reasons.append("no values in the current file" if len(c) == 0 else "no values in the reference file")
     else:
-        stats, more = (_numeric(r.to_numpy(), c.to_numpy(), plan) if kind == "numeric" else _categorical(r, c, plan))
+        stats, more = _numeric(r.to_numpy(), c.to_numpy(), plan) if kind == "numeric" else _categorical(r, c, plan)
         if min(len(r), len(c)) >= plan.min_sample:
             found += more
         else:
-            reasons.append(f"fewer than {plan.min_sample} values to compare (reference {len(r):,}, current "
-                           f"{len(c):,}): insufficient evidence")
+            reasons.append(
+                f"fewer than {plan.min_sample} values to compare (reference {len(r):,}, current "
+                f"{len(c):,}): insufficient evidence"
+            )
     status = "alert" if found else ("insufficient_evidence" if reasons else "pass")
-    feature = FeatureDrift(name=name, kind=kind, n_reference=len(r), n_current=len(c),
-                           missing_reference=miss_r / max(len(ref), 1), missing_current=miss_c / max(len(cur), 1),
-                           missing_change=m_change, status=status, reasons=tuple(reasons + [f[3] for f in found]),
-                           **stats)
+    feature = FeatureDrift(
+        name=name,
+        kind=kind,
+        n_reference=len(r),
+        n_current=len(c),
+        missing_reference=miss_r / max(len(ref), 1),
+        missing_current=miss_c / max(len(cur), 1),
+        missing_change=m_change,
+        status=status,
+        reasons=tuple(reasons + [f[3] for f in found]),
+        **stats,
+    )
     return feature, found
 
 
 def _alerts(scope: str, name: str, group: str | None, found: Found) -> list[Alert]:
     where = group or name
-    return [Alert(scope=scope, name=name, group=group, statistic=s, value=float(v), threshold=t,
-                  message=f"{where}: {msg} (threshold {t:g})") for s, v, t, msg in found]
+    return [
+        Alert(
+            scope=scope,
+            name=name,
+            group=group,
+            statistic=s,
+            value=float(v),
+            threshold=t,
+            message=f"{where}: {msg} (threshold {t:g})",
+        )
+        for s, v, t, msg in found
+    ]
 
 
 def _predictions(inp: DriftInputs, plan: DriftPlan, ref_rows=None, cur_rows=None):
@@ -148,9 +202,15 @@ def _predictions(inp: DriftInputs, plan: DriftPlan, ref_rows=None, cur_rows=None
             ch = _change(b.sum(), b.size, a.sum(), a.size)
             out["decision_rate_change"] = ch
             if min(a.size, b.size) >= plan.min_sample and abs(ch.value) > plan.decision_rate_change:
-                found.append(("decision_rate_change", abs(ch.value), plan.decision_rate_change,
-                              f"decision rate {a.mean():.3f} -> {b.mean():.3f} (change {ch.value:+.3f} "
-                              f"[{ch.ci_low:+.3f}, {ch.ci_high:+.3f}])"))
+                found.append(
+                    (
+                        "decision_rate_change",
+                        abs(ch.value),
+                        plan.decision_rate_change,
+                        f"decision rate {a.mean():.3f} -> {b.mean():.3f} (change {ch.value:+.3f} "
+                        f"[{ch.ci_low:+.3f}, {ch.ci_high:+.3f}])",
+                    )
+                )
     return out, found
 
 
@@ -168,32 +228,50 @@ def _groups(inp: DriftInputs, plan: DriftPlan) -> tuple[list[GroupDrift], list[A
             found: Found = []
             share = _change(nc, len(cur), nr, len(ref))
             if min(len(ref), len(cur)) >= plan.min_sample and abs(share.value) > plan.group_share_change:
-                found.append(("group_share_change", abs(share.value), plan.group_share_change,
-                              f"share of rows {nr / len(ref):.1%} -> {nc / len(cur):.1%}"))
+                found.append(
+                    (
+                        "group_share_change",
+                        abs(share.value),
+                        plan.group_share_change,
+                        f"share of rows {nr / len(ref):.1%} -> {nc / len(cur):.1%}",
+                    )
+                )
             pred, pf = _predictions(inp, plan, rm, cm) if nr and nc else ({}, [])
             found += pf
             feats = []
             for f in inp.features:
                 fd, ff = feature_drift(f, inp.kinds[f], inp.reference[f][rm], inp.current[f][cm], plan)
-                feats.append(fd.model_copy(update={"categories": (), "bin_reference": (), "bin_current": (),
-                                                   "bin_cuts": ()}))
+                feats.append(fd.model_copy(update={"categories": (), "bin_reference": (), "bin_current": (), "bin_cuts": ()}))
                 found += [(s, v, t, f"{f}: {m}") for s, v, t, m in ff]
             reasons = [x[3] for x in found]
             small = min(nr, nc) < plan.min_sample
             if small:
-                reasons.append(f"{nr:,} reference and {nc:,} current rows: fewer than {plan.min_sample} in one file, "
-                               "so its distributions are insufficient evidence")
+                reasons.append(
+                    f"{nr:,} reference and {nc:,} current rows: fewer than {plan.min_sample} in one file, "
+                    "so its distributions are insufficient evidence"
+                )
             sc = pred.get("scores")
-            out.append(GroupDrift(
-                column=col, group=g, n_reference=nr, n_current=nc, share_reference=nr / len(ref),
-                share_current=nc / len(cur), share_change=share,
-                decision_rate_reference=pred.get("decision_rate_reference"),
-                decision_rate_current=pred.get("decision_rate_current"),
-                decision_rate_change=pred.get("decision_rate_change"),
-                score_wasserstein_normed=sc.wasserstein_normed if sc else None, score_psi=sc.psi if sc else None,
-                score_ks_p=sc.ks_p if sc else None,
-                features_alerting=tuple(fd.name for fd in feats if fd.status == "alert"), features=tuple(feats),
-                status="alert" if found else ("insufficient_evidence" if small else "pass"), reasons=tuple(reasons)))
+            out.append(
+                GroupDrift(
+                    column=col,
+                    group=g,
+                    n_reference=nr,
+                    n_current=nc,
+                    share_reference=nr / len(ref),
+                    share_current=nc / len(cur),
+                    share_change=share,
+                    decision_rate_reference=pred.get("decision_rate_reference"),
+                    decision_rate_current=pred.get("decision_rate_current"),
+                    decision_rate_change=pred.get("decision_rate_change"),
+                    score_wasserstein_normed=sc.wasserstein_normed if sc else None,
+                    score_psi=sc.psi if sc else None,
+                    score_ks_p=sc.ks_p if sc else None,
+                    features_alerting=tuple(fd.name for fd in feats if fd.status == "alert"),
+                    features=tuple(feats),
+                    status="alert" if found else ("insufficient_evidence" if small else "pass"),
+                    reasons=tuple(reasons),
+                )
+            )
             alerts += _alerts("group", col, f"{col}={g}", found)
     return out, alerts
 
@@ -215,14 +293,28 @@ def measure_drift(inp: DriftInputs, plan: DriftPlan) -> DriftResult:
     if inp.ref_side.scores is not None or inp.ref_side.decisions is not None:
         pred, found = _predictions(inp, plan)
         small = min(len(inp.reference), len(inp.current)) < plan.min_sample
-        predictions = PredictionDrift(source=inp.source, positive=inp.positive, n_reference=len(inp.reference),
-                                      n_current=len(inp.current), **pred,
-                                      status="alert" if found else ("insufficient_evidence" if small else "pass"),
-                                      reasons=tuple(x[3] for x in found))
+        predictions = PredictionDrift(
+            source=inp.source,
+            positive=inp.positive,
+            n_reference=len(inp.reference),
+            n_current=len(inp.current),
+            **pred,
+            status="alert" if found else ("insufficient_evidence" if small else "pass"),
+            reasons=tuple(x[3] for x in found),
+        )
         alerts += _alerts("predictions", "predictions", None, found)
     groups, group_alerts = _groups(inp, plan)
     alerts += group_alerts
-    result = DriftResult(reference=inp.reference_info, current=inp.current_info, plan=plan, features=tuple(features),
-                         predictions=predictions, group_shares=tuple(shares), groups=tuple(groups),
-                         alerts=tuple(alerts), methods=METHODS, notes=tuple(inp.notes))
+    result = DriftResult(
+        reference=inp.reference_info,
+        current=inp.current_info,
+        plan=plan,
+        features=tuple(features),
+        predictions=predictions,
+        group_shares=tuple(shares),
+        groups=tuple(groups),
+        alerts=tuple(alerts),
+        methods=METHODS,
+        notes=tuple(inp.notes),
+    )
     return result.model_copy(update={"summary": tuple(summarise(result))})

@@ -10,6 +10,7 @@
 - chi-squared test of homogeneity of the 2 x K table of category counts (scipy.stats.chi2_contingency, no continuity
   correction).
 """
+
 from __future__ import annotations
 
 import numpy as np

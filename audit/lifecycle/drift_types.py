@@ -1,4 +1,5 @@
 """The typed result of `attest drift`, as written to JSON."""
+
 from __future__ import annotations
 
 from typing import Literal

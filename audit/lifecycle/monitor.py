@@ -4,6 +4,7 @@ reference, and the plan's checks (audit/lifecycle/plan.py `[monitor]`), each pas
 
 A check alerts when the change is beyond the plan's threshold AND its interval excludes no change: the effect size
 decides what matters, the interval that it is not noise. The intervals are the audit's own (audit/intervals.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,12 +25,12 @@ from audit.scoremetrics import auc_delong
 
 METHODS = {
     "windows": "calendar days from 00:00 of the first logged day, calendar months from the first of its month (UTC "
-               "when the log's times carry offsets), or every N rows in time order",
+    "when the log's times carry offsets), or every N rows in time order",
     "selection_rate": "share of positive decisions with the Agresti-Coull interval (audit.intervals.rate)",
     "change": "window minus reference with the MOVER/Newcombe interval (audit.intervals.difference)",
     "ratio_to_top": "a group's rate over the window's most selected group's, MOVER-R (audit.intervals.ratio)",
     "performance": "accuracy, TPR, FPR from the confusion counts of the rows whose outcome is known "
-                   "(audit.metrics), Agresti-Coull intervals; AUC with DeLong's interval (audit.scoremetrics)",
+    "(audit.metrics), Agresti-Coull intervals; AUC with DeLong's interval (audit.scoremetrics)",
     "estimated": "confidence-based performance estimation (audit/lifecycle/cbpe.py); " + cbpe.ASSUMPTION,
     "drift": "audit/lifecycle/drift.py on the window against the reference, thresholds of the plan's [drift]",
     "checks": "alert = change beyond the plan's threshold and its interval excluding no change",
@@ -73,11 +74,18 @@ def reference_summary(inp: MonitorInputs, z: float, level: float) -> Reference:
     perf = None
     if known.any():
         perf = _performance(R.outcomes[known], d[known], R.scores[known] if R.scores is not None else None, z, level)
-    return Reference(file=R.info, run_id=inp.run_id, result_sha256=inp.result_sha256, n=int(d.size),
-                     n_with_outcome=int(known.sum()), selection_rate=float(d.mean()) if d.size else None,
-                     group_rates=rates, accuracy=perf.accuracy.value if perf and perf.accuracy else None,
-                     tpr=perf.tpr.value if perf and perf.tpr else None,
-                     auc=perf.auc.value if perf and perf.auc else None)
+    return Reference(
+        file=R.info,
+        run_id=inp.run_id,
+        result_sha256=inp.result_sha256,
+        n=int(d.size),
+        n_with_outcome=int(known.sum()),
+        selection_rate=float(d.mean()) if d.size else None,
+        group_rates=rates,
+        accuracy=perf.accuracy.value if perf and perf.accuracy else None,
+        tpr=perf.tpr.value if perf and perf.tpr else None,
+        auc=perf.auc.value if perf and perf.auc else None,
+    )
 
 
 def _groups(inp: MonitorInputs, rows: np.ndarray, z: float) -> list[GroupWindow]:
@@ -101,10 +109,18 @@ def _groups(inp: MonitorInputs, rows: np.ndarray, z: float) -> list[GroupWindow]
             if n_w[i] > 0 and top is not None and top != i:
                 rv, lo, hi = intervals.ratio(x_w[i], n_w[i], x_w[top], n_w[top], z)
                 ratio = Estimate(value=float(rv), ci_low=float(lo), ci_high=float(hi))
-            out.append(GroupWindow(column=col, group=str(v), n=int(n_w[i]), selected=int(x_w[i]),
-                                   selection_rate=_est(x_w[i], n_w[i], z),
-                                   reference_rate=float(x_r[i] / n_r[i]) if n_r[i] else None, change=change,
-                                   ratio_to_top=ratio))
+            out.append(
+                GroupWindow(
+                    column=col,
+                    group=str(v),
+                    n=int(n_w[i]),
+                    selected=int(x_w[i]),
+                    selection_rate=_est(x_w[i], n_w[i], z),
+                    reference_rate=float(x_r[i] / n_r[i]) if n_r[i] else None,
+                    change=change,
+                    ratio_to_top=ratio,
+                )
+            )
     return out
 
 
@@ -112,11 +128,19 @@ def _drift(inp: MonitorInputs, rows: np.ndarray, plan: MonitorPlan) -> tuple[tup
     L, R = inp.log, inp.ref
     cur = L.frame.iloc[rows].reset_index(drop=True)
     info = L.info.model_copy(update={"rows": int(rows.size)})
-    di = DriftInputs(R.frame, cur, R.info, info, list(inp.features), dict(inp.kinds), [], source=inp.source,
-                     positive=inp.positive,
-                     ref_side=DriftSide(scores=R.scores, decisions=R.decisions),
-                     cur_side=DriftSide(scores=None if L.scores is None else L.scores[rows],
-                                        decisions=L.decisions[rows]))
+    di = DriftInputs(
+        R.frame,
+        cur,
+        R.info,
+        info,
+        list(inp.features),
+        dict(inp.kinds),
+        [],
+        source=inp.source,
+        positive=inp.positive,
+        ref_side=DriftSide(scores=R.scores, decisions=R.decisions),
+        cur_side=DriftSide(scores=None if L.scores is None else L.scores[rows], decisions=L.decisions[rows]),
+    )
     res = measure_drift(di, plan.drift)
     statuses = {f.name: f.status for f in res.features}
     if res.predictions is not None:
@@ -125,63 +149,118 @@ def _drift(inp: MonitorInputs, rows: np.ndarray, plan: MonitorPlan) -> tuple[tup
     return tuple(a.message for a in res.alerts), statuses, enough
 
 
-def _shift_check(name: str, group: str | None, est: Estimate | None, thr: float, n: int, minimum: int,
-                 what: str, estimated: bool = False) -> Check:
+def _shift_check(
+    name: str, group: str | None, est: Estimate | None, thr: float, n: int, minimum: int, what: str, estimated: bool = False
+) -> Check:
     """An alert when `est` (window minus reference) is below -thr (drops) or beyond +-thr (two-sided changes) with
     its interval excluding 0."""
     two_sided = name == "selection_rate_change"
     if est is None or est.value is None or n < minimum:
-        return Check(check=name, group=group, status="insufficient_evidence", threshold=thr, estimated=estimated,
-                     message=f"{what}: {n:,} rows, fewer than {minimum} (or no reference value): insufficient evidence")
+        return Check(
+            check=name,
+            group=group,
+            status="insufficient_evidence",
+            threshold=thr,
+            estimated=estimated,
+            message=f"{what}: {n:,} rows, fewer than {minimum} (or no reference value): insufficient evidence",
+        )
     v = est.value
     beyond = abs(v) > thr if two_sided else v < -thr
     excludes = est.ci_low is None or est.ci_low > 0 or est.ci_high < 0  # no interval (estimated TPR): point only
     status = "alert" if beyond and excludes else "pass"
     ci = f" [{est.ci_low:+.3f}, {est.ci_high:+.3f}]" if est.ci_low is not None else ""
-    return Check(check=name, group=group, status=status, value=v, threshold=thr, estimated=estimated,
-                 message=f"{what}: change {v:+.3f}{ci}{' (estimated)' if estimated else ''}, threshold {thr:g}")
+    return Check(
+        check=name,
+        group=group,
+        status=status,
+        value=v,
+        threshold=thr,
+        estimated=estimated,
+        message=f"{what}: change {v:+.3f}{ci}{' (estimated)' if estimated else ''}, threshold {thr:g}",
+    )
 
 
-def _checks(inp: MonitorInputs, plan: MonitorPlan, w: WindowResult, ref: Reference, ref_expected: float | None,
-            drift: tuple[tuple[str, ...], bool]) -> list[Check]:
+def _checks(
+    inp: MonitorInputs,
+    plan: MonitorPlan,
+    w: WindowResult,
+    ref: Reference,
+    ref_expected: float | None,
+    drift: tuple[tuple[str, ...], bool],
+) -> list[Check]:
     out: list[Check] = []
     if w.n < plan.min_window:
-        return [Check(check=c, status="insufficient_evidence", message=f"{w.n:,} rows in the window, fewer than the "
-                      f"plan's min_window {plan.min_window}: insufficient evidence") for c in plan.checks]
+        return [
+            Check(
+                check=c,
+                status="insufficient_evidence",
+                message=f"{w.n:,} rows in the window, fewer than the plan's min_window {plan.min_window}: insufficient evidence",
+            )
+            for c in plan.checks
+        ]
     for c in plan.checks:
         if c == "selection_rate_change":
-            out += [_shift_check(c, f"{g.column}={g.group}", g.change, plan.selection_rate_change, g.n,
-                                 plan.min_group, f"{g.column}={g.group} selection rate") for g in w.groups]
+            out += [
+                _shift_check(
+                    c,
+                    f"{g.column}={g.group}",
+                    g.change,
+                    plan.selection_rate_change,
+                    g.n,
+                    plan.min_group,
+                    f"{g.column}={g.group} selection rate",
+                )
+                for g in w.groups
+            ]
         elif c == "selection_ratio":
             for g in w.groups:
                 r, label = g.ratio_to_top, f"{g.column}={g.group}"
                 if r is None:
                     continue  # the most selected group itself
                 if g.n < plan.min_group or r.value is None:
-                    out.append(Check(check=c, group=label, status="insufficient_evidence", threshold=plan.selection_ratio,
-                                     message=f"{label}: {g.n:,} rows, fewer than {plan.min_group}: insufficient evidence"))
+                    out.append(
+                        Check(
+                            check=c,
+                            group=label,
+                            status="insufficient_evidence",
+                            threshold=plan.selection_ratio,
+                            message=f"{label}: {g.n:,} rows, fewer than {plan.min_group}: insufficient evidence",
+                        )
+                    )
                     continue
                 bad = r.ci_high < plan.selection_ratio
-                out.append(Check(check=c, group=label, status="alert" if bad else "pass", value=r.value,
-                                 threshold=plan.selection_ratio,
-                                 message=f"{label}: {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] of the most "
-                                         f"selected group's rate, threshold {plan.selection_ratio:g}"))
+                out.append(
+                    Check(
+                        check=c,
+                        group=label,
+                        status="alert" if bad else "pass",
+                        value=r.value,
+                        threshold=plan.selection_ratio,
+                        message=f"{label}: {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] of the most "
+                        f"selected group's rate, threshold {plan.selection_ratio:g}",
+                    )
+                )
         elif c in ("accuracy_drop", "tpr_drop"):
             m = c.split("_")[0]
             thr = getattr(plan, c)
             perf, ref_v = w.performance, getattr(ref, m)
             if perf is not None and perf.n >= plan.min_window and ref_v is not None:
                 e = getattr(perf, m)
-                shifted = None if e is None else Estimate(value=e.value - ref_v, ci_low=e.ci_low - ref_v,
-                                                          ci_high=e.ci_high - ref_v)
-                out.append(_shift_check(c, None, shifted, thr, perf.n, plan.min_window,
-                                        f"realised {m} against the reference's {ref_v:.3f}"))
+                shifted = (
+                    None if e is None else Estimate(value=e.value - ref_v, ci_low=e.ci_low - ref_v, ci_high=e.ci_high - ref_v)
+                )
+                out.append(
+                    _shift_check(
+                        c, None, shifted, thr, perf.n, plan.min_window, f"realised {m} against the reference's {ref_v:.3f}"
+                    )
+                )
             elif w.estimated is not None and w.estimated.accuracy is not None and ref_expected is not None:
                 # Estimated against the reference's *expected* value, so a miscalibration both share cancels.
                 if m == "accuracy":
                     a = w.estimated.accuracy
-                    shifted = Estimate(value=a.value - ref_expected, ci_low=a.ci_low - ref_expected,
-                                       ci_high=a.ci_high - ref_expected)
+                    shifted = Estimate(
+                        value=a.value - ref_expected, ci_low=a.ci_low - ref_expected, ci_high=a.ci_high - ref_expected
+                    )
                     what = f"estimated accuracy against the reference's expected {ref_expected:.3f}"
                 else:
                     ref_tpr = cbpe.estimate(inp.ref.scores, inp.ref.decisions, intervals.z_two_sided(plan.ci_level)).tpr
@@ -190,29 +269,49 @@ def _checks(inp: MonitorInputs, plan: MonitorPlan, w: WindowResult, ref: Referen
                     what = f"estimated TPR against the reference's expected {ref_tpr or 0:.3f}"
                 out.append(_shift_check(c, None, shifted, thr, w.n, plan.min_window, what, estimated=True))
             else:
-                out.append(Check(check=c, status="insufficient_evidence", threshold=thr,
-                                 message=f"{m}: no outcomes in the window (or the reference) and no scores to "
-                                         "estimate it from: insufficient evidence"))
+                out.append(
+                    Check(
+                        check=c,
+                        status="insufficient_evidence",
+                        threshold=thr,
+                        message=f"{m}: no outcomes in the window (or the reference) and no scores to "
+                        "estimate it from: insufficient evidence",
+                    )
+                )
         elif c == "drift":
             alerts, enough = drift
             status = "alert" if alerts else ("pass" if enough else "insufficient_evidence")
-            out.append(Check(check=c, status=status, value=float(len(alerts)),
-                             message="; ".join(alerts[:3]) + (" ..." if len(alerts) > 3 else "") if alerts else
-                             ("no drift beyond the plan's thresholds" if enough else
-                              f"fewer than {plan.drift.min_sample} rows for drift: insufficient evidence")))
+            out.append(
+                Check(
+                    check=c,
+                    status=status,
+                    value=float(len(alerts)),
+                    message="; ".join(alerts[:3]) + (" ..." if len(alerts) > 3 else "")
+                    if alerts
+                    else (
+                        "no drift beyond the plan's thresholds"
+                        if enough
+                        else f"fewer than {plan.drift.min_sample} rows for drift: insufficient evidence"
+                    ),
+                )
+            )
     return out
 
 
-def window_result(inp: MonitorInputs, plan: MonitorPlan, win: Window, ref: Reference, ref_expected: float | None,
-                  z: float) -> WindowResult:
+def window_result(
+    inp: MonitorInputs, plan: MonitorPlan, win: Window, ref: Reference, ref_expected: float | None, z: float
+) -> WindowResult:
     rows = win.rows
     L = inp.log
     d = L.decisions[rows]
     base = dict(index=win.index, start=win.start, end=win.end, n=int(rows.size))
     if rows.size == 0:
-        return WindowResult(**base, n_with_outcome=0, status="insufficient_evidence",
-                            checks=tuple(Check(check=c, status="insufficient_evidence",
-                                               message="no rows in this window") for c in plan.checks))
+        return WindowResult(
+            **base,
+            n_with_outcome=0,
+            status="insufficient_evidence",
+            checks=tuple(Check(check=c, status="insufficient_evidence", message="no rows in this window") for c in plan.checks),
+        )
     y = L.outcomes[rows] if L.outcomes is not None else np.full(rows.size, np.nan)
     known = ~np.isnan(y)
     s = L.scores[rows] if L.scores is not None else None
@@ -225,12 +324,26 @@ def window_result(inp: MonitorInputs, plan: MonitorPlan, win: Window, ref: Refer
     drift_alerts, statuses, enough = ((), {}, False)
     if "drift" in plan.checks:
         drift_alerts, statuses, enough = _drift(inp, rows, plan)
-    w = WindowResult(**base, n_with_outcome=int(known.sum()), selection_rate=_est(float(d.sum()), float(d.size), z),
-                     groups=tuple(_groups(inp, rows, z)), performance=perf, estimated=est, estimate_check=check,
-                     drift_alerts=drift_alerts, drift_features=statuses, status="pass")
+    w = WindowResult(
+        **base,
+        n_with_outcome=int(known.sum()),
+        selection_rate=_est(float(d.sum()), float(d.size), z),
+        groups=tuple(_groups(inp, rows, z)),
+        performance=perf,
+        estimated=est,
+        estimate_check=check,
+        drift_alerts=drift_alerts,
+        drift_features=statuses,
+        status="pass",
+    )
     checks = _checks(inp, plan, w, ref, ref_expected, (drift_alerts, enough))
-    status = ("alert" if any(c.status == "alert" for c in checks) else
-              "insufficient_evidence" if rows.size < plan.min_window else "pass")
+    status = (
+        "alert"
+        if any(c.status == "alert" for c in checks)
+        else "insufficient_evidence"
+        if rows.size < plan.min_window
+        else "pass"
+    )
     return w.model_copy(update={"checks": tuple(checks), "status": status})
 
 
@@ -244,16 +357,34 @@ def monitor(inp: MonitorInputs, plan: MonitorPlan, spec: WindowSpec) -> MonitorR
     calibration, ref_expected = None, None
     if R.scores is not None:
         known = ~np.isnan(R.outcomes) if R.outcomes is not None else np.zeros(R.scores.size, bool)
-        calibration = cbpe.calibration(R.scores[known], R.outcomes[known] if known.any() else np.zeros(0),
-                                       R.decisions[known], plan.calibration_gap, z)
+        calibration = cbpe.calibration(
+            R.scores[known], R.outcomes[known] if known.any() else np.zeros(0), R.decisions[known], plan.calibration_gap, z
+        )
         ref_expected = cbpe.estimate(R.scores, R.decisions, z).accuracy.value if R.scores.size else None
     windows = [window_result(inp, plan, w, ref, ref_expected, z) for w in cut(inp.times, spec, inp.utc)]
-    alerts = tuple(f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}"
-                   for w in windows for c in w.checks if c.status == "alert")
-    status = ("alert" if alerts else
-              "insufficient_evidence" if all(w.status == "insufficient_evidence" for w in windows) else "pass")
-    result = MonitorResult(log=inp.log.info, reference=ref, plan=plan, time_column=inp.time_column,
-                           window=spec.label(), utc=inp.utc, decision_source=inp.source, positive=inp.positive,
-                           calibration=calibration, windows=tuple(windows), alerts=alerts, status=status,
-                           methods=METHODS, notes=tuple(inp.notes))
+    alerts = tuple(
+        f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}"
+        for w in windows
+        for c in w.checks
+        if c.status == "alert"
+    )
+    status = (
+        "alert" if alerts else "insufficient_evidence" if all(w.status == "insufficient_evidence" for w in windows) else "pass"
+    )
+    result = MonitorResult(
+        log=inp.log.info,
+        reference=ref,
+        plan=plan,
+        time_column=inp.time_column,
+        window=spec.label(),
+        utc=inp.utc,
+        decision_source=inp.source,
+        positive=inp.positive,
+        calibration=calibration,
+        windows=tuple(windows),
+        alerts=alerts,
+        status=status,
+        methods=METHODS,
+        notes=tuple(inp.notes),
+    )
     return result.model_copy(update={"summary": tuple(summarise(result))})

@@ -3,6 +3,7 @@ run (from the trail, each stored result checked against its hash) is set against
 
 Windows are matched by the window size and their start and end, so a log that grows by appending keeps its calendar
 windows; the row counts then and now are both shown, since late rows may have joined a window."""
+
 from __future__ import annotations
 
 from audit.lifecycle.monitor_types import EarlierEstimate, MonitorResult
@@ -24,8 +25,9 @@ def _earlier(ws: Workspace, window: str, time_column: str) -> dict[tuple[str, st
             key = (w.start, w.end)
             if key in found or w.n_with_outcome or w.estimated is None or w.estimated.accuracy is None:
                 continue
-            found[key] = EarlierEstimate(monitoring_id=event.payload["monitoring_id"], recorded_at=event.time,
-                                         n_then=w.n, accuracy=w.estimated.accuracy)
+            found[key] = EarlierEstimate(
+                monitoring_id=event.payload["monitoring_id"], recorded_at=event.time, n_then=w.n, accuracy=w.estimated.accuracy
+            )
     return found
 
 
@@ -41,17 +43,29 @@ def check_earlier_estimates(ws: Workspace, result: MonitorResult) -> MonitorResu
             windows.append(w)
             continue
         realised = w.performance.accuracy.value
-        e = e.model_copy(update={"n_with_outcome_now": w.n_with_outcome, "realised_accuracy": realised,
-                                 "estimation_error": e.accuracy.value - realised,
-                                 "realised_within_interval": e.accuracy.ci_low <= realised <= e.accuracy.ci_high})
+        e = e.model_copy(
+            update={
+                "n_with_outcome_now": w.n_with_outcome,
+                "realised_accuracy": realised,
+                "estimation_error": e.accuracy.value - realised,
+                "realised_within_interval": e.accuracy.ci_low <= realised <= e.accuracy.ci_high,
+            }
+        )
         windows.append(w.model_copy(update={"earlier_estimate": e}))
-        lines.append(f"window {w.start[:10]}: estimated {e.accuracy.value:.3f} [{e.accuracy.ci_low:.3f}, "
-                     f"{e.accuracy.ci_high:.3f}] by {e.monitoring_id}, realised {realised:.3f} on "
-                     f"{w.n_with_outcome:,} outcomes")
+        lines.append(
+            f"window {w.start[:10]}: estimated {e.accuracy.value:.3f} [{e.accuracy.ci_low:.3f}, "
+            f"{e.accuracy.ci_high:.3f}] by {e.monitoring_id}, realised {realised:.3f} on "
+            f"{w.n_with_outcome:,} outcomes"
+        )
     if not lines:
         return result
     inside = sum(bool(w.earlier_estimate.realised_within_interval) for w in windows if w.earlier_estimate)
-    summary = (*result.summary, f"Outcomes arrived for {len(lines)} window(s) estimated by an earlier run: the realised "
-                                f"accuracy fell within the earlier estimate's interval in {inside}; " + "; ".join(lines[:3])
-               + (" ..." if len(lines) > 3 else "") + ".")
+    summary = (
+        *result.summary,
+        f"Outcomes arrived for {len(lines)} window(s) estimated by an earlier run: the realised "
+        f"accuracy fell within the earlier estimate's interval in {inside}; "
+        + "; ".join(lines[:3])
+        + (" ..." if len(lines) > 3 else "")
+        + ".",
+    )
     return result.model_copy(update={"windows": tuple(windows), "summary": summary})

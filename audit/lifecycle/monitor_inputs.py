@@ -1,6 +1,7 @@
 """Read and check what `attest monitor` watches: the production log, the reference it is held against (a data file,
 or the dataset of a recorded audit run, checked against the hash the run recorded), and each side's decisions,
 scores and outcomes. Outcomes may be missing in the log (they arrive later); decisions and times may not."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,11 +53,15 @@ def _info(path: str | Path, sensitive: list[str]) -> tuple[pd.DataFrame, FileInf
 def _outcomes(col: pd.Series, name: str, positive: str, file_: str) -> np.ndarray:
     values = list(pd.unique(col.dropna()))
     if len(values) > 2:
-        raise InputError(f"The outcome column '{name}' of {file_} is not binary: {len(values)} distinct values "
-                         f"({_shown(values)}).", "Give the observed outcome (two values; empty while not known yet).")
+        raise InputError(
+            f"The outcome column '{name}' of {file_} is not binary: {len(values)} distinct values ({_shown(values)}).",
+            "Give the observed outcome (two values; empty while not known yet).",
+        )
     if values and not any(same_label(v, positive) for v in values) and len(values) == 2:
-        raise InputError(f"The positive label {positive!r} is not a value of the outcome column '{name}' "
-                         f"({_shown(values)}).", "Pass --positive-label with the favourable outcome's value.")
+        raise InputError(
+            f"The positive label {positive!r} is not a value of the outcome column '{name}' ({_shown(values)}).",
+            "Pass --positive-label with the favourable outcome's value.",
+        )
     y = label_mask(col, positive).astype(float)
     y[col.isna().to_numpy()] = np.nan
     return y
@@ -69,18 +74,22 @@ def reference_from_run(ws, run_id: str) -> tuple[str, str, dict]:
     result, info = load_run(ws, run_id)
     path = Path(result.data.path)
     if not path.exists():
-        raise InputError(f"The dataset of {run_id}, {path}, is no longer there.",
-                         "Give the reference data file itself with --reference FILE.")
+        raise InputError(
+            f"The dataset of {run_id}, {path}, is no longer there.", "Give the reference data file itself with --reference FILE."
+        )
     from audit.hashing import sha256_file
 
     if sha256_file(path) != result.data.sha256:
-        raise InputError(f"The dataset of {run_id}, {path}, changed after the audit (its SHA-256 differs).",
-                         "Restore the audited file, or give a reference file with --reference FILE.")
+        raise InputError(
+            f"The dataset of {run_id}, {path}, changed after the audit (its SHA-256 differs).",
+            "Restore the audited file, or give a reference file with --reference FILE.",
+        )
     return str(path), info.result_sha256, result.spec.model_dump()
 
 
-def resolve_reference(ws, reference: str, sensitive: list[str] | None, target: str | None
-                      ) -> tuple[str, tuple[str, str] | None, list[str] | None, str | None]:
+def resolve_reference(
+    ws, reference: str, sensitive: list[str] | None, target: str | None
+) -> tuple[str, tuple[str, str] | None, list[str] | None, str | None]:
     """--reference as a file path, or a recorded run (its dataset; its sensitive and target columns unless given).
     Returns (path, (run id, result hash) or None, sensitive, target)."""
     if reference.startswith("run-") and not Path(reference).exists():
@@ -88,28 +97,48 @@ def resolve_reference(ws, reference: str, sensitive: list[str] | None, target: s
         sensitive = sensitive if sensitive is not None else list(spec.get("sensitive") or [])
         return path, (reference, result_sha), sensitive, target or spec.get("target")
     if not Path(reference).exists():
-        raise InputError(f"--reference {reference!r} is neither a recorded run nor a file.",
-                         "Give a run id (see `attest trail log --kind audit_run`) or the reference data file.")
+        raise InputError(
+            f"--reference {reference!r} is neither a recorded run nor a file.",
+            "Give a run id (see `attest trail log --kind audit_run`) or the reference data file.",
+        )
     return reference, None, sensitive, target
 
 
-def load_inputs(log: str | Path, reference: str | Path, time_column: str, *, model: str | None = None,
-                predictions: str | None = None, scores: str | None = None, target: str | None = None,
-                sensitive: list[str] | None = None, positive_label: str | None = None, trust_pickle: bool = False,
-                trusted_types: tuple[str, ...] = (), run: tuple[str, str] | None = None) -> MonitorInputs:
+def load_inputs(
+    log: str | Path,
+    reference: str | Path,
+    time_column: str,
+    *,
+    model: str | None = None,
+    predictions: str | None = None,
+    scores: str | None = None,
+    target: str | None = None,
+    sensitive: list[str] | None = None,
+    positive_label: str | None = None,
+    trust_pickle: bool = False,
+    trusted_types: tuple[str, ...] = (),
+    run: tuple[str, str] | None = None,
+) -> MonitorInputs:
     """`run`: (run id, result hash) when `reference` is a recorded run's dataset."""
     if not model and not predictions:
-        raise InputError("monitor needs the model's decisions.", "Give --model FILE, or --predictions COL (with "
-                                                                 "--scores COL for estimates without outcomes).")
+        raise InputError(
+            "monitor needs the model's decisions.",
+            "Give --model FILE, or --predictions COL (with --scores COL for estimates without outcomes).",
+        )
     if model and (predictions or scores):
-        raise InputError("--model gives the scores and decisions itself; --predictions and --scores name columns "
-                         "instead.", "Give either --model, or --predictions (and --scores).")
+        raise InputError(
+            "--model gives the scores and decisions itself; --predictions and --scores name columns instead.",
+            "Give either --model, or --predictions (and --scores).",
+        )
     sensitive = list(sensitive or [])
     log_df, log_info = _info(log, sensitive)
     ref_df, ref_info = _info(reference, sensitive)
     _require(log_df, [time_column], "time", log_info.name)
-    roles = [(sensitive, "sensitive"), ([predictions] if predictions else [], "predictions"),
-             ([scores] if scores else [], "scores")]
+    roles = [
+        (sensitive, "sensitive"),
+        ([predictions] if predictions else [], "predictions"),
+        ([scores] if scores else [], "scores"),
+    ]
     for cols, role in roles:
         for df, info in ((log_df, log_info), (ref_df, ref_info)):
             _require(df, cols, role, info.name)
@@ -123,8 +152,12 @@ def load_inputs(log: str | Path, reference: str | Path, time_column: str, *, mod
     if model:
         from audit.models import load_model
 
-        m = load_model(model, positive_label=positive_label if positive_label is not None else 1,
-                       trust_pickle=trust_pickle, trusted_types=trusted_types)
+        m = load_model(
+            model,
+            positive_label=positive_label if positive_label is not None else 1,
+            trust_pickle=trust_pickle,
+            trusted_types=trusted_types,
+        )
         for side in (L, R):
             _require(side.frame, list(m.features), "model feature", side.info.name)
             X = side.frame[list(m.features)]
@@ -133,8 +166,9 @@ def load_inputs(log: str | Path, reference: str | Path, time_column: str, *, mod
                 side.scores = scores_from(m.score(X), f"the model's output on {side.info.name}")
         out.source, out.positive, out.features = f"model {Path(model).name}", str(m.ref.positive_class), list(m.features)
     else:
-        R.decisions, L.decisions, out.positive = _decisions(R.frame[predictions], L.frame[predictions], predictions,
-                                                            positive_label)
+        R.decisions, L.decisions, out.positive = _decisions(
+            R.frame[predictions], L.frame[predictions], predictions, positive_label
+        )
         out.source = f"column '{predictions}'"
         if scores:
             for side in (L, R):

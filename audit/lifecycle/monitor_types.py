@@ -1,4 +1,5 @@
 """The typed result of `attest monitor`, as written to JSON and stored in the trail."""
+
 from __future__ import annotations
 
 from typing import Literal

@@ -25,11 +25,11 @@ change, so a stable model raises alerts at well under the 5% false-alarm rate of
 - calibration_gap 0.03: the reference's expected accuracy (from its scores) may differ from its realised accuracy by
   this much before the estimates are flagged as resting on uncalibrated scores.
 """
+
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, ValidationError
@@ -58,8 +58,7 @@ MONITOR_CHECKS = ("selection_rate_change", "selection_ratio", "accuracy_drop", "
 
 
 class MonitorPlan(Frozen):
-    checks: tuple[Literal["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift"], ...] = (
-        MONITOR_CHECKS)
+    checks: tuple[Literal["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift"], ...] = MONITOR_CHECKS
     selection_rate_change: float = Field(default=0.05, gt=0, le=1)
     selection_ratio: float = Field(default=0.8, gt=0, le=1)
     accuracy_drop: float = Field(default=0.05, gt=0, le=1)
@@ -79,8 +78,9 @@ def _read(path: str | Path) -> tuple[Path, dict]:
     except FileNotFoundError as exc:
         raise InputError(f"The monitoring plan {p} does not exist.", "Check the path given to --plan.") from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"The monitoring plan {p} cannot be read: {exc}.",
-                         "Write it as TOML, e.g. [drift] then psi = 0.2 on its own line.") from exc
+        raise InputError(
+            f"The monitoring plan {p} cannot be read: {exc}.", "Write it as TOML, e.g. [drift] then psi = 0.2 on its own line."
+        ) from exc
     return p, data
 
 
@@ -91,14 +91,17 @@ def load_plan(path: str | Path | None) -> DriftPlan:
     p, data = _read(path)
     unknown = sorted(k for k, v in data.items() if isinstance(v, dict) and k not in _SECTIONS)
     if unknown:
-        raise InputError(f"The monitoring plan {p} has unknown section(s): {', '.join(unknown)}.",
-                         "Drift thresholds go in a [drift] table.")
+        raise InputError(
+            f"The monitoring plan {p} has unknown section(s): {', '.join(unknown)}.", "Drift thresholds go in a [drift] table."
+        )
     try:
         return DriftPlan.model_validate({**data.get("drift", {}), "source": str(p)})
     except ValidationError as exc:
         why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise InputError(f"The [drift] table of {p} is not valid: {why}.",
-                         f"Its keys are: {', '.join(k for k in DriftPlan.model_fields if k != 'source')}.") from exc
+        raise InputError(
+            f"The [drift] table of {p} is not valid: {why}.",
+            f"Its keys are: {', '.join(k for k in DriftPlan.model_fields if k != 'source')}.",
+        ) from exc
 
 
 def load_monitor_plan(path: str | Path | None) -> MonitorPlan:
@@ -114,6 +117,8 @@ def load_monitor_plan(path: str | Path | None) -> MonitorPlan:
         return MonitorPlan.model_validate({**table, "drift": drift, "source": str(p)})
     except ValidationError as exc:
         why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise InputError(f"The [monitor] table of {p} is not valid: {why}.",
-                         f"Its keys are: {', '.join(k for k in MonitorPlan.model_fields if k not in ('source', 'drift'))}"
-                         f"; checks is a list of: {', '.join(MONITOR_CHECKS)}.") from exc
+        raise InputError(
+            f"The [monitor] table of {p} is not valid: {why}.",
+            f"Its keys are: {', '.join(k for k in MonitorPlan.model_fields if k not in ('source', 'drift'))}"
+            f"; checks is a list of: {', '.join(MONITOR_CHECKS)}.",
+        ) from exc

@@ -5,6 +5,7 @@ date-time column (Parquet, Excel). A log is either all naive (local clock, used 
 (converted to UTC, so windows are UTC days); a mix is refused, since a naive time cannot be placed against UTC.
 Day windows start at 00:00 of the first logged day, month windows on the first of its month; a window with no rows
 is kept (n = 0), so a gap in the log shows instead of vanishing."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,9 @@ class Window:
 def parse_window(text: str) -> WindowSpec:
     m = _SPEC.match(str(text))
     if not m or int(m.group(1)) < 1:
-        raise InputError(f"--window {text!r} is not a window size.",
-                         "Give days (7d), calendar months (1mo) or a number of rows (5000).")
+        raise InputError(
+            f"--window {text!r} is not a window size.", "Give days (7d), calendar months (1mo) or a number of rows (5000)."
+        )
     n, unit = int(m.group(1)), m.group(2).lower()
     return WindowSpec({"d": "days", "mo": "months", "": "rows"}[unit], n)
 
@@ -54,31 +56,38 @@ def parse_times(col: pd.Series, name: str) -> tuple[pd.Series, bool]:
     UTC; refused with examples when a value is missing, is not a time, or naive and offset times are mixed."""
     missing = col.isna()
     if missing.any():
-        raise InputError(f"The time column '{name}' is empty in {int(missing.sum()):,} row(s) (e.g. row "
-                         f"{int(np.flatnonzero(missing.to_numpy())[0]) + 1}).",
-                         "Every logged decision needs the time it was made; fill those in or remove the rows.")
+        raise InputError(
+            f"The time column '{name}' is empty in {int(missing.sum()):,} row(s) (e.g. row "
+            f"{int(np.flatnonzero(missing.to_numpy())[0]) + 1}).",
+            "Every logged decision needs the time it was made; fill those in or remove the rows.",
+        )
     if pd.api.types.is_datetime64_any_dtype(col):
         t = col
     elif pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-        raise InputError(f"The time column '{name}' holds numbers ({_examples(col)}), not dates or times.",
-                         "Log times as ISO 8601 text, e.g. 2024-05-01T14:30:00 or 2024-05-01T12:30:00Z.")
+        raise InputError(
+            f"The time column '{name}' holds numbers ({_examples(col)}), not dates or times.",
+            "Log times as ISO 8601 text, e.g. 2024-05-01T14:30:00 or 2024-05-01T12:30:00Z.",
+        )
     else:
         text = col.astype(str).str.strip()
         # an offset follows a clock time (so '2024-05-01' or 'batch-1000' never counts as one)
         offset = text.str.contains(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$", regex=True)
         if offset.any() and not offset.all():
-            raise InputError(f"The time column '{name}' mixes times with a UTC offset ({_examples(text[offset])}) and "
-                             f"times without ({_examples(text[~offset])}).",
-                             "Log every time the same way: all in UTC with Z (or an offset), or all local.")
+            raise InputError(
+                f"The time column '{name}' mixes times with a UTC offset ({_examples(text[offset])}) and "
+                f"times without ({_examples(text[~offset])}).",
+                "Log every time the same way: all in UTC with Z (or an offset), or all local.",
+            )
         try:
             t = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=bool(offset.all()))
         except (ValueError, TypeError, OverflowError):
             t = pd.Series(pd.NaT, index=col.index)
         bad = t.isna()
         if bad.any():
-            raise InputError(f"{int(bad.sum()):,} value(s) of the time column '{name}' are not dates or times "
-                             f"({_examples(text[bad])}).",
-                             "Log times as ISO 8601, e.g. 2024-05-01, 2024-05-01T14:30:00 or 2024-05-01T12:30:00Z.")
+            raise InputError(
+                f"{int(bad.sum()):,} value(s) of the time column '{name}' are not dates or times ({_examples(text[bad])}).",
+                "Log times as ISO 8601, e.g. 2024-05-01, 2024-05-01T14:30:00 or 2024-05-01T12:30:00Z.",
+            )
     utc = getattr(t.dt, "tz", None) is not None
     if utc:
         t = t.dt.tz_convert("UTC").dt.tz_localize(None)  # windows are cut in UTC; the labels end in Z
@@ -99,8 +108,7 @@ def cut(times: pd.Series, spec: WindowSpec, utc: bool = False) -> list[Window]:
         out = []
         for i, a in enumerate(range(0, len(order), spec.size)):
             b = min(a + spec.size, len(order))
-            out.append(Window(i, _iso(pd.Timestamp(ordered[a]), utc), _iso(pd.Timestamp(ordered[b - 1]), utc),
-                              order[a:b]))
+            out.append(Window(i, _iso(pd.Timestamp(ordered[a]), utc), _iso(pd.Timestamp(ordered[b - 1]), utc), order[a:b]))
         return out
     first, last = pd.Timestamp(ordered[0]), pd.Timestamp(ordered[-1])
     if spec.kind == "days":
@@ -113,8 +121,11 @@ def cut(times: pd.Series, spec: WindowSpec, utc: bool = False) -> list[Window]:
     while edges[-1] <= last:
         edges.append(edges[-1] + step)
         if len(edges) > 100_001:
-            raise InputError(f"--window {spec.label()} cuts the log ({first} to {last}) into more than 100,000 "
-                             "windows.", "Choose a longer window, e.g. 7d or 1mo.")
+            raise InputError(
+                f"--window {spec.label()} cuts the log ({first} to {last}) into more than 100,000 windows.",
+                "Choose a longer window, e.g. 7d or 1mo.",
+            )
     bounds = np.searchsorted(ordered, np.array(edges, dtype="datetime64[ns]"), side="left")
-    return [Window(i, _iso(edges[i], utc), _iso(edges[i + 1], utc), order[bounds[i]:bounds[i + 1]])
-            for i in range(len(edges) - 1)]
+    return [
+        Window(i, _iso(edges[i], utc), _iso(edges[i + 1], utc), order[bounds[i] : bounds[i + 1]]) for i in range(len(edges) - 1)
+    ]

@@ -4,6 +4,7 @@ The engine reads a table from a file, so the held-out rows (target and sensitive
 coded with the target's own labels, the scores) are written to a private temporary Parquet file and audited with
 the run's spec: the same policy, intervals, minimum group size, seed and verdicts as the run itself.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,19 @@ def audit_decisions(table: RunTable, rows: np.ndarray, decisions: np.ndarray, na
     with tempfile.TemporaryDirectory(prefix="attest-mitigate-") as tmp:
         path = Path(tmp) / f"{name}.parquet"
         frame.to_parquet(path, index=False)
-        held = AuditSpec.model_validate(spec.model_dump() | {
-            "data_path": str(path), "model_path": None, "predictions_column": DECISION_COLUMN,
-            "scores_column": SCORE_COLUMN, "threshold": None, "trust_pickle": False, "trusted_types": (),
-            "sheet": None, "explain": ExplainSettings(enabled=False)})
+        held = AuditSpec.model_validate(
+            spec.model_dump()
+            | {
+                "data_path": str(path),
+                "model_path": None,
+                "predictions_column": DECISION_COLUMN,
+                "scores_column": SCORE_COLUMN,
+                "threshold": None,
+                "trust_pickle": False,
+                "trusted_types": (),
+                "sheet": None,
+                "explain": ExplainSettings(enabled=False),
+            }
+        )
         result = run_audit(held)
     return json.loads(result.to_json())

@@ -3,6 +3,7 @@
 A proposal records what was tried (method, constraint, split, thresholds) and the SHA-256 of its full JSON result;
 adopting one is a decision recorded under the workspace identity of the person who made it, never free text.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -21,17 +22,29 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for side in ("before", "after"):
         p = result["comparison"][side]
-        out[side] = {"disparity": p["disparity"]["value"], "disparity_low": p["disparity"]["low"],
-                     "disparity_high": p["disparity"]["high"], "accuracy": p["accuracy"]["value"]}
+        out[side] = {
+            "disparity": p["disparity"]["value"],
+            "disparity_low": p["disparity"]["low"],
+            "disparity_high": p["disparity"]["high"],
+            "accuracy": p["accuracy"]["value"],
+        }
     return out
 
 
 def record_proposal(ws: Workspace, result: dict[str, Any], result_sha256: str) -> Event:
     """Append a `mitigation_proposed` event for `result` (hashed by the caller, see `propose.result_sha256`)."""
     run = ws.run_event(result["run_id"])
-    payload = {"proposal_id": f"mit-{uuid.uuid4().hex[:12]}", "run_id": result["run_id"], "method": result["method"],
-               "constraint": result["constraint"], "objective": result["objective"], "split": result["split"],
-               "thresholds": result["thresholds"], "result_sha256": result_sha256, "summary": _summary(result)}
+    payload = {
+        "proposal_id": f"mit-{uuid.uuid4().hex[:12]}",
+        "run_id": result["run_id"],
+        "method": result["method"],
+        "constraint": result["constraint"],
+        "objective": result["objective"],
+        "split": result["split"],
+        "thresholds": result["thresholds"],
+        "result_sha256": result_sha256,
+        "summary": _summary(result),
+    }
     return ws.append(ev.MITIGATION_PROPOSED, payload, [payload["proposal_id"], *run.refs])
 
 
@@ -39,8 +52,10 @@ def proposal(ws: Workspace, proposal_id: str) -> Event:
     for e in ws.events(kind=ev.MITIGATION_PROPOSED):
         if e.payload["proposal_id"] == proposal_id:
             return e
-    raise WorkspaceError(f"There is no mitigation proposal '{proposal_id}' in {ws.path.name}.",
-                         "Use a proposal id from `attest trail log --kind mitigation_proposed`.")
+    raise WorkspaceError(
+        f"There is no mitigation proposal '{proposal_id}' in {ws.path.name}.",
+        "Use a proposal id from `attest trail log --kind mitigation_proposed`.",
+    )
 
 
 def adopt(ws: Workspace, proposal_id: str, comment: str | None = None) -> Event:
@@ -48,15 +63,25 @@ def adopt(ws: Workspace, proposal_id: str, comment: str | None = None) -> Event:
     prop = proposal(ws, proposal_id.strip())
     me = ws.whoami()
     if not me.name or not me.role:
-        raise WorkspaceError(f"Adopting a mitigation is recorded under your workspace identity, and {me.user}@{me.host} "
-                             "has no display name and role in this workspace yet.",
-                             "Set them once: attest trail whoami --set-name \"Dana Kim\" --set-role \"ML lead\".")
+        raise WorkspaceError(
+            f"Adopting a mitigation is recorded under your workspace identity, and {me.user}@{me.host} "
+            "has no display name and role in this workspace yet.",
+            'Set them once: attest trail whoami --set-name "Dana Kim" --set-role "ML lead".',
+        )
     done = [e for e in ws.events(kind=ev.MITIGATION_ADOPTED) if e.payload["proposal_id"] == prop.payload["proposal_id"]]
     if done:
         who = done[0].payload
-        raise WorkspaceError(f"{proposal_id} was already adopted by {who['adopted_by']} ({who['role']}) "
-                             f"at {done[0].time[:19]}.", "Nothing to do; see `attest trail log --kind mitigation_adopted`.")
+        raise WorkspaceError(
+            f"{proposal_id} was already adopted by {who['adopted_by']} ({who['role']}) at {done[0].time[:19]}.",
+            "Nothing to do; see `attest trail log --kind mitigation_adopted`.",
+        )
     p = prop.payload
-    payload = {"proposal_id": p["proposal_id"], "run_id": p["run_id"], "result_sha256": p["result_sha256"],
-               "adopted_by": me.name, "role": me.role, "comment": (comment or "").strip() or None}
+    payload = {
+        "proposal_id": p["proposal_id"],
+        "run_id": p["run_id"],
+        "result_sha256": p["result_sha256"],
+        "adopted_by": me.name,
+        "role": me.role,
+        "comment": (comment or "").strip() or None,
+    }
     return ws.append(ev.MITIGATION_ADOPTED, payload, list(prop.refs))

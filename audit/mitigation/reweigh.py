@@ -4,6 +4,7 @@ weight(g, y) = P(g) P(y) / P(g, y) (Kamiran & Calders 2012, "Data preprocessing 
 without discrimination"). The weights go to retraining as sample weights; what they do to the model's disparity is
 unknown until it is retrained and audited again.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
-EFFECT = ("unknown until retrained: the weights change the training data, not the decisions; retrain with them as "
-          "sample_weight and audit the new model")
+EFFECT = (
+    "unknown until retrained: the weights change the training data, not the decisions; retrain with them as "
+    "sample_weight and audit the new model"
+)
 
 
 def weights(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
@@ -28,9 +31,17 @@ def weights(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[dict[str
     n_gy = np.bincount(cell, minlength=2 * len(names)).astype(float)
     # P(g)P(y)/P(g,y) = (n_g n_y / n^2) / (n_gy / n) = n_g n_y / (n n_gy); every occupied cell has n_gy > 0
     w = n_g[g_idx] * n_y[y] / (n * n_gy[cell])
-    table = [{"group": str(names[k]), "label": int(lab), "rows": int(n_gy[k * 2 + lab]),
-              "weight": float(n_g[k] * n_y[lab] / (n * n_gy[k * 2 + lab]))}
-             for k in range(len(names)) for lab in (0, 1) if n_gy[k * 2 + lab] > 0]
+    table = [
+        {
+            "group": str(names[k]),
+            "label": int(lab),
+            "rows": int(n_gy[k * 2 + lab]),
+            "weight": float(n_g[k] * n_y[lab] / (n * n_gy[k * 2 + lab])),
+        }
+        for k in range(len(names))
+        for lab in (0, 1)
+        if n_gy[k * 2 + lab] > 0
+    ]
     return w, table
 
 

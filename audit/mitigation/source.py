@@ -3,6 +3,7 @@
 The trail keeps a run's spec and result, not its scores: they are recomputed from the recorded data file (and model
 file, for a model run), and both must still hash to what the run recorded, or the proposal would be about other data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,7 @@ from audit.datasets import load_dataset
 from audit.errors import InputError
 from audit.groups import MISSING
 from audit.hashing import sha256_file
-from audit.inputs import (binary_target, declared_label, decisions_from_column, require_column, resolve_positive,
-                          scores_from)
+from audit.inputs import binary_target, decisions_from_column, declared_label, require_column, resolve_positive, scores_from
 from audit.spec import AuditSpec
 from audit.values import apply_na_values
 
@@ -79,14 +79,16 @@ def _locate(ws: Workspace, run_id: str, kind: str, spec_path: str | None, sha: s
             return p
     if present:
         actual = sha256_file(present[0])
-        raise InputError(f"The {what} {present[0]} has changed since {run_id} was audited (SHA-256 {actual[:12]}..., "
-                         f"recorded {sha[:12]}...).",
-                         f"Restore the audited file, or audit the new {'data' if kind == 'data' else 'model'} first "
-                         "and mitigate that run.")
+        raise InputError(
+            f"The {what} {present[0]} has changed since {run_id} was audited (SHA-256 {actual[:12]}..., recorded {sha[:12]}...).",
+            f"Restore the audited file, or audit the new {'data' if kind == 'data' else 'model'} first and mitigate that run.",
+        )
     shown = candidates[0] if candidates else spec_path
-    raise InputError(f"The {what} of {run_id} is no longer at {shown}.",
-                     "Put the file back where it was audited (same content), or register it at its new place "
-                     "(`attest register dataset|model PATH`).")
+    raise InputError(
+        f"The {what} of {run_id} is no longer at {shown}.",
+        "Put the file back where it was audited (same content), or register it at its new place "
+        "(`attest register dataset|model PATH`).",
+    )
 
 
 def run_spec(ws: Workspace, run_id: str) -> tuple[AuditSpec, str, str | None]:
@@ -98,8 +100,10 @@ def run_spec(ws: Workspace, run_id: str) -> tuple[AuditSpec, str, str | None]:
     try:
         spec = AuditSpec.model_validate(p["spec"])
     except Exception as exc:  # a spec recorded by an older or foreign version
-        raise WorkspaceError(f"The recorded spec of {run_id} cannot be read by this version of Attest: {exc}.",
-                             "Audit the data again with this version and mitigate that run.") from exc
+        raise WorkspaceError(
+            f"The recorded spec of {run_id} cannot be read by this version of Attest: {exc}.",
+            "Audit the data again with this version and mitigate that run.",
+        ) from exc
     shas = list(p.get("dataset_sha256s") or [])
     if not shas:
         raise WorkspaceError(f"{run_id} recorded no data file hash, so its data cannot be checked.", _HINT_RUNS)
@@ -112,8 +116,9 @@ def threshold_features(spec: AuditSpec, by: tuple[str, ...] | None) -> tuple[str
         return tuple(spec.sensitive)
     unknown = [f for f in by if f not in spec.sensitive]
     if unknown:
-        raise InputError(f"--by {', '.join(unknown)}: not a sensitive feature of the run.",
-                         f"Use some of: {', '.join(spec.sensitive)}.")
+        raise InputError(
+            f"--by {', '.join(unknown)}: not a sensitive feature of the run.", f"Use some of: {', '.join(spec.sensitive)}."
+        )
     return tuple(dict.fromkeys(by))
 
 
@@ -124,8 +129,10 @@ def load_run(ws: Workspace, run_id: str, by: tuple[str, ...] | None = None) -> R
     spec, data_sha, model_sha = run_spec(ws, run_id)
     features = threshold_features(spec, by)
     if spec.predictions_only and spec.scores_column is None:
-        raise InputError(f"{run_id} was audited from a predictions column without scores, so there is nothing to re-threshold.",
-                         "Audit again with --scores COL (the probability of the favourable outcome), or with the model file.")
+        raise InputError(
+            f"{run_id} was audited from a predictions column without scores, so there is nothing to re-threshold.",
+            "Audit again with --scores COL (the probability of the favourable outcome), or with the model file.",
+        )
     path = _locate(ws, run_id, "data", spec.data_path, data_sha, "data file")
     df, _ = load_dataset(path, sheet=spec.sheet, sensitive=spec.sensitive)
     for col, role in ((spec.target, "target"), *((s, "sensitive") for s in spec.sensitive)):
@@ -139,10 +146,19 @@ def load_run(ws: Workspace, run_id: str, by: tuple[str, ...] | None = None) -> R
     negative = others[0] if others else 0
     model_path = None if spec.predictions_only else _locate(ws, run_id, "model", spec.model_path, model_sha, "model file")
     decisions, scores = _outputs(spec, df, positive, model_path, run_id)
-    return RunTable(run_id=run_id, spec=spec, data_sha256=data_sha, rows=np.flatnonzero(keep),
-                    raw=df[[spec.target, *spec.sensitive]].copy(), y=y, scores=scores,
-                    decisions=decisions.astype(np.int64), group=group_keys(df, spec, features), positive=positive,
-                    negative=negative)
+    return RunTable(
+        run_id=run_id,
+        spec=spec,
+        data_sha256=data_sha,
+        rows=np.flatnonzero(keep),
+        raw=df[[spec.target, *spec.sensitive]].copy(),
+        y=y,
+        scores=scores,
+        decisions=decisions.astype(np.int64),
+        group=group_keys(df, spec, features),
+        positive=positive,
+        negative=negative,
+    )
 
 
 def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | None = None) -> np.ndarray:
@@ -157,25 +173,36 @@ def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | No
     return key.to_numpy(dtype=object)
 
 
-def _outputs(spec: AuditSpec, df: pd.DataFrame, positive: Any, model_path: Path | None,
-             run_id: str) -> tuple[np.ndarray, np.ndarray]:
+def _outputs(
+    spec: AuditSpec, df: pd.DataFrame, positive: Any, model_path: Path | None, run_id: str
+) -> tuple[np.ndarray, np.ndarray]:
     if spec.predictions_only:
         require_column(df, spec.predictions_column, "predictions")
         require_column(df, spec.scores_column, "scores")
-        decisions, _ = decisions_from_column(df[spec.predictions_column], spec.predictions_column, positive,
-                                             list(pd.unique(df[spec.target])))
+        decisions, _ = decisions_from_column(
+            df[spec.predictions_column], spec.predictions_column, positive, list(pd.unique(df[spec.target]))
+        )
         return decisions, scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
     from audit.models import load_model
 
-    model = load_model(model_path, positive_label=positive, trust_pickle=spec.trust_pickle,
-                       trusted_types=spec.trusted_types, threshold=spec.threshold)
+    model = load_model(
+        model_path,
+        positive_label=positive,
+        trust_pickle=spec.trust_pickle,
+        trusted_types=spec.trusted_types,
+        threshold=spec.threshold,
+    )
     if model.score is None:
-        raise InputError(f"The model of {run_id} gives decisions but no scores, so there is nothing to re-threshold.",
-                         "Mitigate a run of a model with predict_proba, or a predictions run with --scores.")
+        raise InputError(
+            f"The model of {run_id} gives decisions but no scores, so there is nothing to re-threshold.",
+            "Mitigate a run of a model with predict_proba, or a predictions run with --scores.",
+        )
     absent = [f for f in model.features if f not in df.columns]
     if absent:
-        raise InputError(f"The model of {run_id} expects feature(s) the data file lacks: {', '.join(absent)}.",
-                         "Mitigate a run whose data holds the model's features.")
+        raise InputError(
+            f"The model of {run_id} expects feature(s) the data file lacks: {', '.join(absent)}.",
+            "Mitigate a run whose data holds the model's features.",
+        )
     X = df[list(model.features)]
     return np.asarray(model.decide(X), dtype=np.int64), scores_from(model.score(X), "the model's output")
 
@@ -193,6 +220,16 @@ def labelled_rows(path: str | Path, spec: AuditSpec, by: tuple[str, ...] | None 
     positive = resolve_positive(df[spec.target], spec.target, label)
     y = binary_target(df[spec.target], positive).astype(np.int64)
     zeros = np.zeros(len(y), dtype=np.int64)
-    return RunTable(run_id="", spec=spec, data_sha256=ref.sha256, rows=np.flatnonzero(keep),
-                    raw=df[[spec.target, *spec.sensitive]].copy(), y=y, scores=zeros.astype(float), decisions=zeros,
-                    group=group_keys(df, spec, threshold_features(spec, by)), positive=positive, negative=None)
+    return RunTable(
+        run_id="",
+        spec=spec,
+        data_sha256=ref.sha256,
+        rows=np.flatnonzero(keep),
+        raw=df[[spec.target, *spec.sensitive]].copy(),
+        y=y,
+        scores=zeros.astype(float),
+        decisions=zeros,
+        group=group_keys(df, spec, threshold_features(spec, by)),
+        positive=positive,
+        negative=None,
+    )

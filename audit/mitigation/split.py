@@ -3,6 +3,7 @@
 The thresholds are fitted on one part and judged on the other: judged on the rows they were fitted on, any rule
 looks fairer and more accurate than it is.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,10 +25,17 @@ class Split:
 
     def to_dict(self) -> dict:
         digest = hashlib.sha256(np.ascontiguousarray(self.test, dtype="<i8").tobytes()).hexdigest()
-        return {"seed": self.seed, "test_size": self.test_size, "fit_rows": int(len(self.fit)),
-                "test_rows": int(len(self.test)), "stratified_by": "group x label", "strata": self.strata,
-                "pooled_rows": self.pooled_rows, "test_rows_sha256": digest,
-                "method": "sklearn.model_selection.train_test_split(stratify=group x label, random_state=seed)"}
+        return {
+            "seed": self.seed,
+            "test_size": self.test_size,
+            "fit_rows": len(self.fit),
+            "test_rows": len(self.test),
+            "stratified_by": "group x label",
+            "strata": self.strata,
+            "pooled_rows": self.pooled_rows,
+            "test_rows_sha256": digest,
+            "method": "sklearn.model_selection.train_test_split(stratify=group x label, random_state=seed)",
+        }
 
 
 def strata_of(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
@@ -53,15 +61,16 @@ def stratified_split(group: np.ndarray, y: np.ndarray, *, seed: int = 0, test_si
     n_test = int(np.ceil(test_size * n))
     n_strata = len(np.unique(cell))
     if n_test < n_strata or n - n_test < n_strata:
-        raise InputError(f"{n} rows cannot be split into fit and test parts holding each of the {n_strata} "
-                         "group x outcome cells.", "Use a --test-size nearer 0.5, or mitigate a run on more rows.")
+        raise InputError(
+            f"{n} rows cannot be split into fit and test parts holding each of the {n_strata} group x outcome cells.",
+            "Use a --test-size nearer 0.5, or mitigate a run on more rows.",
+        )
     strat = cell
     if pooled == 1:  # a pooled stratum of one row still cannot be split: it joins the largest stratum
         values, counts = np.unique(cell, return_counts=True)
         strat = np.where(cell == -1, values[np.argmax(counts)], cell)
     fit, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed, stratify=strat)
-    return Split(seed=seed, test_size=test_size, fit=np.sort(fit), test=np.sort(test), strata=n_strata,
-                 pooled_rows=pooled)
+    return Split(seed=seed, test_size=test_size, fit=np.sort(fit), test=np.sort(test), strata=n_strata, pooled_rows=pooled)
 
 
 def check_fit_groups(group: np.ndarray, y: np.ndarray, fit: np.ndarray) -> None:
@@ -71,7 +80,9 @@ def check_fit_groups(group: np.ndarray, y: np.ndarray, fit: np.ndarray) -> None:
     bad = [str(g) for g in names if len(np.unique(y_fit[g_fit == g])) < 2]
     if bad:
         shown = "; ".join(bad[:6]) + (" ..." if len(bad) > 6 else "")
-        raise InputError(f"{len(bad)} group(s) are too small to get their own thresholds: {shown} (each needs people "
-                         "with both outcomes among the fit rows).",
-                         "Set thresholds by fewer features with --by COL (the audit still covers every sensitive "
-                         "feature), or mitigate a run with more rows in those groups.")
+        raise InputError(
+            f"{len(bad)} group(s) are too small to get their own thresholds: {shown} (each needs people "
+            "with both outcomes among the fit rows).",
+            "Set thresholds by fewer features with --by COL (the audit still covers every sensitive "
+            "feature), or mitigate a run with more rows in those groups.",
+        )

@@ -4,6 +4,7 @@ that keeps one threshold for everyone.
 The scores are the model's recorded output, so the optimizer is handed an already-fitted "model" that returns them:
 nothing is retrained, and only the decision rule on top of the scores changes.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,11 @@ import pandas as pd
 
 from audit.errors import InputError
 
-CONSTRAINTS = {"demographic_parity": "demographic_parity", "equal_opportunity": "true_positive_rate_parity",
-               "equalized_odds": "equalized_odds"}
+CONSTRAINTS = {
+    "demographic_parity": "demographic_parity",
+    "equal_opportunity": "true_positive_rate_parity",
+    "equalized_odds": "equalized_odds",
+}
 OBJECTIVES = {"accuracy": "accuracy_score", "balanced_accuracy": "balanced_accuracy_score"}
 PREDICT_METHOD = "predict"  # `_RecordedScores.predict` returns the score itself
 
@@ -24,7 +28,7 @@ PREDICT_METHOD = "predict"  # `_RecordedScores.predict` returns the score itself
 class _RecordedScores:
     """A fitted stand-in model whose output is the score column it is given (column 0 of X)."""
 
-    def fit(self, X: Any, y: Any = None) -> "_RecordedScores":
+    def fit(self, X: Any, y: Any = None) -> _RecordedScores:
         self.fitted_ = True  # sklearn's check_is_fitted looks for an attribute ending in "_"
         return self
 
@@ -39,8 +43,7 @@ class _RecordedScores:
 
 def check_choice(constraint: str, objective: str) -> None:
     if constraint not in CONSTRAINTS:
-        raise InputError(f"'{constraint}' is not a constraint Attest can mitigate for.",
-                         f"Use one of: {', '.join(CONSTRAINTS)}.")
+        raise InputError(f"'{constraint}' is not a constraint Attest can mitigate for.", f"Use one of: {', '.join(CONSTRAINTS)}.")
     if objective not in OBJECTIVES:
         raise InputError(f"'{objective}' is not an objective for the thresholds.", f"Use one of: {', '.join(OBJECTIVES)}.")
 
@@ -58,8 +61,7 @@ class FittedRule:
 
     def decide(self, scores: np.ndarray, group: np.ndarray, seed: int) -> np.ndarray:
         """0/1 decisions; randomised rules draw with `seed`, so the same call gives the same decisions."""
-        out = self.optimizer.predict(score_frame(scores), sensitive_features=pd.Series(group, dtype=object),
-                                     random_state=seed)
+        out = self.optimizer.predict(score_frame(scores), sensitive_features=pd.Series(group, dtype=object), random_state=seed)
         return np.asarray(out, dtype=np.int64)
 
     def probability(self, scores: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -77,8 +79,11 @@ class FittedRule:
                     parts.append({"probability": float(p), "operator": op.operator, "threshold": _num(op.threshold)})
             entry: dict[str, Any] = {"rule": parts, "randomised": len(parts) > 1}
             if "p_ignore" in b and b["p_ignore"] > 0:
-                entry |= {"p_ignore": float(b["p_ignore"]), "prediction_constant": float(b["prediction_constant"]),
-                          "randomised": True}
+                entry |= {
+                    "p_ignore": float(b["p_ignore"]),
+                    "prediction_constant": float(b["prediction_constant"]),
+                    "randomised": True,
+                }
             out[str(g)] = entry
         return out
 
@@ -89,8 +94,9 @@ def _num(v: float) -> float | str:
     return v if math.isfinite(v) else ("Infinity" if v > 0 else "-Infinity")
 
 
-def fit_rule(scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: str, objective: str = "accuracy",
-             tol: float | None = None) -> FittedRule:
+def fit_rule(
+    scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: str, objective: str = "accuracy", tol: float | None = None
+) -> FittedRule:
     """ThresholdOptimizer(prefit=True) on the scores of the fit rows. `tol`: relaxed constraint (None = strict)."""
     import warnings
 
@@ -98,17 +104,26 @@ def fit_rule(scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: s
 
     check_choice(constraint, objective)
     if len(np.unique(y)) < 2:
-        raise InputError("The fit part holds only one outcome, so no threshold can be chosen.",
-                         "Mitigate a run whose data has both outcomes.")
-    opt = ThresholdOptimizer(estimator=_RecordedScores().fit(None), constraints=CONSTRAINTS[constraint],
-                             objective=OBJECTIVES[objective], prefit=True, predict_method=PREDICT_METHOD, tol=tol)
+        raise InputError(
+            "The fit part holds only one outcome, so no threshold can be chosen.", "Mitigate a run whose data has both outcomes."
+        )
+    opt = ThresholdOptimizer(
+        estimator=_RecordedScores().fit(None),
+        constraints=CONSTRAINTS[constraint],
+        objective=OBJECTIVES[objective],
+        prefit=True,
+        predict_method=PREDICT_METHOD,
+        tol=tol,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         try:
             opt.fit(score_frame(scores), np.asarray(y, dtype=int), sensitive_features=pd.Series(group, dtype=object))
         except ValueError as exc:  # fairlearn's own checks (e.g. a degenerate group): its message says which
-            raise InputError(f"fairlearn's ThresholdOptimizer cannot set thresholds on these rows: {exc}",
-                             "Set thresholds by fewer features with --by COL, or mitigate a run with more rows.") from exc
+            raise InputError(
+                f"fairlearn's ThresholdOptimizer cannot set thresholds on these rows: {exc}",
+                "Set thresholds by fewer features with --by COL, or mitigate a run with more rows.",
+            ) from exc
     return FittedRule(optimizer=opt, constraint=constraint, objective=objective, tol=tol)
 
 
@@ -118,8 +133,9 @@ def grid(scores: np.ndarray, points: int = 41) -> np.ndarray:
     return np.unique(np.concatenate([qs, [0.5]]))
 
 
-def single_threshold(scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: str, floor: float,
-                     min_size: int) -> dict[str, Any]:
+def single_threshold(
+    scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: str, floor: float, min_size: int
+) -> dict[str, Any]:
     """The one threshold (score >= t) with the smallest disparity among those keeping accuracy >= `floor` on these rows."""
     from audit.mitigation.tradeoff import disparity
 
@@ -135,6 +151,9 @@ def single_threshold(scores: np.ndarray, y: np.ndarray, group: np.ndarray, const
         if best is None or gap < best[1] - 1e-12 or (abs(gap - best[1]) <= 1e-12 and acc > best[2]):
             best = (float(t), gap, acc)
     if best is None:
-        return {"threshold": None, "accuracy_floor": floor,
-                "reason": f"No single threshold keeps accuracy at or above {floor:g} on the fit rows."}
+        return {
+            "threshold": None,
+            "accuracy_floor": floor,
+            "reason": f"No single threshold keeps accuracy at or above {floor:g} on the fit rows.",
+        }
     return {"threshold": best[0], "accuracy_floor": floor, "fit_disparity": best[1], "fit_accuracy": best[2]}

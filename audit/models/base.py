@@ -1,8 +1,10 @@
 """The one interface every loaded model offers to the engine and the explainer."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -1,7 +1,9 @@
 """Turn a raw predictor (probabilities for known classes) into a `LoadedModel` for one positive label."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,13 +57,16 @@ def bind(
     pos_class = classes[idx]
     score = None
     if proba is not None:
+
         def score(X: pd.DataFrame) -> np.ndarray:
             return _guard(lambda: np.asarray(proba(X), dtype=float)[:, idx], X)
 
     if threshold is not None:
         if not 0.0 <= float(threshold) <= 1.0:  # also refuses NaN
-            raise ModelError(f"--threshold {threshold} is not a probability: every decision would be the same.",
-                             "Give a threshold between 0 and 1 on the positive class's score, e.g. --threshold 0.5.")
+            raise ModelError(
+                f"--threshold {threshold} is not a probability: every decision would be the same.",
+                "Give a threshold between 0 and 1 on the positive class's score, e.g. --threshold 0.5.",
+            )
         if score is None:
             raise ModelError("--threshold needs a model that gives scores (predict_proba).", "Drop --threshold for this model.")
         thr = float(threshold)
@@ -69,6 +74,7 @@ def bind(
         def decide(X: pd.DataFrame) -> np.ndarray:
             return score(X) >= thr
     elif predict is not None:
+
         def decide(X: pd.DataFrame) -> np.ndarray:
             labels = _guard(lambda: np.asarray(predict(X)), X)
             if labels.dtype == object:
@@ -76,11 +82,14 @@ def bind(
                 return np.isin(labels, hits)
             return labels == _coerce(pos_class, labels)
     elif score is not None:
+
         def decide(X: pd.DataFrame) -> np.ndarray:
             return score(X) >= 0.5
     else:
         raise ModelError("The model offers neither labels nor scores.", "Save a fitted classifier.")
-    ref = ModelRef(**ref_fields, classes=tuple(str(c) for c in classes), positive_class=str(pos_class), has_scores=score is not None)
+    ref = ModelRef(
+        **ref_fields, classes=tuple(str(c) for c in classes), positive_class=str(pos_class), has_scores=score is not None
+    )
     return LoadedModel(ref=ref, estimator=estimator, score=score, decide=decide, extra=dict(extra or {}, threshold=threshold))
 
 
@@ -112,8 +121,11 @@ def _suspects(X: pd.DataFrame | None) -> str:
     try:
         missing = X.isna().sum()
         notes = [f"{c} ({int(n)} missing)" for c, n in missing[missing > 0].items()]
-        notes += [f"{c} (text, e.g. {X[c].dropna().iloc[0]!r})" for c in X.columns
-                  if (X[c].dtype == object or pd.api.types.is_string_dtype(X[c].dtype)) and X[c].notna().any()]
+        notes += [
+            f"{c} (text, e.g. {X[c].dropna().iloc[0]!r})"
+            for c in X.columns
+            if (X[c].dtype == object or pd.api.types.is_string_dtype(X[c].dtype)) and X[c].notna().any()
+        ]
     except Exception:  # diagnosis only: never hide the original error
         return ""
     return f". Input columns to check: {', '.join(notes[:8])}" if notes else ""

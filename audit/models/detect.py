@@ -1,4 +1,5 @@
 """Tell a model file's format from its bytes (and, where bytes are ambiguous, its extension)."""
+
 from __future__ import annotations
 
 import zipfile
@@ -26,7 +27,9 @@ def detect_format(path: Path) -> str:
                 if "schema.json" in zf.namelist():
                     return "skops"
         except zipfile.BadZipFile as exc:
-            raise ModelError(f"{path.name} is a damaged zip/skops file ({exc}).", "The file may be truncated; save the model again.") from exc
+            raise ModelError(
+                f"{path.name} is a damaged zip/skops file ({exc}).", "The file may be truncated; save the model again."
+            ) from exc
         raise ModelError(f"{path.name} is a zip archive but not a skops model (no schema.json inside).", _FORMATS_HINT)
     if head.startswith(b"\x80"):
         return "joblib" if ext == ".joblib" else "pickle"

@@ -1,4 +1,5 @@
 """`load_model`: detect the format, load it safely, and bind it to the audit's positive label."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,8 +44,16 @@ def load_model(
     return sklearn_like.bind_estimator(est, base, positive_label, threshold)
 
 
-def from_estimator(estimator: Any, *, positive_label: Any = 1, threshold: float | None = None, name: str = "<in memory>") -> LoadedModel:
+def from_estimator(
+    estimator: Any, *, positive_label: Any = 1, threshold: float | None = None, name: str = "<in memory>"
+) -> LoadedModel:
     """Wrap a fitted in-memory estimator (tests, training pipelines) exactly as a loaded file would be."""
-    base: dict[str, Any] = {"path": name, "format": "memory", "sha256": "", "size_bytes": 0, "trusted": False,
-                            "library_versions": sklearn_like.versions()}
+    base: dict[str, Any] = {
+        "path": name,
+        "format": "memory",
+        "sha256": "",
+        "size_bytes": 0,
+        "trusted": False,
+        "library_versions": sklearn_like.versions(),
+    }
     return sklearn_like.bind_estimator(estimator, base, positive_label, threshold)

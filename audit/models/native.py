@@ -1,4 +1,5 @@
 """Native model files: LightGBM text, XGBoost JSON/UBJ and ONNX. None of these formats runs code when loaded."""
+
 from __future__ import annotations
 
 import json
@@ -26,16 +27,34 @@ def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, thresho
     try:
         booster = lgb.Booster(model_file=str(path))
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a readable LightGBM model ({short_error(exc)}).", "The file may be truncated; save it again with booster.save_model().") from exc
+        raise ModelError(
+            f"{path.name} is not a readable LightGBM model ({short_error(exc)}).",
+            "The file may be truncated; save it again with booster.save_model().",
+        ) from exc
     objective = str(booster.dump_model(num_iteration=1).get("objective", ""))
     if not objective.startswith(("binary", "cross_entropy")):
-        raise UnsupportedModel(f"The LightGBM model's objective is '{objective}'; Attest audits binary classifiers only (for now).", "Audit a model trained with objective='binary'.")
+        raise UnsupportedModel(
+            f"The LightGBM model's objective is '{objective}'; Attest audits binary classifiers only (for now).",
+            "Audit a model trained with objective='binary'.",
+        )
     features = tuple(booster.feature_name())
-    fields = dict(base, model_type=f"lightgbm.Booster({objective.split()[0]})", family="tree", features=features,
-                  library_versions={"lightgbm": lgb.__version__})
-    return bind(ref_fields=fields, estimator=booster, classes=(0, 1), positive_label=_booster_positive(positive_label),
-                proba=lambda X: _two_col(booster.predict(X[list(features)])), predict=None, threshold=threshold,
-                extra={"class_assumption": "booster class 1 taken as the positive label"})
+    fields = dict(
+        base,
+        model_type=f"lightgbm.Booster({objective.split()[0]})",
+        family="tree",
+        features=features,
+        library_versions={"lightgbm": lgb.__version__},
+    )
+    return bind(
+        ref_fields=fields,
+        estimator=booster,
+        classes=(0, 1),
+        positive_label=_booster_positive(positive_label),
+        proba=lambda X: _two_col(booster.predict(X[list(features)])),
+        predict=None,
+        threshold=threshold,
+        extra={"class_assumption": "booster class 1 taken as the positive label"},
+    )
 
 
 def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
@@ -46,20 +65,43 @@ def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshol
     try:
         booster.load_model(str(path))
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a readable XGBoost model ({short_error(exc)}).", "Save it again with booster.save_model('model.json').") from exc
+        raise ModelError(
+            f"{path.name} is not a readable XGBoost model ({short_error(exc)}).",
+            "Save it again with booster.save_model('model.json').",
+        ) from exc
     objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
     if objective not in {"binary:logistic", "reg:logistic"}:
-        raise UnsupportedModel(f"The XGBoost model's objective is '{objective}'; Attest audits binary classifiers (binary:logistic) only (for now).", "Audit a binary:logistic model.")
+        raise UnsupportedModel(
+            f"The XGBoost model's objective is '{objective}'; Attest audits binary classifiers (binary:logistic) only (for now).",
+            "Audit a binary:logistic model.",
+        )
     if not booster.feature_names:
-        raise ModelError(f"The XGBoost model in {path.name} has no feature names, so its inputs cannot be matched to columns.", "Train it on a pandas DataFrame (or set booster.feature_names) and save it again.")
+        raise ModelError(
+            f"The XGBoost model in {path.name} has no feature names, so its inputs cannot be matched to columns.",
+            "Train it on a pandas DataFrame (or set booster.feature_names) and save it again.",
+        )
     features = tuple(booster.feature_names)
 
     def proba(X: pd.DataFrame) -> np.ndarray:
         return _two_col(booster.predict(xgb.DMatrix(X[list(features)], enable_categorical=True)))
 
-    fields = dict(base, model_type=f"xgboost.Booster({objective})", family="tree", features=features, library_versions={"xgboost": xgb.__version__})
-    return bind(ref_fields=fields, estimator=booster, classes=(0, 1), positive_label=_booster_positive(positive_label),
-                proba=proba, predict=None, threshold=threshold, extra={"class_assumption": "booster class 1 taken as the positive label"})
+    fields = dict(
+        base,
+        model_type=f"xgboost.Booster({objective})",
+        family="tree",
+        features=features,
+        library_versions={"xgboost": xgb.__version__},
+    )
+    return bind(
+        ref_fields=fields,
+        estimator=booster,
+        classes=(0, 1),
+        positive_label=_booster_positive(positive_label),
+        proba=proba,
+        predict=None,
+        threshold=threshold,
+        extra={"class_assumption": "booster class 1 taken as the positive label"},
+    )
 
 
 def check_complete(fmt: str, path: Path) -> None:
@@ -96,11 +138,15 @@ def _check_ubjson_complete(path: Path) -> None:
     except (IndexError, ValueError, KeyError, RecursionError) as exc:
         reason = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
         reason = reason or "the file ends in the middle of a value"
-        raise ModelError(f"{path.name} is a damaged XGBoost UBJSON model ({reason}).",
-                         "The file is probably truncated; copy it again, or save it again with booster.save_model('model.ubj').") from exc
+        raise ModelError(
+            f"{path.name} is a damaged XGBoost UBJSON model ({reason}).",
+            "The file is probably truncated; copy it again, or save it again with booster.save_model('model.ubj').",
+        ) from exc
     if end != len(data):
-        raise ModelError(f"{path.name} is a damaged XGBoost UBJSON model ({len(data) - end} stray bytes after its end).",
-                         "Save it again with booster.save_model('model.ubj').")
+        raise ModelError(
+            f"{path.name} is a damaged XGBoost UBJSON model ({len(data) - end} stray bytes after its end).",
+            "Save it again with booster.save_model('model.ubj').",
+        )
 
 
 def _ubj_walk(data: bytes) -> int:
@@ -115,17 +161,17 @@ def _ubj_walk(data: bytes) -> int:
         return pos + k
 
     def integer(pos: int) -> tuple[int, int]:
-        t = data[pos:pos + 1]
+        t = data[pos : pos + 1]
         if t not in _UBJ_INT:
             raise ValueError(f"bad length marker at byte {pos}")
         size = _UBJ_FIXED[t]
         need(pos + 1, size)
-        return struct.unpack(_UBJ_INT[t], data[pos + 1:pos + 1 + size])[0], pos + 1 + size
+        return struct.unpack(_UBJ_INT[t], data[pos + 1 : pos + 1 + size])[0], pos + 1 + size
 
     def value(pos: int, t: bytes | None = None) -> int:
         if t is None:
             need(pos, 1)
-            t, pos = data[pos:pos + 1], pos + 1
+            t, pos = data[pos : pos + 1], pos + 1
         if t in _UBJ_FIXED:
             return need(pos, _UBJ_FIXED[t])
         if t in (b"S", b"H"):
@@ -138,10 +184,10 @@ def _ubj_walk(data: bytes) -> int:
     def container(pos: int, is_object: bool) -> int:
         close = b"}" if is_object else b"]"
         typ = None
-        if data[pos:pos + 1] == b"$":
+        if data[pos : pos + 1] == b"$":
             need(pos, 2)
-            typ, pos = data[pos + 1:pos + 2], pos + 2
-        if data[pos:pos + 1] == b"#":
+            typ, pos = data[pos + 1 : pos + 2], pos + 2
+        if data[pos : pos + 1] == b"#":
             count, pos = integer(pos + 1)
             if typ in _UBJ_FIXED and not is_object:
                 return need(pos, count * _UBJ_FIXED[typ])
@@ -153,7 +199,7 @@ def _ubj_walk(data: bytes) -> int:
             return pos
         while True:
             need(pos, 1)
-            if data[pos:pos + 1] == close:
+            if data[pos : pos + 1] == close:
                 return pos + 1
             if is_object:
                 klen, pos = integer(pos)
@@ -170,8 +216,14 @@ def _booster_positive(positive_label: Any) -> Any:
     return 0 if same_label(positive_label, 0) or same_label(positive_label, False) else 1
 
 
-_ONNX_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int64)": np.int64, "tensor(int32)": np.int32,
-               "tensor(string)": object, "tensor(bool)": bool}
+_ONNX_TYPES = {
+    "tensor(float)": np.float32,
+    "tensor(double)": np.float64,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+    "tensor(string)": object,
+    "tensor(bool)": bool,
+}
 
 
 def onnx_session(path: Path):
@@ -189,10 +241,17 @@ def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: 
     try:
         sess = onnx_session(path)
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a readable ONNX model ({short_error(exc)}).", "The file may be truncated; export it again.") from exc
+        raise ModelError(
+            f"{path.name} is not a readable ONNX model ({short_error(exc)}).", "The file may be truncated; export it again."
+        ) from exc
     inputs = sess.get_inputs()
     meta = sess.get_modelmeta().custom_metadata_map
-    if len(inputs) == 1 and len(inputs[0].shape) == 2 and inputs[0].shape[1] not in (1, None) and inputs[0].type != "tensor(string)":
+    if (
+        len(inputs) == 1
+        and len(inputs[0].shape) == 2
+        and inputs[0].shape[1] not in (1, None)
+        and inputs[0].type != "tensor(string)"
+    ):
         names = meta.get("feature_names")
         if not names:
             raise ModelError(
@@ -232,8 +291,15 @@ def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: 
         return np.asarray(p, dtype=float)
 
     fields = dict(base, model_type="onnx", family="other", features=features, library_versions={"onnxruntime": ort.__version__})
-    return bind(ref_fields=fields, estimator=sess, classes=classes, positive_label=positive_label,
-                proba=proba if prob_out else None, predict=lambda X: run(X)[0], threshold=threshold)
+    return bind(
+        ref_fields=fields,
+        estimator=sess,
+        classes=classes,
+        positive_label=positive_label,
+        proba=proba if prob_out else None,
+        predict=lambda X: run(X)[0],
+        threshold=threshold,
+    )
 
 
 def _onnx_classes(meta: dict[str, str], path: Path) -> tuple[Any, ...]:

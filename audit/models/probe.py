@@ -7,6 +7,7 @@ signal is reported as a damaged file (exit 2), never as Attest's own crash.
 
 The child is `audit.models.probe_child`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+
 from audit.errors import ModelError
 
 _PROBED: set[tuple[str, str]] = set()  # (path, sha256) already opened safely in this process
@@ -35,9 +37,16 @@ def probe(fmt: str, path: Path, sha256: str) -> None:
     root = str(Path(__file__).resolve().parents[2])  # the folder holding the `audit` package
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     timeout = 60 + path.stat().st_size / 20e6  # generous: loading a 500 MB model takes ~20 s
-    child = subprocess.Popen([sys.executable, "-m", "audit.models.probe_child", fmt, str(path)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env, stdin=subprocess.DEVNULL,
-                             encoding="utf-8", errors="replace")  # a library may echo the file's own (non-UTF-8) bytes
+    child = subprocess.Popen(
+        [sys.executable, "-m", "audit.models.probe_child", fmt, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        encoding="utf-8",
+        errors="replace",
+    )  # a library may echo the file's own (non-UTF-8) bytes
     importlib.import_module(fmt if fmt != "onnx" else "onnxruntime")  # meanwhile: the import both sides pay, in parallel
     try:
         out, err = child.communicate(timeout=timeout)
@@ -45,16 +54,25 @@ def probe(fmt: str, path: Path, sha256: str) -> None:
     except subprocess.TimeoutExpired as exc:
         child.kill()
         child.communicate()
-        raise ModelError(f"Opening {path.name} as a {_NAMES[fmt]} model did not finish within {timeout:.0f} s: the file is damaged "
-                         "(a tree that loops) or far larger than it looks.", _HINTS[fmt]) from exc
+        raise ModelError(
+            f"Opening {path.name} as a {_NAMES[fmt]} model did not finish within {timeout:.0f} s: the file is damaged "
+            "(a tree that loops) or far larger than it looks.",
+            _HINTS[fmt],
+        ) from exc
     if proc.returncode < 0:
         name = signal.Signals(-proc.returncode).name
         said = [ln.split("[Fatal]", 1)[1].strip() for ln in proc.stderr.splitlines() if "[Fatal]" in ln]
-        raise ModelError(f"{path.name} is a damaged {_NAMES[fmt]} model: the {_NAMES[fmt]} library crashed while reading it ({name}"
-                         + (f"; it said: {said[0][:200]}" if said else "") + "). "
-                         "Attest opened it in a separate process, so nothing else was affected.", _HINTS[fmt])
+        raise ModelError(
+            f"{path.name} is a damaged {_NAMES[fmt]} model: the {_NAMES[fmt]} library crashed while reading it ({name}"
+            + (f"; it said: {said[0][:200]}" if said else "")
+            + "). "
+            "Attest opened it in a separate process, so nothing else was affected.",
+            _HINTS[fmt],
+        )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    report = json.loads(lines[-1]) if lines else {"error": _last_line(proc.stderr) or f"the check ended with code {proc.returncode}"}
+    report = (
+        json.loads(lines[-1]) if lines else {"error": _last_line(proc.stderr) or f"the check ended with code {proc.returncode}"}
+    )
     if not report.get("ok"):
         raise ModelError(f"{path.name} is not a readable {_NAMES[fmt]} model ({report['error']}).", _HINTS[fmt])
     _PROBED.add((str(path), sha256))

@@ -2,6 +2,7 @@
 
 Prints one JSON line, {"ok": true} or {"error": "..."}; a crash of the native library ends this process only.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,16 @@ def _child(fmt: str, path: str) -> dict[str, Any]:
         booster = xgb.Booster()
         booster.load_model(path)
         check_xgboost_trees(json.loads(bytes(booster.save_raw("json"))))
-        _score_quietly(lambda: booster.predict(xgb.DMatrix(np.zeros((1, booster.num_features())), feature_names=booster.feature_names,
-                                                           feature_types=booster.feature_types, enable_categorical=True)))
+        _score_quietly(
+            lambda: booster.predict(
+                xgb.DMatrix(
+                    np.zeros((1, booster.num_features())),
+                    feature_names=booster.feature_names,
+                    feature_types=booster.feature_types,
+                    enable_categorical=True,
+                )
+            )
+        )
     elif fmt == "onnx":
         from audit.models.native import onnx_session
 

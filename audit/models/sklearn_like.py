@@ -1,4 +1,5 @@
 """scikit-learn style estimators: from skops files (safe), or pickle/joblib files the user trusted."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,14 @@ from audit.models.base import LoadedModel
 from audit.models.binding import bind
 
 _TREE_NAMES = (
-    "HistGradientBoostingClassifier", "GradientBoostingClassifier", "RandomForestClassifier", "ExtraTreesClassifier",
-    "DecisionTreeClassifier", "ExtraTreeClassifier", "LGBMClassifier", "XGBClassifier",
+    "HistGradientBoostingClassifier",
+    "GradientBoostingClassifier",
+    "RandomForestClassifier",
+    "ExtraTreesClassifier",
+    "DecisionTreeClassifier",
+    "ExtraTreeClassifier",
+    "LGBMClassifier",
+    "XGBClassifier",
 )
 _LINEAR_NAMES = ("LogisticRegression", "LogisticRegressionCV", "SGDClassifier", "RidgeClassifier", "LinearSVC", "Perceptron")
 
@@ -29,7 +36,10 @@ def load_skops(path: Path, sha256: str, trusted_types: tuple[str, ...]) -> tuple
     try:
         untrusted = sio.get_untrusted_types(file=str(path))
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a readable skops file ({type(exc).__name__}: {exc}).", "The file may be truncated or damaged; save the model again with skops.io.dump.") from exc
+        raise ModelError(
+            f"{path.name} is not a readable skops file ({type(exc).__name__}: {exc}).",
+            "The file may be truncated or damaged; save the model again with skops.io.dump.",
+        ) from exc
     refused, needed, by_user = classify(untrusted, trusted_types)
     if refused:
         raise ModelError(
@@ -49,7 +59,10 @@ def load_skops(path: Path, sha256: str, trusted_types: tuple[str, ...]) -> tuple
     try:
         est = sio.load(str(path), trusted=allowed)
     except Exception as exc:
-        raise ModelError(f"{path.name} could not be loaded by skops ({type(exc).__name__}: {exc}).", "The file may be truncated, or saved by an incompatible scikit-learn; save it again.") from exc
+        raise ModelError(
+            f"{path.name} could not be loaded by skops ({type(exc).__name__}: {exc}).",
+            "The file may be truncated, or saved by an incompatible scikit-learn; save it again.",
+        ) from exc
     return est, tuple(by_user)
 
 
@@ -65,7 +78,10 @@ def load_pickle(path: Path, sha256: str, trust_pickle: bool) -> Any:
     try:
         return joblib.load(path)
     except Exception as exc:
-        raise ModelError(f"{path.name} could not be unpickled ({type(exc).__name__}: {exc}).", "The file may be truncated, or need a library that is not installed here.") from exc
+        raise ModelError(
+            f"{path.name} could not be unpickled ({type(exc).__name__}: {exc}).",
+            "The file may be truncated, or need a library that is not installed here.",
+        ) from exc
 
 
 def final_step(est: Any) -> Any:
@@ -90,7 +106,10 @@ def describe(est: Any) -> str:
 
 def bind_estimator(est: Any, base_fields: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
     if not hasattr(est, "predict"):
-        raise ModelError(f"The object in {Path(base_fields['path']).name} ({type(est).__name__}) is not a model: it has no predict().", "Save the fitted estimator itself.")
+        raise ModelError(
+            f"The object in {Path(base_fields['path']).name} ({type(est).__name__}) is not a model: it has no predict().",
+            "Save the fitted estimator itself.",
+        )
     classes = getattr(est, "classes_", None)
     if classes is None:
         raise UnsupportedModel(
@@ -107,8 +126,13 @@ def bind_estimator(est: Any, base_fields: dict[str, Any], positive_label: Any, t
     fields = dict(base_fields, model_type=describe(est), family=family_of(est), features=features)
     proba = (lambda X: est.predict_proba(X[list(features)])) if hasattr(est, "predict_proba") else None
     return bind(
-        ref_fields=fields, estimator=est, classes=tuple(np.asarray(classes).tolist()), positive_label=positive_label,
-        proba=proba, predict=lambda X: est.predict(X[list(features)]), threshold=threshold,
+        ref_fields=fields,
+        estimator=est,
+        classes=tuple(np.asarray(classes).tolist()),
+        positive_label=positive_label,
+        proba=proba,
+        predict=lambda X: est.predict(X[list(features)]),
+        threshold=threshold,
     )
 
 

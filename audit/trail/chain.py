@@ -10,14 +10,15 @@ Because each hash covers its predecessor's, an edited, removed, inserted or reor
 point; removing or forging events at the end disagrees with the head. Someone able to rewrite the whole file can rebuild
 a consistent chain: hashes printed outside the file (e.g. the head hash in a report) anchor it, see `verify(anchors=)`.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from audit.cancel import CancelToken, Progress
 from audit.trail.schema import GENESIS
@@ -51,16 +52,18 @@ class VerifyReport:
     def summary(self) -> str:
         if self.ok:
             rate = f", {self.events / self.seconds:,.0f} events/s" if self.seconds > 0 and self.events else ""
-            signed = f", {self.signatures} sign-off signature{'s' * (self.signatures != 1)} valid" \
-                if self.signatures else ""
-            return (f"Trail intact: {self.events:,} events{signed}, head #{self.head_seq} {self.head_hash} "
-                    f"({self.seconds:.2f} s{rate}).")
+            signed = f", {self.signatures} sign-off signature{'s' * (self.signatures != 1)} valid" if self.signatures else ""
+            return (
+                f"Trail intact: {self.events:,} events{signed}, head #{self.head_seq} {self.head_hash} "
+                f"({self.seconds:.2f} s{rate})."
+            )
         assert self.problem is not None
         return f"Trail NOT intact: {self.problem.message}"
 
 
-def verify(conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Progress | None = None,
-           cancel: CancelToken | None = None) -> VerifyReport:
+def verify(
+    conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Progress | None = None, cancel: CancelToken | None = None
+) -> VerifyReport:
     """Re-derive every hash in one read snapshot. `conn` must be in autocommit mode (isolation_level=None).
 
     `progress("verify", done, total, message)` is called every 65,536 events; `cancel.raise_if_set()` as often."""
@@ -74,12 +77,14 @@ def verify(conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Prog
         tick = progress is not None or cancel is not None
         expected, prev, problem = 1, GENESIS.encode(), None
         # As bytes (CAST): the hashed UTF-8 is what SQLite stores, so nothing is decoded and re-encoded per event.
-        rows = conn.execute("SELECT seq, CAST(prev_hash AS BLOB), CAST(body AS BLOB), CAST(hash AS BLOB) "
-                            "FROM events ORDER BY seq")
+        rows = conn.execute(
+            "SELECT seq, CAST(prev_hash AS BLOB), CAST(body AS BLOB), CAST(hash AS BLOB) FROM events ORDER BY seq"
+        )
         for seq, pv, body, h in rows:
             if seq != expected or pv != prev or sha(prev + body).hexdigest().encode() != h:
-                problem = _diagnose(conn, seq, expected, prev.decode(), _text(pv), _text(body), _text(h),
-                                    head[0] if head else None)
+                problem = _diagnose(
+                    conn, seq, expected, prev.decode(), _text(pv), _text(body), _text(h), head[0] if head else None
+                )
                 break
             if wanted:
                 wanted.discard(h)
@@ -99,14 +104,24 @@ def verify(conn: sqlite3.Connection, anchors: Iterable[str] = (), progress: Prog
             problem = _check_results(conn)
         if problem is None and wanted:
             missing = sorted(wanted)[0].decode()
-            problem = Problem("anchor", None, None,
-                              f"the hash {missing} (e.g. printed in a report) is not in this trail: the trail was "
-                              "rewritten after it was printed, or it belongs to another workspace.")
+            problem = Problem(
+                "anchor",
+                None,
+                None,
+                f"the hash {missing} (e.g. printed in a report) is not in this trail: the trail was "
+                "rewritten after it was printed, or it belongs to another workspace.",
+            )
     finally:
         conn.execute("COMMIT")
     head_seq, head_hash = head if head else (0, "")
-    return VerifyReport(ok=problem is None, events=checked, head_seq=head_seq, head_hash=head_hash, problem=problem,
-                        seconds=time.perf_counter() - started)
+    return VerifyReport(
+        ok=problem is None,
+        events=checked,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        problem=problem,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def _text(value: bytes | None) -> str:
@@ -131,51 +146,68 @@ def _body_seq_at(conn: sqlite3.Connection, position: int) -> int | None:
     return _parse(row[0]).get("seq") if row else None
 
 
-def _diagnose(conn: sqlite3.Connection, s: int, e: int, p: str, pv: str, body: str, h: str,
-              head_seq: int | None) -> Problem:
+def _diagnose(conn: sqlite3.Connection, s: int, e: int, p: str, pv: str, body: str, h: str, head_seq: int | None) -> Problem:
     """Classify the first break. Only runs on failure, so it may re-read rows."""
     d = _parse(body)
     if s < e:
         return Problem("inserted", s, d.get("id"), f"{_name(s, d)} was inserted before the first event.")
     if head_seq is not None and s == e > head_seq:
-        return Problem("inserted", s, d.get("id"), f"{_name(s, d)} was inserted after the recorded chain head "
-                                                   f"(#{head_seq}).")
+        return Problem("inserted", s, d.get("id"), f"{_name(s, d)} was inserted after the recorded chain head (#{head_seq}).")
     if s > e:
         gone = f"event #{e} was" if s == e + 1 else f"events #{e}-#{s - 1} were"
         return Problem("removed", e, None, f"{gone} removed: the trail jumps from #{e - 1} to #{s}.")
     if link_hash(pv, body) != h:
-        return Problem("changed", s, d.get("id"),
-                       f"{_name(s, d)} was changed (or forged): its stored content does not match its hash.")
+        return Problem(
+            "changed", s, d.get("id"), f"{_name(s, d)} was changed (or forged): its stored content does not match its hash."
+        )
     b = d.get("seq")
     if isinstance(b, int) and b != s:
         if b < s and _body_seq_at(conn, b) == b:
             forged = _parse(conn.execute("SELECT body FROM events WHERE seq = ?", (b,)).fetchone()[0])
-            return Problem("inserted", b, forged.get("id"),
-                           f"{_name(b, forged)} was inserted: the event first recorded as #{b} now sits at #{s}, "
-                           "and the later events were renumbered.")
+            return Problem(
+                "inserted",
+                b,
+                forged.get("id"),
+                f"{_name(b, forged)} was inserted: the event first recorded as #{b} now sits at #{s}, "
+                "and the later events were renumbered.",
+            )
         if b > s and not conn.execute("SELECT 1 FROM events WHERE json_extract(body, '$.seq') = ?", (s,)).fetchone():
             gone = f"event #{s} was" if b == s + 1 else f"events #{s}-#{b - 1} were"
-            return Problem("removed", s, None, f"{gone} removed and the later events renumbered: position #{s} "
-                                               f"holds the event first recorded as #{b}.")
-        return Problem("reordered", s, d.get("id"),
-                       f"events were reordered: position #{s} holds the event first recorded as #{b} "
-                       f"(id {d.get('id', '?')}).")
+            return Problem(
+                "removed",
+                s,
+                None,
+                f"{gone} removed and the later events renumbered: position #{s} holds the event first recorded as #{b}.",
+            )
+        return Problem(
+            "reordered",
+            s,
+            d.get("id"),
+            f"events were reordered: position #{s} holds the event first recorded as #{b} (id {d.get('id', '?')}).",
+        )
     # The row is intact and in its own place, but it was chained after a different predecessor.
     found = conn.execute("SELECT seq FROM events WHERE hash = ?", (pv,)).fetchone()
     if s == 1:
         return Problem("inserted", 1, d.get("id"), f"{_name(1, d)} does not start the chain: it was inserted.")
     before = _parse(conn.execute("SELECT body FROM events WHERE seq = ?", (s - 1,)).fetchone()[0])
     if found is None:
-        return Problem("changed", s - 1, before.get("id"),
-                       f"{_name(s - 1, before)} was changed (or replaced) and its hash recomputed: "
-                       f"event #{s} was chained after a different event #{s - 1}.")
+        return Problem(
+            "changed",
+            s - 1,
+            before.get("id"),
+            f"{_name(s - 1, before)} was changed (or replaced) and its hash recomputed: "
+            f"event #{s} was chained after a different event #{s - 1}.",
+        )
     j = found[0]
     if j < s - 1:
         forged = _parse(conn.execute("SELECT body FROM events WHERE seq = ?", (j + 1,)).fetchone()[0])
-        return Problem("inserted", j + 1, forged.get("id"),
-                       f"{_name(j + 1, forged)} was inserted: event #{s} was chained directly after #{j}.")
-    return Problem("reordered", s, d.get("id"),
-                   f"events were reordered: {_name(s, d)} was chained after the event now at #{j}.")
+        return Problem(
+            "inserted",
+            j + 1,
+            forged.get("id"),
+            f"{_name(j + 1, forged)} was inserted: event #{s} was chained directly after #{j}.",
+        )
+    return Problem("reordered", s, d.get("id"), f"events were reordered: {_name(s, d)} was chained after the event now at #{j}.")
 
 
 def _check_head(head: tuple[int, str] | None, last: int, last_hash: str) -> Problem | None:
@@ -184,35 +216,44 @@ def _check_head(head: tuple[int, str] | None, last: int, last_hash: str) -> Prob
     hs, hh = head
     if hs > last:
         gone = f"event #{hs} was" if hs == last + 1 else f"events #{last + 1}-#{hs} were"
-        return Problem("removed", last + 1, None,
-                       f"{gone} removed from the end: the chain head records {hs} events, the trail holds {last}.")
+        return Problem(
+            "removed", last + 1, None, f"{gone} removed from the end: the chain head records {hs} events, the trail holds {last}."
+        )
     if hs < last:
-        return Problem("inserted", hs + 1, None,
-                       f"event #{hs + 1} was inserted after the recorded chain head (#{hs}).")
+        return Problem("inserted", hs + 1, None, f"event #{hs + 1} was inserted after the recorded chain head (#{hs}).")
     if hh != last_hash:
-        return Problem("head", last, None,
-                       f"the recorded chain head does not match event #{last}: the head, or event #{last} "
-                       "together with its hash, was changed.")
+        return Problem(
+            "head",
+            last,
+            None,
+            f"the recorded chain head does not match event #{last}: the head, or event #{last} "
+            "together with its hash, was changed.",
+        )
     return None
 
 
 def _check_results(conn: sqlite3.Connection) -> Problem | None:
     """Stored audit results must hash to what their (chained) audit-run events recorded."""
     runs: dict[str, tuple[int, str]] = {}
-    for seq, body in conn.execute("SELECT seq, body FROM events WHERE kind IN ('audit_run', 'monitoring_run') "
-                                  "ORDER BY seq"):
+    for seq, body in conn.execute("SELECT seq, body FROM events WHERE kind IN ('audit_run', 'monitoring_run') ORDER BY seq"):
         payload = _parse(body).get("payload", {})
         # a monitoring run's result is stored under its monitoring id, and checked the same way
         runs[payload.get("run_id") or payload.get("monitoring_id")] = (seq, payload.get("result_sha256"))
     for run_id, stored_sha, result_json in conn.execute("SELECT run_id, sha256, result_json FROM audit_results"):
         if run_id not in runs:
-            return Problem("result", None, None, f"a stored result for run {run_id} has no audit-run event: "
-                                                 "it was inserted afterwards.")
+            return Problem(
+                "result", None, None, f"a stored result for run {run_id} has no audit-run event: it was inserted afterwards."
+            )
         seq, recorded = runs.pop(run_id)
         actual = hashlib.sha256(result_json.encode("utf-8")).hexdigest()
         if actual != recorded or stored_sha != recorded:
-            return Problem("result", seq, run_id, f"the stored result of run {run_id} (event #{seq}) was changed: "
-                                                  "it no longer matches the hash recorded in the trail.")
+            return Problem(
+                "result",
+                seq,
+                run_id,
+                f"the stored result of run {run_id} (event #{seq}) was changed: "
+                "it no longer matches the hash recorded in the trail.",
+            )
     if runs:
         run_id, (seq, _) = min(runs.items(), key=lambda kv: kv[1][0])
         return Problem("result", seq, run_id, f"the stored result of run {run_id} (event #{seq}) was removed.")

@@ -1,4 +1,5 @@
 """Errors of the workspace and its trail. Every message says what was wrong; every hint says how to fix it."""
+
 from __future__ import annotations
 
 from audit.errors import InputError

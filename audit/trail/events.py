@@ -4,15 +4,17 @@ An event's stored body is the canonical JSON (see `audit.hashing.canonical_json`
 ``{"v", "seq", "id", "kind", "time", "actor", "refs", "payload"}``; `refs` lists the artifact ids and audit-run ids
 the event is about, so the trail can be filtered by artifact without trusting any other table.
 """
+
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePath
 from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -148,6 +150,8 @@ class AuditCompared(_Payload):
     verdict_changes: list[VerdictFlip] = Field(default_factory=list)
     summary: list[str] = Field(default_factory=list)
     pdf_sha256: str | None = Field(default=None, pattern=_SHA)
+
+
 class MitigationProposed(_Payload):
     """A mitigation what-if on an audit run (see `audit.mitigation.record`); the full result is the JSON it hashes."""
 
@@ -190,11 +194,18 @@ class MonitoringRun(_Payload):
 
 
 PAYLOADS: dict[str, type[_Payload]] = {
-    DATASET_REGISTERED: ArtifactRegistered, MODEL_REGISTERED: ArtifactRegistered,
-    ARTIFACT_RELOCATED: ArtifactRelocated, TRAINING_RECORDED: TrainingRecorded, AUDIT_RUN: AuditRun,
-    REPORT_EXPORTED: ReportExported, SIGNOFF: Signoff, NOTE: Note, IDENTITY_SET: IdentitySet,
+    DATASET_REGISTERED: ArtifactRegistered,
+    MODEL_REGISTERED: ArtifactRegistered,
+    ARTIFACT_RELOCATED: ArtifactRelocated,
+    TRAINING_RECORDED: TrainingRecorded,
+    AUDIT_RUN: AuditRun,
+    REPORT_EXPORTED: ReportExported,
+    SIGNOFF: Signoff,
+    NOTE: Note,
+    IDENTITY_SET: IdentitySet,
     AUDIT_COMPARED: AuditCompared,
-    MITIGATION_PROPOSED: MitigationProposed, MITIGATION_ADOPTED: MitigationAdopted,
+    MITIGATION_PROPOSED: MitigationProposed,
+    MITIGATION_ADOPTED: MitigationAdopted,
     MONITORING_RUN: MonitoringRun,
 }
 
@@ -208,8 +219,9 @@ def validate_payload(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         return model.model_validate(dict(payload)).model_dump(mode="json")
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or kind}: {e['msg']}" for e in exc.errors())
-        raise WorkspaceError(f"The {kind.replace('_', ' ')} event is not valid: {problems}.",
-                             "Correct the values named above and try again.") from exc
+        raise WorkspaceError(
+            f"The {kind.replace('_', ' ')} event is not valid: {problems}.", "Correct the values named above and try again."
+        ) from exc
 
 
 def jsonable(value: Any) -> Any:
@@ -242,26 +254,34 @@ def jsonable(value: Any) -> Any:
 
 def iso_utc(when: datetime | None = None) -> str:
     """`2024-05-01T12:00:00.123456Z`. Naive datetimes are taken as local time."""
-    when = datetime.now(timezone.utc) if when is None else when.astimezone(timezone.utc)
+    when = datetime.now(UTC) if when is None else when.astimezone(UTC)
     return when.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_when(value: str | datetime) -> datetime:
     """A datetime from ISO 8601 text (`2024-05-01`, `2024-05-01T12:00`, `...Z`); naive values are local time."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     try:
-        return datetime.fromisoformat(value.strip()).astimezone(timezone.utc)
+        return datetime.fromisoformat(value.strip()).astimezone(UTC)
     except ValueError as exc:
-        raise WorkspaceError(f"'{value}' is not a date or time Attest understands.",
-                             "Use ISO 8601, e.g. 2024-05-01 or 2024-05-01T14:30 (local time) or 2024-05-01T12:30Z."
-                             ) from exc
+        raise WorkspaceError(
+            f"'{value}' is not a date or time Attest understands.",
+            "Use ISO 8601, e.g. 2024-05-01 or 2024-05-01T14:30 (local time) or 2024-05-01T12:30Z.",
+        ) from exc
 
 
-def build_body(*, seq: int, event_id: str, kind: str, time: str, actor: Actor, refs: list[str],
-               payload: dict[str, Any]) -> str:
-    body = {"v": BODY_VERSION, "seq": seq, "id": event_id, "kind": kind, "time": time, "actor": actor.to_dict(),
-            "refs": refs, "payload": payload}
+def build_body(*, seq: int, event_id: str, kind: str, time: str, actor: Actor, refs: list[str], payload: dict[str, Any]) -> str:
+    body = {
+        "v": BODY_VERSION,
+        "seq": seq,
+        "id": event_id,
+        "kind": kind,
+        "time": time,
+        "actor": actor.to_dict(),
+        "refs": refs,
+        "payload": payload,
+    }
     return canonical_json(body).decode("utf-8")
 
 
@@ -281,11 +301,20 @@ class Event:
     body: str
 
     @classmethod
-    def from_row(cls, prev_hash: str, body: str, hash_: str) -> "Event":
+    def from_row(cls, prev_hash: str, body: str, hash_: str) -> Event:
         d = json.loads(body)
-        return cls(seq=d["seq"], id=d["id"], kind=d["kind"], time=d["time"], actor=Actor(**d["actor"]),
-                   refs=tuple(d["refs"]), payload=MappingProxyType(d["payload"]), prev_hash=prev_hash, hash=hash_,
-                   body=body)
+        return cls(
+            seq=d["seq"],
+            id=d["id"],
+            kind=d["kind"],
+            time=d["time"],
+            actor=Actor(**d["actor"]),
+            refs=tuple(d["refs"]),
+            payload=MappingProxyType(d["payload"]),
+            prev_hash=prev_hash,
+            hash=hash_,
+            body=body,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(self.body) | {"prev_hash": self.prev_hash, "hash": self.hash}
@@ -317,13 +346,17 @@ class Event:
         if k == IDENTITY_SET:
             return f"display name '{p['name']}', role '{p['role']}'"
         if k == AUDIT_COMPARED:
-            return (f"{p['run_a']} -> {p['run_b']}: {len(p['verdict_changes'])} verdict(s) changed, comparison "
-                    f"{p['comparison_sha256'][:12]}")
+            return (
+                f"{p['run_a']} -> {p['run_b']}: {len(p['verdict_changes'])} verdict(s) changed, comparison "
+                f"{p['comparison_sha256'][:12]}"
+            )
         if k == MITIGATION_PROPOSED:
             return f"{p['proposal_id']} on {p['run_id']}: {p['method']} for {p['constraint']}, result {p['result_sha256'][:12]}"
         if k == MITIGATION_ADOPTED:
             return f"{p['proposal_id']} on {p['run_id']} adopted by {p['adopted_by']} ({p['role']})"
         if k == MONITORING_RUN:
-            return (f"{p['monitoring_id']}: {p['windows']} window(s) of {p['window']}, {p['alerts']} alert(s), "
-                    f"{p['status'].replace('_', ' ')}, result {p['result_sha256'][:12]}")
+            return (
+                f"{p['monitoring_id']}: {p['windows']} window(s) of {p['window']}, {p['alerts']} alert(s), "
+                f"{p['status'].replace('_', ' ')}, result {p['result_sha256'][:12]}"
+            )
         return k

@@ -14,14 +14,16 @@ that was hashed and `event` the same content parsed. Anyone can re-check it with
 (`verify_export` below does exactly that.) Stored audit results are not exported; their SHA-256 is in each audit-run
 event, so a result file handed over separately can be checked against the trail.
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any, ContextManager, Iterator, Protocol
+from typing import IO, Any, ContextManager, Protocol
 
 from audit.outputs import spreadsheet_safe
 from audit.trail.chain import Problem
@@ -36,11 +38,27 @@ class TrailSource(Protocol):
 
     def info(self) -> dict[str, str]: ...
 
-HASH_RULE = ("hash(n) = SHA-256(prev_hash(n) || body(n)): prev_hash(n) is hash(n-1) as 64 lower-case hex ASCII "
-             "characters (64 zeros for n = 1), body(n) the event's canonical JSON (sorted keys, no whitespace) as "
-             "UTF-8, || concatenation; seq runs 1, 2, 3 ... without gaps and head is the last (seq, hash).")
-CSV_COLUMNS = ("seq", "time", "kind", "event_id", "actor_user", "actor_host", "actor_name", "actor_role", "refs",
-               "summary", "payload", "prev_hash", "hash")
+
+HASH_RULE = (
+    "hash(n) = SHA-256(prev_hash(n) || body(n)): prev_hash(n) is hash(n-1) as 64 lower-case hex ASCII "
+    "characters (64 zeros for n = 1), body(n) the event's canonical JSON (sorted keys, no whitespace) as "
+    "UTF-8, || concatenation; seq runs 1, 2, 3 ... without gaps and head is the last (seq, hash)."
+)
+CSV_COLUMNS = (
+    "seq",
+    "time",
+    "kind",
+    "event_id",
+    "actor_user",
+    "actor_host",
+    "actor_name",
+    "actor_role",
+    "refs",
+    "summary",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 def export_trail(ws: TrailSource, out: IO[str], fmt: str) -> int:
@@ -73,9 +91,26 @@ def _csv(ws: TrailSource, out: IO[str]) -> int:
         for prev, body, h in rows:
             e = Event.from_row(prev, body, h)
             a = e.actor
-            w.writerow([spreadsheet_safe(v) for v in (
-                e.seq, e.time, e.kind, e.id, a.user, a.host, a.name, a.role, " ".join(e.refs), e.summary(),
-                json.dumps(dict(e.payload), sort_keys=True, ensure_ascii=False), e.prev_hash, e.hash)])
+            w.writerow(
+                [
+                    spreadsheet_safe(v)
+                    for v in (
+                        e.seq,
+                        e.time,
+                        e.kind,
+                        e.id,
+                        a.user,
+                        a.host,
+                        a.name,
+                        a.role,
+                        " ".join(e.refs),
+                        e.summary(),
+                        json.dumps(dict(e.payload), sort_keys=True, ensure_ascii=False),
+                        e.prev_hash,
+                        e.hash,
+                    )
+                ]
+            )
             n += 1
     return n
 
@@ -84,9 +119,15 @@ def _json(ws: TrailSource, out: IO[str]) -> int:
     meta = ws.info()
     n = 0
     with _snapshot(ws) as ((head_seq, head_hash), rows):
-        header = {"format": "attest-trail", "format_version": 1, "hash_rule": HASH_RULE, "genesis": GENESIS,
-                  "workspace_id": meta.get("workspace_id", ""), "exported_at": iso_utc(),
-                  "head": {"seq": head_seq, "hash": head_hash}}
+        header = {
+            "format": "attest-trail",
+            "format_version": 1,
+            "hash_rule": HASH_RULE,
+            "genesis": GENESIS,
+            "workspace_id": meta.get("workspace_id", ""),
+            "exported_at": iso_utc(),
+            "head": {"seq": head_seq, "hash": head_hash},
+        }
         out.write(json.dumps(header, ensure_ascii=False, indent=1)[:-2] + ',\n "events": [')
         for prev, body, h in rows:
             event = json.loads(body)

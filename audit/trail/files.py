@@ -3,6 +3,7 @@ loading them.
 
 Guessing reads at most the first bytes of a file; nothing is parsed, unpickled or executed.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,10 +13,27 @@ from pathlib import Path
 from audit.hashing import sha256_file
 from audit.trail.errors import WorkspaceError
 
-_DATASET_EXT = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-                ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
-_MODEL_EXT = {".skops": "skops", ".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib", ".onnx": "onnx",
-              ".lgb": "lightgbm", ".lgbm": "lightgbm", ".ubj": "xgboost", ".xgb": "xgboost"}
+_DATASET_EXT = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+}
+_MODEL_EXT = {
+    ".skops": "skops",
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".joblib": "joblib",
+    ".onnx": "onnx",
+    ".lgb": "lightgbm",
+    ".lgbm": "lightgbm",
+    ".ubj": "xgboost",
+    ".xgb": "xgboost",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +78,9 @@ def file_facts(path: str | Path, kind: str) -> FileFacts:
     """Path, size, SHA-256 and format of a file to register; clear errors for missing or unreadable files."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise WorkspaceError(f"{p} does not exist, so it cannot be registered.",
-                             "Check the path (spelling, current folder) and try again.")
+        raise WorkspaceError(
+            f"{p} does not exist, so it cannot be registered.", "Check the path (spelling, current folder) and try again."
+        )
     if p.is_dir():
         raise WorkspaceError(f"{p} is a folder, not a file.", f"Name the {kind} file inside it.")
     p = p.resolve()
@@ -75,8 +94,10 @@ def file_facts(path: str | Path, kind: str) -> FileFacts:
         else:  # reports and other outputs: the extension says enough
             fmt = p.suffix.lstrip(".").lower() or "unknown"
     except OSError as exc:
-        raise WorkspaceError(f"{p} cannot be read: {exc.strerror or exc}.",
-                             "Check that you may read the file and that it is not locked by another program.") from exc
+        raise WorkspaceError(
+            f"{p} cannot be read: {exc.strerror or exc}.",
+            "Check that you may read the file and that it is not locked by another program.",
+        ) from exc
     return FileFacts(path=str(p), sha256=sha, size_bytes=size, format=fmt)
 
 

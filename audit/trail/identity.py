@@ -1,4 +1,5 @@
 """Who records an event: the operating-system account and host, plus the display name and role set per workspace."""
+
 from __future__ import annotations
 
 import getpass

@@ -5,6 +5,7 @@ encryption). A key is known by its fingerprint: the SHA-256 of its public key (D
 A certificate is refused, with the reason, when it has no private key, when the key is not the certificate's, or when
 it is expired or not yet valid at the time of signing.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def fingerprint(public_key_der: bytes) -> str:
 
 def fingerprint_label(fp: str) -> str:
     """`3f2a:9c1b:...`: the first 128 bits in groups, enough to compare by eye against a list of reviewers' keys."""
-    return ":".join(fp[i:i + 4] for i in range(0, 32, 4))
+    return ":".join(fp[i : i + 4] for i in range(0, 32, 4))
 
 
 def b64(data: bytes) -> str:
@@ -128,7 +129,7 @@ def validity_problem(subject: str, not_before: datetime, not_after: datetime, at
 
 
 def _day(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 # ---------------------------------------------------------------------- PKCS#12
@@ -142,33 +143,43 @@ def load_pkcs12(path: str | Path, password: bytes | None, *, at: datetime | None
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise KeyProblem(f"The certificate file {p} cannot be read: {exc.strerror or exc}.",
-                         "Give the path of a PKCS#12 (.p12/.pfx) file you may read.") from exc
+        raise KeyProblem(
+            f"The certificate file {p} cannot be read: {exc.strerror or exc}.",
+            "Give the path of a PKCS#12 (.p12/.pfx) file you may read.",
+        ) from exc
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, password)
     except ValueError as exc:
         why = "the password is wrong" if password else "it needs a password"
-        raise KeyProblem(f"The certificate file {p} cannot be opened: {why}, or it is not a PKCS#12 file.",
-                         "Pass the certificate's password with --sign-password-env VAR (or the key password with "
-                         "--key-password-env VAR), and check that the file is a .p12/.pfx export.") from exc
+        raise KeyProblem(
+            f"The certificate file {p} cannot be opened: {why}, or it is not a PKCS#12 file.",
+            "Pass the certificate's password with --sign-password-env VAR (or the key password with "
+            "--key-password-env VAR), and check that the file is a .p12/.pfx export.",
+        ) from exc
     if cert is None and key is None and extra:  # a certificate without its key lands among the "additional" ones
         cert = extra[0]
     if cert is None:
-        raise KeyProblem(f"The file {p} holds no certificate.",
-                         "Export the signing certificate together with its private key as .p12/.pfx.")
+        raise KeyProblem(
+            f"The file {p} holds no certificate.", "Export the signing certificate together with its private key as .p12/.pfx."
+        )
     subject = subject_label(cert.subject)
     if key is None:
-        raise KeyProblem(f"The file {p} holds the certificate {subject} but no private key, so it cannot sign.",
-                         "Export the certificate together with its private key (a .p12/.pfx with the key).")
+        raise KeyProblem(
+            f"The file {p} holds the certificate {subject} but no private key, so it cannot sign.",
+            "Export the certificate together with its private key (a .p12/.pfx with the key).",
+        )
     spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     if key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo) != spki:
-        raise KeyProblem(f"The private key in {p} does not belong to its certificate {subject}.",
-                         "Export the certificate with its own private key.")
-    problem = validity_problem(subject, cert.not_valid_before_utc, cert.not_valid_after_utc,
-                               at or datetime.now(timezone.utc))
+        raise KeyProblem(
+            f"The private key in {p} does not belong to its certificate {subject}.",
+            "Export the certificate with its own private key.",
+        )
+    problem = validity_problem(subject, cert.not_valid_before_utc, cert.not_valid_after_utc, at or datetime.now(UTC))
     if problem:
-        raise KeyProblem(f"{problem}, so it cannot sign.",
-                         "Use a certificate that is valid today (ask your certificate authority to renew it).")
+        raise KeyProblem(
+            f"{problem}, so it cannot sign.",
+            "Use a certificate that is valid today (ask your certificate authority to renew it).",
+        )
     if isinstance(key, ed25519.Ed25519PrivateKey):
         scheme = ED25519
     elif isinstance(key, ec.EllipticCurvePrivateKey):
@@ -176,16 +187,24 @@ def load_pkcs12(path: str | Path, password: bytes | None, *, at: datetime | None
     elif isinstance(key, rsa.RSAPrivateKey):
         scheme = RSA_PKCS1V15_SHA256
     else:
-        raise KeyProblem(f"The key in {p} is of a kind Attest does not sign with ({type(key).__name__}).",
-                         "Use an RSA, EC or Ed25519 certificate.")
-    return SigningKey(scheme=scheme, public_key_der=spki, signer=subject, source="pkcs12",
-                      certificate_der=cert.public_bytes(Encoding.DER),
-                      not_valid_before=_iso(cert.not_valid_before_utc), not_valid_after=_iso(cert.not_valid_after_utc),
-                      _private=key)
+        raise KeyProblem(
+            f"The key in {p} is of a kind Attest does not sign with ({type(key).__name__}).",
+            "Use an RSA, EC or Ed25519 certificate.",
+        )
+    return SigningKey(
+        scheme=scheme,
+        public_key_der=spki,
+        signer=subject,
+        source="pkcs12",
+        certificate_der=cert.public_bytes(Encoding.DER),
+        not_valid_before=_iso(cert.not_valid_before_utc),
+        not_valid_after=_iso(cert.not_valid_after_utc),
+        _private=key,
+    )
 
 
 def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # ---------------------------------------------------------------------- Attest's own key
@@ -199,32 +218,45 @@ def create_personal_key(passphrase: bytes, owner: str, path: str | Path | None =
 
     An existing key file is never replaced: losing it would orphan every sign-off it made."""
     from cryptography.hazmat.primitives.asymmetric import ed25519
-    from cryptography.hazmat.primitives.serialization import (BestAvailableEncryption, Encoding, PrivateFormat,
-                                                              PublicFormat)
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, PrivateFormat, PublicFormat
 
     p = Path(path) if path else personal_key_path()
     if len(passphrase) < 8:
-        raise KeyProblem("The passphrase for a sign-off key must have at least 8 characters.",
-                         "Choose a longer passphrase; it protects signatures made in your name.")
+        raise KeyProblem(
+            "The passphrase for a sign-off key must have at least 8 characters.",
+            "Choose a longer passphrase; it protects signatures made in your name.",
+        )
     if not owner.strip():
-        raise KeyProblem("A sign-off key needs its owner's name.",
-                         "Set your display name first: attest trail whoami --set-name NAME --set-role ROLE.")
+        raise KeyProblem(
+            "A sign-off key needs its owner's name.",
+            "Set your display name first: attest trail whoami --set-name NAME --set-role ROLE.",
+        )
     if p.exists():
-        raise KeyProblem(f"You already have a sign-off key at {p}; it was left as it is.",
-                         "Use it (it is found automatically), or move it away first if you really want a new one: "
-                         "sign-offs it made stay verifiable either way.")
+        raise KeyProblem(
+            f"You already have a sign-off key at {p}; it was left as it is.",
+            "Use it (it is found automatically), or move it away first if you really want a new one: "
+            "sign-offs it made stay verifiable either way.",
+        )
     key = ed25519.Ed25519PrivateKey.generate()
     spki = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(passphrase))
-    doc = {"format": KEY_FORMAT, "format_version": 1, "owner": owner.strip(), "scheme": ED25519,
-           "created_at": _iso(datetime.now(timezone.utc)), "fingerprint": fingerprint(spki),
-           "public_key": b64(spki), "private_key_pem": pem.decode("ascii")}
+    doc = {
+        "format": KEY_FORMAT,
+        "format_version": 1,
+        "owner": owner.strip(),
+        "scheme": ED25519,
+        "created_at": _iso(datetime.now(UTC)),
+        "fingerprint": fingerprint(spki),
+        "public_key": b64(spki),
+        "private_key_pem": pem.decode("ascii"),
+    }
     from audit.outputs import write_private
 
     p.parent.mkdir(parents=True, exist_ok=True)
     write_private(p, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
-    return SigningKey(scheme=ED25519, public_key_der=spki, signer=f"Attest key of {owner.strip()}",
-                      source="attest-key", _private=key)
+    return SigningKey(
+        scheme=ED25519, public_key_der=spki, signer=f"Attest key of {owner.strip()}", source="attest-key", _private=key
+    )
 
 
 def load_personal_key(passphrase: bytes, path: str | Path | None = None) -> SigningKey:
@@ -233,25 +265,31 @@ def load_personal_key(passphrase: bytes, path: str | Path | None = None) -> Sign
 
     p = Path(path) if path else personal_key_path()
     if not p.is_file():
-        raise KeyProblem(f"You have no Attest sign-off key yet (looked for {p}).",
-                         "Create one with `attest trail whoami --create-key --key-password-env VAR`, or sign with "
-                         "your certificate (--sign P12).")
+        raise KeyProblem(
+            f"You have no Attest sign-off key yet (looked for {p}).",
+            "Create one with `attest trail whoami --create-key --key-password-env VAR`, or sign with "
+            "your certificate (--sign P12).",
+        )
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
         if doc.get("format") != KEY_FORMAT:
             raise ValueError("not an Attest key file")
         pem = doc["private_key_pem"].encode("ascii")
     except (OSError, ValueError, KeyError, AttributeError) as exc:
-        raise KeyProblem(f"{p} is not a readable Attest sign-off key.",
-                         "Restore the key file from your backup, or move it away and create a new key.") from exc
+        raise KeyProblem(
+            f"{p} is not a readable Attest sign-off key.",
+            "Restore the key file from your backup, or move it away and create a new key.",
+        ) from exc
     try:
         key = load_pem_private_key(pem, passphrase or None)
     except (ValueError, TypeError) as exc:
-        raise KeyProblem("The passphrase does not open your sign-off key.",
-                         "Give the passphrase you chose when the key was created.") from exc
+        raise KeyProblem(
+            "The passphrase does not open your sign-off key.", "Give the passphrase you chose when the key was created."
+        ) from exc
     spki = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    return SigningKey(scheme=ED25519, public_key_der=spki, signer=f"Attest key of {doc.get('owner', '?')}",
-                      source="attest-key", _private=key)
+    return SigningKey(
+        scheme=ED25519, public_key_der=spki, signer=f"Attest key of {doc.get('owner', '?')}", source="attest-key", _private=key
+    )
 
 
 def passphrase_from_env(var: str | None, what: str = "key") -> bytes | None:
@@ -260,6 +298,7 @@ def passphrase_from_env(var: str | None, what: str = "key") -> bytes | None:
         return None
     value = os.environ.get(var)
     if value is None:
-        raise KeyProblem(f"The environment variable {var} is not set.",
-                         f"Set it to the {what}'s password or passphrase: export {var}=...")
+        raise KeyProblem(
+            f"The environment variable {var} is not set.", f"Set it to the {what}'s password or passphrase: export {var}=..."
+        )
     return value.encode("utf-8")

@@ -4,14 +4,16 @@ Writes go through `transaction()` (BEGIN IMMEDIATE: read the head, insert, move 
 processes queue on SQLite's lock instead of forking the chain; WAL with `synchronous=FULL` makes an acknowledged event
 a durable one. Reads go through `reading()` (the same lock: the connection is shared between threads).
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from audit.cancel import CancelToken, Progress
 from audit.trail import events as ev
@@ -56,8 +58,10 @@ class Ledger:
         """The newest `identity_set` event of an account (before event `before_seq`, if given)."""
         found = None
         with self.reading() as conn:
-            rows = conn.execute("SELECT prev_hash, body, hash FROM events WHERE kind = ? AND actor_user = ? "
-                                "AND seq < ? ORDER BY seq", (ev.IDENTITY_SET, user, before_seq or 2**62)).fetchall()
+            rows = conn.execute(
+                "SELECT prev_hash, body, hash FROM events WHERE kind = ? AND actor_user = ? AND seq < ? ORDER BY seq",
+                (ev.IDENTITY_SET, user, before_seq or 2**62),
+            ).fetchall()
         for row in rows:
             e = Event.from_row(*row)
             if e.actor.host == host:
@@ -99,8 +103,9 @@ class Ledger:
         seq, h = self.head()
         return meta | {"path": str(self.path), "events": str(seq), "head_hash": h}
 
-    def verify_chain(self, anchors: Iterable[str] = (), *, progress: Progress | None = None,
-                     cancel: CancelToken | None = None) -> VerifyReport:
+    def verify_chain(
+        self, anchors: Iterable[str] = (), *, progress: Progress | None = None, cancel: CancelToken | None = None
+    ) -> VerifyReport:
         """Re-check every hash, the chain head and the stored results; see `audit.trail.chain`."""
         with self._lock, sql_errors(self.path):
             return verify(self._conn, anchors, progress, cancel)
@@ -109,8 +114,10 @@ class Ledger:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         if self.readonly:
-            raise WorkspaceError(f"{self.path} was opened read-only, so nothing can be recorded in it.",
-                                 "Open it without read-only mode to record events.")
+            raise WorkspaceError(
+                f"{self.path} was opened read-only, so nothing can be recorded in it.",
+                "Open it without read-only mode to record events.",
+            )
         with self._lock, sql_errors(self.path, writing=True):
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")  # take the write lock before reading the head: no forks
@@ -122,14 +129,22 @@ class Ledger:
                     conn.execute("ROLLBACK")
                 raise
 
-    def insert(self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any], refs: list[str], *,
-               time: str | None = None) -> Event:
+    def insert(
+        self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any], refs: list[str], *, time: str | None = None
+    ) -> Event:
         """Append inside an open transaction. `time`: the event's time (default: now)."""
         payload = validate_payload(kind, payload)
         seq, prev = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
         seq += 1
-        body = build_body(seq=seq, event_id=new_event_id(), kind=kind, time=time or iso_utc(),
-                          actor=self.whoami(), refs=list(dict.fromkeys(refs)), payload=payload)
+        body = build_body(
+            seq=seq,
+            event_id=new_event_id(),
+            kind=kind,
+            time=time or iso_utc(),
+            actor=self.whoami(),
+            refs=list(dict.fromkeys(refs)),
+            payload=payload,
+        )
         h = link_hash(prev, body)
         conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)", (seq, prev, body, h))
         return Event.from_row(prev, body, h)
@@ -153,8 +168,9 @@ class Ledger:
                 nonlocal seq, prev
                 for text in texts:
                     seq += 1
-                    body = build_body(seq=seq, event_id=new_event_id(), kind=ev.NOTE, time=now, actor=actor,
-                                      refs=[], payload={"text": text})
+                    body = build_body(
+                        seq=seq, event_id=new_event_id(), kind=ev.NOTE, time=now, actor=actor, refs=[], payload={"text": text}
+                    )
                     h = link_hash(prev, body)
                     yield seq, prev, body, h
                     prev = h

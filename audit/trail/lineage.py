@@ -1,4 +1,5 @@
 """Lineage: what the trail says about one model or dataset. Read from events only (they are the record)."""
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -12,7 +13,7 @@ class TrailReader(Protocol):
     """What lineage reads (a `Workspace` is one); a protocol, so this module does not import the workspace."""
 
     @property
-    def path(self): ...  # noqa: ANN201 - a pathlib.Path
+    def path(self): ...
 
     def artifact(self, ref: str) -> Artifact: ...
 
@@ -31,25 +32,44 @@ def lineage(ws: TrailReader, ref: str) -> ModelLineage | DatasetLineage:
         artifact, aid = None, str(ref).strip()
     related = ws.events(artifact=aid) if aid.startswith(("ds-", "model-")) else []
     if not related:
-        raise WorkspaceError(f"Nothing in {ws.path.name} refers to '{ref}'.",
-                             "Use an id shown by `attest trail log` (ds-... or model-...) or a registered path.")
+        raise WorkspaceError(
+            f"Nothing in {ws.path.name} refers to '{ref}'.",
+            "Use an id shown by `attest trail log` (ds-... or model-...) or a registered path.",
+        )
     trainings = tuple(_training(e) for e in related if e.kind == ev.TRAINING_RECORDED)
     run_ids = {e.payload["run_id"] for e in related if e.kind == ev.AUDIT_RUN}
     audits = tuple(r for r in ws.audit_runs() if r.run_id in run_ids)
     if aid.startswith("model-"):
-        return ModelLineage(artifact=artifact, model_id=aid, trainings=trainings,
-                            datasets=tuple(dict.fromkeys(d for t in trainings for d in t.datasets)),
-                            trainers=tuple(dict.fromkeys(t.trainer for t in trainings)), audits=audits,
-                            events=tuple(related))
-    return DatasetLineage(artifact=artifact, dataset_id=aid, trainings=trainings,
-                          models=tuple(dict.fromkeys(t.model for t in trainings)), audits=audits,
-                          events=tuple(related))
+        return ModelLineage(
+            artifact=artifact,
+            model_id=aid,
+            trainings=trainings,
+            datasets=tuple(dict.fromkeys(d for t in trainings for d in t.datasets)),
+            trainers=tuple(dict.fromkeys(t.trainer for t in trainings)),
+            audits=audits,
+            events=tuple(related),
+        )
+    return DatasetLineage(
+        artifact=artifact,
+        dataset_id=aid,
+        trainings=trainings,
+        models=tuple(dict.fromkeys(t.model for t in trainings)),
+        audits=audits,
+        events=tuple(related),
+    )
 
 
 def _training(e: ev.Event) -> Training:
     p = e.payload
-    return Training(event=e, model=p["model"], datasets=tuple(p["datasets"]), trainer=p["trainer"],
-                    trained_at=p["trained_at"], params=dict(p["params"]), code_version=p.get("code_version"))
+    return Training(
+        event=e,
+        model=p["model"],
+        datasets=tuple(p["datasets"]),
+        trainer=p["trainer"],
+        trained_at=p["trained_at"],
+        params=dict(p["params"]),
+        code_version=p.get("code_version"),
+    )
 
 
 def describe(lin: ModelLineage | DatasetLineage) -> str:
@@ -60,8 +80,7 @@ def describe(lin: ModelLineage | DatasetLineage) -> str:
         lines.append(f"Model {a.label() if a else lin.model_id}" + (f"  {a.path}" if a else "  (not registered)"))
         for t in lin.trainings:
             code = f", code {t.code_version}" if t.code_version else ""
-            lines.append(f"  trained by {t.trainer} at {t.trained_at} on {', '.join(t.datasets)}{code} "
-                         f"(event #{t.event.seq})")
+            lines.append(f"  trained by {t.trainer} at {t.trained_at} on {', '.join(t.datasets)}{code} (event #{t.event.seq})")
         if not lin.trainings:
             lines.append("  no training recorded")
     else:

@@ -5,16 +5,18 @@ training run" dialog, so both record the same `params` for the same input. A VAL
 (6 -> 6, 0.1 -> 0.1, true -> true, "a" -> "a", [1, 2] -> [1, 2]), else kept as the text typed (lbfgs -> "lbfgs").
 A later KEY replaces an earlier one (`--params base.json --param max_depth=8` overrides the file).
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from audit.trail.errors import WorkspaceError
 
 PAIR_HINT = "Write each parameter as KEY=VALUE, e.g. max_depth=6."
-OBJECT_HINT = "Write the parameters as one JSON object, e.g. {\"max_depth\": 6}."
+OBJECT_HINT = 'Write the parameters as one JSON object, e.g. {"max_depth": 6}.'
 
 
 class ParameterError(WorkspaceError):
@@ -81,6 +83,7 @@ def params_from_file(path: str | Path) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"Cannot read parameters from {path}: {exc}.",
-                             "Give a UTF-8 JSON file holding one object, e.g. {\"max_depth\": 6}.") from exc
+        raise ParameterError(
+            f"Cannot read parameters from {path}: {exc}.", 'Give a UTF-8 JSON file holding one object, e.g. {"max_depth": 6}.'
+        ) from exc
     return params_from_object_text(text, f"The parameters in {path}")

@@ -1,4 +1,5 @@
 """Typed, immutable views over the trail: artifacts, file checks, audit runs and lineage. Built from events only."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -54,10 +55,11 @@ class FileCheck:
         if self.status == "ok":
             return f"{a.label()}: ok ({a.path})"
         if self.status == "changed":
-            return (f"{a.label()}: CHANGED - {a.path} no longer has the registered content "
-                    f"(SHA-256 {a.sha256[:12]}...); register the new file as a new version.")
-        return (f"{a.label()}: MISSING - {a.path} is gone; if it was moved, register it at its new place "
-                "and the move is recorded.")
+            return (
+                f"{a.label()}: CHANGED - {a.path} no longer has the registered content "
+                f"(SHA-256 {a.sha256[:12]}...); register the new file as a new version."
+            )
+        return f"{a.label()}: MISSING - {a.path} is gone; if it was moved, register it at its new place and the move is recorded."
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,13 @@
 `PRAGMA application_id` marks the file as an Attest workspace. sqlite-utils imports pandas (~0.5 s), so this module
 imports it only when a workspace is created or upgraded, never on the path that opens an up-to-date one.
 """
+
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -47,22 +49,35 @@ _GENERATED = {
 }
 
 
-def m001_initial(db: "Database") -> None:
+def m001_initial(db: Database) -> None:
     db.create_table("meta", {"key": str, "value": str}, pk="key", not_null=["value"], strict=True)
-    db.create_table("chain_head", {"id": int, "seq": int, "hash": str}, pk="id", not_null=["seq", "hash"],
-                    strict=True)
-    db.create_table("events", {"seq": int, "prev_hash": str, "body": str, "hash": str}, pk="seq",
-                    not_null=["prev_hash", "body", "hash"], strict=True)
+    db.create_table("chain_head", {"id": int, "seq": int, "hash": str}, pk="id", not_null=["seq", "hash"], strict=True)
+    db.create_table(
+        "events",
+        {"seq": int, "prev_hash": str, "body": str, "hash": str},
+        pk="seq",
+        not_null=["prev_hash", "body", "hash"],
+        strict=True,
+    )
     for name, expr in _GENERATED.items():
         db.execute(f"ALTER TABLE events ADD COLUMN {name} TEXT GENERATED ALWAYS AS ({expr}) VIRTUAL")
     db["events"].create_index(["kind"], index_name="events_by_kind")
     db["events"].create_index(["time"], index_name="events_by_time")
-    db.create_table("audit_results", {"run_id": str, "sha256": str, "result_json": str}, pk="run_id",
-                    not_null=["sha256", "result_json"], strict=True)
+    db.create_table(
+        "audit_results",
+        {"run_id": str, "sha256": str, "result_json": str},
+        pk="run_id",
+        not_null=["sha256", "result_json"],
+        strict=True,
+    )
     db["chain_head"].insert({"id": 1, "seq": 0, "hash": GENESIS})
-    db["meta"].insert_all([{"key": "app", "value": "attest"},
-                           {"key": "workspace_id", "value": uuid.uuid4().hex},
-                           {"key": "created_at", "value": _now()}])
+    db["meta"].insert_all(
+        [
+            {"key": "app", "value": "attest"},
+            {"key": "workspace_id", "value": uuid.uuid4().hex},
+            {"key": "created_at", "value": _now()},
+        ]
+    )
     for statement in _TRIGGERS.split("END;"):  # one by one: executescript would COMMIT our transaction
         if statement.strip():
             db.execute(statement + "END;")
@@ -76,12 +91,13 @@ class NewerSchema(Exception):
         self.version = version
 
 
-MIGRATIONS: list[Callable[["Database"], None]] = [m001_initial]
+MIGRATIONS: list[Callable[[Database], None]] = [m001_initial]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _now() -> str:
     from audit.trail.events import iso_utc
+
     return iso_utc()
 
 

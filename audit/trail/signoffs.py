@@ -7,33 +7,68 @@ where `time` is the sign-off event's own time and `reviewer` its recorded identi
 signature block: scheme, public key, fingerprint, signer name, certificate (PKCS#12 keys) and the signature value.
 Anyone can re-check it from an exported trail with the public key alone.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from audit.hashing import canonical_json
 from audit.trail.events import Event, parse_when
 from audit.trail.identity import Actor
-from audit.trail.keys import (SigningKey, b64, certificate_facts, fingerprint, fingerprint_label, unb64,
-                              validity_problem, verify_signature)
+from audit.trail.keys import (
+    SigningKey,
+    b64,
+    certificate_facts,
+    fingerprint,
+    fingerprint_label,
+    unb64,
+    validity_problem,
+    verify_signature,
+)
 
 PURPOSE = "attest-signoff"
 
 
-def statement(*, workspace_id: str, run_id: str, result_sha256: str, decision: str, conditions: str | None,
-              comment: str | None, reviewer: Actor, time: str) -> bytes:
-    return canonical_json({"purpose": PURPOSE, "version": 1, "workspace_id": workspace_id, "run_id": run_id,
-                           "result_sha256": result_sha256, "decision": decision, "conditions": conditions or None,
-                           "comment": comment or None, "reviewer": reviewer.to_dict(), "time": time})
+def statement(
+    *,
+    workspace_id: str,
+    run_id: str,
+    result_sha256: str,
+    decision: str,
+    conditions: str | None,
+    comment: str | None,
+    reviewer: Actor,
+    time: str,
+) -> bytes:
+    return canonical_json(
+        {
+            "purpose": PURPOSE,
+            "version": 1,
+            "workspace_id": workspace_id,
+            "run_id": run_id,
+            "result_sha256": result_sha256,
+            "decision": decision,
+            "conditions": conditions or None,
+            "comment": comment or None,
+            "reviewer": reviewer.to_dict(),
+            "time": time,
+        }
+    )
 
 
 def signature_block(key: SigningKey, signed: bytes) -> dict[str, Any]:
-    return {"scheme": key.scheme, "public_key": b64(key.public_key_der), "fingerprint": key.fingerprint,
-            "signer": key.signer, "source": key.source,
-            "certificate": b64(key.certificate_der) if key.certificate_der else None,
-            "value": b64(key.sign(signed))}
+    return {
+        "scheme": key.scheme,
+        "public_key": b64(key.public_key_der),
+        "fingerprint": key.fingerprint,
+        "signer": key.signer,
+        "source": key.source,
+        "certificate": b64(key.certificate_der) if key.certificate_der else None,
+        "value": b64(key.sign(signed)),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +117,20 @@ def check(e: Event, run: Event | None, workspace_id: str, registered_key: str | 
     if run is None:
         return bad("refers to an audit run that is not in the trail")
     reviewer = Actor(e.actor.user, e.actor.host, p.get("reviewer", ""), p.get("role", ""))
-    signed = statement(workspace_id=workspace_id, run_id=p["run_id"], result_sha256=run.payload["result_sha256"],
-                       decision=p["decision"], conditions=p.get("conditions"), comment=p.get("comment"),
-                       reviewer=reviewer, time=e.time)
+    signed = statement(
+        workspace_id=workspace_id,
+        run_id=p["run_id"],
+        result_sha256=run.payload["result_sha256"],
+        decision=p["decision"],
+        conditions=p.get("conditions"),
+        comment=p.get("comment"),
+        reviewer=reviewer,
+        time=e.time,
+    )
     if not verify_signature(sig.get("scheme", ""), public, signed, value):
-        return bad("does not match its signature: the decision, conditions, reviewer, time or audited result "
-                   "differ from what was signed")
+        return bad(
+            "does not match its signature: the decision, conditions, reviewer, time or audited result differ from what was signed"
+        )
     if cert is not None:
         try:
             subject, cert_key, not_before, not_after = certificate_facts(cert)
@@ -110,8 +153,9 @@ def _when(text: str) -> datetime:
     return parse_when(text)
 
 
-def check_all(signoffs: Iterable[Event], runs: Mapping[str, Event], workspace_id: str,
-              identities: Iterable[Event]) -> list[SignoffCheck]:
+def check_all(
+    signoffs: Iterable[Event], runs: Mapping[str, Event], workspace_id: str, identities: Iterable[Event]
+) -> list[SignoffCheck]:
     """Every sign-off's check, oldest first. `identities`: all `identity_set` events (for registered keys)."""
     ids = sorted(identities, key=lambda x: x.seq)
     out = []

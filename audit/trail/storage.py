@@ -6,16 +6,17 @@ A file that is not an Attest workspace, or that a newer Attest wrote, is never m
 files and read-only media: SQLite's `mode=ro` first, else `immutable=1`, else (a write-ahead log that cannot be read
 in place) a private copy, so a reading command never needs write access.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from audit.trail.errors import WorkspaceError
 from audit.trail.schema import APPLICATION_ID, SCHEMA_VERSION, NewerSchema, migrate
@@ -65,8 +66,9 @@ def resolve_path(path: str | Path | None) -> tuple[Path, bool]:
     is_default = path is None
     p = (default_workspace_path() if is_default else Path(path).expanduser()).absolute()
     if p.is_dir():
-        raise WorkspaceError(f"{p} is a folder, not a workspace file.",
-                             f"Name a file inside it, e.g. --workspace {p / 'project.attest'}.")
+        raise WorkspaceError(
+            f"{p} is a folder, not a workspace file.", f"Name a file inside it, e.g. --workspace {p / 'project.attest'}."
+        )
     return p, is_default
 
 
@@ -79,8 +81,10 @@ def open_file(path: str | Path | None, *, create: bool, readonly: bool) -> Opene
             if is_default:
                 p.parent.mkdir(parents=True, exist_ok=True)
             elif not p.parent.is_dir():
-                raise WorkspaceError(f"The folder {p.parent} does not exist, so {p.name} cannot be created there.",
-                                     "Create the folder first, or choose another path for --workspace.")
+                raise WorkspaceError(
+                    f"The folder {p.parent} does not exist, so {p.name} cannot be created there.",
+                    "Create the folder first, or choose another path for --workspace.",
+                )
         check_writable(p)
         with sql_errors(p):
             setup = sqlite3.connect(p, timeout=BUSY_TIMEOUT_S)
@@ -118,8 +122,10 @@ def check_can_record(path: str | Path | None) -> Path:
     elif p.parent.is_dir():
         check_writable(p)
     elif not is_default:
-        raise WorkspaceError(f"The folder {p.parent} does not exist, so {p.name} cannot be created there.",
-                             "Create the folder first, or choose another path for --workspace.")
+        raise WorkspaceError(
+            f"The folder {p.parent} does not exist, so {p.name} cannot be created there.",
+            "Create the folder first, or choose another path for --workspace.",
+        )
     return p
 
 
@@ -180,25 +186,30 @@ def inspect(p: Path, *, readonly: bool, create: bool) -> bool:
     """Check an existing file without writing to it. True when it must be created or upgraded first."""
     if not p.exists():
         if readonly or not create:
-            raise WorkspaceError(f"There is no workspace at {p}.",
-                                 "Check the path given to --workspace; any `attest register ...` command creates it.")
+            raise WorkspaceError(
+                f"There is no workspace at {p}.",
+                "Check the path given to --workspace; any `attest register ...` command creates it.",
+            )
         return True
     try:
         with open(p, "rb") as fh:
             head = fh.read(100)
     except OSError as exc:
-        raise WorkspaceError(f"{p} cannot be read: {exc.strerror or exc}.",
-                             "Check that you may read the file.") from exc
+        raise WorkspaceError(f"{p} cannot be read: {exc.strerror or exc}.", "Check that you may read the file.") from exc
     if not head:
         if p.suffix != ".attest":
-            raise WorkspaceError(f"{p} is an empty file, not an Attest workspace.",
-                                 "Name a *.attest file, or a new path to create a workspace there.")
+            raise WorkspaceError(
+                f"{p} is an empty file, not an Attest workspace.",
+                "Name a *.attest file, or a new path to create a workspace there.",
+            )
         if readonly:
             raise WorkspaceError(f"{p} is empty: it holds no trail yet.", "Record something in it first.")
         return True
     if not head.startswith(_SQLITE_MAGIC):
-        raise WorkspaceError(f"{p} is not an Attest workspace (it is not an SQLite database); it was left untouched.",
-                             "Name a *.attest file created by Attest, or a new path to create a workspace there.")
+        raise WorkspaceError(
+            f"{p} is not an Attest workspace (it is not an SQLite database); it was left untouched.",
+            "Name a *.attest file created by Attest, or a new path to create a workspace there.",
+        )
     opened = connect_readonly(p, glance=True)
     try:
         ro = opened.conn
@@ -212,14 +223,18 @@ def inspect(p: Path, *, readonly: bool, create: bool) -> bool:
     if app == 0 and tables == 0 and p.suffix == ".attest" and not readonly:
         return True  # an empty SQLite file named *.attest: initialise it
     if app != APPLICATION_ID:
-        raise WorkspaceError(f"{p} is an SQLite database but not an Attest workspace; it was left untouched.",
-                             "Name a *.attest file created by Attest, or a new path to create a workspace there.")
+        raise WorkspaceError(
+            f"{p} is an SQLite database but not an Attest workspace; it was left untouched.",
+            "Name a *.attest file created by Attest, or a new path to create a workspace there.",
+        )
     if version > SCHEMA_VERSION:
         raise newer_error(p, version)
     if version < SCHEMA_VERSION:
         if readonly:
-            raise WorkspaceError(f"{p} was made by an older Attest and must be upgraded before it can be read.",
-                                 "Open it once without read-only mode (e.g. `attest trail whoami`) to upgrade it.")
+            raise WorkspaceError(
+                f"{p} was made by an older Attest and must be upgraded before it can be read.",
+                "Open it once without read-only mode (e.g. `attest trail whoami`) to upgrade it.",
+            )
         return True
     return False
 
@@ -228,20 +243,26 @@ def check_writable(p: Path) -> None:
     """Refuse early, and clearly, when the file or its folder is read-only. The file's mode bits are honoured even
     for accounts (root) that could write anyway: a file marked read-only was meant to stay as it is."""
     if p.exists() and (not os.access(p, os.W_OK) or not p.stat().st_mode & 0o222):
-        raise WorkspaceError(f"{p} is read-only, so Attest cannot record anything in it.",
-                             f"Make it writable (e.g. `chmod u+w '{p}'`), or choose another workspace with "
-                             "--workspace. Reading commands (trail log, verify, export) work on read-only files.")
+        raise WorkspaceError(
+            f"{p} is read-only, so Attest cannot record anything in it.",
+            f"Make it writable (e.g. `chmod u+w '{p}'`), or choose another workspace with "
+            "--workspace. Reading commands (trail log, verify, export) work on read-only files.",
+        )
     if not os.access(p.parent, os.W_OK):
-        raise WorkspaceError(f"The folder {p.parent} is read-only, so the workspace there cannot be written "
-                             "(SQLite keeps its write-ahead log next to the file).",
-                             "Move the workspace to a writable folder, or make the folder writable. Reading "
-                             "commands (trail log, verify, export) work on read-only media.")
+        raise WorkspaceError(
+            f"The folder {p.parent} is read-only, so the workspace there cannot be written "
+            "(SQLite keeps its write-ahead log next to the file).",
+            "Move the workspace to a writable folder, or make the folder writable. Reading "
+            "commands (trail log, verify, export) work on read-only media.",
+        )
 
 
 def newer_error(p: Path, version: int) -> WorkspaceError:
-    return WorkspaceError(f"{p} was created by a newer Attest (workspace schema {version}; this Attest reads up to "
-                          f"{SCHEMA_VERSION}). It was left untouched.",
-                          "Update Attest to open this workspace, or use another one with --workspace.")
+    return WorkspaceError(
+        f"{p} was created by a newer Attest (workspace schema {version}; this Attest reads up to "
+        f"{SCHEMA_VERSION}). It was left untouched.",
+        "Update Attest to open this workspace, or use another one with --workspace.",
+    )
 
 
 @contextmanager
@@ -264,23 +285,30 @@ def translate(exc: sqlite3.Error, p: Path, writing: bool = False) -> WorkspaceEr
     if code == 13 or "disk is full" in text:
         return WorkspaceError(f"The disk holding {p} is full.{lost}", "Free some disk space, then try again.")
     if code == 8 or "readonly" in text:
-        return WorkspaceError(f"{p} is read-only, so Attest cannot record anything in it.{lost}",
-                              "Make the file and its folder writable, or choose another workspace with --workspace.")
+        return WorkspaceError(
+            f"{p} is read-only, so Attest cannot record anything in it.{lost}",
+            "Make the file and its folder writable, or choose another workspace with --workspace.",
+        )
     if code in (5, 6) or "locked" in text:
-        return WorkspaceError(f"{p} is busy: another program kept it locked for more than "
-                              f"{BUSY_TIMEOUT_S:.0f} s.{lost}",
-                              "Wait for the other Attest process to finish, then try again.")
+        return WorkspaceError(
+            f"{p} is busy: another program kept it locked for more than {BUSY_TIMEOUT_S:.0f} s.{lost}",
+            "Wait for the other Attest process to finish, then try again.",
+        )
     if code in (11, 26) or "not a database" in text or "malformed" in text:
-        return WorkspaceError(f"{p} is damaged or not an Attest workspace; it was left untouched.",
-                              "Restore it from a backup (check the backup with `attest trail verify`), or name "
-                              "another workspace.")
+        return WorkspaceError(
+            f"{p} is damaged or not an Attest workspace; it was left untouched.",
+            "Restore it from a backup (check the backup with `attest trail verify`), or name another workspace.",
+        )
     if code == 14:
         return WorkspaceError(f"{p} cannot be opened.", "Check that the folder exists and that you may read it.")
     if code == 10:
-        return WorkspaceError(f"Reading or writing {p} failed (I/O error).{lost}",
-                              "Check the drive or network share holding the workspace, then try again.")
+        return WorkspaceError(
+            f"Reading or writing {p} failed (I/O error).{lost}",
+            "Check the drive or network share holding the workspace, then try again.",
+        )
     if code == 19 and "attest:" in text:
-        return WorkspaceError(f"The workspace refused the write ({text.removeprefix('attest: ')}).{lost}",
-                              "The trail is append-only: record a new event (e.g. a note) instead of changing one.")
-    return WorkspaceError(f"Workspace {p}: {text}.{lost}",
-                          "If this persists, check the file with `attest trail verify`.")
+        return WorkspaceError(
+            f"The workspace refused the write ({text.removeprefix('attest: ')}).{lost}",
+            "The trail is append-only: record a new event (e.g. a note) instead of changing one.",
+        )
+    return WorkspaceError(f"Workspace {p}: {text}.{lost}", "If this persists, check the file with `attest trail verify`.")

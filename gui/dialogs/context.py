@@ -1,11 +1,24 @@
 """Every declared-context field the report needs, grouped by the report section that prints it, each with the provisions it
 is evidence for; loaded from or saved to the same TOML file `attest audit --context` reads."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.dialogs.scrolling import limit
 from gui.errors import show_error, show_message
@@ -30,9 +43,11 @@ class ContextDialog(QDialog):
         self._start_dir = start_dir
         self.fields = context_fields(list(DeclaredContext.model_fields))
         lay = QVBoxLayout(self)
-        intro = QLabel("What only the provider can say. Each field is printed in the report section shown and is the evidence "
-                       "for the provisions listed; a field left empty reads \u201cneeds provider input\u201d. The same TOML "
-                       "file works with <tt>attest audit --context</tt>.")
+        intro = QLabel(
+            "What only the provider can say. Each field is printed in the report section shown and is the evidence "
+            "for the provisions listed; a field left empty reads \u201cneeds provider input\u201d. The same TOML "
+            "file works with <tt>attest audit --context</tt>."
+        )
         intro.setWordWrap(True)
         lay.addWidget(intro)
         bar = QHBoxLayout()
@@ -128,8 +143,12 @@ class ContextDialog(QDialog):
             show_error(self, exc, title="Cannot load the declared context")
             return False
         except (OSError, UnicodeDecodeError) as exc:
-            show_message(self, "Cannot load the declared context", f"{path} cannot be read: {exc}.",
-                         hint="Choose a UTF-8 text file saved by Attest or written for attest audit --context.")
+            show_message(
+                self,
+                "Cannot load the declared context",
+                f"{path} cannot be read: {exc}.",
+                hint="Choose a UTF-8 text file saved by Attest or written for attest audit --context.",
+            )
             return False
         for name, edit in self.edits.items():
             edit.setPlainText(getattr(ctx, name))
@@ -142,8 +161,12 @@ class ContextDialog(QDialog):
         try:
             path.write_text(DeclaredContext(**self.values()).to_toml(), encoding="utf-8")
         except OSError as exc:
-            show_message(self, "Cannot save the declared context", f"{path} cannot be written: {exc}.",
-                         hint="Choose a folder you can write to.")
+            show_message(
+                self,
+                "Cannot save the declared context",
+                f"{path} cannot be written: {exc}.",
+                hint="Choose a folder you can write to.",
+            )
             return False
         return True
 
@@ -153,8 +176,9 @@ class ContextDialog(QDialog):
             self.load_file(path)
 
     def _choose_save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the declared context", str(Path(self._start_dir) / "context.toml"),
-                                              TOML_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the declared context", str(Path(self._start_dir) / "context.toml"), TOML_FILTER
+        )
         if path:
             self.save_file(path)
 
@@ -177,5 +201,3 @@ class ContextDialog(QDialog):
             if not name:
                 widget.setVisible(section in shown_sections)
         self.count.setText(f"{self.filled()} of {len(self.edits)} filled")
-
-

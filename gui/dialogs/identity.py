@@ -1,5 +1,6 @@
 """Who you are in this workspace: the display name and role recorded on your events and sign-offs (what
 `attest trail whoami --set-name --set-role` sets), and optionally your Attest sign-off key (`--create-key`)."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QWidget
@@ -16,24 +17,38 @@ class IdentityDialog(ScrollingDialog):
     used last in another workspace). `demo_persona`: the workspace is the demo and you act as this persona in it.
     `key_file`: the path of an existing sign-off key (then none is created), or None."""
 
-    def __init__(self, workspace_name: str, account: str, current_name: str = "", current_role: str = "",
-                 suggested_name: str = "", suggested_role: str = "", *, demo_persona: str = "",
-                 key_file: str | None = None, key_fingerprint: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        workspace_name: str,
+        account: str,
+        current_name: str = "",
+        current_role: str = "",
+        suggested_name: str = "",
+        suggested_role: str = "",
+        *,
+        demo_persona: str = "",
+        key_file: str | None = None,
+        key_fingerprint: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("identity_dialog", f"Who are you in {workspace_name}?", "Save identity", parent)
         first = not current_name
-        text = (f"Attest records every event with your computer account <b>{account}</b> and, from now on, with the "
-                f"name and role below. Sign-offs are made in this name and cannot be made in anyone else's. "
-                f"The identity is kept per workspace; a change is itself recorded in the trail.")
+        text = (
+            f"Attest records every event with your computer account <b>{account}</b> and, from now on, with the "
+            f"name and role below. Sign-offs are made in this name and cannot be made in anyone else's. "
+            f"The identity is kept per workspace; a change is itself recorded in the trail."
+        )
         if first:
             text = f"<b>{workspace_name}</b> does not know your name yet. " + text
         intro = QLabel(text)
         intro.setWordWrap(True)
         self.body.addWidget(intro)
         if demo_persona:
-            demo = QLabel(f"<b>This is the demo workspace.</b> In it you act as the demo's persona "
-                          f"<b>{demo_persona}</b>; the demo's names are used only here. Your own workspaces use your "
-                          "own name. Saving below replaces the persona in the demo's trail too.")
+            demo = QLabel(
+                f"<b>This is the demo workspace.</b> In it you act as the demo's persona "
+                f"<b>{demo_persona}</b>; the demo's names are used only here. Your own workspaces use your "
+                "own name. Saving below replaces the persona in the demo's trail too."
+            )
             demo.setObjectName("identity_demo_note")
             demo.setWordWrap(True)
             self.body.addWidget(demo)
@@ -64,15 +79,20 @@ class IdentityDialog(ScrollingDialog):
         if key_file:
             from audit.trail.keys import fingerprint_label
 
-            registered = (f" It is registered here (fingerprint {fingerprint_label(key_fingerprint)})."
-                          if key_fingerprint else " Signing a sign-off with it registers it in this workspace.")
+            registered = (
+                f" It is registered here (fingerprint {fingerprint_label(key_fingerprint)})."
+                if key_fingerprint
+                else " Signing a sign-off with it registers it in this workspace."
+            )
             self.key_note = muted(f"You have a sign-off key at {key_file}.{registered}")
             self.create_key.setChecked(False)
             self.create_key.setEnabled(False)
             self.create_key.setToolTip("You already have a key; an existing key is never replaced.")
         else:
-            self.key_note = muted("Optional. With a key your sign-offs are signed, so a changed sign-off is detected by "
-                                  "Verify. Keep a backup of the key file; the passphrase cannot be recovered.")
+            self.key_note = muted(
+                "Optional. With a key your sign-offs are signed, so a changed sign-off is detected by "
+                "Verify. Keep a backup of the key file; the passphrase cannot be recovered."
+            )
         self.key_note.setObjectName("identity_key_note")
         self.body.addWidget(self.create_key)
         key_form = QFormLayout()
@@ -105,5 +125,8 @@ class IdentityDialog(ScrollingDialog):
 
     def values(self) -> dict[str, str | None]:
         """name, role, and the key passphrase (None: no key is created)."""
-        return {"name": self.name.text().strip(), "role": self.role.text().strip(),
-                "passphrase": self.passphrase.text() if self.create_key.isChecked() else None}
+        return {
+            "name": self.name.text().strip(),
+            "role": self.role.text().strip(),
+            "passphrase": self.passphrase.text() if self.create_key.isChecked() else None,
+        }

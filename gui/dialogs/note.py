@@ -1,4 +1,5 @@
 """A free-text note in the trail, optionally about one audit run or artifact (`attest trail note TEXT --ref ID`)."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QPlainTextEdit, QWidget

@@ -1,6 +1,7 @@
 """Register a dataset or model file: its path, size and SHA-256 with a name, version and description (what
 `attest register dataset|model FILE --name --version --description` records). The file stays where it is, and a
 model is never loaded."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,10 @@ class RegisterDialog(ScrollingDialog):
         self.kind = kind
         super().__init__(f"register_{kind}_dialog", f"Register a {kind}", f"Register {kind}", parent)
         self._start_dir = start_dir
-        what = ("Attest records the file's path, size and SHA-256; the file stays where it is. Registering a changed "
-                "file again records it as a new artifact, so give it a new version.")
+        what = (
+            "Attest records the file's path, size and SHA-256; the file stays where it is. Registering a changed "
+            "file again records it as a new artifact, so give it a new version."
+        )
         if kind == "model":
             what += " The model is not loaded: registering never runs code from it."
         intro = QLabel(what)
@@ -51,8 +54,12 @@ class RegisterDialog(ScrollingDialog):
         self._validate()
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {self.kind} file", self.file.path() or self._start_dir,
-                                              DATA_FILTER if self.kind == "dataset" else MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Choose the {self.kind} file",
+            self.file.path() or self._start_dir,
+            DATA_FILTER if self.kind == "dataset" else MODEL_FILTER,
+        )
         if path:
             self.file.set_path(path, emit=False)
 
@@ -65,5 +72,9 @@ class RegisterDialog(ScrollingDialog):
         return ""
 
     def values(self) -> dict[str, str]:
-        return {"file": self.file.path(), "name": self.name.text().strip(), "version": self.version.text().strip(),
-                "description": self.description.toPlainText().strip()}
+        return {
+            "file": self.file.path(),
+            "name": self.name.text().strip(),
+            "version": self.version.text().strip(),
+            "description": self.description.toPlainText().strip(),
+        }

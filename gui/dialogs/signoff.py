@@ -6,18 +6,32 @@ identity with the link; the change is itself recorded). The decision may be sign
 PKCS#12 certificate. Pressing the button does not close the dialog: `submitted` is emitted, the sign-off is recorded
 off the GUI thread, and the dialog closes only when it was (`finish`), or stays open with the reason when it was not
 (`failed`: a wrong passphrase, a file that is not a certificate), so nothing typed is lost."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit,
-                               QRadioButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.dialogs.scrolling import ScrollingDialog
 from gui.views.common import FileField, muted
 
 DECISIONS = (("approve", "Approve"), ("approve_with_conditions", "Approve with conditions"), ("reject", "Reject"))
-SIGNING = (("", "Do not sign (recorded with your computer account)"), ("attest-key", "With my Attest sign-off key"),
-           ("pkcs12", "With a certificate file (.p12 / .pfx)"))
+SIGNING = (
+    ("", "Do not sign (recorded with your computer account)"),
+    ("attest-key", "With my Attest sign-off key"),
+    ("pkcs12", "With a certificate file (.p12 / .pfx)"),
+)
 CERT_FILTER = "Certificates (*.p12 *.pfx);;All files (*)"
 
 
@@ -27,17 +41,28 @@ class SignoffDialog(ScrollingDialog):
     submitted = Signal(dict)  # values(): record it
     change_identity = Signal()  # the "Change identity…" link
 
-    def __init__(self, run_id: str, summary: str = "", reviewer: str = "", role: str = "", *,
-                 key_file: str | None = None, start_dir: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        summary: str = "",
+        reviewer: str = "",
+        role: str = "",
+        *,
+        key_file: str | None = None,
+        start_dir: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("signoff_dialog", f"Sign off {run_id}", "Record sign-off", parent, width=620)
         self.run_id = run_id
         self._start_dir = start_dir
         self._busy = False
         self._done = False
         self.ok.setAccessibleName("Record the sign-off")
-        intro = QLabel(f"Your decision on audit run <b>{run_id}</b> is added to the trail, hash-chained and recorded "
-                       f"with your name, role and computer account; it cannot be edited afterwards."
-                       + (f"<br><br>{summary}" if summary else ""))
+        intro = QLabel(
+            f"Your decision on audit run <b>{run_id}</b> is added to the trail, hash-chained and recorded "
+            f"with your name, role and computer account; it cannot be edited afterwards."
+            + (f"<br><br>{summary}" if summary else "")
+        )
         intro.setWordWrap(True)
         self.body.addWidget(intro)
 
@@ -80,8 +105,7 @@ class SignoffDialog(ScrollingDialog):
         self.conditions = QPlainTextEdit()
         self.conditions.setObjectName("signoff_conditions")
         self.conditions.setAccessibleName("Conditions")
-        self.conditions.setPlaceholderText("Required for an approval with conditions, e.g. re-audit after the Q3 "
-                                           "retraining")
+        self.conditions.setPlaceholderText("Required for an approval with conditions, e.g. re-audit after the Q3 retraining")
         self.comment = QPlainTextEdit()
         self.comment.setObjectName("signoff_comment")
         self.comment.setAccessibleName("Comment")
@@ -109,8 +133,9 @@ class SignoffDialog(ScrollingDialog):
             self.sign_buttons["attest-key"].setText(f"With my Attest sign-off key ({key_file})")
         else:
             self.sign_buttons["attest-key"].setEnabled(False)
-            self.sign_buttons["attest-key"].setToolTip("You have no Attest sign-off key: create one in "
-                                                       "Workspace > Who am I…, or sign with a certificate file.")
+            self.sign_buttons["attest-key"].setToolTip(
+                "You have no Attest sign-off key: create one in Workspace > Who am I…, or sign with a certificate file."
+            )
         sform = QFormLayout()
         self.certificate = FileField("certificate", "Your .p12 or .pfx file")
         self.certificate.browse_requested.connect(self._browse)
@@ -124,8 +149,12 @@ class SignoffDialog(ScrollingDialog):
         sform.addRow("Certificate", self.certificate)
         sform.addRow(self.password_label, self.password)
         sl.addLayout(sform)
-        sl.addWidget(muted("A signed sign-off names the key that signed it, and Verify detects any later change to it. "
-                           "The passphrase is used once and never stored."))
+        sl.addWidget(
+            muted(
+                "A signed sign-off names the key that signed it, and Verify detects any later change to it. "
+                "The passphrase is used once and never stored."
+            )
+        )
         self.body.addWidget(sign)
         self.body.addStretch(1)
         self.conditions.textChanged.connect(self._validate)
@@ -152,8 +181,9 @@ class SignoffDialog(ScrollingDialog):
         self._validate()
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose your certificate", self.certificate.path() or
-                                              self._start_dir, CERT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose your certificate", self.certificate.path() or self._start_dir, CERT_FILTER
+        )
         if path:
             self.certificate.set_path(path, emit=False)
 
@@ -164,10 +194,16 @@ class SignoffDialog(ScrollingDialog):
     def values(self) -> dict[str, str]:
         """Keyword arguments of `gui.workspace_jobs.signoff` (after the path and run id), plus the reviewer shown."""
         how = self.signing()
-        return {"reviewer": self.reviewer.text(), "role": self.role.text(), "decision": self.decision() or "",
-                "conditions": self.conditions.toPlainText().strip(), "comment": self.comment.toPlainText().strip(),
-                "sign_with": how, "certificate": self.certificate.path() if how == "pkcs12" else "",
-                "password": self.password.text() if how else ""}
+        return {
+            "reviewer": self.reviewer.text(),
+            "role": self.role.text(),
+            "decision": self.decision() or "",
+            "conditions": self.conditions.toPlainText().strip(),
+            "comment": self.comment.toPlainText().strip(),
+            "sign_with": how,
+            "certificate": self.certificate.path() if how == "pkcs12" else "",
+            "password": self.password.text() if how else "",
+        }
 
     def problem_text(self) -> str:
         v = self.values()

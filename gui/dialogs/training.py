@@ -2,16 +2,33 @@
 parameters and code version (what `attest register training --model --dataset --trainer --param --code-version
 --trained-at --notes` records). Models and datasets are chosen from the workspace's registered files; the last entry
 of each list registers a new one without leaving the dialog."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
-                               QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.dialogs.scrolling import ScrollingDialog
 from gui.views.common import muted
@@ -35,9 +52,11 @@ class TrainingDialog(ScrollingDialog):
         super().__init__("training_dialog", "Record a training run", "Record training", parent, width=640)
         self._artifacts: list[Any] = list(artifacts)
         self._asking: QComboBox | None = None  # the list whose "Register a new ..." entry was chosen
-        intro = QLabel("Records who trained which model on which data, with which parameters. The model and the data "
-                       "are cited by their registered SHA-256, so a later audit of the model shows this training in "
-                       "its lineage.")
+        intro = QLabel(
+            "Records who trained which model on which data, with which parameters. The model and the data "
+            "are cited by their registered SHA-256, so a later audit of the model shows this training in "
+            "its lineage."
+        )
         intro.setWordWrap(True)
         self.body.addWidget(intro)
         form = QFormLayout()
@@ -117,8 +136,12 @@ class TrainingDialog(ScrollingDialog):
         row.addWidget(self.remove_param_button)
         row.addStretch(1)
         pl.addLayout(row)
-        pl.addWidget(muted("A value is read as JSON when it can be (6, 0.1, true, [1, 2]), else kept as text "
-                           "(lbfgs), the same as attest register training --param KEY=VALUE."))
+        pl.addWidget(
+            muted(
+                "A value is read as JSON when it can be (6, 0.1, true, [1, 2]), else kept as text "
+                "(lbfgs), the same as attest register training --param KEY=VALUE."
+            )
+        )
         form.addRow("Parameters", params_box)
         self.notes = QPlainTextEdit()
         self.notes.setObjectName("training_notes")
@@ -258,7 +281,12 @@ class TrainingDialog(ScrollingDialog):
             local: datetime = self.trained_at.dateTime().toPython()
             when = local.astimezone().isoformat(timespec="minutes")  # local time with its offset, as typed
         datasets = [c.currentData() for c in self.dataset_combos if c.currentData() not in (None, REGISTER)]
-        return {"model": self.model.currentData(), "datasets": list(dict.fromkeys(datasets)),
-                "trainer": self.trainer.text().strip(), "param_pairs": self.param_rows(),
-                "code_version": self.code_version.text().strip(), "trained_at": when,
-                "notes": self.notes.toPlainText().strip()}
+        return {
+            "model": self.model.currentData(),
+            "datasets": list(dict.fromkeys(datasets)),
+            "trainer": self.trainer.text().strip(),
+            "param_pairs": self.param_rows(),
+            "code_version": self.code_version.text().strip(),
+            "trained_at": when,
+            "notes": self.notes.toPlainText().strip(),
+        }

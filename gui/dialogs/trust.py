@@ -1,4 +1,5 @@
 """Trusting a model file: shows its SHA-256 and what trusting means; nothing is loaded until the user agrees."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,11 +26,15 @@ class TrustDialog(QDialog):
         title.setWordWrap(True)
         lay.addWidget(title)
         if pickle:
-            what = ("It is a pickle/joblib file. Loading a pickle executes whatever instructions the file contains, with "
-                    "your permissions: it can read, change or send your files. Attest cannot check what it will do.")
+            what = (
+                "It is a pickle/joblib file. Loading a pickle executes whatever instructions the file contains, with "
+                "your permissions: it can read, change or send your files. Attest cannot check what it will do."
+            )
         else:
-            what = ("It is a skops file that uses types neither skops nor Attest has reviewed. Trusting them lets skops "
-                    "construct these exact types (and run their code) while loading:")
+            what = (
+                "It is a skops file that uses types neither skops nor Attest has reviewed. Trusting them lets skops "
+                "construct these exact types (and run their code) while loading:"
+            )
         body = QLabel(what)
         body.setWordWrap(True)
         lay.addWidget(body)
@@ -50,9 +55,11 @@ class TrustDialog(QDialog):
         self.sha_field.setFont(font)
         self.sha_field.setMinimumWidth(self.sha_field.fontMetrics().horizontalAdvance(self.sha256) + 24)
         lay.addWidget(self.sha_field)
-        means = QLabel("Trust only files from a source you would also let run a program on this machine. Your decision and "
-                       "this hash are recorded with the audit (the report states that the model was loaded as trusted). "
-                       "Trust applies to this run only; a file with a different hash asks again.")
+        means = QLabel(
+            "Trust only files from a source you would also let run a program on this machine. Your decision and "
+            "this hash are recorded with the audit (the report states that the model was loaded as trusted). "
+            "Trust applies to this run only; a file with a different hash asks again."
+        )
         means.setWordWrap(True)
         lay.addWidget(means)
         self.confirm = QCheckBox(f"I trust this exact file ({self.sha256[:12]}…) and want to load it")

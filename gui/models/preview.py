@@ -1,4 +1,5 @@
 """The data preview: the first rows of a dataset, already turned into text by the loading job."""
+
 from __future__ import annotations
 
 from typing import Any

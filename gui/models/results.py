@@ -1,5 +1,6 @@
 """Models over an `AuditResult`: the group metrics table and the verdict list. Nothing is recomputed here: values,
 intervals and statuses come from the result; this module only decides how they read."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -11,15 +12,27 @@ if TYPE_CHECKING:
     from audit.result import AuditResult, Estimate, GroupResult, Verdict
 
 METRIC_TITLES = {
-    "selection_rate": "Selection rate", "base_rate": "Base rate", "tpr": "TPR", "fpr": "FPR", "fnr": "FNR",
-    "precision": "Precision", "accuracy": "Accuracy", "tnr": "TNR", "npv": "NPV", "f1": "F1", "auc": "AUC",
-    "brier": "Brier", "calibration_error": "Calibration error",
+    "selection_rate": "Selection rate",
+    "base_rate": "Base rate",
+    "tpr": "TPR",
+    "fpr": "FPR",
+    "fnr": "FNR",
+    "precision": "Precision",
+    "accuracy": "Accuracy",
+    "tnr": "TNR",
+    "npv": "NPV",
+    "f1": "F1",
+    "auc": "AUC",
+    "brier": "Brier",
+    "calibration_error": "Calibration error",
 }
 METRIC_TIPS = {
-    "selection_rate": "Share of the group given the positive decision", "base_rate": "Share of the group whose true outcome is positive",
+    "selection_rate": "Share of the group given the positive decision",
+    "base_rate": "Share of the group whose true outcome is positive",
     "tpr": "True positive rate (recall): positives correctly given the positive decision",
     "fpr": "False positive rate: negatives wrongly given the positive decision",
-    "fnr": "False negative rate: positives wrongly denied", "precision": "Share of positive decisions that were right",
+    "fnr": "False negative rate: positives wrongly denied",
+    "precision": "Share of positive decisions that were right",
     "accuracy": "Share of all decisions that were right",
 }
 SHOWN_METRICS = ("selection_rate", "base_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "auc")
@@ -30,7 +43,7 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def fmt_estimate(e: "Estimate | None") -> str:
+def fmt_estimate(e: Estimate | None) -> str:
     if e is None or e.value is None:
         return "—"
     if e.ci_low is None or e.ci_high is None:
@@ -46,7 +59,7 @@ def label(attrs: dict[str, str]) -> str:
     return " & ".join(f"{k}={v}" for k, v in attrs.items()) or "all"
 
 
-def cell_status(result: "AuditResult") -> dict[tuple, tuple[str, list["Verdict"]]]:
+def cell_status(result: AuditResult) -> dict[tuple, tuple[str, list[Verdict]]]:
     """(group key, metric) -> (worst status, the verdicts behind it)."""
     metric_of = {c.id: c.metric for c in result.spec.policy.checks}
     out: dict[tuple, tuple[str, list]] = {}
@@ -69,7 +82,7 @@ class GroupMetricsModel(RecordTableModel["GroupResult"]):
         super().__init__([], [], parent)
         self._status: dict[tuple, tuple[str, list]] = {}
 
-    def set_result(self, result: "AuditResult | None") -> None:
+    def set_result(self, result: AuditResult | None) -> None:
         if result is None:
             self._status = {}
             self.set_rows([], [])
@@ -78,9 +91,15 @@ class GroupMetricsModel(RecordTableModel["GroupResult"]):
         present = [m for m in SHOWN_METRICS if any(m in g.metrics for g in result.groups)]
         min_size = result.spec.min_group_size
         cols: list[Column] = [
-            Column("Group", lambda g: label(g.attributes) + ("  ⚠ small" if g.small else ""), sort=lambda g: label(g.attributes),
-                   tooltip=lambda g: f"Only {g.n} rows (< {min_size}): checks on this group are 'insufficient evidence'" if g.small else None,
-                   background=lambda g: theme.color("small") if g.small else None),
+            Column(
+                "Group",
+                lambda g: label(g.attributes) + ("  ⚠ small" if g.small else ""),
+                sort=lambda g: label(g.attributes),
+                tooltip=lambda g: (
+                    f"Only {g.n} rows (< {min_size}): checks on this group are 'insufficient evidence'" if g.small else None
+                ),
+                background=lambda g: theme.color("small") if g.small else None,
+            ),
             Column("Features", lambda g: " × ".join(g.level), sort=lambda g: (len(g.level), g.level)),
             Column("n", lambda g: f"{g.n:,}", sort=lambda g: g.n, numeric=True, header_tip="Rows in the group"),
             Column("Share", lambda g: f"{g.share:.1%}", sort=lambda g: g.share, numeric=True),
@@ -89,36 +108,44 @@ class GroupMetricsModel(RecordTableModel["GroupResult"]):
         self.set_rows(result.groups, cols)
 
     def _metric_column(self, metric: str) -> Column:
-        def status(g: "GroupResult") -> str | None:
+        def status(g: GroupResult) -> str | None:
             hit = self._status.get((group_key(g.level, g.attributes), metric))
             return hit[0] if hit else None
 
-        def text(g: "GroupResult") -> str:
+        def text(g: GroupResult) -> str:
             s = fmt_estimate(g.metrics.get(metric))
             st = status(g)
             return f"{s}  {theme.STATUS_SHORT[st]}" if st and st != "pass" else s
 
-        def tip(g: "GroupResult") -> str | None:
+        def tip(g: GroupResult) -> str | None:
             hit = self._status.get((group_key(g.level, g.attributes), metric))
             parts = [METRIC_TIPS.get(metric, METRIC_TITLES.get(metric, metric))]
             if hit:
                 parts += [f"{theme.STATUS_TEXT[v.status]}: {v.check} — {v.reason}" for v in hit[1]]
             return "\n".join(parts)
 
-        def bg(g: "GroupResult") -> Any:
+        def bg(g: GroupResult) -> Any:
             st = status(g)
             return theme.color(st) if st in ("fail", "insufficient_evidence") else None
 
-        def fg(g: "GroupResult") -> Any:
+        def fg(g: GroupResult) -> Any:
             st = status(g)
             return theme.color(f"{st}_fg") if st in ("fail", "insufficient_evidence") else None
 
-        def key(g: "GroupResult") -> Any:
+        def key(g: GroupResult) -> Any:
             e = g.metrics.get(metric)
             return None if e is None else e.value
 
-        return Column(METRIC_TITLES.get(metric, metric), text, sort=key, tooltip=tip, background=bg, foreground=fg,
-                      numeric=True, header_tip=METRIC_TIPS.get(metric, "") + " — value [confidence interval]")
+        return Column(
+            METRIC_TITLES.get(metric, metric),
+            text,
+            sort=key,
+            tooltip=tip,
+            background=bg,
+            foreground=fg,
+            numeric=True,
+            header_tip=METRIC_TIPS.get(metric, "") + " — value [confidence interval]",
+        )
 
     def status_of(self, row: int, metric: str) -> str | None:
         g = self.record(row)
@@ -127,20 +154,34 @@ class GroupMetricsModel(RecordTableModel["GroupResult"]):
 
 
 def _verdict_columns() -> list[Column]:
-    def st(v: "Verdict") -> str:
+    def st(v: Verdict) -> str:
         return v.status
 
     return [
-        Column("Status", lambda v: theme.STATUS_TEXT[st(v)], sort=lambda v: -_RANK[st(v)],
-               background=lambda v: theme.color(st(v)), foreground=lambda v: theme.color(f"{st(v)}_fg")),
+        Column(
+            "Status",
+            lambda v: theme.STATUS_TEXT[st(v)],
+            sort=lambda v: -_RANK[st(v)],
+            background=lambda v: theme.color(st(v)),
+            foreground=lambda v: theme.color(f"{st(v)}_fg"),
+        ),
         Column("Check", lambda v: v.check, tooltip=lambda v: v.rule),
         Column("Group", lambda v: label(v.group), tooltip=lambda v: f"n = {v.n_group:,}"),
-        Column("Statistic", lambda v: fmt_estimate(v.statistic), sort=lambda v: v.statistic.value, numeric=True,
-               tooltip=lambda v: v.rule),
+        Column(
+            "Statistic",
+            lambda v: fmt_estimate(v.statistic),
+            sort=lambda v: v.statistic.value,
+            numeric=True,
+            tooltip=lambda v: v.rule,
+        ),
         Column("Reason", lambda v: v.reason, tooltip=lambda v: f"{v.reason}\nRule: {v.rule}"),
         Column("Compared with", lambda v: label(v.comparator), tooltip=lambda v: f"n = {v.n_comparator:,}"),
-        Column("p (adjusted)", lambda v: "—" if v.p_adjusted is None else f"{v.p_adjusted:.3g}", sort=lambda v: v.p_adjusted,
-               numeric=True),
+        Column(
+            "p (adjusted)",
+            lambda v: "—" if v.p_adjusted is None else f"{v.p_adjusted:.3g}",
+            sort=lambda v: v.p_adjusted,
+            numeric=True,
+        ),
     ]
 
 
@@ -148,7 +189,7 @@ class VerdictsModel(RecordTableModel["Verdict"]):
     def __init__(self, parent=None) -> None:
         super().__init__(_verdict_columns(), [], parent)
 
-    def set_result(self, result: "AuditResult | None") -> None:
+    def set_result(self, result: AuditResult | None) -> None:
         if result is None:
             self.set_rows([])
             return

@@ -2,12 +2,14 @@
 
 `data()` only calls the column's small functions for the cells being painted, so 10k+ rows cost nothing until seen.
 Sorting goes through `SORT_ROLE` (numbers sort as numbers, None last) with a `QSortFilterProxyModel`."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QSortFilterProxyModel
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
 T = TypeVar("T")

@@ -1,9 +1,10 @@
 """Buttons for window actions on a page: each follows its QAction (text, enabled state, tooltip), so the page, the
 menu and the toolbar never disagree about what can be done now, and a disabled button's tooltip says why. Also the one
 rule for when a run can be signed off, shared by the Workspace and Trail pages."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction

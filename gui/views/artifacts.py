@@ -1,5 +1,6 @@
 """The workspace page: registered datasets and models (format, hash, who registered them, on-disk status), their
 lineage, and the recorded audit runs (open one, sign it off)."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -125,20 +126,29 @@ class ArtifactsView(QWidget):
         self.title.setText(f"Workspace: {snap.name}")
         who = snap.identity.label() if snap.identity is not None else "?"
         open_runs = sum(1 for r in snap.runs if not r.signoffs)
-        self.info.setText(f"{snap.path}<br>{len(snap.events):,} events · head hash <code>{snap.head_hash[:16]}…</code> · "
-                          f"{len(snap.artifacts)} artifacts · {len(snap.runs)} audit runs ({open_runs} awaiting sign-off) · "
-                          f"you are {who}")
+        self.info.setText(
+            f"{snap.path}<br>{len(snap.events):,} events · head hash <code>{snap.head_hash[:16]}…</code> · "
+            f"{len(snap.artifacts)} artifacts · {len(snap.runs)} audit runs ({open_runs} awaiting sign-off) · "
+            f"you are {who}"
+        )
         self.artifacts_model.set_rows([(a, snap.file_status.get(a.id)) for a in snap.artifacts])
         self.runs_model.set_rows(snap.runs)
         bad = [(a, snap.file_status[a.id]) for a in snap.artifacts if snap.file_status.get(a.id) in ("changed", "missing")]
         self.file_warning.setVisible(bool(bad))
         if bad:
-            lines = [f"{a.name or a.id}: {'content changed since it was registered' if s == 'changed' else 'not found at'} "
-                     f"{a.path if s == 'missing' else ''}" for a, s in bad]
-            self.file_warning.setText("⚠ " + "; ".join(lines) + ". Audits and reports that cite these files refer to the "
-                                      "registered SHA-256; register the new file as a new version.")
-            self.file_warning.setStyleSheet(f"QLabel#file_warning {{ background: {theme.hex_color('fail')}; "
-                                            f"color: {theme.hex_color('fail_fg')}; padding: 6px; border-radius: 3px; }}")
+            lines = [
+                f"{a.name or a.id}: {'content changed since it was registered' if s == 'changed' else 'not found at'} "
+                f"{a.path if s == 'missing' else ''}"
+                for a, s in bad
+            ]
+            self.file_warning.setText(
+                "⚠ " + "; ".join(lines) + ". Audits and reports that cite these files refer to the "
+                "registered SHA-256; register the new file as a new version."
+            )
+            self.file_warning.setStyleSheet(
+                f"QLabel#file_warning {{ background: {theme.hex_color('fail')}; "
+                f"color: {theme.hex_color('fail_fg')}; padding: 6px; border-radius: 3px; }}"
+            )
         fit_columns(self.artifacts_table, {9: 360})
         fit_columns(self.runs_table)
         self._update_run_buttons()
@@ -197,4 +207,3 @@ class ArtifactsView(QWidget):
         state = settings.value("workspace/splitter")
         if state is not None:
             self.split.restoreState(state)
-

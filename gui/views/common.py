@@ -1,12 +1,25 @@
 """Small building blocks shared by the views."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableView, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls"}
 MODEL_SUFFIXES = {".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".lgb", ".lgbm", ".ubj", ".xgb", ".json", ".model"}
@@ -135,11 +148,11 @@ class FileField(QWidget):
         if emit:
             self.changed.emit(path)
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             self.set_path(urls[0])
@@ -179,8 +192,9 @@ def help_button(text: str) -> QToolButton:
     return b
 
 
-def labelled_combo(bar: QHBoxLayout, name: str, text: str, accessible: str,
-                   items: Iterable[tuple[str, object]] = ()) -> QComboBox:
+def labelled_combo(
+    bar: QHBoxLayout, name: str, text: str, accessible: str, items: Iterable[tuple[str, object]] = ()
+) -> QComboBox:
     """A picker with its label (whose mnemonic focuses it) added to `bar`, sized to its items, filled with
     (text, data) pairs."""
     combo = QComboBox()

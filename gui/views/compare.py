@@ -1,13 +1,23 @@
 """Compare two recorded audit runs: pick run A (before) and run B (after); the comparison is computed off the GUI
 thread, recorded in the trail (an `audit_compared` event, as `attest compare` does) and shown as a summary, the
 verdicts that flipped, the inputs that changed and every change with its interval. Save as JSON or PDF."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QTabWidget, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import theme
 from gui.errors import show_error
@@ -58,22 +68,34 @@ def _status_bg(status: str):
 
 
 VERDICT_COLUMNS = [
-    Column("Check", lambda v: v.check), Column("Group", lambda v: _group(v.group)),
+    Column("Check", lambda v: v.check),
+    Column("Group", lambda v: _group(v.group)),
     Column("Run A", lambda v: theme.STATUS_TEXT.get(v.before, v.before), background=lambda v: _status_bg(v.before)),
     Column("Run B", lambda v: theme.STATUS_TEXT.get(v.after, v.after), background=lambda v: _status_bg(v.after)),
-    Column("Statistic A", lambda v: _est(v.statistic_before)), Column("Statistic B", lambda v: _est(v.statistic_after)),
+    Column("Statistic A", lambda v: _est(v.statistic_before)),
+    Column("Statistic B", lambda v: _est(v.statistic_after)),
     Column("Rule", lambda v: v.rule),
 ]
-INPUT_COLUMNS = [Column("Input", lambda c: c.input), Column("Field", lambda c: c.field),
-                 Column("Run A", lambda c: str(c.before)), Column("Run B", lambda c: str(c.after))]
+INPUT_COLUMNS = [
+    Column("Input", lambda c: c.input),
+    Column("Field", lambda c: c.field),
+    Column("Run A", lambda c: str(c.before)),
+    Column("Run B", lambda c: str(c.after)),
+]
 CHANGE_COLUMNS = [
-    Column("Group", lambda c: _group(c.group)), Column("Level", lambda c: " × ".join(c.level) or "everyone"),
+    Column("Group", lambda c: _group(c.group)),
+    Column("Level", lambda c: " × ".join(c.level) or "everyone"),
     Column("Metric", lambda c: c.metric + (f" vs {_group(c.comparator)}" if c.comparator else "")),
     Column("Run A", lambda c: _est(c.before), sort=lambda c: c.before.value, numeric=True),
     Column("Run B", lambda c: _est(c.after), sort=lambda c: c.after.value, numeric=True),
-    Column("Change", lambda c: _est(c.difference), sort=lambda c: abs(c.difference.value or 0), numeric=True,
-           background=lambda c: theme.color("fail") if c.significant else None,
-           header_tip="After minus before, with its interval; shaded where the interval excludes 0"),
+    Column(
+        "Change",
+        lambda c: _est(c.difference),
+        sort=lambda c: abs(c.difference.value or 0),
+        numeric=True,
+        background=lambda c: theme.color("fail") if c.significant else None,
+        header_tip="After minus before, with its interval; shaded where the interval excludes 0",
+    ),
     Column("Beyond interval", lambda c: "yes" if c.significant else "no"),
 ]
 
@@ -95,9 +117,13 @@ class CompareView(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Compare two audits"))
-        lay.addWidget(muted("Run A is the earlier audit, run B the later one (after retraining, re-thresholding, new "
-                            "data ...). Every change gets an interval that accounts for both samples; the comparison is "
-                            "recorded in the trail."))
+        lay.addWidget(
+            muted(
+                "Run A is the earlier audit, run B the later one (after retraining, re-thresholding, new "
+                "data ...). Every change gets an interval that accounts for both samples; the comparison is "
+                "recorded in the trail."
+            )
+        )
         pick = QHBoxLayout()
         self.run_a, self.run_b = QComboBox(), QComboBox()
         for combo, name in ((self.run_a, "run_a"), (self.run_b, "run_b")):
@@ -129,9 +155,11 @@ class CompareView(QWidget):
         self.changes_proxy = SortProxy(self)
         self.changes_proxy.setSourceModel(self.changes_model)
         self.tables = {}
-        for name, model, title in (("compare_verdicts", self.verdicts_model, "Verdicts that changed"),
-                                   ("compare_inputs", self.inputs_model, "Inputs that changed"),
-                                   ("compare_changes", self.changes_proxy, "Metrics and disparities")):
+        for name, model, title in (
+            ("compare_verdicts", self.verdicts_model, "Verdicts that changed"),
+            ("compare_inputs", self.inputs_model, "Inputs that changed"),
+            ("compare_changes", self.changes_proxy, "Metrics and disparities"),
+        ):
             view = table_view(name)
             view.setModel(model)
             self.tables[name] = view
@@ -170,8 +198,7 @@ class CompareView(QWidget):
         for combo in (self.run_a, self.run_b):
             combo.clear()
             for r in runs:
-                combo.addItem(f"{r.run_id}  {r.event.time[:16].replace('T', ' ')}Z  {r.model or 'predictions only'}",
-                              r.run_id)
+                combo.addItem(f"{r.run_id}  {r.event.time[:16].replace('T', ' ')}Z  {r.model or 'predictions only'}", r.run_id)
         if len(runs) >= 2:
             ids = [r.run_id for r in runs]
             self.run_a.setCurrentIndex(ids.index(picked[0]) if picked[0] in ids else len(runs) - 2)
@@ -220,8 +247,7 @@ class CompareView(QWidget):
 
             a, b = self.comparison.runs["a"].run_id, self.comparison.runs["b"].run_id
             suggested = Path(self.workspace or ".").with_name(f"compare-{a}-{b}.{kind}")
-            chosen = choose_save_path(self, "Save the comparison", suggested,
-                                      "PDF (*.pdf)" if kind == "pdf" else "JSON (*.json)")
+            chosen = choose_save_path(self, "Save the comparison", suggested, "PDF (*.pdf)" if kind == "pdf" else "JSON (*.json)")
             if chosen is None:
                 return
             path = str(chosen)

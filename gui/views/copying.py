@@ -4,6 +4,7 @@ Rows and columns come in the order the user sees them (after sorting, filtering 
 cells between selected ones that are not selected stay empty, as a spreadsheet would paste them. "Copy with headers"
 (Ctrl+Shift+C, and in the right-click menu) puts the column titles on the first line.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
@@ -65,8 +66,7 @@ def selection_tsv(view: QAbstractItemView, *, headers: bool = False) -> str:
     lines = []
     if headers:
         model = view.model()
-        lines.append("\t".join(_clean(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
-                               for c in cols))
+        lines.append("\t".join(_clean(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)) for c in cols))
     for rid in sorted(rows, key=lambda r: row_keys[r]):
         lines.append("\t".join(rows[rid].get(c, "") for c in cols))
     return "\n".join(lines) + "\n"
@@ -88,7 +88,7 @@ class _CopyKeys(QObject):
         super().__init__(view)
         self._view = view
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
             with_headers = event.keyCombination() == QKeySequence("Ctrl+Shift+C")[0]
             if event.matches(QKeySequence.StandardKey.Copy) or with_headers:
@@ -104,8 +104,10 @@ def install_copy(view: QAbstractItemView) -> None:
     selects a row, Shift/Ctrl+click extends the selection."""
     if view.selectionMode() == QAbstractItemView.SelectionMode.SingleSelection:
         view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    for text, keys, headers, name in (("&Copy", QKeySequence.StandardKey.Copy, False, "copy"),
-                                      ("Copy with &headers", QKeySequence("Ctrl+Shift+C"), True, "copy_with_headers")):
+    for text, keys, headers, name in (
+        ("&Copy", QKeySequence.StandardKey.Copy, False, "copy"),
+        ("Copy with &headers", QKeySequence("Ctrl+Shift+C"), True, "copy_with_headers"),
+    ):
         action = QAction(text, view)
         action.setObjectName(f"{view.objectName()}_{name}")
         action.setShortcut(QKeySequence(keys))  # shown in the menu; the key itself is answered by _CopyKeys

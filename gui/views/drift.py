@@ -1,10 +1,20 @@
 """Drift between two datasets: pick the reference (e.g. the audit's evaluation data) and the current data, optionally
 the score / decision columns, the demographic columns and a monitoring plan; the drift is measured off the GUI thread
 and shown per feature, per group, with its alerts. Save as JSON (what `attest drift --json` writes)."""
+
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QTabWidget, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import theme
 from gui.errors import show_error
@@ -38,15 +48,24 @@ def _bg(status: str):
 
 
 FEATURE_COLUMNS = [
-    Column("Feature", lambda f: f.name), Column("Kind", lambda f: f.kind),
+    Column("Feature", lambda f: f.name),
+    Column("Kind", lambda f: f.kind),
     Column("n ref", lambda f: f"{f.n_reference:,}", sort=lambda f: f.n_reference, numeric=True),
     Column("n cur", lambda f: f"{f.n_current:,}", sort=lambda f: f.n_current, numeric=True),
-    Column("W / sd", lambda f: _num(f.wasserstein_normed), sort=lambda f: f.wasserstein_normed, numeric=True,
-           header_tip="Wasserstein distance in reference standard deviations"),
+    Column(
+        "W / sd",
+        lambda f: _num(f.wasserstein_normed),
+        sort=lambda f: f.wasserstein_normed,
+        numeric=True,
+        header_tip="Wasserstein distance in reference standard deviations",
+    ),
     Column("PSI", lambda f: _num(f.psi), sort=lambda f: f.psi, numeric=True),
     Column("JS", lambda f: _num(f.js), sort=lambda f: f.js, numeric=True, header_tip="Jensen-Shannon distance"),
-    Column("p", lambda f: "–" if (p := f.ks_p if f.kind == "numeric" else f.chi2_p) is None else f"{p:.2g}",
-           header_tip="KS (numeric) or chi-squared (categorical) p-value: informs, does not decide"),
+    Column(
+        "p",
+        lambda f: "–" if (p := f.ks_p if f.kind == "numeric" else f.chi2_p) is None else f"{p:.2g}",
+        header_tip="KS (numeric) or chi-squared (categorical) p-value: informs, does not decide",
+    ),
     Column("Missing", lambda f: f"{f.missing_reference:.1%} → {f.missing_current:.1%}"),
     Column("Status", lambda f: STATUS[f.status], background=lambda f: _bg(f.status)),
     Column("Why", lambda f: "; ".join(f.reasons)),
@@ -56,16 +75,26 @@ GROUP_COLUMNS = [
     Column("n ref", lambda g: f"{g.n_reference:,}", sort=lambda g: g.n_reference, numeric=True),
     Column("n cur", lambda g: f"{g.n_current:,}", sort=lambda g: g.n_current, numeric=True),
     Column("Share", lambda g: f"{g.share_reference:.1%} → {g.share_current:.1%}"),
-    Column("Decision rate", lambda g: "–" if g.decision_rate_change is None else
-           f"{g.decision_rate_reference.value:.3f} → {g.decision_rate_current.value:.3f}"),
+    Column(
+        "Decision rate",
+        lambda g: (
+            "–"
+            if g.decision_rate_change is None
+            else f"{g.decision_rate_reference.value:.3f} → {g.decision_rate_current.value:.3f}"
+        ),
+    ),
     Column("Scores W / sd", lambda g: _num(g.score_wasserstein_normed), numeric=True),
     Column("Features drifting", lambda g: ", ".join(g.features_alerting)),
     Column("Status", lambda g: STATUS[g.status], background=lambda g: _bg(g.status)),
 ]
-ALERT_COLUMNS = [Column("Scope", lambda a: a.scope), Column("Where", lambda a: a.group or a.name),
-                 Column("Statistic", lambda a: a.statistic),
-                 Column("Value", lambda a: f"{a.value:.3f}", sort=lambda a: a.value, numeric=True),
-                 Column("Threshold", lambda a: f"{a.threshold:g}", numeric=True), Column("Message", lambda a: a.message)]
+ALERT_COLUMNS = [
+    Column("Scope", lambda a: a.scope),
+    Column("Where", lambda a: a.group or a.name),
+    Column("Statistic", lambda a: a.statistic),
+    Column("Value", lambda a: f"{a.value:.3f}", sort=lambda a: a.value, numeric=True),
+    Column("Threshold", lambda a: f"{a.threshold:g}", numeric=True),
+    Column("Message", lambda a: a.message),
+]
 
 
 class DriftView(QWidget):
@@ -79,8 +108,12 @@ class DriftView(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Drift between two datasets"))
-        lay.addWidget(muted("Distances decide (against the monitoring plan's thresholds), p-values only inform; with "
-                            "too few rows a finding is insufficient evidence."))
+        lay.addWidget(
+            muted(
+                "Distances decide (against the monitoring plan's thresholds), p-values only inform; with "
+                "too few rows a finding is insufficient evidence."
+            )
+        )
         form = QFormLayout()
         self.reference = FileField("reference", "Reference data, e.g. the audit's evaluation set")
         self.current = FileField("current", "Current data, e.g. last month's applications")
@@ -92,9 +125,12 @@ class DriftView(QWidget):
         self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
         self.features, self.sensitive = QLineEdit(), QLineEdit()
         self.scores, self.predictions = QLineEdit(), QLineEdit()
-        for edit, name, tip in ((self.features, "features", "all columns except the ones below"),
-                                (self.sensitive, "sensitive", "e.g. race,sex"), (self.scores, "scores", "column"),
-                                (self.predictions, "predictions", "column of decisions")):
+        for edit, name, tip in (
+            (self.features, "features", "all columns except the ones below"),
+            (self.sensitive, "sensitive", "e.g. race,sex"),
+            (self.scores, "scores", "column"),
+            (self.predictions, "predictions", "column of decisions"),
+        ):
             edit.setObjectName(f"drift_{name}")
             edit.setPlaceholderText(tip)
             edit.setAccessibleName(name)
@@ -126,8 +162,11 @@ class DriftView(QWidget):
         lay.addWidget(self.summary)
         tabs = QTabWidget()
         self.models = {}
-        for name, columns, title in (("drift_features", FEATURE_COLUMNS, "Features"),
-                                     ("drift_groups", GROUP_COLUMNS, "Groups"), ("drift_alerts", ALERT_COLUMNS, "Alerts")):
+        for name, columns, title in (
+            ("drift_features", FEATURE_COLUMNS, "Features"),
+            ("drift_groups", GROUP_COLUMNS, "Groups"),
+            ("drift_alerts", ALERT_COLUMNS, "Alerts"),
+        ):
             model = RecordTableModel(columns, parent=self)
             view = table_view(name)
             view.setModel(model)
@@ -144,10 +183,16 @@ class DriftView(QWidget):
         def cols(edit: QLineEdit) -> list[str] | None:
             return [c.strip() for c in edit.text().split(",") if c.strip()] or None
 
-        return {"reference": self.reference.path(), "current": self.current.path(), "features": cols(self.features),
-                "sensitive": cols(self.sensitive), "scores": self.scores.text().strip() or None,
-                "predictions": self.predictions.text().strip() or None, "plan": self.plan.path() or None,
-                "model": self.model.path() or None}
+        return {
+            "reference": self.reference.path(),
+            "current": self.current.path(),
+            "features": cols(self.features),
+            "sensitive": cols(self.sensitive),
+            "scores": self.scores.text().strip() or None,
+            "predictions": self.predictions.text().strip() or None,
+            "plan": self.plan.path() or None,
+            "model": self.model.path() or None,
+        }
 
     def run(self) -> None:
         req = self.request()
@@ -169,11 +214,16 @@ class DriftView(QWidget):
         self.result = result
         self.run_button.setEnabled(True)
         self.save_button.setEnabled(True)
-        self.summary.setHtml("".join(f"<p>{escape(s)}</p>" for s in result.summary)
-                             + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes))
-        rows = {"drift_features": list(result.features) + list(result.group_shares)
-                + ([result.predictions.scores] if result.predictions and result.predictions.scores else []),
-                "drift_groups": result.groups, "drift_alerts": result.alerts}
+        self.summary.setHtml(
+            "".join(f"<p>{escape(s)}</p>" for s in result.summary) + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes)
+        )
+        rows = {
+            "drift_features": list(result.features)
+            + list(result.group_shares)
+            + ([result.predictions.scores] if result.predictions and result.predictions.scores else []),
+            "drift_groups": result.groups,
+            "drift_alerts": result.alerts,
+        }
         for name, (model, view) in self.models.items():
             model.set_rows(rows[name])
             fit_columns(view)

@@ -2,14 +2,24 @@
 group and where it shifts, a dependence plot of a chosen feature coloured by group, and local examples with the
 waterfall of the selected decision; honest about status. Every chart is a `reports.charts` display object built from
 the result (the report draws the same ones), shown by `gui.views.figure.FigureView`."""
+
 from __future__ import annotations
 
 from html import escape
 
 from PySide6.QtCore import QModelIndex, QRect, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QStyledItemDelegate, QTabWidget, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QStyledItemDelegate,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import theme
 from gui.models.results import label
@@ -18,8 +28,12 @@ from gui.views.common import fit_columns, heading, labelled_combo, muted, refill
 from gui.views.figure import FigureView
 
 MODEL_HINT = "To explain decisions, choose the model file on the Set-up page (Decisions from: Model file) and run again."
-STATUS_WORDS = {"complete": "Complete", "partial": "Partial (time budget reached)", "not_assessed": "Not assessed",
-                "failed": "Failed"}
+STATUS_WORDS = {
+    "complete": "Complete",
+    "partial": "Partial (time budget reached)",
+    "not_assessed": "Not assessed",
+    "failed": "Failed",
+}
 
 
 def _value(v) -> str:
@@ -86,10 +100,16 @@ class ExplanationsView(QWidget):
         w = QWidget()
         lay = QVBoxLayout(w)
         bar = QHBoxLayout()
-        self.global_kind = labelled_combo(bar, "explain_global_kind", "&Chart", "Chart of global importance",
-                                  [("Importance (mean |SHAP|)", "bars"), ("SHAP summary (beeswarm)", "beeswarm")])
-        self.global_split = labelled_combo(bar, "explain_global_split", "&Split by",
-                                           "Show the chart for everyone or by group", [])
+        self.global_kind = labelled_combo(
+            bar,
+            "explain_global_kind",
+            "&Chart",
+            "Chart of global importance",
+            [("Importance (mean |SHAP|)", "bars"), ("SHAP summary (beeswarm)", "beeswarm")],
+        )
+        self.global_split = labelled_combo(
+            bar, "explain_global_split", "&Split by", "Show the chart for everyone or by group", []
+        )
         bar.addStretch(1)
         lay.addLayout(bar)
         self.global_kind.currentIndexChanged.connect(self._show_global_chart)
@@ -99,12 +119,21 @@ class ExplanationsView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)  # side by side: a laptop screen is wider than tall
         self.global_figure = FigureView("explain_global", save_name="importance")
         split.addWidget(self.global_figure)
-        self.global_model = RecordTableModel([
-            Column("Feature", lambda f: f.feature),
-            Column("Share of attribution", lambda f: f"{f.share:.1%}", sort=lambda f: f.share, numeric=True),
-            Column("Mean |SHAP|", lambda f: f"{f.value:.4f} [{f.ci_low:.4f}, {f.ci_high:.4f}]", sort=lambda f: f.value,
-                   numeric=True, header_tip="Mean absolute contribution with a bootstrap interval"),
-        ], [], self)
+        self.global_model = RecordTableModel(
+            [
+                Column("Feature", lambda f: f.feature),
+                Column("Share of attribution", lambda f: f"{f.share:.1%}", sort=lambda f: f.share, numeric=True),
+                Column(
+                    "Mean |SHAP|",
+                    lambda f: f"{f.value:.4f} [{f.ci_low:.4f}, {f.ci_high:.4f}]",
+                    sort=lambda f: f.value,
+                    numeric=True,
+                    header_tip="Mean absolute contribution with a bootstrap interval",
+                ),
+            ],
+            [],
+            self,
+        )
         proxy = SortProxy(self)
         proxy.setSourceModel(self.global_model)
         self.global_table = table_view("global_importance")
@@ -121,8 +150,9 @@ class ExplanationsView(QWidget):
         lay = QVBoxLayout(w)
         bar = QHBoxLayout()
         self.dep_feature = labelled_combo(bar, "explain_dep_feature", "&Feature", "Feature whose effect is plotted", [])
-        self.dep_colour = labelled_combo(bar, "explain_dep_colour", "C&olour by",
-                                         "Sensitive attribute the dots are coloured by", [])
+        self.dep_colour = labelled_combo(
+            bar, "explain_dep_colour", "C&olour by", "Sensitive attribute the dots are coloured by", []
+        )
         bar.addStretch(1)
         lay.addLayout(bar)
         self.dep_feature.currentIndexChanged.connect(self._show_dependence)
@@ -153,12 +183,16 @@ class ExplanationsView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(split)
         outer.setSizes([600, 400])
-        self.group_model = RecordTableModel([
-            Column("Rank", lambda f: str(f.rank), sort=lambda f: f.rank, numeric=True),
-            Column("Feature", lambda f: f.feature),
-            Column("Share in group", lambda f: f"{f.share:.1%}", sort=lambda f: f.share, numeric=True),
-            Column("Mean |SHAP|", lambda f: f"{f.value:.4f}", sort=lambda f: f.value, numeric=True),
-        ], [], self)
+        self.group_model = RecordTableModel(
+            [
+                Column("Rank", lambda f: str(f.rank), sort=lambda f: f.rank, numeric=True),
+                Column("Feature", lambda f: f.feature),
+                Column("Share in group", lambda f: f"{f.share:.1%}", sort=lambda f: f.share, numeric=True),
+                Column("Mean |SHAP|", lambda f: f"{f.value:.4f}", sort=lambda f: f.value, numeric=True),
+            ],
+            [],
+            self,
+        )
         gp = SortProxy(self)
         gp.setSourceModel(self.group_model)
         self.group_table = table_view("group_importance")
@@ -170,14 +204,22 @@ class ExplanationsView(QWidget):
         sl = QVBoxLayout(shifts)
         sl.setContentsMargins(0, 0, 0, 0)
         sl.addWidget(heading("Where importance differs most between groups", 3))
-        self.shift_model = RecordTableModel([
-            Column("Compared across", lambda r: " × ".join(r.attributes)),
-            Column("Feature", lambda r: r.feature),
-            Column("Share range", lambda r: f"{r.share_min:.1%} – {r.share_max:.1%}", sort=lambda r: r.share_spread, numeric=True),
-            Column("Rank range", lambda r: f"{r.rank_min} – {r.rank_max}", sort=lambda r: r.rank_max - r.rank_min, numeric=True),
-            Column("Lowest in", lambda r: label(r.group_min)),
-            Column("Highest in", lambda r: label(r.group_max)),
-        ], [], self)
+        self.shift_model = RecordTableModel(
+            [
+                Column("Compared across", lambda r: " × ".join(r.attributes)),
+                Column("Feature", lambda r: r.feature),
+                Column(
+                    "Share range", lambda r: f"{r.share_min:.1%} – {r.share_max:.1%}", sort=lambda r: r.share_spread, numeric=True
+                ),
+                Column(
+                    "Rank range", lambda r: f"{r.rank_min} – {r.rank_max}", sort=lambda r: r.rank_max - r.rank_min, numeric=True
+                ),
+                Column("Lowest in", lambda r: label(r.group_min)),
+                Column("Highest in", lambda r: label(r.group_max)),
+            ],
+            [],
+            self,
+        )
         sp = SortProxy(self)
         sp.setSourceModel(self.shift_model)
         self.shift_table = table_view("rank_shifts")
@@ -190,27 +232,39 @@ class ExplanationsView(QWidget):
     def _local_tab(self) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
-        lay.addWidget(muted("Individual decisions: adverse ones and borderline ones (nearest the threshold). "
-                            "Base value + contributions = the model's output. Contributions are associations, not causes."))
+        lay.addWidget(
+            muted(
+                "Individual decisions: adverse ones and borderline ones (nearest the threshold). "
+                "Base value + contributions = the model's output. Contributions are associations, not causes."
+            )
+        )
         split = QSplitter(Qt.Orientation.Horizontal)
-        self.local_model = RecordTableModel([
-            Column("Group", lambda e: label(e.attributes)),
-            Column("Kind", lambda e: e.kind),
-            Column("Row", lambda e: str(e.row), sort=lambda e: e.row, numeric=True),
-            Column("Decision", lambda e: "favourable" if e.decision else "adverse"),
-            Column("Score", lambda e: "—" if e.score is None else f"{e.score:.3f}", sort=lambda e: e.score, numeric=True),
-        ], [], self)
+        self.local_model = RecordTableModel(
+            [
+                Column("Group", lambda e: label(e.attributes)),
+                Column("Kind", lambda e: e.kind),
+                Column("Row", lambda e: str(e.row), sort=lambda e: e.row, numeric=True),
+                Column("Decision", lambda e: "favourable" if e.decision else "adverse"),
+                Column("Score", lambda e: "—" if e.score is None else f"{e.score:.3f}", sort=lambda e: e.score, numeric=True),
+            ],
+            [],
+            self,
+        )
         lp = SortProxy(self)
         lp.setSourceModel(self.local_model)
         self.local_table = table_view("local_examples")
         self.local_table.setModel(lp)
         self.local_table.selectionModel().currentRowChanged.connect(self._show_local)
         split.addWidget(self.local_table)
-        self.contrib_model = RecordTableModel([
-            Column("Feature", lambda c: c[0]),
-            Column("Value", lambda c: _value(c[2])),
-            Column("Contribution", lambda c: f"{c[1]:+.4f}", sort=lambda c: c[1], numeric=True),
-        ], [], self)
+        self.contrib_model = RecordTableModel(
+            [
+                Column("Feature", lambda c: c[0]),
+                Column("Value", lambda c: _value(c[2])),
+                Column("Contribution", lambda c: f"{c[1]:+.4f}", sort=lambda c: c[1], numeric=True),
+            ],
+            [],
+            self,
+        )
         self.contrib_table = table_view("local_contributions", sortable=False)
         self.contrib_table.setModel(self.contrib_model)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -239,10 +293,14 @@ class ExplanationsView(QWidget):
             self.tabs.setVisible(False)
             return
         if ex is None and result.model is None:  # predictions-only: nothing to explain, and the page says what would be
-            why = next((n.reason for n in result.not_assessed if n.item == "explanations"),
-                       "There is no model whose reasoning could be explained.")
-            self.status.setText(f"<b>Explanations need a model.</b> {escape(why)} This audit took its decisions from the "
-                                f"{escape(result.decision_source)}. {MODEL_HINT}")
+            why = next(
+                (n.reason for n in result.not_assessed if n.item == "explanations"),
+                "There is no model whose reasoning could be explained.",
+            )
+            self.status.setText(
+                f"<b>Explanations need a model.</b> {escape(why)} This audit took its decisions from the "
+                f"{escape(result.decision_source)}. {MODEL_HINT}"
+            )
             self.tabs.setVisible(False)
             return
         if ex is None:
@@ -252,21 +310,37 @@ class ExplanationsView(QWidget):
             return
         has = ex.status in ("complete", "partial")
         # With figures, the status is one short paragraph (the charts need the room); how it was done goes in the notes.
-        parts = [f"<b>{STATUS_WORDS.get(ex.status, ex.status)}.</b> " + (
-            f"Explainer {ex.explainer}, output space: {escape(ex.output_space)}; {ex.sample_size:,} of {ex.rows_available:,} "
-            f"rows explained in {ex.seconds:.1f} s." if has else escape(ex.reason))]
+        parts = [
+            f"<b>{STATUS_WORDS.get(ex.status, ex.status)}.</b> "
+            + (
+                f"Explainer {ex.explainer}, output space: {escape(ex.output_space)}; {ex.sample_size:,} of {ex.rows_available:,} "
+                f"rows explained in {ex.seconds:.1f} s."
+                if has
+                else escape(ex.reason)
+            )
+        ]
         if ex.proxy_share is not None:
             ps = ex.proxy_share
-            parts.append(f"Attribution to candidate proxy features ({', '.join(ps.features) or 'none used'}): "
-                         f"{ps.share:.1%} [{ps.ci_low:.1%}, {ps.ci_high:.1%}].")
+            parts.append(
+                f"Attribution to candidate proxy features ({', '.join(ps.features) or 'none used'}): "
+                f"{ps.share:.1%} [{ps.ci_low:.1%}, {ps.ci_high:.1%}]."
+            )
         if ex.sensitive_share is not None:
             parts.append(f"To sensitive features the model takes as inputs: {ex.sensitive_share.share:.1%}.")
         self.status.setText(" ".join(parts))
-        how = [f"<b>How:</b> {escape(ex.reason)} Computed by {escape(ex.library)}"
-               + (f", background {ex.background_size} rows" if ex.background_size else "") + "."] if has else []
+        how = (
+            [
+                f"<b>How:</b> {escape(ex.reason)} Computed by {escape(ex.library)}"
+                + (f", background {ex.background_size} rows" if ex.background_size else "")
+                + "."
+            ]
+            if has
+            else []
+        )
         self.notes.setText("<br>".join(how + [f"⚠ {escape(w)}" for w in ex.warnings]))
-        self.notes_button.setText(("How it was explained, limits and warnings" if has else "Limits and warnings")
-                                  + f" ({len(ex.warnings)})")
+        self.notes_button.setText(
+            ("How it was explained, limits and warnings" if has else "Limits and warnings") + f" ({len(ex.warnings)})"
+        )
         self.notes_button.setVisible(bool(ex.warnings) or has)
         self._toggle_notes(self.notes_button.isChecked())
         self.tabs.setVisible(has)
@@ -323,8 +397,10 @@ class ExplanationsView(QWidget):
         self._show_chart(self.waterfall_figure, lambda c: c.WaterfallDisplay.from_result(self.result, index))
         rows = [(f, c, rec.feature_values.get(f)) for f, c in rec.contributions.items()]
         self.contrib_model.set_rows(rows)
-        self.local_note.setText(f"Base value {rec.base_value:+.4f} + contributions {sum(rec.contributions.values()):+.4f} = "
-                                f"output {rec.output:+.4f}" + (f" (P = {rec.score:.3f})" if rec.score is not None else ""))
+        self.local_note.setText(
+            f"Base value {rec.base_value:+.4f} + contributions {sum(rec.contributions.values()):+.4f} = "
+            f"output {rec.output:+.4f}" + (f" (P = {rec.score:.3f})" if rec.score is not None else "")
+        )
         fit_columns(self.contrib_table)
 
     # ------------------------------------------------------------------ charts
@@ -339,8 +415,12 @@ class ExplanationsView(QWidget):
         beeswarm.setEnabled(rs is not None)
         if rs is None and self.global_kind.currentIndex() == 1:
             self.global_kind.setCurrentIndex(0)
-        self.dep_note.setText(f"One dot per sampled row: {rs.sampling}. The {len(rs.features)} most important of "
-                              f"{rs.features_total} features can be plotted." if rs is not None else "")
+        self.dep_note.setText(
+            f"One dot per sampled row: {rs.sampling}. The {len(rs.features)} most important of "
+            f"{rs.features_total} features can be plotted."
+            if rs is not None
+            else ""
+        )
         self._show_dependence()
 
     def _show_global_chart(self, *_: object) -> None:
@@ -351,9 +431,11 @@ class ExplanationsView(QWidget):
         rs = getattr(ex, "row_sample", None)
         self.global_note.setText(
             f"One dot per sampled row ({len(rs.rows)} rows, stratified by group): its SHAP value for each feature, "
-            "coloured by the feature's value; right of 0 pushes towards the favourable decision." if kind == "beeswarm" and rs
+            "coloured by the feature's value; right of 0 pushes towards the favourable decision."
+            if kind == "beeswarm" and rs
             else f"Mean absolute SHAP value per original feature over {ex.global_rows:,} sampled rows, with a bootstrap "
-                 "interval. Larger means the feature moves decisions more.")
+            "interval. Larger means the feature moves decisions more."
+        )
         if kind == "beeswarm":
             self._show_chart(self.global_figure, lambda c: c.BeeswarmDisplay.from_result(self.result, split))
         elif split:
@@ -364,8 +446,11 @@ class ExplanationsView(QWidget):
     def _show_dependence(self, *_: object) -> None:
         feature = self.dep_feature.currentData()
         if self.result is None or feature is None:
-            self.dep_figure.set_display(None, empty_text="This result keeps no per-row sample of explanations to plot "
-                                                        "(it was made before Attest kept one, or nothing was explained).")
+            self.dep_figure.set_display(
+                None,
+                empty_text="This result keeps no per-row sample of explanations to plot "
+                "(it was made before Attest kept one, or nothing was explained).",
+            )
             return
         colour = self.dep_colour.currentData()
         self._show_chart(self.dep_figure, lambda c: c.DependenceDisplay.from_result(self.result, feature, colour))
@@ -379,4 +464,3 @@ class ExplanationsView(QWidget):
             view.set_display(build(charts))
         except ValueError as exc:
             view.set_display(None, empty_text=str(exc))
-

@@ -1,12 +1,23 @@
 """Export: write the PDF report (optionally signed), preview it inside the app (QtPdf), open its folder."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.errors import show_error
 from gui.files import choose_save_path, confirm_overwrite
@@ -56,9 +67,11 @@ class ExportView(QWidget):
         self.share_check = QCheckBox("A copy to hand out: leave out paths, host and account names, and individual rows")
         self.share_check.setObjectName("share_pdf")
         self.share_check.setAccessibleName("Write a shared copy")
-        self.share_check.setToolTip("The command line's --share: absolute paths, the operating-system account and host "
-                                    "names and the rows of individual people (local explanations) are left out of the "
-                                    "PDF. Figures, verdicts and hashes are unchanged; the trail keeps the full result.")
+        self.share_check.setToolTip(
+            "The command line's --share: absolute paths, the operating-system account and host "
+            "names and the rows of individual people (local explanations) are left out of the "
+            "PDF. Figures, verdicts and hashes are unchanged; the trail keeps the full result."
+        )
         form.addRow(self.share_check)
         self.sign_check = QCheckBox("Sign the PDF with a certificate (PKCS#12)")
         self.sign_check.setObjectName("sign_pdf")
@@ -134,8 +147,13 @@ class ExportView(QWidget):
         return [p, p.with_name(p.stem + MANIFEST_SUFFIX)]
 
     def _browse_out(self) -> None:
-        path = choose_save_path(self, "Write the report to", self.out_field.path() or str(Path.home() / "report.pdf"),
-                                PDF_FILTER, also=(MANIFEST_SUFFIX,))
+        path = choose_save_path(
+            self,
+            "Write the report to",
+            self.out_field.path() or str(Path.home() / "report.pdf"),
+            PDF_FILTER,
+            also=(MANIFEST_SUFFIX,),
+        )
         if path is not None:
             self.out_field.set_path(str(path), emit=False)
             self._confirmed = path  # the user has just agreed to replace whatever is there
@@ -180,10 +198,17 @@ class ExportView(QWidget):
             return
         sign = self.sign_check.isChecked()
         self.status.setText(f"Writing {Path(out).name}…")
-        self.runner.start(jobs.export_pdf, self.result, out, self.workspace_path, self.run_id,
-                          self.p12_field.path() if sign else None, self.password.text() if sign else None,
-                          overwrite=True,  # what exists was asked about just above
-                          share=self.share_check.isChecked())
+        self.runner.start(
+            jobs.export_pdf,
+            self.result,
+            out,
+            self.workspace_path,
+            self.run_id,
+            self.p12_field.path() if sign else None,
+            self.password.text() if sign else None,
+            overwrite=True,  # what exists was asked about just above
+            share=self.share_check.isChecked(),
+        )
 
     def _on_failed(self, exc: BaseException) -> None:
         self.status.setText("The report was not written.")
@@ -191,12 +216,17 @@ class ExportView(QWidget):
 
     def _on_exported(self, report) -> None:
         self.pdf_path = Path(report.pdf_path)
-        notes = [f"{report.pages} pages", "signed" if report.signed else "not signed",
-                 "recorded in the trail" if report.recorded else "not recorded in a trail"]
+        notes = [
+            f"{report.pages} pages",
+            "signed" if report.signed else "not signed",
+            "recorded in the trail" if report.recorded else "not recorded in a trail",
+        ]
         if getattr(report, "shared", False):
             notes.append("shared copy")
-        self.status.setText(f"Report written: {self.pdf_path} ({', '.join(notes)}; SHA-256 {report.pdf_sha256[:16]}…). "
-                            f"Evidence manifest: {Path(report.manifest_path).name}")
+        self.status.setText(
+            f"Report written: {self.pdf_path} ({', '.join(notes)}; SHA-256 {report.pdf_sha256[:16]}…). "
+            f"Evidence manifest: {Path(report.manifest_path).name}"
+        )
         self.progress_panel.set_text(f"Done: {report.pages} pages written")
         self.folder_button.setEnabled(True)
         self.external_button.setEnabled(True)
@@ -258,5 +288,6 @@ def preview_unavailable(exc: ImportError) -> str:
     if lib is None:
         return "The in-app preview needs Qt PDF (the PySide6-Addons package). Use “Open in PDF reader”."
     hint, _ = install_hint([lib])
-    return f"The in-app preview needs the system library {lib}, which is not installed. {hint} Until then, use “Open in PDF reader”."
-
+    return (
+        f"The in-app preview needs the system library {lib}, which is not installed. {hint} Until then, use “Open in PDF reader”."
+    )

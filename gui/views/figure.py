@@ -12,6 +12,7 @@ The chart theme follows the window's palette until `set_chart_theme("light" | "d
 every FigureView redraws. Saved files are drawn in the light theme, as in the report, so they print and paste on white.
 Saving: the "Save as PNG/SVG…" button, or the chart's context menu (Save as PNG…, Save as SVG…, Copy image).
 """
+
 from __future__ import annotations
 
 import weakref
@@ -20,15 +21,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from gui import theme as window_theme
 from gui.worker import Runner
 
 THEMES = ("light", "dark")
 _chosen: str | None = None  # None: follow the window's palette
-_views: "weakref.WeakSet[FigureView]" = weakref.WeakSet()
+_views: weakref.WeakSet[FigureView] = weakref.WeakSet()
 _DPI = 100  # logical pixels per inch of the drawn figure (times the screen's pixel ratio)
 FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)"}
 
@@ -141,11 +141,11 @@ class FigureView(QWidget):
         self._drawn_key = key
         self.runner.start(jobs.render_chart, self._display, theme=key[0], dpi=int(_DPI * key[2]), width_in=key[1])
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self, self.redraw)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._display is not None:
             self._resize_timer.start()
@@ -202,7 +202,8 @@ class FigureView(QWidget):
         dlg.setDefaultSuffix(fmt)
         dlg.filterSelected.connect(lambda f: dlg.setDefaultSuffix(next((k for k, v in FILTERS.items() if v == f), "png")))
         dlg.fileSelected.connect(
-            lambda path: self.save_to(path, next((k for k, v in FILTERS.items() if v == dlg.selectedNameFilter()), None)))
+            lambda path: self.save_to(path, next((k for k, v in FILTERS.items() if v == dlg.selectedNameFilter()), None))
+        )
         self.save_dialog = dlg
         dlg.open()
         return dlg

@@ -6,11 +6,12 @@ as `attest trail export --format csv`): a group called `=HYPERLINK(...)` opens i
 formula. The file is written to a temporary file and renamed into place (`audit.outputs.atomic_text`), so a failed
 write never leaves half a table.
 """
+
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 CSV_FILTER = "CSV (*.csv)"
 
@@ -26,13 +27,23 @@ def group_table_rows(result, groups: Sequence, metrics: Sequence[str]) -> tuple[
         header += [m, f"{m}_ci_low", f"{m}_ci_high", f"{m}_verdict"]
     rows: list[list[object]] = []
     for g in groups:
-        row: list[object] = [g.label, " × ".join(g.level), *(g.attributes.get(f, "") for f in features), g.n, g.share,
-                             "yes" if g.small else "no"]
+        row: list[object] = [
+            g.label,
+            " × ".join(g.level),
+            *(g.attributes.get(f, "") for f in features),
+            g.n,
+            g.share,
+            "yes" if g.small else "no",
+        ]
         for m in metrics:
             e = g.metrics.get(m)
             hit = status.get((group_key(g.level, g.attributes), m))
-            row += [_num(e.value if e else None), _num(e.ci_low if e else None), _num(e.ci_high if e else None),
-                    hit[0] if hit else ""]
+            row += [
+                _num(e.value if e else None),
+                _num(e.ci_low if e else None),
+                _num(e.ci_high if e else None),
+                hit[0] if hit else "",
+            ]
         rows.append(row)
     return header, rows
 

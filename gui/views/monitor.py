@@ -2,10 +2,20 @@
 and the reference (a data file or a recorded run id); the monitoring runs off the GUI thread with the same code as
 `attest monitor`, is recorded in the workspace's trail, and is shown as windows, checks and alerts (tables; the
 time-series charts are not built yet)."""
+
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QTabWidget, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import theme
 from gui.errors import show_error
@@ -30,10 +40,17 @@ def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
     spec = parse_window(request["window"])
     plan = load_monitor_plan(request["plan"])
     with Workspace.open(workspace) as ws:
-        reference, run, sensitive, target = resolve_reference(ws, request["reference"], request["sensitive"],
-                                                              request["target"])
-        inputs = load_inputs(request["data"], reference, request["time_column"], predictions=request["predictions"],
-                             scores=request["scores"], target=target, sensitive=sensitive, run=run)
+        reference, run, sensitive, target = resolve_reference(ws, request["reference"], request["sensitive"], request["target"])
+        inputs = load_inputs(
+            request["data"],
+            reference,
+            request["time_column"],
+            predictions=request["predictions"],
+            scores=request["scores"],
+            target=target,
+            sensitive=sensitive,
+            run=run,
+        )
         cancel.raise_if_set()
         progress("monitor", 1, 3, "Checking each window")
         result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
@@ -52,17 +69,23 @@ def _bg(status: str):
 
 
 WINDOW_COLUMNS = [
-    Column("From", lambda w: w.start[:19].replace("T", " ")), Column("To", lambda w: w.end[:19].replace("T", " ")),
+    Column("From", lambda w: w.start[:19].replace("T", " ")),
+    Column("To", lambda w: w.end[:19].replace("T", " ")),
     Column("Rows", lambda w: f"{w.n:,}", sort=lambda w: w.n, numeric=True),
     Column("Outcomes", lambda w: f"{w.n_with_outcome:,}", sort=lambda w: w.n_with_outcome, numeric=True),
     Column("Selection rate", lambda w: _r(w.selection_rate), numeric=True),
     Column("Accuracy", lambda w: _r(w.performance.accuracy) if w.performance else "–", numeric=True),
-    Column("Est. accuracy", lambda w: _r(w.estimated.accuracy) if w.estimated else "–", numeric=True,
-           header_tip="estimated from the scores (CBPE): assumes calibrated scores"),
+    Column(
+        "Est. accuracy",
+        lambda w: _r(w.estimated.accuracy) if w.estimated else "–",
+        numeric=True,
+        header_tip="estimated from the scores (CBPE): assumes calibrated scores",
+    ),
     Column("Status", lambda w: STATUS[w.status], background=lambda w: _bg(w.status)),
 ]
 CHECK_COLUMNS = [
-    Column("Window", lambda c: c[0].start[:10]), Column("Check", lambda c: c[1].check),
+    Column("Window", lambda c: c[0].start[:10]),
+    Column("Check", lambda c: c[1].check),
     Column("Group", lambda c: c[1].group or ""),
     Column("Value", lambda c: "–" if c[1].value is None else f"{c[1].value:+.3f}", numeric=True),
     Column("Estimated", lambda c: "estimate" if c[1].estimated else ""),
@@ -82,21 +105,27 @@ class MonitorView(QWidget):
         self.runner.failed.connect(self._failed)
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Monitoring production decisions"))
-        lay.addWidget(muted("Per window: group selection rates with intervals, realised or estimated performance, "
-                            "drift against the reference, and the plan's checks. Each run is recorded in the trail."))
+        lay.addWidget(
+            muted(
+                "Per window: group selection rates with intervals, realised or estimated performance, "
+                "drift against the reference, and the plan's checks. Each run is recorded in the trail."
+            )
+        )
         form = QFormLayout()
         self.data = FileField("monitor_log", "Production log with a time column")
         self.plan = FileField("monitor_plan", "Monitoring plan (TOML, optional)")
         self.data.browse_requested.connect(lambda: self._browse(self.data, "Production log", DATA_FILTER))
         self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
         self.edits: dict[str, QLineEdit] = {}
-        for name, label, tip in (("reference", "Reference", "data file, or a recorded run id (run-...)"),
-                                 ("time_column", "Time column", "e.g. decided_at"),
-                                 ("window", "Window", "7d, 1mo or a number of rows"),
-                                 ("predictions", "Decisions column", "column of decisions"),
-                                 ("scores", "Scores column", "optional: estimates without outcomes"),
-                                 ("target", "Outcome column", "optional: empty where not known yet"),
-                                 ("sensitive", "Sensitive columns", "e.g. race,sex")):
+        for name, label, tip in (
+            ("reference", "Reference", "data file, or a recorded run id (run-...)"),
+            ("time_column", "Time column", "e.g. decided_at"),
+            ("window", "Window", "7d, 1mo or a number of rows"),
+            ("predictions", "Decisions column", "column of decisions"),
+            ("scores", "Scores column", "optional: estimates without outcomes"),
+            ("target", "Outcome column", "optional: empty where not known yet"),
+            ("sensitive", "Sensitive columns", "e.g. race,sex"),
+        ):
             edit = QLineEdit()
             edit.setObjectName(f"monitor_{name}")
             edit.setPlaceholderText(tip)
@@ -122,8 +151,7 @@ class MonitorView(QWidget):
         lay.addWidget(self.summary)
         tabs = QTabWidget()
         self.models = {}
-        for name, columns, title in (("monitor_windows", WINDOW_COLUMNS, "Windows"),
-                                     ("monitor_checks", CHECK_COLUMNS, "Checks")):
+        for name, columns, title in (("monitor_windows", WINDOW_COLUMNS, "Windows"), ("monitor_checks", CHECK_COLUMNS, "Checks")):
             model = RecordTableModel(columns, parent=self)
             view = table_view(name)
             view.setModel(model)
@@ -165,11 +193,12 @@ class MonitorView(QWidget):
         result, event = outcome
         self.result = result
         self.run_button.setEnabled(True)
-        self.summary.setHtml("".join(f"<p>{escape(s)}</p>" for s in result.summary)
-                             + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes)
-                             + f"<p>Recorded as event #{event.seq} ({escape(event.payload['monitoring_id'])}).</p>")
-        rows = {"monitor_windows": list(result.windows),
-                "monitor_checks": [(w, c) for w in result.windows for c in w.checks]}
+        self.summary.setHtml(
+            "".join(f"<p>{escape(s)}</p>" for s in result.summary)
+            + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes)
+            + f"<p>Recorded as event #{event.seq} ({escape(event.payload['monitoring_id'])}).</p>"
+        )
+        rows = {"monitor_windows": list(result.windows), "monitor_checks": [(w, c) for w in result.windows for c in w.checks]}
         for name, (model, view) in self.models.items():
             model.set_rows(rows[name])
             fit_columns(view)

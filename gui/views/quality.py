@@ -1,8 +1,9 @@
 """Data quality: candidate proxy features and missing values by group, straight from `AuditResult.quality`."""
+
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QSplitter, QVBoxLayout, QWidget
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QSplitter, QVBoxLayout, QWidget
 
 from gui import theme
 from gui.models.results import label
@@ -24,15 +25,27 @@ class QualityView(QWidget):
         top, tl = titled_panel("Candidate proxy features")
         self.proxy_note = muted()
         tl.addWidget(self.proxy_note)
-        self.proxy_model = RecordTableModel([
-            Column("Feature", lambda p: p.feature),
-            Column("Associated with", lambda p: p.sensitive),
-            Column("Cramér's V", lambda p: f"{p.cramers_v:.3f}", sort=lambda p: p.cramers_v, numeric=True,
-                   header_tip="Bias-corrected association, 0 (none) to 1 (the feature determines the group)"),
-            Column("Strength", lambda p: p.strength, background=lambda p: theme.color("fail") if p.strength == "strong"
-                   else theme.color("insufficient_evidence")),
-            Column("Used by the model", lambda p: {True: "yes", False: "no", None: "unknown"}[p.used_by_model]),
-        ], [], self)
+        self.proxy_model = RecordTableModel(
+            [
+                Column("Feature", lambda p: p.feature),
+                Column("Associated with", lambda p: p.sensitive),
+                Column(
+                    "Cramér's V",
+                    lambda p: f"{p.cramers_v:.3f}",
+                    sort=lambda p: p.cramers_v,
+                    numeric=True,
+                    header_tip="Bias-corrected association, 0 (none) to 1 (the feature determines the group)",
+                ),
+                Column(
+                    "Strength",
+                    lambda p: p.strength,
+                    background=lambda p: theme.color("fail") if p.strength == "strong" else theme.color("insufficient_evidence"),
+                ),
+                Column("Used by the model", lambda p: {True: "yes", False: "no", None: "unknown"}[p.used_by_model]),
+            ],
+            [],
+            self,
+        )
         pp = SortProxy(self)
         pp.setSourceModel(self.proxy_model)
         self.proxy_table = table_view("proxy_table")
@@ -46,13 +59,22 @@ class QualityView(QWidget):
         self.only_missing.setChecked(True)
         self.only_missing.toggled.connect(self._filter_missing)
         bl.addWidget(self.only_missing)
-        self.missing_model = RecordTableModel([
-            Column("Group", lambda m: label(m.group)),
-            Column("Column", lambda m: m.column),
-            Column("Missing", lambda m: f"{m.missing:,}", sort=lambda m: m.missing, numeric=True),
-            Column("Share of group", lambda m: f"{m.share:.1%}", sort=lambda m: m.share, numeric=True,
-                   background=lambda m: theme.color("insufficient_evidence") if m.share >= 0.05 else None),
-        ], [], self)
+        self.missing_model = RecordTableModel(
+            [
+                Column("Group", lambda m: label(m.group)),
+                Column("Column", lambda m: m.column),
+                Column("Missing", lambda m: f"{m.missing:,}", sort=lambda m: m.missing, numeric=True),
+                Column(
+                    "Share of group",
+                    lambda m: f"{m.share:.1%}",
+                    sort=lambda m: m.share,
+                    numeric=True,
+                    background=lambda m: theme.color("insufficient_evidence") if m.share >= 0.05 else None,
+                ),
+            ],
+            [],
+            self,
+        )
         self.missing_proxy = SortProxy(self)
         self.missing_proxy.setSourceModel(self.missing_model)
         self.missing_table = table_view("missing_table")
@@ -73,10 +95,15 @@ class QualityView(QWidget):
             self.summary.setText("No audit yet.")
             return
         gaps = sum(1 for m in q.missing_by_group if m.missing > 0)
-        self.summary.setText(f"{q.rows:,} rows audited. {len(q.proxies)} candidate proxy feature(s) at Cramér's V ≥ "
-                             f"{q.proxy_threshold:g}; {gaps} group × column combination(s) with missing values.")
-        self.proxy_note.setText("A feature strongly associated with a sensitive attribute can carry the attribute into the model "
-                                "even when the attribute itself is not an input. Association is not proof of proxy use."
-                                if q.proxies else "No feature is associated with a sensitive attribute above the threshold.")
+        self.summary.setText(
+            f"{q.rows:,} rows audited. {len(q.proxies)} candidate proxy feature(s) at Cramér's V ≥ "
+            f"{q.proxy_threshold:g}; {gaps} group × column combination(s) with missing values."
+        )
+        self.proxy_note.setText(
+            "A feature strongly associated with a sensitive attribute can carry the attribute into the model "
+            "even when the attribute itself is not an input. Association is not proof of proxy use."
+            if q.proxies
+            else "No feature is associated with a sensitive attribute above the threshold."
+        )
         fit_columns(self.proxy_table)
         fit_columns(self.missing_table)

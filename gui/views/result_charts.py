@@ -3,9 +3,11 @@
 Each chart is a `reports.charts` display object built from the `AuditResult` (the values the audit computed; nothing is
 recomputed here) and drawn by `FigureView`, so it follows the window's theme and saves as PNG or SVG. The verdict
 forest plot has its own tab (gui/views/verdict_forest.py) and is not repeated here."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
@@ -17,18 +19,27 @@ from gui.views.figure import FigureView
 def chart_choices(result: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
     """(title, file name, build) for each chart of `result`; `build(charts_module)` makes the display (cheap, no drawing)."""
     choices: list[tuple[str, str, Callable[[Any], Any]]] = [
-        ("Disparities against the policy thresholds", "disparities",
-         lambda c: c.DisparityOverviewDisplay.from_result(result))]
+        ("Disparities against the policy thresholds", "disparities", lambda c: c.DisparityOverviewDisplay.from_result(result))
+    ]
     singles = [lv.level for lv in result.levels if len(lv.level) == 1]
     for level in singles + [lv.level for lv in result.levels if len(lv.level) > 1]:  # features, then intersections
         name = " × ".join(level)
-        choices.append((f"Selection and error rates by {name}", "rates-" + "-".join(level),
-                        lambda c, lv=level, n=name: c.RatesDisplay.from_result(result, [(lv, None)],
-                                                                               title=f"Rates by group: {n}")))
+        choices.append(
+            (
+                f"Selection and error rates by {name}",
+                "rates-" + "-".join(level),
+                lambda c, lv=level, n=name: c.RatesDisplay.from_result(result, [(lv, None)], title=f"Rates by group: {n}"),
+            )
+        )
     if any(g.calibration for g in result.groups):
         first = singles[0] if singles else None
-        choices.append(("Calibration: predicted against observed, by group", "calibration",
-                        lambda c: c.CalibrationDisplay.from_result(result, first)))
+        choices.append(
+            (
+                "Calibration: predicted against observed, by group",
+                "calibration",
+                lambda c: c.CalibrationDisplay.from_result(result, first),
+            )
+        )
     return choices
 
 

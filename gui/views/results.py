@@ -1,11 +1,22 @@
 """Results: the verdict overview, the verdict list, the forest plot, the group metrics table and the report's charts."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import theme
 from gui.models.results import GroupMetricsModel, VerdictsModel
@@ -28,7 +39,9 @@ class ResultsView(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Results"))
-        self.empty = muted("No audit yet. Set one up and press Run audit (Ctrl+R), or open a recorded run from the Workspace page.")
+        self.empty = muted(
+            "No audit yet. Set one up and press Run audit (Ctrl+R), or open a recorded run from the Workspace page."
+        )
         lay.addWidget(self.empty)
 
         self.banner = QLabel()
@@ -84,8 +97,12 @@ class ResultsView(QWidget):
     def _verdicts_tab(self) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
-        lay.addWidget(muted("Each row is one group compared under one check of the declared policy. "
-                            "Insufficient evidence means the group is too small or the interval too wide to decide."))
+        lay.addWidget(
+            muted(
+                "Each row is one group compared under one check of the declared policy. "
+                "Insufficient evidence means the group is too small or the interval too wide to decide."
+            )
+        )
         self.verdicts_model = VerdictsModel(self)
         self.verdicts_proxy = SortProxy(self)
         self.verdicts_proxy.setSourceModel(self.verdicts_model)
@@ -111,7 +128,8 @@ class ResultsView(QWidget):
         self.verdict_detail.setText(
             f"<b>{escape(theme.STATUS_TEXT[v.status])}</b> — {escape(v.check)}: {escape(label(v.group))} (n = {v.n_group:,}) "
             f"vs {escape(label(v.comparator))} (n = {v.n_comparator:,}); statistic {escape(fmt_estimate(v.statistic))}{p}"
-            f"<br>Rule: {escape(v.rule)}<br>{escape(v.reason)}")
+            f"<br>Rule: {escape(v.rule)}<br>{escape(v.reason)}"
+        )
 
     def _groups_tab(self) -> QWidget:
         w = QWidget()
@@ -193,10 +211,15 @@ class ResultsView(QWidget):
             return
         s = result.summary
         state = "fail" if s.failed else "insufficient_evidence" if s.insufficient_evidence else "pass"
-        headline = {"fail": "At least one check failed", "insufficient_evidence": "No check failed, but some lacked evidence",
-                    "pass": "Every check found no disparity beyond the declared thresholds"}[state]
-        self.banner.setText(f"<b style='font-size:large'>{theme.STATUS_TEXT[state].split(' ', 1)[0]} {headline}.</b><br>"
-                            f"Policy “{result.spec.policy.name}”: {s.sentence()}")
+        headline = {
+            "fail": "At least one check failed",
+            "insufficient_evidence": "No check failed, but some lacked evidence",
+            "pass": "Every check found no disparity beyond the declared thresholds",
+        }[state]
+        self.banner.setText(
+            f"<b style='font-size:large'>{theme.STATUS_TEXT[state].split(' ', 1)[0]} {headline}.</b><br>"
+            f"Policy “{result.spec.policy.name}”: {s.sentence()}"
+        )
         self._state = state
         self._colour_summary()
         self.failed_value.setText(str(s.failed))
@@ -205,12 +228,17 @@ class ResultsView(QWidget):
         data = Path(result.data.path).name
         model = f"model {Path(result.model.path).name} ({result.model.model_type})" if result.model else result.decision_source
         run = f"Run {run_id} (recorded in the trail)" if run_id else "Not recorded in a workspace"
-        self.facts.setText(f"{data}: {result.data.rows:,} rows · decisions from {model} · favourable outcome "
-                           f"“{result.positive_label}” · {len(result.spec.sensitive)} sensitive features · "
-                           f"{result.provenance.seconds:.1f} s<br>{run}")
+        self.facts.setText(
+            f"{data}: {result.data.rows:,} rows · decisions from {model} · favourable outcome "
+            f"“{result.positive_label}” · {len(result.spec.sensitive)} sensitive features · "
+            f"{result.provenance.seconds:.1f} s<br>{run}"
+        )
         self.signoff_button.setEnabled(run_id is not None)
-        self.signoff_button.setToolTip("Record a reviewer's decision in the trail (Ctrl+Shift+S)" if run_id else
-                                       "Sign-off needs a run recorded in a workspace")
+        self.signoff_button.setToolTip(
+            "Record a reviewer's decision in the trail (Ctrl+Shift+S)"
+            if run_id
+            else "Sign-off needs a run recorded in a workspace"
+        )
         levels = sorted({g.level for g in result.groups}, key=lambda lv: (len(lv), lv))
         self.level_filter.blockSignals(True)
         self.level_filter.clear()
@@ -229,9 +257,10 @@ class ResultsView(QWidget):
         self.not_assessed_list.addItems([f"{n.item}: {n.reason}" for n in result.not_assessed] or ["Everything was assessed."])
         p = result.provenance
         QTimer.singleShot(0, self, lambda: self.charts.set_result(self.result))  # after the tables: the window paints first
-        self.provenance.setText(f"Attest {p.attest_version} · {p.user}@{p.host} · {p.started_at} → {p.finished_at} · seed {p.seed}"
-                                f" · data SHA-256 {p.data_sha256[:16]}…"
-                                + (f" · model SHA-256 {p.model_sha256[:16]}…" if p.model_sha256 else ""))
+        self.provenance.setText(
+            f"Attest {p.attest_version} · {p.user}@{p.host} · {p.started_at} → {p.finished_at} · seed {p.seed}"
+            f" · data SHA-256 {p.data_sha256[:16]}…" + (f" · model SHA-256 {p.model_sha256[:16]}…" if p.model_sha256 else "")
+        )
 
     # ------------------------------------------------------------------ colours of the current theme
     def _colour_legend(self) -> None:
@@ -240,14 +269,17 @@ class ResultsView(QWidget):
             f"Cells show value [confidence interval]. "
             f"<span style='background:{c('fail')}; color:{c('fail_fg')}'>&nbsp;FAIL&nbsp;</span> a check on this metric "
             f"failed; <span style='background:{c('insufficient_evidence')}; color:{c('insufficient_evidence_fg')}'>"
-            f"&nbsp;insufficient&nbsp;</span> not enough evidence; ⚠ small: fewer rows than the minimum group size.")
+            f"&nbsp;insufficient&nbsp;</span> not enough evidence; ⚠ small: fewer rows than the minimum group size."
+        )
 
     def _colour_summary(self) -> None:
         state = getattr(self, "_state", None)
         if state is None:
             return
-        self.banner.setStyleSheet(f"QLabel#verdict_banner {{ background: {theme.hex_color(state)}; "
-                                  f"color: {theme.hex_color(state + '_fg')}; padding: 10px; border-radius: 4px; }}")
+        self.banner.setStyleSheet(
+            f"QLabel#verdict_banner {{ background: {theme.hex_color(state)}; "
+            f"color: {theme.hex_color(state + '_fg')}; padding: 10px; border-radius: 4px; }}"
+        )
         for key, frame in self._cards.items():
             frame.setStyleSheet(f"QFrame#{frame.objectName()} {{ border-left: 4px solid {theme.hex_color(key + '_fg')}; }}")
 
@@ -281,8 +313,9 @@ class ResultsView(QWidget):
 
         self.groups_proxy.set_predicate(keep)
         n_small = sum(1 for g in self.groups_model.records if g.small)
-        self.groups_count.setText(f"{self.groups_proxy.rowCount()} of {self.groups_model.rowCount()} groups shown; "
-                                  f"{n_small} small.")
+        self.groups_count.setText(
+            f"{self.groups_proxy.rowCount()} of {self.groups_model.rowCount()} groups shown; {n_small} small."
+        )
 
     def shown_groups(self) -> list:
         """The groups the table shows, in its order (filter and sort applied)."""
@@ -299,8 +332,9 @@ class ResultsView(QWidget):
 
         if path is None:
             stem = f"attest-groups-{self.run_id}" if self.run_id else "attest-groups"
-            path = choose_save_path(self, "Export the group table", str(Path(self.result.data.path).parent / f"{stem}.csv"),
-                                    CSV_FILTER)
+            path = choose_save_path(
+                self, "Export the group table", str(Path(self.result.data.path).parent / f"{stem}.csv"), CSV_FILTER
+            )
         elif not confirm_overwrite(self, [path]):
             path = None
         if path is None:
@@ -309,7 +343,7 @@ class ResultsView(QWidget):
         header, rows = group_table_rows(self.result, self.shown_groups(), metrics)
         try:
             written = write_csv(path, header, rows)
-        except Exception as exc:  # noqa: BLE001 - an audit.errors message (e.g. the folder is read-only), shown to the user
+        except Exception as exc:
             from gui.errors import show_error
 
             show_error(self, exc, title="The group table was not exported")

@@ -1,20 +1,48 @@
 """Audit set-up: inputs, outcome, sensitive features with their groups and counts, policy, statistics and declared
 context. Produces an `AuditSpec`; never runs anything itself except the data preview (in its own runner)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QPushButton, QRadioButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.errors import show_error
 from gui.models.preview import PreviewModel
-from gui.views.common import (DATA_FILTER, DATA_SUFFIXES, MODEL_FILTER, MODEL_SUFFIXES, FileField, fit_columns, heading,
-                              muted, table_view, titled_panel)
+from gui.views.common import (
+    DATA_FILTER,
+    DATA_SUFFIXES,
+    MODEL_FILTER,
+    MODEL_SUFFIXES,
+    FileField,
+    fit_columns,
+    heading,
+    muted,
+    table_view,
+    titled_panel,
+)
 from gui.views.setup_context import ANNEX_III, CONTEXT_FIELDS, ContextPanel  # noqa: F401 - re-exported
-from gui.views.setup_groups import AUTO_REFERENCE, GroupsPanel, _is_text  # noqa: F401
 from gui.views.setup_defaults import NO_MODEL_TO_EXPLAIN, POLICIES, POLICY_TITLES, SetupDefaults  # noqa: F401 - re-exported
+from gui.views.setup_groups import AUTO_REFERENCE, GroupsPanel, _is_text  # noqa: F401
 from gui.views.setup_request import RequestPanel
 from gui.worker import Runner
 
@@ -40,8 +68,12 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
         left = QWidget()
         form = QVBoxLayout(left)
         form.addWidget(heading("Set up an audit"))
-        form.addWidget(muted("Everything on this page is declared before the run and recorded in the trail with the result. "
-                             "Drop a dataset or model file anywhere on this page."))
+        form.addWidget(
+            muted(
+                "Everything on this page is declared before the run and recorded in the trail with the result. "
+                "Drop a dataset or model file anywhere on this page."
+            )
+        )
         form.addWidget(self._inputs_box())
         form.addWidget(self._outcome_box())
         form.addWidget(self._policy_box())
@@ -146,10 +178,12 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
         grid = QGridLayout(self.custom_box)
         grid.setContentsMargins(0, 0, 0, 0)
         self.custom: dict[str, tuple[QCheckBox, QDoubleSpinBox]] = {}
-        rows = [("four_fifths", "Selection-rate ratio vs highest group ≥", 0.8, True),
-                ("tpr", "TPR difference vs reference within ±", 0.1, True),
-                ("fpr", "FPR difference vs reference within ±", 0.1, False),
-                ("dp", "Selection-rate difference vs reference within ±", 0.1, False)]
+        rows = [
+            ("four_fifths", "Selection-rate ratio vs highest group ≥", 0.8, True),
+            ("tpr", "TPR difference vs reference within ±", 0.1, True),
+            ("fpr", "FPR difference vs reference within ±", 0.1, False),
+            ("dp", "Selection-rate difference vs reference within ±", 0.1, False),
+        ]
         for i, (key, text, value, on) in enumerate(rows):
             check = QCheckBox(text)
             check.setChecked(on)
@@ -271,11 +305,11 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
     def set_data_path(self, path: str) -> None:
         self.data_field.set_path(path)  # emits changed -> load_data
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 self.open_dropped(url.toLocalFile())
@@ -311,8 +345,10 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
     def _on_preview(self, preview) -> None:
         self.preview = preview
         ref = preview.ref
-        self.data_info.setText(f"{Path(ref.path).name}: {ref.rows:,} rows × {len(ref.columns)} columns, {ref.format}, "
-                               f"SHA-256 {ref.sha256[:16]}…   (first {len(preview.rows)} rows shown)")
+        self.data_info.setText(
+            f"{Path(ref.path).name}: {ref.rows:,} rows × {len(ref.columns)} columns, {ref.format}, "
+            f"SHA-256 {ref.sha256[:16]}…   (first {len(preview.rows)} rows shown)"
+        )
         self.data_info.setToolTip(f"{ref.path}\nSHA-256 {ref.sha256}")
         self.preview_model.set_preview(preview.columns, preview.dtypes, preview.rows)
         fit_columns(self.preview_table, sample_rows=30)
@@ -400,6 +436,3 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
         state = settings.value("setup/splitter")
         if state is not None:
             self.splitter.restoreState(state)
-
-
-

@@ -1,5 +1,6 @@
 """The set-up page's declared-context box: the inline fields, every other field kept for the dialog, and the count of
 filled fields. A mixin of `SetupView`."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -8,18 +9,27 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QL
 from gui.views.common import muted
 
 ANNEX_III = (
-    "", "Not high-risk (document the reasoning)", "Annex III 1: biometrics", "Annex III 2: critical infrastructure",
-    "Annex III 3: education and vocational training", "Annex III 4: employment and workers management",
+    "",
+    "Not high-risk (document the reasoning)",
+    "Annex III 1: biometrics",
+    "Annex III 2: critical infrastructure",
+    "Annex III 3: education and vocational training",
+    "Annex III 4: employment and workers management",
     "Annex III 5(a): access to essential public services and benefits",
     "Annex III 5(b): creditworthiness assessment of natural persons",
     "Annex III 5(c): risk assessment and pricing in life and health insurance",
-    "Annex III 5(d): emergency calls and first response triage", "Annex III 6: law enforcement",
-    "Annex III 7: migration, asylum and border control", "Annex III 8: administration of justice and democratic processes",
+    "Annex III 5(d): emergency calls and first response triage",
+    "Annex III 6: law enforcement",
+    "Annex III 7: migration, asylum and border control",
+    "Annex III 8: administration of justice and democratic processes",
 )
 CONTEXT_FIELDS = (
-    ("system_name", "System name", False), ("provider", "Provider", False),
-    ("intended_purpose", "Intended purpose", True), ("deployment_context", "Deployment context", True),
-    ("affected_persons", "Affected persons", False), ("oversight", "Human oversight", True),
+    ("system_name", "System name", False),
+    ("provider", "Provider", False),
+    ("intended_purpose", "Intended purpose", True),
+    ("deployment_context", "Deployment context", True),
+    ("affected_persons", "Affected persons", False),
+    ("oversight", "Human oversight", True),
 )
 
 
@@ -58,8 +68,9 @@ class ContextPanel:
             signal.connect(self._count_context)
         more = QPushButton("All fields, load or save…")
         more.setObjectName("context_more")
-        more.setToolTip("Every declared-context field the report uses, with the provisions each one evidences; "
-                        "load or save them as TOML")
+        more.setToolTip(
+            "Every declared-context field the report uses, with the provisions each one evidences; load or save them as TOML"
+        )
         more.clicked.connect(self.open_context_dialog)
         self.context_count = muted()
         self.context_count.setObjectName("context_count")
@@ -75,9 +86,12 @@ class ContextPanel:
         """Every DeclaredContext field ("" when empty): the form's widgets, then the dialog's other fields."""
         from audit.spec import DeclaredContext
 
-        inline = {k: (w.currentText() if isinstance(w, QComboBox) else
-                      w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
-                  for k, w in self.context_fields.items()}
+        inline = {
+            k: (
+                w.currentText() if isinstance(w, QComboBox) else w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()
+            ).strip()
+            for k, w in self.context_fields.items()
+        }
         return {**dict.fromkeys(DeclaredContext.model_fields, ""), **self.context_extra, **inline}
 
     def set_context_values(self, values: dict[str, str]) -> None:
@@ -104,5 +118,6 @@ class ContextPanel:
         from audit.spec import DeclaredContext
 
         filled = sum(1 for v in self.context_values().values() if v)
-        self.context_count.setText(f"{filled} of {len(DeclaredContext.model_fields)} fields filled; the report marks the "
-                                   "rest “needs provider input”")
+        self.context_count.setText(
+            f"{filled} of {len(DeclaredContext.model_fields)} fields filled; the report marks the rest “needs provider input”"
+        )

@@ -9,10 +9,11 @@ is never replaced. `guess_target` is the plain rule.
 Explanations: with decisions from a predictions column there is no model to explain, so the option is off and
 disabled with a tooltip saying why; it comes back as the user left it when a model file is chosen again.
 A mixin of `SetupView`."""
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from PySide6.QtWidgets import QLabel
 
@@ -29,20 +30,86 @@ POLICIES = {
 POLICY_TITLES = {"custom": "Custom thresholds…", "nyc_ll144": "NYC Local Law 144 bias audit"}
 
 # Names (or name parts) of protected characteristics and their usual proxies: never guessed as the target.
-SENSITIVE_WORDS = frozenset({
-    "sex", "gender", "race", "racial", "age", "ethnicity", "ethnic", "religion", "religious", "disability", "disabled",
-    "nationality", "national", "citizenship", "citizen", "origin", "marital", "married", "pregnancy", "pregnant",
-    "orientation", "sexuality", "colour", "color", "caste", "ancestry", "veteran", "birth", "dob", "immigrant",
-    "immigration", "language", "native", "tribe", "belief", "union", "health", "minority", "female", "male", "black",
-    "white", "hispanic", "asian",
-})
+SENSITIVE_WORDS = frozenset(
+    {
+        "sex",
+        "gender",
+        "race",
+        "racial",
+        "age",
+        "ethnicity",
+        "ethnic",
+        "religion",
+        "religious",
+        "disability",
+        "disabled",
+        "nationality",
+        "national",
+        "citizenship",
+        "citizen",
+        "origin",
+        "marital",
+        "married",
+        "pregnancy",
+        "pregnant",
+        "orientation",
+        "sexuality",
+        "colour",
+        "color",
+        "caste",
+        "ancestry",
+        "veteran",
+        "birth",
+        "dob",
+        "immigrant",
+        "immigration",
+        "language",
+        "native",
+        "tribe",
+        "belief",
+        "union",
+        "health",
+        "minority",
+        "female",
+        "male",
+        "black",
+        "white",
+        "hispanic",
+        "asian",
+    }
+)
 # Whole names first, then name parts, that say "this is the outcome".
-OUTCOME_NAMES = ("target", "label", "outcome", "y", "class", "default", "approved", "approval", "decision", "result",
-                 "response", "status", "granted", "accepted", "admitted", "hired", "repaid", "churn", "fraud", "recid",
-                 "defaulted", "paid", "survived", "income")
+OUTCOME_NAMES = (
+    "target",
+    "label",
+    "outcome",
+    "y",
+    "class",
+    "default",
+    "approved",
+    "approval",
+    "decision",
+    "result",
+    "response",
+    "status",
+    "granted",
+    "accepted",
+    "admitted",
+    "hired",
+    "repaid",
+    "churn",
+    "fraud",
+    "recid",
+    "defaulted",
+    "paid",
+    "survived",
+    "income",
+)
 GUESS_NOTE = "guessed: please check"
-NO_MODEL_TO_EXPLAIN = ("Explanations need a model: with decisions from a predictions column there is no model whose "
-                       "reasoning could be explained. Choose Decisions from: Model file to explain it.")
+NO_MODEL_TO_EXPLAIN = (
+    "Explanations need a model: with decisions from a predictions column there is no model whose "
+    "reasoning could be explained. Choose Decisions from: Model file to explain it."
+)
 
 
 def name_words(column: str) -> list[str]:
@@ -114,8 +181,9 @@ class SetupDefaults:
         finally:
             self._guessing = False
         self.target_guessed = True
-        self.target_guess_label.setText(f"“{guess}” {GUESS_NOTE}: a two-valued column that is not a sensitive one. "
-                                        "Choose the target to confirm it.")
+        self.target_guess_label.setText(
+            f"“{guess}” {GUESS_NOTE}: a two-valued column that is not a sensitive one. Choose the target to confirm it."
+        )
         self.target_guess_label.setVisible(True)
         self.target_combo.setToolTip(f"Target {GUESS_NOTE}")
         return guess

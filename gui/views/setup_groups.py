@@ -1,11 +1,11 @@
 """The set-up page's sensitive-features panel: the groups tree with counts, the small-group marks, the reference
 choice per feature (kept in `self.references`, so a rebuild never resets it) and the intersection choice. A mixin of
 `SetupView`; it uses the view's preview, widgets and `_update_ready`."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, QWidget
 
 from gui import theme
 from gui.views.common import muted, titled_panel
@@ -20,8 +20,12 @@ def _is_text(dtype: str) -> bool:
 class GroupsPanel:
     def _groups_panel(self) -> QWidget:
         w, lay = titled_panel("Sensitive features and their groups")
-        lay.addWidget(muted("Tick each sensitive feature. Its groups and counts are shown before you run; intersections of the "
-                            "ticked features are audited too. Choose a reference group, or leave it automatic."))
+        lay.addWidget(
+            muted(
+                "Tick each sensitive feature. Its groups and counts are shown before you run; intersections of the "
+                "ticked features are audited too. Choose a reference group, or leave it automatic."
+            )
+        )
         self.groups_tree = QTreeWidget()
         self.groups_tree.setObjectName("sensitive_groups")
         self.groups_tree.setAccessibleName("Sensitive features and groups")
@@ -40,17 +44,22 @@ class GroupsPanel:
         self.intersection_combo = self._combo("intersection_reference", "What intersections are compared with")
         self.intersection_combo.addItem("Intersections: the combination of the references above", "references")
         self.intersection_combo.addItem("Intersections: the largest intersectional group", "largest")
-        self.intersection_combo.setToolTip("With a reference declared for any feature, an intersection is compared with the "
-                                           "combination of each feature's reference (declared, else its largest group), "
-                                           "or with the largest intersectional group. The result says which was used.")
+        self.intersection_combo.setToolTip(
+            "With a reference declared for any feature, an intersection is compared with the "
+            "combination of each feature's reference (declared, else its largest group), "
+            "or with the largest intersectional group. The result says which was used."
+        )
         lay.addWidget(self.intersection_combo)
         self.order_combo = self._combo("max_intersection_order", "Intersections up to")
         self.order_combo.addItem("Intersections up to: all ticked features", None)
         for k in range(1, 6):
-            self.order_combo.addItem("Single features only (no intersections)" if k == 1 else
-                                     f"Intersections up to: {k} features at a time", k)
-        self.order_combo.setToolTip("How many sensitive features are crossed at most (the command line's --max-order). "
-                                    "Fewer crossings mean fewer, larger groups.")
+            self.order_combo.addItem(
+                "Single features only (no intersections)" if k == 1 else f"Intersections up to: {k} features at a time", k
+            )
+        self.order_combo.setToolTip(
+            "How many sensitive features are crossed at most (the command line's --max-order). "
+            "Fewer crossings mean fewer, larger groups."
+        )
         self.order_combo.currentIndexChanged.connect(self._update_ready)
         lay.addWidget(self.order_combo)
         na_row = QHBoxLayout()
@@ -59,8 +68,10 @@ class GroupsPanel:
         self.na_edit.setObjectName("na_values")
         self.na_edit.setAccessibleName("Values of the sensitive features that mean missing")
         self.na_edit.setPlaceholderText("none: NA, null, ? are groups as written (e.g. type NA,null)")
-        self.na_edit.setToolTip("Comma-separated values of the sensitive features to treat as missing (the command line's "
-                                "--na-values). Only empty cells are missing otherwise.")
+        self.na_edit.setToolTip(
+            "Comma-separated values of the sensitive features to treat as missing (the command line's "
+            "--na-values). Only empty cells are missing otherwise."
+        )
         self.na_edit.editingFinished.connect(self._on_na_values_changed)
         na_row.addWidget(self.na_edit, 1)
         lay.addLayout(na_row)
@@ -141,8 +152,9 @@ class GroupsPanel:
         self._mark_small_groups()
         notes = list(getattr(self.preview, "warnings", ()))
         if skipped:
-            notes.insert(0, f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}"
-                            f"{' …' if len(skipped) > 8 else ''}")
+            notes.insert(
+                0, f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}{' …' if len(skipped) > 8 else ''}"
+            )
         notes.append("Only empty cells count as missing: values such as NA or null are groups of their own.")
         self.groups_note.setText("\n".join(notes))
         self.groups_note.setWordWrap(True)
@@ -165,8 +177,9 @@ class GroupsPanel:
                 small = n < self._min_size
                 value = child.data(0, Qt.ItemDataRole.UserRole)
                 child.setText(0, f"{value}  ⚠ small" if small else value)
-                child.setToolTip(0, f"Fewer than {self._min_size} rows: checks on this group will be 'insufficient evidence'"
-                                 if small else "")
+                child.setToolTip(
+                    0, f"Fewer than {self._min_size} rows: checks on this group will be 'insufficient evidence'" if small else ""
+                )
                 child.setForeground(0, theme.color("insufficient_evidence_fg") if small else tree.palette().text())
         tree.blockSignals(False)
 

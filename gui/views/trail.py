@@ -1,12 +1,26 @@
 """The audit trail: every event, filterable; Verify re-checks the hash chain; lineage of the selected event's artifact."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-                               QSplitter, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import theme
 from gui.errors import show_error
@@ -180,7 +194,7 @@ class TrailView(QWidget):
         since = None
         if self.since_check.isChecked():
             d = self.since_date.date().toPython()
-            since = datetime.combine(d, time()).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            since = datetime.combine(d, time()).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
         def keep(e) -> bool:
             if kind and e.kind != kind:
@@ -246,8 +260,10 @@ class TrailView(QWidget):
         state = "pass" if report.ok else "fail"
         mark = "✓" if report.ok else "✗"
         self.verify_label.setText(f"{mark} {report.summary()}")
-        self.verify_label.setStyleSheet(f"QLabel#verify_result {{ background: {theme.hex_color(state)}; "
-                                        f"color: {theme.hex_color(state + '_fg')}; padding: 6px; border-radius: 3px; }}")
+        self.verify_label.setStyleSheet(
+            f"QLabel#verify_result {{ background: {theme.hex_color(state)}; "
+            f"color: {theme.hex_color(state + '_fg')}; padding: 6px; border-radius: 3px; }}"
+        )
         self.verified.emit(report)
 
     def _on_verify_failed(self, exc: BaseException) -> None:

@@ -4,6 +4,7 @@ check's thresholds, marked and coloured by verdict (pass / fail / insufficient e
 
 Hooked into `ResultsView` with one line (`VerdictForestPanel.attach(self)`): the panel adds its own tab and follows the
 results view's verdict model, which is reset whenever a result is shown, so the results view needs no other change."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,9 +15,13 @@ from gui.views.common import labelled_combo, muted
 from gui.views.figure import FigureView
 
 # (label, statuses): what the "Show" picker offers; failed and undecided first, as in the report.
-SHOW = (("Failed and insufficient evidence", ("fail", "insufficient_evidence")),
-        ("All verdicts", ("fail", "insufficient_evidence", "pass")),
-        ("Failed", ("fail",)), ("Insufficient evidence", ("insufficient_evidence",)), ("Passed", ("pass",)))
+SHOW = (
+    ("Failed and insufficient evidence", ("fail", "insufficient_evidence")),
+    ("All verdicts", ("fail", "insufficient_evidence", "pass")),
+    ("Failed", ("fail",)),
+    ("Insufficient evidence", ("insufficient_evidence",)),
+    ("Passed", ("pass",)),
+)
 MAX_ROWS = 150  # a taller picture is slow to draw and unreadable; the verdict table lists every comparison
 
 
@@ -35,8 +40,10 @@ class VerdictForestPanel(QWidget):
         self.check_combo = labelled_combo(bar, "forest_check", "Chec&k", "Which policy check the forest plot shows")
         bar.addStretch(1)
         lay.addLayout(bar)
-        self.note = muted("Each row is one group compared with its comparator: the dot is the statistic, the line its "
-                          "confidence interval, dashed lines the check's thresholds; the marker and colour give the verdict.")
+        self.note = muted(
+            "Each row is one group compared with its comparator: the dot is the statistic, the line its "
+            "confidence interval, dashed lines the check's thresholds; the marker and colour give the verdict."
+        )
         self.note.setObjectName("forest_note")
         lay.addWidget(self.note)
         self.figure = FigureView("verdict_forest", save_name="verdicts")
@@ -45,7 +52,7 @@ class VerdictForestPanel(QWidget):
         self.check_combo.currentIndexChanged.connect(self.redraw)
 
     @classmethod
-    def attach(cls, results: Any, index: int = 1) -> "VerdictForestPanel":
+    def attach(cls, results: Any, index: int = 1) -> VerdictForestPanel:
         """Add the panel as a tab of `results` (a ResultsView) and follow the result it shows."""
         panel = cls()
         tabs: QTabWidget = results.tabs
@@ -79,10 +86,10 @@ class VerdictForestPanel(QWidget):
         from reports import charts
 
         statuses, check = self.show_combo.currentData(), self.check_combo.currentData()
-        display = charts.VerdictForestDisplay.from_result(self.result, statuses, None if check is None else (check,),
-                                                         max_rows=MAX_ROWS)
+        display = charts.VerdictForestDisplay.from_result(
+            self.result, statuses, None if check is None else (check,), max_rows=MAX_ROWS
+        )
         if not display.shown:
             self.figure.set_display(None, empty_text=f"No verdicts of this kind ({self.show_combo.currentText().lower()}).")
             return
         self.figure.set_display(display)
-

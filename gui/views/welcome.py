@@ -1,4 +1,5 @@
 """The first-run screen: open the demo workspace, create or open one, or pick a recent one."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,9 +24,11 @@ class WelcomeView(QWidget):
         col = QVBoxLayout()
         col.addStretch(1)
         col.addWidget(heading("Welcome to Attest"))
-        intro = QLabel("Audit a classifier for fairness by group, explain it, and keep a tamper-evident trail of who "
-                       "registered, trained, audited and signed off what, ending in a PDF report for the conformity file. "
-                       "Everything stays on this computer.")
+        intro = QLabel(
+            "Audit a classifier for fairness by group, explain it, and keep a tamper-evident trail of who "
+            "registered, trained, audited and signed off what, ending in a PDF report for the conformity file. "
+            "Everything stays on this computer."
+        )
         intro.setWordWrap(True)
         intro.setMaximumWidth(620)
         col.addWidget(intro)
@@ -37,8 +40,12 @@ class WelcomeView(QWidget):
         self.demo_button.setMinimumHeight(self.demo_button.sizeHint().height() + 12)
         self.demo_button.clicked.connect(self.demo_requested)
         col.addWidget(self.demo_button)
-        col.addWidget(muted("Trains a mortgage pre-approval model on the 1990 Boston HMDA applications (bundled, no network), "
-                            "registers its files and sets up an audit by race, sex and marital status. Takes a few seconds."))
+        col.addWidget(
+            muted(
+                "Trains a mortgage pre-approval model on the 1990 Boston HMDA applications (bundled, no network), "
+                "registers its files and sets up an audit by race, sex and marital status. Takes a few seconds."
+            )
+        )
         row = QHBoxLayout()
         self.new_button = QPushButton("New workspace…")
         self.new_button.setAccessibleName("Create a new workspace")

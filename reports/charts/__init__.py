@@ -7,40 +7,105 @@ plain arguments, returning a `matplotlib.figure.Figure` (no pyplot state), so th
 `to_png` / `to_image` / `save` turn a figure into bytes, a PIL image or a PNG/SVG file. Themes: "light" (the report,
 always) and "dark" (a dark window).
 """
+
 from __future__ import annotations
 
 from reports.charts.beeswarm import BeeswarmDisplay, beeswarm_figure
-from reports.charts.calibration import (CalibrationDisplay, CalibrationPanelsDisplay, calibration_figure,
-                                        calibration_panels_figure)
+from reports.charts.calibration import CalibrationDisplay, CalibrationPanelsDisplay, calibration_figure, calibration_panels_figure
 from reports.charts.data import level_groups, level_summary, verdict_index
 from reports.charts.dependence import DependenceDisplay, dependence_figure
 from reports.charts.display import Display
 from reports.charts.forest import VerdictForestDisplay, verdict_forest_figure
-from reports.charts.importance import (HEATMAP_FEATURES, HEATMAP_GROUPS, TOP_FEATURES, GroupImportanceDisplay,
-                                       ImportanceDisplay, ImportanceHeatmapDisplay, group_importance_figure,
-                                       importance_figure, shap_global_figure, shap_group_figure)
+from reports.charts.importance import (
+    HEATMAP_FEATURES,
+    HEATMAP_GROUPS,
+    TOP_FEATURES,
+    GroupImportanceDisplay,
+    ImportanceDisplay,
+    ImportanceHeatmapDisplay,
+    group_importance_figure,
+    importance_figure,
+    shap_global_figure,
+    shap_group_figure,
+)
 from reports.charts.overview import DisparityOverviewDisplay, disparity_overview_figure
-from reports.charts.rates import (PANEL_GAP, RATE_METRICS, RatesDisplay, attribute_rates_figure, group_rates_figure,
-                                  rates_figure)
-from reports.charts.style import (DPI, FAST_TEXT, SAVE_FORMATS, STATUS_STYLE, THEMES, WIDTH_IN, Theme, fast_text, new_figure,
-                                  save, theme, themed, to_image, to_png, wrap)
+from reports.charts.rates import PANEL_GAP, RATE_METRICS, RatesDisplay, attribute_rates_figure, group_rates_figure, rates_figure
+from reports.charts.style import (
+    DPI,
+    FAST_TEXT,
+    SAVE_FORMATS,
+    STATUS_STYLE,
+    THEMES,
+    WIDTH_IN,
+    Theme,
+    fast_text,
+    new_figure,
+    save,
+    theme,
+    themed,
+    to_image,
+    to_png,
+    wrap,
+)
 from reports.charts.waterfall import WaterfallDisplay, decision_threshold, first_adverse, waterfall_figure
 
 _figure = new_figure  # the chart helper process warms matplotlib up with it (reports/chartproc.py)
 _wrap = wrap
 
 __all__ = [
-    "DPI", "FAST_TEXT", "HEATMAP_FEATURES", "HEATMAP_GROUPS", "PANEL_GAP", "RATE_METRICS", "SAVE_FORMATS", "STATUS_STYLE",
-    "THEMES", "TOP_FEATURES", "WIDTH_IN",
-    "BeeswarmDisplay", "CalibrationDisplay", "CalibrationPanelsDisplay", "DependenceDisplay", "Display",
-    "DisparityOverviewDisplay", "GroupImportanceDisplay", "ImportanceDisplay", "ImportanceHeatmapDisplay", "RatesDisplay",
-    "Theme", "VerdictForestDisplay", "WaterfallDisplay",
-    "attribute_rates_figure", "beeswarm_figure", "calibration_figure", "calibration_panels_figure", "decision_threshold",
-    "dependence_figure", "disparity_overview_figure", "fast_text", "first_adverse", "group_importance_figure",
-    "group_rates_figure", "importance_figure", "level_groups", "level_summary", "new_figure", "rates_figure", "render", "save",
+    "DPI",
+    "FAST_TEXT",
+    "HEATMAP_FEATURES",
+    "HEATMAP_GROUPS",
+    "PANEL_GAP",
+    "RATE_METRICS",
+    "SAVE_FORMATS",
+    "STATUS_STYLE",
+    "THEMES",
+    "TOP_FEATURES",
+    "WIDTH_IN",
+    "BeeswarmDisplay",
+    "CalibrationDisplay",
+    "CalibrationPanelsDisplay",
+    "DependenceDisplay",
+    "DisparityOverviewDisplay",
+    "Display",
+    "GroupImportanceDisplay",
+    "ImportanceDisplay",
+    "ImportanceHeatmapDisplay",
+    "RatesDisplay",
+    "Theme",
+    "VerdictForestDisplay",
+    "WaterfallDisplay",
+    "attribute_rates_figure",
+    "beeswarm_figure",
+    "calibration_figure",
+    "calibration_panels_figure",
+    "decision_threshold",
+    "dependence_figure",
+    "disparity_overview_figure",
+    "fast_text",
+    "first_adverse",
+    "group_importance_figure",
+    "group_rates_figure",
+    "importance_figure",
+    "level_groups",
+    "level_summary",
+    "new_figure",
+    "rates_figure",
+    "render",
+    "save",
     "save_display",
-    "shap_global_figure", "shap_group_figure", "theme", "themed", "to_image", "to_png", "verdict_forest_figure",
-    "verdict_index", "waterfall_figure", "wrap",
+    "shap_global_figure",
+    "shap_group_figure",
+    "theme",
+    "themed",
+    "to_image",
+    "to_png",
+    "verdict_forest_figure",
+    "verdict_index",
+    "waterfall_figure",
+    "wrap",
 ]
 
 

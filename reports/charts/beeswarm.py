@@ -2,6 +2,7 @@
 coloured by the feature's own value (low blue to high vermillion; grey where not numeric or missing), piled up where
 dots crowd. Drawn for all sampled rows or side by side for each group of one sensitive attribute. From the result's
 stratified row sample only (`Explanations.row_sample`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ def row_sample(result: Any):
     ex = explanations(result)
     rs = getattr(ex, "row_sample", None) if ex is not None else None
     if rs is None or not rs.rows:
-        raise ValueError("This result holds no per-row explanation sample (results from before Attest kept one, or the "
-                         "explainer did not run).")
+        raise ValueError(
+            "This result holds no per-row explanation sample (results from before Attest kept one, or the explainer did not run)."
+        )
     return ex, rs
 
 
@@ -79,8 +81,9 @@ class BeeswarmDisplay(Display):
     groups_total: int = 1
 
     @classmethod
-    def from_result(cls, result: Any, attribute: str | None = None, top: int = TOP_FEATURES, max_panels: int = MAX_PANELS
-                    ) -> "BeeswarmDisplay":
+    def from_result(
+        cls, result: Any, attribute: str | None = None, top: int = TOP_FEATURES, max_panels: int = MAX_PANELS
+    ) -> BeeswarmDisplay:
         """All sampled rows in one panel, or (`attribute`) one panel per group of that attribute, largest groups first."""
         ex, rs = row_sample(result)
         feats = rs.features[:top]
@@ -104,10 +107,23 @@ class BeeswarmDisplay(Display):
         panels = []
         for label, idx in members:
             xs = tuple(tuple(f.shap[i] for i in idx) for f in feats)
-            panels.append(SwarmPanel(wrap(label, 30), len(idx), xs, tuple(tuple(swarm_offsets(list(x))) for x in xs),
-                                     tuple(tuple(col[i] for i in idx) for col in colours)))
-        return cls(tuple(f.feature for f in feats), tuple(panels), f"SHAP value ({ex.output_space or 'model output'})",
-                   rs.sampling, attribute, total)
+            panels.append(
+                SwarmPanel(
+                    wrap(label, 30),
+                    len(idx),
+                    xs,
+                    tuple(tuple(swarm_offsets(list(x))) for x in xs),
+                    tuple(tuple(col[i] for i in idx) for col in colours),
+                )
+            )
+        return cls(
+            tuple(f.feature for f in feats),
+            tuple(panels),
+            f"SHAP value ({ex.output_space or 'model output'})",
+            rs.sampling,
+            attribute,
+            total,
+        )
 
     def height_in(self, width_in: float = WIDTH_IN) -> float:
         return max(2.4, 1.25 + 0.27 * len(self.features))
@@ -118,7 +134,7 @@ class BeeswarmDisplay(Display):
 
         return LinearSegmentedColormap.from_list("attest_value", [BLUE, PURPLE, VERMILLION])
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light", panel: int = 0, labels: bool = True) -> "BeeswarmDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light", panel: int = 0, labels: bool = True) -> BeeswarmDisplay:
         ax, th = self._own_axes(ax, theme)
         style_axis(ax, th, grid=None)
         p = self.panels[panel]

@@ -1,4 +1,5 @@
 """Reading the result for charts: groups of a level, verdict statuses by group, proxies. No drawing, no recomputation."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,8 +36,11 @@ def worst(statuses: list[str]) -> str | None:
 
 def checks_for(result: Any, metric: str, level: tuple[str, ...]) -> list:
     """The policy checks on `metric` that apply to `level` (single features or intersections)."""
-    return [c for c in result.spec.policy.checks if c.metric == metric and
-            (c.levels == "all" or (c.levels == "features") == (len(level) == 1))]
+    return [
+        c
+        for c in result.spec.policy.checks
+        if c.metric == metric and (c.levels == "all" or (c.levels == "features") == (len(level) == 1))
+    ]
 
 
 def proxy_features(result: Any) -> set[str]:

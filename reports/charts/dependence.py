@@ -1,6 +1,7 @@
 """A SHAP dependence plot: one feature's value against its SHAP value for each sampled row, coloured and shaped by the
 row's group on one sensitive attribute, so a feature that acts differently for different groups shows. From the
 result's stratified row sample only."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -37,18 +38,22 @@ class DependenceDisplay(Display):
     sampling: str
 
     @classmethod
-    def from_result(cls, result: Any, feature: str, attribute: str | None = None) -> "DependenceDisplay":
+    def from_result(cls, result: Any, feature: str, attribute: str | None = None) -> DependenceDisplay:
         ex, rs = row_sample(result)
         sf = next((f for f in rs.features if f.feature == feature), None)
         if sf is None:
-            raise ValueError(f"{feature!r} is not among the {len(rs.features)} features kept in the explanation sample: "
-                             + ", ".join(f.feature for f in rs.features) + ".")
+            raise ValueError(
+                f"{feature!r} is not among the {len(rs.features)} features kept in the explanation sample: "
+                + ", ".join(f.feature for f in rs.features)
+                + "."
+            )
         attrs = list(dict.fromkeys(k for c in rs.cells for k in c))
         if attribute is None and attrs:
             attribute = attrs[0]
         if attribute is not None and attribute not in attrs:
-            raise ValueError(f"The explanation sample is not split by {attribute!r}; "
-                             f"it is split by {', '.join(attrs) or 'nothing'}.")
+            raise ValueError(
+                f"The explanation sample is not split by {attribute!r}; it is split by {', '.join(attrs) or 'nothing'}."
+            )
         group = [rs.cells[c].get(attribute, "(none)") if attribute else "all sampled rows" for c in rs.cell]
         keep = [i for i, v in enumerate(sf.values) if v is not None]
         numeric = all(isinstance(sf.values[i], (int, float)) for i in keep)
@@ -74,14 +79,23 @@ class DependenceDisplay(Display):
             idx = [i for i in keep if (group[i] == g if g in named else group[i] not in named)]
             label = f"{attribute} = {g}" if attribute and g != "other groups" else g
             series.append(DependenceSeries(wrap(label, 28), tuple(xs[i] for i in idx), tuple(sf.shap[i] for i in idx)))
-        return cls(feature=feature, attribute=attribute, series=tuple(series), categories=categories,
-                   missing=len(sf.values) - len(keep), xlim=xlim, beyond=beyond, xlabel=feature,
-                   ylabel=f"SHAP value of {feature}\n({ex.output_space or 'model output'})", sampling=rs.sampling)
+        return cls(
+            feature=feature,
+            attribute=attribute,
+            series=tuple(series),
+            categories=categories,
+            missing=len(sf.values) - len(keep),
+            xlim=xlim,
+            beyond=beyond,
+            xlabel=feature,
+            ylabel=f"SHAP value of {feature}\n({ex.output_space or 'model output'})",
+            sampling=rs.sampling,
+        )
 
     def height_in(self, width_in: float = WIDTH_IN) -> float:
         return 3.2
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "DependenceDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> DependenceDisplay:
         ax, th = self._own_axes(ax, theme)
         style_axis(ax, th, grid="both")
         ax.axhline(0.0, color=th.muted, linewidth=0.6, zorder=0)
@@ -90,8 +104,19 @@ class DependenceDisplay(Display):
             colour = SERIES[k % len(SERIES)]
             if colour == "#000000" and th.name == "dark":
                 colour = "#f0f0f0"
-            self.scatters_.append(ax.scatter(s.x, s.y, s=9, marker=MARKERS[k % len(MARKERS)], color=colour, alpha=0.75,
-                                             linewidths=0, label=f"{s.label} ({len(s.x)})", zorder=3))
+            self.scatters_.append(
+                ax.scatter(
+                    s.x,
+                    s.y,
+                    s=9,
+                    marker=MARKERS[k % len(MARKERS)],
+                    color=colour,
+                    alpha=0.75,
+                    linewidths=0,
+                    label=f"{s.label} ({len(s.x)})",
+                    zorder=3,
+                )
+            )
         if self.xlim is not None:
             pad = (self.xlim[1] - self.xlim[0]) * 0.03
             ax.set_xlim(self.xlim[0] - pad, self.xlim[1] + pad)
@@ -100,10 +125,12 @@ class DependenceDisplay(Display):
         else:
             ax.set_xticks(range(len(self.categories)))
             many = len(self.categories) > 5
-            ax.set_xticklabels([wrap(c, 12) for c in self.categories], fontsize=6.5, rotation=30 if many else 0,
-                               ha="right" if many else "center")
-        notes = ([f"{self.missing} missing, not shown"] if self.missing else []) + \
-            ([f"{self.beyond} far values drawn at the axis edge"] if self.beyond else [])
+            ax.set_xticklabels(
+                [wrap(c, 12) for c in self.categories], fontsize=6.5, rotation=30 if many else 0, ha="right" if many else "center"
+            )
+        notes = ([f"{self.missing} missing, not shown"] if self.missing else []) + (
+            [f"{self.beyond} far values drawn at the axis edge"] if self.beyond else []
+        )
         ax.set_xlabel(self.xlabel + (f"  ({'; '.join(notes)})" if notes else ""), fontsize=7)
         ax.set_ylabel(self.ylabel, fontsize=7)
         return self
@@ -112,8 +139,16 @@ class DependenceDisplay(Display):
         fig, ax = self._axes(theme, width_in)
         th = get_theme(theme)
         self.plot(ax, theme=th)
-        ax.legend(fontsize=6.5, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), labelcolor=th.ink,
-                  title="group (rows)", title_fontsize=6.5, markerscale=1.4)
+        ax.legend(
+            fontsize=6.5,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            labelcolor=th.ink,
+            title="group (rows)",
+            title_fontsize=6.5,
+            markerscale=1.4,
+        )
         ax.get_legend().get_title().set_color(th.ink)
         margins(fig, left_in=0.75, right_in=2.0, top_in=0.4, bottom_in=0.75 if self.categories else 0.5)
         by = f", coloured by {self.attribute}" if self.attribute else ""

@@ -9,6 +9,7 @@ The report and the desktop app both call `figure()` on the same display objects,
 sets attributes ending in "_" (the axes, the figure, the artists drawn); those are dropped when a display is pickled, so
 a display can travel to another process and be drawn there.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,7 +27,7 @@ class Display:
         self.__dict__.update(state)
 
     # -- to override -----------------------------------------------------------------------------------------------------
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "Display":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> Display:
         raise NotImplementedError
 
     def height_in(self, width_in: float = WIDTH_IN) -> float:

@@ -2,6 +2,7 @@
 the check's thresholds dashed and the no-difference line (ratio 1, difference 0); one panel per policy check (ratios
 and differences have different scales). From `result.verdicts` and the policy in the spec only; fields a verdict may
 gain later are ignored, except the interval level where one is given."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,19 @@ from typing import Any
 from reports import format as F
 from reports.charts.data import STATUS_ORDER
 from reports.charts.display import Display
-from reports.charts.style import (STATUSES, VERMILLION, WIDTH_IN, Theme, label_width_in, margins, status_legend, style_axis,
-                                  suptitle, title, wrap)
+from reports.charts.style import (
+    STATUSES,
+    VERMILLION,
+    WIDTH_IN,
+    Theme,
+    label_width_in,
+    margins,
+    status_legend,
+    style_axis,
+    suptitle,
+    title,
+    wrap,
+)
 from reports.charts.style import theme as get_theme
 
 MAX_ROWS = 40  # the report's figure; the verdict table lists every comparison
@@ -75,8 +87,13 @@ class VerdictForestDisplay(Display):
     interval_level: float | None  # the intervals' two-sided level when all verdicts share one
 
     @classmethod
-    def from_result(cls, result: Any, statuses: tuple[str, ...] = STATUSES, checks: tuple[str, ...] | None = None,
-                    max_rows: int | None = MAX_ROWS) -> "VerdictForestDisplay":
+    def from_result(
+        cls,
+        result: Any,
+        statuses: tuple[str, ...] = STATUSES,
+        checks: tuple[str, ...] | None = None,
+        max_rows: int | None = MAX_ROWS,
+    ) -> VerdictForestDisplay:
         """Verdicts with these `statuses` (of these `checks`), failed first, at most `max_rows` of them."""
         order = {s: i for i, s in enumerate(STATUS_ORDER)}
         policy = {c.id: c for c in result.spec.policy.checks}
@@ -86,8 +103,16 @@ class VerdictForestDisplay(Display):
         total = len(vs)
         vs = vs[:max_rows] if max_rows is not None else vs
         # Within a check, the kept verdicts in blocks of one level and comparator (worst status first within a block).
-        vs.sort(key=lambda v: (ids.index(v.check), len(v.level), v.level, F.group(v.comparator), order.get(v.status, 9),
-                               F.group(v.group)))
+        vs.sort(
+            key=lambda v: (
+                ids.index(v.check),
+                len(v.level),
+                v.level,
+                F.group(v.comparator),
+                order.get(v.status, 9),
+                F.group(v.group),
+            )
+        )
         panels = []
         for cid in ids:
             mine = [v for v in vs if v.check == cid]
@@ -102,8 +127,15 @@ class VerdictForestDisplay(Display):
                 if block != rows_block:
                     rows.append(ForestRow(wrap(block, 52), None, None, None, "", header=True))
                     rows_block = block
-                rows.append(ForestRow(wrap(F.group(v.group, values_only=True), 40), v.statistic.value, v.statistic.ci_low,
-                                      v.statistic.ci_high, v.status))
+                rows.append(
+                    ForestRow(
+                        wrap(F.group(v.group, values_only=True), 40),
+                        v.statistic.value,
+                        v.statistic.ci_low,
+                        v.statistic.ci_high,
+                        v.status,
+                    )
+                )
             rows = tuple(rows)
             head = f"{cid}: {mine[0].rule}" if mine[0].rule else cid
             panels.append(ForestPanel(cid, wrap(head, 110), compare, bounds, rows))
@@ -114,12 +146,18 @@ class VerdictForestDisplay(Display):
     def height_in(self, width_in: float = WIDTH_IN) -> float:
         return max(1.6, 0.75 + 0.5 * len(self.panels) + 0.16 * sum(p.height_units() for p in self.panels))
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "VerdictForestDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> VerdictForestDisplay:
         """Draws panel i on ax[i] (or a single panel on one axes)."""
         axes = list(ax) if isinstance(ax, (list, tuple)) else [ax]
         if ax is None:
-            _, grid = self._axes(theme, WIDTH_IN, nrows=max(len(self.panels), 1), ncols=1, squeeze=False,
-                                 gridspec_kw={"height_ratios": self._ratios()})
+            _, grid = self._axes(
+                theme,
+                WIDTH_IN,
+                nrows=max(len(self.panels), 1),
+                ncols=1,
+                squeeze=False,
+                gridspec_kw={"height_ratios": self._ratios()},
+            )
             axes = [g[0] for g in grid]
         th = get_theme(theme)
         self.axes_ = axes
@@ -143,9 +181,16 @@ class VerdictForestDisplay(Display):
             self.threshold_lines_.append(ax.axvline(b, color=VERMILLION, linestyle="--", linewidth=0.9, zorder=1))
         bars = [(y, r) for y, r in entries if r.value is not None and r.ci_low is not None and r.ci_high is not None]
         if bars:
-            self.errorbars_.append(ax.hlines([y for y, _ in bars], [max(min(r.ci_low, hi), lo) for _, r in bars],
-                                             [max(min(r.ci_high, hi), lo) for _, r in bars], colors=th.error_bar,
-                                             linewidth=1.0, zorder=2))
+            self.errorbars_.append(
+                ax.hlines(
+                    [y for y, _ in bars],
+                    [max(min(r.ci_low, hi), lo) for _, r in bars],
+                    [max(min(r.ci_high, hi), lo) for _, r in bars],
+                    colors=th.error_bar,
+                    linewidth=1.0,
+                    zorder=2,
+                )
+            )
             beyond = [y for y, r in bars if r.ci_high > hi]
             if beyond:
                 ax.scatter([hi] * len(beyond), beyond, marker=">", s=12, c=th.error_bar, zorder=2, clip_on=False)
@@ -153,8 +198,17 @@ class VerdictForestDisplay(Display):
             pts = [(y, r) for y, r in entries if r.status == st and r.value is not None]
             if pts:
                 mk, face, edge, _ = th.status_style(st)
-                sc = ax.scatter([min(max(r.value, lo), hi) for _, r in pts], [y for y, _ in pts], marker=mk,
-                                s=26 if mk == "X" else 18, c=face, edgecolors=edge, linewidths=0.8, zorder=3, clip_on=False)
+                sc = ax.scatter(
+                    [min(max(r.value, lo), hi) for _, r in pts],
+                    [y for y, _ in pts],
+                    marker=mk,
+                    s=26 if mk == "X" else 18,
+                    c=face,
+                    edgecolors=edge,
+                    linewidths=0.8,
+                    zorder=3,
+                    clip_on=False,
+                )
                 self.markers_.setdefault(st, []).append(sc)
         for y, r in entries:
             if r.value is None:
@@ -165,16 +219,26 @@ class VerdictForestDisplay(Display):
         ax.set_yticks([])
         at = blended_transform_factory(ax.transAxes, ax.transData)
         for y, r in zip(ys, panel.rows):
-            ax.text(-0.012, y, r.label, transform=at, ha="right", va="center", fontsize=6.5,
-                    fontweight="bold" if r.header else "normal", color=th.ink)
+            ax.text(
+                -0.012,
+                y,
+                r.label,
+                transform=at,
+                ha="right",
+                va="center",
+                fontsize=6.5,
+                fontweight="bold" if r.header else "normal",
+                color=th.ink,
+            )
             if r.header:
                 ax.axhline(y, color=th.grid, linewidth=0.4, zorder=0)
         title(ax, panel.title, th, fontsize=7)
 
     def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
         th = get_theme(theme)
-        fig, grid = self._axes(th, width_in, nrows=max(len(self.panels), 1), ncols=1, squeeze=False,
-                               gridspec_kw={"height_ratios": self._ratios()})
+        fig, grid = self._axes(
+            th, width_in, nrows=max(len(self.panels), 1), ncols=1, squeeze=False, gridspec_kw={"height_ratios": self._ratios()}
+        )
         axes = [g[0] for g in grid]
         self.plot(axes, theme=th)
         labels = [r.label for p in self.panels for r in p.rows] or ["-"]
@@ -185,14 +249,22 @@ class VerdictForestDisplay(Display):
         margins(fig, left_in=label_width_in(labels, 6.8), top_in=0.62, bottom_in=0.55, hspace=gap / max(axes_h, 0.1))
         which = " and ".join({"fail": "failed", "insufficient_evidence": "undecided", "pass": "passed"}[s] for s in self.statuses)
         level = f"{self.interval_level * 100:.4g}% " if self.interval_level else ""
-        cap = (f"\n{self.shown} of {self.total} shown, failed first; every verdict is in the verdict table"
-               if self.shown < self.total else "")
-        suptitle(fig, f"Verdicts ({which}): each statistic with its {level}interval against the check's thresholds{cap}", th,
-                 fontsize=8.5)
+        cap = (
+            f"\n{self.shown} of {self.total} shown, failed first; every verdict is in the verdict table"
+            if self.shown < self.total
+            else ""
+        )
+        suptitle(
+            fig,
+            f"Verdicts ({which}): each statistic with its {level}interval against the check's thresholds{cap}",
+            th,
+            fontsize=8.5,
+        )
         status_legend(fig, th, extra=["threshold"], statuses=tuple(s for s in STATUSES if s in self.statuses))
         return fig
 
 
-def verdict_forest_figure(result: Any, statuses: tuple[str, ...] = ("fail", "insufficient_evidence"),
-                          max_rows: int | None = MAX_ROWS):
+def verdict_forest_figure(
+    result: Any, statuses: tuple[str, ...] = ("fail", "insufficient_evidence"), max_rows: int | None = MAX_ROWS
+):
     return VerdictForestDisplay.from_result(result, statuses, max_rows=max_rows).figure()

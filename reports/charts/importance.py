@@ -1,5 +1,6 @@
 """Global feature importance (mean |SHAP| with its interval over resamples) as bars, the same per group side by side,
 and the groups x features heat map of shares. Proxy features are hatched and marked ✱."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,8 +9,7 @@ from typing import Any
 from reports import format as F
 from reports.charts.data import explanations, proxy_features
 from reports.charts.display import Display
-from reports.charts.style import (BLUE, ORANGE, WIDTH_IN, Theme, label_width_in, margins, style_axis, suptitle, title,
-                                  wrap)
+from reports.charts.style import BLUE, ORANGE, WIDTH_IN, Theme, label_width_in, margins, style_axis, suptitle, title, wrap
 from reports.charts.style import theme as get_theme
 
 TOP_FEATURES = 12
@@ -31,7 +31,7 @@ class ImportanceDisplay(Display):
     flagged: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def from_result(cls, result: Any, group: dict[str, str] | None = None, top: int = TOP_FEATURES) -> "ImportanceDisplay":
+    def from_result(cls, result: Any, group: dict[str, str] | None = None, top: int = TOP_FEATURES) -> ImportanceDisplay:
         """Global importance, or the importance within one explained group (`group`: its attributes)."""
         ex = explanations(result)
         if ex is None:
@@ -46,9 +46,15 @@ class ImportanceDisplay(Display):
                 raise ValueError(f"No explanations for the group {F.group(group)}.")
             feats = sorted(g.features, key=lambda f: f.rank)[:top]
             ttl = f"Feature importance in {F.group(group)} ({g.n_explained:,} rows explained)"
-        return cls(tuple(f.feature for f in feats), tuple(f.value for f in feats), tuple(f.ci_low for f in feats),
-                   tuple(f.ci_high for f in feats), title=ttl, xlabel=f"mean |SHAP value| ({space})",
-                   flagged=frozenset(proxy_features(result)))
+        return cls(
+            tuple(f.feature for f in feats),
+            tuple(f.value for f in feats),
+            tuple(f.ci_low for f in feats),
+            tuple(f.ci_high for f in feats),
+            title=ttl,
+            xlabel=f"mean |SHAP value| ({space})",
+            flagged=frozenset(proxy_features(result)),
+        )
 
     def labels(self) -> list[str]:
         return [wrap(f + (" ✱ proxy" if f in self.flagged else ""), 30) for f in self.features]
@@ -56,7 +62,7 @@ class ImportanceDisplay(Display):
     def height_in(self, width_in: float = WIDTH_IN) -> float:
         return max(1.8, 0.8 + 0.17 * len(self.features))
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light", labels: bool = True) -> "ImportanceDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light", labels: bool = True) -> ImportanceDisplay:
         ax, th = self._own_axes(ax, theme)
         style_axis(ax, th)
         n = len(self.features)
@@ -67,10 +73,15 @@ class ImportanceDisplay(Display):
         ok = [i for i in range(n) if self.lows[i] is not None and self.highs[i] is not None]
         self.errorbar_ = None
         if ok:
-            self.errorbar_ = ax.errorbar([self.values[i] for i in ok], [y[i] for i in ok], fmt="none", ecolor=th.error_bar,
-                                         xerr=[[max(self.values[i] - self.lows[i], 0) for i in ok],
-                                               [max(self.highs[i] - self.values[i], 0) for i in ok]],
-                                         elinewidth=0.8, capsize=1.5)
+            self.errorbar_ = ax.errorbar(
+                [self.values[i] for i in ok],
+                [y[i] for i in ok],
+                fmt="none",
+                ecolor=th.error_bar,
+                xerr=[[max(self.values[i] - self.lows[i], 0) for i in ok], [max(self.highs[i] - self.values[i], 0) for i in ok]],
+                elinewidth=0.8,
+                capsize=1.5,
+            )
         ax.set_yticks(y)
         ax.set_yticklabels(self.labels() if labels else [""] * n, fontsize=7)
         ax.set_ylim(-0.6, n - 0.4)
@@ -96,8 +107,9 @@ class GroupImportanceDisplay(Display):
     groups_total: int
 
     @classmethod
-    def from_result(cls, result: Any, attribute: str, top: int = 10, max_groups: int = SIDE_BY_SIDE_GROUPS
-                    ) -> "GroupImportanceDisplay":
+    def from_result(
+        cls, result: Any, attribute: str, top: int = 10, max_groups: int = SIDE_BY_SIDE_GROUPS
+    ) -> GroupImportanceDisplay:
         ex = explanations(result)
         if ex is None:
             raise ValueError("This result holds no explanations to chart.")
@@ -108,11 +120,17 @@ class GroupImportanceDisplay(Display):
         for g in groups[:max_groups]:
             by = {f.feature: f for f in g.features}
             fs = [by.get(name) for name in order]
-            panels.append(ImportanceDisplay(
-                tuple(order), tuple(f.value if f else 0.0 for f in fs), tuple(f.ci_low if f else None for f in fs),
-                tuple(f.ci_high if f else None for f in fs),
-                title=wrap(f"{g.attributes[attribute]} ({g.n_explained:,} rows)", 24),
-                xlabel="mean |SHAP|", flagged=frozenset(proxy_features(result))))
+            panels.append(
+                ImportanceDisplay(
+                    tuple(order),
+                    tuple(f.value if f else 0.0 for f in fs),
+                    tuple(f.ci_low if f else None for f in fs),
+                    tuple(f.ci_high if f else None for f in fs),
+                    title=wrap(f"{g.attributes[attribute]} ({g.n_explained:,} rows)", 24),
+                    xlabel="mean |SHAP|",
+                    flagged=frozenset(proxy_features(result)),
+                )
+            )
         if not panels:
             raise ValueError(f"No explained groups of {attribute!r} in this result.")
         return cls(attribute, tuple(panels), len(groups))
@@ -120,7 +138,7 @@ class GroupImportanceDisplay(Display):
     def height_in(self, width_in: float = WIDTH_IN) -> float:
         return max(2.2, 1.1 + 0.17 * len(self.panels[0].features))
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "GroupImportanceDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> GroupImportanceDisplay:
         if ax is None:
             _, ax = self._axes(theme, WIDTH_IN, nrows=1, ncols=len(self.panels), squeeze=False, sharex=True)
             ax = list(ax[0])
@@ -142,8 +160,9 @@ class GroupImportanceDisplay(Display):
         self.plot(list(axes[0]), theme=th)
         margins(fig, left_in=label_width_in(self.panels[0].labels()), top_in=0.62, bottom_in=0.45, wspace=0.1)
         more = f"; the {len(self.panels)} largest of {self.groups_total} groups" if self.groups_total > len(self.panels) else ""
-        suptitle(fig, f"Feature importance by {self.attribute} (mean |SHAP| within each group, interval over "
-                      f"resamples{more})", th)
+        suptitle(
+            fig, f"Feature importance by {self.attribute} (mean |SHAP| within each group, interval over resamples{more})", th
+        )
         return fig
 
 
@@ -158,8 +177,9 @@ class ImportanceHeatmapDisplay(Display):
     flagged: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def from_result(cls, result: Any, max_groups: int = HEATMAP_GROUPS, features: int = HEATMAP_FEATURES
-                    ) -> "ImportanceHeatmapDisplay":
+    def from_result(
+        cls, result: Any, max_groups: int = HEATMAP_GROUPS, features: int = HEATMAP_FEATURES
+    ) -> ImportanceHeatmapDisplay:
         ex = explanations(result)
         if ex is None:
             raise ValueError("This result holds no explanations to chart.")
@@ -171,8 +191,13 @@ class ImportanceHeatmapDisplay(Display):
             by = {f.feature: f.share for f in g.features}
             matrix.append(tuple(100 * by.get(f, float("nan")) for f in feats))
         labels = [F.group(g.attributes) + (" ✱" if g.n_rows < result.spec.min_group_size else "") for g in groups]
-        return cls(tuple(feats), tuple(labels), tuple(matrix), flagged=frozenset(proxy_features(result)),
-                   title="Importance by group: % of the group's attribution per feature")
+        return cls(
+            tuple(feats),
+            tuple(labels),
+            tuple(matrix),
+            flagged=frozenset(proxy_features(result)),
+            title="Importance by group: % of the group's attribution per feature",
+        )
 
     def glabels(self) -> list[str]:
         return [wrap(g, 26) for g in self.groups]
@@ -181,7 +206,7 @@ class ImportanceHeatmapDisplay(Display):
         lines = sum(g.count("\n") + 1 for g in self.glabels())
         return max(2.0, 1.3 + 0.16 * lines + 0.04 * len(self.groups))
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "ImportanceHeatmapDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> ImportanceHeatmapDisplay:
         import numpy as np
 
         ax, th = self._own_axes(ax, theme)
@@ -193,13 +218,21 @@ class ImportanceHeatmapDisplay(Display):
             for (i, j), v in np.ndenumerate(m):
                 if np.isfinite(v):
                     high = v > 0.6 * vmax
-                    ax.text(j, i, f"{v:.2f}" if v < 10 else f"{v:.0f}", ha="center", va="center", fontsize=5.5,
-                            color=("white" if high else "#222222") if dark_high else ("#222222" if high else "white"))
+                    ax.text(
+                        j,
+                        i,
+                        f"{v:.2f}" if v < 10 else f"{v:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=5.5,
+                        color=("white" if high else "#222222") if dark_high else ("#222222" if high else "white"),
+                    )
         ax.set_yticks(range(len(self.groups)))
         ax.set_yticklabels(self.glabels(), fontsize=6.5, color=th.ink)
         ax.set_xticks(range(len(self.features)))
-        ax.set_xticklabels([f + (" ✱" if f in self.flagged else "") for f in self.features], fontsize=6.5, rotation=40,
-                           ha="right", color=th.ink)
+        ax.set_xticklabels(
+            [f + (" ✱" if f in self.flagged else "") for f in self.features], fontsize=6.5, rotation=40, ha="right", color=th.ink
+        )
         ax.tick_params(length=0)
         return self
 
@@ -212,12 +245,25 @@ class ImportanceHeatmapDisplay(Display):
         return fig
 
 
-def importance_figure(features: list[str], values: list[float], lows: list | None = None, highs: list | None = None,
-                      title: str = "Global feature importance", flagged: set[str] = frozenset(),
-                      xlabel: str = "mean |SHAP value|"):
+def importance_figure(
+    features: list[str],
+    values: list[float],
+    lows: list | None = None,
+    highs: list | None = None,
+    title: str = "Global feature importance",
+    flagged: set[str] = frozenset(),
+    xlabel: str = "mean |SHAP value|",
+):
     n = len(features)
-    return ImportanceDisplay(tuple(features), tuple(values), tuple(lows or [None] * n), tuple(highs or [None] * n), title=title,
-                             xlabel=xlabel, flagged=frozenset(flagged)).figure()
+    return ImportanceDisplay(
+        tuple(features),
+        tuple(values),
+        tuple(lows or [None] * n),
+        tuple(highs or [None] * n),
+        title=title,
+        xlabel=xlabel,
+        flagged=frozenset(flagged),
+    ).figure()
 
 
 def shap_global_figure(result: Any, top: int = TOP_FEATURES):

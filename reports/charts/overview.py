@@ -1,5 +1,6 @@
 """Every verdict at a glance: one panel per policy check, one row per level, one marker per group at its statistic
 (shape and colour by status), the thresholds drawn."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,18 @@ from typing import Any
 
 from reports import format as F
 from reports.charts.display import Display
-from reports.charts.style import (VERMILLION, WIDTH_IN, Theme, label_width_in, margins, status_legend, style_axis, suptitle,
-                                  title, wrap)
+from reports.charts.style import (
+    VERMILLION,
+    WIDTH_IN,
+    Theme,
+    label_width_in,
+    margins,
+    status_legend,
+    style_axis,
+    suptitle,
+    title,
+    wrap,
+)
 from reports.charts.style import theme as get_theme
 
 
@@ -28,7 +39,7 @@ class DisparityOverviewDisplay(Display):
     panels: tuple[OverviewPanel, ...]
 
     @classmethod
-    def from_result(cls, result: Any) -> "DisparityOverviewDisplay":
+    def from_result(cls, result: Any) -> DisparityOverviewDisplay:
         levels = [lv.level for lv in result.levels]
         y_of = {lv: len(levels) - 1 - i for i, lv in enumerate(levels)}
         panels = []
@@ -66,8 +77,16 @@ class DisparityOverviewDisplay(Display):
             pts = [(x, y) for x, y, s in panel.points if s == st]
             if pts:
                 mk, face, edge, _ = th.status_style(st)
-                ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, s=20 if mk == "X" else 12, c=face,
-                           edgecolors=edge, linewidths=0.7, zorder=3)
+                ax.scatter(
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    marker=mk,
+                    s=20 if mk == "X" else 12,
+                    c=face,
+                    edgecolors=edge,
+                    linewidths=0.7,
+                    zorder=3,
+                )
         for b in panel.bounds:
             ax.axvline(b, color=VERMILLION, linestyle="--", linewidth=0.9)
         ax.axvline(1.0 if panel.compare == "ratio" else 0.0, color=th.muted, linewidth=0.6)
@@ -81,7 +100,7 @@ class DisparityOverviewDisplay(Display):
         else:
             ax.set_yticks([])
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "DisparityOverviewDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> DisparityOverviewDisplay:
         """Draws the panels on `ax` (one axes per check: a sequence, or one axes for a single check)."""
         axes = list(ax) if isinstance(ax, (list, tuple)) else [ax]
         if ax is None:

@@ -6,6 +6,7 @@ The metric panels share one Axes, side by side (offset by 1 + PANEL_GAP), so a c
 the number of panels: that keeps 60 groups fast. Tick marks and labels are drawn as plain lines and texts for the same
 reason (matplotlib's Tick objects cost more than the rest of a small chart).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,15 @@ class RatesDisplay(Display):
     legend: bool = True
 
     @classmethod
-    def from_result(cls, result: Any, blocks: list, metrics: tuple[str, ...] = RATE_METRICS, title: str = "Rates by group",
-                    legend: bool = True, headers: bool = False) -> "RatesDisplay":
+    def from_result(
+        cls,
+        result: Any,
+        blocks: list,
+        metrics: tuple[str, ...] = RATE_METRICS,
+        title: str = "Rates by group",
+        legend: bool = True,
+        headers: bool = False,
+    ) -> RatesDisplay:
         """`blocks`: [(level, groups or None)], drawn top to bottom; `headers` names each level above its groups."""
         vidx = verdict_index(result)
         rows: list[RateRow] = []
@@ -92,8 +100,16 @@ class RatesDisplay(Display):
                     t = _threshold(result, c, level, all_groups, m, k, top, bottom)
                     if t is not None:
                         thresholds.append(t)
-        return cls(title=title, metrics=tuple(metrics), rows=tuple(rows), points=tuple(points), thresholds=tuple(thresholds),
-                   ci_level=result.spec.ci_level, blocks=len(spans), legend=legend)
+        return cls(
+            title=title,
+            metrics=tuple(metrics),
+            rows=tuple(rows),
+            points=tuple(points),
+            thresholds=tuple(thresholds),
+            ci_level=result.spec.ci_level,
+            blocks=len(spans),
+            legend=legend,
+        )
 
     def height_in(self, width_in: float = WIDTH_IN) -> float:
         lines = sum(r.label.count("\n") + 1 for r in self.rows)
@@ -102,7 +118,7 @@ class RatesDisplay(Display):
     def y(self, row: int) -> float:
         return float(len(self.rows) - 1 - row)
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "RatesDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> RatesDisplay:
         from matplotlib.transforms import blended_transform_factory
 
         ax, th = self._own_axes(ax, theme)
@@ -121,32 +137,47 @@ class RatesDisplay(Display):
         ax.hlines([y0] * len(frame_x), frame_x, [x + 1.04 for x in frame_x], colors=th.ink, linewidth=0.8, zorder=1)
         for i, r in enumerate(self.rows):
             if r.header and i:
-                ax.hlines([self.y(i) + 0.5] * len(frame_x), frame_x, [x + 1.04 for x in frame_x], colors=th.separator,
-                          linewidth=0.5)
+                ax.hlines(
+                    [self.y(i) + 0.5] * len(frame_x), frame_x, [x + 1.04 for x in frame_x], colors=th.separator, linewidth=0.5
+                )
         self.threshold_lines_ = []
         for t in self.thresholds:
             lo, hi = (self.y(t.bottom) - 0.45, self.y(t.top) + 0.45) if self.blocks > 1 else (y0, y1)
             off = offs[t.metric]
             if t.xs:
-                self.threshold_lines_.append(ax.vlines([off + x for x in t.xs], lo, hi, colors=VERMILLION, linewidth=0.9,
-                                                       linestyles="--", zorder=2))
+                self.threshold_lines_.append(
+                    ax.vlines([off + x for x in t.xs], lo, hi, colors=VERMILLION, linewidth=0.9, linestyles="--", zorder=2)
+                )
             if t.band is not None:
                 ax.fill_between([off + t.band[0], off + t.band[1]], lo, hi, color=VERMILLION, alpha=0.06, zorder=1, linewidth=0)
         bars = [p for p in self.points if p.ci_low is not None and p.ci_high is not None]
         self.errorbar_ = None
         if bars:
-            self.errorbar_ = ax.errorbar([offs[p.metric] + p.value for p in bars], [self.y(p.row) for p in bars],
-                                         xerr=[[max(p.value - p.ci_low, 0) for p in bars],
-                                               [max(p.ci_high - p.value, 0) for p in bars]],
-                                         fmt="none", ecolor=th.error_bar, elinewidth=0.8, capsize=1.5, zorder=2)
+            self.errorbar_ = ax.errorbar(
+                [offs[p.metric] + p.value for p in bars],
+                [self.y(p.row) for p in bars],
+                xerr=[[max(p.value - p.ci_low, 0) for p in bars], [max(p.ci_high - p.value, 0) for p in bars]],
+                fmt="none",
+                ecolor=th.error_bar,
+                elinewidth=0.8,
+                capsize=1.5,
+                zorder=2,
+            )
         self.markers_ = {}
         for st in ("pass", None, "insufficient_evidence", "fail"):
             pts = [p for p in self.points if p.status == st]
             if pts:
                 mk, face, edge, _ = th.status_style(st)
-                self.markers_[st] = ax.scatter([offs[p.metric] + p.value for p in pts], [self.y(p.row) for p in pts], marker=mk,
-                                               s=22 if mk == "X" else 30 if mk == "." else 14, c=face, edgecolors=edge,
-                                               linewidths=0.8, zorder=3)
+                self.markers_[st] = ax.scatter(
+                    [offs[p.metric] + p.value for p in pts],
+                    [self.y(p.row) for p in pts],
+                    marker=mk,
+                    s=22 if mk == "X" else 30 if mk == "." else 14,
+                    c=face,
+                    edgecolors=edge,
+                    linewidths=0.8,
+                    zorder=3,
+                )
         ax.set_xlim(-0.05, len(self.metrics) * (1 + PANEL_GAP) - PANEL_GAP + 0.05)
         ax.set_ylim(y0 - 0.02, y1)
         ax.set_xticks([])
@@ -157,16 +188,28 @@ class RatesDisplay(Display):
             ax.text(x, -0.02, lab, transform=above, ha="center", va="top", fontsize=7, color=th.ink)
         label_at = blended_transform_factory(ax.transAxes, ax.transData)
         for i, r in enumerate(self.rows):
-            ax.text(-0.01, self.y(i), r.label, transform=label_at, ha="right", va="center", fontsize=7.5 if r.header else 7,
-                    fontweight="bold" if r.header else "normal", color=th.ink)
+            ax.text(
+                -0.01,
+                self.y(i),
+                r.label,
+                transform=label_at,
+                ha="right",
+                va="center",
+                fontsize=7.5 if r.header else 7,
+                fontweight="bold" if r.header else "normal",
+                color=th.ink,
+            )
         return self
 
     def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
         fig, ax = self._axes(theme, width_in)
         self.plot(ax, theme=theme)
         th = get_theme(theme)
-        left = max([label_width_in([r.label]) for r in self.rows if not r.header]
-                   + [label_width_in([r.label], 7.5) * 1.12 for r in self.rows if r.header] + [0.3])
+        left = max(
+            [label_width_in([r.label]) for r in self.rows if not r.header]
+            + [label_width_in([r.label], 7.5) * 1.12 for r in self.rows if r.header]
+            + [0.3]
+        )
         margins(fig, left_in=left, top_in=0.42, bottom_in=0.62 if self.legend else 0.35)
         suptitle(fig, f"{self.title}  (bars: {int(self.ci_level * 100)}% CI; ✱ small group)", th, top_in=0.06)
         if self.legend:
@@ -193,13 +236,25 @@ def _threshold(result: Any, check: Any, level: tuple, groups: list, metric: str,
     return RateThreshold(k, top, bottom, tuple(x for x in xs if -0.02 <= x <= 1.02), band)
 
 
-def rates_figure(result: Any, blocks: list, metrics: tuple[str, ...] = RATE_METRICS, title: str = "Rates by group",
-                 legend: bool = True, headers: bool = False):
+def rates_figure(
+    result: Any,
+    blocks: list,
+    metrics: tuple[str, ...] = RATE_METRICS,
+    title: str = "Rates by group",
+    legend: bool = True,
+    headers: bool = False,
+):
     return RatesDisplay.from_result(result, blocks, metrics, title=title, legend=legend, headers=headers).figure()
 
 
-def group_rates_figure(result: Any, level: tuple[str, ...], metrics: tuple[str, ...] = RATE_METRICS, groups: Any = None,
-                       part: tuple[int, int] | None = None, legend: bool = True):
+def group_rates_figure(
+    result: Any,
+    level: tuple[str, ...],
+    metrics: tuple[str, ...] = RATE_METRICS,
+    groups: Any = None,
+    part: tuple[int, int] | None = None,
+    legend: bool = True,
+):
     """Rates per group of one level; `groups` draws a subset (e.g. one page of 60 intersections), `part` = (i, n)
     titles it "part i of n"."""
     level = tuple(level)
@@ -207,9 +262,14 @@ def group_rates_figure(result: Any, level: tuple[str, ...], metrics: tuple[str, 
     return rates_figure(result, [(level, groups)], metrics, title=title, legend=legend)
 
 
-def attribute_rates_figure(result: Any, levels: list | None = None, metrics: tuple[str, ...] = RATE_METRICS,
-                           legend: bool = True):
+def attribute_rates_figure(result: Any, levels: list | None = None, metrics: tuple[str, ...] = RATE_METRICS, legend: bool = True):
     """The same chart for several levels at once (default: every single sensitive attribute), one block per level."""
     levels = levels if levels is not None else [lv.level for lv in result.levels if len(lv.level) == 1]
-    return rates_figure(result, [(tuple(lv), None) for lv in levels], metrics,
-                        title="Rates by group: " + ", ".join(F.level(lv) for lv in levels), legend=legend, headers=True)
+    return rates_figure(
+        result,
+        [(tuple(lv), None) for lv in levels],
+        metrics,
+        title="Rates by group: " + ", ".join(F.level(lv) for lv in levels),
+        legend=legend,
+        headers=True,
+    )

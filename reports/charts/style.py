@@ -5,16 +5,18 @@ Nothing here imports matplotlib at module level: the desktop app builds display 
 them elsewhere. Margins are set by hand (no `tight_layout`, which costs more than the drawing), and markers differ by
 shape as well as colour, so nothing is told by colour alone.
 """
+
 from __future__ import annotations
 
 import io
 import os
 import tempfile
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 WIDTH_IN = 7.0  # one width for every report chart: the PDF's text width
 DPI = 125
@@ -51,17 +53,47 @@ class Theme:
 
     def rc(self) -> dict[str, Any]:
         """matplotlib settings for what the charts do not colour themselves (legend text, tick labels made lazily)."""
-        return dict(FAST_TEXT, **{"text.color": self.ink, "axes.labelcolor": self.ink, "xtick.color": self.ink,
-                                  "ytick.color": self.ink, "axes.edgecolor": self.ink, "axes.facecolor": self.background,
-                                  "figure.facecolor": self.background, "savefig.facecolor": self.background,
-                                  "legend.labelcolor": self.ink})
+        return dict(
+            FAST_TEXT,
+            **{
+                "text.color": self.ink,
+                "axes.labelcolor": self.ink,
+                "xtick.color": self.ink,
+                "ytick.color": self.ink,
+                "axes.edgecolor": self.ink,
+                "axes.facecolor": self.background,
+                "figure.facecolor": self.background,
+                "savefig.facecolor": self.background,
+                "legend.labelcolor": self.ink,
+            },
+        )
 
 
 THEMES = {
-    "light": Theme("light", background="white", ink="#1a1a1a", muted="#999999", grid="#dddddd", separator="#bbbbbb",
-                   hollow="white", no_check="#444444", error_bar="#555555", heat="Blues"),
-    "dark": Theme("dark", background="#202124", ink="#e6e6e6", muted="#8a8a8a", grid="#3c3f44", separator="#5a5e66",
-                  hollow="#202124", no_check="#c8c8c8", error_bar="#b8b8b8", heat="cividis"),
+    "light": Theme(
+        "light",
+        background="white",
+        ink="#1a1a1a",
+        muted="#999999",
+        grid="#dddddd",
+        separator="#bbbbbb",
+        hollow="white",
+        no_check="#444444",
+        error_bar="#555555",
+        heat="Blues",
+    ),
+    "dark": Theme(
+        "dark",
+        background="#202124",
+        ink="#e6e6e6",
+        muted="#8a8a8a",
+        grid="#3c3f44",
+        separator="#5a5e66",
+        hollow="#202124",
+        no_check="#c8c8c8",
+        error_bar="#b8b8b8",
+        heat="cividis",
+    ),
 }
 # Kept for callers of the single-theme module: the report's (light) status styles.
 STATUS_STYLE = {s: THEMES["light"].status_style(s) for s in (*STATUSES, None)}
@@ -103,8 +135,15 @@ def wrap(label: str, width: int = 26) -> str:
     return "\n".join(textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=False)) or label
 
 
-def margins(fig, left_in: float, right_in: float = 0.15, top_in: float = 0.45, bottom_in: float = 0.55,
-            wspace: float = 0.08, hspace: float | None = None) -> None:
+def margins(
+    fig,
+    left_in: float,
+    right_in: float = 0.15,
+    top_in: float = 0.45,
+    bottom_in: float = 0.55,
+    wspace: float = 0.08,
+    hspace: float | None = None,
+) -> None:
     w, h = fig.get_size_inches()
     kw = {} if hspace is None else {"hspace": hspace}
     fig.subplots_adjust(left=left_in / w, right=1 - right_in / w, top=1 - top_in / h, bottom=bottom_in / h, wspace=wspace, **kw)
@@ -136,7 +175,7 @@ def _label_font():
         from matplotlib import font_manager, ft2font, rcParams
 
         return ft2font.FT2Font(font_manager.findfont(font_manager.FontProperties(family=rcParams["font.family"])))
-    except Exception:  # noqa: BLE001 - layout must never fail on a font lookup
+    except Exception:
         return None
 
 
@@ -178,12 +217,22 @@ def status_legend(fig, th: Theme, extra: Iterable[str] = (), no_check: bool = Fa
     handles = []
     for st in (*statuses, *((None,) if no_check else ())):
         mk, face, edge, lab = th.status_style(st)
-        handles.append(Line2D([], [], marker=mk, linestyle="none", markerfacecolor=face, markeredgecolor=edge,
-                              markersize=5, label=lab))
+        handles.append(
+            Line2D([], [], marker=mk, linestyle="none", markerfacecolor=face, markeredgecolor=edge, markersize=5, label=lab)
+        )
     for lab in extra:
         handles.append(Line2D([], [], color=VERMILLION, linestyle="--", linewidth=0.9, label=lab))
-    fig.legend(handles=handles, loc="lower left", ncol=len(handles), fontsize=7, frameon=False, labelcolor=th.ink,
-               bbox_to_anchor=(0.01, 0.0), handletextpad=0.3, columnspacing=1.2)
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        ncol=len(handles),
+        fontsize=7,
+        frameon=False,
+        labelcolor=th.ink,
+        bbox_to_anchor=(0.01, 0.0),
+        handletextpad=0.3,
+        columnspacing=1.2,
+    )
 
 
 # -- pixels and files ------------------------------------------------------------------------------------------------------

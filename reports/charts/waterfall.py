@@ -1,5 +1,6 @@
 """One decision explained as a waterfall: from the base value, each feature's contribution in turn, to the model's output
 for the row, with the decision threshold in the same output space. From the result's local explanations only."""
+
 from __future__ import annotations
 
 import math
@@ -62,7 +63,7 @@ class WaterfallDisplay(Display):
     score: float | None
 
     @classmethod
-    def from_result(cls, result: Any, index: int = 0, top: int = TOP_STEPS) -> "WaterfallDisplay":
+    def from_result(cls, result: Any, index: int = 0, top: int = TOP_STEPS) -> WaterfallDisplay:
         """The `index`-th local explanation of the result (`result.explanations.local`)."""
         ex = explanations(result)
         if ex is None or not ex.local:
@@ -79,11 +80,23 @@ class WaterfallDisplay(Display):
             contribs.append(sum(c for _, c in rest))
         thr, how = decision_threshold(result)
         decision = "favourable" if e.decision else "adverse"
-        title = (f"{e.kind.capitalize()} decision, {F.group(e.attributes)}, row {e.row}"
-                 + ("" if e.kind == decision else f": {decision}") + (f" (score {e.score:.3f})" if e.score is not None else ""))
-        return cls(title=title, labels=tuple(labels), contributions=tuple(contribs), base=e.base_value, output=e.output,
-                   threshold=thr, threshold_note=how, output_space=ex.output_space or "model output", decision=e.decision,
-                   score=e.score)
+        title = (
+            f"{e.kind.capitalize()} decision, {F.group(e.attributes)}, row {e.row}"
+            + ("" if e.kind == decision else f": {decision}")
+            + (f" (score {e.score:.3f})" if e.score is not None else "")
+        )
+        return cls(
+            title=title,
+            labels=tuple(labels),
+            contributions=tuple(contribs),
+            base=e.base_value,
+            output=e.output,
+            threshold=thr,
+            threshold_note=how,
+            output_space=ex.output_space or "model output",
+            decision=e.decision,
+            score=e.score,
+        )
 
     def starts(self) -> list[float]:
         """Where each step's bar starts: the smallest steps are added to the base first, so the largest ends at the top."""
@@ -97,7 +110,7 @@ class WaterfallDisplay(Display):
         lines = sum(lab.count("\n") + 1 for lab in self.labels)
         return max(2.2, 1.15 + 0.2 * lines)
 
-    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> "WaterfallDisplay":
+    def plot(self, ax: Any = None, *, theme: str | Theme = "light") -> WaterfallDisplay:
         ax, th = self._own_axes(ax, theme)
         style_axis(ax, th)
         n = len(self.contributions)
@@ -108,12 +121,16 @@ class WaterfallDisplay(Display):
         ends = [s + c for s, c in zip(starts, self.contributions)]
         for y, s, c in zip(ys, starts, self.contributions):
             ax.text(max(s, s + c), y, f" {c:+.3f}", va="center", ha="left", fontsize=6.5, color=th.ink)
-        self.connectors_ = ax.vlines(ends[1:], [y - 0.31 for y in ys[1:]], [y + 0.31 + 0.38 for y in ys[1:]],
-                                     colors=th.muted, linewidth=0.5) if n > 1 else None
+        self.connectors_ = (
+            ax.vlines(ends[1:], [y - 0.31 for y in ys[1:]], [y + 0.31 + 0.38 for y in ys[1:]], colors=th.muted, linewidth=0.5)
+            if n > 1
+            else None
+        )
         self.base_line_ = ax.axvline(self.base, color=th.muted, linestyle=":", linewidth=0.9)
         self.output_line_ = ax.axvline(self.output, color=th.ink, linewidth=1.0)
-        self.threshold_line_ = (ax.axvline(self.threshold, color=VERMILLION, linestyle="--", linewidth=0.9)
-                                if self.threshold is not None else None)
+        self.threshold_line_ = (
+            ax.axvline(self.threshold, color=VERMILLION, linestyle="--", linewidth=0.9) if self.threshold is not None else None
+        )
         marks = [self.base, self.output] + ([self.threshold] if self.threshold is not None else [])
         lo, hi = min(starts + ends + marks), max(starts + ends + marks)
         pad = (hi - lo) * 0.12 or 0.1
@@ -133,13 +150,26 @@ class WaterfallDisplay(Display):
         self.plot(ax, theme=th)
         margins(fig, left_in=label_width_in(self.labels, 7.8), top_in=0.42, bottom_in=0.72)
         suptitle(fig, self.title, th, fontsize=8.5)
-        handles = [Patch(color=VERMILLION, label="towards favourable"), Patch(color=BLUE, label="towards adverse"),
-                   Line2D([], [], color=th.muted, linestyle=":", label=f"base value {self.base:+.3f}"),
-                   Line2D([], [], color=th.ink, label=f"output {self.output:+.3f}")]
+        handles = [
+            Patch(color=VERMILLION, label="towards favourable"),
+            Patch(color=BLUE, label="towards adverse"),
+            Line2D([], [], color=th.muted, linestyle=":", label=f"base value {self.base:+.3f}"),
+            Line2D([], [], color=th.ink, label=f"output {self.output:+.3f}"),
+        ]
         if self.threshold is not None:
             handles.append(Line2D([], [], color=VERMILLION, linestyle="--", label=f"threshold ({self.threshold_note})"))
-        fig.legend(handles=handles, loc="lower left", ncol=len(handles), fontsize=6.3, frameon=False, labelcolor=th.ink,
-                   bbox_to_anchor=(0.01, 0.0), handletextpad=0.4, columnspacing=1.0, handlelength=1.4)
+        fig.legend(
+            handles=handles,
+            loc="lower left",
+            ncol=len(handles),
+            fontsize=6.3,
+            frameon=False,
+            labelcolor=th.ink,
+            bbox_to_anchor=(0.01, 0.0),
+            handletextpad=0.4,
+            columnspacing=1.0,
+            handlelength=1.4,
+        )
         return fig
 
 

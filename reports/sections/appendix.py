@@ -1,4 +1,5 @@
 """Appendix A: the coverage matrix, generated from the framework mappings; Appendix B: the evidence manifest's items."""
+
 from __future__ import annotations
 
 from reportlab.lib.units import mm
@@ -28,13 +29,26 @@ def _matrix(ctx: RenderContext, framework: str):
                 missing = row.evidence[0].detail
             else:
                 missing = "; ".join(dict.fromkeys(e.detail for e in row.missing))
-            rows.append([cell(req.ref, bold=True), cell(req.title), cell(_where(ctx, req.sections)),
-                         cell(STATUS_MARK[row.status], bold=row.status == EVIDENCED), cell(missing)])
+            rows.append(
+                [
+                    cell(req.ref, bold=True),
+                    cell(req.title),
+                    cell(_where(ctx, req.sections)),
+                    cell(STATUS_MARK[row.status], bold=row.status == EVIDENCED),
+                    cell(missing),
+                ]
+            )
             ri = len(rows) - 1
             flags[(3, ri)] = _FLAG[row.status]
             links.append(("DESTINATION", (2, ri), (2, ri), f"sec-{req.sections[0]}"))  # the cell opens the first section
-        return table(rows, [24 * mm, 50 * mm, 22 * mm, 24 * mm, TEXT_WIDTH - 120 * mm], flags=flags, font_size=6.5,
-                     extra=links + [("TEXTCOLOR", (2, 1), (2, -1), "#1f4e8c")])
+        return table(
+            rows,
+            [24 * mm, 50 * mm, 22 * mm, 24 * mm, TEXT_WIDTH - 120 * mm],
+            flags=flags,
+            font_size=6.5,
+            extra=links + [("TEXTCOLOR", (2, 1), (2, -1), "#1f4e8c")],
+        )
+
     return deferred(ctx, build)
 
 
@@ -42,14 +56,18 @@ def a_coverage(ctx: RenderContext) -> list:
     st = styles()
     out = ctx.section_start("A")
     counts = ctx.coverage.counts()
-    out.append(p(f"Every requirement mapped in Attest's framework data (resources/frameworks): {len(ctx.coverage.rows)} in all — "
-                 f"{counts[EVIDENCED]} evidenced, {counts[PARTIAL]} partial, {counts[ST_NOT_ASSESSED]} not assessed, "
-                 f"{counts[ST_PROVIDER]} need provider input, {counts[ST_NA]} not applicable. A requirement is evidenced when "
-                 "everything it rests on is in this report — the run's results, its trail and the context declared for it, "
-                 "whatever section prints them; partial when some is; not assessed when the audit could not produce it; "
-                 "needs provider input when only the provider (or deployer) can supply it; not applicable when its condition "
-                 "does not hold for the declared role and area (the reason is given). “Evidenced” means the report holds "
-                 "evidence for it, not that the requirement is met. The section cells link to the sections."))
+    out.append(
+        p(
+            f"Every requirement mapped in Attest's framework data (resources/frameworks): {len(ctx.coverage.rows)} in all — "
+            f"{counts[EVIDENCED]} evidenced, {counts[PARTIAL]} partial, {counts[ST_NOT_ASSESSED]} not assessed, "
+            f"{counts[ST_PROVIDER]} need provider input, {counts[ST_NA]} not applicable. A requirement is evidenced when "
+            "everything it rests on is in this report — the run's results, its trail and the context declared for it, "
+            "whatever section prints them; partial when some is; not assessed when the audit could not produce it; "
+            "needs provider input when only the provider (or deployer) can supply it; not applicable when its condition "
+            "does not hold for the declared role and area (the reason is given). “Evidenced” means the report holds "
+            "evidence for it, not that the requirement is met. The section cells link to the sections."
+        )
+    )
     for fw in ctx.catalogue.frameworks:
         out.append(CondPageBreak(40 * mm))
         out.append(Heading(f"{fw.name} — {fw.citation}", st.h2, key=f"cov-{fw.short}", outline_level=1))
@@ -64,18 +82,35 @@ def manifest_listing(ctx: RenderContext) -> list:
     if not m:
         out.append(p("No evidence manifest was produced for this rendering."))
         return out
-    out.append(p(f"The machine-readable evidence manifest “{ctx.manifest_name}” is attached to this PDF (open the attachments "
-                 "panel of a PDF reader) and written beside it; both copies are byte-identical. Each item carries its SHA-256, "
-                 "time, actor and the ids of the requirements it evidences (e.g. AIA:Art10(2)(f), NIST:MEASURE-2.11)."))
+    out.append(
+        p(
+            f"The machine-readable evidence manifest “{ctx.manifest_name}” is attached to this PDF (open the attachments "
+            "panel of a PDF reader) and written beside it; both copies are byte-identical. Each item carries its SHA-256, "
+            "time, actor and the ids of the requirements it evidences (e.g. AIA:Art10(2)(f), NIST:MEASURE-2.11)."
+        )
+    )
     if ctx.manifest_sha256:
         out.append(p(f"Manifest SHA-256: <font name='DejaVuSansMono'>{ctx.manifest_sha256}</font>", markup=True))
     rows = [["Evidence id", "What", "SHA-256", "Time (UTC)", "Actor", "Req."]]
     for it in m["evidence"]:
-        rows.append([cell(it["id"], bold=True), cell(it["title"]), mono(it["sha256"]), cell(it["time"]), cell(it["actor"]),
-                     str(len(it["requirements"]))])
+        rows.append(
+            [
+                cell(it["id"], bold=True),
+                cell(it["title"]),
+                mono(it["sha256"]),
+                cell(it["time"]),
+                cell(it["actor"]),
+                str(len(it["requirements"])),
+            ]
+        )
     out.append(table(rows, [26 * mm, 36 * mm, 52 * mm, 24 * mm, 24 * mm, TEXT_WIDTH - 162 * mm], font_size=6.5))
-    out.append(p("How to check this report: recompute the SHA-256 of the dataset and model files and compare them with S0; "
-                 "compare the manifest's result hash with the audit result JSON; run attest trail verify on the workspace and "
-                 "find the trail head hash above in it; and, if the PDF is signed, validate the signature. "
-                 + ctx.catalogue.statement("signing"), st.note))
+    out.append(
+        p(
+            "How to check this report: recompute the SHA-256 of the dataset and model files and compare them with S0; "
+            "compare the manifest's result hash with the audit result JSON; run attest trail verify on the workspace and "
+            "find the trail head hash above in it; and, if the PDF is signed, validate the signature. "
+            + ctx.catalogue.statement("signing"),
+            st.note,
+        )
+    )
     return out

@@ -2,6 +2,7 @@
 
 `build_corpus(folder)` writes all files into one folder; test rows refer to them as `{d}/name`.
 """
+
 from __future__ import annotations
 
 import pickle
@@ -30,8 +31,18 @@ def good_frame(n: int = N, seed: int = SEED) -> pd.DataFrame:
     score = np.round(1 / (1 + np.exp(-logit)), 4)
     approved = (rng.random(n) < score).astype(int)
     pred = (score >= 0.5).astype(int)
-    return pd.DataFrame({"age": age, "income": income, "sex": sex, "race": race, "region": region,
-                         "approved": approved, "pred": pred, "score": score})
+    return pd.DataFrame(
+        {
+            "age": age,
+            "income": income,
+            "sex": sex,
+            "race": race,
+            "region": region,
+            "approved": approved,
+            "pred": pred,
+            "score": score,
+        }
+    )
 
 
 # ---------------------------------------------------------------- tiny models
@@ -118,8 +129,9 @@ def _models(d: Path, df: pd.DataFrame) -> None:
     from sklearn.pipeline import Pipeline
 
     vendor = _vendor_module(d)
-    _skops_dump(Pipeline([("prep", vendor.Passthrough()), ("lr", LogisticRegression(max_iter=500))]).fit(X, y),
-                d / "foreign_types.skops")
+    _skops_dump(
+        Pipeline([("prep", vendor.Passthrough()), ("lr", LogisticRegression(max_iter=500))]).fit(X, y), d / "foreign_types.skops"
+    )
 
     # Truncated files.
     raw = (d / "good_model.skops").read_bytes()
@@ -152,8 +164,12 @@ def _models(d: Path, df: pd.DataFrame) -> None:
     # ONNX: one float tensor input with no feature names, and a truncated file.
     from skl2onnx import to_onnx
 
-    onx = to_onnx(_fit_lr(X.to_numpy().astype(np.float32), y), X.to_numpy()[:1].astype(np.float32),
-                  options={"zipmap": False}, target_opset=17)
+    onx = to_onnx(
+        _fit_lr(X.to_numpy().astype(np.float32), y),
+        X.to_numpy()[:1].astype(np.float32),
+        options={"zipmap": False},
+        target_opset=17,
+    )
     (d / "tensor_only.onnx").write_bytes(onx.SerializeToString())
     (d / "truncated.onnx").write_bytes(onx.SerializeToString()[:200])
 
@@ -197,7 +213,9 @@ def _data(d: Path, df: pd.DataFrame) -> None:
     df.assign(pred=np.where(df.pred == 1, "yes", "no")).to_csv(d / "pred_yes_no.csv", index=False)
     df.assign(score=df.score.where(np.arange(len(df)) % 50 != 3)).to_csv(d / "scores_nan.csv", index=False)
     df.assign(score=df.score * 100).to_csv(d / "scores_percent.csv", index=False)
-    df.assign(score=np.where(np.arange(len(df)) % 60 == 0, "high", df.score.astype(str))).to_csv(d / "scores_text.csv", index=False)
+    df.assign(score=np.where(np.arange(len(df)) % 60 == 0, "high", df.score.astype(str))).to_csv(
+        d / "scores_text.csv", index=False
+    )
     df.assign(region="North").to_csv(d / "sensitive_constant.csv", index=False)
     # An empty string is a real value in Parquet; in a CSV an empty field is a missing value, but a blank one is not.
     df.assign(race=np.where(np.arange(len(df)) % 30 == 4, "", df.race)).to_parquet(d / "empty_string_group.parquet", index=False)
@@ -233,10 +251,12 @@ def _policies(d: Path) -> None:
     (d / "broken.toml").write_text('name = "ours"\n[[checks]\nid = "x"\n', encoding="utf-8")
     (d / "unknown_metric.toml").write_text(
         'name = "ours"\n[[checks]]\nid = "recall_gap"\nmetric = "recall"\ncompare = "difference"\nmin = -0.1\nmax = 0.1\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (d / "no_checks.toml").write_text('name = "ours"\ndescription = "forgot the checks"\n', encoding="utf-8")
     (d / "no_threshold.toml").write_text(
-        'name = "ours"\n[[checks]]\nid = "sr"\nmetric = "selection_rate"\ncompare = "ratio"\n', encoding="utf-8")
+        'name = "ours"\n[[checks]]\nid = "sr"\nmetric = "selection_rate"\ncompare = "ratio"\n', encoding="utf-8"
+    )
     (d / "context_broken.toml").write_text('system_name = "Loans\n', encoding="utf-8")
     (d / "context_unknown_field.toml").write_text('system_name = "Loans"\nowner = "me"\n', encoding="utf-8")
 
@@ -266,4 +286,3 @@ def fresh_pickle(tmp_path: Path, corpus: Path) -> Path:
     path = tmp_path / "evil.pkl"
     path.write_bytes(pickle.dumps(_ExecOnLoad(f"open({str(marker)!r}, 'w').write('pwned')")))
     return path
-

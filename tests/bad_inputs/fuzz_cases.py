@@ -7,6 +7,7 @@ one JSON line of figures (examples run, outcomes, slowest case) and exits 0; a b
 A case passes when the public loader (`audit.datasets.load_dataset`, `audit.models.load_model`) returns, or raises an
 `audit.errors.AttestError` with a non-empty message free of tracebacks, within `CASE_SECONDS`.
 """
+
 from __future__ import annotations
 
 import faulthandler
@@ -25,8 +26,16 @@ import pandas as pd
 CASE_SECONDS = 10.0
 TABLES = ("csv", "parquet", "xlsx")
 MODELS = ("skops", "onnx", "lightgbm", "xgboost_json", "xgboost_ubj")
-EXTENSION = {"csv": ".csv", "parquet": ".parquet", "xlsx": ".xlsx", "skops": ".skops", "onnx": ".onnx",
-             "lightgbm": ".txt", "xgboost_json": ".json", "xgboost_ubj": ".ubj"}
+EXTENSION = {
+    "csv": ".csv",
+    "parquet": ".parquet",
+    "xlsx": ".xlsx",
+    "skops": ".skops",
+    "onnx": ".onnx",
+    "lightgbm": ".txt",
+    "xgboost_json": ".json",
+    "xgboost_ubj": ".ubj",
+}
 GROUPS = {"tables": TABLES, "skops": ("skops",), "native": MODELS[1:]}
 ZIPS = ("xlsx", "skops")  # formats that are zip archives: mutating a member's text reaches the parser behind the CRC check
 
@@ -34,13 +43,15 @@ ZIPS = ("xlsx", "skops")  # formats that are zip archives: mutating a member's t
 def seed_frame(n: int = 60) -> pd.DataFrame:
     """Small but varied: numbers, text groups with "NA"/blank/variant values, a 0/1 target."""
     rng = np.random.default_rng(11)
-    return pd.DataFrame({
-        "age": rng.integers(18, 80, n),
-        "income": np.round(rng.gamma(4.0, 12_000.0, n), 2),
-        "sex": rng.choice(["Female", "Male", "Female ", "NA"], n),
-        "race": rng.choice(["Asian", "Black", "White", ""], n),
-        "approved": rng.integers(0, 2, n),
-    })
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "income": np.round(rng.gamma(4.0, 12_000.0, n), 2),
+            "sex": rng.choice(["Female", "Male", "Female ", "NA"], n),
+            "race": rng.choice(["Asian", "Black", "White", ""], n),
+            "approved": rng.integers(0, 2, n),
+        }
+    )
 
 
 def build_seeds(folder: Path, formats: tuple[str, ...] = (*TABLES, *MODELS)) -> dict[str, bytes]:
@@ -69,14 +80,16 @@ def _model_seeds(folder: Path, df: pd.DataFrame) -> None:
     meta = onx.metadata_props.add()  # so the model loads fully: its one tensor input names the columns
     meta.key, meta.value = "feature_names", json.dumps(list(X.columns))
     (folder / "seed.onnx").write_bytes(onx.SerializeToString())
-    lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4, "min_data_in_leaf": 5}, lgb.Dataset(X, y), 3
-              ).save_model(str(folder / "seed.txt"))
+    lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4, "min_data_in_leaf": 5}, lgb.Dataset(X, y), 3).save_model(
+        str(folder / "seed.txt")
+    )
     booster = xgb.train({"objective": "binary:logistic", "max_depth": 2}, xgb.DMatrix(X, y), 3)
     booster.save_model(str(folder / "seed.json"))
     booster.save_model(str(folder / "seed.ubj"))
 
 
 # ---------------------------------------------------------------- mutations
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -99,9 +112,9 @@ def apply_edits(raw: bytes, edits: list[Edit]) -> bytes:
         elif e.op == "insert":
             out[pos:pos] = e.data
         elif e.op == "delete":
-            del out[pos:pos + e.length]
+            del out[pos : pos + e.length]
         elif e.op == "overwrite":
-            out[pos:pos + len(e.data)] = e.data
+            out[pos : pos + len(e.data)] = e.data
     return bytes(out)
 
 
@@ -119,6 +132,7 @@ def mutate_member(raw: bytes, member: int, edits: list[Edit]) -> bytes:
 
 
 # ---------------------------------------------------------------- one case
+
 
 class RuleBroken(AssertionError):
     pass
@@ -156,6 +170,7 @@ def load_case(fmt: str, path: Path, sensitive: tuple[str, ...] = ()) -> str:
 
 # ---------------------------------------------------------------- the hypothesis body (child side)
 
+
 def run(group: str, examples: int, folder: Path) -> dict:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
@@ -165,8 +180,13 @@ def run(group: str, examples: int, folder: Path) -> dict:
     stats: dict = {"examples": 0, "by_format": {}, "outcomes": {}, "slowest_s": 0.0}
     counter = iter(range(10**9))
 
-    edit = st.builds(Edit, op=st.sampled_from(("flip", "insert", "delete", "overwrite", "truncate")),
-                     at=st.integers(0, 65535), data=st.binary(min_size=1, max_size=8), length=st.integers(1, 64))
+    edit = st.builds(
+        Edit,
+        op=st.sampled_from(("flip", "insert", "delete", "overwrite", "truncate")),
+        at=st.integers(0, 65535),
+        data=st.binary(min_size=1, max_size=8),
+        length=st.integers(1, 64),
+    )
     case = st.one_of(
         st.tuples(st.just("bytes"), st.binary(min_size=0, max_size=512), st.just(0), st.just([])),
         st.tuples(st.just("mutate"), st.just(b""), st.just(0), st.lists(edit, min_size=1, max_size=4)),
@@ -174,8 +194,15 @@ def run(group: str, examples: int, folder: Path) -> dict:
     )
 
     # Reproducible in CI; ATTEST_FUZZ_RANDOM=1 explores new cases (a longer campaign by hand).
-    @settings(max_examples=examples, deadline=None, derandomize=not os.environ.get("ATTEST_FUZZ_RANDOM"), database=None, print_blob=False,
-              phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=not os.environ.get("ATTEST_FUZZ_RANDOM"),
+        database=None,
+        print_blob=False,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+    )
     @given(fmt=st.sampled_from(formats), case=case, faithful=st.booleans())
     def body(fmt: str, case: tuple, faithful: bool) -> None:
         kind, random_bytes, member, edits = case

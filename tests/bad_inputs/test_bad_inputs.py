@@ -3,6 +3,7 @@
 One row per bad input: (id, argv, expected substrings). argv uses {d} for the corpus folder (see conftest.py) and {out}
 for a per-test JSON path. Each row runs the real CLI in-process.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,37 +53,80 @@ BAD = [
     ("target_one_class", preds("one_class.csv"), ["'approved' has a single class", "1"]),
     ("target_three_classes", preds("three_classes.csv"), ["'approved' has 3 classes (0, 1, 2)", "binary"]),
     ("target_all_missing", preds("target_all_missing.csv"), ["'approved' is empty in every row"]),
-    ("target_needs_positive_label", [*preds("text_target.csv"), NO_LABEL], ["favourable outcome", "'approved'", "'denied'", "--positive-label"]),
+    (
+        "target_needs_positive_label",
+        [*preds("text_target.csv"), NO_LABEL],
+        ["favourable outcome", "'approved'", "'denied'", "--positive-label"],
+    ),
     # 0/1 does not say which is favourable either (1 may be "flagged as high risk"): it must be declared
-    ("favourable_outcome_not_declared", [*preds("good.csv"), NO_LABEL],
-     ["Which value of 'approved' is the favourable outcome?", "0, 1", "--positive-label VALUE", "policy file"]),
-    ("positive_label_not_in_target", preds("good.csv", "--positive-label", "yes"), ["'yes' does not occur in 'approved'", "0", "1"]),
-    ("sensitive_is_target", ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,approved", "--predictions", "pred"],
-     ["'approved' is both the target and a sensitive feature"]),
+    (
+        "favourable_outcome_not_declared",
+        [*preds("good.csv"), NO_LABEL],
+        ["Which value of 'approved' is the favourable outcome?", "0, 1", "--positive-label VALUE", "policy file"],
+    ),
+    (
+        "positive_label_not_in_target",
+        preds("good.csv", "--positive-label", "yes"),
+        ["'yes' does not occur in 'approved'", "0", "1"],
+    ),
+    (
+        "sensitive_is_target",
+        ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,approved", "--predictions", "pred"],
+        ["'approved' is both the target and a sensitive feature"],
+    ),
     # --- decisions and scores
     ("predictions_not_binary", preds("pred_three_values.csv"), ["'pred' is not binary", "3 distinct values", "--scores"]),
     ("predictions_with_nan", preds("pred_nan.csv"), ["'pred' has 6 missing value(s)"]),
     ("predictions_labels_mismatch", preds("pred_yes_no.csv"), ["'pred' uses values", "'yes'", "'no'", "target's values"]),
     ("unknown_predictions_column", preds("good.csv", pred="prediction"), ["predictions column 'prediction' is not in", "pred"]),
     ("scores_nan", preds("scores_nan.csv", "--scores", "score"), ["column 'score'", "5 missing or NaN"]),
-    ("scores_outside_0_1", preds("scores_percent.csv", "--scores", "score"), ["column 'score' run from 6.44 to 97.77, outside [0, 1]"]),
-    ("scores_not_numbers", preds("scores_text.csv", "--scores", "score"), ["column 'score' are not all numbers: 4 value(s) such as 'high'"]),
+    (
+        "scores_outside_0_1",
+        preds("scores_percent.csv", "--scores", "score"),
+        ["column 'score' run from 6.44 to 97.77, outside [0, 1]"],
+    ),
+    (
+        "scores_not_numbers",
+        preds("scores_text.csv", "--scores", "score"),
+        ["column 'score' are not all numbers: 4 value(s) such as 'high'"],
+    ),
     ("scores_decimal_comma", preds("decimal_comma.csv", "--scores", "score"), ["not all numbers", "'0,", "decimal commas"]),
     ("scores_without_predictions", model("good_model.skops", "--scores", "score"), ["--scores goes with --predictions"]),
-    ("threshold_out_of_range", model("good_model.skops", "--threshold", "50"), ["--threshold 50.0 is not a probability", "between 0 and 1"]),
+    (
+        "threshold_out_of_range",
+        model("good_model.skops", "--threshold", "50"),
+        ["--threshold 50.0 is not a probability", "between 0 and 1"],
+    ),
     ("threshold_with_predictions", preds("good.csv", "--threshold", "0.3"), ["--threshold applies to a model's scores"]),
     # --- sensitive features and references
-    ("sensitive_missing", ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,gender", "--predictions", "pred"],
-     ["sensitive column 'gender' is not in the dataset"]),
-    ("sensitive_named_twice", ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,race,sex", "--predictions", "pred"],
-     ["named more than once: sex"]),
+    (
+        "sensitive_missing",
+        ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,gender", "--predictions", "pred"],
+        ["sensitive column 'gender' is not in the dataset"],
+    ),
+    (
+        "sensitive_named_twice",
+        ["--data", "{d}/good.csv", "--target", "approved", "--sensitive", "sex,race,sex", "--predictions", "pred"],
+        ["named more than once: sex"],
+    ),
     ("max_order_zero", preds("good.csv", "--max-order", "0"), ["--max-order 0 would audit no groups"]),
-    ("sensitive_constant", ["--data", "{d}/sensitive_constant.csv", "--target", "approved", "--sensitive", "sex,region",
-                            "--predictions", "pred"], ["'region' has a single value ('North')"]),
+    (
+        "sensitive_constant",
+        ["--data", "{d}/sensitive_constant.csv", "--target", "approved", "--sensitive", "sex,region", "--predictions", "pred"],
+        ["'region' has a single value ('North')"],
+    ),
     ("group_value_empty_string", preds("empty_string_group.parquet"), ["'race' has 8 row(s) whose value is an empty string"]),
     ("group_value_blank_in_csv", preds("blank_group.csv"), ["'race' has 8 row(s) whose value is an empty string"]),
-    ("reference_not_in_data", preds("good.csv", "--reference", "race=Martian"), ["race='Martian' does not occur", "Asian, Black, White"]),
-    ("reference_not_sensitive", preds("good.csv", "--reference", "region=North"), ["'region', which is not a sensitive feature", "sex, race"]),
+    (
+        "reference_not_in_data",
+        preds("good.csv", "--reference", "race=Martian"),
+        ["race='Martian' does not occur", "Asian, Black, White"],
+    ),
+    (
+        "reference_not_sensitive",
+        preds("good.csv", "--reference", "region=North"),
+        ["'region', which is not a sensitive feature", "sex, race"],
+    ),
     ("reference_bad_syntax", preds("good.csv", "--reference", "race"), ["--reference 'race' is not COL=VALUE"]),
     # --- policy, context, options
     ("unknown_policy_name", preds("good.csv", "--policy", "four_fiths"), ["Unknown policy four_fiths", "four_fifths"]),
@@ -101,20 +145,33 @@ BAD = [
     ("model_is_csv", model("good.csv"), ["Cannot tell what kind of model good.csv is", "skops"]),
     ("model_expects_absent_features", model("needs_credit_score.skops"), ["not in the dataset: credit_score"]),
     ("model_raises_on_predict", model("raises.pkl", "--trust-pickle"), ["failed while scoring", "licence server unreachable"]),
-    ("model_feature_is_text", model("good_model.skops", data="income_text.csv"),
-     ["failed while scoring", "'unknown'", "income (text"]),
-    ("model_feature_has_missing_values", model("good_model.skops", data="income_missing.csv"),
-     ["failed while scoring", "contains NaN", "income (10 missing)"]),
+    (
+        "model_feature_is_text",
+        model("good_model.skops", data="income_text.csv"),
+        ["failed while scoring", "'unknown'", "income (text"],
+    ),
+    (
+        "model_feature_has_missing_values",
+        model("good_model.skops", data="income_missing.csv"),
+        ["failed while scoring", "contains NaN", "income (10 missing)"],
+    ),
     ("model_not_a_model", model("not_a_model.pkl", "--trust-pickle"), ["(dict) is not a model", "no predict()"]),
     ("untrusted_pickle", model("evil.pkl"), ["evil.pkl is a pickle/joblib file", "SHA-256", "--trust-pickle"]),
-    ("skops_unknown_types", model("foreign_types.skops"), ["acme_vendor_models.Passthrough", "--trust-type acme_vendor_models.Passthrough"]),
+    (
+        "skops_unknown_types",
+        model("foreign_types.skops"),
+        ["acme_vendor_models.Passthrough", "--trust-type acme_vendor_models.Passthrough"],
+    ),
     ("skops_truncated", model("truncated.skops"), ["truncated.skops", "damaged"]),
     ("zip_not_skops", model("not_skops.skops"), ["not_skops.skops is a zip archive but not a skops model"]),
     ("regression_model", model("regressor.skops"), ["LinearRegression", "regressor", "binary classifiers only"]),
     ("multiclass_model", model("multiclass.skops"), ["multiclass", "'Asian'", "binary classifiers only"]),
     ("model_without_feature_names", model("no_feature_names.skops"), ["without column names"]),
-    ("positive_label_not_in_model", model("good_model.skops", "--positive-label", "approved", data="text_target.csv"),
-     ["positive label 'approved'", "[0, 1]"]),
+    (
+        "positive_label_not_in_model",
+        model("good_model.skops", "--positive-label", "approved", data="text_target.csv"),
+        ["positive label 'approved'", "[0, 1]"],
+    ),
     ("lightgbm_regression", model("lgb_regression.txt"), ["LightGBM model's objective is 'regression'", "binary"]),
     ("lightgbm_truncated", model("lgb_truncated.txt"), ["lgb_truncated.txt is an incomplete LightGBM model", "'end of trees'"]),
     ("lightgbm_cut_in_parameters", model("lgb_cut_in_parameters.txt"), ["incomplete LightGBM model", "'end of parameters'"]),
@@ -183,8 +240,11 @@ def test_trusted_pickle_does_run_so_the_marker_test_is_meaningful(fresh_pickle, 
 
 
 GOOD = [
-    ("latin1_csv", ["--data", "{d}/latin1.csv", "--target", "approved", "--sensitive", "region", "--predictions", "pred"],
-     {"Île-de-France", "Provence-Alpes-Côte d'Azur", "Bourgogne-Franche-Comté"}),
+    (
+        "latin1_csv",
+        ["--data", "{d}/latin1.csv", "--target", "approved", "--sensitive", "region", "--predictions", "pred"],
+        {"Île-de-France", "Provence-Alpes-Côte d'Azur", "Bourgogne-Franche-Comté"},
+    ),
     ("semicolon_csv", preds("semicolon.csv"), {"Female", "Asian"}),
     ("tab_separated", preds("tab.tsv"), {"Female", "Asian"}),
     ("excel_named_sheet", preds("book.xlsx", "--sheet", "evaluation"), {"Female", "Asian"}),

@@ -1,5 +1,6 @@
 """Cost guards (issue 11 item 2): runs that would take minutes or exhaust memory are refused before any work, with
 the figure and the fix; out-of-range options and nested Parquet columns give clear refusals, never tracebacks."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,25 @@ def _wide(path: Path, n: int = 2000, columns: int = 8) -> Path:
 
 
 def _audit(capsys, data: Path, sensitive: str, out: Path, *extra: str, target: str = "approved", pred: str = "pred"):
-    rc = main(["audit", "--data", str(data), "--target", target, "--sensitive", sensitive, "--predictions", pred,
-               "--positive-label", "1", "--json", str(out), "--quiet", *extra])
+    rc = main(
+        [
+            "audit",
+            "--data",
+            str(data),
+            "--target",
+            target,
+            "--sensitive",
+            sensitive,
+            "--predictions",
+            pred,
+            "--positive-label",
+            "1",
+            "--json",
+            str(out),
+            "--quiet",
+            *extra,
+        ]
+    )
     cap = capsys.readouterr()
     return rc, cap.err
 
@@ -45,8 +63,16 @@ def test_six_columns_of_three_values_refused_with_figure_and_fix(tmp_path, capsy
     out = tmp_path / "r.json"
     rc, err = _audit(capsys, _wide(tmp_path / "w.csv"), "s0,s1,s2,s3,s4,s5", out, target="y", pred="p")
     # 4**6 - 1 combinations of values over the 63 groupings; the measured run made 4,038 of them
-    _refused(rc, err, out, "up to 4,095 groups and intersections", "63 groupings of 6 sensitive columns",
-             f"limit of {MAX_GROUPS:,}", "--max-order 2 (153 groups)", "fewer sensitive columns")
+    _refused(
+        rc,
+        err,
+        out,
+        "up to 4,095 groups and intersections",
+        "63 groupings of 6 sensitive columns",
+        f"limit of {MAX_GROUPS:,}",
+        "--max-order 2 (153 groups)",
+        "fewer sensitive columns",
+    )
 
 
 def test_twenty_columns_refused_fast(tmp_path, capsys):
@@ -54,16 +80,27 @@ def test_twenty_columns_refused_fast(tmp_path, capsys):
     import time
 
     t0 = time.perf_counter()
-    rc, err = _audit(capsys, _wide(tmp_path / "w.csv", columns=20), ",".join(f"s{i}" for i in range(20)), out,
-                     target="y", pred="p")
+    rc, err = _audit(
+        capsys, _wide(tmp_path / "w.csv", columns=20), ",".join(f"s{i}" for i in range(20)), out, target="y", pred="p"
+    )
     assert time.perf_counter() - t0 < 20
     _refused(rc, err, out, "1,048,575 groupings of 20 sensitive columns", "--max-order 2 (1,770 groups)")
 
 
 def test_max_order_one_on_many_columns_runs(tmp_path, capsys):
     out = tmp_path / "r.json"
-    rc, err = _audit(capsys, _wide(tmp_path / "w.csv", columns=20), ",".join(f"s{i}" for i in range(20)), out,
-                     "--max-order", "1", "--bootstrap", "50", target="y", pred="p")
+    rc, err = _audit(
+        capsys,
+        _wide(tmp_path / "w.csv", columns=20),
+        ",".join(f"s{i}" for i in range(20)),
+        out,
+        "--max-order",
+        "1",
+        "--bootstrap",
+        "50",
+        target="y",
+        pred="p",
+    )
     assert rc in (0, 1), err
     groups = json.loads(out.read_text(encoding="utf-8"))["groups"]
     assert len(groups) == 60
@@ -78,13 +115,16 @@ def test_identifier_column_refused(tmp_path, capsys):
     _refused(rc, err, out, "Sensitive column 'customer' has 1,000 distinct values in 1,000 rows", "looks like an identifier")
 
 
-@pytest.mark.parametrize("extra, expected", [
-    (["--seed", "-1"], ["--seed -1 is out of range", "0 to 4,294,967,295"]),
-    (["--seed", str(2**40)], ["is out of range"]),
-    (["--bootstrap", "100000000"], ["--bootstrap 100,000,000 is above the limit of 100,000"]),
-    (["--explain-budget", "-3"], ["--explain-budget -3 is not a time budget"]),
-    (["--max-order", "0"], ["--max-order 0 would audit no groups"]),
-])
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (["--seed", "-1"], ["--seed -1 is out of range", "0 to 4,294,967,295"]),
+        (["--seed", str(2**40)], ["is out of range"]),
+        (["--bootstrap", "100000000"], ["--bootstrap 100,000,000 is above the limit of 100,000"]),
+        (["--explain-budget", "-3"], ["--explain-budget -3 is not a time budget"]),
+        (["--max-order", "0"], ["--max-order 0 would audit no groups"]),
+    ],
+)
 def test_option_out_of_range(extra, expected, tmp_path, capsys):
     data = tmp_path / "good.csv"
     good_frame().to_csv(data, index=False)
@@ -125,10 +165,13 @@ def test_unused_nested_parquet_columns_are_left_out(tmp_path, capsys):
     assert {g["attributes"]["race"] for g in result["groups"] if list(g["attributes"]) == ["race"]} == {"Asian", "Black", "White"}
 
 
-@pytest.mark.parametrize("sensitive, target, expected", [
-    ("sex,tags", "approved", "The sensitive column 'tags' holds lists or records"),
-    ("sex,race", "info", "The target column 'info' holds lists or records"),
-])
+@pytest.mark.parametrize(
+    "sensitive, target, expected",
+    [
+        ("sex,tags", "approved", "The sensitive column 'tags' holds lists or records"),
+        ("sex,race", "info", "The target column 'info' holds lists or records"),
+    ],
+)
 def test_used_nested_column_refused(sensitive, target, expected, tmp_path, capsys):
     out = tmp_path / "r.json"
     rc, err = _audit(capsys, _nested(tmp_path), sensitive, out, target=target)
@@ -140,12 +183,15 @@ def _brute(counts: dict[str, int], top: int, rows: int) -> int:
     return sum(min(prod(counts[c] for c in combo), rows) for k in range(1, top + 1) for combo in combinations(cols, k))
 
 
-@pytest.mark.parametrize("counts, top, rows", [
-    ({"a": 3, "b": 3, "c": 3, "d": 3, "e": 3, "f": 3}, 6, 2000),
-    ({"a": 2, "b": 7, "c": 40, "d": 5, "e": 11}, 5, 300),
-    ({"a": 2, "b": 7, "c": 40, "d": 5, "e": 11}, 2, 10**6),
-    ({f"x{i}": i % 4 + 2 for i in range(12)}, 12, 5000),
-])
+@pytest.mark.parametrize(
+    "counts, top, rows",
+    [
+        ({"a": 3, "b": 3, "c": 3, "d": 3, "e": 3, "f": 3}, 6, 2000),
+        ({"a": 2, "b": 7, "c": 40, "d": 5, "e": 11}, 5, 300),
+        ({"a": 2, "b": 7, "c": 40, "d": 5, "e": 11}, 2, 10**6),
+        ({f"x{i}": i % 4 + 2 for i in range(12)}, 12, 5000),
+    ],
+)
 def test_estimate_matches_enumeration(counts, top, rows):
     assert estimate_groups(counts, list(counts), top, rows=rows) == _brute(counts, top, rows)
     assert estimate_groups(counts, list(counts), top) == _brute(counts, top, 10**30)

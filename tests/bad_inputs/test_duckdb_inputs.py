@@ -1,5 +1,6 @@
 """Hostile input to the DuckDB engine: every refusal is an audit.errors message (exit 2, "How to fix"), never a
 traceback. The whole bad-input corpus runs through it too (its messages may be worded by DuckDB for broken files)."""
+
 from __future__ import annotations
 
 import duckdb
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.bad_inputs.test_bad_inputs import BAD, _argv, run_cli
+
 
 def _refused(rc: int, err: str) -> None:
     assert "Traceback" not in err and "internal error" not in err, err
@@ -27,8 +29,16 @@ def test_corpus_refused_cleanly_by_duckdb_engine(argv, expected, corpus, tmp_pat
 def data(tmp_path):
     rng = np.random.default_rng(3)
     n = 400
-    df = pd.DataFrame({"g": rng.choice(["a", "b"], n), "y": rng.integers(0, 2, n), "p": rng.integers(0, 2, n),
-                       "s": rng.random(n), "s_text": rng.choice(["0.2", "high"], n), "many": np.arange(n) % 7})
+    df = pd.DataFrame(
+        {
+            "g": rng.choice(["a", "b"], n),
+            "y": rng.integers(0, 2, n),
+            "p": rng.integers(0, 2, n),
+            "s": rng.random(n),
+            "s_text": rng.choice(["0.2", "high"], n),
+            "many": np.arange(n) % 7,
+        }
+    )
     df.to_parquet(tmp_path / "d.parquet", index=False)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(f"CREATE TABLE preds AS SELECT * FROM read_parquet('{tmp_path / 'd.parquet'}')")
@@ -38,8 +48,23 @@ def data(tmp_path):
 
 
 def _audit(tmp_path, *extra, data="d.parquet"):
-    return ["audit", "--data", str(tmp_path / data), "--target", "y", "--sensitive", "g", "--positive-label", "1",
-            "--json", str(tmp_path / "r.json"), "--quiet", "--engine", "duckdb", *extra]
+    return [
+        "audit",
+        "--data",
+        str(tmp_path / data),
+        "--target",
+        "y",
+        "--sensitive",
+        "g",
+        "--positive-label",
+        "1",
+        "--json",
+        str(tmp_path / "r.json"),
+        "--quiet",
+        "--engine",
+        "duckdb",
+        *extra,
+    ]
 
 
 CASES = [
@@ -52,8 +77,12 @@ CASES = [
     ("table_for_parquet", ["--predictions", "p", "--table", "preds"], "d.parquet", ["is not one", "Drop --table"]),
     ("model_audit", ["--model", "m.skops"], "d.parquet", ["does not run a model", "--engine numpy"]),
     ("bad_memory_limit", ["--predictions", "p", "--memory-limit", "lots"], "d.parquet", ["not an amount of memory"]),
-    ("nyc_tables_need_rows", ["--predictions", "p", "--policy", "nyc_ll144"], "d.parquet",
-     ["NYC Local Law 144 tables are computed on the in-memory engine", "--engine numpy"]),
+    (
+        "nyc_tables_need_rows",
+        ["--predictions", "p", "--policy", "nyc_ll144"],
+        "d.parquet",
+        ["NYC Local Law 144 tables are computed on the in-memory engine", "--engine numpy"],
+    ),
     ("memory_too_small", ["--predictions", "p", "--memory-limit", "1KB"], "d.parquet", ["memory limit", "--memory-limit"]),
 ]
 

@@ -1,5 +1,6 @@
 """Faithful values (issue 11 item 4): a group written "NA" stays a group unless the user says it means missing
 (--na-values); UTF-16/UTF-32 CSV with a BOM load; spacing/case variants of one group name are flagged."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,15 @@ def _na_frame() -> pd.DataFrame:
 
 
 def _spec(path: Path, **kw) -> AuditSpec:
-    return AuditSpec(data_path=str(path), target="approved", sensitive=("sex", "race"), predictions_column="pred",
-                     positive_label="1", bootstrap=20, **kw)
+    return AuditSpec(
+        data_path=str(path),
+        target="approved",
+        sensitive=("sex", "race"),
+        predictions_column="pred",
+        positive_label="1",
+        bootstrap=20,
+        **kw,
+    )
 
 
 def _race_groups(result) -> dict[str, int]:
@@ -34,8 +42,11 @@ def _race_groups(result) -> dict[str, int]:
 def test_group_na_stays_a_group_by_default(fmt, tmp_path):
     df = _na_frame()
     path = tmp_path / f"na.{fmt}"
-    {"csv": lambda: df.to_csv(path, index=False), "xlsx": lambda: df.to_excel(path, index=False),
-     "parquet": lambda: df.to_parquet(path, index=False)}[fmt]()
+    {
+        "csv": lambda: df.to_csv(path, index=False),
+        "xlsx": lambda: df.to_excel(path, index=False),
+        "parquet": lambda: df.to_parquet(path, index=False),
+    }[fmt]()
     result = run_audit(_spec(path))
     groups = _race_groups(result)
     assert groups["NA"] == 48 and "(missing)" not in groups
@@ -61,8 +72,28 @@ def test_na_values_through_the_cli(tmp_path, capsys):
     path = tmp_path / "na.csv"
     _na_frame().to_csv(path, index=False)
     out = tmp_path / "r.json"
-    rc = main(["audit", "--data", str(path), "--target", "approved", "--sensitive", "sex,race", "--predictions", "pred",
-               "--positive-label", "1", "--na-values", "NA, null", "--bootstrap", "20", "--json", str(out), "--quiet"])
+    rc = main(
+        [
+            "audit",
+            "--data",
+            str(path),
+            "--target",
+            "approved",
+            "--sensitive",
+            "sex,race",
+            "--predictions",
+            "pred",
+            "--positive-label",
+            "1",
+            "--na-values",
+            "NA, null",
+            "--bootstrap",
+            "20",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc in (0, 1), capsys.readouterr().err
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["spec"]["na_values"] == ["NA", "null"]
@@ -107,8 +138,26 @@ def test_utf16_excel_unicode_text_audits(tmp_path, capsys):
     path = tmp_path / "unicode.txt"
     good_frame().to_csv(path, index=False, sep="\t", encoding="utf-16")
     out = tmp_path / "r.json"
-    rc = main(["audit", "--data", str(path), "--target", "approved", "--sensitive", "sex,race", "--predictions", "pred",
-               "--positive-label", "1", "--bootstrap", "20", "--json", str(out), "--quiet"])
+    rc = main(
+        [
+            "audit",
+            "--data",
+            str(path),
+            "--target",
+            "approved",
+            "--sensitive",
+            "sex,race",
+            "--predictions",
+            "pred",
+            "--positive-label",
+            "1",
+            "--bootstrap",
+            "20",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc in (0, 1) and "binary data" not in err, err
     assert json.loads(out.read_text(encoding="utf-8"))["data"]["rows"] == 240
@@ -126,7 +175,9 @@ def test_random_bytes_are_still_binary(tmp_path):
 def test_spacing_and_case_variants_are_flagged(tmp_path):
     df = good_frame()
     i = np.arange(len(df))
-    sex = np.where((df.sex == "Female") & (i % 7 == 0), "Female ", np.where((df.sex == "Female") & (i % 11 == 0), "female", df.sex))
+    sex = np.where(
+        (df.sex == "Female") & (i % 7 == 0), "Female ", np.where((df.sex == "Female") & (i % 11 == 0), "female", df.sex)
+    )
     path = tmp_path / "v.csv"
     df.assign(sex=sex).to_csv(path, index=False)
     result = run_audit(_spec(path))

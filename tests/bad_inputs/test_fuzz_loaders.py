@@ -5,6 +5,7 @@ Hypothesis runs in child processes (tests/bad_inputs/fuzz_cases.py), derandomize
 abort fails this test instead of killing pytest. The native model cases go through the real `load_model`, whose probe
 child opens the file first. Found cases are kept below as fixed regressions.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,14 @@ def test_fuzzed_files_load_or_fail_cleanly(tmp_path):
     env.pop("ATTEST_FUZZ_RANDOM", None)
 
     def one(group: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "tests.bad_inputs.fuzz_cases", group, str(EXAMPLES[group]),
-                               str(tmp_path / group)], capture_output=True, text=True, env=env, timeout=240, cwd=ROOT)
+        return subprocess.run(
+            [sys.executable, "-m", "tests.bad_inputs.fuzz_cases", group, str(EXAMPLES[group]), str(tmp_path / group)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=240,
+            cwd=ROOT,
+        )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = dict(zip(EXAMPLES, pool.map(one, EXAMPLES)))
@@ -53,8 +60,19 @@ FOUND = [
     # A bare carriage return inserted in the header row: csv.Error escaped _check_raw_header.
     ("csv", lambda s: apply_edits(s, [Edit("insert", 2, b"\xce^\xafN\rV\xb3")]), "has a header row that cannot be read as CSV"),
     # Damaged sheet XML inside a valid zip: openpyxl's ParseError escaped read_excel.
-    ("xlsx", lambda s: mutate_member(s, 3, [Edit("insert", 14308, b'\xdc\xec\n"\xd3'), Edit("overwrite", 3934, b"\xda\x85\xdc~\x02\x93U/"),
-                                          Edit("overwrite", 8167, b"i")]), "the workbook is damaged"),
+    (
+        "xlsx",
+        lambda s: mutate_member(
+            s,
+            3,
+            [
+                Edit("insert", 14308, b'\xdc\xec\n"\xd3'),
+                Edit("overwrite", 3934, b"\xda\x85\xdc~\x02\x93U/"),
+                Edit("overwrite", 8167, b"i"),
+            ],
+        ),
+        "the workbook is damaged",
+    ),
     # Non-UTF-8 bytes in a LightGBM model, echoed by the library: the probe's reading of the child's output failed.
     ("lightgbm", lambda s: apply_edits(s, [Edit("overwrite", 392, b"\x94\xd9\xfd")]), "is not a readable LightGBM model"),
 ]
@@ -84,16 +102,31 @@ def test_cases_the_fuzz_found(fmt, make, message, seeds, tmp_path):
 def test_cli_audit_on_fuzzed_files_exits_2_without_traceback(seeds, tmp_path, capsys):
     data = tmp_path / "good.csv"
     data.write_bytes(seeds["csv"])
-    bad = {"cut.parquet": seeds["parquet"][: len(seeds["parquet"]) // 2],
-           "flipped.xlsx": apply_edits(seeds["xlsx"], [Edit("truncate", 40000)]),
-           "cut.txt": seeds["lightgbm"][: len(seeds["lightgbm"]) // 3],
-           "noise.json": apply_edits(seeds["xgboost_json"], [Edit("truncate", 30000)])}
+    bad = {
+        "cut.parquet": seeds["parquet"][: len(seeds["parquet"]) // 2],
+        "flipped.xlsx": apply_edits(seeds["xlsx"], [Edit("truncate", 40000)]),
+        "cut.txt": seeds["lightgbm"][: len(seeds["lightgbm"]) // 3],
+        "noise.json": apply_edits(seeds["xgboost_json"], [Edit("truncate", 30000)]),
+    }
     for name, raw in bad.items():
         (tmp_path / name).write_bytes(raw)
         out = tmp_path / f"{name}.result.json"
         is_data = name.endswith((".parquet", ".xlsx"))
-        argv = ["audit", "--data", str(tmp_path / name) if is_data else str(data), "--target", "approved",
-                "--sensitive", "race", "--positive-label", "1", "--json", str(out), "--quiet", "--no-explain"]
+        argv = [
+            "audit",
+            "--data",
+            str(tmp_path / name) if is_data else str(data),
+            "--target",
+            "approved",
+            "--sensitive",
+            "race",
+            "--positive-label",
+            "1",
+            "--json",
+            str(out),
+            "--quiet",
+            "--no-explain",
+        ]
         argv += ["--predictions", "approved"] if is_data else ["--model", str(tmp_path / name)]
         rc = main(argv)
         err = capsys.readouterr().err

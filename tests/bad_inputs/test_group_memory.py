@@ -5,6 +5,7 @@ over all sensitive columns) grow with the rows: 200,000 cells x 1,500 groups was
 level, allocated before any statistic. `Level.membership` is sparse now; these tests hold the memory to a few MB and the
 group counts to an independent sum.
 """
+
 from __future__ import annotations
 
 import tracemalloc

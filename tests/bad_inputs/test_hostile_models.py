@@ -4,6 +4,7 @@ Each variant adds one node to a good model's schema.json that, if skops construc
 exec and eval of Python source, os.system, a getattr chain, NumPy and SciPy callables that write files, and a
 scikit-learn function under the once-trusted `sklearn.` prefix. The marker must never appear; the message must say why.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,14 +17,24 @@ from tests.bad_inputs.test_bad_inputs import _argv, model, run_cli
 
 
 def _s(text: str) -> dict:
-    return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": json.dumps(text), "is_json": True,
-            "__id__": 1}
+    return {
+        "__class__": "str",
+        "__module__": "builtins",
+        "__loader__": "JsonNode",
+        "content": json.dumps(text),
+        "is_json": True,
+        "__id__": 1,
+    }
 
 
 def _call(module: str, name: str, *args: dict) -> dict:
     """A node skops turns into `module.name(*args)` when it loads the file."""
-    return {"__class__": name, "__module__": module, "__loader__": "ConstructorFromReduceNode",
-            "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode", "content": list(args)}}
+    return {
+        "__class__": name,
+        "__module__": module,
+        "__loader__": "ConstructorFromReduceNode",
+        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode", "content": list(args)},
+    }
 
 
 def _list(*items: dict) -> dict:
@@ -50,16 +61,31 @@ def _payloads(marker: Path) -> dict[str, dict]:
         "builtins_eval": _call("builtins", "eval", _s(f"open({m!r}, 'w').write('ran')")),
         "os_system": _call("os", "system", _s(f"touch {m}")),
         "getattr_chain": _call("builtins", "getattr", _call("builtins", "__import__", _s("os")), _s("system")),
-        "dunder_method": {"__class__": "str", "__module__": "builtins", "__loader__": "MethodNode",
-                          "content": {"obj": _s("x"), "func": "__class__"}},
+        "dunder_method": {
+            "__class__": "str",
+            "__module__": "builtins",
+            "__loader__": "MethodNode",
+            "content": {"obj": _s("x"), "func": "__class__"},
+        },
         "numpy_savetxt": _call("numpy", "savetxt", _s(m), array),
         "scipy_savemat": _call("scipy.io", "savemat", _s(m), _dict()),
         "sklearn_prefix_writer": _call("sklearn.datasets", "dump_svmlight_file", _list(_list(_one)), _list(_one), _s(m)),
-        "partial_around_system": {"__class__": "partial", "__module__": "functools", "__loader__": "PartialNode",
-                                  "content": {"func": _func("os", "system"),
-                                              "args": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
-                                                       "content": [_s(f"touch {m}")]},
-                                              "kwds": _dict(), "namespace": _s("null")}},
+        "partial_around_system": {
+            "__class__": "partial",
+            "__module__": "functools",
+            "__loader__": "PartialNode",
+            "content": {
+                "func": _func("os", "system"),
+                "args": {
+                    "__class__": "tuple",
+                    "__module__": "builtins",
+                    "__loader__": "TupleNode",
+                    "content": [_s(f"touch {m}")],
+                },
+                "kwds": _dict(),
+                "namespace": _s("null"),
+            },
+        },
     }
 
 
@@ -72,8 +98,9 @@ def _evil_copy(good: Path, dest: Path, node: dict) -> Path:
                 attrs = schema["content"]
                 attrs["content"]["_attest_probe"] = node
                 if "key_types" in attrs:  # skops pairs keys with their types; an unpaired key would be dropped unbuilt
-                    attrs["key_types"]["content"].append({"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode",
-                                                          "__id__": 3})
+                    attrs["key_types"]["content"].append(
+                        {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 3}
+                    )
                 data = json.dumps(schema).encode()
             zout.writestr(info, data)
     return dest
@@ -81,8 +108,16 @@ def _evil_copy(good: Path, dest: Path, node: dict) -> Path:
 
 VARIANTS = sorted(_payloads(Path("m")))
 # Variants that no --trust-type can unlock; the rest ask for the user's trust like any unknown type.
-NEVER = {"builtins_exec", "builtins_eval", "os_system", "getattr_chain", "dunder_method", "numpy_savetxt", "scipy_savemat",
-         "partial_around_system"}
+NEVER = {
+    "builtins_exec",
+    "builtins_eval",
+    "os_system",
+    "getattr_chain",
+    "dunder_method",
+    "numpy_savetxt",
+    "scipy_savemat",
+    "partial_around_system",
+}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -99,7 +134,10 @@ def test_edited_skops_never_runs_its_code(variant, corpus, tmp_path, capsys):
     if variant in NEVER:
         assert "never loads it, with or without --trust-type" in err, err
     else:
-        assert "--trust-type sklearn.datasets._svmlight_format_io.dump_svmlight_file" in err or "--trust-type sklearn.datasets" in err, err
+        assert (
+            "--trust-type sklearn.datasets._svmlight_format_io.dump_svmlight_file" in err
+            or "--trust-type sklearn.datasets" in err
+        ), err
 
 
 @pytest.mark.parametrize("variant", sorted(NEVER))
@@ -136,8 +174,9 @@ def test_the_payloads_do_run_when_skops_is_told_to_trust_them(corpus, tmp_path):
 
 
 def test_a_user_trusted_type_is_recorded_as_trusted(corpus, tmp_path, capsys):
-    rc, _, err = run_cli(_argv(model("foreign_types.skops", "--trust-type", "acme_vendor_models.Passthrough"), corpus,
-                               tmp_path / "r.json"), capsys)
+    rc, _, err = run_cli(
+        _argv(model("foreign_types.skops", "--trust-type", "acme_vendor_models.Passthrough"), corpus, tmp_path / "r.json"), capsys
+    )
     assert rc in (0, 1), err  # 1: a check failed; the model loaded
     m = json.loads((tmp_path / "r.json").read_text())["model"]
     assert m["trusted"] is True and m["trusted_types"] == ["acme_vendor_models.Passthrough"]
@@ -157,8 +196,10 @@ def test_reviewed_types_load_without_asking_and_are_not_user_trust(tmp_path):
     rng = np.random.default_rng(1)
     X = pd.DataFrame({"a": rng.normal(size=200), "c": pd.Categorical(rng.choice(["x", "y"], 200))})
     y = (X.a > 0).astype(int)
-    for name, est in {"cal": CalibratedClassifierCV(LinearSVC()).fit(X[["a"]], y),
-                      "hgb": HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype").fit(X, y)}.items():
+    for name, est in {
+        "cal": CalibratedClassifierCV(LinearSVC()).fit(X[["a"]], y),
+        "hgb": HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype").fit(X, y),
+    }.items():
         path = tmp_path / f"{name}.skops"
         sio.dump(est, path)
         assert sio.get_untrusted_types(file=str(path)), "the case must exercise the reviewed list"

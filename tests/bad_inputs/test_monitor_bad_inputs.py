@@ -1,5 +1,6 @@
 """`attest monitor` refuses hostile input with exit 2, a message and a hint, and records nothing; logs that are
 odd but valid (an empty window, no outcomes at all) are monitored and say what could not be decided."""
+
 from __future__ import annotations
 
 import json
@@ -41,13 +42,30 @@ def d(tmp_path_factory) -> Path:
     return d
 
 
-BASE = ["--time-column", "time", "--window", "1mo", "--predictions", "pred", "--scores", "score", "--target", "y",
-        "--sensitive", "group", "--reference", "{d}/ref.csv"]
+BASE = [
+    "--time-column",
+    "time",
+    "--window",
+    "1mo",
+    "--predictions",
+    "pred",
+    "--scores",
+    "score",
+    "--target",
+    "y",
+    "--sensitive",
+    "group",
+    "--reference",
+    "{d}/ref.csv",
+]
 
 BAD = [
     ("missing_time_column", ["--data", "{d}/no_time.csv"], ["time column(s) 'time' are not in no_time.csv"]),
-    ("time_column_of_garbage", ["--data", "{d}/garbage_time.csv"], ["1,200 value(s) of the time column 'time'",
-                                                                    "'garbage-0'", "ISO 8601"]),
+    (
+        "time_column_of_garbage",
+        ["--data", "{d}/garbage_time.csv"],
+        ["1,200 value(s) of the time column 'time'", "'garbage-0'", "ISO 8601"],
+    ),
     ("blank_times", ["--data", "{d}/blank_time.csv"], ["time column 'time' is empty in 172 row(s)", "row 1"]),
     ("numeric_times", ["--data", "{d}/numeric_time.csv"], ["holds numbers", "ISO 8601"]),
     ("mixed_timezones", ["--data", "{d}/mixed_tz.csv"], ["mixes times with a UTC offset"]),
@@ -57,13 +75,18 @@ BAD = [
     ("header_only_log", ["--data", "{d}/header_only.csv"], ["header_only.csv", "no data rows"]),
     ("missing_log", ["--data", "{d}/nope.csv"], ["not found", "nope.csv"]),
     ("bad_window", ["--data", "{d}/log.csv", "--window", "weekly"], ["--window 'weekly' is not a window size", "7d"]),
-    ("plan_typo", ["--data", "{d}/log.csv", "--plan", "{d}/plan_typo.toml"], ["[monitor] table", "min_windw",
-                                                                             "Its keys are"]),
-    ("plan_unknown_check", ["--data", "{d}/log.csv", "--plan", "{d}/plan_check.toml"],
-     ["[monitor] table", "selection_rate_change"]),
+    ("plan_typo", ["--data", "{d}/log.csv", "--plan", "{d}/plan_typo.toml"], ["[monitor] table", "min_windw", "Its keys are"]),
+    (
+        "plan_unknown_check",
+        ["--data", "{d}/log.csv", "--plan", "{d}/plan_check.toml"],
+        ["[monitor] table", "selection_rate_change"],
+    ),
     ("plan_bad_drift", ["--data", "{d}/log.csv", "--plan", "{d}/plan_drift.toml"], ["[drift] table", "psi"]),
-    ("reference_neither_run_nor_file", ["--data", "{d}/log.csv", "--reference", "{d}/gone.csv"],
-     ["neither a recorded run nor a file"]),
+    (
+        "reference_neither_run_nor_file",
+        ["--data", "{d}/log.csv", "--reference", "{d}/gone.csv"],
+        ["neither a recorded run nor a file"],
+    ),
     ("unknown_run", ["--data", "{d}/log.csv", "--reference", "run-000000000000"], ["run-000000000000"]),
     ("json_over_the_log", ["--data", "{d}/log.csv", "--json", "{d}/log.csv"], ["the log (--data)"]),
 ]
@@ -74,7 +97,7 @@ def _argv(d: Path, extra: list[str]) -> list[str]:
     for flag in ("--reference", "--window"):
         if flag in extra:
             i = args.index(flag)
-            del args[i:i + 2]
+            del args[i : i + 2]
     return [a.replace("{d}", str(d)) for a in ["monitor", *args, *extra]]
 
 
@@ -113,8 +136,7 @@ def test_an_empty_window_is_insufficient_evidence_not_a_crash(d, tmp_path):
 
 def test_all_outcomes_missing_gives_estimates_only(d, tmp_path, capsys):
     out = tmp_path / "m.json"
-    rc = main(_argv(d, ["--data", str(d / "no_outcomes.csv"), "--json", str(out),
-                        "--workspace", str(tmp_path / "w.attest")]))
+    rc = main(_argv(d, ["--data", str(d / "no_outcomes.csv"), "--json", str(out), "--workspace", str(tmp_path / "w.attest")]))
     assert rc in (0, 1)
     printed = capsys.readouterr().out
     assert "ESTIMATED" in printed and "No outcome in 'y' has arrived yet" in printed
@@ -127,10 +149,11 @@ def test_all_outcomes_missing_gives_estimates_only(d, tmp_path, capsys):
 
 def test_all_outcomes_missing_and_no_scores_is_insufficient_evidence(d, tmp_path):
     out = tmp_path / "m.json"
-    argv = [a for a in _argv(d, ["--data", str(d / "no_outcomes.csv"), "--json", str(out),
-                                 "--workspace", str(tmp_path / "w.attest")])]
+    argv = [
+        a for a in _argv(d, ["--data", str(d / "no_outcomes.csv"), "--json", str(out), "--workspace", str(tmp_path / "w.attest")])
+    ]
     i = argv.index("--scores")
-    del argv[i:i + 2]
+    del argv[i : i + 2]
     main(argv)
     r = json.loads(out.read_text())
     for w in r["windows"]:

@@ -3,6 +3,7 @@
 LightGBM aborts (SIGABRT) on a text model damaged inside a tree and XGBoost segfaults on a child or feature index outside
 the tree; Attest opens such files in a child process first (audit/models/probe.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,14 @@ def _edit_tree(natives: Path, edit) -> str:
 
 
 XGB_DAMAGE = {
-    "child_out_of_range": (lambda t: t["left_children"].__setitem__(0, 99999), "tree 0 node 0 points to child 99999, outside its"),
-    "split_on_missing_feature": (lambda t: t["split_indices"].__setitem__(0, 99999), "tree 0 node 0 splits on feature 99999, but the model has 2"),
+    "child_out_of_range": (
+        lambda t: t["left_children"].__setitem__(0, 99999),
+        "tree 0 node 0 points to child 99999, outside its",
+    ),
+    "split_on_missing_feature": (
+        lambda t: t["split_indices"].__setitem__(0, 99999),
+        "tree 0 node 0 splits on feature 99999, but the model has 2",
+    ),
     "loop_to_root": (lambda t: t["left_children"].__setitem__(0, 0), "tree 0 reaches node 0 twice (a loop)"),
     "arrays_shorter_than_declared": (lambda t: t.__setitem__("base_weights", []), "Check failed: base_weights.size() == n_nodes"),
 }
@@ -92,9 +99,11 @@ def test_the_damaged_files_really_kill_an_unprotected_process(natives, tmp_path)
     lgb_bad.write_text(re.sub(r"split_feature=\S+", "split_feature=99999", (natives / "good_lgb.txt").read_text(), count=1))
     xgb_bad = tmp_path / "bad.json"
     xgb_bad.write_text(_edit_tree(natives, lambda t: t["left_children"].__setitem__(0, 99999)))
-    code = {"lgb": f"import lightgbm as l, numpy as n; l.Booster(model_file={str(lgb_bad)!r}).predict(n.zeros((1, 2)))",
-            "xgb": f"import xgboost as x, numpy as n; b = x.Booster(); b.load_model({str(xgb_bad)!r}); "
-                   "b.predict(x.DMatrix(n.zeros((5, 2)), feature_names=b.feature_names))"}
+    code = {
+        "lgb": f"import lightgbm as l, numpy as n; l.Booster(model_file={str(lgb_bad)!r}).predict(n.zeros((1, 2)))",
+        "xgb": f"import xgboost as x, numpy as n; b = x.Booster(); b.load_model({str(xgb_bad)!r}); "
+        "b.predict(x.DMatrix(n.zeros((5, 2)), feature_names=b.feature_names))",
+    }
     codes = {k: subprocess.run([sys.executable, "-c", c], capture_output=True, timeout=120).returncode for k, c in code.items()}
     assert codes["lgb"] < 0 and codes["xgb"] < 0, codes
 

@@ -1,5 +1,6 @@
 """The set-up page's group preview counts what the audit will audit (issue 11 item 4): "NA" and "null" are groups,
 empty cells are "(missing)", --na-values is honoured, spacing variants are warned about; and the group estimate."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,8 +31,16 @@ def _audit_counts(path, na_values=()):
     from audit.run import run_audit
     from audit.spec import AuditSpec
 
-    spec = AuditSpec(data_path=str(path), target="approved", sensitive=("sex",), predictions_column="pred",
-                     positive_label="1", policy=resolve_policy("four_fifths"), na_values=na_values, bootstrap=50)
+    spec = AuditSpec(
+        data_path=str(path),
+        target="approved",
+        sensitive=("sex",),
+        predictions_column="pred",
+        positive_label="1",
+        policy=resolve_policy("four_fifths"),
+        na_values=na_values,
+        bootstrap=50,
+    )
     res = run_audit(spec)
     return {g.attributes["sex"]: g.n for g in res.groups if g.level == ("sex",)}
 
@@ -57,11 +66,22 @@ def test_preview_honours_na_values_like_the_audit(tmp_path):
 def test_group_estimate_figure_and_text(tmp_path):
     p = _preview(_csv(tmp_path))
     assert group_estimate(p, ["sex"]) == (6, "This audit will create up to 6 groups and intersections (limit 2,000).")
-    assert group_estimate(p, ["sex", "approved"]) == (6 + 2 + 12, "This audit will create up to 20 groups and intersections (limit 2,000).")
+    assert group_estimate(p, ["sex", "approved"]) == (
+        6 + 2 + 12,
+        "This audit will create up to 20 groups and intersections (limit 2,000).",
+    )
     assert group_estimate(p, ["sex", "approved"], max_order=1)[0] == 8
     big = p.__class__(**{**p.__dict__, "n_unique": {**p.n_unique, "sex": 3000}})
     n, text = group_estimate(big, ["sex"])
     assert n == 120 and "limit" in text  # capped by the 120 rows
-    n, text = group_estimate(p.__class__(**{**p.__dict__, "n_unique": {"sex": 50, "approved": 50, "pred": 50},
-                                             "ref": p.ref.model_copy(update={"rows": 10**6})}), ["sex", "approved", "pred"])
-    assert n == 50 * 3 + 2500 * 3 + 125000 and text.startswith(f"This audit would create up to {n:,} groups") and "--max-order" in text
+    n, text = group_estimate(
+        p.__class__(
+            **{**p.__dict__, "n_unique": {"sex": 50, "approved": 50, "pred": 50}, "ref": p.ref.model_copy(update={"rows": 10**6})}
+        ),
+        ["sex", "approved", "pred"],
+    )
+    assert (
+        n == 50 * 3 + 2500 * 3 + 125000
+        and text.startswith(f"This audit would create up to {n:,} groups")
+        and "--max-order" in text
+    )

@@ -1,5 +1,6 @@
 """Every runtime dependency is there for the product: imported by audit/, reports/, gui/ or cli/ (or used through a
 package that is, as named below), and the test-only packages are in the dev extra, never imported by the product."""
+
 from __future__ import annotations
 
 import ast
@@ -15,9 +16,17 @@ PRODUCT = ("audit", "reports", "gui", "cli")
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 # Distribution name -> the top-level module it provides, where the two differ.
-IMPORT_NAME = {"pyside6-essentials": "PySide6", "scikit-learn": "sklearn", "sqlite-utils": "sqlite_utils",
-               "charset-normalizer": "charset_normalizer", "python-bidi": "bidi", "arabic-reshaper": "arabic_reshaper",
-               "xgboost-cpu": "xgboost", "import-linter": "importlinter", "pytest-qt": "pytestqt"}
+IMPORT_NAME = {
+    "pyside6-essentials": "PySide6",
+    "scikit-learn": "sklearn",
+    "sqlite-utils": "sqlite_utils",
+    "charset-normalizer": "charset_normalizer",
+    "python-bidi": "bidi",
+    "arabic-reshaper": "arabic_reshaper",
+    "xgboost-cpu": "xgboost",
+    "import-linter": "importlinter",
+    "pytest-qt": "pytestqt",
+}
 # Used without an import statement of its own: (file, text in it that shows the use).
 INDIRECT = {
     "pyside6-addons": ("gui/views/export.py", "from PySide6.QtPdf import"),  # QtPdf ships in the add-ons

@@ -2,6 +2,7 @@
 PREFIX/bin/attest and (on request) the launcher in place, and its uninstall.sh removes all of it.
 
 A small bundle of two real wheels stands in for the 82 of the real one (.ci/run installs that one offline)."""
+
 from __future__ import annotations
 
 import os
@@ -23,23 +24,28 @@ def _bundle(tmp_path: Path) -> Path:
     stage = tmp_path / "attest-offline-9.9-linux-x86_64-py311"
     (stage / "wheels").mkdir(parents=True)
     dep = make_wheel(stage / "wheels", "tinydep", "1.0", {"tinydep.py": b"VALUE = 42\n"})
-    make_wheel(stage / "wheels", "attest", "9.9", {"attest_fake.py": FAKE_MAIN},
-               entry_points="[console_scripts]\nattest = attest_fake:main\n")
+    make_wheel(
+        stage / "wheels",
+        "attest",
+        "9.9",
+        {"attest_fake.py": FAKE_MAIN},
+        entry_points="[console_scripts]\nattest = attest_fake:main\n",
+    )
     (stage / "requirements.lock").write_text(f"tinydep==1.0 --hash=sha256:{sha256_file(dep)}\n")
     for name in ("install.sh", "attest.desktop", "attest.svg"):
         shutil.copy2(ROOT / "release" / name, stage / name)
     shutil.copy2(ROOT / "resources" / "system-packages.txt", stage / "system-packages.txt")
     (stage / "sbom.cdx.json").write_text("{}")
-    (stage / "SHA256SUMS").write_text("".join(f"{sha256_file(p)}  {p.relative_to(stage)}\n"
-                                              for p in sorted(stage.rglob("*")) if p.is_file()))
+    (stage / "SHA256SUMS").write_text(
+        "".join(f"{sha256_file(p)}  {p.relative_to(stage)}\n" for p in sorted(stage.rglob("*")) if p.is_file())
+    )
     return stage
 
 
 def _install(stage: Path, *args: str, home: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "XDG_"))}
     env.update(HOME=str(home), PYTHON=sys.executable)
-    return subprocess.run(["bash", str(stage / "install.sh"), *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return subprocess.run(["bash", str(stage / "install.sh"), *args], capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.mark.slow

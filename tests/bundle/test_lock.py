@@ -1,4 +1,5 @@
 """The lock files: exact versions with hashes for every package, no GPU libraries, and pins inside pyproject's ranges."""
+
 from __future__ import annotations
 
 import tomllib
@@ -62,5 +63,5 @@ def test_read_lock_refuses_a_pin_without_hash(tmp_path):
 
 def test_dev_installs_from_the_lock_with_hashes():
     dev = (ROOT / "dev").read_text(encoding="utf-8")
-    assert "--require-hashes -r \"$DEV_LOCK\"" in dev and "--no-deps -e ." in dev
+    assert '--require-hashes -r "$DEV_LOCK"' in dev and "--no-deps -e ." in dev
     assert 'cat "$DEV_LOCK" pyproject.toml | sha256sum' in dev  # a changed lock re-installs

@@ -1,5 +1,6 @@
 """The bundle's SBOM: CycloneDX 1.5 JSON, one component per wheel with name, version, purl, the file's hash, and the
 licence the wheel states; and the bundle check that compares it with the files."""
+
 from __future__ import annotations
 
 import copy
@@ -13,11 +14,13 @@ from tests.bundle.wheels import make_wheel
 
 def _wheels(tmp_path):
     mit = make_wheel(tmp_path, "Alpha_Pkg", "1.0", {"alpha/__init__.py": b""}, meta_extra="License-Expression: MIT\n")
-    bsd = make_wheel(tmp_path, "beta", "2.0.post1", {"beta.py": b""},
-                     meta_extra="Classifier: License :: OSI Approved :: BSD License\n")
+    bsd = make_wheel(
+        tmp_path, "beta", "2.0.post1", {"beta.py": b""}, meta_extra="Classifier: License :: OSI Approved :: BSD License\n"
+    )
     bare = make_wheel(tmp_path, "gamma", "0.1", {"gamma.py": b""})
-    app = make_wheel(tmp_path, "attest", "0.1.0", {"cli/__init__.py": b""},
-                     meta_extra="License-Expression: LicenseRef-Proprietary\n")
+    app = make_wheel(
+        tmp_path, "attest", "0.1.0", {"cli/__init__.py": b""}, meta_extra="License-Expression: LicenseRef-Proprietary\n"
+    )
     return app, [mit, bsd, bare]
 
 
@@ -77,12 +80,15 @@ def _stage(tmp_path):
     (stage / "wheels").mkdir(parents=True)
     app, deps = _wheels(stage / "wheels")
     (stage / "sbom.cdx.json").write_text(json.dumps(sbom.build_sbom(app, deps, {})))
-    (stage / "requirements.lock").write_text("".join(f"{n}=={v} --hash=sha256:{sbom.sha256_file(w)}\n"
-                                                     for n, v, w in (("alpha-pkg", "1.0", deps[0]),
-                                                                     ("beta", "2.0.post1", deps[1]),
-                                                                     ("gamma", "0.1", deps[2]))))
-    (stage / "SHA256SUMS").write_text("".join(f"{sbom.sha256_file(p)}  {p.relative_to(stage)}\n"
-                                              for p in sorted(stage.rglob("*")) if p.is_file()))
+    (stage / "requirements.lock").write_text(
+        "".join(
+            f"{n}=={v} --hash=sha256:{sbom.sha256_file(w)}\n"
+            for n, v, w in (("alpha-pkg", "1.0", deps[0]), ("beta", "2.0.post1", deps[1]), ("gamma", "0.1", deps[2]))
+        )
+    )
+    (stage / "SHA256SUMS").write_text(
+        "".join(f"{sbom.sha256_file(p)}  {p.relative_to(stage)}\n" for p in sorted(stage.rglob("*")) if p.is_file())
+    )
     return stage, deps
 
 

@@ -1,4 +1,5 @@
 """The bundle's Qt PDF wheel: only QtPdf and QtPdfWidgets with their Qt libraries, upstream bytes, same input same output."""
+
 from __future__ import annotations
 
 import base64
@@ -36,9 +37,15 @@ def test_keeps_qt_pdf_and_drops_the_rest(tmp_path):
     with zipfile.ZipFile(out) as zf, zipfile.ZipFile(up) as uz:
         names = set(zf.namelist())
         payload = {n for n in names if ".dist-info/" not in n}
-        assert payload == {"PySide6/__init__.py", "PySide6/QtPdf.abi3.so", "PySide6/QtPdf.pyi",
-                           "PySide6/QtPdfWidgets.abi3.so", "PySide6/Qt/lib/libQt6Pdf.so.6",
-                           "PySide6/Qt/lib/libQt6PdfWidgets.so.6", "PySide6/include/QtPdf/pyside6_qtpdf_python.h"}
+        assert payload == {
+            "PySide6/__init__.py",
+            "PySide6/QtPdf.abi3.so",
+            "PySide6/QtPdf.pyi",
+            "PySide6/QtPdfWidgets.abi3.so",
+            "PySide6/Qt/lib/libQt6Pdf.so.6",
+            "PySide6/Qt/lib/libQt6PdfWidgets.so.6",
+            "PySide6/include/QtPdf/pyside6_qtpdf_python.h",
+        }
         assert all(zf.read(n) == uz.read(n) for n in payload)  # files unchanged
         meta = zf.read("pyside6_addons-6.11.3+qtpdf.dist-info/METADATA").decode()
         assert "Version: 6.11.3+qtpdf" in meta.splitlines()

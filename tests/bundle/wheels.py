@@ -1,4 +1,5 @@
 """Small real wheels for the bundle tests: valid zip, METADATA, WHEEL and RECORD, installable by pip."""
+
 from __future__ import annotations
 
 import base64
@@ -7,8 +8,16 @@ import zipfile
 from pathlib import Path
 
 
-def make_wheel(out: Path, name: str, version: str, files: dict[str, bytes], *, tag: str = "py3-none-any",
-               meta_extra: str = "", entry_points: str = "") -> Path:
+def make_wheel(
+    out: Path,
+    name: str,
+    version: str,
+    files: dict[str, bytes],
+    *,
+    tag: str = "py3-none-any",
+    meta_extra: str = "",
+    entry_points: str = "",
+) -> Path:
     dist = name.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
     members = dict(files)

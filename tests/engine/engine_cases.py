@@ -1,4 +1,5 @@
 """Datasets and audit command lines on which every engine must give the same result (tests/engine/test_engines.py)."""
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,20 @@ def predictions_frame(n: int = 6000, seed: int = 0) -> pd.DataFrame:
     zipcode = np.where(race == "White", rng.integers(0, 30, n), rng.integers(25, 60, n))
     # Whole years, many ties: quintile edges fall on data values (bins are closed on the right), and a proxy of sex.
     years = np.where(sex == "F", rng.integers(0, 20, n), rng.integers(12, 40, n))
-    return pd.DataFrame({
-        "race": race, "sex": sex, "band": band, "years": years, "y": y, "score": score, "pred": (score >= 0.5).astype(int),
-        "income": income, "zip": [f"z{z:02d}" for z in zipcode], "note": np.where(rng.random(n) < 0.05, None, "ok"),
-    })
+    return pd.DataFrame(
+        {
+            "race": race,
+            "sex": sex,
+            "band": band,
+            "years": years,
+            "y": y,
+            "score": score,
+            "pred": (score >= 0.5).astype(int),
+            "income": income,
+            "zip": [f"z{z:02d}" for z in zipcode],
+            "note": np.where(rng.random(n) < 0.05, None, "ok"),
+        }
+    )
 
 
 def labelled_frame(n: int = 3000, seed: int = 1) -> pd.DataFrame:
@@ -45,8 +56,15 @@ def labelled_frame(n: int = 3000, seed: int = 1) -> pd.DataFrame:
     y = np.where(rng.random(n) < 0.5, "yes", "no").astype(object)
     y[rng.choice(n, 30, replace=False)] = None
     pred = np.where(rng.random(n) < 0.45 + 0.1 * (group == "north"), "yes", "no")
-    return pd.DataFrame({"region": group, "age_band": rng.choice(["18-30", "31-50", "51+"], n), "outcome": y, "decision": pred,
-                         "tenure": rng.integers(0, 40, n)})
+    return pd.DataFrame(
+        {
+            "region": group,
+            "age_band": rng.choice(["18-30", "31-50", "51+"], n),
+            "outcome": y,
+            "decision": pred,
+            "tenure": rng.integers(0, 40, n),
+        }
+    )
 
 
 def write_cases(folder: Path) -> dict[str, tuple[Path, list[str]]]:
@@ -58,18 +76,64 @@ def write_cases(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     lab = labelled_frame()
     lab.to_parquet(folder / "labelled.parquet", index=False)
     common = ["--bootstrap", "300", "--quiet", "--no-explain"]
-    scores = ["--target", "y", "--sensitive", "race,sex,band", "--predictions", "pred", "--scores", "score",
-              "--positive-label", "1", *common]
+    scores = [
+        "--target",
+        "y",
+        "--sensitive",
+        "race,sex,band",
+        "--predictions",
+        "pred",
+        "--scores",
+        "score",
+        "--positive-label",
+        "1",
+        *common,
+    ]
     return {
         "scores_parquet": (folder / "preds.parquet", scores),
         "scores_csv": (folder / "preds.csv", scores),
-        "no_scores_refs": (folder / "preds.parquet", ["--target", "y", "--sensitive", "race,sex", "--predictions", "pred",
-                                                      "--positive-label", "1", "--reference", "race=White",
-                                                      "--na-values", "NA", "--policy", "standard", *common]),
-        "labels_max_order": (folder / "labelled.parquet", ["--target", "outcome", "--sensitive", "region,age_band",
-                                                           "--predictions", "decision", "--positive-label", "yes",
-                                                           "--max-order", "1", "--intersection-reference", "largest",
-                                                           "--ci-level", "0.9", "--seed", "7", *common]),
+        "no_scores_refs": (
+            folder / "preds.parquet",
+            [
+                "--target",
+                "y",
+                "--sensitive",
+                "race,sex",
+                "--predictions",
+                "pred",
+                "--positive-label",
+                "1",
+                "--reference",
+                "race=White",
+                "--na-values",
+                "NA",
+                "--policy",
+                "standard",
+                *common,
+            ],
+        ),
+        "labels_max_order": (
+            folder / "labelled.parquet",
+            [
+                "--target",
+                "outcome",
+                "--sensitive",
+                "region,age_band",
+                "--predictions",
+                "decision",
+                "--positive-label",
+                "yes",
+                "--max-order",
+                "1",
+                "--intersection-reference",
+                "largest",
+                "--ci-level",
+                "0.9",
+                "--seed",
+                "7",
+                *common,
+            ],
+        ),
     }
 
 

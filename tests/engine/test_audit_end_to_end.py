@@ -1,4 +1,5 @@
 """`attest audit` from the command line: the JSON schema users rely on, exit codes, and the round trip."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,30 @@ def _write(tmp_path, n=3000, bias=0.0, seed=0):
 def test_predictions_only_audit_json(tmp_path, capsys):
     f, df = _write(tmp_path, bias=0.3)
     out = tmp_path / "r.json"
-    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race,sex", "--predictions", "pred", "--positive-label", "1", "--scores", "score",
-               "--reference", "race=A", "--bootstrap", "200", "--json", str(out), "--quiet"])
+    rc = main(
+        [
+            "audit",
+            "--data",
+            str(f),
+            "--target",
+            "y",
+            "--sensitive",
+            "race,sex",
+            "--predictions",
+            "pred",
+            "--positive-label",
+            "1",
+            "--scores",
+            "score",
+            "--reference",
+            "race=A",
+            "--bootstrap",
+            "200",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc == 1  # race C is selected far less often: the four-fifths check fails
     doc = json.loads(out.read_text())
     assert doc["schema_version"] == "1.3"
@@ -58,8 +81,26 @@ def test_predictions_only_audit_json(tmp_path, capsys):
 def test_passing_audit_exits_zero_and_round_trips(tmp_path, capsys):
     f, _ = _write(tmp_path, n=20000, bias=0.0, seed=3)
     out = tmp_path / "r.json"
-    rc = main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--positive-label", "1",
-               "--bootstrap", "300", "--json", str(out), "--quiet"])
+    rc = main(
+        [
+            "audit",
+            "--data",
+            str(f),
+            "--target",
+            "y",
+            "--sensitive",
+            "race",
+            "--predictions",
+            "pred",
+            "--positive-label",
+            "1",
+            "--bootstrap",
+            "300",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     text = out.read_text()
     doc = json.loads(text)
     assert rc == 0, [v for v in doc["verdicts"] if v["status"] != "pass"]
@@ -73,8 +114,26 @@ def test_same_seed_same_result(tmp_path):
     docs = []
     for i in range(2):
         out = tmp_path / f"r{i}.json"
-        main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--positive-label", "1", "--bootstrap", "100",
-              "--json", str(out), "--quiet"])
+        main(
+            [
+                "audit",
+                "--data",
+                str(f),
+                "--target",
+                "y",
+                "--sensitive",
+                "race",
+                "--predictions",
+                "pred",
+                "--positive-label",
+                "1",
+                "--bootstrap",
+                "100",
+                "--json",
+                str(out),
+                "--quiet",
+            ]
+        )
         d = json.loads(out.read_text())
         docs.append((d["groups"], d["disparities"], d["verdicts"]))
     assert docs[0] == docs[1]
@@ -96,8 +155,28 @@ def test_audit_is_recorded_in_the_workspace(tmp_path, capsys):
     f, _ = _write(tmp_path)
     ws_path = tmp_path / "w.attest"
     out = tmp_path / "r.json"
-    main(["audit", "--data", str(f), "--target", "y", "--sensitive", "race", "--predictions", "pred", "--positive-label", "1", "--bootstrap", "50",
-          "--json", str(out), "--quiet", "--workspace", str(ws_path)])
+    main(
+        [
+            "audit",
+            "--data",
+            str(f),
+            "--target",
+            "y",
+            "--sensitive",
+            "race",
+            "--predictions",
+            "pred",
+            "--positive-label",
+            "1",
+            "--bootstrap",
+            "50",
+            "--json",
+            str(out),
+            "--quiet",
+            "--workspace",
+            str(ws_path),
+        ]
+    )
     result = AuditResult.from_json(out.read_text())
     with Workspace.open(ws_path) as ws:
         (run,) = ws.audit_runs()
@@ -115,7 +194,9 @@ def test_run_audit_reports_progress_and_stops_at_cancel(tmp_path):
     from audit.spec import AuditSpec
 
     f, _ = _write(tmp_path)
-    spec = AuditSpec(data_path=str(f), target="y", sensitive=("race", "sex"), predictions_column="pred", positive_label="1", bootstrap=100)
+    spec = AuditSpec(
+        data_path=str(f), target="y", sensitive=("race", "sex"), predictions_column="pred", positive_label="1", bootstrap=100
+    )
     seen: list[str] = []
     token = CancelToken()
 

@@ -1,4 +1,5 @@
 """Every provider input the report asks for is a field the user can declare, and the report fills it in by name."""
+
 from __future__ import annotations
 
 import tomllib
@@ -16,7 +17,9 @@ def test_report_provider_inputs_are_declared_context_fields():
 
 def test_context_file_round_trip(tmp_path):
     f = tmp_path / "ctx.toml"
-    f.write_text('intended_purpose = "Pre-screen loan applications"\noverride_procedure = "Underwriter can override any denial"\n')
+    f.write_text(
+        'intended_purpose = "Pre-screen loan applications"\noverride_procedure = "Underwriter can override any denial"\n'
+    )
     ctx = DeclaredContext.model_validate(tomllib.loads(f.read_text()))
     assert ctx.override_procedure.startswith("Underwriter") and ctx.monitoring_plan == ""
 

@@ -1,5 +1,6 @@
 """The audit draft: one typed set-up, the same spec from the CLI and the app, restored exactly from disk and from a
 recorded run, and a damaged draft never keeps a workspace from opening."""
+
 from __future__ import annotations
 
 import json
@@ -12,36 +13,76 @@ from audit.policy import PRESETS, Check, Policy
 
 
 def _draft(**kw) -> AuditDraft:
-    base = dict(data_path="/d/eval.csv", model_path="/d/m.skops", target="approved", positive_label="1",
-                sensitive=("race", "sex"), references={"race": "White"}, policy="standard", bootstrap=500, seed=7)
+    base = dict(
+        data_path="/d/eval.csv",
+        model_path="/d/m.skops",
+        target="approved",
+        positive_label="1",
+        sensitive=("race", "sex"),
+        references={"race": "White"},
+        policy="standard",
+        bootstrap=500,
+        seed=7,
+    )
     return AuditDraft(**{**base, **kw})
 
 
 def test_cli_and_draft_build_the_same_spec():
-    from cli.audit_cmd import add_parser, build_spec
     import argparse
+
+    from cli.audit_cmd import add_parser, build_spec
 
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers())
-    args = parser.parse_args(["audit", "--data", "/d/eval.csv", "--model", "/d/m.skops", "--target", "approved",
-                              "--positive-label", "1", "--sensitive", "race,sex", "--reference", "race=White",
-                              "--policy", "standard", "--bootstrap", "500", "--seed", "7", "--json", "x.json"])
+    args = parser.parse_args(
+        [
+            "audit",
+            "--data",
+            "/d/eval.csv",
+            "--model",
+            "/d/m.skops",
+            "--target",
+            "approved",
+            "--positive-label",
+            "1",
+            "--sensitive",
+            "race,sex",
+            "--reference",
+            "race=White",
+            "--policy",
+            "standard",
+            "--bootstrap",
+            "500",
+            "--seed",
+            "7",
+            "--json",
+            "x.json",
+        ]
+    )
     assert build_spec(args) == _draft().to_spec()
 
 
 def test_missing_choices_are_named_in_page_order():
     d = AuditDraft()
-    assert d.missing() == ["an evaluation dataset", "a model file (or choose a predictions column)", "the target column",
-                           "at least one sensitive feature"]
+    assert d.missing() == [
+        "an evaluation dataset",
+        "a model file (or choose a predictions column)",
+        "the target column",
+        "at least one sensitive feature",
+    ]
     with pytest.raises(InputError, match="choose an evaluation dataset"):
         d.to_spec()
 
 
 def test_spec_round_trip_keeps_every_choice_and_the_exact_policy():
-    custom = Policy(name="custom", checks=(Check(id="dp", metric="selection_rate", compare="difference", min=-0.07, max=0.07),),
-                    source="gui")
-    for d in (_draft(), _draft(policy_value=custom, intersection_reference="largest", na_values=("NA",)),
-              _draft(source="predictions", model_path="", predictions_column="pred", scores_column="score")):
+    custom = Policy(
+        name="custom", checks=(Check(id="dp", metric="selection_rate", compare="difference", min=-0.07, max=0.07),), source="gui"
+    )
+    for d in (
+        _draft(),
+        _draft(policy_value=custom, intersection_reference="largest", na_values=("NA",)),
+        _draft(source="predictions", model_path="", predictions_column="pred", scores_column="score"),
+    ):
         spec = d.to_spec()
         again = AuditDraft.from_spec(spec)
         assert again.to_spec() == spec
@@ -78,11 +119,15 @@ def test_save_and_load_exactly(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["p.attest.draft.json"]  # no temporary file left
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("{not json", "cannot be read"), (json.dumps({"format": "other"}), "not an Attest draft"),
-    (json.dumps({"format": "attest-audit-draft/1", "draft": {"bootstrap": "many"}}), "not valid"),
-    (json.dumps({"format": "attest-audit-draft/1", "draft": {"evil": 1}}), "not valid"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("{not json", "cannot be read"),
+        (json.dumps({"format": "other"}), "not an Attest draft"),
+        (json.dumps({"format": "attest-audit-draft/1", "draft": {"bootstrap": "many"}}), "not valid"),
+        (json.dumps({"format": "attest-audit-draft/1", "draft": {"evil": 1}}), "not valid"),
+    ],
+)
 def test_damaged_draft_is_reported_not_raised(tmp_path, text, expected):
     p = tmp_path / "x.attest.draft.json"
     p.write_text(text)

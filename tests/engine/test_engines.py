@@ -1,6 +1,7 @@
 """Every engine gives the same audit: the DuckDB engine's result equals the in-memory engine's (1e-12, counts exact)
 on data with scores and without, CSV, Parquet and a DuckDB table; the statistics themselves are checked against
 an independent computation; `--engine auto` picks by the file."""
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from audit.cancel import CancelToken
+from audit.draft import AuditDraft
 from audit.engines import choose_engine
 from audit.engines.duckdb_engine import DuckDBEngine
 from audit.engines.numpy_engine import NumpyEngine
-from audit.cancel import CancelToken
-from audit.draft import AuditDraft
 from audit.fairness import calibration_curve, calibration_curve_counts, score_metrics, score_metrics_counts
 from cli.main import main
 from tests.engine.engine_cases import differences, load, predictions_frame, write_cases
@@ -61,8 +62,16 @@ def test_duckdb_table_gives_the_in_memory_result(cases, tmp_path, capsys):
 
 
 def _prepared(engine, path, **kw):
-    draft = AuditDraft(data_path=str(path), target="y", sensitive=("race", "sex", "band"), positive_label="1",
-                       source="predictions", predictions_column="pred", scores_column="score", **kw)
+    draft = AuditDraft(
+        data_path=str(path),
+        target="y",
+        sensitive=("race", "sex", "band"),
+        positive_label="1",
+        source="predictions",
+        predictions_column="pred",
+        scores_column="score",
+        **kw,
+    )
     spec = draft.to_spec(hint="")
     return engine.statistics(spec, lambda *a: None, CancelToken())
 
@@ -97,14 +106,18 @@ def test_statistics_match_an_independent_count(tmp_path):
         for m in ("auc", "brier", "calibration_error"):
             for f in ("value", "ci_low", "ci_high"):
                 assert getattr(got[m], f) == pytest.approx(getattr(want[m], f), abs=1e-12), (m, f)
-        _same_curves(calibration_curve_counts(t.score[black], t.pos[black], t.neg[black]),
-                     calibration_curve(rows.y.to_numpy(), rows.score.to_numpy()))
+        _same_curves(
+            calibration_curve_counts(t.score[black], t.pos[black], t.neg[black]),
+            calibration_curve(rows.y.to_numpy(), rows.score.to_numpy()),
+        )
 
 
 def _same_curves(a, b) -> None:
     assert [x.n for x in a] == [x.n for x in b] and sum(x.n for x in a) > 0
     for x, y in zip(a, b):
-        assert x.mean_score == pytest.approx(y.mean_score, abs=1e-12) and x.observed_rate == pytest.approx(y.observed_rate, abs=1e-12)
+        assert x.mean_score == pytest.approx(y.mean_score, abs=1e-12) and x.observed_rate == pytest.approx(
+            y.observed_rate, abs=1e-12
+        )
 
 
 def test_both_engines_build_the_same_statistics(tmp_path):
@@ -125,8 +138,9 @@ def test_auto_picks_duckdb_for_large_predictions_files_only(cases, monkeypatch):
     import audit.engines as engines
 
     data, _ = cases["scores_parquet"]
-    draft = AuditDraft(data_path=str(data), target="y", sensitive=("race",), positive_label="1", source="predictions",
-                       predictions_column="pred")
+    draft = AuditDraft(
+        data_path=str(data), target="y", sensitive=("race",), positive_label="1", source="predictions", predictions_column="pred"
+    )
     spec = draft.to_spec(hint="")
     assert choose_engine("auto", spec) == "numpy"  # a small file stays in memory
     monkeypatch.setattr(engines, "AUTO_BYTES", 1000)

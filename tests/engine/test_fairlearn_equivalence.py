@@ -1,4 +1,5 @@
 """Every group metric equals fairlearn's MetricFrame on the same input (1e-12), on random inputs and the user-guide example."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,9 @@ def engine_levels(df: pd.DataFrame, sensitive: tuple[str, ...], y: np.ndarray, p
     index = build_index(df, sensitive)
     counts = confusion_counts(index.cell_of_row, y, p, index.n_cells)
     rng = np.random.default_rng(0)
-    return {st_.level.features: st_ for st_ in (fairness.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels)}
+    return {
+        st_.level.features: st_ for st_ in (fairness.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels)
+    }
 
 
 def assert_matches_fairlearn(df: pd.DataFrame, sensitive: tuple[str, ...], y: np.ndarray, p: np.ndarray) -> None:
@@ -82,7 +85,9 @@ def test_parity_differences_equal_fairlearn(case):
     f = sensitive[0]
     summary = fairness.level_summary(levels[(f,)], 0.95, 30)
     sf = df[f].astype(str)
-    assert summary.demographic_parity_difference.value == pytest.approx(flm.demographic_parity_difference(y, p, sensitive_features=sf), abs=1e-12)
+    assert summary.demographic_parity_difference.value == pytest.approx(
+        flm.demographic_parity_difference(y, p, sensitive_features=sf), abs=1e-12
+    )
     # Undefined compares with undefined: fairlearn's NaN (every group selects no one) is Attest's None, and nothing else is.
     fl_dpr = flm.demographic_parity_ratio(y, p, sensitive_features=sf)
     if np.isnan(fl_dpr):
@@ -93,7 +98,9 @@ def test_parity_differences_equal_fairlearn(case):
     # out, fairlearn counts it as 0 (test_equalized_odds_leaves_undefined_rates_out).
     both = all(len(set(y[(sf == g).to_numpy()])) == 2 for g in sf.unique())
     if both:
-        assert summary.equalized_odds_difference.value == pytest.approx(flm.equalized_odds_difference(y, p, sensitive_features=sf), abs=1e-12)
+        assert summary.equalized_odds_difference.value == pytest.approx(
+            flm.equalized_odds_difference(y, p, sensitive_features=sf), abs=1e-12
+        )
         fl_ratio = flm.equalized_odds_ratio(y, p, sensitive_features=sf)
         if summary.equalized_odds_ratio.value is None:
             assert np.isnan(fl_ratio) or fl_ratio == 0
@@ -110,7 +117,10 @@ SF = list("bbabbcccaacabccbcc")
 def test_user_guide_example_by_hand():
     df = pd.DataFrame({"sf": SF})
     stats = engine_levels(df, ("sf",), Y_TRUE, Y_PRED)[("sf",)]
-    got = {attrs["sf"]: {m: stats.point[m][g] for m in ("tpr", "selection_rate", "fpr")} for g, attrs in enumerate(stats.level.groups)}
+    got = {
+        attrs["sf"]: {m: stats.point[m][g] for m in ("tpr", "selection_rate", "fpr")}
+        for g, attrs in enumerate(stats.level.groups)
+    }
     # Worked by hand: group a has rows 2, 8, 9, 11 -> y_true 1,1,0,0 and y_pred 1,0,1,1.
     assert got["a"] == {"tpr": 0.5, "selection_rate": 0.75, "fpr": 1.0}
     assert got["b"]["tpr"] == pytest.approx(0.6) and got["c"]["tpr"] == pytest.approx(0.4)  # the guide's recall by group

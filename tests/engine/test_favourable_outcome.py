@@ -1,5 +1,6 @@
 """The favourable outcome must be declared; the result and the report say which it is, who declared it, and what each
 error means for the person. A COMPAS-shaped fixture shows why a default of 1 would invert the findings."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,25 @@ def compas_like(path, seed: int = 7):
 
 
 def _audit(f, out, *extra):
-    return main(["audit", "--data", str(f), "--target", "two_year_recid", "--sensitive", "race,sex,age_cat",
-                 "--predictions", "high_risk", "--bootstrap", "0", "--json", str(out), "--quiet", *extra])
+    return main(
+        [
+            "audit",
+            "--data",
+            str(f),
+            "--target",
+            "two_year_recid",
+            "--sensitive",
+            "race,sex,age_cat",
+            "--predictions",
+            "high_risk",
+            "--bootstrap",
+            "0",
+            "--json",
+            str(out),
+            "--quiet",
+            *extra,
+        ]
+    )
 
 
 def test_compas_without_a_declared_favourable_outcome_is_refused(tmp_path, capsys):
@@ -63,8 +81,11 @@ def test_compas_with_positive_label_0_fails_four_fifths_for_african_american(tmp
     rc = _audit(f, out, "--positive-label", "0")
     assert rc == 1
     doc = json.loads(out.read_text())
-    fails = {v["group"].get("race") for v in doc["verdicts"]
-             if v["check"] == "four_fifths" and v["status"] == "fail" and v["level"] == ["race"]}
+    fails = {
+        v["group"].get("race")
+        for v in doc["verdicts"]
+        if v["check"] == "four_fifths" and v["status"] == "fail" and v["level"] == ["race"]
+    }
     assert fails == {"African-American"}
     fav = doc["favourable_outcome"]
     assert fav["label"] == "0" and fav["declared_by"] == "the audit set-up (--positive-label)"
@@ -74,19 +95,30 @@ def test_compas_with_positive_label_0_fails_four_fifths_for_african_american(tmp
     inverted_out = tmp_path / "inverted.json"
     _audit(f, inverted_out, "--positive-label", "1")
     doc = json.loads(inverted_out.read_text())
-    inverted = {v["group"].get("race") for v in doc["verdicts"]
-                if v["check"] == "four_fifths" and v["status"] == "fail" and v["level"] == ["race"]}
+    inverted = {
+        v["group"].get("race")
+        for v in doc["verdicts"]
+        if v["check"] == "four_fifths" and v["status"] == "fail" and v["level"] == ["race"]
+    }
     assert "African-American" not in inverted and "Caucasian" in inverted
 
 
 def test_policy_file_declares_the_outcome_and_its_wording(tmp_path):
     f = compas_like(tmp_path / "compas.csv")
     pol = tmp_path / "pretrial.toml"
-    pol.write_text('positive_label = 0\n[outcome]\nfavourable = "assessed as low risk"\n'
-                   'false_positive = "assessed as low risk although they re-offended"\n'
-                   '[[checks]]\nid = "four_fifths"\nmetric = "selection_rate"\ncompare = "ratio"\nagainst = "max"\nmin = 0.8\n')
-    spec = AuditSpec(data_path=str(f), target="two_year_recid", sensitive=("race",), predictions_column="high_risk",
-                     policy=resolve_policy(str(pol)), bootstrap=0)
+    pol.write_text(
+        'positive_label = 0\n[outcome]\nfavourable = "assessed as low risk"\n'
+        'false_positive = "assessed as low risk although they re-offended"\n'
+        '[[checks]]\nid = "four_fifths"\nmetric = "selection_rate"\ncompare = "ratio"\nagainst = "max"\nmin = 0.8\n'
+    )
+    spec = AuditSpec(
+        data_path=str(f),
+        target="two_year_recid",
+        sensitive=("race",),
+        predictions_column="high_risk",
+        policy=resolve_policy(str(pol)),
+        bootstrap=0,
+    )
     r = run_audit(spec)
     fav = r.favourable_outcome
     assert fav.label == "0" and fav.declared_by == f"policy file {pol}"
@@ -103,8 +135,14 @@ def test_the_report_states_the_favourable_outcome_and_the_family(tmp_path):
     from reports import export_report
 
     f = compas_like(tmp_path / "compas.csv")
-    spec = AuditSpec(data_path=str(f), target="two_year_recid", sensitive=("race",), predictions_column="high_risk",
-                     positive_label="0", bootstrap=0)
+    spec = AuditSpec(
+        data_path=str(f),
+        target="two_year_recid",
+        sensitive=("race",),
+        predictions_column="high_risk",
+        positive_label="0",
+        bootstrap=0,
+    )
     r = run_audit(spec)
     pdf = tmp_path / "r.pdf"
     export_report(r, pdf, charts=False)

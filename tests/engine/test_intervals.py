@@ -1,4 +1,5 @@
 """The production (vectorised) intervals and tests against statsmodels and scipy, on counts that include 0 and n."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,7 +71,9 @@ def _mover_ratio_by_root(x1, n1, x2, n2, z, rate):
         return (p1 - t * p2) + np.sqrt((u1 - p1) ** 2 + (t * p2 - t * l2) ** 2)
 
     point = p1 / p2 if p2 > 0 else np.inf
-    lo = 0.0 if lower_of_diff(0.0) <= 0 else optimize.brentq(lower_of_diff, 0.0, point if np.isfinite(point) else 1e12, xtol=1e-14)
+    lo = (
+        0.0 if lower_of_diff(0.0) <= 0 else optimize.brentq(lower_of_diff, 0.0, point if np.isfinite(point) else 1e12, xtol=1e-14)
+    )
     if l2 == 0:  # t p2 - t l2 grows as fast as t p2: the upper limit of p1 - t p2 never reaches 0
         hi = np.inf
     else:

@@ -1,4 +1,5 @@
 """Every supported model format loads, is hashed, and decides exactly as the native library does."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,7 +26,9 @@ def data():
 
 def test_skops_pipeline_loads_without_flags(tmp_path, data):
     X, y = data
-    pipe = make_pipeline(make_column_transformer((OneHotEncoder(), ["c"]), remainder="passthrough"), HistGradientBoostingClassifier(max_iter=20))
+    pipe = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["c"]), remainder="passthrough"), HistGradientBoostingClassifier(max_iter=20)
+    )
     pipe.fit(X, y)
     f = tmp_path / "m.skops"
     sio.dump(pipe, f)
@@ -62,7 +65,9 @@ def test_lightgbm_native(tmp_path, data):
     import lightgbm as lgb
 
     X, y = data
-    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7}, lgb.Dataset(X[["x1", "x2"]], y), num_boost_round=20)
+    booster = lgb.train(
+        {"objective": "binary", "verbose": -1, "num_leaves": 7}, lgb.Dataset(X[["x1", "x2"]], y), num_boost_round=20
+    )
     f = tmp_path / "m.txt"
     booster.save_model(str(f))
     m = load_model(f, positive_label=1)

@@ -1,6 +1,7 @@
 """NYC Local Law 144 bias audit: selection and scoring rates and impact ratios by sex, race/ethnicity and intersection,
 checked against a hand-worked example and an independent pandas computation; the 2% exclusion, unknowns, label
 mapping, dates and the CLI preset."""
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,23 @@ from audit.nyc_tables import bias_audit
 from audit.policy import resolve_policy
 from cli.main import main
 
-MAP = {"sex": {"column": "gender", "labels": {"M": "Male", "F": "Female", "X": "Unknown"}},
-       "race": {"column": "race", "labels": {"Hisp": "Hispanic or Latino", "Blk": "Black or African American"}}}
+MAP = {
+    "sex": {"column": "gender", "labels": {"M": "Male", "F": "Female", "X": "Unknown"}},
+    "race": {"column": "race", "labels": {"Hisp": "Hispanic or Latino", "Blk": "Black or African American"}},
+}
 
 # The hand-worked example, 60 people: (race, gender, applicants, selected). "White" and "Asian" are EEO-1 labels already;
 # X is a declared unknown sex; None is a missing race.
-CELLS = [("White", "M", 10, 6), ("White", "F", 10, 5), ("Blk", "M", 8, 3), ("Blk", "F", 12, 6), ("Asian", "M", 1, 1),
-         ("White", "X", 4, 2), (None, "M", 5, 1), ("Hisp", "F", 10, 4)]
+CELLS = [
+    ("White", "M", 10, 6),
+    ("White", "F", 10, 5),
+    ("Blk", "M", 8, 3),
+    ("Blk", "F", 12, 6),
+    ("Asian", "M", 1, 1),
+    ("White", "X", 4, 2),
+    (None, "M", 5, 1),
+    ("Hisp", "F", 10, 4),
+]
 
 
 def frame(cells=CELLS) -> tuple[pd.DataFrame, np.ndarray]:
@@ -90,8 +101,12 @@ def test_matches_an_independent_pandas_computation_on_random_data():
     rng = np.random.default_rng(3)
     n = 5000
     labels = ["Hisp", "Blk", *race_categories()[1:2], "Asian", "Two or More Races", "Native Hawaiian or Pacific Islander"]
-    df = pd.DataFrame({"race": rng.choice(labels, n, p=[0.2, 0.2, 0.3, 0.2, 0.09, 0.01]),
-                       "gender": rng.choice(["M", "F", "X"], n, p=[0.5, 0.45, 0.05])})
+    df = pd.DataFrame(
+        {
+            "race": rng.choice(labels, n, p=[0.2, 0.2, 0.3, 0.2, 0.09, 0.01]),
+            "gender": rng.choice(["M", "F", "X"], n, p=[0.5, 0.45, 0.05]),
+        }
+    )
     sel = (rng.random(n) < np.where(df.race == "Blk", 0.3, 0.45)).astype(int)
     a = bias_audit(df, decl(exclude_under_2_percent=True), selected=sel, scores=None, run_date="2026-03-01")
     eeo = {"Hisp": "Hispanic or Latino", "Blk": "Black or African American"}
@@ -113,8 +128,12 @@ def test_matches_an_independent_pandas_computation_on_random_data():
 def test_scoring_rate_is_the_share_above_the_median_of_the_whole_sample():
     # 9 people; the median of all 9 scores (unknown race included) is the 5th, 0.45: without the unknowns it would
     # be (0.4 + 0.45) / 2 and Asian's 0.45 would count as above it.
-    df = pd.DataFrame({"race": ["White", "White", "White", "Asian", "Asian", "Asian", None, None, None],
-                       "gender": ["M", "F", "M", "F", "M", "F", "M", "F", "M"]})
+    df = pd.DataFrame(
+        {
+            "race": ["White", "White", "White", "Asian", "Asian", "Asian", None, None, None],
+            "gender": ["M", "F", "M", "F", "M", "F", "M", "F", "M"],
+        }
+    )
     scores = np.array([0.9, 0.5, 0.1, 0.4, 0.45, 0.8, 0.2, 0.3, 0.6])
     a = bias_audit(df, decl(rate="scoring"), selected=np.zeros(9), scores=scores, run_date="2026-03-01")
     assert a.median_score == pytest.approx(0.45)
@@ -142,13 +161,23 @@ def test_a_mapping_to_a_label_that_is_not_eeo1_is_refused():
 def test_dates_from_a_column_or_declared_and_the_re_audit_date():
     df, sel = frame([("White", "M", 3, 1), ("Asian", "F", 2, 1)])
     df["applied"] = ["2025-03-05", "2025-01-10", "not a date", "2025-11-30", "2025-06-01"]
-    a = bias_audit(df, decl(date_column="applied", distribution_date="2024-06-01"), selected=sel, scores=None,
-                   run_date="2028-02-29T09:00:00Z")
+    a = bias_audit(
+        df,
+        decl(date_column="applied", distribution_date="2024-06-01"),
+        selected=sel,
+        scores=None,
+        run_date="2028-02-29T09:00:00Z",
+    )
     assert (a.data_from, a.data_to, a.distribution_date) == ("2025-01-10", "2025-11-30", "2024-06-01")
     assert (a.audit_date, a.reaudit_by) == ("2028-02-29", "2029-02-28")
     assert any("1 row(s)" in n and "no readable date" in n for n in a.notes)
-    b = bias_audit(df, decl(data_from="2024-01-01", data_to="2024-12-31", audit_date="2025-02-01"), selected=sel,
-                   scores=None, run_date="2026-01-01")
+    b = bias_audit(
+        df,
+        decl(data_from="2024-01-01", data_to="2024-12-31", audit_date="2025-02-01"),
+        selected=sel,
+        scores=None,
+        run_date="2026-01-01",
+    )
     assert (b.data_from, b.data_to, b.dates_source, b.reaudit_by) == ("2024-01-01", "2024-12-31", "declared", "2026-02-01")
     assert any("distribution date" in n for n in b.notes)
     with pytest.raises(InputError, match="YYYY-MM-DD"):
@@ -185,9 +214,31 @@ def _csv(tmp_path, sex_labels=("Male", "Female")) -> str:
 
 def _cli(tmp_path, data, *extra):
     out = tmp_path / "r.json"
-    code = main(["audit", "--data", data, "--target", "hired", "--sensitive", "race,sex", "--predictions", "selected",
-                 "--positive-label", "1", "--policy", "nyc_ll144", "--json", str(out), "--quiet", "--force",
-                 "--bootstrap", "0", "--no-explain", *extra])
+    code = main(
+        [
+            "audit",
+            "--data",
+            data,
+            "--target",
+            "hired",
+            "--sensitive",
+            "race,sex",
+            "--predictions",
+            "selected",
+            "--positive-label",
+            "1",
+            "--policy",
+            "nyc_ll144",
+            "--json",
+            str(out),
+            "--quiet",
+            "--force",
+            "--bootstrap",
+            "0",
+            "--no-explain",
+            *extra,
+        ]
+    )
     return code, out
 
 
@@ -221,16 +272,54 @@ def test_a_column_outside_the_sensitive_features_is_refused(tmp_path, capsys):
     cats = tmp_path / "cats.toml"
     cats.write_text('[sex]\ncolumn = "sex"\n[race]\ncolumn = "race"\n')
     out = tmp_path / "r.json"
-    code = main(["audit", "--data", data, "--target", "hired", "--sensitive", "race", "--predictions", "selected",
-                 "--positive-label", "1", "--nyc-categories", str(cats), "--json", str(out), "--quiet", "--bootstrap", "0"])
+    code = main(
+        [
+            "audit",
+            "--data",
+            data,
+            "--target",
+            "hired",
+            "--sensitive",
+            "race",
+            "--predictions",
+            "selected",
+            "--positive-label",
+            "1",
+            "--nyc-categories",
+            str(cats),
+            "--json",
+            str(out),
+            "--quiet",
+            "--bootstrap",
+            "0",
+        ]
+    )
     assert code == 2 and "not among the sensitive features" in capsys.readouterr().err and not out.exists()
 
 
 def test_summary_needs_the_bias_audit(tmp_path, capsys):
     data = _csv(tmp_path)
     out = tmp_path / "r.json"
-    code = main(["audit", "--data", data, "--target", "hired", "--sensitive", "race,sex", "--predictions", "selected",
-                 "--positive-label", "1", "--nyc-summary", str(tmp_path / "s.pdf"), "--json", str(out), "--quiet"])
+    code = main(
+        [
+            "audit",
+            "--data",
+            data,
+            "--target",
+            "hired",
+            "--sensitive",
+            "race,sex",
+            "--predictions",
+            "selected",
+            "--positive-label",
+            "1",
+            "--nyc-summary",
+            str(tmp_path / "s.pdf"),
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 2 and "nyc_ll144" in capsys.readouterr().err and not out.exists()
 
 
@@ -242,10 +331,15 @@ def test_category_map_keeps_declared_labels_exact():
 # selected, selection rate (whole %) and impact ratio (2 decimals) as the example prints them. Recalled, not copied
 # (no network here), but internally consistent: every printed ratio is the printed counts' rate over the highest one.
 DCWP_SEX = {"Male": (1390, 667, 48, 1.00), "Female": (1181, 555, 47, 0.98)}
-DCWP_RACE = {"Hispanic or Latino": (408, 204, 50, 0.97), "White": (797, 412, 52, 1.00),
-             "Black or African American": (390, 170, 44, 0.84), "Native Hawaiian or Pacific Islander": (119, 52, 44, 0.85),
-             "Asian": (616, 302, 49, 0.95), "Native American or Alaska Native": (41, 18, 44, 0.85),
-             "Two or More Races": (213, 96, 45, 0.87)}
+DCWP_RACE = {
+    "Hispanic or Latino": (408, 204, 50, 0.97),
+    "White": (797, 412, 52, 1.00),
+    "Black or African American": (390, 170, 44, 0.84),
+    "Native Hawaiian or Pacific Islander": (119, 52, 44, 0.85),
+    "Asian": (616, 302, 49, 0.95),
+    "Native American or Alaska Native": (41, 18, 44, 0.85),
+    "Two or More Races": (213, 96, 45, 0.87),
+}
 
 
 def dcwp_frame() -> tuple[pd.DataFrame, np.ndarray]:
@@ -285,8 +379,17 @@ def test_the_declaration_travels_through_the_draft_and_the_result_json(tmp_path)
     data = _csv(tmp_path)
     d = decl(audit_date="2026-01-15")
     d = d.model_copy(update={"sex": CategoryMap(column="sex"), "race": CategoryMap(column="race")})
-    draft = AuditDraft(data_path=data, target="hired", sensitive=("race", "sex"), positive_label="1", source="predictions",
-                       predictions_column="selected", policy="nyc_ll144", bootstrap=0, bias_audit=d)
+    draft = AuditDraft(
+        data_path=data,
+        target="hired",
+        sensitive=("race", "sex"),
+        positive_label="1",
+        source="predictions",
+        predictions_column="selected",
+        policy="nyc_ll144",
+        bootstrap=0,
+        bias_audit=d,
+    )
     spec = draft.to_spec()
     assert spec.bias_audit == d and AuditDraft.from_spec(spec).bias_audit == d
     result = run_audit(spec)

@@ -1,6 +1,7 @@
 """Which group each level is compared with, and the reason the result states (issue 12 item 3): with race = Caucasian
 declared and sex automatic, intersections are compared with Caucasian & (sex's largest group), not with the largest
 intersection under a false "declared combination absent"."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,9 +30,17 @@ def data(tmp_path_factory):
 
 
 def _levels(path, **kw):
-    spec = AuditSpec(data_path=str(path), target="y", sensitive=("race", "sex"), positive_label="1",
-                     predictions_column="pred", bootstrap=50, policy=resolve_policy("standard"),
-                     explain={"enabled": False}, **kw)
+    spec = AuditSpec(
+        data_path=str(path),
+        target="y",
+        sensitive=("race", "sex"),
+        positive_label="1",
+        predictions_column="pred",
+        bootstrap=50,
+        policy=resolve_policy("standard"),
+        explain={"enabled": False},
+        **kw,
+    )
     return {lv.level: lv for lv in run_audit(spec).levels}
 
 
@@ -71,8 +80,7 @@ def test_no_reference_declared_is_the_largest_group_and_says_so(data):
 
 
 def test_absent_combination_falls_back_and_names_it(tmp_path):
-    df = pd.DataFrame(dict(race=["A"] * 40 + ["B"] * 40, sex=["M"] * 40 + ["F"] * 40,
-                           y=[0, 1] * 40, pred=[1, 0, 0, 1] * 20))
+    df = pd.DataFrame(dict(race=["A"] * 40 + ["B"] * 40, sex=["M"] * 40 + ["F"] * 40, y=[0, 1] * 40, pred=[1, 0, 0, 1] * 20))
     path = tmp_path / "d.csv"
     df.to_csv(path, index=False)
     lv = _levels(path, references={"race": "A", "sex": "F"})
@@ -85,9 +93,31 @@ def test_cli_option_reaches_the_spec(data, tmp_path):
     from cli.main import main
 
     out = tmp_path / "r.json"
-    rc = main(["audit", "--data", str(data), "--target", "y", "--sensitive", "race,sex", "--predictions", "pred",
-               "--positive-label", "1", "--reference", "race=Caucasian", "--intersection-reference", "largest",
-               "--bootstrap", "50", "--no-explain", "--json", str(out), "--quiet"])
+    rc = main(
+        [
+            "audit",
+            "--data",
+            str(data),
+            "--target",
+            "y",
+            "--sensitive",
+            "race,sex",
+            "--predictions",
+            "pred",
+            "--positive-label",
+            "1",
+            "--reference",
+            "race=Caucasian",
+            "--intersection-reference",
+            "largest",
+            "--bootstrap",
+            "50",
+            "--no-explain",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc in (0, 1)
     import json
 

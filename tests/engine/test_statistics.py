@@ -1,4 +1,5 @@
 """Intervals, tests and score metrics checked against independent computations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +24,10 @@ def test_posterior_draws_keep_sizes_and_never_collapse_at_zero_or_n():
     sel1 = (draws[:, 1, 1] + draws[:, 1, 3]) / 38
     assert sel1.mean() == pytest.approx(26 / 40, abs=0.005)
     lo, hi = percentile_intervals(sel1[:, None], 0.95)
-    assert (lo[0], hi[0]) == (pytest.approx(stats.beta.ppf(0.025, 26, 14), abs=0.01), pytest.approx(stats.beta.ppf(0.975, 26, 14), abs=0.01))
+    assert (lo[0], hi[0]) == (
+        pytest.approx(stats.beta.ppf(0.025, 26, 14), abs=0.01),
+        pytest.approx(stats.beta.ppf(0.975, 26, 14), abs=0.01),
+    )
 
 
 def test_posterior_draws_are_seeded():
@@ -62,7 +66,9 @@ def test_calibration_error_of_perfectly_calibrated_bins_is_zero():
     s = np.array([0.25, 0.25, 0.25, 0.25, 0.75, 0.75, 0.75, 0.75])
     assert expected_calibration_error(y, s, 0.95, np.random.default_rng(0), 100)[0] == pytest.approx(0.0)
     # Hand-worked: all scores 0.9, observed rate 0.5 -> ECE 0.4
-    assert expected_calibration_error(np.array([1, 0]), np.array([0.9, 0.9]), 0.95, np.random.default_rng(0), 10)[0] == pytest.approx(0.4)
+    assert expected_calibration_error(np.array([1, 0]), np.array([0.9, 0.9]), 0.95, np.random.default_rng(0), 10)[
+        0
+    ] == pytest.approx(0.4)
 
 
 def test_cramers_v_limits():

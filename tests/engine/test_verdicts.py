@@ -1,5 +1,6 @@
 """Verdict rules on constructed counts: pass, fail and insufficient evidence, each for the stated reason, through the
 production path (level statistics -> verdicts.evaluate)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -109,8 +110,9 @@ def test_significance_route_uses_holm_against_the_threshold():
 def test_upper_bound_of_a_check_is_tested():
     """Rule -0.05 <= TPR gap <= 0.05: a group 0.10 above the reference violates the upper bound."""
     tpr = Check(id="tpr_gap", metric="tpr", compare="difference", min=-0.05, max=0.05)
-    stats = _level({"ref": (2500, 500, 1000, 4000), "hi": (800, 200, 100, 900), "same": (2000, 400, 801, 3199),
-                    "edge": (800, 200, 155, 845)})
+    stats = _level(
+        {"ref": (2500, 500, 1000, 4000), "hi": (800, 200, 100, 900), "same": (2000, 400, 801, 3199), "edge": (800, 200, 155, 845)}
+    )
     vs, family = _run(_policy(tpr), stats)
     assert vs["hi"].statistic.value == pytest.approx(0.9 - 0.8)
     assert vs["hi"].status == "fail" and vs["hi"].statistic.ci_low > 0.05 and "<= 0.05" in vs["hi"].reason
@@ -153,12 +155,18 @@ def test_family_statement_names_m_and_the_level():
 
 def test_policy_file(tmp_path):
     f = tmp_path / "lending.toml"
-    f.write_text('name = "Lending"\npositive_label = 0\nalpha = 0.01\n[outcome]\nfavourable = "assessed as low risk"\n'
-                 '[[checks]]\nid = "tpr_gap"\nmetric = "tpr"\ncompare = "difference"\nmin = -0.05\nmax = 0.05\n')
+    f.write_text(
+        'name = "Lending"\npositive_label = 0\nalpha = 0.01\n[outcome]\nfavourable = "assessed as low risk"\n'
+        '[[checks]]\nid = "tpr_gap"\nmetric = "tpr"\ncompare = "difference"\nmin = -0.05\nmax = 0.05\n'
+    )
     pol = resolve_policy(str(f))
     assert pol.name == "Lending" and pol.checks[0].rule() == "-0.05 <= tpr difference vs the reference group <= 0.05"
     assert pol.positive_label == "0" and pol.alpha == 0.01 and pol.outcome.favourable == "assessed as low risk"
-    assert [c.id for c in resolve_policy("four_fifths,equalized_odds").checks] == ["four_fifths", "equal_opportunity_tpr", "equalized_odds_fpr"]
+    assert [c.id for c in resolve_policy("four_fifths,equalized_odds").checks] == [
+        "four_fifths",
+        "equal_opportunity_tpr",
+        "equalized_odds_fpr",
+    ]
 
 
 def test_summary_sentence_never_claims_fairness():

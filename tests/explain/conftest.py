@@ -1,4 +1,5 @@
 """Small synthetic credit-like data: numeric and categorical columns, two sensitive attributes, one proxy."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,17 +17,24 @@ def make_data(n: int = 600, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     race = rng.choice(["A", "B", "C"], size=n, p=[0.5, 0.3, 0.2])
     sex = rng.choice(["F", "M"], size=n)
     zip_score = (race == "A") * 1.0 + rng.normal(0, 0.5, n)  # a proxy for race
-    X = pd.DataFrame({
-        "age": rng.normal(40, 10, n), "income": rng.normal(50, 15, n), "debt": rng.gamma(2.0, 5.0, n),
-        "zip_score": zip_score, "race": race, "sex": sex,
-    })
+    X = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "income": rng.normal(50, 15, n),
+            "debt": rng.gamma(2.0, 5.0, n),
+            "zip_score": zip_score,
+            "race": race,
+            "sex": sex,
+        }
+    )
     logit = (X.age - 40) / 10 + (X.income - 50) / 15 - (X.debt - 10) / 10 + 0.8 * zip_score + 0.3 * (sex == "M")
     y = (logit + rng.logistic(0, 1, n) > 0).astype(int).to_numpy()
     return X, y
 
 
-def groups_of(X: pd.DataFrame, attributes: tuple[str, ...] = ("race", "sex"), intersections: bool = True
-              ) -> list[tuple[dict[str, str], np.ndarray]]:
+def groups_of(
+    X: pd.DataFrame, attributes: tuple[str, ...] = ("race", "sex"), intersections: bool = True
+) -> list[tuple[dict[str, str], np.ndarray]]:
     out = []
     for a in attributes:
         for v in sorted(X[a].unique()):
@@ -65,6 +73,17 @@ def run(model, X, settings, *, seed=7, proxies=("zip_score",), groups=None, prog
 
     scores = model.score(X) if model.score is not None else None
     decisions = np.asarray(model.decide(X), dtype=bool)
-    return explain(model, X, groups=groups if groups is not None else groups_of(X), decisions=decisions, scores=scores,
-                   threshold=None, proxies=list(proxies), settings=settings, seed=seed,
-                   progress=progress or no_progress, cancel=cancel, executor=executor)
+    return explain(
+        model,
+        X,
+        groups=groups if groups is not None else groups_of(X),
+        decisions=decisions,
+        scores=scores,
+        threshold=None,
+        proxies=list(proxies),
+        settings=settings,
+        seed=seed,
+        progress=progress or no_progress,
+        cancel=cancel,
+        executor=executor,
+    )

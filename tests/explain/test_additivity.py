@@ -1,13 +1,18 @@
 """Additivity: base value + contributions == the model's own output in the explained space, to 1e-6, on every explained
 row, for every supported model family. The expected output is computed here, independently of Attest."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
-                              RandomForestClassifier)
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
@@ -25,13 +30,13 @@ ROWS = np.arange(0, 600, 3)  # 200 rows, spread over the data
 
 
 def one_hot_pipeline(final) -> Pipeline:
-    pre = ColumnTransformer([("num", StandardScaler(), NUMERIC),
-                             ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL)])
+    pre = ColumnTransformer([("num", StandardScaler(), NUMERIC), ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL)])
     return Pipeline([("pre", pre), ("model", final)])
 
 
-def check(model, X, expected: np.ndarray, explainer: str, settings, *, features=None, float32: bool = False,
-          rows: np.ndarray = ROWS) -> None:
+def check(
+    model, X, expected: np.ndarray, explainer: str, settings, *, features=None, float32: bool = False, rows: np.ndarray = ROWS
+) -> None:
     # XGBoost computes its margin and contributions in float32: there 1e-6 is relative to the margin (about 8 ulps).
     tol = TOL * np.maximum(1.0, np.abs(expected)) if float32 else np.full(len(expected), TOL)
     att = explain_rows(model, X, rows, seed=3, background_size=settings.background_size)
@@ -50,8 +55,11 @@ def check(model, X, expected: np.ndarray, explainer: str, settings, *, features=
         assert abs(ex.output - expected[ex.row]) <= tol[ex.row]
 
 
-@pytest.mark.parametrize("final", [HistGradientBoostingClassifier(max_iter=25, random_state=0),
-                                   LogisticRegression(max_iter=500)], ids=["hgb", "logreg"])
+@pytest.mark.parametrize(
+    "final",
+    [HistGradientBoostingClassifier(max_iter=25, random_state=0), LogisticRegression(max_iter=500)],
+    ids=["hgb", "logreg"],
+)
 def test_pipeline_with_one_hot(data, quick, final):
     X, y = data
     pipe = one_hot_pipeline(final).fit(X, y)
@@ -65,24 +73,36 @@ def test_pipeline_with_one_hot(data, quick, final):
         assert "leaf-pattern TreeSHAP" in run(from_estimator(pipe), X, quick).library
 
 
-@pytest.mark.parametrize("final", [HistGradientBoostingClassifier(max_iter=25, random_state=0),
-                                   LogisticRegression(max_iter=500)], ids=["hgb", "logreg"])
+@pytest.mark.parametrize(
+    "final",
+    [HistGradientBoostingClassifier(max_iter=25, random_state=0), LogisticRegression(max_iter=500)],
+    ids=["hgb", "logreg"],
+)
 def test_favourable_class_first(data, quick, final):
     """classes_ = ['approved', 'rejected'] with 'approved' favourable: the explained margin is the negated one."""
     X, y = data
     labels = np.where(y == 1, "approved", "rejected")
     pipe = one_hot_pipeline(final).fit(X, labels)
     model = from_estimator(pipe, positive_label="approved")
-    check(model, X, -pipe.decision_function(X), "linear_exact" if isinstance(final, LogisticRegression) else "tree_path_dependent",
-          quick)
+    check(
+        model,
+        X,
+        -pipe.decision_function(X),
+        "linear_exact" if isinstance(final, LogisticRegression) else "tree_path_dependent",
+        quick,
+    )
 
 
-@pytest.mark.parametrize("est, space", [
-    (RandomForestClassifier(n_estimators=15, max_depth=6, random_state=0), "proba"),
-    (ExtraTreesClassifier(n_estimators=15, max_depth=6, random_state=0), "proba"),
-    (DecisionTreeClassifier(max_depth=6, random_state=0), "proba"),
-    (GradientBoostingClassifier(n_estimators=25, max_depth=3, random_state=0), "margin"),
-], ids=["random_forest", "extra_trees", "decision_tree", "gradient_boosting"])
+@pytest.mark.parametrize(
+    "est, space",
+    [
+        (RandomForestClassifier(n_estimators=15, max_depth=6, random_state=0), "proba"),
+        (ExtraTreesClassifier(n_estimators=15, max_depth=6, random_state=0), "proba"),
+        (DecisionTreeClassifier(max_depth=6, random_state=0), "proba"),
+        (GradientBoostingClassifier(n_estimators=25, max_depth=3, random_state=0), "margin"),
+    ],
+    ids=["random_forest", "extra_trees", "decision_tree", "gradient_boosting"],
+)
 def test_sklearn_trees(data, quick, est, space):
     X, y = data
     Xn = numeric_frame(X)
@@ -122,8 +142,15 @@ def test_xgboost_booster_file(data, quick, tmp_path):
     loaded = xgb.Booster()
     loaded.load_model(str(path))
     expected = loaded.predict(xgb.DMatrix(Xn), output_margin=True).astype(np.float64)
-    check(model, pd.concat([Xn, X[CATEGORICAL]], axis=1), expected, "tree_path_dependent", quick, features=list(Xn.columns),
-          float32=True)
+    check(
+        model,
+        pd.concat([Xn, X[CATEGORICAL]], axis=1),
+        expected,
+        "tree_path_dependent",
+        quick,
+        features=list(Xn.columns),
+        float32=True,
+    )
 
 
 def test_lgbm_classifier_in_pipeline(data, quick):
@@ -141,8 +168,14 @@ def test_xgb_classifier(data, quick):
     X, y = data
     Xn = numeric_frame(X)
     est = XGBClassifier(n_estimators=30, max_depth=4, random_state=0, n_jobs=1).fit(Xn, y)
-    check(from_estimator(est), pd.concat([Xn, X[CATEGORICAL]], axis=1), est.predict(Xn, output_margin=True).astype(np.float64),
-          "tree_path_dependent", quick, float32=True)
+    check(
+        from_estimator(est),
+        pd.concat([Xn, X[CATEGORICAL]], axis=1),
+        est.predict(Xn, output_margin=True).astype(np.float64),
+        "tree_path_dependent",
+        quick,
+        float32=True,
+    )
 
 
 def test_model_agnostic_mlp_is_additive_in_probability(data, quick):

@@ -1,4 +1,5 @@
 """The model-agnostic estimator against exact Shapley values computed by brute force."""
+
 from __future__ import annotations
 
 from itertools import combinations

@@ -1,4 +1,5 @@
 """Sample sizes follow the time budget; progress is reported per batch."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,12 @@ def test_budget_bounds_the_time_and_progress_is_reported():
     model = from_estimator(one_hot_pipeline(MLPClassifier((16,), max_iter=100, random_state=0)).fit(X, y))
     calls = []
     budget = 4.0
-    res = run(model, X, ExplainSettings(time_budget_s=budget, stability_resamples=50),
-              progress=lambda step, done, total, msg: calls.append((step, done, total, msg)))
+    res = run(
+        model,
+        X,
+        ExplainSettings(time_budget_s=budget, stability_resamples=50),
+        progress=lambda step, done, total, msg: calls.append((step, done, total, msg)),
+    )
     assert res.status in ("complete", "partial")
     assert res.seconds <= budget * 1.5 + 1.0  # the budget is a target; a loaded machine may overrun it a little
     assert 0 < res.sample_size < res.rows_available  # the model-agnostic explainer cannot do 3,000 rows in 4 s

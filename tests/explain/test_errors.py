@@ -1,4 +1,5 @@
 """A model that cannot be explained gets a clear message and never sinks the audit; cancel always propagates."""
+
 from __future__ import annotations
 
 import os
@@ -53,8 +54,17 @@ def test_switched_off(data):
 def test_model_that_fails_gets_a_clear_reason_and_does_not_raise(data):
     X, y = data
     model = from_estimator(Broken().fit(X[NUMERIC], y))
-    res = explain(model, X, groups=groups_of(X), decisions=np.zeros(len(X), bool), scores=model.score(X), threshold=None,
-                  proxies=[], settings=ExplainSettings(time_budget_s=10), seed=0)
+    res = explain(
+        model,
+        X,
+        groups=groups_of(X),
+        decisions=np.zeros(len(X), bool),
+        scores=model.score(X),
+        threshold=None,
+        proxies=[],
+        settings=ExplainSettings(time_budget_s=10),
+        seed=0,
+    )
     assert res.status == "failed" and res.explainer == "permutation"
     assert "boom: unexpected batch" in res.reason and "rest of the audit stands" in res.reason
     with pytest.raises(ExplanationError, match="boom"):
@@ -78,8 +88,17 @@ def test_tree_model_shap_cannot_read_falls_back_to_model_agnostic(data):
 def test_missing_model_inputs(data):
     X, y = data
     model = from_estimator(HistGradientBoostingClassifier(max_iter=5).fit(X[NUMERIC], y))
-    res = explain(model, X.drop(columns=["debt"]), groups=[], decisions=np.zeros(len(X), bool), scores=None, threshold=None,
-                  proxies=[], settings=ExplainSettings(), seed=0)
+    res = explain(
+        model,
+        X.drop(columns=["debt"]),
+        groups=[],
+        decisions=np.zeros(len(X), bool),
+        scores=None,
+        threshold=None,
+        proxies=[],
+        settings=ExplainSettings(),
+        seed=0,
+    )
     assert res.status == "failed" and "debt" in res.reason
 
 
@@ -107,8 +126,17 @@ def test_cancel_before_and_between_batches(data):
 def test_empty_data_is_not_assessed(data):
     X, y = data
     model = from_estimator(HistGradientBoostingClassifier(max_iter=5).fit(X[NUMERIC], y))
-    res = explain(model, X.iloc[:0], groups=[], decisions=np.zeros(0, bool), scores=None, threshold=None, proxies=[],
-                  settings=ExplainSettings(), seed=0)
+    res = explain(
+        model,
+        X.iloc[:0],
+        groups=[],
+        decisions=np.zeros(0, bool),
+        scores=None,
+        threshold=None,
+        proxies=[],
+        settings=ExplainSettings(),
+        seed=0,
+    )
     assert res.status == "not_assessed"
 
 
@@ -132,8 +160,16 @@ def test_worker_failure_is_absorbed():
     payloads = [np.full(3, float(i)) for i in range(12)]
     core = _FailsInAWorker()
     with spawn_executor(1) as executor:
-        results, cut, by_worker = runner.run_batches(core, payloads, [3] * 12, deadline=float("inf"), cancel=None,
-                                                     on_batch=lambda i, k: None, shipped=Shipped(core), executor=executor)
+        results, cut, by_worker = runner.run_batches(
+            core,
+            payloads,
+            [3] * 12,
+            deadline=float("inf"),
+            cancel=None,
+            on_batch=lambda i, k: None,
+            shipped=Shipped(core),
+            executor=executor,
+        )
     assert not cut and by_worker == 0 and all(np.array_equal(r, p * 2) for r, p in zip(results, payloads))
 
 

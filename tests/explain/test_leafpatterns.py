@@ -2,6 +2,7 @@
 coalition (hand-sized trees); LightGBM's and XGBoost's own pred_contrib (classic TreeSHAP) on real models, including
 missing values, zero-as-missing, deep trees, regression, early stopping and the per-row path for leaves with too many
 patterns; shap's TreeExplainer on scikit-learn's trees."""
+
 from __future__ import annotations
 
 import itertools
@@ -73,8 +74,9 @@ def _shapley_by_enumeration(model, x, p):
 
 def test_equals_the_shapley_definition_on_small_trees():
     X, y = _data(n=400, p=5, seed=3)
-    model = lgb.train({"objective": "binary", "num_leaves": 6, "min_data_in_leaf": 10, "verbose": -1, "seed": 0},
-                      lgb.Dataset(X, y), 4)
+    model = lgb.train(
+        {"objective": "binary", "num_leaves": 6, "min_data_in_leaf": 10, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 4
+    )
     trees = leafpatterns.from_lightgbm(model)
     phi, base = leafpatterns.shap_values(trees, X[:12])
     for r in range(12):
@@ -85,8 +87,9 @@ def test_equals_the_shapley_definition_on_small_trees():
 
 def test_equals_lightgbm_on_a_deep_binary_model():
     X, y = _data(n=3000, p=12, seed=1)
-    model = lgb.train({"objective": "binary", "num_leaves": 63, "min_data_in_leaf": 5, "verbose": -1, "seed": 0},
-                      lgb.Dataset(X, y), 60)
+    model = lgb.train(
+        {"objective": "binary", "num_leaves": 63, "min_data_in_leaf": 5, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 60
+    )
     trees = _agree(model, X[:1500])
     assert int(np.diff(trees.feat_start).max()) >= 8  # paths with many distinct features were exercised
 
@@ -94,10 +97,12 @@ def test_equals_lightgbm_on_a_deep_binary_model():
 def test_missing_values_and_zero_as_missing_route_like_lightgbm():
     X, y = _data(n=2000, p=6, seed=2, nan_share=0.15, zero_share=0.1)
     nan_model = lgb.train({"objective": "binary", "num_leaves": 15, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 40)
-    zero_model = lgb.train({"objective": "binary", "num_leaves": 15, "zero_as_missing": True, "verbose": -1, "seed": 0},
-                           lgb.Dataset(X, y), 40)
-    no_missing = lgb.train({"objective": "binary", "num_leaves": 15, "use_missing": False, "verbose": -1, "seed": 0},
-                           lgb.Dataset(X, y), 40)
+    zero_model = lgb.train(
+        {"objective": "binary", "num_leaves": 15, "zero_as_missing": True, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 40
+    )
+    no_missing = lgb.train(
+        {"objective": "binary", "num_leaves": 15, "use_missing": False, "verbose": -1, "seed": 0}, lgb.Dataset(X, y), 40
+    )
     for model in (nan_model, zero_model, no_missing):
         _agree(model, X)
     kinds = {n.get("missing_type") for t in zero_model.dump_model()["tree_info"] for n in _nodes(t["tree_structure"])}
@@ -131,8 +136,7 @@ def test_table_memory_is_bounded_and_the_rest_is_evaluated_per_row(monkeypatch):
 
 def test_regression_and_the_sklearn_api_with_early_stopping():
     X, y = _data(n=2000, p=6, seed=5)
-    reg = lgb.train({"objective": "regression", "num_leaves": 15, "verbose": -1, "seed": 0},
-                    lgb.Dataset(X, X[:, 0] * 2 + y), 30)
+    reg = lgb.train({"objective": "regression", "num_leaves": 15, "verbose": -1, "seed": 0}, lgb.Dataset(X, X[:, 0] * 2 + y), 30)
     _agree(reg, X[:500])
     clf = lgb.LGBMClassifier(n_estimators=300, num_leaves=15, verbose=-1, random_state=0)
     clf.fit(X[:1500], y[:1500], eval_X=X[1500:], eval_y=y[1500:], callbacks=[lgb.early_stopping(5, verbose=False)])
@@ -149,8 +153,11 @@ def test_single_leaf_trees_only_shift_the_base_value():
 def test_categorical_splits_are_left_to_lightgbm():
     X, y = _data(n=1000, p=4, seed=7)
     X[:, 3] = np.floor(np.abs(X[:, 3]) * 3)
-    model = lgb.train({"objective": "binary", "num_leaves": 15, "verbose": -1, "seed": 0, "min_data_per_group": 5,
-                       "cat_smooth": 1}, lgb.Dataset(X, y, categorical_feature=[3]), 20)
+    model = lgb.train(
+        {"objective": "binary", "num_leaves": 15, "verbose": -1, "seed": 0, "min_data_per_group": 5, "cat_smooth": 1},
+        lgb.Dataset(X, y, categorical_feature=[3]),
+        20,
+    )
     assert any(n.get("decision_type") == "==" for t in model.dump_model()["tree_info"] for n in _nodes(t["tree_structure"]))
     assert leafpatterns.from_lightgbm(model) is None
 
@@ -164,8 +171,11 @@ def test_categorical_splits_are_left_to_lightgbm():
 @given(seed=st.integers(0, 10_000), leaves=st.integers(2, 40), rounds=st.integers(1, 25), nan=st.sampled_from([0.0, 0.2]))
 def test_property_equals_lightgbm(seed, leaves, rounds, nan):
     X, y = _data(n=400, p=5, seed=seed, nan_share=nan)
-    model = lgb.train({"objective": "binary", "num_leaves": leaves, "min_data_in_leaf": 3, "verbose": -1, "seed": seed},
-                      lgb.Dataset(X, y), rounds)
+    model = lgb.train(
+        {"objective": "binary", "num_leaves": leaves, "min_data_in_leaf": 3, "verbose": -1, "seed": seed},
+        lgb.Dataset(X, y),
+        rounds,
+    )
     _agree(model, X[:100])
 
 
@@ -228,11 +238,13 @@ def test_sklearn_trees_equal_shap(kind):
     from sklearn.tree import DecisionTreeClassifier
 
     X, y = _data(n=1500, p=8, seed=13)
-    est = {"random_forest": RandomForestClassifier(n_estimators=20, max_depth=7, random_state=0),
-           "extra_trees": ExtraTreesClassifier(n_estimators=20, max_depth=7, random_state=0),
-           "decision_tree": DecisionTreeClassifier(max_depth=9, random_state=0),
-           "gradient_boosting": GradientBoostingClassifier(n_estimators=30, max_depth=4, random_state=0),
-           "deep_forest": RandomForestClassifier(n_estimators=5, random_state=0)}[kind].fit(X, y)
+    est = {
+        "random_forest": RandomForestClassifier(n_estimators=20, max_depth=7, random_state=0),
+        "extra_trees": ExtraTreesClassifier(n_estimators=20, max_depth=7, random_state=0),
+        "decision_tree": DecisionTreeClassifier(max_depth=9, random_state=0),
+        "gradient_boosting": GradientBoostingClassifier(n_estimators=30, max_depth=4, random_state=0),
+        "deep_forest": RandomForestClassifier(n_estimators=5, random_state=0),
+    }[kind].fit(X, y)
     ref = shap.TreeExplainer(est)(X[:400])
     values = ref.values if ref.values.ndim == 2 else ref.values[..., 1]
     base_ref = ref.base_values if np.ndim(ref.base_values) == 1 else ref.base_values[:, 1]
@@ -259,7 +271,7 @@ def test_hist_gradient_boosting_with_categorical_splits_keeps_shap():
         import shap
 
         explainer = shap.TreeExplainer(est)
-    except Exception:  # noqa: BLE001 - shap refuses these splits: the audit falls back to the model-agnostic explainer
+    except Exception:
         return
     assert sklearn_kernel(ShapTree(est, 1, True, explainer), X[:3], len(X)) is None
 
@@ -298,8 +310,9 @@ def test_xgboost_models_it_cannot_read_are_left_to_xgboost():
 
     X, y = _data(n=600, p=4, seed=15)
     dart = xgb.train({"objective": "binary:logistic", "booster": "dart", "max_depth": 3, "nthread": 1}, xgb.DMatrix(X, y), 5)
-    forest = xgb.train({"objective": "binary:logistic", "num_parallel_tree": 3, "max_depth": 3, "nthread": 1},
-                       xgb.DMatrix(X, y), 3)
+    forest = xgb.train(
+        {"objective": "binary:logistic", "num_parallel_tree": 3, "max_depth": 3, "nthread": 1}, xgb.DMatrix(X, y), 3
+    )
     poisson = xgb.train({"objective": "count:poisson", "max_depth": 3, "nthread": 1}, xgb.DMatrix(X, np.abs(y)), 3)
     for booster in (dart, forest, poisson):
         assert leafpatterns.from_xgboost(booster, (0, 0)) is None

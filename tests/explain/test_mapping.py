@@ -1,4 +1,5 @@
 """Transformed columns map back to the user's original features."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,19 +15,37 @@ from audit.explain.mapping import fold_matrix, owners
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({"age": [20.0, 30, np.nan, 50], "age_group": ["y", "y", "o", "o"], "race": ["A", "B", "A", "C"],
-                         "x": [1.0, 2, 3, 4], "z": [0.5, 0.1, 0.2, 0.3]})
+    return pd.DataFrame(
+        {
+            "age": [20.0, 30, np.nan, 50],
+            "age_group": ["y", "y", "o", "o"],
+            "race": ["A", "B", "A", "C"],
+            "x": [1.0, 2, 3, 4],
+            "z": [0.5, 0.1, 0.2, 0.3],
+        }
+    )
 
 
 def test_column_transformer_one_hot_and_imputer_indicator():
     X = frame()
-    ct = ColumnTransformer([
-        ("num", make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), ["age", "x"]),
-        ("cat", OneHotEncoder(), ["age_group", "race"]),
-    ], remainder="drop").fit(X)
+    ct = ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), ["age", "x"]),
+            ("cat", OneHotEncoder(), ["age_group", "race"]),
+        ],
+        remainder="drop",
+    ).fit(X)
     names, own, warnings = column_owners(ct, list(X.columns), ct.transform(X).shape[1])
-    expected = {"num__age": "age", "num__x": "x", "num__missingindicator_age": "age", "cat__age_group_o": "age_group",
-                "cat__age_group_y": "age_group", "cat__race_A": "race", "cat__race_B": "race", "cat__race_C": "race"}
+    expected = {
+        "num__age": "age",
+        "num__x": "x",
+        "num__missingindicator_age": "age",
+        "cat__age_group_o": "age_group",
+        "cat__age_group_y": "age_group",
+        "cat__race_A": "race",
+        "cat__race_B": "race",
+        "cat__race_C": "race",
+    }
     assert dict(zip(names, own)) == expected and not warnings
 
 

@@ -1,5 +1,6 @@
 """Explanations share work through audit.parallel only: a spawn-context process pool, cancel stops the work, a caller's
 executor is used and left running, and no process outlives the explanation that started it."""
+
 from __future__ import annotations
 
 import ast
@@ -70,8 +71,7 @@ def test_cancel_stops_the_work_in_both_processes(mlp):
             seen.append(("cancelled at", time.monotonic()))
 
     with pytest.raises(Cancelled):
-        run(model, X, ExplainSettings(time_budget_s=600, max_rows=3000, stability_resamples=10), progress=progress,
-            cancel=token)
+        run(model, X, ExplainSettings(time_budget_s=600, max_rows=3000, stability_resamples=10), progress=progress, cancel=token)
     after = time.monotonic()
     at = next(t for d, t in seen if d == "cancelled at")
     assert after - at < 10  # at most a batch after the cancel (a batch is ~0.5 s of work; a loaded machine is slower)
@@ -95,8 +95,16 @@ def test_cancel_between_batches_with_a_worker():
 
     with spawn_executor(1) as ex:
         with pytest.raises(Cancelled):
-            runner.run_batches(slow, payloads, [4] * 200, deadline=float("inf"), cancel=token, on_batch=on_batch,
-                               shipped=Shipped(_Slow()), executor=ex)
+            runner.run_batches(
+                slow,
+                payloads,
+                [4] * 200,
+                deadline=float("inf"),
+                cancel=token,
+                on_batch=on_batch,
+                shipped=Shipped(_Slow()),
+                executor=ex,
+            )
         assert len(done) < 40  # stopped within a few batches of the cancel, not at the end of the 200
         assert ex.submit(int, "7").result(timeout=60) == 7  # the caller's executor is still usable
 

@@ -1,4 +1,5 @@
 """Same seed, same explanations: whichever process computed a batch, however rows were batched."""
+
 from __future__ import annotations
 
 import threading
@@ -32,8 +33,10 @@ def without_time(res) -> dict:
 def test_same_seed_identical_explanations(data):
     X, y = data
     settings = ExplainSettings(time_budget_s=120, max_rows=120, background_size=30, stability_resamples=50)
-    for est in (RandomForestClassifier(n_estimators=10, max_depth=5, random_state=0),
-                one_hot_pipeline(MLPClassifier((8,), max_iter=200, random_state=0))):
+    for est in (
+        RandomForestClassifier(n_estimators=10, max_depth=5, random_state=0),
+        one_hot_pipeline(MLPClassifier((8,), max_iter=200, random_state=0)),
+    ):
         model = from_estimator(est.fit(X if hasattr(est, "steps") else X[NUMERIC], y))
         first, second = run(model, X, settings, seed=11), run(model, X, settings, seed=11)
         assert without_time(first) == without_time(second)
@@ -71,9 +74,16 @@ def alone_and_shared(backend, payloads, rows: int, delay: float):
     with spawn_executor(1) as executor:
         # Started and holding the kernel: the test is about values, not about a slow start on a loaded machine.
         backend.shipped.submit(executor, payloads[0], with_state=True).result()
-        shared, cut, by_worker = runner.run_batches(core, payloads, [rows] * len(payloads), deadline=float("inf"),
-                                                    cancel=None, on_batch=lambda i, k: None, shipped=backend.shipped,
-                                                    executor=executor)
+        shared, cut, by_worker = runner.run_batches(
+            core,
+            payloads,
+            [rows] * len(payloads),
+            deadline=float("inf"),
+            cancel=None,
+            on_batch=lambda i, k: None,
+            shipped=backend.shipped,
+            executor=executor,
+        )
     assert not cut and by_worker > 0 and len(mine) + by_worker >= len(payloads), "the worker should have taken some batches"
     return alone, shared
 
@@ -88,8 +98,7 @@ def test_worker_process_gives_identical_shap_tree_values(data):
     import shap
 
     tree = ShapTree(choice.final, 1, False, shap.TreeExplainer(choice.final))
-    public = Backend(tree, backend.payload, backend.columns, backend.owners, "shap", finish=tree.finish,
-                     shipped=Shipped(tree))
+    public = Backend(tree, backend.payload, backend.columns, backend.owners, "shap", finish=tree.finish, shipped=Shipped(tree))
     payloads = [public.payload(np.arange(i, i + 20)) for i in range(0, 400, 20)]
     alone, shared = alone_and_shared(public, payloads, 20, delay=0.3)
     assert all(np.array_equal(a, b) for a, b in zip(alone, shared))

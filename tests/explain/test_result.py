@@ -1,4 +1,5 @@
 """What the result says: global importance with intervals, per group, rank shifts, proxy share, local examples, JSON."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,16 @@ def shifted_data(n: int = 1200, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray
     """Women's outcomes follow income, men's follow debt: the model leans on different features per group."""
     rng = np.random.default_rng(seed)
     sex = rng.choice(["F", "M"], size=n)
-    X = pd.DataFrame({"income": rng.normal(0, 1, n), "debt": rng.normal(0, 1, n), "age": rng.normal(0, 1, n),
-                      "sex_m": (sex == "M").astype(float), "sex": sex, "race": rng.choice(["A", "B"], size=n)})
+    X = pd.DataFrame(
+        {
+            "income": rng.normal(0, 1, n),
+            "debt": rng.normal(0, 1, n),
+            "age": rng.normal(0, 1, n),
+            "sex_m": (sex == "M").astype(float),
+            "sex": sex,
+            "race": rng.choice(["A", "B"], size=n),
+        }
+    )
     logit = np.where(sex == "F", 3 * X.income, -3 * X.debt) + 0.2 * X.age
     return X, (logit + rng.logistic(0, 1, n) > 0).astype(int).to_numpy()
 
@@ -33,8 +42,13 @@ def fitted():
 
 def test_by_group_and_rank_shifts_find_the_designed_difference():
     model, X = fitted()
-    res = run(model, X, ExplainSettings(time_budget_s=120, max_rows=800, stability_resamples=100), proxies=("age",),
-              groups=groups_of(X, ("sex", "race"), intersections=False))
+    res = run(
+        model,
+        X,
+        ExplainSettings(time_budget_s=120, max_rows=800, stability_resamples=100),
+        proxies=("age",),
+        groups=groups_of(X, ("sex", "race"), intersections=False),
+    )
     by = {tuple(g.attributes.items()): g for g in res.by_group}
     women, men = by[(("sex", "F"),)], by[(("sex", "M"),)]
     assert women.features[0].feature == "income" and men.features[0].feature == "debt"
@@ -51,8 +65,13 @@ def test_by_group_and_rank_shifts_find_the_designed_difference():
 
 def test_global_importance_has_intervals_and_shares():
     model, X = fitted()
-    res = run(model, X, ExplainSettings(time_budget_s=120, max_rows=600, stability_resamples=200), proxies=("age", "zip"),
-              groups=groups_of(X, ("sex",), intersections=False))
+    res = run(
+        model,
+        X,
+        ExplainSettings(time_budget_s=120, max_rows=600, stability_resamples=200),
+        proxies=("age", "zip"),
+        groups=groups_of(X, ("sex",), intersections=False),
+    )
     assert [g.feature for g in res.global_][:2] in (["income", "debt"], ["debt", "income"])
     for g in res.global_:
         assert g.ci_low <= g.value <= g.ci_high
@@ -90,11 +109,26 @@ def test_local_examples_are_adverse_and_borderline_per_group():
 
 def test_json_shape_and_round_trip():
     model, X = fitted()
-    res = run(model, X, ExplainSettings(time_budget_s=120, max_rows=200, stability_resamples=20),
-              groups=groups_of(X, ("sex", "race")))
+    res = run(
+        model, X, ExplainSettings(time_budget_s=120, max_rows=200, stability_resamples=20), groups=groups_of(X, ("sex", "race"))
+    )
     doc = res.model_dump(mode="json", by_alias=True)
-    assert {"explainer", "reason", "output_space", "background_size", "sample_size", "rows_available", "seconds", "global",
-            "by_group", "rank_shifts", "proxy_share", "local", "warnings", "status"} <= set(doc)
+    assert {
+        "explainer",
+        "reason",
+        "output_space",
+        "background_size",
+        "sample_size",
+        "rows_available",
+        "seconds",
+        "global",
+        "by_group",
+        "rank_shifts",
+        "proxy_share",
+        "local",
+        "warnings",
+        "status",
+    } <= set(doc)
     assert "global_" not in doc and doc["global"][0].keys() >= {"feature", "value", "ci_low", "ci_high", "share"}
     assert doc["local"][0].keys() >= {"base_value", "contributions", "output", "row", "kind", "attributes"}
     text = json.dumps(doc, allow_nan=False)  # no NaN anywhere

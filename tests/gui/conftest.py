@@ -1,13 +1,14 @@
 """GUI tests run on Qt's offscreen platform; nothing blocks (dialogs are opened with open(), never exec())."""
+
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 AUDIT_TIMEOUT_MS = 90_000
 

@@ -4,6 +4,7 @@ Run by tests/gui/test_fits_laptop.py in its own process, on Qt's offscreen platf
 window is measured at the size it asks for, not at a size a small screen forced on it.
     python -m tests.gui.fit_probe SETTINGS_DIR
 """
+
 from __future__ import annotations
 
 import json
@@ -24,10 +25,14 @@ def _measure(app, w) -> dict:
     inside = w.rect()
     boxes = [b for b in w.findChildren(QDialogButtonBox) if b.isVisible()]
     # Every button box lies wholly inside the window: its buttons are on screen whenever the window is.
-    buttons_inside = all(inside.contains(b.mapTo(w, b.rect().topLeft()))
-                         and inside.contains(b.mapTo(w, b.rect().bottomRight())) for b in boxes)
-    return {"frame": [frame.width(), frame.height()], "buttons_inside": buttons_inside,
-            "minimum": [w.minimumSize().width(), w.minimumSize().height()]}
+    buttons_inside = all(
+        inside.contains(b.mapTo(w, b.rect().topLeft())) and inside.contains(b.mapTo(w, b.rect().bottomRight())) for b in boxes
+    )
+    return {
+        "frame": [frame.width(), frame.height()],
+        "buttons_inside": buttons_inside,
+        "minimum": [w.minimumSize().width(), w.minimumSize().height()],
+    }
 
 
 def probe(folder: Path) -> dict:
@@ -53,27 +58,41 @@ def probe(folder: Path) -> dict:
     out["main_window"] = _measure(app, w)
     out["main_window"]["minimum_hint"] = [w.minimumSizeHint().width(), w.minimumSizeHint().height()]
 
-    arts = [SimpleNamespace(id=f"{'ds' if i % 2 else 'model'}-{i:012x}", kind="dataset" if i % 2 else "model",
-                            name=f"a rather long registered name number {i}", version=str(i),
-                            path=f"/data/projects/credit/{i}.csv") for i in range(40)]
+    arts = [
+        SimpleNamespace(
+            id=f"{'ds' if i % 2 else 'model'}-{i:012x}",
+            kind="dataset" if i % 2 else "model",
+            name=f"a rather long registered name number {i}",
+            version=str(i),
+            path=f"/data/projects/credit/{i}.csv",
+        )
+        for i in range(40)
+    ]
     long_text = "A sentence that goes on for a while, as error messages sometimes do. " * 12
     dialogs = {
-        "identity": lambda: IdentityDialog("project", "dana@laptop", "", "", "Dana Kim", demo_persona="Jordan Blake",
-                                           parent=w),
+        "identity": lambda: IdentityDialog("project", "dana@laptop", "", "", "Dana Kim", demo_persona="Jordan Blake", parent=w),
         "register_dataset": lambda: RegisterDialog("dataset", str(folder), w),
         "register_model": lambda: RegisterDialog("model", str(folder), w),
         "note": lambda: NoteDialog([(a.id, f"{a.kind}: {a.name}") for a in arts], w),
         "training": lambda: _training(TrainingDialog(arts, "Dana Kim", w)),
-        "signoff": lambda: SignoffDialog("run-0123456789ab", long_text, "Dana Kim", "Compliance officer",
-                                         key_file=str(folder / "signoff-key.json"), parent=w),
+        "signoff": lambda: SignoffDialog(
+            "run-0123456789ab", long_text, "Dana Kim", "Compliance officer", key_file=str(folder / "signoff-key.json"), parent=w
+        ),
         "context": lambda: ContextDialog({}, w),
-        "trust": lambda: TrustDialog(str(folder / "model.skops"), TrustRequired(
-            "untrusted", sha256="ab" * 32, untrusted=tuple(f"package.module.Type{i}" for i in range(30))), w),
+        "trust": lambda: TrustDialog(
+            str(folder / "model.skops"),
+            TrustRequired("untrusted", sha256="ab" * 32, untrusted=tuple(f"package.module.Type{i}" for i in range(30))),
+            w,
+        ),
         "message": lambda: show_message(w, "The audit could not run", long_text, hint=long_text),
         "crash": lambda: CrashDialog(RuntimeError(long_text), w),
-        "replace_question": lambda: QMessageBox(QMessageBox.Icon.Question, "Replace the file?",
-                                                f"{folder / ('x' * 200)}.csv exists already. Replace it?",
-                                                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, w),
+        "replace_question": lambda: QMessageBox(
+            QMessageBox.Icon.Question,
+            "Replace the file?",
+            f"{folder / ('x' * 200)}.csv exists already. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            w,
+        ),
     }
     for name, make in dialogs.items():
         dlg = make()

@@ -1,4 +1,5 @@
 """The shared labelled picker (Results forest plot, Explanations): its label focuses it, a refill keeps the choice."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget

@@ -1,4 +1,5 @@
 """The declared-context dialog: every field the report needs, why each matters, and TOML the CLI reads too."""
+
 from __future__ import annotations
 
 import tomllib
@@ -83,11 +84,11 @@ def test_save_then_load_round_trip_and_the_cli_reads_it(qtbot, window, tmp_path)
     dlg.reject()
 
 
-@pytest.mark.parametrize("content, words", [
-    ('oversight = "unterminated\n', "cannot be used"),
-    ('owner = "not a field"\n', "owner"),
-    ('oversight = 3\n', "oversight"),
-], ids=["broken_toml", "unknown_field", "not_text"])
+@pytest.mark.parametrize(
+    "content, words",
+    [('oversight = "unterminated\n', "cannot be used"), ('owner = "not a field"\n', "owner"), ("oversight = 3\n", "oversight")],
+    ids=["broken_toml", "unknown_field", "not_text"],
+)
 def test_bad_files_are_explained_and_change_nothing(qtbot, window, tmp_path, content, words):
     dlg = _dialog(qtbot, window)
     dlg.edits["oversight"].setPlainText("kept")

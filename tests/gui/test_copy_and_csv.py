@@ -1,5 +1,6 @@
 """Tables copy the selected rows as TSV in view order (Ctrl+C), the group table exports as a spreadsheet-safe CSV, and
 no export replaces a file without asking."""
+
 from __future__ import annotations
 
 import csv
@@ -12,13 +13,15 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from tests.reports.report_helpers import audit_predictions, write_predictions
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+SUM(A1)", "@cmd", "Zürich"]
+HOSTILE = ['=HYPERLINK("http://x","y")', "+SUM(A1)", "@cmd", "Zürich"]
 
 
 def key_copy(qtbot, view, headers: bool = False) -> str:
     QGuiApplication.clipboard().clear()
     view.setFocus()
-    mods = Qt.KeyboardModifier.ControlModifier | (Qt.KeyboardModifier.ShiftModifier if headers else Qt.KeyboardModifier.NoModifier)
+    mods = Qt.KeyboardModifier.ControlModifier | (
+        Qt.KeyboardModifier.ShiftModifier if headers else Qt.KeyboardModifier.NoModifier
+    )
     qtbot.keyClick(view, Qt.Key.Key_C, mods)
     return QGuiApplication.clipboard().text()
 
@@ -29,7 +32,9 @@ def sorted_table(qtbot):
 
     model = QStandardItemModel(5, 3)
     model.setHorizontalHeaderLabels(["name", "n", "rate"])
-    for r, (name, n, rate) in enumerate([("a", 5, "0.1"), ("b", 3, "0.2\t[x]"), ("c", 9, "0.3"), ("d", 1, "0.4"), ("e", 7, "0.5\nz")]):
+    for r, (name, n, rate) in enumerate(
+        [("a", 5, "0.1"), ("b", 3, "0.2\t[x]"), ("c", 9, "0.3"), ("d", 1, "0.4"), ("e", 7, "0.5\nz")]
+    ):
         for c, v in enumerate((name, n, rate)):
             item = QStandardItem()
             item.setData(v, Qt.ItemDataRole.DisplayRole)
@@ -61,7 +66,9 @@ def test_copy_follows_moved_and_hidden_columns(qtbot, sorted_table):
     view, proxy = sorted_table
     view.horizontalHeader().moveSection(2, 0)  # rate | name | n
     view.setColumnHidden(1, True)  # n hidden
-    view.selectionModel().select(proxy.index(0, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    view.selectionModel().select(
+        proxy.index(0, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    )
     assert selection_tsv(view, headers=True) == "rate\tname\n0.3\tc\n"
 
 
@@ -86,8 +93,7 @@ def test_tree_copy_keeps_children_under_their_parent(qtbot):
 
 @pytest.fixture(scope="module")
 def hostile_result(tmp_path_factory):
-    csv_path = write_predictions(tmp_path_factory.mktemp("hostile") / "p.csv",
-                                 values={"region": HOSTILE, "gender": ["-F", "M"]})
+    csv_path = write_predictions(tmp_path_factory.mktemp("hostile") / "p.csv", values={"region": HOSTILE, "gender": ["-F", "M"]})
     return audit_predictions(csv_path, ("region", "gender"), bootstrap=50)
 
 

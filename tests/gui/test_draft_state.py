@@ -1,6 +1,7 @@
 """The app keeps the user's audit exactly as set (issue 12): the reference survives preview reloads and re-runs, a
 workspace switch closes the previous run's actions, the set-up survives a restart, and a recorded run's set-up can be
 loaded again."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Error paths (bad file, missing column, nothing set up, a real crash) and the pickle-trust dialog."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """A predictions-only audit has no model to explain: the option is off and disabled with the reason, the request asks
 for no explanations, and the Explanations page says explanations need a model."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """The explanations page draws what the result holds, with the same display objects the report draws: pickers choose
 the group, the feature and the decision; charts follow the chosen theme; a chart saves as PNG or SVG."""
+
 from __future__ import annotations
 
 import io
@@ -71,8 +72,9 @@ def test_group_picker_draws_that_groups_importance(qtbot, view, result):
 def test_dependence_pickers(qtbot, view, result):
     from reports import charts
 
-    assert [view.dep_feature.itemData(i) for i in range(view.dep_feature.count())] == \
-        [f.feature for f in result.explanations.row_sample.features]
+    assert [view.dep_feature.itemData(i) for i in range(view.dep_feature.count())] == [
+        f.feature for f in result.explanations.row_sample.features
+    ]
     _wait(qtbot, view.dep_figure, lambda: view.tabs.setCurrentIndex(2))
     _wait(qtbot, view.dep_figure, lambda: view.dep_feature.setCurrentIndex(view.dep_feature.findData("debt")))
     _wait(qtbot, view.dep_figure, lambda: view.dep_colour.setCurrentIndex(view.dep_colour.findData("gender")))

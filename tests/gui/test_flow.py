@@ -1,4 +1,5 @@
 """The whole flow a user goes through: first run, demo workspace, set-up, run, results, cancel, sign-off, export, preview."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,17 +41,24 @@ def test_setup_shows_groups_and_counts_before_running(qtbot, window, demo_files)
     s = window.setup
     preview = s.preview
     assert s.preview_model.rowCount() > 0 and s.preview_model.columnCount() == len(preview.columns)
-    race = next(s.groups_tree.topLevelItem(i) for i in range(s.groups_tree.topLevelItemCount())
-                if s.groups_tree.topLevelItem(i).text(0) == "race")
-    shown = {race.child(j).data(0, Qt.ItemDataRole.UserRole): int(race.child(j).text(1).replace(",", ""))
-             for j in range(race.childCount())}
+    race = next(
+        s.groups_tree.topLevelItem(i)
+        for i in range(s.groups_tree.topLevelItemCount())
+        if s.groups_tree.topLevelItem(i).text(0) == "race"
+    )
+    shown = {
+        race.child(j).data(0, Qt.ItemDataRole.UserRole): int(race.child(j).text(1).replace(",", ""))
+        for j in range(race.childCount())
+    }
     assert set(shown) == {"White", "Black", "Hispanic"}
     assert sum(shown.values()) == preview.ref.rows
     sex = dict(s.group_counts("sex"))
     assert "(missing)" in sex  # missing values are a visible group, not dropped
-    assert "⚠ small" in next(s.groups_tree.topLevelItem(i) for i in range(s.groups_tree.topLevelItemCount())
-                             if s.groups_tree.topLevelItem(i).text(0) == "sex").child(
-        list(sex).index("(missing)")).text(0)
+    assert "⚠ small" in next(
+        s.groups_tree.topLevelItem(i)
+        for i in range(s.groups_tree.topLevelItemCount())
+        if s.groups_tree.topLevelItem(i).text(0) == "sex"
+    ).child(list(sex).index("(missing)")).text(0)
 
 
 def test_run_audit_shows_results_and_records_it(qtbot, window, workspace, demo_files):
@@ -69,8 +77,11 @@ def test_run_audit_shows_results_and_records_it(qtbot, window, workspace, demo_f
     assert result.spec.bootstrap == 100 and result.spec.seed == 7 and result.spec.references == {"race": "White"}
     assert not window.cancel_button.isVisible() and window.setup.run_button.isEnabled()
     # failing / insufficient cells are marked in text as well as colour
-    texts = [window.results.groups_model.index(r, c).data()
-             for r in range(window.results.groups_model.rowCount()) for c in range(window.results.groups_model.columnCount())]
+    texts = [
+        window.results.groups_model.index(r, c).data()
+        for r in range(window.results.groups_model.rowCount())
+        for c in range(window.results.groups_model.columnCount())
+    ]
     if result.summary.insufficient_evidence:
         assert any("insufficient" in t for t in texts)
     assert any("⚠ small" in t for t in texts) == any(g.small for g in result.groups)

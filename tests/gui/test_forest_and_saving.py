@@ -1,5 +1,6 @@
 """The Results page shows the verdicts as the report's forest plot, filtered by verdict and check; every chart saves as
 a valid PNG or SVG from its context menu and its button (through a dialog that never blocks the window)."""
+
 from __future__ import annotations
 
 import io

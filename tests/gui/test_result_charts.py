@@ -1,5 +1,6 @@
 """The Results page's Charts tab: after a run it shows the report's charts of that result (display objects built from
 the AuditResult, nothing recomputed), one at a time from a picker, in the window's theme, with Save as PNG/SVG."""
+
 from __future__ import annotations
 
 from tests.gui.conftest import AUDIT_TIMEOUT_MS, open_workspace, set_up_demo_audit
@@ -19,9 +20,16 @@ def test_charts_tab_after_a_run_draws_from_the_result(qtbot, window, workspace, 
     i = next(k for k in range(r.tabs.count()) if r.tabs.tabText(k).replace("&", "") == "Charts")
     panel = r.tabs.widget(i)
     assert panel is r.charts
-    assert panel.titles() == ["Disparities against the policy thresholds", "Selection and error rates by race",
-                              "Selection and error rates by sex", "Selection and error rates by race × sex",
-                              "Calibration: predicted against observed, by group"][:len(panel.titles())]
+    assert (
+        panel.titles()
+        == [
+            "Disparities against the policy thresholds",
+            "Selection and error rates by race",
+            "Selection and error rates by sex",
+            "Selection and error rates by race × sex",
+            "Calibration: predicted against observed, by group",
+        ][: len(panel.titles())]
+    )
     assert len(panel.titles()) >= 4
 
     with qtbot.waitSignal(panel.figure.drawn, timeout=DRAW_MS):
@@ -35,8 +43,13 @@ def test_charts_tab_after_a_run_draws_from_the_result(qtbot, window, workspace, 
     assert panel.figure.save_name == "rates-sex"
     # The points drawn are the result's own estimates (value and interval of each group's rate), not recomputed ones.
     shown_rates = panel.figure.display()
-    stored = {(m, g.metrics[m].value, g.metrics[m].ci_low, g.metrics[m].ci_high) for g in result.groups
-              if g.level == ("sex",) for m in shown_rates.metrics if g.metrics.get(m) and g.metrics[m].value is not None}
+    stored = {
+        (m, g.metrics[m].value, g.metrics[m].ci_low, g.metrics[m].ci_high)
+        for g in result.groups
+        if g.level == ("sex",)
+        for m in shown_rates.metrics
+        if g.metrics.get(m) and g.metrics[m].value is not None
+    }
     drawn = {(shown_rates.metrics[p.metric], p.value, p.ci_low, p.ci_high) for p in shown_rates.points}
     assert drawn == stored and len(drawn) >= 4
 

@@ -1,6 +1,7 @@
 """The set-up page refuses what the audit would refuse, before any work (issue 11), and keeps every setting a recorded
 run used (issue 12): the 2,000-group limit blocks Run with a way out, the favourable-value choice offers only the target
 values the audit will see, and the intersection order and the values that mean missing survive a re-run."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -71,8 +72,9 @@ def test_favourable_choice_offers_only_target_values_the_audit_keeps(qtbot, wind
     offered = [s.positive_combo.itemText(i) for i in range(s.positive_combo.count())]
     assert sorted(offered) == ["0", "1"]
     assert "30 row(s) with no value in the target will be left out" in s.ready_label.text()
-    result = run_audit(AuditSpec(data_path=str(path), target="y", sensitive=("sex",), predictions_column="pred",
-                                 positive_label="1"))
+    result = run_audit(
+        AuditSpec(data_path=str(path), target="y", sensitive=("sex",), predictions_column="pred", positive_label="1")
+    )
     assert any(w.startswith("30 row(s) with no value in the target") for w in result.warnings)
 
 

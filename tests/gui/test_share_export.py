@@ -1,5 +1,6 @@
 """The app writes a copy to hand out, as `attest audit --share` does (issue 11 item 8): no absolute paths or account
 names in the PDF, the figures unchanged, the report saying which mode it is, and the trail keeping the full result."""
+
 from __future__ import annotations
 
 import getpass

@@ -1,4 +1,5 @@
 """One overall progress bar: 0 -> 100 % once over a whole audit (never restarting per stage), with a time estimate."""
+
 from __future__ import annotations
 
 
@@ -22,9 +23,17 @@ def test_bar_is_monotone_over_a_real_audit_and_shows_an_estimate(qtbot, demo_fil
         values.append(panel.bar.value())
         labels.append(panel.label.text())
 
-    spec = AuditSpec(data_path=str(demo_files.data), model_path=str(demo_files.model), target=demo.TARGET,
-                     positive_label="1", sensitive=demo.SENSITIVE, policy=resolve_policy(demo.POLICY), bootstrap=1000,
-                     seed=1, explain=ExplainSettings(time_budget_s=3.0))
+    spec = AuditSpec(
+        data_path=str(demo_files.data),
+        model_path=str(demo_files.model),
+        target=demo.TARGET,
+        positive_label="1",
+        sensitive=demo.SENSITIVE,
+        policy=resolve_policy(demo.POLICY),
+        bootstrap=1000,
+        seed=1,
+        explain=ExplainSettings(time_budget_s=3.0),
+    )
     run_audit(spec, progress=progress)
     assert any(b < a for a, b in zip(raw, raw[1:]))  # the raw per-stage fractions do restart...
     assert all(b >= a for a, b in zip(values, values[1:])), values  # ...the overall bar does not

@@ -1,5 +1,6 @@
 """A new dataset gets a guessed target (a two-valued, outcome-like column, never a sensitive or ticked one), shown as a
 guess until the user confirms it; a target the user or a restored draft set is never replaced."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,11 @@ def _load(qtbot, setup, path) -> None:
 @pytest.fixture
 def loans(tmp_path):
     """`sex` is the first column and has two values: the old default made it the target."""
-    rows = [f"{'F' if i % 2 else 'M'},{['A', 'B', 'C'][i % 3]},{20 + i % 40},{1000 + 37 * i},{i % 2 == 0 and 1 or 0},"
-            f"{'yes' if i % 3 else 'no'}" for i in range(60)]
+    rows = [
+        f"{'F' if i % 2 else 'M'},{['A', 'B', 'C'][i % 3]},{20 + i % 40},{1000 + 37 * i},{(i % 2 == 0 and 1) or 0},"
+        f"{'yes' if i % 3 else 'no'}"
+        for i in range(60)
+    ]
     return _csv(tmp_path / "loans.csv", "sex,race,age,income,approved,has_phone", rows)
 
 
@@ -40,8 +44,12 @@ def test_rule():
     n = {"sex": 2, "age": 50, "income": 60, "approved": 2, "flag": 2}
     assert guess_target(cols, n) == "approved"
     assert guess_target(cols, n, exclude={"approved"}) == "flag"  # else the last two-valued column
-    assert guess_target(["sex", "is_female", "applicantAge", "race_white"], {c: 2 for c in
-                        ["sex", "is_female", "applicantAge", "race_white"]}) is None  # sensitive-looking: never
+    assert (
+        guess_target(
+            ["sex", "is_female", "applicantAge", "race_white"], {c: 2 for c in ["sex", "is_female", "applicantAge", "race_white"]}
+        )
+        is None
+    )  # sensitive-looking: never
     assert guess_target(["x", "loan_default", "y"], {"x": 2, "loan_default": 2, "y": 2}) == "y"  # whole name first
     assert guess_target(["x", "loan_default"], {"x": 2, "loan_default": 2}) == "loan_default"
     assert looks_sensitive("Gender") and looks_sensitive("applicant_age") and not looks_sensitive("mortgage")
@@ -87,15 +95,16 @@ def test_never_a_ticked_or_sensitive_column(qtbot, setup, tmp_path):
     from audit.draft import AuditDraft
     from gui.draft_binding import apply_draft
 
-    rows = [f"{'F' if i % 2 else 'M'},{i % 2},{i % 3 == 0 and 1 or 0},{i}" for i in range(40)]
+    rows = [f"{'F' if i % 2 else 'M'},{i % 2},{(i % 3 == 0 and 1) or 0},{i}" for i in range(40)]
     path = _csv(tmp_path / "plain.csv", "gender,approved,flag,id", rows)
     with qtbot.waitSignal(setup.preview_loaded, timeout=30_000):  # a draft with no target, `approved` ticked
         apply_draft(setup, AuditDraft(data_path=str(path), sensitive=("approved",)))
     assert setup.sensitive_features() == ["approved"]
     assert setup.target_combo.currentText() == "flag" and setup.target_guessed
 
-    only_sensitive = _csv(tmp_path / "people.csv", "sex,race,score", [f"{'F' if i % 2 else 'M'},{'AB'[i % 2]},{i}"
-                                                                       for i in range(40)])
+    only_sensitive = _csv(
+        tmp_path / "people.csv", "sex,race,score", [f"{'F' if i % 2 else 'M'},{'AB'[i % 2]},{i}" for i in range(40)]
+    )
     from gui.views.setup import SetupView
 
     fresh = SetupView()

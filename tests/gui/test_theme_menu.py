@@ -1,4 +1,5 @@
 """View > Theme: the choice changes the window's palette and the charts' theme, and is remembered by a new window."""
+
 from __future__ import annotations
 
 import pytest

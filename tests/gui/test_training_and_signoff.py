@@ -1,5 +1,6 @@
 """Recording a training run and signing off in the app record exactly what `attest` records for the same inputs;
 the sign-off is made as the workspace identity only, and a bad or wrong key records nothing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -81,8 +82,7 @@ def test_record_training_from_the_workspace_page_matches_the_cli(qtbot, window, 
     reg.file.set_path(str(small["valid"]), emit=False)
     reg.name.setText("validation")
     qtbot.mouseClick(reg.ok, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: (second.currentData() or "").startswith("ds-") and second.currentData() != train_id,
-                    timeout=20_000)
+    qtbot.waitUntil(lambda: (second.currentData() or "").startswith("ds-") and second.currentData() != train_id, timeout=20_000)
     valid_id = second.currentData()
 
     for key, value in (("max_depth", "6"), ("solver", "lbfgs"), ("class_weight", '{"0": 1, "1": 3}')):
@@ -109,10 +109,36 @@ def test_record_training_from_the_workspace_page_matches_the_cli(qtbot, window, 
     _cli_base(cli_ws, small)
     w = ["--workspace", str(cli_ws)]
     assert main(["register", "dataset", str(small["valid"]), "--name", "validation", *w]) == 0
-    assert main(["register", "training", "--model", model_id, "--dataset", train_id, "--dataset", valid_id,
-                 "--trainer", "Priya Raman", "--param", "max_depth=6", "--param", "solver=lbfgs",
-                 "--param", 'class_weight={"0": 1, "1": 3}', "--code-version", "3f2c1ab", "--trained-at", when,
-                 "--notes", "Retrained after the Q2 refresh.", *w]) == 0
+    assert (
+        main(
+            [
+                "register",
+                "training",
+                "--model",
+                model_id,
+                "--dataset",
+                train_id,
+                "--dataset",
+                valid_id,
+                "--trainer",
+                "Priya Raman",
+                "--param",
+                "max_depth=6",
+                "--param",
+                "solver=lbfgs",
+                "--param",
+                'class_weight={"0": 1, "1": 3}',
+                "--code-version",
+                "3f2c1ab",
+                "--trained-at",
+                when,
+                "--notes",
+                "Retrained after the Q2 refresh.",
+                *w,
+            ]
+        )
+        == 0
+    )
     app, cli = _events(app_ws), _events(cli_ws)
     assert app == cli
     training = app[-1][1]
@@ -124,8 +150,13 @@ def _with_run(path: Path, small: dict[str, Path], identity: bool = True) -> str:
     _base(path, small, identity)
     text = json.dumps({"verdict": "pass"})
     with Workspace.open(path, create=False) as ws:
-        return ws.record_audit({"target": "approved"}, text, hashlib.sha256(text.encode()).hexdigest(),
-                               ws.artifact(small["model"]).sha256, [ws.artifact(small["train"]).sha256])
+        return ws.record_audit(
+            {"target": "approved"},
+            text,
+            hashlib.sha256(text.encode()).hexdigest(),
+            ws.artifact(small["model"]).sha256,
+            [ws.artifact(small["train"]).sha256],
+        )
 
 
 def _signoffs(path: Path) -> list:
@@ -133,8 +164,7 @@ def _signoffs(path: Path) -> list:
         return ws.events(kind="signoff")
 
 
-def test_signoff_is_the_identity_and_matches_the_cli_and_a_wrong_key_records_nothing(qtbot, window, tmp_path, small,
-                                                                                      monkeypatch):
+def test_signoff_is_the_identity_and_matches_the_cli_and_a_wrong_key_records_nothing(qtbot, window, tmp_path, small, monkeypatch):
     from audit.trail.keys import create_personal_key
 
     ws_path = tmp_path / "run.attest"
@@ -144,8 +174,11 @@ def test_signoff_is_the_identity_and_matches_the_cli_and_a_wrong_key_records_not
     window.show_page("trail")
     trail = window.trail
     assert not trail.signoff_button.isEnabled() and "Select an event" in trail.signoff_button.toolTip()
-    row = next(r for r in range(trail.proxy.rowCount())
-               if trail.events_model.record(trail.proxy.mapToSource(trail.proxy.index(r, 0)).row()).kind == "audit_run")
+    row = next(
+        r
+        for r in range(trail.proxy.rowCount())
+        if trail.events_model.record(trail.proxy.mapToSource(trail.proxy.index(r, 0)).row()).kind == "audit_run"
+    )
     trail.table.selectRow(row)
     assert trail.signoff_button.isEnabled()
     qtbot.mouseClick(trail.signoff_button, Qt.MouseButton.LeftButton)
@@ -189,9 +222,26 @@ def test_signoff_is_the_identity_and_matches_the_cli_and_a_wrong_key_records_not
     app_event = blocker.args[0]
 
     monkeypatch.setenv("KEY_PASS", "correct horse")
-    assert main(["signoff", run_id, "--decision", "approve_with_conditions", "--conditions",
-                 "Re-audit after the Q3 retraining.", "--comment", "Checked with the data owner.", "--sign-with-key",
-                 "--key-password-env", "KEY_PASS", "--workspace", str(ws_path)]) == 0
+    assert (
+        main(
+            [
+                "signoff",
+                run_id,
+                "--decision",
+                "approve_with_conditions",
+                "--conditions",
+                "Re-audit after the Q3 retraining.",
+                "--comment",
+                "Checked with the data owner.",
+                "--sign-with-key",
+                "--key-password-env",
+                "KEY_PASS",
+                "--workspace",
+                str(ws_path),
+            ]
+        )
+        == 0
+    )
     app, cli = _signoffs(ws_path)
     assert app.id == app_event.id
     assert app.refs == cli.refs and app.actor == cli.actor
@@ -229,8 +279,13 @@ def test_change_identity_from_the_signoff_dialog(qtbot, window, tmp_path, small)
 def test_page_buttons_follow_the_workspace_and_say_why_not(qtbot, window, tmp_path, small):
     from gui.workspace_actions import NO_WORKSPACE
 
-    names = ("button_ws_register_dataset", "button_ws_register_model", "button_ws_record_training", "button_ws_note",
-             "button_ws_export_trail")
+    names = (
+        "button_ws_register_dataset",
+        "button_ws_register_model",
+        "button_ws_record_training",
+        "button_ws_note",
+        "button_ws_export_trail",
+    )
     on_ws = {n: window.artifacts.findChild(QToolButton, n) for n in names}
     on_trail = {n: window.trail.findChild(QToolButton, n) for n in names[2:]}
     assert all(on_ws.values()) and all(on_trail.values())

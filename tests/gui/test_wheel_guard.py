@@ -1,5 +1,6 @@
 """Scrolling a page over a number box or drop-down scrolls the page and never changes the value (issue 12: bootstrap
 1,000 became 800); a focused box still takes the wheel."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,16 @@ def page(qtbot):
 def wheel(widget, steps: int = -1) -> None:
     """`steps` notches of the wheel over the widget's centre (negative: towards the user, i.e. scroll down)."""
     pos = QPointF(widget.width() / 2, widget.height() / 2)
-    event = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
-                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        pos,
+        widget.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(widget, event)
 
 

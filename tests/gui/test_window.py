@@ -1,12 +1,22 @@
 """Window habits: layout restored, shortcuts, accessible names; the trail page: filters, verify, tamper detection."""
+
 from __future__ import annotations
 
 import sqlite3
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit,
-                               QHeaderView, QTextBrowser, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextBrowser,
+    QWidget,
+)
 
 from tests.gui.conftest import open_workspace
 
@@ -122,8 +132,13 @@ def test_predictions_only_audit_with_custom_thresholds(qtbot, window, tmp_path):
 
     rng = np.random.default_rng(3)
     n = 3000
-    df = pd.DataFrame({"region": rng.choice(["north", "south", "east"], n), "age_band": rng.choice(["<30", "30-50", ">50"], n),
-                       "repaid": rng.integers(0, 2, n)})
+    df = pd.DataFrame(
+        {
+            "region": rng.choice(["north", "south", "east"], n),
+            "age_band": rng.choice(["<30", "30-50", ">50"], n),
+            "repaid": rng.integers(0, 2, n),
+        }
+    )
     df["decision"] = np.where(rng.random(n) < 0.8, df.repaid, 1 - df.repaid)
     df["score"] = rng.random(n).round(3)
     path = tmp_path / "decisions.csv"
@@ -144,8 +159,11 @@ def test_predictions_only_audit_with_custom_thresholds(qtbot, window, tmp_path):
         s.request_run()
     result = blocker.args[0].result
     policy = result.spec.policy
-    assert policy.name == "custom" and {c.id for c in policy.checks} == {"four_fifths", "equal_opportunity_tpr",
-                                                                         "equalized_odds_fpr"}
+    assert policy.name == "custom" and {c.id for c in policy.checks} == {
+        "four_fifths",
+        "equal_opportunity_tpr",
+        "equalized_odds_fpr",
+    }
     assert next(c for c in policy.checks if c.id == "four_fifths").min == 0.9
     assert result.decision_source == "predictions column 'decision'"
     assert "Predictions-only" in window.explanations.status.text()

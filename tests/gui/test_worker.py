@@ -1,4 +1,5 @@
 """The worker adapter: results on the GUI thread, one outcome per job, a new job replaces the old, cancel by token."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """The Workspace menu records what the CLI records: identity on first run, registrations, trail export."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,10 +48,13 @@ def test_identity_register_and_export_match_the_cli(qtbot, window, tmp_path, dem
     ds_id = window.snapshot.artifacts[0].id
 
     cli_ws = tmp_path / "cli.attest"
-    assert main(["trail", "whoami", "--set-name", "Dana Kim", "--set-role", "Compliance officer",
-                 "--workspace", str(cli_ws)]) == 0
-    assert main(["register", "dataset", str(demo_files.data), "--name", "evaluation", "--version", "2",
-                 "--workspace", str(cli_ws)]) == 0
+    assert (
+        main(["trail", "whoami", "--set-name", "Dana Kim", "--set-role", "Compliance officer", "--workspace", str(cli_ws)]) == 0
+    )
+    assert (
+        main(["register", "dataset", str(demo_files.data), "--name", "evaluation", "--version", "2", "--workspace", str(cli_ws)])
+        == 0
+    )
     assert main(["trail", "note", "Data owner confirmed the split.", "--ref", ds_id, "--workspace", str(cli_ws)]) == 0
     with Workspace.open(app_ws, create=False) as a, Workspace.open(cli_ws, create=False) as c:
         ea, ec = a.events(), c.events()

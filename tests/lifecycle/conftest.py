@@ -2,6 +2,7 @@
 
 Run A decides `score >= 0.5` for everyone; group B's scores run 0.2 lower, so B is selected far less often and the
 four-fifths check fails for B. Run B ("pred_fixed") lowers B's threshold to 0.3: B's selection rate comes back."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,9 +31,17 @@ def lender_frame(seed: int = 1, n: int = N, groups=("A", "B", "C"), p=(0.6, 0.3,
 def spec(data: Path, predictions: str = "pred", **kw):
     from audit.spec import AuditSpec
 
-    return AuditSpec(data_path=str(data), target="y", sensitive=("race", "sex"), positive_label="1",
-                     predictions_column=predictions, scores_column="score", bootstrap=200, references={"race": "A"},
-                     **kw)
+    return AuditSpec(
+        data_path=str(data),
+        target="y",
+        sensitive=("race", "sex"),
+        positive_label="1",
+        predictions_column=predictions,
+        scores_column="score",
+        bootstrap=200,
+        references={"race": "A"},
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 Intervals are checked against statsmodels' own rate intervals combined by hand (MOVER), and that hand formula against
 statsmodels' Newcombe interval; the disparity intervals against what each run recorded for itself."""
+
 from __future__ import annotations
 
 import math
@@ -17,10 +18,23 @@ from tests.lifecycle.conftest import lender_frame, spec
 
 def info(run_id: str, r) -> RunInfo:
     s = r.summary
-    return RunInfo(run_id=run_id, result_sha256=r.sha256(), recorded_at="2026-01-01T00:00:00Z", recorded_by="t",
-                   data="d.csv", data_sha256=r.data.sha256, rows=r.data.rows, model=None, model_sha256=None,
-                   decision_source=r.decision_source, policy=r.spec.policy.name, ci_level=r.spec.ci_level,
-                   passed=s.passed, failed=s.failed, insufficient_evidence=s.insufficient_evidence)
+    return RunInfo(
+        run_id=run_id,
+        result_sha256=r.sha256(),
+        recorded_at="2026-01-01T00:00:00Z",
+        recorded_by="t",
+        data="d.csv",
+        data_sha256=r.data.sha256,
+        rows=r.data.rows,
+        model=None,
+        model_sha256=None,
+        decision_source=r.decision_source,
+        policy=r.spec.policy.name,
+        ci_level=r.spec.ci_level,
+        passed=s.passed,
+        failed=s.failed,
+        insufficient_evidence=s.insufficient_evidence,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +44,11 @@ def comparison(results):
 
 
 def _change(c, metric, group, kind="group", against=None):
-    hits = [x for x in c.changes if x.kind == kind and x.metric == metric and x.group == group
-            and (against is None or x.against == against)]
+    hits = [
+        x
+        for x in c.changes
+        if x.kind == kind and x.metric == metric and x.group == group and (against is None or x.against == against)
+    ]
     assert len(hits) == 1, hits
     return hits[0]
 
@@ -77,12 +94,15 @@ def test_disparity_before_and_after_are_what_each_run_recorded(comparison, resul
     a, b = results
     ch = _change(comparison, "selection_rate_ratio", {"race": "B"}, kind="disparity", against="reference")
     for side, r in ((ch.before, a), (ch.after, b)):
-        d = next(x for x in r.disparities if x.metric == "selection_rate" and x.group == {"race": "B"}
-                 and x.against == "reference")
+        d = next(
+            x for x in r.disparities if x.metric == "selection_rate" and x.group == {"race": "B"} and x.against == "reference"
+        )
         assert (side.value, side.ci_low, side.ci_high) == pytest.approx(
-            (d.ratio.value, d.ratio.ci_low, d.ratio.ci_high), abs=1e-12)
-    d, lo, hi = _hand_mover(ch.before.value, ch.before.ci_low, ch.before.ci_high, ch.after.value, ch.after.ci_low,
-                            ch.after.ci_high)
+            (d.ratio.value, d.ratio.ci_low, d.ratio.ci_high), abs=1e-12
+        )
+    d, lo, hi = _hand_mover(
+        ch.before.value, ch.before.ci_low, ch.before.ci_high, ch.after.value, ch.after.ci_low, ch.after.ci_high
+    )
     assert (ch.difference.value, ch.difference.ci_low, ch.difference.ci_high) == pytest.approx((d, lo, hi))
     assert ch.comparator == {"race": "A"}
 

@@ -1,5 +1,6 @@
 """`attest compare`: reads both runs from the trail, writes JSON and PDF, records an `audit_compared` event that the
 trail's verify covers; bad input exits 2 with a message and writes nothing."""
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,9 @@ def run_cli(argv, capsys):
 def test_compare_writes_json_pdf_and_records_a_verifiable_event(recorded, tmp_path, capsys):
     ws_path, run_a, run_b = recorded
     out, pdf = tmp_path / "cmp.json", tmp_path / "cmp.pdf"
-    rc, stdout, err = run_cli(["compare", run_a, run_b, "--workspace", str(ws_path), "--json", str(out),
-                               "--pdf", str(pdf)], capsys)
+    rc, stdout, err = run_cli(
+        ["compare", run_a, run_b, "--workspace", str(ws_path), "--json", str(out), "--pdf", str(pdf)], capsys
+    )
     assert rc == 0, err  # B fails nothing that A did not: re-thresholding removed the fails
     data = json.loads(out.read_text())
     assert {"runs", "inputs_changed", "changes", "verdict_changes"} <= set(data)
@@ -44,8 +46,7 @@ def test_compare_writes_json_pdf_and_records_a_verifiable_event(recorded, tmp_pa
         from audit.lifecycle.compare_types import Comparison
 
         assert e.payload["comparison_sha256"] == Comparison.model_validate_json(out.read_text()).sha256()
-        assert {"check": "four_fifths", "group": {"race": "B"}, "before": "fail", "after": "pass"} in \
-            e.payload["verdict_changes"]
+        assert {"check": "four_fifths", "group": {"race": "B"}, "before": "fail", "after": "pass"} in e.payload["verdict_changes"]
         assert ws.verify().ok
         assert ws.events(artifact=run_a)[-1].kind == "audit_compared"  # found from either run
 
@@ -82,13 +83,16 @@ def test_a_newly_failing_check_exits_1(recorded, capsys):
     assert "now fails (it passed)" in stdout
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("unknown_run", ["There is no audit run 'run-000000000000'"]),
-    ("same_run", ["a run compared with itself"]),
-    ("no_workspace", ["There is no workspace at"]),
-    ("json_exists", ["exists already"]),
-    ("bad_level", ["--ci-level 1.5 is not a confidence level"]),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("unknown_run", ["There is no audit run 'run-000000000000'"]),
+        ("same_run", ["a run compared with itself"]),
+        ("no_workspace", ["There is no workspace at"]),
+        ("json_exists", ["exists already"]),
+        ("bad_level", ["--ci-level 1.5 is not a confidence level"]),
+    ],
+)
 def test_bad_input_exits_2_and_records_nothing(case, expected, recorded, tmp_path, capsys):
     ws_path, run_a, run_b = recorded
     existing = tmp_path / "there.json"

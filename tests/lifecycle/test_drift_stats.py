@@ -1,4 +1,5 @@
 """The drift statistics against scipy and against hand-worked examples; a dataset against itself shows no drift."""
+
 from __future__ import annotations
 
 import math
@@ -107,8 +108,9 @@ def test_categorical_feature_chi2_psi_and_new_categories():
 
 
 def test_below_the_minimum_sample_a_big_shift_is_insufficient_evidence():
-    fd, found = feature_drift("x", "numeric", pd.Series(np.arange(40.0)), pd.Series(np.arange(40.0) + 100),
-                              DriftPlan(min_sample=50))
+    fd, found = feature_drift(
+        "x", "numeric", pd.Series(np.arange(40.0)), pd.Series(np.arange(40.0) + 100), DriftPlan(min_sample=50)
+    )
     assert fd.status == "insufficient_evidence" and found == []
     assert fd.wasserstein == pytest.approx(100)  # still measured and shown, just not decided on
 
@@ -121,8 +123,15 @@ def test_a_current_column_with_no_values_is_an_alert_not_a_pass():
 
 def _frame(draw_seed: int, n: int) -> pd.DataFrame:
     rng = np.random.default_rng(draw_seed)
-    return pd.DataFrame({"x": rng.normal(0, 1, n), "k": rng.choice(["a", "b", "c"], n), "g": rng.choice(["u", "v"], n),
-                         "s": rng.random(n), "d": rng.integers(0, 2, n)})
+    return pd.DataFrame(
+        {
+            "x": rng.normal(0, 1, n),
+            "k": rng.choice(["a", "b", "c"], n),
+            "g": rng.choice(["u", "v"], n),
+            "s": rng.random(n),
+            "d": rng.integers(0, 2, n),
+        }
+    )
 
 
 @given(st.integers(0, 10_000), st.integers(60, 400))
@@ -134,8 +143,19 @@ def test_a_dataset_compared_with_itself_shows_no_drift(seed, n):
 
     df = _frame(seed, n)
     info = FileInfo(name="f.csv", sha256="0" * 64, rows=n, format="csv")
-    inp = DriftInputs(df, df.copy(), info, info, ["x", "k"], {"x": "numeric", "k": "categorical"}, ["g"],
-                      Side(df.s.to_numpy(), df.d.to_numpy()), Side(df.s.to_numpy(), df.d.to_numpy()), "cols", "1")
+    inp = DriftInputs(
+        df,
+        df.copy(),
+        info,
+        info,
+        ["x", "k"],
+        {"x": "numeric", "k": "categorical"},
+        ["g"],
+        Side(df.s.to_numpy(), df.d.to_numpy()),
+        Side(df.s.to_numpy(), df.d.to_numpy()),
+        "cols",
+        "1",
+    )
     r = measure_drift(inp, DriftPlan(min_sample=50))
     assert r.alerts == ()
     for f in (*r.features, *r.group_shares, r.predictions.scores):

@@ -1,12 +1,13 @@
 """The Monitoring page: monitor a log, record it, list windows and checks."""
+
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from audit.trail import Workspace  # noqa: E402
-from tests.lifecycle.monitor_helpers import simulate  # noqa: E402
+from audit.trail import Workspace
+from tests.lifecycle.monitor_helpers import simulate
 
 TIMEOUT = 60_000
 
@@ -21,8 +22,15 @@ def test_monitor_view_monitors_records_and_lists_alerts(qtbot, tmp_path):
     qtbot.addWidget(view)
     view.workspace = str(ws)
     view.data.set_path(str(tmp_path / "log.csv"))
-    for name, value in (("reference", str(tmp_path / "ref.csv")), ("time_column", "time"), ("window", "1mo"),
-                        ("predictions", "pred"), ("scores", "score"), ("target", "y"), ("sensitive", "group")):
+    for name, value in (
+        ("reference", str(tmp_path / "ref.csv")),
+        ("time_column", "time"),
+        ("window", "1mo"),
+        ("predictions", "pred"),
+        ("scores", "score"),
+        ("target", "y"),
+        ("sensitive", "group"),
+    ):
         view.edits[name].setText(value)
     with qtbot.waitSignal(view.runner.finished, timeout=TIMEOUT):
         view.run_button.click()

@@ -1,4 +1,5 @@
 """The Compare and Drift pages: pick two runs, compare (recorded in the trail), see what flipped; measure drift."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from audit.trail import Workspace  # noqa: E402
+from audit.trail import Workspace
 
 TIMEOUT = 60_000
 

@@ -1,5 +1,6 @@
 """`monitor` per window: rates and intervals against direct computation, alerts where a drift starts and not
 before, CBPE against the hidden outcomes, calibration checked on the reference."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -75,8 +76,14 @@ def test_realised_performance_equals_direct_computation(files):
 def test_a_drift_from_april_alerts_in_april_and_after_only(files):
     r = _run(files, "drifted.csv")
     status = [(w.start[:7], w.status) for w in r.windows]
-    assert status == [("2024-01", "pass"), ("2024-02", "pass"), ("2024-03", "pass"), ("2024-04", "alert"),
-                      ("2024-05", "alert"), ("2024-06", "alert")]
+    assert status == [
+        ("2024-01", "pass"),
+        ("2024-02", "pass"),
+        ("2024-03", "pass"),
+        ("2024-04", "alert"),
+        ("2024-05", "alert"),
+        ("2024-06", "alert"),
+    ]
     april = r.windows[3]
     alerted = {c.check for c in april.checks if c.status == "alert"}
     assert {"selection_rate_change", "drift"} <= alerted
@@ -125,9 +132,9 @@ def test_cbpe_estimates_accuracy_within_tolerance_without_outcomes(files):
 
 def test_miscalibrated_reference_scores_are_stated(tmp_path):
     ref = simulate(4000, 7, days=30).drop(columns="time")
-    ref["score"] = ref.score ** 3  # same ranking, no longer probabilities
+    ref["score"] = ref.score**3  # same ranking, no longer probabilities
     ref.to_csv(tmp_path / "ref.csv", index=False)
-    log = simulate(2000, 8).assign(score=lambda f: f.score ** 3)
+    log = simulate(2000, 8).assign(score=lambda f: f.score**3)
     log.to_csv(tmp_path / "log.csv", index=False)
     r = monitor(load(tmp_path / "log.csv", tmp_path / "ref.csv"), MonitorPlan(), parse_window("1mo"))
     assert r.calibration.calibrated is False

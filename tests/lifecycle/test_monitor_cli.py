@@ -1,4 +1,5 @@
 """`attest monitor` end to end: exit codes, JSON, the monitoring_run event with its stored result, verify."""
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,28 @@ def d(tmp_path_factory):
 
 
 def _args(d, log, ws, *extra):
-    return ["monitor", "--data", str(d / log), "--time-column", "time", "--window", "1mo", "--predictions", "pred",
-            "--scores", "score", "--target", "y", "--sensitive", "group", "--reference", str(d / "ref.csv"),
-            "--workspace", str(ws), *extra]
+    return [
+        "monitor",
+        "--data",
+        str(d / log),
+        "--time-column",
+        "time",
+        "--window",
+        "1mo",
+        "--predictions",
+        "pred",
+        "--scores",
+        "score",
+        "--target",
+        "y",
+        "--sensitive",
+        "group",
+        "--reference",
+        str(d / "ref.csv"),
+        "--workspace",
+        str(ws),
+        *extra,
+    ]
 
 
 def test_all_clear_exits_0_and_records_a_verified_event(d, tmp_path, capsys):
@@ -83,9 +103,27 @@ def test_reference_by_run_id_uses_the_runs_dataset_and_columns(recorded, data_fi
     log.insert(0, "time", pd.date_range("2024-01-01", periods=len(log), freq="h").strftime("%Y-%m-%dT%H:%M"))
     log.to_csv(tmp_path / "log.csv", index=False)
     out = tmp_path / "m.json"
-    rc = main(["monitor", "--data", str(tmp_path / "log.csv"), "--time-column", "time", "--window", "1000",
-               "--predictions", "pred", "--scores", "score", "--reference", run_a, "--workspace", str(ws),
-               "--json", str(out)])
+    rc = main(
+        [
+            "monitor",
+            "--data",
+            str(tmp_path / "log.csv"),
+            "--time-column",
+            "time",
+            "--window",
+            "1000",
+            "--predictions",
+            "pred",
+            "--scores",
+            "score",
+            "--reference",
+            run_a,
+            "--workspace",
+            str(ws),
+            "--json",
+            str(out),
+        ]
+    )
     assert rc in (0, 1)
     r = json.loads(out.read_text())
     assert r["reference"]["run_id"] == run_a
@@ -152,7 +190,7 @@ def test_a_model_decides_and_scores_the_log(d, tmp_path):
     out = tmp_path / "m.json"
     argv = _args(d, "drifted.csv", tmp_path / "w.attest", "--json", str(out))
     i = argv.index("--predictions")
-    del argv[i:i + 4]  # --predictions pred --scores score
+    del argv[i : i + 4]  # --predictions pred --scores score
     assert main([*argv, "--model", str(path)]) == 1
     r = json.loads(out.read_text())
     assert r["decision_source"] == "model m.skops"

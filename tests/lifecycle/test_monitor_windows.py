@@ -1,4 +1,5 @@
 """Cutting a log into windows: exact rows per window, naive and offset times, refusals with a message."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -7,8 +8,16 @@ import pytest
 from audit.errors import InputError
 from audit.lifecycle.windows import cut, parse_times, parse_window
 
-LOG = ["2024-01-03T09:00:00", "2024-01-01T00:00:00", "2024-01-07T23:59:59", "2024-01-08T00:00:00",
-       "2024-01-20T12:00:00", "2024-02-01T00:00:00", "2024-02-29T23:00:00", "2024-03-01T00:00:01"]
+LOG = [
+    "2024-01-03T09:00:00",
+    "2024-01-01T00:00:00",
+    "2024-01-07T23:59:59",
+    "2024-01-08T00:00:00",
+    "2024-01-20T12:00:00",
+    "2024-02-01T00:00:00",
+    "2024-02-29T23:00:00",
+    "2024-03-01T00:00:01",
+]
 
 
 def _cut(values, window):
@@ -66,14 +75,17 @@ def test_naive_times_are_used_as_written():
     assert not ws[0].start.endswith("Z")
 
 
-@pytest.mark.parametrize("values, words", [
-    (["2024-01-01", "yesterday", "2024-01-03"], "not dates or times"),
-    (["2024-01-01T10:00:00Z", "2024-01-02T10:00:00"], "mixes times with a UTC offset"),
-    (["2024-01-01", None], "empty in 1 row"),
-    ([1, 2, 3], "holds numbers"),
-    (["2024-13-45", "2024-01-01"], "not dates or times"),
-    (["batch-1000", "2024-01-01T10:00:00"], "not dates or times"),  # "-1000" is no UTC offset
-])
+@pytest.mark.parametrize(
+    "values, words",
+    [
+        (["2024-01-01", "yesterday", "2024-01-03"], "not dates or times"),
+        (["2024-01-01T10:00:00Z", "2024-01-02T10:00:00"], "mixes times with a UTC offset"),
+        (["2024-01-01", None], "empty in 1 row"),
+        ([1, 2, 3], "holds numbers"),
+        (["2024-13-45", "2024-01-01"], "not dates or times"),
+        (["batch-1000", "2024-01-01T10:00:00"], "not dates or times"),  # "-1000" is no UTC offset
+    ],
+)
 def test_unparseable_times_are_refused_with_a_message(values, words):
     with pytest.raises(InputError) as exc:
         parse_times(pd.Series(values), "when")

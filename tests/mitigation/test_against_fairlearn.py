@@ -1,5 +1,6 @@
 """The thresholds and mitigated decisions equal fairlearn's own ThresholdOptimizer, fitted independently here on the
 same split with the real model (predict_proba), not Attest's score stand-in."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,23 +34,37 @@ def _reference(df: pd.DataFrame, lr, constraint: str, objective: str, seed: int,
     fit, test = train_test_split(np.arange(len(df)), test_size=test_size, random_state=seed, stratify=strata)
     fit, test = np.sort(fit), np.sort(test)
     X = df[["x", "male"]]
-    opt = ThresholdOptimizer(estimator=lr, constraints=constraint, objective=objective, prefit=True,
-                             predict_method="predict_proba")
+    opt = ThresholdOptimizer(
+        estimator=lr, constraints=constraint, objective=objective, prefit=True, predict_method="predict_proba"
+    )
     opt.fit(X.iloc[fit], df.approved.iloc[fit], sensitive_features=df.sex.iloc[fit])
     pred = opt.predict(X.iloc[test], sensitive_features=df.sex.iloc[test], random_state=seed)
     return opt, fit, test, np.asarray(pred)
 
 
-@pytest.mark.parametrize("constraint,fl_constraint,objective", [
-    ("demographic_parity", "demographic_parity", "accuracy_score"),
-    ("equal_opportunity", "true_positive_rate_parity", "balanced_accuracy_score"),
-    ("equalized_odds", "equalized_odds", "accuracy_score"),
-])
+@pytest.mark.parametrize(
+    "constraint,fl_constraint,objective",
+    [
+        ("demographic_parity", "demographic_parity", "accuracy_score"),
+        ("equal_opportunity", "true_positive_rate_parity", "balanced_accuracy_score"),
+        ("equalized_odds", "equalized_odds", "accuracy_score"),
+    ],
+)
 def test_thresholds_and_rates_equal_fairlearn(model_run, constraint, fl_constraint, objective):
     tmp, df, lr, ws, run_id = model_run
     seed = 11
-    result = mitigate(ws, run_id, tmp / f"{constraint}.json", "--seed", str(seed), "--test-size", "0.4",
-                      "--objective", objective.removesuffix("_score"), constraint=constraint)
+    result = mitigate(
+        ws,
+        run_id,
+        tmp / f"{constraint}.json",
+        "--seed",
+        str(seed),
+        "--test-size",
+        "0.4",
+        "--objective",
+        objective.removesuffix("_score"),
+        constraint=constraint,
+    )
     opt, fit, test, pred = _reference(df, lr, fl_constraint, objective, seed, 0.4)
     assert result["split"]["seed"] == seed
     assert (result["split"]["fit_rows"], result["split"]["test_rows"]) == (len(fit), len(test))

@@ -1,4 +1,5 @@
 """`attest mitigate --help` and `attest adopt --help` answer without loading the engine, fairlearn or pandas."""
+
 from __future__ import annotations
 
 import pytest

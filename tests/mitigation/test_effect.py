@@ -1,5 +1,6 @@
 """On simulated data with a known disparity the held-out audit of the mitigated rule shows it reduced beyond its
 interval; on data without a disparity mitigation changes nothing beyond noise."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,14 @@ def test_result_states_split_thresholds_and_caveats(biased):
     lowest = {g: min(p["threshold"] for p in v["rule"]) for g, v in r["thresholds"].items()}
     assert lowest["sex=Female"] < lowest["sex=Male"]
     text = " ".join(r["caveats"])
-    for needed in ("sensitive attribute at decision time", "disparate treatment", "AI Act", "GDPR",
-                   "unknown until retrained", "ExponentiatedGradient"):
+    for needed in (
+        "sensitive attribute at decision time",
+        "disparate treatment",
+        "AI Act",
+        "GDPR",
+        "unknown until retrained",
+        "ExponentiatedGradient",
+    ):
         assert needed in text
 
 
@@ -60,8 +67,10 @@ def test_tradeoff_marks_original_and_pareto_front(biased):
             assert not (q["disparity"]["value"] < p["disparity"]["value"] and q["accuracy"]["value"] > p["accuracy"]["value"])
     for p in pts:
         if not p["pareto"]:
-            assert any(q["disparity"]["value"] <= p["disparity"]["value"] and q["accuracy"]["value"] >= p["accuracy"]["value"]
-                       for q in front)
+            assert any(
+                q["disparity"]["value"] <= p["disparity"]["value"] and q["accuracy"]["value"] >= p["accuracy"]["value"]
+                for q in front
+            )
         d, a = p["disparity"], p["accuracy"]
         assert d["low"] <= d["value"] <= d["high"] and a["low"] <= a["value"] <= a["high"]
         assert set(p["selection_rate_by_group"]) == {"sex=Female", "sex=Male"}
@@ -119,9 +128,30 @@ def test_by_sets_thresholds_per_chosen_feature_and_audits_all(tmp_path):
     ws = tmp_path / "ws.attest"
     from cli.main import main
 
-    assert main(["audit", "--data", str(data), "--target", "approved", "--sensitive", "sex,race", "--predictions", "pred",
-                 "--scores", "score", "--positive-label", "1", "--bootstrap", "0", "--workspace", str(ws),
-                 "--json", str(tmp_path / "a.json"), "--quiet"]) in (0, 1)
+    assert main(
+        [
+            "audit",
+            "--data",
+            str(data),
+            "--target",
+            "approved",
+            "--sensitive",
+            "sex,race",
+            "--predictions",
+            "pred",
+            "--scores",
+            "score",
+            "--positive-label",
+            "1",
+            "--bootstrap",
+            "0",
+            "--workspace",
+            str(ws),
+            "--json",
+            str(tmp_path / "a.json"),
+            "--quiet",
+        ]
+    ) in (0, 1)
     from audit.trail import Workspace
 
     with Workspace.open(ws, readonly=True) as w:
@@ -140,8 +170,12 @@ def test_moved_data_is_found_where_the_trail_registered_it(tmp_path):
     ws, run_id, data = record_run(tmp_path, frame(800, seed=13))
     (tmp_path / "archive").mkdir()
     moved = shutil.move(data, tmp_path / "archive" / "eval.csv")
-    assert main(["mitigate", run_id, "--workspace", str(ws), "--constraint", "demographic_parity",
-                 "--json", str(tmp_path / "m.json")]) == 2  # gone, and nobody said where
+    assert (
+        main(
+            ["mitigate", run_id, "--workspace", str(ws), "--constraint", "demographic_parity", "--json", str(tmp_path / "m.json")]
+        )
+        == 2
+    )  # gone, and nobody said where
     assert main(["register", "dataset", str(moved), "--workspace", str(ws)]) == 0
     r = mitigate(ws, run_id, tmp_path / "m.json")
     assert r["split"]["fit_rows"] + r["split"]["test_rows"] == 800

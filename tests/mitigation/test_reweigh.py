@@ -1,4 +1,5 @@
 """Kamiran-Calders weights equal a hand-worked example, and the CSV the CLI writes carries them row by row."""
+
 from __future__ import annotations
 
 import csv
@@ -21,7 +22,8 @@ def test_hand_worked_example():
     expected = np.array([25 / 32] * 4 + [15 / 8] + [15 / 8] + [9 / 16] * 2)
     assert w == pytest.approx(expected, abs=1e-15)
     assert {(c["group"], c["label"]): c["weight"] for c in cells} == pytest.approx(
-        {("a", 1): 25 / 32, ("a", 0): 15 / 8, ("b", 1): 15 / 8, ("b", 0): 9 / 16})
+        {("a", 1): 25 / 32, ("a", 0): 15 / 8, ("b", 1): 15 / 8, ("b", 0): 9 / 16}
+    )
     # In the weighted data, the favourable share is the same in both groups (the point of reweighing).
     share = [w[(group == g) & (y == 1)].sum() / w[group == g].sum() for g in ("a", "b")]
     assert share[0] == pytest.approx(share[1]) == pytest.approx(5 / 8)

@@ -1,4 +1,5 @@
 """The fit/test split: disjoint, complete, seeded, and each group x outcome cell shared out as the test size says."""
+
 from __future__ import annotations
 
 import numpy as np

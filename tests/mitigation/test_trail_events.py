@@ -1,5 +1,6 @@
 """A proposal is a chained trail event; adoption is recorded under the adopter's workspace identity; the trail stays
 verifiable, and editing a proposal afterwards is caught."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,11 @@ def test_proposal_event_records_method_split_thresholds_and_hash(proposed):
     [e] = [e for e in events if e.payload["proposal_id"] == r["recorded"]["proposal_id"]]
     p = e.payload
     assert (p["run_id"], p["method"], p["constraint"], p["objective"]) == (
-        run_id, "fairlearn.postprocessing.ThresholdOptimizer", "demographic_parity", "accuracy")
+        run_id,
+        "fairlearn.postprocessing.ThresholdOptimizer",
+        "demographic_parity",
+        "accuracy",
+    )
     assert p["split"] == r["split"] and p["thresholds"] == json.loads(json.dumps(r["thresholds"]))
     assert p["result_sha256"] == r["recorded"]["result_sha256"]
     assert e.hash == r["recorded"]["event_hash"]
@@ -51,7 +56,11 @@ def test_adopt_needs_identity_then_records_it_once(proposed, capsys):
     [e], report = _events(ws, "mitigation_adopted")
     assert report.ok
     assert (e.payload["proposal_id"], e.payload["adopted_by"], e.payload["role"], e.payload["comment"]) == (
-        pid, "Dana Kim", "ML lead", "ship with review in Q3")
+        pid,
+        "Dana Kim",
+        "ML lead",
+        "ship with review in Q3",
+    )
     assert e.payload["result_sha256"] == r["recorded"]["result_sha256"]
     assert main(["adopt", pid, "--workspace", str(ws)]) == 2
     assert "already adopted by Dana Kim" in capsys.readouterr().err

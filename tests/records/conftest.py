@@ -1,4 +1,5 @@
 """Fixtures for the records tests (outputs, exports, verification, sign-off keys, shared reports)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,10 @@ def attest_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def certs(tmp_path: Path) -> dict[str, Path]:
     d = tmp_path / "certs"
     d.mkdir()
-    return {"valid": make_p12(d / "valid.p12"), "ec": make_p12(d / "ec.p12", kind="ec"),
-            "expired": make_p12(d / "expired.p12", days_from=-60, days_to=-2),
-            "future": make_p12(d / "future.p12", days_from=5, days_to=60),
-            "keyless": make_p12(d / "keyless.p12", with_key=False)}
+    return {
+        "valid": make_p12(d / "valid.p12"),
+        "ec": make_p12(d / "ec.p12", kind="ec"),
+        "expired": make_p12(d / "expired.p12", days_from=-60, days_to=-2),
+        "future": make_p12(d / "future.p12", days_from=5, days_to=60),
+        "keyless": make_p12(d / "keyless.p12", with_key=False),
+    }

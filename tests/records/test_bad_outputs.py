@@ -1,6 +1,7 @@
 """Bad output paths and failing writes, corpus style: each case gives exit 2 with the exact message, and afterwards
 every input, the workspace and the output folder are exactly as they were (no result, no half file, no temp file).
 """
+
 from __future__ import annotations
 
 import errno
@@ -26,8 +27,14 @@ def corpus(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("outputs")
     rng = np.random.default_rng(3)
     n = 300
-    df = pd.DataFrame({"age": rng.integers(18, 80, n), "income": rng.gamma(4, 12_000, n).round(2),
-                       "sex": rng.choice(["Female", "Male"], n), "approved": rng.integers(0, 2, n)})
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "income": rng.gamma(4, 12_000, n).round(2),
+            "sex": rng.choice(["Female", "Male"], n),
+            "approved": rng.integers(0, 2, n),
+        }
+    )
     df["pred"] = (df.income > 45_000).astype(int)
     df.to_csv(d / "data.csv", index=False)
     import skops.io as sio
@@ -36,8 +43,9 @@ def corpus(tmp_path_factory) -> Path:
     sio.dump(LogisticRegression(max_iter=500).fit(df[["age", "income"]], df.approved), d / "model.skops")
     (d / "context.toml").write_text('system_name = "Loans v2"\n', encoding="utf-8")
     (d / "ctx.evidence.json").write_text('system_name = "Loans v2"\n', encoding="utf-8")
-    (d / "policy.toml").write_text('name = "ours"\n[[checks]]\nid = "ir"\nmetric = "selection_rate"\n'
-                                   'compare = "ratio"\nmin = 0.8\n', encoding="utf-8")
+    (d / "policy.toml").write_text(
+        'name = "ours"\n[[checks]]\nid = "ir"\nmetric = "selection_rate"\ncompare = "ratio"\nmin = 0.8\n', encoding="utf-8"
+    )
     make_p12(d / "signer.p12")
     make_p12(d / "expired.p12", days_from=-90, days_to=-1)
     (d / "notes.attest").write_text("not a workspace\n")
@@ -60,8 +68,25 @@ def case(corpus: Path, tmp_path: Path, monkeypatch) -> dict:
 
 def audit_args(d: Path, *extra: object, model: bool = False) -> list[str]:
     src = ["--model", d / "model.skops", "--no-explain"] if model else ["--predictions", "pred"]
-    return [str(a) for a in ["audit", "--data", d / "data.csv", "--target", "approved", "--sensitive", "sex", "--positive-label", "1", *src,
-                             "--bootstrap", "20", "--quiet", *extra]]
+    return [
+        str(a)
+        for a in [
+            "audit",
+            "--data",
+            d / "data.csv",
+            "--target",
+            "approved",
+            "--sensitive",
+            "sex",
+            "--positive-label",
+            "1",
+            *src,
+            "--bootstrap",
+            "20",
+            "--quiet",
+            *extra,
+        ]
+    ]
 
 
 def refused(capsys, argv: list[str], message: str, *watch: Path) -> str:
@@ -77,38 +102,80 @@ def refused(capsys, argv: list[str], message: str, *watch: Path) -> str:
 
 # (id, extra argv with {d} and {out}, the exact message with the same placeholders)
 BAD = [
-    ("json_is_the_data", ["--json", "{d}/data.csv"],
-     "--json {d}/data.csv is the evaluation data (--data) of this run: writing there would destroy it. Nothing was "
-     "written."),
-    ("pdf_is_the_model", ["--json", "{out}/r.json", "--pdf", "{d}/model.skops"],
-     "--pdf {d}/model.skops is the audited model (--model) of this run: writing there would destroy it."),
-    ("json_is_the_context", ["--json", "{d}/context.toml", "--context", "{d}/context.toml"],
-     "--json {d}/context.toml is the context file (--context) of this run"),
-    ("json_is_the_policy", ["--json", "{d}/policy.toml", "--policy", "{d}/policy.toml"],
-     "--json {d}/policy.toml is the policy file (--policy) of this run"),
-    ("json_is_the_workspace", ["--json", "{d}/trail.attest", "--workspace", "{d}/trail.attest"],
-     "--json {d}/trail.attest is the workspace (--workspace) of this run"),
-    ("pdf_is_the_certificate", ["--json", "{out}/r.json", "--pdf", "{d}/signer.p12", "--sign", "{d}/signer.p12",
-                                "--sign-password-env", "P12PASS"],
-     "--pdf {d}/signer.p12 is the signing certificate (--sign) of this run"),
-    ("manifest_is_the_context", ["--json", "{out}/r.json", "--pdf", "{d}/ctx.pdf", "--context",
-                                 "{d}/ctx.evidence.json"],
-     "Its evidence manifest {d}/ctx.evidence.json is the context file (--context) of this run"),
+    (
+        "json_is_the_data",
+        ["--json", "{d}/data.csv"],
+        "--json {d}/data.csv is the evaluation data (--data) of this run: writing there would destroy it. Nothing was written.",
+    ),
+    (
+        "pdf_is_the_model",
+        ["--json", "{out}/r.json", "--pdf", "{d}/model.skops"],
+        "--pdf {d}/model.skops is the audited model (--model) of this run: writing there would destroy it.",
+    ),
+    (
+        "json_is_the_context",
+        ["--json", "{d}/context.toml", "--context", "{d}/context.toml"],
+        "--json {d}/context.toml is the context file (--context) of this run",
+    ),
+    (
+        "json_is_the_policy",
+        ["--json", "{d}/policy.toml", "--policy", "{d}/policy.toml"],
+        "--json {d}/policy.toml is the policy file (--policy) of this run",
+    ),
+    (
+        "json_is_the_workspace",
+        ["--json", "{d}/trail.attest", "--workspace", "{d}/trail.attest"],
+        "--json {d}/trail.attest is the workspace (--workspace) of this run",
+    ),
+    (
+        "pdf_is_the_certificate",
+        ["--json", "{out}/r.json", "--pdf", "{d}/signer.p12", "--sign", "{d}/signer.p12", "--sign-password-env", "P12PASS"],
+        "--pdf {d}/signer.p12 is the signing certificate (--sign) of this run",
+    ),
+    (
+        "manifest_is_the_context",
+        ["--json", "{out}/r.json", "--pdf", "{d}/ctx.pdf", "--context", "{d}/ctx.evidence.json"],
+        "Its evidence manifest {d}/ctx.evidence.json is the context file (--context) of this run",
+    ),
     ("json_is_a_folder", ["--json", "{d}/folder"], "--json {d}/folder is a folder, not a file."),
     ("json_is_a_device", ["--json", "/dev/null"], "--json /dev/null is not a regular file (a device, pipe or socket)."),
     ("json_exists", ["--json", "{d}/context.toml"], "--json {d}/context.toml exists already; it was left as it is."),
-    ("json_and_pdf_the_same", ["--json", "{out}/r.out", "--pdf", "{out}/r.out"],
-     "--json and --pdf name the same file, {out}/r.out."),
-    ("bad_workspace", ["--json", "{out}/r.json", "--workspace", "{d}/notes.attest"],
-     "{d}/notes.attest is not an Attest workspace (it is not an SQLite database); it was left untouched."),
-    ("workspace_folder_missing", ["--json", "{out}/r.json", "--workspace", "{d}/nowhere/w.attest"],
-     "The folder {d}/nowhere does not exist, so w.attest cannot be created there."),
-    ("wrong_certificate_password", ["--json", "{out}/r.json", "--pdf", "{out}/r.pdf", "--workspace",
-                                    "{d}/trail.attest", "--sign", "{d}/signer.p12", "--sign-password-env", "NOPASS"],
-     "The certificate file {d}/signer.p12 cannot be opened: the password is wrong, or it is not a PKCS#12 file."),
-    ("expired_certificate", ["--json", "{out}/r.json", "--pdf", "{out}/r.pdf", "--sign", "{d}/expired.p12",
-                             "--sign-password-env", "P12PASS"],
-     "The certificate CN=Dana Kim, O=Attest tests expired on "),
+    (
+        "json_and_pdf_the_same",
+        ["--json", "{out}/r.out", "--pdf", "{out}/r.out"],
+        "--json and --pdf name the same file, {out}/r.out.",
+    ),
+    (
+        "bad_workspace",
+        ["--json", "{out}/r.json", "--workspace", "{d}/notes.attest"],
+        "{d}/notes.attest is not an Attest workspace (it is not an SQLite database); it was left untouched.",
+    ),
+    (
+        "workspace_folder_missing",
+        ["--json", "{out}/r.json", "--workspace", "{d}/nowhere/w.attest"],
+        "The folder {d}/nowhere does not exist, so w.attest cannot be created there.",
+    ),
+    (
+        "wrong_certificate_password",
+        [
+            "--json",
+            "{out}/r.json",
+            "--pdf",
+            "{out}/r.pdf",
+            "--workspace",
+            "{d}/trail.attest",
+            "--sign",
+            "{d}/signer.p12",
+            "--sign-password-env",
+            "NOPASS",
+        ],
+        "The certificate file {d}/signer.p12 cannot be opened: the password is wrong, or it is not a PKCS#12 file.",
+    ),
+    (
+        "expired_certificate",
+        ["--json", "{out}/r.json", "--pdf", "{out}/r.pdf", "--sign", "{d}/expired.p12", "--sign-password-env", "P12PASS"],
+        "The certificate CN=Dana Kim, O=Attest tests expired on ",
+    ),
 ]
 
 
@@ -126,8 +193,13 @@ def test_links_to_an_input_are_the_input(case, capsys) -> None:
     os.link(d / "data.csv", out / "hard.json")
     (out / "soft.json").symlink_to(d / "data.csv")
     for name in ("hard.json", "soft.json"):
-        refused(capsys, audit_args(d, "--json", out / name, "--force"),
-                f"--json {out / name} is the evaluation data (--data) of this run", d, out)
+        refused(
+            capsys,
+            audit_args(d, "--json", out / name, "--force"),
+            f"--json {out / name} is the evaluation data (--data) of this run",
+            d,
+            out,
+        )
 
 
 def test_force_replaces_an_earlier_result(case, capsys) -> None:
@@ -154,8 +226,12 @@ def fail_writes(monkeypatch, suffix: str, err: int = errno.ENOSPC) -> None:
 def test_full_disk_writing_the_json_leaves_nothing_and_records_nothing(case, capsys, monkeypatch) -> None:
     d, out = case["d"], case["out"]
     fail_writes(monkeypatch, ".r.json.")
-    err = refused(capsys, audit_args(d, "--json", out / "r.json", "--workspace", d / "trail.attest"),
-                  f"{out / 'r.json'} could not be written: No space left on device. Nothing was written there", d)
+    err = refused(
+        capsys,
+        audit_args(d, "--json", out / "r.json", "--workspace", d / "trail.attest"),
+        f"{out / 'r.json'} could not be written: No space left on device. Nothing was written there",
+        d,
+    )
     assert "Free some disk space" in err and list(out.iterdir()) == []
     with Workspace.open(d / "trail.attest", readonly=True) as ws:
         assert [e.kind for e in ws.events()] == ["note"]  # the run was not recorded
@@ -185,8 +261,7 @@ def test_a_failed_trail_record_takes_the_report_back_and_restores_the_old_one(ca
         raise WorkspaceError("The disk holding the workspace is full.", "Free some disk space, then try again.")
 
     monkeypatch.setattr(W, "record_report", full)
-    rc = main(audit_args(d, "--json", out / "r.json", "--pdf", out / "r.pdf", "--workspace", d / "trail.attest",
-                         "--force"))
+    rc = main(audit_args(d, "--json", out / "r.json", "--pdf", out / "r.pdf", "--workspace", d / "trail.attest", "--force"))
     assert rc == 2 and "The disk holding the workspace is full." in capsys.readouterr().err
     assert digests(out) == before and sorted(p.name for p in out.iterdir()) == ["r.evidence.json", "r.pdf"]
 
@@ -198,13 +273,22 @@ def test_report_command_refuses_its_workspace_and_existing_files(case, capsys) -
     with Workspace.open(d / "trail.attest", readonly=True) as ws:
         run_id = ws.audit_runs()[-1].run_id
     ws = d / "trail.attest"
-    refused(capsys, ["report", "--workspace", str(ws), "--run", run_id, "--out", str(ws)],
-            f"--out {ws} is the workspace (--workspace) of this run: writing there would destroy it.", d, out)
+    refused(
+        capsys,
+        ["report", "--workspace", str(ws), "--run", run_id, "--out", str(ws)],
+        f"--out {ws} is the workspace (--workspace) of this run: writing there would destroy it.",
+        d,
+        out,
+    )
     (out / "r.pdf").write_bytes(b"%PDF old")
-    refused(capsys, ["report", "--workspace", str(ws), "--run", run_id, "--out", str(out / "r.pdf")],
-            f"--out {out / 'r.pdf'} exists already; it was left as it is.", d, out)
-    assert main(["report", "--workspace", str(ws), "--run", run_id, "--out", str(out / "r.pdf"), "--force",
-                 "--no-charts"]) == 0
+    refused(
+        capsys,
+        ["report", "--workspace", str(ws), "--run", run_id, "--out", str(out / "r.pdf")],
+        f"--out {out / 'r.pdf'} exists already; it was left as it is.",
+        d,
+        out,
+    )
+    assert main(["report", "--workspace", str(ws), "--run", run_id, "--out", str(out / "r.pdf"), "--force", "--no-charts"]) == 0
     assert (out / "r.pdf").read_bytes().startswith(b"%PDF-") and (out / "r.evidence.json").is_file()
 
 
@@ -215,13 +299,16 @@ def test_a_real_full_disk(case, tmp_path) -> None:
     d = case["d"]
     small = tmp_path / "small"
     small.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)],
-                      capture_output=True).returncode != 0:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)], capture_output=True).returncode != 0:
         pytest.skip("tmpfs mounts are not permitted here")
     try:
-        r = subprocess.run([sys.executable, "-m", "cli.main", *audit_args(d, "--json", small / "r.json", "--pdf",
-                                                                           small / "r.pdf")],
-                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [sys.executable, "-m", "cli.main", *audit_args(d, "--json", small / "r.json", "--pdf", small / "r.pdf")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == 2, r.stderr
         assert "could not be written: No space left on device." in r.stderr and "Traceback" not in r.stderr
         assert list(small.iterdir()) == []

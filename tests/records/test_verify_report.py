@@ -1,5 +1,6 @@
 """`attest verify-report`: exit 0 for a report as exported, 1 naming what broke for every kind of edit (the issue's
 case included: PDF and manifest both edited while `trail verify` says intact), 2 for a path that is not a file."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ import pytest
 
 from audit.trail import Workspace
 from cli.main import main
-from tests.records.records_helpers import PASSWORD, audited, digests, make_p12
 from reports import export_report
+from tests.records.records_helpers import PASSWORD, audited, digests, make_p12
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,9 @@ def base(tmp_path_factory) -> dict:
     ws, run_id, result = audited(d / "audit")
     export_report(result, d / "audit" / "report.pdf", workspace=ws, run_id=run_id, charts=False)
     p12 = make_p12(d / "signer.p12")
-    export_report(result, d / "audit" / "signed.pdf", workspace=ws, run_id=run_id, charts=False, sign_p12=p12,
-                  p12_password=PASSWORD)
+    export_report(
+        result, d / "audit" / "signed.pdf", workspace=ws, run_id=run_id, charts=False, sign_p12=p12, p12_password=PASSWORD
+    )
     return {"dir": d / "audit", "p12": p12, "result": result, "run_id": run_id}
 
 
@@ -31,8 +33,16 @@ def base(tmp_path_factory) -> dict:
 def rep(base, tmp_path) -> dict:
     d = tmp_path / "audit"
     shutil.copytree(base["dir"], d)
-    return {"dir": d, "pdf": d / "report.pdf", "manifest": d / "report.evidence.json", "ws": d / "project.attest",
-            "signed": d / "signed.pdf", "p12": base["p12"], "result": base["result"], "run_id": base["run_id"]}
+    return {
+        "dir": d,
+        "pdf": d / "report.pdf",
+        "manifest": d / "report.evidence.json",
+        "ws": d / "project.attest",
+        "signed": d / "signed.pdf",
+        "p12": base["p12"],
+        "result": base["result"],
+        "run_id": base["run_id"],
+    }
 
 
 def verify(capsys, *argv) -> tuple[int, str, str]:
@@ -93,8 +103,10 @@ def test_the_issue_case_pdf_and_manifest_both_edited(rep, capsys) -> None:
     rc, out, err = verify(capsys, rep["pdf"], "--workspace", rep["ws"])
     assert rc == 1
     assert "FAILED  the embedded manifest is not the one the report printed in S0: the manifest was replaced" in out
-    assert (f"FAILED  the trail holds no export of this PDF (SHA-256 {_sha(rep['pdf'])}); the trail recorded 2 "
-            f"export(s) of run {rep['run_id']} with other hashes") in out  # report.pdf and signed.pdf
+    assert (
+        f"FAILED  the trail holds no export of this PDF (SHA-256 {_sha(rep['pdf'])}); the trail recorded 2 "
+        f"export(s) of run {rep['run_id']} with other hashes"
+    ) in out  # report.pdf and signed.pdf
     assert "this PDF was changed after it was exported" in out
     assert err.startswith("Report NOT intact: ")
     rc, out, _ = verify(capsys, rep["pdf"])  # even without the trail the replaced manifest shows
@@ -183,9 +195,12 @@ def test_signature_by_a_certificate_expired_at_signing_time(rep, capsys, tmp_pat
     expired = make_p12(tmp_path / "old.p12", days_from=-90, days_to=-1)
     signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(expired), passphrase=PASSWORD)
     out_buf = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(rep["pdf"].read_bytes())),
-                     signers.PdfSignatureMetadata(field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES),
-                     signer=signer, output=out_buf)
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(rep["pdf"].read_bytes())),
+        signers.PdfSignatureMetadata(field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES),
+        signer=signer,
+        output=out_buf,
+    )
     late = rep["dir"] / "late.pdf"
     late.write_bytes(out_buf.getvalue())
     shutil.copy(rep["manifest"], rep["dir"] / "late.evidence.json")
@@ -195,17 +210,34 @@ def test_signature_by_a_certificate_expired_at_signing_time(rep, capsys, tmp_pat
     assert "when the report was signed" in out
 
 
-@pytest.mark.parametrize("which, message", [
-    ("expired", "The certificate CN=Dana Kim, O=Attest tests expired on "),
-    ("future", "The certificate CN=Dana Kim, O=Attest tests is not valid until "),
-    ("keyless", "holds the certificate CN=Dana Kim, O=Attest tests but no private key, so it cannot sign."),
-])
+@pytest.mark.parametrize(
+    "which, message",
+    [
+        ("expired", "The certificate CN=Dana Kim, O=Attest tests expired on "),
+        ("future", "The certificate CN=Dana Kim, O=Attest tests is not valid until "),
+        ("keyless", "holds the certificate CN=Dana Kim, O=Attest tests but no private key, so it cannot sign."),
+    ],
+)
 def test_signing_refuses_unusable_certificates_before_writing(rep, capsys, monkeypatch, certs, which, message):
     monkeypatch.setenv("P12PASS", PASSWORD.decode())
     out = rep["dir"] / "new.pdf"
     before = digests(rep["dir"], certs[which])
-    rc = main(["report", "--workspace", str(rep["ws"]), "--run", rep["run_id"], "--out", str(out), "--sign",
-               str(certs[which]), "--sign-password-env", "P12PASS", "--no-charts"])
+    rc = main(
+        [
+            "report",
+            "--workspace",
+            str(rep["ws"]),
+            "--run",
+            rep["run_id"],
+            "--out",
+            str(out),
+            "--sign",
+            str(certs[which]),
+            "--sign-password-env",
+            "P12PASS",
+            "--no-charts",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and message in err and "How to fix: " in err and "Traceback" not in err
     assert digests(rep["dir"], certs[which]) == before and not out.exists()

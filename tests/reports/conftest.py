@@ -1,5 +1,6 @@
 """Reports fixtures: the real demo (model, explanations, workspace trail) exported through `attest report`, a small
 predictions-only audit with Unicode group names and an empty declared context, and a self-signed PKCS#12."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,14 @@ def demo_report(demo_dir, tmp_path_factory) -> Exported:
         result = AuditResult.from_json(w.get_result_json(run_id))
     pdf = tmp_path_factory.mktemp("report") / "demo-report.pdf"
     assert report_cli(["report", "--workspace", str(ws), "--run", run_id, "--out", str(pdf)]) == 0
-    return Exported(result=result, pdf=pdf, manifest=pdf.with_name("demo-report.evidence.json"), pages=page_texts(pdf),
-                    workspace=ws, run_id=run_id)
+    return Exported(
+        result=result,
+        pdf=pdf,
+        manifest=pdf.with_name("demo-report.evidence.json"),
+        pages=page_texts(pdf),
+        workspace=ws,
+        run_id=run_id,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -62,20 +69,40 @@ def p12(tmp_path_factory) -> tuple[Path, bytes, object]:
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Compliance Officer"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Attest tests")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256()))
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Test Compliance Officer"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Attest tests"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
     password = b"correct horse"
-    data = pkcs12.serialize_key_and_certificates(b"signer", key, cert, None,
-                                                 serialization.BestAvailableEncryption(password))
+    data = pkcs12.serialize_key_and_certificates(b"signer", key, cert, None, serialization.BestAvailableEncryption(password))
     path = tmp_path_factory.mktemp("cert") / "signer.p12"
     path.write_bytes(data)
     return path, password, cert

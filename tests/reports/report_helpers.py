@@ -1,5 +1,6 @@
 """Helpers for the reports tests (this folder is on sys.path: tests/reports has no __init__.py, so that `reports`
 stays the product package)."""
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,17 @@ def audit_predictions(csv: Path, sensitive: tuple[str, ...], bootstrap: int = 20
     from audit.run import run_audit
     from audit.spec import AuditSpec
 
-    spec = AuditSpec(data_path=str(csv), target="y", sensitive=sensitive, predictions_column="p", scores_column="s",
-                     positive_label="1", policy=resolve_policy("standard"), bootstrap=bootstrap, seed=1)
+    spec = AuditSpec(
+        data_path=str(csv),
+        target="y",
+        sensitive=sensitive,
+        predictions_column="p",
+        scores_column="s",
+        positive_label="1",
+        policy=resolve_policy("standard"),
+        bootstrap=bootstrap,
+        seed=1,
+    )
     return run_audit(spec)
 
 
@@ -86,4 +96,3 @@ def tool(name: str) -> str:
 
 def run_tool(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run([tool(argv[0]), *argv[1:]], capture_output=True, text=True)
-

@@ -1,5 +1,6 @@
 """The chart helper processes: same pictures as drawing in-process, the report survives a helper that fails or dies, and
 no helper outlives its report or its parent."""
+
 from __future__ import annotations
 
 import hashlib
@@ -170,15 +171,16 @@ def test_helpers_die_with_a_parent_that_never_closes_them(demo_dir):
         import os, sys, time
         from audit.result import AuditResult
         from reports.chartproc import ChartProcess
-        r = AuditResult.from_json(open({str(demo_dir / 'audit_result.json')!r}, encoding='utf-8').read())
+        r = AuditResult.from_json(open({str(demo_dir / "audit_result.json")!r}, encoding='utf-8').read())
         p = ChartProcess.start(r, helpers=2)
         p.get(p.submit("disparity_overview_figure", (r,), {{}}))
         print(p.pids[0], flush=True)
         time.sleep(0.5)
         os._exit(0)  # no close(): as if the process crashed
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2]
+    )
     assert out.returncode == 0, out.stderr
     first = int(out.stdout.strip())
     assert _gone(first)

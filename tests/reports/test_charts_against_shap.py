@@ -2,6 +2,7 @@
 (global and per group) are shap's mean |SHAP| per feature, the beeswarm and dependence dots are shap's values of the
 sampled rows with the rows' own feature values, and a waterfall starts at shap's expected value, steps by shap's values
 of that row and ends at the model's decision function, base + sum(contributions) == output within 1e-9."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,14 @@ def tree(tmp_path_factory) -> Tree:
 
     rng = np.random.default_rng(11)
     n = 500
-    df = pd.DataFrame({"group": rng.choice(["A", "B", "C"], n, p=[0.5, 0.3, 0.2]), "x1": rng.normal(0, 1, n).round(3),
-                       "x2": rng.normal(0, 1, n).round(3), "x3": rng.integers(0, 5, n).astype(float)})
+    df = pd.DataFrame(
+        {
+            "group": rng.choice(["A", "B", "C"], n, p=[0.5, 0.3, 0.2]),
+            "x1": rng.normal(0, 1, n).round(3),
+            "x2": rng.normal(0, 1, n).round(3),
+            "x3": rng.integers(0, 5, n).astype(float),
+        }
+    )
     df["y"] = ((df.x1 + 0.5 * df.x2 - 0.3 * df.x3 + rng.logistic(0, 1, n)) > -0.5).astype(int)
     model = GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=0).fit(df[FEATURES], df.y)
     d = tmp_path_factory.mktemp("tree")

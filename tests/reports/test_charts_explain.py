@@ -1,6 +1,7 @@
 """The explanation charts hold what the result says and draw it: the stored row sample against linear SHAP's closed
 form, waterfalls that add up to the model's output and put the threshold where the decisions change, beeswarm and
 dependence points that are the sample's values, per-group bars that are the groups' figures."""
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tests.reports.charts_helpers import demo_audited, linear_result
 from reports import charts
+from tests.reports.charts_helpers import demo_audited, linear_result
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_row_sample_is_linear_shaps_closed_form(linear):
         np.testing.assert_allclose(f.shap, expected, rtol=5.1e-5, atol=1e-9)  # stored to 5 significant digits
         assert list(f.values) == pytest.approx(X[f.feature].to_numpy()[rows].tolist(), rel=1e-6)
     # ordered by global importance, as the result's own figures
-    assert [f.feature for f in rs.features] == [g.feature for g in r.explanations.global_][:len(rs.features)]
+    assert [f.feature for f in rs.features] == [g.feature for g in r.explanations.global_][: len(rs.features)]
 
 
 def test_row_sample_is_bounded_and_stratified(linear):
@@ -101,8 +102,8 @@ def test_waterfall_adds_up_to_the_output(demo):
         assert d.base == e.base_value and d.output == e.output
         assert d.base + sum(d.contributions) == pytest.approx(e.output, abs=tol)
         assert len(d.contributions) == min(len(e.contributions), charts.waterfall.TOP_STEPS + 1)
-        shown = sorted(e.contributions.values(), key=abs, reverse=True)[:charts.waterfall.TOP_STEPS]
-        assert list(d.contributions[:len(shown)]) == shown
+        shown = sorted(e.contributions.values(), key=abs, reverse=True)[: charts.waterfall.TOP_STEPS]
+        assert list(d.contributions[: len(shown)]) == shown
         if len(e.contributions) > charts.waterfall.TOP_STEPS:
             assert d.contributions[-1] == pytest.approx(sum(e.contributions.values()) - sum(shown))
 
@@ -143,7 +144,8 @@ def test_waterfall_draws_its_steps(demo):
     assert d.threshold_line_.get_xdata()[0] == pytest.approx(d.threshold)
     assert d.base_line_.get_xdata()[0] == d.base and d.output_line_.get_xdata()[0] == d.output
     assert {p.get_facecolor()[:3] for p, c in zip(d.bars_, d.contributions) if c > 0} <= {
-        tuple(int(charts.style.VERMILLION[i:i + 2], 16) / 255 for i in (1, 3, 5))}
+        tuple(int(charts.style.VERMILLION[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    }
 
 
 def test_a_decision_that_is_not_there_is_refused(demo):
@@ -167,9 +169,9 @@ def test_beeswarm_points_are_the_sample(demo):
     r = demo.result
     rs = r.explanations.row_sample
     d = charts.BeeswarmDisplay.from_result(r)
-    assert d.features == tuple(f.feature for f in rs.features[:charts.beeswarm.TOP_FEATURES])
+    assert d.features == tuple(f.feature for f in rs.features[: charts.beeswarm.TOP_FEATURES])
     (panel,) = d.panels
-    for j, f in enumerate(rs.features[:len(d.features)]):
+    for j, f in enumerate(rs.features[: len(d.features)]):
         assert panel.x[j] == f.shap
         assert all(abs(dy) <= 0.4 + 1e-12 for dy in panel.dy[j])
     ax = Figure().subplots()

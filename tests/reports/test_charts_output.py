@@ -1,5 +1,6 @@
 """What leaves a chart: themed pixels (dark for a dark window, light for the report), PNG and SVG files written whole,
 displays that travel to another process without their drawing, and report entry points another process can call."""
+
 from __future__ import annotations
 
 import inspect
@@ -49,8 +50,11 @@ def test_unknown_theme_is_refused():
 
 def test_report_charts_are_light(small_result):
     """The report's entry points take no theme: whatever the app shows, the PDF's charts are on white."""
-    for make, args in [(charts.disparity_overview_figure, ()), (charts.verdict_forest_figure, ()),
-                       (charts.group_rates_figure, (small_result.levels[0].level,))]:
+    for make, args in [
+        (charts.disparity_overview_figure, ()),
+        (charts.verdict_forest_figure, ()),
+        (charts.group_rates_figure, (small_result.levels[0].level,)),
+    ]:
         with charts.fast_text():
             fig = make(small_result, *args)
         assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)

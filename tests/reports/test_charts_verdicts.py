@@ -1,5 +1,6 @@
 """The verdict charts hold the verdicts: the forest plot's intervals and thresholds are the result's and the policy's,
 it tolerates verdicts that carry more fields, and the rates and overview charts mark each group by its verdict."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -19,8 +20,10 @@ def test_forest_rows_are_the_verdicts(small_result):
     d = charts.VerdictForestDisplay.from_result(r, max_rows=None)
     assert d.total == d.shown == len(r.verdicts)
     rows = _rows(d)
-    want = sorted((F.group(v.group, values_only=True), v.statistic.value, v.statistic.ci_low, v.statistic.ci_high, v.status)
-                  for v in r.verdicts)
+    want = sorted(
+        (F.group(v.group, values_only=True), v.statistic.value, v.statistic.ci_low, v.statistic.ci_high, v.status)
+        for v in r.verdicts
+    )
     got = sorted((row.label.replace("\n", " "), row.value, row.ci_low, row.ci_high, row.status) for row in rows)
     assert [(g[1:]) for g in got] == [(w[1:]) for w in want]
     checks = {c.id: c for c in r.spec.policy.checks}
@@ -57,8 +60,11 @@ def test_forest_draws_the_intervals_and_thresholds(small_result):
     expected = []
     for p in d.panels:
         lo, hi = p.xlim()
-        expected += [(round(max(min(r.ci_low, hi), lo), 9), round(max(min(r.ci_high, hi), lo), 9)) for r in p.rows
-                     if not r.header and r.value is not None and r.ci_low is not None and r.ci_high is not None]
+        expected += [
+            (round(max(min(r.ci_low, hi), lo), 9), round(max(min(r.ci_high, hi), lo), 9))
+            for r in p.rows
+            if not r.header and r.value is not None and r.ci_low is not None and r.ci_high is not None
+        ]
     assert lo_hi == sorted(expected)
     xs = sorted(line.get_xdata()[0] for line in d.threshold_lines_)
     assert xs == sorted(b for p in d.panels for b in p.bounds)
@@ -70,8 +76,7 @@ def test_forest_tolerates_verdicts_with_more_fields(small_result):
     """Another part of the engine may add fields (a per-verdict interval level, rows needed): the plot still reads the
     ones it knows, and takes the level where every verdict states the same one."""
     r = small_result
-    richer = tuple(SimpleNamespace(**{**v.model_dump(), "interval_level": 0.99, "some_future_field": 9})
-                   for v in r.verdicts)
+    richer = tuple(SimpleNamespace(**{**v.model_dump(), "interval_level": 0.99, "some_future_field": 9}) for v in r.verdicts)
     for v, w in zip(richer, r.verdicts):
         v.statistic, v.level = w.statistic, w.level
     d = charts.VerdictForestDisplay.from_result(SimpleNamespace(verdicts=richer, spec=r.spec), max_rows=None)

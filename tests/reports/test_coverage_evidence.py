@@ -1,30 +1,55 @@
 """Coverage follows the evidence: every mapped requirement is evidenced on a run that holds all its evidence, and drops
 when any one piece is taken away (parametrised over the whole catalogue); Art. 27 applies by role and Annex III area."""
+
 from __future__ import annotations
 
 import pytest
 
 from audit.spec import DeclaredContext
-from reports.coverage import (EVIDENCED, PRESENT, ST_NA, ST_PROVIDER, annex_iii_point, assess, fria_applies, resolve)
+from reports.coverage import EVIDENCED, PRESENT, ST_NA, ST_PROVIDER, annex_iii_point, assess, fria_applies, resolve
 from reports.frameworks import load_catalogue
 from reports.snapshot import LineageStep, Signoff, TrailEvent, TrailSnapshot
 
 CAT = load_catalogue()
 # Parts of every audit result: a run always records them, so there is nothing to take away.
-ALWAYS = {"provenance", "provenance.libraries", "provenance.network", "result.sha256", "data.sha256", "data.datasheet",
-          "spec.policy", "spec.decision_rule", "spec.sensitive", "quality.missing", "quality.proxies", "limitations"}
+ALWAYS = {
+    "provenance",
+    "provenance.libraries",
+    "provenance.network",
+    "result.sha256",
+    "data.sha256",
+    "data.datasheet",
+    "spec.policy",
+    "spec.decision_rule",
+    "spec.sensitive",
+    "quality.missing",
+    "quality.proxies",
+    "limitations",
+}
 CASES = [(req.id, name) for req in CAT.requirements for name in req.evidence]
 
 
 def full_trail() -> TrailSnapshot:
-    lineage = (LineageStep("dataset", "train", "Priya Raman", "2026-01-01T00:00:00Z", "a" * 64),
-               LineageStep("training", "training run", "Priya Raman", "2026-01-02T00:00:00Z"),
-               LineageStep("model", "model", "Priya Raman", "2026-01-02T00:00:00Z", "b" * 64))
-    return TrailSnapshot(workspace="w.attest", head_hash="c" * 64, event_count=3, verified=True, verification="intact",
-                         taken_at="2026-01-03T00:00:00Z", run_id="run-1", exported_by="Jordan Blake (auditor) [jb@h]",
-                         events=(TrailEvent(1, "2026-01-03T00:00:00Z", "audit_run", "Jordan Blake", "d" * 64, "audit",
-                                            payload={"run_id": "run-1"}),),
-                         lineage=lineage, signoffs=(Signoff("Ana Ruiz", "approver", "approve", "2026-01-04T00:00:00Z"),))
+    lineage = (
+        LineageStep("dataset", "train", "Priya Raman", "2026-01-01T00:00:00Z", "a" * 64),
+        LineageStep("training", "training run", "Priya Raman", "2026-01-02T00:00:00Z"),
+        LineageStep("model", "model", "Priya Raman", "2026-01-02T00:00:00Z", "b" * 64),
+    )
+    return TrailSnapshot(
+        workspace="w.attest",
+        head_hash="c" * 64,
+        event_count=3,
+        verified=True,
+        verification="intact",
+        taken_at="2026-01-03T00:00:00Z",
+        run_id="run-1",
+        exported_by="Jordan Blake (auditor) [jb@h]",
+        events=(
+            TrailEvent(1, "2026-01-03T00:00:00Z", "audit_run", "Jordan Blake", "d" * 64, "audit", payload={"run_id": "run-1"}),
+        ),
+        lineage=lineage,
+        signoffs=(Signoff("Ana Ruiz", "approver", "approve", "2026-01-04T00:00:00Z"),),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +66,24 @@ def full(demo_report):
 def _without(name: str, r, t):
     """The same run without the one piece of evidence `name`."""
     if name.startswith("context."):
-        return r.model_copy(update={"spec": r.spec.model_copy(update={"context": r.spec.context.model_copy(
-            update={f: "" for f in name.removeprefix("context.").split("|")})})}), t
+        return r.model_copy(
+            update={
+                "spec": r.spec.model_copy(
+                    update={
+                        "context": r.spec.context.model_copy(update={f: "" for f in name.removeprefix("context.").split("|")})
+                    }
+                )
+            }
+        ), t
     if name.startswith("trail."):
-        change = {"trail.head": None, "trail.events": {"events": ()}, "trail.lineage": {"lineage": ()},
-                  "trail.training": {"lineage": tuple(s for s in t.lineage if s.kind != "training")},
-                  "trail.signoff": {"signoffs": ()}, "trail.verified": {"verified": None}}[name]
+        change = {
+            "trail.head": None,
+            "trail.events": {"events": ()},
+            "trail.lineage": {"lineage": ()},
+            "trail.training": {"lineage": tuple(s for s in t.lineage if s.kind != "training")},
+            "trail.signoff": {"signoffs": ()},
+            "trail.verified": {"verified": None},
+        }[name]
         return r, (None if change is None else TrailSnapshot(**{**t.__dict__, **change}))
     if name.startswith("model."):
         if name == "model.libraries":
@@ -102,8 +139,20 @@ def test_the_audit_machine_never_evidences_the_systems_hardware(small_result):
 def test_issue_16_overclaims_are_gone_without_context(small_result):
     """On a run with no declared context, the provisions the assessor named are not 'evidenced'."""
     cov = assess(small_result, None, CAT)
-    for rid in ("AIA:Art10(3)", "AIA:Art10(2)(e)", "AIA:Art10(2)(f)", "AIA:Art13(3)(b)(iii)", "AIA:Art9(2)", "AIA:Art9(6)",
-                "AIA:Art18", "AIA:AnnexIV:3", "NIST:MAP-2.3", "NIST:MAP-3.2", "NIST:MAP-5.1", "NIST:MANAGE-1.2"):
+    for rid in (
+        "AIA:Art10(3)",
+        "AIA:Art10(2)(e)",
+        "AIA:Art10(2)(f)",
+        "AIA:Art13(3)(b)(iii)",
+        "AIA:Art9(2)",
+        "AIA:Art9(6)",
+        "AIA:Art18",
+        "AIA:AnnexIV:3",
+        "NIST:MAP-2.3",
+        "NIST:MAP-3.2",
+        "NIST:MAP-5.1",
+        "NIST:MANAGE-1.2",
+    ):
         assert cov.status_of(rid) != EVIDENCED, rid
 
 
@@ -111,15 +160,18 @@ def _with(r, **fields):
     return r.model_copy(update={"spec": r.spec.model_copy(update={"context": r.spec.context.model_copy(update=fields)})})
 
 
-@pytest.mark.parametrize("area,public,expected", [
-    ("Annex III 5(b): creditworthiness of natural persons", "", True),
-    ("Annex III point 5(c): life and health insurance pricing", "no", True),
-    ("Annex III 2(a): critical infrastructure", "yes", False),  # point 2 is excluded even for public bodies
-    ("Annex III 4(a): recruitment", "yes, a public employment service", True),
-    ("Annex III 4(a): recruitment", "No", False),
-    ("Annex III 4(a): recruitment", "", None),
-    ("", "", None),
-])
+@pytest.mark.parametrize(
+    "area,public,expected",
+    [
+        ("Annex III 5(b): creditworthiness of natural persons", "", True),
+        ("Annex III point 5(c): life and health insurance pricing", "no", True),
+        ("Annex III 2(a): critical infrastructure", "yes", False),  # point 2 is excluded even for public bodies
+        ("Annex III 4(a): recruitment", "yes, a public employment service", True),
+        ("Annex III 4(a): recruitment", "No", False),
+        ("Annex III 4(a): recruitment", "", None),
+        ("", "", None),
+    ],
+)
 def test_fria_applies_by_annex_iii_point_and_deployer_kind(small_result, area, public, expected):
     r = _with(small_result, annex_iii_category=area, public_service=public)
     required, why = fria_applies(r)

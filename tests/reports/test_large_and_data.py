@@ -1,5 +1,6 @@
 """60+ intersectional groups paginate cleanly with long names; the framework data is complete and consistent;
 the charts module returns figures the desktop app can reuse."""
+
 from __future__ import annotations
 
 import tomllib
@@ -17,9 +18,17 @@ LONG = "Other, multiple or not stated (self-described in the application form)"
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     d = tmp_path_factory.mktemp("big")
-    csv = write_predictions(d / "big.csv", n=12000, seed=2, long_name=LONG,
-                            values={"ethnicity": ["Asian", "Black", "Hispanic", "White"], "age_band": ["18–25", "26–40", "41–60", "60+"],
-                                    "gender": ["Female", "Male", "Non-binary"]})
+    csv = write_predictions(
+        d / "big.csv",
+        n=12000,
+        seed=2,
+        long_name=LONG,
+        values={
+            "ethnicity": ["Asian", "Black", "Hispanic", "White"],
+            "age_band": ["18–25", "26–40", "41–60", "60+"],
+            "gender": ["Female", "Male", "Non-binary"],
+        },
+    )
     result = audit_predictions(csv, ("ethnicity", "age_band", "gender"), bootstrap=100)
     from reports import export_report
 
@@ -67,8 +76,9 @@ def test_framework_data_is_consistent():
     # the audit machine's hardware is no evidence name at all (it says nothing about the system's hardware)
     assert not known_name("provenance.hardware")
     labels = cat.texts["provider_inputs"]
-    ctx_names = {f for r in cat.requirements for n in r.evidence if n.startswith("context.")
-                 for f in n.removeprefix("context.").split("|")}
+    ctx_names = {
+        f for r in cat.requirements for n in r.evidence if n.startswith("context.") for f in n.removeprefix("context.").split("|")
+    }
     assert ctx_names <= set(labels), ctx_names - set(labels)
 
 
@@ -84,8 +94,11 @@ def test_chart_functions_return_figures(small_result):
     from reports import charts
 
     lv = small_result.levels[0].level
-    for fig in (charts.group_rates_figure(small_result, lv), charts.disparity_overview_figure(small_result),
-                charts.calibration_figure(small_result, lv)):
+    for fig in (
+        charts.group_rates_figure(small_result, lv),
+        charts.disparity_overview_figure(small_result),
+        charts.calibration_figure(small_result, lv),
+    ):
         assert isinstance(fig, Figure)
         png = charts.to_png(fig)
         assert png.startswith(b"\x89PNG") and len(png) > 5000

@@ -1,5 +1,6 @@
 """The NYC Local Law 144 public summary: one page holding every table an employer must publish (7 races x 2 sexes
 included), the dates, the data's source and the unknowns, with numbers equal to an independent count of the data."""
+
 from __future__ import annotations
 
 import io
@@ -18,16 +19,26 @@ from audit.spec import AuditSpec
 from reports.nyc_summary import render_nyc_summary
 from tests.reports.report_helpers import tool
 
-RACE_LABELS = {"Hisp": "Hispanic or Latino", "Wht": "White", "Blk": "Black or African American",
-               "NHPI": "Native Hawaiian or Pacific Islander", "Asn": "Asian", "AIAN": "Native American or Alaska Native",
-               "Multi": "Two or More Races"}
+RACE_LABELS = {
+    "Hisp": "Hispanic or Latino",
+    "Wht": "White",
+    "Blk": "Black or African American",
+    "NHPI": "Native Hawaiian or Pacific Islander",
+    "Asn": "Asian",
+    "AIAN": "Native American or Alaska Native",
+    "Multi": "Two or More Races",
+}
 SHARES = [0.2, 0.3, 0.2, 0.012, 0.2, 0.018, 0.07]  # two races under 2% of the data
 
 
 def _data(path, n: int = 4000, seed: int = 5) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({"race": rng.choice(list(RACE_LABELS), n, p=SHARES),
-                       "gender": rng.choice(["m", "f", "not given"], n, p=[0.5, 0.46, 0.04])})
+    df = pd.DataFrame(
+        {
+            "race": rng.choice(list(RACE_LABELS), n, p=SHARES),
+            "gender": rng.choice(["m", "f", "not given"], n, p=[0.5, 0.46, 0.04]),
+        }
+    )
     df.loc[df.index[:37], "race"] = None  # race not recorded
     df["s"] = np.clip(rng.random(n) - 0.15 * (df.race == "Blk"), 0, 1)
     df["p"] = (rng.random(n) < np.where(df.race == "Asn", 0.35, 0.5)).astype(int)
@@ -39,14 +50,31 @@ def _data(path, n: int = 4000, seed: int = 5) -> pd.DataFrame:
 
 def _result(tmp_path, **decl):
     df = _data(tmp_path / "aedt.csv")
-    declaration = BiasAuditDeclaration.model_validate({
-        "sex": {"column": "gender", "labels": {"m": "Male", "f": "Female", "not given": "Unknown"}},
-        "race": {"column": "race", "labels": RACE_LABELS}, "date_column": "applied", "distribution_date": "2024-09-15",
-        "exclude_under_2_percent": True, "tool_name": "HireScreen 4.2", "employer": "Example Staffing LLC",
-        "auditor": "Independent Audits Inc.", **decl})
-    spec = AuditSpec(data_path=str(tmp_path / "aedt.csv"), target="y", sensitive=("race", "gender"),
-                     predictions_column="p", scores_column="s", positive_label="1", policy=resolve_policy("nyc_ll144"),
-                     bootstrap=0, seed=1, bias_audit=declaration)
+    declaration = BiasAuditDeclaration.model_validate(
+        {
+            "sex": {"column": "gender", "labels": {"m": "Male", "f": "Female", "not given": "Unknown"}},
+            "race": {"column": "race", "labels": RACE_LABELS},
+            "date_column": "applied",
+            "distribution_date": "2024-09-15",
+            "exclude_under_2_percent": True,
+            "tool_name": "HireScreen 4.2",
+            "employer": "Example Staffing LLC",
+            "auditor": "Independent Audits Inc.",
+            **decl,
+        }
+    )
+    spec = AuditSpec(
+        data_path=str(tmp_path / "aedt.csv"),
+        target="y",
+        sensitive=("race", "gender"),
+        predictions_column="p",
+        scores_column="s",
+        positive_label="1",
+        policy=resolve_policy("nyc_ll144"),
+        bootstrap=0,
+        seed=1,
+        bias_audit=declaration,
+    )
     return run_audit(spec), df
 
 
@@ -85,8 +113,11 @@ def test_one_page_with_every_table_row_as_counted(summary):
     assert pages == 1
     counts = _expected_rows(df, "selection")
     n, excluded = len(df), 0
-    for title, keys in (("Sex", [(s,) for s in sex_categories()]), ("Race/Ethnicity", [(r,) for r in race_categories()]),
-                        ("Intersectional", [(r, s) for r in race_categories() for s in sex_categories()])):
+    for title, keys in (
+        ("Sex", [(s,) for s in sex_categories()]),
+        ("Race/Ethnicity", [(r,) for r in race_categories()]),
+        ("Intersectional", [(r, s) for r in race_categories() for s in sex_categories()]),
+    ):
         included = {k: counts[k][1] / counts[k][0] for k in keys if counts[k][0] >= 0.02 * n}
         excluded += len(keys) - len(included)
         top = max(included.values())
@@ -129,8 +160,11 @@ def test_scoring_rate_version(tmp_path):
 
 
 def test_long_declared_texts_still_fit_or_continue(tmp_path):
-    result, _ = _result(tmp_path, data_description="Applications received through the careers site. " * 12,
-                        tool_name="A tool with a long name " * 6)
+    result, _ = _result(
+        tmp_path,
+        data_description="Applications received through the careers site. " * 12,
+        tool_name="A tool with a long name " * 6,
+    )
     pages, text = _flat(render_nyc_summary(result))
     assert pages == 1 and "careers site" in text
     result, _ = _result(tmp_path, data_description="Applications received through the careers site. " * 200)

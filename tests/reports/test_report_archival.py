@@ -1,6 +1,7 @@
 """The demo report as an archival record: each PDF/A-3b requirement asserted with pikepdf and fontTools (veraPDF, the
 reference validator, is Java and installs from neither PyPI nor Debian; Maven Central is out of reach), bookmarks that
 open their own sections, and links from part 1 to the pages it cites."""
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,13 @@ import pytest
 from reports.pdf import person_name
 from reports.pdfa import icc_is_srgb, srgb_icc
 
-NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dc": "http://purl.org/dc/elements/1.1/",
-      "xmp": "http://ns.adobe.com/xap/1.0/", "pdf": "http://ns.adobe.com/pdf/1.3/", "pdfaid": "http://www.aiim.org/pdfa/ns/id/"}
+NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +32,7 @@ def doc(demo_report):
 
 def _xmp(doc) -> ET.Element:
     raw = doc.Root.Metadata.read_bytes()
-    return ET.fromstring(raw[raw.index(b"<x:xmpmeta"):raw.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")])
+    return ET.fromstring(raw[raw.index(b"<x:xmpmeta") : raw.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")])
 
 
 def _one(root, path: str) -> str:
@@ -57,7 +63,9 @@ def test_xmp_metadata_declares_pdfa3b_and_matches_the_info_dictionary(demo_repor
     x = _xmp(doc)
     assert _one(x, "pdfaid:part") == "3" and _one(x, "pdfaid:conformance") == "B"
     info = doc.docinfo
-    assert _one(x, "dc:title/rdf:Alt/rdf:li") == str(info.Title) and demo_report.result.spec.context.system_name in str(info.Title)
+    assert _one(x, "dc:title/rdf:Alt/rdf:li") == str(info.Title) and demo_report.result.spec.context.system_name in str(
+        info.Title
+    )
     assert _one(x, "dc:description/rdf:Alt/rdf:li") == str(info.Subject)
     assert _one(x, "pdf:Producer") == str(info.Producer) and _one(x, "xmp:CreatorTool") == str(info.Creator)
     assert _one(x, "pdf:Keywords") == str(info.Keywords)
@@ -130,11 +138,13 @@ def test_language_title_display_and_annotations(doc):
 def _outline_pages(doc):
     out = []
     with doc.open_outline() as outline:
+
         def walk(items, depth):
             for item in items:
                 page = item.destination[0] if isinstance(item.destination, pikepdf.Array) else None
                 out.append((item.title, depth, page))
                 walk(item.children, depth + 1)
+
         walk(outline.root, 0)
     return out
 

@@ -1,4 +1,5 @@
 """Content rules on a predictions-only audit with an empty declared context and non-Latin group names."""
+
 from __future__ import annotations
 
 from reports import format as F
@@ -55,8 +56,9 @@ def test_declared_context_fills_the_report(small_result, tmp_path):
     from reports import export_report
     from tests.reports.report_helpers import page_texts
 
-    ctx = small_result.spec.context.model_copy(update={"intended_purpose": "Pre-screen loan applications for review.",
-                                                       "annex_iii_category": "Annex III 5(b)"})
+    ctx = small_result.spec.context.model_copy(
+        update={"intended_purpose": "Pre-screen loan applications for review.", "annex_iii_category": "Annex III 5(b)"}
+    )
     spec = small_result.spec.model_copy(update={"context": ctx})
     r = small_result.model_copy(update={"spec": spec})
     pdf = tmp_path / "ctx.pdf"

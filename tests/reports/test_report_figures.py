@@ -1,5 +1,6 @@
 """The demo report carries the pictures: the verdict forest plot in S6 and, in S7, the global-importance bars, the SHAP
 beeswarm, the importance by group and the waterfall of one adverse decision, each an image on the page of its heading."""
+
 from __future__ import annotations
 
 from pypdf import PdfReader
@@ -13,8 +14,13 @@ def _pages_with(pdf, heading):
 
 
 def test_report_has_the_forest_plot_and_the_shap_figures(demo_report):
-    for heading in ("Verdicts against the declared thresholds", "Global importance", "Per-row attributions (SHAP summary)",
-                    "Importance compared across groups", "Local examples: borderline and adverse decisions"):
+    for heading in (
+        "Verdicts against the declared thresholds",
+        "Global importance",
+        "Per-row attributions (SHAP summary)",
+        "Importance compared across groups",
+        "Local examples: borderline and adverse decisions",
+    ):
         pages = _pages_with(demo_report.pdf, heading)
         assert pages, heading
         assert any(len(p.images) for p in pages), f"no figure on the page of {heading!r}"

@@ -1,4 +1,5 @@
 """The demo report read back: headings, figures as printed, hashes, manifest, trail event, PDF validity, fonts."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,16 +20,37 @@ def test_every_section_heading_is_present_in_order(demo_report):
         assert heading in text, heading
         positions.append(text.index(heading))
     assert positions == sorted(positions)
-    for sub in ("Verdict summary", "What needs a decision (worst first)", "Sign-off", "Retention",
-                "Application dates (Art. 113, as amended)", "Fundamental-rights impact assessment (Art. 27)", "Lineage",
-                "From this audit: the groups examined and their findings", "Serious incidents (Art. 73)",
-                "Deployer's duties to inform (Art. 26(7), 26(11))", "Part 2 · Annex: the full evidence", "Candidate proxy features",
-                "Special categories of personal data (Art. 10(5))", "Confusion matrix", "Declared accuracy for the instructions for use",
-                "Chosen fairness criterion", "Disparity overview", "Verdicts against the declared thresholds",
-                "Significance and multiple comparisons", "Base rates and the impossibility result", "Global importance",
-                "Importance compared across groups", "Local examples: borderline and adverse decisions", "Automation bias",
-                "Go / no-go recommendation", "How the model was loaded", "Baseline by group", "What the provider must still supply",
-                "Appendix B Evidence manifest"):
+    for sub in (
+        "Verdict summary",
+        "What needs a decision (worst first)",
+        "Sign-off",
+        "Retention",
+        "Application dates (Art. 113, as amended)",
+        "Fundamental-rights impact assessment (Art. 27)",
+        "Lineage",
+        "From this audit: the groups examined and their findings",
+        "Serious incidents (Art. 73)",
+        "Deployer's duties to inform (Art. 26(7), 26(11))",
+        "Part 2 · Annex: the full evidence",
+        "Candidate proxy features",
+        "Special categories of personal data (Art. 10(5))",
+        "Confusion matrix",
+        "Declared accuracy for the instructions for use",
+        "Chosen fairness criterion",
+        "Disparity overview",
+        "Verdicts against the declared thresholds",
+        "Significance and multiple comparisons",
+        "Base rates and the impossibility result",
+        "Global importance",
+        "Importance compared across groups",
+        "Local examples: borderline and adverse decisions",
+        "Automation bias",
+        "Go / no-go recommendation",
+        "How the model was loaded",
+        "Baseline by group",
+        "What the provider must still supply",
+        "Appendix B Evidence manifest",
+    ):
         assert sub in text, sub
 
 
@@ -50,7 +72,7 @@ def test_key_figures_are_printed_as_formatted(demo_report):
     g = next(g for g in r.groups if g.attributes == {"race": "Black"})
     sel = g.metrics["selection_rate"]
     assert f"{F.num(sel.value)}\n{F.ci(sel)}" in F.est_lines(sel)
-    s6 = text[text.index("S6 Fairness and bias examination"):text.index("S7 Explainability")]
+    s6 = text[text.index("S6 Fairness and bias examination") : text.index("S7 Explainability")]
     assert F.num(sel.value) in s6 and F.ci(sel) in s6
     # a verdict statistic and the confusion counts
     v = next(v for v in r.verdicts if v.status == "pass")
@@ -62,8 +84,13 @@ def test_key_figures_are_printed_as_formatted(demo_report):
 def test_hashes_bind_model_data_result_and_trail(demo_report):
     r, flat = demo_report.result, demo_report.flat
     manifest = json.loads(demo_report.manifest.read_text())
-    for h in (r.data.sha256, r.model.sha256, r.sha256(), manifest["binding"]["trail_head_hash"], hashlib.sha256(
-            demo_report.manifest.read_bytes()).hexdigest()):
+    for h in (
+        r.data.sha256,
+        r.model.sha256,
+        r.sha256(),
+        manifest["binding"]["trail_head_hash"],
+        hashlib.sha256(demo_report.manifest.read_bytes()).hexdigest(),
+    ):
         assert h and h in flat
     assert manifest["binding"]["result_sha256"] == r.sha256()
     assert manifest["binding"]["model_sha256"] == r.model.sha256
@@ -106,7 +133,7 @@ def test_export_is_recorded_in_the_trail_with_the_pdf_hash(demo_report):
 
 def test_coverage_matrix_lists_every_requirement_with_a_status(demo_report):
     text = demo_report.text
-    matrix = text[text.index("Appendix A Coverage matrix"):text.index("Appendix B Evidence manifest")]
+    matrix = text[text.index("Appendix A Coverage matrix") : text.index("Appendix B Evidence manifest")]
     flat = "".join(matrix.split())  # references may wrap inside their cell
     for req in load_catalogue().requirements:
         assert "".join(req.ref.split()) in flat, req.id
@@ -120,7 +147,7 @@ def test_sections_say_where_the_evidence_is_for(demo_report):
     for sid in ("S4", "S6", "S7"):  # the line is generated from the mapping data, in its order
         sec = load_catalogue().section(sid)
         start = text.index(f"{sid} {sec.title} Evidence for — EU AI Act: ")
-        line = text[start:start + 700]
+        line = text[start : start + 700]
         for req in load_catalogue().for_section(sid):
             assert req.ref in line, (sid, req.id)
 

@@ -1,5 +1,6 @@
 """Long and foreign text never fails the export and is drawn by a font that has it; the law's dates as of the report's
 date; page 1 and the risk register proportionate for an approver."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,15 @@ def test_a_1200_word_purpose_and_a_5000_character_label_export(tmp_path):
     assert e.pages > 10
 
 
-SCRIPTS = {"Ελλάδα": "Greek", "Москва": "Cyrillic", "مرحبا بالعالم": "Arabic", "שלום עולם": "Hebrew", "中文地区": "Chinese",
-           "日本語テスト": "Japanese", "한국어": "Korean"}
+SCRIPTS = {
+    "Ελλάδα": "Greek",
+    "Москва": "Cyrillic",
+    "مرحبا بالعالم": "Arabic",
+    "שלום עולם": "Hebrew",
+    "中文地区": "Chinese",
+    "日本語テスト": "Japanese",
+    "한국어": "Korean",
+}
 
 
 @pytest.fixture(scope="module")
@@ -100,15 +108,23 @@ def test_page_one_names_the_worst_findings_with_statistic_and_size(small_report)
 def test_risk_register_never_rates_a_small_group(small_result):
     """A point estimate far beyond the rule from a group below the minimum size is 'insufficient evidence', unrated."""
     v = next(v for v in small_result.verdicts if v.status != "pass")
-    tiny = v.model_copy(update={"status": "insufficient_evidence", "n_group": 2,
-                                "statistic": v.statistic.model_copy(update={"value": 0.05}),
-                                "reason": "the group has 2 rows, below the minimum group size 30"})
+    tiny = v.model_copy(
+        update={
+            "status": "insufficient_evidence",
+            "n_group": 2,
+            "statistic": v.statistic.model_copy(update={"value": 0.05}),
+            "reason": "the group has 2 rows, below the minimum group size 30",
+        }
+    )
     r = small_result.model_copy(update={"verdicts": small_result.verdicts + (tiny,)})
     risks = risk_register(r)
     small = [x for x in risks if x.n_group < r.spec.min_group_size]
     assert small and all(x.band == UNRATED and x.rating == 0 for x in small)
-    assert all(x.band != UNRATED for x in risks if x.n_group >= r.spec.min_group_size and x.n_comparator >= r.spec.min_group_size
-               and "below the minimum" not in x.reason)
+    assert all(
+        x.band != UNRATED
+        for x in risks
+        if x.n_group >= r.spec.min_group_size and x.n_comparator >= r.spec.min_group_size and "below the minimum" not in x.reason
+    )
     assert [x.band == UNRATED for x in risks] == sorted(x.band == UNRATED for x in risks)  # their own part, last
 
 
@@ -116,6 +132,6 @@ def test_no_score_wording_without_scores(small_result, tmp_path):
     r = small_result.model_copy(update={"spec": small_result.spec.model_copy(update={"scores_column": None})})
     e = export_report(r, tmp_path / "noscores.pdf", charts=False)
     text = " ".join(" ".join(page_texts(e.pdf_path)).split())
-    s8 = text[text.index("S8 Human oversight"):text.index("S9 Risk register")]
+    s8 = text[text.index("S8 Human oversight") : text.index("S9 Risk register")]
     assert "How to read the decisions" in s8 and "score" not in s8.lower().replace("scores", "")
     assert "base rate by more than 5 percentage points" in text

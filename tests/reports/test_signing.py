@@ -1,4 +1,5 @@
 """A signed report verifies offline; changing one byte of the signed range breaks the verification."""
+
 from __future__ import annotations
 
 import hashlib

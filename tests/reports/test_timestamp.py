@@ -1,6 +1,7 @@
 """RFC 3161 timestamps on the report's signature, from a timestamp authority the test runs itself on 127.0.0.1 (an
 HTTP server answering with tokens signed by the test's own TSA key through pyHanko's DummyTimeStamper); verified
 offline, including after the signing certificate has expired."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,17 +26,33 @@ from reports.timestamp import TimestampError
 def _cert(cn: str, days: float = 30, seconds: float | None = None, tsa: bool = False):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = dt.datetime.now(dt.timezone.utc)
-    b = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-         .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-         .not_valid_after(now + (dt.timedelta(seconds=seconds) if seconds else dt.timedelta(days=days))))
+    now = dt.datetime.now(dt.UTC)
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + (dt.timedelta(seconds=seconds) if seconds else dt.timedelta(days=days)))
+    )
     if tsa:
         b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
     else:
         b = b.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
-                          key_agreement=False, key_cert_sign=True, crl_sign=False, encipher_only=False,
-                          decipher_only=False), critical=True)
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     return key, b.sign(key, hashes.SHA256())
 
 
@@ -56,8 +73,10 @@ def tsa():
     key, cert = _cert("Attest test TSA", days=3650, tsa=True)
     stamper = DummyTimeStamper(
         ax.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                                   serialization.NoEncryption())))
+        keys.PrivateKeyInfo.load(
+            key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        ),
+    )
     received: list[bytes] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -94,14 +113,14 @@ def test_the_token_covers_the_signature_and_verifies_offline(tsa, tmp_path):
     url, tsa_cert, received = tsa
     p12, cert = _p12(tmp_path, "Signer")
     before = len(received)
-    t0 = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    t0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
     out = tmp_path / "signed.pdf"
     out.write_bytes(sign_pdf_bytes(_pdf(), p12, timestamp_url=url))
     assert len(received) > before  # the TSA was asked
     s = verify_pdf_signature(out, trust_roots=[cert], tsa_roots=[tsa_cert])
     assert s.valid and s.timestamp is not None and s.timestamp.valid and s.timestamp.tsa == "CN=Attest test TSA"
     stamped = dt.datetime.fromisoformat(s.timestamp.time.replace("Z", "+00:00"))
-    assert t0 - dt.timedelta(seconds=1) <= stamped <= dt.datetime.now(dt.timezone.utc) and s.signed_at == s.timestamp.time
+    assert t0 - dt.timedelta(seconds=1) <= stamped <= dt.datetime.now(dt.UTC) and s.signed_at == s.timestamp.time
     # Independently of pyHanko's validation: the token's message imprint is the SHA-256 of the signature value.
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -123,7 +142,7 @@ def test_after_the_certificate_expires_the_time_it_was_valid_is_attested_by_the_
     pdf = _pdf()
     stamped.write_bytes(sign_pdf_bytes(pdf, p12, timestamp_url=url))
     plain.write_bytes(sign_pdf_bytes(pdf, p12))
-    while dt.datetime.now(dt.timezone.utc) <= cert.not_valid_after_utc + dt.timedelta(seconds=1):
+    while dt.datetime.now(dt.UTC) <= cert.not_valid_after_utc + dt.timedelta(seconds=1):
         time.sleep(0.5)
     with_ts = verify_pdf_signature(stamped, trust_roots=[cert], tsa_roots=[tsa_cert])
     assert with_ts.valid and with_ts.certificate_valid_then and with_ts.timestamp.valid

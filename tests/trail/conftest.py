@@ -1,4 +1,5 @@
 """Fixtures for the trail tests. Every test gets its own ATTEST_HOME, so nothing touches the real data folder."""
+
 from __future__ import annotations
 
 import hashlib
@@ -52,8 +53,9 @@ def populate(ws: Workspace, files: dict[str, Path]) -> str:
     ws.set_identity("Dana Kim", "ML lead")
     ws.record_training(files["model"], [files["train"]], params={"max_depth": 6}, code_version="abc123")
     text, sha = result_pair()
-    run = ws.record_audit({"target": "approved"}, text, sha, ws.artifact(files["model"]).sha256,
-                          [ws.artifact(files["train"]).sha256])
+    run = ws.record_audit(
+        {"target": "approved"}, text, sha, ws.artifact(files["model"]).sha256, [ws.artifact(files["train"]).sha256]
+    )
     ws.add_note("audit reviewed in weekly meeting")
     return run
 

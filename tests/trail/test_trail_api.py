@@ -1,4 +1,5 @@
 """The calls the rest of Attest makes on `audit.trail` record what they say, and the package stays free of Qt and network code."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,13 @@ def test_calls_the_rest_of_attest_makes(tmp_path: Path) -> None:
         text = '{"ok": true}'
         sha = hashlib.sha256(text.encode()).hexdigest()
         # audit.recording.record_audit_run
-        run = ws.record_audit(spec={"target": "y"}, result_json=text, result_sha256=sha,
-                              model_sha256=ws.artifact(model).sha256, dataset_sha256s=[ws.artifact(data).sha256])
+        run = ws.record_audit(
+            spec={"target": "y"},
+            result_json=text,
+            result_sha256=sha,
+            model_sha256=ws.artifact(model).sha256,
+            dataset_sha256s=[ws.artifact(data).sha256],
+        )
         assert ws.get_result_json(run) == text and [r.run_id for r in ws.open_signoffs()] == [run]
         # reports.export.record_export
         rep = ws.record_report(run, pdf, hashlib.sha256(pdf.read_bytes()).hexdigest(), manifest_sha256="a" * 64)

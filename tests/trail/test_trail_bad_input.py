@@ -1,4 +1,5 @@
 """Bad input: each case gives a clear message (what was wrong, how to fix it) and corrupts nothing."""
+
 from __future__ import annotations
 
 import hashlib

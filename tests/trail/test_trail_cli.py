@@ -1,4 +1,5 @@
 """`attest register|trail|signoff` through `cli.trail_cmds.add_parsers`, as `cli/main.py` wires them."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,19 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 def test_every_command_takes_workspace() -> None:
     parser = argparse.ArgumentParser(prog="attest")
     add_parsers(parser.add_subparsers())
-    for argv in (["register", "dataset", "x"], ["register", "model", "x"],
-                 ["register", "training", "--model", "m", "--dataset", "d"], ["trail", "log"], ["trail", "verify"],
-                 ["trail", "export", "--format", "csv"], ["trail", "whoami"], ["trail", "files"],
-                 ["trail", "lineage", "x"], ["trail", "note", "x"], ["signoff"]):
+    for argv in (
+        ["register", "dataset", "x"],
+        ["register", "model", "x"],
+        ["register", "training", "--model", "m", "--dataset", "d"],
+        ["trail", "log"],
+        ["trail", "verify"],
+        ["trail", "export", "--format", "csv"],
+        ["trail", "whoami"],
+        ["trail", "files"],
+        ["trail", "lineage", "x"],
+        ["trail", "note", "x"],
+        ["signoff"],
+    ):
         args = parser.parse_args([*argv, "--workspace", "w.attest"])
         assert args.workspace == "w.attest" and callable(args.func)
 
@@ -42,8 +52,22 @@ def test_register_log_verify_export(capsys, ws_path: Path, files, tmp_path: Path
     ds = out.split()[-1]
     rc, out, _ = run(capsys, "register", "dataset", files["train"], *w)
     assert rc == 0 and "already registered" in out
-    rc, out, _ = run(capsys, "register", "training", "--model", files["model"], "--dataset", ds,
-                     "--param", "max_depth=6", "--param", "solver=lbfgs", "--code-version", "abc", *w)
+    rc, out, _ = run(
+        capsys,
+        "register",
+        "training",
+        "--model",
+        files["model"],
+        "--dataset",
+        ds,
+        "--param",
+        "max_depth=6",
+        "--param",
+        "solver=lbfgs",
+        "--code-version",
+        "abc",
+        *w,
+    )
     assert rc == 0 and "trained by Dana Kim" in out
     with Workspace.open(ws_path) as ws:
         assert ws.events(kind="training_recorded")[0].payload["params"] == {"max_depth": 6, "solver": "lbfgs"}
@@ -90,8 +114,7 @@ def test_signoff_commands(capsys, ws_path: Path, files) -> None:
     assert rc == 2 and "must state the conditions" in err
     rc, _, err = run(capsys, "signoff", run_id, "--decision", "approve", "--reviewer", "Ann Lee", *w)
     assert rc == 2 and "--reviewer and --role are no longer accepted" in err and "whoami --set-name" in err
-    rc, out, _ = run(capsys, "signoff", run_id, "--decision", "approve-with-conditions",
-                     "--conditions", "monitor monthly", *w)
+    rc, out, _ = run(capsys, "signoff", run_id, "--decision", "approve-with-conditions", "--conditions", "monitor monthly", *w)
     assert rc == 0 and "approve with conditions by Dana Kim (ML lead): monitor monthly" in out
     assert "not signed: recorded by OS account" in out
     rc, out, _ = run(capsys, "signoff", *w)
@@ -107,8 +130,19 @@ def test_errors_are_clear_and_exit_2(capsys, tmp_path: Path, files) -> None:
     assert rc == 2 and "does not exist" in err
     rc, _, err = run(capsys, "trail", "verify", "--workspace", tmp_path / "absent.attest")
     assert rc == 2 and "There is no workspace" in err
-    rc, _, err = run(capsys, "register", "training", "--model", files["model"], "--dataset", files["train"],
-                     "--param", "oops", "--workspace", tmp_path / "w.attest")
+    rc, _, err = run(
+        capsys,
+        "register",
+        "training",
+        "--model",
+        files["model"],
+        "--dataset",
+        files["train"],
+        "--param",
+        "oops",
+        "--workspace",
+        tmp_path / "w.attest",
+    )
     assert rc == 2 and "KEY=VALUE" in err
     rc, _, err = run(capsys, "trail", "whoami", "--set-role", "ML lead", "--workspace", tmp_path / "w.attest")
     assert rc == 2 and "display name is needed" in err
@@ -125,8 +159,8 @@ def test_module_import_is_light() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, cli.trail_cmds; "
-            "print(sorted(m for m in ('audit.trail', 'sqlite_utils', 'pandas') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[2], check=True).stdout
+    code = "import sys, cli.trail_cmds; print(sorted(m for m in ('audit.trail', 'sqlite_utils', 'pandas') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -3,6 +3,7 @@
 The writers are forked processes (each opens its own SQLite connection after the fork): the same isolation as a new
 interpreter, without paying the package import time on every start.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -17,8 +18,7 @@ import pytest
 
 from audit.trail import Workspace
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or not hasattr(signal, "SIGKILL"),
-                                reason="needs fork and POSIX signals")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or not hasattr(signal, "SIGKILL"), reason="needs fork and POSIX signals")
 
 
 def _writer(path: str, tag: str, count: int, fd: int) -> None:

@@ -4,6 +4,7 @@ The commands run in a child process that cannot write: as root (which ignores fi
 `setpriv` without CAP_DAC_OVERRIDE, so the folder's and file's modes bind it as they bind any other account. A
 read-only bind mount (root only) adds the real thing: EROFS for every write.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,14 @@ def unprivileged(argv: list[str]) -> list[str]:
 
 def attest(*args: object, home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "ATTEST_HOME": str(home)}
-    return subprocess.run(unprivileged([sys.executable, "-m", "cli.main", *map(str, args)]), cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        unprivileged([sys.executable, "-m", "cli.main", *map(str, args)]),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def state(folder: Path) -> dict[str, tuple[int, int, bytes]]:
@@ -156,8 +163,14 @@ def test_read_only_bind_mount(trail, tmp_path: Path) -> None:
         out.mkdir()
         env = {**os.environ, "ATTEST_HOME": str(tmp_path / "home")}
         for args in (["trail", "verify"], ["trail", "log"], ["trail", "lineage", model]):
-            r = subprocess.run([sys.executable, "-m", "cli.main", *args, "--workspace", str(mnt / path.name)],
-                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            r = subprocess.run(
+                [sys.executable, "-m", "cli.main", *args, "--workspace", str(mnt / path.name)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert r.returncode == 0, r.stderr
         assert state(mnt) == before
         with Workspace.open(mnt / path.name, readonly=True) as ws:

@@ -1,5 +1,6 @@
 """Tampering is caught: each attack is done with plain sqlite3 after dropping the triggers, then `verify` must fail
 and name the first event that was changed, removed, inserted or reordered."""
+
 from __future__ import annotations
 
 import shutil
@@ -40,8 +41,15 @@ def row(conn: sqlite3.Connection, seq: int) -> tuple[str, str, str]:
 
 
 def forged_body(seq: int, text: str = "forged approval") -> str:
-    return build_body(seq=seq, event_id="ev-forged", kind="note", time="2024-01-01T00:00:00.000000Z",
-                      actor=Actor("mallory", "elsewhere"), refs=[], payload={"text": text})
+    return build_body(
+        seq=seq,
+        event_id="ev-forged",
+        kind="note",
+        time="2024-01-01T00:00:00.000000Z",
+        actor=Actor("mallory", "elsewhere"),
+        refs=[],
+        payload={"text": text},
+    )
 
 
 def test_intact_chain_verifies(chain: Path) -> None:
@@ -58,8 +66,7 @@ def test_triggers_refuse_update_and_delete(chain: Path) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="chain head"):
         conn.execute("UPDATE chain_head SET hash = ? WHERE id = 1", ("f" * 64,))
     with pytest.raises(sqlite3.IntegrityError, match="chain head"):
-        conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)",
-                     (N + 1, "0" * 64, "{}", "0" * 64))
+        conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)", (N + 1, "0" * 64, "{}", "0" * 64))
     with pytest.raises(sqlite3.IntegrityError, match="cannot be changed"):
         conn.execute("UPDATE audit_results SET result_json = '{}'")
     conn.close()
@@ -152,15 +159,15 @@ def test_forged_event_appended_after_head(chain: Path) -> None:
     conn = raw(chain)
     prev = row(conn, N)[2]
     body = forged_body(N + 1)
-    conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)",
-                 (N + 1, prev, body, link_hash(prev, body)))
+    conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)", (N + 1, prev, body, link_hash(prev, body)))
     report = check(chain)
     assert (report.problem.kind, report.problem.seq) == ("inserted", N + 1)
 
 
 def test_forged_event_with_bad_hash_appended(chain: Path) -> None:
-    raw(chain).execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)",
-                       (N + 1, "0" * 64, forged_body(N + 1), "f" * 64))
+    raw(chain).execute(
+        "INSERT INTO events(seq, prev_hash, body, hash) VALUES (?, ?, ?, ?)", (N + 1, "0" * 64, forged_body(N + 1), "f" * 64)
+    )
     report = check(chain)
     assert (report.problem.kind, report.problem.seq) == ("inserted", N + 1)
 
@@ -171,8 +178,7 @@ def test_forged_event_inserted_in_the_middle(chain: Path) -> None:
         conn.execute("UPDATE events SET seq = ? WHERE seq = ?", (seq + 1, seq))
     prev = row(conn, 4)[2]
     body = forged_body(5)
-    conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (5, ?, ?, ?)",
-                 (prev, body, link_hash(prev, body)))
+    conn.execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (5, ?, ?, ?)", (prev, body, link_hash(prev, body)))
     conn.execute("UPDATE chain_head SET seq = ?, hash = (SELECT hash FROM events WHERE seq = ?)", (N + 1, N + 1))
     report = check(chain)
     assert (report.problem.kind, report.problem.seq, report.problem.event_id) == ("inserted", 5, "ev-forged")
@@ -180,8 +186,9 @@ def test_forged_event_inserted_in_the_middle(chain: Path) -> None:
 
 def test_forged_event_before_the_first(chain: Path) -> None:
     body = forged_body(0)
-    raw(chain).execute("INSERT INTO events(seq, prev_hash, body, hash) VALUES (0, ?, ?, ?)",
-                       ("0" * 64, body, link_hash("0" * 64, body)))
+    raw(chain).execute(
+        "INSERT INTO events(seq, prev_hash, body, hash) VALUES (0, ?, ?, ?)", ("0" * 64, body, link_hash("0" * 64, body))
+    )
     report = check(chain)
     assert (report.problem.kind, report.problem.seq) == ("inserted", 0)
 
@@ -247,8 +254,12 @@ def _template() -> Path:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(op=st.sampled_from(["edit", "rehash", "delete", "swap", "forge_end", "forge_mid", "head"]),
-       a=st.integers(1, 10), b=st.integers(1, 10), text=st.text(alphabet="abcXYZ019 -", min_size=1, max_size=8))
+@given(
+    op=st.sampled_from(["edit", "rehash", "delete", "swap", "forge_end", "forge_mid", "head"]),
+    a=st.integers(1, 10),
+    b=st.integers(1, 10),
+    text=st.text(alphabet="abcXYZ019 -", min_size=1, max_size=8),
+)
 def test_any_single_tampering_is_caught(tmp_path: Path, op: str, a: int, b: int, text: str) -> None:
     path = Path(tempfile.mkdtemp(dir=tmp_path)) / "t.attest"
     shutil.copy(_template(), path)

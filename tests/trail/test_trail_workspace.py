@@ -1,4 +1,5 @@
 """The workspace: schema, settings, identity, registration, training, audits, sign-off, queries, lineage, export."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from audit.hashing import sha256_file
-from audit.trail import (SCHEMA_VERSION, DatasetLineage, ModelLineage, Workspace, WorkspaceError,
-                         default_workspace_path, export_trail, record_training, verify_export)
+from audit.trail import (
+    SCHEMA_VERSION,
+    DatasetLineage,
+    ModelLineage,
+    Workspace,
+    WorkspaceError,
+    default_workspace_path,
+    export_trail,
+    record_training,
+    verify_export,
+)
 from audit.trail.identity import os_account
 
 from .conftest import populate, result_pair
@@ -120,17 +130,27 @@ def test_record_training_in_one_call(ws_path: Path, files) -> None:
         def item(self) -> float:
             return 0.05
 
-    e = record_training(ws_path, model_path=files["model"], dataset_paths=[files["train"], files["holdout"]],
-                        trainer="Dana Kim", params={"lr": Scalar(), "depth": 6, "nan": float("nan"), "p": Path("/x")},
-                        code_version="git:abc123", trained_at="2024-05-01T10:00:00Z")
+    e = record_training(
+        ws_path,
+        model_path=files["model"],
+        dataset_paths=[files["train"], files["holdout"]],
+        trainer="Dana Kim",
+        params={"lr": Scalar(), "depth": 6, "nan": float("nan"), "p": Path("/x")},
+        code_version="git:abc123",
+        trained_at="2024-05-01T10:00:00Z",
+    )
     assert e.kind == "training_recorded"
     p = e.payload
     assert p["trainer"] == "Dana Kim" and p["code_version"] == "git:abc123"
     assert p["trained_at"] == "2024-05-01T10:00:00.000000Z"
     assert p["params"] == {"lr": 0.05, "depth": 6, "nan": "NaN", "p": "/x"}
     with Workspace.open(ws_path) as ws:
-        assert [x.kind for x in ws.events()] == ["model_registered", "dataset_registered", "dataset_registered",
-                                                "training_recorded"]
+        assert [x.kind for x in ws.events()] == [
+            "model_registered",
+            "dataset_registered",
+            "dataset_registered",
+            "training_recorded",
+        ]
         assert set(e.refs) == {p["model"], *p["datasets"]}
         again = ws.record_training(p["model"], p["datasets"][:1])  # ids work too, files are not registered twice
         assert again.payload["trainer"] == ws.whoami().user and len(ws.artifacts()) == 3
@@ -149,8 +169,7 @@ def test_audit_report_signoff_flow(ws: Workspace, files, tmp_path: Path) -> None
     rep = ws.record_report(run, pdf, sha256_file(pdf), manifest_sha256="b" * 64)
     assert rep.payload["sha256"] == sha256_file(pdf) and run in rep.refs
     s = ws.signoff(run, "approve-with-conditions", conditions="re-audit after retraining", comment="ok")
-    assert (s.payload["reviewer"], s.payload["role"], s.payload["decision"]) == ("Dana Kim", "ML lead",
-                                                                                "approve_with_conditions")
+    assert (s.payload["reviewer"], s.payload["role"], s.payload["decision"]) == ("Dana Kim", "ML lead", "approve_with_conditions")
     assert ws.open_signoffs() == []
     rec = ws.audit_runs()[0]
     assert rec.reports == (rep,) and rec.signoffs == (s,) and rec.signed_off
@@ -169,16 +188,18 @@ def test_signoff_is_recorded_under_the_workspace_identity(ws: Workspace, files) 
         ws.signoff(run, "reject")  # a role is needed too
     ws.set_identity("Ann Lee", "Compliance officer")
     head = ws.head()
-    with pytest.raises(WorkspaceError, match="The sign-off reviewer 'Bob Smith' is not your workspace identity "
-                                             r"\('Ann Lee'\)") as err:
+    with pytest.raises(
+        WorkspaceError,
+        match="The sign-off reviewer 'Bob Smith' is not your workspace identity "
+        r"\('Ann Lee'\)",
+    ) as err:
         ws.signoff(run, "approve", reviewer="Bob Smith")
     assert "as yourself" in err.value.hint
     with pytest.raises(WorkspaceError, match="The sign-off role 'CEO' is not your workspace identity"):
         ws.signoff(run, "approve", role="CEO")
     assert ws.head() == head  # refused sign-offs record nothing
     s = ws.signoff(run, "reject", comment="bias", reviewer="Ann Lee", role="Compliance officer")
-    assert (s.payload["reviewer"], s.payload["role"], s.payload["decision"]) == ("Ann Lee", "Compliance officer",
-                                                                                "reject")
+    assert (s.payload["reviewer"], s.payload["role"], s.payload["decision"]) == ("Ann Lee", "Compliance officer", "reject")
     assert (s.actor.user, s.actor.host) == (user, host) and s.payload["signature"] is None
 
 
@@ -186,12 +207,17 @@ def test_event_filters(ws: Workspace, files) -> None:
     ws.add_note("by nobody")
     run = populate(ws, files)
     model = ws.artifact(files["model"]).id
-    assert [e.kind for e in ws.events(actor="dana")] == ["identity_set", "model_registered", "dataset_registered",
-                                                        "training_recorded", "audit_run", "note"][1:]
+    assert [e.kind for e in ws.events(actor="dana")] == [
+        "identity_set",
+        "model_registered",
+        "dataset_registered",
+        "training_recorded",
+        "audit_run",
+        "note",
+    ][1:]
     assert len(ws.events(actor=ws.whoami().user)) == len(ws.events())
     assert [e.kind for e in ws.events(artifact=model)] == ["model_registered", "training_recorded", "audit_run"]
-    assert [e.kind for e in ws.events(artifact=files["train"])] == ["dataset_registered", "training_recorded",
-                                                                    "audit_run"]
+    assert [e.kind for e in ws.events(artifact=files["train"])] == ["dataset_registered", "training_recorded", "audit_run"]
     assert [e.kind for e in ws.events(artifact=run)] == ["audit_run"]
     assert ws.events(kind="note", limit=1)[0].payload["text"] == "audit reviewed in weekly meeting"
     assert [e.seq for e in ws.events(limit=2)] == [6, 7]
@@ -343,5 +369,7 @@ def test_an_older_workspace_is_upgraded_by_the_next_migration(ws_path: Path, mon
     with Workspace.open(ws_path) as ws:
         assert ws._conn.execute("PRAGMA user_version").fetchone()[0] == 2
         assert ws._conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall() == [
-            ("m001_initial",), ("m002_tags",)]
+            ("m001_initial",),
+            ("m002_tags",),
+        ]
         assert ws.head() == head and ws.verify().ok
