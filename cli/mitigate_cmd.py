@@ -53,6 +53,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "the run's target and sensitive columns) instead of the run's data",
     )
     p.add_argument("--json", required=True, metavar="OUT", help="write the proposal as JSON here")
+    p.add_argument(
+        "--pdf", metavar="OUT", help="also write the what-if as a PDF report (caveat, split, rule, trade-off, before/after)"
+    )
     p.add_argument("--chart", metavar="OUT", help="also draw the trade-off (fairness against accuracy) as PNG or SVG here")
     p.add_argument("--adopt", action="store_true", help="also record that you adopt the proposal (your workspace identity)")
     p.add_argument("--comment", help="with --adopt: a comment recorded with the adoption")
@@ -116,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         {"--json": args.json}
         | ({"--reweigh-csv": args.reweigh_csv} if args.reweigh_csv else {})
         | ({"--chart": args.chart} if args.chart else {})
+        | ({"--pdf": args.pdf} if args.pdf else {})
     )
     paths = check_outputs(
         outputs,
@@ -161,6 +165,10 @@ def run(args: argparse.Namespace) -> int:
                     "adoption_event_hash": adopted.hash,
                 }
             result["recorded"] = recorded
+            if args.pdf:
+                from reports.mitigation_pdf import mitigation_pdf
+
+                staged.add(paths["--pdf"], mitigation_pdf(result))
             staged.add(paths["--json"], json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8"))
             staged.commit()
         except BaseException:

@@ -15,6 +15,7 @@ import numpy as np
 
 from audit.hashing import canonical_json, sha256_bytes
 from audit.mitigation import reweigh, thresholds, tradeoff
+from audit.mitigation.compare_heldout import compare_heldout
 from audit.mitigation.heldout import audit_decisions
 from audit.mitigation.source import RunTable, load_run
 from audit.mitigation.split import check_fit_groups, stratified_split
@@ -137,6 +138,8 @@ def propose(
         },
         "before": before,
         "after": after,
+        # attest compare's method on the same held-out rows: every metric and verdict, before and after
+        "changes": compare_heldout(run_id, before, after),
         "held_out_audits": (
             "'before' and 'after' are full audits by the engine (predictions-only mode, the run's "
             "spec) of the held-out rows, written for it to a temporary file that is deleted "
