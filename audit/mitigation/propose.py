@@ -127,6 +127,7 @@ def propose(
         "predict_method": thresholds.PREDICT_METHOD,
         "fairlearn_version": _version("fairlearn"),
         "groups": "combinations of " + ", ".join(options.by or spec.sensitive),
+        "by": list(options.by or spec.sensitive),
         "split": sp.to_dict(),
         "thresholds": described,
         "randomised": any(v["randomised"] for v in described.values()),
