@@ -94,21 +94,9 @@ def _check_args(args: argparse.Namespace) -> None:
         )
 
 
-def _need_identity(ws) -> None:
-    from audit.trail import WorkspaceError
-
-    me = ws.whoami()
-    if not me.name or not me.role:
-        raise WorkspaceError(
-            f"--adopt records the decision under your workspace identity, and {me.user}@{me.host} has "
-            "no display name and role in this workspace yet.",
-            'Set them once: attest trail whoami --set-name "Dana Kim" --set-role "ML lead".',
-        )
-
-
 def run(args: argparse.Namespace) -> int:
-    from audit.mitigation import record
-    from audit.mitigation.propose import Options, propose, result_sha256
+    from audit.mitigation.bind import need_identity, record_and_bind
+    from audit.mitigation.propose import Options, propose
     from audit.mitigation.reweigh import weights_csv
     from audit.mitigation.source import labelled_rows, run_spec
     from audit.outputs import Staged, check_outputs
@@ -128,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     )
     with Workspace.open(args.workspace, create=False) as ws:
         if args.adopt:
-            _need_identity(ws)
+            need_identity(ws)
         spec, _, _ = run_spec(ws, args.run_id)
         by = tuple(c.strip() for c in args.by.split(",") if c.strip()) if args.by else None
         other = labelled_rows(args.reweigh_data, spec, by) if args.reweigh_data else None
@@ -148,23 +136,8 @@ def run(args: argparse.Namespace) -> int:
             result["alternatives"]["reweighing"]["csv"] = str(paths["--reweigh-csv"])
         if args.chart:
             staged.add(paths["--chart"], _chart_bytes(result, paths["--chart"]))
-        sha = result_sha256(result)
         try:
-            event = record.record_proposal(ws, result, sha)
-            recorded: dict[str, Any] = {
-                "proposal_id": event.payload["proposal_id"],
-                "result_sha256": sha,
-                "event_hash": event.hash,
-                "workspace": str(ws.path),
-            }
-            if args.adopt:
-                adopted = record.adopt(ws, event.payload["proposal_id"], args.comment)
-                recorded |= {
-                    "adopted_by": adopted.payload["adopted_by"],
-                    "role": adopted.payload["role"],
-                    "adoption_event_hash": adopted.hash,
-                }
-            result["recorded"] = recorded
+            record_and_bind(ws, result, adopt=args.adopt, comment=args.comment)
             if args.pdf:
                 from reports.mitigation_pdf import mitigation_pdf
 

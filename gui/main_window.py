@@ -15,6 +15,7 @@ from gui.errors import show_error, show_message
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
 from gui.views.compare import CompareView
+from gui.views.mitigation import MitigationView
 from gui.views.drift import DriftView
 from gui.views.explanations import ExplanationsView
 from gui.views.export import ExportView
@@ -35,6 +36,7 @@ PAGES = (
     ("trail", "Trail"),
     ("report", "Report"),
     ("compare", "Compare"),
+    ("mitigation", "Mitigation"),
     ("drift", "Drift"),
     ("monitor", "Monitoring"),
 )
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.trail = TrailView()
         self.report = ExportView()
         self.compare, self.drift, self.monitor = CompareView(), DriftView(), MonitorView()
+        self.mitigation = MitigationView()
         self.pages: dict[str, QWidget] = {
             "workspace": self.workspace_page,
             "setup": self.setup,
@@ -112,6 +115,7 @@ class MainWindow(QMainWindow):
             "trail": self.trail,
             "report": self.report,
             "compare": self.compare,
+            "mitigation": self.mitigation,
             "drift": self.drift,
             "monitor": self.monitor,
         }
@@ -154,6 +158,8 @@ class MainWindow(QMainWindow):
         self.artifacts.use_artifact.connect(self._use_artifact)
         self.report.exported.connect(lambda _: self.refresh_workspace())
         self.compare.compared.connect(lambda _: self.refresh_workspace())  # the comparison is a new trail event
+        for sig in (self.mitigation.proposed, self.mitigation.adopted):  # so are a proposal and its adoption
+            sig.connect(lambda _: self.refresh_workspace())
         self.monitor.runner.finished.connect(lambda _: self.refresh_workspace())  # so is a monitoring run
 
         for r in (self.audit_runner, self.ws_runner):
@@ -295,6 +301,7 @@ class MainWindow(QMainWindow):
         self.artifacts.set_workspace(snap)
         self.trail.set_workspace(snap)
         self.compare.set_workspace(snap)
+        self.mitigation.set_workspace(snap)
         self.monitor.set_workspace(snap)
         self.report.set_workspace(snap.path if snap else None)
         self._update_title()
