@@ -39,6 +39,7 @@ from gui.views.mitigation_jobs import (
     RULE_COLUMNS,
     VERDICT_COLUMNS,
     adopt_job,
+    alternatives_html,
     interval,
     point_job,
     propose_job,
@@ -298,33 +299,10 @@ class MitigationView(QWidget):
         self.point_model.set_rows([])
         self.point_summary.setText("Pick a point and audit it to see its verdicts on the held-out rows.")
         self.chart.set_display(TradeoffDisplay.from_mitigation(result))
-        self.alternatives.setHtml(self._alternatives_html(result))
+        self.alternatives.setHtml(alternatives_html(result))
         for view in (self.points, *self.tables.values()):
             fit_columns(view)
         self._update()
-
-    @staticmethod
-    def _alternatives_html(result: dict[str, Any]) -> str:
-        alt = result["alternatives"]
-        single, rw = alt["single_threshold"], alt["reweighing"]
-        out = ["<h3>Without the sensitive attribute at decision time</h3>"]
-        if single.get("threshold") is not None:
-            out.append(
-                f"<p><b>One threshold for everyone</b>: score ≥ {single['threshold']:.4g} (accuracy floor "
-                f"{single['accuracy_floor']:.3f}: {escape(single['floor_source'])}). On the held-out rows: "
-                f"gap {interval(single['held_out']['disparity'])}, accuracy {interval(single['held_out']['accuracy'])}.</p>"
-            )
-        else:
-            out.append("<p><b>One threshold for everyone</b>: none keeps the accuracy floor.</p>")
-        out.append(
-            f"<p><b>Reweighing for retraining</b> ({escape(rw['method'])}): the expected effect is "
-            f"{escape(rw['expected_effect'])}. Write the weights with <code>attest mitigate --reweigh-csv</code>.</p>"
-        )
-        eg = alt.get("exponentiated_gradient") or {}
-        if eg:
-            out.append(f"<p><b>ExponentiatedGradient retraining</b>: {escape(eg.get('reason') or eg.get('status', ''))}</p>")
-        out.append("<h3>Caveats</h3>" + "".join(f"<p>{escape(c)}</p>" for c in result["caveats"]))
-        return "".join(out)
 
     # ------------------------------------------------------------------ a picked point
     def selected_point(self) -> int | None:

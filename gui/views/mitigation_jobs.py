@@ -143,3 +143,29 @@ VERDICT_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("Verdict", lambda v: theme.STATUS_TEXT.get(v["status"], v["status"]), background=lambda v: _status_bg(v["status"])),
     Column("Reason", lambda v: v.get("reason") or ""),
 ]
+
+
+def alternatives_html(result: dict[str, Any]) -> str:
+    """The Alternatives tab: the remedies that do not use the sensitive attribute when deciding, and every caveat."""
+    from html import escape
+
+    alt = result["alternatives"]
+    single, rw = alt["single_threshold"], alt["reweighing"]
+    out = ["<h3>Without the sensitive attribute at decision time</h3>"]
+    if single.get("threshold") is not None:
+        out.append(
+            f"<p><b>One threshold for everyone</b>: score ≥ {single['threshold']:.4g} (accuracy floor "
+            f"{single['accuracy_floor']:.3f}: {escape(single['floor_source'])}). On the held-out rows: "
+            f"gap {interval(single['held_out']['disparity'])}, accuracy {interval(single['held_out']['accuracy'])}.</p>"
+        )
+    else:
+        out.append("<p><b>One threshold for everyone</b>: none keeps the accuracy floor.</p>")
+    out.append(
+        f"<p><b>Reweighing for retraining</b> ({escape(rw['method'])}): the expected effect is "
+        f"{escape(rw['expected_effect'])}. Write the weights with <code>attest mitigate --reweigh-csv</code>.</p>"
+    )
+    eg = alt.get("exponentiated_gradient") or {}
+    if eg:
+        out.append(f"<p><b>ExponentiatedGradient retraining</b>: {escape(eg.get('reason') or eg.get('status', ''))}</p>")
+    out.append("<h3>Caveats</h3>" + "".join(f"<p>{escape(c)}</p>" for c in result["caveats"]))
+    return "".join(out)

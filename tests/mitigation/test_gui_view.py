@@ -52,6 +52,9 @@ def test_propose_audit_a_point_adopt_and_save(qtbot, runs, tmp_path):
     flips = [(v["check"], v["before"], v["after"]) for v in view.flip_model.records]
     assert ("demographic_parity", "fail", "pass") in flips
     assert "What changed: the decisions only" in view.summary.toPlainText()
+    alt = view.alternatives.toPlainText()
+    single = result["alternatives"]["single_threshold"]["threshold"]
+    assert f"score ≥ {single:.4g}" in alt and "unknown until retrained" in alt and "disparate treatment" in alt
     # pick the proposed point: its audit is the 'after' audit
     proposed = next(i for i, p in enumerate(result["tradeoff"]) if p.get("proposed"))
     view.points.setCurrentIndex(view.points_proxy.mapFromSource(view.points_model.index(proposed, 0)))
