@@ -52,6 +52,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="compute the weights for this file (e.g. the training data, with "
         "the run's target and sensitive columns) instead of the run's data",
     )
+    p.add_argument(
+        "--retrain-data",
+        metavar="FILE",
+        help="also retrain an unfitted copy of the run's scikit-learn model with fairlearn's ExponentiatedGradient on "
+        "this training data (the model's features, the run's target and sensitive columns), audited on the held-out rows",
+    )
+    p.add_argument(
+        "--retrain-eps", type=float, default=0.01, metavar="E", help="with --retrain-data: allowed constraint violation (0.01)"
+    )
+    p.add_argument(
+        "--retrain-max-iter", type=int, default=50, metavar="N", help="with --retrain-data: ExponentiatedGradient iterations (50)"
+    )
     p.add_argument("--json", required=True, metavar="OUT", help="write the proposal as JSON here")
     p.add_argument(
         "--pdf", metavar="OUT", help="also write the what-if as a PDF report (caveat, split, rule, trade-off, before/after)"
@@ -88,6 +100,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(
             f"--chart {args.chart} is neither .png nor .svg.", "Name the chart file e.g. tradeoff.png or tradeoff.svg."
         )
+    if args.retrain_data is None and (args.retrain_eps != 0.01 or args.retrain_max_iter != 50):
+        raise InputError("--retrain-eps and --retrain-max-iter go with --retrain-data.", "Add --retrain-data TRAINING_FILE.")
     if args.reweigh_data and not args.reweigh_csv:
         raise InputError(
             "--reweigh-data says which rows to weigh, so it needs --reweigh-csv OUT.", "Add --reweigh-csv weights.csv."
@@ -111,7 +125,11 @@ def run(args: argparse.Namespace) -> int:
     )
     paths = check_outputs(
         outputs,
-        {"the workspace (--workspace)": args.workspace, "the reweighing data (--reweigh-data)": args.reweigh_data},
+        {
+            "the workspace (--workspace)": args.workspace,
+            "the reweighing data (--reweigh-data)": args.reweigh_data,
+            "the training data (--retrain-data)": args.retrain_data,
+        },
         force=args.force,
     )
     with Workspace.open(args.workspace, create=False) as ws:
@@ -128,7 +146,13 @@ def run(args: argparse.Namespace) -> int:
             accuracy_floor=args.accuracy_floor,
             by=by,
         )
-        result, parts = propose(ws, args.run_id, options, reweigh_table=other)
+        retrain_options = None
+        if args.retrain_data:
+            from audit.mitigation.retrain import RetrainOptions, check
+
+            retrain_options = RetrainOptions(args.retrain_data, eps=args.retrain_eps, max_iter=args.retrain_max_iter)
+            check(retrain_options)
+        result, parts = propose(ws, args.run_id, options, reweigh_table=other, retrain_options=retrain_options)
         staged = Staged()
         if args.reweigh_csv:
             t = parts["table"]
@@ -194,6 +218,9 @@ def _print_summary(result: dict[str, Any], out) -> None:
     single = result["alternatives"]["single_threshold"]
     if single["threshold"] is not None:
         print(f"  alternative, one threshold for everyone: score >= {single['threshold']:.4g}: {_fmt(single['held_out'])}")
+    eg = result["alternatives"]["exponentiated_gradient"]
+    if eg["status"] == "retrained":
+        print(f"  alternative, retrained with ExponentiatedGradient: {_fmt(eg['held_out'])}; {_sentence(eg['audit']['summary'])}")
     print(f"  caveat: {result['caveats'][0]}")
     rec = result["recorded"]
     print(

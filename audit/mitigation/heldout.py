@@ -23,8 +23,8 @@ DECISION_COLUMN = "__attest_decision"
 SCORE_COLUMN = "__attest_score"
 
 
-def decision_table(table: RunTable, rows: np.ndarray, decisions: np.ndarray) -> pd.DataFrame:
-    """The held-out rows with `decisions` (0/1) written as the target's labels."""
+def decision_table(table: RunTable, rows: np.ndarray, decisions: np.ndarray, scores: np.ndarray | None = None) -> pd.DataFrame:
+    """The held-out rows with `decisions` (0/1) written as the target's labels, and `scores` (default: the run's)."""
     out = table.raw.iloc[rows].reset_index(drop=True).copy()
     coded = pd.Series(np.where(np.asarray(decisions) == 1, table.positive, table.negative))
     try:
@@ -32,16 +32,19 @@ def decision_table(table: RunTable, rows: np.ndarray, decisions: np.ndarray) -> 
     except (TypeError, ValueError):
         pass  # mixed labels stay objects; the engine matches labels by value
     out[DECISION_COLUMN] = coded
-    out[SCORE_COLUMN] = table.scores[rows]
+    out[SCORE_COLUMN] = table.scores[rows] if scores is None else scores
     return out
 
 
-def audit_decisions(table: RunTable, rows: np.ndarray, decisions: np.ndarray, name: str) -> dict[str, Any]:
-    """The full audit result (the schema of `attest audit --json`) of `decisions` on `rows`, as a JSON object."""
+def audit_decisions(
+    table: RunTable, rows: np.ndarray, decisions: np.ndarray, name: str, *, scores: np.ndarray | None = None
+) -> dict[str, Any]:
+    """The full audit result (the schema of `attest audit --json`) of `decisions` on `rows`, as a JSON object;
+    `scores` for AUC and calibration (default: the run's own scores of those rows)."""
     from audit.run import run_audit
 
     spec = table.spec
-    frame = decision_table(table, rows, decisions)
+    frame = decision_table(table, rows, decisions, scores)
     with tempfile.TemporaryDirectory(prefix="attest-mitigate-") as tmp:
         path = Path(tmp) / f"{name}.parquet"
         frame.to_parquet(path, index=False)

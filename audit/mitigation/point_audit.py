@@ -49,6 +49,8 @@ def audit_point(ws: Workspace, proposal: dict[str, Any], index: int) -> dict[str
     if not 0 <= index < len(points):
         raise InputError(f"The proposal has {len(points)} trade-off points; there is no point {index}.", _HINT)
     point = points[index]
+    if point["method"] == "ExponentiatedGradient":  # a retrained model is not kept: its audit was stored with it
+        return dict(proposal["alternatives"]["exponentiated_gradient"]["audit"])
     by = _by(proposal)
     t = load_run(ws, proposal["run_id"], by)
     if t.data_sha256 != proposal["data_sha256"]:

@@ -17,6 +17,7 @@ from audit.hashing import canonical_json, sha256_bytes
 from audit.mitigation import reweigh, thresholds, tradeoff
 from audit.mitigation.compare_heldout import compare_heldout
 from audit.mitigation.heldout import audit_decisions
+from audit.mitigation.retrain import NOT_RUN, RetrainOptions, retrain
 from audit.mitigation.source import RunTable, load_run
 from audit.mitigation.split import check_fit_groups, stratified_split
 
@@ -41,9 +42,6 @@ CAVEAT_SAME_DATA = (
     "The held-out rows come from the evaluation data of the run: the effect on future applicants "
     "is an estimate that holds only while that population and the model's scores stay the same."
 )
-CAVEAT_EG = (
-    "Retraining with fairlearn's ExponentiatedGradient (needs the training data and an unfitted estimator) is not offered yet."
-)
 
 
 @dataclass(frozen=True)
@@ -57,10 +55,15 @@ class Options:
 
 
 def propose(
-    ws: Workspace, run_id: str, options: Options, *, reweigh_table: RunTable | None = None
+    ws: Workspace,
+    run_id: str,
+    options: Options,
+    *,
+    reweigh_table: RunTable | None = None,
+    retrain_options: RetrainOptions | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The proposal (JSON-ready) and the parts the caller writes or records: `weights` (per-row, for the CSV),
-    `table` (the run's rows)."""
+    `table` (the run's rows). With `retrain_options`, also fairlearn's ExponentiatedGradient retraining."""
     thresholds.check_choice(options.constraint, options.objective)
     t = load_run(ws, run_id, options.by)
     spec = t.spec
@@ -155,16 +158,24 @@ def propose(
                 "expected_effect": reweigh.EFFECT,
                 "uses_sensitive_attribute": False,
             },
-            "exponentiated_gradient": {"status": "not offered yet", "reason": CAVEAT_EG},
+            "exponentiated_gradient": (
+                retrain(ws, t, h, options.constraint, options.seed, options.by, retrain_options, before)
+                if retrain_options is not None
+                else {"status": "not run", "reason": NOT_RUN}
+            ),
         },
         "tradeoff": points,
         "tradeoff_method": tradeoff.METHOD,
-        "caveats": caveats(described, t, options),
     }
+    eg = result["alternatives"]["exponentiated_gradient"]
+    if eg["status"] == "retrained":
+        points.append(eg["held_out"])
+        tradeoff.mark_pareto(points)
+    result["caveats"] = caveats(described, t, options, eg)
     return result, {"weights": w, "table": rw}
 
 
-def caveats(described: dict[str, Any], t: RunTable, options: Options) -> list[str]:
+def caveats(described: dict[str, Any], t: RunTable, options: Options, eg: dict[str, Any]) -> list[str]:
     out = [CAVEAT_TREATMENT, CAVEAT_HELDOUT, CAVEAT_SAME_DATA]
     chance = sorted(g for g, v in described.items() if v["randomised"])
     if chance:
@@ -174,13 +185,14 @@ def caveats(described: dict[str, Any], t: RunTable, options: Options) -> list[st
             "may get different decisions by chance (drawn with the seed). Say so to those affected, or "
             "choose a deterministic alternative."
         )
-    small = [g for g, n in zip(*np.unique(t.group, return_counts=True)) if n < t.spec.min_group_size]
+    small = [g for g, n in zip(*np.unique(t.group, return_counts=True), strict=True) if n < t.spec.min_group_size]
     if small:
         out.append(
             f"{len(small)} group(s) have fewer than {t.spec.min_group_size} rows in the run; their thresholds "
             "rest on very few people."
         )
-    out += [f"Reweighing: the expected effect is {reweigh.EFFECT}.", CAVEAT_EG]
+    out.append(f"Reweighing: the expected effect is {reweigh.EFFECT}.")
+    out += eg["caveats"] if eg["status"] == "retrained" else [NOT_RUN]
     return out
 
 

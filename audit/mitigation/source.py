@@ -233,3 +233,36 @@ def labelled_rows(path: str | Path, spec: AuditSpec, by: tuple[str, ...] | None 
         positive=positive,
         negative=None,
     )
+
+
+def model_inputs(ws: Workspace, run_id: str) -> tuple[Any, pd.DataFrame]:
+    """The run's model (`audit.models.LoadedModel`, loaded under the run's own trust settings) and its features for the
+    rows with a target, in the order of `load_run`'s rows: what retraining needs. Refuses predictions-only runs."""
+    from audit.models import load_model
+
+    spec, data_sha, model_sha = run_spec(ws, run_id)
+    if spec.predictions_only:
+        raise InputError(
+            f"{run_id} was audited from a predictions column: there is no model to retrain.",
+            "Retrain from a run of the model file itself (attest audit --model ...).",
+        )
+    path = _locate(ws, run_id, "data", spec.data_path, data_sha, "data file")
+    df, _ = load_dataset(path, sheet=spec.sheet, sensitive=spec.sensitive)
+    df = df[df[spec.target].notna().to_numpy()].reset_index(drop=True)
+    label, _ = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
+    positive = resolve_positive(df[spec.target], spec.target, label)
+    model_path = _locate(ws, run_id, "model", spec.model_path, model_sha, "model file")
+    model = load_model(
+        model_path,
+        positive_label=positive,
+        trust_pickle=spec.trust_pickle,
+        trusted_types=spec.trusted_types,
+        threshold=spec.threshold,
+    )
+    absent = [f for f in model.features if f not in df.columns]
+    if absent:
+        raise InputError(
+            f"The model of {run_id} expects feature(s) the data file lacks: {', '.join(absent)}.",
+            "Retrain from a run whose data holds the model's features.",
+        )
+    return model, df[list(model.features)]

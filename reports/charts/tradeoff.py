@@ -9,13 +9,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.charts.display import Display
-from reports.charts.style import BLUE, GREY, MARKERS, SERIES, VERMILLION, WIDTH_IN, Theme, margins, style_axis, suptitle, title
+from reports.charts.style import (
+    BLUE,
+    GREEN,
+    GREY,
+    MARKERS,
+    SERIES,
+    VERMILLION,
+    WIDTH_IN,
+    Theme,
+    margins,
+    style_axis,
+    suptitle,
+    title,
+)
 from reports.charts.style import theme as get_theme
 
 _STYLE = {
     "ThresholdOptimizer": ("s", BLUE, "group thresholds"),
     "single threshold": ("o", GREY, "one threshold"),
     "as audited": ("X", VERMILLION, "original decisions"),
+    "ExponentiatedGradient": ("D", GREEN, "retrained (ExponentiatedGradient)"),
 }
 
 
