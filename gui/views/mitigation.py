@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTabWidget,
     QTextBrowser,
@@ -30,11 +27,10 @@ from gui.errors import show_error
 from gui.models.table import RecordTableModel, SortProxy
 from gui.views.common import fit_columns, heading, muted, table_view
 from gui.views.figure import FigureView
+from gui.views.mitigation_choices import MitigationChoices
 from gui.views.mitigation_jobs import (
     CHANGE_COLUMNS,
-    CONSTRAINTS,
     FLIP_COLUMNS,
-    OBJECTIVES,
     POINT_COLUMNS,
     RULE_COLUMNS,
     VERDICT_COLUMNS,
@@ -48,7 +44,6 @@ from gui.views.mitigation_jobs import (
 from gui.worker import Runner
 
 if TYPE_CHECKING:
-    from audit.mitigation.propose import Options
     from gui.jobs import WorkspaceSnapshot
 
 
@@ -78,7 +73,12 @@ class MitigationView(QWidget):
                 "it is a decision recorded under your name."
             )
         )
-        lay.addLayout(self._choices())
+        self.choices = MitigationChoices()
+        lay.addWidget(self.choices)
+        c = self.choices
+        self.run, self.constraint, self.objective, self.seed = c.run, c.constraint, c.objective, c.seed
+        self.test_size, self.train_data, self.propose_button = c.test_size, c.train_data, c.propose_button
+        self.propose_button.clicked.connect(self.propose)
         self.status = muted("Open a workspace with an audit run that has scores (or a model).")
         self.status.setObjectName("mitigation_status")
         lay.addWidget(self.status)
@@ -108,54 +108,6 @@ class MitigationView(QWidget):
         r.failed.connect(failed)
         r.busy_changed.connect(lambda _: self._update())
         return r
-
-    def _choices(self) -> QVBoxLayout:
-        rows = QVBoxLayout()
-        first, row = QHBoxLayout(), QHBoxLayout()
-        rows.addLayout(first)
-        rows.addLayout(row)
-        self.run = QComboBox()
-        self.run.setObjectName("mitigation_run")
-        self.run.setAccessibleName("Audit run")
-        self.run.setMinimumWidth(240)
-        self.constraint, self.objective = QComboBox(), QComboBox()
-        for combo, name, items in (
-            (self.constraint, "mitigation_constraint", CONSTRAINTS),
-            (self.objective, "mitigation_objective", OBJECTIVES),
-        ):
-            combo.setObjectName(name)
-            for key, text in items:
-                combo.addItem(text, key)
-        self.constraint.setAccessibleName("Constraint")
-        self.objective.setAccessibleName("Objective")
-        self.seed = QSpinBox()
-        self.seed.setObjectName("mitigation_seed")
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setToolTip("Seed of the split and of randomised decisions")
-        self.test_size = QDoubleSpinBox()
-        self.test_size.setObjectName("mitigation_test_size")
-        self.test_size.setRange(0.1, 0.9)
-        self.test_size.setSingleStep(0.05)
-        self.test_size.setValue(0.5)
-        self.test_size.setToolTip("Share of the rows held out for the audit (never used to fit the thresholds)")
-        self.seed.setAccessibleName("Seed")
-        self.test_size.setAccessibleName("Share held out")
-        first.addWidget(QLabel("Run"))
-        first.addWidget(self.run, 1)
-        for label, w in (
-            ("Constraint", self.constraint),
-            ("Objective", self.objective),
-            ("Seed", self.seed),
-            ("Held out", self.test_size),
-        ):
-            row.addWidget(QLabel(label))
-            row.addWidget(w)
-        row.addStretch(1)
-        self.propose_button = QPushButton("Propose")
-        self.propose_button.setObjectName("mitigation_propose")
-        self.propose_button.clicked.connect(self.propose)
-        row.addWidget(self.propose_button)
-        return rows
 
     def _tabs(self) -> QTabWidget:
         tabs = QTabWidget()
@@ -248,23 +200,13 @@ class MitigationView(QWidget):
         )
         self._update()
 
-    def options(self) -> Options:
-
-        from audit.mitigation.propose import Options
-
-        return Options(
-            constraint=self.constraint.currentData(),
-            objective=self.objective.currentData(),
-            seed=self.seed.value(),
-            test_size=round(self.test_size.value(), 4),
-        )
-
     def propose(self) -> None:
         run_id = self.run.currentData()
         if not self.workspace or not run_id:
             return
         self.status.setText(f"Proposing a mitigation for {run_id}…")
-        self.runner.start(propose_job, self.workspace, run_id, self.options())
+        c = self.choices
+        self.runner.start(propose_job, self.workspace, run_id, c.options(), c.retrain_options())
         self._update()
 
     def _on_proposed(self, result: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from audit.cancel import CancelToken, Progress
     from audit.mitigation.propose import Options
+    from audit.mitigation.retrain import RetrainOptions
 
 CONSTRAINTS = (
     ("demographic_parity", "Demographic parity (equal selection rates)"),
@@ -22,7 +23,9 @@ CONSTRAINTS = (
 OBJECTIVES = (("accuracy", "Accuracy"), ("balanced_accuracy", "Balanced accuracy"))
 
 
-def propose_job(workspace: str, run_id: str, options: Options, *, progress: Progress, cancel: CancelToken) -> dict[str, Any]:
+def propose_job(
+    workspace: str, run_id: str, options: Options, retrain: RetrainOptions | None, *, progress: Progress, cancel: CancelToken
+) -> dict[str, Any]:
     """Propose (fit on one part of the run's rows, audit both decisions on the other) and record the proposal."""
     from audit.mitigation.bind import record_and_bind
     from audit.mitigation.propose import propose
@@ -30,7 +33,7 @@ def propose_job(workspace: str, run_id: str, options: Options, *, progress: Prog
 
     progress("mitigate", 0, 2, f"Fitting thresholds on part of {run_id} and auditing the held-out rows…")
     with Workspace.open(workspace, create=False) as ws:
-        result, _ = propose(ws, run_id, options)
+        result, _ = propose(ws, run_id, options, retrain_options=retrain)
         cancel.raise_if_set()
         record_and_bind(ws, result)
     progress("mitigate", 2, 2, "Proposal recorded")
@@ -165,7 +168,14 @@ def alternatives_html(result: dict[str, Any]) -> str:
         f"{escape(rw['expected_effect'])}. Write the weights with <code>attest mitigate --reweigh-csv</code>.</p>"
     )
     eg = alt.get("exponentiated_gradient") or {}
-    if eg:
+    if eg.get("status") == "retrained":
+        out.append(
+            f"<p><b>Retrained with ExponentiatedGradient</b> ({escape(eg['estimator']['class'])}, "
+            f"{eg['fairlearn_constraint']}, eps {eg['eps']:g}, on {eg['training_data']['rows']:,} training rows): "
+            f"gap {interval(eg['held_out']['disparity'])}, accuracy {interval(eg['held_out']['accuracy'])} on the "
+            "held-out rows; pick its point on the Trade-off tab to see its audit.</p>"
+        )
+    elif eg:
         out.append(f"<p><b>ExponentiatedGradient retraining</b>: {escape(eg.get('reason') or eg.get('status', ''))}</p>")
     out.append("<h3>Caveats</h3>" + "".join(f"<p>{escape(c)}</p>" for c in result["caveats"]))
     return "".join(out)

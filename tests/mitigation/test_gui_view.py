@@ -95,3 +95,29 @@ def test_adopting_without_an_identity_is_refused_and_records_nothing(qtbot, runs
     with Workspace.open(ws, readonly=True) as w:
         assert not w.events(kind="mitigation_adopted")
     assert view.adopt_button.isEnabled()  # still possible once the identity is set
+
+
+def test_retraining_from_the_page(qtbot, tmp_path):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    from gui.views.mitigation import MitigationView
+    from tests.mitigation.test_retrain import _biased
+
+    train, evaluation = _biased(1500, 21), _biased(1200, 22)
+    sio.dump(LogisticRegression().fit(train[["x", "male"]], train.approved), tmp_path / "model.skops")
+    train.to_csv(tmp_path / "train.csv", index=False)
+    ws, _, _ = record_run(tmp_path, evaluation, model=tmp_path / "model.skops")
+    view = MitigationView()
+    qtbot.addWidget(view)
+    view.set_workspace(_snapshot(ws))
+    view.train_data.set_path(str(tmp_path / "train.csv"))
+    with qtbot.waitSignal(view.proposed, timeout=TIMEOUT) as got:
+        view.propose()
+    result = got.args[0]
+    eg = result["alternatives"]["exponentiated_gradient"]
+    assert eg["status"] == "retrained" and "Retrained with ExponentiatedGradient" in view.alternatives.toPlainText()
+    i = next(k for k, p in enumerate(result["tradeoff"]) if p["method"] == "ExponentiatedGradient")
+    with qtbot.waitSignal(view.point_audited, timeout=TIMEOUT):
+        view.audit_selected(i)
+    assert [v["status"] for v in view.point_model.records] == [v["status"] for v in eg["audit"]["verdicts"]]
