@@ -13,6 +13,7 @@ from reports import charts
 from reports import format as F
 from reports.context import PROVIDER_TEXT, RenderContext
 from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
+from reports.sections.mitigation import s6_before_after
 
 RATE_COLUMNS = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision")
 DIFF_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "precision")
@@ -161,6 +162,7 @@ def s6_fairness(ctx: RenderContext) -> list:
         out.append(p("Methods: " + "; ".join(f"{k}: {v}" for k, v in r.methods.items()) + ".", styles().note))
 
     out += _base_rates(ctx)
+    out += s6_before_after(ctx)
     return out
 
 

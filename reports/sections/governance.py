@@ -13,6 +13,7 @@ from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
 from reports.coverage import PROVIDER
 from reports.layout import TEXT_WIDTH, cell, esc, kv_table, mono, p, styles, table
 from reports.risks import UNRATED, recommendation
+from reports.sections.mitigation import s9_measures
 
 _MODEL_LOADING = {
     "skops": "skops file: loaded without running code from the file; only skops' default types and the exact type names Attest has reviewed{types} were allowed (never by prefix; calls such as exec, eval, getattr, os or subprocess are refused outright).",
@@ -214,6 +215,7 @@ def s9_risks(ctx: RenderContext) -> list:
                 "(S12) still need the provider's risk management system (Art. 9)."
             )
         )
+    out += s9_measures(ctx)
     pairs, flags = [], {}
     for label, f in (
         ("Controls for the risks (Art. 9(4))", "risk_controls"),
