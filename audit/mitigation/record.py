@@ -32,7 +32,11 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_proposal(ws: Workspace, result: dict[str, Any], result_sha256: str) -> Event:
-    """Append a `mitigation_proposed` event for `result` (hashed by the caller, see `propose.result_sha256`)."""
+    """Append a `mitigation_proposed` event for `result` (hashed by the caller, see `propose.result_sha256`) and store
+    the result's canonical JSON under the proposal id, in one transaction, so the report and a later reader get the
+    proposal itself, checked against the hash the chained event recorded."""
+    from audit.hashing import canonical_json, sha256_bytes
+
     run = ws.run_event(result["run_id"])
     payload = {
         "proposal_id": f"mit-{uuid.uuid4().hex[:12]}",
@@ -44,8 +48,38 @@ def record_proposal(ws: Workspace, result: dict[str, Any], result_sha256: str) -
         "thresholds": result["thresholds"],
         "result_sha256": result_sha256,
         "summary": _summary(result),
+        "result_stored": True,
     }
-    return ws.append(ev.MITIGATION_PROPOSED, payload, [payload["proposal_id"], *run.refs])
+    body = canonical_json({k: v for k, v in result.items() if k != "recorded"})
+    if sha256_bytes(body) != result_sha256:
+        raise ValueError("result_sha256 is not the hash of the result's canonical JSON")
+    payload = ev.validate_payload(ev.MITIGATION_PROPOSED, payload)
+    ws.whoami()
+    with ws.transaction() as conn:
+        conn.execute(
+            "INSERT INTO audit_results(run_id, sha256, result_json) VALUES (?, ?, ?)",
+            (payload["proposal_id"], result_sha256, body.decode("utf-8")),
+        )
+        return ws.insert(conn, ev.MITIGATION_PROPOSED, payload, [payload["proposal_id"], *run.refs])
+
+
+def proposal_result(ws: Workspace, proposal_id: str) -> dict[str, Any]:
+    """The stored proposal (as `attest mitigate --json` wrote it, without its `recorded` block), checked against the
+    hash its event recorded."""
+    import json
+
+    from audit.hashing import sha256_bytes
+
+    event = proposal(ws, proposal_id)
+    with ws.reading() as conn:
+        row = conn.execute("SELECT result_json FROM audit_results WHERE run_id = ?", (proposal_id,)).fetchone()
+    if row is None or sha256_bytes(row[0].encode("utf-8")) != event.payload["result_sha256"]:
+        raise WorkspaceError(
+            f"The stored result of {proposal_id} is missing or was changed after it was recorded.",
+            "Run `attest trail verify` to see what else was altered; propose again to get a result you can rely on.",
+        )
+    out: dict[str, Any] = json.loads(row[0])
+    return out
 
 
 def proposal(ws: Workspace, proposal_id: str) -> Event:

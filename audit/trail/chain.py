@@ -235,8 +235,13 @@ def _check_head(head: tuple[int, str] | None, last: int, last_hash: str) -> Prob
 def _check_results(conn: sqlite3.Connection) -> Problem | None:
     """Stored audit results must hash to what their (chained) audit-run events recorded."""
     runs: dict[str, tuple[int, str]] = {}
-    for seq, body in conn.execute("SELECT seq, body FROM events WHERE kind IN ('audit_run', 'monitoring_run') ORDER BY seq"):
+    kinds = "('audit_run', 'monitoring_run', 'mitigation_proposed')"
+    for seq, kind, body in conn.execute(f"SELECT seq, kind, body FROM events WHERE kind IN {kinds} ORDER BY seq"):
         payload = _parse(body).get("payload", {})
+        if kind == "mitigation_proposed":  # stored under the proposal id, when the event says it was stored
+            if payload.get("result_stored"):
+                runs[payload["proposal_id"]] = (seq, payload.get("result_sha256"))
+            continue
         # a monitoring run's result is stored under its monitoring id, and checked the same way
         runs[payload.get("run_id") or payload.get("monitoring_id")] = (seq, payload.get("result_sha256"))
     for run_id, stored_sha, result_json in conn.execute("SELECT run_id, sha256, result_json FROM audit_results"):

@@ -164,6 +164,8 @@ class MitigationProposed(_Payload):
     thresholds: dict[str, Any]
     result_sha256: str = Field(pattern=_SHA)
     summary: dict[str, Any] = Field(default_factory=dict)
+    # True: the result's JSON is stored under `proposal_id` and `verify` checks it (proposals recorded before that: False)
+    result_stored: bool = False
 
 
 class MitigationAdopted(_Payload):
