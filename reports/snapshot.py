@@ -62,6 +62,8 @@ class TrailSnapshot:
     events: tuple[TrailEvent, ...] = ()
     lineage: tuple[LineageStep, ...] = ()
     signoffs: tuple[Signoff, ...] = ()
+    # the trade-off of each stored mitigation proposal of the run: {proposal_id, constraint, split.test_rows, tradeoff}
+    tradeoffs: tuple[Mapping[str, Any], ...] = ()
 
     shared: bool = False  # paths, account and host names left out (`shared_copy()`)
 
@@ -265,4 +267,30 @@ def snapshot_from_workspace(workspace, run_id: str | None = None, result=None) -
         events=recs,
         lineage=tuple(lineage),
         signoffs=tuple(signoffs),
+        tradeoffs=_tradeoffs(ws, recs),
     )
+
+
+def _tradeoffs(ws, events: tuple[TrailEvent, ...]) -> tuple[Mapping[str, Any], ...]:
+    """The trade-off points of the run's stored proposals (no paths: only rates, intervals and labels). A proposal whose
+    stored result is missing or altered is left out: the trail's verification line says what is wrong."""
+    from audit.mitigation.record import proposal_result
+    from audit.trail import WorkspaceError
+
+    out = []
+    for e in events:
+        if e.kind != "mitigation_proposed" or not e.payload.get("result_stored"):
+            continue
+        try:
+            r = proposal_result(ws, e.payload["proposal_id"])
+        except WorkspaceError:
+            continue
+        out.append(
+            {
+                "proposal_id": e.payload["proposal_id"],
+                "constraint": r["constraint"],
+                "split": {"test_rows": r["split"]["test_rows"]},
+                "tradeoff": r["tradeoff"],
+            }
+        )
+    return tuple(out)

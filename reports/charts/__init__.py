@@ -47,6 +47,7 @@ from reports.charts.style import (
     to_png,
     wrap,
 )
+from reports.charts.tradeoff import TradeoffDisplay, tradeoff_figure
 from reports.charts.waterfall import WaterfallDisplay, decision_threshold, first_adverse, waterfall_figure
 
 _figure = new_figure  # the chart helper process warms matplotlib up with it (reports/chartproc.py)
@@ -75,6 +76,7 @@ __all__ = [
     "ImportanceHeatmapDisplay",
     "RatesDisplay",
     "Theme",
+    "TradeoffDisplay",
     "VerdictForestDisplay",
     "WaterfallDisplay",
     "attribute_rates_figure",
@@ -102,6 +104,7 @@ __all__ = [
     "themed",
     "to_image",
     "to_png",
+    "tradeoff_figure",
     "verdict_forest_figure",
     "verdict_index",
     "waterfall_figure",

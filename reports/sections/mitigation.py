@@ -99,6 +99,25 @@ def s6_before_after(ctx: RenderContext) -> list[Flowable]:
     ]
 
 
+def _tradeoff_chart(ctx: RenderContext, m: Proposal) -> list[Flowable]:
+    """The trade-off of `m` (the adopted proposal, else the latest) as `attest mitigate` drew it."""
+    from reports import charts
+
+    pid = m.payload.get("proposal_id")
+    stored = next((t for t in (ctx.trail.tradeoffs if ctx.trail else ()) if t["proposal_id"] == pid), None)
+    if stored is None:
+        return []
+    img = ctx.chart(charts.tradeoff_figure, dict(stored))
+    if img is None:
+        return []
+    caption = (
+        f"The trade-off of {pid}{' (adopted)' if m.adoption else ''}: every candidate operating point on its held-out "
+        "rows, fairness statistic against accuracy with intervals, the Pareto front joined, the original decisions "
+        "and the proposed rule marked; beside it each group's selection rate."
+    )
+    return [img, p(caption, styles().note)]
+
+
 def s9_measures(ctx: RenderContext) -> list[Flowable]:
     """S9: the proposals, the adopted measure and who adopted it, and the residual risk."""
     found = proposals(ctx)
@@ -127,6 +146,7 @@ def s9_measures(ctx: RenderContext) -> list[Flowable]:
         )
     out.append(table(rows, [30 * mm, 50 * mm, 38 * mm, 34 * mm, TEXT_WIDTH - 152 * mm]))
     adopted = [m for m in found if m.adoption is not None]
+    out += _tradeoff_chart(ctx, (adopted or found)[-1])
     if not adopted:
         out.append(
             p(

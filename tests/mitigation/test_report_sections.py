@@ -45,11 +45,13 @@ def test_proposal_then_adoption_appear_in_s6_and_s9(recorded):
     after = r["comparison"]["after"]["disparity"]
     assert pid in s6 and f"{after['value']:.3f} [{after['low']:.3f}, {after['high']:.3f}]" in s6
     assert "Adopted measure: none yet" in text and r["recorded"]["result_sha256"][:16] in text
+    assert f"The trade-off of {pid}:" in text  # the stored proposal's chart, drawn in S9
     assert main(["trail", "whoami", "--workspace", str(ws), "--set-name", "Dana <Kim>", "--set-role", "ML lead"]) == 0
     assert main(["adopt", pid, "--workspace", str(ws), "--comment", "legal basis: Art. 10(5)"]) == 0
     text = _report(ws, run_id, tmp / "adopted.pdf")
     measure = _section(text, "Adopted measure:", "Residual risk")
     assert pid in measure and "Dana <Kim> (ML lead)" in measure and "legal basis: Art. 10(5)" in measure
+    assert f"The trade-off of {pid} (adopted)" in text
     residual = _section(text, "Residual risk:", "S10")
     assert f"up to {after['high']:.3f}" in residual and "Re-audit" in residual
     assert "disparate treatment" in text
