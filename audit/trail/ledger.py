@@ -68,8 +68,9 @@ class Ledger:
                 found = e
         return found
 
-    def _forget_identity(self) -> None:
-        self._identity = None
+    def use_identity(self, actor: Actor) -> None:
+        """Stamp `actor` on this connection's events from now on (after recording an `identity_set` event)."""
+        self._identity = actor
 
     # ------------------------------------------------------------------ reading
     @contextmanager
