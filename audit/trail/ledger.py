@@ -162,7 +162,8 @@ class Ledger:
         actor = self.whoami()
         now = iso_utc()
         with self.transaction() as conn:
-            seq, prev = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+            head: tuple[int, str] = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+            seq, prev = head
             first = seq
 
             def rows() -> Iterator[tuple[int, str, str, str]]:
