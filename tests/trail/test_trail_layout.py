@@ -38,7 +38,7 @@ def _restore(folder: Path) -> tuple[Path, dict[str, Any]]:
     return path, doc
 
 
-def test_a_trail_written_before_the_split_verifies(tmp_path):
+def test_a_trail_written_before_the_split_verifies(tmp_path: Path) -> None:
     path, doc = _restore(tmp_path)
     with Workspace.open(path, readonly=True) as ws:
         report = ws.verify()
@@ -48,7 +48,7 @@ def test_a_trail_written_before_the_split_verifies(tmp_path):
     assert report.signatures == 1  # the signed approval; the rejection was not signed
 
 
-def test_its_hashes_follow_the_published_rule_and_today_writes_the_same_bytes(tmp_path):
+def test_its_hashes_follow_the_published_rule_and_today_writes_the_same_bytes() -> None:
     doc = json.loads(GOLDEN.read_text(encoding="utf-8"))
     prev = "0" * 64
     for seq, prev_hash, body, h in doc["events"]:
@@ -68,7 +68,7 @@ def test_its_hashes_follow_the_published_rule_and_today_writes_the_same_bytes(tm
         prev = h
 
 
-def test_it_reads_the_same_through_the_public_api(tmp_path):
+def test_it_reads_the_same_through_the_public_api(tmp_path: Path) -> None:
     path, _ = _restore(tmp_path)
     with Workspace.open(path, readonly=True) as ws:
         runs = ws.audit_runs()
@@ -89,7 +89,7 @@ def test_it_reads_the_same_through_the_public_api(tmp_path):
         assert len(ws.events(artifact=runs[0].run_id)) == 4  # audit, report, sign-off, note
 
 
-def test_today_extends_its_chain(tmp_path):
+def test_today_extends_its_chain(tmp_path: Path) -> None:
     path, doc = _restore(tmp_path)
     with Workspace.open(path) as ws:
         note = ws.add_note("after the split")
@@ -97,7 +97,7 @@ def test_today_extends_its_chain(tmp_path):
         assert ws.verify().ok
 
 
-def test_the_trail_has_no_import_cycle():
+def test_the_trail_has_no_import_cycle() -> None:
     graph = grimp.build_graph("audit", include_external_packages=False)
     modules = {m for m in graph.modules if m.startswith("audit.trail.")}
     cycles = [
@@ -109,7 +109,7 @@ def test_the_trail_has_no_import_cycle():
     assert cycles == []
 
 
-def test_trail_modules_stay_small():
+def test_trail_modules_stay_small() -> None:
     sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in TRAIL.glob("*.py")}
     assert {name: n for name, n in sizes.items() if n > 400} == {}
     assert {"storage.py", "ledger.py", "registry.py", "people.py", "runs.py", "queries.py", "workspace.py"} <= set(sizes)
