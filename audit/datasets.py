@@ -181,10 +181,10 @@ def _looks_binary(head: bytes) -> bool:
     bom = _bom_encoding(head)
     if bom in ("utf-16", "utf-32"):
         # Excel's "Unicode text" is UTF-16 with a BOM: half its bytes are zero, so judge the decoded characters.
-        sample: bytes | str = head[:16384].decode(bom, errors="replace")[:4096]
+        text = head[:16384].decode(bom, errors="replace")[:4096]
         # Random bytes after a BOM decode to characters too, but with lone surrogates (replaced by U+FFFD).
-        bad = sample.count("\ufffd") / max(len(sample), 1)
-        return "\x00" in sample or bad > 0.01 or _control_share(sample) > 0.05
+        bad = text.count("\ufffd") / max(len(text), 1)
+        return "\x00" in text or bad > 0.01 or _control_share(text) > 0.05
     if b"\x00" in head[:4096]:
         return True
     return _control_share(head[:4096]) > 0.05
@@ -249,7 +249,8 @@ def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple
         raise DatasetError(
             f"{path.name} was read as a single column '{only[:60]}': the delimiter could not be detected"
             + (f" (the header contains {', '.join(seen)})." if seen else "."),
-            "Save the file with one delimiter (comma, semicolon, tab or |) used consistently, and a header row naming the columns.",
+            "Save the file with one delimiter (comma, semicolon, tab or |) used consistently, "
+            "and a header row naming the columns.",
         )
     return df, encoding, delimiter
 

@@ -120,7 +120,7 @@ def nested_columns(df: pd.DataFrame) -> list[str]:
 def drop_nested(df: pd.DataFrame, spec: AuditSpec) -> tuple[pd.DataFrame, list[str]]:
     """`df` without its nested columns, which no part of the audit can use; refused when the audit needs one."""
     nested = nested_columns(df)
-    roles = {
+    roles: dict[str | None, str] = {  # None: an optional column the spec does not name
         spec.target: "target",
         spec.predictions_column: "predictions",
         spec.scores_column: "scores",

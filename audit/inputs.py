@@ -6,10 +6,12 @@ import difflib
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from audit.errors import InputError
 from audit.models.binding import same_label
+from audit.policy import OutcomeWording
 from audit.result import FavourableOutcome
 
 
@@ -45,8 +47,10 @@ def resolve_positive(target: pd.Series, name: str, positive_label: str | None) -
         )
     if len(values) > 2:
         raise InputError(
-            f"The target column '{name}' has {len(values)} classes ({_shown(values)}); Attest audits binary outcomes only (for now).",
-            "Give a binary target (e.g. approved / not approved), or derive one column that says whether the outcome was favourable.",
+            f"The target column '{name}' has {len(values)} classes ({_shown(values)}); "
+            "Attest audits binary outcomes only (for now).",
+            "Give a binary target (e.g. approved / not approved), "
+            "or derive one column that says whether the outcome was favourable.",
         )
     if positive_label is None:
         shown = _shown(sorted(values, key=str))
@@ -78,7 +82,7 @@ def declared_label(spec_label: str | None, policy_label: str | None, policy_sour
     return None, ""
 
 
-def outcome_statement(target: str, label: Any, declared_by: str, *wordings) -> FavourableOutcome:
+def outcome_statement(target: str, label: Any, declared_by: str, *wordings: OutcomeWording) -> FavourableOutcome:
     """The favourable outcome in words, each field from the first wording that gives it, else a default."""
 
     def first(field: str) -> str:
@@ -94,10 +98,10 @@ def outcome_statement(target: str, label: Any, declared_by: str, *wordings) -> F
     )
 
 
-def label_mask(col: pd.Series, label: Any) -> np.ndarray:
+def label_mask(col: pd.Series, label: Any) -> npt.NDArray[np.int8]:
     """1 where the value is `label` (1, 1.0, '1' and True all match 1); one comparison per distinct value, not per row."""
     hits = [v for v in pd.unique(col.dropna()) if same_label(v, label)]
-    return col.isin(hits).to_numpy().astype(np.int8)
+    return np.asarray(col.isin(hits), dtype=np.int8)
 
 
 def binary_target(target: pd.Series, positive: Any) -> np.ndarray:
@@ -122,10 +126,12 @@ def decisions_from_column(col: pd.Series, name: str, positive: Any, target_value
         return label_mask(col, positive), None
     if all(any(same_label(v, b) for b in (0, 1)) for v in values):
         return label_mask(col, 1), (
-            f"Predictions in '{name}' are 0/1 while the target uses {_shown(target_values)}: 1 was read as the positive label {positive!r}."
+            f"Predictions in '{name}' are 0/1 while the target uses {_shown(target_values)}: "
+            f"1 was read as the positive label {positive!r}."
         )
     raise InputError(
-        f"The predictions column '{name}' uses values {_shown(values)}, which do not match the target's values {_shown(target_values)}.",
+        f"The predictions column '{name}' uses values {_shown(values)}, "
+        f"which do not match the target's values {_shown(target_values)}.",
         "Code the decisions with the target's labels, or as 0/1 with 1 meaning the favourable outcome.",
     )
 

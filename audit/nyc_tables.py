@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from audit.errors import InputError
@@ -24,7 +25,7 @@ from audit.nyc_ll144 import (
 
 def map_categories(
     col: pd.Series, mapping: CategoryMap, allowed: tuple[str, ...], unmapped: str, what: str, key: str
-) -> np.ndarray:
+) -> npt.NDArray[np.object_]:
     """Each row's EEO-1 category (or "Unknown"). A missing value is unknown; a label that is an EEO-1 category or
     "Unknown" (any case, spaces trimmed) maps to itself; any other label needs the user's mapping, else the run is
     refused (or, with unmapped = "unknown", counted as unknown)."""
@@ -53,12 +54,17 @@ def map_categories(
             f'"{next(iter(missing))}" = "{allowed[0]}" or "Unknown"), or set unmapped = "unknown" to count them '
             f"as unknown. EEO-1 categories: {', '.join(allowed)}.",
         )
-    lookup = np.array(out_of_value + [UNKNOWN], dtype=object)  # the last entry: missing values (code -1)
+    lookup = np.array([*out_of_value, UNKNOWN], dtype=object)  # the last entry: missing values (code -1)
     return lookup[np.where(codes >= 0, codes, len(values))]
 
 
 def _rows(
-    keys: list[tuple[str, ...]], member: list[np.ndarray], hit: np.ndarray, n_total: int, exclude_small: bool, threshold: float
+    keys: list[tuple[str, ...]],
+    member: list[npt.NDArray[np.bool_]],
+    hit: npt.NDArray[np.bool_],
+    n_total: int,
+    exclude_small: bool,
+    threshold: float,
 ) -> tuple[tuple[CategoryRate, ...], tuple[str, ...] | None]:
     """Counts, rates and impact ratios of one table. The ratios divide by the highest rate among the categories that
     have applicants and are not excluded (under `threshold` of the data, when the auditor excludes those)."""
@@ -66,19 +72,20 @@ def _rows(
     excluded = [exclude_small and 0 < n < threshold * n_total for n, _ in counts]
     rates = [s / n if n else None for n, s in counts]
     eligible = [i for i, (n, _) in enumerate(counts) if n and not excluded[i]]
-    best = max(eligible, key=lambda i: rates[i], default=None)
-    top = rates[best] if best is not None else None
+    # eligible categories have applicants, so their rate is s / n (never None)
+    best = max(eligible, key=lambda i: counts[i][1] / counts[i][0], default=None)
+    top = counts[best][1] / counts[best][0] if best is not None else None
     rows = tuple(
         CategoryRate(
             category=k,
             applicants=n,
             selected=s,
             rate=rates[i],
-            impact_ratio=rates[i] / top if i in eligible and top else None,
+            impact_ratio=s / n / top if i in eligible and top else None,
             share=n / n_total if n_total else 0.0,
             excluded=excluded[i],
         )
-        for i, (k, (n, s)) in enumerate(zip(keys, counts))
+        for i, (k, (n, s)) in enumerate(zip(keys, counts, strict=True))
     )
     return rows, (keys[best] if best is not None and top else None)
 
@@ -153,7 +160,7 @@ def bias_audit(
     threshold = float(legal["exclusion"]["threshold"])
     small = decl.exclude_under_2_percent
     tables = []
-    specs = [
+    specs: list[tuple[str, list[tuple[str, ...]], list[npt.NDArray[np.bool_]], npt.NDArray[np.bool_]]] = [
         ("Sex", [(s,) for s in sexes], [sex == s for s in sexes], sex == UNKNOWN),
         ("Race/Ethnicity", [(r,) for r in races], [race == r for r in races], race == UNKNOWN),
         (

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit.hashing import canonical_json
 from audit.result import AuditResult
+
+if TYPE_CHECKING:  # the caller opened the workspace: no need to import the trail here
+    from audit.trail import Workspace
 
 
 def canonical_result_text(result: AuditResult) -> str:
@@ -13,7 +17,7 @@ def canonical_result_text(result: AuditResult) -> str:
     return canonical_json(result.model_dump(mode="json", by_alias=True)).decode("utf-8")
 
 
-def record_audit_run(ws, result: AuditResult) -> str:
+def record_audit_run(ws: Workspace, result: AuditResult) -> str:
     """Register the audited files if they are new (so lineage shows the audit), then record the run; returns its id.
 
     `ws` is an open `audit.trail.Workspace`. Registration hashes files; it never loads a model."""

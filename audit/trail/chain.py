@@ -17,8 +17,9 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from audit.cancel import CancelToken, Progress
 from audit.trail.schema import GENESIS
@@ -128,7 +129,7 @@ def _text(value: bytes | None) -> str:
     return value.decode("utf-8", errors="replace") if value is not None else ""
 
 
-def _parse(body: str) -> dict:
+def _parse(body: str) -> dict[str, Any]:
     try:
         d = json.loads(body)
         return d if isinstance(d, dict) else {}
@@ -136,7 +137,7 @@ def _parse(body: str) -> dict:
         return {}
 
 
-def _name(seq: int, d: dict) -> str:
+def _name(seq: int, d: Mapping[str, Any]) -> str:
     kind = str(d.get("kind", "event")).replace("_", " ")
     return f"event #{seq} ({kind}, id {d.get('id', '?')})"
 

@@ -319,7 +319,8 @@ class Event:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(self.body) | {"prev_hash": self.prev_hash, "hash": self.hash}
+        body: dict[str, Any] = json.loads(self.body)  # a stored body is always a JSON object (`build_body`)
+        return body | {"prev_hash": self.prev_hash, "hash": self.hash}
 
     def summary(self) -> str:
         """One line for logs and tables."""
@@ -344,7 +345,7 @@ class Event:
             signed = f" [signed by {p['signature']['signer']}]" if p.get("signature") else ""
             return f"{p['run_id']} {p['decision'].replace('_', ' ')} by {p['reviewer']} ({p['role']}){extra}{signed}"
         if k == NOTE:
-            return p["text"]
+            return str(p["text"])
         if k == IDENTITY_SET:
             return f"display name '{p['name']}', role '{p['role']}'"
         if k == AUDIT_COMPARED:

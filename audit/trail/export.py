@@ -22,8 +22,8 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import IO, Any, ContextManager, Protocol
+from contextlib import AbstractContextManager, contextmanager
+from typing import IO, Any, Protocol
 
 from audit.outputs import spreadsheet_safe
 from audit.trail.chain import Problem
@@ -34,7 +34,7 @@ from audit.trail.schema import GENESIS
 class TrailSource(Protocol):
     """What an export reads (an `audit.trail.Workspace` is one)."""
 
-    def snapshot(self) -> ContextManager[sqlite3.Connection]: ...
+    def snapshot(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
     def info(self) -> dict[str, str]: ...
 

@@ -15,10 +15,18 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from audit.errors import InputError
 from audit.trail.storage import data_folder
+
+if TYPE_CHECKING:  # cryptography is imported when a key is used, not when the trail is opened
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.x509 import Name
+
+    PrivateKey = Ed25519PrivateKey | EllipticCurvePrivateKey | RSAPrivateKey
 
 KEY_FILE = "signoff-key.json"
 KEY_FORMAT = "attest-signoff-key"
@@ -43,7 +51,7 @@ class SigningKey:
     certificate_der: bytes | None = None
     not_valid_before: str | None = None  # the certificate's validity, ISO 8601 UTC
     not_valid_after: str | None = None
-    _private: Any = field(default=None, repr=False, compare=False)
+    _private: PrivateKey | None = field(default=None, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:
@@ -51,13 +59,20 @@ class SigningKey:
 
     def sign(self, data: bytes) -> bytes:
         from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec, padding
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-        if self.scheme == ED25519:
-            return self._private.sign(data)
-        if self.scheme == ECDSA_SHA256:
-            return self._private.sign(data, ec.ECDSA(hashes.SHA256()))
-        return self._private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        # The loaders set `scheme` from the key's type, so dispatching on the type signs with the same scheme.
+        key = self._private
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            return key.sign(data)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(hashes.SHA256()))
+        if isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        raise KeyProblem(
+            f"The key of {self.signer} holds no private key, so it cannot sign.",
+            "Open it with load_pkcs12 (a certificate) or load_personal_key (an Attest key).",
+        )
 
 
 def fingerprint(public_key_der: bytes) -> str:
@@ -110,7 +125,7 @@ def certificate_facts(der: bytes) -> tuple[str, bytes, datetime, datetime]:
     return subject_label(cert.subject), spki, cert.not_valid_before_utc, cert.not_valid_after_utc
 
 
-def subject_label(name: Any) -> str:
+def subject_label(name: Name) -> str:
     """A certificate subject as people read it: the common name first, `CN=Dana Kim, O=Bank, C=DE`."""
     from cryptography.x509.oid import NameOID
 
@@ -261,6 +276,7 @@ def create_personal_key(passphrase: bytes, owner: str, path: str | Path | None =
 
 def load_personal_key(passphrase: bytes, path: str | Path | None = None) -> SigningKey:
     """This user's Attest sign-off key, opened with `passphrase`."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
     p = Path(path) if path else personal_key_path()
@@ -286,6 +302,11 @@ def load_personal_key(passphrase: bytes, path: str | Path | None = None) -> Sign
         raise KeyProblem(
             "The passphrase does not open your sign-off key.", "Give the passphrase you chose when the key was created."
         ) from exc
+    if not isinstance(key, ed25519.Ed25519PrivateKey):  # Attest creates Ed25519 keys only
+        raise KeyProblem(
+            f"{p} holds a {type(key).__name__}, not an Attest (Ed25519) sign-off key.",
+            "Restore the key file from your backup, or move it away and create a new key.",
+        )
     spki = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return SigningKey(
         scheme=ED25519, public_key_der=spki, signer=f"Attest key of {doc.get('owner', '?')}", source="attest-key", _private=key

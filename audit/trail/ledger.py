@@ -68,8 +68,9 @@ class Ledger:
                 found = e
         return found
 
-    def _forget_identity(self) -> None:
-        self._identity = None
+    def use_identity(self, actor: Actor) -> None:
+        """Stamp `actor` on this connection's events from now on (after recording an `identity_set` event)."""
+        self._identity = actor
 
     # ------------------------------------------------------------------ reading
     @contextmanager
@@ -161,7 +162,8 @@ class Ledger:
         actor = self.whoami()
         now = iso_utc()
         with self.transaction() as conn:
-            seq, prev = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+            head: tuple[int, str] = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+            seq, prev = head
             first = seq
 
             def rows() -> Iterator[tuple[int, str, str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from audit.trail import events as ev
@@ -13,7 +14,7 @@ class TrailReader(Protocol):
     """What lineage reads (a `Workspace` is one); a protocol, so this module does not import the workspace."""
 
     @property
-    def path(self): ...
+    def path(self) -> Path: ...
 
     def artifact(self, ref: str) -> Artifact: ...
 

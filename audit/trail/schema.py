@@ -61,8 +61,8 @@ def m001_initial(db: Database) -> None:
     )
     for name, expr in _GENERATED.items():
         db.execute(f"ALTER TABLE events ADD COLUMN {name} TEXT GENERATED ALWAYS AS ({expr}) VIRTUAL")
-    db["events"].create_index(["kind"], index_name="events_by_kind")
-    db["events"].create_index(["time"], index_name="events_by_time")
+    db.table("events").create_index(["kind"], index_name="events_by_kind")
+    db.table("events").create_index(["time"], index_name="events_by_time")
     db.create_table(
         "audit_results",
         {"run_id": str, "sha256": str, "result_json": str},
@@ -70,8 +70,8 @@ def m001_initial(db: Database) -> None:
         not_null=["sha256", "result_json"],
         strict=True,
     )
-    db["chain_head"].insert({"id": 1, "seq": 0, "hash": GENESIS})
-    db["meta"].insert_all(
+    db.table("chain_head").insert({"id": 1, "seq": 0, "hash": GENESIS})
+    db.table("meta").insert_all(
         [
             {"key": "app", "value": "attest"},
             {"key": "workspace_id", "value": uuid.uuid4().hex},
@@ -125,7 +125,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             migrations.apply(db)  # nested in our transaction: sqlite-utils uses savepoints
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+            db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

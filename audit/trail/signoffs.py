@@ -111,7 +111,10 @@ def check(e: Event, run: Event | None, workspace_id: str, registered_key: str | 
     except (KeyError, TypeError, ValueError):
         return SignoffCheck(e, "invalid", f"{where} has a damaged signature block.")
     fp = fingerprint(public)
-    bad = lambda why: SignoffCheck(e, "invalid", f"{where} {why}.", sig.get("signer", ""), fp)  # noqa: E731
+
+    def bad(why: str) -> SignoffCheck:
+        return SignoffCheck(e, "invalid", f"{where} {why}.", sig.get("signer", ""), fp)
+
     if sig.get("fingerprint") != fp:
         return bad("names a key fingerprint that is not its public key's")
     if run is None:
@@ -158,11 +161,11 @@ def check_all(
 ) -> list[SignoffCheck]:
     """Every sign-off's check, oldest first. `identities`: all `identity_set` events (for registered keys)."""
     ids = sorted(identities, key=lambda x: x.seq)
-    out = []
+    out: list[SignoffCheck] = []
     for e in signoffs:
-        key = None
+        key: str | None = None
         for i in ids:
             if i.seq < e.seq and i.actor.user == e.actor.user and i.actor.host == e.actor.host:
                 key = i.payload.get("key_fingerprint")
-        out.append(check(e, runs.get(e.payload.get("run_id")), workspace_id, key))
+        out.append(check(e, runs.get(str(e.payload.get("run_id", ""))), workspace_id, key))
     return out

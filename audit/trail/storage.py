@@ -64,7 +64,7 @@ class Opened:
 def resolve_path(path: str | Path | None) -> tuple[Path, bool]:
     """The absolute path of a workspace (None = the default one) and whether it is the default."""
     is_default = path is None
-    p = (default_workspace_path() if is_default else Path(path).expanduser()).absolute()
+    p = (default_workspace_path() if path is None else Path(path).expanduser()).absolute()
     if p.is_dir():
         raise WorkspaceError(
             f"{p} is a folder, not a workspace file.", f"Name a file inside it, e.g. --workspace {p / 'project.attest'}."
@@ -135,13 +135,12 @@ def connect_readonly(p: Path, *, check_same_thread: bool = True, glance: bool = 
     `glance`: a few reads of a file that is probably closed: read it as it is (`immutable=1`, no locks and no -shm
     or -wal files left beside it) when no write-ahead log holds anything."""
     uri = p.as_uri()
-    kw = {"uri": True, "timeout": BUSY_TIMEOUT_S, "isolation_level": None, "check_same_thread": check_same_thread}
     if glance and not _has_log(p):
         with sql_errors(p):
-            conn = sqlite3.connect(uri + "?mode=ro&immutable=1", **kw)
+            conn = _connect_uri(uri + "?mode=ro&immutable=1", check_same_thread)
         return Opened(p, conn, readonly=True, how="immutable")
     try:
-        conn = sqlite3.connect(uri + "?mode=ro", **kw)
+        conn = _connect_uri(uri + "?mode=ro", check_same_thread)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return Opened(p, conn, readonly=True, how="read-only")
@@ -154,7 +153,7 @@ def connect_readonly(p: Path, *, check_same_thread: bool = True, glance: bool = 
     wal = Path(str(p) + "-wal")
     if not _has_log(p):  # everything is in the main file: read it as it is, with no locks and no side files
         with sql_errors(p):
-            conn = sqlite3.connect(uri + "?mode=ro&immutable=1", **kw)
+            conn = _connect_uri(uri + "?mode=ro&immutable=1", check_same_thread)
         return Opened(p, conn, readonly=True, how="immutable")
     # Committed events still sit in the log, which SQLite cannot read here without writing its index (-shm):
     # read a private copy of the file and its log instead.
@@ -164,7 +163,7 @@ def connect_readonly(p: Path, *, check_same_thread: bool = True, glance: bool = 
         shutil.copyfile(p, copy)
         shutil.copyfile(wal, Path(str(copy) + "-wal"))
         with sql_errors(p):
-            conn = sqlite3.connect(copy.as_uri() + "?mode=ro", **{**kw, "uri": True})
+            conn = _connect_uri(copy.as_uri() + "?mode=ro", check_same_thread)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise WorkspaceError(f"{p} cannot be read: {exc.strerror or exc}.", "Check that you may read the file.") from exc
@@ -172,6 +171,11 @@ def connect_readonly(p: Path, *, check_same_thread: bool = True, glance: bool = 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Opened(p, conn, readonly=True, how="copy", _cleanup=[lambda: shutil.rmtree(tmp, ignore_errors=True)])
+
+
+def _connect_uri(uri: str, check_same_thread: bool) -> sqlite3.Connection:
+    """A read-only connection by URI (`mode=ro`, perhaps `immutable=1`), in autocommit mode like every other."""
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=check_same_thread)
 
 
 def _has_log(p: Path) -> bool:
