@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import ValidationError, field_validator, model_validator
 
 from audit.errors import PolicyError
-from audit.metrics import COUNT_METRICS
 from audit.refs import Frozen
+from audit.stats.metrics import COUNT_METRICS
 
 
 class Check(Frozen):
@@ -58,7 +58,7 @@ class Check(Frozen):
 
 class OutcomeWording(Frozen):
     """Plain words for the favourable outcome and for the two errors, as the people affected would put them.
-    Empty fields get defaults built from the favourable label (audit/verdicts.py `outcome_statement`)."""
+    Empty fields get defaults built from the favourable label (audit/inputs.py `outcome_statement`)."""
 
     favourable: str = ""  # e.g. "loan approved", "assessed as low risk"
     false_negative: str = ""  # e.g. "refused a loan although they would have repaid it"

@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from audit import fairness, intervals, verdicts
 from audit.cancel import CancelToken, Progress, no_progress
 from audit.engines import make_engine
 from audit.engines.base import CellStatistics
 from audit.errors import Cancelled, InputError
 from audit.guards import check_options
-from audit.quality import assess_statistics
 from audit.result import AuditResult, GroupResult, NotAssessed, Provenance
 from audit.spec import AuditSpec
+from audit.stats import estimates, intervals, verdicts
+from audit.stats.quality import assess_statistics
 
 _STEPS = 8
 
@@ -88,16 +88,16 @@ def run_audit(
     cell_counts = stats.counts
     overall_level = _everyone(stats.n_cells)
     all_stats = _level_stats(spec, stats, cell_counts, rng)
-    overall_stats = fairness.level_stats(overall_level, stats.n_cells, cell_counts, {}, spec.bootstrap, rng)
+    overall_stats = estimates.level_stats(overall_level, stats.n_cells, cell_counts, {}, spec.bootstrap, rng)
     n = stats.rows
     table = stats.scores
     kw = dict(n_total=n, min_size=spec.min_group_size, ci=spec.ci_level, table=table, rng=rng, resamples=spec.bootstrap)
     everyone = None if table is None else np.zeros(len(table.cell), dtype=np.int64)
-    overall = fairness.group_results_from_table(overall_stats, group_of_entry=everyone, **kw)[0]
+    overall = estimates.group_results_from_table(overall_stats, group_of_entry=everyone, **kw)[0]
     groups: list[GroupResult] = []
     for st in all_stats:
         cancel.raise_if_set()
-        groups += fairness.group_results_from_table(
+        groups += estimates.group_results_from_table(
             st, group_of_entry=None if table is None else st.level.group_of_cell[table.cell], **kw
         )
     small = [g for g in groups if g.small]
@@ -108,10 +108,10 @@ def run_audit(
             + (" ..." if len(small) > 10 else "")
         )
     progress("disparities", 5, _STEPS, "Disparities and significance tests")
-    disparities = fairness.disparities(all_stats, spec.ci_level, spec.min_group_size)
-    levels = [fairness.level_summary(st, spec.ci_level, spec.min_group_size) for st in all_stats]
+    disparities = estimates.disparities(all_stats, spec.ci_level, spec.min_group_size)
+    levels = [estimates.level_summary(st, spec.ci_level, spec.min_group_size) for st in all_stats]
     found, family = verdicts.evaluate(spec.policy, all_stats, spec.min_group_size)
-    warnings += fairness.equalized_odds_gaps(all_stats)
+    warnings += estimates.equalized_odds_gaps(all_stats)
     cancel.raise_if_set()
 
     progress("quality", 6, _STEPS, "Data quality and proxy features")
@@ -216,7 +216,7 @@ def methods() -> dict[str, str]:
 
 
 def _everyone(n_cells: int):
-    from audit.groups import Level
+    from audit.stats.cells import Level
 
     return Level(features=(), groups=({},), group_of_cell=np.zeros(n_cells, dtype=np.int64))
 
@@ -229,7 +229,7 @@ def _level_stats(spec: AuditSpec, index: CellStatistics, cell_counts: np.ndarray
     automatic: set[str] = set()
     for i, lv in enumerate(index.levels):
         if len(lv.features) == 1:
-            st = fairness.level_stats(lv, index.n_cells, cell_counts, spec.references, spec.bootstrap, rng)
+            st = estimates.level_stats(lv, index.n_cells, cell_counts, spec.references, spec.bootstrap, rng)
             stats[i] = st
             f = lv.features[0]
             resolved[f] = st.level.groups[st.ref][f]
@@ -240,7 +240,7 @@ def _level_stats(spec: AuditSpec, index: CellStatistics, cell_counts: np.ndarray
     for i, lv in enumerate(index.levels):
         if i not in stats:
             refs = resolved if declared_any else {}
-            stats[i] = fairness.level_stats(
+            stats[i] = estimates.level_stats(
                 lv, index.n_cells, cell_counts, refs, spec.bootstrap, rng, spec.intersection_reference, frozenset(automatic)
             )
     return [stats[i] for i in range(len(index.levels))]

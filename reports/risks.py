@@ -69,7 +69,7 @@ def rate(status: str, beyond: float) -> tuple[int, int]:
 
 def too_small(v, min_size: int) -> bool:
     """The verdict rests on a group or comparator below the minimum size (rows, or rows in the metric's denominator,
-    as audit.verdicts words its reason)."""
+    as audit.stats.verdicts words its reason)."""
     return v.status == "insufficient_evidence" and (
         v.n_group < min_size or v.n_comparator < min_size or "below the minimum" in v.reason
     )

@@ -15,10 +15,10 @@ import pandas as pd
 
 from audit.datasets import load_dataset
 from audit.errors import InputError
-from audit.groups import MISSING
 from audit.hashing import sha256_file
 from audit.inputs import binary_target, decisions_from_column, declared_label, require_column, resolve_positive, scores_from
 from audit.spec import AuditSpec
+from audit.stats.cells import MISSING
 from audit.values import apply_na_values
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from audit import intervals
+from audit.stats import intervals
 
 # The rates each constraint equalises: equal opportunity = true positive rates, equalized odds = TPR and FPR.
 RATES = {"demographic_parity": ("selection_rate",), "equal_opportunity": ("tpr",), "equalized_odds": ("tpr", "fpr")}

@@ -17,7 +17,7 @@ from audit.draft import AuditDraft
 from audit.engines import choose_engine
 from audit.engines.duckdb_engine import DuckDBEngine
 from audit.engines.numpy_engine import NumpyEngine
-from audit.fairness import calibration_curve, calibration_curve_counts, score_metrics, score_metrics_counts
+from audit.stats.estimates import calibration_curve, calibration_curve_counts, score_metrics, score_metrics_counts
 from cli.main import main
 from tests.engine.engine_cases import differences, load, predictions_frame, write_cases
 

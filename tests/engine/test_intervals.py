@@ -11,8 +11,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.stats.proportion import test_proportions_2indep as sm_test_2indep
 
-from audit import intervals
-from audit.significance import equal_rates_test, holm, needed_scale, threshold_pvalues
+from audit.stats import intervals
+from audit.stats.significance import equal_rates_test, holm, needed_scale, threshold_pvalues
 
 
 @st.composite

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit import fairness, verdicts
-from audit.groups import build_index
 from audit.policy import PRESETS, Check, Policy, resolve_policy
+from audit.stats import estimates, verdicts
+from audit.stats.cells import build_index
 
 
 def _level(groups: dict[str, tuple[int, int, int, int]]):
@@ -19,7 +19,7 @@ def _level(groups: dict[str, tuple[int, int, int, int]]):
     counts = np.zeros((index.n_cells, 4), dtype=np.int64)
     for cell, c in zip(index.cell_of_row, groups.values()):
         counts[cell] = c
-    return [fairness.level_stats(lv, index.n_cells, counts, {}, 200, np.random.default_rng(0)) for lv in index.levels]
+    return [estimates.level_stats(lv, index.n_cells, counts, {}, 200, np.random.default_rng(0)) for lv in index.levels]
 
 
 def _selected(groups: dict[str, tuple[int, int]]):

@@ -46,9 +46,6 @@ class GroupIndex:
     def n_cells(self) -> int:
         return len(self.cells)
 
-    def rows_of(self, level: Level, g: int) -> np.ndarray:
-        return np.flatnonzero(level.group_of_cell[self.cell_of_row] == g)
-
 
 def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
     """Integer codes and sorted text labels of a column's values; missing values get the last code, labelled MISSING.
@@ -63,7 +60,7 @@ def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tup
     counts = np.bincount(raw_codes[seen], weights=None if weights is None else np.asarray(weights)[seen], minlength=len(values))
     text = [str(v) for v in values]
     used = [i for i in range(len(values)) if counts[i] > 0]
-    blank_rows = sum(int(round(counts[i])) for i in used if text[i].strip() == "")
+    blank_rows = sum(round(float(counts[i])) for i in used if text[i].strip() == "")
     if blank_rows:
         raise InputError(
             f"Sensitive column '{name}' has {blank_rows} row(s) whose value is an empty string, so Attest cannot tell "
@@ -119,7 +116,7 @@ def build_index(
         per_feature, cell_of_row = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
         return _index(sensitive, names, per_feature, cell_of_row, max_order)
     combined = np.zeros(len(df), dtype=np.int64)
-    for c, n in zip(codes, names):
+    for c, n in zip(codes, names, strict=True):
         combined = combined * len(n) + c
     if space <= max(4 * len(df), 1 << 16):
         # Same result as np.unique(combined, return_inverse=True), without sorting the rows.

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from audit.engines.base import CellStatistics, QualityStatistics
-from audit.groups import GroupIndex
 from audit.result import DataQuality, MissingByGroup, ProxyFlag
+from audit.stats.cells import GroupIndex
 
 PROXY_MODERATE = 0.3
 PROXY_STRONG = 0.5
@@ -113,7 +113,7 @@ def assess_statistics(q: QualityStatistics, stats: CellStatistics, model_feature
 def assess(df: pd.DataFrame, index: GroupIndex, exclude: set[str], model_features: tuple[str, ...] | None) -> DataQuality:
     """`assess_statistics` of rows in memory (tests and benchmarks call it on a frame)."""
     from audit.engines.base import CellStatistics
-    from audit.metrics import confusion_counts
+    from audit.stats.metrics import confusion_counts
 
     counts = confusion_counts(index.cell_of_row, np.zeros(len(df), np.int8), np.zeros(len(df), np.int8), index.n_cells)
     stats = CellStatistics(

@@ -1,21 +1,24 @@
 """Per-group metrics with intervals, disparities and level summaries, all from per-group confusion counts.
 
-Rates, differences and ratios get closed-form intervals (audit/intervals.py); F1 and the max-min summaries, which
-have none, get percentile intervals from Jeffreys-posterior draws of each group's counts (audit/bootstrap.py)."""
+Rates, differences and ratios get closed-form intervals (audit/stats/intervals.py); F1 and the max-min summaries, which
+have none, get percentile intervals from Jeffreys-posterior draws of each group's counts (audit/stats/bootstrap.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, TypedDict
 
 import numpy as np
 
-from audit import intervals
-from audit import metrics as M
-from audit.bootstrap import aggregate, percentile_intervals, posterior_counts
 from audit.engines.base import ScoreTable
-from audit.groups import Level
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
-from audit.scoremetrics import (
+from audit.stats import intervals
+from audit.stats import metrics as M
+from audit.stats.arrays import FloatArray, IntArray
+from audit.stats.bootstrap import aggregate, percentile_intervals, posterior_counts
+from audit.stats.cells import Level
+from audit.stats.score_metrics import (
     N_BINS,
     auc_delong,
     auc_delong_counts,
@@ -26,7 +29,7 @@ from audit.scoremetrics import (
     ece_from_bins,
     expected_calibration_error,
 )
-from audit.significance import equal_rates_test, holm
+from audit.stats.significance import equal_rates_test, holm
 
 DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
 
@@ -101,7 +104,7 @@ def _reference(
 
 
 def _estimates(point: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[Estimate]:
-    return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(point, lo, hi)]
+    return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(point, lo, hi, strict=True)]
 
 
 def metric_estimates(stats: LevelStats, metric: str, ci: float) -> list[Estimate]:
@@ -155,7 +158,7 @@ def group_results_from_table(
     by_group = _split_rows(group_of_entry, len(stats.level.groups)) if table is not None and group_of_entry is not None else None
     per_metric = {m: metric_estimates(stats, m, ci) for m in M.COUNT_METRICS}
     # Counts as floats once (exact below 2**53): every score formula multiplies them with floats.
-    fpos, fneg = (table.pos.astype(float), table.neg.astype(float)) if table is not None else (None, None)
+    floats = (table.pos.astype(float), table.neg.astype(float)) if table is not None else None
     for g, attrs in enumerate(stats.level.groups):
         c = stats.counts[g]
         n = int(c.sum())
@@ -163,9 +166,9 @@ def group_results_from_table(
             continue
         metrics = {m: per_metric[m][g] for m in M.COUNT_METRICS}
         calibration: tuple[CalibrationBin, ...] = ()
-        if table is not None:
+        if table is not None and floats is not None:
             e = by_group[g] if by_group is not None else slice(None)
-            s, pos, neg = table.score[e], fpos[e], fneg[e]
+            s, pos, neg = table.score[e], floats[0][e], floats[1][e]
             bins = calibration_bins_counts(s, pos, neg)  # once, for the calibration error and the curve
             metrics.update(score_metrics_counts(s, pos, neg, ci, rng, resamples, bins))
             calibration = _curve(*bins)
@@ -261,30 +264,48 @@ def most_selected(stats: LevelStats, metric: str, min_size: int, highest: bool =
     return int(np.argmax(vals) if highest else np.argmin(vals))
 
 
-def compare_many(stats: LevelStats, metric: str, gs, c, ci: float) -> tuple[list[Estimate], list[Estimate]]:
+def compare_many(
+    stats: LevelStats, metric: str, gs: Sequence[int] | IntArray, c: int | Sequence[int] | IntArray, ci: float
+) -> tuple[list[Estimate], list[Estimate]]:
     """Difference and ratio (group minus / over comparator) of every group in `gs` against `c` (one comparator, or
     one per group), with MOVER / MOVER-R intervals at level `ci`."""
     num, den = stats.numerator(metric), stats.denominator(metric)
-    idx, c = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    idx, cs = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
     z = intervals.z_two_sided(ci)
-    args = (num[idx], den[idx], num[c], den[c], z)
+    args = (num[idx], den[idx], num[cs], den[cs], z)
     return _estimates(*intervals.difference(*args)), _estimates(*intervals.ratio(*args))
 
 
-def test_many(stats: LevelStats, metric: str, gs, c) -> tuple[np.ndarray, list[str]]:
+def test_many(
+    stats: LevelStats, metric: str, gs: Sequence[int] | IntArray, c: int | Sequence[int] | IntArray
+) -> tuple[FloatArray, list[str]]:
     """Two-sided tests of equal rates, every group in `gs` against `c` (descriptive; verdicts test thresholds)."""
     num, den = stats.numerator(metric), stats.denominator(metric)
-    idx, c = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
-    return equal_rates_test(num[idx], den[idx], num[c], den[c])
+    idx, cs = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    return equal_rates_test(num[idx], den[idx], num[cs], den[cs])
+
+
+class _DisparityRow(TypedDict):
+    """A `Disparity` before Holm's adjustment over the whole table."""
+
+    level: tuple[str, ...]
+    metric: str
+    group: dict[str, str]
+    reference: dict[str, str]
+    against: Literal["reference", "max"]
+    difference: Estimate
+    ratio: Estimate
+    p_value: float | None
+    test: str
 
 
 def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[Disparity]:
-    rows: list[dict] = []
+    rows: list[_DisparityRow] = []
     for st in all_stats:
         groups = st.level.groups
         if len(groups) < 2:
             continue
-        pairs = [(m, st.ref, "reference") for m in DISPARITY_METRICS]
+        pairs: list[tuple[str, int, Literal["reference", "max"]]] = [(m, st.ref, "reference") for m in DISPARITY_METRICS]
         top = most_selected(st, "selection_rate", min_size)
         if top is not None:
             pairs.append(("selection_rate", top, "max"))
@@ -295,9 +316,9 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
                 continue
             diffs, ratios = compare_many(st, metric, gs, c, ci)
             ps, tests = test_many(st, metric, gs, c)
-            for g, diff, ratio, p, test in zip(gs, diffs, ratios, ps.tolist(), tests):
+            for g, diff, ratio, p, test in zip(gs, diffs, ratios, ps.tolist(), tests, strict=True):
                 rows.append(
-                    dict(
+                    _DisparityRow(
                         level=st.level.features,
                         metric=metric,
                         group=groups[g],
@@ -310,7 +331,7 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
                     )
                 )
     adjusted = holm([np.nan if r["p_value"] is None else r["p_value"] for r in rows])
-    return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted)]
+    return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted, strict=True)]
 
 
 def _sampled(point: float, samples: np.ndarray, ci: float) -> Estimate:
@@ -362,7 +383,7 @@ def equalized_odds_gaps(all_stats: list[LevelStats]) -> list[str]:
     for st in all_stats:
         present = st.counts.sum(axis=1) > 0
         for m, who in (("tpr", "actual positives"), ("fpr", "actual negatives")):
-            gone = [st.label(g) for g in np.flatnonzero(present & (st.denominator(m) == 0))]
+            gone = [st.label(int(g)) for g in np.flatnonzero(present & (st.denominator(m) == 0))]
             if gone:
                 out.append(
                     f"Equalized odds for {' x '.join(st.level.features)}: {len(gone)} group(s) have no {who}, so their "

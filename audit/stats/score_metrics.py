@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from audit.intervals import rate
+from audit.stats.intervals import rate
 
 N_BINS = 10
 

@@ -1,0 +1,14 @@
+"""The array types the statistics pass around (numpy's own generic types, named once)."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+IntArray: TypeAlias = npt.NDArray[np.int64]
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
+# Counts are integers as counted, and non-integer where they are drawn (posterior draws) or scaled (sample-size search).
+Counts: TypeAlias = npt.NDArray[np.int64] | npt.NDArray[np.float64]
