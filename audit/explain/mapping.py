@@ -96,7 +96,7 @@ def _transformer_inputs(preprocess: Any) -> dict[str, list[str]]:
             feats = list(getattr(ct, "feature_names_in_", []))
             arr = np.asarray(cols)
             if feats and arr.dtype == bool and len(arr) == len(feats):
-                out[str(name)] = [f for f, keep in zip(feats, arr) if keep]
+                out[str(name)] = [f for f, keep in zip(feats, arr, strict=True) if keep]
             elif feats and np.issubdtype(arr.dtype, np.integer):
                 out[str(name)] = [feats[int(i)] for i in arr]
     return out

@@ -243,9 +243,9 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
         outputs(dense(probe))
         fast = sklearn_kernel(tree, dense(probe), len(X))
         if fast is not None:
-            kernel, library = fast
+            fast_kernel, library = fast
             return Backend(
-                kernel,
+                fast_kernel,
                 dense_payload,
                 columns,
                 owners,
