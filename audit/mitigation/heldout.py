@@ -60,4 +60,5 @@ def audit_decisions(table: RunTable, rows: np.ndarray, decisions: np.ndarray, na
             }
         )
         result = run_audit(held)
-    return json.loads(result.to_json())
+    audited: dict[str, Any] = json.loads(result.to_json())  # the result as JSON, the form a proposal stores
+    return audited

@@ -170,7 +170,7 @@ def caveats(described: dict[str, Any], t: RunTable, options: Options) -> list[st
             "may get different decisions by chance (drawn with the seed). Say so to those affected, or "
             "choose a deterministic alternative."
         )
-    small = [g for g, n in zip(*np.unique(t.group, return_counts=True)) if n < t.spec.min_group_size]
+    small = [g for g, n in zip(*np.unique(t.group, return_counts=True), strict=True) if n < t.spec.min_group_size]
     if small:
         out.append(
             f"{len(small)} group(s) have fewer than {t.spec.min_group_size} rows in the run; their thresholds "

@@ -52,6 +52,6 @@ def weights_csv(row_numbers: np.ndarray, group: np.ndarray, y_values: np.ndarray
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
     out.writerow(["row", "group", "label", "weight"])
-    for r, g, lab, wt in zip(row_numbers, group, y_values, w):
+    for r, g, lab, wt in zip(row_numbers, group, y_values, w, strict=True):  # one entry per row
         out.writerow([int(r), spreadsheet_safe(str(g)), spreadsheet_safe(lab), repr(float(wt))])
     return buf.getvalue().encode("utf-8")

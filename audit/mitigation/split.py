@@ -23,7 +23,7 @@ class Split:
     strata: int  # group x label cells used for stratifying
     pooled_rows: int  # rows of cells too small to split (fewer than 2 rows), stratified together
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | int | float]:
         digest = hashlib.sha256(np.ascontiguousarray(self.test, dtype="<i8").tobytes()).hexdigest()
         return {
             "seed": self.seed,

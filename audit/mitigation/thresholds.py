@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from audit.errors import InputError
+
+if TYPE_CHECKING:
+    from sklearn.utils import Tags
 
 CONSTRAINTS = {
     "demographic_parity": "demographic_parity",
@@ -35,7 +38,7 @@ class _RecordedScores:
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(X, dtype=float)[:, 0]
 
-    def __sklearn_tags__(self):  # sklearn >= 1.6 asks estimators for their tags
+    def __sklearn_tags__(self) -> Tags:  # sklearn >= 1.6 asks estimators for their tags
         from sklearn.utils import Tags, TargetTags
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=False))

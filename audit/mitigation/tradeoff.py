@@ -91,14 +91,14 @@ def disparity(
         if len(defined) < 2:
             continue
         r = {k: per[k][rate][0] / per[k][rate][1] for k in defined}
-        hi, lo = max(defined, key=r.get), min(defined, key=r.get)
+        hi, lo = max(defined, key=lambda k: r[k]), min(defined, key=lambda k: r[k])
         gap = r[hi] - r[lo]
         if best["value"] is None or gap > best["value"]:
             (x1, n1), (x2, n2) = per[hi][rate], per[lo][rate]
             _, low, high = intervals.difference(x1, n1, x2, n2, _z(ci))
             best |= {
                 "value": float(gap),
-                "low": float(max(low, 0.0)),
+                "low": float(np.maximum(low, 0.0)),
                 "high": float(high),
                 "rate": rate,
                 "highest": str(names[hi]),

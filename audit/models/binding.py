@@ -80,7 +80,7 @@ def bind(
             if labels.dtype == object:
                 hits = [v for v in pd.unique(labels) if same_label(v, pos_class)]
                 return np.isin(labels, hits)
-            return labels == _coerce(pos_class, labels)
+            return np.asarray(labels == _coerce(pos_class, labels), dtype=bool)
     elif score is not None:
 
         def decide(X: pd.DataFrame) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,9 @@ from audit.errors import ModelError, UnsupportedModel
 from audit.models.base import LoadedModel
 from audit.models.binding import bind
 from audit.models.probe import short_error
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 
 def _two_col(p: np.ndarray) -> np.ndarray:
@@ -50,7 +53,7 @@ def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, thresho
         estimator=booster,
         classes=(0, 1),
         positive_label=_booster_positive(positive_label),
-        proba=lambda X: _two_col(booster.predict(X[list(features)])),
+        proba=lambda X: _two_col(np.asarray(booster.predict(X[list(features)]))),
         predict=None,
         threshold=threshold,
         extra={"class_assumption": "booster class 1 taken as the positive label"},
@@ -226,7 +229,7 @@ _ONNX_TYPES = {
 }
 
 
-def onnx_session(path: Path):
+def onnx_session(path: Path) -> ort.InferenceSession:
     """An onnxruntime session on the CPU only, with onnxruntime's own log kept to errors."""
     import onnxruntime as ort
 
@@ -256,7 +259,8 @@ def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: 
         if not names:
             raise ModelError(
                 f"The ONNX model in {path.name} takes one {inputs[0].shape[1]}-column tensor and does not say which columns.",
-                "Add metadata 'feature_names' (a JSON list or comma-separated) to the model, or export with one input per column.",
+                "Add metadata 'feature_names' (a JSON list or comma-separated) to the model, "
+                "or export with one input per column.",
             )
         features = tuple(json.loads(names) if names.startswith("[") else [n.strip() for n in names.split(",")])
         dtype = _ONNX_TYPES.get(inputs[0].type, np.float32)
