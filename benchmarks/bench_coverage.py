@@ -55,13 +55,13 @@ def _table(title: str, rows: dict[int, list[float]], tol: float = 0.0) -> tuple[
     bad = 0
     for n, covs in rows.items():
         marks = []
-        for p, c in zip(PS, covs):
+        for p, c in zip(PS, covs, strict=True):  # one coverage per rate
             ok = _cell_ok(c, p, tol)
             bad += not ok
             marks.append(f"{c * 100:6.1f}{' ' if ok else '*'}")
         print(f"  {n:>8} " + "".join(marks))
     allc = [c for covs in rows.values() for c in covs]
-    interior = [c for covs in rows.values() for p, c in zip(PS, covs) if 0 < p < 1]
+    interior = [c for covs in rows.values() for p, c in zip(PS, covs, strict=True) if 0 < p < 1]
     print(
         f"  interior cells {min(interior) * 100:.1f}-{max(interior) * 100:.1f}%, all cells {min(allc) * 100:.1f}-"
         f"{max(allc) * 100:.1f}%; cells off the goal (*): {bad}"

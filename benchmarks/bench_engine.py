@@ -217,9 +217,10 @@ def main() -> None:
 
     runs = [engine(df, args.resamples) for _ in range(args.repeat)]
     t, all_stats = min(runs, key=lambda r: r[0]["TOTAL"])
-    n_groups_all, n_disp, n_levels, n_verdicts, n_cells = t.pop("_counts")  # type: ignore[misc]
+    n_groups_all, n_disp, n_levels, n_verdicts, _ = t.pop("_counts")  # type: ignore[misc]
     print(
-        f"\nengine (best of {args.repeat}): {n_levels} levels, {n_groups_all} group results, {n_disp} disparities, {n_verdicts} verdicts"
+        f"\nengine (best of {args.repeat}): {n_levels} levels, {n_groups_all} group results, {n_disp} disparities, "
+        f"{n_verdicts} verdicts"
     )
     for name, s in t.items():
         print(f"  {name:<42} {s * 1000:9.1f} ms")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -12,3 +12,5 @@ IntArray: TypeAlias = npt.NDArray[np.int64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 # Counts are integers as counted, and non-integer where they are drawn (posterior draws) or scaled (sample-size search).
 Counts: TypeAlias = npt.NDArray[np.int64] | npt.NDArray[np.float64]
+# 0/1 outcomes or decisions, as the data gives them: integer or boolean.
+Labels: TypeAlias = npt.NDArray[np.integer[Any] | np.bool_]

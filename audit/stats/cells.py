@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import sparse
 
 from audit.errors import InputError
+from audit.stats.arrays import FloatArray, IntArray
 
 MISSING = "(missing)"
 
@@ -24,7 +25,7 @@ class Level:
 
     features: tuple[str, ...]
     groups: tuple[dict[str, str], ...]
-    group_of_cell: np.ndarray  # (C,) index into groups
+    group_of_cell: IntArray  # (C,) index into groups
 
     def membership(self, n_cells: int) -> sparse.csr_array:
         """(C, G) 0/1 matrix: summing cell counts over it gives group counts.
@@ -38,7 +39,7 @@ class Level:
 @dataclass(frozen=True)
 class GroupIndex:
     features: tuple[str, ...]
-    cell_of_row: np.ndarray  # (n,) int
+    cell_of_row: IntArray  # (n,)
     cells: tuple[dict[str, str], ...]
     levels: tuple[Level, ...]
 
@@ -47,7 +48,7 @@ class GroupIndex:
         return len(self.cells)
 
 
-def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+def _labels(col: pd.Series, name: str, weights: FloatArray | None = None) -> tuple[IntArray, list[str]]:
     """Integer codes and sorted text labels of a column's values; missing values get the last code, labelled MISSING.
 
     Works on the distinct values only (from the `category` codes, or one factorize pass), never on per-row strings."""
@@ -94,7 +95,7 @@ def check_max_order(max_order: int | None) -> None:
 
 
 def build_index(
-    df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None, weights: np.ndarray | None = None
+    df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None, weights: FloatArray | None = None
 ) -> GroupIndex:
     """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`).
     `weights`: each row of `df` stands for that many rows (only the messages count rows)."""
@@ -136,7 +137,7 @@ def build_index(
 
 
 def _index(
-    sensitive: tuple[str, ...], names: list[list[str]], per_feature: np.ndarray, cell_of_row: np.ndarray, max_order: int | None
+    sensitive: tuple[str, ...], names: list[list[str]], per_feature: IntArray, cell_of_row: IntArray, max_order: int | None
 ) -> GroupIndex:
     """Levels from the occupied cells, given as per-feature codes (one row per cell)."""
     cells = tuple({f: names[j][per_feature[i, j]] for j, f in enumerate(sensitive)} for i in range(len(per_feature)))

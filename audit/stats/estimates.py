@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
 from audit.engines.base import ScoreTable
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
 from audit.stats import intervals
 from audit.stats import metrics as M
-from audit.stats.arrays import FloatArray, IntArray
+from audit.stats.arrays import BoolArray, Counts, FloatArray, IntArray, Labels
 from audit.stats.bootstrap import aggregate, percentile_intervals, posterior_counts
 from audit.stats.cells import Level
 from audit.stats.score_metrics import (
@@ -39,16 +40,16 @@ class LevelStats:
     """Everything computed for one level; verdicts read it, results are built from it."""
 
     level: Level
-    counts: np.ndarray  # (G, 4)
-    point: dict[str, np.ndarray]  # metric -> (G,)
-    samples: dict[str, np.ndarray]  # metric -> (B, G) posterior draws; NaN where the observed rate is undefined
+    counts: IntArray  # (G, 4)
+    point: dict[str, FloatArray]  # metric -> (G,)
+    samples: dict[str, FloatArray]  # metric -> (B, G) posterior draws; NaN where the observed rate is undefined
     ref: int
     ref_reason: str
 
-    def denominator(self, metric: str) -> np.ndarray:
+    def denominator(self, metric: str) -> IntArray:
         return M.parts(self.counts, metric)[1]
 
-    def numerator(self, metric: str) -> np.ndarray:
+    def numerator(self, metric: str) -> IntArray:
         return M.parts(self.counts, metric)[0]
 
     def label(self, g: int) -> str:
@@ -58,7 +59,7 @@ class LevelStats:
 def level_stats(
     level: Level,
     n_cells: int,
-    cell_counts: np.ndarray,
+    cell_counts: IntArray,
     references: dict[str, str],
     draws: int,
     rng: np.random.Generator,
@@ -78,7 +79,7 @@ def level_stats(
 
 def _reference(
     level: Level,
-    counts: np.ndarray,
+    counts: IntArray,
     references: dict[str, str],
     intersection_reference: str = "references",
     automatic: frozenset[str] = frozenset(),
@@ -103,7 +104,7 @@ def _reference(
     return largest, f"largest group (the combination of the references, {named}, has no rows)"
 
 
-def _estimates(point: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[Estimate]:
+def _estimates(point: FloatArray, lo: FloatArray, hi: FloatArray) -> list[Estimate]:
     return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(point, lo, hi, strict=True)]
 
 
@@ -123,9 +124,9 @@ def group_results(
     n_total: int,
     min_size: int,
     ci: float,
-    y: np.ndarray,
-    scores: np.ndarray | None,
-    group_of_row: np.ndarray | None,
+    y: Labels,
+    scores: FloatArray | None,
+    group_of_row: IntArray | None,
     rng: np.random.Generator,
     resamples: int,
     presorted: bool = False,
@@ -148,7 +149,7 @@ def group_results_from_table(
     min_size: int,
     ci: float,
     table: ScoreTable | None,
-    group_of_entry: np.ndarray | None,
+    group_of_entry: IntArray | None,
     rng: np.random.Generator,
     resamples: int,
 ) -> list[GroupResult]:
@@ -187,7 +188,7 @@ def group_results_from_table(
     return out
 
 
-def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
+def _split_rows(group_of_row: IntArray, n_groups: int) -> list[npt.NDArray[np.intp]]:
     # A stable sort has one answer; on 16-bit keys numpy's is a radix sort, ~5x faster than on int64 at 1M rows.
     keys = group_of_row.astype(np.int16) if n_groups < 2**15 else group_of_row
     order = np.argsort(keys, kind="stable")
@@ -196,7 +197,7 @@ def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
 
 
 def score_metrics(
-    y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Generator, resamples: int, presorted: bool = False
+    y: Labels, s: FloatArray, ci: float, rng: np.random.Generator, resamples: int, presorted: bool = False
 ) -> dict[str, Estimate]:
     auc = auc_delong(y, s, ci, presorted)
     b = brier(y, s, ci)
@@ -208,13 +209,13 @@ def score_metrics(
 
 
 def score_metrics_counts(
-    s: np.ndarray,
-    pos: np.ndarray,
-    neg: np.ndarray,
+    s: FloatArray,
+    pos: Counts,
+    neg: Counts,
     ci: float,
     rng: np.random.Generator,
     resamples: int,
-    bins: tuple[np.ndarray, ...] | None = None,
+    bins: tuple[IntArray, FloatArray, FloatArray, BoolArray] | None = None,
 ) -> dict[str, Estimate]:
     """AUC, Brier score and calibration error of one group from its counts at each distinct score (`bins`: its
     `calibration_bins_counts`, when already computed)."""
@@ -231,15 +232,15 @@ def score_metrics_counts(
     }
 
 
-def calibration_curve(y: np.ndarray, s: np.ndarray) -> tuple[CalibrationBin, ...]:
+def calibration_curve(y: Labels, s: FloatArray) -> tuple[CalibrationBin, ...]:
     return _curve(*calibration_bins(y, s))
 
 
-def calibration_curve_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[CalibrationBin, ...]:
+def calibration_curve_counts(s: FloatArray, pos: Counts, neg: Counts) -> tuple[CalibrationBin, ...]:
     return _curve(*calibration_bins_counts(s, pos, neg))
 
 
-def _curve(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, present: np.ndarray) -> tuple[CalibrationBin, ...]:
+def _curve(n: IntArray, pos: FloatArray, ssum: FloatArray, present: BoolArray) -> tuple[CalibrationBin, ...]:
     return tuple(
         CalibrationBin(
             lower=i / N_BINS,
@@ -334,14 +335,14 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
     return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted, strict=True)]
 
 
-def _sampled(point: float, samples: np.ndarray, ci: float) -> Estimate:
+def _sampled(point: float, samples: FloatArray, ci: float) -> Estimate:
     if samples.size == 0:
         return Estimate(value=point)
     lo, hi = percentile_intervals(samples[:, None], ci)
     return Estimate(value=point, ci_low=float(lo[0]), ci_high=float(hi[0]))
 
 
-def _spreads(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def _spreads(x: FloatArray, axis: int) -> tuple[FloatArray, FloatArray]:
     """Max - min and min / max over groups, ignoring undefined rates (NaN); NaN where fewer than one is defined."""
     import warnings
 
