@@ -22,7 +22,7 @@ from audit.guards import check_options
 from audit.result import AuditResult, DataQuality, GroupResult, NotAssessed, Provenance
 from audit.spec import AuditSpec
 from audit.stats import estimates, intervals, verdicts
-from audit.stats.arrays import IntArray
+from audit.stats.arrays import FloatArray, IntArray, Labels
 from audit.stats.cells import GroupIndex, Level
 from audit.stats.estimates import LevelStats
 from audit.stats.quality import assess_statistics
@@ -273,8 +273,8 @@ def _explain(
     model: LoadedModel,
     df: pd.DataFrame,
     index: GroupIndex,
-    pred: np.ndarray,
-    scores: np.ndarray | None,
+    pred: Labels,
+    scores: FloatArray | None,
     spec: AuditSpec,
     quality: DataQuality,
     progress: Progress,

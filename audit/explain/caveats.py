@@ -5,6 +5,7 @@ additivity check."""
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from audit.explain import aggregate
@@ -19,7 +20,7 @@ _EXACT = {"tree_path_dependent", "linear_exact"}
 def collect(
     X: pd.DataFrame,
     features: list[str],
-    rows: np.ndarray,
+    rows: npt.NDArray[np.int64],
     choice: Choice,
     backend: Backend,
     n: int,
@@ -79,7 +80,7 @@ def collect(
     return out
 
 
-def correlated(X: pd.DataFrame, features: list[str], rows: np.ndarray, limit: int = 5) -> list[str]:
+def correlated(X: pd.DataFrame, features: list[str], rows: npt.NDArray[np.int64], limit: int = 5) -> list[str]:
     numeric = [f for f in features if pd.api.types.is_numeric_dtype(X[f]) and not pd.api.types.is_bool_dtype(X[f])]
     if len(numeric) < 2 or len(rows) < 10:
         return []

@@ -18,12 +18,13 @@ import pandas as pd
 from audit.explain.settings import ExplainSettings
 from audit.mitigation.source import RunTable
 from audit.spec import AuditSpec
+from audit.stats.arrays import IntArray
 
 DECISION_COLUMN = "__attest_decision"
 SCORE_COLUMN = "__attest_score"
 
 
-def decision_table(table: RunTable, rows: np.ndarray, decisions: np.ndarray) -> pd.DataFrame:
+def decision_table(table: RunTable, rows: IntArray, decisions: IntArray) -> pd.DataFrame:
     """The held-out rows with `decisions` (0/1) written as the target's labels."""
     out = table.raw.iloc[rows].reset_index(drop=True).copy()
     coded = pd.Series(np.where(np.asarray(decisions) == 1, table.positive, table.negative))
@@ -36,7 +37,7 @@ def decision_table(table: RunTable, rows: np.ndarray, decisions: np.ndarray) -> 
     return out
 
 
-def audit_decisions(table: RunTable, rows: np.ndarray, decisions: np.ndarray, name: str) -> dict[str, Any]:
+def audit_decisions(table: RunTable, rows: IntArray, decisions: IntArray, name: str) -> dict[str, Any]:
     """The full audit result (the schema of `attest audit --json`) of `decisions` on `rows`, as a JSON object."""
     from audit.run import run_audit
 

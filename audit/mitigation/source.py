@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from audit.datasets import load_dataset
@@ -19,6 +18,7 @@ from audit.errors import InputError
 from audit.hashing import sha256_file
 from audit.inputs import binary_target, decisions_from_column, declared_label, require_column, resolve_positive, scores_from
 from audit.spec import AuditSpec
+from audit.stats.arrays import FloatArray, IntArray, Keys
 from audit.stats.cells import MISSING
 from audit.values import apply_na_values
 
@@ -35,12 +35,12 @@ class RunTable:
     run_id: str
     spec: AuditSpec
     data_sha256: str
-    rows: np.ndarray  # each row's 0-based position in the data file
+    rows: IntArray  # each row's 0-based position in the data file
     raw: pd.DataFrame  # the data file's target and sensitive columns as read, rows without a target left out
-    y: np.ndarray  # 1 = favourable outcome
-    scores: np.ndarray  # probability of the favourable outcome
-    decisions: np.ndarray  # the run's own decisions, 0/1
-    group: np.ndarray  # text key of each row's finest intersection, e.g. "race=Black & sex=Female"
+    y: IntArray  # 1 = favourable outcome
+    scores: FloatArray  # probability of the favourable outcome
+    decisions: IntArray  # the run's own decisions, 0/1
+    group: Keys  # text key of each row's finest intersection, e.g. "race=Black & sex=Female"
     positive: Any  # the favourable value of the target, as in the data
     negative: Any  # the other value of the target
 
@@ -162,7 +162,7 @@ def load_run(ws: Workspace, run_id: str, by: tuple[str, ...] | None = None) -> R
     )
 
 
-def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | None = None) -> npt.NDArray[np.object_]:
+def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | None = None) -> Keys:
     """Each row's combination of `features` (default: every sensitive feature) as text, e.g. "race=Black & sex=Female":
     the groups the thresholds are set for (missing values as the audit shows them)."""
     features = tuple(features or spec.sensitive)
@@ -171,13 +171,13 @@ def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | No
     key = parts[0]
     for p in parts[1:]:
         key = key + " & " + p
-    keys: npt.NDArray[np.object_] = key.to_numpy(dtype=object)
+    keys: Keys = key.to_numpy(dtype=object)
     return keys
 
 
 def _outputs(
     spec: AuditSpec, df: pd.DataFrame, positive: Any, model_path: Path | None, run_id: str
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[IntArray, FloatArray]:
     predictions, scores = spec.predictions_column, spec.scores_column
     if predictions is not None:  # predictions only (the spec holds a model or a predictions column, never both)
         assert scores is not None, "labelled_rows refuses a predictions run without scores before this"

@@ -14,3 +14,5 @@ BoolArray: TypeAlias = npt.NDArray[np.bool_]
 Counts: TypeAlias = npt.NDArray[np.int64] | npt.NDArray[np.float64]
 # 0/1 outcomes or decisions, as the data gives them: integer or boolean.
 Labels: TypeAlias = npt.NDArray[np.integer[Any] | np.bool_]
+# Text keys, one per row (e.g. each row's group as "race=Black & sex=Female").
+Keys: TypeAlias = npt.NDArray[np.object_]
