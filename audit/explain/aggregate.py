@@ -22,8 +22,7 @@ from audit.explain.result import (
     SampleFeature,
     Scalar,
 )
-
-FloatArray = npt.NDArray[np.float64]
+from audit.stats.arrays import BoolArray, FloatArray, Positions
 
 SAMPLE_ROWS = 250  # per-row values kept in the result for plots: enough for a beeswarm, ~100 kB of indented JSON
 SAMPLE_FEATURES = 12
@@ -192,11 +191,11 @@ def rank_shifts(groups: Sequence[GroupExplanation], top: int = 3) -> tuple[RankS
 
 def row_sample(
     names: Sequence[str],
-    phi: np.ndarray,
-    index: np.ndarray,
-    explained: np.ndarray,
-    pos: np.ndarray,
-    groups: Sequence[tuple[dict[str, str], np.ndarray]],
+    phi: FloatArray,
+    index: Positions,
+    explained: BoolArray,
+    pos: Positions,
+    groups: Sequence[tuple[dict[str, str], Positions]],
     X: pd.DataFrame,
     importance: FloatArray,
     max_rows: int = SAMPLE_ROWS,

@@ -24,6 +24,7 @@ from audit.explain.choose import agnostic as agnostic_choice
 from audit.explain.result import Explanations, failed, not_assessed
 from audit.explain.settings import ExplainSettings
 from audit.models.base import LoadedModel
+from audit.stats.arrays import FloatArray, Labels, Positions
 
 DEFAULT_MAX_ROWS = 100_000  # with max_rows=None: more rows than this add nothing but memory to the figures
 _RESERVE_S = 1.0  # kept for aggregation at the end of the budget
@@ -34,9 +35,9 @@ def explain(
     model: LoadedModel,
     X: pd.DataFrame,
     *,
-    groups: Sequence[tuple[dict[str, str], np.ndarray]],
-    decisions: np.ndarray,
-    scores: np.ndarray | None,
+    groups: Sequence[tuple[dict[str, str], Positions]],
+    decisions: Labels,
+    scores: FloatArray | None,
     threshold: float | None,
     proxies: Sequence[str],
     settings: ExplainSettings,
@@ -102,18 +103,18 @@ def explain(
 class RowAttributions:
     """Per-row attributions on the original features: base + values.sum(axis=1) == output (in `output_space`)."""
 
-    rows: np.ndarray  # positions in X
+    rows: Positions  # positions in X
     features: tuple[str, ...]
-    values: np.ndarray  # (rows, features)
-    base: np.ndarray  # (rows,)
-    output: np.ndarray  # (rows,) the model's own output, computed independently of the attributions
+    values: FloatArray  # (rows, features)
+    base: FloatArray  # (rows,)
+    output: FloatArray  # (rows,) the model's own output, computed independently of the attributions
     explainer: str
     output_space: str
     reason: str
 
 
 def explain_rows(
-    model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | np.ndarray, *, seed: int = 0, background_size: int = 100
+    model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | Positions, *, seed: int = 0, background_size: int = 100
 ) -> RowAttributions:
     """Explain chosen rows (e.g. one decision a reviewer asks about), in one process and without a budget.
 
@@ -190,9 +191,9 @@ def _run(
     backend: Backend,
     *,
     t0: float,
-    groups: list[tuple[dict[str, str], np.ndarray]],
-    decisions: np.ndarray,
-    scores: np.ndarray | None,
+    groups: list[tuple[dict[str, str], Positions]],
+    decisions: Labels,
+    scores: FloatArray | None,
     threshold: float | None,
     proxies: list[str],
     settings: ExplainSettings,
@@ -249,7 +250,7 @@ def _run(
         started = time.monotonic()
         payloads = [backend.payload(c) for c in chunks]
 
-        def on_idle(so_far: list[Any], chunks: list[np.ndarray] = chunks) -> None:  # results: one per batch, None until done
+        def on_idle(so_far: list[Any], chunks: list[Positions] = chunks) -> None:  # results: one per batch, None until done
             # While the worker finishes its last batches: the model's own outputs for the rows this round has done.
             if backend.outputs is not None:
                 ready = [c for c, r in zip(chunks, so_far, strict=True) if r is not None]

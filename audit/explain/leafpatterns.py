@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from audit.stats.arrays import BoolArray, FloatArray, IntArray
+
 # Internal nodes as lists, one per field ("feature", "threshold", "default_left", "missing"); ints and bools are floats'
 # subtypes, so one list type holds every field until `_build` gives each its array type.
 Nodes = dict[str, list[float]]

@@ -16,3 +16,5 @@ Counts: TypeAlias = npt.NDArray[np.int64] | npt.NDArray[np.float64]
 Labels: TypeAlias = npt.NDArray[np.integer[Any] | np.bool_]
 # Text keys, one per row (e.g. each row's group as "race=Black & sex=Female").
 Keys: TypeAlias = npt.NDArray[np.object_]
+# Row positions (indices into the rows): any integer type, as numpy's index functions give them.
+Positions: TypeAlias = npt.NDArray[np.integer[Any]]
