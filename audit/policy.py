@@ -47,7 +47,8 @@ class Check(Frozen):
         return tuple((side, t) for side, t in (("min", self.min), ("max", self.max)) if t is not None)
 
     def rule(self) -> str:
-        stat = f"{self.metric} {self.compare} vs {'the ' + self.against + ' group' if self.against != 'reference' else 'the reference group'}"
+        against = f"the {self.against} group" if self.against != "reference" else "the reference group"
+        stat = f"{self.metric} {self.compare} vs {against}"
         if self.min is not None and self.max is not None:
             return f"{self.min:g} <= {stat} <= {self.max:g}"
         return f"{stat} >= {self.min:g}" if self.min is not None else f"{stat} <= {self.max:g}"
@@ -102,7 +103,8 @@ _FOUR_FIFTHS = Check(
     compare="ratio",
     against="max",
     min=0.8,
-    description="US Uniform Guidelines (29 CFR 1607.4(D)): a selection rate below 4/5 of the highest group's is evidence of adverse impact.",
+    description="US Uniform Guidelines (29 CFR 1607.4(D)): a selection rate below 4/5 of the highest group's "
+    "is evidence of adverse impact.",
 )
 _EO_TPR = Check(
     id="equal_opportunity_tpr",
