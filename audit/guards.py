@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InputError
-from audit.groups import check_max_order
 from audit.spec import AuditSpec
+from audit.stats.cells import check_max_order
 
 MAX_GROUPS = 2_000
 ID_MIN_DISTINCT = 100

@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import ValidationError, field_validator, model_validator
 
 from audit.errors import PolicyError
-from audit.metrics import COUNT_METRICS
 from audit.refs import Frozen
+from audit.stats.metrics import COUNT_METRICS
 
 
 class Check(Frozen):
@@ -47,8 +47,8 @@ class Check(Frozen):
         return tuple((side, t) for side, t in (("min", self.min), ("max", self.max)) if t is not None)
 
     def rule(self) -> str:
-        group = f"the {self.against} group" if self.against != "reference" else "the reference group"
-        stat = f"{self.metric} {self.compare} vs {group}"
+        against = f"the {self.against} group" if self.against != "reference" else "the reference group"
+        stat = f"{self.metric} {self.compare} vs {against}"
         if self.min is not None and self.max is not None:
             return f"{self.min:g} <= {stat} <= {self.max:g}"
         return f"{stat} >= {self.min:g}" if self.min is not None else f"{stat} <= {self.max:g}"
@@ -59,7 +59,7 @@ class Check(Frozen):
 
 class OutcomeWording(Frozen):
     """Plain words for the favourable outcome and for the two errors, as the people affected would put them.
-    Empty fields get defaults built from the favourable label (audit/verdicts.py `outcome_statement`)."""
+    Empty fields get defaults built from the favourable label (audit/inputs.py `outcome_statement`)."""
 
     favourable: str = ""  # e.g. "loan approved", "assessed as low risk"
     false_negative: str = ""  # e.g. "refused a loan although they would have repaid it"
@@ -103,8 +103,8 @@ _FOUR_FIFTHS = Check(
     compare="ratio",
     against="max",
     min=0.8,
-    description="US Uniform Guidelines (29 CFR 1607.4(D)): "
-    "a selection rate below 4/5 of the highest group's is evidence of adverse impact.",
+    description="US Uniform Guidelines (29 CFR 1607.4(D)): a selection rate below 4/5 of the highest group's "
+    "is evidence of adverse impact.",
 )
 _EO_TPR = Check(
     id="equal_opportunity_tpr",

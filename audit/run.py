@@ -9,19 +9,28 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
-from audit import fairness, intervals, verdicts
 from audit.cancel import CancelToken, Progress, no_progress
 from audit.engines import make_engine
-from audit.engines.base import CellStatistics
+from audit.engines.base import CellStatistics, Prepared
 from audit.errors import Cancelled, InputError
 from audit.guards import check_options
-from audit.quality import assess_statistics
-from audit.result import AuditResult, GroupResult, NotAssessed, Provenance
+from audit.result import AuditResult, DataQuality, GroupResult, NotAssessed, Provenance
 from audit.spec import AuditSpec
+from audit.stats import estimates, intervals, verdicts
+from audit.stats.arrays import FloatArray, IntArray, Labels
+from audit.stats.cells import GroupIndex, Level
+from audit.stats.estimates import LevelStats
+from audit.stats.quality import assess_statistics
+
+if TYPE_CHECKING:
+    from audit.explain.result import Explanations
+    from audit.models.base import LoadedModel
+    from audit.nyc_ll144 import BiasAudit
 
 _STEPS = 8
 
@@ -88,18 +97,21 @@ def run_audit(
     cell_counts = stats.counts
     overall_level = _everyone(stats.n_cells)
     all_stats = _level_stats(spec, stats, cell_counts, rng)
-    overall_stats = fairness.level_stats(overall_level, stats.n_cells, cell_counts, {}, spec.bootstrap, rng)
+    overall_stats = estimates.level_stats(overall_level, stats.n_cells, cell_counts, {}, spec.bootstrap, rng)
     n = stats.rows
     table = stats.scores
-    kw = dict(n_total=n, min_size=spec.min_group_size, ci=spec.ci_level, table=table, rng=rng, resamples=spec.bootstrap)
+
+    def results(st: LevelStats, group_of_entry: IntArray | None) -> list[GroupResult]:
+        return estimates.group_results_from_table(
+            st, n, spec.min_group_size, spec.ci_level, table, group_of_entry, rng, spec.bootstrap
+        )
+
     everyone = None if table is None else np.zeros(len(table.cell), dtype=np.int64)
-    overall = fairness.group_results_from_table(overall_stats, group_of_entry=everyone, **kw)[0]
+    overall = results(overall_stats, everyone)[0]
     groups: list[GroupResult] = []
     for st in all_stats:
         cancel.raise_if_set()
-        groups += fairness.group_results_from_table(
-            st, group_of_entry=None if table is None else st.level.group_of_cell[table.cell], **kw
-        )
+        groups += results(st, None if table is None else st.level.group_of_cell[table.cell])
     small = [g for g in groups if g.small]
     if small:
         warnings.append(
@@ -108,10 +120,10 @@ def run_audit(
             + (" ..." if len(small) > 10 else "")
         )
     progress("disparities", 5, _STEPS, "Disparities and significance tests")
-    disparities = fairness.disparities(all_stats, spec.ci_level, spec.min_group_size)
-    levels = [fairness.level_summary(st, spec.ci_level, spec.min_group_size) for st in all_stats]
+    disparities = estimates.disparities(all_stats, spec.ci_level, spec.min_group_size)
+    levels = [estimates.level_summary(st, spec.ci_level, spec.min_group_size) for st in all_stats]
     found, family = verdicts.evaluate(spec.policy, all_stats, spec.min_group_size)
-    warnings += fairness.equalized_odds_gaps(all_stats)
+    warnings += estimates.equalized_odds_gaps(all_stats)
     cancel.raise_if_set()
 
     progress("quality", 6, _STEPS, "Data quality and proxy features")
@@ -170,7 +182,7 @@ def run_audit(
     )
 
 
-def _bias_audit(spec: AuditSpec, prep: Any, started: str):
+def _bias_audit(spec: AuditSpec, prep: Prepared, started: str) -> BiasAudit | None:
     """The NYC Local Law 144 tables when the policy asks for them or a declaration is given; else None. They are
     computed from the rows (the median score of the whole sample), which only the in-memory engine keeps."""
     if spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
@@ -208,28 +220,27 @@ def methods() -> dict[str, str]:
         "f1, max-min and equalized-odds summaries": "percentile interval of Jeffreys-posterior draws of each group's "
         "confusion counts, Dirichlet(counts + 1/2) (Bayesian bootstrap)",
         "auc": "DeLong variance, fast midrank form (DeLong et al. 1988; Sun & Xu 2014)",
-        "brier": "normal (central limit) interval; where every squared error is equal (e.g. all 0), the rate interval of their sum",
+        "brier": "normal (central limit) interval; where every squared error is equal (e.g. all 0), "
+        "the rate interval of their sum",
         "calibration_error": "Jeffreys-posterior draws of each bin's label counts, bin mean score fixed",
         "disparity tests": "equal rates, two-sided: pooled two-proportion z (score) test, Fisher's exact test when an "
         "expected count is below 5; Holm-adjusted over the table (descriptive, not verdicts)",
     }
 
 
-def _everyone(n_cells: int):
-    from audit.groups import Level
-
+def _everyone(n_cells: int) -> Level:
     return Level(features=(), groups=({},), group_of_cell=np.zeros(n_cells, dtype=np.int64))
 
 
-def _level_stats(spec: AuditSpec, index: CellStatistics, cell_counts: np.ndarray, rng: np.random.Generator) -> list:
+def _level_stats(spec: AuditSpec, index: CellStatistics, cell_counts: IntArray, rng: np.random.Generator) -> list[LevelStats]:
     """Single features first: their references (declared, else their largest group) then define the combination an
     intersection is compared with, unless the spec asks for the largest intersectional group."""
-    stats: dict[int, object] = {}
+    stats: dict[int, LevelStats] = {}
     resolved: dict[str, str] = {}
     automatic: set[str] = set()
     for i, lv in enumerate(index.levels):
         if len(lv.features) == 1:
-            st = fairness.level_stats(lv, index.n_cells, cell_counts, spec.references, spec.bootstrap, rng)
+            st = estimates.level_stats(lv, index.n_cells, cell_counts, spec.references, spec.bootstrap, rng)
             stats[i] = st
             f = lv.features[0]
             resolved[f] = st.level.groups[st.ref][f]
@@ -240,13 +251,13 @@ def _level_stats(spec: AuditSpec, index: CellStatistics, cell_counts: np.ndarray
     for i, lv in enumerate(index.levels):
         if i not in stats:
             refs = resolved if declared_any else {}
-            stats[i] = fairness.level_stats(
+            stats[i] = estimates.level_stats(
                 lv, index.n_cells, cell_counts, refs, spec.bootstrap, rng, spec.intersection_reference, frozenset(automatic)
             )
     return [stats[i] for i in range(len(index.levels))]
 
 
-def _check_references(spec: AuditSpec, all_stats: list) -> None:
+def _check_references(spec: AuditSpec, all_stats: list[LevelStats]) -> None:
     for st in all_stats:
         if len(st.level.features) == 1:
             f = st.level.features[0]
@@ -258,8 +269,19 @@ def _check_references(spec: AuditSpec, all_stats: list) -> None:
                 )
 
 
-def _explain(model, df, index, pred, scores, spec, quality, progress, cancel, warnings):
-    from audit.explain import explain
+def _explain(
+    model: LoadedModel,
+    df: pd.DataFrame,
+    index: GroupIndex,
+    pred: Labels,
+    scores: FloatArray | None,
+    spec: AuditSpec,
+    quality: DataQuality,
+    progress: Progress,
+    cancel: CancelToken,
+    warnings: list[str],
+) -> Explanations:
+    from audit.explain.core import explain  # the module itself: the package resolves it lazily, untyped
 
     groups = []
     for lv in index.levels:

@@ -3,7 +3,7 @@ fails on data with no effect?
 
     python benchmarks/bench_coverage.py [--sims 4000] [--null-sims 300] [--boundary-sims 60] [--seed 0] [--skip-null]
 
-1. Coverage at nominal 95% of the production intervals (audit/intervals.py), each cell from --sims simulated
+1. Coverage at nominal 95% of the production intervals (audit/stats/intervals.py), each cell from --sims simulated
    datasets: one rate (n rows, rate p); the difference and the ratio of a group (n, p) against a comparator of the
    same size with rate 0.5, and against a large comparator (1,000 rows, rate 0.3). n in 15, 30, 60, 200, 1000;
    p in 0, 0.02, 0.05, 0.3, 0.5, 0.95, 0.98, 1. Goal: every cell 93-99%, boundary cells (p = 0 or 1) at least 95%.
@@ -33,9 +33,9 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audit import fairness, intervals, verdicts  # noqa: E402
-from audit.groups import build_index  # noqa: E402
 from audit.policy import PRESETS, Policy  # noqa: E402
+from audit.stats import estimates, intervals, verdict_pairs  # noqa: E402
+from audit.stats.cells import build_index  # noqa: E402
 
 NS = (15, 30, 60, 200, 1000)
 PS = (0.0, 0.02, 0.05, 0.3, 0.5, 0.95, 0.98, 1.0)
@@ -55,13 +55,13 @@ def _table(title: str, rows: dict[int, list[float]], tol: float = 0.0) -> tuple[
     bad = 0
     for n, covs in rows.items():
         marks = []
-        for p, c in zip(PS, covs):
+        for p, c in zip(PS, covs, strict=True):  # one coverage per rate
             ok = _cell_ok(c, p, tol)
             bad += not ok
             marks.append(f"{c * 100:6.1f}{' ' if ok else '*'}")
         print(f"  {n:>8} " + "".join(marks))
     allc = [c for covs in rows.values() for c in covs]
-    interior = [c for covs in rows.values() for p, c in zip(PS, covs) if 0 < p < 1]
+    interior = [c for covs in rows.values() for p, c in zip(PS, covs, strict=True) if 0 < p < 1]
     print(
         f"  interior cells {min(interior) * 100:.1f}-{max(interior) * 100:.1f}%, all cells {min(allc) * 100:.1f}-"
         f"{max(allc) * 100:.1f}%; cells off the goal (*): {bad}"
@@ -178,9 +178,9 @@ def null_family(sims: int, rows: int, rng: np.random.Generator, at_threshold: bo
         m = level = groups = units = 0
         for _ in range(sims):
             counts = _simulate_counts(index, share, confusion, rows, rng)
-            all_stats = [fairness.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels]
+            all_stats = [estimates.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels]
             for name, policy in (("holm", holm_policy), ("none", loose)):
-                d = verdicts.decide(policy, all_stats, 30, needed=False)
+                d = verdict_pairs.decide(policy, all_stats, 30, needed=False)
                 f = d.failed_units()
                 any_fail[name] += f > 0
                 fails_total[name] += f

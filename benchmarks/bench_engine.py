@@ -29,10 +29,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audit import fairness, verdicts  # noqa: E402
-from audit.groups import Level, build_index  # noqa: E402
-from audit.metrics import confusion_counts  # noqa: E402
 from audit.policy import PRESETS  # noqa: E402
+from audit.stats import estimates, verdicts  # noqa: E402
+from audit.stats.cells import Level, build_index  # noqa: E402
+from audit.stats.metrics import confusion_counts  # noqa: E402
 
 SENSITIVE = ("region", "age_band", "sex")
 LEVELS = {
@@ -77,8 +77,8 @@ def engine(df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray |
     cell_counts = confusion_counts(index.cell_of_row, y, pred, index.n_cells)
     lap("confusion counts")
     rng = np.random.default_rng(seed)
-    all_stats = [fairness.level_stats(lv, index.n_cells, cell_counts, {}, resamples, rng) for lv in index.levels]
-    overall_stats = fairness.level_stats(
+    all_stats = [estimates.level_stats(lv, index.n_cells, cell_counts, {}, resamples, rng) for lv in index.levels]
+    overall_stats = estimates.level_stats(
         Level((), ({},), np.zeros(index.n_cells, dtype=np.int64)), index.n_cells, cell_counts, {}, resamples, rng
     )
     lap(f"level stats ({resamples} posterior draws per group)")
@@ -96,13 +96,13 @@ def engine(df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray |
         resamples=resamples,
         presorted=scores is not None,
     )
-    groups = fairness.group_results(overall_stats, group_of_row=np.zeros(n, dtype=np.int64), **kw)
+    groups = estimates.group_results(overall_stats, group_of_row=np.zeros(n, dtype=np.int64), **kw)
     for st in all_stats:
-        groups += fairness.group_results(st, group_of_row=st.level.group_of_cell[cells] if scores is not None else None, **kw)
+        groups += estimates.group_results(st, group_of_row=st.level.group_of_cell[cells] if scores is not None else None, **kw)
     lap("group results + closed-form intervals" + (" + score metrics" if scores is not None else ""))
-    disp = fairness.disparities(all_stats, 0.95, 30)
+    disp = estimates.disparities(all_stats, 0.95, 30)
     lap("disparities + tests")
-    summaries = [fairness.level_summary(st, 0.95, 30) for st in all_stats]
+    summaries = [estimates.level_summary(st, 0.95, 30) for st in all_stats]
     lap("level summaries")
     found, family = verdicts.evaluate(PRESETS["standard"], all_stats, 30)
     lap(f"verdicts (standard policy, m = {family.hypotheses} tests, needed rows)")
@@ -217,9 +217,10 @@ def main() -> None:
 
     runs = [engine(df, args.resamples) for _ in range(args.repeat)]
     t, all_stats = min(runs, key=lambda r: r[0]["TOTAL"])
-    n_groups_all, n_disp, n_levels, n_verdicts, n_cells = t.pop("_counts")  # type: ignore[misc]
+    n_groups_all, n_disp, n_levels, n_verdicts, _ = t.pop("_counts")  # type: ignore[misc]
     print(
-        f"\nengine (best of {args.repeat}): {n_levels} levels, {n_groups_all} group results, {n_disp} disparities, {n_verdicts} verdicts"
+        f"\nengine (best of {args.repeat}): {n_levels} levels, {n_groups_all} group results, {n_disp} disparities, "
+        f"{n_verdicts} verdicts"
     )
     for name, s in t.items():
         print(f"  {name:<42} {s * 1000:9.1f} ms")

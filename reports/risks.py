@@ -69,7 +69,7 @@ def rate(status: str, beyond: float) -> tuple[int, int]:
 
 def too_small(v, min_size: int) -> bool:
     """The verdict rests on a group or comparator below the minimum size (rows, or rows in the metric's denominator,
-    as audit.verdicts words its reason)."""
+    as audit.stats.verdicts words its reason)."""
     return v.status == "insufficient_evidence" and (
         v.n_group < min_size or v.n_comparator < min_size or "below the minimum" in v.reason
     )
@@ -130,7 +130,8 @@ def recommendation(result) -> str:
         )
     if s.insufficient_evidence:
         return (
-            f"Conditional: no check failed, but {s.insufficient_evidence} comparison{'s' if s.insufficient_evidence != 1 else ''} "
+            f"Conditional: no check failed, but {s.insufficient_evidence} "
+            f"comparison{'s' if s.insufficient_evidence != 1 else ''} "
             "lacked evidence. Collect more data for those groups, or document why the risk is acceptable, before deciding."
         )
     return (

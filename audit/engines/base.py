@@ -8,7 +8,7 @@ intersection is a union of cells, so per-cell statistics are enough for every fi
   (ranks with ties need nothing more), Brier score and its interval, calibration bins and their posterior draws;
 - per cell, the missing values of each other column -> missing values by group;
 - per (column, sensitive column), the contingency table of their association codes -> Cramér's V (proxies).
-Nothing in an audit resamples rows (the intervals are closed-form or draw the counts: audit/bootstrap.py), so no
+Nothing in an audit resamples rows (the intervals are closed-form or draw the counts: audit/stats/bootstrap.py), so no
 figure needs the rows themselves. SHAP explanations do (they run the model on rows): they stay on the in-memory
 path, which keeps the frame (`InMemoryRows`) for them.
 """
@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from audit.groups import Level
 from audit.refs import DatasetRef
 from audit.result import FavourableOutcome, NotAssessed
+from audit.stats.cells import Level
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from audit.cancel import CancelToken, Progress
-    from audit.groups import GroupIndex
     from audit.models import LoadedModel
     from audit.spec import AuditSpec
+    from audit.stats.cells import GroupIndex
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class ScoreTable:
 class QualityStatistics:
     """What data quality needs: missing values per cell of each column the audit does not use as target, sensitive,
     decision or score (`columns`), and per (column, sensitive column) the contingency table of their codes
-    (audit/quality.py: numeric columns in quintiles, text capped at 50 levels, missing a code of its own)."""
+    (audit/stats/quality.py: numeric columns in quintiles, text capped at 50 levels, missing a code of its own)."""
 
     columns: tuple[str, ...]
     missing: np.ndarray  # (C, len(columns)) int64

@@ -23,10 +23,10 @@ from audit.engines.duckdb_quality import ROWS, proxy_tables
 from audit.engines.duckdb_source import Source, dataset_ref, ident, is_float, is_nested, is_numeric, open_source, valid
 from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, missing_target_note
 from audit.errors import DatasetError, InputError
-from audit.groups import build_index, check_repeated
 from audit.guards import MAX_GROUPS, check_cost_counts
 from audit.inputs import binary_target, decisions_from_column, declared_label, outcome_statement, resolve_positive, scores_from
 from audit.spec import AuditSpec
+from audit.stats.cells import build_index, check_repeated
 from audit.values import apply_na_values, na_like_notes, variant_warnings
 
 DEFAULT_MEMORY_LIMIT = "2GB"

@@ -1,5 +1,5 @@
 """Proxy statistics in DuckDB: per (column, sensitive column) the contingency table of the association codes that
-audit/quality.py `_codes` gives in memory, from one GROUP BY GROUPING SETS pass.
+audit/stats/quality.py `_codes` gives in memory, from one GROUP BY GROUPING SETS pass.
 
 Codes as in memory: a numeric column of more than 10 distinct values in quintiles (edges from `quantile_cont`, the
 same linear interpolation as pandas' `qcut`, equal edges dropped, bins closed on the right), any other column by value
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from audit.engines.duckdb_source import ident, is_float, is_numeric, literal
-from audit.quality import _MAX_LEVELS
+from audit.stats.quality import _MAX_LEVELS
 
 ROWS = "attest_rows"
 
@@ -97,7 +97,7 @@ def _code_expressions(con: Any, every: list[tuple[str, str, str]]) -> list[str]:
 
 
 def _top_levels(con: Any, expr: str, sql_type: str) -> list[str]:
-    """The 50 most frequent values, chosen as audit/quality.py chooses them (categories in sorted order, np.argsort)."""
+    """The 50 most frequent values, chosen as audit/stats/quality.py chooses them (categories in sorted order, np.argsort)."""
     rows = con.sql(f"SELECT {expr} AS v, count(*) FROM {ROWS} r WHERE {_valid(expr, sql_type)} GROUP BY v").fetchall()
     rows.sort(key=lambda r: r[0])  # pandas' categories: the values sorted
     counts = np.array([r[1] for r in rows])

@@ -10,7 +10,6 @@ from audit.cancel import CancelToken, Progress
 from audit.datasets import load_dataset
 from audit.engines.base import CellStatistics, InMemoryRows, Prepared, ScoreTable
 from audit.errors import InputError
-from audit.groups import build_index
 from audit.guards import check_cost, drop_nested
 from audit.inputs import (
     binary_target,
@@ -21,11 +20,12 @@ from audit.inputs import (
     resolve_positive,
     scores_from,
 )
-from audit.metrics import confusion_counts
 from audit.models import LoadedModel, load_model
-from audit.quality import quality_statistics
 from audit.result import NotAssessed
 from audit.spec import AuditSpec
+from audit.stats.cells import build_index
+from audit.stats.metrics import confusion_counts
+from audit.stats.quality import quality_statistics
 from audit.values import apply_na_values, na_like_notes, variant_warnings
 
 STEPS = 8  # the stages audit/run.py reports; the engine reports the first three

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit, prange
 
 _ZERO = 1e-35  # LightGBM's kZeroThreshold
@@ -10,7 +11,16 @@ _BLOCK = 128  # rows per block
 
 
 @njit(cache=True, nogil=True)
-def leaf_phi(pattern, k, p, value, weights, e, ep, out):
+def leaf_phi(
+    pattern: int,
+    k: int,
+    p: npt.NDArray[np.float64],
+    value: float,
+    weights: npt.NDArray[np.float64],
+    e: npt.NDArray[np.float64],
+    ep: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> None:
     """Shapley values of the product game of one leaf for one pattern into out[:k] (e, ep: scratch of k + 1)."""
     for t in range(k + 1):
         e[t] = 0.0
@@ -43,7 +53,14 @@ def leaf_phi(pattern, k, p, value, weights, e, ep, out):
 
 
 @njit(cache=True, parallel=True)
-def fill_tables(table_start, feat_start, fraction, value, weights, tables):
+def fill_tables(
+    table_start: npt.NDArray[np.int64],
+    feat_start: npt.NDArray[np.int64],
+    fraction: npt.NDArray[np.float64],
+    value: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    tables: npt.NDArray[np.float64],
+) -> None:
     n_leaves = table_start.shape[0]
     kmax = weights.shape[0]
     for leaf in prange(n_leaves):
@@ -66,27 +83,27 @@ def fill_tables(table_start, feat_start, fraction, value, weights, tables):
 
 @njit(cache=True, parallel=True)
 def explain_rows(
-    X,
-    node_feature,
-    node_threshold,
-    node_default_left,
-    node_missing,
-    tree_node_start,
-    tree_leaf_start,
-    leaf_value,
-    path_start,
-    path_node,
-    path_left,
-    path_slot,
-    feat_start,
-    leaf_feature,
-    leaf_fraction,
-    table_start,
-    tables,
-    weights,
-    max_nodes,
-    phi,
-):
+    X: npt.NDArray[np.float64],
+    node_feature: npt.NDArray[np.int64],
+    node_threshold: npt.NDArray[np.float64],
+    node_default_left: npt.NDArray[np.bool_],
+    node_missing: npt.NDArray[np.int8],
+    tree_node_start: npt.NDArray[np.int64],
+    tree_leaf_start: npt.NDArray[np.int64],
+    leaf_value: npt.NDArray[np.float64],
+    path_start: npt.NDArray[np.int64],
+    path_node: npt.NDArray[np.int64],
+    path_left: npt.NDArray[np.bool_],
+    path_slot: npt.NDArray[np.int64],
+    feat_start: npt.NDArray[np.int64],
+    leaf_feature: npt.NDArray[np.int64],
+    leaf_fraction: npt.NDArray[np.float64],
+    table_start: npt.NDArray[np.int64],
+    tables: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    max_nodes: int,
+    phi: npt.NDArray[np.float64],
+) -> None:
     n = X.shape[0]
     n_trees = tree_node_start.shape[0] - 1
     kmax = weights.shape[0]

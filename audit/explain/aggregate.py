@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from audit.explain.result import (
     AttributionShare,
@@ -18,7 +20,9 @@ from audit.explain.result import (
     RankShift,
     RowSample,
     SampleFeature,
+    Scalar,
 )
+from audit.stats.arrays import BoolArray, FloatArray, Positions
 
 SAMPLE_ROWS = 250  # per-row values kept in the result for plots: enough for a beeswarm, ~100 kB of indented JSON
 SAMPLE_FEATURES = 12
@@ -29,11 +33,11 @@ _CELLS_PER_CHUNK = 4_000_000  # bootstrap memory bound: resamples x rows per chu
 
 @dataclass(frozen=True)
 class Boot:
-    mean: np.ndarray  # (F,) mean |phi|
-    draws: np.ndarray  # (B, F) the same over bootstrap resamples of the rows
+    mean: FloatArray  # (F,) mean |phi|
+    draws: FloatArray  # (B, F) the same over bootstrap resamples of the rows
 
 
-def bootstrap(abs_phi: np.ndarray, resamples: int, rng: np.random.Generator) -> Boot:
+def bootstrap(abs_phi: FloatArray, resamples: int, rng: np.random.Generator) -> Boot:
     """Resample rows with replacement; mean |phi| per feature in each resample."""
     n, f = abs_phi.shape
     mean = abs_phi.mean(axis=0) if n else np.zeros(f)
@@ -49,18 +53,21 @@ def bootstrap(abs_phi: np.ndarray, resamples: int, rng: np.random.Generator) -> 
     return Boot(mean, np.concatenate(draws))
 
 
-def interval(draws: np.ndarray, fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def interval(draws: FloatArray, fallback: FloatArray) -> tuple[FloatArray, FloatArray]:
     if len(draws) == 0:
         return fallback, fallback
-    return np.percentile(draws, 2.5, axis=0), np.percentile(draws, 97.5, axis=0)
+    return np.asarray(np.percentile(draws, 2.5, axis=0), dtype=np.float64), np.asarray(
+        np.percentile(draws, 97.5, axis=0), dtype=np.float64
+    )
 
 
-def shares(values: np.ndarray) -> np.ndarray:
+def shares(values: FloatArray) -> FloatArray:
     total = values.sum(axis=-1, keepdims=True)
-    return np.divide(values, total, out=np.zeros_like(values), where=total > 0)
+    out: FloatArray = np.divide(values, total, out=np.zeros_like(values), where=total > 0)
+    return out
 
 
-def ranks(values: np.ndarray) -> np.ndarray:
+def ranks(values: FloatArray) -> npt.NDArray[np.int64]:
     order = np.argsort(-values, kind="stable")
     r = np.empty(len(values), dtype=np.int64)
     r[order] = np.arange(1, len(values) + 1)
@@ -85,10 +92,11 @@ def set_share(names: Sequence[str], members: Sequence[str], boot: Boot) -> Attri
     used = [m for m in members if m in index]
     cols = [index[m] for m in used]
 
-    def share_of(v: np.ndarray) -> np.ndarray:
+    def share_of(v: FloatArray) -> FloatArray:
         total = v.sum(axis=-1)
         part = v[..., cols].sum(axis=-1) if cols else np.zeros_like(total)
-        return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
+        out: FloatArray = np.divide(part, total, out=np.zeros_like(part), where=total > 0)
+        return out
 
     point = float(share_of(boot.mean))
     if len(boot.draws):
@@ -183,13 +191,13 @@ def rank_shifts(groups: Sequence[GroupExplanation], top: int = 3) -> tuple[RankS
 
 def row_sample(
     names: Sequence[str],
-    phi: np.ndarray,
-    index: np.ndarray,
-    explained: np.ndarray,
-    pos: np.ndarray,
-    groups: Sequence[tuple[dict[str, str], np.ndarray]],
-    X,
-    importance: np.ndarray,
+    phi: FloatArray,
+    index: Positions,
+    explained: BoolArray,
+    pos: Positions,
+    groups: Sequence[tuple[dict[str, str], Positions]],
+    X: pd.DataFrame,
+    importance: FloatArray,
     max_rows: int = SAMPLE_ROWS,
     max_features: int = SAMPLE_FEATURES,
 ) -> RowSample | None:
@@ -205,7 +213,7 @@ def row_sample(
     ordered = [group_sample(idx, pos, explained) for _, idx in cells]
     take = _allocate([len(o) for o in ordered], [len(idx) for _, idx in cells], max_rows)
     rows, cell = [], []
-    for c, (o, k) in enumerate(zip(ordered, take)):
+    for c, (o, k) in enumerate(zip(ordered, take, strict=True)):  # one allocation per cell
         rows += o[:k].tolist()
         cell += [c] * k
     if not rows:
@@ -266,5 +274,5 @@ def _round(v: float, digits: int = 5) -> float:
     return float(f"{float(v):.{digits}g}")
 
 
-def _display(v):
+def _display(v: Scalar) -> Scalar:
     return _round(v, 6) if isinstance(v, float) else v

@@ -19,6 +19,7 @@ import pandas as pd
 from audit.explain.backend import Backend, positive_index, rows_frame
 from audit.models.base import LoadedModel
 from audit.parallel import Shipped
+from audit.stats.arrays import FloatArray, Positions
 
 _EVALS_PER_BATCH = 120_000  # model rows per call: large enough to amortise per-call overhead, small enough for memory
 SHAP_DEFAULT_MAX_EVALS = 500  # shap.PermutationExplainer's default budget per row
@@ -30,7 +31,7 @@ class ProbaScorer:
     def __init__(self, est: Any, pos: int) -> None:
         self.est, self.pos = est, pos
 
-    def __call__(self, frame: pd.DataFrame) -> np.ndarray:
+    def __call__(self, frame: pd.DataFrame) -> FloatArray:
         return np.asarray(self.est.predict_proba(frame), dtype=np.float64)[:, self.pos]
 
 
@@ -38,22 +39,22 @@ class Permutation:
     """The estimator over one batch of rows; picklable with a picklable scorer, so a worker process can run it."""
 
     def __init__(
-        self, scorer: Callable[[pd.DataFrame], np.ndarray], background: pd.DataFrame, base: float, permutations: int, seed: int
+        self, scorer: Callable[[pd.DataFrame], FloatArray], background: pd.DataFrame, base: float, permutations: int, seed: int
     ) -> None:
         self.scorer, self.background, self.base = scorer, background, base
         self.permutations, self.seed = permutations, seed
 
-    def __call__(self, payload: tuple[np.ndarray, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, payload: tuple[Positions, pd.DataFrame]) -> tuple[FloatArray, FloatArray]:
         return permutation_shap(self.scorer, self.background, self.base, self.permutations, self.seed, *payload)
 
-    def finish(self, payload: Any, raw: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def finish(self, payload: Any, raw: tuple[FloatArray, FloatArray]) -> tuple[FloatArray, FloatArray, FloatArray]:
         phi, fx = raw
         return phi, np.full(len(fx), self.base), fx
 
 
 def permutation_shap(
-    scorer: Callable[[Any], np.ndarray], background: Any, base: float, permutations: int, seed: int, ids: np.ndarray, rows: Any
-) -> tuple[np.ndarray, np.ndarray]:
+    scorer: Callable[[Any], FloatArray], background: Any, base: float, permutations: int, seed: int, ids: Positions, rows: Any
+) -> tuple[FloatArray, FloatArray]:
     """(phi (rows, features), model output (rows,)). `rows` and `background` are DataFrames with the same columns."""
     n, m, k, p = len(rows), rows.shape[1], len(background), permutations
     fx = np.asarray(scorer(rows), dtype=np.float64).reshape(-1)
@@ -96,14 +97,14 @@ def prepare(model: LoadedModel, X: pd.DataFrame, *, background_size: int, seed: 
     est = model.estimator
     picklable = False
     if model.score is not None and hasattr(est, "predict_proba") and hasattr(est, "classes_"):
-        scorer: Callable[[pd.DataFrame], np.ndarray] = ProbaScorer(est, positive_index(model))
+        scorer: Callable[[pd.DataFrame], FloatArray] = ProbaScorer(est, positive_index(model))
         picklable = _pickles(est)
     elif model.score is not None:
         scorer = model.score  # e.g. ONNX: onnxruntime already uses every core
     else:
         decide = model.decide
 
-        def scorer(frame: pd.DataFrame) -> np.ndarray:
+        def scorer(frame: pd.DataFrame) -> FloatArray:
             return np.asarray(decide(frame), dtype=np.float64)
 
     base = float(np.mean(scorer(background)))

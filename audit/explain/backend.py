@@ -12,10 +12,11 @@ import pandas as pd
 from audit.explain import mapping
 from audit.models.base import LoadedModel
 from audit.parallel import Shipped
+from audit.stats.arrays import FloatArray, Positions
 
 # finish(payload, raw) -> (phi (b, p) in the explained space, base value (b,), model output (b,) or None), float64.
 # None: the backend's `outputs` computes the model output once for all explained rows instead (fewer model calls).
-Finished = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+Finished = tuple[FloatArray, FloatArray, FloatArray | None]
 
 
 def _same(payload: Any, raw: Any) -> Any:
@@ -25,12 +26,12 @@ def _same(payload: Any, raw: Any) -> Any:
 @dataclass
 class Backend:
     core: Callable[[Any], Any]  # payload -> raw result: the part a worker process can compute as well
-    payload: Callable[[np.ndarray], Any]  # row positions in X -> kernel input
+    payload: Callable[[Positions], Any]  # row positions in X -> kernel input
     columns: list[str]  # explained-space columns
     owners: list[str]  # original feature (or untraceable column name) behind each column
     library: str
     finish: Callable[[Any, Any], Finished] = _same  # (payload, raw) -> values, in this process
-    outputs: Callable[[np.ndarray], np.ndarray] | None = None  # row positions -> model output, where finish gives None
+    outputs: Callable[[Positions], FloatArray] | None = None  # row positions -> model output, where finish gives None
     background_size: int | None = None
     permutations: int | None = None
     # `core` packed for worker processes (audit.parallel) when they can share the work; None = this process only.
@@ -48,7 +49,7 @@ def positive_index(model: LoadedModel) -> int:
     return model.ref.classes.index(model.ref.positive_class)
 
 
-def rows_frame(X: pd.DataFrame, features: Sequence[str], rows: np.ndarray) -> pd.DataFrame:
+def rows_frame(X: pd.DataFrame, features: Sequence[str], rows: Positions) -> pd.DataFrame:
     return X.iloc[np.asarray(rows)][list(features)].reset_index(drop=True)
 
 
@@ -62,11 +63,11 @@ def transform(pre: Any, frame: pd.DataFrame) -> Any:
     return out
 
 
-def dense(values: Any) -> np.ndarray:
+def dense(values: Any) -> FloatArray:
     return np.ascontiguousarray(np.asarray(values, dtype=np.float64))
 
 
-def as_model_input(final: Any, Xt: np.ndarray) -> Any:
+def as_model_input(final: Any, Xt: FloatArray) -> Any:
     """An estimator fitted on a DataFrame wants one back (else sklearn warns about missing names)."""
     names = getattr(final, "feature_names_in_", None)
     if names is not None and isinstance(Xt, np.ndarray) and Xt.shape[1] == len(names):

@@ -10,34 +10,34 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from audit.cancel import CancelToken, Progress, no_progress
 from audit.errors import Cancelled, ExplanationError
-from audit.explain import aggregate, agnostic, local, mapping, runner, sampling
+from audit.explain import aggregate, agnostic, budget, caveats, local, mapping, runner, sampling
 from audit.explain.backend import Backend
 from audit.explain.choose import Choice, choose
 from audit.explain.choose import agnostic as agnostic_choice
 from audit.explain.result import Explanations, failed, not_assessed
 from audit.explain.settings import ExplainSettings
 from audit.models.base import LoadedModel
+from audit.stats.arrays import FloatArray, Labels, Positions
 
 DEFAULT_MAX_ROWS = 100_000  # with max_rows=None: more rows than this add nothing but memory to the figures
-_BATCH_SECONDS = 0.5  # target work per batch: progress and cancel stay responsive
 _RESERVE_S = 1.0  # kept for aggregation at the end of the budget
 _ROUNDS = 4
-_EXACT = {"tree_path_dependent", "linear_exact"}
 
 
 def explain(
     model: LoadedModel,
     X: pd.DataFrame,
     *,
-    groups: Sequence[tuple[dict[str, str], np.ndarray]],
-    decisions: np.ndarray,
-    scores: np.ndarray | None,
+    groups: Sequence[tuple[dict[str, str], Positions]],
+    decisions: Labels,
+    scores: FloatArray | None,
     threshold: float | None,
     proxies: Sequence[str],
     settings: ExplainSettings,
@@ -103,18 +103,18 @@ def explain(
 class RowAttributions:
     """Per-row attributions on the original features: base + values.sum(axis=1) == output (in `output_space`)."""
 
-    rows: np.ndarray  # positions in X
+    rows: Positions  # positions in X
     features: tuple[str, ...]
-    values: np.ndarray  # (rows, features)
-    base: np.ndarray  # (rows,)
-    output: np.ndarray  # (rows,) the model's own output, computed independently of the attributions
+    values: FloatArray  # (rows, features)
+    base: FloatArray  # (rows,)
+    output: FloatArray  # (rows,) the model's own output, computed independently of the attributions
     explainer: str
     output_space: str
     reason: str
 
 
 def explain_rows(
-    model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | np.ndarray, *, seed: int = 0, background_size: int = 100
+    model: LoadedModel, X: pd.DataFrame, rows: Sequence[int] | Positions, *, seed: int = 0, background_size: int = 100
 ) -> RowAttributions:
     """Explain chosen rows (e.g. one decision a reviewer asks about), in one process and without a budget.
 
@@ -191,9 +191,9 @@ def _run(
     backend: Backend,
     *,
     t0: float,
-    groups: list[tuple[dict[str, str], np.ndarray]],
-    decisions: np.ndarray,
-    scores: np.ndarray | None,
+    groups: list[tuple[dict[str, str], Positions]],
+    decisions: Labels,
+    scores: FloatArray | None,
     threshold: float | None,
     proxies: list[str],
     settings: ExplainSettings,
@@ -221,7 +221,7 @@ def _run(
         cancel.raise_if_set()
 
     start_s = backend.worker_start_s if backend.shipped is not None and workers.allowed else None
-    expected, _ = _plan(n_max - probe_n, rate, deadline - time.monotonic(), start_s, cautious=False)
+    expected, _ = budget.plan(n_max - probe_n, rate, deadline - time.monotonic(), start_s, cautious=False)
     per_group = int(min(100, max(10, (probe_n + expected - len(local_rows)) // max(2 * len(groups), 1))))
     topups = sampling.group_topups(groups, pos, per_group)
     order = sampling.explain_order(head, local_rows, topups, perm)[:n_max]
@@ -232,31 +232,31 @@ def _run(
     # to fill the budget without overrunning it.
     for round_no in range(_ROUNDS):
         left = deadline - time.monotonic()
-        todo, worker = _plan(
+        todo, worker = budget.plan(
             n_max - done, rate, left, 0.0 if workers.warm and start_s is not None else start_s, cautious=round_no == 0
         )
         if todo <= 0 or left <= 0:
             break
         chunk_rows = order[done : done + todo]
-        size = _batch_rows(choice, backend, rate)
+        size = budget.batch_rows(choice, backend, rate)
         chunks = [chunk_rows[i : i + size] for i in range(0, len(chunk_rows), size)]
         planned = done + len(chunk_rows)
         counter = [done]
 
-        def on_batch(_: int, k: int) -> None:
+        def on_batch(_: int, k: int, counter: list[int] = counter, planned: int = planned) -> None:  # this round's
             counter[0] += k
             progress("explain", counter[0], planned, f"{counter[0]:,} of {planned:,} rows explained ({choice.explainer})")
 
         started = time.monotonic()
         payloads = [backend.payload(c) for c in chunks]
 
-        def on_idle(so_far: list, chunks: list = chunks) -> None:
+        def on_idle(so_far: list[Any], chunks: list[Positions] = chunks) -> None:  # results: one per batch, None until done
             # While the worker finishes its last batches: the model's own outputs for the rows this round has done.
             if backend.outputs is not None:
-                ready = [c for c, r in zip(chunks, so_far) if r is not None]
+                ready = [c for c, r in zip(chunks, so_far, strict=True) if r is not None]
                 if ready:
                     rows_ready = np.concatenate(ready)
-                    outputs_done.update(zip(rows_ready.tolist(), backend.outputs(rows_ready)))
+                    outputs_done.update(zip(rows_ready.tolist(), backend.outputs(rows_ready).tolist(), strict=True))
 
         raw, cut, by_worker = runner.run_batches(
             backend.core,
@@ -269,7 +269,7 @@ def _run(
             executor=workers.get() if worker else None,
             on_idle=on_idle,
         )
-        parts += [(c, backend.finish(p, r)) for c, p, r in zip(chunks, payloads, raw) if r is not None]
+        parts += [(c, backend.finish(p, r)) for c, p, r in zip(chunks, payloads, raw, strict=True) if r is not None]
         processes = 2 if by_worker else processes
         if not cut:  # per-process speed as measured (the plan adds a worker's share itself)
             rate = len(chunk_rows) / max(time.monotonic() - started, 1e-6) / (1.75 if worker else 1.0)
@@ -280,9 +280,12 @@ def _run(
     phi = np.vstack([np.asarray(p[1][0], dtype=np.float64) for p in parts])
     base = np.concatenate([np.asarray(p[1][1], dtype=np.float64) for p in parts])
     if any(res[2] is None for _, res in parts):  # one model call for the rows not done while waiting for the worker
+        outputs = backend.outputs
+        assert outputs is not None, "a backend's finish gives no outputs only when it has `outputs`"
         todo_rows = np.array([r for r in rows.tolist() if r not in outputs_done], dtype=np.int64)
         for i in range(0, len(todo_rows), 50_000):
-            outputs_done.update(zip(todo_rows[i : i + 50_000].tolist(), backend.outputs(todo_rows[i : i + 50_000])))  # type: ignore[misc]
+            batch = todo_rows[i : i + 50_000]
+            outputs_done.update(zip(batch.tolist(), outputs(batch).tolist(), strict=True))
         output = np.array([outputs_done[r] for r in rows.tolist()], dtype=np.float64)
     else:
         output = np.concatenate([np.asarray(res[2], dtype=np.float64) for _, res in parts])
@@ -323,7 +326,7 @@ def _run(
     essential = np.unique(np.concatenate([head, local_rows, topups]))
     essential = essential[np.isin(essential, order)]
     cut = bool(not explained[essential].all())
-    warnings += _warnings(
+    warnings += caveats.collect(
         X, features, rows, choice, backend, n, len(global_rows), n_plan, cut, by_group, proxies, names, err, settings
     )
     return Explanations(
@@ -343,7 +346,9 @@ def _run(
         seed=seed,
         stability_resamples=settings.stability_resamples,
         additivity_max_error=err,
-        global_=aggregate.global_importance(names, boot),
+        # populate_by_name: filled by its field name; without the pydantic plugin mypy knows only the alias "global",
+        # a Python keyword that cannot be passed by name.
+        global_=aggregate.global_importance(names, boot),  # type: ignore[call-arg]
         by_group=tuple(by_group),
         rank_shifts=aggregate.rank_shifts(by_group),
         proxy_share=aggregate.set_share(names, proxies, boot),
@@ -352,123 +357,6 @@ def _run(
         row_sample=aggregate.row_sample(names, phi, index, explained, pos, groups, X, boot.mean),
         warnings=tuple(warnings),
     )
-
-
-def _plan(todo: int, rate: float, seconds_left: float, worker_start_s: float | None, *, cautious: bool) -> tuple[int, bool]:
-    """(rows to explain next, whether a worker process joins) from the measured per-process rate and the time left.
-
-    `cautious` for the first round: its rate comes from a small probe and a worker's real share is unknown yet (another
-    program may hold the second core); later rounds fill what is left.
-    """
-    if todo <= 0 or seconds_left <= 0:
-        return 0, False
-
-    def worth(rows: int) -> bool:
-        return worker_start_s is not None and rows / rate > max(2 * worker_start_s, 1.0)
-
-    worker = worth(todo) and seconds_left > 2 * (worker_start_s or 0)
-    affordable = rate * seconds_left
-    if worker:
-        affordable += rate * 0.75 * max(seconds_left - (worker_start_s or 0), 0.0)
-    affordable *= 0.6 if cautious and worker else 0.85
-    if affordable >= todo:
-        return todo, worker
-    rows = max(int(affordable), 1)
-    return rows, worker and worth(rows)
-
-
-def _batch_rows(choice: Choice, backend: Backend, rate: float) -> int:
-    if choice.method == "agnostic":
-        return agnostic.rows_per_batch(backend)
-    if choice.method == "linear":
-        return 50_000  # fixed: batch composition then never depends on timing
-    if choice.method in ("lightgbm", "xgboost") and backend.shipped is None:
-        # OpenMP inside: each call waits for its slowest thread, which costs dearly when another program holds a core.
-        return int(max(2_000, min(rate * 2.0, 50_000)))
-    # With a worker, smaller batches: the two processes meet with less of a batch left over.
-    return int(max(16, min(rate * _BATCH_SECONDS * (0.5 if backend.shipped else 1.0), 20_000)))
-
-
-def _warnings(
-    X: pd.DataFrame,
-    features: list[str],
-    rows: np.ndarray,
-    choice: Choice,
-    backend: Backend,
-    n: int,
-    n_global: int,
-    n_plan: int,
-    cut: bool,
-    by_group: list,
-    proxies: list[str],
-    names: list[str],
-    err: float | None,
-    settings: ExplainSettings,
-) -> list[str]:
-    out = [
-        "SHAP values describe how this model uses its inputs, not causes: a large attribution does not mean that changing "
-        "the feature would change a person's outcome, and correlated features can share or swap credit."
-    ]
-    if choice.explainer == "tree_path_dependent":
-        out.append(
-            "Path-dependent TreeSHAP follows the trees' own splits and training cover; among correlated features, "
-            "credit goes to the ones the trees happened to split on."
-        )
-    elif choice.explainer == "linear_exact":
-        out.append("Linear SHAP treats features as independent and uses the evaluation data's mean as the reference.")
-    else:
-        out.append(
-            f"Model-agnostic values are estimates ({backend.permutations} antithetic permutations per row, "
-            f"{backend.background_size} background rows) and break feature correlations by mixing in background values."
-        )
-    pairs = _correlated(X, features, rows)
-    if pairs:
-        out.append("Strongly correlated inputs (|r| >= 0.7), read their attributions together: " + "; ".join(pairs) + ".")
-    if cut:
-        out.append(
-            f"The time budget ({settings.time_budget_s:g} s) ran out before every local example and every group's "
-            f"minimum sample were explained ({len(rows):,} rows explained); the figures use the rows explained."
-        )
-    if n_global < n:
-        why = "the time budget" if settings.max_rows is None or n_plan < min(n, settings.max_rows) else "max_rows"
-        out.append(
-            f"Global figures rest on a seeded random sample of {n_global:,} of {n:,} rows ({why}); "
-            "the intervals show their resampling variability."
-        )
-    small = [_label(g.attributes) for g in by_group if 0 < g.n_explained < aggregate.MIN_GROUP_ROWS]
-    if small:
-        out.append(
-            f"Importance rests on fewer than {aggregate.MIN_GROUP_ROWS} explained rows for: {'; '.join(small[:10])}"
-            f"{' ...' if len(small) > 10 else ''}; these groups are not compared in rank_shifts."
-        )
-    unused = [p for p in proxies if p not in names]
-    if unused:
-        out.append(
-            f"Candidate proxies the model does not take as inputs: {', '.join(unused)} (their information may still "
-            "reach the model through other features)."
-        )
-    if err is not None and choice.explainer in _EXACT and err > 1e-6:
-        out.append(f"Additivity check: base value + contributions differ from the model's output by up to {err:.2e}.")
-    return out
-
-
-def _correlated(X: pd.DataFrame, features: list[str], rows: np.ndarray, limit: int = 5) -> list[str]:
-    numeric = [f for f in features if pd.api.types.is_numeric_dtype(X[f]) and not pd.api.types.is_bool_dtype(X[f])]
-    if len(numeric) < 2 or len(rows) < 10:
-        return []
-    sample = X[numeric].iloc[rows[:5000]].astype(float)
-    corr = sample.corr().to_numpy()
-    pairs = []
-    for i in range(len(numeric)):
-        for j in range(i + 1, len(numeric)):
-            r = corr[i, j]
-            if np.isfinite(r) and abs(r) >= 0.7:
-                pairs.append((abs(r), f"{numeric[i]} & {numeric[j]} ({r:+.2f})"))
-    return [p for _, p in sorted(pairs, reverse=True)[:limit]]
-
-
-def _label(attrs: dict[str, str]) -> str:
-    return " & ".join(f"{k}={v}" for k, v in attrs.items())
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

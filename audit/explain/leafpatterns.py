@@ -20,10 +20,23 @@ trees) keeps the library's own TreeSHAP.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+from audit.stats.arrays import BoolArray, FloatArray, IntArray
+
+# Internal nodes as lists, one per field ("feature", "threshold", "default_left", "missing"); ints and bools are floats'
+# subtypes, so one list type holds every field until `_build` gives each its array type.
+Nodes = dict[str, list[float]]
+# One step of a leaf's path: (node within its tree, the leaf lies left of it, the node's feature, cover fraction).
+Step = tuple[int, bool, int, float]
+Leaf = tuple[float, list[Step]]  # (leaf value, its path)
+# A node of LightGBM's JSON dump (or one built in that shape by `_array_node`): JSON, so its values are dynamic.
+JsonNode = dict[str, Any]
 
 _MISSING = {"None": 0, "Zero": 1, "NaN": 2}
 MAX_PATH_FEATURES = 62  # patterns are int64 bit masks
@@ -36,23 +49,23 @@ class LeafPatternTrees:
     """A tree ensemble flattened for the kernels: internal nodes, leaves with their paths, and the leaf tables."""
 
     n_features: int
-    node_feature: np.ndarray
-    node_threshold: np.ndarray
-    node_default_left: np.ndarray
-    node_missing: np.ndarray
-    tree_node_start: np.ndarray
-    tree_leaf_start: np.ndarray
-    leaf_value: np.ndarray
-    path_start: np.ndarray
-    path_node: np.ndarray  # global index of the internal node
-    path_left: np.ndarray  # the leaf lies in that node's left subtree
-    path_slot: np.ndarray  # position of the node's feature within the leaf's distinct features
-    feat_start: np.ndarray
-    leaf_feature: np.ndarray  # the leaf's distinct path features
-    leaf_fraction: np.ndarray  # p_j per distinct feature
-    table_start: np.ndarray  # -1: evaluated per row
-    tables: np.ndarray
-    weights: np.ndarray  # weights[k, m] = m! (k-1-m)! / k!
+    node_feature: IntArray
+    node_threshold: FloatArray
+    node_default_left: BoolArray
+    node_missing: npt.NDArray[np.int8]
+    tree_node_start: IntArray
+    tree_leaf_start: IntArray
+    leaf_value: FloatArray
+    path_start: IntArray
+    path_node: IntArray  # global index of the internal node
+    path_left: BoolArray  # the leaf lies in that node's left subtree
+    path_slot: IntArray  # position of the node's feature within the leaf's distinct features
+    feat_start: IntArray
+    leaf_feature: IntArray  # the leaf's distinct path features
+    leaf_fraction: FloatArray  # p_j per distinct feature
+    table_start: IntArray  # -1: evaluated per row
+    tables: FloatArray
+    weights: FloatArray  # weights[k, m] = m! (k-1-m)! / k!
     expected_value: float
     max_nodes: int
 
@@ -68,9 +81,9 @@ def from_lightgbm(model: Any, rows_hint: int = 10_000) -> LeafPatternTrees | Non
     dump = booster.dump_model(num_iteration=_iterations(model, booster))
     if dump.get("num_tree_per_iteration", 1) != 1 or dump.get("linear_tree"):
         return None
-    nodes: dict[str, list] = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
+    nodes: Nodes = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
     tree_node_start, tree_leaf_start = [0], [0]
-    leaves: list[tuple[float, list[tuple[int, bool, int, float]]]] = []
+    leaves: list[Leaf] = []
     for info in dump["tree_info"]:
         base = len(nodes["feature"])
         if not _flatten(info["tree_structure"], base, nodes, leaves, []):
@@ -87,9 +100,9 @@ def from_shap_trees(ensemble: Any, output: int, rows_hint: int = 10_000) -> Leaf
     trees = getattr(ensemble, "trees", None)
     if not trees:
         return None
-    nodes: dict[str, list] = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
+    nodes: Nodes = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
     tree_node_start, tree_leaf_start = [0], [0]
-    leaves: list = []
+    leaves: list[Leaf] = []
     for tree in trees:
         arrays = _shap_tree_arrays(tree, output)
         if arrays is None:
@@ -104,7 +117,7 @@ def from_shap_trees(ensemble: Any, output: int, rows_hint: int = 10_000) -> Leaf
     return _build(n_features, nodes, tree_node_start, tree_leaf_start, leaves, rows_hint, offset)
 
 
-def _shap_tree_arrays(tree: Any, output: int) -> dict[str, np.ndarray] | None:
+def _shap_tree_arrays(tree: Any, output: int) -> dict[str, npt.NDArray[np.generic]] | None:
     kinds = getattr(tree, "threshold_types", None)
     if kinds is not None and np.any(np.asarray(kinds) != 0):
         return None  # categorical split
@@ -146,9 +159,9 @@ def from_xgboost(booster: Any, iteration_range: tuple[int, int], rows_hint: int 
         return None
     first, last = iteration_range
     trees = trees[first:last] if last > 0 else trees[first:]
-    nodes: dict[str, list] = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
+    nodes: Nodes = {k: [] for k in ("feature", "threshold", "default_left", "missing")}
     tree_node_start, tree_leaf_start = [0], [0]
-    leaves: list = []
+    leaves: list[Leaf] = []
     for tree in trees:
         if any(int(t) != 0 for t in tree.get("split_type", [])):
             return None  # categorical split
@@ -171,7 +184,7 @@ def from_xgboost(booster: Any, iteration_range: tuple[int, int], rows_hint: int 
 
 
 # XGBoost's base_score in the margin: logistic objectives keep it as a probability.
-_XGB_LINKS = {
+_XGB_LINKS: dict[str, Callable[[float], float]] = {
     "binary:logistic": lambda p: math.log(p / (1 - p)),
     "reg:logistic": lambda p: math.log(p / (1 - p)),
     "binary:logitraw": lambda b: b,
@@ -179,12 +192,12 @@ _XGB_LINKS = {
 }
 
 
-def float32_rows(X: np.ndarray) -> np.ndarray:
+def float32_rows(X: npt.ArrayLike) -> FloatArray:
     """The rows as XGBoost sees them (it stores its input in float32), in float64 for the kernels."""
     return np.asarray(X, dtype=np.float32).astype(np.float64)
 
 
-def _array_node(a: dict[str, np.ndarray], i: int) -> dict:
+def _array_node(a: dict[str, npt.NDArray[np.generic]], i: int) -> JsonNode:
     """One node of a tree given as arrays (children -1 at leaves), in the shape of LightGBM's dump (what `_flatten`
     reads); NaN goes the default way at every split."""
     if a["left"][i] < 0:
@@ -206,7 +219,7 @@ def _iterations(model: Any, booster: Any) -> int | None:
     return int(best) if best and best > 0 else None
 
 
-def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list) -> bool:
+def _flatten(node: JsonNode, base: int, nodes: Nodes, leaves: list[Leaf], path: list[Step]) -> bool:
     """Depth-first: internal nodes in order, each leaf with its path [(node, went_left, feature, fraction)]."""
     if "leaf_value" in node:
         leaves.append((float(node["leaf_value"]), list(path)))
@@ -214,14 +227,15 @@ def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list) -> bo
     if node.get("decision_type") != "<=":
         return False
     idx = len(nodes["feature"])
-    nodes["feature"].append(int(node["split_feature"]))
+    feature = int(node["split_feature"])
+    nodes["feature"].append(feature)
     nodes["threshold"].append(float(node["threshold"]))
     nodes["default_left"].append(bool(node["default_left"]))
     nodes["missing"].append(_MISSING.get(str(node.get("missing_type", "None")), 0))
     total = float(node["internal_count"])
     for child, left in ((node["left_child"], True), (node["right_child"], False)):
         count = float(child["leaf_count"] if "leaf_value" in child else child["internal_count"])
-        path.append((idx - base, left, nodes["feature"][idx], count / total if total > 0 else 0.0))
+        path.append((idx - base, left, feature, count / total if total > 0 else 0.0))
         ok = _flatten(child, base, nodes, leaves, path)
         path.pop()
         if not ok:
@@ -230,7 +244,13 @@ def _flatten(node: dict, base: int, nodes: dict, leaves: list, path: list) -> bo
 
 
 def _build(
-    n_features: int, nodes: dict, tree_node_start: list, tree_leaf_start: list, leaves: list, rows_hint: int, offset: float = 0.0
+    n_features: int,
+    nodes: Nodes,
+    tree_node_start: list[int],
+    tree_leaf_start: list[int],
+    leaves: list[Leaf],
+    rows_hint: int,
+    offset: float = 0.0,
 ) -> LeafPatternTrees | None:
     path_start, path_node, path_left, path_slot = [0], [], [], []
     feat_start, leaf_feature, leaf_fraction, leaf_value = [0], [], [], []
@@ -297,7 +317,7 @@ def _build(
     )
 
 
-def _table_sizes(k_per_leaf: np.ndarray, rows: int) -> np.ndarray:
+def _table_sizes(k_per_leaf: IntArray, rows: int) -> IntArray:
     """Entries per leaf table, -1 for leaves evaluated per row: a table where its 2^k patterns cost less than the rows
     to explain, smallest tables first, within TABLE_ENTRIES in all (memory stays bounded for deep trees and big data)."""
     k = k_per_leaf.astype(np.int64)
@@ -309,7 +329,7 @@ def _table_sizes(k_per_leaf: np.ndarray, rows: int) -> np.ndarray:
     return np.where(wanted & within, sizes, -1)
 
 
-def _weights(max_k: int) -> np.ndarray:
+def _weights(max_k: int) -> FloatArray:
     w = np.zeros((max_k + 1, max_k + 1), dtype=np.float64)
     for k in range(1, max_k + 1):
         for m in range(k):
@@ -317,7 +337,7 @@ def _weights(max_k: int) -> np.ndarray:
     return w
 
 
-def shap_values(trees: LeafPatternTrees, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def shap_values(trees: LeafPatternTrees, X: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """(phi (n, features), base value (n,)) for the rows of X (float64, the model's column order)."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] < trees.n_features:

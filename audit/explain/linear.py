@@ -10,17 +10,18 @@ import pandas as pd
 from audit.explain.backend import Backend, as_model_input, column_owners, dense, positive_index, rows_frame, transform
 from audit.explain.choose import Choice
 from audit.models.base import LoadedModel
+from audit.stats.arrays import FloatArray
 
 _CHUNK = 50_000
 
 
 class LinearKernel:
-    def __init__(self, final: Any, coef: np.ndarray, intercept: float, mean: np.ndarray, sign: float) -> None:
+    def __init__(self, final: Any, coef: FloatArray, intercept: float, mean: FloatArray, sign: float) -> None:
         self.final, self.sign = final, sign
         self.coef, self.mean = sign * coef, mean
         self.base = float(sign * intercept + self.coef @ mean)
 
-    def __call__(self, Xt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(self, Xt: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         phi = (Xt - self.mean) * self.coef
         output = self.sign * np.asarray(self.final.decision_function(as_model_input(self.final, Xt)), dtype=np.float64).reshape(
             -1

@@ -10,20 +10,21 @@ import numpy as np
 import pandas as pd
 
 from audit.explain.result import LocalExplanation, Scalar
+from audit.stats.arrays import FloatArray, Labels, Positions
 
 
 def examples(
     picks: Sequence[tuple[int, int, str]],
-    groups: Sequence[tuple[dict[str, str], np.ndarray]],
+    groups: Sequence[tuple[dict[str, str], Positions]],
     where: dict[int, int],
     names: Sequence[str],
-    phi: np.ndarray,
-    base: np.ndarray,
-    output: np.ndarray,
+    phi: FloatArray,
+    base: FloatArray,
+    output: FloatArray,
     X: pd.DataFrame,
     features: Sequence[str],
-    decisions: np.ndarray,
-    scores: np.ndarray | None,
+    decisions: Labels,
+    scores: FloatArray | None,
 ) -> tuple[LocalExplanation, ...]:
     """`where` maps a row of X to its index in the explained arrays; picks the budget did not reach are left out."""
     out = []

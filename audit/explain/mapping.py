@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from audit.stats.arrays import FloatArray
+
 
 def output_names(preprocess: Any, features: Sequence[str], width: int) -> list[str]:
     """Names of the transformed columns, or positional names when the transformer cannot say."""
@@ -40,7 +42,7 @@ def untraced(owner_list: Sequence[str], features: Sequence[str]) -> list[str]:
     return sorted({o for o in owner_list if o not in known})
 
 
-def fold_matrix(owner_list: Sequence[str], names: Sequence[str]) -> np.ndarray:
+def fold_matrix(owner_list: Sequence[str], names: Sequence[str]) -> FloatArray:
     """0/1 matrix (transformed columns x reported features): values @ matrix sums each feature's columns."""
     index = {n: i for i, n in enumerate(names)}
     g = np.zeros((len(owner_list), len(names)))
@@ -96,7 +98,7 @@ def _transformer_inputs(preprocess: Any) -> dict[str, list[str]]:
             feats = list(getattr(ct, "feature_names_in_", []))
             arr = np.asarray(cols)
             if feats and arr.dtype == bool and len(arr) == len(feats):
-                out[str(name)] = [f for f, keep in zip(feats, arr) if keep]
+                out[str(name)] = [f for f, keep in zip(feats, arr, strict=True) if keep]
             elif feats and np.issubdtype(arr.dtype, np.integer):
                 out[str(name)] = [feats[int(i)] for i in arr]
     return out

@@ -78,7 +78,7 @@ class LocalExplanation(Frozen):
     output: float  # the model's own output for this row in the explained space
     score: float | None  # P(positive) where the model gives one
     decision: bool  # True = the favourable outcome
-    feature_values: dict[str, Scalar] = {}
+    feature_values: dict[str, Scalar] = Field(default_factory=dict)
 
 
 class SampleFeature(Frozen):

@@ -67,7 +67,7 @@ class _Shared:
     ) -> None:
         self.core, self.payloads, self.sizes, self.results = core, payloads, sizes, results
         self.shipped, self.executor, self.on_batch = shipped, executor, on_batch
-        self.futures: dict[int, Future] = {}
+        self.futures: dict[int, Future[Any]] = {}
         self.by_worker = 0
 
     def _queue_from_back(self) -> None:
@@ -152,7 +152,8 @@ class Workers:
     kept for the rounds of one explanation (the worker keeps the kernel it was sent) and shut down by `close`."""
 
     def __init__(self, given: Executor | None) -> None:
-        self.given, self.own = given, None
+        self.given: Executor | None = given
+        self.own: Executor | None = None
         self.allowed = given is not None or processes_allowed()
 
     def get(self) -> Executor | None:

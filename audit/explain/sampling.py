@@ -11,10 +11,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-Group = tuple[dict[str, str], np.ndarray]
+from audit.stats.arrays import BoolArray, FloatArray, Labels, Positions
+
+Group = tuple[dict[str, str], Positions]
 
 
-def permutation(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def permutation(n: int, seed: int) -> tuple[Positions, Positions]:
     """(perm, pos): a seeded order of all rows and each row's place in it."""
     perm = np.random.default_rng([seed, 0]).permutation(n)
     pos = np.empty(n, dtype=np.int64)
@@ -23,7 +25,7 @@ def permutation(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def local_picks(
-    groups: Sequence[Group], decisions: np.ndarray, scores: np.ndarray | None, threshold: float | None, k: int, seed: int
+    groups: Sequence[Group], decisions: Labels, scores: FloatArray | None, threshold: float | None, k: int, seed: int
 ) -> list[tuple[int, int, str]]:
     """(group index, row, kind) per example: up to k seeded-random adverse decisions and the k rows nearest the threshold."""
     picks: list[tuple[int, int, str]] = []
@@ -48,7 +50,7 @@ def local_picks(
     return picks
 
 
-def local_rows_in_order(picks: Sequence[tuple[int, int, str]]) -> np.ndarray:
+def local_rows_in_order(picks: Sequence[tuple[int, int, str]]) -> Positions:
     """Round-robin over groups (each group's first example, then its second, ...) so a short budget still covers them all."""
     seen: dict[int, int] = {}
     keyed = []
@@ -59,7 +61,7 @@ def local_rows_in_order(picks: Sequence[tuple[int, int, str]]) -> np.ndarray:
     return _unique([row for _, _, row in sorted(keyed)])
 
 
-def group_topups(groups: Sequence[Group], pos: np.ndarray, per_group: int) -> np.ndarray:
+def group_topups(groups: Sequence[Group], pos: Positions, per_group: int) -> Positions:
     """Each group's first `per_group` rows in the seeded order, interleaved across groups."""
     keyed = []
     for _, idx in groups:
@@ -69,23 +71,23 @@ def group_topups(groups: Sequence[Group], pos: np.ndarray, per_group: int) -> np
     return _unique([r for _, _, r in sorted(keyed)])
 
 
-def explain_order(head: np.ndarray, local: np.ndarray, topups: np.ndarray, perm: np.ndarray) -> np.ndarray:
+def explain_order(head: Positions, local: Positions, topups: Positions, perm: Positions) -> Positions:
     return _unique(np.concatenate([head, local, topups, perm]).astype(np.int64))
 
 
-def prefix_in(ordered: np.ndarray, explained: np.ndarray) -> np.ndarray:
+def prefix_in(ordered: Positions, explained: BoolArray) -> Positions:
     """The longest prefix of `ordered` whose rows are all in the boolean mask `explained`."""
     inside = explained[ordered]
     stop = int(np.argmin(inside)) if not inside.all() else len(ordered)
     return ordered[:stop]
 
 
-def group_sample(idx: np.ndarray, pos: np.ndarray, explained: np.ndarray) -> np.ndarray:
+def group_sample(idx: Positions, pos: Positions, explained: BoolArray) -> Positions:
     idx = np.asarray(idx, dtype=np.int64)
     return prefix_in(idx[np.argsort(pos[idx], kind="stable")], explained)
 
 
-def _unique(rows: Sequence[int] | np.ndarray) -> np.ndarray:
+def _unique(rows: Sequence[int] | Positions) -> Positions:
     """Rows in order of first appearance."""
     arr = np.asarray(rows, dtype=np.int64)
     if arr.size == 0:

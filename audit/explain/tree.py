@@ -13,6 +13,7 @@ from audit.explain.backend import Backend, as_model_input, column_owners, dense,
 from audit.explain.choose import SHAP_TREES, Choice
 from audit.models.base import LoadedModel
 from audit.parallel import Shipped
+from audit.stats.arrays import FloatArray, Positions
 
 _PROBE_ROWS = 32  # rows every run compares the fast kernel with the library on
 _EXACT = 1e-9
@@ -30,7 +31,7 @@ class ShapTree:
     def __getstate__(self) -> dict[str, Any]:
         return {"final": self.final, "pos": self.pos, "raw_margin": self.raw_margin, "explainer": None}
 
-    def __call__(self, X: np.ndarray) -> np.ndarray:
+    def __call__(self, X: FloatArray) -> FloatArray:
         if self.explainer is None:
             import shap
 
@@ -46,7 +47,7 @@ class ShapTree:
         """(output column, sign): the favourable class's column, or the one margin negated for classes_[0]."""
         return (0 if n_outputs == 1 else self.pos), (-1.0 if self.raw_margin and self.pos == 0 else 1.0)
 
-    def finish(self, X: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
+    def finish(self, X: FloatArray, raw: FloatArray) -> tuple[FloatArray, FloatArray, None]:
         k, sign = self.output(raw.shape[2])
         return sign * raw[:, :-1, k], sign * raw[:, -1, k], None  # outputs: once for all rows, by the model itself
 
@@ -58,7 +59,7 @@ class SklearnOutputs:
         self.final, self.pos = final, pos
         self.raw_margin = SHAP_TREES[type(final).__name__] == "raw"
 
-    def __call__(self, X: np.ndarray) -> np.ndarray:
+    def __call__(self, X: FloatArray) -> FloatArray:
         from threadpoolctl import threadpool_limits
 
         Xm = as_model_input(self.final, X)
@@ -75,7 +76,7 @@ class PatternKernel:
     def __init__(self, trees: Any, sign: float, offset: float = 0.0, float32: bool = False) -> None:
         self.trees, self.sign, self.offset, self.float32 = trees, sign, offset, float32
 
-    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
+    def __call__(self, Xt: Any) -> tuple[FloatArray, FloatArray, None]:
         from audit.explain import leafpatterns
 
         X = leafpatterns.float32_rows(dense(Xt)) if self.float32 else dense(Xt)
@@ -83,11 +84,11 @@ class PatternKernel:
         return self.sign * phi, self.sign * (base + self.offset), None
 
 
-def _agree(fast: tuple[np.ndarray, np.ndarray, Any], ref: tuple[np.ndarray, np.ndarray, Any], atol: Any) -> bool:
+def _agree(fast: tuple[FloatArray, FloatArray, Any], ref: tuple[FloatArray, FloatArray, Any], atol: Any) -> bool:
     return bool(np.all(np.abs(fast[0] - ref[0]) <= atol) and np.all(np.abs(fast[1] - ref[1]) <= np.max(atol)))
 
 
-def sklearn_kernel(shap_tree: ShapTree, probe: np.ndarray, rows: int) -> tuple[PatternKernel, str] | None:
+def sklearn_kernel(shap_tree: ShapTree, probe: FloatArray, rows: int) -> tuple[PatternKernel, str] | None:
     """The leaf-pattern kernel on the trees shap's TreeExplainer parsed, used only if it gives shap's values on the
     probe rows (1e-9); else None (shap's own routine)."""
     categorical = getattr(shap_tree.final, "is_categorical_", None)  # HistGradientBoosting's public fitted mask
@@ -122,11 +123,11 @@ class LightGBMKernel:
     def __init__(self, est: Any, sign: float) -> None:
         self.est, self.sign = est, sign
 
-    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
+    def __call__(self, Xt: Any) -> tuple[FloatArray, FloatArray, None]:
         contrib = np.asarray(self.est.predict(Xt, pred_contrib=True), dtype=np.float64)
         return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], None
 
-    def outputs(self, Xt: Any) -> np.ndarray:
+    def outputs(self, Xt: Any) -> FloatArray:
         return self.sign * np.asarray(self.est.predict(Xt, raw_score=True), dtype=np.float64).reshape(-1)
 
 
@@ -172,7 +173,7 @@ class XGBoostKernel:
     def __init__(self, booster: Any, sign: float, iteration_range: tuple[int, int]) -> None:
         self.booster, self.sign, self.iteration_range = booster, sign, iteration_range
 
-    def _predict(self, Xt: Any, **kw: Any) -> np.ndarray:
+    def _predict(self, Xt: Any, **kw: Any) -> FloatArray:
         import xgboost as xgb
 
         dm = xgb.DMatrix(Xt, enable_categorical=True)
@@ -180,11 +181,11 @@ class XGBoostKernel:
             self.booster.predict(dm, iteration_range=self.iteration_range, validate_features=False, **kw), dtype=np.float64
         )
 
-    def __call__(self, Xt: Any) -> tuple[np.ndarray, np.ndarray, None]:
+    def __call__(self, Xt: Any) -> tuple[FloatArray, FloatArray, None]:
         contrib = self._predict(Xt, pred_contribs=True)
         return self.sign * contrib[:, :-1], self.sign * contrib[:, -1], None
 
-    def outputs(self, Xt: Any) -> np.ndarray:
+    def outputs(self, Xt: Any) -> FloatArray:
         return self.sign * self._predict(Xt, output_margin=True).reshape(-1)
 
 
@@ -231,7 +232,7 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
     probe = transform(choice.preprocess, rows_frame(X, features, np.arange(min(len(X), _PROBE_ROWS))))
     columns, owners, warnings = column_owners(choice.preprocess, features, probe.shape[1])
 
-    def dense_payload(rows: np.ndarray) -> np.ndarray:
+    def dense_payload(rows: Positions) -> FloatArray:
         return dense(transform(choice.preprocess, rows_frame(X, features, rows)))
 
     if choice.method == "sklearn_tree":
@@ -243,9 +244,9 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
         outputs(dense(probe))
         fast = sklearn_kernel(tree, dense(probe), len(X))
         if fast is not None:
-            kernel, library = fast
+            fast_kernel, library = fast
             return Backend(
-                kernel,
+                fast_kernel,
                 dense_payload,
                 columns,
                 owners,
@@ -268,7 +269,7 @@ def prepare(choice: Choice, model: LoadedModel, X: pd.DataFrame) -> Backend:
             warnings=warnings,
         )
 
-    def native_payload(rows: np.ndarray) -> Any:
+    def native_payload(rows: Positions) -> Any:
         return transform(choice.preprocess, rows_frame(X, features, rows))
 
     kernel: Any

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from audit import intervals
 from audit.lifecycle.monitor_types import Calibration, Estimated
 from audit.result import Estimate
-from audit.scoremetrics import calibration_bins
+from audit.stats import intervals
+from audit.stats.score_metrics import calibration_bins
 
 ASSUMPTION = (
     "estimated from the scores as probabilities of the positive outcome: valid only if the scores are "
@@ -66,7 +66,7 @@ def compare_realised(est: Estimated, y: np.ndarray, d: np.ndarray) -> Estimated:
 
 def calibration(p: np.ndarray, y: np.ndarray, d: np.ndarray, gap: float, z: float) -> Calibration:
     """Is CBPE trustworthy here? On the reference's rows with outcomes: expected vs realised accuracy and the
-    expected calibration error over 10 equal-width bins (audit.scoremetrics' bins)."""
+    expected calibration error over 10 equal-width bins (audit.stats.score_metrics' bins)."""
     if y.size == 0:
         return Calibration(
             n=0,

@@ -1,7 +1,7 @@
 """Compare two audit results: every group metric and disparity before and after, with an interval for the change.
 
 Intervals for the change treat the two runs as independent samples, using the audit's own methods
-(audit/intervals.py):
+(audit/stats/intervals.py):
 - a rate (selection rate, TPR, ...) of one group in run A and in run B: after - before with the MOVER interval from
   the two Agresti-Coull intervals, Newcombe's construction for two independent proportions, computed from the
   groups' confusion counts; after / before with MOVER-R;
@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from audit import intervals
-from audit import metrics as M
 from audit.lifecycle.compare_inputs import input_changes
 from audit.lifecycle.compare_summary import summarise
 from audit.lifecycle.compare_types import Change, Comparison, GroupPresence, RunInfo, VerdictChange
 from audit.result import AuditResult, Estimate, GroupResult, Verdict
+from audit.stats import intervals
+from audit.stats import metrics as M
 
 GroupKey = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit import intervals
 from audit.lifecycle import drift_stats as S
 from audit.lifecycle.drift_inputs import DriftInputs
 from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, GroupDrift, PredictionDrift
 from audit.lifecycle.plan import DriftPlan
 from audit.result import Estimate
+from audit.stats import intervals
 
 Z95 = intervals.z_two_sided(0.95)
 Found = list[tuple[str, float, float, str]]  # (statistic, value, threshold, message) of each threshold crossed

@@ -3,14 +3,13 @@ realised error rates and AUC where outcomes arrived, CBPE estimates where they h
 reference, and the plan's checks (audit/lifecycle/plan.py `[monitor]`), each pass / alert / insufficient evidence.
 
 A check alerts when the change is beyond the plan's threshold AND its interval excludes no change: the effect size
-decides what matters, the interval that it is not noise. The intervals are the audit's own (audit/intervals.py)."""
+decides what matters, the interval that it is not noise. The intervals are the audit's own (audit/stats/intervals.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from audit import intervals
 from audit.lifecycle import cbpe
 from audit.lifecycle.drift import measure_drift
 from audit.lifecycle.drift_inputs import DriftInputs
@@ -19,18 +18,19 @@ from audit.lifecycle.monitor_inputs import MonitorInputs
 from audit.lifecycle.monitor_types import Check, GroupWindow, MonitorResult, Performance, Reference, WindowResult
 from audit.lifecycle.plan import MonitorPlan
 from audit.lifecycle.windows import Window, WindowSpec, cut
-from audit.metrics import confusion_counts, parts
 from audit.result import Estimate
-from audit.scoremetrics import auc_delong
+from audit.stats import intervals
+from audit.stats.metrics import confusion_counts, parts
+from audit.stats.score_metrics import auc_delong
 
 METHODS = {
     "windows": "calendar days from 00:00 of the first logged day, calendar months from the first of its month (UTC "
     "when the log's times carry offsets), or every N rows in time order",
-    "selection_rate": "share of positive decisions with the Agresti-Coull interval (audit.intervals.rate)",
-    "change": "window minus reference with the MOVER/Newcombe interval (audit.intervals.difference)",
-    "ratio_to_top": "a group's rate over the window's most selected group's, MOVER-R (audit.intervals.ratio)",
+    "selection_rate": "share of positive decisions with the Agresti-Coull interval (audit.stats.intervals.rate)",
+    "change": "window minus reference with the MOVER/Newcombe interval (audit.stats.intervals.difference)",
+    "ratio_to_top": "a group's rate over the window's most selected group's, MOVER-R (audit.stats.intervals.ratio)",
     "performance": "accuracy, TPR, FPR from the confusion counts of the rows whose outcome is known "
-    "(audit.metrics), Agresti-Coull intervals; AUC with DeLong's interval (audit.scoremetrics)",
+    "(audit.stats.metrics), Agresti-Coull intervals; AUC with DeLong's interval (audit.stats.score_metrics)",
     "estimated": "confidence-based performance estimation (audit/lifecycle/cbpe.py); " + cbpe.ASSUMPTION,
     "drift": "audit/lifecycle/drift.py on the window against the reference, thresholds of the plan's [drift]",
     "checks": "alert = change beyond the plan's threshold and its interval excluding no change",

@@ -18,12 +18,13 @@ import pandas as pd
 from audit.explain.settings import ExplainSettings
 from audit.mitigation.source import RunTable
 from audit.spec import AuditSpec
+from audit.stats.arrays import FloatArray, IntArray
 
 DECISION_COLUMN = "__attest_decision"
 SCORE_COLUMN = "__attest_score"
 
 
-def decision_table(table: RunTable, rows: np.ndarray, decisions: np.ndarray, scores: np.ndarray | None = None) -> pd.DataFrame:
+def decision_table(table: RunTable, rows: IntArray, decisions: IntArray, scores: FloatArray | None = None) -> pd.DataFrame:
     """The held-out rows with `decisions` (0/1) written as the target's labels, and `scores` (default: the run's)."""
     out = table.raw.iloc[rows].reset_index(drop=True).copy()
     coded = pd.Series(np.where(np.asarray(decisions) == 1, table.positive, table.negative))
@@ -37,7 +38,7 @@ def decision_table(table: RunTable, rows: np.ndarray, decisions: np.ndarray, sco
 
 
 def audit_decisions(
-    table: RunTable, rows: np.ndarray, decisions: np.ndarray, name: str, *, scores: np.ndarray | None = None
+    table: RunTable, rows: IntArray, decisions: IntArray, name: str, *, scores: FloatArray | None = None
 ) -> dict[str, Any]:
     """The full audit result (the schema of `attest audit --json`) of `decisions` on `rows`, as a JSON object;
     `scores` for AUC and calibration (default: the run's own scores of those rows)."""
@@ -63,4 +64,5 @@ def audit_decisions(
             }
         )
         result = run_audit(held)
-    return json.loads(result.to_json())
+    audited: dict[str, Any] = json.loads(result.to_json())  # the result as JSON, the form a proposal stores
+    return audited

@@ -12,6 +12,9 @@ import io
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+from audit.stats.arrays import FloatArray, IntArray, Keys
 
 EFFECT = (
     "unknown until retrained: the weights change the training data, not the decisions; retrain with them as "
@@ -19,7 +22,7 @@ EFFECT = (
 )
 
 
-def weights(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
+def weights(group: Keys, y: IntArray) -> tuple[FloatArray, list[dict[str, Any]]]:
     """Per-row weights and the per-cell table (group, label, rows, weight)."""
     group = np.asarray(group, dtype=object)
     y = np.asarray(y, dtype=np.int64)
@@ -45,13 +48,13 @@ def weights(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[dict[str
     return w, table
 
 
-def weights_csv(row_numbers: np.ndarray, group: np.ndarray, y_values: np.ndarray, w: np.ndarray) -> bytes:
+def weights_csv(row_numbers: IntArray, group: Keys, y_values: npt.NDArray[np.generic], w: FloatArray) -> bytes:
     """CSV with one line per row: `row` (0-based data row, header not counted), `group`, `label`, `weight`."""
     from audit.outputs import spreadsheet_safe
 
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
     out.writerow(["row", "group", "label", "weight"])
-    for r, g, lab, wt in zip(row_numbers, group, y_values, w):
+    for r, g, lab, wt in zip(row_numbers, group, y_values, w, strict=True):  # one entry per row
         out.writerow([int(r), spreadsheet_safe(str(g)), spreadsheet_safe(lab), repr(float(wt))])
     return buf.getvalue().encode("utf-8")

@@ -15,10 +15,11 @@ import pandas as pd
 
 from audit.datasets import load_dataset
 from audit.errors import InputError
-from audit.groups import MISSING
 from audit.hashing import sha256_file
 from audit.inputs import binary_target, decisions_from_column, declared_label, require_column, resolve_positive, scores_from
 from audit.spec import AuditSpec
+from audit.stats.arrays import FloatArray, IntArray, Keys
+from audit.stats.cells import MISSING
 from audit.values import apply_na_values
 
 if TYPE_CHECKING:
@@ -34,12 +35,12 @@ class RunTable:
     run_id: str
     spec: AuditSpec
     data_sha256: str
-    rows: np.ndarray  # each row's 0-based position in the data file
+    rows: IntArray  # each row's 0-based position in the data file
     raw: pd.DataFrame  # the data file's target and sensitive columns as read, rows without a target left out
-    y: np.ndarray  # 1 = favourable outcome
-    scores: np.ndarray  # probability of the favourable outcome
-    decisions: np.ndarray  # the run's own decisions, 0/1
-    group: np.ndarray  # text key of each row's finest intersection, e.g. "race=Black & sex=Female"
+    y: IntArray  # 1 = favourable outcome
+    scores: FloatArray  # probability of the favourable outcome
+    decisions: IntArray  # the run's own decisions, 0/1
+    group: Keys  # text key of each row's finest intersection, e.g. "race=Black & sex=Female"
     positive: Any  # the favourable value of the target, as in the data
     negative: Any  # the other value of the target
 
@@ -77,7 +78,7 @@ def _locate(ws: Workspace, run_id: str, kind: str, spec_path: str | None, sha: s
     for p in present:
         if sha is None or sha256_file(p) == sha:
             return p
-    if present:
+    if present and sha is not None:  # (with no recorded hash the first present file was taken)
         actual = sha256_file(present[0])
         raise InputError(
             f"The {what} {present[0]} has changed since {run_id} was audited (SHA-256 {actual[:12]}..., recorded {sha[:12]}...).",
@@ -161,7 +162,7 @@ def load_run(ws: Workspace, run_id: str, by: tuple[str, ...] | None = None) -> R
     )
 
 
-def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | None = None) -> np.ndarray:
+def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | None = None) -> Keys:
     """Each row's combination of `features` (default: every sensitive feature) as text, e.g. "race=Black & sex=Female":
     the groups the thresholds are set for (missing values as the audit shows them)."""
     features = tuple(features or spec.sensitive)
@@ -170,20 +171,23 @@ def group_keys(df: pd.DataFrame, spec: AuditSpec, features: tuple[str, ...] | No
     key = parts[0]
     for p in parts[1:]:
         key = key + " & " + p
-    return key.to_numpy(dtype=object)
+    keys: Keys = key.to_numpy(dtype=object)
+    return keys
 
 
 def _outputs(
     spec: AuditSpec, df: pd.DataFrame, positive: Any, model_path: Path | None, run_id: str
-) -> tuple[np.ndarray, np.ndarray]:
-    if spec.predictions_only:
-        require_column(df, spec.predictions_column, "predictions")
-        require_column(df, spec.scores_column, "scores")
-        decisions, _ = decisions_from_column(
-            df[spec.predictions_column], spec.predictions_column, positive, list(pd.unique(df[spec.target]))
-        )
-        return decisions, scores_from(df[spec.scores_column].to_numpy(), f"column '{spec.scores_column}'")
+) -> tuple[IntArray, FloatArray]:
+    predictions, scores = spec.predictions_column, spec.scores_column
+    if predictions is not None:  # predictions only (the spec holds a model or a predictions column, never both)
+        assert scores is not None, "labelled_rows refuses a predictions run without scores before this"
+        require_column(df, predictions, "predictions")
+        require_column(df, scores, "scores")
+        decisions, _ = decisions_from_column(df[predictions], predictions, positive, list(pd.unique(df[spec.target])))
+        return decisions, scores_from(df[scores].to_numpy(), f"column '{scores}'")
     from audit.models import load_model
+
+    assert model_path is not None, "a run with a model has its located model file"
 
     model = load_model(
         model_path,

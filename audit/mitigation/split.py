@@ -12,18 +12,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from audit.errors import InputError
+from audit.stats.arrays import IntArray, Keys
 
 
 @dataclass(frozen=True)
 class Split:
     seed: int
     test_size: float
-    fit: np.ndarray  # row positions, sorted
-    test: np.ndarray  # row positions, sorted
+    fit: IntArray  # row positions, sorted
+    test: IntArray  # row positions, sorted
     strata: int  # group x label cells used for stratifying
     pooled_rows: int  # rows of cells too small to split (fewer than 2 rows), stratified together
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | int | float]:
         digest = hashlib.sha256(np.ascontiguousarray(self.test, dtype="<i8").tobytes()).hexdigest()
         return {
             "seed": self.seed,
@@ -38,7 +39,7 @@ class Split:
         }
 
 
-def strata_of(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
+def strata_of(group: Keys, y: IntArray) -> tuple[IntArray, int]:
     """Stratum per row: 2 x (the group's rank among the sorted group names) + label; cells with a single row are
     pooled into one stratum, -1 (sklearn needs 2 rows per stratum)."""
     import pandas as pd
@@ -50,7 +51,7 @@ def strata_of(group: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
     return cell, int(lonely.sum())
 
 
-def stratified_split(group: np.ndarray, y: np.ndarray, *, seed: int = 0, test_size: float = 0.5) -> Split:
+def stratified_split(group: Keys, y: IntArray, *, seed: int = 0, test_size: float = 0.5) -> Split:
     """Split rows into fit and test parts; the same inputs and seed give the same split on any machine."""
     from sklearn.model_selection import train_test_split
 
@@ -73,7 +74,7 @@ def stratified_split(group: np.ndarray, y: np.ndarray, *, seed: int = 0, test_si
     return Split(seed=seed, test_size=test_size, fit=np.sort(fit), test=np.sort(test), strata=n_strata, pooled_rows=pooled)
 
 
-def check_fit_groups(group: np.ndarray, y: np.ndarray, fit: np.ndarray) -> None:
+def check_fit_groups(group: Keys, y: IntArray, fit: IntArray) -> None:
     """Every group needs people with both outcomes among the fit rows, or no threshold can be chosen for it."""
     names = np.unique(group)
     g_fit, y_fit = group[fit], y[fit]

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from audit.errors import InputError
+from audit.stats.arrays import FloatArray, IntArray, Keys
+
+if TYPE_CHECKING:
+    from sklearn.utils import Tags
 
 CONSTRAINTS = {
     "demographic_parity": "demographic_parity",
@@ -32,10 +36,10 @@ class _RecordedScores:
         self.fitted_ = True  # sklearn's check_is_fitted looks for an attribute ending in "_"
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any) -> FloatArray:
         return np.asarray(X, dtype=float)[:, 0]
 
-    def __sklearn_tags__(self):  # sklearn >= 1.6 asks estimators for their tags
+    def __sklearn_tags__(self) -> Tags:  # sklearn >= 1.6 asks estimators for their tags
         from sklearn.utils import Tags, TargetTags
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=False))
@@ -48,7 +52,7 @@ def check_choice(constraint: str, objective: str) -> None:
         raise InputError(f"'{objective}' is not an objective for the thresholds.", f"Use one of: {', '.join(OBJECTIVES)}.")
 
 
-def score_frame(scores: np.ndarray) -> pd.DataFrame:
+def score_frame(scores: FloatArray) -> pd.DataFrame:
     return pd.DataFrame({"score": np.asarray(scores, dtype=float)})
 
 
@@ -59,12 +63,12 @@ class FittedRule:
     objective: str
     tol: float | None
 
-    def decide(self, scores: np.ndarray, group: np.ndarray, seed: int) -> np.ndarray:
+    def decide(self, scores: FloatArray, group: Keys, seed: int) -> IntArray:
         """0/1 decisions; randomised rules draw with `seed`, so the same call gives the same decisions."""
         out = self.optimizer.predict(score_frame(scores), sensitive_features=pd.Series(group, dtype=object), random_state=seed)
         return np.asarray(out, dtype=np.int64)
 
-    def probability(self, scores: np.ndarray, group: np.ndarray) -> np.ndarray:
+    def probability(self, scores: FloatArray, group: Keys) -> FloatArray:
         """Chance of a favourable decision per row under the (possibly randomised) rule."""
         pmf = self.optimizer._pmf_predict(score_frame(scores), sensitive_features=pd.Series(group, dtype=object))
         return np.asarray(pmf, dtype=float)[:, 1]
@@ -95,7 +99,7 @@ def _num(v: float) -> float | str:
 
 
 def fit_rule(
-    scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: str, objective: str = "accuracy", tol: float | None = None
+    scores: FloatArray, y: IntArray, group: Keys, constraint: str, objective: str = "accuracy", tol: float | None = None
 ) -> FittedRule:
     """ThresholdOptimizer(prefit=True) on the scores of the fit rows. `tol`: relaxed constraint (None = strict)."""
     import warnings
@@ -127,14 +131,14 @@ def fit_rule(
     return FittedRule(optimizer=opt, constraint=constraint, objective=objective, tol=tol)
 
 
-def grid(scores: np.ndarray, points: int = 41) -> np.ndarray:
+def grid(scores: FloatArray, points: int = 41) -> FloatArray:
     """Candidate single thresholds: score quantiles, from everyone favourable to almost no one."""
     qs = np.unique(np.quantile(np.asarray(scores, dtype=float), np.linspace(0, 1, points)))
     return np.unique(np.concatenate([qs, [0.5]]))
 
 
 def single_threshold(
-    scores: np.ndarray, y: np.ndarray, group: np.ndarray, constraint: str, floor: float, min_size: int
+    scores: FloatArray, y: IntArray, group: Keys, constraint: str, floor: float, min_size: int
 ) -> dict[str, Any]:
     """The one threshold (score >= t) with the smallest disparity among those keeping accuracy >= `floor` on these rows."""
     from audit.mitigation.tradeoff import disparity

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from audit import intervals
+from audit.stats import intervals
+from audit.stats.arrays import BoolArray, FloatArray, IntArray, Keys
 
 # The rates each constraint equalises: equal opportunity = true positive rates, equalized odds = TPR and FPR.
 RATES = {"demographic_parity": ("selection_rate",), "equal_opportunity": ("tpr",), "equalized_odds": ("tpr", "fpr")}
@@ -35,7 +36,7 @@ METHOD = (
 )
 
 
-def encode(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def encode(group: Keys) -> tuple[Keys, IntArray]:
     """(sorted names, code of each row): np.unique's answer, via pandas' hashing (np.unique sorts Python strings)."""
     import pandas as pd
 
@@ -43,10 +44,10 @@ def encode(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(names, dtype=object), codes
 
 
-def _counts(y: np.ndarray, d: np.ndarray, codes: np.ndarray, k: int) -> list[dict[str, tuple[int, int]]]:
+def _counts(y: IntArray, d: IntArray, codes: IntArray, k: int) -> list[dict[str, tuple[int, int]]]:
     """(successes, trials) of each rate in each of the `k` groups."""
 
-    def per(w: np.ndarray) -> np.ndarray:
+    def per(w: BoolArray | FloatArray) -> IntArray:  # row weights: 0/1 flags, or ones
         return np.bincount(codes, weights=w, minlength=k).astype(np.int64)
 
     n, pos, sel = per(np.ones(len(y))), per(y == 1), per(d == 1)
@@ -68,9 +69,7 @@ def _interval(x: int, n: int, ci: float) -> dict[str, float | None]:
     return {"value": x / n, "low": float(lo), "high": float(hi)}
 
 
-def disparity(
-    y: np.ndarray, d: np.ndarray, group: np.ndarray, constraint: str, min_size: int, ci: float = 0.95
-) -> dict[str, Any]:
+def disparity(y: IntArray, d: IntArray, group: Keys, constraint: str, min_size: int, ci: float = 0.95) -> dict[str, Any]:
     """The constraint's statistic: the largest max - min gap of its rate(s) over groups with >= `min_size` rows
     (all groups when none is that large), with the interval of the difference between the two extreme groups."""
     names, codes = encode(group)
@@ -91,14 +90,14 @@ def disparity(
         if len(defined) < 2:
             continue
         r = {k: per[k][rate][0] / per[k][rate][1] for k in defined}
-        hi, lo = max(defined, key=r.get), min(defined, key=r.get)
+        hi, lo = max(defined, key=lambda k: r[k]), min(defined, key=lambda k: r[k])
         gap = r[hi] - r[lo]
         if best["value"] is None or gap > best["value"]:
             (x1, n1), (x2, n2) = per[hi][rate], per[lo][rate]
             _, low, high = intervals.difference(x1, n1, x2, n2, _z(ci))
             best |= {
                 "value": float(gap),
-                "low": float(max(low, 0.0)),
+                "low": float(np.maximum(low, 0.0)),
                 "high": float(high),
                 "rate": rate,
                 "highest": str(names[hi]),
@@ -108,15 +107,7 @@ def disparity(
 
 
 def operating_point(
-    label: str,
-    method: str,
-    y: np.ndarray,
-    d: np.ndarray,
-    group: np.ndarray,
-    constraint: str,
-    min_size: int,
-    ci: float,
-    **extra: Any,
+    label: str, method: str, y: IntArray, d: IntArray, group: Keys, constraint: str, min_size: int, ci: float, **extra: Any
 ) -> dict[str, Any]:
     """One candidate judged on the rows given: accuracy, balanced accuracy, the fairness statistic, group selection rates."""
     d = np.asarray(d, dtype=np.int64)
@@ -156,21 +147,21 @@ def mark_pareto(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def tradeoff(
     *,
-    y_fit: np.ndarray,
-    s_fit: np.ndarray,
-    g_fit: np.ndarray,
-    y: np.ndarray,
-    s: np.ndarray,
-    g: np.ndarray,
-    original: np.ndarray,
+    y_fit: IntArray,
+    s_fit: FloatArray,
+    g_fit: Keys,
+    y: IntArray,
+    s: FloatArray,
+    g: Keys,
+    original: IntArray,
     constraint: str,
     objective: str,
     seed: int,
     min_size: int,
     ci: float,
     fit_rule: Callable[..., Any],
-    strict: np.ndarray,
-    thresholds: np.ndarray,
+    strict: IntArray,
+    thresholds: FloatArray,
 ) -> list[dict[str, Any]]:
     """Every candidate on the held-out rows (y, s, g): the original decisions, ThresholdOptimizer at each tolerance
     (fitted on the fit rows; equalized odds has no relaxed form in fairlearn, so only `strict`, the decisions of the

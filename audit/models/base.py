@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from audit.refs import ModelRef
@@ -23,9 +24,9 @@ class LoadedModel:
     ref: ModelRef
     estimator: Any
     # (X) -> probability of the positive class, shape (n,); None when the model has no scores.
-    score: Callable[[pd.DataFrame], np.ndarray] | None
+    score: Callable[[pd.DataFrame], npt.NDArray[np.float64]] | None
     # (X) -> boolean decision "positive", shape (n,).
-    decide: Callable[[pd.DataFrame], np.ndarray]
+    decide: Callable[[pd.DataFrame], npt.NDArray[np.bool_]]
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

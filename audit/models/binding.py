@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from audit.errors import ModelError, UnsupportedModel
 from audit.models.base import LoadedModel
 from audit.refs import ModelRef
+
+ArrayT = TypeVar("ArrayT", bound=npt.NDArray[np.generic])  # what a guarded model call returns
 
 
 def same_label(a: Any, b: Any) -> bool:
@@ -47,8 +50,8 @@ def bind(
     estimator: Any,
     classes: tuple[Any, ...],
     positive_label: Any,
-    proba: Callable[[pd.DataFrame], np.ndarray] | None,
-    predict: Callable[[pd.DataFrame], np.ndarray] | None,
+    proba: Callable[[pd.DataFrame], npt.NDArray[np.float64]] | None,
+    predict: Callable[[pd.DataFrame], npt.NDArray[np.generic]] | None,  # class labels, of the model's type
     threshold: float | None,
     extra: dict[str, Any] | None = None,
 ) -> LoadedModel:
@@ -58,7 +61,7 @@ def bind(
     score = None
     if proba is not None:
 
-        def score(X: pd.DataFrame) -> np.ndarray:
+        def score(X: pd.DataFrame) -> npt.NDArray[np.float64]:
             return _guard(lambda: np.asarray(proba(X), dtype=float)[:, idx], X)
 
     if threshold is not None:
@@ -71,19 +74,19 @@ def bind(
             raise ModelError("--threshold needs a model that gives scores (predict_proba).", "Drop --threshold for this model.")
         thr = float(threshold)
 
-        def decide(X: pd.DataFrame) -> np.ndarray:
+        def decide(X: pd.DataFrame) -> npt.NDArray[np.bool_]:
             return score(X) >= thr
     elif predict is not None:
 
-        def decide(X: pd.DataFrame) -> np.ndarray:
+        def decide(X: pd.DataFrame) -> npt.NDArray[np.bool_]:
             labels = _guard(lambda: np.asarray(predict(X)), X)
             if labels.dtype == object:
                 hits = [v for v in pd.unique(labels) if same_label(v, pos_class)]
                 return np.isin(labels, hits)
-            return labels == _coerce(pos_class, labels)
+            return np.asarray(labels == _coerce(pos_class, labels), dtype=bool)
     elif score is not None:
 
-        def decide(X: pd.DataFrame) -> np.ndarray:
+        def decide(X: pd.DataFrame) -> npt.NDArray[np.bool_]:
             return score(X) >= 0.5
     else:
         raise ModelError("The model offers neither labels nor scores.", "Save a fitted classifier.")
@@ -93,14 +96,14 @@ def bind(
     return LoadedModel(ref=ref, estimator=estimator, score=score, decide=decide, extra=dict(extra or {}, threshold=threshold))
 
 
-def _coerce(label: Any, arr: np.ndarray) -> Any:
+def _coerce(label: Any, arr: npt.NDArray[np.generic]) -> Any:
     try:
         return arr.dtype.type(label)
     except (TypeError, ValueError):
         return label
 
 
-def _guard(fn: Callable[[], np.ndarray], X: pd.DataFrame | None = None) -> np.ndarray:
+def _guard(fn: Callable[[], ArrayT], X: pd.DataFrame | None = None) -> ArrayT:
     try:
         return fn()
     except (ModelError, MemoryError):

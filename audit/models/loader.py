@@ -20,7 +20,8 @@ def load_model(
     trusted_types: tuple[str, ...] = (),
     threshold: float | None = None,
 ) -> LoadedModel:
-    """Load a binary classifier. Pickle/joblib need `trust_pickle`; skops types outside sklearn/numpy/scipy need `trusted_types`."""
+    """Load a binary classifier. Pickle/joblib need `trust_pickle`; skops types outside sklearn/numpy/scipy need
+    `trusted_types`."""
     path = Path(path)
     fmt = detect_format(path)
     sha = sha256_file(path)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from audit.errors import ModelError, UnsupportedModel
@@ -14,10 +15,13 @@ from audit.models.base import LoadedModel
 from audit.models.binding import bind
 from audit.models.probe import short_error
 
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
-def _two_col(p: np.ndarray) -> np.ndarray:
-    p = np.asarray(p, dtype=float).reshape(-1)
-    return np.column_stack([1.0 - p, p])
+
+def _two_col(p: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    q = np.asarray(p, dtype=np.float64).reshape(-1)
+    return np.column_stack([1.0 - q, q])
 
 
 def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, threshold: float | None) -> LoadedModel:
@@ -50,7 +54,7 @@ def load_lightgbm(path: Path, base: dict[str, Any], positive_label: Any, thresho
         estimator=booster,
         classes=(0, 1),
         positive_label=_booster_positive(positive_label),
-        proba=lambda X: _two_col(booster.predict(X[list(features)])),
+        proba=lambda X: _two_col(np.asarray(booster.predict(X[list(features)]))),
         predict=None,
         threshold=threshold,
         extra={"class_assumption": "booster class 1 taken as the positive label"},
@@ -82,7 +86,7 @@ def load_xgboost(path: Path, base: dict[str, Any], positive_label: Any, threshol
         )
     features = tuple(booster.feature_names)
 
-    def proba(X: pd.DataFrame) -> np.ndarray:
+    def proba(X: pd.DataFrame) -> npt.NDArray[np.float64]:
         return _two_col(booster.predict(xgb.DMatrix(X[list(features)], enable_categorical=True)))
 
     fields = dict(
@@ -226,7 +230,7 @@ _ONNX_TYPES = {
 }
 
 
-def onnx_session(path: Path):
+def onnx_session(path: Path) -> ort.InferenceSession:
     """An onnxruntime session on the CPU only, with onnxruntime's own log kept to errors."""
     import onnxruntime as ort
 
@@ -256,17 +260,18 @@ def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: 
         if not names:
             raise ModelError(
                 f"The ONNX model in {path.name} takes one {inputs[0].shape[1]}-column tensor and does not say which columns.",
-                "Add metadata 'feature_names' (a JSON list or comma-separated) to the model, or export with one input per column.",
+                "Add metadata 'feature_names' (a JSON list or comma-separated) to the model, "
+                "or export with one input per column.",
             )
         features = tuple(json.loads(names) if names.startswith("[") else [n.strip() for n in names.split(",")])
         dtype = _ONNX_TYPES.get(inputs[0].type, np.float32)
 
-        def feed(X: pd.DataFrame) -> dict[str, np.ndarray]:
+        def feed(X: pd.DataFrame) -> dict[str, npt.NDArray[np.generic]]:
             return {inputs[0].name: X[list(features)].to_numpy(dtype=dtype)}
     else:
         features = tuple(i.name for i in inputs)
 
-        def feed(X: pd.DataFrame) -> dict[str, np.ndarray]:
+        def feed(X: pd.DataFrame) -> dict[str, npt.NDArray[np.generic]]:
             out = {}
             for i in inputs:
                 col = X[i.name]
@@ -279,11 +284,11 @@ def load_onnx(path: Path, base: dict[str, Any], positive_label: Any, threshold: 
     prob_out = next((o.name for o in outs if "prob" in o.name.lower()), None)
     classes = _onnx_classes(meta, path)
 
-    def run(X: pd.DataFrame) -> tuple[np.ndarray, Any]:
+    def run(X: pd.DataFrame) -> tuple[npt.NDArray[np.generic], Any]:  # (labels, onnxruntime's probabilities output)
         res = sess.run([label_out] + ([prob_out] if prob_out else []), feed(X))
         return np.asarray(res[0]).reshape(-1), (res[1] if prob_out else None)
 
-    def proba(X: pd.DataFrame) -> np.ndarray:
+    def proba(X: pd.DataFrame) -> npt.NDArray[np.float64]:
         _, p = run(X)
         if isinstance(p, list):  # ZipMap output: a list of {class: probability}
             keys = list(p[0].keys())

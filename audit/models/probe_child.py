@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +45,20 @@ def _child(fmt: str, path: str) -> dict[str, Any]:
     if fmt == "lightgbm":
         import lightgbm as lgb
 
-        booster = lgb.Booster(model_file=path)
-        _score_quietly(lambda: booster.predict(np.zeros((1, booster.num_feature()))))
+        lgb_booster = lgb.Booster(model_file=path)
+        _score_quietly(lambda: lgb_booster.predict(np.zeros((1, lgb_booster.num_feature()))))
     elif fmt == "xgboost":
         import xgboost as xgb
 
-        booster = xgb.Booster()
-        booster.load_model(path)
-        check_xgboost_trees(json.loads(bytes(booster.save_raw("json"))))
+        xgb_booster = xgb.Booster()
+        xgb_booster.load_model(path)
+        check_xgboost_trees(json.loads(bytes(xgb_booster.save_raw("json"))))
         _score_quietly(
-            lambda: booster.predict(
+            lambda: xgb_booster.predict(
                 xgb.DMatrix(
-                    np.zeros((1, booster.num_features())),
-                    feature_names=booster.feature_names,
-                    feature_types=booster.feature_types,
+                    np.zeros((1, xgb_booster.num_features())),
+                    feature_names=xgb_booster.feature_names,
+                    feature_types=xgb_booster.feature_types,
                     enable_categorical=True,
                 )
             )
@@ -69,7 +70,7 @@ def _child(fmt: str, path: str) -> dict[str, Any]:
     return {"ok": True}
 
 
-def _score_quietly(score: Any) -> None:
+def _score_quietly(score: Callable[[], object]) -> None:
     # Scoring one row is there to crash here rather than in Attest; an ordinary error (a categorical feature given 0)
     # is left for the real load, which explains it properly.
     try:
@@ -81,7 +82,8 @@ def _score_quietly(score: Any) -> None:
 if __name__ == "__main__":
     # LightGBM and XGBoost import scikit-learn when it is installed (for their sklearn wrappers, unused here); blocking
     # it makes the child start in about 1 s instead of 3, the wait a user pays for the check. ONNX does not import it.
-    sys.modules.setdefault("sklearn", None)  # type: ignore[assignment]
+    if "sklearn" not in sys.modules:
+        sys.modules["sklearn"] = None  # type: ignore[assignment]  # None in sys.modules blocks the import (documented)
     try:
         out = _child(sys.argv[1], sys.argv[2])
     except Exception as exc:  # a normal error: the parent reports it as a damaged file

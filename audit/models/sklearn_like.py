@@ -50,7 +50,8 @@ def load_skops(path: Path, sha256: str, trusted_types: tuple[str, ...]) -> tuple
         )
     if needed:
         raise TrustRequired(
-            f"{path.name} contains types outside what skops and Attest have reviewed: {', '.join(needed)}. Loading them could run their code.",
+            f"{path.name} contains types outside what skops and Attest have reviewed: {', '.join(needed)}. "
+            "Loading them could run their code.",
             "If you know where this model comes from, trust these exact types: " + " ".join(f"--trust-type {t}" for t in needed),
             sha256=sha256,
             untrusted=tuple(needed),
@@ -70,7 +71,8 @@ def load_pickle(path: Path, sha256: str, trust_pickle: bool) -> Any:
     if not trust_pickle:
         raise TrustRequired(
             f"{path.name} is a pickle/joblib file. Loading it runs any code it contains (SHA-256 {sha256}).",
-            "Only if you trust its author and this exact file, rerun with --trust-pickle; better, ask for the model in skops or ONNX format.",
+            "Only if you trust its author and this exact file, rerun with --trust-pickle; "
+            "better, ask for the model in skops or ONNX format.",
             sha256=sha256,
         )
     import joblib
@@ -113,7 +115,8 @@ def bind_estimator(est: Any, base_fields: dict[str, Any], positive_label: Any, t
     classes = getattr(est, "classes_", None)
     if classes is None:
         raise UnsupportedModel(
-            f"{type(est).__name__} has no classes_: it looks like a regressor or an unfitted model. Attest audits binary classifiers only (for now).",
+            f"{type(est).__name__} has no classes_: it looks like a regressor or an unfitted model. "
+            "Attest audits binary classifiers only (for now).",
             "Audit a fitted binary classifier, or audit its decisions with --predictions.",
         )
     features = getattr(est, "feature_names_in_", None)

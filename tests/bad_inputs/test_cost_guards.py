@@ -198,7 +198,7 @@ def test_estimate_matches_enumeration(counts, top, rows):
 
 
 def test_estimate_bounds_the_groups_an_audit_makes(tmp_path, capsys):
-    from audit.groups import build_index
+    from audit.stats.cells import build_index
 
     df = pd.read_csv(_wide(tmp_path / "w.csv", n=400, columns=4))
     sens = ("s0", "s1", "s2", "s3")
@@ -209,7 +209,7 @@ def test_estimate_bounds_the_groups_an_audit_makes(tmp_path, capsys):
 
 def test_wide_cell_space_does_not_overflow():
     """10 columns of 100 values: 100**10 cells overflow int64; every row's groups must still be its own values."""
-    from audit.groups import build_index
+    from audit.stats.cells import build_index
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame({f"c{i}": rng.integers(0, 100, 3000).astype(str) for i in range(10)})

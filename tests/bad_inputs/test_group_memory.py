@@ -12,9 +12,9 @@ import tracemalloc
 
 import numpy as np
 
-from audit.bootstrap import aggregate
-from audit.fairness import level_stats
-from audit.groups import Level
+from audit.stats.bootstrap import aggregate
+from audit.stats.cells import Level
+from audit.stats.estimates import level_stats
 
 
 def _level(n_cells: int, n_groups: int, seed: int = 0) -> tuple[Level, np.ndarray]:

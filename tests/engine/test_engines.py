@@ -17,7 +17,7 @@ from audit.draft import AuditDraft
 from audit.engines import choose_engine
 from audit.engines.duckdb_engine import DuckDBEngine
 from audit.engines.numpy_engine import NumpyEngine
-from audit.fairness import calibration_curve, calibration_curve_counts, score_metrics, score_metrics_counts
+from audit.stats.estimates import calibration_curve, calibration_curve_counts, score_metrics, score_metrics_counts
 from cli.main import main
 from tests.engine.engine_cases import differences, load, predictions_frame, write_cases
 
@@ -114,7 +114,7 @@ def test_statistics_match_an_independent_count(tmp_path):
 
 def _same_curves(a, b) -> None:
     assert [x.n for x in a] == [x.n for x in b] and sum(x.n for x in a) > 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert x.mean_score == pytest.approx(y.mean_score, abs=1e-12) and x.observed_rate == pytest.approx(
             y.observed_rate, abs=1e-12
         )
@@ -130,7 +130,7 @@ def test_both_engines_build_the_same_statistics(tmp_path):
         assert np.array_equal(getattr(a.scores, f), getattr(b.scores, f)), f
     assert a.quality.columns == b.quality.columns and np.array_equal(a.quality.missing, b.quality.missing)
     assert [(c, s) for c, s, _ in a.quality.proxy_tables] == [(c, s) for c, s, _ in b.quality.proxy_tables]
-    for (_, _, x), (_, _, y) in zip(a.quality.proxy_tables, b.quality.proxy_tables):
+    for (_, _, x), (_, _, y) in zip(a.quality.proxy_tables, b.quality.proxy_tables, strict=True):
         assert np.array_equal(np.sort(x, axis=None), np.sort(y, axis=None))
 
 

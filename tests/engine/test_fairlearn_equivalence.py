@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from audit import fairness
-from audit.groups import build_index
-from audit.metrics import confusion_counts
+from audit.stats import estimates
+from audit.stats.cells import build_index
+from audit.stats.metrics import confusion_counts
 
 FAIRLEARN = {
     "selection_rate": flm.selection_rate,
@@ -35,7 +35,7 @@ def engine_levels(df: pd.DataFrame, sensitive: tuple[str, ...], y: np.ndarray, p
     counts = confusion_counts(index.cell_of_row, y, p, index.n_cells)
     rng = np.random.default_rng(0)
     return {
-        st_.level.features: st_ for st_ in (fairness.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels)
+        st_.level.features: st_ for st_ in (estimates.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels)
     }
 
 
@@ -83,7 +83,7 @@ def test_parity_differences_equal_fairlearn(case):
     df, sensitive, y, p = case
     levels = engine_levels(df, sensitive, y, p)
     f = sensitive[0]
-    summary = fairness.level_summary(levels[(f,)], 0.95, 30)
+    summary = estimates.level_summary(levels[(f,)], 0.95, 30)
     sf = df[f].astype(str)
     assert summary.demographic_parity_difference.value == pytest.approx(
         flm.demographic_parity_difference(y, p, sensitive_features=sf), abs=1e-12
@@ -136,10 +136,10 @@ def test_equalized_odds_leaves_undefined_rates_out_and_warns():
     p = np.array([1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 0])
     df = pd.DataFrame({"sf": sf})
     st_ = engine_levels(df, ("sf",), y, p)[("sf",)]
-    summary = fairness.level_summary(st_, 0.95, 30)
+    summary = estimates.level_summary(st_, 0.95, 30)
     # a: TPR 2/3 FPR 1/3; b: TPR 1/3 FPR 2/3; c: TPR 3/4, FPR undefined -> max(0.75 - 1/3, 2/3 - 1/3)
     assert summary.equalized_odds_difference.value == pytest.approx(0.75 - 1 / 3)
     fl = flm.equalized_odds_difference(y, p, sensitive_features=pd.Series(sf))
     assert fl == pytest.approx(2 / 3)  # fairlearn: c's FPR counted as 0 -> 2/3 - 0
-    (warning,) = fairness.equalized_odds_gaps([st_])
+    (warning,) = estimates.equalized_odds_gaps([st_])
     assert "sf=c" in warning and "no actual negatives" in warning and "sf=a" not in warning

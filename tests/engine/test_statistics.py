@@ -7,9 +7,9 @@ import pytest
 from scipy import stats
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from audit.bootstrap import percentile_intervals, posterior_counts
-from audit.quality import cramers_v
-from audit.scoremetrics import auc_delong, brier, expected_calibration_error
+from audit.stats.bootstrap import percentile_intervals, posterior_counts
+from audit.stats.quality import cramers_v
+from audit.stats.score_metrics import auc_delong, brier, expected_calibration_error
 
 
 def test_posterior_draws_keep_sizes_and_never_collapse_at_zero_or_n():
@@ -94,17 +94,17 @@ def test_presorted_auc_path_equals_the_sorting_path():
 def test_group_rate_at_one_gets_a_nonzero_interval():
     import pandas as pd
 
-    from audit import fairness
-    from audit.groups import build_index
-    from audit.metrics import confusion_counts
+    from audit.stats import estimates
+    from audit.stats.cells import build_index
+    from audit.stats.metrics import confusion_counts
 
     df = pd.DataFrame({"g": ["a"] * 40 + ["b"] * 40})
     y = np.array([1] * 40 + [1, 0] * 20)
     p = np.array([1] * 40 + [1, 0, 0, 1] * 10)  # group a: TPR 40/40
     index = build_index(df, ("g",))
     counts = confusion_counts(index.cell_of_row, y, p, index.n_cells)
-    (st,) = [fairness.level_stats(lv, index.n_cells, counts, {}, 500, np.random.default_rng(0)) for lv in index.levels]
-    res = fairness.group_results(st, 80, 30, 0.95, y, None, None, np.random.default_rng(0), 500)
+    (st,) = [estimates.level_stats(lv, index.n_cells, counts, {}, 500, np.random.default_rng(0)) for lv in index.levels]
+    res = estimates.group_results(st, 80, 30, 0.95, y, None, None, np.random.default_rng(0), 500)
     a = next(r for r in res if r.attributes == {"g": "a"})
     assert a.metrics["tpr"].value == 1.0 and a.metrics["tpr"].ci_low < 0.95 and a.metrics["tpr"].ci_high == 1.0
     assert a.metrics["fpr"].value is None  # no actual negatives: undefined, not 0

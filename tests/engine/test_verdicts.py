@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit import fairness, verdicts
-from audit.groups import build_index
 from audit.policy import PRESETS, Check, Policy, resolve_policy
+from audit.stats import estimates, verdicts
+from audit.stats.cells import build_index
 
 
 def _level(groups: dict[str, tuple[int, int, int, int]]):
@@ -17,9 +17,9 @@ def _level(groups: dict[str, tuple[int, int, int, int]]):
     df = pd.DataFrame({"g": list(groups)})
     index = build_index(df, ("g",))
     counts = np.zeros((index.n_cells, 4), dtype=np.int64)
-    for cell, c in zip(index.cell_of_row, groups.values()):
+    for cell, c in zip(index.cell_of_row, groups.values(), strict=True):  # one row per group
         counts[cell] = c
-    return [fairness.level_stats(lv, index.n_cells, counts, {}, 200, np.random.default_rng(0)) for lv in index.levels]
+    return [estimates.level_stats(lv, index.n_cells, counts, {}, 200, np.random.default_rng(0)) for lv in index.levels]
 
 
 def _selected(groups: dict[str, tuple[int, int]]):
@@ -148,7 +148,7 @@ def test_point_decision_mode():
 
 
 def test_family_statement_names_m_and_the_level():
-    vs, family = _run(PRESETS["four_fifths"], _selected({"A": (2000, 1000), "B": (2000, 980), "C": (2000, 500)}))
+    _, family = _run(PRESETS["four_fifths"], _selected({"A": (2000, 1000), "B": (2000, 980), "C": (2000, 500)}))
     assert f"m = {family.hypotheses}" in family.statement and "at most 5%" in family.statement
     assert "every group of at least the minimum size" in family.statement
 

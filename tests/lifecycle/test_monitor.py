@@ -10,10 +10,10 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
-from audit import intervals
 from audit.lifecycle.monitor import monitor
 from audit.lifecycle.plan import MonitorPlan
 from audit.lifecycle.windows import parse_window
+from audit.stats import intervals
 from tests.lifecycle.monitor_helpers import load, simulate
 
 Z = intervals.z_two_sided(0.95)

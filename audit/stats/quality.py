@@ -6,15 +6,16 @@ import numpy as np
 import pandas as pd
 
 from audit.engines.base import CellStatistics, QualityStatistics
-from audit.groups import GroupIndex
 from audit.result import DataQuality, MissingByGroup, ProxyFlag
+from audit.stats.arrays import Counts, IntArray
+from audit.stats.cells import GroupIndex
 
 PROXY_MODERATE = 0.3
 PROXY_STRONG = 0.5
 _MAX_LEVELS = 50
 
 
-def _codes(col: pd.Series) -> np.ndarray:
+def _codes(col: pd.Series) -> IntArray:
     """Integer codes for association: numeric columns in quintiles, categories capped at 50 levels, missing its own code."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and col.nunique(dropna=True) > 10:
         binned = pd.qcut(col, 5, labels=False, duplicates="drop")
@@ -30,7 +31,7 @@ def _codes(col: pd.Series) -> np.ndarray:
     return codes + 1  # -1 (missing) becomes 0
 
 
-def contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def contingency(a: IntArray, b: IntArray) -> IntArray:
     """Counts of each (a, b) pair of codes; rows and columns in code order, codes that never occur left out."""
     _, a = np.unique(a, return_inverse=True)
     _, b = np.unique(b, return_inverse=True)
@@ -38,12 +39,12 @@ def contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.bincount(a * k + b, minlength=r * k).reshape(r, k).astype(np.int64)
 
 
-def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+def cramers_v(a: IntArray, b: IntArray) -> float:
     """Bias-corrected Cramér's V (Bergsma 2013) from two integer code arrays."""
     return cramers_v_table(contingency(a, b))
 
 
-def cramers_v_table(counts: np.ndarray) -> float:
+def cramers_v_table(counts: Counts) -> float:
     """Bias-corrected Cramér's V from a contingency table without empty rows or columns."""
     r, k = counts.shape
     if r < 2 or k < 2:
@@ -113,7 +114,7 @@ def assess_statistics(q: QualityStatistics, stats: CellStatistics, model_feature
 def assess(df: pd.DataFrame, index: GroupIndex, exclude: set[str], model_features: tuple[str, ...] | None) -> DataQuality:
     """`assess_statistics` of rows in memory (tests and benchmarks call it on a frame)."""
     from audit.engines.base import CellStatistics
-    from audit.metrics import confusion_counts
+    from audit.stats.metrics import confusion_counts
 
     counts = confusion_counts(index.cell_of_row, np.zeros(len(df), np.int8), np.zeros(len(df), np.int8), index.n_cells)
     stats = CellStatistics(

@@ -1,21 +1,25 @@
 """Per-group metrics with intervals, disparities and level summaries, all from per-group confusion counts.
 
-Rates, differences and ratios get closed-form intervals (audit/intervals.py); F1 and the max-min summaries, which
-have none, get percentile intervals from Jeffreys-posterior draws of each group's counts (audit/bootstrap.py)."""
+Rates, differences and ratios get closed-form intervals (audit/stats/intervals.py); F1 and the max-min summaries, which
+have none, get percentile intervals from Jeffreys-posterior draws of each group's counts (audit/stats/bootstrap.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
-from audit import intervals
-from audit import metrics as M
-from audit.bootstrap import aggregate, percentile_intervals, posterior_counts
 from audit.engines.base import ScoreTable
-from audit.groups import Level
 from audit.result import CalibrationBin, Confusion, Disparity, Estimate, GroupResult, LevelSummary
-from audit.scoremetrics import (
+from audit.stats import intervals
+from audit.stats import metrics as M
+from audit.stats.arrays import BoolArray, Counts, FloatArray, IntArray, Labels
+from audit.stats.bootstrap import aggregate, percentile_intervals, posterior_counts
+from audit.stats.cells import Level
+from audit.stats.score_metrics import (
     N_BINS,
     auc_delong,
     auc_delong_counts,
@@ -26,7 +30,7 @@ from audit.scoremetrics import (
     ece_from_bins,
     expected_calibration_error,
 )
-from audit.significance import equal_rates_test, holm
+from audit.stats.significance import equal_rates_test, holm
 
 DISPARITY_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "npv", "accuracy")
 
@@ -36,16 +40,16 @@ class LevelStats:
     """Everything computed for one level; verdicts read it, results are built from it."""
 
     level: Level
-    counts: np.ndarray  # (G, 4)
-    point: dict[str, np.ndarray]  # metric -> (G,)
-    samples: dict[str, np.ndarray]  # metric -> (B, G) posterior draws; NaN where the observed rate is undefined
+    counts: IntArray  # (G, 4)
+    point: dict[str, FloatArray]  # metric -> (G,)
+    samples: dict[str, FloatArray]  # metric -> (B, G) posterior draws; NaN where the observed rate is undefined
     ref: int
     ref_reason: str
 
-    def denominator(self, metric: str) -> np.ndarray:
+    def denominator(self, metric: str) -> IntArray:
         return M.parts(self.counts, metric)[1]
 
-    def numerator(self, metric: str) -> np.ndarray:
+    def numerator(self, metric: str) -> IntArray:
         return M.parts(self.counts, metric)[0]
 
     def label(self, g: int) -> str:
@@ -55,7 +59,7 @@ class LevelStats:
 def level_stats(
     level: Level,
     n_cells: int,
-    cell_counts: np.ndarray,
+    cell_counts: IntArray,
     references: dict[str, str],
     draws: int,
     rng: np.random.Generator,
@@ -75,7 +79,7 @@ def level_stats(
 
 def _reference(
     level: Level,
-    counts: np.ndarray,
+    counts: IntArray,
     references: dict[str, str],
     intersection_reference: str = "references",
     automatic: frozenset[str] = frozenset(),
@@ -100,8 +104,8 @@ def _reference(
     return largest, f"largest group (the combination of the references, {named}, has no rows)"
 
 
-def _estimates(point: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[Estimate]:
-    return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(point, lo, hi)]
+def _estimates(point: FloatArray, lo: FloatArray, hi: FloatArray) -> list[Estimate]:
+    return [Estimate(value=float(v), ci_low=float(a), ci_high=float(b)) for v, a, b in zip(point, lo, hi, strict=True)]
 
 
 def metric_estimates(stats: LevelStats, metric: str, ci: float) -> list[Estimate]:
@@ -120,9 +124,9 @@ def group_results(
     n_total: int,
     min_size: int,
     ci: float,
-    y: np.ndarray,
-    scores: np.ndarray | None,
-    group_of_row: np.ndarray | None,
+    y: Labels,
+    scores: FloatArray | None,
+    group_of_row: IntArray | None,
     rng: np.random.Generator,
     resamples: int,
     presorted: bool = False,
@@ -145,7 +149,7 @@ def group_results_from_table(
     min_size: int,
     ci: float,
     table: ScoreTable | None,
-    group_of_entry: np.ndarray | None,
+    group_of_entry: IntArray | None,
     rng: np.random.Generator,
     resamples: int,
 ) -> list[GroupResult]:
@@ -155,7 +159,7 @@ def group_results_from_table(
     by_group = _split_rows(group_of_entry, len(stats.level.groups)) if table is not None and group_of_entry is not None else None
     per_metric = {m: metric_estimates(stats, m, ci) for m in M.COUNT_METRICS}
     # Counts as floats once (exact below 2**53): every score formula multiplies them with floats.
-    fpos, fneg = (table.pos.astype(float), table.neg.astype(float)) if table is not None else (None, None)
+    floats = (table.pos.astype(float), table.neg.astype(float)) if table is not None else None
     for g, attrs in enumerate(stats.level.groups):
         c = stats.counts[g]
         n = int(c.sum())
@@ -163,9 +167,9 @@ def group_results_from_table(
             continue
         metrics = {m: per_metric[m][g] for m in M.COUNT_METRICS}
         calibration: tuple[CalibrationBin, ...] = ()
-        if table is not None:
+        if table is not None and floats is not None:
             e = by_group[g] if by_group is not None else slice(None)
-            s, pos, neg = table.score[e], fpos[e], fneg[e]
+            s, pos, neg = table.score[e], floats[0][e], floats[1][e]
             bins = calibration_bins_counts(s, pos, neg)  # once, for the calibration error and the curve
             metrics.update(score_metrics_counts(s, pos, neg, ci, rng, resamples, bins))
             calibration = _curve(*bins)
@@ -184,7 +188,7 @@ def group_results_from_table(
     return out
 
 
-def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
+def _split_rows(group_of_row: IntArray, n_groups: int) -> list[npt.NDArray[np.intp]]:
     # A stable sort has one answer; on 16-bit keys numpy's is a radix sort, ~5x faster than on int64 at 1M rows.
     keys = group_of_row.astype(np.int16) if n_groups < 2**15 else group_of_row
     order = np.argsort(keys, kind="stable")
@@ -193,7 +197,7 @@ def _split_rows(group_of_row: np.ndarray, n_groups: int) -> list[np.ndarray]:
 
 
 def score_metrics(
-    y: np.ndarray, s: np.ndarray, ci: float, rng: np.random.Generator, resamples: int, presorted: bool = False
+    y: Labels, s: FloatArray, ci: float, rng: np.random.Generator, resamples: int, presorted: bool = False
 ) -> dict[str, Estimate]:
     auc = auc_delong(y, s, ci, presorted)
     b = brier(y, s, ci)
@@ -205,13 +209,13 @@ def score_metrics(
 
 
 def score_metrics_counts(
-    s: np.ndarray,
-    pos: np.ndarray,
-    neg: np.ndarray,
+    s: FloatArray,
+    pos: Counts,
+    neg: Counts,
     ci: float,
     rng: np.random.Generator,
     resamples: int,
-    bins: tuple[np.ndarray, ...] | None = None,
+    bins: tuple[IntArray, FloatArray, FloatArray, BoolArray] | None = None,
 ) -> dict[str, Estimate]:
     """AUC, Brier score and calibration error of one group from its counts at each distinct score (`bins`: its
     `calibration_bins_counts`, when already computed)."""
@@ -228,15 +232,15 @@ def score_metrics_counts(
     }
 
 
-def calibration_curve(y: np.ndarray, s: np.ndarray) -> tuple[CalibrationBin, ...]:
+def calibration_curve(y: Labels, s: FloatArray) -> tuple[CalibrationBin, ...]:
     return _curve(*calibration_bins(y, s))
 
 
-def calibration_curve_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[CalibrationBin, ...]:
+def calibration_curve_counts(s: FloatArray, pos: Counts, neg: Counts) -> tuple[CalibrationBin, ...]:
     return _curve(*calibration_bins_counts(s, pos, neg))
 
 
-def _curve(n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, present: np.ndarray) -> tuple[CalibrationBin, ...]:
+def _curve(n: IntArray, pos: FloatArray, ssum: FloatArray, present: BoolArray) -> tuple[CalibrationBin, ...]:
     return tuple(
         CalibrationBin(
             lower=i / N_BINS,
@@ -261,30 +265,48 @@ def most_selected(stats: LevelStats, metric: str, min_size: int, highest: bool =
     return int(np.argmax(vals) if highest else np.argmin(vals))
 
 
-def compare_many(stats: LevelStats, metric: str, gs, c, ci: float) -> tuple[list[Estimate], list[Estimate]]:
+def compare_many(
+    stats: LevelStats, metric: str, gs: Sequence[int] | IntArray, c: int | Sequence[int] | IntArray, ci: float
+) -> tuple[list[Estimate], list[Estimate]]:
     """Difference and ratio (group minus / over comparator) of every group in `gs` against `c` (one comparator, or
     one per group), with MOVER / MOVER-R intervals at level `ci`."""
     num, den = stats.numerator(metric), stats.denominator(metric)
-    idx, c = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    idx, cs = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
     z = intervals.z_two_sided(ci)
-    args = (num[idx], den[idx], num[c], den[c], z)
+    args = (num[idx], den[idx], num[cs], den[cs], z)
     return _estimates(*intervals.difference(*args)), _estimates(*intervals.ratio(*args))
 
 
-def test_many(stats: LevelStats, metric: str, gs, c) -> tuple[np.ndarray, list[str]]:
+def test_many(
+    stats: LevelStats, metric: str, gs: Sequence[int] | IntArray, c: int | Sequence[int] | IntArray
+) -> tuple[FloatArray, list[str]]:
     """Two-sided tests of equal rates, every group in `gs` against `c` (descriptive; verdicts test thresholds)."""
     num, den = stats.numerator(metric), stats.denominator(metric)
-    idx, c = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
-    return equal_rates_test(num[idx], den[idx], num[c], den[c])
+    idx, cs = np.asarray(gs, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    return equal_rates_test(num[idx], den[idx], num[cs], den[cs])
+
+
+class _DisparityRow(TypedDict):
+    """A `Disparity` before Holm's adjustment over the whole table."""
+
+    level: tuple[str, ...]
+    metric: str
+    group: dict[str, str]
+    reference: dict[str, str]
+    against: Literal["reference", "max"]
+    difference: Estimate
+    ratio: Estimate
+    p_value: float | None
+    test: str
 
 
 def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[Disparity]:
-    rows: list[dict] = []
+    rows: list[_DisparityRow] = []
     for st in all_stats:
         groups = st.level.groups
         if len(groups) < 2:
             continue
-        pairs = [(m, st.ref, "reference") for m in DISPARITY_METRICS]
+        pairs: list[tuple[str, int, Literal["reference", "max"]]] = [(m, st.ref, "reference") for m in DISPARITY_METRICS]
         top = most_selected(st, "selection_rate", min_size)
         if top is not None:
             pairs.append(("selection_rate", top, "max"))
@@ -295,9 +317,9 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
                 continue
             diffs, ratios = compare_many(st, metric, gs, c, ci)
             ps, tests = test_many(st, metric, gs, c)
-            for g, diff, ratio, p, test in zip(gs, diffs, ratios, ps.tolist(), tests):
+            for g, diff, ratio, p, test in zip(gs, diffs, ratios, ps.tolist(), tests, strict=True):
                 rows.append(
-                    dict(
+                    _DisparityRow(
                         level=st.level.features,
                         metric=metric,
                         group=groups[g],
@@ -310,17 +332,17 @@ def disparities(all_stats: list[LevelStats], ci: float, min_size: int) -> list[D
                     )
                 )
     adjusted = holm([np.nan if r["p_value"] is None else r["p_value"] for r in rows])
-    return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted)]
+    return [Disparity(**r, p_adjusted=None if np.isnan(a) else a) for r, a in zip(rows, adjusted, strict=True)]
 
 
-def _sampled(point: float, samples: np.ndarray, ci: float) -> Estimate:
+def _sampled(point: float, samples: FloatArray, ci: float) -> Estimate:
     if samples.size == 0:
         return Estimate(value=point)
     lo, hi = percentile_intervals(samples[:, None], ci)
     return Estimate(value=point, ci_low=float(lo[0]), ci_high=float(hi[0]))
 
 
-def _spreads(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def _spreads(x: FloatArray, axis: int) -> tuple[FloatArray, FloatArray]:
     """Max - min and min / max over groups, ignoring undefined rates (NaN); NaN where fewer than one is defined."""
     import warnings
 
@@ -362,7 +384,7 @@ def equalized_odds_gaps(all_stats: list[LevelStats]) -> list[str]:
     for st in all_stats:
         present = st.counts.sum(axis=1) > 0
         for m, who in (("tpr", "actual positives"), ("fpr", "actual negatives")):
-            gone = [st.label(g) for g in np.flatnonzero(present & (st.denominator(m) == 0))]
+            gone = [st.label(int(g)) for g in np.flatnonzero(present & (st.denominator(m) == 0))]
             if gone:
                 out.append(
                     f"Equalized odds for {' x '.join(st.level.features)}: {len(gone)} group(s) have no {who}, so their "

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from audit.intervals import rate
+from audit.stats.arrays import BoolArray, Counts, FloatArray, IntArray, Labels
+from audit.stats.intervals import rate
 
 N_BINS = 10
 
 
-def midranks_sorted(v: np.ndarray) -> np.ndarray:
+def midranks_sorted(v: FloatArray) -> FloatArray:
     """1-based ranks with ties averaged, for an already sorted array: one linear pass instead of a sort."""
     n = len(v)
     if n == 0:
@@ -20,7 +21,7 @@ def midranks_sorted(v: np.ndarray) -> np.ndarray:
     return np.repeat((starts + ends + 1) / 2.0, ends - starts)
 
 
-def auc_delong(y: np.ndarray, s: np.ndarray, level: float, presorted: bool = False) -> tuple[float, float, float]:
+def auc_delong(y: Labels, s: FloatArray, level: float, presorted: bool = False) -> tuple[float, float, float]:
     """AUC with DeLong's variance (fast midrank form, Sun & Xu 2014). NaN when a class is absent.
 
     `presorted`: s is ascending, so ranks come from linear passes (the engine sorts the scores once per audit)."""
@@ -51,7 +52,7 @@ def auc_delong(y: np.ndarray, s: np.ndarray, level: float, presorted: bool = Fal
     return float(auc), float(max(0.0, auc - half)), float(min(1.0, auc + half))
 
 
-def brier(y: np.ndarray, s: np.ndarray, level: float) -> tuple[float, float, float]:
+def brier(y: Labels, s: FloatArray, level: float) -> tuple[float, float, float]:
     """Mean squared error of the scores, with a normal (CLT) interval.
 
     Where every squared error is the same (all scores exactly right, say) the CLT interval has width 0; each squared
@@ -72,17 +73,17 @@ def brier(y: np.ndarray, s: np.ndarray, level: float) -> tuple[float, float, flo
     return mean, float(max(0.0, mean - half)), float(min(1.0, mean + half))
 
 
-def calibration_bins(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def calibration_bins(y: Labels, s: FloatArray) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:
     """Per equal-width bin: count, positives, sum of scores, bin index present."""
     b = np.clip((s * N_BINS).astype(int), 0, N_BINS - 1)
-    n = np.bincount(b, minlength=N_BINS)
-    pos = np.bincount(b, weights=y, minlength=N_BINS)
-    ssum = np.bincount(b, weights=s, minlength=N_BINS)
+    n = np.bincount(b, minlength=N_BINS).astype(np.int64)
+    pos = np.bincount(b, weights=y, minlength=N_BINS).astype(np.float64)  # (weighted: float64 already, as typed)
+    ssum = np.bincount(b, weights=s, minlength=N_BINS).astype(np.float64)
     return n, pos, ssum, n > 0
 
 
 def expected_calibration_error(
-    y: np.ndarray, s: np.ndarray, level: float, rng: np.random.Generator, resamples: int
+    y: Labels, s: FloatArray, level: float, rng: np.random.Generator, resamples: int
 ) -> tuple[float, float, float]:
     """ECE over 10 equal-width bins. Interval: the (bin, label) counts of the occupied bins drawn from their Jeffreys
     posterior, Dirichlet(counts + 1/2), bin mean score held fixed: a bin whose rows are all one label still varies."""
@@ -109,7 +110,7 @@ def expected_calibration_error(
 # number; variances and means differ from the row forms only by the order of floating-point sums (~1e-16).
 
 
-def merge_ties(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def merge_ties(s: FloatArray, pos: Counts, neg: Counts) -> tuple[FloatArray, Counts, Counts]:
     """One entry per distinct score (the entries of several cells at one score summed)."""
     if len(s) == 0:
         return s, pos, neg
@@ -119,13 +120,13 @@ def merge_ties(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndar
     return s[starts], np.add.reduceat(pos, starts), np.add.reduceat(neg, starts)
 
 
-def _wsum(w: np.ndarray, v: np.ndarray) -> float:
+def _wsum(w: Counts, v: FloatArray) -> float:
     """Sum of w * v. Not np.dot: BLAS dots here took 10-16 ms for 11,000 numbers on a loaded machine (threads waiting),
     where this takes 0.02 ms; the pairwise sum is as accurate."""
     return float((w * v).sum())
 
 
-def _weighted_var(v: np.ndarray, w: np.ndarray, total: float) -> float:
+def _weighted_var(v: FloatArray, w: Counts, total: float) -> float:
     """Sample variance (ddof 1) of values v repeated w times (w float): two passes, as np.var, so no cancellation."""
     mean = _wsum(w, v) / total
     d = v - mean  # (the callers pass only values with a weight)
@@ -137,9 +138,10 @@ def _weighted_var(v: np.ndarray, w: np.ndarray, total: float) -> float:
     return var
 
 
-def auc_delong_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) -> tuple[float, float, float]:
+def auc_delong_counts(s: FloatArray, pos: Counts, neg: Counts, level: float) -> tuple[float, float, float]:
     """`auc_delong` from counts at each distinct score."""
-    s, pos, neg = merge_ties(s, np.asarray(pos, dtype=float), np.asarray(neg, dtype=float))
+    s, merged_pos, merged_neg = merge_ties(s, np.asarray(pos, dtype=np.float64), np.asarray(neg, dtype=np.float64))
+    pos, neg = np.asarray(merged_pos, dtype=np.float64), np.asarray(merged_neg, dtype=np.float64)  # (no copy)
     cpos, cneg = np.cumsum(pos), np.cumsum(neg)  # whole numbers far below 2**53: exact
     m, n = int(cpos[-1]) if len(s) else 0, int(cneg[-1]) if len(s) else 0
     if m == 0 or n == 0:
@@ -163,7 +165,7 @@ def auc_delong_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: fl
     return float(auc), float(max(0.0, auc - half)), float(min(1.0, auc + half))
 
 
-def brier_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) -> tuple[float, float, float]:
+def brier_counts(s: FloatArray, pos: Counts, neg: Counts, level: float) -> tuple[float, float, float]:
     """`brier` from counts at each distinct score: the squared errors are (s - 1)^2 for positives, s^2 for negatives."""
     pos, neg = np.asarray(pos, dtype=float), np.asarray(neg, dtype=float)
     total = int(pos.sum() + neg.sum())
@@ -188,20 +190,18 @@ def brier_counts(s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float) 
     return mean, float(max(0.0, mean - half)), float(min(1.0, mean + half))
 
 
-def calibration_bins_counts(
-    s: np.ndarray, pos: np.ndarray, neg: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def calibration_bins_counts(s: FloatArray, pos: Counts, neg: Counts) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:
     """`calibration_bins` from counts at each distinct score."""
     b = np.clip((s * N_BINS).astype(int), 0, N_BINS - 1)
     rows = pos + neg
     n = np.bincount(b, weights=rows, minlength=N_BINS).astype(np.int64)
-    p = np.bincount(b, weights=pos, minlength=N_BINS)
-    ssum = np.bincount(b, weights=s * rows, minlength=N_BINS)
+    p = np.bincount(b, weights=pos, minlength=N_BINS).astype(np.float64)  # (weighted: float64 already, as typed)
+    ssum = np.bincount(b, weights=s * rows, minlength=N_BINS).astype(np.float64)
     return n, p, ssum, n > 0
 
 
 def expected_calibration_error_counts(
-    s: np.ndarray, pos: np.ndarray, neg: np.ndarray, level: float, rng: np.random.Generator, resamples: int
+    s: FloatArray, pos: Counts, neg: Counts, level: float, rng: np.random.Generator, resamples: int
 ) -> tuple[float, float, float]:
     """`expected_calibration_error` from counts at each distinct score (the same draws from `rng`)."""
     if int(pos.sum() + neg.sum()) == 0:
@@ -210,7 +210,7 @@ def expected_calibration_error_counts(
 
 
 def ece_from_bins(
-    n: np.ndarray, pos: np.ndarray, ssum: np.ndarray, level: float, rng: np.random.Generator, resamples: int
+    n: Counts, pos: Counts, ssum: FloatArray, level: float, rng: np.random.Generator, resamples: int
 ) -> tuple[float, float, float]:
     """The calibration error and its interval from the bins' rows, positives and score sums (as above)."""
     total = n.sum()

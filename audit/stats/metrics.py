@@ -6,7 +6,14 @@ never silently 0.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
+
+from audit.stats.arrays import FloatArray, IntArray, Labels
+
+# Counts as counted (integers) or as drawn (floats): a metric's parts have the counts' type.
+C = TypeVar("C", IntArray, FloatArray)
 
 TN, FP, FN, TP = 0, 1, 2, 3
 
@@ -37,18 +44,18 @@ DENOMINATOR_NAMES = {
 }
 
 
-def confusion_counts(cell: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, n_cells: int) -> np.ndarray:
+def confusion_counts(cell: Labels, y_true: Labels, y_pred: Labels, n_cells: int) -> IntArray:
     """(C, 4) counts per cell in one pass: np.bincount over cell*4 + y*2 + p."""
     key = cell.astype(np.int64) * 4 + y_true.astype(np.int64) * 2 + y_pred.astype(np.int64)
     return np.bincount(key, minlength=n_cells * 4).reshape(n_cells, 4)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def parts(counts: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+def parts(counts: C, metric: str) -> tuple[C, C]:
     """Numerator and denominator of a count metric, shape counts.shape[:-1]."""
     if metric == "f1":
         return 2 * counts[..., TP], 2 * counts[..., TP] + counts[..., FP] + counts[..., FN]
@@ -56,10 +63,10 @@ def parts(counts: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
     return counts[..., list(num_cells)].sum(-1), counts[..., list(den_cells)].sum(-1)
 
 
-def metric(counts: np.ndarray, name: str) -> np.ndarray:
+def metric(counts: C, name: str) -> FloatArray:
     num, den = parts(counts, name)
     return _ratio(num.astype(float), den.astype(float))
 
 
-def all_metrics(counts: np.ndarray) -> dict[str, np.ndarray]:
+def all_metrics(counts: C) -> dict[str, FloatArray]:
     return {m: metric(counts, m) for m in COUNT_METRICS}

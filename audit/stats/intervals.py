@@ -25,24 +25,32 @@ z = norm.ppf(1 - tail) gives a two-sided interval of level 1 - 2 * tail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
+from audit.stats.arrays import FloatArray
 
-def z_for(tail: float | np.ndarray) -> np.ndarray:
+# x successes of n trials at normal quantile z (numbers or arrays that broadcast) -> the interval's two ends
+RateInterval = Callable[[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike], tuple[FloatArray, FloatArray]]
+
+
+def z_for(tail: npt.ArrayLike) -> FloatArray:
     """Normal quantile with `tail` probability above it (tail 0.025 -> 1.96)."""
-    return stats.norm.isf(tail)
+    return np.asarray(stats.norm.isf(tail), dtype=np.float64)
 
 
 def z_two_sided(level: float) -> float:
     return float(stats.norm.isf((1.0 - level) / 2.0))
 
 
-def _f(a) -> np.ndarray:
+def _f(a: npt.ArrayLike) -> FloatArray:
     return np.asarray(a, dtype=float)
 
 
-def rate(x, n, z) -> tuple[np.ndarray, np.ndarray]:
+def rate(x: npt.ArrayLike, n: npt.ArrayLike, z: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Agresti-Coull interval of x / n (statsmodels' method "agresti_coull"); NaN where n = 0."""
     x, n, z = _f(x), _f(n), _f(z)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -58,7 +66,9 @@ def rate(x, n, z) -> tuple[np.ndarray, np.ndarray]:
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
 
-def difference(x1, n1, x2, n2, z, rate=rate) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def difference(
+    x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike, n2: npt.ArrayLike, z: npt.ArrayLike, rate: RateInterval = rate
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """p1 - p2 with the MOVER interval from the two rate intervals (Newcombe's method 10 when they are Wilson's)."""
     x1, n1, x2, n2 = _f(x1), _f(n1), _f(x2), _f(n2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -71,7 +81,9 @@ def difference(x1, n1, x2, n2, z, rate=rate) -> tuple[np.ndarray, np.ndarray, np
     return d, np.maximum(lo, -1.0), np.minimum(hi, 1.0)
 
 
-def ratio(x1, n1, x2, n2, z, rate=rate) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ratio(
+    x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike, n2: npt.ArrayLike, z: npt.ArrayLike, rate: RateInterval = rate
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """p1 / p2 with the MOVER-R interval; the point estimate is NaN where p2 = 0.
 
     The lower end is the root in [0, p1/p2] of  a*t^2 - 2*b*t + c = 0  with a = u2(2p2 - u2), b = p1*p2,
@@ -97,7 +109,9 @@ def ratio(x1, n1, x2, n2, z, rate=rate) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.where(bad, np.nan, point), np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
 
-def compare(kind: str, x1, n1, x2, n2, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def compare(
+    kind: str, x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike, n2: npt.ArrayLike, z: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """`difference` or `ratio` by name (a policy check's `compare`)."""
     return (difference if kind == "difference" else ratio)(x1, n1, x2, n2, z)
 

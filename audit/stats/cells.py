@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import sparse
 
 from audit.errors import InputError
+from audit.stats.arrays import FloatArray, IntArray
 
 MISSING = "(missing)"
 
@@ -24,7 +25,7 @@ class Level:
 
     features: tuple[str, ...]
     groups: tuple[dict[str, str], ...]
-    group_of_cell: np.ndarray  # (C,) index into groups
+    group_of_cell: IntArray  # (C,) index into groups
 
     def membership(self, n_cells: int) -> sparse.csr_array:
         """(C, G) 0/1 matrix: summing cell counts over it gives group counts.
@@ -38,7 +39,7 @@ class Level:
 @dataclass(frozen=True)
 class GroupIndex:
     features: tuple[str, ...]
-    cell_of_row: np.ndarray  # (n,) int
+    cell_of_row: IntArray  # (n,)
     cells: tuple[dict[str, str], ...]
     levels: tuple[Level, ...]
 
@@ -46,11 +47,8 @@ class GroupIndex:
     def n_cells(self) -> int:
         return len(self.cells)
 
-    def rows_of(self, level: Level, g: int) -> np.ndarray:
-        return np.flatnonzero(level.group_of_cell[self.cell_of_row] == g)
 
-
-def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+def _labels(col: pd.Series, name: str, weights: FloatArray | None = None) -> tuple[IntArray, list[str]]:
     """Integer codes and sorted text labels of a column's values; missing values get the last code, labelled MISSING.
 
     Works on the distinct values only (from the `category` codes, or one factorize pass), never on per-row strings."""
@@ -63,7 +61,7 @@ def _labels(col: pd.Series, name: str, weights: np.ndarray | None = None) -> tup
     counts = np.bincount(raw_codes[seen], weights=None if weights is None else np.asarray(weights)[seen], minlength=len(values))
     text = [str(v) for v in values]
     used = [i for i in range(len(values)) if counts[i] > 0]
-    blank_rows = sum(int(round(counts[i])) for i in used if text[i].strip() == "")
+    blank_rows = sum(round(float(counts[i])) for i in used if text[i].strip() == "")
     if blank_rows:
         raise InputError(
             f"Sensitive column '{name}' has {blank_rows} row(s) whose value is an empty string, so Attest cannot tell "
@@ -97,7 +95,7 @@ def check_max_order(max_order: int | None) -> None:
 
 
 def build_index(
-    df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None, weights: np.ndarray | None = None
+    df: pd.DataFrame, sensitive: tuple[str, ...], max_order: int | None = None, weights: FloatArray | None = None
 ) -> GroupIndex:
     """Cells over all sensitive features, and levels for each feature and each intersection (up to `max_order`).
     `weights`: each row of `df` stands for that many rows (only the messages count rows)."""
@@ -119,7 +117,7 @@ def build_index(
         per_feature, cell_of_row = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
         return _index(sensitive, names, per_feature, cell_of_row, max_order)
     combined = np.zeros(len(df), dtype=np.int64)
-    for c, n in zip(codes, names):
+    for c, n in zip(codes, names, strict=True):
         combined = combined * len(n) + c
     if space <= max(4 * len(df), 1 << 16):
         # Same result as np.unique(combined, return_inverse=True), without sorting the rows.
@@ -139,7 +137,7 @@ def build_index(
 
 
 def _index(
-    sensitive: tuple[str, ...], names: list[list[str]], per_feature: np.ndarray, cell_of_row: np.ndarray, max_order: int | None
+    sensitive: tuple[str, ...], names: list[list[str]], per_feature: IntArray, cell_of_row: IntArray, max_order: int | None
 ) -> GroupIndex:
     """Levels from the occupied cells, given as per-feature codes (one row per cell)."""
     cells = tuple({f: names[j][per_feature[i, j]] for j, f in enumerate(sensitive)} for i in range(len(per_feature)))
