@@ -41,7 +41,7 @@ class RenderContext:
     chart_count: int = 0
     chart_process: object | None = None  # reports.chartproc.ChartProcess drawing the charts beside the layout
     chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
-    pass_no: int = 1  # layout pass (see reports.pdf._render)
+    pass_no: int = 1  # layout pass (counted by reports.pdf_document.LayoutPasses)
     known_pages: dict[str, int] = field(default_factory=dict)  # section -> page found by the previous pass
     known_pages_total: int = 0  # pages of the previous pass
     missing_glyphs: object = None  # collections.Counter of characters no font could draw (filled while the story is built)
