@@ -1,4 +1,5 @@
-"""S6, one block per level of the criterion: the rate chart (split so that each part fits a page), rates by group with\ntheir intervals, and differences and ratios vs the reference with the verdict's p-value."""
+"""S6, one block per level of the criterion: the rate chart (split so that each part fits a page), rates by group with
+their intervals, and differences and ratios vs the reference with the verdict's p-value."""
 
 from __future__ import annotations
 
