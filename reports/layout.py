@@ -25,6 +25,7 @@ from reports.layout_primitives import (
     Deferred,
     DeferredPicture,
     Heading,
+    LayoutPass,
     Picture,
     Styles,
     draw_runs,
@@ -37,7 +38,7 @@ from reports.layout_primitives import (
     text_width,
     wrap_text,
 )
-from reports.tables import FastTable, Txt, cell, cell_value, kv_table, mono, table
+from reports.tables import Cell, FastTable, StyleCommand, Txt, cell, cell_value, kv_table, mono, table
 
 __all__ = [
     "FAIL_BG",
@@ -58,11 +59,14 @@ __all__ = [
     "SMALL_BG",
     "TEXT_WIDTH",
     "ZEBRA",
+    "Cell",
     "Deferred",
     "DeferredPicture",
     "FastTable",
     "Heading",
+    "LayoutPass",
     "Picture",
+    "StyleCommand",
     "Styles",
     "Txt",
     "cell",

@@ -4,8 +4,10 @@ flowables (headings in the outline, deferred tables and charts, pictures); every
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -13,9 +15,13 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from reports.fonts import BOLD, ITALIC, MONO, SANS, is_rtl, prepare, register_fonts, runs, visual
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 PAGE = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 20 * mm, 18 * mm
@@ -100,8 +106,8 @@ def text_width(text: str, font: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     if text.isascii():
-        return stringWidth(text, font, size)
-    return sum(stringWidth(piece, f, size) for f, piece in runs(text, font))
+        return float(stringWidth(text, font, size))
+    return float(sum(stringWidth(piece, f, size) for f, piece in runs(text, font)))
 
 
 def wrap_text(text: str, width: float, font: str = SANS, size: float = 7) -> str:
@@ -150,7 +156,7 @@ def fit_width(text: str, width: float, font: str = SANS, size: float = 7) -> str
     return text[:lo] + "…"
 
 
-def draw_runs(canv, x: float, y: float, text: str, font: str, size: float, right: bool = False) -> None:
+def draw_runs(canv: Canvas, x: float, y: float, text: str, font: str, size: float, right: bool = False) -> None:
     """Draw one line on a canvas (page furniture) with the same script handling as the body text."""
     pieces = runs(visual(prepare(text)), font)
     if right:
@@ -166,50 +172,60 @@ def spacer(h_mm: float = 3) -> Spacer:
     return Spacer(1, h_mm * mm)
 
 
-class Heading(Paragraph):
+class Heading(Paragraph):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
     """A section heading: bookmarked in the PDF outline and its page recorded for the coverage matrix. Outline levels:
     -1 a part of the report, 0 a section, 1 a subsection."""
 
-    def __init__(self, text: str, style: ParagraphStyle, key: str, outline_level: int = 0, section: str | None = None):
+    def __init__(self, text: str, style: ParagraphStyle, key: str, outline_level: int = 0, section: str | None = None) -> None:
         super().__init__(esc(text), style)
         self.key, self.outline_text, self.outline_level, self.section = key, text, outline_level, section
 
 
-class Deferred(Flowable):
+class LayoutPass(Protocol):
+    """What a `Deferred` reads to know when to rebuild: the layout pass under way (`RenderContext` has it)."""
+
+    pass_no: int
+
+
+class Deferred(Flowable):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
     """A flowable built when it is laid out, e.g. a table that cites page numbers: built anew in each layout pass
     (`layout.pass_no`), so that the second pass prints the pages the first one found."""
 
-    def __init__(self, factory, layout=None):
+    def __init__(self, factory: Callable[[], Flowable], layout: LayoutPass | None = None) -> None:
         super().__init__()
-        self._factory, self._inner, self._layout, self._built_in = factory, None, layout, None
+        self._factory, self._layout = factory, layout
+        self._inner: Flowable | None = None
+        self._built_in: int | None = None
 
     def _get(self) -> Flowable:
-        current = getattr(self._layout, "pass_no", None)
+        current = self._layout.pass_no if self._layout is not None else None
         if self._inner is None or self._built_in != current:
             self._inner, self._built_in = self._factory(), current
         return self._inner
 
-    def wrap(self, aw, ah):
-        return self._get().wrap(aw, ah)
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        w, h = self._get().wrap(aw, ah)
+        return w, h
 
-    def split(self, aw, ah):
-        return self._get().split(aw, ah)
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        parts: list[Flowable] = self._get().split(aw, ah)
+        return parts
 
-    def draw(self):
+    def draw(self) -> None:
         self._get().drawOn(self.canv, 0, 0)
 
 
-class Picture(Flowable):
+class Picture(Flowable):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
     """A raster image (PIL) drawn at a given size, without a file or PNG round trip."""
 
-    def __init__(self, image, width: float, height: float):
+    def __init__(self, image: Image, width: float, height: float) -> None:
         super().__init__()
         from reportlab.lib.utils import ImageReader
 
         self._reader, self.width, self.height = ImageReader(image), width, height
         self.hAlign = "LEFT"
 
-    def wrap(self, aw, ah):
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         return self.width, self.height
 
     def fit(self, max_height: float) -> Picture:
@@ -219,17 +235,18 @@ class Picture(Flowable):
             self.width, self.height = self.width * scale, max_height
         return self
 
-    def draw(self):
+    def draw(self) -> None:
         self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
 
 
-class DeferredPicture(Flowable):
+class DeferredPicture(Flowable):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
     """A chart whose pixels arrive later (from the chart helper process): `fetch()` -> (PIL image, width_in, height_in)
     is called when the layout first needs its height, so only the page that holds it waits."""
 
-    def __init__(self, fetch, width: float):
+    def __init__(self, fetch: Callable[[], tuple[Image, float, float]], width: float) -> None:
         super().__init__()
-        self._fetch, self.width, self._picture = fetch, width, None
+        self._fetch, self.width = fetch, width
+        self._picture: Picture | None = None
         self.hAlign = "LEFT"
 
     def _resolve(self) -> Picture:
@@ -238,14 +255,14 @@ class DeferredPicture(Flowable):
             self._picture = Picture(img, width=self.width, height=self.width * h_in / w_in).fit(MAX_PICTURE_HEIGHT)
         return self._picture
 
-    def wrap(self, aw, ah):
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         pic = self._resolve()
         self.height = pic.height
         return pic.width, pic.height
 
-    def draw(self):
+    def draw(self) -> None:
         self._resolve().drawOn(self.canv, 0, 0)
 
 
-def keep(*flowables) -> KeepTogether:
+def keep(*flowables: Flowable) -> KeepTogether:
     return KeepTogether(list(flowables))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -12,6 +13,7 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus.tables import CellStyle
 
 from reports.fonts import BOLD, MONO, SANS, is_rtl, prepare, register_fonts, runs, visual
 from reports.layout_primitives import FLAG_BG, HEAD_BG, INK, RULE, TEXT_WIDTH, ZEBRA, text_width, wrap_text
@@ -25,6 +27,12 @@ class Txt:
     bold: bool = False
     font: str | None = None
     size: float | None = None
+
+
+# What a table cell holds: plain text (wrapped by `table`), a `Txt` with its font, or a flowable (a Paragraph).
+Cell: TypeAlias = "Txt | str | Flowable"
+# A TableStyle command: ("BACKGROUND", (col, row), (col, row), colour) and the like.
+StyleCommand: TypeAlias = tuple[object, ...]
 
 
 def cell(text: object, bold: bool = False) -> Txt:
@@ -42,7 +50,7 @@ def _cell_style(font: str, size: float, alignment: int = TA_LEFT) -> ParagraphSt
     )
 
 
-def cell_value(text: str, width: float, font: str = SANS, size: float = 7):
+def cell_value(text: str, width: float, font: str = SANS, size: float = 7) -> str | Paragraph:
     """A table cell's content: wrapped plain text (drawn fast), or, when the text needs another font for some of its
     characters (CJK, a marker), a Paragraph of the same lines with font runs. Right-to-left runs are reordered per line."""
     text = prepare(text)
@@ -59,11 +67,16 @@ def cell_value(text: str, width: float, font: str = SANS, size: float = 7):
     return Paragraph(markup, _cell_style(font, size, TA_RIGHT if rtl else TA_LEFT))
 
 
-class FastTable(Table):
+class FastTable(Table):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
     """A Table whose plain-text cells are drawn with one text object per cell (reportlab makes one per line, and one
     even for an empty cell): the same output, about half the cost on report-sized tables."""
 
-    def _drawCell(self, cellval, cellstyle, pos, size):
+    # Set by reportlab's Table while it draws: the style of the cell drawn last (None at the start of a draw).
+    _curcellstyle: CellStyle | None
+
+    # An override of reportlab's per-cell drawing hook (Table._drawCell, called for every cell by Table.draw): the one
+    # place to change how a cell is drawn; the fallback is reportlab's own.
+    def _drawCell(self, cellval: object, cellstyle: CellStyle, pos: tuple[float, float], size: tuple[float, float]) -> None:
         if (
             not isinstance(cellval, str)
             or cellstyle.href
@@ -73,7 +86,8 @@ class FastTable(Table):
             or cellstyle.valign != "TOP"
             or cellstyle.alignment not in ("LEFT", "RIGHT")
         ):
-            return super()._drawCell(cellval, cellstyle, pos, size)
+            super()._drawCell(cellval, cellstyle, pos, size)
+            return None
         if not cellval:
             return None
         canv = self.canv
@@ -107,7 +121,7 @@ class FastTable(Table):
 
 
 def table(
-    rows: list[list],
+    rows: list[list[Cell]],
     widths: list[float],
     *,
     header_rows: int = 1,
@@ -115,7 +129,7 @@ def table(
     zebra: bool = True,
     font_size: float = 7,
     align_right_from: int | None = None,
-    extra: list | None = None,
+    extra: list[StyleCommand] | None = None,
 ) -> Table:
     """A table that paginates (header repeated on each page), wraps Paragraph cells, and shades flagged cells.
 
@@ -123,10 +137,10 @@ def table(
     ("✗ FAIL", "✱ small n", ...): the shade only repeats it, nothing is said by colour alone."""
     register_fonts()
     pad = 2.5
-    cmds_cells: list = []
-    fixed = []
+    cmds_cells: list[StyleCommand] = []
+    fixed: list[list[Cell]] = []
     for ri, row in enumerate(rows):
-        new = []
+        new: list[Cell] = []
         for ci, v in enumerate(row):
             if isinstance(v, (Txt, str)):
                 t_ = v if isinstance(v, Txt) else Txt(v)
@@ -175,7 +189,7 @@ def table(
 
 def kv_table(pairs: list[tuple[str, object]], key_width: float = 45 * mm, flags: dict[int, str] | None = None) -> Table:
     """Two columns: label, value (values may be Paragraphs). `flags` shades value cells by row."""
-    rows = [[cell(k, bold=True), v if isinstance(v, (Flowable, Txt)) else cell(v)] for k, v in pairs]
+    rows: list[list[Cell]] = [[cell(k, bold=True), v if isinstance(v, (Flowable, Txt)) else cell(v)] for k, v in pairs]
     return table(
         rows,
         [key_width, TEXT_WIDTH - key_width],
