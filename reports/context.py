@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, Paragraph
 from reports import format as F
 from reports.coverage import Coverage
 from reports.frameworks import Catalogue
-from reports.layout import MAX_PICTURE_HEIGHT, TEXT_WIDTH, Cell, Deferred, DeferredPicture, Heading, Picture, cell, esc, p, styles
+from reports.layout import MAX_PICTURE_HEIGHT, TEXT_WIDTH, Deferred, DeferredPicture, Heading, Picture, Txt, cell, esc, p, styles
 from reports.risks import Risk
 from reports.snapshot import TrailSnapshot
 
@@ -123,7 +123,7 @@ class RenderContext:
         return Heading(text, styles().h2, key=key or f"h2-{id(text)}-{text[:20]}", outline_level=1)
 
     # -- declared context ------------------------------------------------------------------------------------------------
-    def declared(self, field_name: str) -> tuple[Cell, str | None]:
+    def declared(self, field_name: str) -> tuple[Txt, str | None]:
         """The declared text of a context field, or the flagged 'needs provider input' mark (and its flag kind)."""
         value = getattr(self.ctx, field_name, "") or ""
         if value.strip():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from reports import format as F
 from reports.fonts import BOLD, ITALIC, SANS, register_fonts
@@ -92,7 +92,7 @@ def _dates_text(audit) -> str:
     return "not declared"
 
 
-def _story(result, scale: float) -> list:
+def _story(result, scale: float) -> list[Flowable]:
     a, st = result.bias_audit, _styles(scale)
     d = a.declaration
     tool = d.tool_name or result.spec.context.system_name or "the automated employment decision tool (name not declared)"

@@ -3,6 +3,7 @@ repeated on each page, and the two-column key/value table."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeAlias
@@ -121,7 +122,7 @@ class FastTable(Table):  # type: ignore[misc]  # reportlab has no type informati
 
 
 def table(
-    rows: list[list[Cell]],
+    rows: Sequence[Sequence[Cell]],
     widths: list[float],
     *,
     header_rows: int = 1,
@@ -129,7 +130,7 @@ def table(
     zebra: bool = True,
     font_size: float = 7,
     align_right_from: int | None = None,
-    extra: list[StyleCommand] | None = None,
+    extra: Sequence[StyleCommand] | None = None,
 ) -> Table:
     """A table that paginates (header repeated on each page), wraps Paragraph cells, and shades flagged cells.
 
@@ -187,7 +188,7 @@ def table(
     return t
 
 
-def kv_table(pairs: list[tuple[str, object]], key_width: float = 45 * mm, flags: dict[int, str] | None = None) -> Table:
+def kv_table(pairs: Sequence[tuple[str, object]], key_width: float = 45 * mm, flags: dict[int, str] | None = None) -> Table:
     """Two columns: label, value (values may be Paragraphs). `flags` shades value cells by row."""
     rows: list[list[Cell]] = [[cell(k, bold=True), v if isinstance(v, (Flowable, Txt)) else cell(v)] for k, v in pairs]
     return table(

@@ -4,7 +4,7 @@ builder takes the `RenderContext` and returns flowables."""
 
 from __future__ import annotations
 
-from reportlab.platypus import PageBreak
+from reportlab.platypus import Flowable, PageBreak
 
 from reports.sections import (
     appendix,
@@ -48,7 +48,7 @@ BUILDERS = {
 }
 
 
-def build_story(ctx) -> list:
+def build_story(ctx) -> list[Flowable]:
     story: list = []
     story += front.cover(ctx)
     part = 1

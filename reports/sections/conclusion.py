@@ -4,19 +4,20 @@ supply, the conclusion and the not-legal-advice note."""
 from __future__ import annotations
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
 from reports.coverage import PROVIDER
-from reports.layout import TEXT_WIDTH, cell, esc, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, esc, p, styles, table
 from reports.risks import recommendation
 
 
-def s12_conclusion(ctx: RenderContext) -> list:
+def s12_conclusion(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S12")
     out.append(p("What was not tested, and why", st.h2))
-    rows = [["Item", "Why"]]
+    rows: list[list[Cell]] = [["Item", "Why"]]
     flags = {}
     for na in r.not_assessed:
         rows.append([cell(f"{NOT_ASSESSED_TEXT}: {na.item}"), cell(na.reason)])

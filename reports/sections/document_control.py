@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 
 from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
-from reports.layout import TEXT_WIDTH, cell, esc, kv_table, mono, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, esc, kv_table, mono, p, styles, table
 from reports.sections.front import REPORT_FORMAT_VERSION, file_name
 
 
@@ -39,7 +39,7 @@ def retention_until(generated_at: str, years: int) -> str:
         return date(d.year + years, 3, 1).isoformat()
 
 
-def s0_document_control(ctx: RenderContext) -> list:
+def s0_document_control(ctx: RenderContext) -> list[Flowable]:
     r, st, t = ctx.result, styles(), ctx.trail
     out = ctx.section_start("S0")
     pv = r.provenance
@@ -59,7 +59,7 @@ def s0_document_control(ctx: RenderContext) -> list:
         ("Result SHA-256", mono(ctx.result_sha256)),
         ("Audit specification SHA-256", mono(spec_sha256(r))),
     ]
-    flags = {}
+    row_flags: dict[int, str] = {}
     for label, name, sha in datasets:
         pairs.append((label, Paragraph(f"{esc(name)}<br/><font name='DejaVuSansMono' size='6.8'>{sha}</font>", st.cell)))
     if r.model:
@@ -75,7 +75,7 @@ def s0_document_control(ctx: RenderContext) -> list:
         )
     else:
         pairs.append(("Model", cell(f"{NOT_ASSESSED_TEXT}: predictions-only audit ({r.decision_source}); no model file to hash")))
-        flags[len(pairs) - 1] = "small"
+        row_flags[len(pairs) - 1] = "small"
     if t:
         pairs.append(("Trail head hash at export", mono(t.head_hash)))
         pairs.append(
@@ -88,7 +88,7 @@ def s0_document_control(ctx: RenderContext) -> list:
             )
         )
         if t.verified is False:
-            flags[len(pairs) - 1] = "fail"
+            row_flags[len(pairs) - 1] = "fail"
     else:
         pairs.append(
             (
@@ -96,7 +96,7 @@ def s0_document_control(ctx: RenderContext) -> list:
                 cell(f"{NOT_ASSESSED_TEXT}: exported without a workspace; the binding rests on the hashes above"),
             )
         )
-        flags[len(pairs) - 1] = "small"
+        row_flags[len(pairs) - 1] = "small"
     pairs.append(
         (
             "Evidence manifest",
@@ -121,14 +121,14 @@ def s0_document_control(ctx: RenderContext) -> list:
             ),
         )
     )
-    out.append(kv_table(pairs, key_width=42 * mm, flags=flags))
+    out.append(kv_table(pairs, key_width=42 * mm, flags=row_flags))
 
     out.append(p("Library versions", st.h2))
     libs = dict(pv.library_versions)
     if r.model:
         libs.update({f"{k} (model file)": v for k, v in r.model.library_versions.items() if libs.get(k) != v})
     gen = generator_versions()
-    rows = [["Library", "Version", "Used for"]]
+    rows: list[list[Cell]] = [["Library", "Version", "Used for"]]
     rows += [[k, v, "audit computation"] for k, v in sorted(libs.items())]
     rows += [[k, v, "this report"] for k, v in sorted(gen.items())]
     out.append(table(rows, [50 * mm, 35 * mm, TEXT_WIDTH - 85 * mm]))

@@ -8,18 +8,18 @@ from __future__ import annotations
 from collections import Counter
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak
+from reportlab.platypus import CondPageBreak, Flowable
 
 from reports import charts
 from reports import format as F
 from reports.context import PROVIDER_TEXT, RenderContext
-from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, keep, kv_table, p, styles, table
 from reports.sections.fairness_levels import group_key, level_block, status_by_metric
 
 FOREST_ROWS = 20  # failed and undecided verdicts drawn in the forest plot (all of them are in the table)
 
 
-def s6_fairness(ctx: RenderContext) -> list:
+def s6_fairness(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S6")
     pol = r.spec.policy
@@ -41,7 +41,9 @@ def s6_fairness(ctx: RenderContext) -> list:
             st.body,
         )
     )
-    rows = [["Level", "Reference group", "How chosen", "Groups", f"{F.SMALL_MARK}", "DP difference [CI]", "EO difference [CI]"]]
+    rows: list[list[Cell]] = [
+        ["Level", "Reference group", "How chosen", "Groups", f"{F.SMALL_MARK}", "DP difference [CI]", "EO difference [CI]"]
+    ]
     flags = {}
     for lv in r.levels:
         rows.append(
@@ -112,7 +114,7 @@ def s6_fairness(ctx: RenderContext) -> list:
     return out
 
 
-def _verdicts(ctx: RenderContext) -> list:
+def _verdicts(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = [CondPageBreak(50 * mm), ctx.h2("Verdicts against the declared thresholds", key="s6-verdicts")]
     level = (
@@ -143,7 +145,9 @@ def _verdicts(ctx: RenderContext) -> list:
             )
     order = {"fail": 0, "insufficient_evidence": 1, "pass": 2}
     vs = sorted(r.verdicts, key=lambda v: (order[v.status], v.check, len(v.level), v.level, F.group(v.group)))
-    rows = [["Status", "Check", "Group vs comparator", "Statistic [CI]", "n (group / comp.)", "p Holm", "Reason"]]
+    rows: list[list[Cell]] = [
+        ["Status", "Check", "Group vs comparator", "Statistic [CI]", "n (group / comp.)", "p Holm", "Reason"]
+    ]
     flags = {}
     kind = {"fail": "fail", "insufficient_evidence": "insufficient", "pass": "pass"}
     for v in vs:
@@ -173,16 +177,20 @@ def _verdicts(ctx: RenderContext) -> list:
     return out
 
 
-def _base_rates(ctx: RenderContext) -> list:
+def _base_rates(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = [CondPageBreak(50 * mm), ctx.h2("Base rates and the impossibility result", key="s6-base-rates")]
     sentences = []
     for lv in [lv for lv in r.levels if len(lv.level) == 1]:
-        gs = [g for g in r.groups if g.level == lv.level and not g.small and g.metrics["base_rate"].value is not None]
-        if len(gs) < 2:
+        rated = [
+            (rate, g)
+            for g in r.groups
+            if g.level == lv.level and not g.small and (rate := g.metrics["base_rate"].value) is not None
+        ]
+        if len(rated) < 2:
             continue
-        lo = min(gs, key=lambda g: g.metrics["base_rate"].value)
-        hi = max(gs, key=lambda g: g.metrics["base_rate"].value)
+        lo = min(rated, key=lambda rg: rg[0])[1]
+        hi = max(rated, key=lambda rg: rg[0])[1]
         sentences.append(
             f"{F.level(lv.level)}: from {F.num(lo.metrics['base_rate'].value)} "
             f"({F.group(lo.attributes, values_only=True)}) to {F.num(hi.metrics['base_rate'].value)} "

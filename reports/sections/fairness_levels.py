@@ -3,13 +3,18 @@ their intervals, and differences and ratios vs the reference with the verdict's 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak
+from reportlab.platypus import CondPageBreak, Flowable
 
 from reports import charts
 from reports import format as F
 from reports.context import RenderContext
-from reports.layout import TEXT_WIDTH, cell, keep, p, styles, table
+
+if TYPE_CHECKING:
+    from audit.result import GroupResult
+from reports.layout import TEXT_WIDTH, Cell, StyleCommand, cell, keep, p, styles, table
 
 RATE_COLUMNS = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision")
 
@@ -26,7 +31,9 @@ def group_key(attrs: dict) -> tuple:
 
 def _chunks(groups, level) -> list[list]:
     """Split a level's groups so that each chart fits on a page."""
-    out, cur, height = [], [], 0.95
+    out: list[list[GroupResult]] = []
+    cur: list[GroupResult] = []
+    height = 0.95
     for g in groups:
         lines = len(charts.wrap(F.group(g.attributes, values_only=True)).split("\n"))
         h = 0.13 * lines + 0.05
@@ -71,7 +78,7 @@ def _verdict_p(r) -> dict[tuple, tuple[dict, float | None]]:
     return out
 
 
-def level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
+def level_block(ctx: RenderContext, lv, index: int, status, disp) -> list[Flowable]:
     r, st = ctx.result, styles()
     kind = "intersection" if len(lv.level) > 1 else "attribute"
     heading = ctx.h2(f"6.{index} {F.level(lv.level)} ({kind}, {lv.n_groups} groups)", key=f"s6-level-{index}")
@@ -99,15 +106,16 @@ def level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
     # rates with intervals
     out.append(CondPageBreak(35 * mm))
     out.append(p(f"Rates by group, {int(round(r.spec.ci_level * 100))}% CI", st.h3))
-    head = ["Group", "Rows\n(share)"] + [F.SHORT_METRIC[m] for m in RATE_COLUMNS]
-    rows, flags = [head], {}
+    head: list[Cell] = ["Group", "Rows\n(share)", *(F.SHORT_METRIC[m] for m in RATE_COLUMNS)]
+    rows: list[list[Cell]] = [head]
+    flags: dict[tuple[int, int], str] = {}
     for g in groups:
         label = F.group(g.attributes, values_only=True)
         if g.attributes == lv.reference:
             label += f" {F.REF_MARK}"
         if g.small:
             label += f"\n{F.SMALL_MARK}"
-        row = [cell(label), f"{F.count(g.n)}\n({F.pct(g.share)})"]
+        row: list[Cell] = [cell(label), f"{F.count(g.n)}\n({F.pct(g.share)})"]
         ri = len(rows)
         for ci, m in enumerate(RATE_COLUMNS, 2):
             text = F.est_lines(g.metrics.get(m))
@@ -147,7 +155,7 @@ def level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
     # differences and ratios
     rows = [["Group", "Metric", "Difference [CI]", "Ratio [CI]", "p (Holm)", "Policy check"]]
     flags = {}
-    zebra_cmds = []
+    zebra_cmds: list[StyleCommand] = []
     alpha = r.spec.policy.alpha
     ctx_p = _verdict_p(r)
     band = False

@@ -3,24 +3,27 @@ sizes and the one adjusted p-value the verdict used; the risk register's ids, so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Table
 
 from reports import format as F
 from reports.context import RenderContext, deferred, link
-from reports.layout import TEXT_WIDTH, cell, p, styles, table
-from reports.risks import UNRATED
+from reports.layout import TEXT_WIDTH, Cell, cell, p, styles, table
+from reports.risks import UNRATED, Risk
 
 
-def rating_text(x) -> str:
+def rating_text(x: Risk) -> str:
     return "not rated: too few rows" if x.band == UNRATED else f"{x.rating} {x.band}"
 
 
-def decisive(x) -> bool:
+def decisive(x: Risk) -> bool:
     """Listed one by one: a failure, or an undecidable comparison whose point estimate breaks the rule."""
     return x.status == "fail" or (x.band != UNRATED and x.beyond > 0)
 
 
-def f_findings(ctx: RenderContext) -> list:
+def f_findings(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("F")
     s = r.summary
@@ -92,8 +95,10 @@ def f_findings(ctx: RenderContext) -> list:
     return out
 
 
-def _table(risks):
-    rows = [["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group / comp.", "p (Holm)", "Rating"]]
+def _table(risks: Sequence[Risk]) -> Table:
+    rows: list[list[Cell]] = [
+        ["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group / comp.", "p (Holm)", "Rating"]
+    ]
     flags = {}
     for x in risks:
         rows.append(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, RenderContext, deferred, link, page_of
 from reports.coverage import EVIDENCED, PARTIAL, ST_NA, ST_NOT_ASSESSED, ST_PROVIDER
-from reports.layout import TEXT_WIDTH, Heading, cell, esc, kv_table, mono, p, spacer, styles, table
+from reports.layout import TEXT_WIDTH, Cell, Heading, cell, esc, kv_table, mono, p, spacer, styles, table
 from reports.risks import recommendation
 
 REPORT_FORMAT_VERSION = "1.0"  # bump when sections or their meaning change
@@ -35,7 +36,7 @@ def verdict_words(result) -> list[str]:
 _ON_PAGE_ONE = 5  # findings named on page 1, worst first
 
 
-def part_banner(ctx: RenderContext, part: int) -> list:
+def part_banner(ctx: RenderContext, part: int) -> list[Flowable]:
     """The heading that opens a part (outline level above the sections)."""
     st = styles()
     if part == 1:
@@ -60,7 +61,7 @@ def part_banner(ctx: RenderContext, part: int) -> list:
     return out
 
 
-def cover(ctx: RenderContext) -> list:
+def cover(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     name = r.spec.context.system_name or "an AI system (name: needs provider input)"
     out = part_banner(ctx, 1) + [
@@ -80,7 +81,7 @@ def cover(ctx: RenderContext) -> list:
     if not r.summary.failed:
         out.append(p(ctx.catalogue.statement("no_overclaim"), st.note))
     # checks x status
-    rows = [["Check", "Rule (declared)", "Pass", "Fail", "Insufficient"]]
+    rows: list[list[Cell]] = [["Check", "Rule (declared)", "Pass", "Fail", "Insufficient"]]
     flags = {}
     for i, c in enumerate(r.spec.policy.checks, 1):
         vs = [v.status for v in r.verdicts if v.check == c.id]
@@ -174,7 +175,7 @@ def _glyph_note(ctx: RenderContext):
     return p(text, styles().small) if text else Spacer(0, 0)
 
 
-def _named_findings(ctx: RenderContext) -> list:
+def _named_findings(ctx: RenderContext) -> list[Flowable]:
     """Page 1 names the failed and undecidable comparisons, worst first, with statistic and group size."""
     from reports.sections.findings import rating_text
 
@@ -182,7 +183,7 @@ def _named_findings(ctx: RenderContext) -> list:
     if not risks:
         return []
     out = [p("What needs a decision (worst first)", st.h3)]
-    rows = [["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group", "Rating"]]
+    rows: list[list[Cell]] = [["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group", "Rating"]]
     flags = {}
     for x in risks[:_ON_PAGE_ONE]:
         rows.append(

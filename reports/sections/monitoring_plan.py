@@ -4,13 +4,14 @@ the baseline by group, the provider's plan and the serious-incident duty (Art. 7
 from __future__ import annotations
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import RenderContext
-from reports.layout import TEXT_WIDTH, cell, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, kv_table, p, styles, table
 
 
-def s11_monitoring(ctx: RenderContext) -> list:
+def s11_monitoring(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S11")
     mon = ctx.catalogue.texts["monitoring"]
@@ -22,7 +23,7 @@ def s11_monitoring(ctx: RenderContext) -> list:
         if acc and acc.ci_low is not None
         else "a drop the provider declares"
     )
-    rows = [
+    rows: list[list[Cell]] = [
         ["Area", "What to track in production", "Baseline from this audit", "Suggested alert"],
         [
             cell("Performance", bold=True),
@@ -64,11 +65,12 @@ def s11_monitoring(ctx: RenderContext) -> list:
                 cell(F.level(g.level)),
                 cell(F.group(g.attributes, values_only=True) + (f"  {F.SMALL_MARK}" if g.small else "")),
                 F.pct(g.share),
+                *(F.num(g.metrics[k].value) for k in ("base_rate", "selection_rate", "tpr", "fpr")),
             ]
-            + [F.num(g.metrics[k].value) for k in ("base_rate", "selection_rate", "tpr", "fpr")]
         )
     out.append(table(rows, [30 * mm, 50 * mm, 18 * mm, 19 * mm, 19 * mm, 19 * mm, TEXT_WIDTH - 155 * mm], align_right_from=2))
-    pairs, flags = [], {}
+    pairs: list[tuple[str, object]] = []
+    row_flags: dict[int, str] = {}
     for label, f in (
         ("Adopted monitoring plan (Art. 72)", "monitoring_plan"),
         ("Decision logging (Art. 12, 19, 26(6))", "production_logging"),
@@ -81,9 +83,9 @@ def s11_monitoring(ctx: RenderContext) -> list:
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
-            flags[len(pairs) - 1] = flag
+            row_flags[len(pairs) - 1] = flag
     out.append(p("Provider's plan", st.h2))
-    out.append(kv_table(pairs, key_width=60 * mm, flags=flags))
+    out.append(kv_table(pairs, key_width=60 * mm, flags=row_flags))
     legal = ctx.catalogue.legal
     out.append(p("Serious incidents (Art. 73)", st.h3))
     out.append(p(" ".join(legal["incidents"]["text"].split()), st.small))

@@ -4,6 +4,7 @@ scores or decisions, automation bias and what overseers should know from this au
 from __future__ import annotations
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import RenderContext
@@ -18,10 +19,11 @@ def _rule(r) -> str:
     return f"(decisions audited from the {r.decision_source})"
 
 
-def s8_oversight(ctx: RenderContext) -> list:
+def s8_oversight(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S8")
-    pairs, flags = [], {}
+    pairs: list[tuple[str, object]] = []
+    row_flags: dict[int, str] = {}
     for label, f in (
         ("Who oversees the system and how", "oversight"),
         ("Override and stop procedure", "override_procedure"),
@@ -30,12 +32,13 @@ def s8_oversight(ctx: RenderContext) -> list:
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
-            flags[len(pairs) - 1] = flag
-    out.append(kv_table(pairs, key_width=55 * mm, flags=flags))
+            row_flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=55 * mm, flags=row_flags))
     legal = ctx.catalogue.legal["deployer"]
     out.append(p("Deployer's duties to inform (Art. 26(7), 26(11))", st.h3))
     out.append(p(" ".join(legal["art26_7"].split()) + " " + " ".join(legal["art26_11"].split()), st.small))
-    pairs, flags = [], {}
+    pairs = []
+    row_flags = {}
     for label, f in (
         ("Workers informed (Art. 26(7))", "worker_information"),
         ("Affected persons informed (Art. 26(11))", "person_information"),
@@ -43,8 +46,8 @@ def s8_oversight(ctx: RenderContext) -> list:
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
-            flags[len(pairs) - 1] = flag
-    out.append(kv_table(pairs, key_width=55 * mm, flags=flags))
+            row_flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=55 * mm, flags=row_flags))
     has_scores = r.spec.scores_column is not None or (r.model is not None and r.model.has_scores)
     out.append(p("How to read the scores and explanations" if has_scores else "How to read the decisions", st.h2))
     key = "reading_scores" if has_scores else "reading_decisions"

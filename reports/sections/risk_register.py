@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections import Counter
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import PROVIDER_TEXT, RenderContext
-from reports.layout import TEXT_WIDTH, cell, esc, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, esc, kv_table, p, styles, table
 from reports.risks import UNRATED, recommendation
 
 
-def s9_risks(ctx: RenderContext) -> list:
+def s9_risks(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S9")
     risks = ctx.risks
@@ -29,7 +30,7 @@ def s9_risks(ctx: RenderContext) -> list:
     controls, cflag = ctx.declared("risk_controls")
     owner, oflag = ctx.declared("risk_owner")
     if risks:
-        rows = [
+        rows: list[list[Cell]] = [
             [
                 "ID",
                 "Risk (check, group vs comparator)",
@@ -126,7 +127,8 @@ def s9_risks(ctx: RenderContext) -> list:
                 "(S12) still need the provider's risk management system (Art. 9)."
             )
         )
-    pairs, flags = [], {}
+    pairs: list[tuple[str, object]] = []
+    row_flags: dict[int, str] = {}
     for label, f in (
         ("Controls for the risks (Art. 9(4))", "risk_controls"),
         ("Risk owner", "risk_owner"),
@@ -140,8 +142,8 @@ def s9_risks(ctx: RenderContext) -> list:
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
-            flags[len(pairs) - 1] = flag
-    out.append(kv_table(pairs, key_width=60 * mm, flags=flags))
+            row_flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=60 * mm, flags=row_flags))
     out.append(p("Go / no-go recommendation", st.h2))
     out.append(p(f"<b>{esc(recommendation(r))}</b>", markup=True))
     t = ctx.trail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports.context import PROVIDER_TEXT, RenderContext, deferred, link
 from reports.coverage import fria_applies
@@ -10,7 +11,7 @@ from reports.layout import cell, esc, kv_table, p, styles
 from reports.sections.law import law_dates
 
 
-def s1_scope(ctx: RenderContext) -> list:
+def s1_scope(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S1")
     out.append(
@@ -31,7 +32,8 @@ def s1_scope(ctx: RenderContext) -> list:
         ("Reasoning if not high-risk (Art. 6(3)-(4))", "high_risk_reasoning"),
         ("Applicable laws", "applicable_laws"),
     ]
-    pairs, flags = [], {}
+    pairs: list[tuple[str, object]] = []
+    row_flags: dict[int, str] = {}
     for label, f in fields:
         if (
             f == "high_risk_reasoning"
@@ -43,8 +45,8 @@ def s1_scope(ctx: RenderContext) -> list:
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
-            flags[len(pairs) - 1] = flag
-    out.append(kv_table(pairs, key_width=52 * mm, flags=flags))
+            row_flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=52 * mm, flags=row_flags))
     out.append(p("Conformity assessment (Art. 43)", st.h2))
     para, flag = ctx.declared("conformity_route")
     if flag:

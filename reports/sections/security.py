@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
-from reports.layout import TEXT_WIDTH, cell, kv_table, mono, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, kv_table, mono, p, styles, table
 
 _MODEL_LOADING = {
     "skops": "skops file: loaded without running code from the file; only skops' default types and the exact type names Attest has reviewed{types} were allowed (never by prefix; calls such as exec, eval, getattr, os or subprocess are refused outright).",
@@ -21,11 +22,11 @@ _MODEL_LOADING = {
 }
 
 
-def s10_security(ctx: RenderContext) -> list:
+def s10_security(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S10")
     out.append(p("Artifact hashes", st.h2))
-    rows = [["Artifact", "File", "Size (bytes)", "SHA-256"]]
+    rows: list[list[Cell]] = [["Artifact", "File", "Size (bytes)", "SHA-256"]]
     rows.append(["Evaluation dataset", cell(PurePath(r.data.path).name), F.count(r.data.size_bytes), mono(r.data.sha256)])
     if r.model:
         rows.append(["Model", cell(PurePath(r.model.path).name), F.count(r.model.size_bytes), mono(r.model.sha256)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
@@ -10,7 +11,7 @@ from reports.layout import kv_table, p, styles
 from reports.sections.front import file_name
 
 
-def s2_system(ctx: RenderContext) -> list:
+def s2_system(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S2")
     m = r.model
@@ -20,7 +21,8 @@ def s2_system(ctx: RenderContext) -> list:
         rule = f"the model's own decision rule (predict), positive class “{m.positive_class}”"
     else:
         rule = f"taken as given from the {r.decision_source}; positive label “{r.positive_label}”"
-    pairs, flags = [], {}
+    pairs: list[tuple[str, object]] = []
+    row_flags: dict[int, str] = {}
     if m is not None:
         pairs += [
             ("Model type", m.model_type),
@@ -38,7 +40,7 @@ def s2_system(ctx: RenderContext) -> list:
                 "features and components cannot be described here",
             )
         )
-        flags[0] = "small"
+        row_flags[0] = "small"
         pairs.append(("Scores", f"column '{r.spec.scores_column}'" if r.spec.scores_column else "none"))
     fav = r.favourable_outcome
     if fav is not None:
@@ -55,7 +57,7 @@ def s2_system(ctx: RenderContext) -> list:
             "(not evidence of the hardware the AI system needs: see 1(e) below)",
         ),
     ]
-    out.append(kv_table(pairs, key_width=42 * mm, flags=flags))
+    out.append(kv_table(pairs, key_width=42 * mm, flags=row_flags))
     out.append(p("Third-party components", st.h2))
     if m is not None and m.library_versions:
         out.append(
@@ -69,7 +71,8 @@ def s2_system(ctx: RenderContext) -> list:
         out.append(p(f"Libraries the model was built with: {NOT_ASSESSED_TEXT} (no model file)."))
     out.append(p("Pre-trained models, data or services from third parties beyond these libraries: " + PROVIDER_TEXT + "."))
     out.append(p("Provider information (Annex IV 1)", st.h2))
-    pairs, flags = [], {}
+    pairs = []
+    row_flags = {}
     for label, f in (
         ("Interaction with other systems (1(b))", "system_interactions"),
         ("Forms placed on the market (1(d))", "market_forms"),
@@ -85,8 +88,8 @@ def s2_system(ctx: RenderContext) -> list:
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
-            flags[len(pairs) - 1] = flag
-    out.append(kv_table(pairs, key_width=62 * mm, flags=flags))
+            row_flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=62 * mm, flags=row_flags))
     out.append(
         p(
             f"The audit run itself took {r.provenance.seconds:.1f} s on the machine above; training cost, the system's "
