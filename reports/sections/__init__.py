@@ -4,6 +4,8 @@ builder takes the `RenderContext` and returns flowables."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reportlab.platypus import Flowable, PageBreak
 
 from reports.sections import (
@@ -25,6 +27,9 @@ from reports.sections import (
     system,
     xai,
 )
+
+if TYPE_CHECKING:
+    from reports.context import RenderContext
 
 # The one registry of section renderers (section id -> builder); the order is the catalogue's. A new section is its
 # entry in sections.toml and one line here.
@@ -48,8 +53,8 @@ BUILDERS = {
 }
 
 
-def build_story(ctx) -> list[Flowable]:
-    story: list = []
+def build_story(ctx: RenderContext) -> list[Flowable]:
+    story: list[Flowable] = []
     story += front.cover(ctx)
     part = 1
     for sec in ctx.catalogue.sections:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, PageBreak
+from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Table
 
 from reports.context import RenderContext, deferred, page_of
 from reports.coverage import EVIDENCED, PARTIAL, ST_NA, ST_NOT_ASSESSED, ST_PROVIDER, STATUS_MARK
-from reports.layout import TEXT_WIDTH, Cell, Heading, cell, mono, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, Deferred, Heading, cell, mono, p, styles, table
 
 _FLAG = {EVIDENCED: "pass", PARTIAL: "insufficient", ST_NOT_ASSESSED: "small", ST_PROVIDER: "provider", ST_NA: "small"}
 
@@ -17,8 +17,8 @@ def _where(ctx: RenderContext, sections: tuple[str, ...]) -> str:
     return "\n".join(f"{s} p. {page_of(ctx, s) or '??'}" for s in sections)
 
 
-def _matrix(ctx: RenderContext, framework: str):
-    def build():
+def _matrix(ctx: RenderContext, framework: str) -> Deferred:
+    def build() -> Table:
         rows: list[list[Cell]] = [
             ["Requirement", "What it asks (paraphrased)", "Evidence in this report", "Status", "Missing, and why"]
         ]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from audit.result import AuditResult, LevelSummary
 
 
-def column_role(r, name: str) -> str:
+def column_role(r: AuditResult, name: str) -> str:
     spec = r.spec
     if name == spec.target:
         return "target (true outcome)"

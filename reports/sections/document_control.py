@@ -4,6 +4,7 @@ sign-off table and the record keeping (Art. 18)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
@@ -11,6 +12,10 @@ from reportlab.platypus import Flowable, Paragraph
 from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
 from reports.layout import TEXT_WIDTH, Cell, cell, esc, kv_table, mono, p, styles, table
 from reports.sections.front import REPORT_FORMAT_VERSION, file_name
+from reports.snapshot import TrailSnapshot
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
 
 def generator_versions() -> dict[str, str]:
@@ -25,7 +30,7 @@ def generator_versions() -> dict[str, str]:
     return out
 
 
-def spec_sha256(result) -> str:
+def spec_sha256(result: AuditResult) -> str:
     from audit.hashing import canonical_json, sha256_bytes
 
     return sha256_bytes(canonical_json(result.spec.model_dump(mode="json", by_alias=True)))
@@ -48,7 +53,7 @@ def s0_document_control(ctx: RenderContext) -> list[Flowable]:
         for step in t.lineage:
             if step.kind == "dataset" and step.sha256 and step.sha256 != r.data.sha256:
                 datasets.append(("Dataset (trail)", step.label, step.sha256))
-    pairs: list = [
+    pairs: list[tuple[str, object]] = [
         ("Report id", ctx.report_id),
         ("Report format version", REPORT_FORMAT_VERSION),
         ("Copy", ctx.copy_mode),
@@ -193,9 +198,10 @@ def s0_document_control(ctx: RenderContext) -> list[Flowable]:
     return out
 
 
-def _author(r, t) -> tuple[str, str]:
+def _author(r: AuditResult, t: TrailSnapshot | None) -> tuple[str, str]:
     """Who ran the audit: the trail's audit-run event's actor when there is one, else the run's OS account."""
-    for e in t.events if t else ():
-        if e.kind == "audit_run" and e.payload.get("run_id") == t.run_id:
-            return e.actor, e.actor_role or "auditor"
+    if t is not None:
+        for e in t.events:
+            if e.kind == "audit_run" and e.payload.get("run_id") == t.run_id:
+                return e.actor, e.actor_role or "auditor"
     return f"{r.provenance.user}@{r.provenance.host}", "ran the audit (no role recorded)"

@@ -6,6 +6,7 @@ The block of each level (rates, differences, ratios) is in `reports.sections.fai
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable
@@ -14,7 +15,10 @@ from reports import charts
 from reports import format as F
 from reports.context import PROVIDER_TEXT, RenderContext
 from reports.layout import TEXT_WIDTH, Cell, cell, keep, kv_table, p, styles, table
-from reports.sections.fairness_levels import group_key, level_block, status_by_metric
+from reports.sections.fairness_levels import ComparisonKey, group_key, level_block, status_by_metric
+
+if TYPE_CHECKING:
+    from audit.result import Disparity
 
 FOREST_ROWS = 20  # failed and undecided verdicts drawn in the forest plot (all of them are in the table)
 
@@ -88,7 +92,7 @@ def s6_fairness(ctx: RenderContext) -> list[Flowable]:
     out.append(table(rows, [45 * mm, 55 * mm, 22 * mm, 22 * mm, TEXT_WIDTH - 144 * mm], flags=flags, align_right_from=2))
 
     status = status_by_metric(r)
-    disp = {(d.level, group_key(d.group), d.metric, d.against): d for d in r.disparities}
+    disp: dict[ComparisonKey, Disparity] = {(d.level, group_key(d.group), d.metric, d.against): d for d in r.disparities}
     for i, lv in enumerate(r.levels, 1):
         out += level_block(ctx, lv, i, status, disp)
 

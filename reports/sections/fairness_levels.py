@@ -3,6 +3,7 @@ their intervals, and differences and ratios vs the reference with the verdict's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
@@ -13,23 +14,22 @@ from reports import format as F
 from reports.context import RenderContext
 
 if TYPE_CHECKING:
-    from audit.result import GroupResult
+    from audit.result import AuditResult, Disparity, GroupResult, LevelSummary
 from reports.layout import TEXT_WIDTH, Cell, StyleCommand, cell, keep, p, styles, table
 
 RATE_COLUMNS = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision")
-
-
 DIFF_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "precision")
-
-
 _CHART_MAX_IN = 8.4
 
+GroupKey = tuple[tuple[str, str], ...]  # a group's attributes, sorted
+ComparisonKey = tuple[tuple[str, ...], GroupKey, str, str]  # (level, group, metric, against "reference" or "max")
 
-def group_key(attrs: dict) -> tuple:
+
+def group_key(attrs: Mapping[str, str]) -> GroupKey:
     return tuple(sorted(attrs.items()))
 
 
-def _chunks(groups, level) -> list[list]:
+def _chunks(groups: Sequence[GroupResult], level: tuple[str, ...]) -> list[list[GroupResult]]:
     """Split a level's groups so that each chart fits on a page."""
     out: list[list[GroupResult]] = []
     cur: list[GroupResult] = []
@@ -47,11 +47,11 @@ def _chunks(groups, level) -> list[list]:
     return out
 
 
-def status_by_metric(r) -> dict[tuple, tuple[str, str]]:
+def status_by_metric(r: AuditResult) -> dict[ComparisonKey, tuple[str, str]]:
     """(level, group, metric, against) -> (worst status, check id) over the policy's checks."""
     checks = {c.id: c for c in r.spec.policy.checks}
     order = {"fail": 0, "insufficient_evidence": 1, "pass": 2}
-    out: dict[tuple, tuple[str, str]] = {}
+    out: dict[ComparisonKey, tuple[str, str]] = {}
     for v in r.verdicts:
         c = checks.get(v.check)
         if c is None:
@@ -63,7 +63,7 @@ def status_by_metric(r) -> dict[tuple, tuple[str, str]]:
     return out
 
 
-def _verdict_p(r) -> dict[tuple, tuple[dict, float | None]]:
+def _verdict_p(r: AuditResult) -> dict[ComparisonKey, tuple[dict[str, str], float | None]]:
     """(level, group, metric, against) -> (comparator, the verdict's Holm-adjusted p): the one adjusted p the report
     prints for a comparison a check decides (the verdicts' family), wherever it appears."""
     checks = {c.id: c for c in r.spec.policy.checks}
@@ -78,7 +78,13 @@ def _verdict_p(r) -> dict[tuple, tuple[dict, float | None]]:
     return out
 
 
-def level_block(ctx: RenderContext, lv, index: int, status, disp) -> list[Flowable]:
+def level_block(
+    ctx: RenderContext,
+    lv: LevelSummary,
+    index: int,
+    status: Mapping[ComparisonKey, tuple[str, str]],
+    disp: Mapping[ComparisonKey, Disparity],
+) -> list[Flowable]:
     r, st = ctx.result, styles()
     kind = "intersection" if len(lv.level) > 1 else "attribute"
     heading = ctx.h2(f"6.{index} {F.level(lv.level)} ({kind}, {lv.n_groups} groups)", key=f"s6-level-{index}")

@@ -66,7 +66,7 @@ def f_findings(ctx: RenderContext) -> list[Flowable]:
         )
     if small:
         out.append(p(f"Not rated, too few rows ({len(small)}): group or comparator below {r.spec.min_group_size} rows", st.h3))
-        by_group: dict[str, list] = {}
+        by_group: dict[str, list[Risk]] = {}
         for x in small:
             by_group.setdefault(f"{x.group_values} ({F.count(x.n_group)} rows)", []).append(x)
         out.append(

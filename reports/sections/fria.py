@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable
 from reports import format as F
 from reports.context import RenderContext, deferred, link
 from reports.coverage import fria_applies
-from reports.layout import TEXT_WIDTH, Cell, cell, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, Deferred, cell, kv_table, p, styles, table
 
 _MAX_GROUPS = 40
 
@@ -69,7 +69,9 @@ def _group_findings(ctx: RenderContext) -> list[Flowable]:
     """Elements (c) and (d) from the audit: the groups examined, and for each the checks it failed or could not settle."""
     r, st = ctx.result, styles()
     out = [p("From this audit: the groups examined and their findings (elements (c) and (d))", st.h3)]
-    by_group: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: {"fail": [], "insufficient_evidence": []})
+    by_group: dict[tuple[tuple[str, ...], str], dict[str, list[str]]] = defaultdict(
+        lambda: {"fail": [], "insufficient_evidence": []}
+    )
     from reports.risks import UNRATED
 
     n_small = sum(1 for x in ctx.risks if x.band == UNRATED)
@@ -129,7 +131,7 @@ def _group_findings(ctx: RenderContext) -> list[Flowable]:
     return out
 
 
-def ctx_more(ctx: RenderContext, n: int):
+def ctx_more(ctx: RenderContext, n: int) -> Deferred:
     return deferred(
         ctx,
         lambda: p(

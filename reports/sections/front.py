@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
@@ -11,10 +13,13 @@ from reports.coverage import EVIDENCED, PARTIAL, ST_NA, ST_NOT_ASSESSED, ST_PROV
 from reports.layout import TEXT_WIDTH, Cell, Heading, cell, esc, kv_table, mono, p, spacer, styles, table
 from reports.risks import recommendation
 
+if TYPE_CHECKING:
+    from audit.result import AuditResult
+
 REPORT_FORMAT_VERSION = "1.0"  # bump when sections or their meaning change
 
 
-def verdict_words(result) -> list[str]:
+def verdict_words(result: AuditResult) -> list[str]:
     """The first page's plain-words summary; never claims fairness."""
     s = result.summary
     out = []
@@ -168,7 +173,7 @@ def glyph_note_text(ctx: RenderContext) -> str:
     )
 
 
-def _glyph_note(ctx: RenderContext):
+def _glyph_note(ctx: RenderContext) -> Flowable:
     from reportlab.platypus import Spacer
 
     text = glyph_note_text(ctx)
@@ -223,7 +228,7 @@ def file_name(path: str) -> str:
     return PurePath(path).name
 
 
-def _explain_status(ctx) -> str:
+def _explain_status(ctx: RenderContext) -> str:
     from reports.coverage import PRESENT, explanation_state
 
     state, detail = explanation_state(ctx.result)

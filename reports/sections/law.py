@@ -3,6 +3,8 @@ date, the as-of date of the legal data (resources/legal/eu_ai_act.toml) and what
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
@@ -10,7 +12,7 @@ from reports.context import RenderContext
 from reports.layout import TEXT_WIDTH, Cell, cell, esc, p, styles, table
 
 
-def in_force_on(day: str, legal: dict) -> list[tuple[dict, bool]]:
+def in_force_on(day: str, legal: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
     """Each application date of the legal data, and whether it applies on `day` (ISO date), as amended."""
     return [(d, d["applies"] <= day) for d in legal["dates"]]
 

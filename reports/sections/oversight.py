@@ -3,6 +3,8 @@ scores or decisions, automation bias and what overseers should know from this au
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
@@ -10,8 +12,11 @@ from reports import format as F
 from reports.context import RenderContext
 from reports.layout import kv_table, p, styles
 
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
-def _rule(r) -> str:
+
+def _rule(r: AuditResult) -> str:
     if r.spec.threshold is not None:
         return f"when its score is at least {r.spec.threshold:g}"
     if r.model is not None:

@@ -3,6 +3,8 @@ calibration, per-group performance, why these metrics, and the declared-accuracy
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
@@ -10,6 +12,9 @@ from reports import charts
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
 from reports.layout import TEXT_WIDTH, Cell, cell, keep, kv_table, p, styles, table
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
 OVERALL = (
     "accuracy",
@@ -29,7 +34,7 @@ OVERALL = (
 PER_GROUP = ("accuracy", "precision", "tpr", "f1", "auc")
 
 
-def declared_accuracy_sentence(r) -> str:
+def declared_accuracy_sentence(r: AuditResult) -> str:
     """One sentence for the instructions for use (Art. 13(3)(b)(ii), Art. 15(3)); every figure is read from the result."""
     m = r.overall.metrics
     ci = int(round(r.spec.ci_level * 100))
@@ -41,14 +46,17 @@ def declared_accuracy_sentence(r) -> str:
     if m.get("auc") is not None and m["auc"].value is not None:
         parts.append(f"AUC {F.est(m['auc'])}")
     singles = [
-        g
+        (accuracy, g)
         for g in r.groups
-        if len(g.level) == 1 and not g.small and g.metrics.get("accuracy") and g.metrics["accuracy"].value is not None
+        if len(g.level) == 1
+        and not g.small
+        and g.metrics.get("accuracy")
+        and (accuracy := g.metrics["accuracy"].value) is not None
     ]
     spread = ""
     if singles:
-        lo = min(singles, key=lambda g: g.metrics["accuracy"].value)
-        hi = max(singles, key=lambda g: g.metrics["accuracy"].value)
+        lo = min(singles, key=lambda ag: ag[0])[1]
+        hi = max(singles, key=lambda ag: ag[0])[1]
         spread = (
             f" Across groups of at least {r.spec.min_group_size} rows, accuracy ranged from {F.num(lo.metrics['accuracy'].value)} "
             f"({lo.label}) to {F.num(hi.metrics['accuracy'].value)} ({hi.label})."
