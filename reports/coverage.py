@@ -301,7 +301,8 @@ def fria_applies(result: AuditResult, catalogue: Catalogue | None = None) -> tup
         if ctx.high_risk_reasoning.strip() and not ctx.annex_iii_category.strip():
             return (
                 False,
-                "No Annex III area is declared and the provider documents why the system is not high-risk (Art. 6(3)-(4)); Art. 27 covers Art. 6(2) high-risk systems.",
+                "No Annex III area is declared and the provider documents why the system is not high-risk (Art. 6(3)-(4)); "
+                "Art. 27 covers Art. 6(2) high-risk systems.",
             )
         return None, 'Declare the Annex III area (point and letter, e.g. "Annex III 5(b)") to tell whether Art. 27 applies.'
     label = f"Annex III {point[0]}" + (f"({point[1]})" if point[1] else "")
@@ -310,18 +311,21 @@ def fria_applies(result: AuditResult, catalogue: Catalogue | None = None) -> tup
     if point[0] == "5" and point[1] in ("b", "c"):
         return (
             True,
-            f"{label}: Art. 27(1) requires every deployer of such a system to assess its impact on fundamental rights before first use.",
+            f"{label}: Art. 27(1) requires every deployer of such a system to assess its impact on fundamental rights before "
+            "first use.",
         )
     public = _yes_no(ctx.public_service)
     if public is True:
         return (
             True,
-            f"{label}, and the deployer is a body governed by public law or a private entity providing public services (declared).",
+            f"{label}, and the deployer is a body governed by public law or a private entity providing public services "
+            "(declared).",
         )
     if public is False:
         return (
             False,
-            f"{label}: not point 5(b) or 5(c), and the deployer is declared not to be a public body or a provider of public services.",
+            f"{label}: not point 5(b) or 5(c), and the deployer is declared not to be a public body or a provider of public "
+            "services.",
         )
     return None, (
         f"{label}: Art. 27 applies if the deployer is a body governed by public law or a private entity providing "
@@ -348,7 +352,7 @@ def assess(result: AuditResult, trail: TrailSnapshot | None, catalogue: Catalogu
             if fria[0] is False:
                 status, ev = ST_NA, (Evidence(name="applies_when.fria", state=PRESENT, detail=fria[1]),)
             else:
-                ev = ev + (Evidence(name="applies_when.fria", state=PROVIDER, detail=fria[1]),)
+                ev = (*ev, Evidence(name="applies_when.fria", state=PROVIDER, detail=fria[1]))
                 status = status_of(ev)
         rows.append(CoverageRow(requirement=req, status=status, evidence=ev))
     return Coverage(rows=tuple(rows))

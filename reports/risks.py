@@ -134,7 +134,8 @@ def recommendation(result: AuditResult) -> str:
         )
     if s.insufficient_evidence:
         return (
-            f"Conditional: no check failed, but {s.insufficient_evidence} comparison{'s' if s.insufficient_evidence != 1 else ''} "
+            f"Conditional: no check failed, but {s.insufficient_evidence} "
+            f"comparison{'s' if s.insufficient_evidence != 1 else ''} "
             "lacked evidence. Collect more data for those groups, or document why the risk is acceptable, before deciding."
         )
     return (

@@ -48,7 +48,7 @@ def _matrix(ctx: RenderContext, framework: str) -> Deferred:
             [24 * mm, 50 * mm, 22 * mm, 24 * mm, TEXT_WIDTH - 120 * mm],
             flags=flags,
             font_size=6.5,
-            extra=links + [("TEXTCOLOR", (2, 1), (2, -1), "#1f4e8c")],
+            extra=[*links, ("TEXTCOLOR", (2, 1), (2, -1), "#1f4e8c")],
         )
 
     return deferred(ctx, build)

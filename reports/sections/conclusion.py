@@ -43,9 +43,7 @@ def s12_conclusion(ctx: RenderContext) -> list[Flowable]:
     for row in ctx.coverage.rows:
         for e in row.evidence:
             if e.state == PROVIDER:
-                needed.setdefault(e.detail, []).append(
-                    row.requirement.ref if row.requirement.framework != "NIST AI RMF" else row.requirement.ref
-                )
+                needed.setdefault(e.detail, []).append(row.requirement.ref)
     rows = [["Item", "Needed for"]]
     flags = {}
     for item, refs in needed.items():
@@ -55,7 +53,8 @@ def s12_conclusion(ctx: RenderContext) -> list[Flowable]:
     out.append(
         p(
             "In any case the provider supplies the EU declaration of conformity (Art. 47), the instructions for use (Art. 13), "
-            "the quality management system (Art. 17), registration (Art. 49) where required, and the conformity assessment (Art. 43).",
+            "the quality management system (Art. 17), registration (Art. 49) where required, and the conformity assessment "
+            "(Art. 43).",
             st.note,
         )
     )

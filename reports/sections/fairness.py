@@ -203,7 +203,7 @@ def _base_rates(ctx: RenderContext) -> list[Flowable]:
     if sentences:
         out.append(p("Base rates (share of actual positives) among groups with enough rows — " + "; ".join(sentences) + "."))
     out.append(ctx.statement("impossibility"))
-    para, flag = ctx.declared("fairness_criterion_rationale")
+    _para, flag = ctx.declared("fairness_criterion_rationale")
     if flag:
         out.append(p("The provider's reason for the chosen criterion: " + PROVIDER_TEXT + ".", st.body))
     if any(b.mean_score is not None for b in r.overall.calibration):

@@ -111,7 +111,7 @@ def level_block(
         out.append(heading)
     # rates with intervals
     out.append(CondPageBreak(35 * mm))
-    out.append(p(f"Rates by group, {int(round(r.spec.ci_level * 100))}% CI", st.h3))
+    out.append(p(f"Rates by group, {round(r.spec.ci_level * 100)}% CI", st.h3))
     head: list[Cell] = ["Group", "Rows\n(share)", *(F.SHORT_METRIC[m] for m in RATE_COLUMNS)]
     rows: list[list[Cell]] = [head]
     flags: dict[tuple[int, int], str] = {}

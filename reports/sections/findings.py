@@ -40,10 +40,12 @@ def f_findings(ctx: RenderContext) -> list[Flowable]:
             ctx,
             lambda: p(
                 f"{s.failed} comparison{'s' if s.failed != 1 else ''} failed and {s.insufficient_evidence} lacked evidence, of "
-                f"{s.total}. Listed one by one, worst first: the failures, by how far the statistic lies beyond the threshold, then "
+                f"{s.total}. Listed one by one, worst first: the failures, by how far the statistic lies beyond the "
+                "threshold, then "
                 f"the undecidable comparisons whose point estimate breaks the rule ({len(listed)} in all). Below the table: "
                 f"{len(within)} undecidable comparisons whose point estimate is within the rule, and {len(small)} that rest on a "
-                f"group below the minimum size of {r.spec.min_group_size} rows, which are not rated. The ids are those of the risk "
+                f"group below the minimum size of {r.spec.min_group_size} rows, which are not rated. The ids are those of the "
+                "risk "
                 f"register ({link(ctx, 'S9')}); the rates and differences behind each are in {link(ctx, 'S6')}.",
                 markup=True,
             ),

@@ -69,7 +69,8 @@ def part_banner(ctx: RenderContext, part: int) -> list[Flowable]:
 def cover(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     name = r.spec.context.system_name or "an AI system (name: needs provider input)"
-    out = part_banner(ctx, 1) + [
+    out = [
+        *part_banner(ctx, 1),
         Heading("Audit report", st.title, key="cover"),
         p(f"Performance and fairness of {name}", st.subtitle),
         p(
@@ -213,7 +214,8 @@ def _named_findings(ctx: RenderContext) -> list[Flowable]:
             lambda: p(
                 (f"… and {more} more. " if more > 0 else "") + f"Every failed and undecidable comparison, with its interval and "
                 f"adjusted p: {link(ctx, 'F', 'Findings' + (f' p. {page_of(ctx, chr(70))}' if page_of(ctx, 'F') else ''))}; "
-                f"sign-off: {link(ctx, 'S0')}; coverage: {link(ctx, 'A', 'Appendix A' + (f' p. {page_of(ctx, chr(65))}' if page_of(ctx, 'A') else ''))}.",
+                f"sign-off: {link(ctx, 'S0')}; coverage: "
+                f"{link(ctx, 'A', 'Appendix A' + (f' p. {page_of(ctx, chr(65))}' if page_of(ctx, 'A') else ''))}.",
                 st.small,
                 markup=True,
             ),

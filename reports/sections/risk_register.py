@@ -27,8 +27,7 @@ def s9_risks(ctx: RenderContext) -> list[Flowable]:
         )
     )
     out.append(p(ctx.catalogue.statement("risk_method"), st.note))
-    controls, cflag = ctx.declared("risk_controls")
-    owner, oflag = ctx.declared("risk_owner")
+    _controls, cflag = ctx.declared("risk_controls")
     if risks:
         rows: list[list[Cell]] = [
             [

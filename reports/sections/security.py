@@ -13,7 +13,11 @@ from reports.context import NOT_ASSESSED_TEXT, RenderContext
 from reports.layout import TEXT_WIDTH, Cell, cell, kv_table, mono, p, styles, table
 
 _MODEL_LOADING = {
-    "skops": "skops file: loaded without running code from the file; only skops' default types and the exact type names Attest has reviewed{types} were allowed (never by prefix; calls such as exec, eval, getattr, os or subprocess are refused outright).",
+    "skops": (
+        "skops file: loaded without running code from the file; only skops' default types and the exact type names "
+        "Attest has reviewed{types} were allowed (never by prefix; calls such as exec, eval, getattr, os or subprocess "
+        "are refused outright)."
+    ),
     "onnx": "ONNX graph run by onnxruntime: a declarative format, no code from the file is executed.",
     "lightgbm": "LightGBM text model: parsed as data, no code from the file is executed.",
     "xgboost": "XGBoost model file (JSON/UBJSON): parsed as data, no code from the file is executed.",

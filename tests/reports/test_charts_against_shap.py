@@ -56,9 +56,9 @@ def tree(tmp_path_factory) -> Tree:
 
 def test_global_bars_are_shaps_mean_absolute_values(tree):
     d = charts.ImportanceDisplay.from_result(tree.result)
-    expected = dict(zip(FEATURES, np.abs(tree.shap).mean(axis=0)))
+    expected = dict(zip(FEATURES, np.abs(tree.shap).mean(axis=0), strict=True))
     assert set(d.features) == set(FEATURES)
-    for f, v in zip(d.features, d.values):
+    for f, v in zip(d.features, d.values, strict=True):
         assert v == pytest.approx(expected[f], rel=1e-9, abs=1e-12)
     assert list(d.features) == sorted(FEATURES, key=lambda f: -expected[f])  # largest bar first
 
@@ -68,9 +68,9 @@ def test_per_group_bars_are_shaps_means_within_each_group(tree):
     assert [p.title.split(" (")[0] for p in d.panels] == ["A", "B", "C"]  # largest group first
     for p in d.panels:
         rows = (tree.data.group == p.title.split(" (")[0]).to_numpy()
-        expected = dict(zip(FEATURES, np.abs(tree.shap[rows]).mean(axis=0)))
+        expected = dict(zip(FEATURES, np.abs(tree.shap[rows]).mean(axis=0), strict=True))
         assert p.features == charts.ImportanceDisplay.from_result(tree.result).features  # one feature order for all
-        for f, v in zip(p.features, p.values):
+        for f, v in zip(p.features, p.values, strict=True):
             assert v == pytest.approx(expected[f], rel=1e-9, abs=1e-12)
 
 
@@ -93,7 +93,7 @@ def test_beeswarm_dots_are_shaps_values_of_the_sampled_rows(tree):
 def test_dependence_dots_pair_each_rows_value_with_its_shap_value(tree):
     rs = tree.result.explanations.row_sample
     d = charts.DependenceDisplay.from_result(tree.result, "x2", "group")
-    got = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y))
+    got = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y, strict=True))
     want = sorted((tree.data.x2[r], tree.shap[r, 1]) for r in rs.rows)
     assert len(got) == len(want)
     np.testing.assert_allclose(np.array(got), np.array(want), rtol=5.1e-5, atol=1e-12)

@@ -31,7 +31,7 @@ def test_row_sample_is_linear_shaps_closed_form(linear):
     r, df, model = linear.result, linear.data, linear.model
     rs = r.explanations.row_sample
     X = df[["income", "debt", "tenure"]]
-    coef = dict(zip(X.columns, model.coef_[0]))
+    coef = dict(zip(X.columns, model.coef_[0], strict=True))
     assert {f.feature for f in rs.features} == set(X.columns)
     rows = np.asarray(rs.rows)
     for f in rs.features:
@@ -52,7 +52,7 @@ def test_row_sample_is_bounded_and_stratified(linear):
     for i, c in enumerate(cells):
         in_cell = (df.region == c["region"]) & (df.gender == c["gender"])
         assert rs.cell_rows[i] == int(in_cell.sum())
-        members = [row for row, k in zip(rs.rows, rs.cell) if k == i]
+        members = [row for row, k in zip(rs.rows, rs.cell, strict=True) if k == i]
         assert in_cell.to_numpy()[members].all()  # every row is in the cell it is filed under
         assert counts[i] >= min(10, rs.cell_rows[i])
     # the budget is shared by size: the largest cell (North) gets more rows than the smallest (East)
@@ -137,13 +137,13 @@ def test_waterfall_draws_its_steps(demo):
     d.plot(ax)
     assert d.ax_ is ax and len(d.bars_) == len(d.contributions)
     starts = d.starts()
-    for bar, c, s in zip(d.bars_, d.contributions, starts):
+    for bar, c, s in zip(d.bars_, d.contributions, starts, strict=True):
         assert bar.get_width() == pytest.approx(c) and bar.get_x() == pytest.approx(s)
     top = d.bars_[0]
     assert top.get_x() + top.get_width() == pytest.approx(d.base + sum(d.contributions))
     assert d.threshold_line_.get_xdata()[0] == pytest.approx(d.threshold)
     assert d.base_line_.get_xdata()[0] == d.base and d.output_line_.get_xdata()[0] == d.output
-    assert {p.get_facecolor()[:3] for p, c in zip(d.bars_, d.contributions) if c > 0} <= {
+    assert {p.get_facecolor()[:3] for p, c in zip(d.bars_, d.contributions, strict=True) if c > 0} <= {
         tuple(int(charts.style.VERMILLION[i : i + 2], 16) / 255 for i in (1, 3, 5))
     }
 
@@ -200,13 +200,13 @@ def test_dependence_points_are_the_sample(demo):
     rs = r.explanations.row_sample
     f = rs.features[0]
     d = charts.DependenceDisplay.from_result(r, f.feature, "sex")
-    pairs = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y))
-    kept = [(float(v), s) for v, s in zip(f.values, f.shap) if v is not None]
+    pairs = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y, strict=True))
+    kept = [(float(v), s) for v, s in zip(f.values, f.shap, strict=True) if v is not None]
     if d.xlim is not None:  # far values are drawn at the axis edge
         kept = [(min(max(v, d.xlim[0]), d.xlim[1]), s) for v, s in kept]
     assert pairs == sorted(kept)
     sizes = {s.label: len(s.x) for s in d.series}
-    by = Counter(rs.cells[c]["sex"] for c, v in zip(rs.cell, f.values) if v is not None)
+    by = Counter(rs.cells[c]["sex"] for c, v in zip(rs.cell, f.values, strict=True) if v is not None)
     assert sizes == {f"sex = {k}": n for k, n in by.items()}
     with pytest.raises(ValueError, match="not among"):
         charts.DependenceDisplay.from_result(r, "no_such_feature")

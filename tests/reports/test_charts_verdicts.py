@@ -77,7 +77,7 @@ def test_forest_tolerates_verdicts_with_more_fields(small_result):
     ones it knows, and takes the level where every verdict states the same one."""
     r = small_result
     richer = tuple(SimpleNamespace(**{**v.model_dump(), "interval_level": 0.99, "some_future_field": 9}) for v in r.verdicts)
-    for v, w in zip(richer, r.verdicts):
+    for v, w in zip(richer, r.verdicts, strict=True):
         v.statistic, v.level = w.statistic, w.level
     d = charts.VerdictForestDisplay.from_result(SimpleNamespace(verdicts=richer, spec=r.spec), max_rows=None)
     assert d.interval_level == 0.99 and d.shown == len(r.verdicts)

@@ -108,7 +108,7 @@ def _expected_rows(df: pd.DataFrame, rate: str) -> dict[tuple[str, ...], tuple[i
 
 
 def test_one_page_with_every_table_row_as_counted(summary):
-    result, df, pdf, _ = summary
+    _result, df, pdf, _ = summary
     pages, text = _flat(pdf)
     assert pages == 1
     counts = _expected_rows(df, "selection")

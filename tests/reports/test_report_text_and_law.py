@@ -44,7 +44,7 @@ SCRIPTS = {
 @pytest.fixture(scope="module")
 def scripts_report(tmp_path_factory):
     d = tmp_path_factory.mktemp("scripts")
-    csv = write_predictions(d / "s.csv", n=3000, values={"region": list(SCRIPTS) + ["Egyptian 𓀀 group"], "gender": ["F", "M"]})
+    csv = write_predictions(d / "s.csv", n=3000, values={"region": [*list(SCRIPTS), "Egyptian 𓀀 group"], "gender": ["F", "M"]})
     r = audit_predictions(csv, ("region", "gender"), bootstrap=30)
     r = _with_context(r, intended_purpose="تقييم الجدارة الائتمانية للأفراد. " * 20, system_name="信用评分系统")
     e = export_report(r, d / "s.pdf", charts=False)
@@ -116,7 +116,7 @@ def test_risk_register_never_rates_a_small_group(small_result):
             "reason": "the group has 2 rows, below the minimum group size 30",
         }
     )
-    r = small_result.model_copy(update={"verdicts": small_result.verdicts + (tiny,)})
+    r = small_result.model_copy(update={"verdicts": (*small_result.verdicts, tiny)})
     risks = risk_register(r)
     small = [x for x in risks if x.n_group < r.spec.min_group_size]
     assert small and all(x.band == UNRATED and x.rating == 0 for x in small)

@@ -19,7 +19,7 @@ def test_signed_report_verifies_and_a_changed_byte_breaks_it(small_result, p12, 
     assert check.signed and check.intact and check.valid, check.summary
     assert check.coverage == "ENTIRE_FILE" and "Test Compliance Officer" in check.signer
     assert "Test Compliance Officer" in " ".join(page_texts(pdf)[1].split())  # S0 names the signer
-    name, embedded = embedded_manifest(pdf)  # signing came last: the attachment is still there and unchanged
+    _name, embedded = embedded_manifest(pdf)  # signing came last: the attachment is still there and unchanged
     assert embedded == e.manifest_path.read_bytes()
     assert run_tool("qpdf", "--check", str(pdf)).returncode == 0
 
