@@ -140,7 +140,7 @@ def violations_in(path: Path, tree: ast.AST, own: set[str], root: Path = ROOT) -
     return found
 
 
-def test_no_private_name_of_a_dependency_is_used():
+def test_no_private_name_of_a_dependency_is_used() -> None:
     trees = _sources()
     own = _own_names(trees)
     found = [
@@ -149,7 +149,7 @@ def test_no_private_name_of_a_dependency_is_used():
     assert not found, "private names of dependencies (use their public API):\n" + "\n".join(found)
 
 
-def test_the_check_finds_what_it_is_meant_to_find(tmp_path):
+def test_the_check_finds_what_it_is_meant_to_find(tmp_path: Path) -> None:
     """The patterns the explainer once used are all caught; public and own names are not."""
     bad = tmp_path / "bad.py"
     bad.write_text(

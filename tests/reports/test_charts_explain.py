@@ -6,27 +6,28 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from reports import charts
-from tests.reports.charts_helpers import demo_audited, linear_result
+from tests.reports.charts_helpers import Audited, demo_audited, linear_result
 
 
 @pytest.fixture(scope="module")
-def linear(tmp_path_factory):
+def linear(tmp_path_factory: pytest.TempPathFactory) -> Audited:
     return linear_result(str(tmp_path_factory.mktemp("linear")))
 
 
 @pytest.fixture(scope="module")
-def demo(demo_dir):
+def demo(demo_dir: Path) -> Audited:
     return demo_audited(demo_dir)
 
 
 # -- the row sample in the result ------------------------------------------------------------------------------------------
-def test_row_sample_is_linear_shaps_closed_form(linear):
+def test_row_sample_is_linear_shaps_closed_form(linear: Audited) -> None:
     """Exact linear SHAP is coef x (x - mean of the evaluation data): every stored value is that, to its rounding."""
     r, df, model = linear.result, linear.data, linear.model
     rs = r.explanations.row_sample
@@ -42,7 +43,7 @@ def test_row_sample_is_linear_shaps_closed_form(linear):
     assert [f.feature for f in rs.features] == [g.feature for g in r.explanations.global_][: len(rs.features)]
 
 
-def test_row_sample_is_bounded_and_stratified(linear):
+def test_row_sample_is_bounded_and_stratified(linear: Audited) -> None:
     r, df = linear.result, linear.data
     rs = r.explanations.row_sample
     assert len(rs.rows) == len(set(rs.rows)) == 250 <= r.explanations.sample_size
@@ -62,7 +63,7 @@ def test_row_sample_is_bounded_and_stratified(linear):
     assert "stratified" in rs.sampling and "over-represented" in rs.sampling
 
 
-def test_allocation_gives_small_groups_a_floor_then_shares_by_size():
+def test_allocation_gives_small_groups_a_floor_then_shares_by_size() -> None:
     """Hand-worked: 100 rows over cells of 5, 200 and 800 rows (all explained but the big ones capped at 100 / 400): the
     small cell keeps all 5, the others 10 each, and the 75 left go 1:4 by size (15 and 60)."""
     from audit.explain.aggregate import _allocate
@@ -72,7 +73,7 @@ def test_allocation_gives_small_groups_a_floor_then_shares_by_size():
     assert _allocate([3] * 5, [10, 20, 30, 40, 50], 3) == [0, 0, 1, 1, 1]  # more cells than rows: the largest cells
 
 
-def test_row_sample_survives_json(linear):
+def test_row_sample_survives_json(linear: Audited) -> None:
     from audit.result import AuditResult
 
     r = linear.result
@@ -80,7 +81,7 @@ def test_row_sample_survives_json(linear):
     assert back.explanations.row_sample == r.explanations.row_sample
 
 
-def test_a_result_without_a_sample_says_so(linear):
+def test_a_result_without_a_sample_says_so(linear: Audited) -> None:
     from reports.sections.xai import _beeswarm
 
     ex = linear.result.explanations.model_copy(update={"row_sample": None})
@@ -93,7 +94,7 @@ def test_a_result_without_a_sample_says_so(linear):
 
 
 # -- waterfall -------------------------------------------------------------------------------------------------------------
-def test_waterfall_adds_up_to_the_output(demo):
+def test_waterfall_adds_up_to_the_output(demo: Audited) -> None:
     r = demo.result
     ex = r.explanations
     tol = (ex.additivity_max_error or 0) + 1e-9
@@ -108,7 +109,7 @@ def test_waterfall_adds_up_to_the_output(demo):
             assert d.contributions[-1] == pytest.approx(sum(e.contributions.values()) - sum(shown))
 
 
-def test_threshold_separates_the_decisions(demo, linear):
+def test_threshold_separates_the_decisions(demo: Audited, linear: Audited) -> None:
     """Drawn in the explained space, the threshold falls exactly where the model's decisions change."""
     for audited in (demo, linear):
         r = audited.result
@@ -129,7 +130,7 @@ def test_threshold_separates_the_decisions(demo, linear):
     assert charts.decision_threshold(undeclared)[0] == 0.0  # predict() on a margin decides at 0
 
 
-def test_waterfall_draws_its_steps(demo):
+def test_waterfall_draws_its_steps(demo: Audited) -> None:
     from matplotlib.figure import Figure
 
     d = charts.WaterfallDisplay.from_result(demo.result, charts.first_adverse(demo.result))
@@ -148,7 +149,7 @@ def test_waterfall_draws_its_steps(demo):
     }
 
 
-def test_a_decision_that_is_not_there_is_refused(demo):
+def test_a_decision_that_is_not_there_is_refused(demo: Audited) -> None:
     n = len(demo.result.explanations.local)
     with pytest.raises(ValueError, match=f"There are {n} local explanations; {n} is not one of them"):
         charts.WaterfallDisplay.from_result(demo.result, n)
@@ -156,14 +157,14 @@ def test_a_decision_that_is_not_there_is_refused(demo):
         charts.WaterfallDisplay.from_result(demo.result, -1)
 
 
-def test_first_adverse_is_an_adverse_decision(demo):
+def test_first_adverse_is_an_adverse_decision(demo: Audited) -> None:
     i = charts.first_adverse(demo.result)
     e = demo.result.explanations.local[i]
     assert not e.decision and e.kind == "borderline"
 
 
 # -- beeswarm, dependence, per-group importance ----------------------------------------------------------------------------
-def test_beeswarm_points_are_the_sample(demo):
+def test_beeswarm_points_are_the_sample(demo: Audited) -> None:
     from matplotlib.figure import Figure
 
     r = demo.result
@@ -184,7 +185,7 @@ def test_beeswarm_points_are_the_sample(demo):
     assert panel.colour[0][top] == 1.0
 
 
-def test_beeswarm_by_group_splits_the_sample(demo):
+def test_beeswarm_by_group_splits_the_sample(demo: Audited) -> None:
     r = demo.result
     rs = r.explanations.row_sample
     d = charts.BeeswarmDisplay.from_result(r, "race")
@@ -195,7 +196,7 @@ def test_beeswarm_by_group_splits_the_sample(demo):
         charts.BeeswarmDisplay.from_result(r, "income")
 
 
-def test_dependence_points_are_the_sample(demo):
+def test_dependence_points_are_the_sample(demo: Audited) -> None:
     r = demo.result
     rs = r.explanations.row_sample
     f = rs.features[0]
@@ -212,7 +213,7 @@ def test_dependence_points_are_the_sample(demo):
         charts.DependenceDisplay.from_result(r, "no_such_feature")
 
 
-def test_dependence_of_a_categorical_feature(linear):
+def test_dependence_of_a_categorical_feature(linear: Audited) -> None:
     """A string feature is placed by category; here the audited data's region is not a model input, so build one."""
     r = linear.result
     rs = r.explanations.row_sample
@@ -225,7 +226,7 @@ def test_dependence_of_a_categorical_feature(linear):
         assert all(-0.31 <= x - round(x) <= 0.31 for x in s.x)
 
 
-def test_group_importance_is_the_groups_figures(demo):
+def test_group_importance_is_the_groups_figures(demo: Audited) -> None:
     r = demo.result
     d = charts.GroupImportanceDisplay.from_result(r, "race")
     groups = {g.attributes["race"]: g for g in r.explanations.by_group if list(g.attributes) == ["race"]}
