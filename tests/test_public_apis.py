@@ -90,7 +90,9 @@ def _chain(node: ast.Attribute) -> tuple[str | None, list[str]]:
 
 
 def violations_in(path: Path, tree: ast.AST, own: set[str], root: Path = ROOT) -> list[str]:
-    where = lambda n: f"{path.relative_to(root)}:{n.lineno}"  # noqa: E731
+    def where(n: ast.stmt | ast.expr) -> str:
+        return f"{path.relative_to(root)}:{n.lineno}"
+
     found: list[str] = []
     modules: dict[str, str] = {}  # local name -> third-party module (or module.attribute) it is bound to
     stdlib: set[str] = set()  # local names bound to the standard library: not checked
