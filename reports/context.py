@@ -4,17 +4,32 @@ views (coverage, risk register). Nothing here recomputes a statistic."""
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 
 from reports import format as F
 from reports.coverage import Coverage
 from reports.frameworks import Catalogue
-from reports.layout import MAX_PICTURE_HEIGHT, TEXT_WIDTH, Deferred, DeferredPicture, Heading, Picture, cell, esc, p, styles
+from reports.layout import MAX_PICTURE_HEIGHT, TEXT_WIDTH, Deferred, DeferredPicture, Heading, Picture, Txt, cell, esc, p, styles
 from reports.risks import Risk
 from reports.snapshot import TrailSnapshot
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from PIL.Image import Image
+
+    from audit.cancel import Progress
+    from audit.result import AuditResult
+    from audit.spec import DeclaredContext
+    from reports.chartproc import ChartProcess
+
+# A figure function of `reports.charts` (its arguments are the chart's data) and what drawing one gives.
+FigureFunction = Callable[..., "Figure"]
+Rendered = tuple["Image", float, float]  # PIL image, width and height in inches
 
 PROVIDER_TEXT = "✎ needs provider input"
 NOT_ASSESSED_TEXT = "○ not assessed"
@@ -22,7 +37,7 @@ NOT_ASSESSED_TEXT = "○ not assessed"
 
 @dataclass
 class RenderContext:
-    result: object  # audit.result.AuditResult
+    result: AuditResult
     trail: TrailSnapshot | None
     catalogue: Catalogue
     coverage: Coverage
@@ -33,20 +48,20 @@ class RenderContext:
     manifest_name: str
     manifest_sha256: str | None
     signer: str | None = None
-    manifest: dict | None = None
+    manifest: dict[str, Any] | None = None
     charts: bool = True
     section_pages: dict[str, int] = field(default_factory=dict)
     chart_seconds: float = 0.0
     chart_cpu_seconds: float = 0.0  # process time: the same work, not counting waits for a busy machine
     chart_count: int = 0
-    chart_process: object | None = None  # reports.chartproc.ChartProcess drawing the charts beside the layout
+    chart_process: ChartProcess | None = None  # drawing the charts beside the layout
     chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
-    pass_no: int = 1  # layout pass (see reports.pdf._render)
+    pass_no: int = 1  # layout pass (counted by reports.pdf_document.LayoutPasses)
     known_pages: dict[str, int] = field(default_factory=dict)  # section -> page found by the previous pass
     known_pages_total: int = 0  # pages of the previous pass
-    missing_glyphs: object = None  # collections.Counter of characters no font could draw (filled while the story is built)
+    missing_glyphs: Counter[str] | None = None  # characters no font could draw (filled while the story is built)
     share: bool = False  # a shared copy (`audit.sharing`): paths, account and host names, individual rows left out
-    progress: object | None = None  # audit.cancel.Progress: how far the layout is (the app's progress bar); may raise Cancelled
+    progress: Progress | None = None  # how far the layout is (the app's progress bar); may raise Cancelled
     charts_placed: int = 0  # charts placed on a page so far (the helper's or drawn here)
 
     def tick(self, step: str, done: int, total: int, message: str) -> None:
@@ -84,13 +99,13 @@ class RenderContext:
         return self.result_sha256[:12]
 
     @property
-    def ctx(self):
+    def ctx(self) -> DeclaredContext:
         return self.result.spec.context
 
     # -- headings and the generated "Evidence for" line ----------------------------------------------------------------
-    def section_start(self, sid: str) -> list:
+    def section_start(self, sid: str) -> list[Flowable]:
         sec = self.catalogue.section(sid)
-        out = [Heading(sec.heading.replace("  ", " "), styles().h1, key=f"sec-{sid}", section=sid)]
+        out: list[Flowable] = [Heading(sec.heading.replace("  ", " "), styles().h1, key=f"sec-{sid}", section=sid)]
         line = self.evidence_for(sid)
         if line:
             out.append(Paragraph(line, styles().evidence))
@@ -108,7 +123,7 @@ class RenderContext:
         return Heading(text, styles().h2, key=key or f"h2-{id(text)}-{text[:20]}", outline_level=1)
 
     # -- declared context ------------------------------------------------------------------------------------------------
-    def declared(self, field_name: str):
+    def declared(self, field_name: str) -> tuple[Txt, str | None]:
         """The declared text of a context field, or the flagged 'needs provider input' mark (and its flag kind)."""
         value = getattr(self.ctx, field_name, "") or ""
         if value.strip():
@@ -119,7 +134,7 @@ class RenderContext:
         return p(self.catalogue.statement(key))
 
     # -- charts ------------------------------------------------------------------------------------------------------------
-    def chart(self, make, *args, width: float = TEXT_WIDTH, **kwargs):
+    def chart(self, make: FigureFunction, *args: object, width: float = TEXT_WIDTH, **kwargs: object) -> Flowable | None:
         """The flowable for `make(*args, **kwargs)`, a figure function of `reports.charts`: handed to the chart helper
         process when there is one (the page waits for it only where it is placed), else drawn here."""
         if not self.charts:
@@ -130,7 +145,8 @@ class RenderContext:
             return DeferredPicture(lambda: self._collect(ticket, make, args, kwargs), width)
         return self._draw(make, args, kwargs, width)
 
-    def _collect(self, ticket: int, make, args, kwargs):
+    def _collect(self, ticket: int, make: FigureFunction, args: tuple[object, ...], kwargs: dict[str, object]) -> Rendered:
+        assert self.chart_process is not None  # a ticket comes from the helper
         got = self.chart_process.get(ticket)
         self.charts_placed += 1
         self.tick("charts", self.charts_placed, self.chart_count, f"Chart {self.charts_placed} of {self.chart_count} placed")
@@ -139,7 +155,7 @@ class RenderContext:
         self.chart_fallbacks += 1
         return self._render(make, args, kwargs)
 
-    def _render(self, make, args, kwargs):
+    def _render(self, make: FigureFunction, args: tuple[object, ...], kwargs: dict[str, object]) -> Rendered:
         from reports.charts import fast_text, to_image
 
         t0, c0 = time.perf_counter(), time.process_time()
@@ -151,7 +167,7 @@ class RenderContext:
         self.chart_cpu_seconds += time.process_time() - c0
         return img, w_in, h_in
 
-    def _draw(self, make, args, kwargs, width: float) -> Picture:
+    def _draw(self, make: FigureFunction, args: tuple[object, ...], kwargs: dict[str, object], width: float) -> Picture:
         img, w_in, h_in = self._render(make, args, kwargs)
         self.chart_count += 1
         self.charts_placed += 1
@@ -183,13 +199,9 @@ def link(ctx: RenderContext, sid: str, text: str | None = None) -> str:
     return f'<a href="#sec-{sid}" color="#1f4e8c">{esc(label)}</a>'
 
 
-def deferred(ctx: RenderContext, factory):
+def deferred(ctx: RenderContext, factory: Callable[[], Flowable]) -> Deferred:
     """A flowable rebuilt in each layout pass (for page numbers)."""
     return Deferred(factory, ctx)
-
-
-def mm_(x: float) -> float:
-    return x * mm
 
 
 __all__ = ["NOT_ASSESSED_TEXT", "PROVIDER_TEXT", "F", "RenderContext", "deferred", "link", "page_of", "page_ref"]

@@ -24,9 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reports.frameworks import Catalogue, Requirement
 from reports.snapshot import TrailSnapshot
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
 PRESENT, NOT_ASSESSED, PROVIDER = "present", "not_assessed", "provider"
 EVIDENCED, PARTIAL, ST_NOT_ASSESSED, ST_PROVIDER = "evidenced", "partial", "not assessed", "needs provider input"
@@ -77,14 +81,14 @@ class Coverage:
         raise KeyError(rid)
 
 
-def _reason(result, *keywords: str, default: str) -> str:
+def _reason(result: AuditResult, *keywords: str, default: str) -> str:
     for na in result.not_assessed:
         if any(k in na.item for k in keywords):
             return na.reason
     return default
 
 
-def explanation_state(result, part: str | None = None) -> tuple[str, str]:
+def explanation_state(result: AuditResult, part: str | None = None) -> tuple[str, str]:
     """(state, detail) of the explanations or one part of them: by_group, local."""
     ex = result.explanations
     if ex is None:
@@ -98,54 +102,61 @@ def explanation_state(result, part: str | None = None) -> tuple[str, str]:
     return PRESENT, "local examples" if part == "local" else "importance by group"
 
 
-def _ok(detail: str) -> tuple[str, str]:
+# A field's check: (state, detail) from the result and the trail snapshot (None without a workspace); a trail
+# field's check is only asked when there is a trail.
+State = tuple[str, str]
+FieldCheck = Callable[["AuditResult", TrailSnapshot | None], State]
+TrailCheck = Callable[["AuditResult", TrailSnapshot], State]
+
+
+def _ok(detail: str) -> State:
     return PRESENT, detail
 
 
-def _result_fields() -> dict[str, Callable]:
-    def model_or(what: str):
-        def f(r, t):
+def _result_fields() -> dict[str, FieldCheck]:
+    def model_or(what: str) -> FieldCheck:
+        def f(r: AuditResult, t: TrailSnapshot | None) -> State:
             if r.model is None:
                 return NOT_ASSESSED, f"Predictions-only audit ({r.decision_source}): no model file, so no {what}."
             return _ok(what)
 
         return f
 
-    def scores(r, t):
+    def scores(r: AuditResult, t: TrailSnapshot | None) -> State:
         if "auc" in r.overall.metrics and r.overall.metrics["auc"].value is not None:
             return _ok("AUC, Brier score, calibration")
         return NOT_ASSESSED, _reason(r, "auc", "calibration", default="No scores were available.")
 
-    def intersections(r, t):
+    def intersections(r: AuditResult, t: TrailSnapshot | None) -> State:
         if any(len(lv.level) > 1 for lv in r.levels):
             return _ok("intersectional groups")
         if len(r.spec.sensitive) < 2:
             return NOT_ASSESSED, "Only one sensitive feature was audited, so there are no intersections."
         return NOT_ASSESSED, f"Intersections were not audited (maximum intersection order {r.spec.max_intersection_order})."
 
-    def nonempty(attr: str, what: str, why: str):
-        def f(r, t):
+    def nonempty(attr: str, what: str, why: str) -> FieldCheck:
+        def f(r: AuditResult, t: TrailSnapshot | None) -> State:
             return _ok(what) if getattr(r, attr) else (NOT_ASSESSED, why)
 
         return f
 
-    def overall(r, t):
+    def overall(r: AuditResult, t: TrailSnapshot | None) -> State:
         acc = r.overall.metrics.get("accuracy")
         if r.overall.n and acc is not None and acc.value is not None:
             return _ok("overall metrics with intervals")
         return NOT_ASSESSED, "No row could be evaluated, so there are no overall metrics."
 
-    def base_rates(r, t):
+    def base_rates(r: AuditResult, t: TrailSnapshot | None) -> State:
         if any(g.metrics.get("base_rate") is not None and g.metrics["base_rate"].value is not None for g in r.groups):
             return _ok("base rates per group")
         return NOT_ASSESSED, "No group has a base rate (no groups, or no outcomes)."
 
-    def risks(r, t):
+    def risks(r: AuditResult, t: TrailSnapshot | None) -> State:
         if r.verdicts:
             return _ok("risk register from the verdicts")
         return NOT_ASSESSED, "No check of the policy applied, so the audit identified no risks to register."
 
-    def model_libraries(r, t):
+    def model_libraries(r: AuditResult, t: TrailSnapshot | None) -> State:
         if r.model is None:
             return NOT_ASSESSED, f"Predictions-only audit ({r.decision_source}): no model file, so no record of its software."
         if not r.model.library_versions:
@@ -186,8 +197,8 @@ def _result_fields() -> dict[str, Callable]:
 _NO_TRAIL = "Exported without a workspace, so there is no audit trail to bind to."
 
 
-def _trail_fields() -> dict[str, Callable]:
-    def need(f):
+def _trail_fields() -> dict[str, FieldCheck]:
+    def need(f: TrailCheck) -> FieldCheck:
         return lambda r, t: (NOT_ASSESSED, _NO_TRAIL) if t is None else f(r, t)
 
     return {
@@ -225,7 +236,7 @@ def _trail_fields() -> dict[str, Callable]:
 _RESULT, _TRAIL = _result_fields(), _trail_fields()
 
 
-def context_value(result, name: str) -> tuple[str, str] | None:
+def context_value(result: AuditResult, name: str) -> tuple[str, str] | None:
     """(field, text) of the first filled declared-context field among `a|b`, or None."""
     ctx = result.spec.context
     for f in name.split("|"):
@@ -244,7 +255,7 @@ def known_name(name: str) -> bool:
     return name in _RESULT or name in _TRAIL or name.startswith("context.")
 
 
-def resolve(name: str, result, trail: TrailSnapshot | None, catalogue: Catalogue) -> Evidence:
+def resolve(name: str, result: AuditResult, trail: TrailSnapshot | None, catalogue: Catalogue) -> Evidence:
     if name in _RESULT:
         state, detail = _RESULT[name](result, trail)
     elif name in _TRAIL:
@@ -281,7 +292,7 @@ def _yes_no(text: str) -> bool | None:
     )
 
 
-def fria_applies(result, catalogue: Catalogue | None = None) -> tuple[bool | None, str]:
+def fria_applies(result: AuditResult, catalogue: Catalogue | None = None) -> tuple[bool | None, str]:
     """Does Art. 27(1) require a fundamental-rights impact assessment for this system's deployers? (True, why),
     (False, why), or (None, what must be declared to tell)."""
     ctx = result.spec.context
@@ -290,7 +301,8 @@ def fria_applies(result, catalogue: Catalogue | None = None) -> tuple[bool | Non
         if ctx.high_risk_reasoning.strip() and not ctx.annex_iii_category.strip():
             return (
                 False,
-                "No Annex III area is declared and the provider documents why the system is not high-risk (Art. 6(3)-(4)); Art. 27 covers Art. 6(2) high-risk systems.",
+                "No Annex III area is declared and the provider documents why the system is not high-risk (Art. 6(3)-(4)); "
+                "Art. 27 covers Art. 6(2) high-risk systems.",
             )
         return None, 'Declare the Annex III area (point and letter, e.g. "Annex III 5(b)") to tell whether Art. 27 applies.'
     label = f"Annex III {point[0]}" + (f"({point[1]})" if point[1] else "")
@@ -299,18 +311,21 @@ def fria_applies(result, catalogue: Catalogue | None = None) -> tuple[bool | Non
     if point[0] == "5" and point[1] in ("b", "c"):
         return (
             True,
-            f"{label}: Art. 27(1) requires every deployer of such a system to assess its impact on fundamental rights before first use.",
+            f"{label}: Art. 27(1) requires every deployer of such a system to assess its impact on fundamental rights before "
+            "first use.",
         )
     public = _yes_no(ctx.public_service)
     if public is True:
         return (
             True,
-            f"{label}, and the deployer is a body governed by public law or a private entity providing public services (declared).",
+            f"{label}, and the deployer is a body governed by public law or a private entity providing public services "
+            "(declared).",
         )
     if public is False:
         return (
             False,
-            f"{label}: not point 5(b) or 5(c), and the deployer is declared not to be a public body or a provider of public services.",
+            f"{label}: not point 5(b) or 5(c), and the deployer is declared not to be a public body or a provider of public "
+            "services.",
         )
     return None, (
         f"{label}: Art. 27 applies if the deployer is a body governed by public law or a private entity providing "
@@ -327,7 +342,7 @@ def status_of(evidence: tuple[Evidence, ...]) -> str:
     return ST_PROVIDER if PROVIDER in states else ST_NOT_ASSESSED
 
 
-def assess(result, trail: TrailSnapshot | None, catalogue: Catalogue) -> Coverage:
+def assess(result: AuditResult, trail: TrailSnapshot | None, catalogue: Catalogue) -> Coverage:
     rows = []
     fria = fria_applies(result)
     for req in catalogue.requirements:
@@ -337,7 +352,7 @@ def assess(result, trail: TrailSnapshot | None, catalogue: Catalogue) -> Coverag
             if fria[0] is False:
                 status, ev = ST_NA, (Evidence(name="applies_when.fria", state=PRESENT, detail=fria[1]),)
             else:
-                ev = ev + (Evidence(name="applies_when.fria", state=PROVIDER, detail=fria[1]),)
+                ev = (*ev, Evidence(name="applies_when.fria", state=PROVIDER, detail=fria[1]))
                 status = status_of(ev)
         rows.append(CoverageRow(requirement=req, status=status, evidence=ev))
     return Coverage(rows=tuple(rows))

@@ -202,7 +202,7 @@ def _export(
     from reports.frameworks import load_catalogue
     from reports.manifest import build_manifest, manifest_bytes
     from reports.pdf import render_pdf, report_id, utc_now
-    from reports.sections.front import _generator_versions
+    from reports.sections.document_control import generator_versions
     from reports.signing import sign_pdf_bytes
 
     progress("prepare", 0, 1, "Reading the trail and building the evidence manifest")
@@ -229,7 +229,7 @@ def _export(
         report_id=rid,
         generated_at=generated_at,
         result_sha256=sha,
-        generator=_generator_versions(),
+        generator=generator_versions(),
         share=share,
     )
     mbytes = manifest_bytes(manifest)

@@ -46,7 +46,7 @@ CJK_CANDIDATES = (
 )
 _RTL = frozenset(("R", "AL", "AN"))
 
-_missing: contextvars.ContextVar[Counter | None] = contextvars.ContextVar("attest_missing_glyphs", default=None)
+_missing: contextvars.ContextVar[Counter[str] | None] = contextvars.ContextVar("attest_missing_glyphs", default=None)
 
 
 def font_dir() -> str:
@@ -69,9 +69,9 @@ def cjk_font_file() -> tuple[str, int] | None:
         path, _, index = env.partition("#")
         if os.path.isfile(path):
             return path, int(index or 0)
-    for path, index in CJK_CANDIDATES:
-        if os.path.isfile(path):
-            return path, index
+    for candidate, number in CJK_CANDIDATES:
+        if os.path.isfile(candidate):
+            return candidate, number
     return None
 
 
@@ -153,10 +153,12 @@ def runs(text: str, font: str) -> list[tuple[str, str]]:
         elif unicodedata.combining(ch) and out and ord(ch) in _charmap(out[-1][0]):
             f = out[-1][0]  # a combining mark stays with the letter it sits on
         else:
-            f = _drawable(ch, chain)
-            if f is None:
+            drawable = _drawable(ch, chain)
+            if drawable is None:
                 note_missing(ch)
                 ch, f = MARK, (font if ord(MARK) in base else SANS)
+            else:
+                f = drawable
         if out and out[-1][0] == f:
             out[-1][1].append(ch)
         else:
@@ -170,17 +172,17 @@ def note_missing(ch: str) -> None:
         counter[ch] += 1
 
 
-def collect_missing() -> tuple[Counter, contextvars.Token]:
+def collect_missing() -> tuple[Counter[str], contextvars.Token[Counter[str] | None]]:
     """Start counting undrawable characters for one rendering; pass the token to `stop_collecting`."""
-    counter: Counter = Counter()
+    counter: Counter[str] = Counter()
     return counter, _missing.set(counter)
 
 
-def stop_collecting(token: contextvars.Token) -> None:
+def stop_collecting(token: contextvars.Token[Counter[str] | None]) -> None:
     _missing.reset(token)
 
 
-def describe_missing(counter: Counter, limit: int = 12) -> str:
+def describe_missing(counter: Counter[str], limit: int = 12) -> str:
     """'U+1F600 (Grinning Face), ...': the distinct characters, for the report's note and the export's warning."""
     parts = []
     for ch in sorted(counter)[:limit]:
@@ -225,4 +227,5 @@ def visual(line: str, rtl: bool = False) -> str:
         return line
     from bidi import get_display
 
-    return get_display(line, base_dir="R" if rtl else "L")
+    shown: str = get_display(line, base_dir="R" if rtl else "L")  # python-bidi is untyped
+    return shown

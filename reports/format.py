@@ -4,6 +4,10 @@ functions, so "as printed" is checked exactly."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.result import Estimate
 
 DASH = "–"  # shown for an undefined value (e.g. TPR of a group with no actual positives)
 
@@ -47,14 +51,14 @@ def signed(v: float | None, digits: int = 3) -> str:
     return DASH if v is None else f"{v:+.{digits}f}"
 
 
-def ci(e, digits: int = 3, sign: bool = False) -> str:
+def ci(e: Estimate | None, digits: int = 3, sign: bool = False) -> str:
     if e is None or e.ci_low is None or e.ci_high is None:
         return ""
     f = signed if sign else num
     return f"[{f(e.ci_low, digits)}, {f(e.ci_high, digits)}]"
 
 
-def est(e, digits: int = 3, sign: bool = False) -> str:
+def est(e: Estimate | None, digits: int = 3, sign: bool = False) -> str:
     """'0.712 [0.690, 0.733]'; '0.712' without an interval; '–' when undefined."""
     if e is None or e.value is None:
         return DASH
@@ -63,7 +67,7 @@ def est(e, digits: int = 3, sign: bool = False) -> str:
     return f"{head} {tail}" if tail else head
 
 
-def est_lines(e, digits: int = 3, sign: bool = False) -> str:
+def est_lines(e: Estimate | None, digits: int = 3, sign: bool = False) -> str:
     """The same on two lines (value, then interval) for narrow table cells."""
     return est(e, digits, sign).replace(" [", "\n[", 1)
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any
 
 from reports.coverage import Coverage
 from reports.frameworks import Catalogue
 from reports.snapshot import TrailSnapshot
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
 MANIFEST_VERSION = "1.0"
 
@@ -37,14 +41,14 @@ def _sha(obj: Any) -> str:
     return hashlib.sha256(canonical_json(obj)).hexdigest()
 
 
-def _pick(dumped: dict, path: str) -> Any:
+def _pick(dumped: dict[str, Any], path: str) -> Any:
     cur: Any = dumped
     for part in path.split("."):
         cur = cur.get(part) if isinstance(cur, dict) else None
     return cur
 
 
-def _reqs(catalogue: Catalogue, names: set[str] = frozenset(), section: str | None = None) -> list[str]:
+def _reqs(catalogue: Catalogue, names: AbstractSet[str] = frozenset(), section: str | None = None) -> list[str]:
     out = []
     for r in catalogue.requirements:
         if (section and section in r.sections) or (names and names & set(r.evidence)):
@@ -53,7 +57,7 @@ def _reqs(catalogue: Catalogue, names: set[str] = frozenset(), section: str | No
 
 
 def build_manifest(
-    result,
+    result: AuditResult,
     trail: TrailSnapshot | None,
     catalogue: Catalogue,
     coverage: Coverage,
@@ -63,7 +67,7 @@ def build_manifest(
     result_sha256: str | None = None,
     generator: dict[str, str] | None = None,
     share: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """The manifest as a JSON-ready dict (no PDF hash: the PDF embeds it; the trail records the PDF's hash).
 
     `share`: `result` (and `trail`) are shared copies; `result_sha256` is then the full result's hash, which the
@@ -72,9 +76,11 @@ def build_manifest(
     actor = f"{pv.user}@{pv.host}"
     sha = result_sha256 or result.sha256()
     dumped = result.model_dump(mode="json", by_alias=True)
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
 
-    def add(id_: str, title: str, kind: str, sha256: str, time: str, who: str, reqs: list[str], location: list[str], **extra):
+    def add(
+        id_: str, title: str, kind: str, sha256: str, time: str, who: str, reqs: list[str], location: list[str], **extra: object
+    ) -> None:
         items.append(
             {
                 "id": id_,
@@ -229,5 +235,5 @@ def build_manifest(
     }
 
 
-def manifest_bytes(manifest: dict) -> bytes:
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")

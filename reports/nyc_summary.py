@@ -8,14 +8,19 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table
 
 from reports import format as F
 from reports.fonts import BOLD, ITALIC, SANS, register_fonts
-from reports.layout import MUTED, PAGE, cell, esc, p, spacer, table
+from reports.layout import MUTED, PAGE, Cell, cell, esc, p, spacer, table
+
+if TYPE_CHECKING:
+    from audit.nyc_ll144 import BiasAudit, CategoryRate
+    from audit.result import AuditResult
 
 # Margins tighter than the report's: the page must hold 2 + 7 + 14 category rows with the facts around them.
 _MARGIN_X, _MARGIN_Y = 16 * mm, 13 * mm
@@ -36,11 +41,11 @@ def _styles(scale: float) -> dict[str, ParagraphStyle]:
     }
 
 
-def rate_word(audit) -> str:
+def rate_word(audit: BiasAudit) -> str:
     return "Scoring rate" if audit.rate == "scoring" else "Selection rate"
 
 
-def ratio_text(row) -> str:
+def ratio_text(row: CategoryRate) -> str:
     """The impact ratio as printed: 3 decimals, or why there is none."""
     if row.excluded:
         return "excluded (< 2%)"
@@ -49,27 +54,33 @@ def ratio_text(row) -> str:
     return F.num(row.impact_ratio)
 
 
-def rate_text(row) -> str:
+def rate_text(row: CategoryRate) -> str:
     return F.DASH if row.rate is None else f"{row.rate * 100:.1f}%"
 
 
-def category_table(audit, title: str, scale: float):
+def category_table(audit: BiasAudit, title: str, scale: float) -> Table:
     """One of the three tables, with the columns of the DCWP's example tables."""
     t = audit.table(title)
     scoring = audit.rate == "scoring"
     parts = ["Race/Ethnicity", "Sex"] if title == "Intersectional" else [title]
-    head = parts + [
+    head: list[Cell] = [
+        *parts,
         "Number of applicants",
         "Number scored above the median" if scoring else "Number selected",
         rate_word(audit),
         "Impact ratio",
     ]
-    rows: list[list] = [head]
-    flags = {}
+    rows: list[list[Cell]] = [head]
+    flags: dict[tuple[int, int], str] = {}
     for r in t.rows:
         rows.append(
-            [cell(c, bold=r.category == t.highest) for c in r.category]
-            + [F.count(r.applicants), F.count(r.selected), rate_text(r), ratio_text(r)]
+            [
+                *(cell(c, bold=r.category == t.highest) for c in r.category),
+                F.count(r.applicants),
+                F.count(r.selected),
+                rate_text(r),
+                ratio_text(r),
+            ]
         )
         if r.excluded:
             flags[(len(head) - 1, len(rows) - 1)] = "small"
@@ -86,14 +97,16 @@ def category_table(audit, title: str, scale: float):
     )
 
 
-def _dates_text(audit) -> str:
+def _dates_text(audit: BiasAudit) -> str:
     if audit.data_from:
         return f"{audit.data_from} to {audit.data_to} ({audit.dates_source})"
     return "not declared"
 
 
-def _story(result, scale: float) -> list:
+def _story(result: AuditResult, scale: float) -> list[Flowable]:
     a, st = result.bias_audit, _styles(scale)
+    if a is None:
+        raise ValueError("the result holds no NYC bias audit")
     d = a.declaration
     tool = d.tool_name or result.spec.context.system_name or "the automated employment decision tool (name not declared)"
     data_name = Path(result.data.path).name
@@ -167,7 +180,7 @@ def _story(result, scale: float) -> list:
     return out
 
 
-def _build(result, scale: float) -> tuple[bytes, int]:
+def _build(result: AuditResult, scale: float) -> tuple[bytes, int]:
     buf = io.BytesIO()
     doc = BaseDocTemplate(
         buf,
@@ -197,7 +210,7 @@ def _build(result, scale: float) -> tuple[bytes, int]:
     return buf.getvalue(), doc.page
 
 
-def render_nyc_summary(result, generated_at: str | None = None) -> bytes:
+def render_nyc_summary(result: AuditResult, generated_at: str | None = None) -> bytes:
     """The one-page summary PDF of `result.bias_audit` (PDF/A-3b). Long declared texts shrink the type, down to 70%;
     beyond that the summary takes a second page rather than cut anything."""
     from reports.pdf import utc_now

@@ -1,32 +1,36 @@
 """Render the audit report PDF with reportlab from an `AuditResult` and a `TrailSnapshot` only (no recomputation, no Qt).
 
-Every page carries the report id, "Page x of y" and the short fingerprint (first 12 hex of the result's SHA-256); page
-totals come from a canvas that holds its pages until the end (one layout pass)."""
+Every page carries the report id, "Page x of y" and the short fingerprint (first 12 hex of the result's SHA-256); the
+document template, its page furniture and the layout passes that settle page numbers are in `reports.pdf_document`."""
 
 from __future__ import annotations
 
 import io
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reportlab import rl_config
 
 rl_config.useA85 = 0  # reportlab's pure-Python ASCII85 of images is its largest cost in a profile of the report
 
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: E402
-from reportlab.pdfgen.canvas import Canvas  # noqa: E402
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate  # noqa: E402
-
 from reports.coverage import assess  # noqa: E402
-from reports.fonts import ITALIC, SANS, collect_missing, describe_missing, prepare, register_fonts, stop_collecting  # noqa: E402
+from reports.fonts import collect_missing, describe_missing, register_fonts, stop_collecting  # noqa: E402
 from reports.frameworks import load_catalogue  # noqa: E402
-from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading, draw_runs, fit_width  # noqa: E402
+from reports.pdf_document import MAX_PASSES, LayoutPasses, ReportDoc  # noqa: E402
 from reports.risks import risk_register  # noqa: E402
-from reports.sections.front import REPORT_FORMAT_VERSION  # noqa: E402,F401  (re-exported)
+from reports.sections.front import REPORT_FORMAT_VERSION  # noqa: E402
 from reports.snapshot import TrailSnapshot  # noqa: E402
+
+if TYPE_CHECKING:
+    from audit.cancel import Progress
+    from audit.result import AuditResult
+    from reports.chartproc import ChartProcess
+
+__all__ = ["REPORT_FORMAT_VERSION", "RenderInfo", "person_name", "render_pdf", "report_author", "report_id", "utc_now"]
 
 
 def report_id(result_sha256: str) -> str:
@@ -53,118 +57,22 @@ class RenderInfo:
     warnings: tuple[str, ...] = ()  # e.g. characters no font could draw (shown as U+FFFD in the PDF)
 
 
-def _numbered_canvas(report: str, fingerprint: str, system: str, pages_out: list[int]):
-    class NumberedCanvas(Canvas):
-        """Keeps each page's state until save(), then stamps 'Page x of y' on all of them."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._saved: list[dict] = []
-            self._marks: list[tuple[str, dict]] = []
-
-        def bookmarkPage(self, key, **kwargs):
-            # A destination names the page object reportlab creates when the page is emitted, which here is at
-            # save(): recorded now, set when its own page is written (else every bookmark points to page 1).
-            self._marks.append((key, kwargs))
-
-        def showPage(self):
-            state = dict(self.__dict__)
-            self._saved.append(state)
-            self._marks = []
-            self._startPage()
-
-        def save(self):
-            total = len(self._saved)
-            pages_out.append(total)
-            for state in self._saved:
-                self.__dict__.update(state)
-                for key, kwargs in state["_marks"]:
-                    Canvas.bookmarkPage(self, key, **kwargs)
-                self._furniture(total)
-                super().showPage()
-            super().save()
-
-        def _furniture(self, total: int):
-            w, h = PAGE
-            self.saveState()
-            self.setStrokeColor(RULE)
-            self.setLineWidth(0.4)
-            self.line(MARGIN_X, h - 13 * mm, w - MARGIN_X, h - 13 * mm)
-            self.line(MARGIN_X, 12 * mm, w - MARGIN_X, 12 * mm)
-            self.setFillColor(MUTED)
-            self.setFont(SANS, 7.2)
-            right = f"Report {report}"
-            room = w - 2 * MARGIN_X - stringWidth(right, SANS, 7.2) - 6 * mm
-            draw_runs(
-                self, MARGIN_X, h - 11.5 * mm, fit_width(prepare(f"Attest audit report · {system}"), room, SANS, 7.2), SANS, 7.2
-            )
-            self.drawRightString(w - MARGIN_X, h - 11.5 * mm, right)
-            self.drawString(MARGIN_X, 8.5 * mm, f"Fingerprint {fingerprint}")
-            self.drawRightString(w - MARGIN_X, 8.5 * mm, f"Page {self._pageNumber} of {total}")
-            self.setFont(ITALIC, 6.5)
-            self.drawCentredString(w / 2, 8.5 * mm, "Evidence for a conformity file — not legal advice")
-            self.restoreState()
-
-    return NumberedCanvas
-
-
-class _Doc(BaseDocTemplate):
-    def __init__(self, target, ctx, **kw):
-        # initialFontName: otherwise reportlab declares Helvetica, a font it never embeds.
-        super().__init__(
-            target,
-            pagesize=PAGE,
-            initialFontName=SANS,
-            initialFontSize=9,
-            leftMargin=MARGIN_X,
-            rightMargin=MARGIN_X,
-            topMargin=MARGIN_TOP,
-            bottomMargin=MARGIN_BOTTOM,
-            **kw,
-        )
-        self.ctx = ctx
-        frame = Frame(
-            MARGIN_X,
-            MARGIN_BOTTOM,
-            TEXT_WIDTH,
-            PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM,
-            id="body",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
-        self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-
-    def afterPage(self):
-        self.ctx.page_done(self.page)
-
-    def afterFlowable(self, flowable):
-        if isinstance(flowable, Heading):
-            self.canv.bookmarkPage(flowable.key)
-            self.canv.addOutlineEntry(
-                flowable.outline_text, flowable.key, level=flowable.outline_level + 1, closed=flowable.outline_level >= 0
-            )
-            if flowable.section and flowable.section not in self.ctx.section_pages:
-                self.ctx.section_pages[flowable.section] = self.page
-
-
 def render_pdf(
-    result,
+    result: AuditResult,
     out: str | Path | io.BytesIO,
     *,
     trail: TrailSnapshot | None = None,
     generated_at: str | None = None,
-    manifest: dict | None = None,
+    manifest: dict[str, Any] | None = None,
     manifest_name: str = "",
     manifest_sha256: str | None = None,
     signer: str | None = None,
     charts: bool = True,
     result_sha256: str | None = None,
-    chart_process=None,
+    chart_process: ChartProcess | None = None,
     manifest_bytes: bytes | None = None,
     share: bool = False,
-    progress=None,
+    progress: Progress | None = None,
 ) -> RenderInfo:
     """Write the report for `result` to `out` (a path or a binary buffer), as PDF/A-3b.
 
@@ -205,17 +113,7 @@ def render_pdf(
             chart_process.close()
 
 
-def _fresh(flowables) -> None:
-    """Forget what a previous layout pass marked on the flowables (reportlab's "_postponed": moved to the next frame
-    once; a second time means too large, so a reused flowable would fail the next pass)."""
-    for f in flowables:
-        f.__dict__.pop("_postponed", None)
-        inner = getattr(f, "_content", None)
-        if isinstance(inner, list):
-            _fresh(inner)
-
-
-def report_author(result, trail: TrailSnapshot | None) -> str:
+def report_author(result: AuditResult, trail: TrailSnapshot | None) -> str:
     """The person the report is by: the workspace identity that exported it, else the one that ran the audit; empty
     when there is no workspace (the OS login is not a person's name, so it is not used)."""
     if trail is None:
@@ -243,24 +141,24 @@ def person_name(label: str) -> str:
 
 
 def _render(
-    result,
-    out,
+    result: AuditResult,
+    out: str | Path | io.BytesIO,
     t0: float,
     c0: float,
     *,
-    trail,
-    generated_at,
-    manifest,
-    manifest_name,
-    manifest_sha256,
-    signer,
-    charts,
-    result_sha256,
-    chart_process,
-    manifest_bytes,
-    missing,
-    share=False,
-    progress=None,
+    trail: TrailSnapshot | None,
+    generated_at: str | None,
+    manifest: dict[str, Any] | None,
+    manifest_name: str,
+    manifest_sha256: str | None,
+    signer: str | None,
+    charts: bool,
+    result_sha256: str | None,
+    chart_process: ChartProcess | None,
+    manifest_bytes: bytes | None,
+    missing: Counter[str],
+    share: bool = False,
+    progress: Progress | None = None,
 ) -> RenderInfo:
     from reports.context import RenderContext
     from reports.pdfa import ArchivalInfo, Attachment, finish
@@ -290,34 +188,30 @@ def _render(
     )
     story = build_story(ctx)
     system = result.spec.context.system_name or (Path(result.model.path).name if result.model else result.decision_source)
-    pages: list[int] = []
     buf = io.BytesIO()
     title = f"Attest audit report {ctx.report_id}" + (
         f": {result.spec.context.system_name}"[:200] if result.spec.context.system_name else ""
     )
     subject = "Fairness and performance audit: evidence for the EU AI Act and the NIST AI RMF"
-    # Two layout passes (a third if pages moved): the first finds the page of every section, the second prints those
-    # pages where part 1 cites part 2 (page 1, findings, coverage matrix). Only the Deferred flowables that cite pages
-    # are rebuilt; everything else, charts included, is laid out again as it is.
-    for ctx.pass_no in (1, 2, 3):
-        buf, pages[:] = io.BytesIO(), []
-        ctx.section_pages = {}
-        doc = _Doc(
-            buf,
-            ctx,
-            title=title,
-            subject=subject,
-            creator=f"Attest {result.provenance.attest_version}",
-            invariant=0,
-            pageCompression=1,
-            lang="en",
-        )
-        _fresh(story)
-        doc.build(list(story), canvasmaker=_numbered_canvas(ctx.report_id, ctx.fingerprint, system, pages))
-        if ctx.pass_no > 1 and ctx.section_pages == ctx.known_pages:
-            break
-        ctx.known_pages = dict(ctx.section_pages)
-        ctx.known_pages_total = pages[0] if pages else 0
+    # Layout passes under reportlab's multiBuild (see reports.pdf_document): the first finds the page of every section,
+    # the second prints those pages where part 1 cites part 2 (page 1, findings, coverage matrix) and the page total in
+    # every footer; a third if pages moved. Only the Deferred flowables that cite pages are rebuilt; everything else,
+    # charts included, is laid out again as it is.
+    passes = LayoutPasses(ctx)
+    doc = ReportDoc(
+        buf,
+        ctx,
+        passes,
+        system=system,
+        title=title,
+        subject=subject,
+        creator=f"Attest {result.provenance.attest_version}",
+        invariant=0,
+        pageCompression=1,
+        lang="en",
+    )
+    doc.multiBuild([passes, *story], maxPasses=MAX_PASSES)
+    total_pages = passes.pages
     t_finish = time.perf_counter()
     ctx.tick("archive", 0, 1, "Making the PDF archival (PDF/A-3b) and attaching the manifest")
     attachments = (
@@ -355,7 +249,7 @@ def _render(
         else ()
     )
     return RenderInfo(
-        pages=pages[0] if pages else 0,
+        pages=total_pages,
         chart_seconds=ctx.chart_seconds,
         build_seconds=total - ctx.chart_seconds - wait,
         chart_cpu_seconds=ctx.chart_cpu_seconds,

@@ -17,10 +17,15 @@ import io
 import math
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    import pikepdf
 
 PRODUCER = "Attest report writer (ReportLab, pikepdf)"
 SRGB = "sRGB IEC61966-2.1"
@@ -94,7 +99,9 @@ def srgb_icc() -> bytes:
     ]
     table_size = 4 + 12 * len(tags)
     offset = 128 + table_size
-    entries, blobs, placed = [], [], {}
+    entries: list[bytes] = []
+    blobs: list[bytes] = []
+    placed: dict[bytes, int] = {}
     for sig, data in tags:
         if data in placed:  # the three tone curves share one copy
             entries.append(struct.pack(">4sII", sig, placed[data], len(data)))
@@ -246,18 +253,19 @@ def finish(pdf: bytes, info: ArchivalInfo) -> bytes:
 _ASTRAL = re.compile(rb"(<[0-9A-Fa-f]{2,4}>\s*)<([0-9A-Fa-f]{5,6})>")
 
 
-def _utf16(match: re.Match) -> bytes:
+def _utf16(match: re.Match[bytes]) -> bytes:
     cp = int(match.group(2), 16) - 0x10000
     return match.group(1) + b"<%04X%04X>" % (0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF))
 
 
-def _fix_to_unicode(doc) -> None:
+def _fix_to_unicode(doc: pikepdf.Pdf) -> None:
     """reportlab writes a character beyond U+FFFF (an emoji) into a font's ToUnicode map as odd-length hex (<1F600>),
     which readers reject, so the text cannot be copied or searched; PDF wants UTF-16 (<D83DDE00>)."""
-    seen = set()
+    seen: set[tuple[int, int]] = set()
     for page in doc.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for _, font in fonts.items():
+        resources = page.obj.get("/Resources")
+        fonts = resources.get("/Font") if resources is not None else None
+        for _, font in fonts.items() if fonts is not None else ():
             cmap = font.get("/ToUnicode")
             if cmap is None or cmap.objgen in seen:
                 continue
@@ -278,4 +286,19 @@ def icc_is_srgb(data: bytes) -> float:
     img = Image.new("RGB", (216, 1))
     img.putdata([(r * 51, g * 51, b * 51) for r in range(6) for g in range(6) for b in range(6)])
     out = ImageCms.profileToProfile(img, mine, ref, outputMode="RGB", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
-    return max(math.fabs(a - b) for p, q in zip(img.getdata(), out.getdata()) for a, b in zip(p, q))
+    if out is None:  # only with inPlace=True, which is not asked for
+        raise RuntimeError("ImageCms.profileToProfile returned no image")
+    # get_flattened_data: Pillow's name for the pixels since getdata was deprecated (removed in Pillow 14); same size and
+    # mode on both sides, and RGB pixels of three channels each.
+    pixels = zip(_channels(img.get_flattened_data()), _channels(out.get_flattened_data()), strict=True)
+    return max(math.fabs(a - b) for p, q in pixels for a, b in zip(p, q, strict=True))
+
+
+def _channels(pixels: Sequence[object]) -> list[tuple[int, ...]]:
+    """An RGB image's pixels as channel tuples (Pillow types a pixel as any mode's value)."""
+    out = []
+    for px in pixels:
+        if not isinstance(px, tuple):
+            raise TypeError(f"expected an RGB pixel, got {px!r}")
+        out.append(tuple(int(c) for c in px))
+    return out

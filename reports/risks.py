@@ -7,8 +7,12 @@ for a rating, so such an entry is "insufficient evidence", unrated, in a part of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reports import format as F
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult, Verdict
 
 _SEVERE_FRACTION = 0.25  # beyond the threshold by at least 25% of the threshold's scale -> severity 3
 UNRATED = "insufficient evidence"
@@ -67,7 +71,7 @@ def rate(status: str, beyond: float) -> tuple[int, int]:
     return likelihood, severity
 
 
-def too_small(v, min_size: int) -> bool:
+def too_small(v: Verdict, min_size: int) -> bool:
     """The verdict rests on a group or comparator below the minimum size (rows, or rows in the metric's denominator,
     as audit.stats.verdicts words its reason)."""
     return v.status == "insufficient_evidence" and (
@@ -75,7 +79,7 @@ def too_small(v, min_size: int) -> bool:
     )
 
 
-def risk_register(result) -> tuple[Risk, ...]:
+def risk_register(result: AuditResult) -> tuple[Risk, ...]:
     """Rated entries worst first (rating, failures first, how far beyond the rule, larger groups first), then the
     unrated small-group entries."""
     checks = {c.id: c for c in result.spec.policy.checks}
@@ -116,7 +120,7 @@ def risk_register(result) -> tuple[Risk, ...]:
     return tuple(Risk(**{**r.__dict__, "id": f"R{i:03d}"}) for i, r in enumerate(out, 1))
 
 
-def recommendation(result) -> str:
+def recommendation(result: AuditResult) -> str:
     s = result.summary
     if s.total == 0:
         return (

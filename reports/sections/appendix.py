@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, PageBreak
+from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Table
 
 from reports.context import RenderContext, deferred, page_of
 from reports.coverage import EVIDENCED, PARTIAL, ST_NA, ST_NOT_ASSESSED, ST_PROVIDER, STATUS_MARK
-from reports.layout import TEXT_WIDTH, Heading, cell, mono, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, Deferred, Heading, cell, mono, p, styles, table
 
 _FLAG = {EVIDENCED: "pass", PARTIAL: "insufficient", ST_NOT_ASSESSED: "small", ST_PROVIDER: "provider", ST_NA: "small"}
 
@@ -17,9 +17,11 @@ def _where(ctx: RenderContext, sections: tuple[str, ...]) -> str:
     return "\n".join(f"{s} p. {page_of(ctx, s) or '??'}" for s in sections)
 
 
-def _matrix(ctx: RenderContext, framework: str):
-    def build():
-        rows = [["Requirement", "What it asks (paraphrased)", "Evidence in this report", "Status", "Missing, and why"]]
+def _matrix(ctx: RenderContext, framework: str) -> Deferred:
+    def build() -> Table:
+        rows: list[list[Cell]] = [
+            ["Requirement", "What it asks (paraphrased)", "Evidence in this report", "Status", "Missing, and why"]
+        ]
         flags, links = {}, []
         for row in ctx.coverage.rows:
             req = row.requirement
@@ -46,13 +48,13 @@ def _matrix(ctx: RenderContext, framework: str):
             [24 * mm, 50 * mm, 22 * mm, 24 * mm, TEXT_WIDTH - 120 * mm],
             flags=flags,
             font_size=6.5,
-            extra=links + [("TEXTCOLOR", (2, 1), (2, -1), "#1f4e8c")],
+            extra=[*links, ("TEXTCOLOR", (2, 1), (2, -1), "#1f4e8c")],
         )
 
     return deferred(ctx, build)
 
 
-def a_coverage(ctx: RenderContext) -> list:
+def a_coverage(ctx: RenderContext) -> list[Flowable]:
     st = styles()
     out = ctx.section_start("A")
     counts = ctx.coverage.counts()
@@ -75,7 +77,7 @@ def a_coverage(ctx: RenderContext) -> list:
     return out
 
 
-def manifest_listing(ctx: RenderContext) -> list:
+def manifest_listing(ctx: RenderContext) -> list[Flowable]:
     st = styles()
     out = [PageBreak(), Heading("Appendix B Evidence manifest", st.h1, key="manifest", section="B")]
     m = ctx.manifest
@@ -91,7 +93,7 @@ def manifest_listing(ctx: RenderContext) -> list:
     )
     if ctx.manifest_sha256:
         out.append(p(f"Manifest SHA-256: <font name='DejaVuSansMono'>{ctx.manifest_sha256}</font>", markup=True))
-    rows = [["Evidence id", "What", "SHA-256", "Time (UTC)", "Actor", "Req."]]
+    rows: list[list[Cell]] = [["Evidence id", "What", "SHA-256", "Time (UTC)", "Actor", "Req."]]
     for it in m["evidence"]:
         rows.append(
             [

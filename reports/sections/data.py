@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import PROVIDER_TEXT, RenderContext
-from reports.layout import TEXT_WIDTH, cell, kv_table, mono, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, kv_table, mono, p, styles, table
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult, LevelSummary
 
 
-def column_role(r, name: str) -> str:
+def column_role(r: AuditResult, name: str) -> str:
     spec = r.spec
     if name == spec.target:
         return "target (true outcome)"
@@ -28,11 +33,11 @@ def column_role(r, name: str) -> str:
     return "other"
 
 
-def single_levels(r):
+def single_levels(r: AuditResult) -> list[LevelSummary]:
     return [lv for lv in r.levels if len(lv.level) == 1]
 
 
-def s4_data(ctx: RenderContext) -> list:
+def s4_data(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     d = r.data
     out = ctx.section_start("S4")
@@ -62,7 +67,7 @@ def s4_data(ctx: RenderContext) -> list:
             key_width=30 * mm,
         )
     )
-    rows = [["Column", "Type", "Missing", "Missing %", "Role in the audit"]]
+    rows: list[list[Cell]] = [["Column", "Type", "Missing", "Missing %", "Role in the audit"]]
     flags = {}
     for i, c in enumerate(d.columns, 1):
         share = c.missing / d.rows if d.rows else 0
@@ -107,7 +112,7 @@ def s4_data(ctx: RenderContext) -> list:
         )
 
     out.append(p("Groups: counts, shares, base rates and missing values", st.h2))
-    missing_by = defaultdict(int)
+    missing_by: defaultdict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], int] = defaultdict(int)
     for m in r.quality.missing_by_group:
         missing_by[(m.level, tuple(sorted(m.group.items())))] += m.missing
     rows = [["Attribute", "Group", "Rows", "Share", "Base rate [CI]", "Missing values"]]
@@ -215,7 +220,8 @@ def s4_data(ctx: RenderContext) -> list:
     if not gaps:
         gaps.append("No small groups, no missing values and no rows without an outcome were found.")
     out += [p("• " + g) for g in gaps]
-    pairs, flags = [], {}
+    pairs: list[tuple[str, object]] = []
+    row_flags: dict[int, str] = {}
     for label, f in (
         ("How the gaps are addressed (Art. 10(2)(h))", "data_gaps_response"),
         ("Origin of the data (Art. 10(2)(b))", "data_origin"),
@@ -228,8 +234,8 @@ def s4_data(ctx: RenderContext) -> list:
         para, flag = ctx.declared(f)
         pairs.append((label, para))
         if flag:
-            flags[len(pairs) - 1] = flag
-    out.append(kv_table(pairs, key_width=70 * mm, flags=flags))
+            row_flags[len(pairs) - 1] = flag
+    out.append(kv_table(pairs, key_width=70 * mm, flags=row_flags))
 
     out.append(p("Special categories of personal data (Art. 10(5))", st.h2))
     a105 = ctx.catalogue.texts["art10_5"]

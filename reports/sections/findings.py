@@ -3,24 +3,27 @@ sizes and the one adjusted p-value the verdict used; the risk register's ids, so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Table
 
 from reports import format as F
 from reports.context import RenderContext, deferred, link
-from reports.layout import TEXT_WIDTH, cell, p, styles, table
-from reports.risks import UNRATED
+from reports.layout import TEXT_WIDTH, Cell, cell, p, styles, table
+from reports.risks import UNRATED, Risk
 
 
-def rating_text(x) -> str:
+def rating_text(x: Risk) -> str:
     return "not rated: too few rows" if x.band == UNRATED else f"{x.rating} {x.band}"
 
 
-def decisive(x) -> bool:
+def decisive(x: Risk) -> bool:
     """Listed one by one: a failure, or an undecidable comparison whose point estimate breaks the rule."""
     return x.status == "fail" or (x.band != UNRATED and x.beyond > 0)
 
 
-def f_findings(ctx: RenderContext) -> list:
+def f_findings(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("F")
     s = r.summary
@@ -37,10 +40,12 @@ def f_findings(ctx: RenderContext) -> list:
             ctx,
             lambda: p(
                 f"{s.failed} comparison{'s' if s.failed != 1 else ''} failed and {s.insufficient_evidence} lacked evidence, of "
-                f"{s.total}. Listed one by one, worst first: the failures, by how far the statistic lies beyond the threshold, then "
+                f"{s.total}. Listed one by one, worst first: the failures, by how far the statistic lies beyond the "
+                "threshold, then "
                 f"the undecidable comparisons whose point estimate breaks the rule ({len(listed)} in all). Below the table: "
                 f"{len(within)} undecidable comparisons whose point estimate is within the rule, and {len(small)} that rest on a "
-                f"group below the minimum size of {r.spec.min_group_size} rows, which are not rated. The ids are those of the risk "
+                f"group below the minimum size of {r.spec.min_group_size} rows, which are not rated. The ids are those of the "
+                "risk "
                 f"register ({link(ctx, 'S9')}); the rates and differences behind each are in {link(ctx, 'S6')}.",
                 markup=True,
             ),
@@ -63,7 +68,7 @@ def f_findings(ctx: RenderContext) -> list:
         )
     if small:
         out.append(p(f"Not rated, too few rows ({len(small)}): group or comparator below {r.spec.min_group_size} rows", st.h3))
-        by_group: dict[str, list] = {}
+        by_group: dict[str, list[Risk]] = {}
         for x in small:
             by_group.setdefault(f"{x.group_values} ({F.count(x.n_group)} rows)", []).append(x)
         out.append(
@@ -92,8 +97,10 @@ def f_findings(ctx: RenderContext) -> list:
     return out
 
 
-def _table(risks):
-    rows = [["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group / comp.", "p (Holm)", "Rating"]]
+def _table(risks: Sequence[Risk]) -> Table:
+    rows: list[list[Cell]] = [
+        ["ID", "Status", "Check", "Group vs comparator", "Statistic [CI]", "n group / comp.", "p (Holm)", "Rating"]
+    ]
     flags = {}
     for x in risks:
         rows.append(

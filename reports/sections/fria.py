@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import RenderContext, deferred, link
 from reports.coverage import fria_applies
-from reports.layout import TEXT_WIDTH, cell, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, Deferred, cell, kv_table, p, styles, table
 
 _MAX_GROUPS = 40
 
@@ -20,7 +21,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def fria_section(ctx: RenderContext) -> list:
+def fria_section(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     legal = ctx.catalogue.legal["fria"]
     out = ctx.section_start("FRIA")
@@ -51,7 +52,7 @@ def fria_section(ctx: RenderContext) -> list:
                 st.note,
             )
         )
-    rows = [["Art. 27(1)", "What the assessment describes", "Declared"]]
+    rows: list[list[Cell]] = [["Art. 27(1)", "What the assessment describes", "Declared"]]
     flags = {}
     for letter, field, what in legal["elements"]:
         value, flag = ctx.declared(field)
@@ -64,11 +65,13 @@ def fria_section(ctx: RenderContext) -> list:
     return out
 
 
-def _group_findings(ctx: RenderContext) -> list:
+def _group_findings(ctx: RenderContext) -> list[Flowable]:
     """Elements (c) and (d) from the audit: the groups examined, and for each the checks it failed or could not settle."""
     r, st = ctx.result, styles()
     out = [p("From this audit: the groups examined and their findings (elements (c) and (d))", st.h3)]
-    by_group: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: {"fail": [], "insufficient_evidence": []})
+    by_group: dict[tuple[tuple[str, ...], str], dict[str, list[str]]] = defaultdict(
+        lambda: {"fail": [], "insufficient_evidence": []}
+    )
     from reports.risks import UNRATED
 
     n_small = sum(1 for x in ctx.risks if x.band == UNRATED)
@@ -87,7 +90,7 @@ def _group_findings(ctx: RenderContext) -> list:
         ),
     )
     flagged = [g for g in groups if (g.level, F.group(g.attributes, values_only=True)) in by_group]
-    rows = [["Attribute", "Group", "Rows (share)", "Failed checks (statistic)", "Not decidable"]]
+    rows: list[list[Cell]] = [["Attribute", "Group", "Rows (share)", "Failed checks (statistic)", "Not decidable"]]
     flags = {}
     for g in flagged[:_MAX_GROUPS]:
         f = by_group[(g.level, F.group(g.attributes, values_only=True))]
@@ -128,7 +131,7 @@ def _group_findings(ctx: RenderContext) -> list:
     return out
 
 
-def ctx_more(ctx: RenderContext, n: int):
+def ctx_more(ctx: RenderContext, n: int) -> Deferred:
     return deferred(
         ctx,
         lambda: p(

@@ -3,18 +3,21 @@ date, the as-of date of the legal data (resources/legal/eu_ai_act.toml) and what
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports.context import RenderContext
-from reports.layout import TEXT_WIDTH, cell, esc, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, esc, p, styles, table
 
 
-def in_force_on(day: str, legal: dict) -> list[tuple[dict, bool]]:
+def in_force_on(day: str, legal: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
     """Each application date of the legal data, and whether it applies on `day` (ISO date), as amended."""
     return [(d, d["applies"] <= day) for d in legal["dates"]]
 
 
-def law_dates(ctx: RenderContext) -> list:
+def law_dates(ctx: RenderContext) -> list[Flowable]:
     """The application dates as amended, the original ones, what applies on this report's date, the as-of date of the
     legal data and what could not be confirmed."""
     st, legal = styles(), ctx.catalogue.legal
@@ -29,7 +32,9 @@ def law_dates(ctx: RenderContext) -> list:
             markup=True,
         )
     )
-    rows = [["Obligations", "Apply from (as amended)", "Originally (Art. 113)", f"On {day}, this report's date"]]
+    rows: list[list[Cell]] = [
+        ["Obligations", "Apply from (as amended)", "Originally (Art. 113)", f"On {day}, this report's date"]
+    ]
     flags = {}
     for d, applies in in_force_on(day, legal):
         changed = d["original"] != d["applies"]

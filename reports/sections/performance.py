@@ -3,12 +3,18 @@ calibration, per-group performance, why these metrics, and the declared-accuracy
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import charts
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
-from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, keep, kv_table, p, styles, table
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
 OVERALL = (
     "accuracy",
@@ -28,10 +34,10 @@ OVERALL = (
 PER_GROUP = ("accuracy", "precision", "tpr", "f1", "auc")
 
 
-def declared_accuracy_sentence(r) -> str:
+def declared_accuracy_sentence(r: AuditResult) -> str:
     """One sentence for the instructions for use (Art. 13(3)(b)(ii), Art. 15(3)); every figure is read from the result."""
     m = r.overall.metrics
-    ci = int(round(r.spec.ci_level * 100))
+    ci = round(r.spec.ci_level * 100)
     parts = [
         f"accuracy {F.est(m.get('accuracy'))}",
         f"precision {F.est(m.get('precision'))}",
@@ -40,16 +46,20 @@ def declared_accuracy_sentence(r) -> str:
     if m.get("auc") is not None and m["auc"].value is not None:
         parts.append(f"AUC {F.est(m['auc'])}")
     singles = [
-        g
+        (accuracy, g)
         for g in r.groups
-        if len(g.level) == 1 and not g.small and g.metrics.get("accuracy") and g.metrics["accuracy"].value is not None
+        if len(g.level) == 1
+        and not g.small
+        and g.metrics.get("accuracy")
+        and (accuracy := g.metrics["accuracy"].value) is not None
     ]
     spread = ""
     if singles:
-        lo = min(singles, key=lambda g: g.metrics["accuracy"].value)
-        hi = max(singles, key=lambda g: g.metrics["accuracy"].value)
+        lo = min(singles, key=lambda ag: ag[0])[1]
+        hi = max(singles, key=lambda ag: ag[0])[1]
         spread = (
-            f" Across groups of at least {r.spec.min_group_size} rows, accuracy ranged from {F.num(lo.metrics['accuracy'].value)} "
+            f" Across groups of at least {r.spec.min_group_size} rows, accuracy ranged from "
+            f"{F.num(lo.metrics['accuracy'].value)} "
             f"({lo.label}) to {F.num(hi.metrics['accuracy'].value)} ({hi.label})."
         )
     return (
@@ -60,7 +70,7 @@ def declared_accuracy_sentence(r) -> str:
     )
 
 
-def s5_performance(ctx: RenderContext) -> list:
+def s5_performance(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S5")
     pol = r.spec.policy
@@ -91,7 +101,7 @@ def s5_performance(ctx: RenderContext) -> list:
                 ("Minimum group size", f"{r.spec.min_group_size} rows (and that many in the metric's denominator)"),
                 (
                     "Confidence intervals",
-                    f"{int(round(r.spec.ci_level * 100))}% percentile bootstrap, {F.count(r.spec.bootstrap)} resamples, "
+                    f"{round(r.spec.ci_level * 100)}% percentile bootstrap, {F.count(r.spec.bootstrap)} resamples, "
                     f"seed {r.spec.seed}"
                     if r.spec.bootstrap
                     else "none: the bootstrap was switched off, so no check can pass or fail on its interval",
@@ -100,13 +110,13 @@ def s5_performance(ctx: RenderContext) -> list:
             key_width=38 * mm,
         )
     )
-    rows = [["Check", "Rule", "Applies to", "Why (declared description)"]]
+    rows: list[list[Cell]] = [["Check", "Rule", "Applies to", "Why (declared description)"]]
     for c in pol.checks:
         rows.append([cell(c.id, bold=True), cell(c.rule()), cell(c.levels), cell(c.description or "—")])
     out.append(table(rows, [34 * mm, 52 * mm, 20 * mm, TEXT_WIDTH - 106 * mm]))
 
     out.append(p("Overall performance", st.h2))
-    rows = [["Metric", "Value", f"{int(round(r.spec.ci_level * 100))}% CI", "Meaning"]]
+    rows = [["Metric", "Value", f"{round(r.spec.ci_level * 100)}% CI", "Meaning"]]
     meaning = {
         "accuracy": "share of correct decisions",
         "precision": "favourable decisions that were right",
@@ -132,14 +142,19 @@ def s5_performance(ctx: RenderContext) -> list:
         rows.append([cell(F.metric(m)), F.num(e.value), F.ci(e) or "—", cell(meaning.get(m, ""))])
     out.append(table(rows, [38 * mm, 18 * mm, 32 * mm, TEXT_WIDTH - 88 * mm], flags=flags))
 
-    c = r.overall.counts
+    counts = r.overall.counts
     out.append(p("Confusion matrix", st.h3))
     pos = r.positive_label
     rows = [
         ["", f"Decided “{pos}”", f"Decided not “{pos}”", "Total"],
-        [f"Actually “{pos}”", f"{F.count(c.tp)} (TP)", f"{F.count(c.fn)} (FN)", F.count(c.tp + c.fn)],
-        [f"Actually not “{pos}”", f"{F.count(c.fp)} (FP)", f"{F.count(c.tn)} (TN)", F.count(c.fp + c.tn)],
-        ["Total", F.count(c.tp + c.fp), F.count(c.fn + c.tn), F.count(c.tp + c.fp + c.fn + c.tn)],
+        [f"Actually “{pos}”", f"{F.count(counts.tp)} (TP)", f"{F.count(counts.fn)} (FN)", F.count(counts.tp + counts.fn)],
+        [f"Actually not “{pos}”", f"{F.count(counts.fp)} (FP)", f"{F.count(counts.tn)} (TN)", F.count(counts.fp + counts.tn)],
+        [
+            "Total",
+            F.count(counts.tp + counts.fp),
+            F.count(counts.fn + counts.tn),
+            F.count(counts.tp + counts.fp + counts.fn + counts.tn),
+        ],
     ]
     out.append(
         table(
@@ -177,7 +192,7 @@ def s5_performance(ctx: RenderContext) -> list:
         out += [head, p(f"{NOT_ASSESSED_TEXT}: {ctx.na(('calibration', 'auc'), 'no scores were available')}")]
 
     out.append(p("Performance by group", st.h2))
-    rows = [["Group", "Rows"] + [F.SHORT_METRIC.get(m, F.metric(m)) for m in PER_GROUP]]
+    rows = [["Group", "Rows", *(F.SHORT_METRIC.get(m, F.metric(m)) for m in PER_GROUP)]]
     flags = {}
     for g in [g for g in r.groups if len(g.level) == 1]:
         label = g.label + (f"\n{F.SMALL_MARK}" if g.small else "")

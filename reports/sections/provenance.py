@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, PROVIDER_TEXT, RenderContext
-from reports.layout import TEXT_WIDTH, cell, kv_table, mono, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, kv_table, mono, p, styles, table
 
 _MAX_EVENTS = 60
 
 
-def s3_provenance(ctx: RenderContext) -> list:
+def s3_provenance(ctx: RenderContext) -> list[Flowable]:
     r, st, t = ctx.result, styles(), ctx.trail
     out = ctx.section_start("S3")
     if t is None:
@@ -26,7 +27,7 @@ def s3_provenance(ctx: RenderContext) -> list:
             )
         )
     else:
-        flags = {1: "fail"} if t.verified is False else ({1: "pass"} if t.verified else {})
+        row_flags: dict[int, str] = {1: "fail"} if t.verified is False else ({1: "pass"} if t.verified else {})
         out.append(
             kv_table(
                 [
@@ -38,11 +39,11 @@ def s3_provenance(ctx: RenderContext) -> list:
                     ("Audit run id", t.run_id or "—"),
                 ],
                 key_width=42 * mm,
-                flags=flags,
+                flags=row_flags,
             )
         )
     out.append(p("Lineage", st.h2))
-    rows = [["Step", "What", "Actor", "Time (UTC)", "SHA-256"]]
+    rows: list[list[Cell]] = [["Step", "What", "Actor", "Time (UTC)", "SHA-256"]]
     flags = {}
     steps = list(t.lineage) if t and t.lineage else []
     if steps:

@@ -4,17 +4,17 @@ attribution to proxy features, local examples (borderline and adverse decisions)
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak
+from reportlab.platypus import CondPageBreak, Flowable
 
 from reports import charts
 from reports import format as F
 from reports.charts import HEATMAP_GROUPS, TOP_FEATURES
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
 from reports.coverage import PRESENT, explanation_state
-from reports.layout import TEXT_WIDTH, cell, keep, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, Cell, cell, keep, kv_table, p, styles, table
 
 
-def s7_explainability(ctx: RenderContext) -> list:
+def s7_explainability(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S7")
     ex = r.explanations
@@ -58,8 +58,8 @@ def s7_explainability(ctx: RenderContext) -> list:
         img = ctx.chart(charts.shap_global_figure, r)
         head = p("Global importance", st.h2)
         out.append(keep(head, img) if img is not None else head)
-        rows = [["Feature", "Mean |SHAP| [interval]", "Share", "Proxy for"]]
-        prox = {}
+        rows: list[list[Cell]] = [["Feature", "Mean |SHAP| [interval]", "Share", "Proxy for"]]
+        prox: dict[str, list[str]] = {}
         for x in r.quality.proxies:
             prox.setdefault(x.feature, []).append(f"{x.sensitive} (V={x.cramers_v:.2f})")
         flags = {}
@@ -185,7 +185,7 @@ def s7_explainability(ctx: RenderContext) -> list:
     return out
 
 
-def _beeswarm(ctx: RenderContext) -> list:
+def _beeswarm(ctx: RenderContext) -> list[Flowable]:
     """The SHAP summary of the sampled rows: how each feature's values push decisions, not only how much."""
     rs = getattr(ctx.result.explanations, "row_sample", None)
     if rs is None or not rs.rows:
@@ -208,7 +208,7 @@ def _beeswarm(ctx: RenderContext) -> list:
     ]
 
 
-def _waterfall(ctx: RenderContext) -> list:
+def _waterfall(ctx: RenderContext) -> list[Flowable]:
     """One adverse decision drawn step by step (the table below lists every example)."""
     i = charts.first_adverse(ctx.result)
     if i is None:

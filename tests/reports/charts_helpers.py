@@ -6,19 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from audit.result import AuditResult
+
 
 @dataclass(frozen=True)
 class Audited:
-    result: object  # AuditResult
+    result: AuditResult
     data: pd.DataFrame  # the evaluation data as audited
-    model: object  # the fitted estimator
+    model: Any  # the fitted scikit-learn estimator (untyped)
 
 
-def _audit(folder: Path, data: Path, model: Path, **spec) -> object:
+def _audit(folder: Path, data: Path, model: Path, **spec: Any) -> AuditResult:
     from audit.explain.settings import ExplainSettings
     from audit.policy import resolve_policy
     from audit.run import run_audit

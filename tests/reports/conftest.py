@@ -14,7 +14,7 @@ from tests.reports.report_helpers import Exported, audit_predictions, page_texts
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cli.main import main
 
     out = tmp_path_factory.mktemp("demo")
@@ -23,7 +23,7 @@ def demo_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_report(demo_dir, tmp_path_factory) -> Exported:
+def demo_report(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Exported:
     from audit.trail import Workspace
 
     ws_src = next(demo_dir.glob("*.attest"))
@@ -45,13 +45,13 @@ def demo_report(demo_dir, tmp_path_factory) -> Exported:
 
 
 @pytest.fixture(scope="session")
-def small_result(tmp_path_factory) -> AuditResult:
+def small_result(tmp_path_factory: pytest.TempPathFactory) -> AuditResult:
     csv = write_predictions(tmp_path_factory.mktemp("small") / "preds.csv")
     return audit_predictions(csv, ("region", "gender"))
 
 
 @pytest.fixture(scope="session")
-def small_report(small_result, tmp_path_factory) -> Exported:
+def small_report(small_result: AuditResult, tmp_path_factory: pytest.TempPathFactory) -> Exported:
     from reports import export_report
 
     pdf = tmp_path_factory.mktemp("small-report") / "small.pdf"
@@ -60,7 +60,7 @@ def small_report(small_result, tmp_path_factory) -> Exported:
 
 
 @pytest.fixture(scope="session")
-def p12(tmp_path_factory) -> tuple[Path, bytes, object]:
+def p12(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes, object]:
     """A self-signed signing certificate in a PKCS#12 file: (path, password, certificate)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="chart helpers a
 
 
 @pytest.fixture(scope="module")
-def demo_result(demo_dir) -> AuditResult:
+def demo_result(demo_dir: Path) -> AuditResult:
     return AuditResult.from_json((demo_dir / "audit_result.json").read_text(encoding="utf-8"))
 
 
@@ -65,7 +65,7 @@ def _gone(pid: int, within: float = 5.0) -> bool:
     return False
 
 
-def test_helpers_draw_the_same_pictures_as_the_parent(demo_result, monkeypatch):
+def test_helpers_draw_the_same_pictures_as_the_parent(demo_result: AuditResult, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATTEST_CHART_PROCESSES", "0")
     texts_here, images_here, info_here = _render(demo_result)
     monkeypatch.setenv("ATTEST_CHART_PROCESSES", "2")
@@ -80,7 +80,7 @@ def test_helpers_draw_the_same_pictures_as_the_parent(demo_result, monkeypatch):
     assert texts_helped == texts_here
 
 
-def test_report_is_complete_when_the_helper_dies(demo_result, monkeypatch):
+def test_report_is_complete_when_the_helper_dies(demo_result: AuditResult, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATTEST_CHART_PROCESSES", "0")
     _, images_here, _ = _render(demo_result)
     proc = ChartProcess.start(demo_result, helpers=1)
@@ -93,7 +93,7 @@ def test_report_is_complete_when_the_helper_dies(demo_result, monkeypatch):
     assert time.perf_counter() - t0 < 20  # noticed the dead helper, did not wait out the timeout per chart
 
 
-def test_a_stuck_helper_costs_one_timeout_not_one_per_chart(demo_result, monkeypatch):
+def test_a_stuck_helper_costs_one_timeout_not_one_per_chart(demo_result: AuditResult, monkeypatch: pytest.MonkeyPatch) -> None:
     import reports.chartproc as chartproc
 
     monkeypatch.setattr(chartproc, "WAIT_SECONDS", 1.0)
@@ -109,7 +109,7 @@ def test_a_stuck_helper_costs_one_timeout_not_one_per_chart(demo_result, monkeyp
     assert proc.pids == [0]
 
 
-def test_a_chart_that_fails_in_the_helper_comes_back_empty_not_late(demo_result):
+def test_a_chart_that_fails_in_the_helper_comes_back_empty_not_late(demo_result: AuditResult) -> None:
     proc = ChartProcess.start(demo_result, helpers=1)
     try:
         bad = proc.submit("no_such_figure", (demo_result,), {})
@@ -128,7 +128,7 @@ def test_a_chart_that_fails_in_the_helper_comes_back_empty_not_late(demo_result)
     assert proc.pids == [0]
 
 
-def test_no_helper_outlives_the_export(demo_result, tmp_path, monkeypatch):
+def test_no_helper_outlives_the_export(demo_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reports import export_report
 
     started: list[ChartProcess] = []
@@ -151,7 +151,7 @@ def test_no_helper_outlives_the_export(demo_result, tmp_path, monkeypatch):
     assert started[0].pids == [0]  # reaped
 
 
-def test_second_helper_dies_with_the_first(demo_result):
+def test_second_helper_dies_with_the_first(demo_result: AuditResult) -> None:
     proc = ChartProcess.start(demo_result, helpers=2)
     try:
         assert proc.get(proc.submit("disparity_overview_figure", (demo_result,), {})) is not None
@@ -166,7 +166,7 @@ def test_second_helper_dies_with_the_first(demo_result):
         proc.close(kill=True)
 
 
-def test_helpers_die_with_a_parent_that_never_closes_them(demo_dir):
+def test_helpers_die_with_a_parent_that_never_closes_them(demo_dir: Path) -> None:
     code = textwrap.dedent(f"""
         import os, sys, time
         from audit.result import AuditResult

@@ -26,7 +26,7 @@ class Tree:
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory) -> Tree:
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     import shap
     import skops.io as sio
     from sklearn.ensemble import GradientBoostingClassifier
@@ -54,27 +54,27 @@ def tree(tmp_path_factory) -> Tree:
     return Tree(result, df, sv, float(np.ravel(ex.expected_value)[0]))
 
 
-def test_global_bars_are_shaps_mean_absolute_values(tree):
+def test_global_bars_are_shaps_mean_absolute_values(tree: Tree) -> None:
     d = charts.ImportanceDisplay.from_result(tree.result)
-    expected = dict(zip(FEATURES, np.abs(tree.shap).mean(axis=0)))
+    expected = dict(zip(FEATURES, np.abs(tree.shap).mean(axis=0), strict=True))
     assert set(d.features) == set(FEATURES)
-    for f, v in zip(d.features, d.values):
+    for f, v in zip(d.features, d.values, strict=True):
         assert v == pytest.approx(expected[f], rel=1e-9, abs=1e-12)
     assert list(d.features) == sorted(FEATURES, key=lambda f: -expected[f])  # largest bar first
 
 
-def test_per_group_bars_are_shaps_means_within_each_group(tree):
+def test_per_group_bars_are_shaps_means_within_each_group(tree: Tree) -> None:
     d = charts.GroupImportanceDisplay.from_result(tree.result, "group")
     assert [p.title.split(" (")[0] for p in d.panels] == ["A", "B", "C"]  # largest group first
     for p in d.panels:
         rows = (tree.data.group == p.title.split(" (")[0]).to_numpy()
-        expected = dict(zip(FEATURES, np.abs(tree.shap[rows]).mean(axis=0)))
+        expected = dict(zip(FEATURES, np.abs(tree.shap[rows]).mean(axis=0), strict=True))
         assert p.features == charts.ImportanceDisplay.from_result(tree.result).features  # one feature order for all
-        for f, v in zip(p.features, p.values):
+        for f, v in zip(p.features, p.values, strict=True):
             assert v == pytest.approx(expected[f], rel=1e-9, abs=1e-12)
 
 
-def test_beeswarm_dots_are_shaps_values_of_the_sampled_rows(tree):
+def test_beeswarm_dots_are_shaps_values_of_the_sampled_rows(tree: Tree) -> None:
     rs = tree.result.explanations.row_sample
     rows = np.asarray(rs.rows)
     d = charts.BeeswarmDisplay.from_result(tree.result)
@@ -90,10 +90,10 @@ def test_beeswarm_dots_are_shaps_values_of_the_sampled_rows(tree):
         np.testing.assert_allclose(sorted(p.x[0]), sorted(tree.shap[mine, FEATURES.index(d.features[0])]), rtol=5.1e-5)
 
 
-def test_dependence_dots_pair_each_rows_value_with_its_shap_value(tree):
+def test_dependence_dots_pair_each_rows_value_with_its_shap_value(tree: Tree) -> None:
     rs = tree.result.explanations.row_sample
     d = charts.DependenceDisplay.from_result(tree.result, "x2", "group")
-    got = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y))
+    got = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y, strict=True))
     want = sorted((tree.data.x2[r], tree.shap[r, 1]) for r in rs.rows)
     assert len(got) == len(want)
     np.testing.assert_allclose(np.array(got), np.array(want), rtol=5.1e-5, atol=1e-12)
@@ -102,7 +102,7 @@ def test_dependence_dots_pair_each_rows_value_with_its_shap_value(tree):
         assert len(s.x) == sum(1 for r in rs.rows if tree.data.group[r] == g)
 
 
-def test_waterfall_is_shaps_decomposition_and_adds_up(tree):
+def test_waterfall_is_shaps_decomposition_and_adds_up(tree: Tree) -> None:
     ex = tree.result.explanations
     assert ex.local
     for i, e in enumerate(ex.local):

@@ -6,32 +6,33 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from reports import charts
-from tests.reports.charts_helpers import demo_audited, linear_result
+from tests.reports.charts_helpers import Audited, demo_audited, linear_result
 
 
 @pytest.fixture(scope="module")
-def linear(tmp_path_factory):
+def linear(tmp_path_factory: pytest.TempPathFactory) -> Audited:
     return linear_result(str(tmp_path_factory.mktemp("linear")))
 
 
 @pytest.fixture(scope="module")
-def demo(demo_dir):
+def demo(demo_dir: Path) -> Audited:
     return demo_audited(demo_dir)
 
 
 # -- the row sample in the result ------------------------------------------------------------------------------------------
-def test_row_sample_is_linear_shaps_closed_form(linear):
+def test_row_sample_is_linear_shaps_closed_form(linear: Audited) -> None:
     """Exact linear SHAP is coef x (x - mean of the evaluation data): every stored value is that, to its rounding."""
     r, df, model = linear.result, linear.data, linear.model
     rs = r.explanations.row_sample
     X = df[["income", "debt", "tenure"]]
-    coef = dict(zip(X.columns, model.coef_[0]))
+    coef = dict(zip(X.columns, model.coef_[0], strict=True))
     assert {f.feature for f in rs.features} == set(X.columns)
     rows = np.asarray(rs.rows)
     for f in rs.features:
@@ -42,7 +43,7 @@ def test_row_sample_is_linear_shaps_closed_form(linear):
     assert [f.feature for f in rs.features] == [g.feature for g in r.explanations.global_][: len(rs.features)]
 
 
-def test_row_sample_is_bounded_and_stratified(linear):
+def test_row_sample_is_bounded_and_stratified(linear: Audited) -> None:
     r, df = linear.result, linear.data
     rs = r.explanations.row_sample
     assert len(rs.rows) == len(set(rs.rows)) == 250 <= r.explanations.sample_size
@@ -52,7 +53,7 @@ def test_row_sample_is_bounded_and_stratified(linear):
     for i, c in enumerate(cells):
         in_cell = (df.region == c["region"]) & (df.gender == c["gender"])
         assert rs.cell_rows[i] == int(in_cell.sum())
-        members = [row for row, k in zip(rs.rows, rs.cell) if k == i]
+        members = [row for row, k in zip(rs.rows, rs.cell, strict=True) if k == i]
         assert in_cell.to_numpy()[members].all()  # every row is in the cell it is filed under
         assert counts[i] >= min(10, rs.cell_rows[i])
     # the budget is shared by size: the largest cell (North) gets more rows than the smallest (East)
@@ -62,7 +63,7 @@ def test_row_sample_is_bounded_and_stratified(linear):
     assert "stratified" in rs.sampling and "over-represented" in rs.sampling
 
 
-def test_allocation_gives_small_groups_a_floor_then_shares_by_size():
+def test_allocation_gives_small_groups_a_floor_then_shares_by_size() -> None:
     """Hand-worked: 100 rows over cells of 5, 200 and 800 rows (all explained but the big ones capped at 100 / 400): the
     small cell keeps all 5, the others 10 each, and the 75 left go 1:4 by size (15 and 60)."""
     from audit.explain.aggregate import _allocate
@@ -72,7 +73,7 @@ def test_allocation_gives_small_groups_a_floor_then_shares_by_size():
     assert _allocate([3] * 5, [10, 20, 30, 40, 50], 3) == [0, 0, 1, 1, 1]  # more cells than rows: the largest cells
 
 
-def test_row_sample_survives_json(linear):
+def test_row_sample_survives_json(linear: Audited) -> None:
     from audit.result import AuditResult
 
     r = linear.result
@@ -80,7 +81,7 @@ def test_row_sample_survives_json(linear):
     assert back.explanations.row_sample == r.explanations.row_sample
 
 
-def test_a_result_without_a_sample_says_so(linear):
+def test_a_result_without_a_sample_says_so(linear: Audited) -> None:
     from reports.sections.xai import _beeswarm
 
     ex = linear.result.explanations.model_copy(update={"row_sample": None})
@@ -93,7 +94,7 @@ def test_a_result_without_a_sample_says_so(linear):
 
 
 # -- waterfall -------------------------------------------------------------------------------------------------------------
-def test_waterfall_adds_up_to_the_output(demo):
+def test_waterfall_adds_up_to_the_output(demo: Audited) -> None:
     r = demo.result
     ex = r.explanations
     tol = (ex.additivity_max_error or 0) + 1e-9
@@ -108,7 +109,7 @@ def test_waterfall_adds_up_to_the_output(demo):
             assert d.contributions[-1] == pytest.approx(sum(e.contributions.values()) - sum(shown))
 
 
-def test_threshold_separates_the_decisions(demo, linear):
+def test_threshold_separates_the_decisions(demo: Audited, linear: Audited) -> None:
     """Drawn in the explained space, the threshold falls exactly where the model's decisions change."""
     for audited in (demo, linear):
         r = audited.result
@@ -129,7 +130,7 @@ def test_threshold_separates_the_decisions(demo, linear):
     assert charts.decision_threshold(undeclared)[0] == 0.0  # predict() on a margin decides at 0
 
 
-def test_waterfall_draws_its_steps(demo):
+def test_waterfall_draws_its_steps(demo: Audited) -> None:
     from matplotlib.figure import Figure
 
     d = charts.WaterfallDisplay.from_result(demo.result, charts.first_adverse(demo.result))
@@ -137,18 +138,18 @@ def test_waterfall_draws_its_steps(demo):
     d.plot(ax)
     assert d.ax_ is ax and len(d.bars_) == len(d.contributions)
     starts = d.starts()
-    for bar, c, s in zip(d.bars_, d.contributions, starts):
+    for bar, c, s in zip(d.bars_, d.contributions, starts, strict=True):
         assert bar.get_width() == pytest.approx(c) and bar.get_x() == pytest.approx(s)
     top = d.bars_[0]
     assert top.get_x() + top.get_width() == pytest.approx(d.base + sum(d.contributions))
     assert d.threshold_line_.get_xdata()[0] == pytest.approx(d.threshold)
     assert d.base_line_.get_xdata()[0] == d.base and d.output_line_.get_xdata()[0] == d.output
-    assert {p.get_facecolor()[:3] for p, c in zip(d.bars_, d.contributions) if c > 0} <= {
+    assert {p.get_facecolor()[:3] for p, c in zip(d.bars_, d.contributions, strict=True) if c > 0} <= {
         tuple(int(charts.style.VERMILLION[i : i + 2], 16) / 255 for i in (1, 3, 5))
     }
 
 
-def test_a_decision_that_is_not_there_is_refused(demo):
+def test_a_decision_that_is_not_there_is_refused(demo: Audited) -> None:
     n = len(demo.result.explanations.local)
     with pytest.raises(ValueError, match=f"There are {n} local explanations; {n} is not one of them"):
         charts.WaterfallDisplay.from_result(demo.result, n)
@@ -156,14 +157,14 @@ def test_a_decision_that_is_not_there_is_refused(demo):
         charts.WaterfallDisplay.from_result(demo.result, -1)
 
 
-def test_first_adverse_is_an_adverse_decision(demo):
+def test_first_adverse_is_an_adverse_decision(demo: Audited) -> None:
     i = charts.first_adverse(demo.result)
     e = demo.result.explanations.local[i]
     assert not e.decision and e.kind == "borderline"
 
 
 # -- beeswarm, dependence, per-group importance ----------------------------------------------------------------------------
-def test_beeswarm_points_are_the_sample(demo):
+def test_beeswarm_points_are_the_sample(demo: Audited) -> None:
     from matplotlib.figure import Figure
 
     r = demo.result
@@ -184,7 +185,7 @@ def test_beeswarm_points_are_the_sample(demo):
     assert panel.colour[0][top] == 1.0
 
 
-def test_beeswarm_by_group_splits_the_sample(demo):
+def test_beeswarm_by_group_splits_the_sample(demo: Audited) -> None:
     r = demo.result
     rs = r.explanations.row_sample
     d = charts.BeeswarmDisplay.from_result(r, "race")
@@ -195,24 +196,24 @@ def test_beeswarm_by_group_splits_the_sample(demo):
         charts.BeeswarmDisplay.from_result(r, "income")
 
 
-def test_dependence_points_are_the_sample(demo):
+def test_dependence_points_are_the_sample(demo: Audited) -> None:
     r = demo.result
     rs = r.explanations.row_sample
     f = rs.features[0]
     d = charts.DependenceDisplay.from_result(r, f.feature, "sex")
-    pairs = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y))
-    kept = [(float(v), s) for v, s in zip(f.values, f.shap) if v is not None]
+    pairs = sorted((x, y) for s in d.series for x, y in zip(s.x, s.y, strict=True))
+    kept = [(float(v), s) for v, s in zip(f.values, f.shap, strict=True) if v is not None]
     if d.xlim is not None:  # far values are drawn at the axis edge
         kept = [(min(max(v, d.xlim[0]), d.xlim[1]), s) for v, s in kept]
     assert pairs == sorted(kept)
     sizes = {s.label: len(s.x) for s in d.series}
-    by = Counter(rs.cells[c]["sex"] for c, v in zip(rs.cell, f.values) if v is not None)
+    by = Counter(rs.cells[c]["sex"] for c, v in zip(rs.cell, f.values, strict=True) if v is not None)
     assert sizes == {f"sex = {k}": n for k, n in by.items()}
     with pytest.raises(ValueError, match="not among"):
         charts.DependenceDisplay.from_result(r, "no_such_feature")
 
 
-def test_dependence_of_a_categorical_feature(linear):
+def test_dependence_of_a_categorical_feature(linear: Audited) -> None:
     """A string feature is placed by category; here the audited data's region is not a model input, so build one."""
     r = linear.result
     rs = r.explanations.row_sample
@@ -225,7 +226,7 @@ def test_dependence_of_a_categorical_feature(linear):
         assert all(-0.31 <= x - round(x) <= 0.31 for x in s.x)
 
 
-def test_group_importance_is_the_groups_figures(demo):
+def test_group_importance_is_the_groups_figures(demo: Audited) -> None:
     r = demo.result
     d = charts.GroupImportanceDisplay.from_result(r, "race")
     groups = {g.attributes["race"]: g for g in r.explanations.by_group if list(g.attributes) == ["race"]}

@@ -7,10 +7,12 @@ import inspect
 import io
 import pickle
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from audit.result import AuditResult
 from reports import charts
 
 DISPLAYS = {
@@ -26,7 +28,7 @@ def _corner(png: bytes) -> tuple[int, int, int]:
 
 
 @pytest.mark.parametrize("name", sorted(DISPLAYS))
-def test_dark_theme_draws_dark_and_light_stays_white(small_result, name):
+def test_dark_theme_draws_dark_and_light_stays_white(small_result: AuditResult, name) -> None:
     d = DISPLAYS[name](small_result)
     light, dark = charts.render(d, theme="light", dpi=40), charts.render(d, theme="dark", dpi=40)
     assert _corner(light) == (255, 255, 255)
@@ -43,12 +45,12 @@ def _rgb(colour) -> tuple[float, float, float]:
     return to_rgb(colour)
 
 
-def test_unknown_theme_is_refused():
+def test_unknown_theme_is_refused() -> None:
     with pytest.raises(ValueError, match="light, dark"):
         charts.theme("sepia")
 
 
-def test_report_charts_are_light(small_result):
+def test_report_charts_are_light(small_result: AuditResult) -> None:
     """The report's entry points take no theme: whatever the app shows, the PDF's charts are on white."""
     for make, args in [
         (charts.disparity_overview_figure, ()),
@@ -61,7 +63,7 @@ def test_report_charts_are_light(small_result):
         assert "theme" not in inspect.signature(make).parameters
 
 
-def test_a_display_pickles_without_its_drawing(small_result):
+def test_a_display_pickles_without_its_drawing(small_result: AuditResult) -> None:
     from matplotlib.figure import Figure
 
     d = charts.VerdictForestDisplay.from_result(small_result)
@@ -73,7 +75,7 @@ def test_a_display_pickles_without_its_drawing(small_result):
     assert b"matplotlib" not in data and len(data) < 20_000
 
 
-def test_save_png_and_svg(small_result, tmp_path):
+def test_save_png_and_svg(small_result: AuditResult, tmp_path: Path) -> None:
     d = charts.VerdictForestDisplay.from_result(small_result)
     png = charts.save_display(d, str(tmp_path / "forest.png"), dpi=50)
     assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
@@ -87,7 +89,7 @@ def test_save_png_and_svg(small_result, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forest.png", "forest.svg"]  # no partial or temporary file
 
 
-def test_a_failed_save_leaves_the_old_file(small_result, tmp_path, monkeypatch):
+def test_a_failed_save_leaves_the_old_file(small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     d = charts.VerdictForestDisplay.from_result(small_result)
     target = tmp_path / "chart.png"
     target.write_bytes(b"previous")
@@ -102,7 +104,7 @@ def test_a_failed_save_leaves_the_old_file(small_result, tmp_path, monkeypatch):
     assert target.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["chart.png"]
 
 
-def test_report_entry_points_are_plain_functions_of_the_result():
+def test_report_entry_points_are_plain_functions_of_the_result() -> None:
     """Each `*_figure` is a module-level function whose first argument is the result: a process executor can pickle it
     by reference and call it with (result, ...)."""
     names = [n for n in charts.__all__ if n.endswith("_figure") and n not in ("importance_figure", "new_figure")]
@@ -113,7 +115,7 @@ def test_report_entry_points_are_plain_functions_of_the_result():
         assert next(iter(inspect.signature(fn).parameters)) == "result"
 
 
-def test_charts_import_no_matplotlib():
+def test_charts_import_no_matplotlib() -> None:
     """The app builds displays on its GUI thread; matplotlib loads only where a figure is drawn."""
     import subprocess
     import sys

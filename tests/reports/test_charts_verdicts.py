@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from audit.result import AuditResult
 from reports import charts
 from reports import format as F
 
@@ -15,7 +16,7 @@ def _rows(d):
     return [r for p in d.panels for r in p.rows if not r.header]
 
 
-def test_forest_rows_are_the_verdicts(small_result):
+def test_forest_rows_are_the_verdicts(small_result: AuditResult) -> None:
     r = small_result
     d = charts.VerdictForestDisplay.from_result(r, max_rows=None)
     assert d.total == d.shown == len(r.verdicts)
@@ -35,7 +36,7 @@ def test_forest_rows_are_the_verdicts(small_result):
         assert all(" vs " in h for h in headers)
 
 
-def test_forest_filters_and_caps(small_result):
+def test_forest_filters_and_caps(small_result: AuditResult) -> None:
     r = small_result
     bad = [v for v in r.verdicts if v.status != "pass"]
     d = charts.VerdictForestDisplay.from_result(r, ("fail", "insufficient_evidence"), max_rows=3)
@@ -48,7 +49,7 @@ def test_forest_filters_and_caps(small_result):
     assert f"{d.shown} of {d.total} shown" in fig._suptitle.get_text()
 
 
-def test_forest_draws_the_intervals_and_thresholds(small_result):
+def test_forest_draws_the_intervals_and_thresholds(small_result: AuditResult) -> None:
     from matplotlib.figure import Figure
 
     d = charts.VerdictForestDisplay.from_result(small_result, max_rows=None)
@@ -72,12 +73,12 @@ def test_forest_draws_the_intervals_and_thresholds(small_result):
     assert n_markers == sum(1 for r in _rows(d) if r.value is not None)
 
 
-def test_forest_tolerates_verdicts_with_more_fields(small_result):
+def test_forest_tolerates_verdicts_with_more_fields(small_result: AuditResult) -> None:
     """Another part of the engine may add fields (a per-verdict interval level, rows needed): the plot still reads the
     ones it knows, and takes the level where every verdict states the same one."""
     r = small_result
     richer = tuple(SimpleNamespace(**{**v.model_dump(), "interval_level": 0.99, "some_future_field": 9}) for v in r.verdicts)
-    for v, w in zip(richer, r.verdicts):
+    for v, w in zip(richer, r.verdicts, strict=True):
         v.statistic, v.level = w.statistic, w.level
     d = charts.VerdictForestDisplay.from_result(SimpleNamespace(verdicts=richer, spec=r.spec), max_rows=None)
     assert d.interval_level == 0.99 and d.shown == len(r.verdicts)
@@ -89,13 +90,13 @@ def test_forest_tolerates_verdicts_with_more_fields(small_result):
     assert plain.interval_level == r.verdict_family.interval_level != r.spec.ci_level
 
 
-def test_forest_of_a_result_without_failures_is_empty(small_result):
+def test_forest_of_a_result_without_failures_is_empty(small_result: AuditResult) -> None:
     r = small_result.model_copy(update={"verdicts": tuple(v for v in small_result.verdicts if v.status == "pass")})
     d = charts.VerdictForestDisplay.from_result(r, ("fail", "insufficient_evidence"))
     assert d.panels == () and d.total == 0
 
 
-def test_rates_points_carry_each_groups_verdict(small_result):
+def test_rates_points_carry_each_groups_verdict(small_result: AuditResult) -> None:
     r = small_result
     lv = r.levels[0].level
     d = charts.RatesDisplay.from_result(r, [(lv, None)])
@@ -116,7 +117,7 @@ def test_rates_points_carry_each_groups_verdict(small_result):
         assert t.xs[0] == pytest.approx(0.8 * top)
 
 
-def test_overview_has_a_marker_per_verdict(small_result):
+def test_overview_has_a_marker_per_verdict(small_result: AuditResult) -> None:
     r = small_result
     d = charts.DisparityOverviewDisplay.from_result(r)
     assert [p.check for p in d.panels] == [c.id for c in r.spec.policy.checks]

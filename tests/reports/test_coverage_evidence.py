@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from audit.result import AuditResult
 from audit.spec import DeclaredContext
 from reports.coverage import EVIDENCED, PRESENT, ST_NA, ST_PROVIDER, annex_iii_point, assess, fria_applies, resolve
 from reports.frameworks import load_catalogue
 from reports.snapshot import LineageStep, Signoff, TrailEvent, TrailSnapshot
+from tests.reports.report_helpers import Exported
 
 CAT = load_catalogue()
 # Parts of every audit result: a run always records them, so there is nothing to take away.
@@ -53,7 +55,7 @@ def full_trail() -> TrailSnapshot:
 
 
 @pytest.fixture(scope="module")
-def full(demo_report):
+def full(demo_report: Exported) -> tuple[AuditResult, TrailSnapshot]:
     """The demo result (model, scores, intersections, local and per-group explanations) with every declared field
     filled and a deployer of an Annex III 5(b) system, and a trail with lineage, training and a sign-off."""
     r = demo_report.result
@@ -110,7 +112,7 @@ def _without(name: str, r, t):
     raise AssertionError(f"no way to take away {name}: add one here")
 
 
-def test_every_requirement_is_evidenced_when_the_run_holds_everything(full):
+def test_every_requirement_is_evidenced_when_the_run_holds_everything(full: tuple[AuditResult, TrailSnapshot]) -> None:
     r, t = full
     cov = assess(r, t, CAT)
     not_full = [(row.requirement.id, [e.detail for e in row.missing]) for row in cov.rows if row.status != EVIDENCED]
@@ -118,7 +120,7 @@ def test_every_requirement_is_evidenced_when_the_run_holds_everything(full):
 
 
 @pytest.mark.parametrize("rid,name", CASES, ids=[f"{rid}-{name}" for rid, name in CASES])
-def test_taking_away_one_piece_of_evidence_drops_the_status(full, rid, name):
+def test_taking_away_one_piece_of_evidence_drops_the_status(full: tuple[AuditResult, TrailSnapshot], rid, name) -> None:
     r, t = full
     if name in ALWAYS:
         assert resolve(name, r, None, CAT).state == PRESENT  # part of every result: cannot be missing
@@ -128,7 +130,7 @@ def test_taking_away_one_piece_of_evidence_drops_the_status(full, rid, name):
     assert assess(r2, t2, CAT).status_of(rid) != EVIDENCED, (rid, name)
 
 
-def test_the_audit_machine_never_evidences_the_systems_hardware(small_result):
+def test_the_audit_machine_never_evidences_the_systems_hardware(small_result: AuditResult) -> None:
     cov = assess(small_result, None, CAT)
     for rid in ("AIA:Art13(3)(e)", "AIA:AnnexIV:1(e)", "NIST:MEASURE-2.12"):
         assert cov.status_of(rid) == ST_PROVIDER, rid
@@ -136,7 +138,7 @@ def test_the_audit_machine_never_evidences_the_systems_hardware(small_result):
         assert not any("hardware" in n and not n.startswith("context.") for n in req.evidence), req.id
 
 
-def test_issue_16_overclaims_are_gone_without_context(small_result):
+def test_issue_16_overclaims_are_gone_without_context(small_result: AuditResult) -> None:
     """On a run with no declared context, the provisions the assessor named are not 'evidenced'."""
     cov = assess(small_result, None, CAT)
     for rid in (
@@ -172,7 +174,7 @@ def _with(r, **fields):
         ("", "", None),
     ],
 )
-def test_fria_applies_by_annex_iii_point_and_deployer_kind(small_result, area, public, expected):
+def test_fria_applies_by_annex_iii_point_and_deployer_kind(small_result: AuditResult, area, public, expected) -> None:
     r = _with(small_result, annex_iii_category=area, public_service=public)
     required, why = fria_applies(r)
     assert required is expected, why
@@ -183,14 +185,14 @@ def test_fria_applies_by_annex_iii_point_and_deployer_kind(small_result, area, p
         assert status == ST_PROVIDER  # the deployer's own elements are not declared here
 
 
-def test_fria_elements_follow_their_declarations(small_result):
+def test_fria_elements_follow_their_declarations(small_result: AuditResult) -> None:
     r = _with(small_result, annex_iii_category="Annex III 5(b)", fria_period_frequency="Daily, for 3 years")
     cov = assess(r, None, CAT)
     assert cov.status_of("AIA:Art27(1)(b)") == EVIDENCED
     assert cov.status_of("AIA:Art27(1)(c)") != EVIDENCED  # the audit's groups alone do not describe the categories
 
 
-def test_annex_iii_point_parsing():
+def test_annex_iii_point_parsing() -> None:
     assert annex_iii_point("Annex III 5(b): creditworthiness") == ("5", "b")
     assert annex_iii_point("annex iii point 5 (c)") == ("5", "c")
     assert annex_iii_point("Annex III 4") == ("4", "")

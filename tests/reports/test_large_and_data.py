@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from audit.result import AuditResult
 from reports.coverage import known_name
+from reports.export import ExportedReport
 from reports.frameworks import load_catalogue
-from tests.reports.report_helpers import audit_predictions, page_texts, run_tool, write_predictions
+from tests.reports.report_helpers import Exported, audit_predictions, page_texts, run_tool, write_predictions
 
 LONG = "Other, multiple or not stated (self-described in the application form)"
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory):
+def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, ExportedReport, list[str]]:
     d = tmp_path_factory.mktemp("big")
     csv = write_predictions(
         d / "big.csv",
@@ -36,7 +38,7 @@ def big(tmp_path_factory):
     return result, e, page_texts(e.pdf_path)
 
 
-def test_sixty_intersectional_groups_paginate(big):
+def test_sixty_intersectional_groups_paginate(big: tuple[AuditResult, ExportedReport, list[str]]) -> None:
     result, e, pages = big
     inter = [g for g in result.groups if len(g.level) == 3]
     assert len(inter) >= 60
@@ -51,7 +53,7 @@ def test_sixty_intersectional_groups_paginate(big):
     assert len(header_pages) >= 3
 
 
-def test_framework_data_is_consistent():
+def test_framework_data_is_consistent() -> None:
     cat = load_catalogue()
     ids = [s.id for s in cat.sections]
     assert sorted(ids) == sorted([f"S{i}" for i in range(13)] + ["F", "FRIA", "A"])
@@ -82,13 +84,13 @@ def test_framework_data_is_consistent():
     assert ctx_names <= set(labels), ctx_names - set(labels)
 
 
-def test_resources_are_valid_toml():
+def test_resources_are_valid_toml() -> None:
     folder = Path(__file__).resolve().parents[2] / "resources" / "frameworks"
     for f in folder.glob("*.toml"):
         tomllib.loads(f.read_text(encoding="utf-8"))
 
 
-def test_chart_functions_return_figures(small_result):
+def test_chart_functions_return_figures(small_result: AuditResult) -> None:
     from matplotlib.figure import Figure
 
     from reports import charts
@@ -104,14 +106,14 @@ def test_chart_functions_return_figures(small_result):
         assert png.startswith(b"\x89PNG") and len(png) > 5000
 
 
-def test_public_surface():
+def test_public_surface() -> None:
     import reports
 
     assert sorted(reports.__all__) == sorted(n for n in reports.__all__ if hasattr(reports, n))
     assert "export_report" in reports.__all__
 
 
-def test_shap_charts_from_the_demo_result(demo_report):
+def test_shap_charts_from_the_demo_result(demo_report: Exported) -> None:
     from matplotlib.figure import Figure
 
     from reports import charts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from pypdf import PdfReader
 
 from audit.nyc_ll144 import BiasAuditDeclaration, legal_data, race_categories, sex_categories
 from audit.policy import resolve_policy
+from audit.result import AuditResult
 from audit.run import run_audit
 from audit.spec import AuditSpec
 from reports.nyc_summary import render_nyc_summary
@@ -48,7 +50,7 @@ def _data(path, n: int = 4000, seed: int = 5) -> pd.DataFrame:
     return df
 
 
-def _result(tmp_path, **decl):
+def _result(tmp_path: Path, **decl):
     df = _data(tmp_path / "aedt.csv")
     declaration = BiasAuditDeclaration.model_validate(
         {
@@ -84,7 +86,7 @@ def _flat(pdf: bytes) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory):
+def summary(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, pd.DataFrame, bytes, Path]:
     tmp = tmp_path_factory.mktemp("nyc")
     result, df = _result(tmp)
     pdf = render_nyc_summary(result, generated_at="2026-12-03T10:00:00Z")
@@ -107,8 +109,8 @@ def _expected_rows(df: pd.DataFrame, rate: str) -> dict[tuple[str, ...], tuple[i
     return out
 
 
-def test_one_page_with_every_table_row_as_counted(summary):
-    result, df, pdf, _ = summary
+def test_one_page_with_every_table_row_as_counted(summary: tuple[AuditResult, pd.DataFrame, bytes, Path]) -> None:
+    _result, df, pdf, _ = summary
     pages, text = _flat(pdf)
     assert pages == 1
     counts = _expected_rows(df, "selection")
@@ -129,7 +131,7 @@ def test_one_page_with_every_table_row_as_counted(summary):
     assert "Intersectional categories" in text and text.count("excluded (< 2%)") == excluded >= 5
 
 
-def test_states_the_dates_data_source_unknowns_and_law(summary):
+def test_states_the_dates_data_source_unknowns_and_law(summary: tuple[AuditResult, pd.DataFrame, bytes, Path]) -> None:
     result, df, pdf, _ = summary
     _, text = _flat(pdf)
     dates = pd.to_datetime(df.applied)
@@ -149,7 +151,7 @@ def test_states_the_dates_data_source_unknowns_and_law(summary):
     assert "HireScreen 4.2" in text and "Example Staffing LLC" in text and "Independent Audits Inc." in text
 
 
-def test_scoring_rate_version(tmp_path):
+def test_scoring_rate_version(tmp_path: Path) -> None:
     result, df = _result(tmp_path, rate="scoring", exclude_under_2_percent=False)
     pages, text = _flat(render_nyc_summary(result))
     counts = _expected_rows(df, "scoring")
@@ -159,7 +161,7 @@ def test_scoring_rate_version(tmp_path):
     assert f"({df.s.median():.4g})" in text and "excluded" not in text
 
 
-def test_long_declared_texts_still_fit_or_continue(tmp_path):
+def test_long_declared_texts_still_fit_or_continue(tmp_path: Path) -> None:
     result, _ = _result(
         tmp_path,
         data_description="Applications received through the careers site. " * 12,
@@ -172,7 +174,7 @@ def test_long_declared_texts_still_fit_or_continue(tmp_path):
     assert pages == 2 and text.count("careers site") == 200
 
 
-def test_archival_metadata_and_embedded_fonts(summary):
+def test_archival_metadata_and_embedded_fonts(summary: tuple[AuditResult, pd.DataFrame, bytes, Path]) -> None:
     _, _, pdf, tmp = summary
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         meta = doc.open_metadata()

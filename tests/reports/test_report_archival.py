@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import datetime
 
 import pikepdf
@@ -14,6 +15,7 @@ import pytest
 
 from reports.pdf import person_name
 from reports.pdfa import icc_is_srgb, srgb_icc
+from tests.reports.report_helpers import Exported
 
 NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -25,12 +27,12 @@ NS = {
 
 
 @pytest.fixture(scope="module")
-def doc(demo_report):
+def doc(demo_report: Exported) -> Iterator[pikepdf.Pdf]:
     with pikepdf.open(demo_report.pdf) as pdf:
         yield pdf
 
 
-def _xmp(doc) -> ET.Element:
+def _xmp(doc: pikepdf.Pdf) -> ET.Element:
     raw = doc.Root.Metadata.read_bytes()
     return ET.fromstring(raw[raw.index(b"<x:xmpmeta") : raw.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")])
 
@@ -47,7 +49,7 @@ def _date(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_file_structure_header_id_no_encryption(demo_report, doc):
+def test_file_structure_header_id_no_encryption(demo_report: Exported, doc: pikepdf.Pdf) -> None:
     raw = demo_report.pdf.read_bytes()
     assert raw.startswith(b"%PDF-1.7\n")  # 6.1.2: header, then a comment of at least 4 bytes above 127
     second = raw.split(b"\n", 2)[1]
@@ -57,7 +59,7 @@ def test_file_structure_header_id_no_encryption(demo_report, doc):
     assert "/JavaScript" not in doc.Root.get("/Names", {}) and "/AA" not in doc.Root and "/OpenAction" not in doc.Root
 
 
-def test_xmp_metadata_declares_pdfa3b_and_matches_the_info_dictionary(demo_report, doc):
+def test_xmp_metadata_declares_pdfa3b_and_matches_the_info_dictionary(demo_report: Exported, doc: pikepdf.Pdf) -> None:
     meta = doc.Root.Metadata
     assert "/Filter" not in meta and meta.Type == "/Metadata" and meta.Subtype == "/XML"  # 6.6.2.1: not compressed
     x = _xmp(doc)
@@ -74,7 +76,7 @@ def test_xmp_metadata_declares_pdfa3b_and_matches_the_info_dictionary(demo_repor
     assert "/Trapped" not in info
 
 
-def test_author_is_the_workspace_identity_not_the_os_login(demo_report, doc):
+def test_author_is_the_workspace_identity_not_the_os_login(demo_report: Exported, doc: pikepdf.Pdf) -> None:
     from audit.trail import Workspace
 
     with Workspace.open(demo_report.workspace, create=False) as ws:
@@ -84,7 +86,7 @@ def test_author_is_the_workspace_identity_not_the_os_login(demo_report, doc):
     assert str(doc.docinfo.Author) != demo_report.result.provenance.user
 
 
-def test_output_intent_is_srgb_with_an_icc_v2_profile(doc):
+def test_output_intent_is_srgb_with_an_icc_v2_profile(doc: pikepdf.Pdf) -> None:
     (intent,) = doc.Root.OutputIntents
     assert intent.S == "/GTS_PDFA1" and str(intent.OutputConditionIdentifier) == "sRGB IEC61966-2.1"
     icc = intent.DestOutputProfile.read_bytes()
@@ -95,7 +97,7 @@ def test_output_intent_is_srgb_with_an_icc_v2_profile(doc):
     assert icc_is_srgb(icc) <= 1.0  # colours through it and through Pillow's sRGB agree to 1/255
 
 
-def test_manifest_is_an_associated_file(demo_report, doc):
+def test_manifest_is_an_associated_file(demo_report: Exported, doc: pikepdf.Pdf) -> None:
     (spec,) = doc.Root.AF
     assert spec.AFRelationship == "/Data" and str(spec.UF) == str(spec.F) == demo_report.manifest.name
     ef = spec.EF.F
@@ -105,7 +107,7 @@ def test_manifest_is_an_associated_file(demo_report, doc):
     assert any(isinstance(n, pikepdf.Dictionary) and n.objgen == spec.objgen for n in names)
 
 
-def test_every_font_is_an_embedded_truetype_with_a_valid_cmap(doc):
+def test_every_font_is_an_embedded_truetype_with_a_valid_cmap(doc: pikepdf.Pdf) -> None:
     from fontTools.ttLib import TTFont
 
     seen = 0
@@ -125,7 +127,7 @@ def test_every_font_is_an_embedded_truetype_with_a_valid_cmap(doc):
     assert seen >= 4
 
 
-def test_language_title_display_and_annotations(doc):
+def test_language_title_display_and_annotations(doc: pikepdf.Pdf) -> None:
     assert str(doc.Root.Lang) == "en" and doc.Root.ViewerPreferences.DisplayDocTitle is True
     annots = [a for page in doc.pages for a in page.get("/Annots", [])]
     assert annots, "no links"
@@ -135,7 +137,7 @@ def test_language_title_display_and_annotations(doc):
         assert "/JS" not in a.get("/A", {})
 
 
-def _outline_pages(doc):
+def _outline_pages(doc: pikepdf.Pdf):
     out = []
     with doc.open_outline() as outline:
 
@@ -149,7 +151,7 @@ def _outline_pages(doc):
     return out
 
 
-def test_bookmarks_open_their_own_sections(demo_report, doc):
+def test_bookmarks_open_their_own_sections(demo_report: Exported, doc: pikepdf.Pdf) -> None:
     from reports.frameworks import load_catalogue
 
     index = {p.objgen: i for i, p in enumerate(p.obj for p in doc.pages)}
@@ -167,7 +169,7 @@ def test_bookmarks_open_their_own_sections(demo_report, doc):
     assert len(pages_used) > 10  # not all on page 1
 
 
-def _link_targets(doc, page_index: int) -> list[int]:
+def _link_targets(doc: pikepdf.Pdf, page_index: int) -> list[int]:
     index = {p.objgen: i for i, p in enumerate(p.obj for p in doc.pages)}
     dests = {}
     names = doc.Root.Names.Dests.Names if "/Dests" in doc.Root.Names else []
@@ -184,7 +186,7 @@ def _link_targets(doc, page_index: int) -> list[int]:
     return out
 
 
-def test_page_one_and_coverage_link_to_the_pages_they_cite(demo_report, doc):
+def test_page_one_and_coverage_link_to_the_pages_they_cite(demo_report: Exported, doc: pikepdf.Pdf) -> None:
     pages = demo_report.pages
     first = " ".join(pages[0].split())
     index = {p.objgen: i for i, p in enumerate(p.obj for p in doc.pages)}
@@ -198,7 +200,7 @@ def test_page_one_and_coverage_link_to_the_pages_they_cite(demo_report, doc):
     assert s6 in {t for i in range(cov_page, cov_page + 6) for t in _link_targets(doc, i)}
 
 
-def test_qpdf_sees_no_damage_after_finishing(demo_report):
+def test_qpdf_sees_no_damage_after_finishing(demo_report: Exported) -> None:
     from tests.reports.report_helpers import run_tool
 
     proc = run_tool("qpdf", "--check", str(demo_report.pdf))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from audit.result import AuditResult
 from reports import format as F
 from reports.coverage import ST_PROVIDER, assess
 from reports.frameworks import load_catalogue
 from reports.risks import risk_register
+from tests.reports.report_helpers import Exported
 
 
-def test_unknowns_show_needs_provider_input_and_not_assessed_with_reason(small_report):
+def test_unknowns_show_needs_provider_input_and_not_assessed_with_reason(small_report: Exported) -> None:
     r, text = small_report.result, " ".join(small_report.text.split())
     assert "needs provider input" in text
     for na in r.not_assessed:  # e.g. explanations: "Predictions-only audit: without the model object..."
@@ -17,20 +23,20 @@ def test_unknowns_show_needs_provider_input_and_not_assessed_with_reason(small_r
     assert "Intended purpose ✎ needs provider input" in text
 
 
-def test_non_latin_group_names_render_as_text(small_report):
+def test_non_latin_group_names_render_as_text(small_report: Exported) -> None:
     text = small_report.text
     for name in ("Αθήνα", "Zürich", "Kraków", "Москва"):
         assert name in text
 
 
-def test_failed_checks_are_marked_in_text_not_only_by_colour(small_report):
+def test_failed_checks_are_marked_in_text_not_only_by_colour(small_report: Exported) -> None:
     r, text = small_report.result, small_report.text
     assert r.summary.failed > 0
     assert "✗ FAIL" in text
     assert "✱ small n" in text or all(not g.small for g in r.groups)
 
 
-def test_every_failed_or_inconclusive_verdict_is_a_risk_entry(small_result):
+def test_every_failed_or_inconclusive_verdict_is_a_risk_entry(small_result: AuditResult) -> None:
     risks = risk_register(small_result)
     assert len(risks) == small_result.summary.failed + small_result.summary.insufficient_evidence
     assert [r.id for r in risks] == [f"R{i:03d}" for i in range(1, len(risks) + 1)]
@@ -40,7 +46,7 @@ def test_every_failed_or_inconclusive_verdict_is_a_risk_entry(small_result):
             assert x.likelihood == 3
 
 
-def test_coverage_without_context_or_trail(small_result):
+def test_coverage_without_context_or_trail(small_result: AuditResult) -> None:
     cov = assess(small_result, None, load_catalogue())
     status = {row.requirement.id: row.status for row in cov.rows}
     assert status["AIA:AnnexIII"] == ST_PROVIDER  # category not declared
@@ -52,7 +58,7 @@ def test_coverage_without_context_or_trail(small_result):
     assert status["AIA:Art17(1)(k)"] == "not assessed"  # no workspace trail
 
 
-def test_declared_context_fills_the_report(small_result, tmp_path):
+def test_declared_context_fills_the_report(small_result: AuditResult, tmp_path: Path) -> None:
     from reports import export_report
     from tests.reports.report_helpers import page_texts
 
@@ -69,7 +75,7 @@ def test_declared_context_fills_the_report(small_result, tmp_path):
     assert cov.status_of("AIA:AnnexIII") == "evidenced"
 
 
-def test_number_formats():
+def test_number_formats() -> None:
     from audit.result import Estimate
 
     e = Estimate(value=0.71234, ci_low=0.69, ci_high=0.7333)
@@ -80,7 +86,9 @@ def test_number_formats():
     assert F.pval(0.0004) == "<0.001" and F.pval(0.25) == "0.250"
 
 
-def test_write_pdf_for_is_what_audit_and_demo_call(small_result, tmp_path, capsys):
+def test_write_pdf_for_is_what_audit_and_demo_call(
+    small_result: AuditResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cli.report_cmd import write_pdf_for
 
     e = write_pdf_for(small_result, tmp_path / "audit.pdf", charts=False)

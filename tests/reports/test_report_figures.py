@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pypdf import PdfReader
 
+from tests.reports.report_helpers import Exported
+
 
 def _pages_with(pdf, heading):
     """The page of the heading and the next one: a figure too tall for what is left of the page moves over."""
@@ -13,7 +15,7 @@ def _pages_with(pdf, heading):
     return [pages[j] for i in hits for j in (i, i + 1) if j < len(pages)]
 
 
-def test_report_has_the_forest_plot_and_the_shap_figures(demo_report):
+def test_report_has_the_forest_plot_and_the_shap_figures(demo_report: Exported) -> None:
     for heading in (
         "Verdicts against the declared thresholds",
         "Global importance",

@@ -9,10 +9,10 @@ import re
 from reports import embedded_manifest
 from reports import format as F
 from reports.frameworks import load_catalogue
-from tests.reports.report_helpers import run_tool
+from tests.reports.report_helpers import Exported, run_tool
 
 
-def test_every_section_heading_is_present_in_order(demo_report):
+def test_every_section_heading_is_present_in_order(demo_report: Exported) -> None:
     text = demo_report.text
     positions = []
     for sec in load_catalogue().sections:
@@ -54,7 +54,7 @@ def test_every_section_heading_is_present_in_order(demo_report):
         assert sub in text, sub
 
 
-def test_first_page_gives_the_verdict_in_plain_words_without_overclaiming(demo_report):
+def test_first_page_gives_the_verdict_in_plain_words_without_overclaiming(demo_report: Exported) -> None:
     r, first = demo_report.result, demo_report.pages[0]
     assert r.summary.sentence() in " ".join(first.split())
     if r.summary.insufficient_evidence:
@@ -64,7 +64,7 @@ def test_first_page_gives_the_verdict_in_plain_words_without_overclaiming(demo_r
         assert claim not in demo_report.text.replace("does not show that the system is fair", "")
 
 
-def test_key_figures_are_printed_as_formatted(demo_report):
+def test_key_figures_are_printed_as_formatted(demo_report: Exported) -> None:
     r, text = demo_report.result, demo_report.text
     acc = r.overall.metrics["accuracy"]
     assert F.est(acc) in demo_report.pages[0]  # key facts: "0.877 [0.856, 0.897]"
@@ -81,7 +81,7 @@ def test_key_figures_are_printed_as_formatted(demo_report):
     assert f"{F.count(c.tp)} (TP)" in text and f"{F.count(c.tn)} (TN)" in text
 
 
-def test_hashes_bind_model_data_result_and_trail(demo_report):
+def test_hashes_bind_model_data_result_and_trail(demo_report: Exported) -> None:
     r, flat = demo_report.result, demo_report.flat
     manifest = json.loads(demo_report.manifest.read_text())
     for h in (
@@ -101,7 +101,7 @@ def test_hashes_bind_model_data_result_and_trail(demo_report):
         assert rid in page and f"Page {i} of {len(demo_report.pages)}" in page and r.sha256()[:12] in page
 
 
-def test_embedded_manifest_equals_the_sidecar_and_tags_every_requirement(demo_report):
+def test_embedded_manifest_equals_the_sidecar_and_tags_every_requirement(demo_report: Exported) -> None:
     name, embedded = embedded_manifest(demo_report.pdf)
     sidecar = demo_report.manifest.read_bytes()
     assert name == demo_report.manifest.name and embedded == sidecar
@@ -118,7 +118,7 @@ def test_embedded_manifest_equals_the_sidecar_and_tags_every_requirement(demo_re
     assert len(doc["requirements"]) == len(ids)
 
 
-def test_export_is_recorded_in_the_trail_with_the_pdf_hash(demo_report):
+def test_export_is_recorded_in_the_trail_with_the_pdf_hash(demo_report: Exported) -> None:
     from audit.trail import Workspace
 
     with Workspace.open(demo_report.workspace, create=False) as ws:
@@ -131,7 +131,7 @@ def test_export_is_recorded_in_the_trail_with_the_pdf_hash(demo_report):
     assert p["manifest_sha256"] == hashlib.sha256(demo_report.manifest.read_bytes()).hexdigest()
 
 
-def test_coverage_matrix_lists_every_requirement_with_a_status(demo_report):
+def test_coverage_matrix_lists_every_requirement_with_a_status(demo_report: Exported) -> None:
     text = demo_report.text
     matrix = text[text.index("Appendix A Coverage matrix") : text.index("Appendix B Evidence manifest")]
     flat = "".join(matrix.split())  # references may wrap inside their cell
@@ -140,7 +140,7 @@ def test_coverage_matrix_lists_every_requirement_with_a_status(demo_report):
     assert "✓ evidenced" in matrix and "needs provider input" in matrix
 
 
-def test_sections_say_where_the_evidence_is_for(demo_report):
+def test_sections_say_where_the_evidence_is_for(demo_report: Exported) -> None:
     from reports.frameworks import load_catalogue
 
     text = " ".join(demo_report.text.split())
@@ -152,12 +152,12 @@ def test_sections_say_where_the_evidence_is_for(demo_report):
             assert req.ref in line, (sid, req.id)
 
 
-def test_qpdf_check_passes(demo_report):
+def test_qpdf_check_passes(demo_report: Exported) -> None:
     proc = run_tool("qpdf", "--check", str(demo_report.pdf))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_every_font_is_embedded(demo_report):
+def test_every_font_is_embedded(demo_report: Exported) -> None:
     proc = run_tool("pdffonts", str(demo_report.pdf))
     assert proc.returncode == 0
     rows = proc.stdout.strip().splitlines()[2:]

@@ -3,13 +3,17 @@ date; page 1 and the risk register proportionate for an approver."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from audit.result import AuditResult
 from reports import export_report
 from reports import format as F
+from reports.export import ExportedReport
 from reports.fonts import MARK, has_cjk_font, is_rtl, prepare, visual
 from reports.risks import UNRATED, risk_register
-from tests.reports.report_helpers import audit_predictions, page_texts, write_predictions
+from tests.reports.report_helpers import Exported, audit_predictions, page_texts, write_predictions
 
 
 def _with_context(r, **fields):
@@ -17,7 +21,7 @@ def _with_context(r, **fields):
     return r.model_copy(update={"spec": r.spec.model_copy(update={"context": ctx})})
 
 
-def test_a_1200_word_purpose_and_a_5000_character_label_export(tmp_path):
+def test_a_1200_word_purpose_and_a_5000_character_label_export(tmp_path: Path) -> None:
     label = ("Ünïcødé group label " * 300)[:5000]
     csv = write_predictions(tmp_path / "long.csv", n=2000, long_name=label)
     r = audit_predictions(csv, ("region", "gender"), bootstrap=30)
@@ -42,16 +46,16 @@ SCRIPTS = {
 
 
 @pytest.fixture(scope="module")
-def scripts_report(tmp_path_factory):
+def scripts_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ExportedReport, list[str]]:
     d = tmp_path_factory.mktemp("scripts")
-    csv = write_predictions(d / "s.csv", n=3000, values={"region": list(SCRIPTS) + ["Egyptian 𓀀 group"], "gender": ["F", "M"]})
+    csv = write_predictions(d / "s.csv", n=3000, values={"region": [*list(SCRIPTS), "Egyptian 𓀀 group"], "gender": ["F", "M"]})
     r = audit_predictions(csv, ("region", "gender"), bootstrap=30)
     r = _with_context(r, intended_purpose="تقييم الجدارة الائتمانية للأفراد. " * 20, system_name="信用评分系统")
     e = export_report(r, d / "s.pdf", charts=False)
     return e, page_texts(e.pdf_path)
 
 
-def test_every_script_is_drawn_by_a_font_that_has_it(scripts_report):
+def test_every_script_is_drawn_by_a_font_that_has_it(scripts_report: tuple[ExportedReport, list[str]]) -> None:
     from tests.reports.report_helpers import run_tool
 
     e, pages = scripts_report
@@ -67,7 +71,7 @@ def test_every_script_is_drawn_by_a_font_that_has_it(scripts_report):
     assert "WenQuanYi" in fonts or "Droid" in fonts
 
 
-def test_a_character_no_font_has_becomes_a_visible_marker_and_a_warning(scripts_report):
+def test_a_character_no_font_has_becomes_a_visible_marker_and_a_warning(scripts_report: tuple[ExportedReport, list[str]]) -> None:
     e, pages = scripts_report
     text = "\n".join(pages)
     assert "𓀀" not in text and f"Egyptian {MARK} group" in text  # never a .notdef box
@@ -75,13 +79,13 @@ def test_a_character_no_font_has_becomes_a_visible_marker_and_a_warning(scripts_
     assert any("U+13000" in w for w in e.warnings)
 
 
-def test_arabic_field_is_a_right_to_left_paragraph():
+def test_arabic_field_is_a_right_to_left_paragraph() -> None:
     from reports.fonts import is_rtl
 
     assert is_rtl("مرحبا Group") and not is_rtl("Group مرحبا") and not is_rtl("123")
 
 
-def test_law_dates_say_what_applies_on_the_reports_date(small_result, tmp_path):
+def test_law_dates_say_what_applies_on_the_reports_date(small_result: AuditResult, tmp_path: Path) -> None:
     from reports.pdf import render_pdf
 
     for day, pending in (("2026-12-02T10:00:00Z", True), ("2028-09-01T10:00:00Z", False)):
@@ -95,7 +99,7 @@ def test_law_dates_say_what_applies_on_the_reports_date(small_result, tmp_path):
         assert "could not be confirmed" in text
 
 
-def test_page_one_names_the_worst_findings_with_statistic_and_size(small_report):
+def test_page_one_names_the_worst_findings_with_statistic_and_size(small_report: Exported) -> None:
     first = " ".join(small_report.pages[0].split())
     risks = risk_register(small_report.result)
     worst = risks[0]
@@ -105,7 +109,7 @@ def test_page_one_names_the_worst_findings_with_statistic_and_size(small_report)
     assert worst.statistic in first
 
 
-def test_risk_register_never_rates_a_small_group(small_result):
+def test_risk_register_never_rates_a_small_group(small_result: AuditResult) -> None:
     """A point estimate far beyond the rule from a group below the minimum size is 'insufficient evidence', unrated."""
     v = next(v for v in small_result.verdicts if v.status != "pass")
     tiny = v.model_copy(
@@ -116,7 +120,7 @@ def test_risk_register_never_rates_a_small_group(small_result):
             "reason": "the group has 2 rows, below the minimum group size 30",
         }
     )
-    r = small_result.model_copy(update={"verdicts": small_result.verdicts + (tiny,)})
+    r = small_result.model_copy(update={"verdicts": (*small_result.verdicts, tiny)})
     risks = risk_register(r)
     small = [x for x in risks if x.n_group < r.spec.min_group_size]
     assert small and all(x.band == UNRATED and x.rating == 0 for x in small)
@@ -128,7 +132,7 @@ def test_risk_register_never_rates_a_small_group(small_result):
     assert [x.band == UNRATED for x in risks] == sorted(x.band == UNRATED for x in risks)  # their own part, last
 
 
-def test_no_score_wording_without_scores(small_result, tmp_path):
+def test_no_score_wording_without_scores(small_result: AuditResult, tmp_path: Path) -> None:
     r = small_result.model_copy(update={"spec": small_result.spec.model_copy(update={"scores_column": None})})
     e = export_report(r, tmp_path / "noscores.pdf", charts=False)
     text = " ".join(" ".join(page_texts(e.pdf_path)).split())

@@ -10,7 +10,9 @@ import hashlib
 import io
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -19,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from audit.result import AuditResult
 from reports.signing import sign_pdf_bytes, verify_pdf_signature
 from reports.timestamp import TimestampError
 
@@ -56,7 +59,7 @@ def _cert(cn: str, days: float = 30, seconds: float | None = None, tsa: bool = F
     return key, b.sign(key, hashes.SHA256())
 
 
-def _p12(tmp_path, name: str, **kw):
+def _p12(tmp_path: Path, name: str, **kw):
     key, cert = _cert(name, **kw)
     path = tmp_path / f"{name}.p12"
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"s", key, cert, None, serialization.NoEncryption()))
@@ -64,7 +67,7 @@ def _p12(tmp_path, name: str, **kw):
 
 
 @pytest.fixture(scope="module")
-def tsa():
+def tsa() -> Iterator[tuple[str, x509.Certificate, list[bytes]]]:
     """A local TSA: (url, its certificate, the requests it received)."""
     from asn1crypto import keys, tsp
     from asn1crypto import x509 as ax
@@ -109,7 +112,9 @@ def _pdf() -> bytes:
     return buf.getvalue()
 
 
-def test_the_token_covers_the_signature_and_verifies_offline(tsa, tmp_path):
+def test_the_token_covers_the_signature_and_verifies_offline(
+    tsa: tuple[str, x509.Certificate, list[bytes]], tmp_path: Path
+) -> None:
     url, tsa_cert, received = tsa
     p12, cert = _p12(tmp_path, "Signer")
     before = len(received)
@@ -135,7 +140,9 @@ def test_the_token_covers_the_signature_and_verifies_offline(tsa, tmp_path):
     assert s.timestamp is not None and not s.timestamp.valid and "--tsa-root" in s.timestamp.problem
 
 
-def test_after_the_certificate_expires_the_time_it_was_valid_is_attested_by_the_tsa(tsa, tmp_path):
+def test_after_the_certificate_expires_the_time_it_was_valid_is_attested_by_the_tsa(
+    tsa: tuple[str, x509.Certificate, list[bytes]], tmp_path: Path
+) -> None:
     url, tsa_cert, _ = tsa
     p12, cert = _p12(tmp_path, "Short-lived signer", seconds=8)
     stamped, plain = tmp_path / "stamped.pdf", tmp_path / "plain.pdf"
@@ -153,7 +160,7 @@ def test_after_the_certificate_expires_the_time_it_was_valid_is_attested_by_the_
     assert without.intact and without.timestamp is None
 
 
-def test_an_unreachable_tsa_is_a_plain_error_and_a_bad_url_is_refused(tmp_path):
+def test_an_unreachable_tsa_is_a_plain_error_and_a_bad_url_is_refused(tmp_path: Path) -> None:
     import socket
 
     p12, _ = _p12(tmp_path, "Signer2")
@@ -167,7 +174,9 @@ def test_an_unreachable_tsa_is_a_plain_error_and_a_bad_url_is_refused(tmp_path):
         sign_pdf_bytes(_pdf(), p12, timestamp_url="tsa.example.internal")
 
 
-def test_exported_report_with_a_timestamp_passes_verify_report(tsa, small_result, tmp_path, capsys):
+def test_exported_report_with_a_timestamp_passes_verify_report(
+    tsa: tuple[str, x509.Certificate, list[bytes]], small_result: AuditResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cli.main import main
     from reports import export_report
 
