@@ -93,7 +93,7 @@ def _rate_changes(both: list[tuple[GroupResult, GroupResult]], z: float) -> list
         r, rlo, rhi = intervals.ratio(xb, nb, xa, na, z)
         with np.errstate(divide="ignore", invalid="ignore"):
             pa, pb = xa / na, xb / nb
-        for i, (ga, gb) in enumerate(both):
+        for i, (ga, _gb) in enumerate(both):
             if na[i] == 0 and nb[i] == 0:
                 continue  # undefined in both runs (e.g. TPR of a group with no positives)
             diff = _est(d[i], dlo[i], dhi[i])

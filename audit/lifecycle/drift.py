@@ -99,7 +99,7 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict, Fou
         psi=psi,
         bin_reference=tuple(map(float, pr)),
         bin_current=tuple(map(float, pc)),
-        categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n)),
+        categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n, strict=True)),
         new_categories=tuple(new),
         new_category_share=new_share,
         vanished_categories=tuple(v for v in cats if cc.get(v, 0) == 0),

@@ -7,6 +7,8 @@ decides what matters, the interval that it is not noise. The intervals are the a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -15,26 +17,15 @@ from audit.lifecycle import cbpe
 from audit.lifecycle.drift import measure_drift
 from audit.lifecycle.drift_inputs import DriftInputs
 from audit.lifecycle.drift_inputs import Side as DriftSide
+from audit.lifecycle.monitor_groups import GroupLevel, group_drift_check, group_levels, window_group_drift
 from audit.lifecycle.monitor_inputs import MonitorInputs
+from audit.lifecycle.monitor_summary import METHODS, summarise
 from audit.lifecycle.monitor_types import Check, GroupWindow, MonitorResult, Performance, Reference, WindowResult
 from audit.lifecycle.plan import MonitorPlan
 from audit.lifecycle.windows import Window, WindowSpec, cut
 from audit.metrics import confusion_counts, parts
 from audit.result import Estimate
 from audit.scoremetrics import auc_delong
-
-METHODS = {
-    "windows": "calendar days from 00:00 of the first logged day, calendar months from the first of its month (UTC "
-    "when the log's times carry offsets), or every N rows in time order",
-    "selection_rate": "share of positive decisions with the Agresti-Coull interval (audit.intervals.rate)",
-    "change": "window minus reference with the MOVER/Newcombe interval (audit.intervals.difference)",
-    "ratio_to_top": "a group's rate over the window's most selected group's, MOVER-R (audit.intervals.ratio)",
-    "performance": "accuracy, TPR, FPR from the confusion counts of the rows whose outcome is known "
-    "(audit.metrics), Agresti-Coull intervals; AUC with DeLong's interval (audit.scoremetrics)",
-    "estimated": "confidence-based performance estimation (audit/lifecycle/cbpe.py); " + cbpe.ASSUMPTION,
-    "drift": "audit/lifecycle/drift.py on the window against the reference, thresholds of the plan's [drift]",
-    "checks": "alert = change beyond the plan's threshold and its interval excluding no change",
-}
 
 
 def _est(x: float, n: float, z: float) -> Estimate | None:
@@ -278,6 +269,8 @@ def _checks(
                         "estimate it from: insufficient evidence",
                     )
                 )
+        elif c == "group_drift":
+            out.append(group_drift_check(w.group_drift, plan.drift))
         elif c == "drift":
             alerts, enough = drift
             status = "alert" if alerts else ("pass" if enough else "insufficient_evidence")
@@ -299,7 +292,13 @@ def _checks(
 
 
 def window_result(
-    inp: MonitorInputs, plan: MonitorPlan, win: Window, ref: Reference, ref_expected: float | None, z: float
+    inp: MonitorInputs,
+    plan: MonitorPlan,
+    win: Window,
+    ref: Reference,
+    ref_expected: float | None,
+    z: float,
+    levels: Sequence[GroupLevel] = (),
 ) -> WindowResult:
     rows = win.rows
     L = inp.log
@@ -324,6 +323,7 @@ def window_result(
     drift_alerts, statuses, enough = ((), {}, False)
     if "drift" in plan.checks:
         drift_alerts, statuses, enough = _drift(inp, rows, plan)
+    group_drift = window_group_drift(inp, levels, rows, plan.drift) if "group_drift" in plan.checks else ()
     w = WindowResult(
         **base,
         n_with_outcome=int(known.sum()),
@@ -334,6 +334,7 @@ def window_result(
         estimate_check=check,
         drift_alerts=drift_alerts,
         drift_features=statuses,
+        group_drift=group_drift,
         status="pass",
     )
     checks = _checks(inp, plan, w, ref, ref_expected, (drift_alerts, enough))
@@ -348,8 +349,6 @@ def window_result(
 
 
 def monitor(inp: MonitorInputs, plan: MonitorPlan, spec: WindowSpec) -> MonitorResult:
-    from audit.lifecycle.monitor_summary import summarise
-
     level = plan.ci_level
     z = intervals.z_two_sided(level)
     ref = reference_summary(inp, z, level)
@@ -361,7 +360,8 @@ def monitor(inp: MonitorInputs, plan: MonitorPlan, spec: WindowSpec) -> MonitorR
             R.scores[known], R.outcomes[known] if known.any() else np.zeros(0), R.decisions[known], plan.calibration_gap, z
         )
         ref_expected = cbpe.estimate(R.scores, R.decisions, z).accuracy.value if R.scores.size else None
-    windows = [window_result(inp, plan, w, ref, ref_expected, z) for w in cut(inp.times, spec, inp.utc)]
+    levels = group_levels(inp) if "group_drift" in plan.checks else []
+    windows = [window_result(inp, plan, w, ref, ref_expected, z, levels) for w in cut(inp.times, spec, inp.utc)]
     alerts = tuple(
         f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}"
         for w in windows
@@ -376,6 +376,7 @@ def monitor(inp: MonitorInputs, plan: MonitorPlan, spec: WindowSpec) -> MonitorR
         reference=ref,
         plan=plan,
         time_column=inp.time_column,
+        max_order=inp.max_order,
         window=spec.label(),
         utc=inp.utc,
         decision_source=inp.source,

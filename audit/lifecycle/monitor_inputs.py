@@ -40,6 +40,7 @@ class MonitorInputs:
     kinds: dict[str, str]
     source: str = ""
     positive: str = "1"
+    max_order: int | None = None  # intersections of up to this many sensitive columns (the audit's); None: all
     run_id: str | None = None
     result_sha256: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -104,6 +105,19 @@ def resolve_reference(
     return reference, None, sensitive, target
 
 
+def reference_max_order(ws, reference: str, given: int | None) -> int | None:
+    """--max-order when given, else the recorded run's own (its intersections are the ones the audit reported)."""
+    from audit.groups import check_max_order
+
+    check_max_order(given)
+    if given is not None or not (reference.startswith("run-") and not Path(reference).exists()):
+        return given
+    from audit.lifecycle.record import load_run
+
+    result, _ = load_run(ws, reference)
+    return result.spec.max_intersection_order
+
+
 def load_inputs(
     log: str | Path,
     reference: str | Path,
@@ -118,6 +132,7 @@ def load_inputs(
     trust_pickle: bool = False,
     trusted_types: tuple[str, ...] = (),
     run: tuple[str, str] | None = None,
+    max_order: int | None = None,
 ) -> MonitorInputs:
     """`run`: (run id, result hash) when `reference` is a recorded run's dataset."""
     if not model and not predictions:
@@ -144,7 +159,7 @@ def load_inputs(
             _require(df, cols, role, info.name)
     times, utc = parse_times(log_df[time_column], time_column)
     L, R = Side(log_df.reset_index(drop=True), log_info), Side(ref_df.reset_index(drop=True), ref_info)
-    out = MonitorInputs(L, R, times, utc, time_column, sensitive, [], {})
+    out = MonitorInputs(L, R, times, utc, time_column, sensitive, [], {}, max_order=max_order)
     if run:
         out.run_id, out.result_sha256 = run
     if log_info.sha256 == ref_info.sha256:

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from audit.lifecycle import cbpe
 from audit.lifecycle.monitor_types import MonitorResult
+
+METHODS = {
+    "windows": "calendar days from 00:00 of the first logged day, calendar months from the first of its month (UTC "
+    "when the log's times carry offsets), or every N rows in time order",
+    "selection_rate": "share of positive decisions with the Agresti-Coull interval (audit.intervals.rate)",
+    "change": "window minus reference with the MOVER/Newcombe interval (audit.intervals.difference)",
+    "ratio_to_top": "a group's rate over the window's most selected group's, MOVER-R (audit.intervals.ratio)",
+    "performance": "accuracy, TPR, FPR from the confusion counts of the rows whose outcome is known "
+    "(audit.metrics), Agresti-Coull intervals; AUC with DeLong's interval (audit.scoremetrics)",
+    "estimated": "confidence-based performance estimation (audit/lifecycle/cbpe.py); " + cbpe.ASSUMPTION,
+    "drift": "audit/lifecycle/drift.py on the window against the reference, thresholds of the plan's [drift]",
+    "group_drift": "audit/lifecycle/drift.py's statistics within each group and intersection (up to max_order) of a "
+    "window against the same group's reference rows; fewer than [drift] min_sample rows on a side: insufficient evidence",
+    "checks": "alert = change beyond the plan's threshold and its interval excluding no change",
+}
 
 
 def summarise(r: MonitorResult) -> list[str]:

@@ -21,6 +21,9 @@ change, so a stable model raises alerts at well under the 5% false-alarm rate of
   (the interval's upper end below 0.8).
 - accuracy_drop 0.05, tpr_drop 0.05: realised (or, without outcomes, estimated) accuracy / true-positive rate
   five points below the reference's.
+- group_drift: the [drift] thresholds applied within each group and intersection of a window (the audit's groups,
+  up to its max order), against the same group's reference rows; a group with fewer than [drift] min_sample rows
+  on either side is insufficient evidence.
 - min_window 100: a window with fewer rows is insufficient evidence; min_group 30 for a group within a window.
 - calibration_gap 0.03: the reference's expected accuracy (from its scores) may differ from its realised accuracy by
   this much before the estimates are flagged as resting on uncalibrated scores.
@@ -54,11 +57,12 @@ class DriftPlan(Frozen):
     source: str = "defaults"
 
 
-MONITOR_CHECKS = ("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift")
+MONITOR_CHECKS = ("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift")
+CheckName = Literal["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift"]
 
 
 class MonitorPlan(Frozen):
-    checks: tuple[Literal["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift"], ...] = MONITOR_CHECKS
+    checks: tuple[CheckName, ...] = MONITOR_CHECKS
     selection_rate_change: float = Field(default=0.05, gt=0, le=1)
     selection_ratio: float = Field(default=0.8, gt=0, le=1)
     accuracy_drop: float = Field(default=0.05, gt=0, le=1)
