@@ -68,8 +68,10 @@ def _one(
         )
     R, L = inp.ref, inp.log
     feats: list[GroupFeature] = []
+    # numpy slices of each column, not DataFrame.iloc: this runs for every group of every window
     named: list[tuple[str, str, pd.Series, pd.Series]] = [
-        (f, inp.kinds[f], R.frame[f].iloc[ref_rows], L.frame[f].iloc[rows]) for f in inp.features
+        (f, inp.kinds[f], pd.Series(R.frame[f].to_numpy()[ref_rows]), pd.Series(L.frame[f].to_numpy()[rows]))
+        for f in inp.features
     ]
     if R.scores is not None and L.scores is not None:
         named.append(("(scores)", "numeric", pd.Series(R.scores[ref_rows]), pd.Series(L.scores[rows])))
