@@ -115,7 +115,9 @@ def _groups(inp: MonitorInputs, rows: np.ndarray, z: float) -> list[GroupWindow]
     return out
 
 
-def _drift(inp: MonitorInputs, rows: np.ndarray, plan: MonitorPlan) -> tuple[tuple[str, ...], dict[str, str], bool]:
+def _drift(
+    inp: MonitorInputs, rows: np.ndarray, plan: MonitorPlan
+) -> tuple[tuple[str, ...], dict[str, str], dict[str, float], bool]:
     L, R = inp.log, inp.ref
     cur = L.frame.iloc[rows].reset_index(drop=True)
     info = L.info.model_copy(update={"rows": int(rows.size)})
@@ -134,10 +136,15 @@ def _drift(inp: MonitorInputs, rows: np.ndarray, plan: MonitorPlan) -> tuple[tup
     )
     res = measure_drift(di, plan.drift)
     statuses = {f.name: f.status for f in res.features}
+    # the distance that decides each feature's drift, for the time-series chart (W/sd numeric, JS categorical)
+    distances = {f.name: d for f in res.features if (d := f.wasserstein_normed if f.kind == "numeric" else f.js) is not None}
     if res.predictions is not None:
         statuses["(predictions)"] = res.predictions.status
+        sc = res.predictions.scores
+        if sc is not None and sc.wasserstein_normed is not None:
+            distances["(scores)"] = sc.wasserstein_normed
     enough = rows.size >= plan.drift.min_sample
-    return tuple(a.message for a in res.alerts), statuses, enough
+    return tuple(a.message for a in res.alerts), statuses, distances, enough
 
 
 def _shift_check(
@@ -320,9 +327,9 @@ def window_result(
         est = cbpe.estimate(s, d, z)
         if known.any():
             check = cbpe.compare_realised(cbpe.estimate(s[known], d[known], z), y[known], d[known])
-    drift_alerts, statuses, enough = ((), {}, False)
+    drift_alerts, statuses, distances, enough = ((), {}, {}, False)
     if "drift" in plan.checks:
-        drift_alerts, statuses, enough = _drift(inp, rows, plan)
+        drift_alerts, statuses, distances, enough = _drift(inp, rows, plan)
     group_drift = window_group_drift(inp, levels, rows, plan.drift) if "group_drift" in plan.checks else ()
     w = WindowResult(
         **base,
@@ -334,6 +341,7 @@ def window_result(
         estimate_check=check,
         drift_alerts=drift_alerts,
         drift_features=statuses,
+        drift_distances=distances,
         group_drift=group_drift,
         status="pass",
     )

@@ -129,6 +129,7 @@ class WindowResult(Frozen):
     earlier_estimate: EarlierEstimate | None = None  # made by an earlier run before the outcomes arrived
     drift_alerts: tuple[str, ...] = ()
     drift_features: dict[str, str] = Field(default_factory=dict)  # feature -> status
+    drift_distances: dict[str, float] = Field(default_factory=dict)  # feature -> W/sd (numeric) or JS (categorical)
     group_drift: tuple[WindowGroupDrift, ...] = ()  # per group and intersection (audit/lifecycle/monitor_groups.py)
     checks: tuple[Check, ...] = ()
     status: Status

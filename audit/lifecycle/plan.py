@@ -126,3 +126,29 @@ def load_monitor_plan(path: str | Path | None) -> MonitorPlan:
             f"Its keys are: {', '.join(k for k in MonitorPlan.model_fields if k not in ('source', 'drift'))}"
             f"; checks is a list of: {', '.join(MONITOR_CHECKS)}.",
         ) from exc
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, tuple | list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def plan_to_toml(plan: MonitorPlan) -> str:
+    """The plan as the TOML `load_monitor_plan` reads back to the same plan (every key written, defaults included,
+    so the file states the whole plan; `source` is where a plan was read from, not part of it)."""
+    lines = ["# Attest monitoring plan (keys and defaults: audit/lifecycle/plan.py)", "[monitor]"]
+    lines += [f"{k} = {_toml_value(getattr(plan, k))}" for k in MonitorPlan.model_fields if k not in ("source", "drift")]
+    lines += ["", "[drift]"]
+    lines += [f"{k} = {_toml_value(getattr(plan.drift, k))}" for k in DriftPlan.model_fields if k != "source"]
+    return "\n".join(lines) + "\n"
+
+
+def save_plan(plan: MonitorPlan, path: str | Path) -> Path:
+    p = Path(path)
+    p.write_text(plan_to_toml(plan), encoding="utf-8")
+    return p
