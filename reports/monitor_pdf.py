@@ -1,6 +1,7 @@
 """The monitoring report (`attest monitor --pdf`): evidence for a post-market monitoring plan (EU AI Act Art. 72):
 the plan, the windows, the alerts, and the actions to record. Bound by hashes to the log, the reference and the
-stored monitoring result. Built with the audit report's styles and tables (reports/layout.py); no charts."""
+stored monitoring result. Built with the audit report's styles and tables (reports/layout.py); the charts are the
+app's Monitoring page's (reports/charts/timeseries.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from reportlab.lib.units import mm
 
 from reports import format as F
 from reports.fonts import register_fonts
-from reports.layout import TEXT_WIDTH, cell, p, spacer, styles, table
+from reports.layout import TEXT_WIDTH, Picture, cell, p, spacer, styles, table
 from reports.short_pdf import short_pdf
 
 _STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient"}
@@ -66,6 +67,18 @@ def _windows_table(r):
     return table(rows, [38 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 24 * mm, TEXT_WIDTH - 140 * mm], flags=flags)
 
 
+def _charts(r) -> list:
+    from reports.charts.style import to_image
+    from reports.charts.timeseries import monitoring_figures
+
+    out = []
+    for _, fig in monitoring_figures(r):
+        w_in, h_in = fig.get_size_inches()
+        out.append(Picture(to_image(fig), TEXT_WIDTH, TEXT_WIDTH * h_in / w_in))
+        out.append(spacer(2))
+    return out
+
+
 def _story(r, result_sha256: str, workspace_head: str | None) -> list:
     s = styles()
     ref = r.reference
@@ -87,6 +100,7 @@ def _story(r, result_sha256: str, workspace_head: str | None) -> list:
             s.small,
         ),
     ]
+    story += _charts(r)
     story.append(p("Alerts", s.h1))
     if r.alerts:
         story += [p(a, s.small) for a in r.alerts[:MAX_ALERTS]]
