@@ -1,7 +1,8 @@
 """Monitoring production decisions: pick the log, its time column and window, the decision / score / outcome columns
 and the reference (a data file or a recorded run id); the monitoring runs off the GUI thread with the same code as
-`attest monitor`, is recorded in the workspace's trail, and is shown as windows, checks and alerts (tables; the
-time-series charts are not built yet)."""
+`attest monitor`, is recorded in the workspace's trail, and is shown as windows, checks and alerts (tables), and as
+the time-series charts of the monitoring report (reports/charts/timeseries.py). The plan is edited on its own tab
+(gui/views/monitor_plan.py) and saved as TOML; the plan shown there is the one that runs."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.errors import show_error
 from gui.models.table import Column, RecordTableModel
-from gui.views.common import DATA_FILTER, FileField, fit_columns, heading, muted, table_view
+from gui.views.common import DATA_FILTER, FileField, fit_columns, heading, labelled_combo, muted, refill_combo, table_view
+from gui.views.figure import FigureView
+from gui.views.monitor_plan import PlanEditor
 from gui.worker import Runner
 
 STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
@@ -28,9 +31,10 @@ STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficie
 
 def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
     """Worker thread: monitor the log and record the run; returns (MonitorResult, Event)."""
+    from audit.hashing import sha256_file
     from audit.lifecycle.monitor import monitor
     from audit.lifecycle.monitor_history import check_earlier_estimates
-    from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
+    from audit.lifecycle.monitor_inputs import load_inputs, reference_max_order, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import record_monitoring
     from audit.lifecycle.windows import parse_window
@@ -38,7 +42,8 @@ def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
 
     progress("monitor", 0, 3, "Reading the log and the reference")
     spec = parse_window(request["window"])
-    plan = load_monitor_plan(request["plan"])
+    plan = request.get("plan_obj") or load_monitor_plan(request["plan"])
+    from_file = request["plan"] and plan.source == request["plan"]  # the file's hash goes in the trail only if it ran
     with Workspace.open(workspace) as ws:
         reference, run, sensitive, target = resolve_reference(ws, request["reference"], request["sensitive"], request["target"])
         inputs = load_inputs(
@@ -50,12 +55,13 @@ def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
             target=target,
             sensitive=sensitive,
             run=run,
+            max_order=reference_max_order(ws, request["reference"], None),
         )
         cancel.raise_if_set()
         progress("monitor", 1, 3, "Checking each window")
         result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
         cancel.raise_if_set()
-        event = record_monitoring(ws, result)
+        event = record_monitoring(ws, result, sha256_file(request["plan"]) if from_file else None)
     progress("monitor", 3, 3, "Monitoring run recorded")
     return result, event
 
@@ -116,6 +122,9 @@ class MonitorView(QWidget):
         self.plan = FileField("monitor_plan", "Monitoring plan (TOML, optional)")
         self.data.browse_requested.connect(lambda: self._browse(self.data, "Production log", DATA_FILTER))
         self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
+        self.plan_editor = PlanEditor(self)
+        self.plan_editor.saved.connect(lambda path: self.plan.set_path(path, emit=False))
+        self.plan.changed.connect(lambda path: self.plan_editor.load(path) if path else None)
         self.edits: dict[str, QLineEdit] = {}
         for name, label, tip in (
             ("reference", "Reference", "data file, or a recorded run id (run-...)"),
@@ -157,6 +166,20 @@ class MonitorView(QWidget):
             view.setModel(model)
             self.models[name] = (model, view)
             tabs.addTab(view, title)
+        charts = QWidget()
+        charts_lay = QVBoxLayout(charts)
+        bar = QHBoxLayout()
+        self.chart_picker = labelled_combo(bar, "monitor_chart_picker", "C&hart", "Which monitoring chart is shown")
+        self.chart_picker.currentIndexChanged.connect(self._show_chart)
+        bar.addStretch(1)
+        charts_lay.addLayout(bar)
+        self.figure = FigureView("monitor", charts, save_name="monitoring")
+        self.figure.set_display(None, empty_text="Run the monitoring to see its charts.")
+        charts_lay.addWidget(self.figure, 1)
+        self._displays: list = []
+        tabs.addTab(charts, "Charts")
+        tabs.addTab(self.plan_editor, "Plan")
+        self.tabs = tabs
         lay.addWidget(tabs, 1)
 
     def set_workspace(self, snapshot) -> None:
@@ -170,7 +193,13 @@ class MonitorView(QWidget):
     def request(self) -> dict:
         text = {k: e.text().strip() or None for k, e in self.edits.items()}
         sensitive = [c.strip() for c in (text["sensitive"] or "").split(",") if c.strip()] or None
-        return {**text, "sensitive": sensitive, "data": self.data.path(), "plan": self.plan.path() or None}
+        return {
+            **text,
+            "sensitive": sensitive,
+            "data": self.data.path(),
+            "plan": self.plan.path() or None,
+            "plan_obj": self.plan_editor.plan(),
+        }
 
     def run(self) -> None:
         req = self.request()
@@ -202,3 +231,13 @@ class MonitorView(QWidget):
         for name, (model, view) in self.models.items():
             model.set_rows(rows[name])
             fit_columns(view)
+        from reports.charts.timeseries import monitoring_displays
+
+        self._displays = monitoring_displays(result)
+        refill_combo(self.chart_picker, [(caption, i) for i, (caption, _) in enumerate(self._displays)])
+        self._show_chart()
+
+    def _show_chart(self) -> None:
+        i = self.chart_picker.currentData()
+        shown = self._displays[i][1] if isinstance(i, int) and i < len(self._displays) else None
+        self.figure.set_display(shown, empty_text="No chart for this run.")

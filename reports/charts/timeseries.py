@@ -12,7 +12,7 @@ Both hold plain values only (built by `from_result`, nothing recomputed) and dra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reports.charts.display import Display
 from reports.charts.style import MARKERS, SERIES, VERMILLION, WIDTH_IN, Theme, style_axis, suptitle
@@ -148,12 +148,15 @@ class DriftTimeDisplay(_TimeDisplay):
         )
 
 
-def monitoring_figures(r: MonitorResult, theme: str = "light") -> list[tuple[str, Any]]:
-    """(caption, Figure) of every monitoring chart of `r`: the rates of each sensitive column, then the drift."""
+def monitoring_displays(r: MonitorResult) -> list[tuple[str, _TimeDisplay]]:
+    """(caption, display) of every monitoring chart of `r`: the rates of each sensitive column, then the drift."""
     columns = list(dict.fromkeys(g.column for w in r.windows for g in w.groups))
-    out: list[tuple[str, Any]] = [
-        (f"Selection rate by {c}", GroupRatesTimeDisplay.from_result(r, c).figure(theme=theme)) for c in columns
-    ]
+    out: list[tuple[str, _TimeDisplay]] = [(f"Selection rate by {c}", GroupRatesTimeDisplay.from_result(r, c)) for c in columns]
     if any(w.drift_distances for w in r.windows):
-        out.append(("Drift per feature", DriftTimeDisplay.from_result(r).figure(theme=theme)))
+        out.append(("Drift per feature", DriftTimeDisplay.from_result(r)))
     return out
+
+
+def monitoring_figures(r: MonitorResult, theme: str = "light") -> list[tuple[str, Figure]]:
+    """(caption, Figure) of every monitoring chart, as the report draws them."""
+    return [(caption, d.figure(theme=theme)) for caption, d in monitoring_displays(r)]
