@@ -21,7 +21,17 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.errors import show_error
 from gui.models.table import Column, RecordTableModel
-from gui.views.common import DATA_FILTER, FileField, fit_columns, heading, labelled_combo, muted, refill_combo, table_view
+from gui.views.common import (
+    DATA_FILTER,
+    MODEL_FILTER,
+    FileField,
+    fit_columns,
+    heading,
+    labelled_combo,
+    muted,
+    refill_combo,
+    table_view,
+)
 from gui.views.figure import FigureView
 from gui.views.monitor_plan import PlanEditor
 from gui.worker import Runner
@@ -50,6 +60,7 @@ def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
             request["data"],
             reference,
             request["time_column"],
+            model=request.get("model") or None,
             predictions=request["predictions"],
             scores=request["scores"],
             target=target,
@@ -120,6 +131,8 @@ class MonitorView(QWidget):
         form = QFormLayout()
         self.data = FileField("monitor_log", "Production log with a time column")
         self.plan = FileField("monitor_plan", "Monitoring plan (TOML, optional)")
+        self.model = FileField("monitor_model", "Model to decide and score the rows (or name a decisions column)")
+        self.model.browse_requested.connect(lambda: self._browse(self.model, "Model", MODEL_FILTER))
         self.data.browse_requested.connect(lambda: self._browse(self.data, "Production log", DATA_FILTER))
         self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
         self.plan_editor = PlanEditor(self)
@@ -142,6 +155,8 @@ class MonitorView(QWidget):
             self.edits[name] = edit
             if name == "reference":
                 form.addRow("Log", self.data)
+            if name == "predictions":
+                form.addRow("Model", self.model)
             form.addRow(label, edit)
         self.edits["window"].setText("1mo")
         form.addRow("Plan", self.plan)
@@ -197,13 +212,16 @@ class MonitorView(QWidget):
             **text,
             "sensitive": sensitive,
             "data": self.data.path(),
+            "model": self.model.path() or None,
             "plan": self.plan.path() or None,
             "plan_obj": self.plan_editor.plan(),
         }
 
     def run(self) -> None:
         req = self.request()
-        missing = [k for k in ("data", "reference", "time_column", "window", "predictions") if not req[k]]
+        missing = [k for k in ("data", "reference", "time_column", "window") if not req[k]]
+        if not req["model"] and not req["predictions"]:
+            missing.append("model or decisions column")
         if missing:
             self.summary.setPlainText(f"Fill in first: {', '.join(m.replace('_', ' ') for m in missing)}.")
             return
