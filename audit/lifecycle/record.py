@@ -118,6 +118,7 @@ def record_monitoring(
             "status": result.status,
             "summary": list(result.summary),
             "pdf_sha256": pdf_sha256,
+            "plan": result.plan.model_dump(mode="json"),
         },
     )
     ws.whoami()

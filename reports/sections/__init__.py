@@ -7,6 +7,7 @@ from __future__ import annotations
 from reportlab.platypus import PageBreak
 
 from reports.sections import appendix, data, fairness, findings, fria, front, governance, performance, provenance, xai
+from reports.sections.monitoring import s11_monitoring
 
 BUILDERS = {
     "S0": front.s0_document_control,
@@ -23,7 +24,7 @@ BUILDERS = {
     "S8": governance.s8_oversight,
     "S9": governance.s9_risks,
     "S10": governance.s10_security,
-    "S11": governance.s11_monitoring,
+    "S11": s11_monitoring,  # the trail's monitoring evidence, else governance's suggestions
     "S12": governance.s12_conclusion,
 }
 
