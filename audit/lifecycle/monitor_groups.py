@@ -8,6 +8,7 @@ sampling noise (PSI over ten bins is about 0.6 from noise alone at 30 rows a sid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from audit.groups import MISSING
 from audit.lifecycle.drift import feature_drift
+from audit.lifecycle.drift_inputs import Kind
 from audit.lifecycle.monitor_inputs import MonitorInputs
 from audit.lifecycle.monitor_types import Check, GroupFeature, WindowGroupDrift
 from audit.lifecycle.plan import DriftPlan
@@ -59,17 +61,20 @@ def _one(
     plan: DriftPlan,
 ) -> WindowGroupDrift:
     nr, nc = int(ref_rows.size), int(rows.size)
-    base = dict(columns=columns, group=label, n_reference=nr, n_current=nc)
+    small = WindowGroupDrift(
+        columns=columns,
+        group=label,
+        n_reference=nr,
+        n_current=nc,
+        status="insufficient_evidence",
+        reasons=(f"{nr:,} reference and {nc:,} window rows: fewer than {plan.min_sample} in one, insufficient evidence",),
+    )
     if min(nr, nc) < plan.min_sample:
-        return WindowGroupDrift(
-            **base,
-            status="insufficient_evidence",
-            reasons=(f"{nr:,} reference and {nc:,} window rows: fewer than {plan.min_sample} in one, insufficient evidence",),
-        )
+        return small
     R, L = inp.ref, inp.log
     feats: list[GroupFeature] = []
     # numpy slices of each column, not DataFrame.iloc: this runs for every group of every window
-    named: list[tuple[str, str, pd.Series, pd.Series]] = [
+    named: list[tuple[str, Kind, pd.Series, pd.Series]] = [
         (f, inp.kinds[f], pd.Series(R.frame[f].to_numpy()[ref_rows]), pd.Series(L.frame[f].to_numpy()[rows]))
         for f in inp.features
     ]
@@ -94,17 +99,18 @@ def _one(
             )
         )
         reasons += [f"{name}: {msg} (threshold {thr:g})" for _, _, thr, msg in found]
-    return WindowGroupDrift(
-        **base,
-        features=tuple(feats),
-        features_alerting=tuple(f.name for f in feats if f.status == "alert"),
-        status="alert" if reasons else "pass",
-        reasons=tuple(reasons),
+    return small.model_copy(
+        update={
+            "features": tuple(feats),
+            "features_alerting": tuple(f.name for f in feats if f.status == "alert"),
+            "status": "alert" if reasons else "pass",
+            "reasons": tuple(reasons),
+        }
     )
 
 
 def window_group_drift(
-    inp: MonitorInputs, levels: list[GroupLevel], rows: npt.NDArray[np.intp], plan: DriftPlan
+    inp: MonitorInputs, levels: Sequence[GroupLevel], rows: npt.NDArray[np.intp], plan: DriftPlan
 ) -> tuple[WindowGroupDrift, ...]:
     """Every group of every level present in the reference or the window, reference order first."""
     out: list[WindowGroupDrift] = []

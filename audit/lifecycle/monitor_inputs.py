@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,13 @@ import pandas as pd
 from audit.datasets import load_dataset
 from audit.errors import InputError
 from audit.inputs import label_mask, scores_from
-from audit.lifecycle.drift_inputs import _decisions, _require, _shown, column_kind
+from audit.lifecycle.drift_inputs import Kind, _decisions, _require, _shown, column_kind
 from audit.lifecycle.drift_types import FileInfo
 from audit.lifecycle.windows import parse_times
 from audit.models.binding import same_label
+
+if TYPE_CHECKING:
+    from audit.trail import Workspace
 
 
 @dataclass
@@ -26,6 +30,18 @@ class Side:
     decisions: np.ndarray | None = None  # 0/1 int8
     scores: np.ndarray | None = None
     outcomes: np.ndarray | None = None  # 1.0 / 0.0, NaN where not known yet
+
+    @property
+    def decided(self) -> np.ndarray:
+        """The decisions, which `load_inputs` always sets (None only while it builds the side)."""
+        if self.decisions is None:
+            raise RuntimeError(f"no decisions were read for {self.info.name}")  # a programming error, not bad input
+        return self.decisions
+
+    @property
+    def outcomes_or_nan(self) -> np.ndarray:
+        """The outcomes, NaN (not known yet) in every row when there is no outcome column."""
+        return self.outcomes if self.outcomes is not None else np.full(len(self.frame), np.nan)
 
 
 @dataclass
@@ -37,7 +53,7 @@ class MonitorInputs:
     time_column: str
     sensitive: list[str]
     features: list[str]
-    kinds: dict[str, str]
+    kinds: dict[str, Kind]
     source: str = ""
     positive: str = "1"
     max_order: int | None = None  # intersections of up to this many sensitive columns (the audit's); None: all
@@ -68,7 +84,7 @@ def _outcomes(col: pd.Series, name: str, positive: str, file_: str) -> np.ndarra
     return y
 
 
-def reference_from_run(ws, run_id: str) -> tuple[str, str, dict]:
+def reference_from_run(ws: Workspace, run_id: str) -> tuple[str, str, dict[str, Any]]:
     """The dataset path of a recorded run (refused when the file changed since) and its spec."""
     from audit.lifecycle.record import load_run
 
@@ -89,7 +105,7 @@ def reference_from_run(ws, run_id: str) -> tuple[str, str, dict]:
 
 
 def resolve_reference(
-    ws, reference: str, sensitive: list[str] | None, target: str | None
+    ws: Workspace, reference: str, sensitive: list[str] | None, target: str | None
 ) -> tuple[str, tuple[str, str] | None, list[str] | None, str | None]:
     """--reference as a file path, or a recorded run (its dataset; its sensitive and target columns unless given).
     Returns (path, (run id, result hash) or None, sensitive, target)."""
@@ -105,7 +121,7 @@ def resolve_reference(
     return reference, None, sensitive, target
 
 
-def reference_max_order(ws, reference: str, given: int | None) -> int | None:
+def reference_max_order(ws: Workspace, reference: str, given: int | None) -> int | None:
     """--max-order when given, else the recorded run's own (its intersections are the ones the audit reported)."""
     from audit.groups import check_max_order
 
@@ -181,6 +197,7 @@ def load_inputs(
                 side.scores = scores_from(m.score(X), f"the model's output on {side.info.name}")
         out.source, out.positive, out.features = f"model {Path(model).name}", str(m.ref.positive_class), list(m.features)
     else:
+        assert predictions is not None  # checked at the top: without a model, decisions come from this column
         R.decisions, L.decisions, out.positive = _decisions(
             R.frame[predictions], L.frame[predictions], predictions, positive_label
         )

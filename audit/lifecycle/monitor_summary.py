@@ -50,7 +50,7 @@ def summarise(r: MonitorResult) -> list[str]:
     checked = [w.estimate_check for w in ws if w.estimate_check is not None and w.estimate_check.n]
     if checked:
         inside = sum(bool(c.realised_within_interval) for c in checked)
-        worst = max(abs(c.estimation_error) for c in checked)
+        worst = max(abs(c.estimation_error or 0.0) for c in checked)
         out.append(
             f"Where outcomes arrived ({len(checked)} window(s)), the realised accuracy fell within the "
             f"estimate's interval in {inside}; the largest estimation error was {worst:.3f}."

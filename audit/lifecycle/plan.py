@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -57,8 +57,15 @@ class DriftPlan(Frozen):
     source: str = "defaults"
 
 
-MONITOR_CHECKS = ("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift")
 CheckName = Literal["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift"]
+MONITOR_CHECKS: tuple[CheckName, ...] = (
+    "selection_rate_change",
+    "selection_ratio",
+    "accuracy_drop",
+    "tpr_drop",
+    "drift",
+    "group_drift",
+)
 
 
 class MonitorPlan(Frozen):
@@ -75,7 +82,7 @@ class MonitorPlan(Frozen):
     source: str = "defaults"
 
 
-def _read(path: str | Path) -> tuple[Path, dict]:
+def _read(path: str | Path) -> tuple[Path, dict[str, Any]]:
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))

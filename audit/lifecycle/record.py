@@ -144,4 +144,4 @@ def monitoring_result(ws: Workspace, monitoring_id: str) -> str:
             f"The stored result of {monitoring_id} is missing or was changed after it was recorded.",
             "Run `attest trail verify` to see what else was altered.",
         )
-    return row[0]
+    return str(row[0])
