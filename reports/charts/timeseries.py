@@ -85,7 +85,8 @@ class _TimeDisplay(Display):
 
     def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         th = get_theme(theme)
-        fig, ax = self._axes(th, width_in)
+        made, ax = self._axes(th, width_in)
+        fig: Figure = made  # Display._axes is untyped (reports/charts/display.py)
         fig.subplots_adjust(left=0.09, right=0.78, top=0.86, bottom=0.22)
         self.plot(ax, theme=th)
         suptitle(fig, self.title, th)
