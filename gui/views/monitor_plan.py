@@ -88,11 +88,12 @@ class PlanEditor(QWidget):
             form = QFormLayout()
             form.addRow(QLabel(f"<b>{title}</b>"))
             for key, label, lo, hi, step in spec:
-                box = _spin(("drift." if spec is DRIFT_FIELDS else "") + key, lo, hi, step)
-                box.setAccessibleName(label)
-                box.valueChanged.connect(self.changed)
-                self.fields[("drift." if spec is DRIFT_FIELDS else "") + key] = box
-                form.addRow(label, box)
+                name = ("drift." if spec is DRIFT_FIELDS else "") + key
+                spin = _spin(name, lo, hi, step)
+                spin.setAccessibleName(label)
+                spin.valueChanged.connect(self.changed)
+                self.fields[name] = spin
+                form.addRow(label, spin)
             forms.addLayout(form)
         lay.addLayout(forms)
         row = QHBoxLayout()
@@ -113,18 +114,20 @@ class PlanEditor(QWidget):
         self._loaded, self.source = plan, plan.source
         for c, box in self.checks.items():
             box.setChecked(c in plan.checks)
-        for key, box in self.fields.items():
+        for key, spin in self.fields.items():
             obj, name = (plan.drift, key[6:]) if key.startswith("drift.") else (plan, key)
-            box.setValue(getattr(obj, name))
+            spin.setValue(getattr(obj, name))
 
     def plan(self) -> MonitorPlan:
         """The plan as shown; its source is the file it came from unless it was edited since."""
-        values = {k: box.value() for k, box in self.fields.items()}
-        drift = DriftPlan(**{k[6:]: v for k, v in values.items() if k.startswith("drift.")})
-        plan = MonitorPlan(
-            checks=tuple(c for c in MONITOR_CHECKS if self.checks[c].isChecked()),
-            drift=drift,
-            **{k: v for k, v in values.items() if not k.startswith("drift.")},
+        values = {k: spin.value() for k, spin in self.fields.items()}
+        drift = DriftPlan.model_validate({k[6:]: v for k, v in values.items() if k.startswith("drift.")})
+        plan = MonitorPlan.model_validate(
+            {
+                "checks": tuple(c for c in MONITOR_CHECKS if self.checks[c].isChecked()),
+                "drift": drift,
+                **{k: v for k, v in values.items() if not k.startswith("drift.")},
+            }
         )
         same = plan == self._loaded.model_copy(
             update={"source": "defaults", "drift": self._loaded.drift.model_copy(update={"source": "defaults"})}
