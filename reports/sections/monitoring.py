@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from reports.context import RenderContext
-from reports.layout import TEXT_WIDTH, cell, kv_table, p, styles, table
+from reports.layout import TEXT_WIDTH, cell, kv_table, p, spacer, styles, table
 from reports.snapshot import TrailEvent
 
 _STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
@@ -78,12 +78,13 @@ def s11_monitoring(ctx: RenderContext) -> list[Flowable]:
     out.append(p("Latest monitoring evidence", st.h2))
     pairs: list[tuple[str, object]] = [
         ("Monitoring run", f"{pay['monitoring_id']}, event #{latest.seq}, {latest.time[:19].replace('T', ' ')} UTC"),
-        ("Recorded by", latest.actor + (f" ({latest.actor_role})" if latest.actor_role else "")),
+        ("Recorded by", latest.actor),  # the label carries the role
         ("Windows", f"{pay['windows']} of {pay['window']}"),
         ("Alerts", f"{pay['alerts']}"),
         ("Status", _STATUS.get(str(pay["status"]), str(pay["status"]))),
     ]
     out.append(kv_table(pairs, key_width=50 * mm, flags={4: _FLAG.get(str(pay["status"]), "")}))
+    out.append(spacer(2))
     out += [p(line) for line in pay.get("summary", ())]
     out.append(p(f"Monitoring result SHA-256 {pay['result_sha256']}", st.mono))
     out.append(p(f"Production log SHA-256 {pay['log_sha256']}", st.mono))
