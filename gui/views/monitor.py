@@ -198,7 +198,30 @@ class MonitorView(QWidget):
         lay.addWidget(tabs, 1)
 
     def set_workspace(self, snapshot) -> None:
+        """Follow the window's workspace; a workspace opened with monitoring runs shows its latest one (e.g. the
+        `attest demo` workspace: the alert from July), until a run here replaces it."""
+        changed = (snapshot.path if snapshot else None) != self.workspace
         self.workspace = snapshot.path if snapshot else None
+        if not changed or snapshot is None:
+            return
+        runs = [e for e in getattr(snapshot, "events", []) if e.kind == "monitoring_run"]
+        if runs:
+            self.show_recorded(runs[-1])
+
+    def show_recorded(self, event) -> None:
+        """A monitoring run from the trail: its stored result, checked against the hash its event recorded."""
+        from audit.errors import InputError
+        from audit.lifecycle.monitor_types import MonitorResult
+        from audit.lifecycle.record import monitoring_result
+        from audit.trail import Workspace
+
+        try:
+            with Workspace.open(self.workspace, create=False, readonly=True) as ws:
+                text = monitoring_result(ws, event.payload["monitoring_id"])
+        except InputError as exc:  # the stored result was changed or removed: say so, show nothing stale
+            self.summary.setPlainText(getattr(exc, "message", str(exc)))
+            return
+        self.show_result((MonitorResult.model_validate_json(text), event))
 
     def _browse(self, field: FileField, title: str, name_filter: str) -> None:
         path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)

@@ -13,6 +13,11 @@ from tests.lifecycle.monitor_helpers import simulate
 TIMEOUT = 60_000
 
 
+class _NoCancel:
+    def raise_if_set(self) -> None:
+        pass
+
+
 def test_the_edited_plan_saves_as_toml_and_loads_back(qtbot, tmp_path):
     from gui.views.monitor_plan import PlanEditor
 
@@ -65,3 +70,27 @@ def test_the_run_uses_the_shown_plan_and_draws_the_charts(qtbot, tmp_path):
     assert shown.alerts == tuple(w.status == "alert" for w in view.result.windows)
     view.chart_picker.setCurrentIndex(1)
     assert "x" in [s.label for s in view.figure.display().series]
+
+
+def test_a_workspace_with_monitoring_runs_shows_the_latest(qtbot, tmp_path):
+    from audit.lifecycle.monitor import monitor
+    from audit.lifecycle.record import record_monitoring
+    from audit.lifecycle.windows import parse_window
+    from audit.trail import Workspace
+    from gui.jobs import open_workspace
+    from gui.views.monitor import MonitorView
+    from tests.lifecycle.monitor_helpers import load
+
+    simulate(3000, 1, days=30).drop(columns="time").to_csv(tmp_path / "ref.csv", index=False)
+    simulate(3000, 3, days=90, drift_from="2024-02-15").to_csv(tmp_path / "log.csv", index=False)
+    result = monitor(load(tmp_path / "log.csv", tmp_path / "ref.csv"), MonitorPlan(), parse_window("1mo"))
+    ws_path = tmp_path / "w.attest"
+    with Workspace.open(ws_path) as ws:
+        ws.set_identity("Sam Okafor", "Model operations")
+        event = record_monitoring(ws, result)
+    view = MonitorView()
+    qtbot.addWidget(view)
+    view.set_workspace(open_workspace(str(ws_path), False, progress=lambda *a: None, cancel=_NoCancel()))
+    assert view.result == result
+    assert f"event #{event.seq}" in view.summary.toPlainText()
+    assert view.chart_picker.count() == 2
