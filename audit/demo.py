@@ -51,6 +51,31 @@ CONTEXT = {
 }
 
 
+# The second chapter: a year of production decisions. From July, interest rates rise: applicants carry more debt
+# for the same homes, so the model (trained on 1990) refuses more of them: the drift the monitoring should catch.
+PRODUCTION_YEAR = 2027
+PRODUCTION_ROWS_PER_MONTH = 300
+DRIFT_FROM_MONTH = 7
+DRIFT = {"housing_expense_ratio": 1.2, "debt_to_income_ratio": 1.2}  # multiplied from DRIFT_FROM_MONTH on
+OUTCOMES_UNTIL_MONTH = 9  # the last quarter's outcomes have not arrived yet: performance is estimated there
+MONITOR_PLAN = """# The demo's monitoring plan (audit/lifecycle/plan.py documents every key and its default).
+[monitor]
+checks = ["selection_rate_change", "accuracy_drop", "drift", "group_drift"]
+selection_rate_change = 0.05
+accuracy_drop = 0.05
+min_window = 100
+min_group = 30
+
+[drift]
+# 300 decisions a month are few for distances: at this size sampling alone moves a feature by about 0.15
+# reference standard deviations, so the demo alerts on twice that (its drift moves the debt ratios by 0.5-0.8).
+wasserstein_normed = 0.3
+psi = 0.3
+min_sample = 200
+"""
+TIME_COLUMN = "decided_at"
+
+
 @dataclass(frozen=True)
 class DemoFiles:
     model: Path
@@ -130,3 +155,22 @@ def record_training_history(ws, files: DemoFiles) -> None:
         },
     )
     ws.set_identity("Jordan Blake", "Model risk auditor")
+
+
+def production_log(evaluation: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """Twelve months of decisions, resampled from the evaluation split (so month 1 looks like what was audited), with
+    the rate-rise drift from DRIFT_FROM_MONTH on and the outcomes of the last months still empty."""
+    rng = np.random.default_rng(seed)
+    months = []
+    for month in range(1, 13):
+        rows = evaluation.iloc[rng.integers(0, len(evaluation), PRODUCTION_ROWS_PER_MONTH)].reset_index(drop=True)
+        if month >= DRIFT_FROM_MONTH:
+            for col, factor in DRIFT.items():
+                rows[col] = (rows[col] * factor).round(2)
+        if month > OUTCOMES_UNTIL_MONTH:
+            rows[TARGET] = pd.NA
+        start = pd.Timestamp(year=PRODUCTION_YEAR, month=month, day=1)
+        seconds = np.sort(rng.uniform(0, start.days_in_month * 86400, len(rows)))
+        rows.insert(0, TIME_COLUMN, (start + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%dT%H:%M:%S"))
+        months.append(rows)
+    return pd.concat(months, ignore_index=True)

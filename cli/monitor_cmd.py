@@ -36,6 +36,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--target", metavar="COL", help="column of observed outcomes (empty where not known yet)")
     p.add_argument("--sensitive", metavar="COL[,COL...]", help="demographic columns (default with a run reference: the run's)")
+    p.add_argument(
+        "--max-order",
+        type=int,
+        metavar="K",
+        help="drift within intersections of up to K sensitive columns (default with a run reference: the run's; else all)",
+    )
     p.add_argument("--positive-label", metavar="VALUE", help="the favourable decision/outcome (default 1)")
     p.add_argument(
         "--reference",
@@ -64,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from audit.hashing import sha256_file
     from audit.lifecycle.monitor import monitor
     from audit.lifecycle.monitor_history import check_earlier_estimates
-    from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
+    from audit.lifecycle.monitor_inputs import load_inputs, reference_max_order, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import monitoring_json, record_monitoring
     from audit.lifecycle.windows import parse_window
@@ -106,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             trust_pickle=args.trust_pickle,
             trusted_types=tuple(args.trust_type),
             run=run,
+            max_order=reference_max_order(ws, args.reference, args.max_order),
         )
         result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
         staged = Staged()

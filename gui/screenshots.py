@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         w.show_page("report")
     shot("report")
+    _monitoring_shots(w, shot)
     w.show_page("workspace")
     _settle(800)
     table = w.artifacts.artifacts_table
@@ -174,6 +175,38 @@ def main(argv: list[str] | None = None) -> int:
     shot("workspace")
     w.close()
     return 0
+
+
+def _monitoring_shots(w, shot) -> None:
+    """The demo's second chapter on the Monitoring page: a year of logged decisions against the audit run."""
+    import pandas as pd
+
+    from audit import demo
+    from audit.trail import Workspace
+
+    with Workspace.open(w.snapshot.path, readonly=True) as ws:
+        run_id = ws.events(kind="audit_run")[-1].payload["run_id"]
+    folder = Path(w.snapshot.path).parent
+    log = folder / "production_log.csv"
+    demo.production_log(pd.read_csv(w.setup.data_field.path())).to_csv(log, index=False)
+    (folder / "monitoring_plan.toml").write_text(demo.MONITOR_PLAN, encoding="utf-8")
+    m = w.monitor
+    w.show_page("monitor")
+    m.data.set_path(str(log))
+    m.model.set_path(w.setup.model_field.path())
+    m.plan.set_path(str(folder / "monitoring_plan.toml"))
+    for name, value in (("reference", run_id), ("time_column", demo.TIME_COLUMN), ("window", "1mo"), ("target", demo.TARGET)):
+        m.edits[name].setText(value)
+    m.run()
+    _wait(m.runner.finished, 300)
+    m.tabs.setCurrentIndex(m.tabs.indexOf(m.figure.parentWidget()))
+    _drawn(m.figure)
+    shot("monitoring")
+    m.chart_picker.setCurrentIndex(m.chart_picker.count() - 1)
+    _drawn(m.figure)
+    shot("monitoring-drift")
+    m.tabs.setCurrentIndex(m.tabs.indexOf(m.plan_editor))
+    shot("monitoring-plan")
 
 
 if __name__ == "__main__":

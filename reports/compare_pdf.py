@@ -4,8 +4,12 @@ Built with the audit report's styles and tables (reports/layout.py); no charts."
 
 from __future__ import annotations
 
-from reportlab.lib.units import mm
+from collections.abc import Sequence
 
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Table
+
+from audit.lifecycle.compare_types import Change, Comparison
 from reports import format as F
 from reports.fonts import register_fonts
 from reports.layout import TEXT_WIDTH, cell, mono, p, spacer, styles, table
@@ -23,9 +27,9 @@ def _value(v: object) -> str:
     return text if len(text) <= 90 else text[:87] + "..."
 
 
-def _runs_table(c):
+def _runs_table(c: Comparison) -> Table:
     a, b = c.runs["a"], c.runs["b"]
-    rows = [["", cell("Run A (before)", True), cell("Run B (after)", True)]]
+    rows: list[list[object]] = [["", cell("Run A (before)", True), cell("Run B (after)", True)]]
     for label, fa, fb in (
         ("Run", a.run_id, b.run_id),
         ("Recorded", a.recorded_at[:19].replace("T", " ") + "Z", b.recorded_at[:19].replace("T", " ") + "Z"),
@@ -51,13 +55,13 @@ def _runs_table(c):
     return table(rows, [32 * mm, w, w], zebra=False)
 
 
-def _inputs_table(c):
+def _inputs_table(c: Comparison) -> Table:
     rows = [["Input", "Field", "Run A", "Run B"]]
     rows += [[ch.input, ch.field, _value(ch.before), _value(ch.after)] for ch in c.inputs_changed]
     return table(rows, [18 * mm, 42 * mm, (TEXT_WIDTH - 60 * mm) / 2, (TEXT_WIDTH - 60 * mm) / 2])
 
 
-def _verdicts_table(c):
+def _verdicts_table(c: Comparison) -> Table:
     rows = [["Check", "Group", "Run A", "Run B", "Statistic A", "Statistic B"]]
     flags: dict[tuple[int, int], str] = {}
     for r, v in enumerate(c.verdict_changes, start=1):
@@ -72,7 +76,7 @@ def _verdicts_table(c):
     )
 
 
-def _changes_table(changes):
+def _changes_table(changes: Sequence[Change]) -> Table:
     rows = [["Group", "Metric", "Run A", "Run B", "Change B − A [interval]"]]
     for ch in changes:
         name = F.metric(ch.metric)
@@ -85,15 +89,15 @@ def _changes_table(changes):
     return table(rows, [32 * mm, 44 * mm, 31 * mm, 31 * mm, TEXT_WIDTH - 138 * mm])
 
 
-def _biggest(c, kind: str):
+def _biggest(c: Comparison, kind: str) -> tuple[list[Change], int]:
     real = [ch for ch in c.changes if ch.kind == kind and ch.significant]
     return sorted(real, key=lambda ch: -abs(ch.difference.value or 0.0))[:TOP_CHANGES], len(real)
 
 
-def _story(c, workspace_head: str | None) -> list:
+def _story(c: Comparison, workspace_head: str | None) -> list[Flowable]:
     s = styles()
     a, b = c.runs["a"], c.runs["b"]
-    story = [
+    story: list[Flowable] = [
         p("Comparison of two audits", s.title),
         p(f"{a.run_id} (before) against {b.run_id} (after)", s.subtitle),
         p("Summary", s.h1),
@@ -157,7 +161,7 @@ def _story(c, workspace_head: str | None) -> list:
     return story
 
 
-def comparison_pdf(comparison, *, workspace_head: str | None = None) -> bytes:
+def comparison_pdf(comparison: Comparison, *, workspace_head: str | None = None) -> bytes:
     """The PDF as bytes (the caller stages and records it)."""
     register_fonts()  # the story's styles need the fonts before it is built
     return short_pdf(

@@ -1,14 +1,19 @@
 """The monitoring report (`attest monitor --pdf`): evidence for a post-market monitoring plan (EU AI Act Art. 72):
 the plan, the windows, the alerts, and the actions to record. Bound by hashes to the log, the reference and the
-stored monitoring result. Built with the audit report's styles and tables (reports/layout.py); no charts."""
+stored monitoring result. Built with the audit report's styles and tables (reports/layout.py); the charts are the
+app's Monitoring page's (reports/charts/timeseries.py)."""
 
 from __future__ import annotations
 
 from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Table
 
+from audit.lifecycle.monitor_types import MonitorResult
+from audit.lifecycle.plan import MonitorPlan
+from audit.result import Estimate
 from reports import format as F
 from reports.fonts import register_fonts
-from reports.layout import TEXT_WIDTH, cell, p, spacer, styles, table
+from reports.layout import TEXT_WIDTH, Picture, cell, p, spacer, styles, table
 from reports.short_pdf import short_pdf
 
 _STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient"}
@@ -16,12 +21,12 @@ _FLAG = {"pass": "pass", "alert": "fail", "insufficient_evidence": "insufficient
 MAX_ALERTS = 60
 
 
-def _r(e) -> str:
+def _r(e: Estimate | None) -> str:
     return F.DASH if e is None or e.value is None else f"{e.value:.3f}"
 
 
-def _plan_table(plan):
-    rows = [[cell("Setting", True), cell("Value", True)], ["Checks", ", ".join(plan.checks)]]
+def _plan_table(plan: MonitorPlan) -> Table:
+    rows: list[list[object]] = [[cell("Setting", True), cell("Value", True)], ["Checks", ", ".join(plan.checks)]]
     for k in (
         "selection_rate_change",
         "selection_ratio",
@@ -45,9 +50,9 @@ def _plan_table(plan):
     return table(rows, [45 * mm, TEXT_WIDTH - 45 * mm], zebra=False)
 
 
-def _windows_table(r):
-    rows = [["Window from", "Rows", "Outcomes", "Selection", "Accuracy", "Est. accuracy", "Status"]]
-    flags = {}
+def _windows_table(r: MonitorResult) -> Table:
+    rows: list[list[object]] = [["Window from", "Rows", "Outcomes", "Selection", "Accuracy", "Est. accuracy", "Status"]]
+    flags: dict[tuple[int, int], str] = {}
     for i, w in enumerate(r.windows, start=1):
         acc = _r(w.performance.accuracy) if w.performance else F.DASH
         est = _r(w.estimated.accuracy) if w.estimated else F.DASH
@@ -66,10 +71,22 @@ def _windows_table(r):
     return table(rows, [38 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 24 * mm, TEXT_WIDTH - 140 * mm], flags=flags)
 
 
-def _story(r, result_sha256: str, workspace_head: str | None) -> list:
+def _charts(r: MonitorResult) -> list[Flowable]:
+    from reports.charts.style import to_image
+    from reports.charts.timeseries import monitoring_figures
+
+    out: list[Flowable] = []
+    for _, fig in monitoring_figures(r):
+        w_in, h_in = fig.get_size_inches()
+        out.append(Picture(to_image(fig), TEXT_WIDTH, TEXT_WIDTH * h_in / w_in))
+        out.append(spacer(2))
+    return out
+
+
+def _story(r: MonitorResult, result_sha256: str, workspace_head: str | None) -> list[Flowable]:
     s = styles()
     ref = r.reference
-    story = [
+    story: list[Flowable] = [
         p("Post-market monitoring", s.title),
         p(f"{r.log.name}, windows of {r.window}, against {ref.run_id or ref.file.name}", s.subtitle),
         p("Summary", s.h1),
@@ -87,6 +104,7 @@ def _story(r, result_sha256: str, workspace_head: str | None) -> list:
             s.small,
         ),
     ]
+    story += _charts(r)
     story.append(p("Alerts", s.h1))
     if r.alerts:
         story += [p(a, s.small) for a in r.alerts[:MAX_ALERTS]]
@@ -122,7 +140,7 @@ def _story(r, result_sha256: str, workspace_head: str | None) -> list:
     return story
 
 
-def monitoring_pdf(result, result_sha256: str, *, workspace_head: str | None = None) -> bytes:
+def monitoring_pdf(result: MonitorResult, result_sha256: str, *, workspace_head: str | None = None) -> bytes:
     """The PDF as bytes (the caller stages and records it)."""
     register_fonts()  # the story's styles need the fonts before it is built
     return short_pdf(

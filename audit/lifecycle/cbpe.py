@@ -51,16 +51,13 @@ def estimate(p: np.ndarray, d: np.ndarray, z: float) -> Estimated:
 
 def compare_realised(est: Estimated, y: np.ndarray, d: np.ndarray) -> Estimated:
     """The estimate with the realised accuracy of the same rows, once their outcomes are known."""
-    if est.accuracy is None or y.size == 0:
+    a = est.accuracy
+    if a is None or a.value is None or a.ci_low is None or a.ci_high is None or y.size == 0:
         return est
     realised = float(np.mean(y == d))
-    inside = est.accuracy.ci_low <= realised <= est.accuracy.ci_high
+    inside = a.ci_low <= realised <= a.ci_high
     return est.model_copy(
-        update={
-            "realised_accuracy": realised,
-            "estimation_error": est.accuracy.value - realised,
-            "realised_within_interval": inside,
-        }
+        update={"realised_accuracy": realised, "estimation_error": a.value - realised, "realised_within_interval": inside}
     )
 
 
@@ -77,6 +74,9 @@ def calibration(p: np.ndarray, y: np.ndarray, d: np.ndarray, gap: float, z: floa
     n_b, pos, ssum, _ = calibration_bins(y.astype(float), p)
     ece = float(np.sum(np.abs(pos - ssum)) / n_b.sum())
     est = compare_realised(estimate(p, d, z), y, d)
+    # y is not empty, so the estimate has an accuracy and compare_realised filled the realised side
+    assert est.accuracy is not None and est.accuracy.value is not None
+    assert est.estimation_error is not None and est.realised_accuracy is not None
     diff = abs(est.estimation_error)
     ok = diff <= gap
     lo, hi = intervals.rate(float(y.sum()), float(y.size), z)

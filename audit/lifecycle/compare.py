@@ -15,6 +15,8 @@ decisions that agree on most rows, and the comparison says so.
 
 from __future__ import annotations
 
+from typing import SupportsFloat
+
 import numpy as np
 
 from audit.lifecycle.compare_inputs import input_changes
@@ -62,7 +64,7 @@ def mover(
     return d, lo, hi
 
 
-def _est(v, lo, hi) -> Estimate:
+def _est(v: SupportsFloat, lo: SupportsFloat, hi: SupportsFloat) -> Estimate:
     return Estimate(value=float(v), ci_low=float(lo), ci_high=float(hi))
 
 
@@ -93,7 +95,7 @@ def _rate_changes(both: list[tuple[GroupResult, GroupResult]], z: float) -> list
         r, rlo, rhi = intervals.ratio(xb, nb, xa, na, z)
         with np.errstate(divide="ignore", invalid="ignore"):
             pa, pb = xa / na, xb / nb
-        for i, (ga, gb) in enumerate(both):
+        for i, (ga, _gb) in enumerate(both):
             if na[i] == 0 and nb[i] == 0:
                 continue  # undefined in both runs (e.g. TPR of a group with no positives)
             diff = _est(d[i], dlo[i], dhi[i])
@@ -124,7 +126,7 @@ def _other_changes(both: list[tuple[GroupResult, GroupResult]], z: float, za: fl
             b, lb, ub = _rescaled(gb.metrics[metric], z / zb)
             if np.isnan(a) and np.isnan(b):
                 continue
-            d, lo, hi = mover(np.float64(a), la, ua, np.float64(b), lb, ub)
+            d, lo, hi = mover(*(np.asarray(x, dtype=np.float64) for x in (a, la, ua, b, lb, ub)))
             diff = _est(d, lo, hi)
             out.append(
                 Change(
@@ -153,7 +155,9 @@ def _disparity_changes(a: AuditResult, b: AuditResult, z: float) -> list[Change]
         d_a = da.get(k)
         if d_a is None:
             continue
-        sides = []
+        sides: list[
+            tuple[dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], int]
+        ] = []  # (ratio and difference, n) of each run
         for d, groups in ((d_a, ga), (d_b, gb)):
             g, c = groups.get(key_of(d.level, d.group)), groups.get(key_of(d.level, d.reference))
             if g is None or c is None:
@@ -161,15 +165,15 @@ def _disparity_changes(a: AuditResult, b: AuditResult, z: float) -> list[Change]
             x, n = M.parts(_counts(g), d.metric)
             xc, nc = M.parts(_counts(c), d.metric)
             sides.append(
-                {"ratio": intervals.ratio(x, n, xc, nc, z), "difference": intervals.difference(x, n, xc, nc, z), "n": int(n)}
+                ({"ratio": intervals.ratio(x, n, xc, nc, z), "difference": intervals.difference(x, n, xc, nc, z)}, int(n))
             )
         if len(sides) < 2:
             continue
         for compare in ("ratio", "difference"):
-            (pa, la, ua), (pb, lb, ub) = sides[0][compare], sides[1][compare]
+            (pa, la, ua), (pb, lb, ub) = sides[0][0][compare], sides[1][0][compare]
             if np.isnan(pa) and np.isnan(pb):
                 continue
-            diff = _est(*mover(pa, la, ua, pb, lb, ub))
+            diff = _est(*mover(*(np.asarray(x, dtype=np.float64) for x in (pa, la, ua, pb, lb, ub))))
             out.append(
                 Change(
                     kind="disparity",
@@ -179,8 +183,8 @@ def _disparity_changes(a: AuditResult, b: AuditResult, z: float) -> list[Change]
                     comparator=d_b.reference,
                     against=d_b.against,
                     comparator_changed=d_a.reference != d_b.reference,
-                    n_before=sides[0]["n"],
-                    n_after=sides[1]["n"],
+                    n_before=sides[0][1],
+                    n_after=sides[1][1],
                     before=_est(pa, la, ua),
                     after=_est(pb, lb, ub),
                     difference=diff,
@@ -192,7 +196,7 @@ def _disparity_changes(a: AuditResult, b: AuditResult, z: float) -> list[Change]
 
 
 def _verdict_changes(a: AuditResult, b: AuditResult) -> list[VerdictChange]:
-    def by_key(r: AuditResult) -> dict[tuple, Verdict]:
+    def by_key(r: AuditResult) -> dict[tuple[str, GroupKey], Verdict]:
         return {(v.check, key_of(v.level, v.group)): v for v in r.verdicts}
 
     va, vb = by_key(a), by_key(b)
@@ -202,7 +206,9 @@ def _verdict_changes(a: AuditResult, b: AuditResult) -> list[VerdictChange]:
         before, after = (x.status if x else "absent"), (y.status if y else "absent")
         if before == after:
             continue
-        v = y or x
+        v = y if y is not None else x
+        if v is None:
+            continue  # not reached: k is a key of one of the two runs
         out.append(
             VerdictChange(
                 check=v.check,

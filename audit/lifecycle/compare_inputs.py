@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from audit.hashing import canonical_json, sha256_bytes
-from audit.lifecycle.compare_types import InputChange
+from audit.lifecycle.compare_types import InputChange, InputKind
 from audit.result import AuditResult
 
 # Spec fields that are another input's business (compared there) or are the input files' own paths.
@@ -48,7 +48,7 @@ def _flat_diff(before: Any, after: Any, path: str = "") -> Iterator[tuple[str, A
         yield path, before, after
 
 
-def _files(kind: str, a: dict | None, b: dict | None, fields: tuple[str, ...]) -> list[InputChange]:
+def _files(kind: InputKind, a: dict[str, Any] | None, b: dict[str, Any] | None, fields: tuple[str, ...]) -> list[InputChange]:
     if a is None and b is None:
         return []
     if a is None or b is None:
@@ -62,7 +62,7 @@ def _files(kind: str, a: dict | None, b: dict | None, fields: tuple[str, ...]) -
     return out
 
 
-def _columns(a: dict, b: dict) -> list[InputChange]:
+def _columns(a: dict[str, Any], b: dict[str, Any]) -> list[InputChange]:
     ca = {c["name"]: c for c in a["columns"]}
     cb = {c["name"]: c for c in b["columns"]}
     out = []
@@ -78,7 +78,7 @@ def _columns(a: dict, b: dict) -> list[InputChange]:
     return out
 
 
-def _policy(a: dict, b: dict) -> list[InputChange]:
+def _policy(a: dict[str, Any], b: dict[str, Any]) -> list[InputChange]:
     ha, hb = digest(a), digest(b)
     if ha == hb:
         return []

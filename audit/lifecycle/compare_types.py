@@ -30,11 +30,14 @@ class RunInfo(Frozen):
     insufficient_evidence: int
 
 
+InputKind = Literal["model", "data", "spec", "policy", "software"]
+
+
 class InputChange(Frozen):
     """One difference in what the two runs were given. `input`: model, data, spec or policy; `field`: a dotted path
     (`sha256` for the file itself, `checks.four_fifths.min` for a policy threshold)."""
 
-    input: Literal["model", "data", "spec", "policy", "software"]
+    input: InputKind
     field: str
     before: Any = None
     after: Any = None

@@ -6,18 +6,23 @@ with fewer than `min_sample` non-missing values in either file is "insufficient 
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 import pandas as pd
 
 from audit.lifecycle import drift_stats as S
-from audit.lifecycle.drift_inputs import DriftInputs
-from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, GroupDrift, PredictionDrift
+from audit.lifecycle.drift_inputs import DriftInputs, Kind
+from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, GroupDrift, PredictionDrift, Status
 from audit.lifecycle.plan import DriftPlan
 from audit.result import Estimate
 from audit.stats import intervals
 
 Z95 = intervals.z_two_sided(0.95)
-Found = list[tuple[str, float, float, str]]  # (statistic, value, threshold, message) of each threshold crossed
+Found = list[tuple[str, float, float, str]]
+Scope = Literal[
+    "feature", "predictions", "group", "group_shares"
+]  # (statistic, value, threshold, message) of each threshold crossed
 
 METHODS = {
     "wasserstein": "Wasserstein-1 distance of the empirical distributions; wasserstein_normed divides it by the "
@@ -36,6 +41,11 @@ def _rate(x: float, n: float) -> Estimate:
     return Estimate(value=float(x / n) if n else None, ci_low=float(lo), ci_high=float(hi))
 
 
+def _v(e: Estimate) -> float:
+    """The value of a rate change (`_change` always sets it)."""
+    return 0.0 if e.value is None else e.value
+
+
 def _change(x_cur: float, n_cur: float, x_ref: float, n_ref: float) -> Estimate:
     d, lo, hi = intervals.difference(x_cur, n_cur, x_ref, n_ref, Z95)
     return Estimate(value=float(d), ci_low=float(lo), ci_high=float(hi))
@@ -49,7 +59,7 @@ def _clean(s: pd.Series, kind: str) -> pd.Series:
     return s.astype(str)
 
 
-def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict, Found]:
+def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
     w = S.wasserstein(r, c)
     sd = float(np.std(r, ddof=1)) if r.size > 1 else 0.0
     normed = w / sd if sd > 0 else (0.0 if w == 0 else None)
@@ -84,7 +94,7 @@ def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict, Found
     return out, found
 
 
-def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict, Found]:
+def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
     rc, cc = r.value_counts(), c.value_counts()
     cats = list(rc.index) + [v for v in cc.index if v not in rc.index]
     ref_n = np.array([int(rc.get(v, 0)) for v in cats])
@@ -99,7 +109,7 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict, Fou
         psi=psi,
         bin_reference=tuple(map(float, pr)),
         bin_current=tuple(map(float, pc)),
-        categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n)),
+        categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n, strict=True)),
         new_categories=tuple(new),
         new_category_share=new_share,
         vanished_categories=tuple(v for v in cats if cc.get(v, 0) == 0),
@@ -122,23 +132,23 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict, Fou
     return out, found
 
 
-def feature_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, plan: DriftPlan) -> tuple[FeatureDrift, Found]:
+def feature_drift(name: str, kind: Kind, ref: pd.Series, cur: pd.Series, plan: DriftPlan) -> tuple[FeatureDrift, Found]:
     """One column compared; returns the finding and the thresholds it crossed."""
     r, c = _clean(ref, kind), _clean(cur, kind)
     miss_r, miss_c = len(ref) - len(r), len(cur) - len(c)
     found: Found = []
     m_change = _change(miss_c, len(cur), miss_r, len(ref))
     enough_rows = min(len(ref), len(cur)) >= plan.min_sample
-    if enough_rows and abs(m_change.value) > plan.missing_rate_change:
+    if enough_rows and abs(_v(m_change)) > plan.missing_rate_change:
         found.append(
             (
                 "missing_rate_change",
-                abs(m_change.value),
+                abs(_v(m_change)),
                 plan.missing_rate_change,
                 f"missing values {miss_r / len(ref):.1%} -> {miss_c / len(cur):.1%}",
             )
         )
-    stats: dict = {}
+    stats: dict[str, Any] = {}
     reasons: list[str] = []
     if len(r) == 0 or len(c) == 0:
         reasons.append("no values in the current file" if len(c) == 0 else "no values in the reference file")
@@ -151,7 +161,7 @@ def feature_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, plan: Dr
                 f"fewer than {plan.min_sample} values to compare (reference {len(r):,}, current "
                 f"{len(c):,}): insufficient evidence"
             )
-    status = "alert" if found else ("insufficient_evidence" if reasons else "pass")
+    status: Status = "alert" if found else ("insufficient_evidence" if reasons else "pass")
     feature = FeatureDrift(
         name=name,
         kind=kind,
@@ -167,7 +177,7 @@ def feature_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, plan: Dr
     return feature, found
 
 
-def _alerts(scope: str, name: str, group: str | None, found: Found) -> list[Alert]:
+def _alerts(scope: Scope, name: str, group: str | None, found: Found) -> list[Alert]:
     where = group or name
     return [
         Alert(
@@ -183,29 +193,34 @@ def _alerts(scope: str, name: str, group: str | None, found: Found) -> list[Aler
     ]
 
 
-def _predictions(inp: DriftInputs, plan: DriftPlan, ref_rows=None, cur_rows=None):
+def _pick(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return x if rows is None else x[rows]
+
+
+def _predictions(
+    inp: DriftInputs, plan: DriftPlan, ref_rows: np.ndarray | None = None, cur_rows: np.ndarray | None = None
+) -> tuple[dict[str, Any], Found]:
     """Score drift and the decision-rate change, on all rows or on the given row masks."""
     rs, cs = inp.ref_side, inp.cur_side
-    out: dict = {}
+    out: dict[str, Any] = {}
     found: Found = []
-    if rs.scores is not None:
-        a, b = rs.scores if ref_rows is None else rs.scores[ref_rows], cs.scores if cur_rows is None else cs.scores[cur_rows]
+    if rs.scores is not None and cs.scores is not None:  # both sides have scores or neither (drift_inputs)
+        a, b = _pick(rs.scores, ref_rows), _pick(cs.scores, cur_rows)
         scores, f = feature_drift("scores", "numeric", pd.Series(a), pd.Series(b), plan)
         out["scores"] = scores
         found += [(st, v, t, f"scores {m}") for st, v, t, m in f if st != "missing_rate_change"]
-    if rs.decisions is not None:
-        a = rs.decisions if ref_rows is None else rs.decisions[ref_rows]
-        b = cs.decisions if cur_rows is None else cs.decisions[cur_rows]
+    if rs.decisions is not None and cs.decisions is not None:
+        a, b = _pick(rs.decisions, ref_rows), _pick(cs.decisions, cur_rows)
         if a.size and b.size:
             out["decision_rate_reference"] = _rate(a.sum(), a.size)
             out["decision_rate_current"] = _rate(b.sum(), b.size)
             ch = _change(b.sum(), b.size, a.sum(), a.size)
             out["decision_rate_change"] = ch
-            if min(a.size, b.size) >= plan.min_sample and abs(ch.value) > plan.decision_rate_change:
+            if min(a.size, b.size) >= plan.min_sample and abs(_v(ch)) > plan.decision_rate_change:
                 found.append(
                     (
                         "decision_rate_change",
-                        abs(ch.value),
+                        abs(_v(ch)),
                         plan.decision_rate_change,
                         f"decision rate {a.mean():.3f} -> {b.mean():.3f} (change {ch.value:+.3f} "
                         f"[{ch.ci_low:+.3f}, {ch.ci_high:+.3f}])",
@@ -227,11 +242,11 @@ def _groups(inp: DriftInputs, plan: DriftPlan) -> tuple[list[GroupDrift], list[A
             nr, nc = int(rm.sum()), int(cm.sum())
             found: Found = []
             share = _change(nc, len(cur), nr, len(ref))
-            if min(len(ref), len(cur)) >= plan.min_sample and abs(share.value) > plan.group_share_change:
+            if min(len(ref), len(cur)) >= plan.min_sample and abs(_v(share)) > plan.group_share_change:
                 found.append(
                     (
                         "group_share_change",
-                        abs(share.value),
+                        abs(_v(share)),
                         plan.group_share_change,
                         f"share of rows {nr / len(ref):.1%} -> {nc / len(cur):.1%}",
                     )

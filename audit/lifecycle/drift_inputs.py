@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from audit.inputs import label_mask, scores_from
 from audit.lifecycle.drift_types import FileInfo
 from audit.models.binding import same_label
 
-Kind = str  # "numeric" | "categorical"
+Kind = Literal["numeric", "categorical"]
 
 
 @dataclass

@@ -48,7 +48,8 @@ def quantile_cuts(reference: np.ndarray, bins: int) -> np.ndarray:
 def bin_shares(x: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(cuts, np.asarray(x, dtype=float), side="left")
     counts = np.bincount(idx, minlength=cuts.size + 1)
-    return counts / max(counts.sum(), 1)
+    shares: np.ndarray = counts / max(counts.sum(), 1)
+    return shares
 
 
 def psi(reference_shares: np.ndarray, current_shares: np.ndarray, floor: float = PSI_FLOOR) -> float:

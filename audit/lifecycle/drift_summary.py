@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from audit.lifecycle.drift_types import DriftResult, Estimate
+from audit.lifecycle.drift_types import DriftResult
+from audit.result import Estimate
 
 
 def _rate(e: Estimate | None) -> str:

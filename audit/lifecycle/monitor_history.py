@@ -39,16 +39,17 @@ def check_earlier_estimates(ws: Workspace, result: MonitorResult) -> MonitorResu
     windows, lines = [], []
     for w in result.windows:
         e = earlier.get((w.start, w.end))
-        if e is None or w.performance is None or w.performance.accuracy is None:
+        realised = None if w.performance is None or w.performance.accuracy is None else w.performance.accuracy.value
+        a = None if e is None else e.accuracy
+        if e is None or a is None or realised is None or a.value is None or a.ci_low is None or a.ci_high is None:
             windows.append(w)
             continue
-        realised = w.performance.accuracy.value
         e = e.model_copy(
             update={
                 "n_with_outcome_now": w.n_with_outcome,
                 "realised_accuracy": realised,
-                "estimation_error": e.accuracy.value - realised,
-                "realised_within_interval": e.accuracy.ci_low <= realised <= e.accuracy.ci_high,
+                "estimation_error": a.value - realised,
+                "realised_within_interval": a.ci_low <= realised <= a.ci_high,
             }
         )
         windows.append(w.model_copy(update={"earlier_estimate": e}))

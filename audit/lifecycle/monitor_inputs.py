@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,13 @@ import pandas as pd
 from audit.datasets import load_dataset
 from audit.errors import InputError
 from audit.inputs import label_mask, scores_from
-from audit.lifecycle.drift_inputs import _decisions, _require, _shown, column_kind
+from audit.lifecycle.drift_inputs import Kind, _decisions, _require, _shown, column_kind
 from audit.lifecycle.drift_types import FileInfo
 from audit.lifecycle.windows import parse_times
 from audit.models.binding import same_label
+
+if TYPE_CHECKING:
+    from audit.trail import Workspace
 
 
 @dataclass
@@ -26,6 +30,18 @@ class Side:
     decisions: np.ndarray | None = None  # 0/1 int8
     scores: np.ndarray | None = None
     outcomes: np.ndarray | None = None  # 1.0 / 0.0, NaN where not known yet
+
+    @property
+    def decided(self) -> np.ndarray:
+        """The decisions, which `load_inputs` always sets (None only while it builds the side)."""
+        if self.decisions is None:
+            raise RuntimeError(f"no decisions were read for {self.info.name}")  # a programming error, not bad input
+        return self.decisions
+
+    @property
+    def outcomes_or_nan(self) -> np.ndarray:
+        """The outcomes, NaN (not known yet) in every row when there is no outcome column."""
+        return self.outcomes if self.outcomes is not None else np.full(len(self.frame), np.nan)
 
 
 @dataclass
@@ -37,9 +53,10 @@ class MonitorInputs:
     time_column: str
     sensitive: list[str]
     features: list[str]
-    kinds: dict[str, str]
+    kinds: dict[str, Kind]
     source: str = ""
     positive: str = "1"
+    max_order: int | None = None  # intersections of up to this many sensitive columns (the audit's); None: all
     run_id: str | None = None
     result_sha256: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -67,7 +84,7 @@ def _outcomes(col: pd.Series, name: str, positive: str, file_: str) -> np.ndarra
     return y
 
 
-def reference_from_run(ws, run_id: str) -> tuple[str, str, dict]:
+def reference_from_run(ws: Workspace, run_id: str) -> tuple[str, str, dict[str, Any]]:
     """The dataset path of a recorded run (refused when the file changed since) and its spec."""
     from audit.lifecycle.record import load_run
 
@@ -88,7 +105,7 @@ def reference_from_run(ws, run_id: str) -> tuple[str, str, dict]:
 
 
 def resolve_reference(
-    ws, reference: str, sensitive: list[str] | None, target: str | None
+    ws: Workspace, reference: str, sensitive: list[str] | None, target: str | None
 ) -> tuple[str, tuple[str, str] | None, list[str] | None, str | None]:
     """--reference as a file path, or a recorded run (its dataset; its sensitive and target columns unless given).
     Returns (path, (run id, result hash) or None, sensitive, target)."""
@@ -102,6 +119,19 @@ def resolve_reference(
             "Give a run id (see `attest trail log --kind audit_run`) or the reference data file.",
         )
     return reference, None, sensitive, target
+
+
+def reference_max_order(ws: Workspace, reference: str, given: int | None) -> int | None:
+    """--max-order when given, else the recorded run's own (its intersections are the ones the audit reported)."""
+    from audit.stats.cells import check_max_order
+
+    check_max_order(given)
+    if given is not None or not (reference.startswith("run-") and not Path(reference).exists()):
+        return given
+    from audit.lifecycle.record import load_run
+
+    result, _ = load_run(ws, reference)
+    return result.spec.max_intersection_order
 
 
 def load_inputs(
@@ -118,6 +148,7 @@ def load_inputs(
     trust_pickle: bool = False,
     trusted_types: tuple[str, ...] = (),
     run: tuple[str, str] | None = None,
+    max_order: int | None = None,
 ) -> MonitorInputs:
     """`run`: (run id, result hash) when `reference` is a recorded run's dataset."""
     if not model and not predictions:
@@ -144,7 +175,7 @@ def load_inputs(
             _require(df, cols, role, info.name)
     times, utc = parse_times(log_df[time_column], time_column)
     L, R = Side(log_df.reset_index(drop=True), log_info), Side(ref_df.reset_index(drop=True), ref_info)
-    out = MonitorInputs(L, R, times, utc, time_column, sensitive, [], {})
+    out = MonitorInputs(L, R, times, utc, time_column, sensitive, [], {}, max_order=max_order)
     if run:
         out.run_id, out.result_sha256 = run
     if log_info.sha256 == ref_info.sha256:
@@ -166,6 +197,7 @@ def load_inputs(
                 side.scores = scores_from(m.score(X), f"the model's output on {side.info.name}")
         out.source, out.positive, out.features = f"model {Path(model).name}", str(m.ref.positive_class), list(m.features)
     else:
+        assert predictions is not None  # checked at the top: without a model, decisions come from this column
         R.decisions, L.decisions, out.positive = _decisions(
             R.frame[predictions], L.frame[predictions], predictions, positive_label
         )

@@ -85,6 +85,36 @@ class Check(Frozen):
     message: str
 
 
+class GroupFeature(Frozen):
+    """One feature (or the scores, named "(scores)") compared within one group of one window."""
+
+    name: str
+    kind: Literal["numeric", "categorical"]
+    n_reference: int
+    n_current: int
+    wasserstein: float | None = None
+    wasserstein_normed: float | None = None
+    ks_p: float | None = None
+    psi: float | None = None
+    js: float | None = None
+    chi2_p: float | None = None
+    status: Status
+
+
+class WindowGroupDrift(Frozen):
+    """Drift within one group or intersection ("race=Black & sex=Female") of a window, against the same group's
+    reference rows; no features compared when either side has fewer than the plan's [drift] min_sample rows."""
+
+    columns: tuple[str, ...]
+    group: str
+    n_reference: int
+    n_current: int
+    features: tuple[GroupFeature, ...] = ()
+    features_alerting: tuple[str, ...] = ()
+    status: Status
+    reasons: tuple[str, ...] = ()
+
+
 class WindowResult(Frozen):
     index: int
     start: str
@@ -99,6 +129,8 @@ class WindowResult(Frozen):
     earlier_estimate: EarlierEstimate | None = None  # made by an earlier run before the outcomes arrived
     drift_alerts: tuple[str, ...] = ()
     drift_features: dict[str, str] = Field(default_factory=dict)  # feature -> status
+    drift_distances: dict[str, float] = Field(default_factory=dict)  # feature -> W/sd (numeric) or JS (categorical)
+    group_drift: tuple[WindowGroupDrift, ...] = ()  # per group and intersection (audit/lifecycle/monitor_groups.py)
     checks: tuple[Check, ...] = ()
     status: Status
 
@@ -122,6 +154,7 @@ class MonitorResult(Frozen):
     reference: Reference
     plan: MonitorPlan
     time_column: str
+    max_order: int | None = None  # intersections of up to this many sensitive columns; None: all
     window: str
     utc: bool
     decision_source: str

@@ -21,6 +21,9 @@ change, so a stable model raises alerts at well under the 5% false-alarm rate of
   (the interval's upper end below 0.8).
 - accuracy_drop 0.05, tpr_drop 0.05: realised (or, without outcomes, estimated) accuracy / true-positive rate
   five points below the reference's.
+- group_drift: the [drift] thresholds applied within each group and intersection of a window (the audit's groups,
+  up to its max order), against the same group's reference rows; a group with fewer than [drift] min_sample rows
+  on either side is insufficient evidence.
 - min_window 100: a window with fewer rows is insufficient evidence; min_group 30 for a group within a window.
 - calibration_gap 0.03: the reference's expected accuracy (from its scores) may differ from its realised accuracy by
   this much before the estimates are flagged as resting on uncalibrated scores.
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -54,11 +57,19 @@ class DriftPlan(Frozen):
     source: str = "defaults"
 
 
-MONITOR_CHECKS = ("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift")
+CheckName = Literal["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift"]
+MONITOR_CHECKS: tuple[CheckName, ...] = (
+    "selection_rate_change",
+    "selection_ratio",
+    "accuracy_drop",
+    "tpr_drop",
+    "drift",
+    "group_drift",
+)
 
 
 class MonitorPlan(Frozen):
-    checks: tuple[Literal["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift"], ...] = MONITOR_CHECKS
+    checks: tuple[CheckName, ...] = MONITOR_CHECKS
     selection_rate_change: float = Field(default=0.05, gt=0, le=1)
     selection_ratio: float = Field(default=0.8, gt=0, le=1)
     accuracy_drop: float = Field(default=0.05, gt=0, le=1)
@@ -71,7 +82,7 @@ class MonitorPlan(Frozen):
     source: str = "defaults"
 
 
-def _read(path: str | Path) -> tuple[Path, dict]:
+def _read(path: str | Path) -> tuple[Path, dict[str, Any]]:
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
@@ -122,3 +133,29 @@ def load_monitor_plan(path: str | Path | None) -> MonitorPlan:
             f"Its keys are: {', '.join(k for k in MonitorPlan.model_fields if k not in ('source', 'drift'))}"
             f"; checks is a list of: {', '.join(MONITOR_CHECKS)}.",
         ) from exc
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, tuple | list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def plan_to_toml(plan: MonitorPlan) -> str:
+    """The plan as the TOML `load_monitor_plan` reads back to the same plan (every key written, defaults included,
+    so the file states the whole plan; `source` is where a plan was read from, not part of it)."""
+    lines = ["# Attest monitoring plan (keys and defaults: audit/lifecycle/plan.py)", "[monitor]"]
+    lines += [f"{k} = {_toml_value(getattr(plan, k))}" for k in MonitorPlan.model_fields if k not in ("source", "drift")]
+    lines += ["", "[drift]"]
+    lines += [f"{k} = {_toml_value(getattr(plan.drift, k))}" for k in DriftPlan.model_fields if k != "source"]
+    return "\n".join(lines) + "\n"
+
+
+def save_plan(plan: MonitorPlan, path: str | Path) -> Path:
+    p = Path(path)
+    p.write_text(plan_to_toml(plan), encoding="utf-8")
+    return p

@@ -118,6 +118,7 @@ def record_monitoring(
             "status": result.status,
             "summary": list(result.summary),
             "pdf_sha256": pdf_sha256,
+            "plan": result.plan.model_dump(mode="json"),
         },
     )
     ws.whoami()
@@ -143,4 +144,4 @@ def monitoring_result(ws: Workspace, monitoring_id: str) -> str:
             f"The stored result of {monitoring_id} is missing or was changed after it was recorded.",
             "Run `attest trail verify` to see what else was altered.",
         )
-    return row[0]
+    return str(row[0])

@@ -95,7 +95,7 @@ def parse_times(col: pd.Series, name: str) -> tuple[pd.Series, bool]:
 
 
 def _iso(ts: pd.Timestamp, utc: bool) -> str:
-    return ts.isoformat() + ("Z" if utc else "")
+    return str(ts.isoformat()) + ("Z" if utc else "")
 
 
 def cut(times: pd.Series, spec: WindowSpec, utc: bool = False) -> list[Window]:

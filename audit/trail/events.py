@@ -193,6 +193,7 @@ class MonitoringRun(_Payload):
     status: Literal["pass", "alert", "insufficient_evidence"]
     summary: list[str] = Field(default_factory=list)
     pdf_sha256: str | None = Field(default=None, pattern=_SHA)  # the monitoring report, when one was written
+    plan: dict[str, Any] | None = None  # the monitoring plan that ran (the audit report's S11 shows it from the trail)
 
 
 PAYLOADS: dict[str, type[_Payload]] = {

@@ -1,7 +1,8 @@
 """Monitoring production decisions: pick the log, its time column and window, the decision / score / outcome columns
 and the reference (a data file or a recorded run id); the monitoring runs off the GUI thread with the same code as
-`attest monitor`, is recorded in the workspace's trail, and is shown as windows, checks and alerts (tables; the
-time-series charts are not built yet)."""
+`attest monitor`, is recorded in the workspace's trail, and is shown as windows, checks and alerts (tables), and as
+the time-series charts of the monitoring report (reports/charts/timeseries.py). The plan is edited on its own tab
+(gui/views/monitor_plan.py) and saved as TOML; the plan shown there is the one that runs."""
 
 from __future__ import annotations
 
@@ -20,7 +21,19 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.errors import show_error
 from gui.models.table import Column, RecordTableModel
-from gui.views.common import DATA_FILTER, FileField, fit_columns, heading, muted, table_view
+from gui.views.common import (
+    DATA_FILTER,
+    MODEL_FILTER,
+    FileField,
+    fit_columns,
+    heading,
+    labelled_combo,
+    muted,
+    refill_combo,
+    table_view,
+)
+from gui.views.figure import FigureView
+from gui.views.monitor_plan import PlanEditor
 from gui.worker import Runner
 
 STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
@@ -28,9 +41,10 @@ STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficie
 
 def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
     """Worker thread: monitor the log and record the run; returns (MonitorResult, Event)."""
+    from audit.hashing import sha256_file
     from audit.lifecycle.monitor import monitor
     from audit.lifecycle.monitor_history import check_earlier_estimates
-    from audit.lifecycle.monitor_inputs import load_inputs, resolve_reference
+    from audit.lifecycle.monitor_inputs import load_inputs, reference_max_order, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import record_monitoring
     from audit.lifecycle.windows import parse_window
@@ -38,24 +52,27 @@ def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
 
     progress("monitor", 0, 3, "Reading the log and the reference")
     spec = parse_window(request["window"])
-    plan = load_monitor_plan(request["plan"])
+    plan = request.get("plan_obj") or load_monitor_plan(request["plan"])
+    from_file = request["plan"] and plan.source == request["plan"]  # the file's hash goes in the trail only if it ran
     with Workspace.open(workspace) as ws:
         reference, run, sensitive, target = resolve_reference(ws, request["reference"], request["sensitive"], request["target"])
         inputs = load_inputs(
             request["data"],
             reference,
             request["time_column"],
+            model=request.get("model") or None,
             predictions=request["predictions"],
             scores=request["scores"],
             target=target,
             sensitive=sensitive,
             run=run,
+            max_order=reference_max_order(ws, request["reference"], None),
         )
         cancel.raise_if_set()
         progress("monitor", 1, 3, "Checking each window")
         result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
         cancel.raise_if_set()
-        event = record_monitoring(ws, result)
+        event = record_monitoring(ws, result, sha256_file(request["plan"]) if from_file else None)
     progress("monitor", 3, 3, "Monitoring run recorded")
     return result, event
 
@@ -114,8 +131,13 @@ class MonitorView(QWidget):
         form = QFormLayout()
         self.data = FileField("monitor_log", "Production log with a time column")
         self.plan = FileField("monitor_plan", "Monitoring plan (TOML, optional)")
+        self.model = FileField("monitor_model", "Model to decide and score the rows (or name a decisions column)")
+        self.model.browse_requested.connect(lambda: self._browse(self.model, "Model", MODEL_FILTER))
         self.data.browse_requested.connect(lambda: self._browse(self.data, "Production log", DATA_FILTER))
         self.plan.browse_requested.connect(lambda: self._browse(self.plan, "Monitoring plan", "TOML (*.toml);;All (*)"))
+        self.plan_editor = PlanEditor(self)
+        self.plan_editor.saved.connect(lambda path: self.plan.set_path(path, emit=False))
+        self.plan.changed.connect(lambda path: self.plan_editor.load(path) if path else None)
         self.edits: dict[str, QLineEdit] = {}
         for name, label, tip in (
             ("reference", "Reference", "data file, or a recorded run id (run-...)"),
@@ -133,6 +155,8 @@ class MonitorView(QWidget):
             self.edits[name] = edit
             if name == "reference":
                 form.addRow("Log", self.data)
+            if name == "predictions":
+                form.addRow("Model", self.model)
             form.addRow(label, edit)
         self.edits["window"].setText("1mo")
         form.addRow("Plan", self.plan)
@@ -157,10 +181,47 @@ class MonitorView(QWidget):
             view.setModel(model)
             self.models[name] = (model, view)
             tabs.addTab(view, title)
+        charts = QWidget()
+        charts_lay = QVBoxLayout(charts)
+        bar = QHBoxLayout()
+        self.chart_picker = labelled_combo(bar, "monitor_chart_picker", "C&hart", "Which monitoring chart is shown")
+        self.chart_picker.currentIndexChanged.connect(self._show_chart)
+        bar.addStretch(1)
+        charts_lay.addLayout(bar)
+        self.figure = FigureView("monitor", charts, save_name="monitoring")
+        self.figure.set_display(None, empty_text="Run the monitoring to see its charts.")
+        charts_lay.addWidget(self.figure, 1)
+        self._displays: list = []
+        tabs.addTab(charts, "Charts")
+        tabs.addTab(self.plan_editor, "Plan")
+        self.tabs = tabs
         lay.addWidget(tabs, 1)
 
     def set_workspace(self, snapshot) -> None:
+        """Follow the window's workspace; a workspace opened with monitoring runs shows its latest one (e.g. the
+        `attest demo` workspace: the alert from July), until a run here replaces it."""
+        changed = (snapshot.path if snapshot else None) != self.workspace
         self.workspace = snapshot.path if snapshot else None
+        if not changed or snapshot is None:
+            return
+        runs = [e for e in getattr(snapshot, "events", []) if e.kind == "monitoring_run"]
+        if runs:
+            self.show_recorded(runs[-1])
+
+    def show_recorded(self, event) -> None:
+        """A monitoring run from the trail: its stored result, checked against the hash its event recorded."""
+        from audit.errors import InputError
+        from audit.lifecycle.monitor_types import MonitorResult
+        from audit.lifecycle.record import monitoring_result
+        from audit.trail import Workspace
+
+        try:
+            with Workspace.open(self.workspace, create=False, readonly=True) as ws:
+                text = monitoring_result(ws, event.payload["monitoring_id"])
+        except InputError as exc:  # the stored result was changed or removed: say so, show nothing stale
+            self.summary.setPlainText(getattr(exc, "message", str(exc)))
+            return
+        self.show_result((MonitorResult.model_validate_json(text), event))
 
     def _browse(self, field: FileField, title: str, name_filter: str) -> None:
         path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)
@@ -170,11 +231,20 @@ class MonitorView(QWidget):
     def request(self) -> dict:
         text = {k: e.text().strip() or None for k, e in self.edits.items()}
         sensitive = [c.strip() for c in (text["sensitive"] or "").split(",") if c.strip()] or None
-        return {**text, "sensitive": sensitive, "data": self.data.path(), "plan": self.plan.path() or None}
+        return {
+            **text,
+            "sensitive": sensitive,
+            "data": self.data.path(),
+            "model": self.model.path() or None,
+            "plan": self.plan.path() or None,
+            "plan_obj": self.plan_editor.plan(),
+        }
 
     def run(self) -> None:
         req = self.request()
-        missing = [k for k in ("data", "reference", "time_column", "window", "predictions") if not req[k]]
+        missing = [k for k in ("data", "reference", "time_column", "window") if not req[k]]
+        if not req["model"] and not req["predictions"]:
+            missing.append("model or decisions column")
         if missing:
             self.summary.setPlainText(f"Fill in first: {', '.join(m.replace('_', ' ') for m in missing)}.")
             return
@@ -202,3 +272,13 @@ class MonitorView(QWidget):
         for name, (model, view) in self.models.items():
             model.set_rows(rows[name])
             fit_columns(view)
+        from reports.charts.timeseries import monitoring_displays
+
+        self._displays = monitoring_displays(result)
+        refill_combo(self.chart_picker, [(caption, i) for i, (caption, _) in enumerate(self._displays)])
+        self._show_chart()
+
+    def _show_chart(self) -> None:
+        i = self.chart_picker.currentData()
+        shown = self._displays[i][1] if isinstance(i, int) and i < len(self._displays) else None
+        self.figure.set_display(shown, empty_text="No chart for this run.")

@@ -17,7 +17,6 @@ from reports.sections import (
     findings,
     fria,
     front,
-    monitoring_plan,
     oversight,
     performance,
     provenance,
@@ -27,6 +26,7 @@ from reports.sections import (
     system,
     xai,
 )
+from reports.sections.monitoring import s11_monitoring
 
 if TYPE_CHECKING:
     from reports.context import RenderContext
@@ -48,7 +48,7 @@ BUILDERS = {
     "S8": oversight.s8_oversight,
     "S9": risk_register.s9_risks,
     "S10": security.s10_security,
-    "S11": monitoring_plan.s11_monitoring,
+    "S11": s11_monitoring,  # the trail's monitoring evidence, else the plan's suggestions
     "S12": conclusion.s12_conclusion,
 }
 

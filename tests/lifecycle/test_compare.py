@@ -168,7 +168,7 @@ def test_ci_level_is_the_level_of_every_change(results):
     a, b = results
     c90 = compare_results(a, b, info("a", a), info("b", b), ci_level=0.90)
     c99 = compare_results(a, b, info("a", a), info("b", b), ci_level=0.99)
-    for x90, x99 in zip(c90.changes, c99.changes):
+    for x90, x99 in zip(c90.changes, c99.changes, strict=True):
         assert x90.difference.value == x99.difference.value
         if x90.difference.ci_low is not None and x99.difference.ci_low is not None and np.isfinite(x90.difference.ci_low):
             assert x99.difference.ci_low <= x90.difference.ci_low + 1e-12

@@ -40,7 +40,7 @@ def test_group_rates_equal_a_direct_groupby_and_intervals_the_audits(files):
     df["month"] = pd.to_datetime(df.time).dt.to_period("M")
     direct = df.groupby(["month", "group"]).pred.agg(["sum", "count"])
     assert len(r.windows) == 6
-    for w, month in zip(r.windows, sorted(df.month.unique())):
+    for w, month in zip(r.windows, sorted(df.month.unique()), strict=True):
         assert w.n == int((df.month == month).sum())
         for g in w.groups:
             x, n = direct.loc[(month, g.group)]
@@ -60,7 +60,7 @@ def test_realised_performance_equals_direct_computation(files):
     r = _run(files, "half.csv")
     df = pd.read_csv(files / "half.csv")
     df["month"] = pd.to_datetime(df.time).dt.to_period("M")
-    for w, month in zip(r.windows, sorted(df.month.unique())):
+    for w, month in zip(r.windows, sorted(df.month.unique()), strict=True):
         lab = df[(df.month == month) & df.y.notna()]
         assert w.n_with_outcome == len(lab)
         assert w.performance.accuracy.value == pytest.approx((lab.y == lab.pred).mean(), abs=1e-12)
@@ -118,13 +118,13 @@ def test_cbpe_estimates_accuracy_within_tolerance_without_outcomes(files):
     hidden = simulate(6000, 4)  # same seed: the outcomes the log does not show yet
     hidden["month"] = pd.to_datetime(hidden.time).dt.to_period("M")
     inside = 0
-    for w, month in zip(r.windows, sorted(hidden.month.unique())):
+    for w, month in zip(r.windows, sorted(hidden.month.unique()), strict=True):
         assert w.n_with_outcome == 0 and w.performance is None
         truth = (hidden.y == hidden.pred)[hidden.month == month].mean()
         assert abs(w.estimated.accuracy.value - truth) < 0.04
         inside += w.estimated.accuracy.ci_low <= truth <= w.estimated.accuracy.ci_high
         assert "calibrated" in w.estimated.assumption
-        acc = [c for c in w.checks if c.check == "accuracy_drop"][0]
+        acc = next(c for c in w.checks if c.check == "accuracy_drop")
         assert acc.estimated and acc.status == "pass"
     assert inside >= 5
     assert r.calibration.calibrated is True

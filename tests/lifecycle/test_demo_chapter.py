@@ -1,0 +1,81 @@
+"""The demo's second chapter: the production log drifts from July and the monitoring alerts from July, not before;
+the whole chapter (monitoring, re-thresholded re-audit, comparison) lands in the demo's folder and trail."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from audit import demo
+from audit.lifecycle.monitor import monitor
+from audit.lifecycle.monitor_inputs import load_inputs
+from audit.lifecycle.plan import load_monitor_plan
+from audit.lifecycle.windows import parse_window
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    files = demo.build_demo(folder)
+    log = demo.production_log(pd.read_csv(files.data))
+    log.to_csv(folder / "log.csv", index=False)
+    (folder / "plan.toml").write_text(demo.MONITOR_PLAN, encoding="utf-8")
+    return folder, files, log
+
+
+def test_the_production_log_is_a_year_with_outcomes_until_september(built):
+    _, _, log = built
+    months = pd.to_datetime(log[demo.TIME_COLUMN]).dt.month
+    assert sorted(months.unique()) == list(range(1, 13))
+    assert (months.value_counts() == demo.PRODUCTION_ROWS_PER_MONTH).all()
+    assert log[demo.TARGET][months <= demo.OUTCOMES_UNTIL_MONTH].notna().all()
+    assert log[demo.TARGET][months > demo.OUTCOMES_UNTIL_MONTH].isna().all()
+
+
+def test_the_alert_fires_in_july_and_not_before(built):
+    folder, files, _ = built
+    inp = load_inputs(
+        folder / "log.csv",
+        files.data,
+        demo.TIME_COLUMN,
+        model=str(files.model),
+        target=demo.TARGET,
+        sensitive=list(demo.SENSITIVE),
+        positive_label=demo.POSITIVE_LABEL,
+    )
+    r = monitor(inp, load_monitor_plan(folder / "plan.toml"), parse_window("1mo"))
+    assert [w.start[:7] for w in r.windows] == [f"{demo.PRODUCTION_YEAR}-{m:02d}" for m in range(1, 13)]
+    assert [w.status for w in r.windows[:6]] == ["pass"] * 6
+    july = r.windows[6]
+    assert july.status == "alert"
+    alerted = {c.check for c in july.checks if c.status == "alert"}
+    assert {"drift", "selection_rate_change"} <= alerted
+    assert any(a.startswith("debt_to_income_ratio") for a in july.drift_alerts)
+    assert all(w.status == "alert" for w in r.windows[6:])
+    assert r.windows[-1].performance is None and r.windows[-1].estimated is not None  # no outcomes yet: estimated
+
+
+def test_the_chapter_writes_its_files_and_records_its_steps(built, tmp_path):
+    from audit.explain.settings import ExplainSettings
+    from audit.run import run_audit
+    from audit.trail import Workspace
+    from cli.demo_cmd import demo_spec, record_demo_history, second_chapter
+
+    _, files, _ = built
+    spec = demo_spec(files, 50, 1.0).model_copy(update={"explain": ExplainSettings(enabled=False)})
+    ws_path = tmp_path / "demo.attest"
+    run_id = record_demo_history(ws_path, files, run_audit(spec))
+    second_chapter(tmp_path, files, ws_path, run_id, spec, pdf=True)
+    for name in (
+        "production_log.csv",
+        "monitoring_result.json",
+        "comparison.json",
+        "monitoring_report.pdf",
+        "comparison_report.pdf",
+    ):
+        assert (tmp_path / name).stat().st_size > 0, name
+    with Workspace.open(ws_path) as ws:
+        kinds = [e.kind for e in ws.events()]
+    assert kinds.count("audit_run") == 2
+    assert kinds.index("monitoring_run") < len(kinds) - 1 - kinds[::-1].index("audit_run")  # monitored, then re-audited
+    assert kinds[-1] == "audit_compared"
