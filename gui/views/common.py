@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -15,8 +14,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -176,22 +175,6 @@ def card(title: str, value: str, name: str) -> tuple[QFrame, QLabel]:
     return frame, big
 
 
-def short_path(path: str, keep: int = 2) -> str:
-    p = Path(path)
-    parts = p.parts
-    return str(Path(*parts[-keep:])) if len(parts) > keep else str(p)
-
-
-def help_button(text: str) -> QToolButton:
-    b = QToolButton()
-    b.setText("?")
-    b.setToolTip(text)
-    b.setAccessibleName("Help")
-    b.setAccessibleDescription(text)
-    b.setAutoRaise(True)
-    return b
-
-
 def labelled_combo(
     bar: QHBoxLayout, name: str, text: str, accessible: str, items: Iterable[tuple[str, object]] = ()
 ) -> QComboBox:
@@ -219,3 +202,27 @@ def refill_combo(combo: QComboBox, items: list[tuple[str, object]]) -> None:
     at = combo.findData(keep) if keep is not None else -1
     combo.setCurrentIndex(at if at >= 0 else 0 if items else -1)
     combo.blockSignals(False)
+
+
+def form_combo(name: str, accessible: str) -> QComboBox:
+    """A form's picker: named for tests and accessibility, with its description as tooltip, never narrower than 14
+    characters (the set-up page's column and policy choices)."""
+    c = QComboBox()
+    c.setObjectName(name)
+    c.setAccessibleName(accessible)
+    c.setToolTip(accessible)
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    c.setMinimumContentsLength(14)
+    return c
+
+
+def form_spin(name: str, lo: int, hi: int, value: int, accessible: str) -> QSpinBox:
+    """A form's whole-number field with thousands separators (resamples, seeds, group sizes)."""
+    s = QSpinBox()
+    s.setObjectName(name)
+    s.setAccessibleName(accessible)
+    s.setToolTip(accessible)
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setGroupSeparatorShown(True)
+    return s
