@@ -275,7 +275,9 @@ def _whoami(args: argparse.Namespace) -> int:
                     "A sign-off key belongs to a named person, and you have no display name here.",
                     'Add --set-name "Dana Kim" --set-role "Compliance officer".',
                 )
-            key = create_personal_key(passphrase_from_env(args.key_password_env, "sign-off key"), me.name)
+            passphrase = passphrase_from_env(args.key_password_env, "sign-off key")
+            assert passphrase is not None  # --create-key without --key-password-env was refused above
+            key = create_personal_key(passphrase, me.name)
             e = ws.set_identity(me.name, me.role, key=key)
             print(
                 f"Created your sign-off key at {personal_key_path()} (keep a backup; the passphrase cannot be "

@@ -355,6 +355,8 @@ class MainWindow(QMainWindow):
     def _record_signoff(self, run_id: str, v: dict[str, str]) -> None:
         from gui import jobs
 
+        if self.snapshot is None:  # the sign-off dialog is offered only with a workspace open
+            return
         self.signoff_runner.start(
             jobs.signoff, self.snapshot.path, run_id, v["reviewer"], v["role"], v["decision"], v["conditions"], v["comment"]
         )

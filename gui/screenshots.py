@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QStandardItemModel
 
 
 def _wait(signals, timeout_s: float = 180.0) -> None:
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     shot("setup")
     w.setup.open_context_dialog()
     ctx_dlg = w.setup.context_dialog
+    assert ctx_dlg is not None  # open_context_dialog just made it
     ctx_dlg.edits["risk_owner"].setPlainText("Head of credit risk")
     shot("context", ctx_dlg)
     ctx_dlg.reject()
@@ -123,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     w.show_page("explanations")
     _drawn(ex.global_figure)
     shot("explanations")
-    if ex.global_kind.model().item(1).isEnabled():
+    kinds = ex.global_kind.model()
+    assert isinstance(kinds, QStandardItemModel)  # a QComboBox's own model
+    if kinds.item(1).isEnabled():
         ex.global_kind.setCurrentIndex(1)
         ex.global_split.setCurrentIndex(min(1, ex.global_split.count() - 1))
         _drawn(ex.global_figure)

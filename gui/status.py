@@ -156,8 +156,8 @@ def eta_text(seconds: float | None) -> str:
     if seconds < 10:
         return "a few seconds left"
     if seconds < 90:
-        return f"about {int(round(seconds / 5.0) * 5)} s left"
-    return f"about {int(round(seconds / 60.0))} min left"
+        return f"about {round(seconds / 5.0) * 5} s left"
+    return f"about {round(seconds / 60.0)} min left"
 
 
 class StatusPanel(QWidget):
@@ -266,7 +266,7 @@ class StatusPanel(QWidget):
             self._show()
 
     def _show(self) -> None:
-        self.bar.setValue(int(round(self._state.fraction * 1000)))
+        self.bar.setValue(round(self._state.fraction * 1000))
         eta = self.eta()
         self.label.setText(f"{self._message} · {eta}" if eta else self._message)
         self.bar.setToolTip(f"{self._state.fraction:.0%} of the whole job" + (f", {eta}" if eta else ""))

@@ -62,7 +62,7 @@ def apply_theme(choice: str) -> None:
     if choice not in {c for c, _ in CHOICES}:
         raise ValueError(f"Unknown theme {choice!r}; use one of: {', '.join(c for c, _ in CHOICES)}.")
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):  # no application, or one without widgets: nothing to restyle
         return
     global _original_style
     if _original_style is None:

@@ -6,15 +6,20 @@ off the GUI thread; the workspace is re-read after each."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from shiboken6 import isValid
 
 from gui import workspace_jobs as jobs
 from gui.errors import show_error, show_message
 from gui.worker import Runner
+
+if TYPE_CHECKING:
+    from gui.dialogs.signoff import SignoffDialog
+    from gui.dialogs.training import TrainingDialog
 
 NO_WORKSPACE = "Open a workspace first (File > Open workspace…)."
 
@@ -34,9 +39,9 @@ class WorkspaceActions(QObject):
         self.signoff_runner.finished.connect(self._signed)
         self.signoff_runner.failed.connect(self._signoff_failed)
         self._declined: set[str] = set()
-        self.dialog = None
-        self.training_dialog = None
-        self.signoff_dialog = None
+        self.dialog: QDialog | None = None  # the last dialog opened (identity, register, note, replace-file question)
+        self.training_dialog: TrainingDialog | None = None
+        self.signoff_dialog: SignoffDialog | None = None
         self._register_into = None
         self.actions: dict[str, QAction] = {}
         menu = window.menuBar().addMenu("&Workspace")
@@ -83,9 +88,11 @@ class WorkspaceActions(QObject):
         for dlg in (self.training_dialog, self.signoff_dialog):
             if dlg is None or not isValid(dlg) or not dlg.isVisible():
                 continue
+            from gui.dialogs.training import TrainingDialog  # loaded already: the dialog is open
+
             if snap is None or dlg.property("workspace") != snap.path:
                 dlg.reject()
-            elif dlg is self.training_dialog:
+            elif isinstance(dlg, TrainingDialog):
                 dlg.set_artifacts(snap.artifacts)
             elif snap.identity is not None:
                 dlg.set_identity(snap.identity.name, snap.identity.role)
@@ -222,7 +229,7 @@ class WorkspaceActions(QObject):
     def _signoff_failed(self, exc: BaseException) -> None:
         dlg = self.signoff_dialog
         alive = dlg is not None and isValid(dlg)
-        if alive:
+        if dlg is not None and alive:
             dlg.failed(getattr(exc, "message", None) or "an unexpected error (see the message).")
         show_error(dlg if alive else self.window, exc, title="The sign-off was not recorded")
 
@@ -247,7 +254,7 @@ class WorkspaceActions(QObject):
         if snap is None:
             return False
         if out is None:
-            out, chosen = QFileDialog.getSaveFileName(
+            out, _chosen_filter = QFileDialog.getSaveFileName(
                 self.window,
                 "Export the trail",
                 str(Path(snap.path).with_suffix(".csv")),

@@ -3,6 +3,8 @@ lineage, and the recorded audit runs (open one, sign it off)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
@@ -13,6 +15,9 @@ from gui.views.action_bar import add_action_buttons, signoff_blocked
 from gui.views.common import fit_columns, heading, muted, table_view, titled_panel
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
+
+if TYPE_CHECKING:
+    from audit.trail import Artifact
 
 
 class ArtifactsView(QWidget):
@@ -60,7 +65,7 @@ class ArtifactsView(QWidget):
         row.addWidget(self.use_button)
         bl.addLayout(row)
         self.artifacts_model = ArtifactsModel(self)
-        ap = SortProxy(self)
+        self.artifacts_proxy = ap = SortProxy(self)
         ap.setSourceModel(self.artifacts_model)
         self.artifacts_table = table_view("artifacts_table", stretch_last=True)
         self.artifacts_table.setModel(ap)
@@ -69,7 +74,7 @@ class ArtifactsView(QWidget):
         bl.addWidget(self.artifacts_table, 1)
         upper.addWidget(box)
         lbox, ll = titled_panel("Lineage")
-        self.lineage = QTextBrowser()
+        self.lineage: QTextBrowser = QTextBrowser()
         self.lineage.setObjectName("artifact_lineage")
         self.lineage.setAccessibleName("Lineage of the selected artifact")
         self.lineage.setPlainText("Select a dataset or model to see where it came from and what used it.")
@@ -98,7 +103,7 @@ class ArtifactsView(QWidget):
         self.signoff_button.clicked.connect(lambda: self._emit_run(self.signoff_run))
         rl.addLayout(row)
         self.runs_model = RunsModel(self)
-        rp = SortProxy(self)
+        self.runs_proxy = rp = SortProxy(self)
         rp.setSourceModel(self.runs_model)
         self.runs_table = table_view("runs_table")
         self.runs_table.setModel(rp)
@@ -157,7 +162,7 @@ class ArtifactsView(QWidget):
         idx = self.artifacts_table.currentIndex()
         if not idx.isValid():
             return None
-        return self.artifacts_model.record(self.artifacts_table.model().mapToSource(idx).row())
+        return self.artifacts_model.record(self.artifacts_proxy.mapToSource(idx).row())
 
     def _on_artifact(self, current: QModelIndex, _prev: QModelIndex) -> None:
         rec = self._selected_artifact()
@@ -170,7 +175,7 @@ class ArtifactsView(QWidget):
         self.lineage_runner.start(jobs.lineage, self.workspace.path, rec[0].id)
 
     def _on_lineage(self, lin) -> None:
-        arts = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
+        arts: dict[str, Artifact] = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
         self.lineage.setHtml(lineage_html(lin, arts))
 
     def _use_selected(self) -> None:
@@ -182,7 +187,7 @@ class ArtifactsView(QWidget):
         idx = self.runs_table.currentIndex()
         if not idx.isValid():
             return None
-        return self.runs_model.record(self.runs_table.model().mapToSource(idx).row()).run_id
+        return self.runs_model.record(self.runs_proxy.mapToSource(idx).row()).run_id
 
     def _on_run(self, current: QModelIndex, _prev: QModelIndex) -> None:
         self._update_run_buttons()

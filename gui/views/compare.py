@@ -5,6 +5,7 @@ verdicts that flipped, the inputs that changed and every change with its interva
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,11 @@ from gui.errors import show_error
 from gui.models.table import Column, RecordTableModel, SortProxy
 from gui.views.common import fit_columns, heading, muted, table_view
 from gui.worker import Runner
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QColor
+
+    from audit.lifecycle.compare_types import Change, InputChange, VerdictChange
 
 
 def compare_job(workspace: str, run_a: str, run_b: str, *, progress, cancel):
@@ -59,15 +65,15 @@ def _est(e) -> str:
     return est(e)
 
 
-def _group(g: dict) -> str:
+def _group(g: dict[str, str]) -> str:
     return " & ".join(f"{k}={v}" for k, v in g.items()) or "everyone"
 
 
-def _status_bg(status: str):
+def _status_bg(status: str) -> QColor | None:
     return theme.color(status) if status in ("pass", "fail", "insufficient_evidence") else None
 
 
-VERDICT_COLUMNS = [
+VERDICT_COLUMNS: list[Column[VerdictChange]] = [
     Column("Check", lambda v: v.check),
     Column("Group", lambda v: _group(v.group)),
     Column("Run A", lambda v: theme.STATUS_TEXT.get(v.before, v.before), background=lambda v: _status_bg(v.before)),
@@ -76,13 +82,13 @@ VERDICT_COLUMNS = [
     Column("Statistic B", lambda v: _est(v.statistic_after)),
     Column("Rule", lambda v: v.rule),
 ]
-INPUT_COLUMNS = [
+INPUT_COLUMNS: list[Column[InputChange]] = [
     Column("Input", lambda c: c.input),
     Column("Field", lambda c: c.field),
     Column("Run A", lambda c: str(c.before)),
     Column("Run B", lambda c: str(c.after)),
 ]
-CHANGE_COLUMNS = [
+CHANGE_COLUMNS: list[Column[Change]] = [
     Column("Group", lambda c: _group(c.group)),
     Column("Level", lambda c: " × ".join(c.level) or "everyone"),
     Column("Metric", lambda c: c.metric + (f" vs {_group(c.comparator)}" if c.comparator else "")),
@@ -110,7 +116,7 @@ class CompareView(QWidget):
         self.comparison = None
         self.runner = Runner("compare", self)
         self.runner.finished.connect(self._on_compared)
-        self.runner.failed.connect(lambda exc: (self._busy(False), show_error(self, exc, title="Cannot compare")))
+        self.runner.failed.connect(self._on_failed)
         self.saver = Runner("compare-save", self)
         self.saver.finished.connect(lambda path: self.status.setText(f"Saved {path}"))
         self.saver.failed.connect(lambda exc: show_error(self, exc, title="Not saved"))
@@ -139,7 +145,7 @@ class CompareView(QWidget):
         self.compare_button.clicked.connect(self.compare)
         pick.addWidget(self.compare_button)
         lay.addLayout(pick)
-        self.status = muted("Open a workspace with at least two audit runs.")
+        self.status: QLabel = muted("Open a workspace with at least two audit runs.")
         self.status.setObjectName("compare_status")
         lay.addWidget(self.status)
         self.summary = QTextBrowser()
@@ -215,6 +221,10 @@ class CompareView(QWidget):
         self._busy(True)
         self.status.setText(f"Comparing {a} with {b}…")
         self.runner.start(compare_job, self.workspace, a, b)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        show_error(self, exc, title="Cannot compare")
 
     def _on_compared(self, outcome) -> None:
         comparison, event = outcome

@@ -7,9 +7,12 @@ cells between selected ones that are not selected stay empty, as a spreadsheet w
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtCore import QEvent, QKeyCombination, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QTreeView
+
+# Ctrl+Shift+C copies with the column headers
+COPY_WITH_HEADERS = QKeyCombination(Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_C)
 
 
 def _clean(text: object) -> str:
@@ -26,13 +29,13 @@ def _column_header(view: QAbstractItemView):
     return None
 
 
-def _row_key(view: QAbstractItemView, index: QModelIndex) -> tuple:
+def _row_key(view: QAbstractItemView, index: QModelIndex) -> tuple[float, ...]:
     """Where a row is on screen, top to bottom: a table's row by its vertical header, a tree's by its place on screen
     (a child after its parent)."""
     if isinstance(view, QTableView):
         return (view.verticalHeader().visualIndex(index.row()),)
     rect = view.visualRect(index.siblingAtColumn(0))
-    path = []
+    path: list[int] = []
     i = index.siblingAtColumn(0)
     while i.isValid():  # tree position as a fallback for rows scrolled out of view
         path.insert(0, i.row())
@@ -90,7 +93,7 @@ class _CopyKeys(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
-            with_headers = event.keyCombination() == QKeySequence("Ctrl+Shift+C")[0]
+            with_headers = event.keyCombination() == COPY_WITH_HEADERS
             if event.matches(QKeySequence.StandardKey.Copy) or with_headers:
                 if event.type() == QEvent.Type.KeyPress:
                     copy_selection(self._view, headers=with_headers)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,6 +31,9 @@ from gui.views.action_bar import add_action_buttons, signoff_blocked
 from gui.views.common import fit_columns, heading, muted, table_view
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
+
+if TYPE_CHECKING:
+    from audit.trail import Artifact
 
 
 class TrailView(QWidget):
@@ -101,12 +105,12 @@ class TrailView(QWidget):
         self.text_filter.setClearButtonEnabled(True)
         for w in (self.kind_filter, self.artifact_filter):
             w.currentIndexChanged.connect(self.apply_filter)
-        for w in (self.actor_filter, self.text_filter):
-            w.textChanged.connect(self.apply_filter)
+        for line in (self.actor_filter, self.text_filter):
+            line.textChanged.connect(self.apply_filter)
         self.since_check.toggled.connect(self.apply_filter)
         self.since_date.dateChanged.connect(self.apply_filter)
-        for w in (self.kind_filter, self.actor_filter, self.artifact_filter, self.since_check, self.since_date):
-            bar.addWidget(w)
+        for field in (self.kind_filter, self.actor_filter, self.artifact_filter, self.since_check, self.since_date):
+            bar.addWidget(field)
         bar.addWidget(self.text_filter, 1)
         lay.addLayout(bar)
 
@@ -127,7 +131,7 @@ class TrailView(QWidget):
         self.details.setObjectName("event_details")
         self.details.setAccessibleName("Event details")
         self.details.setReadOnly(True)
-        self.lineage = QTextBrowser()
+        self.lineage: QTextBrowser = QTextBrowser()
         self.lineage.setObjectName("trail_lineage")
         self.lineage.setAccessibleName("Lineage of the selected artifact")
         side.addTab(self.lineage, "Lineage")
@@ -194,6 +198,7 @@ class TrailView(QWidget):
         since = None
         if self.since_check.isChecked():
             d = self.since_date.date().toPython()
+            assert isinstance(d, date)  # a QDate converts to a date
             since = datetime.combine(d, time()).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
         def keep(e) -> bool:
@@ -241,7 +246,7 @@ class TrailView(QWidget):
         self.lineage_runner.start(jobs.lineage, self.workspace.path, artifact_id)
 
     def _on_lineage(self, lin) -> None:
-        arts = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
+        arts: dict[str, Artifact] = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
         self.lineage.setHtml(lineage_html(lin, arts))
 
     # ------------------------------------------------------------------ verify
