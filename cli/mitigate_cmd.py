@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _CONSTRAINTS = "demographic_parity, equal_opportunity, equalized_odds"
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+    from audit.trail import Workspace
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "mitigate",
         help="what-if: group thresholds (and alternatives) for a recorded run, audited on held-out rows",
@@ -91,7 +96,7 @@ def _check_args(args: argparse.Namespace) -> None:
         )
 
 
-def _need_identity(ws) -> None:
+def _need_identity(ws: Workspace) -> None:
     from audit.trail import WorkspaceError
 
     me = ws.whoami()
@@ -170,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chart_bytes(result: dict[str, Any], path) -> bytes:
+def _chart_bytes(result: dict[str, Any], path: str | Path) -> bytes:
     """The trade-off chart as PNG or SVG bytes (written with the other outputs, all or none)."""
     import io
 
@@ -199,7 +204,7 @@ def _fmt(p: dict[str, Any]) -> str:
     )
 
 
-def _print_summary(result: dict[str, Any], out) -> None:
+def _print_summary(result: dict[str, Any], out: str | Path) -> None:
     s = result["split"]
     print(
         f"Mitigation what-if for {result['run_id']}: {result['method']} for {result['constraint']} "

@@ -72,7 +72,7 @@ class BarDelegate(QStyledItemDelegate):
         value = index.data(SORT_ROLE)
         if isinstance(value, int | float) and value != float("inf") and self.max_value > 0:
             painter.save()
-            rect = QRect(option.rect)  # type: ignore[attr-defined]  # QStyleOption's public member; the stubs omit it
+            rect = QRect(option.rect)
             rect.setWidth(int(rect.width() * max(0.0, min(1.0, float(value) / self.max_value))))
             painter.fillRect(rect.adjusted(1, 3, -1, -3), theme.color("accent").lighter(170 if not theme.is_dark() else 60))
             painter.restore()
