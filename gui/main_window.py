@@ -5,6 +5,7 @@ and their enabling rules are in `gui.menus`; an audit run's flow is in `gui.run_
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtGui import QCloseEvent
@@ -25,6 +26,14 @@ from gui.views.setup import SetupView
 from gui.views.trail import TrailView
 from gui.views.welcome import WelcomeView
 from gui.worker import Runner, wait_for_jobs
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    from audit.trail import Event
+    from gui.dialogs.signoff import SignoffDialog
+    from gui.dialogs.trust import TrustDialog
+    from gui.jobs import AuditOutcome, DemoWorkspace, WorkspaceSnapshot
 
 PAGES = (
     ("workspace", "Workspace"),
@@ -60,10 +69,10 @@ class MainWindow(QMainWindow):
             if data_dir
             else Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
         )
-        self.snapshot = None
+        self.snapshot: WorkspaceSnapshot | None = None
         self.outcome = None
         self.outcome_workspace: str | None = None  # the workspace the shown run belongs to (None: not recorded)
-        self._last_request: dict | None = None
+        self._last_request: dict[str, Any] | None = None
         self.setAcceptDrops(True)
         self.resize(1240, 640)  # fits a 1280x720 laptop screen with its title bar and a panel (issue 12)
         self.setMinimumSize(760, 520)
@@ -260,7 +269,7 @@ class MainWindow(QMainWindow):
 
         self.refresh_runner.start(jobs.open_workspace, self.snapshot.path, False)
 
-    def _on_workspace_job(self, value) -> None:
+    def _on_workspace_job(self, value: DemoWorkspace | WorkspaceSnapshot) -> None:
         from gui.jobs import DemoWorkspace
 
         if isinstance(value, DemoWorkspace):
@@ -276,7 +285,7 @@ class MainWindow(QMainWindow):
         self.step_label.setText(f"Opened {value.name}.")
         self.show_page("workspace")
 
-    def _on_refreshed(self, snap) -> None:
+    def _on_refreshed(self, snap: WorkspaceSnapshot | None) -> None:
         # A refresh started for a workspace that is no longer open must not bring it back.
         if self.snapshot is not None and snap is not None and snap.path == self.snapshot.path:
             self._set_snapshot(snap)
@@ -285,7 +294,7 @@ class MainWindow(QMainWindow):
         self.step_label.setText("Ready")
         show_error(self, exc, title="Cannot open the workspace")
 
-    def _set_snapshot(self, snap) -> None:
+    def _set_snapshot(self, snap: WorkspaceSnapshot | None) -> None:
         old = self.snapshot.path if self.snapshot else None
         new = snap.path if snap else None
         if old != new:
@@ -319,20 +328,20 @@ class MainWindow(QMainWindow):
         self.show_page("setup")
 
     # ------------------------------------------------------------------ audits (gui/run_flow.py)
-    def run_audit(self, request: dict) -> None:
+    def run_audit(self, request: dict[str, Any]) -> None:
         run_flow.run_audit(self, request)
 
-    def show_outcome(self, outcome) -> None:
+    def show_outcome(self, outcome: AuditOutcome) -> None:
         run_flow.show_outcome(self, outcome)
 
-    def ask_trust(self, request: dict, exc):
+    def ask_trust(self, request: dict[str, Any], exc: BaseException) -> TrustDialog | None:
         return run_flow.ask_trust(self, request, exc)
 
     def open_run(self, run_id: str) -> None:
         run_flow.open_run(self, run_id)
 
     # ------------------------------------------------------------------ sign-off, export, verify
-    def sign_off(self, run_id: str | None = None):
+    def sign_off(self, run_id: str | None = None) -> SignoffDialog | None:
         run_id = run_id or (self.outcome.run_id if self.outcome else None)
         if not run_id or self.snapshot is None:
             show_message(
@@ -361,7 +370,7 @@ class MainWindow(QMainWindow):
             jobs.signoff, self.snapshot.path, run_id, v["reviewer"], v["role"], v["decision"], v["conditions"], v["comment"]
         )
 
-    def _on_signoff(self, event) -> None:
+    def _on_signoff(self, event: Event) -> None:
         self.step_label.setText(f"Sign-off recorded as event #{event.seq}: {event.summary()}")
         self.refresh_workspace()
         self.signoff_recorded.emit(event)
@@ -379,11 +388,11 @@ class MainWindow(QMainWindow):
         menus.show_about(self)
 
     # ------------------------------------------------------------------ drag and drop
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if not url.isLocalFile():
                 continue

@@ -3,9 +3,12 @@ model, and what a failure or cancellation says. The window connects its audit ru
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
+
+if TYPE_CHECKING:
+    from gui.dialogs.trust import TrustDialog
 
 
 def wire(window: Any) -> None:
@@ -19,7 +22,7 @@ def wire(window: Any) -> None:
     window.run_loader.failed.connect(lambda exc: show_error(window, exc, title="Cannot open the audit run"))
 
 
-def run_audit(window: Any, request: dict) -> None:
+def run_audit(window: Any, request: dict[str, Any]) -> None:
     from gui import jobs
 
     window._last_request = request  # the status panel plans its stages from it; the trust prompt re-runs it
@@ -66,7 +69,7 @@ def on_failed(window: Any, exc: BaseException) -> None:
     window.audit_failed.emit(exc)
 
 
-def ask_trust(window: Any, request: dict, exc: BaseException):
+def ask_trust(window: Any, request: dict[str, Any], exc: BaseException) -> TrustDialog | None:
     """Ask whether to trust a pickled model's types; on yes, run again with them trusted. Returns the dialog."""
     from gui.dialogs.trust import TrustDialog
 

@@ -64,7 +64,7 @@ def audit_plan(explain_budget_s: float | None = None) -> Plan:
     return Plan("audit", (*stages, _RECORD), finished=("done",))
 
 
-def audit_plan_for(request: dict | None) -> Plan:
+def audit_plan_for(request: dict[str, Any] | None) -> Plan:
     """The plan for a set-up request (`SetupView.request()`): the explainer's stage only when it will run."""
     r = request or {}
     ex = r.get("explain") or {}

@@ -32,6 +32,6 @@ class NoteDialog(ScrollingDialog):
     def problem_text(self) -> str:
         return "" if self.text.toPlainText().strip() else "Write the note."
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         ref = self.about.currentData()
         return {"text": self.text.toPlainText().strip(), "refs": [ref] if ref else []}

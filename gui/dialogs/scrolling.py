@@ -3,12 +3,17 @@ size that fits a 1280x720 laptop screen (or the real screen, if smaller)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 LAPTOP = QSize(1280, 720)
 TITLE_BAR = 48  # what window decorations take off the screen height, so the whole dialog is on screen
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
 
 
 def limit() -> QSize:
@@ -74,7 +79,7 @@ class ScrollingDialog(QDialog):
         chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
         self.resize(min(max(self._width, inner.width() + 40), cap.width()), min(inner.height() + chrome + 8, cap.height()))
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         if not self._sized:
             self._sized = True
             self.fit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,10 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".
 MODEL_SUFFIXES = {".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".lgb", ".lgbm", ".ubj", ".xgb", ".json", ".model"}
 DATA_FILTER = "Datasets (*.csv *.tsv *.txt *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
 MODEL_FILTER = "Models (*.skops *.onnx *.lgb *.lgbm *.txt *.json *.ubj *.pkl *.pickle *.joblib);;All files (*)"
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 
 def titled_panel(title: str | None = None, level: int = 2) -> tuple[QWidget, QVBoxLayout]:
@@ -61,7 +66,7 @@ class MutedLabel(QLabel):
         pal.setColor(self.foregroundRole(), QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
         self.setPalette(pal)
 
-    def event(self, event) -> bool:
+    def event(self, event: QEvent) -> bool:
         from PySide6.QtCore import QEvent
 
         if event.type() == QEvent.Type.ApplicationPaletteChange:  # posted after the change; not seen by changeEvent
@@ -147,11 +152,11 @@ class FileField(QWidget):
         if emit:
             self.changed.emit(path)
 
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             self.set_path(urls[0])

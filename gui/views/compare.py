@@ -29,10 +29,14 @@ from gui.worker import Runner
 if TYPE_CHECKING:
     from PySide6.QtGui import QColor
 
-    from audit.lifecycle.compare_types import Change, InputChange, VerdictChange
+    from audit.cancel import CancelToken, Progress
+    from audit.lifecycle.compare_types import Change, Comparison, InputChange, VerdictChange
+    from audit.result import Estimate
+    from audit.trail import Event
+    from gui.jobs import WorkspaceSnapshot
 
 
-def compare_job(workspace: str, run_a: str, run_b: str, *, progress, cancel):
+def compare_job(workspace: str, run_a: str, run_b: str, *, progress: Progress, cancel: CancelToken) -> tuple[Comparison, Event]:
     """Worker thread: compare the two runs and record the comparison; returns (Comparison, Event)."""
     from audit.lifecycle.record import compare_runs, record_comparison
     from audit.trail import Workspace
@@ -46,7 +50,7 @@ def compare_job(workspace: str, run_a: str, run_b: str, *, progress, cancel):
     return comparison, event
 
 
-def save_job(comparison, path: str, kind: str, *, progress, cancel) -> str:
+def save_job(comparison: Comparison, path: str, kind: str, *, progress: Progress, cancel: CancelToken) -> str:
     from audit.outputs import atomic_write
 
     if kind == "pdf":
@@ -59,7 +63,7 @@ def save_job(comparison, path: str, kind: str, *, progress, cancel) -> str:
     return path
 
 
-def _est(e) -> str:
+def _est(e: Estimate | None) -> str:
     from reports.format import est
 
     return est(e)
@@ -113,7 +117,7 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.setObjectName("compare_view")
         self.workspace: str | None = None
-        self.comparison = None
+        self.comparison: Comparison | None = None
         self.runner = Runner("compare", self)
         self.runner.finished.connect(self._on_compared)
         self.runner.failed.connect(self._on_failed)
@@ -197,7 +201,7 @@ class CompareView(QWidget):
         self._update()
 
     # ------------------------------------------------------------------ data
-    def set_workspace(self, snapshot) -> None:
+    def set_workspace(self, snapshot: WorkspaceSnapshot | None) -> None:
         self.workspace = snapshot.path if snapshot else None
         runs = sorted(snapshot.runs, key=lambda r: r.event.seq) if snapshot else []
         picked = (self.run_a.currentData(), self.run_b.currentData())  # kept across a refresh of the same runs
@@ -226,14 +230,14 @@ class CompareView(QWidget):
         self._busy(False)
         show_error(self, exc, title="Cannot compare")
 
-    def _on_compared(self, outcome) -> None:
+    def _on_compared(self, outcome: tuple[Comparison, Event]) -> None:
         comparison, event = outcome
         self._busy(False)
         self.show_comparison(comparison)
         self.status.setText(f"Recorded in the trail as event #{event.seq} ({event.payload['comparison_id']}).")
         self.compared.emit(comparison)
 
-    def show_comparison(self, comparison) -> None:
+    def show_comparison(self, comparison: Comparison) -> None:
         from html import escape
 
         self.comparison = comparison

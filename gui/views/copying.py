@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QKeyCombination, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QTreeView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTreeView
 
 # Ctrl+Shift+C copies with the column headers
 COPY_WITH_HEADERS = QKeyCombination(Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_C)
@@ -21,7 +21,7 @@ def _clean(text: object) -> str:
     return s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
 
 
-def _column_header(view: QAbstractItemView):
+def _column_header(view: QAbstractItemView) -> QHeaderView | None:
     if isinstance(view, QTableView):
         return view.horizontalHeader()
     if isinstance(view, QTreeView):
@@ -56,10 +56,12 @@ def selection_tsv(view: QAbstractItemView, *, headers: bool = False) -> str:
     def col_pos(c: int) -> int:
         return header.visualIndex(c) if header is not None else c
 
-    hidden = (lambda c: header.isSectionHidden(c)) if header is not None else (lambda c: False)
+    def hidden(c: int) -> bool:
+        return header.isSectionHidden(c) if header is not None else False
+
     cols = sorted({i.column() for i in indexes if not hidden(i.column())}, key=col_pos)
-    rows: dict[tuple, dict[int, str]] = {}
-    row_keys: dict[tuple, tuple] = {}
+    rows: dict[tuple[int, int, int], dict[int, str]] = {}
+    row_keys: dict[tuple[int, int, int], tuple[float, ...]] = {}
     for i in indexes:
         if hidden(i.column()):
             continue

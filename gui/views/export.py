@@ -34,6 +34,10 @@ if TYPE_CHECKING:  # QtPdf is optional at run time (show_pdf says so when it is 
     from PySide6.QtPdf import QPdfDocument
     from PySide6.QtPdfWidgets import QPdfView
 
+if TYPE_CHECKING:
+    from audit.result import AuditResult
+    from reports.export import ExportedReport
+
 
 def open_in_system(path: Path) -> bool:
     """Hand a file or folder to the desktop (file manager, PDF reader). Tests replace this."""
@@ -47,7 +51,7 @@ class ExportView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("export_view")
-        self.result = None
+        self.result: AuditResult | None = None
         self.run_id: str | None = None
         self.workspace_path: str | None = None
         self.pdf_path: Path | None = None
@@ -172,7 +176,7 @@ class ExportView(QWidget):
     def set_workspace(self, workspace_path: str | None) -> None:
         self.workspace_path = workspace_path
 
-    def set_result(self, result, run_id: str | None, workspace_path: str | None) -> None:
+    def set_result(self, result: AuditResult | None, run_id: str | None, workspace_path: str | None) -> None:
         self.result, self.run_id, self.workspace_path = result, run_id, workspace_path
         self.export_button.setEnabled(result is not None and not self.runner.busy)
         if result is None:
@@ -220,7 +224,7 @@ class ExportView(QWidget):
         self.status.setText("The report was not written.")
         show_error(self, exc, title="Cannot export the report")
 
-    def _on_exported(self, report) -> None:
+    def _on_exported(self, report: ExportedReport) -> None:
         self.pdf_path = Path(report.pdf_path)
         notes = [
             f"{report.pages} pages",

@@ -13,7 +13,7 @@ from gui.models.table import Column, RecordTableModel, SortProxy
 from gui.views.common import fit_columns, heading, muted, table_view, titled_panel
 
 if TYPE_CHECKING:
-    from audit.result import MissingByGroup, ProxyFlag
+    from audit.result import AuditResult, MissingByGroup, ProxyFlag
 
 
 class QualityView(QWidget):
@@ -92,7 +92,7 @@ class QualityView(QWidget):
     def _filter_missing(self, *_: object) -> None:
         self.missing_proxy.set_predicate((lambda m: m.missing > 0) if self.only_missing.isChecked() else None)
 
-    def set_result(self, result) -> None:
+    def set_result(self, result: AuditResult | None) -> None:
         q = result.quality if result is not None else None
         self.proxy_model.set_rows(q.proxies if q else [])
         self.missing_model.set_rows(q.missing_by_group if q else [])

@@ -100,7 +100,8 @@ class SetupView(QWidget):
         self.min_group_spin, self.threshold_spin = st.min_group_spin, st.threshold_spin
         self.explain_check, self.budget_spin = st.explain_check, st.budget_spin
         self.context_fields, self.context_count = self.context.context_fields, self.context.context_count
-        self.data_info = self.preview_panel.data_info
+        self.data_info, self.preview_model = self.preview_panel.data_info, self.preview_panel.preview_model
+        self.preview_table = self.preview_panel.preview_table
         self.groups_tree, self.groups_note, self.na_edit = g.groups_tree, g.groups_note, g.na_edit
         self.intersection_combo, self.order_combo = g.intersection_combo, g.order_combo
         self.ready_label, self.run_button = r.ready_label, r.run_button

@@ -106,7 +106,8 @@ class GroupsPanel(QWidget):
         lay.addWidget(self.groups_note)
 
     def max_order(self) -> int | None:
-        return self.order_combo.currentData()
+        order = self.order_combo.currentData()
+        return order if isinstance(order, int) else None  # None: all ticked features
 
     def set_max_order(self, order: int | None) -> None:
         idx = self.order_combo.findData(order)
