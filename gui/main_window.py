@@ -30,6 +30,7 @@ from gui.worker import Runner, wait_for_jobs
 if TYPE_CHECKING:
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
+    from audit.errors import TrustRequired
     from audit.trail import Event
     from gui.dialogs.signoff import SignoffDialog
     from gui.dialogs.trust import TrustDialog
@@ -334,7 +335,7 @@ class MainWindow(QMainWindow):
     def show_outcome(self, outcome: AuditOutcome) -> None:
         run_flow.show_outcome(self, outcome)
 
-    def ask_trust(self, request: dict[str, Any], exc: BaseException) -> TrustDialog | None:
+    def ask_trust(self, request: dict[str, Any], exc: TrustRequired) -> TrustDialog:
         return run_flow.ask_trust(self, request, exc)
 
     def open_run(self, run_id: str) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 
 if TYPE_CHECKING:
+    from audit.errors import TrustRequired
     from gui.dialogs.trust import TrustDialog
 
 
@@ -62,14 +63,16 @@ def on_failed(window: Any, exc: BaseException) -> None:
 
     window.step_label.setText("The audit did not run.")
     request = window._last_request
-    if type(exc).__name__ == "TrustRequired" and request is not None and request.get("model_path"):
+    from audit.errors import TrustRequired
+
+    if isinstance(exc, TrustRequired) and request is not None and request.get("model_path"):
         window.ask_trust(request, exc)
     else:
         show_error(window, exc, title="The audit could not run")
     window.audit_failed.emit(exc)
 
 
-def ask_trust(window: Any, request: dict[str, Any], exc: BaseException) -> TrustDialog | None:
+def ask_trust(window: Any, request: dict[str, Any], exc: TrustRequired) -> TrustDialog:
     """Ask whether to trust a pickled model's types; on yes, run again with them trusted. Returns the dialog."""
     from gui.dialogs.trust import TrustDialog
 

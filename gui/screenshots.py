@@ -11,25 +11,33 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QTimer, SignalInstance
 from PySide6.QtGui import QStandardItemModel
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
-def _wait(signals, timeout_s: float = 180.0) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from gui.views.figure import FigureView
+
+
+def _wait(signals: SignalInstance | Sequence[SignalInstance], timeout_s: float = 180.0) -> None:
     loop = QEventLoop()
-    signals = signals if isinstance(signals, (list, tuple)) else [signals]
-    pending = set(range(len(signals)))
+    waited: list[SignalInstance] = [signals] if isinstance(signals, SignalInstance) else list(signals)
+    pending = set(range(len(waited)))
 
-    def hit(i):
-        def _(*_a):
+    def hit(i: int) -> Callable[..., None]:
+        def _(*_a: object) -> None:
             pending.discard(i)
             if not pending:
                 loop.quit()
 
         return _
 
-    for i, s in enumerate(signals):
+    for i, s in enumerate(waited):
         s.connect(hit(i))
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     loop.exec()
@@ -43,7 +51,7 @@ def _settle(ms: int = 300) -> None:
     loop.exec()
 
 
-def _drawn(view, timeout_s: float = 120.0) -> None:
+def _drawn(view: FigureView, timeout_s: float = 120.0) -> None:
     """Wait until a FigureView shows its picture (or says why it has none)."""
     import time
 
@@ -80,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     w.start_up(None)
     _settle()
 
-    def shot(name: str, widget=None) -> None:
+    def shot(name: str, widget: QWidget | None = None) -> None:
         _settle(400)
         path = args.out / f"{args.prefix}{name}.png"
         (widget or w).grab().save(str(path))
