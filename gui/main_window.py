@@ -12,7 +12,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMainWindow, QStackedWidget, QWidget
 
 from gui import menus, run_flow, session
-from gui.errors import show_error, show_message
+from gui.errors import show_error
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
 from gui.views.compare import CompareView
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
     from audit.errors import TrustRequired
-    from audit.trail import Event
     from gui.dialogs.signoff import SignoffDialog
     from gui.dialogs.trust import TrustDialog
     from gui.jobs import AuditOutcome, DemoWorkspace, WorkspaceSnapshot
@@ -81,7 +80,6 @@ class MainWindow(QMainWindow):
         self.audit_runner = Runner("audit", self)
         self.ws_runner = Runner("workspace", self)
         self.refresh_runner = Runner("refresh", self)
-        self.signoff_runner = Runner("signoff", self)
         self.run_loader = Runner("open-run", self)
 
         self._build_pages()
@@ -93,7 +91,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         from gui.workspace_actions import install_workspace_actions
 
-        install_workspace_actions(self)
+        self.workspace_actions = install_workspace_actions(self)
 
     # ------------------------------------------------------------------ construction
     def _build_pages(self) -> None:
@@ -174,8 +172,6 @@ class MainWindow(QMainWindow):
         self.ws_runner.cancelled.connect(lambda: self.step_label.setText("Cancelled."))
         self.refresh_runner.finished.connect(self._on_refreshed)
         self.refresh_runner.failed.connect(lambda exc: show_error(self, exc, title="Cannot read the workspace"))
-        self.signoff_runner.finished.connect(self._on_signoff)
-        self.signoff_runner.failed.connect(lambda exc: show_error(self, exc, title="The sign-off was not recorded"))
 
     # ------------------------------------------------------------------ start-up and layout
     def start_up(self, workspace: Path | None = None) -> None:
@@ -343,38 +339,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ sign-off, export, verify
     def sign_off(self, run_id: str | None = None) -> SignoffDialog | None:
-        run_id = run_id or (self.outcome.run_id if self.outcome else None)
-        if not run_id or self.snapshot is None:
-            show_message(
-                self,
-                "Sign-off",
-                "There is no recorded audit run to sign off.",
-                hint="Open a workspace, run an audit (it is recorded in the trail), then sign it off.",
-            )
-            return None
-        from gui.dialogs.signoff import SignoffDialog
-
-        me = self.snapshot.identity
-        summary = self.outcome.result.summary.sentence() if self.outcome and self.outcome.run_id == run_id else ""
-        dlg = SignoffDialog(run_id, summary, reviewer=(me.name or me.user) if me else "", role=me.role if me else "", parent=self)
-        dlg.accepted.connect(lambda: self._record_signoff(run_id, dlg.values()))
-        dlg.open()
-        self.signoff_dialog = dlg
-        return dlg
-
-    def _record_signoff(self, run_id: str, v: dict[str, str]) -> None:
-        from gui import jobs
-
-        if self.snapshot is None:  # the sign-off dialog is offered only with a workspace open
-            return
-        self.signoff_runner.start(
-            jobs.signoff, self.snapshot.path, run_id, v["reviewer"], v["role"], v["decision"], v["conditions"], v["comment"]
-        )
-
-    def _on_signoff(self, event: Event) -> None:
-        self.step_label.setText(f"Sign-off recorded as event #{event.seq}: {event.summary()}")
-        self.refresh_workspace()
-        self.signoff_recorded.emit(event)
+        """Sign off `run_id` (default: the run shown) under the workspace identity (gui/workspace_actions.py)."""
+        return self.workspace_actions.sign_off(run_id)
 
     def export_report(self) -> None:
         self.show_page("report")

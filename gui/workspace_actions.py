@@ -315,19 +315,15 @@ def ask_identity_if_missing(window: Any, snapshot: WorkspaceSnapshot | None) -> 
     return actions.edit_identity(first_run=True)
 
 
-def install_workspace_actions(window: Any) -> None:  # instance attributes are set on it (see below)
-    """Add the Workspace menu to `window` (a `gui.main_window.MainWindow`), the action buttons to its Workspace and
-    Trail pages, and route every sign-off through the identity-bound, signing dialog. Once per window."""
-    if getattr(window, "workspace_actions", None) is not None:
-        return
+def install_workspace_actions(window: Any) -> WorkspaceActions:  # a gui.main_window.MainWindow
+    """Add the Workspace menu to `window`, the action buttons to its Workspace and Trail pages, and the identity-bound,
+    signing sign-off that `window.sign_off()` hands over to. Once per window: again, it returns the actions it made."""
+    existing = getattr(window, "workspace_actions", None)
+    if isinstance(existing, WorkspaceActions):
+        return existing
     actions = WorkspaceActions(window)
-    window.workspace_actions = actions
-    # The main window's Sign off action and the Results page call `window.sign_off()`; this instance attribute puts
-    # the dialog above in place of the old free-text one. The Workspace page's signal was bound to the old method.
-    window.sign_off = actions.sign_off
-    window.artifacts.signoff_run.disconnect()
-    window.artifacts.signoff_run.connect(actions.sign_off)
     a = actions.actions
     window.artifacts.add_actions([a["register_dataset"], a["register_model"], a["record_training"], a["note"], a["export_trail"]])
     window.trail.add_actions([a["record_training"], a["note"], a["export_trail"]])
     window.trail.signoff_run.connect(actions.sign_off)
+    return actions
