@@ -106,12 +106,8 @@ class SetupView(QWidget):
         self.intersection_combo, self.order_combo = g.intersection_combo, g.order_combo
         self.ready_label, self.run_button = r.ready_label, r.run_button
         self.sensitive_features, self.set_sensitive, self.set_reference = g.sensitive_features, g.set_sensitive, g.set_reference
-        self.max_order, self.set_max_order, self.na_values, self.set_na_values = (
-            g.max_order,
-            g.set_max_order,
-            g.na_values,
-            g.set_na_values,
-        )
+        self.max_order, self.set_max_order = g.max_order, g.set_max_order
+        self.na_values, self.set_na_values = g.na_values, g.set_na_values
         self.group_counts = g.group_counts
         self.context_values, self.set_context_values = self.context.context_values, self.context.set_context_values
         self.open_context_dialog = self.context.open_context_dialog
