@@ -100,7 +100,7 @@ def outlined_fusion() -> QStyle:
     darker than the window, which is nearly the colour of the box itself, so an unticked box disappears."""
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QPainter, QPen
-    from PySide6.QtWidgets import QProxyStyle, QStyleFactory
+    from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleFactory
 
     edged = {
         QStyle.PrimitiveElement.PE_IndicatorCheckBox,
