@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audit.nyc_ll144 import BiasAudit, BiasAuditDeclaration
+    from audit.result import AuditResult
+    from audit.spec import AuditSpec
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "audit",
         help="audit a model (or a file of its decisions) for performance and fairness by group",
@@ -133,7 +139,7 @@ def _references(items: list[str]) -> dict[str, str]:
     return out
 
 
-def build_spec(args: argparse.Namespace):
+def build_spec(args: argparse.Namespace) -> AuditSpec:
     """The spec of the command line, through the same `AuditDraft.to_spec` the app uses."""
     from audit.draft import AuditDraft
     from audit.errors import InputError
@@ -188,7 +194,7 @@ def build_spec(args: argparse.Namespace):
     return draft.to_spec(hint="See `attest audit --help`.")
 
 
-def _nyc_declaration(args: argparse.Namespace):
+def _nyc_declaration(args: argparse.Namespace) -> BiasAuditDeclaration | None:
     if not getattr(args, "nyc_categories", None):
         return None
     from audit.nyc_ll144 import load_declaration
@@ -196,7 +202,7 @@ def _nyc_declaration(args: argparse.Namespace):
     return load_declaration(args.nyc_categories)
 
 
-def _engine_options(args: argparse.Namespace) -> dict:
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     """--memory-limit and --table for the DuckDB engine; refused with the in-memory engine, where they do nothing."""
     from audit.errors import InputError
 
@@ -267,7 +273,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
-def _check_before_running(args: argparse.Namespace):
+def _check_before_running(args: argparse.Namespace) -> tuple[dict[str, Path], dict[str, str | Path | None], bytes | None]:
     """Everything that would refuse the run's outputs, checked before it starts: output paths (never an input,
     never a folder, existing files only with --force), the workspace and the certificate. A refused run writes
     nothing."""
@@ -300,7 +306,7 @@ def _check_before_running(args: argparse.Namespace):
     return paths, inputs, password
 
 
-def print_summary(result, out: Path) -> None:
+def print_summary(result: AuditResult, out: Path) -> None:
     s = result.summary
     print(f"Attest audit of {Path(result.data.path).name} ({result.data.rows:,} rows, decisions from {result.decision_source})")
     fav = result.favourable_outcome
@@ -319,7 +325,7 @@ def print_summary(result, out: Path) -> None:
         group = " & ".join(f"{k}={val}" for k, val in v.group.items())
         print(f"  FAIL  {v.check}  {group}: {v.reason}")
     needs = [v for v in result.verdicts if v.status == "insufficient_evidence" and v.needed_n_group is not None]
-    for v in sorted(needs, key=lambda v: v.needed_n_group)[:5]:
+    for v in sorted(needs, key=lambda v: v.needed_n_group or 0)[:5]:  # never None here (filtered above)
         group = " & ".join(f"{k}={val}" for k, val in v.group.items())
         more = (
             f" (and {v.needed_n_comparator:,} in {' & '.join(f'{k}={x}' for k, x in v.comparator.items())})"
@@ -336,12 +342,12 @@ def print_summary(result, out: Path) -> None:
     print(f"Result written to {out}")
 
 
-def print_bias_audit(audit) -> None:
+def print_bias_audit(audit: BiasAudit) -> None:
     """The NYC bias audit in a few lines: the lowest impact ratio of each table, the unknowns, the dates."""
     print(f"NYC Local Law 144 bias audit ({audit.citation}), {audit.rate} rates, {audit.people:,} people:")
     for t in audit.tables:
         rated = [r for r in t.rows if r.impact_ratio is not None]
-        low = min(rated, key=lambda r: r.impact_ratio, default=None)
+        low = min(rated, key=lambda r: r.impact_ratio or 0.0, default=None)  # never None here (filtered above)
         lowest = f"lowest impact ratio {low.impact_ratio:.3f} ({' '.join(low.category)})" if low else "no impact ratio"
         excluded = sum(r.excluded for r in t.rows)
         print(f"  {t.title}: {lowest}; {t.unknown:,} unknown" + (f"; {excluded} excluded (< 2%)" if excluded else ""))

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.demo import DemoFiles
+    from audit.result import AuditResult
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="train, save and audit a mortgage-approval model on the 1990 Boston HMDA data")
     p.add_argument("--out", default="attest-demo", metavar="DIR", help="folder for the demo's files (default ./attest-demo)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N")
@@ -155,7 +160,7 @@ def second_chapter(out: Path, files, ws_path: Path, run_id: str, spec, *, pdf: b
     )
 
 
-def record_demo_history(ws_path: Path, files, result) -> str:
+def record_demo_history(ws_path: Path, files: DemoFiles, result: AuditResult) -> str:
     """A believable history: data registered, training recorded by an ML lead, the audit run, sign-off still open."""
     from audit import demo
     from audit.recording import record_audit_run

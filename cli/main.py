@@ -7,6 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.errors import AttestError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +45,7 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _report(exc) -> int:
+def _report(exc: AttestError) -> int:
     print(f"error: {exc.message}", file=sys.stderr)
     if exc.hint:
         print(f"  How to fix: {exc.hint}", file=sys.stderr)

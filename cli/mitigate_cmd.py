@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _CONSTRAINTS = "demographic_parity, equal_opportunity, equalized_odds"
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "mitigate",
         help="what-if: group thresholds (and alternatives) for a recorded run, audited on held-out rows",
@@ -175,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chart_bytes(result: dict[str, Any], path) -> bytes:
+def _chart_bytes(result: dict[str, Any], path: str | Path) -> bytes:
     """The trade-off chart as PNG or SVG bytes (written with the other outputs, all or none)."""
     import io
 
@@ -204,7 +207,7 @@ def _fmt(p: dict[str, Any]) -> str:
     )
 
 
-def _print_summary(result: dict[str, Any], out) -> None:
+def _print_summary(result: dict[str, Any], out: str | Path) -> None:
     s = result["split"]
     print(
         f"Mitigation what-if for {result['run_id']}: {result['method']} for {result['constraint']} "

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
 
 
 class TerminalProgress:
-    def __init__(self, stream=None, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream, self.quiet = stream or sys.stderr, quiet
         self.tty = self.stream.isatty()
         self.t0 = time.perf_counter()

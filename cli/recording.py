@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
 
-def record_run(workspace: str | Path | None, result) -> str:
+def record_run(workspace: str | Path | None, result: AuditResult) -> str:
     from audit.recording import record_audit_run
     from audit.trail import Workspace
 

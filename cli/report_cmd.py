@@ -10,9 +10,17 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from audit.result import AuditResult
+    from audit.trail import Workspace
+    from reports.export import ExportedReport
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report",
         help="export the PDF audit report (EU AI Act / NIST AI RMF) of a recorded audit run",
@@ -97,9 +105,9 @@ def check_certificate(sign: str | Path | None, password: bytes | None) -> None:
 
 
 def write_pdf_for(
-    result,
+    result: AuditResult,
     pdf_path: str | Path,
-    workspace=None,
+    workspace: str | Path | Workspace | None = None,
     sign: str | Path | None = None,
     *,
     run_id: str | None = None,
@@ -108,10 +116,10 @@ def write_pdf_for(
     quiet: bool = False,
     force: bool = False,
     share: bool = False,
-    inputs=None,
+    inputs: Mapping[str, str | Path | None] | None = None,
     label: str = "--pdf",
     timestamp_url: str | None = None,
-):
+) -> ExportedReport:
     """Export the report for `result` (what `attest audit --pdf` and the demo call). With `workspace` (a path or an open
     Workspace) the report binds to its trail and the export is recorded there. Prints where the files went.
     `force`: replace existing files; `share`: a shared copy; `inputs`: more files of the run never to write over."""

@@ -11,9 +11,13 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _WS_HELP = "workspace file (*.attest); default: default.attest in your data folder ($ATTEST_HOME overrides)"
+
+if TYPE_CHECKING:
+    from audit.trail import Workspace
+    from audit.trail.keys import SigningKey
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -159,7 +163,7 @@ def _handler(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
     return run
 
 
-def _open(args: argparse.Namespace, readonly: bool = False):
+def _open(args: argparse.Namespace, readonly: bool = False) -> Workspace:
     from audit.trail import Workspace
 
     return Workspace.open(args.workspace, readonly=readonly, create=not readonly)
@@ -275,7 +279,9 @@ def _whoami(args: argparse.Namespace) -> int:
                     "A sign-off key belongs to a named person, and you have no display name here.",
                     'Add --set-name "Dana Kim" --set-role "Compliance officer".',
                 )
-            key = create_personal_key(passphrase_from_env(args.key_password_env, "sign-off key"), me.name)
+            passphrase = passphrase_from_env(args.key_password_env, "sign-off key")
+            assert passphrase is not None  # --create-key without --key-password-env was refused above
+            key = create_personal_key(passphrase, me.name)
             e = ws.set_identity(me.name, me.role, key=key)
             print(
                 f"Created your sign-off key at {personal_key_path()} (keep a backup; the passphrase cannot be "
@@ -372,7 +378,7 @@ def _signoff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signoff_key(args: argparse.Namespace):
+def _signoff_key(args: argparse.Namespace) -> SigningKey | None:
     """The key the sign-off is signed with, opened (and checked) before anything is recorded."""
     from audit.trail.keys import load_personal_key, load_pkcs12, passphrase_from_env
 

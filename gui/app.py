@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -16,6 +17,9 @@ from PySide6.QtWidgets import QApplication
 
 APP_NAME = "Attest"
 _T0 = time.perf_counter()
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -75,12 +79,12 @@ def apply_dark_palette(app: QApplication) -> None:
 class _FirstPaint(QObject):
     """Start-up probe: prints seconds from process start to the main window's first paint, then quits."""
 
-    def __init__(self, target, quit_after: bool) -> None:
+    def __init__(self, target: QWidget, quit_after: bool) -> None:
         super().__init__(target)
         self._quit = quit_after
         target.installEventFilter(self)
 
-    def eventFilter(self, obj, event) -> bool:
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             obj.removeEventFilter(self)
             print(f"ATTEST_FIRST_PAINT {time.perf_counter() - _T0:.4f}", flush=True)

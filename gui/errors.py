@@ -12,10 +12,14 @@ from __future__ import annotations
 import platform
 import sys
 import traceback
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 
 def show_error(parent: QWidget | None, exc: BaseException, *, title: str = "Attest") -> QDialog | None:
@@ -113,7 +117,7 @@ def install_excepthook() -> None:
     """Uncaught exceptions in slots become crash dialogs instead of silent console output."""
     previous = sys.excepthook
 
-    def hook(etype, value, tb):
+    def hook(etype: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         previous(etype, value, tb)
         if isinstance(value, (KeyboardInterrupt, SystemExit)):
             return

@@ -5,13 +5,14 @@ and their enabling rules are in `gui.menus`; an audit run's flow is in `gui.run_
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMainWindow, QStackedWidget, QWidget
 
 from gui import menus, run_flow, session
-from gui.errors import show_error, show_message
+from gui.errors import show_error
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
 from gui.views.compare import CompareView
@@ -26,6 +27,14 @@ from gui.views.setup import SetupView
 from gui.views.trail import TrailView
 from gui.views.welcome import WelcomeView
 from gui.worker import Runner, wait_for_jobs
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    from audit.errors import TrustRequired
+    from gui.dialogs.signoff import SignoffDialog
+    from gui.dialogs.trust import TrustDialog
+    from gui.jobs import AuditOutcome, DemoWorkspace, WorkspaceSnapshot
 
 PAGES = (
     ("workspace", "Workspace"),
@@ -62,10 +71,10 @@ class MainWindow(QMainWindow):
             if data_dir
             else Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".attest")
         )
-        self.snapshot = None
+        self.snapshot: WorkspaceSnapshot | None = None
         self.outcome = None
         self.outcome_workspace: str | None = None  # the workspace the shown run belongs to (None: not recorded)
-        self._last_request: dict | None = None
+        self._last_request: dict[str, Any] | None = None
         self.setAcceptDrops(True)
         self.resize(1240, 640)  # fits a 1280x720 laptop screen with its title bar and a panel (issue 12)
         self.setMinimumSize(760, 520)
@@ -73,7 +82,6 @@ class MainWindow(QMainWindow):
         self.audit_runner = Runner("audit", self)
         self.ws_runner = Runner("workspace", self)
         self.refresh_runner = Runner("refresh", self)
-        self.signoff_runner = Runner("signoff", self)
         self.run_loader = Runner("open-run", self)
 
         self._build_pages()
@@ -85,7 +93,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         from gui.workspace_actions import install_workspace_actions
 
-        install_workspace_actions(self)
+        self.workspace_actions = install_workspace_actions(self)
 
     # ------------------------------------------------------------------ construction
     def _build_pages(self) -> None:
@@ -170,8 +178,6 @@ class MainWindow(QMainWindow):
         self.ws_runner.cancelled.connect(lambda: self.step_label.setText("Cancelled."))
         self.refresh_runner.finished.connect(self._on_refreshed)
         self.refresh_runner.failed.connect(lambda exc: show_error(self, exc, title="Cannot read the workspace"))
-        self.signoff_runner.finished.connect(self._on_signoff)
-        self.signoff_runner.failed.connect(lambda exc: show_error(self, exc, title="The sign-off was not recorded"))
 
     # ------------------------------------------------------------------ start-up and layout
     def start_up(self, workspace: Path | None = None) -> None:
@@ -266,7 +272,7 @@ class MainWindow(QMainWindow):
 
         self.refresh_runner.start(jobs.open_workspace, self.snapshot.path, False)
 
-    def _on_workspace_job(self, value) -> None:
+    def _on_workspace_job(self, value: DemoWorkspace | WorkspaceSnapshot) -> None:
         from gui.jobs import DemoWorkspace
 
         if isinstance(value, DemoWorkspace):
@@ -282,7 +288,7 @@ class MainWindow(QMainWindow):
         self.step_label.setText(f"Opened {value.name}.")
         self.show_page("workspace")
 
-    def _on_refreshed(self, snap) -> None:
+    def _on_refreshed(self, snap: WorkspaceSnapshot | None) -> None:
         # A refresh started for a workspace that is no longer open must not bring it back.
         if self.snapshot is not None and snap is not None and snap.path == self.snapshot.path:
             self._set_snapshot(snap)
@@ -291,7 +297,7 @@ class MainWindow(QMainWindow):
         self.step_label.setText("Ready")
         show_error(self, exc, title="Cannot open the workspace")
 
-    def _set_snapshot(self, snap) -> None:
+    def _set_snapshot(self, snap: WorkspaceSnapshot | None) -> None:
         old = self.snapshot.path if self.snapshot else None
         new = snap.path if snap else None
         if old != new:
@@ -326,50 +332,22 @@ class MainWindow(QMainWindow):
         self.show_page("setup")
 
     # ------------------------------------------------------------------ audits (gui/run_flow.py)
-    def run_audit(self, request: dict) -> None:
+    def run_audit(self, request: dict[str, Any]) -> None:
         run_flow.run_audit(self, request)
 
-    def show_outcome(self, outcome) -> None:
+    def show_outcome(self, outcome: AuditOutcome) -> None:
         run_flow.show_outcome(self, outcome)
 
-    def ask_trust(self, request: dict, exc):
+    def ask_trust(self, request: dict[str, Any], exc: TrustRequired) -> TrustDialog:
         return run_flow.ask_trust(self, request, exc)
 
     def open_run(self, run_id: str) -> None:
         run_flow.open_run(self, run_id)
 
     # ------------------------------------------------------------------ sign-off, export, verify
-    def sign_off(self, run_id: str | None = None):
-        run_id = run_id or (self.outcome.run_id if self.outcome else None)
-        if not run_id or self.snapshot is None:
-            show_message(
-                self,
-                "Sign-off",
-                "There is no recorded audit run to sign off.",
-                hint="Open a workspace, run an audit (it is recorded in the trail), then sign it off.",
-            )
-            return None
-        from gui.dialogs.signoff import SignoffDialog
-
-        me = self.snapshot.identity
-        summary = self.outcome.result.summary.sentence() if self.outcome and self.outcome.run_id == run_id else ""
-        dlg = SignoffDialog(run_id, summary, reviewer=(me.name or me.user) if me else "", role=me.role if me else "", parent=self)
-        dlg.accepted.connect(lambda: self._record_signoff(run_id, dlg.values()))
-        dlg.open()
-        self.signoff_dialog = dlg
-        return dlg
-
-    def _record_signoff(self, run_id: str, v: dict[str, str]) -> None:
-        from gui import jobs
-
-        self.signoff_runner.start(
-            jobs.signoff, self.snapshot.path, run_id, v["reviewer"], v["role"], v["decision"], v["conditions"], v["comment"]
-        )
-
-    def _on_signoff(self, event) -> None:
-        self.step_label.setText(f"Sign-off recorded as event #{event.seq}: {event.summary()}")
-        self.refresh_workspace()
-        self.signoff_recorded.emit(event)
+    def sign_off(self, run_id: str | None = None) -> SignoffDialog | None:
+        """Sign off `run_id` (default: the run shown) under the workspace identity (gui/workspace_actions.py)."""
+        return self.workspace_actions.sign_off(run_id)
 
     def export_report(self) -> None:
         self.show_page("report")
@@ -384,11 +362,11 @@ class MainWindow(QMainWindow):
         menus.show_about(self)
 
     # ------------------------------------------------------------------ drag and drop
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if not url.isLocalFile():
                 continue

@@ -14,7 +14,9 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMessageBox
 
 
-def make_action(window: Any, text: str, slot: Callable, shortcut: Any = None, name: str = "", tip: str = "") -> QAction:
+def make_action(
+    window: Any, text: str, slot: Callable[[], object], shortcut: Any = None, name: str = "", tip: str = ""
+) -> QAction:
     """An action owned by the window (so its shortcut works on every page), named for tests and accessibility."""
     a = QAction(text, window)
     if shortcut is not None:
@@ -35,7 +37,7 @@ def build_actions(window: Any) -> None:
     K = QKeySequence.StandardKey
     w = window
 
-    def act(*args, **kwargs) -> QAction:
+    def act(*args: Any, **kwargs: Any) -> QAction:
         return make_action(w, *args, **kwargs)
 
     w.act_new = act("&New workspace…", w.new_workspace, K.New, "new_workspace", "Create a workspace file")

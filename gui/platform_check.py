@@ -51,7 +51,7 @@ def read_system_packages(text: str | None = None) -> list[SystemPackage]:
         fields = line.split("#", 1)[0].split()
         if not fields:
             continue
-        name, role, libs = (fields + ["", "-"])[:3]
+        name, role, libs = [*fields, "", "-"][:3]
         out.append(SystemPackage(name, role, () if libs == "-" else tuple(libs.split(","))))
     return out
 

@@ -3,9 +3,13 @@ model, and what a failure or cancellation says. The window connects its audit ru
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
+
+if TYPE_CHECKING:
+    from audit.errors import TrustRequired
+    from gui.dialogs.trust import TrustDialog
 
 
 def wire(window: Any) -> None:
@@ -19,7 +23,7 @@ def wire(window: Any) -> None:
     window.run_loader.failed.connect(lambda exc: show_error(window, exc, title="Cannot open the audit run"))
 
 
-def run_audit(window: Any, request: dict) -> None:
+def run_audit(window: Any, request: dict[str, Any]) -> None:
     from gui import jobs
 
     window._last_request = request  # the status panel plans its stages from it; the trust prompt re-runs it
@@ -59,14 +63,16 @@ def on_failed(window: Any, exc: BaseException) -> None:
 
     window.step_label.setText("The audit did not run.")
     request = window._last_request
-    if type(exc).__name__ == "TrustRequired" and request is not None and request.get("model_path"):
+    from audit.errors import TrustRequired
+
+    if isinstance(exc, TrustRequired) and request is not None and request.get("model_path"):
         window.ask_trust(request, exc)
     else:
         show_error(window, exc, title="The audit could not run")
     window.audit_failed.emit(exc)
 
 
-def ask_trust(window: Any, request: dict, exc: BaseException):
+def ask_trust(window: Any, request: dict[str, Any], exc: TrustRequired) -> TrustDialog:
     """Ask whether to trust a pickled model's types; on yes, run again with them trusted. Returns the dialog."""
     from gui.dialogs.trust import TrustDialog
 

@@ -11,24 +11,33 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QTimer, SignalInstance
+from PySide6.QtGui import QStandardItemModel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from PySide6.QtWidgets import QWidget
+
+    from gui.views.figure import FigureView
 
 
-def _wait(signals, timeout_s: float = 180.0) -> None:
+def _wait(signals: SignalInstance | Sequence[SignalInstance], timeout_s: float = 180.0) -> None:
     loop = QEventLoop()
-    signals = signals if isinstance(signals, (list, tuple)) else [signals]
-    pending = set(range(len(signals)))
+    waited: list[SignalInstance] = [signals] if isinstance(signals, SignalInstance) else list(signals)
+    pending = set(range(len(waited)))
 
-    def hit(i):
-        def _(*_a):
+    def hit(i: int) -> Callable[..., None]:
+        def _(*_a: object) -> None:
             pending.discard(i)
             if not pending:
                 loop.quit()
 
         return _
 
-    for i, s in enumerate(signals):
+    for i, s in enumerate(waited):
         s.connect(hit(i))
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     loop.exec()
@@ -42,7 +51,7 @@ def _settle(ms: int = 300) -> None:
     loop.exec()
 
 
-def _drawn(view, timeout_s: float = 120.0) -> None:
+def _drawn(view: FigureView, timeout_s: float = 120.0) -> None:
     """Wait until a FigureView shows its picture (or says why it has none)."""
     import time
 
@@ -79,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     w.start_up(None)
     _settle()
 
-    def shot(name: str, widget=None) -> None:
+    def shot(name: str, widget: QWidget | None = None) -> None:
         _settle(400)
         path = args.out / f"{args.prefix}{name}.png"
         (widget or w).grab().save(str(path))
@@ -101,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     shot("setup")
     w.setup.open_context_dialog()
     ctx_dlg = w.setup.context_dialog
+    assert ctx_dlg is not None  # open_context_dialog just made it
     ctx_dlg.edits["risk_owner"].setPlainText("Head of credit risk")
     shot("context", ctx_dlg)
     ctx_dlg.reject()
@@ -123,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     w.show_page("explanations")
     _drawn(ex.global_figure)
     shot("explanations")
-    if ex.global_kind.model().item(1).isEnabled():
+    kinds = ex.global_kind.model()
+    assert isinstance(kinds, QStandardItemModel)  # a QComboBox's own model
+    if kinds.item(1).isEnabled():
         ex.global_kind.setCurrentIndex(1)
         ex.global_split.setCurrentIndex(min(1, ex.global_split.count() - 1))
         _drawn(ex.global_figure)

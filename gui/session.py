@@ -3,14 +3,18 @@ restored on reopen), what a workspace switch closes, and re-running a recorded s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def switch_workspace(window, old: str | None, new: str | None) -> None:
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+
+def switch_workspace(window: MainWindow, old: str | None, new: str | None) -> None:
     """Another workspace: the previous one's draft is saved, its jobs cancelled and its run no longer shown, so no
     action can act on a run of a workspace that is not open; the new workspace's saved draft fills Set-up."""
     if old is not None:
         window.save_draft(old)
     window.audit_runner.cancel()
-    window.signoff_runner.cancel()
     window.outcome, window.outcome_workspace = None, None
     window.results.set_result(None)
     window.explanations.set_result(None)
@@ -20,7 +24,7 @@ def switch_workspace(window, old: str | None, new: str | None) -> None:
         restore_draft(window, new)
 
 
-def save_draft(window, workspace: str | None = None) -> None:
+def save_draft(window: MainWindow, workspace: str | None = None) -> None:
     from audit.draft import draft_path
     from audit.draft import save_draft as write_draft
     from gui.draft_binding import draft_of
@@ -34,7 +38,7 @@ def save_draft(window, workspace: str | None = None) -> None:
         window.step_label.setText(f"The set-up could not be saved beside the workspace: {exc}")
 
 
-def restore_draft(window, workspace: str) -> None:
+def restore_draft(window: MainWindow, workspace: str) -> None:
     from audit.draft import draft_path, load_draft
     from gui.draft_binding import apply_draft
 
@@ -45,7 +49,7 @@ def restore_draft(window, workspace: str) -> None:
         window.step_label.setText(why)
 
 
-def rerun_setup(window) -> None:
+def rerun_setup(window: MainWindow) -> None:
     """The shown run's recorded spec becomes the set-up; the status line names what differs from the page."""
     if window.outcome is None:
         return

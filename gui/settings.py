@@ -23,7 +23,7 @@ class Settings:
         value = self._q.value("workspaces/recent", [])
         if isinstance(value, str):  # QSettings returns a bare string for a one-item list in INI files
             value = [value]
-        return [str(v) for v in (value or [])]
+        return [str(v) for v in value] if isinstance(value, list | tuple) else []
 
     def add_recent(self, path: str | Path) -> None:
         path = str(Path(path).resolve())

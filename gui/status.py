@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
@@ -64,7 +65,7 @@ def audit_plan(explain_budget_s: float | None = None) -> Plan:
     return Plan("audit", (*stages, _RECORD), finished=("done",))
 
 
-def audit_plan_for(request: dict | None) -> Plan:
+def audit_plan_for(request: dict[str, Any] | None) -> Plan:
     """The plan for a set-up request (`SetupView.request()`): the explainer's stage only when it will run."""
     r = request or {}
     ex = r.get("explain") or {}
@@ -156,8 +157,8 @@ def eta_text(seconds: float | None) -> str:
     if seconds < 10:
         return "a few seconds left"
     if seconds < 90:
-        return f"about {int(round(seconds / 5.0) * 5)} s left"
-    return f"about {int(round(seconds / 60.0))} min left"
+        return f"about {round(seconds / 5.0) * 5} s left"
+    return f"about {round(seconds / 60.0)} min left"
 
 
 class StatusPanel(QWidget):
@@ -266,7 +267,7 @@ class StatusPanel(QWidget):
             self._show()
 
     def _show(self) -> None:
-        self.bar.setValue(int(round(self._state.fraction * 1000)))
+        self.bar.setValue(round(self._state.fraction * 1000))
         eta = self.eta()
         self.label.setText(f"{self._message} · {eta}" if eta else self._message)
         self.bar.setToolTip(f"{self._state.fraction:.0%} of the whole job" + (f", {eta}" if eta else ""))

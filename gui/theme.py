@@ -4,6 +4,8 @@ Status is never colour alone: every coloured cell also carries a word or symbol 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 STATUS_TEXT = {"pass": "✓ pass", "fail": "✗ FAIL", "insufficient_evidence": "? insufficient evidence"}
@@ -29,6 +31,10 @@ _DARK = {
     "insufficient_evidence_fg": "#ffd779",
     "accent": "#8ab4f8",
 }
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QStyle, QStyleOption, QWidget
 
 
 def is_dark() -> bool:
@@ -62,7 +68,7 @@ def apply_theme(choice: str) -> None:
     if choice not in {c for c, _ in CHOICES}:
         raise ValueError(f"Unknown theme {choice!r}; use one of: {', '.join(c for c, _ in CHOICES)}.")
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):  # no application, or one without widgets: nothing to restyle
         return
     global _original_style
     if _original_style is None:
@@ -89,7 +95,7 @@ def apply_theme(choice: str) -> None:
             hook()
 
 
-def outlined_fusion():
+def outlined_fusion() -> QStyle:
     """Fusion whose check boxes and radio buttons get a visible edge: on a dark palette Fusion outlines them in a shade
     darker than the window, which is nearly the colour of the box itself, so an unticked box disappears."""
     from PySide6.QtCore import QRectF
@@ -103,7 +109,9 @@ def outlined_fusion():
     }
 
     class OutlinedFusion(QProxyStyle):
-        def drawPrimitive(self, element, option, painter, widget=None):
+        def drawPrimitive(
+            self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter, widget: QWidget | None = None
+        ) -> None:
             super().drawPrimitive(element, option, painter, widget)
             if element not in edged or option.palette.window().color().lightness() >= 128:
                 return

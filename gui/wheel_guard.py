@@ -43,7 +43,8 @@ class WheelGuard(QObject):
         if event.type() != QEvent.Type.Wheel:
             return False
         box = _guarded_widget(obj)
-        if box is None or box.hasFocus() or (box.focusProxy() is not None and box.focusProxy().hasFocus()):
+        proxy = box.focusProxy() if box is not None else None
+        if box is None or box.hasFocus() or (proxy is not None and proxy.hasFocus()):
             return False
         if isinstance(box, QComboBox) and box.view().isVisible():
             return False  # the open list scrolls its own items

@@ -6,21 +6,33 @@ off the GUI thread; the workspace is re-read after each."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from shiboken6 import isValid
 
 from gui import workspace_jobs as jobs
 from gui.errors import show_error, show_message
 from gui.worker import Runner
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from audit.trail import Event, Registration
+    from gui.dialogs.identity import IdentityDialog
+    from gui.dialogs.note import NoteDialog
+    from gui.dialogs.register import RegisterDialog
+    from gui.dialogs.signoff import SignoffDialog
+    from gui.dialogs.training import TrainingDialog
+    from gui.jobs import WorkspaceSnapshot
+
 NO_WORKSPACE = "Open a workspace first (File > Open workspace…)."
 
 
 class WorkspaceActions(QObject):
-    def __init__(self, window) -> None:
+    def __init__(self, window: Any) -> None:  # a MainWindow, whose sign-off this class replaces (see below)
         super().__init__(window)
         self.window = window
         self.runner = Runner("workspace-actions", self)
@@ -34,10 +46,10 @@ class WorkspaceActions(QObject):
         self.signoff_runner.finished.connect(self._signed)
         self.signoff_runner.failed.connect(self._signoff_failed)
         self._declined: set[str] = set()
-        self.dialog = None
-        self.training_dialog = None
-        self.signoff_dialog = None
-        self._register_into = None
+        self.dialog: QDialog | None = None  # the last dialog opened (identity, register, note, replace-file question)
+        self.training_dialog: TrainingDialog | None = None
+        self.signoff_dialog: SignoffDialog | None = None
+        self._register_into: TrainingDialog | None = None
         self.actions: dict[str, QAction] = {}
         menu = window.menuBar().addMenu("&Workspace")
         bar = window.menuBar().actions()
@@ -67,7 +79,7 @@ class WorkspaceActions(QObject):
         window.workspace_changed.connect(self._on_workspace)
         self._on_workspace(window.snapshot)
 
-    def _on_workspace(self, snap) -> None:
+    def _on_workspace(self, snap: WorkspaceSnapshot | None) -> None:
         for key, a in self.actions.items():
             why = NO_WORKSPACE if snap is None else ""
             if key == "export_trail" and snap is not None and not snap.events:
@@ -78,14 +90,16 @@ class WorkspaceActions(QObject):
         if snap is not None:
             ask_identity_if_missing(self.window, snap)
 
-    def _follow_dialogs(self, snap) -> None:
+    def _follow_dialogs(self, snap: WorkspaceSnapshot | None) -> None:
         """An open training or sign-off dialog shows the workspace as re-read; one of another workspace closes."""
         for dlg in (self.training_dialog, self.signoff_dialog):
             if dlg is None or not isValid(dlg) or not dlg.isVisible():
                 continue
+            from gui.dialogs.training import TrainingDialog  # loaded already: the dialog is open
+
             if snap is None or dlg.property("workspace") != snap.path:
                 dlg.reject()
-            elif dlg is self.training_dialog:
+            elif isinstance(dlg, TrainingDialog):
                 dlg.set_artifacts(snap.artifacts)
             elif snap.identity is not None:
                 dlg.set_identity(snap.identity.name, snap.identity.role)
@@ -94,7 +108,7 @@ class WorkspaceActions(QObject):
         if hasattr(self.window, "step_label"):
             self.window.step_label.setText(text)
 
-    def _done(self, value) -> None:
+    def _done(self, value: object) -> None:
         if isinstance(value, int):
             text = f"Exported {value:,} events."
         elif hasattr(value, "seq") and hasattr(value, "summary"):  # an audit.trail.Event
@@ -105,7 +119,7 @@ class WorkspaceActions(QObject):
         self.window.refresh_workspace()
 
     # ------------------------------------------------------------------ identity
-    def edit_identity(self, first_run: bool = False, parent=None):
+    def edit_identity(self, first_run: bool = False, parent: QWidget | None = None) -> IdentityDialog | None:
         snap = self.window.snapshot
         if snap is None:
             return None
@@ -131,7 +145,7 @@ class WorkspaceActions(QObject):
         return dlg
 
     # ------------------------------------------------------------------ registering
-    def register(self, kind: str, into=None):
+    def register(self, kind: str, into: TrainingDialog | None = None) -> RegisterDialog | None:
         """The register dialog; `into`: the training dialog that asked, where the new file is then chosen."""
         snap = self.window.snapshot
         if snap is None:
@@ -146,17 +160,17 @@ class WorkspaceActions(QObject):
         self.dialog = dlg
         return dlg
 
-    def _register_parent(self):
+    def _register_parent(self) -> QWidget:
         into = self._register_into
         return into if into is not None and isValid(into) else self.window
 
-    def _registered_for_dialog(self, registration) -> None:
+    def _registered_for_dialog(self, registration: Registration) -> None:
         if self._register_into is not None and isValid(self._register_into):
             self._register_into.add_artifact(registration.artifact)
         self._done(registration)
 
     # ------------------------------------------------------------------ training runs
-    def record_training(self):
+    def record_training(self) -> TrainingDialog | None:
         snap = self.window.snapshot
         if snap is None:
             return None
@@ -172,7 +186,7 @@ class WorkspaceActions(QObject):
         return dlg
 
     # ------------------------------------------------------------------ sign-off
-    def sign_off(self, run_id: str | None = None):
+    def sign_off(self, run_id: str | None = None) -> SignoffDialog | None:
         """Sign off `run_id` (default: the run shown, when it belongs to the open workspace) as the workspace
         identity, optionally signed; the main window's Sign off action and the pages' buttons come here."""
         w = self.window
@@ -207,7 +221,7 @@ class WorkspaceActions(QObject):
         self.signoff_dialog = w.signoff_dialog = dlg
         return dlg
 
-    def _signed(self, event) -> None:
+    def _signed(self, event: Event) -> None:
         dlg = self.signoff_dialog
         if dlg is not None and isValid(dlg):
             dlg.finish()
@@ -222,11 +236,11 @@ class WorkspaceActions(QObject):
     def _signoff_failed(self, exc: BaseException) -> None:
         dlg = self.signoff_dialog
         alive = dlg is not None and isValid(dlg)
-        if alive:
+        if dlg is not None and alive:
             dlg.failed(getattr(exc, "message", None) or "an unexpected error (see the message).")
         show_error(dlg if alive else self.window, exc, title="The sign-off was not recorded")
 
-    def add_note(self):
+    def add_note(self) -> NoteDialog | None:
         snap = self.window.snapshot
         if snap is None:
             return None
@@ -247,7 +261,7 @@ class WorkspaceActions(QObject):
         if snap is None:
             return False
         if out is None:
-            out, chosen = QFileDialog.getSaveFileName(
+            out, _chosen_filter = QFileDialog.getSaveFileName(
                 self.window,
                 "Export the trail",
                 str(Path(snap.path).with_suffix(".csv")),
@@ -278,20 +292,20 @@ class WorkspaceActions(QObject):
         return True
 
 
-def _signoff_args(v: dict) -> dict:
+def _signoff_args(v: dict[str, Any]) -> dict[str, Any]:
     keys = ("decision", "conditions", "comment", "sign_with", "certificate", "password")
     return {k: v[k] for k in keys}
 
 
-def _identity_args(dlg) -> dict:
+def _identity_args(dlg: IdentityDialog) -> dict[str, Any]:
     v = dlg.values()
     return {"name": v["name"], "role": v["role"], "key_passphrase": v["passphrase"]}
 
 
-def ask_identity_if_missing(window, snapshot):
+def ask_identity_if_missing(window: Any, snapshot: WorkspaceSnapshot | None) -> IdentityDialog | None:
     """When `snapshot`'s workspace has no name and role for this account: open the identity dialog (once per
     workspace and session, unless the user saves it). Returns the dialog or None."""
-    actions = getattr(window, "workspace_actions", None)
+    actions: WorkspaceActions | None = getattr(window, "workspace_actions", None)
     me = getattr(snapshot, "identity", None)
     if actions is None or snapshot is None or (me is not None and me.name and me.role):
         return None
@@ -301,19 +315,15 @@ def ask_identity_if_missing(window, snapshot):
     return actions.edit_identity(first_run=True)
 
 
-def install_workspace_actions(window) -> None:
-    """Add the Workspace menu to `window` (a `gui.main_window.MainWindow`), the action buttons to its Workspace and
-    Trail pages, and route every sign-off through the identity-bound, signing dialog. Once per window."""
-    if getattr(window, "workspace_actions", None) is not None:
-        return
+def install_workspace_actions(window: Any) -> WorkspaceActions:  # a gui.main_window.MainWindow
+    """Add the Workspace menu to `window`, the action buttons to its Workspace and Trail pages, and the identity-bound,
+    signing sign-off that `window.sign_off()` hands over to. Once per window: again, it returns the actions it made."""
+    existing = getattr(window, "workspace_actions", None)
+    if isinstance(existing, WorkspaceActions):
+        return existing
     actions = WorkspaceActions(window)
-    window.workspace_actions = actions
-    # The main window's Sign off action and the Results page call `window.sign_off()`; this instance attribute puts
-    # the dialog above in place of the old free-text one. The Workspace page's signal was bound to the old method.
-    window.sign_off = actions.sign_off
-    window.artifacts.signoff_run.disconnect()
-    window.artifacts.signoff_run.connect(actions.sign_off)
     a = actions.actions
     window.artifacts.add_actions([a["register_dataset"], a["register_model"], a["record_training"], a["note"], a["export_trail"]])
     window.trail.add_actions([a["record_training"], a["note"], a["export_trail"]])
     window.trail.signoff_run.connect(actions.sign_off)
+    return actions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QComboBox, QFormLayout, QPlainTextEdit, QWidget
 
 from gui.dialogs.scrolling import ScrollingDialog
@@ -32,6 +34,6 @@ class NoteDialog(ScrollingDialog):
     def problem_text(self) -> str:
         return "" if self.text.toPlainText().strip() else "Write the note."
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         ref = self.about.currentData()
         return {"text": self.text.toPlainText().strip(), "refs": [ref] if ref else []}

@@ -3,12 +3,17 @@ size that fits a 1280x720 laptop screen (or the real screen, if smaller)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 LAPTOP = QSize(1280, 720)
 TITLE_BAR = 48  # what window decorations take off the screen height, so the whole dialog is on screen
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
 
 
 def limit() -> QSize:
@@ -29,16 +34,16 @@ class ScrollingDialog(QDialog):
         self.setAccessibleName(title)
         self._width = width
         outer = QVBoxLayout(self)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName(f"{name}_scroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        inner = QWidget()
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName(f"{name}_scroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.inner = inner = QWidget()
         self.body = QVBoxLayout(inner)
         self.body.setContentsMargins(0, 0, 0, 0)
-        self.scroll.setWidget(inner)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(inner)
+        outer.addWidget(self.scroll_area, 1)
         self.problem = QLabel()
         self.problem.setObjectName(f"{name}_problem")
         self.problem.setWordWrap(True)
@@ -70,11 +75,11 @@ class ScrollingDialog(QDialog):
     def fit(self) -> None:
         """As tall as the content wants, never taller than `limit()`: the rest scrolls, the buttons stay."""
         cap = limit()
-        inner = self.scroll.widget().sizeHint()
-        chrome = self.sizeHint().height() - self.scroll.sizeHint().height()
+        inner = self.inner.sizeHint()
+        chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
         self.resize(min(max(self._width, inner.width() + 40), cap.width()), min(inner.height() + chrome + 8, cap.height()))
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         if not self._sized:
             self._sized = True
             self.fit()

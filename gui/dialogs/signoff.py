@@ -109,9 +109,9 @@ class SignoffDialog(ScrollingDialog):
         self.comment = QPlainTextEdit()
         self.comment.setObjectName("signoff_comment")
         self.comment.setAccessibleName("Comment")
-        for w in (self.conditions, self.comment):
-            w.setTabChangesFocus(True)
-            w.setFixedHeight(w.fontMetrics().lineSpacing() * 3 + 12)
+        for text_box in (self.conditions, self.comment):
+            text_box.setTabChangesFocus(True)
+            text_box.setFixedHeight(text_box.fontMetrics().lineSpacing() * 3 + 12)
         form.addRow("Conditions", self.conditions)
         form.addRow("Comment", self.comment)
         self.body.addLayout(form)

@@ -235,12 +235,13 @@ class TrainingDialog(ScrollingDialog):
         r = self.params.rowCount()
         self.params.blockSignals(True)
         self.params.insertRow(r)
-        self.params.setItem(r, 0, QTableWidgetItem(key))
+        key_item = QTableWidgetItem(key)
+        self.params.setItem(r, 0, key_item)
         self.params.setItem(r, 1, QTableWidgetItem(value))
         self.params.blockSignals(False)
         if not key and self.isVisible():
             self.params.setCurrentCell(r, 0)
-            self.params.editItem(self.params.item(r, 0))
+            self.params.editItem(key_item)
         self._validate()
         return r
 
@@ -253,7 +254,7 @@ class TrainingDialog(ScrollingDialog):
         """(key, value text) of every row that is not blank."""
         rows = []
         for r in range(self.params.rowCount()):
-            key, value = (self.params.item(r, c).text() if self.params.item(r, c) else "" for c in (0, 1))
+            key, value = (item.text() if (item := self.params.item(r, c)) else "" for c in (0, 1))
             if key.strip() or value.strip():
                 rows.append((key.strip(), value.strip()))
         return rows
@@ -278,7 +279,8 @@ class TrainingDialog(ScrollingDialog):
         """Keyword arguments of `gui.workspace_jobs.record_training` (after the workspace path)."""
         when = ""
         if self.trained_earlier.isChecked():
-            local: datetime = self.trained_at.dateTime().toPython()
+            local = self.trained_at.dateTime().toPython()
+            assert isinstance(local, datetime)  # a QDateTime converts to a datetime
             when = local.astimezone().isoformat(timespec="minutes")  # local time with its offset, as typed
         datasets = [c.currentData() for c in self.dataset_combos if c.currentData() not in (None, REGISTER)]
         return {

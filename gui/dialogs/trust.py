@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidget, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from audit.errors import TrustRequired
 
 
 class TrustDialog(QDialog):
     """`exc` is an `audit.errors.TrustRequired`: for a pickle (`untrusted` empty) or a skops file with unknown types."""
 
-    def __init__(self, model_path: str, exc, parent: QWidget | None = None) -> None:
+    def __init__(self, model_path: str, exc: TrustRequired, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trust_dialog")
         self.sha256 = exc.sha256
@@ -78,7 +82,7 @@ class TrustDialog(QDialog):
         lay.addWidget(self.buttons)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-    def trusted_request(self, request: dict) -> dict:
+    def trusted_request(self, request: dict[str, Any]) -> dict[str, Any]:
         """The same set-up request, with exactly the trust this dialog granted."""
         if self.untrusted:
             types = tuple(dict.fromkeys([*request.get("trusted_types", ()), *self.untrusted]))

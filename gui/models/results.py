@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QObject
+
 from gui import theme
 from gui.models.table import Column, RecordTableModel
 
@@ -38,6 +40,9 @@ METRIC_TIPS = {
 SHOWN_METRICS = ("selection_rate", "base_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "auc")
 _RANK = {"pass": 0, "insufficient_evidence": 1, "fail": 2}
 
+# A group: its level (the features crossed) and its values, sorted
+GroupKey = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+
 
 def fmt(x: float | None, digits: int = 3) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
@@ -51,7 +56,7 @@ def fmt_estimate(e: Estimate | None) -> str:
     return f"{e.value:.3f} [{e.ci_low:.3f}, {e.ci_high:.3f}]"
 
 
-def group_key(level: tuple[str, ...], attrs: dict[str, str]) -> tuple:
+def group_key(level: tuple[str, ...], attrs: dict[str, str]) -> GroupKey:
     return tuple(level), tuple(sorted(attrs.items()))
 
 
@@ -59,10 +64,10 @@ def label(attrs: dict[str, str]) -> str:
     return " & ".join(f"{k}={v}" for k, v in attrs.items()) or "all"
 
 
-def cell_status(result: AuditResult) -> dict[tuple, tuple[str, list[Verdict]]]:
+def cell_status(result: AuditResult) -> dict[tuple[GroupKey, str], tuple[str, list[Verdict]]]:
     """(group key, metric) -> (worst status, the verdicts behind it)."""
     metric_of = {c.id: c.metric for c in result.spec.policy.checks}
-    out: dict[tuple, tuple[str, list]] = {}
+    out: dict[tuple[GroupKey, str], tuple[str, list[Verdict]]] = {}
     for v in result.verdicts:
         metric = metric_of.get(v.check)
         if metric is None:
@@ -78,9 +83,9 @@ def cell_status(result: AuditResult) -> dict[tuple, tuple[str, list[Verdict]]]:
 class GroupMetricsModel(RecordTableModel["GroupResult"]):
     """One row per group (features and intersections); metric cells show "value [low, high]" with the verdict marked."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__([], [], parent)
-        self._status: dict[tuple, tuple[str, list]] = {}
+        self._status: dict[tuple[GroupKey, str], tuple[str, list[Verdict]]] = {}
 
     def set_result(self, result: AuditResult | None) -> None:
         if result is None:
@@ -90,7 +95,7 @@ class GroupMetricsModel(RecordTableModel["GroupResult"]):
         self._status = cell_status(result)
         present = [m for m in SHOWN_METRICS if any(m in g.metrics for g in result.groups)]
         min_size = result.spec.min_group_size
-        cols: list[Column] = [
+        cols: list[Column[GroupResult]] = [
             Column(
                 "Group",
                 lambda g: label(g.attributes) + ("  ⚠ small" if g.small else ""),
@@ -107,7 +112,7 @@ class GroupMetricsModel(RecordTableModel["GroupResult"]):
         cols += [self._metric_column(m) for m in present]
         self.set_rows(result.groups, cols)
 
-    def _metric_column(self, metric: str) -> Column:
+    def _metric_column(self, metric: str) -> Column[GroupResult]:
         def status(g: GroupResult) -> str | None:
             hit = self._status.get((group_key(g.level, g.attributes), metric))
             return hit[0] if hit else None
@@ -153,7 +158,7 @@ class GroupMetricsModel(RecordTableModel["GroupResult"]):
         return hit[0] if hit else None
 
 
-def _verdict_columns() -> list[Column]:
+def _verdict_columns() -> list[Column[Verdict]]:
     def st(v: Verdict) -> str:
         return v.status
 
@@ -186,7 +191,7 @@ def _verdict_columns() -> list[Column]:
 
 
 class VerdictsModel(RecordTableModel["Verdict"]):
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(_verdict_columns(), [], parent)
 
     def set_result(self, result: AuditResult | None) -> None:

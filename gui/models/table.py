@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ class Column(Generic[T]):
 
 
 class RecordTableModel(QAbstractTableModel, Generic[T]):
-    def __init__(self, columns: Sequence[Column[T]], rows: Sequence[T] = (), parent=None) -> None:
+    def __init__(self, columns: Sequence[Column[T]], rows: Sequence[T] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._columns = list(columns)
         self._rows: list[T] = list(rows)
@@ -107,7 +107,7 @@ def _sortable(key: Any) -> Any:
 class SortProxy(QSortFilterProxyModel):
     """Sorts by `SORT_ROLE`; an optional predicate filters rows by their record."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -132,6 +132,6 @@ class SortProxy(QSortFilterProxyModel):
     def lessThan(self, left: _Index, right: _Index) -> bool:
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
         try:
-            return a < b
+            return bool(a < b)  # sort keys of any comparable type (numbers, text, times)
         except TypeError:
             return str(a) < str(b)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
 from gui import theme
 from gui.models.table import Column, RecordTableModel
+
+if TYPE_CHECKING:
+    from audit.trail import Artifact, AuditRunRecord, Event
 
 KIND_TITLES = {
     "dataset_registered": "Dataset registered",
@@ -26,34 +32,31 @@ def _time(t: str) -> str:
     return t.replace("T", " ")[:19]
 
 
-class EventsModel(RecordTableModel):
-    def __init__(self, parent=None) -> None:
-        super().__init__(
-            [
-                Column("#", lambda e: str(e.seq), sort=lambda e: e.seq, numeric=True),
-                Column("Time (UTC)", lambda e: _time(e.time), sort=lambda e: e.time),
-                Column("Event", lambda e: KIND_TITLES.get(e.kind, e.kind), sort=lambda e: e.kind),
-                Column("Actor", lambda e: e.actor.label(), tooltip=lambda e: e.actor.label()),
-                Column("Details", lambda e: e.summary(), tooltip=lambda e: e.summary()),
-                Column("Hash", lambda e: e.hash[:12] + "…", tooltip=lambda e: f"hash {e.hash}\nprevious {e.prev_hash}"),
-            ],
-            [],
-            parent,
-        )
+class EventsModel(RecordTableModel["Event"]):
+    def __init__(self, parent: QObject | None = None) -> None:
+        columns: list[Column[Event]] = [
+            Column("#", lambda e: str(e.seq), sort=lambda e: e.seq, numeric=True),
+            Column("Time (UTC)", lambda e: _time(e.time), sort=lambda e: e.time),
+            Column("Event", lambda e: KIND_TITLES.get(e.kind, e.kind), sort=lambda e: e.kind),
+            Column("Actor", lambda e: e.actor.label(), tooltip=lambda e: e.actor.label()),
+            Column("Details", lambda e: e.summary(), tooltip=lambda e: e.summary()),
+            Column("Hash", lambda e: e.hash[:12] + "…", tooltip=lambda e: f"hash {e.hash}\nprevious {e.prev_hash}"),
+        ]
+        super().__init__(columns, [], parent)
 
 
 def _status_text(status: str | None) -> str:
     return {"ok": "✓ unchanged", "changed": "⚠ CHANGED on disk", "missing": "⚠ MISSING"}.get(status or "", "—")
 
 
-class ArtifactsModel(RecordTableModel):
+class ArtifactsModel(RecordTableModel["tuple[Artifact, str | None]"]):
     """Rows are (Artifact, on-disk status)."""
 
-    def __init__(self, parent=None) -> None:
-        def bg(r) -> QColor | None:
+    def __init__(self, parent: QObject | None = None) -> None:
+        def bg(r: tuple[Artifact, str | None]) -> QColor | None:
             return theme.color("fail") if r[1] in ("changed", "missing") else None
 
-        def fg(r) -> QColor | None:
+        def fg(r: tuple[Artifact, str | None]) -> QColor | None:
             return theme.color("fail_fg") if r[1] in ("changed", "missing") else None
 
         super().__init__(
@@ -86,8 +89,8 @@ class ArtifactsModel(RecordTableModel):
         )
 
 
-class RunsModel(RecordTableModel):
-    def __init__(self, parent=None) -> None:
+class RunsModel(RecordTableModel["AuditRunRecord"]):
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
                 Column("Run", lambda r: r.run_id),
@@ -107,7 +110,7 @@ class RunsModel(RecordTableModel):
         )
 
 
-def _signoff_text(r) -> str:
+def _signoff_text(r: AuditRunRecord) -> str:
     if not r.signoffs:
         return "open"
     p = r.signoffs[-1].payload

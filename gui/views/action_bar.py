@@ -5,10 +5,14 @@ rule for when a run can be signed off, shared by the Workspace and Trail pages."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QBoxLayout, QToolButton
+
+if TYPE_CHECKING:
+    from gui.jobs import WorkspaceSnapshot
 
 
 def action_button(action: QAction) -> QToolButton:
@@ -31,7 +35,7 @@ def add_action_buttons(layout: QBoxLayout, actions: Sequence[QAction], at: int =
     return buttons
 
 
-def signoff_blocked(snap, run_id: str | None) -> str:
+def signoff_blocked(snap: WorkspaceSnapshot | None, run_id: str | None) -> str:
     """Why `run_id` cannot be signed off in the workspace `snap` now ("" when it can)."""
     if snap is None:
         return "Open a workspace first."

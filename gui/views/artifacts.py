@@ -3,7 +3,9 @@ lineage, and the recorded audit runs (open one, sign it off)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from gui import theme
@@ -14,6 +16,16 @@ from gui.views.common import fit_columns, heading, muted, table_view, titled_pan
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from PySide6.QtCore import SignalInstance
+    from PySide6.QtGui import QAction
+
+    from audit.trail import Artifact, DatasetLineage, ModelLineage
+    from gui.jobs import WorkspaceSnapshot
+    from gui.settings import Settings
+
 
 class ArtifactsView(QWidget):
     use_artifact = Signal(str, str)  # kind, path
@@ -23,7 +35,7 @@ class ArtifactsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("workspace_view")
-        self.workspace = None
+        self.workspace: WorkspaceSnapshot | None = None
         self.lineage_runner = Runner("artifact-lineage", self)
         self.lineage_runner.finished.connect(self._on_lineage)
         self.lineage_runner.failed.connect(lambda exc: self.lineage.setPlainText(f"No lineage: {exc}"))
@@ -60,7 +72,7 @@ class ArtifactsView(QWidget):
         row.addWidget(self.use_button)
         bl.addLayout(row)
         self.artifacts_model = ArtifactsModel(self)
-        ap = SortProxy(self)
+        self.artifacts_proxy = ap = SortProxy(self)
         ap.setSourceModel(self.artifacts_model)
         self.artifacts_table = table_view("artifacts_table", stretch_last=True)
         self.artifacts_table.setModel(ap)
@@ -69,7 +81,7 @@ class ArtifactsView(QWidget):
         bl.addWidget(self.artifacts_table, 1)
         upper.addWidget(box)
         lbox, ll = titled_panel("Lineage")
-        self.lineage = QTextBrowser()
+        self.lineage: QTextBrowser = QTextBrowser()
         self.lineage.setObjectName("artifact_lineage")
         self.lineage.setAccessibleName("Lineage of the selected artifact")
         self.lineage.setPlainText("Select a dataset or model to see where it came from and what used it.")
@@ -98,7 +110,7 @@ class ArtifactsView(QWidget):
         self.signoff_button.clicked.connect(lambda: self._emit_run(self.signoff_run))
         rl.addLayout(row)
         self.runs_model = RunsModel(self)
-        rp = SortProxy(self)
+        self.runs_proxy = rp = SortProxy(self)
         rp.setSourceModel(self.runs_model)
         self.runs_table = table_view("runs_table")
         self.runs_table.setModel(rp)
@@ -109,11 +121,11 @@ class ArtifactsView(QWidget):
         split.setSizes([420, 260])
         lay.addWidget(split, 1)
 
-    def add_actions(self, actions) -> None:
+    def add_actions(self, actions: Sequence[QAction]) -> None:
         """Buttons for window actions (register, record training, note, export), shown under the summary."""
         add_action_buttons(self.actions_row, actions, at=0)
 
-    def set_workspace(self, snap) -> None:
+    def set_workspace(self, snap: WorkspaceSnapshot | None) -> None:
         self.workspace = snap
         if snap is None:
             self.title.setText("Workspace")
@@ -153,11 +165,11 @@ class ArtifactsView(QWidget):
         fit_columns(self.runs_table)
         self._update_run_buttons()
 
-    def _selected_artifact(self):
+    def _selected_artifact(self) -> tuple[Artifact, str | None] | None:
         idx = self.artifacts_table.currentIndex()
         if not idx.isValid():
             return None
-        return self.artifacts_model.record(self.artifacts_table.model().mapToSource(idx).row())
+        return self.artifacts_model.record(self.artifacts_proxy.mapToSource(idx).row())
 
     def _on_artifact(self, current: QModelIndex, _prev: QModelIndex) -> None:
         rec = self._selected_artifact()
@@ -169,8 +181,8 @@ class ArtifactsView(QWidget):
         self.lineage.setPlainText(f"Reading the lineage of {rec[0].id}…")
         self.lineage_runner.start(jobs.lineage, self.workspace.path, rec[0].id)
 
-    def _on_lineage(self, lin) -> None:
-        arts = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
+    def _on_lineage(self, lin: DatasetLineage | ModelLineage) -> None:
+        arts: dict[str, Artifact] = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
         self.lineage.setHtml(lineage_html(lin, arts))
 
     def _use_selected(self) -> None:
@@ -182,7 +194,8 @@ class ArtifactsView(QWidget):
         idx = self.runs_table.currentIndex()
         if not idx.isValid():
             return None
-        return self.runs_model.record(self.runs_table.model().mapToSource(idx).row()).run_id
+        run_id: str = self.runs_model.record(self.runs_proxy.mapToSource(idx).row()).run_id
+        return run_id
 
     def _on_run(self, current: QModelIndex, _prev: QModelIndex) -> None:
         self._update_run_buttons()
@@ -195,15 +208,15 @@ class ArtifactsView(QWidget):
         self.signoff_button.setEnabled(not why)
         self.signoff_button.setToolTip(why or f"Record your decision on {run}")
 
-    def _emit_run(self, signal) -> None:
+    def _emit_run(self, signal: SignalInstance) -> None:
         run = self._selected_run()
         if run:
             signal.emit(run)
 
-    def save_state(self, settings) -> None:
+    def save_state(self, settings: Settings) -> None:
         settings.set_value("workspace/splitter", self.split.saveState())
 
-    def restore_state(self, settings) -> None:
+    def restore_state(self, settings: Settings) -> None:
         state = settings.value("workspace/splitter")
-        if state is not None:
+        if isinstance(state, QByteArray | bytes):
             self.split.restoreState(state)

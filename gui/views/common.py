@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +25,10 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".
 MODEL_SUFFIXES = {".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".lgb", ".lgbm", ".ubj", ".xgb", ".json", ".model"}
 DATA_FILTER = "Datasets (*.csv *.tsv *.txt *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
 MODEL_FILTER = "Models (*.skops *.onnx *.lgb *.lgbm *.txt *.json *.ubj *.pkl *.pickle *.joblib);;All files (*)"
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 
 def titled_panel(title: str | None = None, level: int = 2) -> tuple[QWidget, QVBoxLayout]:
@@ -62,7 +66,7 @@ class MutedLabel(QLabel):
         pal.setColor(self.foregroundRole(), QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
         self.setPalette(pal)
 
-    def event(self, event) -> bool:
+    def event(self, event: QEvent) -> bool:
         from PySide6.QtCore import QEvent
 
         if event.type() == QEvent.Type.ApplicationPaletteChange:  # posted after the change; not seen by changeEvent
@@ -148,11 +152,11 @@ class FileField(QWidget):
         if emit:
             self.changed.emit(path)
 
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             self.set_path(urls[0])
@@ -174,22 +178,6 @@ def card(title: str, value: str, name: str) -> tuple[QFrame, QLabel]:
     lay.addWidget(big)
     lay.addWidget(QLabel(title))
     return frame, big
-
-
-def short_path(path: str, keep: int = 2) -> str:
-    p = Path(path)
-    parts = p.parts
-    return str(Path(*parts[-keep:])) if len(parts) > keep else str(p)
-
-
-def help_button(text: str) -> QToolButton:
-    b = QToolButton()
-    b.setText("?")
-    b.setToolTip(text)
-    b.setAccessibleName("Help")
-    b.setAccessibleDescription(text)
-    b.setAutoRaise(True)
-    return b
 
 
 def labelled_combo(
@@ -219,3 +207,27 @@ def refill_combo(combo: QComboBox, items: list[tuple[str, object]]) -> None:
     at = combo.findData(keep) if keep is not None else -1
     combo.setCurrentIndex(at if at >= 0 else 0 if items else -1)
     combo.blockSignals(False)
+
+
+def form_combo(name: str, accessible: str) -> QComboBox:
+    """A form's picker: named for tests and accessibility, with its description as tooltip, never narrower than 14
+    characters (the set-up page's column and policy choices)."""
+    c = QComboBox()
+    c.setObjectName(name)
+    c.setAccessibleName(accessible)
+    c.setToolTip(accessible)
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    c.setMinimumContentsLength(14)
+    return c
+
+
+def form_spin(name: str, lo: int, hi: int, value: int, accessible: str) -> QSpinBox:
+    """A form's whole-number field with thousands separators (resamples, seeds, group sizes)."""
+    s = QSpinBox()
+    s.setObjectName(name)
+    s.setAccessibleName(accessible)
+    s.setToolTip(accessible)
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setGroupSeparatorShown(True)
+    return s

@@ -5,6 +5,7 @@ verdicts that flipped, the inputs that changed and every change with its interva
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -25,8 +26,17 @@ from gui.models.table import Column, RecordTableModel, SortProxy
 from gui.views.common import fit_columns, heading, muted, table_view
 from gui.worker import Runner
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QColor
 
-def compare_job(workspace: str, run_a: str, run_b: str, *, progress, cancel):
+    from audit.cancel import CancelToken, Progress
+    from audit.lifecycle.compare_types import Change, Comparison, InputChange, VerdictChange
+    from audit.result import Estimate
+    from audit.trail import Event
+    from gui.jobs import WorkspaceSnapshot
+
+
+def compare_job(workspace: str, run_a: str, run_b: str, *, progress: Progress, cancel: CancelToken) -> tuple[Comparison, Event]:
     """Worker thread: compare the two runs and record the comparison; returns (Comparison, Event)."""
     from audit.lifecycle.record import compare_runs, record_comparison
     from audit.trail import Workspace
@@ -40,7 +50,7 @@ def compare_job(workspace: str, run_a: str, run_b: str, *, progress, cancel):
     return comparison, event
 
 
-def save_job(comparison, path: str, kind: str, *, progress, cancel) -> str:
+def save_job(comparison: Comparison, path: str, kind: str, *, progress: Progress, cancel: CancelToken) -> str:
     from audit.outputs import atomic_write
 
     if kind == "pdf":
@@ -53,21 +63,21 @@ def save_job(comparison, path: str, kind: str, *, progress, cancel) -> str:
     return path
 
 
-def _est(e) -> str:
+def _est(e: Estimate | None) -> str:
     from reports.format import est
 
     return est(e)
 
 
-def _group(g: dict) -> str:
+def _group(g: dict[str, str]) -> str:
     return " & ".join(f"{k}={v}" for k, v in g.items()) or "everyone"
 
 
-def _status_bg(status: str):
+def _status_bg(status: str) -> QColor | None:
     return theme.color(status) if status in ("pass", "fail", "insufficient_evidence") else None
 
 
-VERDICT_COLUMNS = [
+VERDICT_COLUMNS: list[Column[VerdictChange]] = [
     Column("Check", lambda v: v.check),
     Column("Group", lambda v: _group(v.group)),
     Column("Run A", lambda v: theme.STATUS_TEXT.get(v.before, v.before), background=lambda v: _status_bg(v.before)),
@@ -76,13 +86,13 @@ VERDICT_COLUMNS = [
     Column("Statistic B", lambda v: _est(v.statistic_after)),
     Column("Rule", lambda v: v.rule),
 ]
-INPUT_COLUMNS = [
+INPUT_COLUMNS: list[Column[InputChange]] = [
     Column("Input", lambda c: c.input),
     Column("Field", lambda c: c.field),
     Column("Run A", lambda c: str(c.before)),
     Column("Run B", lambda c: str(c.after)),
 ]
-CHANGE_COLUMNS = [
+CHANGE_COLUMNS: list[Column[Change]] = [
     Column("Group", lambda c: _group(c.group)),
     Column("Level", lambda c: " × ".join(c.level) or "everyone"),
     Column("Metric", lambda c: c.metric + (f" vs {_group(c.comparator)}" if c.comparator else "")),
@@ -107,10 +117,10 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.setObjectName("compare_view")
         self.workspace: str | None = None
-        self.comparison = None
+        self.comparison: Comparison | None = None
         self.runner = Runner("compare", self)
         self.runner.finished.connect(self._on_compared)
-        self.runner.failed.connect(lambda exc: (self._busy(False), show_error(self, exc, title="Cannot compare")))
+        self.runner.failed.connect(self._on_failed)
         self.saver = Runner("compare-save", self)
         self.saver.finished.connect(lambda path: self.status.setText(f"Saved {path}"))
         self.saver.failed.connect(lambda exc: show_error(self, exc, title="Not saved"))
@@ -139,7 +149,7 @@ class CompareView(QWidget):
         self.compare_button.clicked.connect(self.compare)
         pick.addWidget(self.compare_button)
         lay.addLayout(pick)
-        self.status = muted("Open a workspace with at least two audit runs.")
+        self.status: QLabel = muted("Open a workspace with at least two audit runs.")
         self.status.setObjectName("compare_status")
         lay.addWidget(self.status)
         self.summary = QTextBrowser()
@@ -191,7 +201,7 @@ class CompareView(QWidget):
         self._update()
 
     # ------------------------------------------------------------------ data
-    def set_workspace(self, snapshot) -> None:
+    def set_workspace(self, snapshot: WorkspaceSnapshot | None) -> None:
         self.workspace = snapshot.path if snapshot else None
         runs = sorted(snapshot.runs, key=lambda r: r.event.seq) if snapshot else []
         picked = (self.run_a.currentData(), self.run_b.currentData())  # kept across a refresh of the same runs
@@ -216,14 +226,18 @@ class CompareView(QWidget):
         self.status.setText(f"Comparing {a} with {b}…")
         self.runner.start(compare_job, self.workspace, a, b)
 
-    def _on_compared(self, outcome) -> None:
+    def _on_failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        show_error(self, exc, title="Cannot compare")
+
+    def _on_compared(self, outcome: tuple[Comparison, Event]) -> None:
         comparison, event = outcome
         self._busy(False)
         self.show_comparison(comparison)
         self.status.setText(f"Recorded in the trail as event #{event.seq} ({event.payload['comparison_id']}).")
         self.compared.emit(comparison)
 
-    def show_comparison(self, comparison) -> None:
+    def show_comparison(self, comparison: Comparison) -> None:
         from html import escape
 
         self.comparison = comparison

@@ -7,9 +7,12 @@ cells between selected ones that are not selected stay empty, as a spreadsheet w
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtCore import QEvent, QKeyCombination, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QTreeView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTreeView
+
+# Ctrl+Shift+C copies with the column headers
+COPY_WITH_HEADERS = QKeyCombination(Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_C)
 
 
 def _clean(text: object) -> str:
@@ -18,7 +21,7 @@ def _clean(text: object) -> str:
     return s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
 
 
-def _column_header(view: QAbstractItemView):
+def _column_header(view: QAbstractItemView) -> QHeaderView | None:
     if isinstance(view, QTableView):
         return view.horizontalHeader()
     if isinstance(view, QTreeView):
@@ -26,13 +29,13 @@ def _column_header(view: QAbstractItemView):
     return None
 
 
-def _row_key(view: QAbstractItemView, index: QModelIndex) -> tuple:
+def _row_key(view: QAbstractItemView, index: QModelIndex) -> tuple[float, ...]:
     """Where a row is on screen, top to bottom: a table's row by its vertical header, a tree's by its place on screen
     (a child after its parent)."""
     if isinstance(view, QTableView):
         return (view.verticalHeader().visualIndex(index.row()),)
     rect = view.visualRect(index.siblingAtColumn(0))
-    path = []
+    path: list[int] = []
     i = index.siblingAtColumn(0)
     while i.isValid():  # tree position as a fallback for rows scrolled out of view
         path.insert(0, i.row())
@@ -53,10 +56,12 @@ def selection_tsv(view: QAbstractItemView, *, headers: bool = False) -> str:
     def col_pos(c: int) -> int:
         return header.visualIndex(c) if header is not None else c
 
-    hidden = (lambda c: header.isSectionHidden(c)) if header is not None else (lambda c: False)
+    def hidden(c: int) -> bool:
+        return header.isSectionHidden(c) if header is not None else False
+
     cols = sorted({i.column() for i in indexes if not hidden(i.column())}, key=col_pos)
-    rows: dict[tuple, dict[int, str]] = {}
-    row_keys: dict[tuple, tuple] = {}
+    rows: dict[tuple[int, int, int], dict[int, str]] = {}
+    row_keys: dict[tuple[int, int, int], tuple[float, ...]] = {}
     for i in indexes:
         if hidden(i.column()):
             continue
@@ -90,7 +95,7 @@ class _CopyKeys(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
-            with_headers = event.keyCombination() == QKeySequence("Ctrl+Shift+C")[0]
+            with_headers = event.keyCombination() == COPY_WITH_HEADERS
             if event.matches(QKeySequence.StandardKey.Copy) or with_headers:
                 if event.type() == QEvent.Type.KeyPress:
                     copy_selection(self._view, headers=with_headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -28,6 +30,14 @@ from gui.worker import Runner
 PDF_FILTER = "PDF (*.pdf)"
 MANIFEST_SUFFIX = ".evidence.json"  # reports.export.manifest_path_for: <stem>.evidence.json beside the PDF
 
+if TYPE_CHECKING:  # QtPdf is optional at run time (show_pdf says so when it is missing)
+    from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtPdfWidgets import QPdfView
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
+    from reports.export import ExportedReport
+
 
 def open_in_system(path: Path) -> bool:
     """Hand a file or folder to the desktop (file manager, PDF reader). Tests replace this."""
@@ -41,12 +51,12 @@ class ExportView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("export_view")
-        self.result = None
+        self.result: AuditResult | None = None
         self.run_id: str | None = None
         self.workspace_path: str | None = None
         self.pdf_path: Path | None = None
         self._confirmed: Path | None = None  # the path the user agreed to replace, in the save dialog
-        self._doc = None
+        self._doc: QPdfDocument | None = None
         self.runner = Runner("export", self)
         self.runner.finished.connect(self._on_exported)
         self.runner.failed.connect(self._on_failed)
@@ -55,7 +65,7 @@ class ExportView(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Report"))
-        self.status = muted("Run or open an audit first; then write its PDF report here.")
+        self.status: QLabel = muted("Run or open an audit first; then write its PDF report here.")
         self.status.setObjectName("export_status")
         lay.addWidget(self.status)
 
@@ -88,7 +98,7 @@ class ExportView(QWidget):
         self.sign_check.toggled.connect(self._update_sign)
         self._update_sign(False)
         buttons = QHBoxLayout()
-        self.export_button = QPushButton("Export PDF")
+        self.export_button: QPushButton = QPushButton("Export PDF")
         self.export_button.setObjectName("export_button")
         self.export_button.setAccessibleName("Export the PDF report")
         self.export_button.setToolTip("Write the PDF report (Ctrl+E)")
@@ -134,7 +144,7 @@ class ExportView(QWidget):
         self.zoom_combo.setEnabled(False)
         bar.addWidget(self.zoom_combo)
         self.preview_holder.addLayout(bar)
-        self.pdf_view = None
+        self.pdf_view: QPdfView | None = None
         lay.addLayout(self.preview_holder, 1)
 
     def _update_sign(self, on: bool) -> None:
@@ -166,7 +176,7 @@ class ExportView(QWidget):
     def set_workspace(self, workspace_path: str | None) -> None:
         self.workspace_path = workspace_path
 
-    def set_result(self, result, run_id: str | None, workspace_path: str | None) -> None:
+    def set_result(self, result: AuditResult | None, run_id: str | None, workspace_path: str | None) -> None:
         self.result, self.run_id, self.workspace_path = result, run_id, workspace_path
         self.export_button.setEnabled(result is not None and not self.runner.busy)
         if result is None:
@@ -214,7 +224,7 @@ class ExportView(QWidget):
         self.status.setText("The report was not written.")
         show_error(self, exc, title="Cannot export the report")
 
-    def _on_exported(self, report) -> None:
+    def _on_exported(self, report: ExportedReport) -> None:
         self.pdf_path = Path(report.pdf_path)
         notes = [
             f"{report.pages} pages",
@@ -250,6 +260,7 @@ class ExportView(QWidget):
             self.preview_holder.addWidget(self.pdf_view, 1)
             self.zoom_combo.setEnabled(True)
             self._apply_zoom()
+        assert self._doc is not None  # made with the view above
         self._doc.close()
         err = self._doc.load(str(path))
         if err != QPdfDocument.Error.None_:

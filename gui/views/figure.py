@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
@@ -31,6 +31,9 @@ _chosen: str | None = None  # None: follow the window's palette
 _views: weakref.WeakSet[FigureView] = weakref.WeakSet()
 _DPI = 100  # logical pixels per inch of the drawn figure (times the screen's pixel ratio)
 FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)"}
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent, QShowEvent
 
 
 def chart_theme() -> str:
@@ -62,7 +65,7 @@ class FigureView(QWidget):
         self.setObjectName(f"figure_{name}")
         self.save_name = save_name
         self._display: Any = None
-        self._drawn_key: tuple | None = None
+        self._drawn_key: tuple[str, float, float] | None = None  # theme, width in inches, device pixel ratio
         self.last_png: bytes = b""
         self.runner = Runner(f"figure-{name}", self)
         self.runner.finished.connect(self._on_png)
@@ -89,15 +92,15 @@ class FigureView(QWidget):
         self.image.setObjectName(f"figure_{name}_image")
         self.image.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.image)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.image)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(lambda pos: self.context_menu().popup(self.mapToGlobal(pos)))
         self.save_dialog: QFileDialog | None = None
-        lay.addWidget(self.scroll, 1)
+        lay.addWidget(self.scroll_area, 1)
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(250)
@@ -125,7 +128,7 @@ class FigureView(QWidget):
         self.redraw()
 
     def width_in(self) -> float:
-        px = max(self.scroll.viewport().width(), 200)
+        px = max(self.scroll_area.viewport().width(), 200)
         return max(5.0, min(px / _DPI, 14.0))
 
     def redraw(self) -> None:
@@ -141,11 +144,11 @@ class FigureView(QWidget):
         self._drawn_key = key
         self.runner.start(jobs.render_chart, self._display, theme=key[0], dpi=int(_DPI * key[2]), width_in=key[1])
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self, self.redraw)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._display is not None:
             self._resize_timer.start()

@@ -12,11 +12,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 CSV_FILTER = "CSV (*.csv)"
 
+if TYPE_CHECKING:
+    from audit.result import AuditResult, GroupResult
 
-def group_table_rows(result, groups: Sequence, metrics: Sequence[str]) -> tuple[list[str], list[list[object]]]:
+
+def group_table_rows(
+    result: AuditResult, groups: Sequence[GroupResult], metrics: Sequence[str]
+) -> tuple[list[str], list[list[object]]]:
     """(header, rows) for `groups` (GroupResult) of `result`, with value, interval and verdict per metric."""
     from gui.models.results import cell_status, group_key
 

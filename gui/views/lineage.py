@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.trail import Artifact, DatasetLineage, ModelLineage
 
 
-def lineage_html(lin, artifacts: dict | None = None) -> str:
+def lineage_html(lin: DatasetLineage | ModelLineage, artifacts: dict[str, Artifact] | None = None) -> str:
     artifacts = artifacts or {}
 
     def name(aid: str) -> str:
@@ -24,9 +28,8 @@ def lineage_html(lin, artifacts: dict | None = None) -> str:
             f"{escape(art.registered_by.label())}<br><code>{escape(art.path)}</code>"
         )
     else:
-        out.append(
-            f"<b>{escape(getattr(lin, 'model_id', None) or getattr(lin, 'dataset_id', ''))}</b> (audited by hash, never registered)"
-        )
+        unregistered = str(getattr(lin, "model_id", None) or getattr(lin, "dataset_id", ""))
+        out.append(f"<b>{escape(unregistered)}</b> (audited by hash, never registered)")
     if hasattr(lin, "model_id"):
         out.append("<h4>Trained</h4>")
         if not lin.trainings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QSplitter, QVBoxLayout, QWidget
 
@@ -9,6 +11,9 @@ from gui import theme
 from gui.models.results import label
 from gui.models.table import Column, RecordTableModel, SortProxy
 from gui.views.common import fit_columns, heading, muted, table_view, titled_panel
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult, MissingByGroup, ProxyFlag
 
 
 class QualityView(QWidget):
@@ -25,7 +30,7 @@ class QualityView(QWidget):
         top, tl = titled_panel("Candidate proxy features")
         self.proxy_note = muted()
         tl.addWidget(self.proxy_note)
-        self.proxy_model = RecordTableModel(
+        self.proxy_model: RecordTableModel[ProxyFlag] = RecordTableModel(
             [
                 Column("Feature", lambda p: p.feature),
                 Column("Associated with", lambda p: p.sensitive),
@@ -59,7 +64,7 @@ class QualityView(QWidget):
         self.only_missing.setChecked(True)
         self.only_missing.toggled.connect(self._filter_missing)
         bl.addWidget(self.only_missing)
-        self.missing_model = RecordTableModel(
+        self.missing_model: RecordTableModel[MissingByGroup] = RecordTableModel(
             [
                 Column("Group", lambda m: label(m.group)),
                 Column("Column", lambda m: m.column),
@@ -87,7 +92,7 @@ class QualityView(QWidget):
     def _filter_missing(self, *_: object) -> None:
         self.missing_proxy.set_predicate((lambda m: m.missing > 0) if self.only_missing.isChecked() else None)
 
-    def set_result(self, result) -> None:
+    def set_result(self, result: AuditResult | None) -> None:
         q = result.quality if result is not None else None
         self.proxy_model.set_rows(q.proxies if q else [])
         self.missing_model.set_rows(q.missing_by_group if q else [])

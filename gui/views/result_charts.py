@@ -16,6 +16,11 @@ from gui.views.common import labelled_combo, muted, refill_combo
 from gui.views.figure import FigureView
 
 
+def _rates_by(result: Any, level: tuple[str, ...], name: str) -> Callable[[Any], Any]:
+    """The rates chart of one level (bound here: a lambda in a loop would see the loop's last level)."""
+    return lambda c: c.RatesDisplay.from_result(result, [(level, None)], title=f"Rates by group: {name}")
+
+
 def chart_choices(result: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
     """(title, file name, build) for each chart of `result`; `build(charts_module)` makes the display (cheap, no drawing)."""
     choices: list[tuple[str, str, Callable[[Any], Any]]] = [
@@ -24,13 +29,7 @@ def chart_choices(result: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
     singles = [lv.level for lv in result.levels if len(lv.level) == 1]
     for level in singles + [lv.level for lv in result.levels if len(lv.level) > 1]:  # features, then intersections
         name = " × ".join(level)
-        choices.append(
-            (
-                f"Selection and error rates by {name}",
-                "rates-" + "-".join(level),
-                lambda c, lv=level, n=name: c.RatesDisplay.from_result(result, [(lv, None)], title=f"Rates by group: {n}"),
-            )
-        )
+        choices.append((f"Selection and error rates by {name}", "rates-" + "-".join(level), _rates_by(result, level, name)))
     if any(g.calibration for g in result.groups):
         first = singles[0] if singles else None
         choices.append(

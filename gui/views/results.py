@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +26,11 @@ from gui.views.common import card, fit_columns, heading, muted, table_view
 from gui.views.result_charts import ResultChartsPanel
 from gui.views.verdict_forest import VerdictForestPanel
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent, QModelIndex
+
+    from audit.result import AuditResult, GroupResult
+
 
 class ResultsView(QWidget):
     signoff_requested = Signal()
@@ -34,7 +40,7 @@ class ResultsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("results_view")
-        self.result = None
+        self.result: AuditResult | None = None
         self.run_id: str | None = None
 
         lay = QVBoxLayout(self)
@@ -116,7 +122,7 @@ class ResultsView(QWidget):
         lay.addWidget(self.verdict_detail)
         return w
 
-    def _show_verdict(self, current, _previous) -> None:
+    def _show_verdict(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             return
         from html import escape
@@ -201,7 +207,7 @@ class ResultsView(QWidget):
         for w in (self.banner, self.summary_row, self.tabs):
             w.setVisible(has)
 
-    def set_result(self, result, run_id: str | None = None) -> None:
+    def set_result(self, result: AuditResult | None, run_id: str | None = None) -> None:
         self.result, self.run_id = result, run_id
         self._show(result is not None)
         self.verdicts_model.set_result(result)
@@ -283,7 +289,7 @@ class ResultsView(QWidget):
         for key, frame in self._cards.items():
             frame.setStyleSheet(f"QFrame#{frame.objectName()} {{ border-left: 4px solid {theme.hex_color(key + '_fg')}; }}")
 
-    def event(self, event) -> bool:
+    def event(self, event: QEvent) -> bool:
         from PySide6.QtCore import QEvent
 
         if event.type() == QEvent.Type.ApplicationPaletteChange:  # the system's scheme changed
@@ -300,7 +306,7 @@ class ResultsView(QWidget):
         text = self.group_search.text().strip().lower()
         hide = self.hide_small.isChecked()
 
-        def keep(g) -> bool:
+        def keep(g: GroupResult) -> bool:
             if hide and g.small:
                 return False
             if choice == "single" and len(g.level) != 1:
@@ -317,7 +323,7 @@ class ResultsView(QWidget):
             f"{self.groups_proxy.rowCount()} of {self.groups_model.rowCount()} groups shown; {n_small} small."
         )
 
-    def shown_groups(self) -> list:
+    def shown_groups(self) -> list[GroupResult]:
         """The groups the table shows, in its order (filter and sort applied)."""
         p = self.groups_proxy
         return [self.groups_model.record(p.mapToSource(p.index(r, 0)).row()) for r in range(p.rowCount())]

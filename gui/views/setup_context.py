@@ -1,12 +1,18 @@
 """The set-up page's declared-context box: the inline fields, every other field kept for the dialog, and the count of
-filled fields. A mixin of `SetupView`."""
+filled fields. Reads and writes the draft's declared context."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from gui.views.common import muted
+
+if TYPE_CHECKING:
+    from gui.dialogs.context import ContextDialog
 
 ANNEX_III = (
     "",
@@ -33,14 +39,16 @@ CONTEXT_FIELDS = (
 )
 
 
-class ContextPanel:
-    def _context_box(self) -> QGroupBox:
-        box = QGroupBox("5  Declared context (for the report)")
-        lay = QFormLayout(box)
+class ContextBox(QGroupBox):
+    def __init__(self, start_dir: Callable[[], str], parent: QWidget | None = None) -> None:
+        """`start_dir`: where the dialog's Load and Save open (beside the page's files)."""
+        super().__init__("5  Declared context (for the report)", parent)
+        self._start_dir = start_dir
+        lay = QFormLayout(self)
         lay.addRow(muted("Only you can say these; the report prints \u201cneeds provider input\u201d for each one left empty."))
         self.context_fields: dict[str, QLineEdit | QPlainTextEdit | QComboBox] = {}
         self.context_extra: dict[str, str] = {}  # the fields without a widget here (edited in the dialog)
-        self.context_dialog = None
+        self.context_dialog: ContextDialog | None = None
         for key, label, multiline in CONTEXT_FIELDS:
             w: QLineEdit | QPlainTextEdit
             if multiline:
@@ -63,8 +71,8 @@ class ContextPanel:
                 annex.addItems(ANNEX_III)
                 self.context_fields["annex_iii_category"] = annex
                 lay.addRow("Annex III category", annex)
-        for w in self.context_fields.values():
-            signal = w.currentTextChanged if isinstance(w, QComboBox) else w.textChanged
+        for field in self.context_fields.values():
+            signal = field.currentTextChanged if isinstance(field, QComboBox) else field.textChanged
             signal.connect(self._count_context)
         more = QPushButton("All fields, load or save…")
         more.setObjectName("context_more")
@@ -79,7 +87,6 @@ class ContextPanel:
         row.addWidget(self.context_count, 1)
         lay.addRow(row)
         self._count_context()
-        return box
 
     # -- declared context: the fields above plus every other one, kept here and edited in the dialog --------------------
     def context_values(self) -> dict[str, str]:
@@ -99,12 +106,15 @@ class ContextPanel:
             w = self.context_fields.get(key)
             if isinstance(w, QComboBox):
                 w.setCurrentText(text)
+            elif isinstance(w, QPlainTextEdit):
+                w.setPlainText(text)
             elif w is not None:
-                w.setPlainText(text) if isinstance(w, QPlainTextEdit) else w.setText(text)
+                w.setText(text)
             else:
                 self.context_extra[key] = text
         self._count_context()
 
+    @Slot()
     def open_context_dialog(self) -> None:
         from gui.dialogs.context import ContextDialog
 

@@ -1,4 +1,5 @@
-"""The set-up page's defaults: a first guess at the target column, and explanations only where there is a model.
+"""The set-up page's defaults: the policy presets it offers, a first guess at the target column, and explanations
+only where there is a model (the widgets that apply them: gui.views.setup_outcome and setup_stats).
 
 The target: only a guess, and shown as one ("guessed: please check") until the user picks a target: a two-valued
 column whose name says outcome (target, label, y, approved, default, decision …), else the last two-valued column;
@@ -7,15 +8,12 @@ characteristic (a target of `sex` would audit the wrong thing without any error)
 is never replaced. `guess_target` is the plain rule.
 
 Explanations: with decisions from a predictions column there is no model to explain, so the option is off and
-disabled with a tooltip saying why; it comes back as the user left it when a model file is chosen again.
-A mixin of `SetupView`."""
+disabled with a tooltip saying why; it comes back as the user left it when a model file is chosen again."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-
-from PySide6.QtWidgets import QLabel
 
 # The policy presets the page offers, with the line shown under the choice
 POLICIES = {
@@ -24,7 +22,9 @@ POLICIES = {
     "equal_opportunity": "Equal opportunity: TPR within ±0.1 of the reference group.",
     "equalized_odds": "Equalized odds: TPR and FPR within ±0.1 of the reference group.",
     "demographic_parity": "Demographic parity: selection rate within ±0.1 of the reference group.",
-    "nyc_ll144": "NYC Local Law 144 bias audit: impact ratios by sex, race/ethnicity and both (EEO-1 labels), four-fifths verdict.",
+    "nyc_ll144": (
+        "NYC Local Law 144 bias audit: impact ratios by sex, race/ethnicity and both (EEO-1 labels), four-fifths verdict."
+    ),
     "custom": "Your own thresholds, declared here before the run and recorded with it.",
 }
 POLICY_TITLES = {"custom": "Custom thresholds…", "nyc_ll144": "NYC Local Law 144 bias audit"}
@@ -136,70 +136,3 @@ def guess_target(columns: Iterable[str], n_unique: Mapping[str, int], exclude: I
         if part is not None:
             return part
     return binary[-1] if binary else None
-
-
-class SetupDefaults:
-    """Guessing the target when a preview loads, with the "guessed" mark beside the Target box until the user
-    confirms or changes it; the explanation option following the decision source."""
-
-    target_guessed: bool = False
-
-    def _target_note(self) -> QLabel:
-        from gui.views.common import muted
-
-        self.target_guess_label = muted("")
-        self.target_guess_label.setObjectName("target_guess")
-        self.target_guess_label.setVisible(False)
-        self._guessing = False
-        self.target_combo.activated.connect(lambda _=0: self._target_confirmed())  # the user picked (even the same)
-        self.target_combo.currentTextChanged.connect(lambda _t: self._guessing or self._target_confirmed())
-        return self.target_guess_label
-
-    def _target_confirmed(self) -> None:
-        self.target_guessed = False
-        self.target_guess_label.setVisible(False)
-        self.target_combo.setToolTip(self.target_combo.accessibleName())
-        self._update_ready()
-
-    def guess_target_if_unset(self, pending_target: str | None, previous_guess: str | None = None) -> str | None:
-        """After a preview: when no target is chosen (by the user, or waiting in a restored draft), choose the
-        likeliest and mark it as a guess; a guess kept through a reload stays marked. Returns the guess or None."""
-        if self.preview is None or pending_target:
-            return None
-        current = self.target_combo.currentText()
-        if current and current != previous_guess:
-            return None
-        exclude = set(self.sensitive_features())
-        if self.source_predictions.isChecked():
-            exclude |= {self.predictions_combo.currentText(), self.scores_combo.currentData() or ""}
-        guess = current or guess_target(self.preview.columns, self.preview.n_unique, exclude)
-        if guess is None:
-            return None
-        self._guessing = True
-        try:
-            self.target_combo.setCurrentText(guess)
-        finally:
-            self._guessing = False
-        self.target_guessed = True
-        self.target_guess_label.setText(
-            f"“{guess}” {GUESS_NOTE}: a two-valued column that is not a sensitive one. Choose the target to confirm it."
-        )
-        self.target_guess_label.setVisible(True)
-        self.target_combo.setToolTip(f"Target {GUESS_NOTE}")
-        return guess
-
-    # ------------------------------------------------------------------ explanations need a model
-    def _explain_follows_source(self, model: bool) -> None:
-        if not hasattr(self, "explain_check"):
-            return
-        if not model and self.explain_check.isEnabled():
-            self._explain_wanted = self.explain_check.isChecked()  # restored when a model file is chosen again
-        self.explain_check.setEnabled(model)
-        self.explain_check.setChecked(model and getattr(self, "_explain_wanted", self.explain_check.isChecked()))
-        self.explain_check.setToolTip("Explain the model's decisions with SHAP" if model else NO_MODEL_TO_EXPLAIN)
-        self.budget_spin.setEnabled(model and self.explain_check.isChecked())
-
-    def _explain_needs_model(self, on: bool) -> None:
-        """Ticked while the decisions come from a column (e.g. by a restored draft): it goes off again."""
-        if on and not self.source_model.isChecked():
-            self.explain_check.setChecked(False)

@@ -1,14 +1,30 @@
 """The set-up page's sensitive-features panel: the groups tree with counts, the small-group marks, the reference
-choice per feature (kept in `self.references`, so a rebuild never resets it) and the intersection choice. A mixin of
-`SetupView`; it uses the view's preview, widgets and `_update_ready`."""
+choice per feature (kept in `self.references`, so a rebuild never resets it), the intersection choices and the values
+that mean missing. Reads and writes its part of the audit draft."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, QWidget
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import theme
-from gui.views.common import muted, titled_panel
+from gui.views.common import form_combo, heading, muted
+
+if TYPE_CHECKING:
+    from audit.draft import AuditDraft
+    from gui.jobs import DataPreview
 
 AUTO_REFERENCE = "(automatic: largest group)"
 
@@ -17,9 +33,19 @@ def _is_text(dtype: str) -> bool:
     return dtype in ("object", "category", "string", "str", "bool") or dtype.startswith("string")
 
 
-class GroupsPanel:
-    def _groups_panel(self) -> QWidget:
-        w, lay = titled_panel("Sensitive features and their groups")
+class GroupsPanel(QWidget):
+    changed = Signal()  # the ticked features or the intersection order changed: the run line is redone
+    na_values_changed = Signal()  # what counts as missing changed: the dataset is read again, as the audit will
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preview: DataPreview | None = None
+        self.references: dict[str, str] = {}  # the user's choices; survive every rebuild of the groups tree
+        self.reference_combos: dict[str, QComboBox] = {}
+        self._min_size = 30
+        lay = QVBoxLayout(self)  # a titled panel (gui.views.common.titled_panel) that is this widget
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(heading("Sensitive features and their groups", 2))
         lay.addWidget(
             muted(
                 "Tick each sensitive feature. Its groups and counts are shown before you run; intersections of the "
@@ -41,7 +67,7 @@ class GroupsPanel:
 
         install_copy(self.groups_tree)
         lay.addWidget(self.groups_tree, 1)
-        self.intersection_combo = self._combo("intersection_reference", "What intersections are compared with")
+        self.intersection_combo = form_combo("intersection_reference", "What intersections are compared with")
         self.intersection_combo.addItem("Intersections: the combination of the references above", "references")
         self.intersection_combo.addItem("Intersections: the largest intersectional group", "largest")
         self.intersection_combo.setToolTip(
@@ -50,7 +76,7 @@ class GroupsPanel:
             "or with the largest intersectional group. The result says which was used."
         )
         lay.addWidget(self.intersection_combo)
-        self.order_combo = self._combo("max_intersection_order", "Intersections up to")
+        self.order_combo = form_combo("max_intersection_order", "Intersections up to")
         self.order_combo.addItem("Intersections up to: all ticked features", None)
         for k in range(1, 6):
             self.order_combo.addItem(
@@ -60,7 +86,7 @@ class GroupsPanel:
             "How many sensitive features are crossed at most (the command line's --max-order). "
             "Fewer crossings mean fewer, larger groups."
         )
-        self.order_combo.currentIndexChanged.connect(self._update_ready)
+        self.order_combo.currentIndexChanged.connect(lambda _=0: self.changed.emit())
         lay.addWidget(self.order_combo)
         na_row = QHBoxLayout()
         na_row.addWidget(QLabel("Values that mean missing:"))
@@ -78,10 +104,10 @@ class GroupsPanel:
         self._na_applied: tuple[str, ...] = ()
         self.groups_note = muted()
         lay.addWidget(self.groups_note)
-        return w
 
     def max_order(self) -> int | None:
-        return self.order_combo.currentData()
+        order = self.order_combo.currentData()
+        return order if isinstance(order, int) else None  # None: all ticked features
 
     def set_max_order(self, order: int | None) -> None:
         idx = self.order_combo.findData(order)
@@ -99,24 +125,26 @@ class GroupsPanel:
         self.na_edit.setText(",".join(values))
         self._on_na_values_changed()
 
+    @Slot()
     def _on_na_values_changed(self) -> None:
         # The groups and their counts change with what counts as missing: read the data again, as the audit will
         if self.na_values() != self._na_applied:
             self._na_applied = self.na_values()
-            if self.data_field.path():
-                self.load_data(self.data_field.path())
+            self.na_values_changed.emit()
 
-    def _fill_groups(self) -> None:
+    def set_preview(self, preview: DataPreview) -> None:
+        """Rebuild the tree for a newly read dataset, keeping the ticks and the reference choices."""
         checked = set(self.sensitive_features())
+        self.preview = preview
         tree = self.groups_tree
         tree.blockSignals(True)
         tree.clear()
-        self.reference_combos: dict[str, QComboBox] = {}
+        self.reference_combos = {}
         skipped = []
-        dtype = dict(zip(self.preview.columns, self.preview.dtypes, strict=True))
-        order = sorted(self.preview.columns, key=lambda c: (c not in checked, not _is_text(dtype[c])))
+        dtype = dict(zip(preview.columns, preview.dtypes, strict=True))
+        order = sorted(preview.columns, key=lambda c: (c not in checked, not _is_text(dtype[c])))
         for col in order:
-            groups = self.preview.groups.get(col)
+            groups = preview.groups.get(col)
             if groups is None:
                 skipped.append(col)
                 continue
@@ -150,7 +178,7 @@ class GroupsPanel:
             item.setExpanded(col in checked)
         tree.blockSignals(False)
         self._mark_small_groups()
-        notes = list(getattr(self.preview, "warnings", ()))
+        notes = list(preview.warnings)
         if skipped:
             notes.insert(
                 0, f"Not offered (more than 60 distinct values): {', '.join(skipped[:8])}{' …' if len(skipped) > 8 else ''}"
@@ -165,14 +193,18 @@ class GroupsPanel:
         else:
             self.references[feature] = value
 
+    @Slot(int)
+    def set_min_size(self, n: int) -> None:
+        """Groups smaller than the audit's minimum are marked "⚠ small" before the run."""
+        self._min_size = n
+        self._mark_small_groups()
+
     def _mark_small_groups(self) -> None:
-        self._min_size = self.min_group_spin.value()
         tree = self.groups_tree
         tree.blockSignals(True)
-        for i in range(tree.topLevelItemCount()):
-            item = tree.topLevelItem(i)
-            for j in range(item.childCount()):
-                child = item.child(j)
+        for item in self._feature_items():
+            for child in (item.child(j) for j in range(item.childCount())):
+                assert child is not None  # j < childCount()
                 n = int(child.text(1).replace(",", "") or 0)
                 small = n < self._min_size
                 value = child.data(0, Qt.ItemDataRole.UserRole)
@@ -187,6 +219,7 @@ class GroupsPanel:
         """View > Theme (gui.theme.apply_theme): the small-group marks take the new theme's colour."""
         self._mark_small_groups()
 
+    @Slot(QTreeWidgetItem, int)
     def _on_feature_toggled(self, item: QTreeWidgetItem, column: int) -> None:
         if item.parent() is not None or column != 0:
             return
@@ -196,29 +229,51 @@ class GroupsPanel:
         combo = self.reference_combos.get(col)
         if combo is not None:
             combo.setEnabled(on)
-        self._update_ready()
+        self.changed.emit()
 
     # ------------------------------------------------------------------ state
+    def _feature_items(self) -> list[QTreeWidgetItem]:
+        tree = self.groups_tree
+        return [item for item in (tree.topLevelItem(i) for i in range(tree.topLevelItemCount())) if item is not None]
+
     def sensitive_features(self) -> list[str]:
-        out = []
-        for i in range(self.groups_tree.topLevelItemCount()):
-            item = self.groups_tree.topLevelItem(i)
-            if item.checkState(0) == Qt.CheckState.Checked:
-                out.append(item.data(0, Qt.ItemDataRole.UserRole))
-        return out
+        return [
+            item.data(0, Qt.ItemDataRole.UserRole)
+            for item in self._feature_items()
+            if item.checkState(0) == Qt.CheckState.Checked
+        ]
 
     def set_sensitive(self, features: list[str]) -> None:
-        for i in range(self.groups_tree.topLevelItemCount()):
-            item = self.groups_tree.topLevelItem(i)
+        for item in self._feature_items():
             col = item.data(0, Qt.ItemDataRole.UserRole)
             item.setCheckState(0, Qt.CheckState.Checked if col in features else Qt.CheckState.Unchecked)
 
     def set_reference(self, feature: str, value: str | None) -> None:
         self._reference_chosen(feature, value)
-        combo = self.reference_combos.get(feature) if hasattr(self, "reference_combos") else None
+        combo = self.reference_combos.get(feature)
         if combo is not None:
             combo.setCurrentIndex(max(combo.findData(value), 0) if value is not None else 0)
 
     def group_counts(self, feature: str) -> list[tuple[str, int]]:
         """The groups and counts shown for a feature (what the user sees before running)."""
         return list(self.preview.groups.get(feature, [])) if self.preview else []
+
+    # ------------------------------------------------------------------ the draft
+    def request(self) -> dict[str, Any]:
+        """This panel's part of the set-up request (see SetupView.build_request): references of ticked features only."""
+        sensitive = self.sensitive_features()
+        return dict(
+            sensitive=tuple(sensitive),
+            references={f: v for f, v in self.references.items() if f in sensitive},
+            intersection_reference=self.intersection_combo.currentData() or "references",
+            max_intersection_order=self.max_order(),
+            na_values=self.na_values(),
+        )
+
+    def apply_draft(self, draft: AuditDraft) -> None:
+        """A draft's references, intersection choices and missing values; its ticks wait for the dataset's preview."""
+        self.references = dict(draft.references)
+        self.intersection_combo.setCurrentIndex(max(self.intersection_combo.findData(draft.intersection_reference), 0))
+        self.set_max_order(draft.max_intersection_order)
+        self.na_edit.setText(",".join(draft.na_values))  # read with the dataset, so the groups count as the audit's
+        self._na_applied = self.na_values()

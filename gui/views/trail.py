@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +32,15 @@ from gui.views.common import fit_columns, heading, muted, table_view
 from gui.views.lineage import lineage_html
 from gui.worker import Runner
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from PySide6.QtGui import QAction
+
+    from audit.trail import Artifact, DatasetLineage, Event, ModelLineage, VerifyReport
+    from gui.jobs import WorkspaceSnapshot
+    from gui.settings import Settings
+
 
 class TrailView(QWidget):
     verified = Signal(object)  # VerifyReport
@@ -39,7 +49,7 @@ class TrailView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trail_view")
-        self.workspace = None
+        self.workspace: WorkspaceSnapshot | None = None
         self.verify_runner = Runner("verify", self)
         self.verify_runner.finished.connect(self._on_verified)
         self.verify_runner.failed.connect(self._on_verify_failed)
@@ -101,12 +111,12 @@ class TrailView(QWidget):
         self.text_filter.setClearButtonEnabled(True)
         for w in (self.kind_filter, self.artifact_filter):
             w.currentIndexChanged.connect(self.apply_filter)
-        for w in (self.actor_filter, self.text_filter):
-            w.textChanged.connect(self.apply_filter)
+        for line in (self.actor_filter, self.text_filter):
+            line.textChanged.connect(self.apply_filter)
         self.since_check.toggled.connect(self.apply_filter)
         self.since_date.dateChanged.connect(self.apply_filter)
-        for w in (self.kind_filter, self.actor_filter, self.artifact_filter, self.since_check, self.since_date):
-            bar.addWidget(w)
+        for field in (self.kind_filter, self.actor_filter, self.artifact_filter, self.since_check, self.since_date):
+            bar.addWidget(field)
         bar.addWidget(self.text_filter, 1)
         lay.addLayout(bar)
 
@@ -127,7 +137,7 @@ class TrailView(QWidget):
         self.details.setObjectName("event_details")
         self.details.setAccessibleName("Event details")
         self.details.setReadOnly(True)
-        self.lineage = QTextBrowser()
+        self.lineage: QTextBrowser = QTextBrowser()
         self.lineage.setObjectName("trail_lineage")
         self.lineage.setAccessibleName("Lineage of the selected artifact")
         side.addTab(self.lineage, "Lineage")
@@ -141,7 +151,7 @@ class TrailView(QWidget):
         self._update_signoff()
 
     # ------------------------------------------------------------------ data
-    def set_workspace(self, snapshot) -> None:
+    def set_workspace(self, snapshot: WorkspaceSnapshot | None) -> None:
         self.workspace = snapshot
         self.events_model.set_rows(snapshot.events if snapshot else [])
         keep = self.artifact_filter.currentData()
@@ -161,7 +171,7 @@ class TrailView(QWidget):
         self.verify_button.setEnabled(snapshot is not None)
         self._update_signoff()
 
-    def add_actions(self, actions) -> None:
+    def add_actions(self, actions: Sequence[QAction]) -> None:
         """Buttons for window actions (record training, note, export), before Sign off and Verify."""
         add_action_buttons(self.top_row, actions, at=1)
 
@@ -194,9 +204,10 @@ class TrailView(QWidget):
         since = None
         if self.since_check.isChecked():
             d = self.since_date.date().toPython()
+            assert isinstance(d, date)  # a QDate converts to a date
             since = datetime.combine(d, time()).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
-        def keep(e) -> bool:
+        def keep(e: Event) -> bool:
             if kind and e.kind != kind:
                 return False
             if actor and actor not in e.actor.user.lower() and actor not in e.actor.name.lower():
@@ -240,8 +251,8 @@ class TrailView(QWidget):
         self.lineage.setPlainText(f"Reading the lineage of {artifact_id}…")
         self.lineage_runner.start(jobs.lineage, self.workspace.path, artifact_id)
 
-    def _on_lineage(self, lin) -> None:
-        arts = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
+    def _on_lineage(self, lin: DatasetLineage | ModelLineage) -> None:
+        arts: dict[str, Artifact] = {a.id: a for a in self.workspace.artifacts} if self.workspace else {}
         self.lineage.setHtml(lineage_html(lin, arts))
 
     # ------------------------------------------------------------------ verify
@@ -255,7 +266,7 @@ class TrailView(QWidget):
         self.verify_button.setEnabled(False)
         self.verify_runner.start(jobs.verify_trail, self.workspace.path)
 
-    def _on_verified(self, report) -> None:
+    def _on_verified(self, report: VerifyReport) -> None:
         self.verify_button.setEnabled(True)
         state = "pass" if report.ok else "fail"
         mark = "✓" if report.ok else "✗"
@@ -271,10 +282,10 @@ class TrailView(QWidget):
         self.verify_label.setText("Verification could not run.")
         show_error(self, exc, title="Cannot verify the trail")
 
-    def save_state(self, settings) -> None:
+    def save_state(self, settings: Settings) -> None:
         settings.set_value("trail/splitter", self.split.saveState())
 
-    def restore_state(self, settings) -> None:
+    def restore_state(self, settings: Settings) -> None:
         state = settings.value("trail/splitter")
-        if state is not None:
+        if isinstance(state, QByteArray | bytes):
             self.split.restoreState(state)
