@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -193,7 +194,10 @@ class MonitorView(QWidget):
         charts_lay.addWidget(self.figure, 1)
         self._displays: list = []
         tabs.addTab(charts, "Charts")
-        tabs.addTab(self.plan_editor, "Plan")
+        plan_scroll = QScrollArea()  # the plan's many thresholds scroll: the window must fit a 1280x720 laptop
+        plan_scroll.setWidgetResizable(True)
+        plan_scroll.setWidget(self.plan_editor)
+        tabs.addTab(plan_scroll, "Plan")
         self.tabs = tabs
         lay.addWidget(tabs, 1)
 
