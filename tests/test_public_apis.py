@@ -24,8 +24,6 @@ _OWN = set(PRODUCT) | {"tests"}
 _ATTR_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
 # Known uses outside the explanation code, each to go with the work that owns the file (issue 14). Anything else fails.
 KNOWN = {
-    # concurrent.futures' worker processes, to join them at exit: the GUI's pool, replaced by audit.parallel later.
-    ("gui/processes.py", "getattr(..., '_processes')"),
     # reportlab's KeepTogether content, to reset its layout state between the report's layout passes.
     ("reports/pdf.py", "getattr(..., '_content')"),
 }
