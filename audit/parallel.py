@@ -119,27 +119,30 @@ def _call(token: str, blob: bytes | None, payload: Any) -> tuple[bool, Any]:
 class Job:
     """One job submitted to a `WorkerPool`: `result()` waits for it, `cancel()` reaches it in its process."""
 
-    def __init__(self, pool: WorkerPool, job_id: int, future: Future[tuple[str, Any]], ended: threading.Event) -> None:
+    def __init__(self, pool: WorkerPool, job_id: int, future: Future[tuple[str, Any]], ended: threading.Event | None) -> None:
         self.pool, self.job_id, self.future, self._ended = pool, job_id, future, ended
 
     def cancel(self) -> None:
         """Ask the job to stop: it sees it at its next `cancel.raise_if_set()`, also when it is already running."""
         self.pool.cancel(self.job_id)
 
-    def result(self, cancel: Any = None, poll_s: float = 0.05) -> Any:
+    def result(self, cancel: Any = None, timeout_s: float | None = None, poll_s: float = 0.05) -> Any:
         """The job's return value, waiting for it. Raises the job's own exception (rebuilt, the child's traceback
-        attached as a note), `Cancelled` when it stopped at a cancel request, or `WorkerDied` when its process ended
-        under it. `cancel`: a token of the caller's (anything with `is_set`), passed on to the job once it is set."""
-        from concurrent.futures import TimeoutError as FutureTimeout
+        attached as a note), `Cancelled` when it stopped at a cancel request, `WorkerDied` when its process ended
+        under it, `TimeoutError` after `timeout_s` (the job goes on). `cancel`: a token of the caller's (anything with
+        `is_set`), passed on to the job once it is set."""
         from concurrent.futures.process import BrokenProcessPool
 
         told = False
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
             while True:
                 try:
                     status, value = self.future.result(timeout=poll_s)
                     break
-                except FutureTimeout:
+                except TimeoutError:  # concurrent.futures.TimeoutError is the built-in one since Python 3.11
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise
                     if cancel is not None and cancel.is_set and not told:
                         self.cancel()
                         told = True
@@ -150,7 +153,8 @@ class Job:
                         "native library). Nothing was recorded.",
                         "Run it again; if it stops again, close other programs or audit a smaller sample of the data.",
                     ) from exc
-            self._ended.wait(_END_WAIT_S)  # progress and the result travel on different pipes: let the last updates in
+            if self._ended is not None:  # progress and the result travel on different pipes: let the last updates in
+                self._ended.wait(_END_WAIT_S)
         finally:
             self.pool.forget(self.job_id)
         if status == "cancelled":
@@ -172,7 +176,8 @@ class WorkerPool:
         self._queue: Any = None  # multiprocessing.Queue of progress messages, shared by every process of the pool
         self._ring: Any = None  # multiprocessing.Array of job ids to cancel
         self._pids: Any = None  # multiprocessing.Array: the current executor's worker process ids (to end them at shutdown)
-        self._routes: dict[int, tuple[Callable[..., None] | None, threading.Event]] = {}
+        self._routes: dict[int, tuple[Progress, threading.Event]] = {}
+        self._running: set[int] = set()  # jobs submitted and not yet collected (asked to cancel at shutdown)
         self._ids = itertools.count(1)
 
     def executor(self) -> ProcessPoolExecutor:
@@ -195,9 +200,12 @@ class WorkerPool:
         """Run ``fn(*args, progress=..., cancel=..., **kwargs)`` in a worker process; `fn` is module level, its
         arguments and result picklable. `progress` receives the job's updates (on the pool's routing thread)."""
         job_id = next(self._ids)
-        ended = threading.Event()
+        ended = threading.Event() if progress is not None else None
+        if progress is not None and ended is not None:
+            with self._lock:
+                self._routes[job_id] = (progress, ended)
         with self._lock:
-            self._routes[job_id] = (progress, ended)
+            self._running.add(job_id)
         future = self.executor().submit(_child_run, job_id, fn, args, kwargs)
         return Job(self, job_id, future, ended)
 
@@ -208,10 +216,14 @@ class WorkerPool:
     def forget(self, job_id: int) -> None:
         with self._lock:
             self._routes.pop(job_id, None)
+            self._running.discard(job_id)
 
     def _route_progress(self) -> None:
         while True:
-            job_id, step, done, total, message = self._queue.get()
+            msg = self._queue.get()
+            if msg is None:  # the pool was shut down
+                return
+            job_id, step, done, total, message = msg
             with self._lock:
                 emit, ended = self._routes.get(job_id, (None, None))
             if step is None:  # the job's end marker
@@ -219,6 +231,11 @@ class WorkerPool:
                     ended.set()
             elif emit is not None:
                 emit(step, done, total, message)
+
+    def pids(self) -> list[int]:
+        """The process ids of the current worker processes that have started (0 for a place not yet taken)."""
+        with self._lock:
+            return list(self._pids) if self._pids is not None else []
 
     def warm_up(self) -> None:
         """Start the worker processes now, in the background (each runs the initializer), so the first job is quick."""
@@ -241,8 +258,11 @@ class WorkerPool:
         a cancel check within `wait_s` (stuck in native code), their processes are ended."""
         with self._lock:
             executor, self._executor = self._executor, None
-            running = list(self._routes)
+            running = list(self._running)
             pids = list(self._pids) if self._pids is not None else []
+            queue, self._queue = self._queue, None
+        if queue is not None:
+            queue.put(None)  # ends the routing thread; a later job starts a new one
         if executor is None:
             return
         for job_id in running:
@@ -251,13 +271,14 @@ class WorkerPool:
         stopper.start()
         stopper.join(wait_s)
         if stopper.is_alive():
+            kill = getattr(signal, "SIGKILL", signal.SIGTERM)  # SIGKILL also ends a stopped process; Windows: Terminate
             for pid in pids:
                 if pid > 0:
                     try:
-                        os.kill(pid, signal.SIGTERM)
+                        os.kill(pid, kill)
                     except (ProcessLookupError, PermissionError):
                         pass
-            stopper.join(wait_s)
+            stopper.join(max(wait_s, 1.0))
 
 
 def unpack_exception(packed: tuple[type[BaseException], tuple[Any, ...], dict[str, Any], str]) -> BaseException:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit.cancel import no_progress
-from reports.chartproc import ChartProcess
+from reports.chartproc import ChartWorkers
 from reports.snapshot import TrailSnapshot
 
 
@@ -34,8 +34,8 @@ class ExportedReport:
     recorded: bool = False  # a `report exported` event was written to the workspace's trail
     chart_seconds: float = 0.0  # wall time drawing the charts (in the helper process, beside the layout, if parallel)
     build_seconds: float = 0.0  # wall time laying out and writing the PDF (without the charts and waits for them)
-    chart_wait_seconds: float = 0.0  # time the layout stood still waiting for the chart helper
-    charts_in_parallel: bool = False  # a forked helper drew the charts while the parent laid out the pages
+    chart_wait_seconds: float = 0.0  # time the layout stood still waiting for the chart workers
+    charts_in_parallel: bool = False  # worker processes drew the charts while this one laid out the pages
     seconds: float = 0.0  # wall time of the whole export
     cpu_seconds: dict | None = None  # the same as process time (charts, build, total): steady on a busy machine
     warnings: tuple[str, ...] = ()  # e.g. characters no font could draw (shown as U+FFFD in the PDF and said on page 1)
@@ -154,7 +154,7 @@ def export_report(
         from reports.signing import signer_name
 
         signer = signer_name(sign_p12, p12_password)  # wrong password, no key, expired: refused before any work
-    helper = ChartProcess.start(result) if charts else None  # first: its matplotlib import overlaps everything below
+    helper = ChartWorkers.start() if charts else None  # first: the workers' matplotlib import overlaps everything below
     try:
         return _export(
             result,

@@ -10,13 +10,16 @@ reason (matplotlib's Tick objects cost more than the rest of a small chart).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.data import checks_for, group_key, level_groups, level_summary, verdict_index, worst
 from reports.charts.display import Display
 from reports.charts.style import VERMILLION, WIDTH_IN, Theme, label_width_in, margins, status_legend, suptitle, wrap
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 RATE_METRICS = ("selection_rate", "tpr", "fpr", "fnr")
 PANEL_GAP = 0.32  # between panels, in units of a rate (panels are 0..1 wide)
@@ -238,13 +241,28 @@ def _threshold(result: Any, check: Any, level: tuple, groups: list, metric: str,
 
 def rates_figure(
     result: Any,
-    blocks: list,
+    blocks: list[tuple[tuple[str, ...], Any]],
     metrics: tuple[str, ...] = RATE_METRICS,
     title: str = "Rates by group",
     legend: bool = True,
     headers: bool = False,
-):
+) -> Figure:
     return RatesDisplay.from_result(result, blocks, metrics, title=title, legend=legend, headers=headers).figure()
+
+
+def group_rates_display(
+    result: Any,
+    level: tuple[str, ...],
+    metrics: tuple[str, ...] = RATE_METRICS,
+    groups: Any = None,
+    part: tuple[int, int] | None = None,
+    legend: bool = True,
+) -> RatesDisplay:
+    """Rates per group of one level; `groups` draws a subset (e.g. one page of 60 intersections), `part` = (i, n)
+    titles it "part i of n"."""
+    level = tuple(level)
+    title = f"Rates by group: {F.level(level)}" + (f", part {part[0]} of {part[1]}" if part else "")
+    return RatesDisplay.from_result(result, [(level, groups)], metrics, title=title, legend=legend)
 
 
 def group_rates_figure(
@@ -254,18 +272,16 @@ def group_rates_figure(
     groups: Any = None,
     part: tuple[int, int] | None = None,
     legend: bool = True,
-):
-    """Rates per group of one level; `groups` draws a subset (e.g. one page of 60 intersections), `part` = (i, n)
-    titles it "part i of n"."""
-    level = tuple(level)
-    title = f"Rates by group: {F.level(level)}" + (f", part {part[0]} of {part[1]}" if part else "")
-    return rates_figure(result, [(level, groups)], metrics, title=title, legend=legend)
+) -> Figure:
+    return group_rates_display(result, level, metrics, groups, part, legend).figure()
 
 
-def attribute_rates_figure(result: Any, levels: list | None = None, metrics: tuple[str, ...] = RATE_METRICS, legend: bool = True):
+def attribute_rates_display(
+    result: Any, levels: list[tuple[str, ...]] | None = None, metrics: tuple[str, ...] = RATE_METRICS, legend: bool = True
+) -> RatesDisplay:
     """The same chart for several levels at once (default: every single sensitive attribute), one block per level."""
     levels = levels if levels is not None else [lv.level for lv in result.levels if len(lv.level) == 1]
-    return rates_figure(
+    return RatesDisplay.from_result(
         result,
         [(tuple(lv), None) for lv in levels],
         metrics,
@@ -273,3 +289,9 @@ def attribute_rates_figure(result: Any, levels: list | None = None, metrics: tup
         legend=legend,
         headers=True,
     )
+
+
+def attribute_rates_figure(
+    result: Any, levels: list[tuple[str, ...]] | None = None, metrics: tuple[str, ...] = RATE_METRICS, legend: bool = True
+) -> Figure:
+    return attribute_rates_display(result, levels, metrics, legend).figure()

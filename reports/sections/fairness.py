@@ -119,7 +119,7 @@ def s6_fairness(ctx: RenderContext) -> list:
     )
 
     out.append(ctx.h2("Disparity overview", key="s6-overview"))
-    img = ctx.chart(charts.disparity_overview_figure, r)
+    img = ctx.chart(charts.DisparityOverviewDisplay.from_result, r)
     if img is not None:
         out.append(img)
     rows = [["Check", "Level", "✓ Pass", "✗ Fail", "? Insufficient"]]
@@ -175,14 +175,16 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
         # One chart for all single attributes (drawn with the first of them): one figure instead of several.
         parts = []
         if lv.level == singles[0]:
-            img = ctx.chart(charts.attribute_rates_figure, r, singles)
+            img = ctx.chart(charts.attribute_rates_display, r, singles)
             out.append(keep(heading, img) if img is not None else heading)
         else:
             out.append(heading)
     else:
         parts = _chunks(groups, lv.level)
     for j, part in enumerate(parts):
-        img = ctx.chart(charts.group_rates_figure, r, lv.level, groups=part, part=(j + 1, len(parts)) if len(parts) > 1 else None)
+        img = ctx.chart(
+            charts.group_rates_display, r, lv.level, groups=part, part=(j + 1, len(parts)) if len(parts) > 1 else None
+        )
         if j == 0:
             out.append(keep(heading, img) if img is not None else heading)
         elif img is not None:
@@ -337,7 +339,7 @@ def _verdicts(ctx: RenderContext) -> list:
         )
     )
     if any(v.status != "pass" for v in r.verdicts):
-        img = ctx.chart(charts.verdict_forest_figure, r, ("fail", "insufficient_evidence"), FOREST_ROWS)
+        img = ctx.chart(charts.VerdictForestDisplay.from_result, r, ("fail", "insufficient_evidence"), max_rows=FOREST_ROWS)
         if img is not None:
             out.append(
                 keep(
