@@ -77,7 +77,7 @@ class ChartWorkers:
             return None
         t0 = time.perf_counter()
         try:
-            image, seconds, cpu = job.result(timeout_s=WAIT_SECONDS)
+            drawn: tuple[ChartImage, float, float] = job.result(timeout_s=WAIT_SECONDS)  # what `draw` returns
         except TimeoutError:
             self._given_up = True  # a stuck worker: stop them, and no later chart waits for them either
             self.pool.shutdown(wait_s=0)
@@ -86,6 +86,7 @@ class ChartWorkers:
             return None
         finally:
             self.wait_seconds += time.perf_counter() - t0
+        image, seconds, cpu = drawn
         self.helper_seconds += seconds
         self.helper_cpu_seconds += cpu
         return image
