@@ -20,7 +20,7 @@ from audit.trail.keys import KeyProblem
 
 if TYPE_CHECKING:
     from pyhanko.sign.timestamps import HTTPTimeStamper
-    from pyhanko.sign.validation.pdf_embedded import PdfSignatureStatus
+    from pyhanko.sign.validation import PdfSignatureStatus
 
 
 class TimestampError(KeyProblem):

@@ -13,10 +13,14 @@ import os
 import tempfile
 import textwrap
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH_IN = 7.0  # one width for every report chart: the PDF's text width
 DPI = 125
@@ -109,21 +113,23 @@ def theme(name: str | Theme = "light") -> Theme:
         raise ValueError(f"Unknown chart theme {name!r}; use one of: {', '.join(THEMES)}.") from None
 
 
-def fast_text():
+def fast_text() -> AbstractContextManager[None]:
     """Context for making and drawing a figure with FAST_TEXT (the report uses it; the app may too)."""
     import matplotlib
 
-    return matplotlib.rc_context(FAST_TEXT)
+    settings: dict[Any, Any] = dict(FAST_TEXT)  # matplotlib types the keys as a Literal of every rc name
+    return matplotlib.rc_context(settings)
 
 
-def themed(name: str | Theme = "light"):
+def themed(name: str | Theme = "light") -> AbstractContextManager[None]:
     """Context for making and drawing a figure in a theme (FAST_TEXT included)."""
     import matplotlib
 
-    return matplotlib.rc_context(theme(name).rc())
+    settings: dict[Any, Any] = theme(name).rc()  # as above: rc names as plain strings
+    return matplotlib.rc_context(settings)
 
 
-def new_figure(height_in: float, th: Theme | None = None, width_in: float = WIDTH_IN):
+def new_figure(height_in: float, th: Theme | None = None, width_in: float = WIDTH_IN) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width_in, height_in), dpi=DPI)
