@@ -6,7 +6,7 @@ gain later are ignored, except the interval level where one is given."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.data import STATUS_ORDER
@@ -25,6 +25,9 @@ from reports.charts.style import (
     wrap,
 )
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MAX_ROWS = 40  # the report's figure; the verdict table lists every comparison
 RATIO_MAX = 3.0  # ratios above are drawn at the edge (the interval is then marked as running off the chart)
@@ -162,7 +165,7 @@ class VerdictForestDisplay(Display):
         th = get_theme(theme)
         self.axes_ = axes
         self.errorbars_, self.markers_, self.threshold_lines_ = [], {}, []
-        for a, panel in zip(axes, self.panels):
+        for a, panel in zip(axes, self.panels, strict=False):  # one empty axes when there are no panels
             self._panel(a, panel, th)
         return self
 
@@ -175,7 +178,7 @@ class VerdictForestDisplay(Display):
         style_axis(ax, th)
         lo, hi = panel.xlim()
         ys = panel.ys()
-        entries = [(y, r) for y, r in zip(ys, panel.rows) if not r.header]
+        entries = [(y, r) for y, r in zip(ys, panel.rows, strict=True) if not r.header]
         ax.axvline(panel.null, color=th.muted, linewidth=0.7, zorder=1)
         for b in panel.bounds:
             self.threshold_lines_.append(ax.axvline(b, color=VERMILLION, linestyle="--", linewidth=0.9, zorder=1))
@@ -218,7 +221,7 @@ class VerdictForestDisplay(Display):
         ax.set_ylim(-0.6, top + 0.6)
         ax.set_yticks([])
         at = blended_transform_factory(ax.transAxes, ax.transData)
-        for y, r in zip(ys, panel.rows):
+        for y, r in zip(ys, panel.rows, strict=True):
             ax.text(
                 -0.012,
                 y,
@@ -234,7 +237,7 @@ class VerdictForestDisplay(Display):
                 ax.axhline(y, color=th.grid, linewidth=0.4, zorder=0)
         title(ax, panel.title, th, fontsize=7)
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         th = get_theme(theme)
         fig, grid = self._axes(
             th, width_in, nrows=max(len(self.panels), 1), ncols=1, squeeze=False, gridspec_kw={"height_ratios": self._ratios()}
@@ -266,5 +269,5 @@ class VerdictForestDisplay(Display):
 
 def verdict_forest_figure(
     result: Any, statuses: tuple[str, ...] = ("fail", "insufficient_evidence"), max_rows: int | None = MAX_ROWS
-):
+) -> Figure:
     return VerdictForestDisplay.from_result(result, statuses, max_rows=max_rows).figure()

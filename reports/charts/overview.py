@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.display import Display
@@ -21,6 +21,11 @@ from reports.charts.style import (
     wrap,
 )
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from audit.result import Verdict
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class DisparityOverviewDisplay(Display):
             else:
                 span = max(0.3, max(abs(x) for x in xs) + 0.03 if xs else 0.3)
                 lim = (-min(span, 1.0), min(span, 1.0))
-            by_level: dict[tuple, list] = {}
+            by_level: dict[tuple[str, ...], list[Verdict]] = {}
             for v in vs:  # spread groups of one level vertically a little so markers do not hide each other
                 by_level.setdefault(v.level, []).append(v)
             points = []
@@ -108,11 +113,11 @@ class DisparityOverviewDisplay(Display):
             axes = list(axes[0])
         th = get_theme(theme)
         self.axes_ = axes
-        for i, (a, panel) in enumerate(zip(axes, self.panels)):
+        for i, (a, panel) in enumerate(zip(axes, self.panels, strict=False)):  # one empty axes when there are no panels
             self.plot_panel(a, panel, th, labels=i == 0)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, axes = self._axes(theme, width_in, nrows=1, ncols=max(len(self.panels), 1), squeeze=False)
         self.plot(list(axes[0]), theme=theme)
         th = get_theme(theme)
@@ -122,5 +127,5 @@ class DisparityOverviewDisplay(Display):
         return fig
 
 
-def disparity_overview_figure(result: Any):
+def disparity_overview_figure(result: Any) -> Figure:
     return DisparityOverviewDisplay.from_result(result).figure()

@@ -93,7 +93,7 @@ class RatesDisplay(Display):
         for k, m in enumerate(metrics):
             for level, top, bottom, groups, all_groups in spans:
                 checks = checks_for(result, m, level)
-                for i, g in zip(range(top, bottom + 1), groups):
+                for i, g in zip(range(top, bottom + 1), groups, strict=True):
                     e = g.metrics.get(m)
                     if e is None or e.value is None:
                         continue
@@ -133,7 +133,7 @@ class RatesDisplay(Display):
         offs = [k * (1 + PANEL_GAP) for k in range(len(self.metrics))]
         frame_x = [o - 0.02 for o in offs]
         above = blended_transform_factory(ax.transData, ax.transAxes)
-        for off, m in zip(offs, self.metrics):
+        for off, m in zip(offs, self.metrics, strict=True):
             ax.text(off + 0.5, 1.0, F.metric(m), transform=above, ha="center", va="bottom", fontsize=8, color=th.ink)
         ax.vlines([o + d for o in offs for d in (0.25, 0.5, 0.75)], y0, y1, colors=th.grid, linewidth=0.5, zorder=0)
         ax.vlines(frame_x, y0, y1, colors=th.ink, linewidth=0.8, zorder=1)
@@ -187,7 +187,7 @@ class RatesDisplay(Display):
         ax.set_yticks([])
         ticks = [o + d for o in offs for d in (0, 0.5, 1)]
         ax.vlines(ticks, y0 - 0.02 - 0.012 * (y1 - y0), y0 - 0.02, colors=th.ink, linewidth=0.8, clip_on=False)
-        for x, lab in zip(ticks, ["0", "0.5", "1"] * len(offs)):
+        for x, lab in zip(ticks, ["0", "0.5", "1"] * len(offs), strict=True):
             ax.text(x, -0.02, lab, transform=above, ha="center", va="top", fontsize=7, color=th.ink)
         label_at = blended_transform_factory(ax.transAxes, ax.transData)
         for i, r in enumerate(self.rows):
@@ -204,7 +204,7 @@ class RatesDisplay(Display):
             )
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, ax = self._axes(theme, width_in)
         self.plot(ax, theme=theme)
         th = get_theme(theme)
