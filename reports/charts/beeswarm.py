@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.figure import Figure
 
-    from audit.explain.result import Explanations, RowSample
+    from audit.explain.result import Explanations, RowSample, Scalar
 
 TOP_FEATURES = 12
 MAX_PANELS = 4
@@ -26,15 +26,15 @@ _BINS = 80
 
 def row_sample(result: Any) -> tuple[Explanations, RowSample]:
     ex = explanations(result)
-    rs = getattr(ex, "row_sample", None) if ex is not None else None
-    if rs is None or not rs.rows:
+    rs = ex.row_sample if ex is not None else None
+    if ex is None or rs is None or not rs.rows:
         raise ValueError(
             "This result holds no per-row explanation sample (results from before Attest kept one, or the explainer did not run)."
         )
     return ex, rs
 
 
-def value_colours(values: tuple[object, ...]) -> list[float | None]:
+def value_colours(values: tuple[Scalar, ...]) -> list[float | None]:
     """Each numeric value's place between the sample's 5th and 95th percentile (0..1); None if not numeric or missing."""
     nums = sorted(float(v) for v in values if isinstance(v, (int, float)))  # bools count as 0/1
     if not nums:
@@ -103,7 +103,7 @@ class BeeswarmDisplay(Display):
             by: dict[str, list[int]] = {}
             for i, c in enumerate(rs.cell):
                 by.setdefault(rs.cells[c].get(attribute, "(none)"), []).append(i)
-            size = {}
+            size: dict[str, int] = {}
             for c, attrs in enumerate(rs.cells):
                 key = attrs.get(attribute, "(none)")
                 size[key] = size.get(key, 0) + rs.cell_rows[c]

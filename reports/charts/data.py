@@ -19,10 +19,8 @@ def level_groups(result: Any, level: tuple[str, ...]) -> list[GroupResult]:
 
 
 def level_summary(result: Any, level: tuple[str, ...]) -> LevelSummary | None:
-    for lv in result.levels:
-        if lv.level == tuple(level):
-            return lv
-    return None
+    found: LevelSummary | None = next((lv for lv in result.levels if lv.level == tuple(level)), None)
+    return found
 
 
 def group_key(attributes: dict[str, str]) -> GroupKey:

@@ -62,7 +62,7 @@ class DependenceDisplay(Display):
         numeric = all(isinstance(sf.values[i], (int, float)) for i in keep)
         categories, xlim, beyond = None, None, 0
         if numeric:
-            xs = {i: float(sf.values[i]) for i in keep}
+            xs = {i: float(v) for i in keep if isinstance(v := sf.values[i], (int, float))}  # all of them (`numeric`)
             xlim = _robust_range(sorted(xs.values()))
             if xlim is not None:
                 beyond = sum(1 for x in xs.values() if not xlim[0] <= x <= xlim[1])

@@ -18,11 +18,13 @@ from reports.charts.style import WIDTH_IN, Theme, new_figure, theme
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 
 class Display:
     """Base of every chart display object (the subclasses are dataclasses of plain values)."""
+
+    figure_: Figure | SubFigure  # set by plot(): the figure drawn on (a subfigure when the caller's axes is in one)
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if not k.endswith("_")}

@@ -15,6 +15,8 @@ from reports.charts.style import theme as get_theme
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from audit.explain.result import FeatureImportance, GroupFeature
+
 TOP_FEATURES = 12
 HEATMAP_FEATURES = 8
 HEATMAP_GROUPS = 30
@@ -40,6 +42,7 @@ class ImportanceDisplay(Display):
         if ex is None:
             raise ValueError("This result holds no explanations to chart.")
         space = ex.output_space or "model output"
+        feats: list[FeatureImportance] | list[GroupFeature]
         if group is None:
             feats = sorted(ex.global_, key=lambda f: -f.value)[:top]
             ttl = f"Global feature importance (top {len(feats)}; bars: interval over resamples)"
@@ -73,7 +76,12 @@ class ImportanceDisplay(Display):
         self.bars_ = ax.barh(y, self.values, color=[ORANGE if f in self.flagged else BLUE for f in self.features], height=0.65)
         for b, f in zip(self.bars_, self.features, strict=True):
             b.set_hatch("////" if f in self.flagged else "")
-        ok = [i for i in range(n) if self.lows[i] is not None and self.highs[i] is not None]
+        ok_bounds = [
+            (i, low, high)
+            for i, (low, high) in enumerate(zip(self.lows, self.highs, strict=True))
+            if low is not None and high is not None
+        ]
+        ok = [i for i, _, _ in ok_bounds]
         self.errorbar_ = None
         if ok:
             self.errorbar_ = ax.errorbar(
@@ -81,7 +89,10 @@ class ImportanceDisplay(Display):
                 [y[i] for i in ok],
                 fmt="none",
                 ecolor=th.error_bar,
-                xerr=[[max(self.values[i] - self.lows[i], 0) for i in ok], [max(self.highs[i] - self.values[i], 0) for i in ok]],
+                xerr=[
+                    [max(self.values[i] - low, 0) for i, low, _ in ok_bounds],
+                    [max(high - self.values[i], 0) for i, _, high in ok_bounds],
+                ],
                 elinewidth=0.8,
                 capsize=1.5,
             )

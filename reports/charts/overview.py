@@ -50,7 +50,7 @@ class DisparityOverviewDisplay(Display):
         panels = []
         for c in result.spec.policy.checks:
             vs = [v for v in result.verdicts if v.check == c.id and v.statistic.value is not None and v.level in y_of]
-            xs = [v.statistic.value for v in vs]
+            xs = [x for v in vs if (x := v.statistic.value) is not None]  # all of them: `vs` has values only
             if c.compare == "ratio":
                 lim = (0.0, max(1.5, min(max(xs) if xs else 1.5, 3.0) + 0.05))
             else:
@@ -64,7 +64,9 @@ class DisparityOverviewDisplay(Display):
                 k = len(items)
                 for j, v in enumerate(items):
                     y = y_of[lv] + (0 if k == 1 else (j / (k - 1) - 0.5) * 0.5)
-                    points.append((min(max(v.statistic.value, lim[0]), lim[1]), y, v.status))
+                    x = v.statistic.value
+                    assert x is not None  # `vs` keeps verdicts with a value only
+                    points.append((min(max(x, lim[0]), lim[1]), y, v.status))
             against = "highest group" if c.against == "max" else "lowest group" if c.against == "min" else "reference"
             head = wrap(f"{c.id}: {F.SHORT_METRIC.get(c.metric, c.metric)} {c.compare} vs {against}", 30)
             bounds = tuple(b for b in (c.min, c.max) if b is not None)

@@ -21,6 +21,9 @@ from reports.charts.style import theme as get_theme
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from audit.policy import Check
+    from audit.result import GroupResult
+
 RATE_METRICS = ("selection_rate", "tpr", "fpr", "fnr")
 PANEL_GAP = 0.32  # between panels, in units of a rate (panels are 0..1 wide)
 
@@ -65,7 +68,7 @@ class RatesDisplay(Display):
     def from_result(
         cls,
         result: Any,
-        blocks: list,
+        blocks: list[tuple[tuple[str, ...], list[GroupResult] | None]],
         metrics: tuple[str, ...] = RATE_METRICS,
         title: str = "Rates by group",
         legend: bool = True,
@@ -153,13 +156,13 @@ class RatesDisplay(Display):
                 )
             if t.band is not None:
                 ax.fill_between([off + t.band[0], off + t.band[1]], lo, hi, color=VERMILLION, alpha=0.06, zorder=1, linewidth=0)
-        bars = [p for p in self.points if p.ci_low is not None and p.ci_high is not None]
+        bars = [(p, p.ci_low, p.ci_high) for p in self.points if p.ci_low is not None and p.ci_high is not None]
         self.errorbar_ = None
         if bars:
             self.errorbar_ = ax.errorbar(
-                [offs[p.metric] + p.value for p in bars],
-                [self.y(p.row) for p in bars],
-                xerr=[[max(p.value - p.ci_low, 0) for p in bars], [max(p.ci_high - p.value, 0) for p in bars]],
+                [offs[p.metric] + p.value for p, _, _ in bars],
+                [self.y(p.row) for p, _, _ in bars],
+                xerr=[[max(p.value - low, 0) for p, low, _ in bars], [max(high - p.value, 0) for p, _, high in bars]],
                 fmt="none",
                 ecolor=th.error_bar,
                 elinewidth=0.8,
@@ -220,7 +223,9 @@ class RatesDisplay(Display):
         return fig
 
 
-def _threshold(result: Any, check: Any, level: tuple, groups: list, metric: str, k: int, top: int, bottom: int):
+def _threshold(
+    result: Any, check: Check, level: tuple[str, ...], groups: list[GroupResult], metric: str, k: int, top: int, bottom: int
+) -> RateThreshold | None:
     comparator = next((v.comparator for v in result.verdicts if v.check == check.id and v.level == level), None)
     if comparator is None:
         return None
@@ -241,7 +246,7 @@ def _threshold(result: Any, check: Any, level: tuple, groups: list, metric: str,
 
 def rates_figure(
     result: Any,
-    blocks: list[tuple[tuple[str, ...], Any]],
+    blocks: list[tuple[tuple[str, ...], list[GroupResult] | None]],
     metrics: tuple[str, ...] = RATE_METRICS,
     title: str = "Rates by group",
     legend: bool = True,
@@ -254,7 +259,7 @@ def group_rates_display(
     result: Any,
     level: tuple[str, ...],
     metrics: tuple[str, ...] = RATE_METRICS,
-    groups: Any = None,
+    groups: list[GroupResult] | None = None,
     part: tuple[int, int] | None = None,
     legend: bool = True,
 ) -> RatesDisplay:
@@ -269,7 +274,7 @@ def group_rates_figure(
     result: Any,
     level: tuple[str, ...],
     metrics: tuple[str, ...] = RATE_METRICS,
-    groups: Any = None,
+    groups: list[GroupResult] | None = None,
     part: tuple[int, int] | None = None,
     legend: bool = True,
 ) -> Figure:
