@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
     from cryptography import x509 as crypto_x509
 
+    from reports.timestamp import TimestampCheck
+
 # A certificate to trust: asn1crypto or cryptography object, or a PEM/DER file's path.
 CertSource: TypeAlias = "asn1_x509.Certificate | crypto_x509.Certificate | str | Path"
 
@@ -39,7 +41,7 @@ class SignatureCheck:
     signed_at: str = ""  # the signing time, ISO 8601 UTC: the valid RFC 3161 timestamp's, else the one the signature states
     certificate_valid_then: bool | None = None  # the certificate was within its validity period at `signed_at`
     problem: str = ""  # what is wrong, in plain words ("" when nothing is)
-    timestamp: object | None = None  # reports.timestamp.TimestampCheck: the RFC 3161 token, when the signature has one
+    timestamp: TimestampCheck | None = None  # the RFC 3161 token, when the signature has one
 
 
 def load_signer(p12_path: str | Path, password: bytes | None = None) -> SigningKey:
