@@ -60,7 +60,9 @@ class _JobSignals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict, token: Any, signals: _JobSignals) -> None:
+    def __init__(
+        self, job_id: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], token: Any, signals: _JobSignals
+    ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self.job_id, self.fn, self.args, self.kwargs, self.token, self.signals = job_id, fn, args, kwargs, token, signals
@@ -90,7 +92,7 @@ class _Job(QRunnable):
         else:
             self.signals.finished.emit(self.job_id, result)
         finally:
-            self.fn = self.args = self.kwargs = None  # drop references to big inputs as soon as the job ends
+            self.args, self.kwargs = (), {}  # drop references to big inputs as soon as the job ends
 
     def _run_in_process(self) -> Any:
         job = processes.POOL.submit(self.fn, *self.args, progress=self._forward, **self.kwargs)

@@ -94,7 +94,7 @@ def verify_report(
     if reader is not None:
         _signature(pdf, trust_roots, out, tsa_roots)
     manifest = _manifest(reader, pdf, manifest_path, out) if reader is not None else None
-    if manifest is not None:
+    if manifest is not None and reader is not None:
         _binding(reader, manifest, out)
     if workspace is not None:
         _trail(Path(workspace), sha, manifest, out)
@@ -221,7 +221,8 @@ def _binding(reader: PdfReader, manifest: dict[str, Any], out: list[Finding]) ->
     binding = manifest.get("binding", {})
     result = binding.get("result_sha256")
     try:
-        keywords = str((reader.metadata or {}).get("/Keywords", ""))
+        info = reader.metadata
+        keywords = str(info.get("/Keywords", "")) if info is not None else ""
     except Exception:
         keywords = ""
     if result and result in keywords and manifest.get("report_id", "") in keywords:
