@@ -189,7 +189,9 @@ class WorkerPool:
                 if self._queue is None:
                     self._queue = ctx.Queue()
                     self._ring = ctx.Array("q", _SLOTS, lock=False)
-                    threading.Thread(target=self._route_progress, name="attest-progress", daemon=True).start()
+                    threading.Thread(
+                        target=self._route_progress, args=(self._queue,), name="attest-progress", daemon=True
+                    ).start()
                 self._pids = ctx.Array("q", self.workers)
                 self._executor = spawn_executor(
                     self.workers, _child_init, (self._queue, self._ring, self._pids, self.initializer)
@@ -218,9 +220,9 @@ class WorkerPool:
             self._routes.pop(job_id, None)
             self._running.discard(job_id)
 
-    def _route_progress(self) -> None:
+    def _route_progress(self, queue: Any) -> None:
         while True:
-            msg = self._queue.get()
+            msg = queue.get()
             if msg is None:  # the pool was shut down
                 return
             job_id, step, done, total, message = msg
