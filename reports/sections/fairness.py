@@ -193,7 +193,7 @@ def _level_block(ctx: RenderContext, lv, index: int, status, disp) -> list:
         out.append(heading)
     # rates with intervals
     out.append(CondPageBreak(35 * mm))
-    out.append(p(f"Rates by group, {int(round(r.spec.ci_level * 100))}% CI", st.h3))
+    out.append(p(f"Rates by group, {round(r.spec.ci_level * 100)}% CI", st.h3))
     head = ["Group", "Rows\n(share)"] + [F.SHORT_METRIC[m] for m in RATE_COLUMNS]
     rows, flags = [head], {}
     for g in groups:
@@ -402,7 +402,7 @@ def _base_rates(ctx: RenderContext) -> list:
     if sentences:
         out.append(p("Base rates (share of actual positives) among groups with enough rows — " + "; ".join(sentences) + "."))
     out.append(ctx.statement("impossibility"))
-    para, flag = ctx.declared("fairness_criterion_rationale")
+    _, flag = ctx.declared("fairness_criterion_rationale")
     if flag:
         out.append(p("The provider's reason for the chosen criterion: " + PROVIDER_TEXT + ".", st.body))
     if any(b.mean_score is not None for b in r.overall.calibration):

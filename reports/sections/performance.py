@@ -31,7 +31,7 @@ PER_GROUP = ("accuracy", "precision", "tpr", "f1", "auc")
 def declared_accuracy_sentence(r) -> str:
     """One sentence for the instructions for use (Art. 13(3)(b)(ii), Art. 15(3)); every figure is read from the result."""
     m = r.overall.metrics
-    ci = int(round(r.spec.ci_level * 100))
+    ci = round(r.spec.ci_level * 100)
     parts = [
         f"accuracy {F.est(m.get('accuracy'))}",
         f"precision {F.est(m.get('precision'))}",
@@ -49,7 +49,8 @@ def declared_accuracy_sentence(r) -> str:
         lo = min(singles, key=lambda g: g.metrics["accuracy"].value)
         hi = max(singles, key=lambda g: g.metrics["accuracy"].value)
         spread = (
-            f" Across groups of at least {r.spec.min_group_size} rows, accuracy ranged from {F.num(lo.metrics['accuracy'].value)} "
+            f" Across groups of at least {r.spec.min_group_size} rows, accuracy ranged from "
+            f"{F.num(lo.metrics['accuracy'].value)} "
             f"({lo.label}) to {F.num(hi.metrics['accuracy'].value)} ({hi.label})."
         )
     return (
@@ -91,7 +92,7 @@ def s5_performance(ctx: RenderContext) -> list:
                 ("Minimum group size", f"{r.spec.min_group_size} rows (and that many in the metric's denominator)"),
                 (
                     "Confidence intervals",
-                    f"{int(round(r.spec.ci_level * 100))}% percentile bootstrap, {F.count(r.spec.bootstrap)} resamples, "
+                    f"{round(r.spec.ci_level * 100)}% percentile bootstrap, {F.count(r.spec.bootstrap)} resamples, "
                     f"seed {r.spec.seed}"
                     if r.spec.bootstrap
                     else "none: the bootstrap was switched off, so no check can pass or fail on its interval",
@@ -106,7 +107,7 @@ def s5_performance(ctx: RenderContext) -> list:
     out.append(table(rows, [34 * mm, 52 * mm, 20 * mm, TEXT_WIDTH - 106 * mm]))
 
     out.append(p("Overall performance", st.h2))
-    rows = [["Metric", "Value", f"{int(round(r.spec.ci_level * 100))}% CI", "Meaning"]]
+    rows = [["Metric", "Value", f"{round(r.spec.ci_level * 100)}% CI", "Meaning"]]
     meaning = {
         "accuracy": "share of correct decisions",
         "precision": "favourable decisions that were right",
