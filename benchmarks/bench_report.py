@@ -3,7 +3,7 @@
     python benchmarks/bench_report.py [--rows 20000] [--repeat 2]
 
 Prints the total and its parts for the first report in a fresh process (which pays for importing matplotlib and
-reportlab and loading fonts) and for later ones. Target: < 3 s. The charts are drawn by two spawned worker processes
+reportlab and loading fonts) and for later ones. Target: < 3 s. The charts are drawn by a spawned worker process
 (reports/chartproc.py on audit.parallel) while this process lays out the pages; "waited" is how long the layout stood
 still for them.
 ATTEST_CHART_PROCESSES=0 draws them in this process instead, for comparison. Process time is this process's CPU only.

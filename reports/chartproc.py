@@ -98,11 +98,14 @@ class ChartWorkers:
 
 
 def helper_count() -> int:
-    """How many chart workers: $ATTEST_CHART_PROCESSES if set ("0": none), else 2."""
+    """How many chart workers: $ATTEST_CHART_PROCESSES if set ("0": none), else 1. A spawned worker pays its own
+    imports (about 1.1 s of CPU for NumPy, matplotlib and PIL), which forked helpers never did: on two cores a second
+    worker costs the layout more than it saves (benchmarks/bench_report.py, 60 groups: 23.6 s with one, 47.3 s with
+    two, 27.4 s with none, on a loaded machine)."""
     try:
-        return max(0, int(os.environ.get(HELPERS_ENV, 2)))
+        return max(0, int(os.environ.get(HELPERS_ENV, 1)))
     except ValueError:
-        return 2
+        return 1
 
 
 # -- worker side ---------------------------------------------------------------------------------------------------------
