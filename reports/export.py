@@ -62,8 +62,8 @@ def run_inputs(
     result: AuditResult, workspace: Workspace | str | Path | None = None, sign_p12: str | Path | None = None
 ) -> dict[str, str | Path | None]:
     """The files a report must never be written over: the audited data and model, the workspace, the certificate."""
-    # An open Workspace's file, or the path given (no isinstance: audit.trail is imported only when a report needs it)
-    ws_path: str | Path | None = getattr(workspace, "path", workspace)
+    # The path given, or an open Workspace's file (tested without importing audit.trail: only a report needs it)
+    ws_path = workspace if workspace is None or isinstance(workspace, (str, Path)) else workspace.path
     return {
         "the evaluation data (--data)": result.data.path,
         "the audited model (--model)": result.model.path if result.model else None,
