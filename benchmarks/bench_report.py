@@ -3,8 +3,9 @@
     python benchmarks/bench_report.py [--rows 20000] [--repeat 2]
 
 Prints the total and its parts for the first report in a fresh process (which pays for importing matplotlib and
-reportlab and loading fonts) and for later ones. Target: < 3 s. The charts are drawn by two forked helper processes
-(reports/chartproc.py) while this process lays out the pages; "waited" is how long the layout stood still for them.
+reportlab and loading fonts) and for later ones. Target: < 3 s. The charts are drawn by a spawned worker process
+(reports/chartproc.py on audit.parallel) while this process lays out the pages; "waited" is how long the layout stood
+still for them.
 ATTEST_CHART_PROCESSES=0 draws them in this process instead, for comparison. Process time is this process's CPU only.
 """
 
@@ -81,7 +82,7 @@ def main() -> None:
             label = "first report in this process" if i == 0 else "next report"
             cpu = e.cpu_seconds
             where = (
-                f"in a helper process beside the layout, which waited {e.chart_wait_seconds:.2f} s for them"
+                f"in worker processes beside the layout, which waited {e.chart_wait_seconds:.2f} s for them"
                 if e.charts_in_parallel
                 else "in this process"
             )

@@ -15,7 +15,7 @@ Where a job runs. A pool thread is enough for jobs that mostly wait (SQLite, has
 the GIL for hundreds of milliseconds at a time on 1M-row string columns: in a thread that froze the window for up to
 2.6 s (benchmarks/bench_gui.py, 1M rows), in another process it cannot. Nothing of the engine is imported on the GUI
 thread either (`import audit` alone takes ~3 s). The pool thread then only supervises: it waits for the process's
-answer and forwards cancellation. Progress travels back on one queue, routed to the job's signals by job id.
+answer and forwards cancellation (`audit.parallel.WorkerPool`: progress, cancel and a dead process handled there).
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ class _JobSignals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, job_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict, token: Any, signals: _JobSignals) -> None:
+    def __init__(
+        self, job_id: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], token: Any, signals: _JobSignals
+    ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self.job_id, self.fn, self.args, self.kwargs, self.token, self.signals = job_id, fn, args, kwargs, token, signals
@@ -90,35 +92,14 @@ class _Job(QRunnable):
         else:
             self.signals.finished.emit(self.job_id, result)
         finally:
-            self.fn = self.args = self.kwargs = None  # drop references to big inputs as soon as the job ends
+            self.args, self.kwargs = (), {}  # drop references to big inputs as soon as the job ends
 
     def _run_in_process(self) -> Any:
-        from concurrent.futures import TimeoutError as FutureTimeout
-        from concurrent.futures.process import BrokenProcessPool
+        job = processes.POOL.submit(self.fn, *self.args, progress=self._forward, **self.kwargs)
+        return job.result(cancel=self.token)  # raises Cancelled, the job's error, or WorkerDied if its process ended
 
-        with processes.route(self.job_id, self.signals.progress.emit):
-            future = processes.submit(self.job_id, self.fn, self.args, self.kwargs)
-            told = False
-            while True:
-                try:
-                    status, value = future.result(timeout=0.05)
-                    break
-                except FutureTimeout:
-                    if self.token.is_set and not told:
-                        processes.cancel(self.job_id)
-                        told = True
-                except BrokenProcessPool as exc:
-                    processes.reset()
-                    raise RuntimeError(
-                        "The worker process stopped unexpectedly (it may have run out of memory or "
-                        "crashed inside a native library). Nothing was recorded."
-                    ) from exc
-        if status == "cancelled":
-            self.token.set()
-            self.token.raise_if_set()
-        if status == "error":
-            raise processes.unpack_exception(value)
-        return value
+    def _forward(self, step: str, done: int, total: int, message: str) -> None:
+        self.signals.progress.emit(self.job_id, step, done, total, message)  # already rate-limited in the worker process
 
 
 class Runner(QObject):

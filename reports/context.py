@@ -19,17 +19,13 @@ from reports.risks import Risk
 from reports.snapshot import TrailSnapshot
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
     from PIL.Image import Image
 
     from audit.cancel import Progress
     from audit.result import AuditResult
     from audit.spec import DeclaredContext
-    from reports.chartproc import ChartProcess
-
-# A figure function of `reports.charts` (its arguments are the chart's data) and what drawing one gives.
-FigureFunction = Callable[..., "Figure"]
-Rendered = tuple["Image", float, float]  # PIL image, width and height in inches
+    from reports.chartproc import ChartWorkers
+    from reports.charts.display import Display
 
 PROVIDER_TEXT = "✎ needs provider input"
 NOT_ASSESSED_TEXT = "○ not assessed"
@@ -54,8 +50,8 @@ class RenderContext:
     chart_seconds: float = 0.0
     chart_cpu_seconds: float = 0.0  # process time: the same work, not counting waits for a busy machine
     chart_count: int = 0
-    chart_process: ChartProcess | None = None  # drawing the charts beside the layout
-    chart_fallbacks: int = 0  # charts the helper could not deliver, drawn here instead
+    chart_process: ChartWorkers | None = None  # worker processes drawing the charts beside the layout
+    chart_fallbacks: int = 0  # charts the workers could not deliver, drawn here instead
     pass_no: int = 1  # layout pass (counted by reports.pdf_document.LayoutPasses)
     known_pages: dict[str, int] = field(default_factory=dict)  # section -> page found by the previous pass
     known_pages_total: int = 0  # pages of the previous pass
@@ -134,41 +130,43 @@ class RenderContext:
         return p(self.catalogue.statement(key))
 
     # -- charts ------------------------------------------------------------------------------------------------------------
-    def chart(self, make: FigureFunction, *args: object, width: float = TEXT_WIDTH, **kwargs: object) -> Flowable | None:
-        """The flowable for `make(*args, **kwargs)`, a figure function of `reports.charts`: handed to the chart helper
-        process when there is one (the page waits for it only where it is placed), else drawn here."""
+    def chart(self, make: Callable[..., Display], *args: Any, width: float = TEXT_WIDTH, **kwargs: Any) -> Flowable | None:
+        """The flowable for the display `make(*args, **kwargs)` of `reports.charts` (a `from_result` or `*_display`):
+        computed here, drawn by the chart worker processes when there are some (the page waits for it only where it is
+        placed), else drawn here. None when the report has no charts."""
         if not self.charts:
             return None
+        display = make(*args, **kwargs)
         if self.chart_process is not None:
-            ticket = self.chart_process.submit(make.__name__, args, kwargs)
+            ticket = self.chart_process.submit(display)
             self.chart_count += 1
-            return DeferredPicture(lambda: self._collect(ticket, make, args, kwargs), width)
-        return self._draw(make, args, kwargs, width)
+            return DeferredPicture(lambda: self._collect(ticket, display), width)
+        return self._draw(display, width)
 
-    def _collect(self, ticket: int, make: FigureFunction, args: tuple[object, ...], kwargs: dict[str, object]) -> Rendered:
-        assert self.chart_process is not None  # a ticket comes from the helper
+    def _collect(self, ticket: int, display: Display) -> tuple[Image, float, float]:
+        assert self.chart_process is not None  # only charts handed to the workers are collected
         got = self.chart_process.get(ticket)
         self.charts_placed += 1
         self.tick("charts", self.charts_placed, self.chart_count, f"Chart {self.charts_placed} of {self.chart_count} placed")
         if got is not None:
             return got.image(), got.width_in, got.height_in
         self.chart_fallbacks += 1
-        return self._render(make, args, kwargs)
+        return self._render(display)
 
-    def _render(self, make: FigureFunction, args: tuple[object, ...], kwargs: dict[str, object]) -> Rendered:
+    def _render(self, display: Display) -> tuple[Image, float, float]:
         from reports.charts import fast_text, to_image
 
         t0, c0 = time.perf_counter(), time.process_time()
         with fast_text():
-            fig = make(*args, **kwargs)
+            fig = display.figure()
             img = to_image(fig)
         w_in, h_in = fig.get_size_inches()
         self.chart_seconds += time.perf_counter() - t0
         self.chart_cpu_seconds += time.process_time() - c0
-        return img, w_in, h_in
+        return img, float(w_in), float(h_in)
 
-    def _draw(self, make: FigureFunction, args: tuple[object, ...], kwargs: dict[str, object], width: float) -> Picture:
-        img, w_in, h_in = self._render(make, args, kwargs)
+    def _draw(self, display: Display, width: float) -> Picture:
+        img, w_in, h_in = self._render(display)
         self.chart_count += 1
         self.charts_placed += 1
         self.tick("charts", self.chart_count, 0, f"Chart {self.chart_count} drawn")  # drawn here, while the story is built

@@ -15,10 +15,16 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit.cancel import no_progress
-from reports.chartproc import ChartProcess
+from reports.chartproc import ChartWorkers
 from reports.snapshot import TrailSnapshot
+
+if TYPE_CHECKING:
+    from audit.cancel import Progress
+    from audit.result import AuditResult
+    from audit.trail import Workspace
 
 
 @dataclass(frozen=True)
@@ -34,10 +40,10 @@ class ExportedReport:
     recorded: bool = False  # a `report exported` event was written to the workspace's trail
     chart_seconds: float = 0.0  # wall time drawing the charts (in the helper process, beside the layout, if parallel)
     build_seconds: float = 0.0  # wall time laying out and writing the PDF (without the charts and waits for them)
-    chart_wait_seconds: float = 0.0  # time the layout stood still waiting for the chart helper
-    charts_in_parallel: bool = False  # a forked helper drew the charts while the parent laid out the pages
+    chart_wait_seconds: float = 0.0  # time the layout stood still waiting for the chart workers
+    charts_in_parallel: bool = False  # worker processes drew the charts while this one laid out the pages
     seconds: float = 0.0  # wall time of the whole export
-    cpu_seconds: dict | None = None  # the same as process time (charts, build, total): steady on a busy machine
+    cpu_seconds: dict[str, float] | None = None  # the same as process time (charts, build, total): steady on a busy machine
     warnings: tuple[str, ...] = ()  # e.g. characters no font could draw (shown as U+FFFD in the PDF and said on page 1)
     shared: bool = False  # a shared copy: paths, account and host names and individual rows left out
 
@@ -52,9 +58,12 @@ def report_outputs(pdf_path: str | Path) -> list[Path]:
     return [Path(pdf_path), manifest_path_for(pdf_path)]
 
 
-def run_inputs(result, workspace=None, sign_p12: str | Path | None = None) -> dict[str, str | Path | None]:
+def run_inputs(
+    result: AuditResult, workspace: Workspace | str | Path | None = None, sign_p12: str | Path | None = None
+) -> dict[str, str | Path | None]:
     """The files a report must never be written over: the audited data and model, the workspace, the certificate."""
-    ws_path = getattr(workspace, "path", workspace)
+    # The path given, or an open Workspace's file (tested without importing audit.trail: only a report needs it)
+    ws_path = workspace if workspace is None or isinstance(workspace, (str, Path)) else workspace.path
     return {
         "the evaluation data (--data)": result.data.path,
         "the audited model (--model)": result.model.path if result.model else None,
@@ -64,10 +73,10 @@ def run_inputs(result, workspace=None, sign_p12: str | Path | None = None) -> di
 
 
 def check_report_outputs(
-    result,
+    result: AuditResult,
     out_pdf: str | Path,
     *,
-    workspace=None,
+    workspace: Workspace | str | Path | None = None,
     sign_p12: str | Path | None = None,
     inputs: Mapping[str, str | Path | None] | None = None,
     overwrite: bool = False,
@@ -107,20 +116,20 @@ def embedded_manifest(pdf_path: str | Path) -> tuple[str, bytes] | None:
 
 
 def export_report(
-    result,
+    result: AuditResult,
     out_pdf: str | Path,
     trail: TrailSnapshot | None = None,
     sign_p12: str | Path | None = None,
     p12_password: bytes | str | None = None,
     *,
-    workspace=None,
+    workspace: Workspace | str | Path | None = None,
     run_id: str | None = None,
     charts: bool = True,
     overwrite: bool = False,
     share: bool = False,
     inputs: Mapping[str, str | Path | None] | None = None,
     label: str = "The report",
-    progress=None,
+    progress: Progress | None = None,
     timestamp_url: str | None = None,
 ) -> ExportedReport:
     """Write `out_pdf` and `<stem>.evidence.json` beside it; returns their paths and SHA-256.
@@ -154,7 +163,7 @@ def export_report(
         from reports.signing import signer_name
 
         signer = signer_name(sign_p12, p12_password)  # wrong password, no key, expired: refused before any work
-    helper = ChartProcess.start(result) if charts else None  # first: its matplotlib import overlaps everything below
+    helper = ChartWorkers.start() if charts else None  # first: the workers' matplotlib import overlaps everything below
     try:
         return _export(
             result,
@@ -180,22 +189,22 @@ def export_report(
 
 
 def _export(
-    result,
+    result: AuditResult,
     out_pdf: Path,
     mpath: Path,
-    trail,
-    sign_p12,
-    p12_password,
-    signer,
-    workspace,
-    run_id,
-    charts,
-    share,
-    helper,
-    t0,
-    c0,
-    progress,
-    timestamp_url=None,
+    trail: TrailSnapshot | None,
+    sign_p12: str | Path | None,
+    p12_password: bytes | None,  # encoded by export_report
+    signer: str | None,
+    workspace: Workspace | str | Path | None,
+    run_id: str | None,
+    charts: bool,
+    share: bool,
+    helper: ChartWorkers | None,
+    t0: float,
+    c0: float,
+    progress: Progress,
+    timestamp_url: str | None = None,
 ) -> ExportedReport:
     from audit.outputs import Staged
     from reports.coverage import assess
@@ -295,7 +304,9 @@ def _export(
     )
 
 
-def record_export(workspace, run_id: str, pdf_path: Path, pdf_sha256: str, manifest_sha256: str | None) -> None:
+def record_export(
+    workspace: Workspace | str | Path, run_id: str, pdf_path: Path, pdf_sha256: str, manifest_sha256: str | None
+) -> None:
     """Append the `report exported` event (path, SHA-256, size, manifest hash) to the workspace's trail."""
     from audit.trail import Workspace
 

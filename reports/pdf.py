@@ -77,15 +77,15 @@ def render_pdf(
     """Write the report for `result` to `out` (a path or a binary buffer), as PDF/A-3b.
 
     `manifest_bytes`: the evidence manifest's file, embedded as the PDF/A associated file `manifest_name`.
-    `chart_process`: a started `reports.chartproc.ChartProcess` for this result (the caller closes it); without one a
-    helper is started here when charts are drawn and forking is possible. `progress`: an `audit.cancel.Progress` told
+    `chart_process`: started `reports.chartproc.ChartWorkers` (the caller closes them); without them workers are
+    started here when charts are drawn and other processes may be used. `progress`: an `audit.cancel.Progress` told
     of each chart placed and each page laid out (steps "charts", "pages", "archive"); it may raise to stop."""
-    from reports.chartproc import ChartProcess
+    from reports.chartproc import ChartWorkers
 
     t0, c0 = time.perf_counter(), time.process_time()
     own = chart_process is None and charts
     if own:
-        chart_process = ChartProcess.start(result)
+        chart_process = ChartWorkers.start()
     missing, token = collect_missing()
     try:
         return _render(

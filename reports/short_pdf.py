@@ -7,17 +7,17 @@ import io
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import Flowable, SimpleDocTemplate
 
 from reports.fonts import ITALIC, SANS, register_fonts
 from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE
 
 
-def short_pdf(story: list, *, title: str, bound_to: str, subject: str) -> bytes:
+def short_pdf(story: list[Flowable], *, title: str, bound_to: str, subject: str) -> bytes:
     """`story` laid out under `title` with `bound_to` (e.g. "Comparison 1a2b…") at the top right of every page."""
     register_fonts()
 
-    def furniture(canv: Canvas, doc) -> None:
+    def furniture(canv: Canvas, doc: SimpleDocTemplate) -> None:
         w, h = PAGE
         canv.saveState()
         canv.setStrokeColor(RULE)

@@ -8,11 +8,22 @@ before anything is rendered (`audit.trail.keys.load_pkcs12` checks it, the same 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from audit.trail.keys import KeyProblem, SigningKey, load_pkcs12, validity_problem
+
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509 as crypto_x509
+
+    from reports.timestamp import TimestampCheck
+
+# A certificate to trust: asn1crypto or cryptography object, or a PEM/DER file's path.
+CertSource: TypeAlias = "asn1_x509.Certificate | crypto_x509.Certificate | str | Path"
 
 
 class SigningError(KeyProblem):
@@ -30,7 +41,7 @@ class SignatureCheck:
     signed_at: str = ""  # the signing time, ISO 8601 UTC: the valid RFC 3161 timestamp's, else the one the signature states
     certificate_valid_then: bool | None = None  # the certificate was within its validity period at `signed_at`
     problem: str = ""  # what is wrong, in plain words ("" when nothing is)
-    timestamp: object | None = None  # reports.timestamp.TimestampCheck: the RFC 3161 token, when the signature has one
+    timestamp: TimestampCheck | None = None  # the RFC 3161 token, when the signature has one
 
 
 def load_signer(p12_path: str | Path, password: bytes | None = None) -> SigningKey:
@@ -62,7 +73,8 @@ def sign_pdf_bytes(
 
     load_signer(p12_path, password)  # refuse key-less, expired and not-yet-valid certificates with the reason
     try:
-        signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(p12_path), passphrase=password)
+        # pyHanko leaves this classmethod unannotated (its own mypy config allows it); it returns SimpleSigner | None
+        signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(p12_path), passphrase=password)  # type: ignore[no-untyped-call]
     except Exception as exc:  # pyHanko raises several types for a bad file or password
         raise SigningError(f"The certificate file {p12_path} cannot be used: {exc}.", "Check the file and its password.") from exc
     if signer is None:
@@ -90,7 +102,7 @@ def sign_pdf_bytes(
             raise
         from reports.timestamp import describe_failure
 
-        raise describe_failure(timestamp_url, exc) from exc
+        raise describe_failure(timestamp_url or "", exc) from exc
     return out.getvalue()
 
 
@@ -108,18 +120,23 @@ def sign_pdf(
     atomic_write(pdf_out, sign_pdf_bytes(Path(pdf_in).read_bytes(), p12_path, password, reason, location))
 
 
-def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None, tsa_roots: list | None = None) -> SignatureCheck:
+def verify_pdf_signature(
+    pdf_path: str | Path, trust_roots: Sequence[CertSource] | None = None, tsa_roots: Sequence[CertSource] | None = None
+) -> SignatureCheck:
     """Check the PDF's (first) signature offline: the signed bytes, the coverage and whether the certificate was
     valid at the stated signing time. `trust_roots`: certificates (asn1crypto or cryptography objects, or PEM/DER
-    file paths) to trust; a self-signed certificate must be listed here to count as valid. `tsa_roots`: the same for
+    file paths) to trust, and only those (none given: no certificate is trusted); a self-signed certificate must be
+    listed here to count as valid. `tsa_roots`: the same for
     timestamp authorities; with a valid RFC 3161 timestamp the certificate is judged at the timestamp's time (so the
     signature still checks after the certificate expired), else at the signing time the signature states."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
+    # Trusted: exactly the certificates given, never the operating system's TLS list (which says nothing about who
+    # may sign an audit report, differs between machines, and pyHanko has deprecated falling back to).
     roots = [_asn1_cert(c) for c in (trust_roots or [])]
-    vc = ValidationContext(trust_roots=roots, allow_fetching=False) if roots else ValidationContext(allow_fetching=False)
+    vc = ValidationContext(trust_roots=roots, allow_fetching=False)
     with open(pdf_path, "rb") as fh:
         try:
             reader = PdfFileReader(fh, strict=False)
@@ -148,7 +165,8 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None, 
         signer = _subject(cert) if cert is not None else ""
         coverage = status.coverage.name if status.coverage is not None else ""
         intact = bool(status.intact and status.valid)
-        when = status.timestamp_validity.timestamp if stamp.valid else status.signer_reported_dt
+        ts = status.timestamp_validity
+        when = ts.timestamp if stamp.valid and ts is not None else status.signer_reported_dt
         signed_at = when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if when else ""
         valid_then, problem = _validity_then(cert, when)
         if not intact:
@@ -169,7 +187,7 @@ def verify_pdf_signature(pdf_path: str | Path, trust_roots: list | None = None, 
         )
 
 
-def _validity_then(cert, when: datetime | None) -> tuple[bool | None, str]:
+def _validity_then(cert: asn1_x509.Certificate | None, when: datetime | None) -> tuple[bool | None, str]:
     if cert is None:
         return None, "the signature names no certificate"
     if when is None:
@@ -179,7 +197,7 @@ def _validity_then(cert, when: datetime | None) -> tuple[bool | None, str]:
     return problem is None, (f"{problem} when the report was signed" if problem else "")
 
 
-def _subject(cert) -> str:
+def _subject(cert: asn1_x509.Certificate) -> str:
     """An asn1crypto certificate's subject as the rest of Attest writes it (`CN=..., O=...`)."""
     from cryptography import x509
 
@@ -188,7 +206,7 @@ def _subject(cert) -> str:
     return subject_label(x509.load_der_x509_certificate(cert.dump()).subject)
 
 
-def _asn1_cert(c):
+def _asn1_cert(c: CertSource) -> asn1_x509.Certificate:
     from asn1crypto import pem, x509
 
     if isinstance(c, x509.Certificate):

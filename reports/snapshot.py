@@ -6,9 +6,17 @@ from an `audit.trail` workspace (imported lazily)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from audit.result import AuditResult
+    from audit.trail import Workspace
+    from audit.trail.chain import VerifyReport
+    from audit.trail.events import Event
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class TrailSnapshot:
     def has_training(self) -> bool:
         return any(s.kind == "training" for s in self.lineage)
 
-    def shared_copy(self, replacements: list[tuple[str, str]] = ()) -> TrailSnapshot:
+    def shared_copy(self, replacements: Sequence[tuple[str, str]] = ()) -> TrailSnapshot:
         """The snapshot for a shared report: file names instead of paths, no OS account or host names.
         `replacements`: further (text, replacement) pairs, e.g. the result's own paths."""
         if self.shared:
@@ -130,19 +138,21 @@ def _without_account(label: str) -> str:
     return "an OS account" if _BARE_ACCOUNT.match(label) else label
 
 
-def _short_verification(report) -> str:
+def _short_verification(report: VerifyReport) -> str:
     if report.ok:
         return f"intact: {report.events:,} events verified, head #{report.head_seq}"
     return f"NOT intact: {report.problem.message if report.problem else 'verification failed'}"
 
 
-def find_run_id(ws, result_sha256: str) -> str | None:
+def find_run_id(ws: Workspace, result_sha256: str) -> str | None:
     """The newest audit run in the workspace whose recorded result hash is `result_sha256`."""
     runs = [r for r in ws.audit_runs() if r.result_sha256 == result_sha256]
     return runs[-1].run_id if runs else None
 
 
-def snapshot_from_workspace(workspace, run_id: str | None = None, result=None) -> TrailSnapshot:
+def snapshot_from_workspace(
+    workspace: Workspace | str | Path, run_id: str | None = None, result: AuditResult | None = None
+) -> TrailSnapshot:
     """Read what the report needs from an `audit.trail.Workspace` (or a path to one): head hash, verification, the
     events about this run and its model and datasets, lineage and sign-offs. `run_id` defaults to the newest run
     whose result hash equals `result`'s."""
@@ -159,7 +169,7 @@ def snapshot_from_workspace(workspace, run_id: str | None = None, result=None) -
     if run_id is None and result is not None:
         run_id = find_run_id(ws, result.sha256())
     run = next((r for r in ws.audit_runs() if r.run_id == run_id), None) if run_id else None
-    events: dict[int, object] = {}
+    events: dict[int, Event] = {}
     lineage: list[LineageStep] = []
     signoffs: list[Signoff] = []
     if run is not None:

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from audit.trail.keys import KeyProblem
+
+if TYPE_CHECKING:
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.validation import PdfSignatureStatus
 
 
 class TimestampError(KeyProblem):
@@ -33,7 +38,7 @@ def check_timestamp_url(url: str) -> str:
     return url.strip()
 
 
-def tsa_client(url: str, timeout: float = 10.0):
+def tsa_client(url: str, timeout: float = 10.0) -> HTTPTimeStamper:
     """A pyHanko timestamper that asks the TSA at `url` (RFC 3161 over HTTP, application/timestamp-query)."""
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
@@ -56,7 +61,7 @@ class TimestampCheck:
     problem: str = ""
 
 
-def timestamp_check(status) -> TimestampCheck:
+def timestamp_check(status: PdfSignatureStatus) -> TimestampCheck:
     """The timestamp part of a pyHanko `PdfSignatureStatus` (from `validate_pdf_signature`)."""
     ts = getattr(status, "timestamp_validity", None)
     if ts is None:

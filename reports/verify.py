@@ -21,10 +21,17 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from audit.errors import InputError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+    from reports.signing import CertSource
 
 OK, FAILED, NOT_CHECKED = "ok", "failed", "not checked"
 _HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
@@ -68,8 +75,8 @@ def verify_report(
     *,
     workspace: str | Path | None = None,
     manifest_path: str | Path | None = None,
-    trust_roots: list | None = None,
-    tsa_roots: list | None = None,
+    trust_roots: Sequence[CertSource] | None = None,
+    tsa_roots: Sequence[CertSource] | None = None,
 ) -> ReportCheck:
     """Check a report PDF as the module docstring says. Raises `InputError` only for a path that is not a file."""
     pdf = Path(pdf_path)
@@ -87,7 +94,7 @@ def verify_report(
     if reader is not None:
         _signature(pdf, trust_roots, out, tsa_roots)
     manifest = _manifest(reader, pdf, manifest_path, out) if reader is not None else None
-    if manifest is not None:
+    if manifest is not None and reader is not None:
         _binding(reader, manifest, out)
     if workspace is not None:
         _trail(Path(workspace), sha, manifest, out)
@@ -102,7 +109,7 @@ def verify_report(
     return ReportCheck(pdf=pdf, pdf_sha256=sha, findings=tuple(out))
 
 
-def _reader(data: bytes, pdf: Path, out: list[Finding]):
+def _reader(data: bytes, pdf: Path, out: list[Finding]) -> PdfReader | None:
     from pypdf import PdfReader
 
     try:
@@ -115,7 +122,9 @@ def _reader(data: bytes, pdf: Path, out: list[Finding]):
     return reader
 
 
-def _signature(pdf: Path, trust_roots, out: list[Finding], tsa_roots=None) -> None:
+def _signature(
+    pdf: Path, trust_roots: Sequence[CertSource] | None, out: list[Finding], tsa_roots: Sequence[CertSource] | None = None
+) -> None:
     from reports.signing import verify_pdf_signature
 
     s = verify_pdf_signature(pdf, trust_roots=trust_roots, tsa_roots=tsa_roots)
@@ -161,7 +170,7 @@ def _signature(pdf: Path, trust_roots, out: list[Finding], tsa_roots=None) -> No
         )
 
 
-def _manifest(reader, pdf: Path, manifest_path, out: list[Finding]) -> dict | None:
+def _manifest(reader: PdfReader, pdf: Path, manifest_path: str | Path | None, out: list[Finding]) -> dict[str, Any] | None:
     from reports.export import manifest_path_for
 
     embedded = None
@@ -208,11 +217,12 @@ def _manifest(reader, pdf: Path, manifest_path, out: list[Finding]) -> dict | No
     return manifest | {"__sha256__": msha}
 
 
-def _binding(reader, manifest: dict, out: list[Finding]) -> None:
+def _binding(reader: PdfReader, manifest: dict[str, Any], out: list[Finding]) -> None:
     binding = manifest.get("binding", {})
     result = binding.get("result_sha256")
     try:
-        keywords = str((reader.metadata or {}).get("/Keywords", ""))
+        info = reader.metadata
+        keywords = str(info.get("/Keywords", "")) if info is not None else ""
     except Exception:
         keywords = ""
     if result and result in keywords and manifest.get("report_id", "") in keywords:
@@ -248,7 +258,7 @@ def _binding(reader, manifest: dict, out: list[Finding]) -> None:
         )
 
 
-def _trail(ws_path: Path, pdf_sha: str, manifest: dict | None, out: list[Finding]) -> None:
+def _trail(ws_path: Path, pdf_sha: str, manifest: dict[str, Any] | None, out: list[Finding]) -> None:
     from audit.trail import Workspace
 
     with Workspace.open(ws_path, create=False, readonly=True) as ws:
@@ -268,7 +278,8 @@ def _trail(ws_path: Path, pdf_sha: str, manifest: dict | None, out: list[Finding
             )
         else:
             kind = "anchor" if report.problem and report.problem.kind == "anchor" else "trail"
-            out.append(Finding(kind, FAILED, f"the trail is NOT intact: {report.problem.message}"))
+            why = report.problem.message if report.problem else "verification failed"
+            out.append(Finding(kind, FAILED, f"the trail is NOT intact: {why}"))
         exports = ws.events(kind="report_exported")
         mine = [e for e in exports if e.payload["sha256"] == pdf_sha]
         if not mine:

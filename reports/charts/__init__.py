@@ -29,7 +29,16 @@ from reports.charts.importance import (
     shap_group_figure,
 )
 from reports.charts.overview import DisparityOverviewDisplay, disparity_overview_figure
-from reports.charts.rates import PANEL_GAP, RATE_METRICS, RatesDisplay, attribute_rates_figure, group_rates_figure, rates_figure
+from reports.charts.rates import (
+    PANEL_GAP,
+    RATE_METRICS,
+    RatesDisplay,
+    attribute_rates_display,
+    attribute_rates_figure,
+    group_rates_display,
+    group_rates_figure,
+    rates_figure,
+)
 from reports.charts.style import (
     DPI,
     FAST_TEXT,
@@ -49,9 +58,6 @@ from reports.charts.style import (
 )
 from reports.charts.tradeoff import TradeoffDisplay, tradeoff_figure
 from reports.charts.waterfall import WaterfallDisplay, decision_threshold, first_adverse, waterfall_figure
-
-_figure = new_figure  # the chart helper process warms matplotlib up with it (reports/chartproc.py)
-_wrap = wrap
 
 __all__ = [
     "DPI",
@@ -79,6 +85,7 @@ __all__ = [
     "TradeoffDisplay",
     "VerdictForestDisplay",
     "WaterfallDisplay",
+    "attribute_rates_display",
     "attribute_rates_figure",
     "beeswarm_figure",
     "calibration_figure",
@@ -89,6 +96,7 @@ __all__ = [
     "fast_text",
     "first_adverse",
     "group_importance_figure",
+    "group_rates_display",
     "group_rates_figure",
     "importance_figure",
     "level_groups",

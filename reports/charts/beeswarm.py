@@ -6,29 +6,35 @@ stratified row sample only (`Explanations.row_sample`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports.charts.data import explanations
 from reports.charts.display import Display
 from reports.charts.style import BLUE, GREY, PURPLE, VERMILLION, WIDTH_IN, Theme, margins, style_axis, suptitle, title, wrap
 from reports.charts.style import theme as get_theme
 
+if TYPE_CHECKING:
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.figure import Figure
+
+    from audit.explain.result import Explanations, RowSample, Scalar
+
 TOP_FEATURES = 12
 MAX_PANELS = 4
 _BINS = 80
 
 
-def row_sample(result: Any):
+def row_sample(result: Any) -> tuple[Explanations, RowSample]:
     ex = explanations(result)
-    rs = getattr(ex, "row_sample", None) if ex is not None else None
-    if rs is None or not rs.rows:
+    rs = ex.row_sample if ex is not None else None
+    if ex is None or rs is None or not rs.rows:
         raise ValueError(
             "This result holds no per-row explanation sample (results from before Attest kept one, or the explainer did not run)."
         )
     return ex, rs
 
 
-def value_colours(values: tuple) -> list[float | None]:
+def value_colours(values: tuple[Scalar, ...]) -> list[float | None]:
     """Each numeric value's place between the sample's 5th and 95th percentile (0..1); None if not numeric or missing."""
     nums = sorted(float(v) for v in values if isinstance(v, (int, float)))  # bools count as 0/1
     if not nums:
@@ -54,7 +60,7 @@ def swarm_offsets(xs: list[float], bins: int = _BINS) -> list[float]:
     layer: dict[int, int] = {}
     raw = []
     for x in xs:
-        b = int(round((x - lo) / span * bins))
+        b = round((x - lo) / span * bins)
         k = layer.get(b, 0)
         layer[b] = k + 1
         raw.append(((k + 1) // 2) * (1 if k % 2 else -1))
@@ -97,7 +103,7 @@ class BeeswarmDisplay(Display):
             by: dict[str, list[int]] = {}
             for i, c in enumerate(rs.cell):
                 by.setdefault(rs.cells[c].get(attribute, "(none)"), []).append(i)
-            size = {}
+            size: dict[str, int] = {}
             for c, attrs in enumerate(rs.cells):
                 key = attrs.get(attribute, "(none)")
                 size[key] = size.get(key, 0) + rs.cell_rows[c]
@@ -129,7 +135,7 @@ class BeeswarmDisplay(Display):
         return max(2.4, 1.25 + 0.27 * len(self.features))
 
     @staticmethod
-    def colormap():
+    def colormap() -> LinearSegmentedColormap:
         from matplotlib.colors import LinearSegmentedColormap
 
         return LinearSegmentedColormap.from_list("attest_value", [BLUE, PURPLE, VERMILLION])
@@ -143,7 +149,7 @@ class BeeswarmDisplay(Display):
         xs, ys, cs, gx, gy = [], [], [], [], []
         for j in range(n):
             y = n - 1 - j
-            for x, d, c in zip(p.x[j], p.dy[j], p.colour[j]):
+            for x, d, c in zip(p.x[j], p.dy[j], p.colour[j], strict=True):
                 if c is None:
                     gx.append(x)
                     gy.append(y + d)
@@ -161,7 +167,7 @@ class BeeswarmDisplay(Display):
         ax.set_xlabel(self.xlabel, fontsize=7)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         th = get_theme(theme)
         k = len(self.panels)
         fig, axes = self._axes(th, width_in, nrows=1, ncols=k, squeeze=False, sharex=True)
@@ -197,5 +203,5 @@ def _span(p: SwarmPanel) -> tuple[float, float]:
     return (min(vals), max(vals)) if vals else (0.0, 1.0)
 
 
-def beeswarm_figure(result: Any, attribute: str | None = None, top: int = TOP_FEATURES):
+def beeswarm_figure(result: Any, attribute: str | None = None, top: int = TOP_FEATURES) -> Figure:
     return BeeswarmDisplay.from_result(result, attribute, top).figure()

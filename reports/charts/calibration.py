@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.data import level_groups
 from reports.charts.display import Display
 from reports.charts.style import MARKERS, SERIES, WIDTH_IN, Theme, margins, style_axis, suptitle, title, wrap
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class CalibrationDisplay(Display):
         for i, c in enumerate(self.curves):
             if not c.points:
                 continue
-            xs, ys, ns = zip(*c.points)
+            xs, ys, ns = zip(*c.points, strict=True)
             colour = th.ink if i == 0 else SERIES[(i - 1) % len(SERIES)]
             if colour == "#000000" and th.name == "dark":
                 colour = "#f0f0f0"
@@ -74,7 +77,7 @@ class CalibrationDisplay(Display):
         ax.set_ylim(0, 1)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, ax = self._axes(theme, width_in)
         th = get_theme(theme)
         self.plot(ax, theme=th)
@@ -102,7 +105,7 @@ class CalibrationPanelsDisplay(Display):
     per_row: int = 3
 
     @classmethod
-    def from_result(cls, result: Any, levels: tuple, per_row: int = 3) -> CalibrationPanelsDisplay:
+    def from_result(cls, result: Any, levels: tuple[tuple[str, ...], ...], per_row: int = 3) -> CalibrationPanelsDisplay:
         levels = tuple(levels)[:6] or ((),)
         return cls(tuple(CalibrationDisplay.from_result(result, tuple(lv) or None, wrap_at=18) for lv in levels), per_row)
 
@@ -118,7 +121,7 @@ class CalibrationPanelsDisplay(Display):
             _, ax = self._axes(theme, WIDTH_IN, nrows=rows, ncols=cols, squeeze=False)
         axes = list(getattr(ax, "ravel", lambda: ax)())
         th = get_theme(theme)
-        for a, panel in zip(axes, self.panels):
+        for a, panel in zip(axes, self.panels, strict=False):  # the grid may have more cells than panels: those are hidden below
             panel.plot(a, theme=th, line=1.3, size=30, diagonal_label=None)
             a.set_xticks([0, 0.5, 1])
             a.set_yticks([0, 0.5, 1])
@@ -137,7 +140,7 @@ class CalibrationPanelsDisplay(Display):
         self.axes_ = axes
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         rows, cols = self.grid()
         fig, axes = self._axes(theme, width_in, nrows=rows, ncols=cols, squeeze=False)
         th = get_theme(theme)
@@ -154,11 +157,11 @@ class CalibrationPanelsDisplay(Display):
         return fig
 
 
-def calibration_figure(result: Any, level: tuple[str, ...] | None = None):
+def calibration_figure(result: Any, level: tuple[str, ...] | None = None) -> Figure:
     """Observed rate against mean score per score bin, overall and for each group of `level` (a single feature)."""
     return CalibrationDisplay.from_result(result, level).figure()
 
 
-def calibration_panels_figure(result: Any, levels: tuple, per_row: int = 3):
+def calibration_panels_figure(result: Any, levels: tuple[tuple[str, ...], ...], per_row: int = 3) -> Figure:
     """Calibration per group for several single-attribute levels: one panel each, everyone's curve in every panel."""
     return CalibrationPanelsDisplay.from_result(result, levels, per_row).figure()

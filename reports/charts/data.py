@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audit.explain.result import Explanations
+    from audit.policy import Check
+    from audit.result import GroupResult, LevelSummary
+
+GroupKey = tuple[tuple[str, str], ...]  # a group's attributes, sorted: hashable
 
 STATUS_ORDER = ("fail", "insufficient_evidence", "pass")  # worst first
 
 
-def level_groups(result: Any, level: tuple[str, ...]) -> list:
+def level_groups(result: Any, level: tuple[str, ...]) -> list[GroupResult]:
     return [g for g in result.groups if g.level == tuple(level)]
 
 
-def level_summary(result: Any, level: tuple[str, ...]):
-    for lv in result.levels:
-        if lv.level == tuple(level):
-            return lv
-    return None
+def level_summary(result: Any, level: tuple[str, ...]) -> LevelSummary | None:
+    found: LevelSummary | None = next((lv for lv in result.levels if lv.level == tuple(level)), None)
+    return found
 
 
-def group_key(attributes: dict[str, str]) -> tuple:
+def group_key(attributes: dict[str, str]) -> GroupKey:
     return tuple(sorted(attributes.items()))
 
 
-def verdict_index(result: Any) -> dict[tuple, str]:
+def verdict_index(result: Any) -> dict[tuple[str, tuple[str, ...], GroupKey], str]:
     """(check, level, group items) -> status, for marking groups on charts and in tables."""
     return {(v.check, v.level, group_key(v.group)): v.status for v in result.verdicts}
 
@@ -34,7 +39,7 @@ def worst(statuses: list[str]) -> str | None:
     return None
 
 
-def checks_for(result: Any, metric: str, level: tuple[str, ...]) -> list:
+def checks_for(result: Any, metric: str, level: tuple[str, ...]) -> list[Check]:
     """The policy checks on `metric` that apply to `level` (single features or intersections)."""
     return [
         c
@@ -47,7 +52,7 @@ def proxy_features(result: Any) -> set[str]:
     return {x.feature for x in result.quality.proxies}
 
 
-def explanations(result: Any):
+def explanations(result: Any) -> Explanations | None:
     """The result's explanations when they hold figures, else None."""
     ex = getattr(result, "explanations", None)
     return ex if ex is not None and ex.status in ("complete", "partial") else None

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports.charts.beeswarm import row_sample
 from reports.charts.display import Display
 from reports.charts.style import MARKERS, SERIES, WIDTH_IN, Theme, margins, style_axis, suptitle, wrap
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MAX_SERIES = 7  # groups drawn in their own colour; the rest are pooled as "other groups"
 MAX_CATEGORIES = 20
@@ -59,7 +62,7 @@ class DependenceDisplay(Display):
         numeric = all(isinstance(sf.values[i], (int, float)) for i in keep)
         categories, xlim, beyond = None, None, 0
         if numeric:
-            xs = {i: float(sf.values[i]) for i in keep}
+            xs = {i: float(v) for i in keep if isinstance(v := sf.values[i], (int, float))}  # all of them (`numeric`)
             xlim = _robust_range(sorted(xs.values()))
             if xlim is not None:
                 beyond = sum(1 for x in xs.values() if not xlim[0] <= x <= xlim[1])
@@ -135,7 +138,7 @@ class DependenceDisplay(Display):
         ax.set_ylabel(self.ylabel, fontsize=7)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, ax = self._axes(theme, width_in)
         th = get_theme(theme)
         self.plot(ax, theme=th)
@@ -171,5 +174,5 @@ def _jitter(i: int) -> float:
     return ((i * 0.6180339887) % 1.0 - 0.5) * 0.6
 
 
-def dependence_figure(result: Any, feature: str, attribute: str | None = None):
+def dependence_figure(result: Any, feature: str, attribute: str | None = None) -> Figure:
     return DependenceDisplay.from_result(result, feature, attribute).figure()

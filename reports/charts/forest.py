@@ -6,7 +6,7 @@ gain later are ignored, except the interval level where one is given."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.data import STATUS_ORDER
@@ -25,6 +25,11 @@ from reports.charts.style import (
     wrap,
 )
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 MAX_ROWS = 40  # the report's figure; the verdict table lists every comparison
 RATIO_MAX = 3.0  # ratios above are drawn at the edge (the interval is then marked as running off the chart)
@@ -121,7 +126,8 @@ class VerdictForestDisplay(Display):
             c = policy.get(cid)
             compare = c.compare if c is not None else ("ratio" if "ratio" in mine[0].rule else "difference")
             bounds = tuple(b for b in (c.min, c.max) if b is not None) if c is not None else ()
-            rows, rows_block = [], None
+            rows: list[ForestRow] = []
+            rows_block = None
             for v in mine:
                 block = f"{F.level(v.level)}, vs {F.group(v.comparator, values_only=True)}"
                 if block != rows_block:
@@ -136,9 +142,8 @@ class VerdictForestDisplay(Display):
                         v.status,
                     )
                 )
-            rows = tuple(rows)
             head = f"{cid}: {mine[0].rule}" if mine[0].rule else cid
-            panels.append(ForestPanel(cid, wrap(head, 110), compare, bounds, rows))
+            panels.append(ForestPanel(cid, wrap(head, 110), compare, bounds, tuple(rows)))
         given = {getattr(v, "interval_level", None) for v in vs}  # a per-verdict level, where the result gives one
         level = (result.spec.ci_level if given == {None} else next(iter(given)) if len(given) == 1 else None) if vs else None
         return cls(tuple(panels), tuple(statuses), len(vs), total, level)
@@ -161,8 +166,11 @@ class VerdictForestDisplay(Display):
             axes = [g[0] for g in grid]
         th = get_theme(theme)
         self.axes_ = axes
-        self.errorbars_, self.markers_, self.threshold_lines_ = [], {}, []
-        for a, panel in zip(axes, self.panels):
+        # What was drawn, by kind (for tests and the app's tooltips): hlines, scatters by status, threshold lines
+        self.errorbars_: list[LineCollection] = []
+        self.markers_: dict[str, list[PathCollection]] = {}
+        self.threshold_lines_: list[Line2D] = []
+        for a, panel in zip(axes, self.panels, strict=False):  # one empty axes when there are no panels
             self._panel(a, panel, th)
         return self
 
@@ -175,31 +183,33 @@ class VerdictForestDisplay(Display):
         style_axis(ax, th)
         lo, hi = panel.xlim()
         ys = panel.ys()
-        entries = [(y, r) for y, r in zip(ys, panel.rows) if not r.header]
+        entries = [(y, r) for y, r in zip(ys, panel.rows, strict=True) if not r.header]
         ax.axvline(panel.null, color=th.muted, linewidth=0.7, zorder=1)
         for b in panel.bounds:
             self.threshold_lines_.append(ax.axvline(b, color=VERMILLION, linestyle="--", linewidth=0.9, zorder=1))
-        bars = [(y, r) for y, r in entries if r.value is not None and r.ci_low is not None and r.ci_high is not None]
+        bars = [
+            (y, r.ci_low, r.ci_high) for y, r in entries if r.value is not None and r.ci_low is not None and r.ci_high is not None
+        ]
         if bars:
             self.errorbars_.append(
                 ax.hlines(
-                    [y for y, _ in bars],
-                    [max(min(r.ci_low, hi), lo) for _, r in bars],
-                    [max(min(r.ci_high, hi), lo) for _, r in bars],
+                    [y for y, _, _ in bars],
+                    [max(min(low, hi), lo) for _, low, _ in bars],
+                    [max(min(high, hi), lo) for _, _, high in bars],
                     colors=th.error_bar,
                     linewidth=1.0,
                     zorder=2,
                 )
             )
-            beyond = [y for y, r in bars if r.ci_high > hi]
+            beyond = [y for y, _, high in bars if high > hi]
             if beyond:
                 ax.scatter([hi] * len(beyond), beyond, marker=">", s=12, c=th.error_bar, zorder=2, clip_on=False)
         for st in STATUS_ORDER:
-            pts = [(y, r) for y, r in entries if r.status == st and r.value is not None]
+            pts = [(y, r.value) for y, r in entries if r.status == st and r.value is not None]
             if pts:
                 mk, face, edge, _ = th.status_style(st)
                 sc = ax.scatter(
-                    [min(max(r.value, lo), hi) for _, r in pts],
+                    [min(max(value, lo), hi) for _, value in pts],
                     [y for y, _ in pts],
                     marker=mk,
                     s=26 if mk == "X" else 18,
@@ -218,7 +228,7 @@ class VerdictForestDisplay(Display):
         ax.set_ylim(-0.6, top + 0.6)
         ax.set_yticks([])
         at = blended_transform_factory(ax.transAxes, ax.transData)
-        for y, r in zip(ys, panel.rows):
+        for y, r in zip(ys, panel.rows, strict=True):
             ax.text(
                 -0.012,
                 y,
@@ -234,7 +244,7 @@ class VerdictForestDisplay(Display):
                 ax.axhline(y, color=th.grid, linewidth=0.4, zorder=0)
         title(ax, panel.title, th, fontsize=7)
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         th = get_theme(theme)
         fig, grid = self._axes(
             th, width_in, nrows=max(len(self.panels), 1), ncols=1, squeeze=False, gridspec_kw={"height_ratios": self._ratios()}
@@ -266,5 +276,5 @@ class VerdictForestDisplay(Display):
 
 def verdict_forest_figure(
     result: Any, statuses: tuple[str, ...] = ("fail", "insufficient_evidence"), max_rows: int | None = MAX_ROWS
-):
+) -> Figure:
     return VerdictForestDisplay.from_result(result, statuses, max_rows=max_rows).figure()

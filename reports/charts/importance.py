@@ -4,13 +4,18 @@ and the groups x features heat map of shares. Proxy features are hatched and mar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.data import explanations, proxy_features
 from reports.charts.display import Display
 from reports.charts.style import BLUE, ORANGE, WIDTH_IN, Theme, label_width_in, margins, style_axis, suptitle, title, wrap
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from audit.explain.result import FeatureImportance, GroupFeature
 
 TOP_FEATURES = 12
 HEATMAP_FEATURES = 8
@@ -37,6 +42,7 @@ class ImportanceDisplay(Display):
         if ex is None:
             raise ValueError("This result holds no explanations to chart.")
         space = ex.output_space or "model output"
+        feats: list[FeatureImportance] | list[GroupFeature]
         if group is None:
             feats = sorted(ex.global_, key=lambda f: -f.value)[:top]
             ttl = f"Global feature importance (top {len(feats)}; bars: interval over resamples)"
@@ -68,9 +74,14 @@ class ImportanceDisplay(Display):
         n = len(self.features)
         y = list(range(n - 1, -1, -1))
         self.bars_ = ax.barh(y, self.values, color=[ORANGE if f in self.flagged else BLUE for f in self.features], height=0.65)
-        for b, f in zip(self.bars_, self.features):
+        for b, f in zip(self.bars_, self.features, strict=True):
             b.set_hatch("////" if f in self.flagged else "")
-        ok = [i for i in range(n) if self.lows[i] is not None and self.highs[i] is not None]
+        ok_bounds = [
+            (i, low, high)
+            for i, (low, high) in enumerate(zip(self.lows, self.highs, strict=True))
+            if low is not None and high is not None
+        ]
+        ok = [i for i, _, _ in ok_bounds]
         self.errorbar_ = None
         if ok:
             self.errorbar_ = ax.errorbar(
@@ -78,7 +89,10 @@ class ImportanceDisplay(Display):
                 [y[i] for i in ok],
                 fmt="none",
                 ecolor=th.error_bar,
-                xerr=[[max(self.values[i] - self.lows[i], 0) for i in ok], [max(self.highs[i] - self.values[i], 0) for i in ok]],
+                xerr=[
+                    [max(self.values[i] - low, 0) for i, low, _ in ok_bounds],
+                    [max(high - self.values[i], 0) for i, _, high in ok_bounds],
+                ],
                 elinewidth=0.8,
                 capsize=1.5,
             )
@@ -88,7 +102,7 @@ class ImportanceDisplay(Display):
         ax.set_xlabel(self.xlabel, fontsize=7)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, ax = self._axes(theme, width_in)
         th = get_theme(theme)
         self.plot(ax, theme=th)
@@ -144,8 +158,8 @@ class GroupImportanceDisplay(Display):
             ax = list(ax[0])
         th = get_theme(theme)
         axes = list(ax)
-        hi = max((h if h is not None else v) for p in self.panels for v, h in zip(p.values, p.highs)) or 1.0
-        for i, (a, panel) in enumerate(zip(axes, self.panels)):
+        hi = max((h if h is not None else v) for p in self.panels for v, h in zip(p.values, p.highs, strict=True)) or 1.0
+        for i, (a, panel) in enumerate(zip(axes, self.panels, strict=True)):
             panel.plot(a, theme=th, labels=i == 0)
             a.set_xlim(0, hi * 1.05)
             title(a, panel.title, th, fontsize=7)
@@ -154,7 +168,7 @@ class GroupImportanceDisplay(Display):
         self.axes_ = axes
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, axes = self._axes(theme, width_in, nrows=1, ncols=len(self.panels), squeeze=False, sharex=True)
         th = get_theme(theme)
         self.plot(list(axes[0]), theme=th)
@@ -236,7 +250,7 @@ class ImportanceHeatmapDisplay(Display):
         ax.tick_params(length=0)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, ax = self._axes(theme, width_in)
         th = get_theme(theme)
         self.plot(ax, theme=th)
@@ -248,12 +262,12 @@ class ImportanceHeatmapDisplay(Display):
 def importance_figure(
     features: list[str],
     values: list[float],
-    lows: list | None = None,
-    highs: list | None = None,
+    lows: list[float | None] | None = None,
+    highs: list[float | None] | None = None,
     title: str = "Global feature importance",
-    flagged: set[str] = frozenset(),
+    flagged: frozenset[str] | set[str] = frozenset(),
     xlabel: str = "mean |SHAP value|",
-):
+) -> Figure:
     n = len(features)
     return ImportanceDisplay(
         tuple(features),
@@ -266,15 +280,15 @@ def importance_figure(
     ).figure()
 
 
-def shap_global_figure(result: Any, top: int = TOP_FEATURES):
+def shap_global_figure(result: Any, top: int = TOP_FEATURES) -> Figure:
     """Global mean |SHAP| per feature with bootstrap intervals (from `result.explanations`); proxies hatched, ✱."""
     return ImportanceDisplay.from_result(result, top=top).figure()
 
 
-def shap_group_figure(result: Any, max_groups: int = HEATMAP_GROUPS, features: int = HEATMAP_FEATURES):
+def shap_group_figure(result: Any, max_groups: int = HEATMAP_GROUPS, features: int = HEATMAP_FEATURES) -> Figure:
     """Importance compared across groups: % of each single-attribute group's attribution per top feature (heat map)."""
     return ImportanceHeatmapDisplay.from_result(result, max_groups, features).figure()
 
 
-def group_importance_figure(result: Any, attribute: str, top: int = 10):
+def group_importance_figure(result: Any, attribute: str, top: int = 10) -> Figure:
     return GroupImportanceDisplay.from_result(result, attribute, top=top).figure()

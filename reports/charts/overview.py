@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.display import Display
@@ -21,6 +21,11 @@ from reports.charts.style import (
     wrap,
 )
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from audit.result import Verdict
 
 
 @dataclass(frozen=True)
@@ -45,13 +50,13 @@ class DisparityOverviewDisplay(Display):
         panels = []
         for c in result.spec.policy.checks:
             vs = [v for v in result.verdicts if v.check == c.id and v.statistic.value is not None and v.level in y_of]
-            xs = [v.statistic.value for v in vs]
+            xs = [x for v in vs if (x := v.statistic.value) is not None]  # all of them: `vs` has values only
             if c.compare == "ratio":
                 lim = (0.0, max(1.5, min(max(xs) if xs else 1.5, 3.0) + 0.05))
             else:
                 span = max(0.3, max(abs(x) for x in xs) + 0.03 if xs else 0.3)
                 lim = (-min(span, 1.0), min(span, 1.0))
-            by_level: dict[tuple, list] = {}
+            by_level: dict[tuple[str, ...], list[Verdict]] = {}
             for v in vs:  # spread groups of one level vertically a little so markers do not hide each other
                 by_level.setdefault(v.level, []).append(v)
             points = []
@@ -59,7 +64,9 @@ class DisparityOverviewDisplay(Display):
                 k = len(items)
                 for j, v in enumerate(items):
                     y = y_of[lv] + (0 if k == 1 else (j / (k - 1) - 0.5) * 0.5)
-                    points.append((min(max(v.statistic.value, lim[0]), lim[1]), y, v.status))
+                    x = v.statistic.value
+                    assert x is not None  # `vs` keeps verdicts with a value only
+                    points.append((min(max(x, lim[0]), lim[1]), y, v.status))
             against = "highest group" if c.against == "max" else "lowest group" if c.against == "min" else "reference"
             head = wrap(f"{c.id}: {F.SHORT_METRIC.get(c.metric, c.metric)} {c.compare} vs {against}", 30)
             bounds = tuple(b for b in (c.min, c.max) if b is not None)
@@ -108,11 +115,11 @@ class DisparityOverviewDisplay(Display):
             axes = list(axes[0])
         th = get_theme(theme)
         self.axes_ = axes
-        for i, (a, panel) in enumerate(zip(axes, self.panels)):
+        for i, (a, panel) in enumerate(zip(axes, self.panels, strict=False)):  # one empty axes when there are no panels
             self.plot_panel(a, panel, th, labels=i == 0)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, axes = self._axes(theme, width_in, nrows=1, ncols=max(len(self.panels), 1), squeeze=False)
         self.plot(list(axes[0]), theme=theme)
         th = get_theme(theme)
@@ -122,5 +129,5 @@ class DisparityOverviewDisplay(Display):
         return fig
 
 
-def disparity_overview_figure(result: Any):
+def disparity_overview_figure(result: Any) -> Figure:
     return DisparityOverviewDisplay.from_result(result).figure()

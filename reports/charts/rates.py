@@ -10,13 +10,19 @@ reason (matplotlib's Tick objects cost more than the rest of a small chart).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.data import checks_for, group_key, level_groups, level_summary, verdict_index, worst
 from reports.charts.display import Display
 from reports.charts.style import VERMILLION, WIDTH_IN, Theme, label_width_in, margins, status_legend, suptitle, wrap
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from audit.policy import Check
+    from audit.result import GroupResult
 
 RATE_METRICS = ("selection_rate", "tpr", "fpr", "fnr")
 PANEL_GAP = 0.32  # between panels, in units of a rate (panels are 0..1 wide)
@@ -62,7 +68,7 @@ class RatesDisplay(Display):
     def from_result(
         cls,
         result: Any,
-        blocks: list,
+        blocks: list[tuple[tuple[str, ...], list[GroupResult] | None]],
         metrics: tuple[str, ...] = RATE_METRICS,
         title: str = "Rates by group",
         legend: bool = True,
@@ -90,7 +96,7 @@ class RatesDisplay(Display):
         for k, m in enumerate(metrics):
             for level, top, bottom, groups, all_groups in spans:
                 checks = checks_for(result, m, level)
-                for i, g in zip(range(top, bottom + 1), groups):
+                for i, g in zip(range(top, bottom + 1), groups, strict=True):
                     e = g.metrics.get(m)
                     if e is None or e.value is None:
                         continue
@@ -130,7 +136,7 @@ class RatesDisplay(Display):
         offs = [k * (1 + PANEL_GAP) for k in range(len(self.metrics))]
         frame_x = [o - 0.02 for o in offs]
         above = blended_transform_factory(ax.transData, ax.transAxes)
-        for off, m in zip(offs, self.metrics):
+        for off, m in zip(offs, self.metrics, strict=True):
             ax.text(off + 0.5, 1.0, F.metric(m), transform=above, ha="center", va="bottom", fontsize=8, color=th.ink)
         ax.vlines([o + d for o in offs for d in (0.25, 0.5, 0.75)], y0, y1, colors=th.grid, linewidth=0.5, zorder=0)
         ax.vlines(frame_x, y0, y1, colors=th.ink, linewidth=0.8, zorder=1)
@@ -150,13 +156,13 @@ class RatesDisplay(Display):
                 )
             if t.band is not None:
                 ax.fill_between([off + t.band[0], off + t.band[1]], lo, hi, color=VERMILLION, alpha=0.06, zorder=1, linewidth=0)
-        bars = [p for p in self.points if p.ci_low is not None and p.ci_high is not None]
+        bars = [(p, p.ci_low, p.ci_high) for p in self.points if p.ci_low is not None and p.ci_high is not None]
         self.errorbar_ = None
         if bars:
             self.errorbar_ = ax.errorbar(
-                [offs[p.metric] + p.value for p in bars],
-                [self.y(p.row) for p in bars],
-                xerr=[[max(p.value - p.ci_low, 0) for p in bars], [max(p.ci_high - p.value, 0) for p in bars]],
+                [offs[p.metric] + p.value for p, _, _ in bars],
+                [self.y(p.row) for p, _, _ in bars],
+                xerr=[[max(p.value - low, 0) for p, low, _ in bars], [max(high - p.value, 0) for p, _, high in bars]],
                 fmt="none",
                 ecolor=th.error_bar,
                 elinewidth=0.8,
@@ -184,7 +190,7 @@ class RatesDisplay(Display):
         ax.set_yticks([])
         ticks = [o + d for o in offs for d in (0, 0.5, 1)]
         ax.vlines(ticks, y0 - 0.02 - 0.012 * (y1 - y0), y0 - 0.02, colors=th.ink, linewidth=0.8, clip_on=False)
-        for x, lab in zip(ticks, ["0", "0.5", "1"] * len(offs)):
+        for x, lab in zip(ticks, ["0", "0.5", "1"] * len(offs), strict=True):
             ax.text(x, -0.02, lab, transform=above, ha="center", va="top", fontsize=7, color=th.ink)
         label_at = blended_transform_factory(ax.transAxes, ax.transData)
         for i, r in enumerate(self.rows):
@@ -201,7 +207,7 @@ class RatesDisplay(Display):
             )
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, ax = self._axes(theme, width_in)
         self.plot(ax, theme=theme)
         th = get_theme(theme)
@@ -217,7 +223,9 @@ class RatesDisplay(Display):
         return fig
 
 
-def _threshold(result: Any, check: Any, level: tuple, groups: list, metric: str, k: int, top: int, bottom: int):
+def _threshold(
+    result: Any, check: Check, level: tuple[str, ...], groups: list[GroupResult], metric: str, k: int, top: int, bottom: int
+) -> RateThreshold | None:
     comparator = next((v.comparator for v in result.verdicts if v.check == check.id and v.level == level), None)
     if comparator is None:
         return None
@@ -238,34 +246,47 @@ def _threshold(result: Any, check: Any, level: tuple, groups: list, metric: str,
 
 def rates_figure(
     result: Any,
-    blocks: list,
+    blocks: list[tuple[tuple[str, ...], list[GroupResult] | None]],
     metrics: tuple[str, ...] = RATE_METRICS,
     title: str = "Rates by group",
     legend: bool = True,
     headers: bool = False,
-):
+) -> Figure:
     return RatesDisplay.from_result(result, blocks, metrics, title=title, legend=legend, headers=headers).figure()
+
+
+def group_rates_display(
+    result: Any,
+    level: tuple[str, ...],
+    metrics: tuple[str, ...] = RATE_METRICS,
+    groups: list[GroupResult] | None = None,
+    part: tuple[int, int] | None = None,
+    legend: bool = True,
+) -> RatesDisplay:
+    """Rates per group of one level; `groups` draws a subset (e.g. one page of 60 intersections), `part` = (i, n)
+    titles it "part i of n"."""
+    level = tuple(level)
+    title = f"Rates by group: {F.level(level)}" + (f", part {part[0]} of {part[1]}" if part else "")
+    return RatesDisplay.from_result(result, [(level, groups)], metrics, title=title, legend=legend)
 
 
 def group_rates_figure(
     result: Any,
     level: tuple[str, ...],
     metrics: tuple[str, ...] = RATE_METRICS,
-    groups: Any = None,
+    groups: list[GroupResult] | None = None,
     part: tuple[int, int] | None = None,
     legend: bool = True,
-):
-    """Rates per group of one level; `groups` draws a subset (e.g. one page of 60 intersections), `part` = (i, n)
-    titles it "part i of n"."""
-    level = tuple(level)
-    title = f"Rates by group: {F.level(level)}" + (f", part {part[0]} of {part[1]}" if part else "")
-    return rates_figure(result, [(level, groups)], metrics, title=title, legend=legend)
+) -> Figure:
+    return group_rates_display(result, level, metrics, groups, part, legend).figure()
 
 
-def attribute_rates_figure(result: Any, levels: list | None = None, metrics: tuple[str, ...] = RATE_METRICS, legend: bool = True):
+def attribute_rates_display(
+    result: Any, levels: list[tuple[str, ...]] | None = None, metrics: tuple[str, ...] = RATE_METRICS, legend: bool = True
+) -> RatesDisplay:
     """The same chart for several levels at once (default: every single sensitive attribute), one block per level."""
     levels = levels if levels is not None else [lv.level for lv in result.levels if len(lv.level) == 1]
-    return rates_figure(
+    return RatesDisplay.from_result(
         result,
         [(tuple(lv), None) for lv in levels],
         metrics,
@@ -273,3 +294,9 @@ def attribute_rates_figure(result: Any, levels: list | None = None, metrics: tup
         legend=legend,
         headers=True,
     )
+
+
+def attribute_rates_figure(
+    result: Any, levels: list[tuple[str, ...]] | None = None, metrics: tuple[str, ...] = RATE_METRICS, legend: bool = True
+) -> Figure:
+    return attribute_rates_display(result, levels, metrics, legend).figure()

@@ -13,10 +13,17 @@ import os
 import tempfile
 import textwrap
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ft2font import FT2Font
+    from PIL import Image
 
 WIDTH_IN = 7.0  # one width for every report chart: the PDF's text width
 DPI = 125
@@ -109,21 +116,23 @@ def theme(name: str | Theme = "light") -> Theme:
         raise ValueError(f"Unknown chart theme {name!r}; use one of: {', '.join(THEMES)}.") from None
 
 
-def fast_text():
+def fast_text() -> AbstractContextManager[None]:
     """Context for making and drawing a figure with FAST_TEXT (the report uses it; the app may too)."""
     import matplotlib
 
-    return matplotlib.rc_context(FAST_TEXT)
+    settings: dict[Any, Any] = dict(FAST_TEXT)  # matplotlib types the keys as a Literal of every rc name
+    return matplotlib.rc_context(settings)
 
 
-def themed(name: str | Theme = "light"):
+def themed(name: str | Theme = "light") -> AbstractContextManager[None]:
     """Context for making and drawing a figure in a theme (FAST_TEXT included)."""
     import matplotlib
 
-    return matplotlib.rc_context(theme(name).rc())
+    settings: dict[Any, Any] = theme(name).rc()  # as above: rc names as plain strings
+    return matplotlib.rc_context(settings)
 
 
-def new_figure(height_in: float, th: Theme | None = None, width_in: float = WIDTH_IN):
+def new_figure(height_in: float, th: Theme | None = None, width_in: float = WIDTH_IN) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width_in, height_in), dpi=DPI)
@@ -136,7 +145,7 @@ def wrap(label: str, width: int = 26) -> str:
 
 
 def margins(
-    fig,
+    fig: Figure,
     left_in: float,
     right_in: float = 0.15,
     top_in: float = 0.45,
@@ -165,11 +174,12 @@ def _text_width_in(text: str, fontsize: float) -> float:
 
     font.set_size(fontsize, 72)
     font.set_text(text, 0.0, flags=LoadFlags.NO_HINTING)
-    return font.get_width_height()[0] / 64 / 72
+    width: int = font.get_width_height()[0]  # 26.6 fixed point: 64ths of a pixel at 72 dpi
+    return width / 64 / 72
 
 
 @lru_cache(maxsize=1)
-def _label_font():
+def _label_font() -> FT2Font | None:
     """The FreeType face matplotlib draws tick labels with (None if it cannot be found: fall back to an estimate)."""
     try:
         from matplotlib import font_manager, ft2font, rcParams
@@ -179,12 +189,12 @@ def _label_font():
         return None
 
 
-def title(ax, text: str, th: Theme, fontsize: float = 8) -> None:
+def title(ax: Axes, text: str, th: Theme, fontsize: float = 8) -> None:
     """An axes title without `set_title`, whose automatic placement measures every tick label (slow with many groups)."""
     ax.text(0.5, 1.0, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=fontsize, color=th.ink)
 
 
-def suptitle(fig, text: str, th: Theme, fontsize: float = 9, top_in: float = 0.05) -> None:
+def suptitle(fig: Figure, text: str, th: Theme, fontsize: float = 9, top_in: float = 0.05) -> None:
     """The figure's title at its top left, wrapped to the figure's width; the axes move down for each added line (so a
     narrow window's chart keeps its title readable)."""
     w, h = fig.get_size_inches()
@@ -197,7 +207,7 @@ def suptitle(fig, text: str, th: Theme, fontsize: float = 9, top_in: float = 0.0
     fig.suptitle("\n".join(lines), fontsize=fontsize, x=0.02, ha="left", va="top", y=1 - top_in / h, color=th.ink)
 
 
-def style_axis(ax, th: Theme, grid: str | None = "x") -> None:
+def style_axis(ax: Axes, th: Theme, grid: Literal["both", "x", "y"] | None = "x") -> None:
     ax.set_facecolor(th.background)
     ax.tick_params(labelsize=7, length=2, colors=th.ink, labelcolor=th.ink)
     for side, spine in ax.spines.items():
@@ -210,7 +220,9 @@ def style_axis(ax, th: Theme, grid: str | None = "x") -> None:
     ax.yaxis.label.set_color(th.ink)
 
 
-def status_legend(fig, th: Theme, extra: Iterable[str] = (), no_check: bool = False, statuses: Iterable[str] = STATUSES) -> None:
+def status_legend(
+    fig: Figure, th: Theme, extra: Iterable[str] = (), no_check: bool = False, statuses: Iterable[str] = STATUSES
+) -> None:
     """The marker legend along the bottom of a figure; `extra` names dashed threshold-like lines."""
     from matplotlib.lines import Line2D
 
@@ -236,7 +248,7 @@ def status_legend(fig, th: Theme, extra: Iterable[str] = (), no_check: bool = Fa
 
 
 # -- pixels and files ------------------------------------------------------------------------------------------------------
-def to_png(fig, dpi: int = DPI) -> bytes:
+def to_png(fig: Figure, dpi: int = DPI) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
@@ -245,7 +257,7 @@ def to_png(fig, dpi: int = DPI) -> bytes:
     return buf.getvalue()
 
 
-def to_image(fig, dpi: int = DPI):
+def to_image(fig: Figure, dpi: int = DPI) -> Image.Image:
     """A PIL RGB image of the figure, without a PNG round trip (what the PDF embeds)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
@@ -253,8 +265,8 @@ def to_image(fig, dpi: int = DPI):
     if fig.dpi != dpi:
         fig.set_dpi(dpi)
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    rgba = canvas.buffer_rgba()
+    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib's stub leaves FigureCanvasAgg.draw unannotated
+    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]  # likewise buffer_rgba (a memoryview)
     img = Image.frombuffer("RGBA", canvas.get_width_height(), rgba, "raw", "RGBA", 0, 1)
     return img.convert("RGB")
 
@@ -262,7 +274,7 @@ def to_image(fig, dpi: int = DPI):
 SAVE_FORMATS = ("png", "svg")
 
 
-def save(fig, path: str | Path, fmt: str | None = None, dpi: int = 200) -> Path:
+def save(fig: Figure, path: str | Path, fmt: str | None = None, dpi: int = 200) -> Path:
     """Write the figure as PNG or SVG (from `fmt`, else the file's suffix). The file appears whole or not at all: it is
     written beside the target and renamed over it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

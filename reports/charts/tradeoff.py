@@ -6,7 +6,7 @@ selection rate at every point. Built from the JSON of `attest mitigate` (a plain
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports.charts.display import Display
 from reports.charts.style import (
@@ -24,6 +24,9 @@ from reports.charts.style import (
     title,
 )
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _STYLE = {
     "ThresholdOptimizer": ("s", BLUE, "group thresholds"),
@@ -148,7 +151,7 @@ class TradeoffDisplay(Display):
         title(ax, "selection rate of each group", th, fontsize=7)
         ax.legend(fontsize=6, frameon=False, loc="best", labelcolor=th.ink)
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         fig, axes = self._axes(theme, width_in, nrows=1, ncols=2, gridspec_kw={"width_ratios": [3, 2]})
         th = get_theme(theme)
         self.plot(axes[0], theme=th)
@@ -174,5 +177,5 @@ class TradeoffDisplay(Display):
         return fig
 
 
-def tradeoff_figure(result: dict[str, Any]):
+def tradeoff_figure(result: dict[str, Any]) -> Figure:
     return TradeoffDisplay.from_mitigation(result).figure()

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports import format as F
 from reports.charts.data import explanations
 from reports.charts.display import Display
 from reports.charts.style import BLUE, VERMILLION, WIDTH_IN, Theme, label_width_in, margins, style_axis, suptitle, wrap
 from reports.charts.style import theme as get_theme
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TOP_STEPS = 9  # features drawn one by one; the rest are summed into one step
 
@@ -118,8 +121,8 @@ class WaterfallDisplay(Display):
         starts = self.starts()
         colours = [VERMILLION if c > 0 else BLUE for c in self.contributions]
         self.bars_ = ax.barh(ys, self.contributions, left=starts, color=colours, height=0.62)
-        ends = [s + c for s, c in zip(starts, self.contributions)]
-        for y, s, c in zip(ys, starts, self.contributions):
+        ends = [s + c for s, c in zip(starts, self.contributions, strict=True)]
+        for y, s, c in zip(ys, starts, self.contributions, strict=True):
             ax.text(max(s, s + c), y, f" {c:+.3f}", va="center", ha="left", fontsize=6.5, color=th.ink)
         self.connectors_ = (
             ax.vlines(ends[1:], [y - 0.31 for y in ys[1:]], [y + 0.31 + 0.38 for y in ys[1:]], colors=th.muted, linewidth=0.5)
@@ -141,7 +144,7 @@ class WaterfallDisplay(Display):
         ax.set_xlabel(self.output_space, fontsize=7)
         return self
 
-    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN):
+    def figure(self, *, theme: str | Theme = "light", width_in: float = WIDTH_IN) -> Figure:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
@@ -173,7 +176,7 @@ class WaterfallDisplay(Display):
         return fig
 
 
-def waterfall_figure(result: Any, index: int = 0, top: int = TOP_STEPS):
+def waterfall_figure(result: Any, index: int = 0, top: int = TOP_STEPS) -> Figure:
     return WaterfallDisplay.from_result(result, index, top).figure()
 
 

@@ -74,7 +74,7 @@ def s6_fairness(ctx: RenderContext) -> list[Flowable]:
     )
 
     out.append(ctx.h2("Disparity overview", key="s6-overview"))
-    img = ctx.chart(charts.disparity_overview_figure, r)
+    img = ctx.chart(charts.DisparityOverviewDisplay.from_result, r)
     if img is not None:
         out.append(img)
     rows = [["Check", "Level", "✓ Pass", "✗ Fail", "? Insufficient"]]
@@ -136,7 +136,7 @@ def _verdicts(ctx: RenderContext) -> list[Flowable]:
         )
     )
     if any(v.status != "pass" for v in r.verdicts):
-        img = ctx.chart(charts.verdict_forest_figure, r, ("fail", "insufficient_evidence"), FOREST_ROWS)
+        img = ctx.chart(charts.VerdictForestDisplay.from_result, r, ("fail", "insufficient_evidence"), max_rows=FOREST_ROWS)
         if img is not None:
             out.append(
                 keep(

@@ -95,14 +95,16 @@ def level_block(
         # One chart for all single attributes (drawn with the first of them): one figure instead of several.
         parts = []
         if lv.level == singles[0]:
-            img = ctx.chart(charts.attribute_rates_figure, r, singles)
+            img = ctx.chart(charts.attribute_rates_display, r, singles)
             out.append(keep(heading, img) if img is not None else heading)
         else:
             out.append(heading)
     else:
         parts = _chunks(groups, lv.level)
     for j, part in enumerate(parts):
-        img = ctx.chart(charts.group_rates_figure, r, lv.level, groups=part, part=(j + 1, len(parts)) if len(parts) > 1 else None)
+        img = ctx.chart(
+            charts.group_rates_display, r, lv.level, groups=part, part=(j + 1, len(parts)) if len(parts) > 1 else None
+        )
         if j == 0:
             out.append(keep(heading, img) if img is not None else heading)
         elif img is not None:

@@ -107,7 +107,7 @@ def _tradeoff_chart(ctx: RenderContext, m: Proposal) -> list[Flowable]:
     stored = next((t for t in (ctx.trail.tradeoffs if ctx.trail else ()) if t["proposal_id"] == pid), None)
     if stored is None:
         return []
-    img = ctx.chart(charts.tradeoff_figure, dict(stored))
+    img = ctx.chart(charts.TradeoffDisplay.from_mitigation, dict(stored))
     if img is None:
         return []
     caption = (

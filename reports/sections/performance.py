@@ -179,7 +179,7 @@ def s5_performance(ctx: RenderContext) -> list[Flowable]:
     has_cal = any(b.mean_score is not None for b in r.overall.calibration)
     if has_cal:
         singles = tuple(lv.level for lv in r.levels if len(lv.level) == 1)
-        img = ctx.chart(charts.calibration_panels_figure, r, singles)
+        img = ctx.chart(charts.CalibrationPanelsDisplay.from_result, r, singles)
         out.append(keep(head, img) if img is not None else head)
         out.append(
             p(

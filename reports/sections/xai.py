@@ -55,7 +55,7 @@ def s7_explainability(ctx: RenderContext) -> list[Flowable]:
     out.append(kv_table(pairs, key_width=34 * mm, flags={6: "insufficient"} if ex.status != "complete" else None))
 
     if ex.global_:
-        img = ctx.chart(charts.shap_global_figure, r)
+        img = ctx.chart(charts.ImportanceDisplay.from_result, r)
         head = p("Global importance", st.h2)
         out.append(keep(head, img) if img is not None else head)
         rows: list[list[Cell]] = [["Feature", "Mean |SHAP| [interval]", "Share", "Proxy for"]]
@@ -79,7 +79,7 @@ def s7_explainability(ctx: RenderContext) -> list[Flowable]:
 
     if ex.by_group:
         out.append(CondPageBreak(70 * mm))
-        img = ctx.chart(charts.shap_group_figure, r)
+        img = ctx.chart(charts.ImportanceHeatmapDisplay.from_result, r)
         head = p("Importance compared across groups", st.h2)
         out.append(keep(head, img) if img is not None else head)
         shown = min(HEATMAP_GROUPS, sum(1 for g in ex.by_group if len(g.attributes) == 1) or len(ex.by_group))
@@ -190,7 +190,7 @@ def _beeswarm(ctx: RenderContext) -> list[Flowable]:
     rs = getattr(ctx.result.explanations, "row_sample", None)
     if rs is None or not rs.rows:
         return []
-    img = ctx.chart(charts.beeswarm_figure, ctx.result)
+    img = ctx.chart(charts.BeeswarmDisplay.from_result, ctx.result)
     if img is None:
         return []
     st = styles()
@@ -213,7 +213,7 @@ def _waterfall(ctx: RenderContext) -> list[Flowable]:
     i = charts.first_adverse(ctx.result)
     if i is None:
         return []
-    img = ctx.chart(charts.waterfall_figure, ctx.result, i)
+    img = ctx.chart(charts.WaterfallDisplay.from_result, ctx.result, i)
     if img is None:
         return []
     thr, how = charts.decision_threshold(ctx.result)

@@ -1,5 +1,5 @@
-"""The chart helper processes: same pictures as drawing in-process, the report survives a helper that fails or dies, and
-no helper outlives its report or its parent."""
+"""The chart worker processes: same pictures as drawing in-process, the report survives a worker that fails, dies or
+hangs, and no worker outlives its report."""
 
 from __future__ import annotations
 
@@ -7,22 +7,18 @@ import hashlib
 import io
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
 from audit.result import AuditResult
-from reports.chartproc import ChartProcess
-
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="chart helpers are forked")
+from reports import charts
+from reports.chartproc import ChartWorkers
 
 
 @pytest.fixture(scope="module")
-def demo_result(demo_dir: Path) -> AuditResult:
+def demo_result(demo_dir) -> AuditResult:
     return AuditResult.from_json((demo_dir / "audit_result.json").read_text(encoding="utf-8"))
 
 
@@ -52,135 +48,106 @@ def _children_of(pid: int) -> list[int]:
     return out
 
 
-def _gone(pid: int, within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
+def _pids(workers: ChartWorkers, n: int) -> list[int]:
+    """The workers' process ids, once each has started and drawn one chart."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.02)
-    return False
+        pids = [p for p in workers.pool.pids() if p > 0]
+        if len(pids) >= n:
+            return pids
+        time.sleep(0.05)
+    raise AssertionError("the chart workers did not start")
 
 
-def test_helpers_draw_the_same_pictures_as_the_parent(demo_result: AuditResult, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_draw_the_same_pictures_as_the_parent(demo_result, monkeypatch):
     monkeypatch.setenv("ATTEST_CHART_PROCESSES", "0")
     texts_here, images_here, info_here = _render(demo_result)
     monkeypatch.setenv("ATTEST_CHART_PROCESSES", "2")
     texts_helped, images_helped, info_helped = _render(demo_result)
     assert info_here.charts == info_helped.charts >= 5  # rates, disparity overview, calibration, SHAP global and by group
     assert info_here.helper_chart_seconds == 0 and info_helped.helper_chart_seconds > 0
-    # The parent draws a chart itself only when the request pipe's budget is full (helpers slow on a loaded machine,
-    # more charts since the SHAP figures); the helpers still draw most of them, and the pictures must be identical.
-    assert info_helped.chart_fallbacks <= info_helped.charts // 4
+    assert info_helped.chart_fallbacks == 0  # nothing to send back: every chart drawn by the workers
     assert len(images_here) == info_here.charts
     assert images_helped == images_here  # pixel for pixel, in the same places
     assert texts_helped == texts_here
 
 
-def test_report_is_complete_when_the_helper_dies(demo_result: AuditResult, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_is_complete_when_a_worker_is_killed(demo_result, monkeypatch):
+    """A worker killed by the OS (as for memory) mid-report: the charts it owed are drawn here, quickly."""
     monkeypatch.setenv("ATTEST_CHART_PROCESSES", "0")
-    _, images_here, _ = _render(demo_result)
-    proc = ChartProcess.start(demo_result, helpers=1)
-    os.kill(proc.pids[0], signal.SIGKILL)
     t0 = time.perf_counter()
-    _, images, info = _render(demo_result, chart_process=proc)
-    proc.close()
+    _, images_here, _ = _render(demo_result)
+    alone = time.perf_counter() - t0
+    workers = ChartWorkers.start(helpers=1)
+    assert workers is not None
+    os.kill(_pids(workers, 1)[0], signal.SIGKILL)
+    t0 = time.perf_counter()
+    _, images, info = _render(demo_result, chart_process=workers)
+    workers.close()
     assert info.chart_fallbacks == info.charts > 0
     assert images == images_here
-    assert time.perf_counter() - t0 < 20  # noticed the dead helper, did not wait out the timeout per chart
+    # Noticed the dead worker at once (not the 30 s timeout per chart): about as long as drawing every chart here.
+    assert time.perf_counter() - t0 < 1.5 * alone + 10
 
 
-def test_a_stuck_helper_costs_one_timeout_not_one_per_chart(demo_result: AuditResult, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stuck_worker_costs_one_timeout_not_one_per_chart(demo_result, monkeypatch):
     import reports.chartproc as chartproc
 
     monkeypatch.setattr(chartproc, "WAIT_SECONDS", 1.0)
-    proc = ChartProcess.start(demo_result, helpers=1)
+    workers = ChartWorkers.start(helpers=1)
+    assert workers is not None
+    pid = _pids(workers, 1)[0]
     try:
-        os.kill(proc.pids[0], signal.SIGSTOP)  # alive but never answers
-        tickets = [proc.submit("disparity_overview_figure", (demo_result,), {}) for _ in range(3)]
+        os.kill(pid, signal.SIGSTOP)  # alive but never answers
+        display = charts.DisparityOverviewDisplay.from_result(demo_result)
+        tickets = [workers.submit(display) for _ in range(3)]
         t0 = time.perf_counter()
-        assert [proc.get(t) for t in tickets] == [None, None, None]
-        assert time.perf_counter() - t0 < 2.5
+        assert [workers.get(t) for t in tickets] == [None, None, None]
+        assert time.perf_counter() - t0 < 4
     finally:
-        proc.close(kill=True)
-    assert proc.pids == [0]
+        workers.close(kill=True)
+    assert pid not in _children_of(os.getpid())  # the stuck process was ended
 
 
-def test_a_chart_that_fails_in_the_helper_comes_back_empty_not_late(demo_result: AuditResult) -> None:
-    proc = ChartProcess.start(demo_result, helpers=1)
+class _Broken(charts.DisparityOverviewDisplay):
+    def figure(self, **kw):
+        raise ValueError("cannot draw this")
+
+
+def test_a_chart_that_fails_in_the_worker_comes_back_empty_not_late(demo_result):
+    workers = ChartWorkers.start(helpers=1)
+    assert workers is not None
     try:
-        bad = proc.submit("no_such_figure", (demo_result,), {})
-        unsendable = proc.submit("disparity_overview_figure", (lambda: None,), {})
-        too_big = proc.submit("disparity_overview_figure", (b"x" * 100_000,), {})  # could fill the pipe: drawn here
-        good = proc.submit("disparity_overview_figure", (demo_result,), {})
+        good_display = charts.DisparityOverviewDisplay.from_result(demo_result)
+        bad = workers.submit(_Broken(**good_display.__getstate__()))
+        unsendable = workers.submit(lambda: None)  # type: ignore[arg-type]  # on purpose: cannot be pickled
+        good = workers.submit(good_display)
         t0 = time.perf_counter()
-        assert proc.get(bad) is None
-        assert proc.get(unsendable) is None
-        assert proc.get(too_big) is None
-        image = proc.get(good)
-        assert time.perf_counter() - t0 < 15
+        assert workers.get(bad) is None
+        assert workers.get(unsendable) is None
+        image = workers.get(good)
+        assert time.perf_counter() - t0 < 30
         assert image is not None and image.image().size == image.size and image.width_in == pytest.approx(7.0)
     finally:
-        proc.close()
-    assert proc.pids == [0]
+        workers.close()
 
 
-def test_no_helper_outlives_the_export(demo_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_worker_outlives_the_export(demo_result, tmp_path, monkeypatch):
     from reports import export_report
 
-    started: list[ChartProcess] = []
-    real_start = ChartProcess.start.__func__
+    started: list[ChartWorkers] = []
+    real_start = ChartWorkers.start.__func__  # type: ignore[attr-defined]  # the classmethod's function, to wrap it
 
     def spy(cls, *a, **kw):
-        proc = real_start(cls, *a, **kw)
-        started.append(proc)
-        helpers_seen.extend(proc.pids)
-        return proc
+        workers = real_start(cls, *a, **kw)
+        started.append(workers)
+        return workers
 
-    helpers_seen: list[int] = []
-    monkeypatch.setattr(ChartProcess, "start", classmethod(spy))
+    monkeypatch.setattr(ChartWorkers, "start", classmethod(spy))
     monkeypatch.setenv("ATTEST_CHART_PROCESSES", "2")
     before = set(_children_of(os.getpid()))  # other tests may keep worker pools alive
     e = export_report(demo_result, tmp_path / "r.pdf")
     assert e.charts_in_parallel and len(started) == 1
+    seen = [p for p in started[0].pool.pids() if p > 0]
+    assert seen  # the workers did run
     assert set(_children_of(os.getpid())) <= before
-    assert all(_gone(pid, within=0.5) for pid in helpers_seen)
-    assert started[0].pids == [0]  # reaped
-
-
-def test_second_helper_dies_with_the_first(demo_result: AuditResult) -> None:
-    proc = ChartProcess.start(demo_result, helpers=2)
-    try:
-        assert proc.get(proc.submit("disparity_overview_figure", (demo_result,), {})) is not None
-        first = proc.pids[0]
-        deadline = time.monotonic() + 10
-        while not (second := _children_of(first)) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(second) == 1
-        os.kill(first, signal.SIGKILL)
-        assert _gone(second[0])
-    finally:
-        proc.close(kill=True)
-
-
-def test_helpers_die_with_a_parent_that_never_closes_them(demo_dir: Path) -> None:
-    code = textwrap.dedent(f"""
-        import os, sys, time
-        from audit.result import AuditResult
-        from reports.chartproc import ChartProcess
-        r = AuditResult.from_json(open({str(demo_dir / "audit_result.json")!r}, encoding='utf-8').read())
-        p = ChartProcess.start(r, helpers=2)
-        p.get(p.submit("disparity_overview_figure", (r,), {{}}))
-        print(p.pids[0], flush=True)
-        time.sleep(0.5)
-        os._exit(0)  # no close(): as if the process crashed
-    """)
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2]
-    )
-    assert out.returncode == 0, out.stderr
-    first = int(out.stdout.strip())
-    assert _gone(first)
