@@ -23,7 +23,7 @@ PRODUCT = ("audit", "reports", "gui", "cli")
 _OWN = set(PRODUCT) | {"tests"}
 _ATTR_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
 # Known uses of a dependency's private names: none are left (issue 14). Anything found fails.
-KNOWN: dict[str, str] = {}
+KNOWN: set[tuple[str, str]] = set()
 _IMPORT_CALLS = {"import_module", "__import__"}
 
 
