@@ -187,8 +187,10 @@ def run(group: str, examples: int, folder: Path) -> dict:
         data=st.binary(min_size=1, max_size=8),
         length=st.integers(1, 64),
     )
-    case = st.one_of(
-        st.tuples(st.just("bytes"), st.binary(min_size=0, max_size=512), st.just(0), st.just([])),
+    no_edits: list[Edit] = []
+    # (kind, random bytes, zip member, edits)
+    case: st.SearchStrategy[tuple[str, bytes, int, list[Edit]]] = st.one_of(
+        st.tuples(st.just("bytes"), st.binary(min_size=0, max_size=512), st.just(0), st.just(no_edits)),
         st.tuples(st.just("mutate"), st.just(b""), st.just(0), st.lists(edit, min_size=1, max_size=4)),
         st.tuples(st.just("member"), st.just(b""), st.integers(0, 50), st.lists(edit, min_size=1, max_size=3)),
     )
@@ -204,7 +206,7 @@ def run(group: str, examples: int, folder: Path) -> dict:
         suppress_health_check=list(HealthCheck),
     )
     @given(fmt=st.sampled_from(formats), case=case, faithful=st.booleans())
-    def body(fmt: str, case: tuple, faithful: bool) -> None:
+    def body(fmt: str, case: tuple[str, bytes, int, list[Edit]], faithful: bool) -> None:
         kind, random_bytes, member, edits = case
         if kind == "bytes":
             raw = random_bytes

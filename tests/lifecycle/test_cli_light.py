@@ -1,4 +1,5 @@
-"""`attest compare --help`, `attest drift --help` and `attest monitor --help` answer without loading the engine, Qt or reportlab."""
+"""`attest compare --help`, `attest drift --help` and `attest monitor --help` answer without loading the engine, Qt or
+reportlab."""
 
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ def test_ci_level_is_the_level_of_every_change(results):
     a, b = results
     c90 = compare_results(a, b, info("a", a), info("b", b), ci_level=0.90)
     c99 = compare_results(a, b, info("a", a), info("b", b), ci_level=0.99)
-    for x90, x99 in zip(c90.changes, c99.changes):
+    for x90, x99 in zip(c90.changes, c99.changes, strict=True):
         assert x90.difference.value == x99.difference.value
         if x90.difference.ci_low is not None and x99.difference.ci_low is not None and np.isfinite(x90.difference.ci_low):
             assert x99.difference.ci_low <= x90.difference.ci_low + 1e-12
@@ -186,7 +186,7 @@ def test_a_small_change_is_named_but_not_called_real(results, data_file):
     sel = _change(c, "selection_rate", {"race": "A"})
     assert sel.after.value - sel.before.value == pytest.approx(15 / sel.n_before)
     sized = [x for x in c.changes if x.kind == "group" and min(x.n_before, x.n_after) >= 30 and x.difference.value]
-    top = max(sized, key=lambda x: abs(x.difference.value))
+    top = max(sized, key=lambda x: abs(x.difference.value or 0.0))  # `sized` keeps only defined differences
     group = " & ".join(f"{k}={v}" for k, v in top.group.items())
     assert largest.startswith(f"The largest change: {top.metric.replace('_', ' ')} of {group} ")
     assert "race=A" in group  # only group A's decisions changed

@@ -168,7 +168,7 @@ def test_an_earlier_estimate_is_checked_once_outcomes_arrive(tmp_path, capsys):
     with Workspace.open(ws, create=False) as w:
         first = w.events(kind="monitoring_run")[0].payload["monitoring_id"]
     month = pd.to_datetime(full.time).dt.to_period("M")
-    for win, m in zip(r["windows"], sorted(month.unique())):
+    for win, m in zip(r["windows"], sorted(month.unique()), strict=True):
         e = win["earlier_estimate"]
         assert e["monitoring_id"] == first and e["n_then"] == win["n"]
         realised = float((full.y == full.pred)[month == m].mean())

@@ -70,7 +70,7 @@ def test_offset_times_are_cut_in_utc():
 
 
 def test_naive_times_are_used_as_written():
-    ws, t = _cut(["2024-01-01T23:30:00", "2024-01-02T00:30:00"], "1d")
+    ws, _ = _cut(["2024-01-01T23:30:00", "2024-01-02T00:30:00"], "1d")
     assert [w.rows.size for w in ws] == [1, 1]
     assert not ws[0].start.endswith("Z")
 
