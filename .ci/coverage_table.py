@@ -21,7 +21,9 @@ def package_of(path: Path) -> str:
 
 
 def main(argv: list[str]) -> int:
-    cov = coverage.Coverage(data_file=argv[0] if argv else None, config_file=str(ROOT / "pyproject.toml"))
+    config = str(ROOT / "pyproject.toml")
+    # (data_file=None would mean "no data file": leave it to the configuration unless one is named.)
+    cov = coverage.Coverage(data_file=argv[0], config_file=config) if argv else coverage.Coverage(config_file=config)
     cov.load()
     source = cov.config.source or []
     totals: dict[str, list[int]] = {p: [0, 0] for p in source}
