@@ -206,7 +206,7 @@ def run(group: str, examples: int, folder: Path) -> dict:
         suppress_health_check=list(HealthCheck),
     )
     @given(fmt=st.sampled_from(formats), case=case, faithful=st.booleans())
-    def body(fmt: str, case: tuple[str, bytes, int, list[Edit]], faithful: bool) -> None:
+    def body(fmt: str, case: tuple, faithful: bool) -> None:
         kind, random_bytes, member, edits = case
         if kind == "bytes":
             raw = random_bytes
