@@ -56,9 +56,11 @@ def main() -> None:
                 truth.assign(y=np.nan).to_csv(d / "log.csv", index=False)  # outcomes hidden
                 r = monitor(load(d / "log.csv", d / "ref.csv"), MonitorPlan(), parse_window("1mo"))
                 month = pd.to_datetime(truth.time).dt.to_period("M")
-                for w, m in zip(r.windows, sorted(month.unique())):
+                for w, m in zip(r.windows, sorted(month.unique()), strict=True):
                     true_acc = float((truth.y == truth.pred)[month == m].mean())
+                    assert w.estimated is not None and w.estimated.accuracy is not None  # outcomes hidden: all estimated
                     est = w.estimated.accuracy
+                    assert est.value is not None and est.ci_low is not None and est.ci_high is not None
                     errs.append(est.value - true_acc)
                     inside += est.ci_low <= true_acc <= est.ci_high
             e = np.abs(errs)

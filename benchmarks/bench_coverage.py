@@ -83,7 +83,7 @@ def coverage(sims: int, rng: np.random.Generator) -> tuple[int, int]:
     """(simulated cells off the goal by more than 2 Monte-Carlo SE, exact cells off the goal)."""
     bad = bad_exact = 0
     tol = 2 * np.sqrt(0.95 * 0.05 / sims)
-    rows = {}
+    rows: dict[int, list[float]] = {}
     for n in NS:
         rows[n] = []
         for p in PS:
@@ -175,7 +175,8 @@ def null_family(sims: int, rows: int, rng: np.random.Generator, at_threshold: bo
         any_fail = {"holm": 0, "none": 0}
         fails_total = {"holm": 0, "none": 0}
         t0 = time.perf_counter()
-        m = level = groups = units = 0
+        m = groups = units = 0
+        level = 0.0
         for _ in range(sims):
             counts = _simulate_counts(index, share, confusion, rows, rng)
             all_stats = [estimates.level_stats(lv, index.n_cells, counts, {}, 0, rng) for lv in index.levels]

@@ -59,8 +59,11 @@ def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({**cols, "outcome": y, "decision": pred, "score": np.round(score, 6)})
 
 
-def engine(df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray | None = None) -> tuple[dict[str, float], list]:
-    """The fairness analysis of `run_audit`, piece by piece; returns seconds per stage and the level statistics."""
+def engine(
+    df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray | None = None
+) -> tuple[dict[str, float], list[fairness.LevelStats], tuple[int, int, int, int, int]]:
+    """The fairness analysis of `run_audit`, piece by piece; returns seconds per stage, the level statistics and the
+    counts (group results, disparities, levels, verdicts, cells)."""
     t: dict[str, float] = {}
     start = last = time.perf_counter()
 
@@ -107,8 +110,7 @@ def engine(df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray |
     found, family = verdicts.evaluate(PRESETS["standard"], all_stats, 30)
     lap(f"verdicts (standard policy, m = {family.hypotheses} tests, needed rows)")
     t["TOTAL"] = time.perf_counter() - start
-    t["_counts"] = (len(groups), len(disp), len(summaries), len(found), index.n_cells)  # type: ignore[assignment]
-    return t, all_stats
+    return t, all_stats, (len(groups), len(disp), len(summaries), len(found), index.n_cells)
 
 
 def _npv(y_true, y_pred) -> float:
@@ -216,8 +218,7 @@ def main() -> None:
     )
 
     runs = [engine(df, args.resamples) for _ in range(args.repeat)]
-    t, all_stats = min(runs, key=lambda r: r[0]["TOTAL"])
-    n_groups_all, n_disp, n_levels, n_verdicts, _ = t.pop("_counts")  # type: ignore[misc]
+    t, all_stats, (n_groups_all, n_disp, n_levels, n_verdicts, _) = min(runs, key=lambda r: r[0]["TOTAL"])
     print(
         f"\nengine (best of {args.repeat}): {n_levels} levels, {n_groups_all} group results, {n_disp} disparities, "
         f"{n_verdicts} verdicts"
@@ -229,7 +230,6 @@ def main() -> None:
     # The statistics after the counting pass work on per-group counts: their cost must not grow with the rows.
     small = make_frame(args.rows // 10)
     t_small = min((engine(small, args.resamples)[0] for _ in range(args.repeat)), key=lambda r: r["TOTAL"])
-    t_small.pop("_counts")
     pre = ("encode groups (build_index)", "confusion counts")
     after, after_small = (sum(v for k, v in tt.items() if k not in pre and k != "TOTAL") for tt in (t, t_small))
     print(
@@ -237,7 +237,7 @@ def main() -> None:
         f"at {len(small):,} rows (ratio {after / after_small:.2f}; same groups, 10x the rows)"
     )
 
-    ts, _ = engine(df, args.resamples, scores=df["score"].to_numpy())
+    ts, _, _ = engine(df, args.resamples, scores=df["score"].to_numpy())
     print(
         f"  (with --scores: AUC/Brier/calibration per group adds {(ts['TOTAL'] - engine_s) * 1000:.0f} ms "
         f"-> {ts['TOTAL'] * 1000:.0f} ms total)"

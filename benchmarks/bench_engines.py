@@ -74,6 +74,7 @@ def make_parquet(path: Path, rows: int, seed: int = 0) -> None:
         )
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
+    assert writer is not None, "at least one chunk is written"
     writer.close()
 
 

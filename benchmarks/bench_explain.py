@@ -13,8 +13,9 @@ Where the speed comes from: tree models - shap hands LightGBM and XGBoost models
 compiled classic TreeSHAP on scikit-learn's trees (O(L*D^2) per row and tree, one core); Attest computes the same values
 with its leaf-pattern TreeSHAP (audit/explain/leafpatterns.py: a table per leaf once per model, then O(L*D) per row, numba
 on both cores), on trees read through public APIs (LightGBM's dump_model, XGBoost's JSON model, shap's parsed ensemble).
-XGBoost computes in float32, so there the check column shows XGBoost's own rounding (about 1e-6 at margins near 10). MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column
-shows the values agree to float rounding.
+XGBoost computes in float32, so there the check column shows XGBoost's own rounding (about 1e-6 at margins near 10).
+MLP - all masks of a batch of rows in one model call, shared end points, two processes. The check column shows the
+values agree to float rounding.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -76,16 +79,23 @@ def attest(model, X: pd.DataFrame, rows: int) -> tuple[float, object]:
     return seconds, res
 
 
-def timed(fn) -> tuple[float, object]:
+T = TypeVar("T")
+E = TypeVar("E")
+
+
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
     started = time.perf_counter()
     out = fn()
     return time.perf_counter() - started, out
 
 
-def best_of(repeat: int, run_attest, run_shap) -> tuple[float, object, float, object]:
+def best_of(
+    repeat: int, run_attest: Callable[[], tuple[float, object]], run_shap: Callable[[], E]
+) -> tuple[float, object, float, E]:
     """Alternate the two sides and keep each side's fastest run: other programs on a shared machine only add time."""
     best_a = best_s = float("inf")
-    res = ex = None
+    res: object = None
+    ex: E | None = None
     for _ in range(repeat):
         t, r = run_attest()
         if t < best_a:
@@ -93,6 +103,7 @@ def best_of(repeat: int, run_attest, run_shap) -> tuple[float, object, float, ob
         t, e = timed(run_shap)
         if t < best_s:
             best_s, ex = t, e
+    assert ex is not None, "repeat must be at least 1"
     return best_a, res, best_s, ex
 
 
@@ -189,7 +200,7 @@ def case_mlp(n: int, repeat: int) -> dict:
     explain_rows(model, X, np.arange(2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap passes arrays without column names: sklearn warns on every call
-        t_attest, res, t_shap, ex = best_of(
+        t_attest, res, t_shap, _ = best_of(
             repeat, lambda: attest(model, X, n), lambda: shap.Explainer(est.predict_proba, X[feats])(X[feats], silent=True)
         )
         # Same algorithm? Give shap Attest's own background; compare both to a high-precision reference (400

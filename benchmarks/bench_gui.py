@@ -147,8 +147,13 @@ def _wait(signal, timeout_s: float):
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
-    got: list = []
-    signal.connect(lambda *a: (got.append(a), loop.quit()))
+    got: list[tuple[object, ...]] = []
+
+    def received(*a: object) -> None:
+        got.append(a)
+        loop.quit()
+
+    signal.connect(received)
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     loop.exec()
     if not got:

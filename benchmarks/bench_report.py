@@ -81,6 +81,7 @@ def main() -> None:
             total = time.perf_counter() - t
             label = "first report in this process" if i == 0 else "next report"
             cpu = e.cpu_seconds
+            assert cpu is not None, "export_report measures process time"
             where = (
                 f"in worker processes beside the layout, which waited {e.chart_wait_seconds:.2f} s for them"
                 if e.charts_in_parallel

@@ -138,8 +138,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=ROOT / "build" / "wheels", help="download cache (default build/wheels)")
     ap.add_argument("--out", type=Path, default=ROOT / "dist")
     args = ap.parse_args(argv)
-    if sys.version_info < (3, 11):
-        raise SystemExit("./dev bundle needs Python 3.11 or newer (tomllib) to run; the bundle is for 3.11 whatever runs it")
 
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     lock = ROOT / "locks" / (f"{TAG}-{args.extra}.txt" if args.extra else f"{TAG}.txt")

@@ -48,7 +48,10 @@ def test_public_surface():
 
 
 def test_cli_start_does_not_import_heavy_libraries():
-    code = "import sys; import cli.main as m; m.build_parser(); print(sorted(k for k in ('pandas','shap','sklearn','PySide6','reportlab') if k in sys.modules))"
+    code = (
+        "import sys; import cli.main as m; m.build_parser(); "
+        "print(sorted(k for k in ('pandas','shap','sklearn','PySide6','reportlab') if k in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

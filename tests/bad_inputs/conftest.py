@@ -148,9 +148,12 @@ def _models(d: Path, df: pd.DataFrame) -> None:
     (d / "raises.pkl").write_bytes(pickle.dumps(vendor.ExplodingClassifier()))
 
     # LightGBM / XGBoost: regression objectives, a truncated text model.
-    params = dict(n_estimators=5, num_leaves=4, min_child_samples=5, verbose=-1)
-    lgb.LGBMRegressor(**params).fit(X, df["score"]).booster_.save_model(str(d / "lgb_regression.txt"))
-    lgb.LGBMClassifier(**params).fit(X, y).booster_.save_model(str(d / "lgb_binary.txt"))
+    lgb.LGBMRegressor(n_estimators=5, num_leaves=4, min_child_samples=5, verbose=-1).fit(X, df["score"]).booster_.save_model(
+        str(d / "lgb_regression.txt")
+    )
+    lgb.LGBMClassifier(n_estimators=5, num_leaves=4, min_child_samples=5, verbose=-1).fit(X, y).booster_.save_model(
+        str(d / "lgb_binary.txt")
+    )
     text = (d / "lgb_binary.txt").read_text()
     (d / "lgb_truncated.txt").write_text(text[: len(text) // 3])
     # Cut inside the parameters block, after "end of trees": this one made LightGBM segfault the whole process.

@@ -200,7 +200,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 @pytest.mark.parametrize("argv, expected", [pytest.param(a, e, id=i) for i, a, e in BAD])
 def test_bad_input_gives_clear_error(argv, expected, corpus, tmp_path, capsys):
     out = tmp_path / "result.json"
-    rc, stdout, err = run_cli(_argv(argv, corpus, out), capsys)
+    rc, _, err = run_cli(_argv(argv, corpus, out), capsys)
     assert "Traceback" not in err and "internal error" not in err, err
     assert rc == 2, f"exit {rc}\n{err}"
     assert err.startswith("error: "), err
@@ -260,7 +260,7 @@ GOOD = [
 @pytest.mark.parametrize("argv, groups", [pytest.param(a, g, id=i) for i, a, g in GOOD])
 def test_valid_but_unusual_input_loads(argv, groups, corpus, tmp_path, capsys):
     out = tmp_path / "result.json"
-    rc, stdout, err = run_cli(_argv([*argv, "--bootstrap", "50"], corpus, out), capsys)
+    rc, _, err = run_cli(_argv([*argv, "--bootstrap", "50"], corpus, out), capsys)
     assert rc in (0, 1), f"exit {rc}\n{err}"  # 0 pass, 1 a check failed or lacked evidence: both are completed audits
     assert "Traceback" not in err
     result = json.loads(out.read_text(encoding="utf-8"))

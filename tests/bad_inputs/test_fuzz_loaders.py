@@ -39,7 +39,7 @@ def test_fuzzed_files_load_or_fail_cleanly(tmp_path):
         )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(zip(EXAMPLES, pool.map(one, EXAMPLES)))
+        runs = dict(zip(EXAMPLES, pool.map(one, EXAMPLES), strict=True))
     for group, proc in runs.items():
         assert proc.returncode == 0, f"{group}: exit {proc.returncode}\n{proc.stderr[-4000:]}"
         figures = json.loads(proc.stdout.strip().splitlines()[-1])

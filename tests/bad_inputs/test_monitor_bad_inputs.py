@@ -105,7 +105,7 @@ def _argv(d: Path, extra: list[str]) -> list[str]:
 def test_bad_monitor_input_gives_clear_error(extra, expected, d, tmp_path, capsys):
     ws = tmp_path / "w.attest"
     out = tmp_path / "m.json"
-    argv = _argv(d, extra) + ["--workspace", str(ws)]
+    argv = [*_argv(d, extra), "--workspace", str(ws)]
     if "--json" not in argv:
         argv += ["--json", str(out)]
     before = (d / "log.csv").read_bytes()

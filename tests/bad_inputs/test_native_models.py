@@ -115,5 +115,6 @@ def test_good_native_models_still_load_and_agree_with_their_library(natives):
 
     X = pd.DataFrame({"age": [20.0, 50.0], "income": [2.0, 8.0]})
     m = load_model(natives / "good_lgb.txt", positive_label=1)
+    assert m.score is not None, "a LightGBM booster gives scores"
     assert np.allclose(m.score(X), lgb.Booster(model_file=str(natives / "good_lgb.txt")).predict(X))
     assert load_model(natives / "good_xgb.json", positive_label=1).ref.model_type == "xgboost.Booster(binary:logistic)"

@@ -186,7 +186,7 @@ def test_a_small_change_is_named_but_not_called_real(results, data_file):
     sel = _change(c, "selection_rate", {"race": "A"})
     assert sel.after.value - sel.before.value == pytest.approx(15 / sel.n_before)
     sized = [x for x in c.changes if x.kind == "group" and min(x.n_before, x.n_after) >= 30 and x.difference.value]
-    top = max(sized, key=lambda x: abs(x.difference.value))
+    top = max(sized, key=lambda x: abs(x.difference.value or 0.0))  # `sized` keeps only defined differences
     group = " & ".join(f"{k}={v}" for k, v in top.group.items())
     assert largest.startswith(f"The largest change: {top.metric.replace('_', ' ')} of {group} ")
     assert "race=A" in group  # only group A's decisions changed

@@ -62,7 +62,7 @@ def test_compare_writes_json_pdf_and_records_a_verifiable_event(recorded, tmp_pa
     conn.close()
     with Workspace.open(ws_path, readonly=True) as ws:
         report = ws.verify()
-    assert not report.ok and report.problem.seq == e.seq
+    assert not report.ok and report.problem is not None and report.problem.seq == e.seq
 
 
 def test_compare_again_gives_the_same_comparison_hash(recorded, capsys):

@@ -49,6 +49,7 @@ def test_numeric_feature_matches_scipy_after_missing_values_are_dropped():
     assert (fd.missing_reference, fd.missing_current) == pytest.approx((0.1, 0.25))
     # the missing-rate change is Newcombe's 0.25 - 0.10 with the Agresti-Coull intervals of 150/600 and 80/800
     assert fd.missing_change.value == pytest.approx(0.15)
+    assert fd.missing_change.ci_low is not None and fd.missing_change.ci_high is not None
     assert fd.missing_change.ci_low < 0.15 < fd.missing_change.ci_high
     assert fd.status == "alert" and any("missing values 10.0% -> 25.0%" in r for r in fd.reasons)
 
@@ -73,7 +74,9 @@ def test_psi_bins_value_on_a_cut_falls_below_and_an_empty_bin_is_floored():
     cuts = np.array([2.0])
     assert S.bin_shares(np.array([2.0, 2.0, 3.0, 1.0]), cuts).tolist() == [0.75, 0.25]
     # [0.5, 0.5] -> [1, 0]: 0.5 ln 2 + (0.0001 - 0.5) ln(0.0001 / 0.5)
-    assert S.psi([0.5, 0.5], [1.0, 0.0]) == pytest.approx(0.5 * math.log(2) + 0.4999 * math.log(5000), rel=1e-12)
+    assert S.psi(np.array([0.5, 0.5]), np.array([1.0, 0.0])) == pytest.approx(
+        0.5 * math.log(2) + 0.4999 * math.log(5000), rel=1e-12
+    )
 
 
 def test_psi_with_tied_quantiles_merges_bins():
@@ -87,8 +90,8 @@ def test_js_distance_hand_worked_and_scipy():
     # p = (1/2, 1/2), q = (1, 0): m = (3/4, 1/4); KL(p||m) = 1/2 log2(2/3) + 1/2 log2(2); KL(q||m) = log2(4/3)
     kl_p = 0.5 * math.log2(2 / 3) + 0.5
     kl_q = math.log2(4 / 3)
-    assert S.js_distance([0.5, 0.5], [1, 0]) == pytest.approx(math.sqrt((kl_p + kl_q) / 2), abs=1e-15)
-    assert S.js_distance([1, 0], [0, 1]) == pytest.approx(1.0)
+    assert S.js_distance(np.array([0.5, 0.5]), np.array([1.0, 0.0])) == pytest.approx(math.sqrt((kl_p + kl_q) / 2), abs=1e-15)
+    assert S.js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
     p, q = np.array([0.2, 0.5, 0.3, 0.0]), np.array([0.1, 0.4, 0.3, 0.2])
     assert S.js_distance(p, q) == pytest.approx(jensenshannon(p, q, base=2), rel=1e-12)
 
@@ -158,8 +161,9 @@ def test_a_dataset_compared_with_itself_shows_no_drift(seed, n):
     )
     r = measure_drift(inp, DriftPlan(min_sample=50))
     assert r.alerts == ()
+    assert r.predictions is not None and r.predictions.scores is not None
     for f in (*r.features, *r.group_shares, r.predictions.scores):
         assert (f.psi, f.wasserstein or 0.0, f.js or 0.0) == (0.0, 0.0, 0.0)
         assert f.ks_p in (None, 1.0) and f.chi2_p in (None, 1.0)
-    assert r.predictions.decision_rate_change.value == 0
+    assert r.predictions.decision_rate_change is not None and r.predictions.decision_rate_change.value == 0
     assert all(g.share_change.value == 0 and g.status != "alert" for g in r.groups)

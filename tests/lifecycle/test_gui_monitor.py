@@ -37,6 +37,7 @@ def test_monitor_view_monitors_records_and_lists_alerts(qtbot, tmp_path):
     windows, _ = view.models["monitor_windows"]
     assert [w.status for w in windows.records] == ["pass", "alert", "alert"]
     checks, _ = view.models["monitor_checks"]
+    assert view.result is not None
     assert checks.rowCount() == sum(len(w.checks) for w in view.result.windows)
     assert "Recorded as event #1" in view.summary.toPlainText()
     with Workspace.open(ws, readonly=True) as w:

@@ -74,6 +74,7 @@ def test_drift_view_measures_and_lists_alerts(qtbot, tmp_path):
     status = {f.name: f.status for f in features.records}
     assert status["region"] == "alert" and status["age"] == "pass"
     alerts, _ = view.models["drift_alerts"]
+    assert view.result is not None
     assert alerts.rowCount() == len(view.result.alerts) > 0
     assert "alert(s) fired" in view.summary.toPlainText()
     out = tmp_path / "d.json"
@@ -106,5 +107,6 @@ def test_the_window_has_the_pages(qtbot, tmp_path, page):
     w = MainWindow(Settings(tmp_path / "s.ini"), data_dir=tmp_path / "appdata")
     qtbot.addWidget(w)
     w.show_page(page)
-    assert w.current_page() == page and w.stack.currentWidget().objectName() == f"{page}_view"
+    shown = w.stack.currentWidget()
+    assert w.current_page() == page and shown is not None and shown.objectName() == f"{page}_view"
     assert page in [k for k, _ in PAGES]

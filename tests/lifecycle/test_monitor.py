@@ -137,9 +137,10 @@ def test_miscalibrated_reference_scores_are_stated(tmp_path):
     log = simulate(2000, 8).assign(score=lambda f: f.score**3)
     log.to_csv(tmp_path / "log.csv", index=False)
     r = monitor(load(tmp_path / "log.csv", tmp_path / "ref.csv"), MonitorPlan(), parse_window("1mo"))
+    assert r.calibration is not None
     assert r.calibration.calibrated is False
     assert "NOT calibrated" in r.calibration.statement
-    assert r.calibration.gap > 0.03
+    assert r.calibration.gap is not None and r.calibration.gap > 0.03
 
 
 def test_row_windows_and_plan_minimum(files):
@@ -155,8 +156,8 @@ def test_a_real_but_small_change_passes_effect_sizes_decide(tmp_path, files):
     simulate(40_000, 9, drift_from="2024-01-01", shift=0.06).to_csv(tmp_path / "big.csv", index=False)
     r = monitor(load(tmp_path / "big.csv", files / "ref.csv"), MonitorPlan(), parse_window("20000"))
     changes = [c for w in r.windows for c in w.checks if c.check == "selection_rate_change"]
-    assert any(c.value > 0.015 for c in changes)
-    significant = [g for w in r.windows for g in w.groups if g.change.ci_low > 0]
+    assert any(c.value is not None and c.value > 0.015 for c in changes)
+    significant = [g for w in r.windows for g in w.groups if g.change is not None and (g.change.ci_low or 0) > 0]
     assert significant, "the change should be beyond its interval"
     assert r.status == "pass" and not r.alerts
 
@@ -168,6 +169,7 @@ def test_cbpe_hand_worked_example():
     d = np.array([1, 1, 0, 0])
     e = estimate(p, d, Z)
     # right with probability 0.9, 0.6, 0.7, 0.8 -> mean 0.75; variance (0.09 + 0.24 + 0.21 + 0.16) / 16
+    assert e.accuracy is not None and e.accuracy.ci_low is not None
     assert e.accuracy.value == pytest.approx(0.75)
     assert 0.75 - e.accuracy.ci_low == pytest.approx(Z * np.sqrt(0.70) / 4)  # (the upper end is clipped at 1)
     assert e.accuracy.ci_high == 1.0

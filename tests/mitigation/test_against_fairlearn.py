@@ -25,7 +25,7 @@ def model_run(tmp_path_factory):
     biased = np.where(df.male == 1, np.maximum(df.approved, (np.arange(len(df)) % 3 == 0)), df.approved)
     lr = LogisticRegression().fit(df[["x", "male"]], biased)
     sio.dump(lr, tmp / "model.skops")
-    ws, run_id, data = record_run(tmp, df, model=tmp / "model.skops")
+    ws, run_id, _ = record_run(tmp, df, model=tmp / "model.skops")
     return tmp, df, lr, ws, run_id
 
 
@@ -75,7 +75,7 @@ def test_thresholds_and_rates_equal_fairlearn(model_run, constraint, fl_constrai
         expected = [(b["p0"], b["operation0"]), (b["p1"], b["operation1"])]
         expected = [(p, op) for p, op in expected if p > 0]
         assert len(rule["rule"]) == len(expected)
-        for part, (p, op) in zip(rule["rule"], expected):
+        for part, (p, op) in zip(rule["rule"], expected, strict=True):
             assert part["probability"] == pytest.approx(p, abs=1e-12)
             assert part["operator"] == op.operator
             assert part["threshold"] == pytest.approx(op.threshold, abs=1e-9)

@@ -89,4 +89,4 @@ def test_editing_a_proposal_breaks_the_chain(tmp_path):
     conn.close()
     with Workspace.open(ws, readonly=True) as w:
         report = w.verify()
-    assert not report.ok and report.problem.seq == seq
+    assert not report.ok and report.problem is not None and report.problem.seq == seq
