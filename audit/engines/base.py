@@ -23,7 +23,7 @@ import numpy as np
 
 from audit.groups import Level
 from audit.refs import DatasetRef
-from audit.result import FavourableOutcome, NotAssessed
+from audit.result import FavourableOutcome, NotAssessed, ScoreResolution
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,6 +104,7 @@ class Prepared:
     engine: str
     model: LoadedModel | None = None
     rows: InMemoryRows | None = None
+    score_bound: ScoreResolution | None = None  # scores seen through a histogram (the Spark engine, many scores)
 
 
 class Engine(Protocol):
