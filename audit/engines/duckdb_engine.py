@@ -117,7 +117,7 @@ class _Run:
         check_columns(list(types), spec)
         check_repeated(spec.sensitive)
         warnings: list[str] = []
-        roles = {
+        roles: dict[str | None, str] = {
             spec.target: "target",
             spec.predictions_column: "predictions",
             spec.scores_column: "scores",
@@ -250,7 +250,7 @@ class _Run:
                 rows,
                 spec,
             )
-        for k, role in ((spec.target, "target"), (spec.predictions_column, "predictions")):
+        for k, role in ((spec.target, "target"), (keys[-1], "predictions")):  # keys: sensitive, target, predictions
             if per[k][0] > 2:  # the in-memory checks refuse it; read a bounded list of values for their message
                 values = [
                     v[0] for v in self.q(f"SELECT DISTINCT {ident(k)} FROM src WHERE {valid(k, types[k])} LIMIT 1000").fetchall()

@@ -69,6 +69,7 @@ def session(master: str | None) -> Any:
             sql.SparkSession.builder.master(url)
             .appName("attest-audit")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")  # Attest's own progress reports the stages
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
             .getOrCreate()
