@@ -116,7 +116,9 @@ class _Run:
             self.progress("model", 1, STEPS, "Loading the model and scoring on the cluster")
             model = self._model(positive, list(kinds), nested, warnings)
             blob = model_blob(Path(spec.model_path), positive, spec.trust_pickle, spec.trusted_types, spec.threshold)
-            schema = df.schema.add(PRED, "byte").add(SCORE, "double")
+            types = pyspark_modules()[0].types
+            fields = [*df.schema.fields, types.StructField(PRED, types.ByteType()), types.StructField(SCORE, types.DoubleType())]
+            schema = types.StructType(fields)  # a new schema: StructType.add changes the one it is called on
             fn = predict_batches(self.spark.sparkContext.broadcast(blob), t, list(model.features))
             df = df.mapInPandas(fn, schema)
             kinds.update({PRED: "byte", SCORE: "double"})
@@ -278,7 +280,9 @@ class _Run:
         fields = [(f"__attest_k{j}", f) for j, f in enumerate(spec.sensitive)] + [
             (f"__attest_m{j}", f) for j, f in enumerate(spec.sensitive)
         ]
-        schema = df.select(*[F.col(f"`{f}`").alias(a) for a, f in fields]).schema.add(CELL, "long")
+        types = pyspark_modules()[0].types
+        picked = df.select(*[F.col(f"`{f}`").alias(a) for a, f in fields]).schema.fields
+        schema = types.StructType([*picked, types.StructField(CELL, types.LongType())])
         mapping = self.spark.createDataFrame([tuple(r) for r in m.itertuples(index=False)], schema)
         positives = [v for v, yy in zip(kept[t].tolist(), y.tolist(), strict=True) if yy]
         cond = [F.col(f"`{f}`").eqNullSafe(F.col(f"__attest_k{j}")) for j, f in enumerate(spec.sensitive)]
