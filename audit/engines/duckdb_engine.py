@@ -123,7 +123,7 @@ class _Run:
     def prepare(self, engine: DuckDBEngine) -> Prepared:
         spec, progress = self.spec, self.progress
         progress("load data", 0, STEPS, f"Reading {spec.data_path} with DuckDB (memory limit {engine.memory_limit})")
-        src = open_source(self.con, Path(spec.data_path), engine.table)
+        src = open_source(self.con, Path(spec.data_path), engine.table, spec.sensitive)
         types = src.types
         check_columns(list(types), spec)
         check_repeated(spec.sensitive)

@@ -16,12 +16,8 @@ import pytest
 import skops.io as sio
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from audit.cancel import CancelToken
 from audit.draft import AuditDraft
-from audit.engines.numpy_engine import NumpyEngine
-from audit.engines.spark_engine import SparkEngine
 from audit.engines.spark_scores import auc_bound
-from audit.fairness import score_metrics_counts
 from audit.result import AuditResult
 from cli.main import main
 from tests.engine.engine_cases import differences, load, predictions_frame, write_cases
@@ -93,33 +89,35 @@ def _spec(path):
 
 def test_many_scores_go_through_a_histogram_whose_bound_holds(spark, tmp_path):
     """With fewer exact scores allowed than the data has, AUC comes from 1000 bins: every group's AUC is within the
-    bound the engine states (and the bound is not vacuous), Brier within 1/bins, counts exact."""
+    bound the result states (and the bound is not vacuous), Brier within 1/bins, counts exact; the bound is in the
+    JSON, round-trips, and a result written before schema 1.4 (without it) still loads."""
+    from audit.run import run_audit
+
     df = predictions_frame(5000, seed=5)
     df["score"] = np.random.default_rng(5).random(len(df)) * 0.6 + 0.4 * df["y"]  # continuous: ~5000 distinct
     path = tmp_path / "many.parquet"
     df.to_parquet(path, index=False)
     spec = _spec(path)
-    exact = NumpyEngine().statistics(spec, lambda *a: None, CancelToken())
-    binned = SparkEngine(exact_scores=100, histogram_bins=1000).statistics(spec, lambda *a: None, CancelToken())
-    res = binned.score_bound
+    exact = run_audit(spec)
+    binned = run_audit(spec, engine="spark", engine_options={"exact_scores": 100, "histogram_bins": 1000})
+    res = binned.score_resolution
     assert res is not None and res.bins == 1000 and res.brier_max_error == pytest.approx(1e-3)
     assert 0 < res.auc_max_error < 0.05
-    assert np.array_equal(exact.stats.counts, binned.stats.counts)
     worst = 0.0
-    for level in exact.stats.levels:
-        ge, gb = level.group_of_cell[exact.stats.scores.cell], level.group_of_cell[binned.stats.scores.cell]
-        for g in range(len(level.groups)):
-            e, b = exact.stats.scores, binned.stats.scores
-            rng = np.random.default_rng(0)
-            me = score_metrics_counts(e.score[ge == g], e.pos[ge == g], e.neg[ge == g], 0.95, rng, 0)
-            mb = score_metrics_counts(b.score[gb == g], b.pos[gb == g], b.neg[gb == g], 0.95, rng, 0)
-            if me["auc"].value is None:
-                continue
-            diff = abs(me["auc"].value - mb["auc"].value)
-            assert diff <= res.auc_max_error + 1e-12
-            assert abs(me["brier"].value - mb["brier"].value) <= res.brier_max_error
-            worst = max(worst, diff)
+    for ge, gb in zip((exact.overall, *exact.groups), (binned.overall, *binned.groups), strict=True):
+        assert ge.label == gb.label and ge.counts == gb.counts  # counts exact
+        if ge.metrics["auc"].value is None:
+            continue
+        diff = abs(ge.metrics["auc"].value - gb.metrics["auc"].value)
+        assert diff <= res.auc_max_error + 1e-12
+        assert abs(ge.metrics["brier"].value - gb.metrics["brier"].value) <= res.brier_max_error
+        worst = max(worst, diff)
     assert worst > 0  # the histogram did change some AUC: the bound was tested, not met trivially
+    doc = json.loads(binned.to_json())
+    assert doc["score_resolution"]["method"] == "histogram" and doc["score_resolution"]["auc_max_error"] == res.auc_max_error
+    assert AuditResult.from_json(binned.to_json()).score_resolution == res
+    doc.pop("score_resolution")
+    assert AuditResult.model_validate(doc).score_resolution is None
 
 
 def test_auc_bound_counts_the_pairs_a_histogram_cannot_rank():
@@ -127,27 +125,10 @@ def test_auc_bound_counts_the_pairs_a_histogram_cannot_rank():
     share a bin, so the bound is 7/24."""
     from audit.groups import build_index
 
-    index = build_index(pd.DataFrame({"g": ["a"]}), ("g",))
+    index = build_index(pd.DataFrame({"g": ["a", "b"]}), ("g",))  # every entry below in cell 0 (group a)
     b = np.array([0, 1], dtype=np.int64)
     bound = auc_bound(index, b, np.zeros(2, dtype=np.int64), np.array([2, 1]), np.array([3, 1]))
     assert bound == pytest.approx(7 / 24)
-
-
-def test_histogram_resolution_is_in_the_json_and_round_trips(spark, tmp_path, capsys):
-    df = predictions_frame(3000, seed=9)
-    df["score"] = np.random.default_rng(9).random(len(df))
-    path = tmp_path / "s.parquet"
-    df.to_parquet(path, index=False)
-    spec = _spec(path)
-    from audit.run import run_audit
-
-    result = run_audit(spec, engine="spark", engine_options={"exact_scores": 10, "histogram_bins": 10_000})
-    doc = json.loads(result.to_json())
-    assert doc["score_resolution"]["method"] == "histogram" and doc["score_resolution"]["bins"] == 10_000
-    assert AuditResult.from_json(result.to_json()).score_resolution == result.score_resolution
-    old = json.loads(result.to_json())
-    old.pop("score_resolution")  # a result written before schema 1.4 still loads
-    assert AuditResult.model_validate(old).score_resolution is None
 
 
 def test_without_pyspark_the_engine_says_how_to_install_it(tmp_path, capsys, monkeypatch):
