@@ -46,6 +46,7 @@ def draft_of(setup) -> Any:
         intersection_reference=r["intersection_reference"],
         max_intersection_order=r["max_intersection_order"],
         na_values=tuple(r["na_values"]),
+        engine=r["engine"],
         policy=policy_req.get("preset") or "custom",
         policy_value=policy_value,
         min_group_size=r["min_group_size"],
@@ -72,6 +73,9 @@ def apply_draft(setup, draft) -> list[str]:
     setup.set_max_order(draft.max_intersection_order)
     setup.na_edit.setText(",".join(draft.na_values))  # read with the dataset below, so the groups count as the audit's
     setup._na_applied = setup.na_values()
+    from gui.views.setup_engine import set_engine
+
+    set_engine(setup.engine_combo, draft.engine)
     # Consent is never carried over: the app asks again when it loads the model
     if draft.trust_pickle:
         notes.append("the recorded run trusted a pickle file; the app asks again before loading it")

@@ -42,6 +42,7 @@ from gui.views.common import (
 )
 from gui.views.setup_context import ANNEX_III, CONTEXT_FIELDS, ContextPanel  # noqa: F401 - re-exported
 from gui.views.setup_defaults import NO_MODEL_TO_EXPLAIN, POLICIES, POLICY_TITLES, SetupDefaults  # noqa: F401 - re-exported
+from gui.views.setup_engine import add_engine_row
 from gui.views.setup_groups import AUTO_REFERENCE, GroupsPanel, _is_text  # noqa: F401
 from gui.views.setup_request import RequestPanel
 from gui.worker import Runner
@@ -248,6 +249,7 @@ class SetupView(GroupsPanel, ContextPanel, SetupDefaults, RequestPanel, QWidget)
         lay.addRow("Decision threshold", self.threshold_spin)
         lay.addRow(self.explain_check)
         lay.addRow("Explanation time budget", self.budget_spin)
+        self.engine_combo = add_engine_row(lay)
         return box
 
     def _preview_panel(self) -> QWidget:

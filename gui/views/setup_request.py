@@ -117,6 +117,7 @@ class RequestPanel:
             intersection_reference=self.intersection_combo.currentData() or "references",
             max_intersection_order=self.max_order(),
             na_values=self.na_values(),
+            engine=self.engine_combo.currentData() or "auto",
             min_group_size=self.min_group_spin.value(),
             ci_level=round(self.ci_spin.value(), 3),
             bootstrap=self.bootstrap_spin.value(),
