@@ -65,7 +65,7 @@ class SparkEngine:
         _, F = pyspark_modules()
         spark = self.spark or session(self.master)
         progress("load data", 0, STEPS, f"Reading {spec.data_path} with Spark ({spark.sparkContext.master})")
-        df, fmt, local = read(spark, spec.data_path)
+        df, fmt, local = read(spark, spec.data_path, spec.sensitive)
         run = _Run(spark, F, spec, progress, cancel, self)
         try:
             return run.prepare(df, fmt, local)

@@ -79,7 +79,7 @@ def session(master: str | None) -> Any:
         raise InputError(f"Spark could not start a session on {url}: {first}", INSTALL_HINT) from exc
 
 
-def read(spark: Any, data: str) -> tuple[Any, str, Path | None]:
+def read(spark: Any, data: str, sensitive: tuple[str, ...] = ()) -> tuple[Any, str, Path | None]:
     """(DataFrame, format, local path or None): a path (Parquet file or folder, CSV) or a catalogue table."""
     local = Path(data)
     if local.exists():
@@ -92,10 +92,10 @@ def read(spark: Any, data: str) -> tuple[Any, str, Path | None]:
         with open(target, "rb") as fh:
             head = fh.read(4)
         fmt = "parquet" if head == b"PAR1" else "csv"
-        return _load(spark, str(local.resolve()), fmt), fmt, local
+        return _load(spark, str(local.resolve()), fmt, sensitive), fmt, local
     if "://" in data or data.startswith("/"):
         fmt = "csv" if data.lower().rstrip("/").endswith(".csv") else "parquet"
-        return _load(spark, data, fmt), fmt, None
+        return _load(spark, data, fmt, sensitive), fmt, None
     try:
         return spark.table(data), "table", None
     except Exception as exc:
@@ -105,11 +105,43 @@ def read(spark: Any, data: str) -> tuple[Any, str, Path | None]:
         ) from exc
 
 
-def _load(spark: Any, path: str, fmt: str) -> Any:
+def _load(spark: Any, path: str, fmt: str, sensitive: tuple[str, ...] = ()) -> Any:
     if fmt == "parquet":
         return spark.read.parquet(path)
-    # As pandas reads a CSV: a header, numbers typed, empty cells and pandas' NA markers missing.
-    return spark.read.csv(path, header=True, inferSchema=True, nullValue="", nanValue="NaN")
+    return _csv(spark, path, sensitive)
+
+
+def _csv(spark: Any, path: str, sensitive: tuple[str, ...]) -> Any:
+    """A CSV as the in-memory reader reads it (audit/datasets.py): pandas' NA markers ("NA", "null", "N/A", ...) are
+    missing in every column but the sensitive ones, where only an empty cell is; then each column is whole numbers,
+    numbers or text, as pandas types it. Spark's own reader takes a single null string, so: text first, then one job
+    that counts, per column, the values that are not whole numbers and not numbers."""
+    from audit.datasets import PANDAS_NA_VALUES
+
+    _, F = pyspark_modules()
+    raw = spark.read.csv(path, header=True, inferSchema=False)
+    cols = []
+    for c in raw.columns:
+        col = F.col(f"`{c}`")
+        if c in sensitive:
+            cols.append(F.when(col != "", col).alias(c))
+        else:
+            cols.append(F.when(~col.isin(list(PANDAS_NA_VALUES)), col).alias(c))
+    df = raw.select(*cols)
+    checks = []
+    for c in df.columns:
+        col = F.col(f"`{c}`")
+        checks += [
+            F.sum((col.isNotNull() & F.expr(f"try_cast(`{c}` AS BIGINT)").isNull()).cast("long")),
+            F.sum((col.isNotNull() & F.expr(f"try_cast(`{c}` AS DOUBLE)").isNull()).cast("long")),
+        ]
+    got = df.agg(*checks).collect()[0]
+    typed = []
+    for i, c in enumerate(df.columns):
+        not_int, not_num = int(got[2 * i] or 0), int(got[2 * i + 1] or 0)
+        kind = "bigint" if not_int == 0 else "double" if not_num == 0 else None
+        typed.append(F.expr(f"try_cast(`{c}` AS {kind})").alias(c) if kind else F.col(f"`{c}`"))
+    return df.select(*typed)
 
 
 def dataset_ref(data: str, fmt: str, local: Path | None, schema: Any, rows: int, missing: dict[str, int]) -> DatasetRef:
