@@ -57,19 +57,6 @@ def test_spark_engine_gives_the_in_memory_result(spark, cases, name, tmp_path, c
     assert len(ja["groups"]) > 5 and ja["warnings"]
 
 
-def test_a_csv_with_na_markers_gives_the_in_memory_result(spark, tmp_path, capsys):
-    """pandas' NA markers in a feature, the target and a score are missing; "NA" in a sensitive column is a group."""
-    from tests.engine.test_engines_csv_missing import ARGS, _csv
-
-    path = _csv(tmp_path)
-    a, b = _run(tmp_path, "na", path, ARGS, "numpy"), _run(tmp_path, "na", path, ARGS, "spark")
-    ja, jb = load(a), load(b)
-    # Every figure is the same; the data description names a CSV's column types Spark's way (not pandas' dtypes).
-    cols_a, cols_b = ja.pop("data")["columns"], jb.pop("data")["columns"]
-    assert [(c["name"], c["missing"]) for c in cols_a] == [(c["name"], c["missing"]) for c in cols_b]
-    assert differences(ja, jb) == []
-
-
 def test_a_model_scored_on_the_executors_gives_the_in_memory_result(spark, tmp_path, capsys):
     df = predictions_frame(4000, seed=3)
     features = ["years", "income", "band"]
