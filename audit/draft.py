@@ -37,6 +37,7 @@ class AuditDraft(Frozen):
     intersection_reference: Literal["references", "largest"] = "references"
     max_intersection_order: int | None = None
     na_values: tuple[str, ...] = ()
+    engine: Literal["auto", "numpy", "duckdb", "spark"] = "auto"  # what computes the statistics (audit/engines)
     policy: str = "four_fifths"  # a preset name, presets joined by commas, or a policy file
     policy_value: Policy | None = None  # thresholds declared in the app, or the exact policy of a recorded run
     min_group_size: int = 30

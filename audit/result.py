@@ -15,10 +15,12 @@ from audit.nyc_ll144 import BiasAudit
 from audit.refs import DatasetRef, Frozen, ModelRef
 from audit.spec import AuditSpec
 
-SCHEMA_VERSION = "1.3"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
+SCHEMA_VERSION = "1.4"  # 1.1: verdict family, favourable outcome, methods, per-verdict evidence and needed rows;
 # 1.2: explanations.row_sample (per-row SHAP values of a bounded stratified sample, for beeswarm and dependence plots)
 # 1.3: provenance.engine (the engine that computed the statistics), data.table (a DuckDB database's table); bias_audit
 # (the NYC Local Law 144 tables, when the policy or a declaration asks for them)
+# 1.4: score_resolution (scores summarised in a histogram by the Spark engine, with the error bounds of AUC, Brier and
+# calibration); absent (null) where every score was used exactly, as in every result before
 
 Status = Literal["pass", "fail", "insufficient_evidence"]
 
@@ -183,7 +185,20 @@ class Provenance(Frozen):
     model_sha256: str | None
     model_trusted: bool | None
     network_used: bool = False
-    engine: str = "numpy"  # which engine computed the statistics (audit/engines): numpy | duckdb
+    engine: str = "numpy"  # which engine computed the statistics (audit/engines): numpy | duckdb | spark
+
+
+class ScoreResolution(Frozen):
+    """How finely the scores were seen when an engine could not bring every distinct score back (audit/engines/
+    spark_scores.py): a histogram of `bins` equal-width bins, and the largest error that causes in any group's
+    figure (AUC: computed from the histogram; Brier and calibration error: from the bin width)."""
+
+    method: Literal["histogram"]
+    bins: int
+    distinct_scores: int  # about how many distinct scores the data had (approximate count)
+    auc_max_error: float
+    brier_max_error: float
+    calibration_max_error: float
 
 
 class VerdictSummary(Frozen):
@@ -230,6 +245,7 @@ class AuditResult(Frozen):
     verdict_family: VerdictFamily | None = None
     methods: dict[str, str] = Field(default_factory=dict)  # statistic -> interval / test method with its reference
     bias_audit: BiasAudit | None = None  # NYC Local Law 144 tables (policy nyc_ll144 or a declaration)
+    score_resolution: ScoreResolution | None = None  # None: every score used exactly (schema 1.4)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, by_alias=True)

@@ -57,6 +57,7 @@ def _versions(extra: dict[str, str], engine: str = "numpy") -> dict[str, str]:
         "skops",
         "shap",
         *(("duckdb",) if engine == "duckdb" else ()),
+        *(("pyspark",) if engine == "spark" else ()),
     ):
         try:
             out[pkg] = metadata.version(pkg)
@@ -179,6 +180,7 @@ def run_audit(
         verdict_family=family,
         methods=methods(),
         bias_audit=bias,
+        score_resolution=prep.score_bound,
     )
 
 

@@ -1,5 +1,6 @@
-"""Engines side by side: `attest audit --engine numpy` and `--engine duckdb` on predictions-only Parquet files beside
-a plain DuckDB GROUP BY of the same counts (the floor).
+"""Engines side by side: `attest audit --engine numpy`, `--engine duckdb` and `--engine spark` (local[2], with
+`--engines numpy,duckdb,spark`; needs the spark extra and Java) on predictions-only Parquet files beside a plain
+DuckDB GROUP BY of the same counts (the floor).
 
     python benchmarks/bench_engines.py [--rows 1000000,10000000] [--repeat 2] [--keep DIR] [--memory-limit 2GB]
 
@@ -41,7 +42,9 @@ else:
     if kind == "floor_scores":
         con.sql(f"SELECT race, sex, band, score, count(*) FILTER (WHERE y = 1), count(*) FILTER (WHERE y = 0) "
                 f"FROM {src} GROUP BY ALL ORDER BY score").fetchnumpy()
-print(json.dumps({"s": time.perf_counter() - t0, "mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# The Spark engine's JVM is a child process: its peak counts too.
+mb = max(resource.getrusage(r).ru_maxrss for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+print(json.dumps({"s": time.perf_counter() - t0, "mb": mb}))
 """
 
 
@@ -87,7 +90,7 @@ def child(kind: str, args: list[str], env_path: str) -> dict:
         capture_output=True,
         text=True,
         cwd=root or ROOT,
-        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYSPARK_PYTHON": sys.executable},
         check=False,
     )
     if out.returncode != 0:
@@ -102,6 +105,7 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="2GB")
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--engines", default="numpy,duckdb")
+    ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--before", type=Path, help="also run `attest audit` from this checkout (e.g. the code before engines)")
     a = ap.parse_args()
     env_path = os.pathsep.join([str(ROOT), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]])
@@ -141,6 +145,7 @@ def main() -> None:
                     "--json",
                     str(folder / f"r_{rows}_{e}.json"),
                     *(["--memory-limit", a.memory_limit] if e == "duckdb" else []),
+                    *(["--spark-master", a.spark_master] if e == "spark" else []),
                 ],
             )
             for e in a.engines.split(",")
@@ -165,12 +170,14 @@ def main() -> None:
             each = ", ".join(f"{g['s']:.2f}" for g in got)
             print(f"{rows:>11,} {label:<28} {s:>8.2f} {mb:>8.0f}   (runs: {each})", flush=True)
         files = [folder / f"r_{rows}_{e}.json" for e in a.engines.split(",")]
-        if len(files) == 2 and all(f.exists() for f in files):
-            sys.path.insert(0, str(ROOT))
-            from tests.engine.engine_cases import differences, load
+        sys.path.insert(0, str(ROOT))
+        from tests.engine.engine_cases import differences, load
 
-            d = differences(load(files[0]), load(files[1]))
-            print(f"{'':>11} results of the two engines: " + ("identical (1e-12)" if not d else f"{len(d)} differences: {d[:3]}"))
+        for other in files[1:]:
+            if files[0].exists() and other.exists():
+                d = differences(load(files[0]), load(other))
+                same = "identical (1e-12)" if not d else f"{len(d)} differences: {d[:3]}"
+                print(f"{'':>11} {other.stem.rsplit('_', 1)[-1]} against {files[0].stem.rsplit('_', 1)[-1]}: {same}")
 
 
 if __name__ == "__main__":

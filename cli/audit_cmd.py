@@ -93,10 +93,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument(
         "--engine",
-        choices=("numpy", "duckdb", "auto"),
+        choices=("numpy", "duckdb", "spark", "auto"),
         default="numpy",
         help="what computes the statistics: numpy (in memory, default), duckdb (predictions-only audits of "
-        "Parquet, CSV or a DuckDB table, out of core), auto (duckdb for such a file of 256 MB or more)",
+        "Parquet, CSV or a DuckDB table, out of core), spark (data on a Spark cluster: --data is a path Spark "
+        "reads or a table; needs the spark extra), auto (duckdb for a Parquet/CSV file of 256 MB or more)",
+    )
+    p.add_argument(
+        "--spark-master", metavar="URL", help="with the spark engine: the cluster, e.g. spark://host:7077 (default local[*])"
     )
     p.add_argument("--memory-limit", metavar="SIZE", help="with the duckdb engine: its memory limit (default 2GB), e.g. 8GB")
     p.add_argument("--table", metavar="NAME", help="with the duckdb engine and a DuckDB database file: the table to audit")
@@ -203,13 +207,18 @@ def _nyc_declaration(args: argparse.Namespace) -> BiasAuditDeclaration | None:
 
 
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
-    """--memory-limit and --table for the DuckDB engine; refused with the in-memory engine, where they do nothing."""
+    """--memory-limit and --table for the DuckDB engine, --spark-master for Spark; refused with another engine, where
+    they would do nothing."""
     from audit.errors import InputError
 
     given = {k: v for k, v in (("memory_limit", args.memory_limit), ("table", args.table)) if v is not None}
-    if given and args.engine == "numpy":
+    if given and args.engine in ("numpy", "spark"):
         flags = " and ".join(f"--{k.replace('_', '-')}" for k in given)
         raise InputError(f"{flags} apply to the DuckDB engine.", "Add --engine duckdb (or auto), or drop them.")
+    if args.spark_master is not None:
+        if args.engine != "spark":
+            raise InputError("--spark-master applies to the Spark engine.", "Add --engine spark, or drop --spark-master.")
+        return {"master": args.spark_master}
     return given
 
 

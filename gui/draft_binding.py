@@ -42,6 +42,7 @@ def draft_of(setup: SetupView) -> AuditDraft:
         intersection_reference=r["intersection_reference"],
         max_intersection_order=r["max_intersection_order"],
         na_values=tuple(r["na_values"]),
+        engine=r["engine"],
         policy=policy_req.get("preset") or "custom",
         policy_value=policy_value,
         min_group_size=r["min_group_size"],

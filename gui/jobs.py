@@ -151,6 +151,7 @@ def build_spec(request: dict[str, Any]):
     from audit.spec import AuditSpec, DeclaredContext
 
     r = dict(request)
+    r.pop("engine", None)  # which engine computes the statistics is not part of the audit's specification
     policy_req = r.pop("policy")
     try:
         if policy_req.get("preset"):
@@ -180,7 +181,7 @@ def run_audit_job(request: dict[str, Any], workspace: str | None = None, *, prog
     from audit.run import run_audit
 
     spec = build_spec(request)
-    result = run_audit(spec, progress=progress, cancel=cancel)
+    result = run_audit(spec, progress=progress, cancel=cancel, engine=request.get("engine", "numpy"))
     if not workspace:
         return AuditOutcome(result=result)
     progress("record", 1, 1, "Recording the run in the audit trail")

@@ -3,6 +3,8 @@
 - "numpy": the file in memory (pandas), the only engine that runs a model or explains it. Default.
 - "duckdb": predictions-only audits (decision and score columns in the file) computed by SQL GROUP BY in DuckDB,
   out of core under a memory limit, from Parquet, CSV or a table of a DuckDB database file.
+- "spark": data on a Spark cluster (or `local[N]`): the aggregation and the model's predictions run in Spark and only
+  the statistics come back (audit/engines/spark_engine.py); needs the `spark` extra (pyspark) and Java.
 - "auto": DuckDB for a predictions-only audit of a Parquet/CSV/DuckDB file of at least `AUTO_BYTES`, else NumPy.
 """
 
@@ -15,7 +17,7 @@ from audit.engines.base import CellStatistics, Engine, Prepared, QualityStatisti
 from audit.errors import InputError
 from audit.spec import AuditSpec
 
-ENGINES = ("numpy", "duckdb", "auto")
+ENGINES = ("numpy", "duckdb", "spark", "auto")
 # A pandas frame takes about 3-10x its Parquet file in memory (strings as Python objects); from 256 MB on disk
 # the in-memory path needs gigabytes, where DuckDB streams the file under its memory limit.
 AUTO_BYTES = 256 * 1024 * 1024
@@ -30,6 +32,7 @@ __all__ = [
     "ScoreTable",
     "choose_engine",
     "make_engine",
+    "spark_available",
 ]
 
 
@@ -53,14 +56,25 @@ def choose_engine(name: str, spec: AuditSpec) -> str:
     return "duckdb" if size >= AUTO_BYTES else "numpy"
 
 
+def spark_available() -> bool:
+    """Whether the Spark engine can be offered (pyspark installed; Java is checked when a session starts)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyspark") is not None
+
+
 def make_engine(name: str, spec: AuditSpec, **options: Any) -> Engine:
-    """The engine to run `spec` with; `options` go to the DuckDB engine (memory_limit, table, threads) and are not
-    used by the in-memory one."""
+    """The engine to run `spec` with; `options` go to the DuckDB engine (memory_limit, table, threads) or the Spark
+    engine (master, spark: a session to use) and are not used by the in-memory one."""
     chosen = choose_engine(name, spec)
     if chosen == "numpy":
         from audit.engines.numpy_engine import NumpyEngine
 
         return NumpyEngine()
+    if chosen == "spark":
+        from audit.engines.spark_engine import SparkEngine
+
+        return SparkEngine(**options)
     from audit.engines.duckdb_engine import DuckDBEngine
 
     return DuckDBEngine(**options)

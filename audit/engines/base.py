@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from audit.refs import DatasetRef
-from audit.result import FavourableOutcome, NotAssessed
+from audit.result import FavourableOutcome, NotAssessed, ScoreResolution
 from audit.stats.cells import Level
 
 if TYPE_CHECKING:
@@ -104,6 +104,7 @@ class Prepared:
     engine: str
     model: LoadedModel | None = None
     rows: InMemoryRows | None = None
+    score_bound: ScoreResolution | None = None  # scores seen through a histogram (the Spark engine, many scores)
 
 
 class Engine(Protocol):

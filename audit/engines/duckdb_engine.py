@@ -21,8 +21,9 @@ from audit.cancel import CancelToken, Progress
 from audit.engines.base import CellStatistics, Prepared, QualityStatistics, ScoreTable
 from audit.engines.duckdb_quality import ROWS, proxy_tables
 from audit.engines.duckdb_source import Source, dataset_ref, ident, is_float, is_nested, is_numeric, open_source, valid
+from audit.engines.duckdb_watch import QueryWatch
 from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, missing_target_note
-from audit.errors import DatasetError, InputError
+from audit.errors import Cancelled, DatasetError, InputError
 from audit.guards import MAX_GROUPS, check_cost_counts
 from audit.inputs import binary_target, decisions_from_column, declared_label, outcome_statement, resolve_positive, scores_from
 from audit.spec import AuditSpec
@@ -70,7 +71,12 @@ class DuckDBEngine:
             if self.threads:
                 con.execute(f"SET threads = {int(self.threads)}")
             con.execute("SET preserve_insertion_order = false")  # no order is needed: lets GROUP BY spill less
-            return _Run(con, spec, progress, cancel).prepare(self)
+            con.execute("SET enable_progress_bar = true")  # query_progress() reports only with it on
+            con.execute("SET enable_progress_bar_print = false")
+            with QueryWatch(con, progress, cancel) as watch:
+                return _Run(con, spec, progress, cancel, watch).prepare(self)
+        except duckdb.InterruptException as exc:
+            raise Cancelled("cancelled by the user") from exc
         except duckdb.OutOfMemoryException as exc:
             raise InputError(
                 f"DuckDB needed more than its memory limit of {self.memory_limit} for {Path(spec.data_path).name} "
@@ -102,8 +108,13 @@ def _limit(text: str) -> str:
 
 
 class _Run:
-    def __init__(self, con: Any, spec: AuditSpec, progress: Progress, cancel: CancelToken) -> None:
-        self.con, self.spec, self.progress, self.cancel = con, spec, progress, cancel
+    def __init__(self, con: Any, spec: AuditSpec, progress: Progress, cancel: CancelToken, watch: QueryWatch) -> None:
+        self.con, self.spec, self.cancel, self.watch = con, spec, cancel, watch
+        self._progress = progress
+
+    def progress(self, stage: str, step: int, of: int, text: str) -> None:
+        self.watch.stage(stage, step)  # the watcher's reports within a query name the same stage
+        self._progress(stage, step, of, text)
 
     def q(self, sql: str) -> Any:
         self.cancel.raise_if_set()
@@ -112,12 +123,12 @@ class _Run:
     def prepare(self, engine: DuckDBEngine) -> Prepared:
         spec, progress = self.spec, self.progress
         progress("load data", 0, STEPS, f"Reading {spec.data_path} with DuckDB (memory limit {engine.memory_limit})")
-        src = open_source(self.con, Path(spec.data_path), engine.table)
+        src = open_source(self.con, Path(spec.data_path), engine.table, spec.sensitive)
         types = src.types
         check_columns(list(types), spec)
         check_repeated(spec.sensitive)
         warnings: list[str] = []
-        roles = {
+        roles: dict[str | None, str] = {
             spec.target: "target",
             spec.predictions_column: "predictions",
             spec.scores_column: "scores",
@@ -242,6 +253,7 @@ class _Run:
         exprs = ", ".join(f"count(DISTINCT {ident(k)}), count(*) FILTER (WHERE NOT {valid(k, types[k])})" for k in keys)
         r = self.q(f"SELECT count(*) FILTER (WHERE {valid(spec.target, types[spec.target])}), {exprs} FROM src").fetchall()[0]
         rows, per = int(r[0]), {k: (int(r[1 + 2 * i]), int(r[2 + 2 * i])) for i, k in enumerate(keys)}
+        self.watch.rows = rows + per[spec.target][1]  # every row of the file: later passes report rows processed
         wide = [f for f in spec.sensitive if per[f][0] > MAX_GROUPS + len(spec.na_values) + 1]
         if wide and rows:
             check_cost_counts(
@@ -250,7 +262,7 @@ class _Run:
                 rows,
                 spec,
             )
-        for k, role in ((spec.target, "target"), (spec.predictions_column, "predictions")):
+        for k, role in ((spec.target, "target"), (keys[-1], "predictions")):  # keys: sensitive, target, predictions
             if per[k][0] > 2:  # the in-memory checks refuse it; read a bounded list of values for their message
                 values = [
                     v[0] for v in self.q(f"SELECT DISTINCT {ident(k)} FROM src WHERE {valid(k, types[k])} LIMIT 1000").fetchall()

@@ -76,7 +76,7 @@ def _code_expressions(con: Any, every: list[tuple[str, str, str]]) -> list[str]:
             f"quantile_cont({every[i][1]}, [0, 0.2, 0.4, 0.6, 0.8, 1]) FILTER (WHERE {_valid(every[i][1], every[i][2])})"
             for i in binned
         )
-        for i, q in zip(binned, con.sql(f"SELECT {qs} FROM {ROWS} r").fetchall()[0]):
+        for i, q in zip(binned, con.sql(f"SELECT {qs} FROM {ROWS} r").fetchall()[0], strict=True):
             edges[i] = sorted(set(float(v) for v in q))
     out = []
     for i, (_, e, t) in enumerate(every):

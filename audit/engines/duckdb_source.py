@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.datasets import _DELIMITERS, _SNIFF_BYTES, _check_raw_header, _detect_encoding, _looks_binary
+from audit.datasets import _DELIMITERS, _SNIFF_BYTES, PANDAS_NA_VALUES, _check_raw_header, _detect_encoding, _looks_binary
 from audit.errors import DatasetError
 from audit.hashing import sha256_file
 from audit.refs import ColumnInfo, DatasetRef
@@ -71,7 +71,7 @@ class Source:
         return dict(self.columns)
 
 
-def open_source(con: Any, path: Path, table: str | None) -> Source:
+def open_source(con: Any, path: Path, table: str | None, sensitive: tuple[str, ...] = ()) -> Source:
     """Create the view `src` over the file; refuse what the engine cannot read with a message saying what to use."""
     if not path.exists():
         raise DatasetError(
@@ -106,11 +106,7 @@ def open_source(con: Any, path: Path, table: str | None) -> Source:
     else:
         fmt = "csv"
         encoding, delimiter = _sniff_csv(path, head)
-        # Numbers and text only, as pandas reads a CSV: DuckDB alone would read yes/no as booleans and dates as dates.
-        con.execute(
-            f"CREATE VIEW src AS SELECT * FROM read_csv({literal(str(path))}, header = true, "
-            f"delim = {literal(delimiter)}, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])"
-        )
+        _csv_view(con, path, delimiter, sensitive)
     cols = tuple((str(r[0]), str(r[1])) for r in con.execute("DESCRIBE src").fetchall())
     names = [c for c, _ in cols]
     dupes = sorted({c for c in names if names.count(c) > 1})
@@ -119,6 +115,34 @@ def open_source(con: Any, path: Path, table: str | None) -> Source:
             f"{path.name} has duplicate column names: {', '.join(dupes)}.", "Rename the columns so each name appears once."
         )
     return Source(path=path, format=fmt, columns=cols, encoding=encoding, delimiter=delimiter, table=table)
+
+
+def _csv_view(con: Any, path: Path, delimiter: str, sensitive: tuple[str, ...]) -> None:
+    """The view `src` over a CSV, with missing values as the in-memory reader reads them (audit/datasets.py): pandas'
+    list ("NA", "null", "N/A", ...) is missing in every column but the sensitive ones, where only an empty cell is
+    (a group called "NA" stays a group). Numbers and text only, as pandas reads a CSV: DuckDB alone would read yes/no
+    as booleans and dates as dates.
+
+    One scan with only empty cells missing; in the other columns the view makes pandas' markers missing and gives
+    the column the type DuckDB detects when they are missing (a score column with "NA" in it is numbers). Not
+    read_csv's `force_not_null` for the sensitive columns: with it, DuckDB 2.0 stops matching the null strings in
+    the other columns too."""
+    base = (
+        f"read_csv({literal(str(path))}, header = true, delim = {literal(delimiter)}, "
+        "auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR']"
+    )
+    markers = ", ".join(literal(v) for v in PANDAS_NA_VALUES)
+    plain = [(str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE SELECT * FROM {base})").fetchall()]
+    as_na = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {base}, nullstr = [{markers}])").fetchall()}
+    replace = []
+    for c, t in plain:
+        if c in sensitive or t != "VARCHAR":
+            continue  # sensitive: as written; numbers: no marker in them (they would be text)
+        value = f"CASE WHEN {ident(c)} IN ({markers}) THEN NULL ELSE {ident(c)} END"
+        typed = as_na.get(c, "VARCHAR")
+        replace.append(f"{value if typed == 'VARCHAR' else f'CAST({value} AS {typed})'} AS {ident(c)}")
+    columns = f"* REPLACE ({', '.join(replace)})" if replace else "*"
+    con.execute(f"CREATE VIEW src AS SELECT {columns} FROM {base})")
 
 
 def _attach(con: Any, path: Path, table: str | None) -> str:

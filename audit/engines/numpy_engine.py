@@ -3,6 +3,8 @@ engines existed, and the only one that runs a model or explains it)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -156,13 +158,13 @@ PREDICTIONS_ONLY = NotAssessed(
 def _decisions(
     spec: AuditSpec,
     df: pd.DataFrame,
-    positive,
+    positive: Any,
     progress: Progress,
     cancel: CancelToken,
     warnings: list[str],
     not_assessed: list[NotAssessed],
     nested: list[str],
-):
+) -> tuple[LoadedModel | None, np.ndarray, np.ndarray | None, str]:
     """The decisions (0/1), scores (or None) and their source: from the model, or from the predictions column."""
     model: LoadedModel | None = None
     scores = None
@@ -194,8 +196,10 @@ def _decisions(
     else:
         if spec.threshold is not None:
             raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
+        column = spec.predictions_column
+        assert column is not None  # without a model the spec requires the predictions column
         target_values = list(pd.unique(df[spec.target]))
-        pred, note = decisions_from_column(df[spec.predictions_column], spec.predictions_column, positive, target_values)
+        pred, note = decisions_from_column(df[column], column, positive, target_values)
         if note:
             warnings.append(note)
         if spec.scores_column is not None:

@@ -98,7 +98,7 @@ class SetupView(QWidget):
         self.policy_combo, self.decision_combo, self.custom = p.policy_combo, p.decision_combo, p.custom
         self.bootstrap_spin, self.seed_spin, self.ci_spin = st.bootstrap_spin, st.seed_spin, st.ci_spin
         self.min_group_spin, self.threshold_spin = st.min_group_spin, st.threshold_spin
-        self.explain_check, self.budget_spin = st.explain_check, st.budget_spin
+        self.explain_check, self.budget_spin, self.engine_combo = st.explain_check, st.budget_spin, st.engine_combo
         self.context_fields, self.context_count = self.context.context_fields, self.context.context_count
         self.data_info, self.preview_model = self.preview_panel.data_info, self.preview_panel.preview_model
         self.preview_table = self.preview_panel.preview_table

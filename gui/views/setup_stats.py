@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox,
 
 from gui.views.common import form_spin
 from gui.views.setup_defaults import NO_MODEL_TO_EXPLAIN
+from gui.views.setup_engine import add_engine_row, set_engine
 
 if TYPE_CHECKING:
     from audit.draft import AuditDraft
@@ -62,6 +63,7 @@ class StatsBox(QGroupBox):
         lay.addRow("Decision threshold", self.threshold_spin)
         lay.addRow(self.explain_check)
         lay.addRow("Explanation time budget", self.budget_spin)
+        self.engine_combo = add_engine_row(lay)
 
     # ------------------------------------------------------------------ explanations need a model
     @Slot(bool)
@@ -94,6 +96,7 @@ class StatsBox(QGroupBox):
             ci_level=round(self.ci_spin.value(), 3),
             bootstrap=self.bootstrap_spin.value(),
             seed=self.seed_spin.value(),
+            engine=self.engine_combo.currentData() or "auto",
             explain={"enabled": model and self.explain_check.isChecked(), "time_budget_s": self.budget_spin.value()},
         )
 
@@ -105,3 +108,4 @@ class StatsBox(QGroupBox):
         self.threshold_spin.setValue(draft.threshold if draft.threshold is not None else self.threshold_spin.minimum())
         self.explain_check.setChecked(draft.explain.enabled)
         self.budget_spin.setValue(draft.explain.time_budget_s)
+        set_engine(self.engine_combo, draft.engine)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
+from audit.result import AuditResult
 from reports import charts
 from reports import format as F
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
@@ -70,6 +71,21 @@ def declared_accuracy_sentence(r: AuditResult) -> str:
     )
 
 
+def _score_resolution(r: AuditResult) -> list[tuple[str, str]]:
+    """The error bounds of score figures computed from a histogram (audit/engines/spark_scores.py), when they were."""
+    res = r.score_resolution
+    if res is None:
+        return []
+    return [
+        (
+            "Score resolution",
+            f"histogram of {F.count(res.bins)} bins (about {F.count(res.distinct_scores)} distinct scores): AUC within "
+            f"±{res.auc_max_error:.1e}, Brier score within ±{res.brier_max_error:.1e}, calibration error within "
+            f"±{res.calibration_max_error:.1e} of the exact figures, in every group",
+        )
+    ]
+
+
 def s5_performance(ctx: RenderContext) -> list[Flowable]:
     r, st = ctx.result, styles()
     out = ctx.section_start("S5")
@@ -106,6 +122,8 @@ def s5_performance(ctx: RenderContext) -> list[Flowable]:
                     if r.spec.bootstrap
                     else "none: the bootstrap was switched off, so no check can pass or fail on its interval",
                 ),
+                ("Engine", r.provenance.engine),
+                *_score_resolution(r),
             ],
             key_width=38 * mm,
         )

@@ -54,7 +54,7 @@ def test_predictions_only_audit_json(tmp_path, capsys):
     )
     assert rc == 1  # race C is selected far less often: the four-fifths check fails
     doc = json.loads(out.read_text())
-    assert doc["schema_version"] == "1.3"
+    assert doc["schema_version"] == "1.4"
     groups = {json.dumps(g["attributes"], sort_keys=True): g for g in doc["groups"]}
     c = groups['{"race": "C"}']
     assert c["n"] == int((df.race == "C").sum())

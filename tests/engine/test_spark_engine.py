@@ -1,0 +1,157 @@
+"""The Spark engine gives the in-memory audit (1e-12, counts exact) on local[2]: predictions with scores (exact ranks),
+text labels, a model scored on the executors (mapInPandas); many distinct scores go through a histogram whose stated
+AUC error bound holds against the exact figure; without pyspark, `--engine spark` says how to install it.
+
+One Spark session for the whole run (starting the JVM costs seconds): the fixture is session-scoped, and the CLI's
+engine uses the active session."""
+
+from __future__ import annotations
+
+import builtins
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from audit.draft import AuditDraft
+from audit.engines.spark_scores import auc_bound
+from audit.result import AuditResult
+from cli.main import main
+from tests.engine.engine_cases import differences, load, predictions_frame, write_cases
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from audit.engines.spark_source import session
+
+    s = session("local[2]")
+    s.conf.set("spark.sql.shuffle.partitions", "2")  # tiny data: 200 shuffle tasks would cost seconds per job
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory):
+    return write_cases(tmp_path_factory.mktemp("spark_cases"))
+
+
+def _run(tmp_path, name, data, args, engine):
+    out = tmp_path / f"{name}.{engine}.json"
+    rc = main(["audit", "--data", str(data), *args, "--engine", engine, "--json", str(out)])
+    assert rc in (0, 1)
+    return out
+
+
+@pytest.mark.parametrize("name", ["scores_parquet", "labels_max_order"])
+def test_spark_engine_gives_the_in_memory_result(spark, cases, name, tmp_path, capsys):
+    data, args = cases[name]
+    a, b = _run(tmp_path, name, data, args, "numpy"), _run(tmp_path, name, data, args, "spark")
+    ja, jb = load(a), load(b)
+    assert differences(ja, jb) == []
+    doc = json.loads(b.read_text())
+    assert doc["provenance"]["engine"] == "spark" and "pyspark" in doc["provenance"]["library_versions"]
+    assert doc["score_resolution"] is None  # every score exact: the same ranks as in memory
+    assert len(ja["groups"]) > 5 and ja["warnings"]
+
+
+def test_a_model_scored_on_the_executors_gives_the_in_memory_result(spark, tmp_path, capsys):
+    df = predictions_frame(4000, seed=3)
+    features = ["years", "income", "band"]
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(df[features], df["y"])
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    data = tmp_path / "data.parquet"
+    df.to_parquet(data, index=False)
+    args = ["--target", "y", "--sensitive", "race,sex", "--model", str(path), "--positive-label", "1"]
+    args += ["--bootstrap", "200", "--quiet", "--no-explain"]
+    a, b = _run(tmp_path, "model", data, args, "numpy"), _run(tmp_path, "model", data, args, "spark")
+    assert differences(load(a), load(b)) == []
+    doc = json.loads(b.read_text())
+    assert doc["decision_source"] == "model" and doc["model"]["sha256"] == json.loads(a.read_text())["model"]["sha256"]
+    assert doc["overall"]["metrics"]["auc"]["value"] is not None  # the model's scores came back as statistics
+
+
+def _spec(path):
+    draft = AuditDraft(
+        data_path=str(path),
+        target="y",
+        sensitive=("race", "sex"),
+        positive_label="1",
+        source="predictions",
+        predictions_column="pred",
+        scores_column="score",
+    )
+    return draft.to_spec(hint="")
+
+
+def test_many_scores_go_through_a_histogram_whose_bound_holds(spark, tmp_path):
+    """With fewer exact scores allowed than the data has, AUC comes from 1000 bins: every group's AUC is within the
+    bound the result states (and the bound is not vacuous), Brier within 1/bins, counts exact; the bound is in the
+    JSON, round-trips, and a result written before schema 1.4 (without it) still loads."""
+    from audit.run import run_audit
+
+    df = predictions_frame(5000, seed=5)
+    df["score"] = np.random.default_rng(5).random(len(df)) * 0.6 + 0.4 * df["y"]  # continuous: ~5000 distinct
+    path = tmp_path / "many.parquet"
+    df.to_parquet(path, index=False)
+    spec = _spec(path)
+    exact = run_audit(spec)
+    binned = run_audit(spec, engine="spark", engine_options={"exact_scores": 100, "histogram_bins": 1000})
+    res = binned.score_resolution
+    assert res is not None and res.bins == 1000 and res.brier_max_error == pytest.approx(1e-3)
+    assert 0 < res.auc_max_error < 0.05
+    worst = 0.0
+    for ge, gb in zip((exact.overall, *exact.groups), (binned.overall, *binned.groups), strict=True):
+        assert ge.label == gb.label and ge.counts == gb.counts  # counts exact
+        if ge.metrics["auc"].value is None:
+            continue
+        diff = abs(ge.metrics["auc"].value - gb.metrics["auc"].value)
+        assert diff <= res.auc_max_error + 1e-12
+        assert abs(ge.metrics["brier"].value - gb.metrics["brier"].value) <= res.brier_max_error
+        worst = max(worst, diff)
+    assert worst > 0  # the histogram did change some AUC: the bound was tested, not met trivially
+    doc = json.loads(binned.to_json())
+    assert doc["score_resolution"]["method"] == "histogram" and doc["score_resolution"]["auc_max_error"] == res.auc_max_error
+    assert AuditResult.from_json(binned.to_json()).score_resolution == res
+    doc.pop("score_resolution")
+    assert AuditResult.model_validate(doc).score_resolution is None
+
+
+def test_auc_bound_counts_the_pairs_a_histogram_cannot_rank():
+    """One group, two bins: bin 0 has 2 positives and 3 negatives, bin 1 one of each; 6+1 = 7 of the 3*4 = 12 pairs
+    share a bin, so the bound is 7/24."""
+    from audit.groups import build_index
+
+    index = build_index(pd.DataFrame({"g": ["a", "b"]}), ("g",))  # every entry below in cell 0 (group a)
+    b = np.array([0, 1], dtype=np.int64)
+    bound = auc_bound(index, b, np.zeros(2, dtype=np.int64), np.array([2, 1]), np.array([3, 1]))
+    assert bound == pytest.approx(7 / 24)
+
+
+def test_without_pyspark_the_engine_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    real = builtins.__import__
+
+    def no_pyspark(name, *args, **kw):
+        if name.startswith("pyspark"):
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyspark)
+    data = tmp_path / "d.parquet"
+    predictions_frame(200).to_parquet(data, index=False)
+    args = ["audit", "--data", str(data), "--target", "y", "--sensitive", "race", "--predictions", "pred"]
+    rc = main([*args, "--positive-label", "1", "--engine", "spark", "--json", str(tmp_path / "o.json"), "--quiet"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "needs PySpark" in err and "attest[spark]" in err and "openjdk-17-jre-headless" in err
+
+
+def test_spark_master_needs_the_spark_engine(tmp_path, capsys):
+    data = tmp_path / "d.parquet"
+    predictions_frame(200).to_parquet(data, index=False)
+    args = ["audit", "--data", str(data), "--target", "y", "--sensitive", "race", "--predictions", "pred"]
+    rc = main([*args, "--positive-label", "1", "--spark-master", "local[2]", "--json", str(tmp_path / "o.json")])
+    assert rc == 2 and "--spark-master applies to the Spark engine" in capsys.readouterr().err
