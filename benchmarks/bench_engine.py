@@ -61,7 +61,7 @@ def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
 
 def engine(
     df: pd.DataFrame, resamples: int, seed: int = 0, scores: np.ndarray | None = None
-) -> tuple[dict[str, float], list[fairness.LevelStats], tuple[int, int, int, int, int]]:
+) -> tuple[dict[str, float], list[estimates.LevelStats], tuple[int, int, int, int, int]]:
     """The fairness analysis of `run_audit`, piece by piece; returns seconds per stage, the level statistics and the
     counts (group results, disparities, levels, verdicts, cells)."""
     t: dict[str, float] = {}

@@ -16,10 +16,10 @@ from gui.errors import show_error
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
 from gui.views.compare import CompareView
-from gui.views.mitigation import MitigationView
 from gui.views.drift import DriftView
 from gui.views.explanations import ExplanationsView
 from gui.views.export import ExportView
+from gui.views.mitigation import MitigationView
 from gui.views.monitor import MonitorView
 from gui.views.quality import QualityView
 from gui.views.results import ResultsView

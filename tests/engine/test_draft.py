@@ -137,5 +137,5 @@ def test_damaged_draft_is_reported_not_raised(tmp_path, text, expected):
 
 
 def test_presets_are_recognised_from_a_recorded_spec():
-    for name, policy in PRESETS.items():
+    for name, _policy in PRESETS.items():
         assert AuditDraft.from_spec(_draft(policy=name).to_spec()).policy == name

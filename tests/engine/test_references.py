@@ -123,7 +123,7 @@ def test_cli_option_reaches_the_spec(data, tmp_path):
 
     result = json.loads(out.read_text())
     assert result["spec"]["intersection_reference"] == "largest"
-    inter = [lv for lv in result["levels"] if len(lv["level"]) == 2][0]
+    inter = next(lv for lv in result["levels"] if len(lv["level"]) == 2)
     assert inter["reference"] == {"race": "African-American", "sex": "Male"}
 
 

@@ -49,7 +49,7 @@ def exact_shapley(f, x: np.ndarray, background: np.ndarray) -> np.ndarray:
         for size in range(m):
             for s in combinations(others, size):
                 w = factorial(size) * factorial(m - size - 1) / factorial(m)
-                phi[j] += w * (v(s + (j,)) - v(s))
+                phi[j] += w * (v((*s, j)) - v(s))
     return phi
 
 

@@ -170,7 +170,7 @@ def test_worker_failure_is_absorbed():
             shipped=Shipped(core),
             executor=executor,
         )
-    assert not cut and by_worker == 0 and all(np.array_equal(r, p * 2) for r, p in zip(results, payloads))
+    assert not cut and by_worker == 0 and all(np.array_equal(r, p * 2) for r, p in zip(results, payloads, strict=True))
 
 
 def test_frame_with_extra_and_reordered_columns(data):

@@ -112,7 +112,7 @@ def test_missing_values_and_zero_as_missing_route_like_lightgbm():
 def _nodes(node):
     if "leaf_value" in node:
         return []
-    return [node] + _nodes(node["left_child"]) + _nodes(node["right_child"])
+    return [node, *_nodes(node["left_child"]), *_nodes(node["right_child"])]
 
 
 def test_leaves_evaluated_per_row_give_the_same_values_as_tables():
@@ -163,7 +163,7 @@ def test_categorical_splits_are_left_to_lightgbm():
 
     from audit.explain.tree import lightgbm_kernel
 
-    kernel, library = lightgbm_kernel(model, 1.0, X[:3], len(X))
+    _kernel, library = lightgbm_kernel(model, 1.0, X[:3], len(X))
     assert library.startswith("lightgbm") and "leaf-pattern" not in library
 
 
@@ -316,5 +316,5 @@ def test_xgboost_models_it_cannot_read_are_left_to_xgboost():
     poisson = xgb.train({"objective": "count:poisson", "max_depth": 3, "nthread": 1}, xgb.DMatrix(X, np.abs(y)), 3)
     for booster in (dart, forest, poisson):
         assert leafpatterns.from_xgboost(booster, (0, 0)) is None
-        kernel, library = xgboost_kernel(XGBoostKernel(booster, 1.0, (0, 0)), X[:3], len(X))
+        _kernel, library = xgboost_kernel(XGBoostKernel(booster, 1.0, (0, 0)), X[:3], len(X))
         assert library.startswith("xgboost") and "leaf-pattern" not in library

@@ -46,7 +46,7 @@ def test_column_transformer_one_hot_and_imputer_indicator():
         "cat__race_B": "race",
         "cat__race_C": "race",
     }
-    assert dict(zip(names, own)) == expected and not warnings
+    assert dict(zip(names, own, strict=True)) == expected and not warnings
 
 
 def test_names_without_prefixes_prefer_the_longest_feature():
@@ -56,7 +56,7 @@ def test_names_without_prefixes_prefer_the_longest_feature():
 def test_untraceable_columns_keep_their_names_and_warn():
     X = frame()[["x", "z"]]
     pre = Pipeline([("pca", PCA(n_components=2))]).fit(X)
-    names, own, warnings = column_owners(pre, ["x", "z"], 2)
+    _names, own, warnings = column_owners(pre, ["x", "z"], 2)
     assert own == ["pca0", "pca1"] and warnings and "could not be traced" in warnings[0]
 
 

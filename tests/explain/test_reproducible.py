@@ -101,7 +101,7 @@ def test_worker_process_gives_identical_shap_tree_values(data):
     public = Backend(tree, backend.payload, backend.columns, backend.owners, "shap", finish=tree.finish, shipped=Shipped(tree))
     payloads = [public.payload(np.arange(i, i + 20)) for i in range(0, 400, 20)]
     alone, shared = alone_and_shared(public, payloads, 20, delay=0.3)
-    assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
+    assert all(np.array_equal(a, b) for a, b in zip(alone, shared, strict=True))
 
 
 def test_worker_process_gives_identical_permutation_values(data):
@@ -111,6 +111,6 @@ def test_worker_process_gives_identical_permutation_values(data):
     assert backend.shipped is not None
     payloads = [backend.payload(np.arange(i, i + 2)) for i in range(0, 24, 2)]
     alone, shared = alone_and_shared(backend, payloads, 2, delay=0.6)
-    for a, b in zip(alone, shared):
+    for a, b in zip(alone, shared, strict=True):
         np.testing.assert_allclose(a[0], b[0], rtol=0, atol=1e-12)  # BLAS thread count may move the last bits
         np.testing.assert_allclose(a[1], b[1], rtol=0, atol=1e-12)

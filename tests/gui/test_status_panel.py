@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 
 def test_bar_is_monotone_over_a_real_audit_and_shows_an_estimate(qtbot, demo_files):
     from audit import demo
@@ -35,8 +37,8 @@ def test_bar_is_monotone_over_a_real_audit_and_shows_an_estimate(qtbot, demo_fil
         explain=ExplainSettings(time_budget_s=3.0),
     )
     run_audit(spec, progress=progress)
-    assert any(b < a for a, b in zip(raw, raw[1:]))  # the raw per-stage fractions do restart...
-    assert all(b >= a for a, b in zip(values, values[1:])), values  # ...the overall bar does not
+    assert any(b < a for a, b in itertools.pairwise(raw))  # the raw per-stage fractions do restart...
+    assert all(b >= a for a, b in itertools.pairwise(values)), values  # ...the overall bar does not
     assert values[0] == 0 and values[-1] >= 900 and len(set(values)) >= 6
     assert any("left" in t for t in labels), labels
     assert any(t.startswith("Explaining:") for t in labels)

@@ -179,7 +179,7 @@ def test_new_workspace_from_the_file_menu(qtbot, window, tmp_path, monkeypatch, 
     assert (tmp_path / "fresh.attest").is_file()
     assert window.windowTitle().startswith("Attest — fresh")
     assert settings.recent_workspaces()[0] == str((tmp_path / "fresh.attest").resolve())
-    assert [a.text() for a in window.recent_menu.actions()][0] == str((tmp_path / "fresh.attest").resolve())
+    assert next(a.text() for a in window.recent_menu.actions()) == str((tmp_path / "fresh.attest").resolve())
 
 
 def test_opening_a_missing_workspace_is_a_clear_error(qtbot, window, tmp_path):

@@ -129,7 +129,7 @@ def test_wrong_passphrase_missing_key_and_short_passphrase(capsys, run, monkeypa
     assert digests(ws_path) == before  # nothing was recorded
     with pytest.raises(KeyProblem, match="at least 8 characters"):
         create_personal_key(b"short", "Dana Kim", tmp_path / "k.json")
-    with pytest.raises(KeyProblem, match="You already have a sign-off key at .*; it was left as it is."):
+    with pytest.raises(KeyProblem, match=r"You already have a sign-off key at .*; it was left as it is\."):
         create_personal_key(b"another passphrase", "Dana Kim")
     assert load_personal_key(b"a long passphrase").signer == "Attest key of Dana Kim"  # the first key is intact
 

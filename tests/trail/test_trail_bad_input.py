@@ -102,7 +102,7 @@ def test_full_disk(ws: Workspace, files) -> None:
     head = ws.head()
     pages = ws._conn.execute("PRAGMA page_count").fetchone()[0]
     ws._conn.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow: as if the disk were full
-    with pytest.raises(WorkspaceError, match="disk holding .* is full") as err:
+    with pytest.raises(WorkspaceError, match=r"disk holding .* is full") as err:
         for i in range(100):
             ws.add_note("x" * 5000 + str(i))
     assert "was not recorded" in err.value.message and "Free some disk space" in err.value.hint

@@ -98,7 +98,7 @@ def test_verify_fails_and_names_the_event(capsys, ws_path: Path, files) -> None:
     with Workspace.open(ws_path) as ws:
         populate(ws, files)
     raw(ws_path).execute("DELETE FROM events WHERE seq = 3")
-    rc, out, err = run(capsys, "trail", "verify", "--workspace", ws_path)
+    rc, _out, err = run(capsys, "trail", "verify", "--workspace", ws_path)
     assert rc == 1 and "NOT intact" in err and "event #3 was removed" in err
 
 
@@ -124,7 +124,7 @@ def test_signoff_commands(capsys, ws_path: Path, files) -> None:
 def test_errors_are_clear_and_exit_2(capsys, tmp_path: Path, files) -> None:
     bogus = tmp_path / "notes.attest"
     bogus.write_text("not a database")
-    rc, out, err = run(capsys, "trail", "log", "--workspace", bogus)
+    rc, _out, err = run(capsys, "trail", "log", "--workspace", bogus)
     assert rc == 2 and err.startswith("error: ") and "not an SQLite database" in err and "How to fix:" in err
     rc, _, err = run(capsys, "register", "dataset", tmp_path / "missing.csv", "--workspace", tmp_path / "w.attest")
     assert rc == 2 and "does not exist" in err

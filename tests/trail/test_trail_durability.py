@@ -6,6 +6,7 @@ interpreter, without paying the package import time on every start.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import random
@@ -103,5 +104,5 @@ def test_two_processes_appending_at_once_keep_one_valid_chain(ws_path: Path) -> 
         assert [t for t in texts if t.startswith(tag)] == [f"{tag} {i}" for i in range(n)]  # all there, in order
     for w in writers:
         assert len(w.acked()) == n and all(stored[s] == t for s, t in w.acked().items())
-    switches = sum(1 for a, b in zip(texts, texts[1:]) if a.split()[0] != b.split()[0])
+    switches = sum(1 for a, b in itertools.pairwise(texts) if a.split()[0] != b.split()[0])
     assert switches >= 1  # they really did write at the same time

@@ -75,7 +75,7 @@ def test_triggers_refuse_update_and_delete(chain: Path) -> None:
 
 def test_edited_payload(chain: Path) -> None:
     conn = raw(chain)
-    prev, body, h = row(conn, 6)
+    _prev, body, _h = row(conn, 6)
     assert "weekly" in body
     conn.execute("UPDATE events SET body = ? WHERE seq = 6", (body.replace("weekly", "monthly"),))
     report = check(chain)

@@ -159,7 +159,7 @@ def test_record_training_in_one_call(ws_path: Path, files) -> None:
 def test_audit_report_signoff_flow(ws: Workspace, files, tmp_path: Path) -> None:
     run = populate(ws, files)
     assert run.startswith("run-")
-    text, sha = result_pair()
+    text, _sha = result_pair()
     assert ws.get_result_json(run) == text
     assert [r.run_id for r in ws.open_signoffs()] == [run]
     pdf = tmp_path / "report.pdf"
