@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from audit.trail import Workspace
 
 FEATURES = {
     "appinc": "applicant_income",
@@ -134,7 +138,7 @@ def build_demo(folder: Path) -> DemoFiles:
     return files
 
 
-def record_training_history(ws, files: DemoFiles) -> None:
+def record_training_history(ws: Workspace, files: DemoFiles) -> None:
     """The demo's history up to the audit: the ML lead registers the data and the model and records the training run;
     then the workspace is handed to the auditor, whose name the audit run will carry."""
     ws.set_identity("Priya Raman", "ML lead")

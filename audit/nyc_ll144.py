@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from audit.errors import InputError
 from audit.refs import Frozen
@@ -80,8 +80,8 @@ class BiasAuditDeclaration(Frozen):
 
     @field_validator("data_from", "data_to", "audit_date", "distribution_date")
     @classmethod
-    def _dates(cls, v: str, info) -> str:
-        return _iso(v, info.field_name.replace("_", " "))
+    def _dates(cls, v: str, info: ValidationInfo) -> str:
+        return _iso(v, (info.field_name or "date").replace("_", " "))
 
     @model_validator(mode="after")
     def _valid(self) -> BiasAuditDeclaration:

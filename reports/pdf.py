@@ -28,7 +28,7 @@ from reports.snapshot import TrailSnapshot  # noqa: E402
 if TYPE_CHECKING:
     from audit.cancel import Progress
     from audit.result import AuditResult
-    from reports.chartproc import ChartProcess
+    from reports.chartproc import ChartWorkers
 
 __all__ = ["REPORT_FORMAT_VERSION", "RenderInfo", "person_name", "render_pdf", "report_author", "report_id", "utc_now"]
 
@@ -69,7 +69,7 @@ def render_pdf(
     signer: str | None = None,
     charts: bool = True,
     result_sha256: str | None = None,
-    chart_process: ChartProcess | None = None,
+    chart_process: ChartWorkers | None = None,
     manifest_bytes: bytes | None = None,
     share: bool = False,
     progress: Progress | None = None,
@@ -154,7 +154,7 @@ def _render(
     signer: str | None,
     charts: bool,
     result_sha256: str | None,
-    chart_process: ChartProcess | None,
+    chart_process: ChartWorkers | None,
     manifest_bytes: bytes | None,
     missing: Counter[str],
     share: bool = False,

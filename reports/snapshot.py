@@ -281,7 +281,7 @@ def snapshot_from_workspace(
     )
 
 
-def _tradeoffs(ws, events: tuple[TrailEvent, ...]) -> tuple[Mapping[str, Any], ...]:
+def _tradeoffs(ws: Workspace, events: tuple[TrailEvent, ...]) -> tuple[Mapping[str, Any], ...]:
     """The trade-off points of the run's stored proposals (no paths: only rates, intervals and labels). A proposal whose
     stored result is missing or altered is left out: the trail's verification line says what is wrong."""
     from audit.mitigation.record import proposal_result

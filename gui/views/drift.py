@@ -4,6 +4,8 @@ and shown per feature, per group, with its alerts. Save as JSON (what `attest dr
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -47,7 +49,7 @@ def _bg(status: str):
     return theme.color({"alert": "fail", "insufficient_evidence": "insufficient_evidence"}.get(status, "pass"))
 
 
-FEATURE_COLUMNS = [
+FEATURE_COLUMNS: list[Column[Any]] = [
     Column("Feature", lambda f: f.name),
     Column("Kind", lambda f: f.kind),
     Column("n ref", lambda f: f"{f.n_reference:,}", sort=lambda f: f.n_reference, numeric=True),
@@ -70,7 +72,7 @@ FEATURE_COLUMNS = [
     Column("Status", lambda f: STATUS[f.status], background=lambda f: _bg(f.status)),
     Column("Why", lambda f: "; ".join(f.reasons)),
 ]
-GROUP_COLUMNS = [
+GROUP_COLUMNS: list[Column[Any]] = [
     Column("Group", lambda g: f"{g.column}={g.group}"),
     Column("n ref", lambda g: f"{g.n_reference:,}", sort=lambda g: g.n_reference, numeric=True),
     Column("n cur", lambda g: f"{g.n_current:,}", sort=lambda g: g.n_current, numeric=True),
@@ -87,7 +89,7 @@ GROUP_COLUMNS = [
     Column("Features drifting", lambda g: ", ".join(g.features_alerting)),
     Column("Status", lambda g: STATUS[g.status], background=lambda g: _bg(g.status)),
 ]
-ALERT_COLUMNS = [
+ALERT_COLUMNS: list[Column[Any]] = [
     Column("Scope", lambda a: a.scope),
     Column("Where", lambda a: a.group or a.name),
     Column("Statistic", lambda a: a.statistic),

@@ -6,6 +6,8 @@ the time-series charts of the monitoring report (reports/charts/timeseries.py). 
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -86,7 +88,7 @@ def _bg(status: str):
     return theme.color({"alert": "fail", "insufficient_evidence": "insufficient_evidence"}.get(status, "pass"))
 
 
-WINDOW_COLUMNS = [
+WINDOW_COLUMNS: list[Column[Any]] = [
     Column("From", lambda w: w.start[:19].replace("T", " ")),
     Column("To", lambda w: w.end[:19].replace("T", " ")),
     Column("Rows", lambda w: f"{w.n:,}", sort=lambda w: w.n, numeric=True),
@@ -101,7 +103,7 @@ WINDOW_COLUMNS = [
     ),
     Column("Status", lambda w: STATUS[w.status], background=lambda w: _bg(w.status)),
 ]
-CHECK_COLUMNS = [
+CHECK_COLUMNS: list[Column[Any]] = [
     Column("Window", lambda c: c[0].start[:10]),
     Column("Check", lambda c: c[1].check),
     Column("Group", lambda c: c[1].group or ""),

@@ -44,7 +44,7 @@ def predictions_frame(n: int = 6000, seed: int = 0) -> pd.DataFrame:
             "pred": (score >= 0.5).astype(int),
             "income": income,
             "zip": [f"z{z:02d}" for z in zipcode],
-            "note": np.where(rng.random(n) < 0.05, None, "ok"),
+            "note": np.where(rng.random(n) < 0.05, np.array(None, dtype=object), "ok"),
         }
     )
 
