@@ -29,12 +29,12 @@ from audit.engines.spark_quality import proxy_tables
 from audit.engines.spark_scores import DEFAULT_BINS, DEFAULT_EXACT, score_statistics
 from audit.engines.spark_source import PRED, SCORE, dataset_ref, model_blob, predict_batches, pyspark_modules, read, session
 from audit.errors import InputError
-from audit.groups import build_index, check_repeated
 from audit.guards import MAX_GROUPS, check_cost_counts
 from audit.inputs import binary_target, decisions_from_column, declared_label, outcome_statement, resolve_positive
 from audit.models import LoadedModel, load_model
 from audit.result import NotAssessed
 from audit.spec import AuditSpec
+from audit.stats.cells import build_index, check_repeated
 from audit.values import apply_na_values, na_like_notes, variant_warnings
 
 _N = "__attest_n"

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from audit.engines.duckdb_quality import _order
-from audit.quality import _MAX_LEVELS
+from audit.stats.quality import _MAX_LEVELS
 
 _NUMERIC = ("byte", "short", "integer", "long", "float", "double", "decimal")
 

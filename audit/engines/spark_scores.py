@@ -24,10 +24,10 @@ import numpy.typing as npt
 from audit.cancel import CancelToken
 from audit.engines.base import ScoreTable
 from audit.errors import InputError
-from audit.groups import GroupIndex
 from audit.inputs import scores_from
 from audit.result import ScoreResolution
-from audit.scoremetrics import N_BINS
+from audit.stats.cells import GroupIndex
+from audit.stats.score_metrics import N_BINS
 
 DEFAULT_EXACT = 2_000_000  # distinct scores brought back exactly: at most ~50 MB of (score, cell, counts)
 DEFAULT_BINS = 1_000_000

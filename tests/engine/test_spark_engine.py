@@ -123,7 +123,7 @@ def test_many_scores_go_through_a_histogram_whose_bound_holds(spark, tmp_path):
 def test_auc_bound_counts_the_pairs_a_histogram_cannot_rank():
     """One group, two bins: bin 0 has 2 positives and 3 negatives, bin 1 one of each; 6+1 = 7 of the 3*4 = 12 pairs
     share a bin, so the bound is 7/24."""
-    from audit.groups import build_index
+    from audit.stats.cells import build_index
 
     index = build_index(pd.DataFrame({"g": ["a", "b"]}), ("g",))  # every entry below in cell 0 (group a)
     b = np.array([0, 1], dtype=np.int64)
