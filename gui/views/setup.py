@@ -260,6 +260,7 @@ class SetupView(QWidget):
             bootstrap=st["bootstrap"],
             seed=st["seed"],
             explain=st["explain"],
+            engine=st["engine"],  # which engine computes the statistics: in the request and the draft, not the spec
             context=self.context_values(),
         )
 

@@ -62,11 +62,23 @@ def test_statistics_box_round_trips_and_follows_the_decision_source(qtbot):
     box = StatsBox()
     qtbot.addWidget(box)
     draft = AuditDraft(
-        bootstrap=300, seed=7, min_group_size=50, ci_level=0.9, threshold=0.4, explain=ExplainSettings(time_budget_s=12)
+        bootstrap=300,
+        seed=7,
+        min_group_size=50,
+        ci_level=0.9,
+        threshold=0.4,
+        explain=ExplainSettings(time_budget_s=12),
+        engine="duckdb",
     )
     box.apply_draft(draft)
     assert box.request() == dict(
-        threshold=0.4, min_group_size=50, ci_level=0.9, bootstrap=300, seed=7, explain={"enabled": True, "time_budget_s": 12.0}
+        threshold=0.4,
+        min_group_size=50,
+        ci_level=0.9,
+        bootstrap=300,
+        seed=7,
+        engine="duckdb",
+        explain={"enabled": True, "time_budget_s": 12.0},
     )
     box.follow_source(False)  # decisions from a column: no threshold on scores, nothing to explain
     r = box.request()
