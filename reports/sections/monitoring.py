@@ -117,4 +117,7 @@ def s11_monitoring(ctx: RenderContext) -> list[Flowable]:
             st.note,
         )
     )
+    from reports.sections.monitoring_plan import incidents
+
+    out += incidents(ctx)
     return out

@@ -86,8 +86,15 @@ def s11_monitoring(ctx: RenderContext) -> list[Flowable]:
             row_flags[len(pairs) - 1] = flag
     out.append(p("Provider's plan", st.h2))
     out.append(kv_table(pairs, key_width=60 * mm, flags=row_flags))
-    legal = ctx.catalogue.legal
-    out.append(p("Serious incidents (Art. 73)", st.h3))
-    out.append(p(" ".join(legal["incidents"]["text"].split()), st.small))
-    out.append(p(" ".join(legal["qms"]["text"].split()) + f" ({legal['qms']['source']})", st.small))
+    out += incidents(ctx)
     return out
+
+
+def incidents(ctx: RenderContext) -> list[Flowable]:
+    """Serious incidents (Art. 73) and the quality management system: owed whether or not monitoring is recorded."""
+    st, legal = styles(), ctx.catalogue.legal
+    return [
+        p("Serious incidents (Art. 73)", st.h3),
+        p(" ".join(legal["incidents"]["text"].split()), st.small),
+        p(" ".join(legal["qms"]["text"].split()) + f" ({legal['qms']['source']})", st.small),
+    ]
