@@ -166,9 +166,12 @@ class StatusPanel(QWidget):
 
     Wire a job runner with `attach(runner, plan)`; or call `set_busy` / `on_progress` directly."""
 
-    def __init__(self, parent: QWidget | None = None, *, name: str = "status_panel") -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, name: str = "status_panel", clock: Callable[[], float] = time.monotonic
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
+        self._clock = clock  # the estimate's clock (a test passes its own, so the estimate does not depend on load)
         self._plan: Plan | None = None
         self._state = OverallProgress(None)
         self._busy = 0
@@ -224,7 +227,7 @@ class StatusPanel(QWidget):
         self._busy = self._busy + 1 if busy else max(self._busy - 1, 0)
         if busy:
             self._plan = plan
-            self._state = OverallProgress(plan)
+            self._state = OverallProgress(plan, self._clock)
             self._message = ""
             self.bar.setValue(0)
             self.bar.setFormat("%p%")

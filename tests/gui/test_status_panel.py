@@ -13,7 +13,9 @@ def test_bar_is_monotone_over_a_real_audit_and_shows_an_estimate(qtbot, demo_fil
     from audit.spec import AuditSpec
     from gui.status import StatusPanel, audit_plan
 
-    panel = StatusPanel()
+    ticks = itertools.count()
+    # A clock that moves half a second per reading: the estimate's arithmetic, not the machine's load, decides what shows.
+    panel = StatusPanel(clock=lambda: 0.5 * next(ticks))
     qtbot.addWidget(panel)
     panel.set_busy(True, audit_plan(3.0))
     values, labels, raw = [], [], []
