@@ -15,9 +15,12 @@ def _isolated_attest_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ATTEST_HOME", str(tmp_path_factory.mktemp("attest-home")))
 
 
-def pytest_configure(config: pytest.Config) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _coverage_of_qt_pool_jobs() -> None:
+    # A fixture, not pytest_configure: under pytest-xdist, pytest-cov starts measuring in each worker only when its
+    # session starts, after the conftest files' pytest_configure has run.
     hook = threading.gettrace()
-    if hook is not None:  # coverage is measuring (pytest-cov starts it before the conftest files load)
+    if hook is not None:  # coverage is measuring
         _trace_qt_pool_jobs(hook)
 
 
