@@ -212,7 +212,6 @@ def _export(
     from reports.manifest import build_manifest, manifest_bytes
     from reports.pdf import render_pdf, report_id, utc_now
     from reports.sections.document_control import generator_versions
-    from reports.signing import sign_pdf_bytes
 
     progress("prepare", 0, 1, "Reading the trail and building the evidence manifest")
     if workspace is not None and trail is None:
@@ -265,6 +264,8 @@ def _export(
         helper.close()  # every chart is in the PDF by now
     pdf = buf.getvalue()
     if sign_p12:
+        from reports.signing import sign_pdf_bytes  # here: it imports the trail's key handling, which an unsigned report skips
+
         progress("signing", 0, 1, "Signing the PDF")
         pdf = sign_pdf_bytes(pdf, sign_p12, p12_password, timestamp_url=timestamp_url)
     progress("writing", 0, 1, f"Writing {out_pdf.name} and its evidence manifest")

@@ -210,7 +210,7 @@ def _render(
         pageCompression=1,
         lang="en",
     )
-    doc.multiBuild([passes, *story], maxPasses=MAX_PASSES)
+    doc.multiBuild([passes, *story], maxPasses=MAX_PASSES, canvasmaker=passes.canvas)
     total_pages = passes.pages
     t_finish = time.perf_counter()
     ctx.tick("archive", 0, 1, "Making the PDF archival (PDF/A-3b) and attaching the manifest")
