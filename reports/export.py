@@ -164,25 +164,28 @@ def export_report(
 
         signer = signer_name(sign_p12, p12_password)  # wrong password, no key, expired: refused before any work
     helper = ChartWorkers.start() if charts else None  # first: the workers' matplotlib import overlaps everything below
+    from reports.pdf import older_objects_frozen
+
     try:
-        return _export(
-            result,
-            out_pdf,
-            mpath,
-            trail,
-            sign_p12,
-            p12_password,
-            signer,
-            workspace,
-            run_id,
-            charts,
-            share,
-            helper,
-            t0,
-            c0,
-            progress or no_progress,
-            timestamp_url,
-        )
+        with older_objects_frozen():
+            return _export(
+                result,
+                out_pdf,
+                mpath,
+                trail,
+                sign_p12,
+                p12_password,
+                signer,
+                workspace,
+                run_id,
+                charts,
+                share,
+                helper,
+                t0,
+                c0,
+                progress or no_progress,
+                timestamp_url,
+            )
     finally:
         if helper is not None:
             helper.close(kill=True)

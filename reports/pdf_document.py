@@ -20,7 +20,19 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, IndexingFlowable, PageTemplate
 
 from reports.fonts import ITALIC, SANS, prepare
-from reports.layout import LayoutCanvas, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading, draw_runs, fit_width
+from reports.layout import (
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    MUTED,
+    PAGE,
+    RULE,
+    TEXT_WIDTH,
+    Heading,
+    LayoutCanvas,
+    draw_runs,
+    fit_width,
+)
 
 if TYPE_CHECKING:
     from reports.context import RenderContext
