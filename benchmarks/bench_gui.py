@@ -2,7 +2,8 @@
 
     python benchmarks/bench_gui.py [--rows 1000000] [--startups 5] [--bootstrap 1000] [--format csv|parquet]
 
-Targets (issue 6): a visible, painted window < 1.5 s after process start; no event-loop stall > 100 ms while the audit runs.
+Goals (issues 6 and 14): a visible, painted window < 1.5 s after process start; the window's worst stall < 100 ms while a
+1M-row audit runs. Each figure is printed beside its goal.
 
 Start-up: a fresh interpreter runs `gui.app.run_gui` with ATTEST_STARTUP_PROBE=quit; the window prints when its first paint
 event arrives and quits. Wall time is measured by this process from spawn to that line (interpreter start included).
@@ -10,6 +11,9 @@ event arrives and quits. Wall time is measured by this process from spawn to tha
 Stalls: a 10 ms QTimer records the gap between consecutive ticks on the GUI thread while the real window loads the 1M-row
 dataset preview (worker), runs a predictions-only audit (worker) and shows the result (GUI thread). A gap of g ms means
 the window could not repaint or react for about g ms. Runs on the offscreen platform unless QT_QPA_PLATFORM is set.
+Each gap also records the GUI thread's own CPU time in it and (Linux) the time it stood in the run queue waiting for a
+core: on a busy machine a long gap is mostly that wait, while the CPU is the work the window itself did and would still
+do on an idle machine; "less the waits for a core" estimates the stall an idle machine would show.
 """
 
 from __future__ import annotations
@@ -100,6 +104,15 @@ def make_dataset(rows: int, folder: Path, fmt: str) -> Path:
     return path
 
 
+def _run_queue_ms() -> float:
+    """Milliseconds the calling thread has spent ready to run but waiting for a core (Linux schedstat), else 0."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class GapMeter:
     """Ticks every `interval_ms` on the GUI thread and keeps each phase's gaps between ticks."""
 
@@ -112,10 +125,13 @@ class GapMeter:
         self.timer.timeout.connect(self._tick)
         self.phase = "idle"
         self.gaps: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}  # the GUI thread's CPU milliseconds in each gap
+        self.queued: dict[str, list[float]] = {}  # milliseconds of each gap the GUI thread was ready but had no core
         self._last = time.perf_counter()
+        self._last_cpu, self._last_queued = time.thread_time(), _run_queue_ms()
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._last, self._last_cpu, self._last_queued = time.perf_counter(), time.thread_time(), _run_queue_ms()
         self.timer.start()
 
     def set_phase(self, name: str) -> None:
@@ -123,9 +139,11 @@ class GapMeter:
         self.phase = name
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu, queued = time.perf_counter(), time.thread_time(), _run_queue_ms()  # on the GUI thread: its clocks
         self.gaps.setdefault(self.phase, []).append((now - self._last) * 1000)
-        self._last = now
+        self.cpu.setdefault(self.phase, []).append((cpu - self._last_cpu) * 1000)
+        self.queued.setdefault(self.phase, []).append(queued - self._last_queued)
+        self._last, self._last_cpu, self._last_queued = now, cpu, queued
 
     def summary(self) -> dict:
         out = {}
@@ -133,9 +151,15 @@ class GapMeter:
             if phase == "idle" or not g:
                 continue
             s = sorted(g)
+            c = self.cpu.get(phase, [0.0])
+            # Each gap less the time the thread stood in the run queue (Linux): what an idle machine would have shown
+            own = [gap - q for gap, q in zip(g, self.queued.get(phase, [0.0] * len(g)), strict=False)]
             out[phase] = {
                 "ticks": len(g),
                 "max_ms": round(s[-1], 1),
+                "max_gui_cpu_ms": round(max(c), 1),  # the most CPU the GUI thread spent in one gap
+                "gui_cpu_ms": round(sum(c), 1),
+                "max_without_cpu_wait_ms": round(max(own), 1),
                 "p99_ms": round(s[int(0.99 * (len(s) - 1))], 1),
                 "median_ms": round(statistics.median(s), 1),
                 "over_100ms": sum(1 for x in g if x > 100),
@@ -207,6 +231,8 @@ def bench_stalls(rows: int, bootstrap: int, fmt: str, tmp: Path) -> dict:
     w.close()
     phases = meter.summary()
     worst = max(p["max_ms"] for p in phases.values())
+    worst_cpu = max(p["max_gui_cpu_ms"] for p in phases.values())
+    worst_own = max(p["max_without_cpu_wait_ms"] for p in phases.values())
     return {
         "rows": rows,
         "format": fmt,
@@ -218,6 +244,8 @@ def bench_stalls(rows: int, bootstrap: int, fmt: str, tmp: Path) -> dict:
         "verdicts": outcome.result.summary.sentence(),
         "phases": phases,
         "worst_stall_ms": worst,
+        "worst_gui_cpu_ms": worst_cpu,
+        "worst_stall_without_cpu_wait_ms": worst_own,  # an estimate of the worst stall on an idle machine
         "target_ms": STALL_TARGET_MS,
         "ok": worst <= STALL_TARGET_MS,
         "platform": os.environ.get("QT_QPA_PLATFORM"),
@@ -241,18 +269,24 @@ def main(argv: list[str] | None = None) -> int:
             st = report["startup"]
             print(
                 f"start-up to first paint: median {st['median_s']:.3f} s, max {st['max_s']:.3f} s "
-                f"(target < {STARTUP_TARGET_S} s) {'OK' if st['ok'] else 'OVER'}",
+                f"(goal < {STARTUP_TARGET_S} s) {'OK' if st['ok'] else 'OVER'}",
                 flush=True,
             )
         if not args.skip_stalls:
             report["stalls"] = r = bench_stalls(args.rows, args.bootstrap, args.format, tmp)
             print(
                 f"{r['rows']:,}-row {r['format']} audit: preview {r['preview_s']} s, audit {r['audit_wall_s']} s; "
-                f"worst event-loop stall {r['worst_stall_ms']:.0f} ms (target <= {STALL_TARGET_MS:.0f} ms) "
-                f"{'OK' if r['ok'] else 'OVER'}"
+                f"window's worst stall: {r['worst_stall_ms']:.0f} ms (goal < {STALL_TARGET_MS:.0f} ms) "
+                f"{'OK' if r['ok'] else 'OVER'}; less the time the GUI thread waited for a core: "
+                f"{r['worst_stall_without_cpu_wait_ms']:.0f} ms (goal < {STALL_TARGET_MS:.0f} ms); most GUI-thread CPU in "
+                f"one stall: {r['worst_gui_cpu_ms']:.0f} ms"
             )
             for phase, p in r["phases"].items():
-                print(f"  {phase}: max {p['max_ms']} ms, p99 {p['p99_ms']} ms, {p['over_100ms']} tick gaps > 100 ms")
+                print(
+                    f"  {phase}: max {p['max_ms']} ms ({p['max_without_cpu_wait_ms']} ms less waits for a core; "
+                    f"GUI-thread CPU in one gap at most {p['max_gui_cpu_ms']} ms, {p['gui_cpu_ms']:.0f} ms in all), "
+                    f"p99 {p['p99_ms']} ms, {p['over_100ms']} tick gaps > 100 ms"
+                )
     print(json.dumps(report, indent=2))
     ok = all(part.get("ok", True) for part in report.values())
     return 0 if ok else 1

@@ -10,6 +10,7 @@ chart raises, a timeout) only means this process draws that chart itself, so the
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,7 @@ class ChartWorkers:
         self.helper_seconds = 0.0  # the workers' time spent drawing (wall, summed), reported back with each chart
         self.helper_cpu_seconds = 0.0
         self.wait_seconds = 0.0  # how long the layout stood still waiting for a chart
+        self._stopper: threading.Thread | None = None  # stops the workers once every chart asked for is back
 
     @classmethod
     def start(cls, helpers: int | None = None) -> ChartWorkers | None:
@@ -65,16 +67,24 @@ class ChartWorkers:
         ticket = self._next
         self._next += 1
         try:
-            self._jobs[ticket] = None if self._given_up else self.pool.submit(draw, display)
+            stopped = self._given_up or self._stopper is not None
+            self._jobs[ticket] = None if stopped else self.pool.submit(draw, display)
         except Exception:  # the pool cannot take work any more (shut down, broken): drawn here
             self._jobs[ticket] = None
         return ticket
 
     def get(self, ticket: int) -> ChartImage | None:
-        """The chart for `ticket`, waiting for the workers; None if the caller must draw it itself."""
+        """The chart for `ticket`, waiting for the workers; None if the caller must draw it itself. Once the last chart
+        asked for is back, the workers are stopped in the background (their exit overlaps the rest of the layout)."""
         job = self._jobs.pop(ticket, None)
-        if job is None or self._given_up:
-            return None
+        try:
+            return None if job is None or self._given_up else self._wait(job)
+        finally:
+            if not self._jobs and self._stopper is None and not self._given_up:
+                self._stopper = threading.Thread(target=self.pool.shutdown, name="attest-chart-stop", daemon=True)
+                self._stopper.start()
+
+    def _wait(self, job: Job) -> ChartImage | None:
         t0 = time.perf_counter()
         try:
             drawn: tuple[ChartImage, float, float] = job.result(timeout_s=WAIT_SECONDS)  # what `draw` returns
@@ -94,6 +104,8 @@ class ChartWorkers:
     def close(self, kill: bool = False) -> None:
         """Stop the workers (`kill`: without waiting for a chart being drawn). Idempotent."""
         self._jobs.clear()
+        if self._stopper is not None:  # stopping already, since the last chart came back: let it finish
+            self._stopper.join(0 if kill else 5.0)
         self.pool.shutdown(wait_s=0 if kill else 5.0)
 
 

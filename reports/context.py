@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from reportlab.platypus import Flowable, Paragraph
 
 from reports import format as F
+from reports.charts.style import WIDTH_IN
 from reports.coverage import Coverage
 from reports.frameworks import Catalogue
 from reports.layout import MAX_PICTURE_HEIGHT, TEXT_WIDTH, Deferred, DeferredPicture, Heading, Picture, Txt, cell, esc, p, styles
@@ -140,7 +141,9 @@ class RenderContext:
         if self.chart_process is not None:
             ticket = self.chart_process.submit(display)
             self.chart_count += 1
-            return DeferredPicture(lambda: self._collect(ticket, display), width)
+            # The first layout pass lays the chart out at its display's size and does not wait for its pixels.
+            size_in = (WIDTH_IN, display.height_in(WIDTH_IN))
+            return DeferredPicture(lambda: self._collect(ticket, display), width, size_in)
         return self._draw(display, width)
 
     def _collect(self, ticket: int, display: Display) -> tuple[Image, float, float]:

@@ -164,25 +164,28 @@ def export_report(
 
         signer = signer_name(sign_p12, p12_password)  # wrong password, no key, expired: refused before any work
     helper = ChartWorkers.start() if charts else None  # first: the workers' matplotlib import overlaps everything below
+    from reports.pdf import older_objects_frozen
+
     try:
-        return _export(
-            result,
-            out_pdf,
-            mpath,
-            trail,
-            sign_p12,
-            p12_password,
-            signer,
-            workspace,
-            run_id,
-            charts,
-            share,
-            helper,
-            t0,
-            c0,
-            progress or no_progress,
-            timestamp_url,
-        )
+        with older_objects_frozen():
+            return _export(
+                result,
+                out_pdf,
+                mpath,
+                trail,
+                sign_p12,
+                p12_password,
+                signer,
+                workspace,
+                run_id,
+                charts,
+                share,
+                helper,
+                t0,
+                c0,
+                progress or no_progress,
+                timestamp_url,
+            )
     finally:
         if helper is not None:
             helper.close(kill=True)
@@ -212,7 +215,6 @@ def _export(
     from reports.manifest import build_manifest, manifest_bytes
     from reports.pdf import render_pdf, report_id, utc_now
     from reports.sections.document_control import generator_versions
-    from reports.signing import sign_pdf_bytes
 
     progress("prepare", 0, 1, "Reading the trail and building the evidence manifest")
     if workspace is not None and trail is None:
@@ -265,6 +267,8 @@ def _export(
         helper.close()  # every chart is in the PDF by now
     pdf = buf.getvalue()
     if sign_p12:
+        from reports.signing import sign_pdf_bytes  # here: it imports the trail's key handling, which an unsigned report skips
+
         progress("signing", 0, 1, "Signing the PDF")
         pdf = sign_pdf_bytes(pdf, sign_p12, p12_password, timestamp_url=timestamp_url)
     progress("writing", 0, 1, f"Writing {out_pdf.name} and its evidence manifest")

@@ -77,7 +77,8 @@ def cjk_font_file() -> tuple[str, int] | None:
 
 @lru_cache(maxsize=1)
 def register_fonts() -> str:
-    """Register the DejaVu family (and a CJK font when one is found) once; returns the family name to use in styles."""
+    """Register the DejaVu family once; returns the family name to use in styles. The CJK font is registered when a
+    character first needs it (`_charmap`): parsing it costs more than the five DejaVu faces together."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -92,16 +93,28 @@ def register_fonts() -> str:
     for bold in (0, 1):
         for italic in (0, 1):
             addMapping(MONO, bold, italic, MONO)
-    found = cjk_font_file()
-    if found:
-        try:
-            pdfmetrics.registerFont(TTFont(CJK, found[0], subfontIndex=found[1]))
-            for bold in (0, 1):
-                for italic in (0, 1):
-                    addMapping(CJK, bold, italic, CJK)
-        except Exception:  # an unreadable or CFF-only font: CJK text then gets the marker, and the report says so
-            pass
     return SANS
+
+
+@lru_cache(maxsize=1)
+def _register_cjk() -> bool:
+    """Register the CJK font (if one is found) under the name CJK; whether it was."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    register_fonts()
+    found = cjk_font_file()
+    if not found:
+        return False
+    try:
+        pdfmetrics.registerFont(TTFont(CJK, found[0], subfontIndex=found[1]))
+    except Exception:  # an unreadable or CFF-only font: CJK text then gets the marker, and the report says so
+        return False
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(CJK, bold, italic, CJK)
+    return True
 
 
 @cache
@@ -109,6 +122,8 @@ def _charmap(font: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 
     register_fonts()
+    if font == CJK and not _register_cjk():
+        return frozenset()
     try:
         return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
     except KeyError:
@@ -123,16 +138,16 @@ def has_cjk_font() -> bool:
 def fallbacks(font: str) -> tuple[str, ...]:
     """The fonts tried for a character, in order: the font itself, regular DejaVu Sans (the oblique faces lack Arabic),
     then the CJK font."""
-    chain = [font]
-    for f in (SANS, CJK):
-        if f not in chain:
-            chain.append(f)
-    return tuple(f for f in chain if _charmap(f))
+    return tuple(f for f in _chain(font) if _charmap(f))
+
+
+def _chain(font: str) -> tuple[str, ...]:
+    return (font, *(f for f in (SANS, CJK) if f != font))
 
 
 def _drawable(ch: str, chain: tuple[str, ...]) -> str | None:
     cp = ord(ch)
-    for f in chain:
+    for f in chain:  # a later font's charmap (the CJK font's) is loaded only for a character the earlier ones lack
         if cp in _charmap(f):
             return f
     return None
@@ -142,10 +157,10 @@ def runs(text: str, font: str) -> list[tuple[str, str]]:
     """`text` as (font, piece) runs, each piece drawable by its font; undrawable characters become MARK (counted)."""
     if not text:
         return []
-    chain = fallbacks(font)
     base = _charmap(font)
-    if text.isascii() and all(ord(c) in base for c in set(text)):
+    if all(ord(c) in base or c in "\n\t" for c in set(text)):  # one run (line breaks and tabs go with their neighbours)
         return [(font, text)]
+    chain = _chain(font)
     out: list[tuple[str, list[str]]] = []
     for ch in text:
         if ch in "\n\t":

@@ -215,6 +215,19 @@ class Deferred(Flowable):  # type: ignore[misc]  # reportlab has no type informa
         self._get().drawOn(self.canv, 0, 0)
 
 
+class LayoutCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
+    """The canvas of a layout pass that is never written (the report's first pass, `reports.pdf_document`): flowables
+    that see it (`is_layout_only`) skip drawing, since what they would draw is thrown away with the canvas; their size,
+    and so every page break, is the same as on a real canvas."""
+
+    layout_only = True
+
+
+def is_layout_only(canv: object) -> bool:
+    """Whether `canv` is the canvas of a pass that is never written (see `LayoutCanvas`); False for no canvas."""
+    return bool(getattr(canv, "layout_only", False))
+
+
 class Picture(Flowable):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
     """A raster image (PIL) drawn at a given size, without a file or PNG round trip."""
 
@@ -236,16 +249,30 @@ class Picture(Flowable):  # type: ignore[misc]  # reportlab has no type informat
         return self
 
     def draw(self) -> None:
-        self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
+        if not is_layout_only(self.canv):  # reportlab compresses the pixels at each drawImage: not for a pass thrown away
+            self.canv.drawImage(self._reader, 0, 0, self.width, self.height)
+
+
+def fitted(width: float, width_in: float, height_in: float, max_height: float = MAX_PICTURE_HEIGHT) -> tuple[float, float]:
+    """The size (points) a `width_in` x `height_in` figure takes at `width`, scaled down to `max_height` (`Picture.fit`)."""
+    height = width * height_in / width_in
+    if height > max_height > 0:
+        return width * max_height / height, max_height
+    return width, height
 
 
 class DeferredPicture(Flowable):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
-    """A chart whose pixels arrive later (from the chart helper process): `fetch()` -> (PIL image, width_in, height_in)
-    is called when the layout first needs its height, so only the page that holds it waits."""
+    """A chart whose pixels arrive later (from the chart worker processes): `fetch()` -> (PIL image, width_in,
+    height_in) is called when a pass that is written first needs the chart, so only the page that holds it waits. A
+    layout-only pass (`is_layout_only`) takes the size `size_in` (the display object's own, known before drawing) and
+    does not wait; the pass after it uses the drawn figure's size, so a wrong `size_in` moves pages only in a pass that
+    the layout passes then correct."""
 
-    def __init__(self, fetch: Callable[[], tuple[Image, float, float]], width: float) -> None:
+    def __init__(
+        self, fetch: Callable[[], tuple[Image, float, float]], width: float, size_in: tuple[float, float] | None = None
+    ) -> None:
         super().__init__()
-        self._fetch, self.width = fetch, width
+        self._fetch, self.width, self._size_in = fetch, width, size_in
         self._picture: Picture | None = None
         self.hAlign = "LEFT"
 
@@ -256,11 +283,16 @@ class DeferredPicture(Flowable):  # type: ignore[misc]  # reportlab has no type 
         return self._picture
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        if self._picture is None and self._size_in is not None and is_layout_only(getattr(self, "canv", None)):
+            w, self.height = fitted(self.width, *self._size_in)
+            return w, self.height
         pic = self._resolve()
         self.height = pic.height
         return pic.width, pic.height
 
     def draw(self) -> None:
+        if is_layout_only(self.canv):
+            return
         self._resolve().drawOn(self.canv, 0, 0)
 
 

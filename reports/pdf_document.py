@@ -4,11 +4,15 @@ layout passes that let part 1 cite the pages of part 2, all through reportlab's 
 The layout runs under `BaseDocTemplate.multiBuild`, which lays the same story out again until every indexing flowable
 is satisfied and resets what a pass marked on the flowables. `LayoutPasses` is that indexing flowable: it is satisfied
 once a pass found the section pages and the page total the previous pass had, so the page references printed from
-`RenderContext.known_pages` and the "of y" printed from `known_pages_total` are those of the final layout."""
+`RenderContext.known_pages` and the "of y" printed from `known_pages_total` are those of the final layout.
+
+The first pass only finds pages: it is never the one written (`LayoutPasses` cannot be satisfied by it), so it draws on
+a `LayoutCanvas`, on which the report's costly flowables (tables, pictures) skip drawing and charts not yet drawn by
+the workers take the size their display object gives (`reports.layout_primitives.DeferredPicture`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -16,7 +20,19 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, IndexingFlowable, PageTemplate
 
 from reports.fonts import ITALIC, SANS, prepare
-from reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE, RULE, TEXT_WIDTH, Heading, draw_runs, fit_width
+from reports.layout import (
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    MUTED,
+    PAGE,
+    RULE,
+    TEXT_WIDTH,
+    Heading,
+    LayoutCanvas,
+    draw_runs,
+    fit_width,
+)
 
 if TYPE_CHECKING:
     from reports.context import RenderContext
@@ -71,11 +87,21 @@ class LayoutPasses(IndexingFlowable):  # type: ignore[misc]  # reportlab ships n
         self.ctx.section_pages = {}
         self.pages = 0
 
+    @property
+    def layout_only(self) -> bool:
+        """The pass under way only finds the pages: the first, which knows no page of a later section."""
+        return self.ctx.pass_no <= 1
+
+    def canvas(self, *args: Any, **kwargs: Any) -> Canvas:
+        """The canvas for the pass under way (multiBuild's `canvasmaker`): a `LayoutCanvas` for the first pass."""
+        return (LayoutCanvas if self.layout_only else Canvas)(*args, **kwargs)
+
     def afterBuild(self) -> None:
         ctx = self.ctx
         same_pages = ctx.pass_no > 1 and ctx.section_pages == ctx.known_pages
         same_total = self.pages == ctx.known_pages_total
-        self._settled = (same_pages and same_total) or (ctx.pass_no >= SETTLE_PASSES and same_total) or ctx.pass_no >= MAX_PASSES
+        settled = (same_pages and same_total) or (ctx.pass_no >= SETTLE_PASSES and same_total) or ctx.pass_no >= MAX_PASSES
+        self._settled = settled and not self.layout_only  # its canvas is not a real one: never the pass written
         if not self._settled:
             ctx.known_pages = dict(ctx.section_pages)
             ctx.known_pages_total = self.pages

@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 from reportlab.platypus.tables import CellStyle
 
 from reports.fonts import BOLD, MONO, SANS, is_rtl, prepare, register_fonts, runs, visual
-from reports.layout_primitives import FLAG_BG, HEAD_BG, INK, RULE, TEXT_WIDTH, ZEBRA, text_width, wrap_text
+from reports.layout_primitives import FLAG_BG, HEAD_BG, INK, RULE, TEXT_WIDTH, ZEBRA, is_layout_only, text_width, wrap_text
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,11 @@ class FastTable(Table):  # type: ignore[misc]  # reportlab has no type informati
 
     # Set by reportlab's Table while it draws: the style of the cell drawn last (None at the start of a draw).
     _curcellstyle: CellStyle | None
+
+    def draw(self) -> None:
+        if is_layout_only(self.canv):  # a layout pass that is never written: the size is all it needs
+            return
+        super().draw()
 
     # An override of reportlab's per-cell drawing hook (Table._drawCell, called for every cell by Table.draw): the one
     # place to change how a cell is drawn; the fallback is reportlab's own.
