@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from audit.engines.duckdb_quality import _order
+from audit.engines.checks import contingency_tables
 from audit.stats.quality import _MAX_LEVELS
 
 _NUMERIC = ("byte", "short", "integer", "long", "float", "double", "decimal")
@@ -60,17 +60,7 @@ def proxy_tables(
     cells: dict[int, dict[tuple[str, str], int]] = {k: {} for k in range(len(sets))}
     for r in counted:
         cells[int(r[0])][(str(r[1]), str(r[2]))] = int(r[3])
-    out = []
-    for k, (a, b) in enumerate(sets):
-        pairs = cells[k]
-        ra = sorted({p[0] for p in pairs}, key=_order)
-        rb = sorted({p[1] for p in pairs}, key=_order)
-        ia, ib = {v: i for i, v in enumerate(ra)}, {v: i for i, v in enumerate(rb)}
-        table = np.zeros((len(ra), len(rb)), dtype=np.int64)
-        for (x, y), n in pairs.items():
-            table[ia[x], ib[y]] = n
-        out.append((columns[a][0], sensitive[b - n_col][0], table))
-    return tuple(out)
+    return contingency_tables(cells, [(k, columns[a][0], sensitive[b - n_col][0]) for k, (a, b) in enumerate(sets)])
 
 
 def _top_levels(F: Any, rows: Any, col: Any, kind: str) -> list[str]:

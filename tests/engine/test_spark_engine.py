@@ -57,6 +57,20 @@ def test_spark_engine_gives_the_in_memory_result(spark, cases, name, tmp_path, c
     assert len(ja["groups"]) > 5 and ja["warnings"]
 
 
+def test_a_csv_with_na_markers_gives_the_in_memory_result(spark, tmp_path, capsys):
+    """pandas' NA markers in a feature, the target and a score are missing; "NA" in a sensitive column is a group; the
+    result is the in-memory one to the letter, the data description (pandas' dtypes) and the favourable value's text
+    included."""
+    from tests.engine.test_engines_csv_missing import ARGS, _csv
+
+    path = _csv(tmp_path)
+    a, b = _run(tmp_path, "na", path, ARGS, "numpy"), _run(tmp_path, "na", path, ARGS, "spark")
+    ja, jb = load(a), load(b)
+    assert differences(ja, jb) == []
+    cols = {c["name"]: c for c in jb["data"]["columns"]}
+    assert cols["income"]["dtype"] == "float64" and cols["race"]["missing"] == 0
+
+
 def test_a_model_scored_on_the_executors_gives_the_in_memory_result(spark, tmp_path, capsys):
     df = predictions_frame(4000, seed=3)
     features = ["years", "income", "band"]
