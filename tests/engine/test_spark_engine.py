@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import time
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,3 +171,37 @@ def test_spark_master_needs_the_spark_engine(tmp_path, capsys):
     args = ["audit", "--data", str(data), "--target", "y", "--sensitive", "race", "--predictions", "pred"]
     rc = main([*args, "--positive-label", "1", "--spark-master", "local[2]", "--json", str(tmp_path / "o.json")])
     assert rc == 2 and "--spark-master applies to the Spark engine" in capsys.readouterr().err
+
+
+def test_cancel_stops_the_running_spark_job_and_the_session_stays_usable(spark, tmp_path):
+    """The model waits 10 minutes in each task: only a cancel of the running job (its job group) ends the audit in
+    time, with the audit's Cancelled; progress reported the job's tasks while it ran; the next audit on the same
+    session runs."""
+    from audit.cancel import CancelToken
+    from audit.errors import Cancelled
+    from audit.run import run_audit
+    from tests.engine.slow_model import SlowModel
+
+    df = predictions_frame(1000, seed=4)
+    path, model = tmp_path / "d.parquet", tmp_path / "slow.joblib"
+    df.to_parquet(path, index=False)
+    joblib.dump(SlowModel().fit(df[["years", "band"]], df["y"]), model)
+    draft = AuditDraft(
+        data_path=str(path), target="y", sensitive=("race", "sex"), positive_label="1", model_path=str(model), trust_pickle=True
+    )
+    token, seen, when = CancelToken(), [], []
+
+    def progress(stage, step, of, text):
+        seen.append(text)
+        if text.startswith("Spark:") and not token.is_set:
+            when.append(time.perf_counter())
+            token.set()  # cancel while a job runs (its tasks asleep in the model)
+
+    with pytest.raises(Cancelled):
+        run_audit(draft.to_spec(hint=""), progress=progress, cancel=token, engine="spark")
+    assert when and time.perf_counter() - when[0] < 60  # the tasks sleep 600 s: the job itself was stopped
+    assert any("tasks of this pass done" in t for t in seen)
+    assert spark.sparkContext.getLocalProperty("spark.jobGroup.id") is None  # the thread's job group restored
+    assert spark.range(100).count() == 100
+    result = run_audit(_spec(path), engine="spark")
+    assert result.overall.counts == run_audit(_spec(path)).overall.counts
