@@ -8,7 +8,6 @@ contingency tables assembled from the (code, code) counts either engine's aggreg
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.datasets import _DELIMITERS, _check_raw_header, _detect_encoding, _looks_binary
+from audit.datasets import _check_raw_header, _detect_encoding, _looks_binary, csv_delimiter
 from audit.engines.base import CellStatistics, Prepared, QualityStatistics, ScoreTable
 from audit.engines.numpy_engine import missing_target_note
 from audit.errors import DatasetError, InputError
-from audit.guards import check_cost_counts
+from audit.guards import check_cost_counts, check_nested
 from audit.inputs import binary_target, decisions_from_column, declared_label, outcome_statement, resolve_positive
 from audit.models import LoadedModel
 from audit.result import NotAssessed, ScoreResolution
@@ -39,18 +38,7 @@ def miss_column(i: int) -> str:
 
 def nested_warnings(nested: list[str], spec: AuditSpec) -> list[str]:
     """A column the audit needs that holds lists or records is refused; any other is left out, with this warning."""
-    roles: dict[str | None, str] = {  # None: an optional column the spec does not name
-        spec.target: "target",
-        spec.predictions_column: "predictions",
-        spec.scores_column: "scores",
-        **{f: "sensitive" for f in spec.sensitive},
-    }
-    for col in nested:
-        if col in roles:
-            raise InputError(
-                f"The {roles[col]} column '{col}' holds lists or records (a Parquet list/struct column), not one value per row.",
-                f"Name a column with one plain value per row instead, or flatten '{col}' first.",
-            )
+    check_nested(nested, spec)
     if not nested:
         return []
     return [
@@ -240,15 +228,6 @@ def sniff_csv(path: Path, head: bytes, engine: str) -> tuple[str, str]:
             f"{path.name} is encoded as {encoding}; the {engine} engine reads UTF-8 text only.",
             "Save the file as UTF-8 (or Parquet), or audit it with --engine numpy.",
         )
-    text = head.decode(encoding, errors="replace")
-    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
-    if not lines:
-        raise DatasetError(f"{path.name} holds no rows, only blank space.", "Export the evaluation data again.")
-    try:
-        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        delimiter = max(_DELIMITERS, key=lambda d: lines[0].count(d))
-        if lines[0].count(delimiter) == 0:
-            delimiter = ","
+    delimiter = csv_delimiter(path, head.decode(encoding, errors="replace"))
     _check_raw_header(path, head, encoding, delimiter)  # an engine would rename a repeated header ("race_1")
     return encoding, delimiter

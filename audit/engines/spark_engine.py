@@ -175,7 +175,13 @@ class _Run:
         self.progress("groups", 2, STEPS, "Proxy statistics")
         cancel.raise_if_set()
         tables = proxy_tables(
-            F, audited, [(c, c, kinds[c]) for c in qcols], [(f, f"__attest_m{j}", kinds[f]) for j, f in enumerate(spec.sensitive)]
+            F,
+            audited,
+            CELL,
+            [(c, c, kinds[c]) for c in qcols],
+            [(f, f"__attest_m{j}", kinds[f]) for j, f in enumerate(spec.sensitive)],
+            _cell_values(d, spec.sensitive),
+            d.counts.sum(axis=1),
         )
         return prepared(
             d,
@@ -250,3 +256,13 @@ class _Run:
         cond = [F.col(f"`{f}`").eqNullSafe(F.col(f"__attest_k{j}")) for j, f in enumerate(spec.sensitive)]
         joined = df.where(valid(F, t, kinds[t])).join(F.broadcast(mapping), on=cond, how="inner")
         return joined.withColumn(Y, F.col(f"`{t}`").isin(list(dict.fromkeys(positives))))
+
+
+def _cell_values(d: Distinct, sensitive: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Each cell's sensitive values (after --na-values; missing as pandas holds it), from its first distinct row."""
+    out: list[tuple[Any, ...]] = [() for _ in range(d.index.n_cells)]
+    cells, first = np.unique(d.index.cell_of_row, return_index=True)
+    columns = [d.kept[f].to_numpy(dtype=object) for f in sensitive]
+    for c, r in zip(cells.tolist(), first.tolist(), strict=True):
+        out[c] = tuple(col[r] for col in columns)
+    return out

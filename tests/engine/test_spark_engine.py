@@ -47,7 +47,7 @@ def _run(tmp_path, name, data, args, engine):
     return out
 
 
-@pytest.mark.parametrize("name", ["scores_parquet", "labels_max_order"])
+@pytest.mark.parametrize("name", ["scores_parquet", "scores_csv", "labels_max_order"])
 def test_spark_engine_gives_the_in_memory_result(spark, cases, name, tmp_path, capsys):
     data, args = cases[name]
     a, b = _run(tmp_path, name, data, args, "numpy"), _run(tmp_path, name, data, args, "spark")
@@ -71,6 +71,46 @@ def test_a_csv_with_na_markers_gives_the_in_memory_result(spark, tmp_path, capsy
     assert differences(ja, jb) == []
     cols = {c["name"]: c for c in jb["data"]["columns"]}
     assert cols["income"]["dtype"] == "float64" and cols["race"]["missing"] == 0
+
+
+def test_every_proxy_table_is_the_in_memory_partition(spark, tmp_path):
+    """Every (column, sensitive column) table, not only the flagged proxies the JSON lists, partitions the rows as
+    in memory (the same counts up to the order of levels, Cramér's V to 1e-12), through each way the Spark engine
+    codes a column: text of 400 values (its own value-count job), of 52 values (top 50 from the counts), of 2;
+    numbers of 12 values (counted by value, then quintiles), continuous numbers (quintiles), booleans; a numeric
+    sensitive column of 70 values (quintiles of the cells' values) and sensitive text with missing values."""
+    from audit.cancel import CancelToken
+    from audit.engines.numpy_engine import NumpyEngine
+    from audit.engines.spark_engine import SparkEngine
+    from audit.stats.quality import cramers_v_table
+
+    df = predictions_frame(4000, seed=9)
+    rng = np.random.default_rng(1)
+    df["city"] = [f"c{i}" for i in rng.integers(0, 400, len(df))]
+    df["state"] = [f"s{i}" for i in rng.integers(0, 52, len(df))]
+    df["age"] = rng.integers(18, 30, len(df))
+    df["agegroup"] = np.minimum(rng.integers(0, 70, len(df)), df["years"] + rng.integers(0, 3, len(df)))
+    df["flag"] = rng.random(len(df)) < 0.5
+    path = tmp_path / "wide.parquet"
+    df.to_parquet(path, index=False)
+    draft = AuditDraft(
+        data_path=str(path),
+        target="y",
+        sensitive=("race", "sex", "agegroup"),
+        positive_label="1",
+        source="predictions",
+        predictions_column="pred",
+        scores_column="score",
+        max_intersection_order=1,
+    )
+    spec = draft.to_spec(hint="")
+    a = NumpyEngine().statistics(spec, lambda *x: None, CancelToken()).stats.quality.proxy_tables
+    b = SparkEngine(spark=spark).statistics(spec, lambda *x: None, CancelToken()).stats.quality.proxy_tables
+    assert [t[:2] for t in a] == [t[:2] for t in b] and len(a) == 9 * 3
+    for (column, sensitive, ta), (_, _, tb) in zip(a, b, strict=True):
+        assert ta.shape == tb.shape and sorted(ta.ravel()) == sorted(tb.ravel()), (column, sensitive)
+        assert cramers_v_table(tb) == pytest.approx(cramers_v_table(ta), abs=1e-12, rel=1e-12)
+    assert max(cramers_v_table(t) for c, f, t in a if (c, f) == ("years", "agegroup")) > 0.3  # a real association
 
 
 def test_a_model_scored_on_the_executors_gives_the_in_memory_result(spark, tmp_path, capsys):
@@ -193,7 +233,7 @@ def test_cancel_stops_the_running_spark_job_and_the_session_stays_usable(spark, 
 
     def progress(stage, step, of, text):
         seen.append(text)
-        if text.startswith("Spark:") and not token.is_set:
+        if stage == "model" and text.startswith("Spark:") and not token.is_set:  # the job running the model
             when.append(time.perf_counter())
             token.set()  # cancel while a job runs (its tasks asleep in the model)
 
