@@ -34,7 +34,7 @@ from audit.engines.checks import (
     prepared,
     refuse_threshold,
 )
-from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns
+from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, load_audited_model
 from audit.engines.spark_quality import proxy_tables
 from audit.engines.spark_scores import DEFAULT_BINS, DEFAULT_EXACT, score_statistics
 from audit.engines.spark_source import (
@@ -52,7 +52,7 @@ from audit.engines.spark_watch import JobWatch
 from audit.errors import AttestError, Cancelled, InputError
 from audit.guards import MAX_GROUPS, check_cost_counts
 from audit.inputs import declared_label, resolve_positive
-from audit.models import LoadedModel, load_model
+from audit.models import LoadedModel
 from audit.spec import AuditSpec
 from audit.stats.cells import check_repeated
 
@@ -133,7 +133,7 @@ class _Run:
         model: LoadedModel | None = None
         if spec.model_path is not None:
             self.progress("model", 1, STEPS, "Loading the model and scoring on the cluster")
-            model = self._model(positive, list(kinds), nested, warnings)
+            model = load_audited_model(spec, positive, [c for c in kinds if c not in nested], nested, warnings)
             blob = model_blob(Path(spec.model_path), positive, spec.trust_pickle, spec.trusted_types, spec.threshold)
             types = pyspark_modules()[0].types
             fields = [*df.schema.fields, types.StructField(PRED, types.ByteType()), types.StructField(SCORE, types.DoubleType())]
@@ -213,26 +213,6 @@ class _Run:
         n, k = int(exact[0]), len(sens)
         has_missing = {f: int(exact[1 + k + i] or 0) > 0 for i, f in enumerate(sens)}
         check_cost_counts({f: int(exact[1 + i]) + int(has_missing[f]) for i, f in enumerate(sens)}, has_missing, n, spec)
-
-    def _model(self, positive: Any, columns: list[str], nested: list[str], warnings: list[str]) -> LoadedModel:
-        spec = self.spec
-        assert spec.model_path is not None
-        model = load_model(
-            spec.model_path,
-            positive_label=positive,
-            trust_pickle=spec.trust_pickle,
-            trusted_types=spec.trusted_types,
-            threshold=spec.threshold,
-        )
-        absent = [f for f in model.features if f not in columns or f in nested]
-        if absent:
-            raise InputError(
-                f"The model expects feature(s) that are not in the dataset (or hold lists/records): {', '.join(absent)}.",
-                "Audit with the dataset the model was built for, or rename the columns to match.",
-            )
-        if "class_assumption" in model.extra:
-            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
-        return model
 
     def _audited(self, df: Any, kinds: dict[str, str], compact: pd.DataFrame, d: Distinct) -> Any:
         """The audited rows with their cell, outcome (0/1) and sensitive values after --na-values: a join with the
