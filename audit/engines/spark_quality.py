@@ -112,6 +112,11 @@ def proxy_tables(
     return contingency_tables(pairs, names)
 
 
+def _sort_key(v: Any) -> tuple[str, Any]:
+    """Values in sorted order; values of one type (the usual column) exactly as `sorted` orders them."""
+    return (type(v).__name__, v)
+
+
 def _edges(got: Any) -> list[float]:
     return sorted({float(v) for v in got or []})
 
@@ -127,7 +132,7 @@ def _bin(x: float, edges: list[float]) -> str:
 def _choose_top(values: list[Any], counts: list[int]) -> set[Any]:
     """The 50 most frequent values, chosen as audit/stats/quality.py chooses them (categories in sorted order,
     np.argsort of the negated counts)."""
-    order = sorted(range(len(values)), key=lambda k: values[k])  # pandas' categories: the values sorted
+    order = sorted(range(len(values)), key=lambda k: _sort_key(values[k]))  # pandas' categories: the values sorted
     c = np.array([counts[k] for k in order])
     return {values[order[k]] for k in np.argsort(-c)[:_MAX_LEVELS]}
 
@@ -157,7 +162,7 @@ def _recode(counts: dict[tuple[str, int], int], edges: list[float] | None) -> di
 
 def _sensitive_codes(values: list[Any], cell_rows: npt.NDArray[np.int64], edges: list[float] | None) -> list[str]:
     """Each cell's code of one sensitive column, from the cells' values and row counts (no pass over the rows)."""
-    distinct = sorted({v for v in values if not _missing(v)}, key=lambda v: (str(type(v)), v))
+    distinct = sorted({v for v in values if not _missing(v)}, key=_sort_key)
     if edges is not None:
         return ["m" if _missing(v) else _bin(float(v), edges) for v in values]
     keep: set[Any] | None = None
