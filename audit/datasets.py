@@ -196,6 +196,19 @@ def _control_share(sample: bytes | str) -> float:
     return controls / len(codes) if len(codes) else 0.0
 
 
+def csv_delimiter(path: Path, text: str) -> str:
+    """The delimiter of a CSV from its opening text (sniffed from the first 50 non-blank lines); a file of blank
+    lines is refused. The DuckDB and Spark engines detect it the same way (audit/engines/checks.py)."""
+    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
+    if not lines:
+        raise DatasetError(f"{path.name} holds no rows, only blank space.", "Export the evaluation data again.")
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = max(_DELIMITERS, key=lambda d: lines[0].count(d))
+        return delimiter if lines[0].count(delimiter) else ","
+
+
 def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple[pd.DataFrame, str, str]:
     if _looks_binary(head):
         raise DatasetError(
@@ -210,15 +223,7 @@ def _read_csv(path: Path, head: bytes, sensitive: Collection[str] = ()) -> tuple
             f"{path.name} holds JSON, not a table.",
             "Give the evaluation data as CSV, Parquet or Excel. If this is an XGBoost model, pass it with --model.",
         )
-    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
-    if not lines:
-        raise DatasetError(f"{path.name} holds no rows, only blank space.", "Export the evaluation data again.")
-    try:
-        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        delimiter = max(_DELIMITERS, key=lambda d: lines[0].count(d))
-        if lines[0].count(delimiter) == 0:
-            delimiter = ","
+    delimiter = csv_delimiter(path, text)
     try:
         if sensitive:
             header = pd.read_csv(path, sep=delimiter, encoding=encoding, nrows=0).columns

@@ -120,6 +120,12 @@ def nested_columns(df: pd.DataFrame) -> list[str]:
 def drop_nested(df: pd.DataFrame, spec: AuditSpec) -> tuple[pd.DataFrame, list[str]]:
     """`df` without its nested columns, which no part of the audit can use; refused when the audit needs one."""
     nested = nested_columns(df)
+    check_nested(nested, spec)
+    return (df.drop(columns=nested), nested) if nested else (df, [])
+
+
+def check_nested(nested: list[str], spec: AuditSpec) -> None:
+    """A column the audit needs (target, predictions, scores, sensitive) that holds lists or records is refused."""
     roles: dict[str | None, str] = {  # None: an optional column the spec does not name
         spec.target: "target",
         spec.predictions_column: "predictions",
@@ -132,7 +138,6 @@ def drop_nested(df: pd.DataFrame, spec: AuditSpec) -> tuple[pd.DataFrame, list[s
                 f"The {roles[col]} column '{col}' holds lists or records (a Parquet list/struct column), not one value per row.",
                 f"Name a column with one plain value per row instead, or flatten '{col}' first.",
             )
-    return (df.drop(columns=nested), nested) if nested else (df, [])
 
 
 def check_cost(df: pd.DataFrame, spec: AuditSpec) -> int:

@@ -18,20 +18,19 @@ import numpy as np
 import pandas as pd
 
 from audit.cancel import CancelToken, Progress
-from audit.engines.base import CellStatistics, Prepared, QualityStatistics, ScoreTable
+from audit.engines.base import Prepared, ScoreTable
+from audit.engines.checks import COUNT, distinct_rows, miss_column, missing_by_cell, nested_warnings, prepared
 from audit.engines.duckdb_quality import ROWS, proxy_tables
 from audit.engines.duckdb_source import Source, dataset_ref, ident, is_float, is_nested, is_numeric, open_source, valid
 from audit.engines.duckdb_watch import QueryWatch
-from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, missing_target_note
+from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns
 from audit.errors import Cancelled, DatasetError, InputError
 from audit.guards import MAX_GROUPS, check_cost_counts
-from audit.inputs import binary_target, decisions_from_column, declared_label, outcome_statement, resolve_positive, scores_from
+from audit.inputs import decisions_from_column, resolve_positive, scores_from
 from audit.spec import AuditSpec
-from audit.stats.cells import build_index, check_repeated
-from audit.values import apply_na_values, na_like_notes, variant_warnings
+from audit.stats.cells import check_repeated
 
 DEFAULT_MEMORY_LIMIT = "2GB"
-_N = "__attest_n"
 
 
 def _duckdb() -> Any:
@@ -127,26 +126,8 @@ class _Run:
         types = src.types
         check_columns(list(types), spec)
         check_repeated(spec.sensitive)
-        warnings: list[str] = []
-        roles: dict[str | None, str] = {
-            spec.target: "target",
-            spec.predictions_column: "predictions",
-            spec.scores_column: "scores",
-            **{f: "sensitive" for f in spec.sensitive},
-        }
         nested = [c for c, t in src.columns if is_nested(t)]
-        for col in nested:
-            if col in roles:
-                raise InputError(
-                    f"The {roles[col]} column '{col}' holds lists or records (a Parquet list/struct column), "
-                    "not one value per row.",
-                    f"Name a column with one plain value per row instead, or flatten '{col}' first.",
-                )
-        if nested:
-            warnings.append(
-                f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
-                "the audit does not use them."
-            )
+        warnings = nested_warnings(nested, spec)
         pred_col = spec.predictions_column
         assert pred_col is not None  # predictions-only: the spec requires it without a model
         keys = [*spec.sensitive, spec.target, pred_col]
@@ -155,95 +136,36 @@ class _Run:
 
         # Pass 1: distinct (sensitive, target, decision) rows with their counts and the other columns' missing values.
         aggs = ", ".join(
-            [f"count(*) AS {_N}"]
-            + [f"count(*) FILTER (WHERE NOT {valid(c, types[c])}) AS __attest_miss{i}" for i, c in enumerate(others)]
+            [f"count(*) AS {COUNT}"]
+            + [f"count(*) FILTER (WHERE NOT {valid(c, types[c])}) AS {miss_column(i)}" for i, c in enumerate(others)]
         )
         arrow = self.q(f"SELECT {', '.join(ident(k) for k in keys)}, {aggs} FROM src GROUP BY ALL").to_arrow_table()
         compact = arrow.to_pandas()
-        w = compact[_N].to_numpy(dtype=np.int64)
-        rows_all = int(w.sum())
-        missing = {c: int(compact[f"__attest_miss{i}"].sum()) for i, c in enumerate(others)}
-        missing.update({k: int(w[compact[k].isna().to_numpy()].sum()) for k in keys})
-        data_ref = dataset_ref(src, rows_all, missing)
-
-        frame = compact[keys]
-        frame, na_notes = apply_na_values(frame, spec.sensitive, spec.na_values, weights=w)
-        warnings += na_notes + na_like_notes(frame, spec.sensitive, spec.na_values, weights=w)
-        no_target = frame[spec.target].isna().to_numpy()
-        missing_target = int(w[no_target].sum())
-        if missing_target == rows_all:
-            raise InputError(
-                f"The target column '{spec.target}' is empty in every row.", "Choose the column that holds the true outcome."
-            )
-        if missing_target:
-            warnings.append(missing_target_note(missing_target, spec.target))
-        keep = ~no_target
-        kept, wk = frame[keep].reset_index(drop=True), w[keep]
-        label, declared_by = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
-        positive = resolve_positive(kept[spec.target], spec.target, label)
-        favourable = outcome_statement(spec.target, positive, declared_by, spec.outcome, spec.policy.outcome)
-        y = binary_target(kept[spec.target], positive)
-        rows = int(wk.sum())
-        check_cost_counts(
-            {f: int(kept[f].nunique(dropna=False)) for f in spec.sensitive},
-            {f: bool(kept[f].isna().any()) for f in spec.sensitive},
-            rows,
-            spec,
-        )
-        warnings += variant_warnings(kept, spec.sensitive, weights=wk)
-
         progress("model", 1, STEPS, "Reading decisions")
-        if spec.threshold is not None:
-            raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
-        nulls = int(wk[kept[pred_col].isna().to_numpy()].sum())
-        if nulls:
-            raise InputError(
-                f"The predictions column '{pred_col}' has {nulls} missing value(s).",
-                "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.",
-            )
-        pred, note = decisions_from_column(kept[pred_col], pred_col, positive, list(pd.unique(kept[spec.target])))
-        if note:
-            warnings.append(note)
+        d = distinct_rows(compact, spec, pred_col, others)
+        data_ref = dataset_ref(src, d.rows_all, d.missing)
         self._check_scores(src)
 
         progress("groups", 2, STEPS, "Encoding sensitive groups")
-        index = build_index(kept, spec.sensitive, spec.max_intersection_order, weights=wk)
-        key = index.cell_of_row.astype(np.int64) * 4 + y.astype(np.int64) * 2 + pred.astype(np.int64)
-        counts = np.rint(np.bincount(key, weights=wk, minlength=index.n_cells * 4)).astype(np.int64).reshape(index.n_cells, 4)
-        self._rows_view(src, arrow.filter(keep), kept, index.cell_of_row, y)
+        self._rows_view(src, arrow.filter(d.keep), d.kept, d.index.cell_of_row, d.y)
         table = self._score_table() if spec.scores_column is not None else None
-        miss = np.zeros((index.n_cells, len(others)), dtype=np.int64)
-        for i in range(len(others)):
-            miss[:, i] = np.rint(
-                np.bincount(index.cell_of_row, weights=compact[f"__attest_miss{i}"].to_numpy()[keep], minlength=index.n_cells)
-            ).astype(np.int64)
-        excluded = {spec.scores_column} if spec.scores_column else set()
-        qcols = [c for c in others if c not in excluded]
-        qmiss = miss[:, [others.index(c) for c in qcols]] if qcols else np.zeros((index.n_cells, 0), dtype=np.int64)
+        qcols, qmiss = missing_by_cell(compact, d, others, spec)
         progress("groups", 2, STEPS, "Proxy statistics")
         tables = proxy_tables(
             self.con,
             [(c, f"r.{ident(c)}", types[c]) for c in qcols],
             [(f, f"r.__attest_m{j}", types[f]) for j, f in enumerate(spec.sensitive)],
         )
-        stats = CellStatistics(
-            features=index.features,
-            cells=index.cells,
-            levels=index.levels,
-            counts=counts,
-            scores=table,
-            quality=QualityStatistics(columns=tuple(qcols), missing=qmiss, proxy_tables=tables),
-            rows=rows,
-        )
-        return Prepared(
-            stats=stats,
-            data=data_ref,
-            positive=positive,
-            favourable=favourable,
-            decision_source=f"predictions column '{pred_col}'",
-            warnings=tuple(warnings),
-            not_assessed=(PREDICTIONS_ONLY,),
+        return prepared(
+            d,
+            data_ref,
+            table,
+            (qcols, qmiss),
+            tables,
             engine=engine.name,
+            decision_source=f"predictions column '{pred_col}'",
+            warnings=warnings + d.warnings,
+            not_assessed=(PREDICTIONS_ONLY,),
         )
 
     def _guard(self, src: Source, keys: list[str]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from audit.engines.checks import contingency_tables
 from audit.engines.duckdb_source import ident, is_float, is_numeric, literal
 from audit.stats.quality import _MAX_LEVELS
 
@@ -43,26 +44,7 @@ def proxy_tables(
         present = [i for i in range(len(every)) if r[i] is not None]  # codes are never NULL, so NULL = not grouped
         a, b = present
         cells[(a, b)][(r[a], r[b])] = int(r[-1])
-    out = []
-    for a, b in sets:
-        pairs = cells[(a, b)]
-        ra = sorted({k[0] for k in pairs}, key=_order)
-        rb = sorted({k[1] for k in pairs}, key=_order)
-        ia, ib = {v: i for i, v in enumerate(ra)}, {v: i for i, v in enumerate(rb)}
-        table = np.zeros((len(ra), len(rb)), dtype=np.int64)
-        for (x, y), n in pairs.items():
-            table[ia[x], ib[y]] = n
-        out.append((columns[a][0], sensitive[b - n_col][0], table))
-    return tuple(out)
-
-
-def _order(code: str) -> tuple[int, float | str]:
-    """Missing first, then quintiles in order, then values: the order of the in-memory codes (only sums' order)."""
-    if code == "m":
-        return (0, 0.0)
-    if code.startswith("q"):
-        return (1, float(code[1:]))
-    return (2, code)
+    return contingency_tables(cells, [((a, b), columns[a][0], sensitive[b - n_col][0]) for a, b in sets])
 
 
 def _code_expressions(con: Any, every: list[tuple[str, str, str]]) -> list[str]:

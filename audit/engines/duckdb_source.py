@@ -3,12 +3,12 @@ with its column types and the `DatasetRef` the result records (dtypes named as t
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.datasets import _DELIMITERS, _SNIFF_BYTES, PANDAS_NA_VALUES, _check_raw_header, _detect_encoding, _looks_binary
+from audit.datasets import _SNIFF_BYTES, PANDAS_NA_VALUES
+from audit.engines.checks import sniff_csv
 from audit.errors import DatasetError
 from audit.hashing import sha256_file
 from audit.refs import ColumnInfo, DatasetRef
@@ -105,7 +105,7 @@ def open_source(con: Any, path: Path, table: str | None, sensitive: tuple[str, .
         )
     else:
         fmt = "csv"
-        encoding, delimiter = _sniff_csv(path, head)
+        encoding, delimiter = sniff_csv(path, head, "DuckDB")  # DuckDB would rename a repeated header
         _csv_view(con, path, delimiter, sensitive)
     cols = tuple((str(r[0]), str(r[1])) for r in con.execute("DESCRIBE src").fetchall())
     names = [c for c, _ in cols]
@@ -170,32 +170,6 @@ def _attach(con: Any, path: Path, table: str | None) -> str:
             raise DatasetError(f"Table {table!r} is not in the DuckDB database {path.name}.", f"Its tables are: {shown}.")
     con.execute(f"CREATE VIEW src AS SELECT * FROM attest_db.{ident(schema)}.{ident(name)}")
     return name if schema == "main" else f"{schema}.{name}"
-
-
-def _sniff_csv(path: Path, head: bytes) -> tuple[str, str]:
-    """Encoding and delimiter as the in-memory reader detects them (audit/datasets.py)."""
-    if _looks_binary(head):
-        raise DatasetError(
-            f"{path.name} is not a text table: it holds binary data.", "Give a Parquet, CSV or DuckDB database file."
-        )
-    encoding = _detect_encoding(head)
-    if encoding not in ("utf-8", "utf-8-sig"):
-        raise DatasetError(
-            f"{path.name} is encoded as {encoding}; the DuckDB engine reads UTF-8 text only.",
-            "Save the file as UTF-8 (or Parquet), or audit it with --engine numpy.",
-        )
-    text = head.decode(encoding, errors="replace")
-    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
-    if not lines:
-        raise DatasetError(f"{path.name} holds no rows, only blank space.", "Export the evaluation data again.")
-    try:
-        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        delimiter = max(_DELIMITERS, key=lambda d: lines[0].count(d))
-        if lines[0].count(delimiter) == 0:
-            delimiter = ","
-    _check_raw_header(path, head, encoding, delimiter)  # DuckDB would rename a repeated header ("race_1")
-    return encoding, delimiter
 
 
 def pandas_dtype(src: Source, name: str, sql_type: str, missing: int, parquet: dict[str, str]) -> str:

@@ -169,28 +169,7 @@ def _decisions(
     model: LoadedModel | None = None
     scores = None
     if spec.model_path is not None:
-        model = load_model(
-            spec.model_path,
-            positive_label=positive,
-            trust_pickle=spec.trust_pickle,
-            trusted_types=spec.trusted_types,
-            threshold=spec.threshold,
-        )
-        absent = [f for f in model.features if f not in df.columns]
-        flat_only = [f for f in absent if f in nested]
-        if flat_only:
-            raise InputError(
-                f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
-                "list/struct), not one value per row.",
-                "Audit with the flat columns the model was trained on (flatten those columns first).",
-            )
-        if absent:
-            raise InputError(
-                f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
-                "Audit with the dataset the model was built for, or rename the columns to match.",
-            )
-        if "class_assumption" in model.extra:
-            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
+        model = load_audited_model(spec, positive, [str(c) for c in df.columns], nested, warnings)
         pred, scores = _predict(model, df, progress, cancel)
         source = "model"
     else:
@@ -207,6 +186,35 @@ def _decisions(
         source = f"predictions column '{spec.predictions_column}'"
         not_assessed.append(PREDICTIONS_ONLY)
     return model, pred, scores, source
+
+
+def load_audited_model(spec: AuditSpec, positive: Any, columns: list[str], nested: list[str], warnings: list[str]) -> LoadedModel:
+    """The spec's model bound to the favourable value; refused when it needs a column the data lacks (`columns`: the
+    flat columns, `nested`: those left out as lists or records). Used by the Spark engine too."""
+    assert spec.model_path is not None
+    model = load_model(
+        spec.model_path,
+        positive_label=positive,
+        trust_pickle=spec.trust_pickle,
+        trusted_types=spec.trusted_types,
+        threshold=spec.threshold,
+    )
+    absent = [f for f in model.features if f not in columns]
+    flat_only = [f for f in absent if f in nested]
+    if flat_only:
+        raise InputError(
+            f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
+            "list/struct), not one value per row.",
+            "Audit with the flat columns the model was trained on (flatten those columns first).",
+        )
+    if absent:
+        raise InputError(
+            f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
+            "Audit with the dataset the model was built for, or rename the columns to match.",
+        )
+    if "class_assumption" in model.extra:
+        warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
+    return model
 
 
 def _predict(

@@ -23,21 +23,39 @@ import numpy as np
 import pandas as pd
 
 from audit.cancel import CancelToken, Progress
-from audit.engines.base import CellStatistics, Prepared, QualityStatistics
-from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, missing_target_note
+from audit.engines.base import Prepared
+from audit.engines.checks import (
+    COUNT,
+    Distinct,
+    distinct_rows,
+    miss_column,
+    missing_by_cell,
+    nested_warnings,
+    prepared,
+    refuse_threshold,
+)
+from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns, load_audited_model
 from audit.engines.spark_quality import proxy_tables
 from audit.engines.spark_scores import DEFAULT_BINS, DEFAULT_EXACT, score_statistics
-from audit.engines.spark_source import PRED, SCORE, dataset_ref, model_blob, predict_batches, pyspark_modules, read, session
-from audit.errors import InputError
+from audit.engines.spark_source import (
+    PRED,
+    SCORE,
+    Source,
+    dataset_ref,
+    model_blob,
+    predict_batches,
+    pyspark_modules,
+    read,
+    session,
+)
+from audit.engines.spark_watch import JobWatch
+from audit.errors import AttestError, Cancelled, InputError
 from audit.guards import MAX_GROUPS, check_cost_counts
-from audit.inputs import binary_target, decisions_from_column, declared_label, outcome_statement, resolve_positive
-from audit.models import LoadedModel, load_model
-from audit.result import NotAssessed
+from audit.inputs import declared_label, resolve_positive
+from audit.models import LoadedModel
 from audit.spec import AuditSpec
-from audit.stats.cells import build_index, check_repeated
-from audit.values import apply_na_values, na_like_notes, variant_warnings
+from audit.stats.cells import check_repeated
 
-_N = "__attest_n"
 CELL, Y = "__attest_cell", "__attest_y"
 
 
@@ -64,57 +82,58 @@ class SparkEngine:
             )
         _, F = pyspark_modules()
         spark = self.spark or session(self.master)
-        progress("load data", 0, STEPS, f"Reading {spec.data_path} with Spark ({spark.sparkContext.master})")
-        df, fmt, local = read(spark, spec.data_path, spec.sensitive)
-        run = _Run(spark, F, spec, progress, cancel, self)
-        try:
-            return run.prepare(df, fmt, local)
-        finally:
-            run.release()
+        with JobWatch(spark.sparkContext, progress, cancel) as watch:
+            run = _Run(spark, F, spec, progress, cancel, self, watch)
+            try:
+                progress("load data", 0, STEPS, f"Reading {spec.data_path} with Spark ({spark.sparkContext.master})")
+                return run.prepare(read(spark, spec.data_path, spec.sensitive))
+            except AttestError:
+                raise
+            except Exception as exc:
+                if watch.cancelled or cancel.is_set:  # the job failed because the watcher cancelled it
+                    raise Cancelled("cancelled by the user") from exc
+                raise
+            finally:
+                run.release()
 
 
 class _Run:
-    def __init__(self, spark: Any, F: Any, spec: AuditSpec, progress: Progress, cancel: CancelToken, engine: SparkEngine) -> None:
-        self.spark, self.F, self.spec, self.progress, self.cancel, self.engine = spark, F, spec, progress, cancel, engine
+    def __init__(
+        self, spark: Any, F: Any, spec: AuditSpec, progress: Progress, cancel: CancelToken, engine: SparkEngine, watch: JobWatch
+    ) -> None:
+        self.spark, self.F, self.spec, self.cancel, self.engine, self.watch = spark, F, spec, cancel, engine, watch
+        self._progress = progress
         self.cached: Any = None
+
+    def progress(self, stage: str, step: int, of: int, text: str) -> None:
+        self.watch.stage(stage, step)  # the watcher's reports within a job name the same stage
+        self._progress(stage, step, of, text)
 
     def release(self) -> None:
         if self.cached is not None:
             self.cached.unpersist()
 
-    def prepare(self, df: Any, fmt: str, local: Path | None) -> Prepared:
-        spec, F, cancel = self.spec, self.F, self.cancel
+    def prepare(self, src: Source) -> Prepared:
+        spec, F, cancel, df = self.spec, self.F, self.cancel, src.df
         kinds = {str(f.name): str(f.dataType.typeName()) for f in df.schema.fields}
         check_columns(list(kinds), spec)
         check_repeated(spec.sensitive)
-        warnings: list[str] = []
-        roles = {spec.target: "target", spec.predictions_column: "predictions", spec.scores_column: "scores"}
-        roles.update({f: "sensitive" for f in spec.sensitive})
         nested = [c for c, k in kinds.items() if k in ("array", "struct", "map")]
-        for col in nested:
-            if col in roles:
-                raise InputError(
-                    f"The {roles[col]} column '{col}' holds lists or records, not one value per row.",
-                    f"Name a column with one plain value per row instead, or flatten '{col}' first.",
-                )
-        if nested:
-            warnings.append(
-                f"Column(s) {', '.join(nested)} hold lists or records (Parquet list/struct) and were left out: "
-                "the audit does not use them."
-            )
+        warnings = nested_warnings(nested, spec)
         df = df.select(*[F.col(f"`{c}`") for c in kinds if c not in nested])
         t = spec.target
         self._guard(df, kinds)
         cancel.raise_if_set()
-        label, declared_by = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
-        values = [r[0] for r in df.where(valid(F, t, kinds[t])).select(F.col(f"`{t}`")).distinct().limit(1001).collect()]
-        positive = resolve_positive(pd.Series(values, dtype=object), t, label)
+        # The favourable value before a model runs, from the target's values as pandas types them (a whole-number
+        # column with gaps is float in pandas, so "1" is 1.0 there, as in the in-memory and DuckDB engines).
+        values = [r[0] for r in df.select(F.col(f"`{t}`")).distinct().limit(1002).collect()]
+        label, _ = declared_label(spec.positive_label, spec.policy.positive_label, spec.policy.source)
+        positive = resolve_positive(pd.Series(values), t, label)
 
         model: LoadedModel | None = None
-        not_assessed: list[NotAssessed] = []
         if spec.model_path is not None:
             self.progress("model", 1, STEPS, "Loading the model and scoring on the cluster")
-            model = self._model(positive, list(kinds), nested, warnings)
+            model = load_audited_model(spec, positive, [c for c in kinds if c not in nested], nested, warnings)
             blob = model_blob(Path(spec.model_path), positive, spec.trust_pickle, spec.trusted_types, spec.threshold)
             types = pyspark_modules()[0].types
             fields = [*df.schema.fields, types.StructField(PRED, types.ByteType()), types.StructField(SCORE, types.DoubleType())]
@@ -128,101 +147,52 @@ class _Run:
             df = df.persist(StorageLevel.MEMORY_AND_DISK)  # the predictions run once, for every pass after
             self.cached = df
         else:
-            if spec.threshold is not None:
-                raise InputError("--threshold applies to a model's scores, not to a predictions column.", "Drop --threshold.")
+            refuse_threshold(spec)
             assert spec.predictions_column is not None  # predictions-only: the spec requires it without a model
             decision, score = spec.predictions_column, spec.scores_column
-            not_assessed.append(PREDICTIONS_ONLY)
             self.progress("model", 1, STEPS, "Reading decisions")
 
         # Pass 3: distinct (sensitive, target, decision) rows with counts and the other columns' missing values.
         keys = [*spec.sensitive, t, decision]
         others = [c for c in kinds if c not in keys and c not in nested and c not in (PRED, SCORE)]
-        aggs = [F.count(F.lit(1)).alias(_N)]
-        aggs += [F.sum((~valid(F, c, kinds[c])).cast("long")).alias(f"__attest_miss{i}") for i, c in enumerate(others)]
+        aggs = [F.count(F.lit(1)).alias(COUNT)]
+        aggs += [F.sum((~valid(F, c, kinds[c])).cast("long")).alias(miss_column(i)) for i, c in enumerate(others)]
         cancel.raise_if_set()
         compact = df.groupBy(*[F.col(f"`{k}`") for k in keys]).agg(*aggs).toPandas()
         cancel.raise_if_set()
-        w = compact[_N].to_numpy(dtype=np.int64)
-        rows_all = int(w.sum())
-        missing = {c: int(compact[f"__attest_miss{i}"].sum()) for i, c in enumerate(others)}
-        missing.update({k: int(w[compact[k].isna().to_numpy()].sum()) for k in keys if k != PRED})
-        data_ref = dataset_ref(spec.data_path, fmt, local, df.drop(PRED, SCORE).schema, rows_all, missing)
-
-        frame = compact[keys]
-        frame, na_notes = apply_na_values(frame, spec.sensitive, spec.na_values, weights=w)
-        warnings += na_notes + na_like_notes(frame, spec.sensitive, spec.na_values, weights=w)
-        no_target = frame[t].isna().to_numpy()
-        missing_target = int(w[no_target].sum())
-        if missing_target == rows_all:
-            raise InputError(f"The target column '{t}' is empty in every row.", "Choose the column that holds the true outcome.")
-        if missing_target:
-            warnings.append(missing_target_note(missing_target, t))
-        keep = ~no_target
-        kept, wk = frame[keep].reset_index(drop=True), w[keep]
-        favourable = outcome_statement(t, positive, declared_by, spec.outcome, spec.policy.outcome)
-        y = binary_target(kept[t], positive)
-        rows = int(wk.sum())
-        check_cost_counts(
-            {f: int(kept[f].nunique(dropna=False)) for f in spec.sensitive},
-            {f: bool(kept[f].isna().any()) for f in spec.sensitive},
-            rows,
-            spec,
-        )
-        warnings += variant_warnings(kept, spec.sensitive, weights=wk)
-        if model is not None:
-            pred = kept[PRED].to_numpy(dtype=np.int64)
-        else:
-            nulls = int(wk[kept[decision].isna().to_numpy()].sum())
-            if nulls:
-                raise InputError(
-                    f"The predictions column '{decision}' has {nulls} missing value(s).",
-                    "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.",
-                )
-            pred, note = decisions_from_column(kept[decision], decision, positive, list(pd.unique(kept[t])))
-            if note:
-                warnings.append(note)
+        d = distinct_rows(compact, spec, decision, others, positive=positive, model_decisions=model is not None)
+        data_ref = dataset_ref(spec.data_path, src, df.drop(PRED, SCORE).schema, d.rows_all, d.missing)
 
         self.progress("groups", 2, STEPS, "Encoding sensitive groups")
-        index = build_index(kept, spec.sensitive, spec.max_intersection_order, weights=wk)
-        key = index.cell_of_row.astype(np.int64) * 4 + y.astype(np.int64) * 2 + pred.astype(np.int64)
-        counts = np.rint(np.bincount(key, weights=wk, minlength=index.n_cells * 4)).astype(np.int64).reshape(index.n_cells, 4)
-        audited = self._audited(df, kinds, compact[keep].reset_index(drop=True), kept, index.cell_of_row, y)
+        audited = self._audited(df, kinds, compact[d.keep].reset_index(drop=True), d)
         table, bound = None, None
         if score is not None:
             self.progress("groups", 2, STEPS, "Scores per cell")
             table, bound = score_statistics(
-                F, audited, score, kinds[score], index, self.engine.exact_scores, self.engine.histogram_bins, cancel
+                F, audited, score, kinds[score], d.index, self.engine.exact_scores, self.engine.histogram_bins, cancel
             )
-        miss = np.zeros((index.n_cells, len(others)), dtype=np.int64)
-        for i in range(len(others)):
-            col_miss = compact[f"__attest_miss{i}"].to_numpy()[keep]
-            miss[:, i] = np.rint(np.bincount(index.cell_of_row, weights=col_miss, minlength=index.n_cells)).astype(np.int64)
-        qcols = [c for c in others if c != spec.scores_column]
-        qmiss = miss[:, [others.index(c) for c in qcols]] if qcols else np.zeros((index.n_cells, 0), dtype=np.int64)
+        qcols, qmiss = missing_by_cell(compact, d, others, spec)
         self.progress("groups", 2, STEPS, "Proxy statistics")
         cancel.raise_if_set()
         tables = proxy_tables(
-            F, audited, [(c, c, kinds[c]) for c in qcols], [(f, f"__attest_m{j}", kinds[f]) for j, f in enumerate(spec.sensitive)]
+            F,
+            audited,
+            CELL,
+            [(c, c, kinds[c]) for c in qcols],
+            [(f, f"__attest_m{j}", kinds[f]) for j, f in enumerate(spec.sensitive)],
+            _cell_values(d, spec.sensitive),
+            d.counts.sum(axis=1),
         )
-        stats = CellStatistics(
-            features=index.features,
-            cells=index.cells,
-            levels=index.levels,
-            counts=counts,
-            scores=table,
-            quality=QualityStatistics(columns=tuple(qcols), missing=qmiss, proxy_tables=tables),
-            rows=rows,
-        )
-        return Prepared(
-            stats=stats,
-            data=data_ref,
-            positive=positive,
-            favourable=favourable,
-            decision_source="model" if model is not None else f"predictions column '{decision}'",
-            warnings=tuple(warnings),
-            not_assessed=tuple(not_assessed),
+        return prepared(
+            d,
+            data_ref,
+            table,
+            (qcols, qmiss),
+            tables,
             engine=self.engine.name,
+            decision_source="model" if model is not None else f"predictions column '{decision}'",
+            warnings=warnings + d.warnings,
+            not_assessed=() if model is not None else (PREDICTIONS_ONLY,),
             model=model,
             score_bound=bound,
         )
@@ -244,37 +214,15 @@ class _Run:
         has_missing = {f: int(exact[1 + k + i] or 0) > 0 for i, f in enumerate(sens)}
         check_cost_counts({f: int(exact[1 + i]) + int(has_missing[f]) for i, f in enumerate(sens)}, has_missing, n, spec)
 
-    def _model(self, positive: Any, columns: list[str], nested: list[str], warnings: list[str]) -> LoadedModel:
-        spec = self.spec
-        assert spec.model_path is not None
-        model = load_model(
-            spec.model_path,
-            positive_label=positive,
-            trust_pickle=spec.trust_pickle,
-            trusted_types=spec.trusted_types,
-            threshold=spec.threshold,
-        )
-        absent = [f for f in model.features if f not in columns or f in nested]
-        if absent:
-            raise InputError(
-                f"The model expects feature(s) that are not in the dataset (or hold lists/records): {', '.join(absent)}.",
-                "Audit with the dataset the model was built for, or rename the columns to match.",
-            )
-        if "class_assumption" in model.extra:
-            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
-        return model
-
-    def _audited(
-        self, df: Any, kinds: dict[str, str], compact: pd.DataFrame, kept: pd.DataFrame, cell_of_row: np.ndarray, y: np.ndarray
-    ) -> Any:
+    def _audited(self, df: Any, kinds: dict[str, str], compact: pd.DataFrame, d: Distinct) -> Any:
         """The audited rows with their cell, outcome (0/1) and sensitive values after --na-values: a join with the
         small table of distinct sensitive values (broadcast), never a row brought back."""
         spec, F = self.spec, self.F
-        t = spec.target
+        t, kept = spec.target, d.kept
         m = pd.DataFrame({f"__attest_k{j}": compact[f].astype(object) for j, f in enumerate(spec.sensitive)})
         for j, f in enumerate(spec.sensitive):
             m[f"__attest_m{j}"] = compact[f].astype(object).where(kept[f].notna().to_numpy(), None)
-        m[CELL] = cell_of_row.astype(np.int64)
+        m[CELL] = d.index.cell_of_row.astype(np.int64)
         m = m.drop_duplicates(subset=[f"__attest_k{j}" for j in range(len(spec.sensitive))]).reset_index(drop=True)
         m = m.astype(object).where(m.notna(), None)
         fields = [(f"__attest_k{j}", f) for j, f in enumerate(spec.sensitive)] + [
@@ -284,7 +232,17 @@ class _Run:
         picked = df.select(*[F.col(f"`{f}`").alias(a) for a, f in fields]).schema.fields
         schema = types.StructType([*picked, types.StructField(CELL, types.LongType())])
         mapping = self.spark.createDataFrame([tuple(r) for r in m.itertuples(index=False)], schema)
-        positives = [v for v, yy in zip(kept[t].tolist(), y.tolist(), strict=True) if yy]
+        positives = [v for v, yy in zip(kept[t].tolist(), d.y.tolist(), strict=True) if yy]
         cond = [F.col(f"`{f}`").eqNullSafe(F.col(f"__attest_k{j}")) for j, f in enumerate(spec.sensitive)]
         joined = df.where(valid(F, t, kinds[t])).join(F.broadcast(mapping), on=cond, how="inner")
         return joined.withColumn(Y, F.col(f"`{t}`").isin(list(dict.fromkeys(positives))))
+
+
+def _cell_values(d: Distinct, sensitive: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Each cell's sensitive values (after --na-values; missing as pandas holds it), from its first distinct row."""
+    out: list[tuple[Any, ...]] = [() for _ in range(d.index.n_cells)]
+    cells, first = np.unique(d.index.cell_of_row, return_index=True)
+    columns = [d.kept[f].to_numpy(dtype=object) for f in sensitive]
+    for c, r in zip(cells.tolist(), first.tolist(), strict=True):
+        out[c] = tuple(col[r] for col in columns)
+    return out

@@ -13,12 +13,15 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from audit.datasets import _SNIFF_BYTES
+from audit.engines.checks import sniff_csv
 from audit.errors import DatasetError, InputError
 from audit.hashing import sha256_file
 from audit.refs import ColumnInfo, DatasetRef
@@ -42,6 +45,21 @@ _PANDAS_DTYPES = {
     "boolean": "bool",
     "string": "object",
 }
+
+
+_TEXT = str(pd.Series(["text"]).dtype)  # the dtype pandas reads a CSV's text column as: "str" (pandas 3) or "object"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What `read` opened: the DataFrame, its format, the local path (None for a table or remote path) and, for a
+    local CSV, the encoding and delimiter detected."""
+
+    df: Any
+    format: str
+    local: Path | None
+    encoding: str | None = None
+    delimiter: str | None = None
 
 
 def pyspark_modules() -> tuple[Any, Any]:
@@ -79,8 +97,8 @@ def session(master: str | None) -> Any:
         raise InputError(f"Spark could not start a session on {url}: {first}", INSTALL_HINT) from exc
 
 
-def read(spark: Any, data: str, sensitive: tuple[str, ...] = ()) -> tuple[Any, str, Path | None]:
-    """(DataFrame, format, local path or None): a path (Parquet file or folder, CSV) or a catalogue table."""
+def read(spark: Any, data: str, sensitive: tuple[str, ...] = ()) -> Source:
+    """The data: a path (Parquet file or folder, CSV) or a catalogue table."""
     local = Path(data)
     if local.exists():
         target = local
@@ -90,14 +108,17 @@ def read(spark: Any, data: str, sensitive: tuple[str, ...] = ()) -> tuple[Any, s
                 raise DatasetError(f"{local} is a folder with no data files.", "Point --data at a Parquet file or folder.")
             target = parts[0]
         with open(target, "rb") as fh:
-            head = fh.read(4)
-        fmt = "parquet" if head == b"PAR1" else "csv"
-        return _load(spark, str(local.resolve()), fmt, sensitive), fmt, local
+            head = fh.read(_SNIFF_BYTES)
+        if head.startswith(b"PAR1"):
+            return Source(spark.read.parquet(str(local.resolve())), "parquet", local)
+        encoding, delimiter = sniff_csv(target, head, "Spark")  # as the in-memory reader reads it, and records it
+        return Source(_csv(spark, str(local.resolve()), sensitive, delimiter), "csv", local, encoding, delimiter)
     if "://" in data or data.startswith("/"):
-        fmt = "csv" if data.lower().rstrip("/").endswith(".csv") else "parquet"
-        return _load(spark, data, fmt, sensitive), fmt, None
+        if data.lower().rstrip("/").endswith(".csv"):
+            return Source(_csv(spark, data, sensitive, ","), "csv", None)
+        return Source(spark.read.parquet(data), "parquet", None)
     try:
-        return spark.table(data), "table", None
+        return Source(spark.table(data), "table", None)
     except Exception as exc:
         raise DatasetError(
             f"{data!r} is neither a file nor a table Spark knows.",
@@ -105,13 +126,7 @@ def read(spark: Any, data: str, sensitive: tuple[str, ...] = ()) -> tuple[Any, s
         ) from exc
 
 
-def _load(spark: Any, path: str, fmt: str, sensitive: tuple[str, ...] = ()) -> Any:
-    if fmt == "parquet":
-        return spark.read.parquet(path)
-    return _csv(spark, path, sensitive)
-
-
-def _csv(spark: Any, path: str, sensitive: tuple[str, ...]) -> Any:
+def _csv(spark: Any, path: str, sensitive: tuple[str, ...], delimiter: str) -> Any:
     """A CSV as the in-memory reader reads it (audit/datasets.py): pandas' NA markers ("NA", "null", "N/A", ...) are
     missing in every column but the sensitive ones, where only an empty cell is; then each column is whole numbers,
     numbers or text, as pandas types it. Spark's own reader takes a single null string, so: text first, then one job
@@ -119,7 +134,7 @@ def _csv(spark: Any, path: str, sensitive: tuple[str, ...]) -> Any:
     from audit.datasets import PANDAS_NA_VALUES
 
     _, F = pyspark_modules()
-    raw = spark.read.csv(path, header=True, inferSchema=False)
+    raw = spark.read.csv(path, header=True, inferSchema=False, sep=delimiter)
     cols = []
     for c in raw.columns:
         col = F.col(f"`{c}`")
@@ -144,9 +159,11 @@ def _csv(spark: Any, path: str, sensitive: tuple[str, ...]) -> Any:
     return df.select(*typed)
 
 
-def dataset_ref(data: str, fmt: str, local: Path | None, schema: Any, rows: int, missing: dict[str, int]) -> DatasetRef:
+def dataset_ref(data: str, src: Source, schema: Any, rows: int, missing: dict[str, int]) -> DatasetRef:
     """What the result records of the data; a file's SHA-256 (a folder's: of its parts in order), none for a table
-    or remote path, whose bytes never reach this machine."""
+    or remote path, whose bytes never reach this machine. Column types are named as pandas names them (a CSV's
+    text as pandas reads text), as the in-memory engine records them."""
+    fmt, local = src.format, src.local
     digest, size = "", 0
     if local is not None and local.is_file():
         digest, size = sha256_file(local), local.stat().st_size
@@ -164,7 +181,7 @@ def dataset_ref(data: str, fmt: str, local: Path | None, schema: Any, rows: int,
     cols = []
     for field in schema.fields:
         name, t = str(field.name), str(field.dataType.simpleString())
-        dtype = parquet.get(name) or _PANDAS_DTYPES.get(t, t)
+        dtype = parquet.get(name) or (_TEXT if fmt == "csv" and t == "string" else _PANDAS_DTYPES.get(t, t))
         n = missing.get(name, 0)
         if n and dtype.startswith(("int", "uint")):
             dtype = "float64"  # pandas has no missing integer in a plain int column
@@ -177,6 +194,8 @@ def dataset_ref(data: str, fmt: str, local: Path | None, schema: Any, rows: int,
         rows=rows,
         columns=tuple(cols),
         table=data if fmt == "table" else None,
+        encoding=src.encoding,
+        delimiter=src.delimiter,
     )
 
 

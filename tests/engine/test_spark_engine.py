@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import time
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -45,7 +47,7 @@ def _run(tmp_path, name, data, args, engine):
     return out
 
 
-@pytest.mark.parametrize("name", ["scores_parquet", "labels_max_order"])
+@pytest.mark.parametrize("name", ["scores_parquet", "scores_csv", "labels_max_order"])
 def test_spark_engine_gives_the_in_memory_result(spark, cases, name, tmp_path, capsys):
     data, args = cases[name]
     a, b = _run(tmp_path, name, data, args, "numpy"), _run(tmp_path, name, data, args, "spark")
@@ -55,6 +57,60 @@ def test_spark_engine_gives_the_in_memory_result(spark, cases, name, tmp_path, c
     assert doc["provenance"]["engine"] == "spark" and "pyspark" in doc["provenance"]["library_versions"]
     assert doc["score_resolution"] is None  # every score exact: the same ranks as in memory
     assert len(ja["groups"]) > 5 and ja["warnings"]
+
+
+def test_a_csv_with_na_markers_gives_the_in_memory_result(spark, tmp_path, capsys):
+    """pandas' NA markers in a feature, the target and a score are missing; "NA" in a sensitive column is a group; the
+    result is the in-memory one to the letter, the data description (pandas' dtypes) and the favourable value's text
+    included."""
+    from tests.engine.test_engines_csv_missing import ARGS, _csv
+
+    path = _csv(tmp_path)
+    a, b = _run(tmp_path, "na", path, ARGS, "numpy"), _run(tmp_path, "na", path, ARGS, "spark")
+    ja, jb = load(a), load(b)
+    assert differences(ja, jb) == []
+    cols = {c["name"]: c for c in jb["data"]["columns"]}
+    assert cols["income"]["dtype"] == "float64" and cols["race"]["missing"] == 0
+
+
+def test_every_proxy_table_is_the_in_memory_partition(spark, tmp_path):
+    """Every (column, sensitive column) table, not only the flagged proxies the JSON lists, partitions the rows as
+    in memory (the same counts up to the order of levels, Cramér's V to 1e-12), through each way the Spark engine
+    codes a column: text of 400 values (its own value-count job), of 52 values (top 50 from the counts), of 2;
+    numbers of 12 values (counted by value, then quintiles), continuous numbers (quintiles), booleans; a numeric
+    sensitive column of 70 values (quintiles of the cells' values) and sensitive text with missing values."""
+    from audit.cancel import CancelToken
+    from audit.engines.numpy_engine import NumpyEngine
+    from audit.engines.spark_engine import SparkEngine
+    from audit.stats.quality import cramers_v_table
+
+    df = predictions_frame(4000, seed=9)
+    rng = np.random.default_rng(1)
+    df["city"] = [f"c{i}" for i in rng.integers(0, 400, len(df))]
+    df["state"] = [f"s{i}" for i in rng.integers(0, 52, len(df))]
+    df["age"] = rng.integers(18, 30, len(df))
+    df["agegroup"] = np.minimum(rng.integers(0, 70, len(df)), df["years"] + rng.integers(0, 3, len(df)))
+    df["flag"] = rng.random(len(df)) < 0.5
+    path = tmp_path / "wide.parquet"
+    df.to_parquet(path, index=False)
+    draft = AuditDraft(
+        data_path=str(path),
+        target="y",
+        sensitive=("race", "sex", "agegroup"),
+        positive_label="1",
+        source="predictions",
+        predictions_column="pred",
+        scores_column="score",
+        max_intersection_order=1,
+    )
+    spec = draft.to_spec(hint="")
+    a = NumpyEngine().statistics(spec, lambda *x: None, CancelToken()).stats.quality.proxy_tables
+    b = SparkEngine(spark=spark).statistics(spec, lambda *x: None, CancelToken()).stats.quality.proxy_tables
+    assert [t[:2] for t in a] == [t[:2] for t in b] and len(a) == 9 * 3
+    for (column, sensitive, ta), (_, _, tb) in zip(a, b, strict=True):
+        assert ta.shape == tb.shape and sorted(ta.ravel()) == sorted(tb.ravel()), (column, sensitive)
+        assert cramers_v_table(tb) == pytest.approx(cramers_v_table(ta), abs=1e-12, rel=1e-12)
+    assert max(cramers_v_table(t) for c, f, t in a if (c, f) == ("years", "agegroup")) > 0.3  # a real association
 
 
 def test_a_model_scored_on_the_executors_gives_the_in_memory_result(spark, tmp_path, capsys):
@@ -155,3 +211,37 @@ def test_spark_master_needs_the_spark_engine(tmp_path, capsys):
     args = ["audit", "--data", str(data), "--target", "y", "--sensitive", "race", "--predictions", "pred"]
     rc = main([*args, "--positive-label", "1", "--spark-master", "local[2]", "--json", str(tmp_path / "o.json")])
     assert rc == 2 and "--spark-master applies to the Spark engine" in capsys.readouterr().err
+
+
+def test_cancel_stops_the_running_spark_job_and_the_session_stays_usable(spark, tmp_path):
+    """The model waits 10 minutes in each task: only a cancel of the running job (its job group) ends the audit in
+    time, with the audit's Cancelled; progress reported the job's tasks while it ran; the next audit on the same
+    session runs."""
+    from audit.cancel import CancelToken
+    from audit.errors import Cancelled
+    from audit.run import run_audit
+    from tests.engine.slow_model import SlowModel
+
+    df = predictions_frame(1000, seed=4)
+    path, model = tmp_path / "d.parquet", tmp_path / "slow.joblib"
+    df.to_parquet(path, index=False)
+    joblib.dump(SlowModel().fit(df[["years", "band"]], df["y"]), model)
+    draft = AuditDraft(
+        data_path=str(path), target="y", sensitive=("race", "sex"), positive_label="1", model_path=str(model), trust_pickle=True
+    )
+    token, seen, when = CancelToken(), [], []
+
+    def progress(stage, step, of, text):
+        seen.append(text)
+        if stage == "model" and text.startswith("Spark:") and not token.is_set:  # the job running the model
+            when.append(time.perf_counter())
+            token.set()  # cancel while a job runs (its tasks asleep in the model)
+
+    with pytest.raises(Cancelled):
+        run_audit(draft.to_spec(hint=""), progress=progress, cancel=token, engine="spark")
+    assert when and time.perf_counter() - when[0] < 60  # the tasks sleep 600 s: the job itself was stopped
+    assert any("tasks of this pass done" in t for t in seen)
+    assert spark.sparkContext.getLocalProperty("spark.jobGroup.id") is None  # the thread's job group restored
+    assert spark.range(100).count() == 100
+    result = run_audit(_spec(path), engine="spark")
+    assert result.overall.counts == run_audit(_spec(path)).overall.counts
