@@ -33,6 +33,7 @@ from audit.cancel import CancelToken, Progress, no_progress
 
 if TYPE_CHECKING:
     from audit.lifecycle.compare_types import Comparison
+    from audit.lifecycle.drift_types import DriftResult
     from audit.lifecycle.monitor_types import MonitorResult
     from audit.result import AuditResult
     from audit.spec import AuditSpec
@@ -107,11 +108,11 @@ class Chapter:
 def chapter_line(ch: Chapter) -> str:
     """What the CLI prints and the app's status line shows at the end of the chapter."""
     when = f"first in {ch.first_alert}" if ch.first_alert else "none"
-    return (
+    told = (
         f"After launch: {ch.rows:,} production decisions over 12 months monitored against {ch.run_a} (alerts: {when}); "
-        f"re-thresholded at {ch.threshold} on the drifted months and re-audited as {ch.run_b}; the two audits compared. "
-        + " ".join(ch.notes)
+        f"re-thresholded at {ch.threshold} on the drifted months and re-audited as {ch.run_b}; the two audits compared."
     )
+    return " ".join([told, *ch.notes])
 
 
 def _one_thread() -> Any:  # a threadpoolctl context manager (the package has no type information)
@@ -260,3 +261,31 @@ def second_chapter(
         notes=tuple(notes),
         cpu_s=time.process_time() - began,
     )
+
+
+def drift_request(folder: Path, files: demo.DemoFiles) -> dict[str, Any]:
+    """What the app's Drift page is filled with: the audit's evaluation data against the drifted months whose
+    outcomes arrived (the re-audit's data), on the model's features, by the sensitive columns, with the demo's plan."""
+    return {
+        "reference": str(files.data),
+        "current": str(folder / RECENT_FILE),
+        "features": list(demo.FEATURES.values()),
+        "sensitive": list(demo.SENSITIVE),
+        "scores": None,
+        "predictions": None,
+        "plan": str(folder / PLAN_FILE),
+        "model": str(files.model),
+    }
+
+
+def chapter_drift(request: dict[str, Any]) -> DriftResult:
+    """The drift of `drift_request`'s files (the same code as `attest drift` and the Drift page), the model on one thread."""
+    from audit.lifecycle.drift import measure_drift
+    from audit.lifecycle.drift_inputs import load_inputs
+    from audit.lifecycle.plan import load_plan
+
+    r = dict(request)
+    plan = load_plan(r.pop("plan"))
+    with _one_thread():
+        inputs = load_inputs(**r, positive_label=demo.POSITIVE_LABEL)
+    return measure_drift(inputs, plan)

@@ -11,7 +11,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--out", default="attest-demo", metavar="DIR", help="folder for the demo's files (default ./attest-demo)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N")
     p.add_argument("--explain-budget", type=float, default=30.0, metavar="SECONDS")
-    p.add_argument("--no-pdf", action="store_true", help="skip the PDF report")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF reports (audit, monitoring, comparison)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -50,5 +50,6 @@ def run(args: argparse.Namespace) -> int:
         pdfs = ChapterPdfs(monitoring=monitoring_pdf, comparison=comparison_pdf)
     began = time.monotonic()
     chapter = second_chapter(out, files, ws_path, run_id, spec, first=result, pdfs=pdfs)
-    print(f"{chapter_line(chapter)} ({time.monotonic() - began:.1f} s). Files: {', '.join(chapter.files)}")
+    print(chapter_line(chapter))
+    print(f"Files of the chapter ({time.monotonic() - began:.1f} s): {', '.join(chapter.files)}")
     return 0
