@@ -207,8 +207,6 @@ def second_chapter(
         cancel.raise_if_set()
         progress("re-audit", 3, n, f"Re-auditing the drifted months at threshold {threshold}")
         ws.set_identity("Jordan Blake", "Model risk auditor")
-        from audit.explain.settings import ExplainSettings
-
         draws = min(spec.bootstrap, REAUDIT_BOOTSTRAP)
         with _one_thread():
             reaudit = run_audit(
@@ -217,7 +215,7 @@ def second_chapter(
                         "data_path": str(folder / RECENT_FILE),
                         "threshold": threshold,
                         "bootstrap": draws,
-                        "explain": ExplainSettings(enabled=False),
+                        "explain": spec.explain.model_copy(update={"enabled": False}),  # only that differs
                     }
                 ),
                 progress=lambda _s, done, total, msg: progress("re-audit", done, total, msg),

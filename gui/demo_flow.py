@@ -47,7 +47,7 @@ def on_finished(window: Any, story: DemoStory) -> None:
     window.drift.fill(story.drift_form)
     window.drift.show_result(story.drift)
     window.refresh_workspace()  # the trail, the artifacts and Compare's run lists now hold the whole story
-    window.status_panel.set_text(story.line)
+    window.status_panel.set_text(f"{story.line} See the Monitoring, Compare and Drift pages.")
     window.demo_story_ready.emit(story)
 
 
