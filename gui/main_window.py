@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.run_loader = Runner("open-run", self)
         self.demo_runner = Runner("demo", self)  # the demo's story after "Open the demo workspace" (gui/demo_flow.py)
         self._demo_pending: DemoWorkspace | None = None
+        self.demo_options: dict[str, Any] = {}  # the demo story's audit options (gui/demo_flow.py fills the defaults)
 
         self._build_pages()
         self._build_status()
