@@ -11,7 +11,7 @@ from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMainWindow, QStackedWidget, QWidget
 
-from gui import menus, run_flow, session
+from gui import demo_flow, menus, run_flow, session
 from gui.errors import show_error
 from gui.settings import Settings
 from gui.views.artifacts import ArtifactsView
@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
     audit_cancelled = Signal()
     audit_failed = Signal(object)
     demo_ready = Signal(object)
+    demo_story_ready = Signal(object)  # gui.demo_jobs.DemoStory: the demo's audit and second chapter, shown on every page
     signoff_recorded = Signal(object)  # the trail Event
 
     def __init__(self, settings: Settings | None = None, data_dir: str | Path | None = None) -> None:
@@ -83,6 +84,9 @@ class MainWindow(QMainWindow):
         self.ws_runner = Runner("workspace", self)
         self.refresh_runner = Runner("refresh", self)
         self.run_loader = Runner("open-run", self)
+        self.demo_runner = Runner("demo", self)  # the demo's story after "Open the demo workspace" (gui/demo_flow.py)
+        self._demo_pending: DemoWorkspace | None = None
+        self.demo_options: dict[str, Any] = {}  # the demo story's audit options (gui/demo_flow.py fills the defaults)
 
         self._build_pages()
         self._build_status()
@@ -173,6 +177,7 @@ class MainWindow(QMainWindow):
         for r in (self.audit_runner, self.ws_runner):
             r.busy_changed.connect(lambda _busy: self._update_actions())
         run_flow.wire(self)
+        demo_flow.wire(self)
         self.ws_runner.finished.connect(self._on_workspace_job)
         self.ws_runner.failed.connect(self._on_workspace_failed)
         self.ws_runner.cancelled.connect(lambda: self.step_label.setText("Cancelled."))
@@ -235,9 +240,9 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ progress
     def cancel_jobs(self) -> None:
-        if self.audit_runner.busy or self.ws_runner.busy:
-            self.audit_runner.cancel()
-            self.ws_runner.cancel()
+        if self.audit_runner.busy or self.ws_runner.busy or self.demo_runner.busy:
+            for r in (self.audit_runner, self.ws_runner, self.demo_runner):
+                r.cancel()
             self.step_label.setText("Cancelling…")
             self.cancel_button.setEnabled(False)
 
@@ -279,6 +284,7 @@ class MainWindow(QMainWindow):
             self.setup.set_model_path(value.model)
             self.setup.apply_values(value.values)
             self.setup.set_data_path(value.data)
+            self._demo_pending = value  # its story starts once the workspace is open
             self.open_workspace(value.workspace)
             self.demo_ready.emit(value)
             return
@@ -287,6 +293,9 @@ class MainWindow(QMainWindow):
         self._rebuild_recent()
         self.step_label.setText(f"Opened {value.name}.")
         self.show_page("workspace")
+        pending, self._demo_pending = self._demo_pending, None
+        if pending is not None and Path(pending.workspace).resolve() == Path(value.path).resolve():
+            demo_flow.start(self, pending)
 
     def _on_refreshed(self, snap: WorkspaceSnapshot | None) -> None:
         # A refresh started for a workspace that is no longer open must not bring it back.

@@ -15,6 +15,7 @@ def switch_workspace(window: MainWindow, old: str | None, new: str | None) -> No
     if old is not None:
         window.save_draft(old)
     window.audit_runner.cancel()
+    window.demo_runner.cancel()  # the demo's story belongs to the demo workspace
     window.outcome, window.outcome_workspace = None, None
     window.results.set_result(None)
     window.explanations.set_result(None)

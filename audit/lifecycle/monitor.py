@@ -249,6 +249,7 @@ def monitor(inp: MonitorInputs, plan: MonitorPlan, spec: WindowSpec) -> MonitorR
         utc=inp.utc,
         decision_source=inp.source,
         positive=inp.positive,
+        feature_kinds={**{f: inp.kinds[f] for f in inp.features}, **({"(scores)": "numeric"} if R.scores is not None else {})},
         calibration=calibration,
         windows=tuple(windows),
         alerts=alerts,

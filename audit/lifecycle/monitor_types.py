@@ -159,6 +159,9 @@ class MonitorResult(Frozen):
     utc: bool
     decision_source: str
     positive: str
+    # feature -> how its drift is measured (W/sd numeric, JS categorical); "(scores)" is numeric. Empty in results
+    # written before it was kept: the drift chart then cannot tell which thresholds apply and shows both
+    feature_kinds: dict[str, Literal["numeric", "categorical"]] = Field(default_factory=dict)
     calibration: Calibration | None = None
     windows: tuple[WindowResult, ...]
     alerts: tuple[str, ...] = ()

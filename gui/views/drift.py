@@ -176,6 +176,15 @@ class DriftView(QWidget):
             tabs.addTab(view, title)
         lay.addWidget(tabs, 1)
 
+    def fill(self, request: dict) -> None:
+        """Fill the fields from a request of `request()`'s shape (the demo's story), so the drift can be measured again."""
+        for key, f in (("reference", self.reference), ("current", self.current), ("plan", self.plan), ("model", self.model)):
+            f.set_path(request.get(key) or "", emit=False)
+        for key, edit in (("features", self.features), ("sensitive", self.sensitive)):
+            edit.setText(",".join(request.get(key) or []))
+        self.scores.setText(request.get("scores") or "")
+        self.predictions.setText(request.get("predictions") or "")
+
     def _browse(self, field: FileField, title: str, name_filter: str) -> None:
         path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)
         if path:

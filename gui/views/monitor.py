@@ -229,6 +229,15 @@ class MonitorView(QWidget):
             return
         self.show_result((MonitorResult.model_validate_json(text), event))
 
+    def fill(self, form: dict[str, str]) -> None:
+        """Fill the fields (the demo's story: its log, model, plan and reference run), so the run can be repeated here."""
+        for key, f in (("data", self.data), ("model", self.model), ("plan", self.plan)):
+            if key in form:
+                f.set_path(form[key])  # the plan's path loads it into the plan editor
+        for key, value in form.items():
+            if key in self.edits:
+                self.edits[key].setText(value)
+
     def _browse(self, field: FileField, title: str, name_filter: str) -> None:
         path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)
         if path:

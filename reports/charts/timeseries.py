@@ -5,7 +5,7 @@ Monitoring page of the app and the monitoring report:
   the reference dashed, the windows that raised an alert shaded.
 - `DriftTimeDisplay`: per feature the distance that decides its drift (Wasserstein over the reference's standard
   deviation for numeric features, Jensen-Shannon distance for categorical ones) per window, with the plan's
-  thresholds, the alert windows shaded.
+  thresholds of the distances plotted (no JS line when every feature is numeric), the alert windows shaded.
 
 Both hold plain values only (built by `from_result`, nothing recomputed) and draw with `plot(ax)` or `figure()`."""
 
@@ -137,16 +137,33 @@ class DriftTimeDisplay(_TimeDisplay):
         series = tuple(Series(label=k, values=tuple(w.drift_distances.get(k) for w in r.windows)) for k in chosen)
         d = r.plan.drift
         more = f" ({len(names) - len(chosen)} more features in the result)" if len(names) > len(chosen) else ""
+        kinds = {kind for k in chosen if (kind := _kind(r, k)) is not None}
+        unknown = any(_kind(r, k) is None for k in chosen)  # a result written before the kinds were kept
+        numeric, categorical = ("numeric" in kinds or unknown), ("categorical" in kinds or unknown)
+        # Only the thresholds of the distances plotted: W/sd for numeric features, JS for categorical ones.
+        if numeric and categorical and d.js == d.wasserstein_normed:
+            thresholds: tuple[tuple[float, str], ...] = ((d.js, f"W/sd and JS {d.js:g}"),)
+        else:
+            thresholds = ((d.wasserstein_normed, f"W/sd {d.wasserstein_normed:g}"),) if numeric else ()
+            thresholds += ((d.js, f"JS {d.js:g}"),) if categorical else ()
+        ylabel = "W / sd (numeric), JS (categorical)" if numeric and categorical else "W / sd" if numeric else "JS distance"
         return cls(
             windows=_window_labels(r),
             alerts=tuple(w.status == "alert" for w in r.windows),
             series=series,
             title=f"Drift per feature against the reference{more}; shaded: windows with an alert",
-            ylabel="W / sd (numeric), JS (categorical)",
-            thresholds=((d.wasserstein_normed, f"W/sd {d.wasserstein_normed:g}"), (d.js, f"JS {d.js:g}"))
-            if d.js != d.wasserstein_normed
-            else ((d.js, f"{d.js:g}"),),
+            ylabel=ylabel,
+            thresholds=thresholds if series else (),
         )
+
+
+def _kind(r: MonitorResult, name: str) -> str | None:
+    """How `name`'s drift was measured: from the result's record of kinds, else from its per-group findings."""
+    if name in r.feature_kinds:
+        return r.feature_kinds[name]
+    if name == "(scores)":
+        return "numeric"
+    return next((f.kind for w in r.windows for g in w.group_drift for f in g.features if f.name == name), None)
 
 
 def monitoring_displays(r: MonitorResult) -> list[tuple[str, _TimeDisplay]]:
