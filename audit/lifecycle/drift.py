@@ -11,7 +11,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from audit.lifecycle import dist as D
 from audit.lifecycle import drift_stats as S
+from audit.lifecycle.dist import Dist
 from audit.lifecycle.drift_inputs import DriftInputs, Kind
 from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, GroupDrift, PredictionDrift, Status
 from audit.lifecycle.plan import DriftPlan
@@ -51,34 +53,33 @@ def _change(x_cur: float, n_cur: float, x_ref: float, n_ref: float) -> Estimate:
     return Estimate(value=float(d), ci_low=float(lo), ci_high=float(hi))
 
 
-def _clean(s: pd.Series, kind: str) -> pd.Series:
-    s = s.dropna()
-    if kind == "numeric":
-        s = s.astype(float)
-        return s[np.isfinite(s.to_numpy())]  # +-inf cannot be placed in a distance: counted as missing
-    return s.astype(str)
+def _dist(x: pd.Series | Dist, kind: Kind) -> Dist:
+    return x if isinstance(x, Dist) else D.from_series(x, kind)
 
 
-def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
-    w = S.wasserstein(r, c)
-    sd = float(np.std(r, ddof=1)) if r.size > 1 else 0.0
+def _numeric(r: Dist, c: Dist, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
+    num = D.numeric_stats(r, c)
+    mean_r, sd = D.mean_sd(r)
+    mean_c = D.mean_sd(c)[0]
+    w = num.wasserstein
     normed = w / sd if sd > 0 else (0.0 if w == 0 else None)
-    ks_stat, ks_p = S.ks(r, c)
-    cuts = S.quantile_cuts(r, plan.bins)
-    br, bc = S.bin_shares(r, cuts), S.bin_shares(c, cuts)
+    cuts = D.quantile_cuts(r, plan.bins)
+    br, bc = D.bin_shares(r, cuts), D.bin_shares(c, cuts)
     psi = S.psi(br, bc)
     out = dict(
         wasserstein=w,
         wasserstein_normed=normed,
-        ks_statistic=ks_stat,
-        ks_p=ks_p,
+        ks_statistic=num.ks_statistic,
+        ks_p=num.ks_p,
         psi=psi,
-        mean_reference=float(r.mean()),
-        mean_current=float(c.mean()),
+        mean_reference=mean_r,
+        mean_current=mean_c,
         bin_cuts=tuple(map(float, cuts)),
         bin_reference=tuple(map(float, br)),
         bin_current=tuple(map(float, bc)),
     )
+    if r.binned or c.binned:
+        out |= dict(wasserstein_bound=num.wasserstein_bound, ks_bound=num.ks_bound)
     found: Found = []
     if normed is not None and normed > plan.wasserstein_normed:
         found.append(
@@ -86,7 +87,7 @@ def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict[str, A
                 "wasserstein_normed",
                 normed,
                 plan.wasserstein_normed,
-                f"moved by {normed:.3f} reference standard deviations (mean {r.mean():.4g} -> {c.mean():.4g})",
+                f"moved by {normed:.3f} reference standard deviations (mean {mean_r:.4g} -> {mean_c:.4g})",
             )
         )
     if psi > plan.psi:
@@ -94,14 +95,11 @@ def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict[str, A
     return out, found
 
 
-def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
-    rc, cc = r.value_counts(), c.value_counts()
-    cats = list(rc.index) + [v for v in cc.index if v not in rc.index]
-    ref_n = np.array([int(rc.get(v, 0)) for v in cats])
-    cur_n = np.array([int(cc.get(v, 0)) for v in cats])
+def _categorical(r: Dist, c: Dist, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
+    cats, ref_n, cur_n = D.categories(r, c)
     pr, pc = ref_n / ref_n.sum(), cur_n / cur_n.sum()
     js, psi = S.js_distance(pr, pc), S.psi(pr, pc)
-    new = [v for v in cats if rc.get(v, 0) == 0]
+    new = [v for v, a in zip(cats, ref_n, strict=True) if a == 0]
     new_share = float(cur_n[ref_n == 0].sum() / cur_n.sum())
     out = dict(
         js=js,
@@ -112,7 +110,7 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict[str,
         categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n, strict=True)),
         new_categories=tuple(new),
         new_category_share=new_share,
-        vanished_categories=tuple(v for v in cats if cc.get(v, 0) == 0),
+        vanished_categories=tuple(v for v, b in zip(cats, cur_n, strict=True) if b == 0),
     )
     found: Found = []
     if js > plan.js:
@@ -132,43 +130,47 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict[str,
     return out, found
 
 
-def feature_drift(name: str, kind: Kind, ref: pd.Series, cur: pd.Series, plan: DriftPlan) -> tuple[FeatureDrift, Found]:
-    """One column compared; returns the finding and the thresholds it crossed."""
-    r, c = _clean(ref, kind), _clean(cur, kind)
-    miss_r, miss_c = len(ref) - len(r), len(cur) - len(c)
+def feature_drift(
+    name: str, kind: Kind, ref: pd.Series | Dist, cur: pd.Series | Dist, plan: DriftPlan
+) -> tuple[FeatureDrift, Found]:
+    """One column compared (its values, or their distributions: audit/lifecycle/dist.py); returns the finding and
+    the thresholds it crossed."""
+    r, c = _dist(ref, kind), _dist(cur, kind)
+    nr, nc, rows_r, rows_c = r.n, c.n, r.rows, c.rows
+    miss_r, miss_c = r.missing, c.missing
     found: Found = []
-    m_change = _change(miss_c, len(cur), miss_r, len(ref))
-    enough_rows = min(len(ref), len(cur)) >= plan.min_sample
+    m_change = _change(miss_c, rows_c, miss_r, rows_r)
+    enough_rows = min(rows_r, rows_c) >= plan.min_sample
     if enough_rows and abs(_v(m_change)) > plan.missing_rate_change:
         found.append(
             (
                 "missing_rate_change",
                 abs(_v(m_change)),
                 plan.missing_rate_change,
-                f"missing values {miss_r / len(ref):.1%} -> {miss_c / len(cur):.1%}",
+                f"missing values {miss_r / rows_r:.1%} -> {miss_c / rows_c:.1%}",
             )
         )
     stats: dict[str, Any] = {}
     reasons: list[str] = []
-    if len(r) == 0 or len(c) == 0:
-        reasons.append("no values in the current file" if len(c) == 0 else "no values in the reference file")
+    if nr == 0 or nc == 0:
+        reasons.append("no values in the current file" if nc == 0 else "no values in the reference file")
     else:
-        stats, more = _numeric(r.to_numpy(), c.to_numpy(), plan) if kind == "numeric" else _categorical(r, c, plan)
-        if min(len(r), len(c)) >= plan.min_sample:
+        stats, more = _numeric(r, c, plan) if kind == "numeric" else _categorical(r, c, plan)
+        if min(nr, nc) >= plan.min_sample:
             found += more
         else:
             reasons.append(
-                f"fewer than {plan.min_sample} values to compare (reference {len(r):,}, current "
-                f"{len(c):,}): insufficient evidence"
+                f"fewer than {plan.min_sample} values to compare (reference {nr:,}, current "
+                f"{nc:,}): insufficient evidence"
             )
     status: Status = "alert" if found else ("insufficient_evidence" if reasons else "pass")
     feature = FeatureDrift(
         name=name,
         kind=kind,
-        n_reference=len(r),
-        n_current=len(c),
-        missing_reference=miss_r / max(len(ref), 1),
-        missing_current=miss_c / max(len(cur), 1),
+        n_reference=nr,
+        n_current=nc,
+        missing_reference=miss_r / max(rows_r, 1),
+        missing_current=miss_c / max(rows_c, 1),
         missing_change=m_change,
         status=status,
         reasons=tuple(reasons + [f[3] for f in found]),

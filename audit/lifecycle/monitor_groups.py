@@ -92,6 +92,8 @@ def _one(
                 wasserstein=fd.wasserstein,
                 wasserstein_normed=fd.wasserstein_normed,
                 ks_p=fd.ks_p,
+                wasserstein_bound=fd.wasserstein_bound,
+                ks_bound=fd.ks_bound,
                 psi=fd.psi,
                 js=fd.js,
                 chi2_p=fd.chi2_p,

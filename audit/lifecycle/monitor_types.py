@@ -95,6 +95,8 @@ class GroupFeature(Frozen):
     wasserstein: float | None = None
     wasserstein_normed: float | None = None
     ks_p: float | None = None
+    wasserstein_bound: float | None = None  # as in FeatureDrift: None when exact
+    ks_bound: float | None = None
     psi: float | None = None
     js: float | None = None
     chi2_p: float | None = None
