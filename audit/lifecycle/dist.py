@@ -2,7 +2,8 @@
 (audit/lifecycle/drift_stats.py) needs, computed from rows in memory or by a GROUP BY out of core
 (audit/lifecycle/ooc_scan.py). Both paths compute the figures from a `Dist`, so they cannot diverge.
 
-A numeric `Dist` holds, per entry, the rows, their smallest and largest value, sum and sum of squared deviations.
+A numeric `Dist` holds, per entry, the rows and their smallest and largest value, and for all its values their sum
+and sum of squared deviations from their mean (the mean and standard deviation, pooled exactly over cells).
 An entry is either one distinct value (exact: every statistic equals the one computed from the rows) or one bin of
 a fine histogram whose edges are the reference's quantiles (binned: PSI on cuts that are fine edges and every count
 stay exact; Wasserstein and the KS statistic lie within a bound that `numeric_stats` states, since inside a bin the
@@ -30,10 +31,10 @@ class Dist:
     keys: npt.NDArray[Any]  # numeric: distinct values, or bin numbers when binned (ascending); categorical: str values
     counts: I64
     missing: int  # rows without a value (NaN, null, +-inf for numbers)
-    lo: F | None = None  # numeric: per entry the smallest, largest value, their sum, sum of squared deviations
+    lo: F | None = None  # numeric: per entry the smallest and largest value (binned: the bin's ends)
     hi: F | None = None
-    total: F | None = None
-    m2: F | None = None
+    total: float = 0.0  # numeric: sum of the values and of their squared deviations from their mean
+    m2: float = 0.0
     binned: bool = False
 
     @property
@@ -54,15 +55,16 @@ def from_series(s: pd.Series, kind: Kind) -> Dist:
     x = present.to_numpy(dtype=float)
     x = x[np.isfinite(x)]  # +-inf cannot be placed in a distance: counted as missing
     keys, counts = np.unique(x, return_counts=True)
-    c = counts.astype(np.int64)
-    return Dist("numeric", keys, c, len(s) - x.size, keys, keys, keys * c, np.zeros(keys.size))
+    total = float(x.sum())
+    m2 = float(np.sum((x - x.mean()) ** 2)) if x.size else 0.0  # as np.std computes it
+    return Dist("numeric", keys, counts.astype(np.int64), len(s) - x.size, keys, keys, total, m2)
 
 
 def empty(kind: Kind, missing: int = 0, binned: bool = False) -> Dist:
     z = np.zeros(0)
     if kind == "categorical":
         return Dist(kind, np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), missing)
-    return Dist(kind, z, np.zeros(0, dtype=np.int64), missing, z, z, z, z, binned)
+    return Dist(kind, z, np.zeros(0, dtype=np.int64), missing, z, z, 0.0, 0.0, binned)
 
 
 def combine(parts: list[Dist], kind: Kind, binned: bool = False) -> Dist:
@@ -79,25 +81,22 @@ def combine(parts: list[Dist], kind: Kind, binned: bool = False) -> Dist:
     n = np.bincount(inv, weights=counts, minlength=u.size).astype(np.int64)
     if kind == "categorical":
         return Dist(kind, u, n, missing)
-    cat = {k: np.concatenate([getattr(p, k) for p in parts]) for k in ("lo", "hi", "total", "m2")}
     lo, hi = np.full(u.size, np.inf), np.full(u.size, -np.inf)
-    np.minimum.at(lo, inv, cat["lo"])
-    np.maximum.at(hi, inv, cat["hi"])
-    total = np.bincount(inv, weights=cat["total"], minlength=u.size)
-    # Chan et al.'s pairwise update: within-part deviations plus each part's mean from the entry's mean
-    mean_part = cat["total"] / np.maximum(counts, 1)
-    mean = total / np.maximum(n, 1)
-    m2 = np.bincount(inv, weights=cat["m2"] + counts * (mean_part - mean[inv]) ** 2, minlength=u.size)
+    np.minimum.at(lo, inv, np.concatenate([p.lo for p in parts if p.lo is not None]))
+    np.maximum.at(hi, inv, np.concatenate([p.hi for p in parts if p.hi is not None]))
+    # Chan et al.'s pooling: the parts' own squared deviations plus each part's mean from the pooled mean
+    sizes = np.array([p.n for p in parts], dtype=float)
+    totals = np.array([p.total for p in parts])
+    total = float(totals.sum())
+    mean = total / max(sizes.sum(), 1)
+    m2 = float(sum(p.m2 for p in parts) + np.sum(sizes * (totals / np.maximum(sizes, 1) - mean) ** 2))
     return Dist(kind, u, n, missing, lo, hi, total, m2, binned or any(p.binned for p in parts))
 
 
 def mean_sd(d: Dist) -> tuple[float, float]:
     """Mean and standard deviation (ddof 1) of a numeric distribution."""
-    assert d.total is not None and d.m2 is not None
     n = d.n
-    mean = float(d.total.sum() / n)
-    m2 = float(np.sum(d.m2 + d.counts * (d.total / np.maximum(d.counts, 1) - mean) ** 2))
-    return mean, (float(np.sqrt(m2 / (n - 1))) if n > 1 else 0.0)
+    return d.total / n, (float(np.sqrt(d.m2 / (n - 1))) if n > 1 else 0.0)
 
 
 def inverted_cdf_ranks(n: int, qs: F) -> npt.NDArray[np.intp]:

@@ -204,31 +204,75 @@ def _predictions(
 ) -> tuple[dict[str, Any], Found]:
     """Score drift and the decision-rate change, on all rows or on the given row masks."""
     rs, cs = inp.ref_side, inp.cur_side
-    out: dict[str, Any] = {}
-    found: Found = []
+    scores = None
     if rs.scores is not None and cs.scores is not None:  # both sides have scores or neither (drift_inputs)
         a, b = _pick(rs.scores, ref_rows), _pick(cs.scores, cur_rows)
-        scores, f = feature_drift("scores", "numeric", pd.Series(a), pd.Series(b), plan)
-        out["scores"] = scores
-        found += [(st, v, t, f"scores {m}") for st, v, t, m in f if st != "missing_rate_change"]
+        scores = (D.from_series(pd.Series(a), "numeric"), D.from_series(pd.Series(b), "numeric"))
+    decisions = None
     if rs.decisions is not None and cs.decisions is not None:
         a, b = _pick(rs.decisions, ref_rows), _pick(cs.decisions, cur_rows)
-        if a.size and b.size:
-            out["decision_rate_reference"] = _rate(a.sum(), a.size)
-            out["decision_rate_current"] = _rate(b.sum(), b.size)
-            ch = _change(b.sum(), b.size, a.sum(), a.size)
+        decisions = (int(a.sum()), int(a.size), int(b.sum()), int(b.size))
+    return predictions_drift(scores, decisions, plan)
+
+
+def predictions_drift(
+    scores: tuple[Dist, Dist] | None, decisions: tuple[int, int, int, int] | None, plan: DriftPlan
+) -> tuple[dict[str, Any], Found]:
+    """Score drift (the scores' distributions, reference and current) and the decision-rate change (selected and
+    rows, reference then current)."""
+    out: dict[str, Any] = {}
+    found: Found = []
+    if scores is not None:
+        fd, f = feature_drift("scores", "numeric", scores[0], scores[1], plan)
+        out["scores"] = fd
+        found += [(st, v, t, f"scores {m}") for st, v, t, m in f if st != "missing_rate_change"]
+    if decisions is not None:
+        xa, na, xb, nb = decisions
+        if na and nb:
+            out["decision_rate_reference"] = _rate(xa, na)
+            out["decision_rate_current"] = _rate(xb, nb)
+            ch = _change(xb, nb, xa, na)
             out["decision_rate_change"] = ch
-            if min(a.size, b.size) >= plan.min_sample and abs(_v(ch)) > plan.decision_rate_change:
+            if min(na, nb) >= plan.min_sample and abs(_v(ch)) > plan.decision_rate_change:
                 found.append(
                     (
                         "decision_rate_change",
                         abs(_v(ch)),
                         plan.decision_rate_change,
-                        f"decision rate {a.mean():.3f} -> {b.mean():.3f} (change {ch.value:+.3f} "
+                        f"decision rate {xa / na:.3f} -> {xb / nb:.3f} (change {ch.value:+.3f} "
                         f"[{ch.ci_low:+.3f}, {ch.ci_high:+.3f}])",
                     )
                 )
     return out, found
+
+
+def window_drift(
+    named: list[tuple[str, Kind, Dist, Dist]],
+    scores: tuple[Dist, Dist] | None,
+    decisions: tuple[int, int, int, int] | None,
+    plan: DriftPlan,
+) -> tuple[tuple[str, ...], dict[str, Status], dict[str, float]]:
+    """A monitoring window against the reference, as `measure_drift` without groups: the alerts' messages, each
+    feature's status ("(predictions)" too) and the distance that decides its drift (W/sd numeric, JS categorical)."""
+    alerts: list[Alert] = []
+    statuses: dict[str, Status] = {}
+    distances: dict[str, float] = {}
+    for name, kind, a, b in named:
+        fd, found = feature_drift(name, kind, a, b, plan)
+        alerts += _alerts("feature", name, None, found)
+        statuses[name] = fd.status
+        if (d := fd.wasserstein_normed if kind == "numeric" else fd.js) is not None:
+            distances[name] = d
+    if scores is not None or decisions is not None:
+        pred, found = predictions_drift(scores, decisions, plan)
+        n_ref, n_cur = (decisions[1], decisions[3]) if decisions is not None else (scores[0].rows, scores[1].rows)  # type: ignore[index]
+        small = min(n_ref, n_cur) < plan.min_sample
+        statuses["(predictions)"] = "alert" if found else ("insufficient_evidence" if small else "pass")
+        alerts += _alerts("predictions", "predictions", None, found)
+        sc = pred.get("scores")
+        if sc is not None and sc.wasserstein_normed is not None:
+            distances["(scores)"] = sc.wasserstein_normed
+    return tuple(a.message for a in alerts), statuses, distances
 
 
 def _groups(inp: DriftInputs, plan: DriftPlan) -> tuple[list[GroupDrift], list[Alert]]:
