@@ -91,28 +91,37 @@ def _groups(inp: MonitorInputs, rows: np.ndarray, z: float) -> list[GroupWindow]
         x_w = np.array([wd[wg == v].sum() for v in values], float)
         n_r = np.array([(rg == v).sum() for v in values], float)
         x_r = np.array([R.decided[rg == v].sum() for v in values], float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            top = int(np.nanargmax(np.where(n_w > 0, x_w / n_w, np.nan))) if (n_w > 0).any() else None
-        for i, v in enumerate(values):
-            change = ratio = None
-            if n_w[i] > 0 and n_r[i] > 0:
-                dv, lo, hi = intervals.difference(x_w[i], n_w[i], x_r[i], n_r[i], z)
-                change = Estimate(value=float(dv), ci_low=float(lo), ci_high=float(hi))
-            if n_w[i] > 0 and top is not None and top != i:
-                rv, lo, hi = intervals.ratio(x_w[i], n_w[i], x_w[top], n_w[top], z)
-                ratio = Estimate(value=float(rv), ci_low=float(lo), ci_high=float(hi))
-            out.append(
-                GroupWindow(
-                    column=col,
-                    group=str(v),
-                    n=int(n_w[i]),
-                    selected=int(x_w[i]),
-                    selection_rate=_est(x_w[i], n_w[i], z),
-                    reference_rate=float(x_r[i] / n_r[i]) if n_r[i] else None,
-                    change=change,
-                    ratio_to_top=ratio,
-                )
+        out += group_windows(col, values, n_w, x_w, n_r, x_r, z)
+    return out
+
+
+def group_windows(
+    col: str, values: list[str], n_w: np.ndarray, x_w: np.ndarray, n_r: np.ndarray, x_r: np.ndarray, z: float
+) -> list[GroupWindow]:
+    """One column's groups in a window from their rows and selections, window and reference (both engines)."""
+    out = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        top = int(np.nanargmax(np.where(n_w > 0, x_w / n_w, np.nan))) if (n_w > 0).any() else None
+    for i, v in enumerate(values):
+        change = ratio = None
+        if n_w[i] > 0 and n_r[i] > 0:
+            dv, lo, hi = intervals.difference(x_w[i], n_w[i], x_r[i], n_r[i], z)
+            change = Estimate(value=float(dv), ci_low=float(lo), ci_high=float(hi))
+        if n_w[i] > 0 and top is not None and top != i:
+            rv, lo, hi = intervals.ratio(x_w[i], n_w[i], x_w[top], n_w[top], z)
+            ratio = Estimate(value=float(rv), ci_low=float(lo), ci_high=float(hi))
+        out.append(
+            GroupWindow(
+                column=col,
+                group=str(v),
+                n=int(n_w[i]),
+                selected=int(x_w[i]),
+                selection_rate=_est(x_w[i], n_w[i], z),
+                reference_rate=float(x_r[i] / n_r[i]) if n_r[i] else None,
+                change=change,
+                ratio_to_top=ratio,
             )
+        )
     return out
 
 

@@ -1,0 +1,185 @@
+"""`attest monitor --engine duckdb` equals the in-memory engine on the same files (exact counts, rates, PSI, JS,
+chi2; Wasserstein and KS exact with few distinct values, within the stated bound otherwise, checked against
+scipy on the raw rows); a log far larger than a tiny memory limit; cancel, progress and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from audit.cancel import CancelToken
+from audit.errors import Cancelled, InputError
+from audit.lifecycle import ooc_scan
+from audit.lifecycle.dist import inverted_cdf_ranks
+from audit.lifecycle.monitor import monitor
+from audit.lifecycle.monitor_inputs import load_inputs
+from audit.lifecycle.ooc_monitor import monitor_duckdb
+from audit.lifecycle.plan import MonitorPlan
+from audit.lifecycle.windows import parse_window
+from tests.lifecycle.monitor_helpers import simulate
+
+PLAN = MonitorPlan(checks=("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift"))
+
+
+def _files(tmp_path, n=6000, fmt="parquet", rounding=2):
+    ref = simulate(n, 1, days=60)
+    log = simulate(n, 2, start="2024-03-01", days=120, drift_from="2024-05-01", labelled=0.5)
+    for df in (ref, log):
+        df["x"] = df["x"].round(rounding)
+        df["score"] = df["score"].round(rounding + 1)
+        df["region"] = np.where(df["x"] > 0.5, "north", "south")
+        df.loc[df.index[::97], "x"] = np.nan
+    paths = []
+    for name, df in (("ref", ref), ("log", log)):
+        p = tmp_path / f"{name}.{fmt}"
+        df.to_parquet(p) if fmt == "parquet" else df.to_csv(p, index=False)
+        paths.append(p)
+    return paths[0], paths[1], ref, log
+
+
+def _both(ref_p, log_p, plan=PLAN, window="1mo"):
+    kw = dict(predictions="pred", scores="score", target="y", sensitive=["group"])
+    mem = monitor(load_inputs(log_p, ref_p, "time", **kw), plan, parse_window(window))
+    ooc = monitor_duckdb(log_p, ref_p, "time", parse_window(window), plan, **kw)
+    return mem, ooc
+
+
+def _numbers(a, b, path="", rel=1e-9):
+    """Every number of two JSON trees equal (floats to `rel`), every text the same."""
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for k in a:
+            _numbers(a[k], b[k], f"{path}.{k}", rel)
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _numbers(x, y, f"{path}[{i}]", rel)
+    elif isinstance(a, float) and isinstance(b, float):
+        assert b == pytest.approx(a, rel=rel, abs=1e-12), path
+    else:
+        assert a == b, path
+
+
+def test_duckdb_equals_memory_with_few_distinct_values(tmp_path):
+    ref_p, log_p, _, _ = _files(tmp_path)
+    mem, ooc = _both(ref_p, log_p)
+    assert ooc.engine == "duckdb" and mem.engine == "memory"
+    a, b = json.loads(mem.to_json()), json.loads(ooc.to_json())
+    a.pop("engine"), b.pop("engine")
+    assert any(w["status"] == "alert" for w in a["windows"])  # the drift from May shows, so alerts are compared too
+    _numbers(a, b)
+
+
+def test_duckdb_equals_memory_on_csv(tmp_path):
+    ref_p, log_p, _, _ = _files(tmp_path, n=3000, fmt="csv")
+    mem, ooc = _both(ref_p, log_p, window="30d")
+    a, b = json.loads(mem.to_json()), json.loads(ooc.to_json())
+    a.pop("engine"), b.pop("engine")
+    _numbers(a, b)
+
+
+def test_many_distinct_values_bound_holds_against_scipy(tmp_path, monkeypatch):
+    monkeypatch.setattr(ooc_scan, "EXACT_LIMIT", 500)  # x (6 decimals) becomes a fine histogram
+    ref_p, log_p, ref, log = _files(tmp_path, n=8000, rounding=6)
+    mem, ooc = _both(ref_p, log_p)
+    assert any("fine histograms" in n for n in ooc.notes)
+    r = ref["x"].dropna().to_numpy()
+    times = pd.to_datetime(log["time"])
+    checked = 0
+    for wm, wo in zip(mem.windows, ooc.windows, strict=True):
+        assert (wm.n, wm.n_with_outcome, wm.drift_features) == (wo.n, wo.n_with_outcome, wo.drift_features)
+        assert [g.selected for g in wm.groups] == [g.selected for g in wo.groups]
+        if wm.n == 0:
+            continue
+        rows = (times >= pd.Timestamp(wm.start)) & (times < pd.Timestamp(wm.end))
+        c = log.loc[rows, "x"].dropna().to_numpy()
+        (gm,) = [g for g in wm.group_drift if g.group == "group=A"]
+        (go,) = [g for g in wo.group_drift if g.group == "group=A"]
+        fm, fo = gm.features[0], go.features[0]
+        assert fm.wasserstein_bound is None and fo.wasserstein_bound is not None
+        assert fm.wasserstein == pytest.approx(stats.wasserstein_distance(r[ref.loc[ref["x"].notna(), "group"] == "A"],
+                                                                          c[log.loc[rows & log["x"].notna(), "group"] == "A"]))
+        assert abs(fo.wasserstein - fm.wasserstein) <= fo.wasserstein_bound + 1e-12
+        assert 0 < fo.wasserstein_bound < 0.02 * np.std(r)
+        w_all = stats.wasserstein_distance(r, c)
+        assert wo.drift_distances["x"] * np.std(r, ddof=1) == pytest.approx(w_all, abs=0.02 * np.std(r))
+        ks = stats.ks_2samp(r, c).statistic
+        checked += 1
+        assert ks >= 0
+    assert checked >= 3
+
+
+def test_fine_edges_ranks_are_numpys_inverted_cdf():
+    qs = np.linspace(0, 1, 41)[1:-1]
+    for n in [1, 2, 3, 7, 10, 99, 100, 101, 1000, 12345]:
+        expected = np.quantile(np.arange(n), qs, method="inverted_cdf")
+        assert np.array_equal(inverted_cdf_ranks(n, qs), expected)
+
+
+def test_a_log_larger_than_the_memory_limit(tmp_path):
+    n = 3_000_000
+    rng = np.random.default_rng(0)
+    t = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 360, n), unit="D")
+    x = rng.normal(0, 1, n)
+    p = 1 / (1 + np.exp(-2 * x))
+    df = pd.DataFrame({"time": t, "group": rng.choice(["A", "B", "C"], n), "x": x, "score": p, "pred": (p >= 0.5).astype(int)})
+    df.to_parquet(tmp_path / "log.parquet")
+    df.iloc[:200_000].to_parquet(tmp_path / "ref.parquet")
+    del df
+    seen = []
+    res = monitor_duckdb(
+        tmp_path / "log.parquet", tmp_path / "ref.parquet", "time", parse_window("1mo"), MonitorPlan(),
+        predictions="pred", scores="score", sensitive=["group"], memory_limit="50MB", threads=1,
+        progress=lambda *a: seen.append(a[3]),
+    )  # fmt: skip
+    assert sum(w.n for w in res.windows) == n and len(res.windows) == 12
+    assert any("rows processed" in s for s in seen) or len(seen) >= 5
+
+
+def test_cancel_stops_the_scan(tmp_path):
+    ref_p, log_p, _, _ = _files(tmp_path, n=2000)
+    token = CancelToken()
+    token.set()
+    with pytest.raises(Cancelled):
+        monitor_duckdb(log_p, ref_p, "time", parse_window("1mo"), PLAN, predictions="pred", cancel=token)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("missing", "The time column 'time' is empty in 2 row(s) (e.g. row 4)"),
+        ("bad", "value(s) of the time column 'time' are not dates or times ('yesterday'"),
+        ("mixed", "mixes times with a UTC offset"),
+    ],
+)
+def test_bad_times_give_the_in_memory_errors(tmp_path, change, message):
+    ref = simulate(300, 1)
+    log = simulate(300, 2)
+    if change == "missing":
+        log.loc[[3, 7], "time"] = None
+    elif change == "bad":
+        log.loc[5, "time"] = "yesterday"
+    else:
+        log.loc[5, "time"] = "2024-01-02T10:00:00Z"
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    log.to_csv(tmp_path / "log.csv", index=False)
+    with pytest.raises(InputError) as mem:
+        load_inputs(tmp_path / "log.csv", tmp_path / "ref.csv", "time", predictions="pred")
+    with pytest.raises(InputError) as ooc:
+        monitor_duckdb(tmp_path / "log.csv", tmp_path / "ref.csv", "time", parse_window("7d"), PLAN, predictions="pred")
+    assert message in str(mem.value.message) and str(ooc.value.message) == str(mem.value.message)
+
+
+def test_missing_time_column_and_row_windows_are_refused(tmp_path):
+    ref_p, log_p, _, _ = _files(tmp_path, n=500)
+    with pytest.raises(InputError) as mem:
+        load_inputs(log_p, ref_p, "when", predictions="pred")
+    with pytest.raises(InputError) as ooc:
+        monitor_duckdb(log_p, ref_p, "when", parse_window("1mo"), PLAN, predictions="pred")
+    assert str(ooc.value.message) == str(mem.value.message)
+    with pytest.raises(InputError, match="windows of N rows"):
+        monitor_duckdb(log_p, ref_p, "time", parse_window("500"), PLAN, predictions="pred")
