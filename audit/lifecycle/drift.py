@@ -160,8 +160,7 @@ def feature_drift(
             found += more
         else:
             reasons.append(
-                f"fewer than {plan.min_sample} values to compare (reference {nr:,}, current "
-                f"{nc:,}): insufficient evidence"
+                f"fewer than {plan.min_sample} values to compare (reference {nr:,}, current {nc:,}): insufficient evidence"
             )
     status: Status = "alert" if found else ("insufficient_evidence" if reasons else "pass")
     feature = FeatureDrift(

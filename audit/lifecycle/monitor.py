@@ -130,7 +130,12 @@ def _drift(
 ) -> tuple[tuple[str, ...], dict[str, Status], dict[str, float], bool]:
     L, R = inp.log, inp.ref
     named = [
-        (f, inp.kinds[f], from_series(R.frame[f], inp.kinds[f]), from_series(pd.Series(L.frame[f].to_numpy()[rows]), inp.kinds[f]))
+        (
+            f,
+            inp.kinds[f],
+            from_series(R.frame[f], inp.kinds[f]),
+            from_series(pd.Series(L.frame[f].to_numpy()[rows]), inp.kinds[f]),
+        )
         for f in inp.features
     ]
     scores = None

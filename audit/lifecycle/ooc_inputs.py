@@ -111,7 +111,9 @@ def times(log: Opened, name: str) -> tuple[str, bool, pd.Timestamp, pd.Timestamp
     con = log.con
     missing = int(con.execute(f"SELECT count(*) FROM src WHERE {c} IS NULL").fetchone()[0])
     if missing:
-        first = con.execute(f"SELECT min(i) FROM (SELECT row_number() OVER () AS i, {c} AS t FROM src) WHERE t IS NULL").fetchone()
+        first = con.execute(
+            f"SELECT min(i) FROM (SELECT row_number() OVER () AS i, {c} AS t FROM src) WHERE t IS NULL"
+        ).fetchone()
         raise InputError(
             f"The time column '{name}' is empty in {missing:,} row(s) (e.g. row {int(first[0])}).",
             "Every logged decision needs the time it was made; fill those in or remove the rows.",

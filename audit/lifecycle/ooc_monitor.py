@@ -7,16 +7,11 @@ Calendar windows only: windows of N rows need the rows in time order, which is a
 from __future__ import annotations
 
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from audit.cancel import CancelToken, Progress
-from audit.engines.duckdb_watch import QueryWatch
-from audit.errors import Cancelled, DatasetError, InputError
 from audit.lifecycle import cbpe
-from audit.lifecycle import ooc_inputs as I
 from audit.lifecycle import ooc_scan as Q
 from audit.lifecycle.dist import Dist, combine
 from audit.lifecycle.drift import window_drift
@@ -24,29 +19,13 @@ from audit.lifecycle.drift_types import Status
 from audit.lifecycle.monitor import _est, group_windows
 from audit.lifecycle.monitor_checks import window_checks
 from audit.lifecycle.monitor_groups import compare_group, group_order
-from audit.lifecycle.monitor_summary import METHODS, summarise
-from audit.lifecycle.monitor_types import Check, MonitorResult, Performance, Reference, WindowResult
+from audit.lifecycle.monitor_types import Check, Performance, Reference, WindowResult
 from audit.lifecycle.plan import MonitorPlan
-from audit.lifecycle.windows import WindowSpec, _iso, calendar_edges
 from audit.stats import intervals
 from audit.stats.metrics import parts
 from audit.stats.score_metrics import auc_delong_counts
 
 Cells = dict[Q.Key, Q.Cell]
-
-
-def _connect(memory_limit: str | None, threads: int | None) -> Any:
-    from audit.engines.duckdb_engine import DEFAULT_MEMORY_LIMIT, _duckdb, _limit
-
-    con = _duckdb().connect(":memory:")
-    con.execute(f"SET memory_limit = '{_limit(memory_limit or DEFAULT_MEMORY_LIMIT)}'")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = true")  # query_progress() reports only with it on
-    con.execute("SET enable_progress_bar_print = false")
-    return con
 
 
 def _sums(cells: list[Q.Cell], known: bool) -> cbpe.Sums:
@@ -141,7 +120,9 @@ class _Monitor:
         calib = cbpe.calibration_from(est, n, float(counts[2] + counts[3]), realised, self.plan.calibration_gap, self.z, bins)
         return calib, (None if whole.accuracy is None else whole.accuracy.value), whole.tpr
 
-    def window(self, i: int, start: str, end: str, ref: Reference, ref_expected: float | None, ref_tpr: float | None) -> WindowResult:
+    def window(
+        self, i: int, start: str, end: str, ref: Reference, ref_expected: float | None, ref_tpr: float | None
+    ) -> WindowResult:
         plan = self.plan
         items = {k: c for k, c in self.log.items() if k[0] == i}
         cells = list(items.values())
@@ -167,7 +148,9 @@ class _Monitor:
                 check = cbpe.with_realised(cbpe.from_sums(_sums(cells, True), self.z), float(counts[0] + counts[3]) / known)
         groups = []
         for j, col in enumerate(self.sensitive):
-            values = group_order(np.array([k[1][j] for k in self.ref], dtype=object), np.array([k[1][j] for k in items], dtype=object))
+            values = group_order(
+                np.array([k[1][j] for k in self.ref], dtype=object), np.array([k[1][j] for k in items], dtype=object)
+            )
             w_sel = [_selected([c for k, c in items.items() if k[1][j] == v]) for v in values]
             r_sel = [_selected([c for k, c in self.ref.items() if k[1][j] == v]) for v in values]
             groups += group_windows(
@@ -245,178 +228,3 @@ class _Monitor:
         return tuple(out)
 
     max_order: int | None = None
-
-
-def monitor_duckdb(
-    log: str | Path,
-    reference: str | Path,
-    time_column: str,
-    spec: WindowSpec,
-    plan: MonitorPlan,
-    *,
-    predictions: str | None,
-    scores: str | None = None,
-    target: str | None = None,
-    sensitive: list[str] | None = None,
-    positive_label: str | None = None,
-    run: tuple[str, str] | None = None,
-    max_order: int | None = None,
-    memory_limit: str | None = None,
-    threads: int | None = None,
-    progress: Progress | None = None,
-    cancel: CancelToken | None = None,
-) -> MonitorResult:
-    from audit.engines.duckdb_engine import _duckdb
-
-    if not predictions:
-        raise InputError(
-            "The DuckDB engine monitors logged decisions (--predictions COL): it does not run a model.",
-            "Monitor with --engine memory to decide the rows with --model, or log the decisions.",
-        )
-    if spec.kind == "rows":
-        raise InputError(
-            f"--window {spec.label()}: windows of N rows need the log sorted by time, which the DuckDB engine does not do.",
-            "Use calendar windows (7d, 1mo) with --engine duckdb, or --engine memory for row windows.",
-        )
-    duckdb = _duckdb()
-    progress = progress or (lambda *a: None)
-    cancel = cancel or CancelToken()
-    con_r, con_l = _connect(memory_limit, threads), _connect(memory_limit, threads)
-    try:
-        with QueryWatch(con_r, progress, cancel) as wr, QueryWatch(con_l, progress, cancel) as wl:
-            return _run(log, reference, time_column, spec, plan, predictions, scores, target, list(sensitive or []),
-                        positive_label, run, max_order, con_r, con_l, progress, cancel, (wr, wl))  # fmt: skip
-    except duckdb.InterruptException as exc:
-        raise Cancelled("cancelled by the user") from exc
-    except duckdb.OutOfMemoryException as exc:
-        raise InputError(
-            f"DuckDB needed more than its memory limit of {memory_limit or '2GB'} ({str(exc).splitlines()[0][:200]}).",
-            "Raise it with --memory-limit (e.g. 8GB), monitor fewer sensitive columns, or free memory.",
-        ) from exc
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise DatasetError(
-            f"DuckDB could not read the log or the reference: {first}",
-            "Check that both are complete Parquet or CSV files; monitor with --engine memory otherwise.",
-        ) from exc
-    finally:
-        con_r.close()
-        con_l.close()
-
-
-def _run(
-    log_path: str | Path,
-    ref_path: str | Path,
-    time_column: str,
-    spec: WindowSpec,
-    plan: MonitorPlan,
-    predictions: str,
-    scores: str | None,
-    target: str | None,
-    sensitive: list[str],
-    positive_label: str | None,
-    run: tuple[str, str] | None,
-    max_order: int | None,
-    con_r: Any,
-    con_l: Any,
-    progress: Progress,
-    cancel: CancelToken,
-    watches: tuple[QueryWatch, QueryWatch],
-) -> MonitorResult:
-    def stage(text: str, step: int) -> None:
-        cancel.raise_if_set()
-        for w in watches:
-            w.stage("monitor", step)
-        progress("monitor", step, 8, text)
-
-    stage("DuckDB: reading the log and the reference", 0)
-    log, ref = I.open_file(con_l, log_path, sensitive), I.open_file(con_r, ref_path, sensitive)
-    watches[0].rows, watches[1].rows = ref.info.rows, log.info.rows
-    log.require([time_column], "time")
-    for cols, role in ((sensitive, "sensitive"), ([predictions], "predictions"), ([scores] if scores else [], "scores")):
-        for side in (log, ref):
-            side.require(cols, role)
-    time_sql, utc, first, last = I.times(log, time_column)
-    notes: list[str] = []
-    if log.info.sha256 == ref.info.sha256:
-        notes.append("The log and the reference are the same file: no drift can show.")
-    pos_values, positive = I.decisions(ref, log, predictions, positive_label)
-    decision = Q.case_of(predictions, pos_values)
-    score_sql = None
-    if scores:
-        score_sql = I.check_scores(log, scores)
-        I.check_scores(ref, scores)
-    outcome: dict[str, str] = {"log": "-1", "ref": "-1"}
-    if target:
-        for key, side in (("log", log), ("ref", ref)):
-            if target in side.names:
-                outcome[key] = f"coalesce({Q.case_of(target, I.outcomes(side, target, positive))}, -1)"
-        if target not in log.names:
-            notes.append(f"The log has no column '{target}': no outcomes yet, performance is estimated only.")
-    stage("DuckDB: column types, distinct values and the reference's quantiles", 1)
-    reserved = {time_column, target, predictions, scores, *sensitive}
-    features = [c for c in ref.names if c not in reserved and c in log.names]
-    kinds = I.kinds(ref, log, features)
-    sql = {f: (Q.numeric_sql if kinds[f] == "numeric" else Q.categorical_sql)(f, ref.src.types[f]) for f in features}
-    numeric = [(f, sql[f]) for f in features if kinds[f] == "numeric"]
-    if score_sql:
-        numeric.append(("(scores)", score_sql))
-    many = [
-        name
-        for (name, _), a, b in zip(numeric, Q.distinct_counts(con_r, numeric), Q.distinct_counts(con_l, numeric), strict=True)
-        if a + b > Q.EXACT_LIMIT
-    ]
-    edges = Q.fine_edges(con_r, [x for x in numeric if x[0] in many], plan.drift.bins)
-    columns = [Q.Column(f, sql[f], kinds[f], edges.get(f)) for f in features]
-    if score_sql:
-        columns.append(Q.Column("(scores)", score_sql, "numeric", edges.get("(scores)")))
-    if many:
-        notes.append(
-            f"Out of core, {', '.join(many)} hold more than {Q.EXACT_LIMIT:,} distinct values: their distributions are "
-            f"fine histograms of up to {Q.FINE_BINS} bins cut at the reference's quantiles; PSI and counts are exact, "
-            "Wasserstein and KS carry their error bound (wasserstein_bound, ks_bound), AUC counts ties within a bin."
-        )
-    starts = calendar_edges(first, last, spec)
-    window = I.window_sql(time_sql, first, spec.kind, spec.size)
-    stage("DuckDB: the reference's statistics per cell (one GROUP BY)", 2)
-    ref_cells = Q.scan(con_r, "0", sensitive, columns, decision, outcome["ref"], score_sql, calibrate=True)
-    stage("DuckDB: the log's statistics per window and cell (one GROUP BY)", 4)
-    log_cells = Q.scan(con_l, window, sensitive, columns, decision, outcome["log"], score_sql, calibrate=False)
-    stage("statistics per window", 6)
-    if target and target in log.names and not any(c.base[(d, y)][0] for c in log_cells.values() for d in (0, 1) for y in (0, 1)):
-        notes.append(f"No outcome in '{target}' has arrived yet: performance is estimated only.")
-    m = _Monitor(ref_cells, log_cells, sensitive, columns, plan)
-    m.max_order = max_order
-    reference = m.reference(ref.info, run)
-    calibration, ref_expected, ref_tpr = m.calibration() if m.scores else (None, None, None)
-    windows = [
-        m.window(i, _iso(starts[i], utc), _iso(starts[i + 1], utc), reference, ref_expected, ref_tpr)
-        for i in range(len(starts) - 1)
-    ]
-    alerts = tuple(
-        f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}" for w in windows for c in w.checks if c.status == "alert"
-    )
-    status: Status = (
-        "alert" if alerts else "insufficient_evidence" if all(w.status == "insufficient_evidence" for w in windows) else "pass"
-    )
-    source = f"column '{predictions}'" + (f", scores '{scores}'" if scores else "")
-    result = MonitorResult(
-        log=log.info,
-        reference=reference,
-        plan=plan,
-        time_column=time_column,
-        max_order=max_order,
-        window=spec.label(),
-        utc=utc,
-        decision_source=source,
-        positive=positive,
-        calibration=calibration,
-        windows=tuple(windows),
-        alerts=alerts,
-        status=status,
-        methods=METHODS,
-        notes=tuple(notes),
-        engine="duckdb",
-    )
-    progress("monitor", 8, 8, "done")
-    return result.model_copy(update={"summary": tuple(summarise(result))})

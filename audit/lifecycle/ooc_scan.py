@@ -67,7 +67,9 @@ def fine_edges(con: Any, columns: list[tuple[str, str]], bins: int) -> dict[str,
 def distinct_counts(con: Any, columns: list[tuple[str, str]]) -> list[int]:
     if not columns:
         return []
-    return list(con.execute("SELECT " + ", ".join(f"approx_count_distinct({sql})" for _, sql in columns) + " FROM src").fetchone())
+    return list(
+        con.execute("SELECT " + ", ".join(f"approx_count_distinct({sql})" for _, sql in columns) + " FROM src").fetchone()
+    )
 
 
 def categorical_sql(name: str, sql_type: str) -> str:
@@ -107,7 +109,9 @@ def _aggregates(columns: list[Column], score: str | None, outcome: str, decision
             ]
         if c.name == "(scores)":
             for y in (1, 0):
-                out.append(f"histogram({c.sql}{'' if c.edges is None else ', ' + str(list(c.edges))}) FILTER (WHERE {outcome} = {y})")
+                out.append(
+                    f"histogram({c.sql}{'' if c.edges is None else ', ' + str(list(c.edges))}) FILTER (WHERE {outcome} = {y})"
+                )
     return out
 
 

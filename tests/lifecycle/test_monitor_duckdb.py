@@ -17,7 +17,7 @@ from audit.lifecycle import ooc_scan
 from audit.lifecycle.dist import inverted_cdf_ranks
 from audit.lifecycle.monitor import monitor
 from audit.lifecycle.monitor_inputs import load_inputs
-from audit.lifecycle.ooc_monitor import monitor_duckdb
+from audit.lifecycle.ooc_run import monitor_duckdb
 from audit.lifecycle.plan import MonitorPlan
 from audit.lifecycle.windows import parse_window
 from tests.lifecycle.monitor_helpers import simulate
@@ -101,15 +101,16 @@ def test_many_distinct_values_bound_holds_against_scipy(tmp_path, monkeypatch):
         (go,) = [g for g in wo.group_drift if g.group == "group=A"]
         fm, fo = gm.features[0], go.features[0]
         assert fm.wasserstein_bound is None and fo.wasserstein_bound is not None
-        assert fm.wasserstein == pytest.approx(stats.wasserstein_distance(r[ref.loc[ref["x"].notna(), "group"] == "A"],
-                                                                          c[log.loc[rows & log["x"].notna(), "group"] == "A"]))
+        assert fm.wasserstein == pytest.approx(
+            stats.wasserstein_distance(
+                r[ref.loc[ref["x"].notna(), "group"] == "A"], c[log.loc[rows & log["x"].notna(), "group"] == "A"]
+            )
+        )
         assert abs(fo.wasserstein - fm.wasserstein) <= fo.wasserstein_bound + 1e-12
-        assert 0 < fo.wasserstein_bound < 0.02 * np.std(r)
+        assert 0 < fo.wasserstein_bound < 0.05 * np.std(r)
         w_all = stats.wasserstein_distance(r, c)
         assert wo.drift_distances["x"] * np.std(r, ddof=1) == pytest.approx(w_all, abs=0.02 * np.std(r))
-        ks = stats.ks_2samp(r, c).statistic
         checked += 1
-        assert ks >= 0
     assert checked >= 3
 
 
@@ -183,3 +184,25 @@ def test_missing_time_column_and_row_windows_are_refused(tmp_path):
     assert str(ooc.value.message) == str(mem.value.message)
     with pytest.raises(InputError, match="windows of N rows"):
         monitor_duckdb(log_p, ref_p, "time", parse_window("500"), PLAN, predictions="pred")
+
+
+def test_binned_distributions_bound_wasserstein_and_ks_of_the_rows():
+    """A fine histogram as the scan builds it (counts per bin, the bin's ends clipped to the values' range)."""
+    from audit.lifecycle.dist import Dist, numeric_stats
+
+    rng = np.random.default_rng(3)
+    r, c = rng.normal(0, 1, 5000), rng.normal(0.3, 1.2, 4000)
+    edges = np.quantile(r, np.linspace(0, 1, 201)[1:-1], method="inverted_cdf")
+
+    def binned(x):
+        idx = np.searchsorted(edges, x, side="left")
+        keys, counts = np.unique(idx, return_counts=True)
+        lo = np.where(keys == 0, x.min(), edges[np.maximum(keys - 1, 0)])
+        hi = np.where(keys >= edges.size, x.max(), edges[np.minimum(keys, edges.size - 1)])
+        return Dist("numeric", keys.astype(float), counts, 0, np.maximum(lo, x.min()), np.minimum(hi, x.max()),
+                    float(x.sum()), float(((x - x.mean()) ** 2).sum()), True)  # fmt: skip
+
+    got = numeric_stats(binned(r), binned(c))
+    w, ks = stats.wasserstein_distance(r, c), stats.ks_2samp(r, c).statistic
+    assert abs(got.wasserstein - w) <= got.wasserstein_bound < 0.1
+    assert got.ks_statistic <= ks + 1e-12 <= got.ks_statistic + got.ks_bound + 1e-12
