@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from audit.engines.duckdb_source import Source, ident, is_numeric, open_source
@@ -124,9 +123,9 @@ def times(log: Opened, name: str) -> tuple[str, bool, pd.Timestamp, pd.Timestamp
     elif t.startswith("TIMESTAMP") or t == "DATE":
         sql = f"CAST({c} AS TIMESTAMP)"
     elif is_numeric(t) or t == "BOOLEAN":
-        shown = _examples(list(log.sample(name, 3)))
+        numbers = _examples(list(log.sample(name, 3)))
         raise InputError(
-            f"The time column '{name}' holds numbers ({shown}), not dates or times.",
+            f"The time column '{name}' holds numbers ({numbers}), not dates or times.",
             "Log times as ISO 8601 text, e.g. 2024-05-01T14:30:00 or 2024-05-01T12:30:00Z.",
         )
     else:
@@ -168,7 +167,3 @@ def window_sql(time_sql: str, first: pd.Timestamp, kind: str, size: int) -> str:
         return f"CAST(floor(date_diff('day', DATE '{day}', CAST({time_sql} AS DATE)) / {size}) AS INTEGER)"
     y, m = first.year, first.month
     return f"CAST(floor(((year({time_sql}) - {y}) * 12 + month({time_sql}) - {m}) / {size}) AS INTEGER)"
-
-
-def finite_share(values: np.ndarray) -> float:
-    return float(np.isfinite(values).mean()) if values.size else 1.0

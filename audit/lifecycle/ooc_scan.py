@@ -137,7 +137,7 @@ def _dist(c: Column, hist: dict[Any, int] | None, moments: list[Any] | None, row
         keys, counts, upper = keys[order], counts[order], upper[order]
         keep = counts > 0
         keys, counts, upper = keys[keep], counts[keep], upper[keep]
-        n_valid, _, _, vmin, vmax = moments or [0, 0, 0, 0, 0]
+        _, _, _, vmin, vmax = moments or [0, 0, 0, 0, 0]
         idx = keys.astype(int)
         lo = np.where(idx == 0, vmin if vmin is not None else 0.0, edges[np.maximum(idx - 1, 0)])
         hi = np.where(idx >= edges.size, vmax if vmax is not None else 0.0, upper)
