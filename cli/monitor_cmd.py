@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         )
     from audit.lifecycle.ooc_run import choose_engine
 
-    engine = choose_engine(args.engine, args.data, args.model, spec)
+    engine = choose_engine(args.engine, [args.data], args.model, spec.kind == "rows")
     if args.memory_limit and engine != "duckdb":
         raise InputError("--memory-limit applies to the DuckDB engine.", "Add --engine duckdb, or drop --memory-limit.")
     with Workspace.open(args.workspace) as ws:

@@ -15,7 +15,7 @@ from audit.lifecycle import dist as D
 from audit.lifecycle import drift_stats as S
 from audit.lifecycle.dist import Dist
 from audit.lifecycle.drift_inputs import DriftInputs, Kind
-from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, GroupDrift, PredictionDrift, Status
+from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, Status
 from audit.lifecycle.plan import DriftPlan
 from audit.result import Estimate
 from audit.stats import intervals
@@ -198,22 +198,6 @@ def _pick(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return x if rows is None else x[rows]
 
 
-def _predictions(
-    inp: DriftInputs, plan: DriftPlan, ref_rows: np.ndarray | None = None, cur_rows: np.ndarray | None = None
-) -> tuple[dict[str, Any], Found]:
-    """Score drift and the decision-rate change, on all rows or on the given row masks."""
-    rs, cs = inp.ref_side, inp.cur_side
-    scores = None
-    if rs.scores is not None and cs.scores is not None:  # both sides have scores or neither (drift_inputs)
-        a, b = _pick(rs.scores, ref_rows), _pick(cs.scores, cur_rows)
-        scores = (D.from_series(pd.Series(a), "numeric"), D.from_series(pd.Series(b), "numeric"))
-    decisions = None
-    if rs.decisions is not None and cs.decisions is not None:
-        a, b = _pick(rs.decisions, ref_rows), _pick(cs.decisions, cur_rows)
-        decisions = (int(a.sum()), int(a.size), int(b.sum()), int(b.size))
-    return predictions_drift(scores, decisions, plan)
-
-
 def predictions_drift(
     scores: tuple[Dist, Dist] | None, decisions: tuple[int, int, int, int] | None, plan: DriftPlan
 ) -> tuple[dict[str, Any], Found]:
@@ -274,107 +258,8 @@ def window_drift(
     return tuple(a.message for a in alerts), statuses, distances
 
 
-def _groups(inp: DriftInputs, plan: DriftPlan) -> tuple[list[GroupDrift], list[Alert]]:
-    out, alerts = [], []
-    for col in inp.sensitive:
-        ref, cur = inp.reference[col], inp.current[col]
-        rv, cv = ref.astype(str).where(ref.notna()), cur.astype(str).where(cur.notna())
-        values = list(rv.dropna().value_counts().index)
-        known = set(values)
-        values += [v for v in cv.dropna().unique() if v not in known]
-        for g in values:
-            rm, cm = (rv == g).to_numpy(), (cv == g).to_numpy()
-            nr, nc = int(rm.sum()), int(cm.sum())
-            found: Found = []
-            share = _change(nc, len(cur), nr, len(ref))
-            if min(len(ref), len(cur)) >= plan.min_sample and abs(_v(share)) > plan.group_share_change:
-                found.append(
-                    (
-                        "group_share_change",
-                        abs(_v(share)),
-                        plan.group_share_change,
-                        f"share of rows {nr / len(ref):.1%} -> {nc / len(cur):.1%}",
-                    )
-                )
-            pred, pf = _predictions(inp, plan, rm, cm) if nr and nc else ({}, [])
-            found += pf
-            feats = []
-            for f in inp.features:
-                fd, ff = feature_drift(f, inp.kinds[f], inp.reference[f][rm], inp.current[f][cm], plan)
-                feats.append(fd.model_copy(update={"categories": (), "bin_reference": (), "bin_current": (), "bin_cuts": ()}))
-                found += [(s, v, t, f"{f}: {m}") for s, v, t, m in ff]
-            reasons = [x[3] for x in found]
-            small = min(nr, nc) < plan.min_sample
-            if small:
-                reasons.append(
-                    f"{nr:,} reference and {nc:,} current rows: fewer than {plan.min_sample} in one file, "
-                    "so its distributions are insufficient evidence"
-                )
-            sc = pred.get("scores")
-            out.append(
-                GroupDrift(
-                    column=col,
-                    group=g,
-                    n_reference=nr,
-                    n_current=nc,
-                    share_reference=nr / len(ref),
-                    share_current=nc / len(cur),
-                    share_change=share,
-                    decision_rate_reference=pred.get("decision_rate_reference"),
-                    decision_rate_current=pred.get("decision_rate_current"),
-                    decision_rate_change=pred.get("decision_rate_change"),
-                    score_wasserstein_normed=sc.wasserstein_normed if sc else None,
-                    score_psi=sc.psi if sc else None,
-                    score_ks_p=sc.ks_p if sc else None,
-                    features_alerting=tuple(fd.name for fd in feats if fd.status == "alert"),
-                    features=tuple(feats),
-                    status="alert" if found else ("insufficient_evidence" if small else "pass"),
-                    reasons=tuple(reasons),
-                )
-            )
-            alerts += _alerts("group", col, f"{col}={g}", found)
-    return out, alerts
-
-
 def measure_drift(inp: DriftInputs, plan: DriftPlan) -> DriftResult:
-    from audit.lifecycle.drift_summary import summarise
+    """`attest drift` in memory: the files' rows as distributions (audit/lifecycle/drift_result.py)."""
+    from audit.lifecycle.drift_result import MemorySource, drift_result
 
-    features, alerts = [], []
-    for f in inp.features:
-        fd, found = feature_drift(f, inp.kinds[f], inp.reference[f], inp.current[f], plan)
-        features.append(fd)
-        alerts += _alerts("feature", f, None, found)
-    shares = []
-    for col in inp.sensitive:
-        fd, found = feature_drift(col, "categorical", inp.reference[col], inp.current[col], plan)
-        shares.append(fd)
-        alerts += _alerts("group_shares", col, None, found)
-    predictions = None
-    if inp.ref_side.scores is not None or inp.ref_side.decisions is not None:
-        pred, found = _predictions(inp, plan)
-        small = min(len(inp.reference), len(inp.current)) < plan.min_sample
-        predictions = PredictionDrift(
-            source=inp.source,
-            positive=inp.positive,
-            n_reference=len(inp.reference),
-            n_current=len(inp.current),
-            **pred,
-            status="alert" if found else ("insufficient_evidence" if small else "pass"),
-            reasons=tuple(x[3] for x in found),
-        )
-        alerts += _alerts("predictions", "predictions", None, found)
-    groups, group_alerts = _groups(inp, plan)
-    alerts += group_alerts
-    result = DriftResult(
-        reference=inp.reference_info,
-        current=inp.current_info,
-        plan=plan,
-        features=tuple(features),
-        predictions=predictions,
-        group_shares=tuple(shares),
-        groups=tuple(groups),
-        alerts=tuple(alerts),
-        methods=METHODS,
-        notes=tuple(inp.notes),
-    )
-    return result.model_copy(update={"summary": tuple(summarise(result))})
+    return drift_result(MemorySource(inp), plan, inp.reference_info, inp.current_info, inp.source, inp.positive, inp.notes)

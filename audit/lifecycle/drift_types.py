@@ -121,6 +121,7 @@ class DriftResult(Frozen):
     summary: tuple[str, ...] = ()
     methods: dict[str, str] = Field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    engine: str = "memory"  # what read the files: "memory" (pandas) or "duckdb" (out of core, ooc_drift.py)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

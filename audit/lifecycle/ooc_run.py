@@ -4,6 +4,8 @@ and the result from audit/lifecycle/ooc_monitor.py. `choose_engine` picks the en
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +24,29 @@ from audit.lifecycle.windows import WindowSpec, _iso, calendar_edges
 ENGINES = ("memory", "duckdb", "auto")
 
 
-def choose_engine(name: str, log: str | Path, model: str | None, spec: WindowSpec) -> str:
-    """ "auto": DuckDB for a Parquet or CSV log of AUTO_BYTES (256 MB) or more with logged decisions and calendar
-    windows (what it can monitor), else in memory."""
+def choose_engine(name: str, files: list[str | Path], model: str | None, row_windows: bool = False) -> str:
+    """ "auto": DuckDB when a Parquet or CSV file (the log, or either drift file) has AUTO_BYTES (256 MB) or more and
+    DuckDB can do the work (logged decisions, not a model; calendar windows), else in memory."""
     from audit.engines import AUTO_BYTES
 
     if name not in ENGINES:
-        raise InputError(f"--engine {name!r} is not an engine for monitor.", f"Choose one of: {', '.join(ENGINES)}.")
+        raise InputError(f"--engine {name!r} is not an engine here.", f"Choose one of: {', '.join(ENGINES)}.")
     if name != "auto":
         return name
-    if model or spec.kind == "rows":
+    if model or row_windows:
         return "memory"
-    try:
-        path = Path(log)
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-        big = path.stat().st_size >= AUTO_BYTES
-    except OSError:
-        return "memory"  # the reader says what is wrong with the path
-    return "duckdb" if big and not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) else "memory"
+    big = False
+    for f in files:
+        try:
+            path = Path(f)
+            with open(path, "rb") as fh:
+                head = fh.read(4)
+            if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+                return "memory"  # Excel: only pandas reads it
+            big = big or path.stat().st_size >= AUTO_BYTES
+        except OSError:
+            return "memory"  # the reader says what is wrong with the path
+    return "duckdb" if big else "memory"
 
 
 def _connect(memory_limit: str | None, threads: int | None) -> Any:
@@ -76,8 +82,6 @@ def monitor_duckdb(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> MonitorResult:
-    from audit.engines.duckdb_engine import _duckdb
-
     if not predictions:
         raise InputError(
             "The DuckDB engine monitors logged decisions (--predictions COL): it does not run a model.",
@@ -88,26 +92,38 @@ def monitor_duckdb(
             f"--window {spec.label()}: windows of N rows need the log sorted by time, which the DuckDB engine does not do.",
             "Use calendar windows (7d, 1mo) with --engine duckdb, or --engine memory for row windows.",
         )
-    duckdb = _duckdb()
     progress = progress or (lambda *a: None)
     cancel = cancel or CancelToken()
+    with duckdb_pair(memory_limit, threads, progress, cancel) as (con_r, con_l, watches):
+        return _run(log, reference, time_column, spec, plan, predictions, scores, target, list(sensitive or []),
+                    positive_label, run, max_order, con_r, con_l, progress, cancel, watches)  # fmt: skip
+
+
+@contextmanager
+def duckdb_pair(
+    memory_limit: str | None, threads: int | None, progress: Progress, cancel: CancelToken
+) -> Iterator[tuple[Any, Any, tuple[QueryWatch, QueryWatch]]]:
+    """Two connections (reference, log or current file), each watched for cancel and progress; DuckDB's errors
+    as Attest's: cancelled, over the memory limit (what to do), or a file it cannot read."""
+    from audit.engines.duckdb_engine import _duckdb
+
+    duckdb = _duckdb()
     con_r, con_l = _connect(memory_limit, threads), _connect(memory_limit, threads)
     try:
         with QueryWatch(con_r, progress, cancel) as wr, QueryWatch(con_l, progress, cancel) as wl:
-            return _run(log, reference, time_column, spec, plan, predictions, scores, target, list(sensitive or []),
-                        positive_label, run, max_order, con_r, con_l, progress, cancel, (wr, wl))  # fmt: skip
+            yield con_r, con_l, (wr, wl)
     except duckdb.InterruptException as exc:
         raise Cancelled("cancelled by the user") from exc
     except duckdb.OutOfMemoryException as exc:
         raise InputError(
             f"DuckDB needed more than its memory limit of {memory_limit or '2GB'} ({str(exc).splitlines()[0][:200]}).",
-            "Raise it with --memory-limit (e.g. 8GB), monitor fewer sensitive columns, or free memory.",
+            "Raise it with --memory-limit (e.g. 8GB), compare fewer sensitive columns, or free memory.",
         ) from exc
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise DatasetError(
-            f"DuckDB could not read the log or the reference: {first}",
-            "Check that both are complete Parquet or CSV files; monitor with --engine memory otherwise.",
+            f"DuckDB could not read the files: {first}",
+            "Check that both are complete Parquet or CSV files; use --engine memory otherwise.",
         ) from exc
     finally:
         con_r.close()
@@ -167,25 +183,9 @@ def _run(
     reserved = {time_column, target, predictions, scores, *sensitive}
     features = [c for c in ref.names if c not in reserved and c in log.names]
     kinds = I.kinds(ref, log, features)
-    sql = {f: (Q.numeric_sql if kinds[f] == "numeric" else Q.categorical_sql)(f, ref.src.types[f]) for f in features}
-    numeric = [(f, sql[f]) for f in features if kinds[f] == "numeric"]
-    if score_sql:
-        numeric.append(("(scores)", score_sql))
-    many = [
-        name
-        for (name, _), a, b in zip(numeric, Q.distinct_counts(con_r, numeric), Q.distinct_counts(con_l, numeric), strict=True)
-        if a + b > Q.EXACT_LIMIT
-    ]
-    edges = Q.fine_edges(con_r, [x for x in numeric if x[0] in many], plan.drift.bins)
-    columns = [Q.Column(f, sql[f], kinds[f], edges.get(f)) for f in features]
-    if score_sql:
-        columns.append(Q.Column("(scores)", score_sql, "numeric", edges.get("(scores)")))
+    columns, many = Q.columns(con_r, con_l, features, kinds, {f: ref.src.types[f] for f in features}, score_sql, plan.drift.bins)
     if many:
-        notes.append(
-            f"Out of core, {', '.join(many)} hold more than {Q.EXACT_LIMIT:,} distinct values: their distributions are "
-            f"fine histograms of up to {Q.FINE_BINS} bins cut at the reference's quantiles; PSI and counts are exact, "
-            "Wasserstein and KS carry their error bound (wasserstein_bound, ks_bound), AUC counts ties within a bin."
-        )
+        notes.append(Q.binned_note(many))
     starts = calendar_edges(first, last, spec)
     window = I.window_sql(time_sql, first, spec.kind, spec.size)
     stage("DuckDB: the reference's statistics per cell (one GROUP BY)", 2)

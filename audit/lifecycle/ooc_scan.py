@@ -207,3 +207,34 @@ def _sql_value(v: Any) -> str:
     if isinstance(v, int | float):
         return repr(float(v)) if isinstance(v, float) else str(v)
     return literal(str(v))
+
+
+Cells = dict[Key, Cell]
+
+
+def columns(
+    con_r: Any, con_c: Any, features: list[str], kinds: dict[str, Kind], types: dict[str, str], score_sql: str | None, bins: int
+) -> tuple[list[Column], list[str]]:
+    """The columns to scan (the features, then "(scores)"), each exact or binned, and the binned ones' names."""
+    sql = {f: (numeric_sql if kinds[f] == "numeric" else categorical_sql)(f, types[f]) for f in features}
+    numeric = [(f, sql[f]) for f in features if kinds[f] == "numeric"]
+    if score_sql:
+        numeric.append(("(scores)", score_sql))
+    many = [
+        name
+        for (name, _), a, b in zip(numeric, distinct_counts(con_r, numeric), distinct_counts(con_c, numeric), strict=True)
+        if a + b > EXACT_LIMIT
+    ]
+    edges = fine_edges(con_r, [x for x in numeric if x[0] in many], bins)
+    out = [Column(f, sql[f], kinds[f], edges.get(f)) for f in features]
+    if score_sql:
+        out.append(Column("(scores)", score_sql, "numeric", edges.get("(scores)")))
+    return out, many
+
+
+def binned_note(many: list[str]) -> str:
+    return (
+        f"Out of core, {', '.join(many)} hold more than {EXACT_LIMIT:,} distinct values: their distributions are "
+        f"fine histograms of up to {FINE_BINS} bins cut at the reference's quantiles; PSI and counts are exact, "
+        "Wasserstein and KS carry their error bound (wasserstein_bound, ks_bound), AUC counts ties within a bin."
+    )
