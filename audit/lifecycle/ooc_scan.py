@@ -107,7 +107,7 @@ def _aggregates(columns: list[Column], score: str | None, outcome: str, decision
                 f"min({c.sql}) FILTER (WHERE {ok})",
                 f"max({c.sql}) FILTER (WHERE {ok})",
             ]
-        if c.name == "(scores)":
+        if c.name == "(scores)" and outcome != "-1":  # the scores by outcome (AUC), only where outcomes can be
             for y in (1, 0):
                 out.append(
                     f"histogram({c.sql}{'' if c.edges is None else ', ' + str(list(c.edges))}) FILTER (WHERE {outcome} = {y})"
@@ -185,7 +185,7 @@ def scan(
                 moments = vals[:5]
                 del vals[:5]
             c.dists[col.name] = _dist(col, hist, moments, c.n)
-            if col.name == "(scores)":
+            if col.name == "(scores)" and outcome != "-1":
                 pos, neg = vals.pop(0), vals.pop(0)
                 c.score_pos = _dist(col, pos, None, 0)
                 c.score_neg = _dist(col, neg, None, 0)
