@@ -5,6 +5,7 @@ Exit 0 when no alert fires, 1 when one does (so it can gate a schedule), 2 on ba
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def _cols(text: str | None) -> list[str] | None:
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         from audit.lifecycle.ooc_drift import drift_duckdb
         from cli.progress import TerminalProgress
 
-        bar = TerminalProgress()
+        bar = TerminalProgress(quiet=not sys.stderr.isatty())  # a line for people; logs get only the result
         try:
             result = drift_duckdb(
                 args.reference, args.current, plan, features=_cols(args.features), sensitive=_cols(args.sensitive),

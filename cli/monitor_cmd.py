@@ -4,6 +4,7 @@ trail. Exit 0 when all is clear, 1 when any check alerts (so it can run on a sch
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             from audit.lifecycle.ooc_run import monitor_duckdb
             from cli.progress import TerminalProgress
 
-            bar = TerminalProgress()
+            bar = TerminalProgress(quiet=not sys.stderr.isatty())  # a line for people; logs get only the result
             try:
                 result = monitor_duckdb(
                     args.data, reference, args.time_column, spec, plan, predictions=args.predictions, scores=args.scores,

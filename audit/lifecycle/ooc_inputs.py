@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from audit.engines.duckdb_source import Source, ident, is_numeric, open_source
-from audit.errors import InputError
+from audit.errors import DatasetError, InputError
 from audit.hashing import sha256_file
 from audit.inputs import label_mask
 from audit.lifecycle.drift_inputs import _decisions, _require, column_kind
@@ -47,6 +47,8 @@ class Opened:
 def open_file(con: Any, path: str | Path, sensitive: list[str]) -> Opened:
     src = open_source(con, Path(path), None, tuple(sensitive))
     rows = int(con.execute("SELECT count(*) FROM src").fetchone()[0])
+    if rows == 0:  # as audit/datasets.py says it
+        raise DatasetError(f"{src.path.name} has a header but no data rows.", "Export the evaluation data again, with its rows.")
     return Opened(con, src, FileInfo(name=src.path.name, sha256=sha256_file(src.path), rows=rows, format=src.format))
 
 
