@@ -24,7 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHECKS = ("selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift")
+CHECKS = ["selection_rate_change", "selection_ratio", "accuracy_drop", "tpr_drop", "drift", "group_drift"]
 TIMEOUT = 1800  # seconds per measurement
 
 
@@ -64,7 +64,7 @@ def child(engine: str, log: str, ref: str) -> None:
     from audit.lifecycle.plan import MonitorPlan
     from audit.lifecycle.windows import parse_window
 
-    plan = MonitorPlan(checks=CHECKS)
+    plan = MonitorPlan.model_validate({"checks": CHECKS})
     spec = parse_window("1mo")
     kw = dict(predictions="pred", scores="score", target="y", sensitive=["group", "region"])
     t0, c0 = time.perf_counter(), time.process_time()
