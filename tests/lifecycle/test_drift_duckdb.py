@@ -64,3 +64,27 @@ def test_duckdb_drift_refuses_what_memory_refuses(tmp_path):
         with pytest.raises(InputError) as ooc:
             drift_duckdb(tmp_path / "ref.parquet", tmp_path / "cur.parquet", PLAN, **kw)
         assert str(ooc.value.message) == str(mem.value.message)
+
+
+def test_a_fine_histogram_keeps_psi_and_counts_exact_and_bounds_w_and_ks(tmp_path, monkeypatch):
+    from scipy import stats
+
+    from audit.lifecycle import ooc_scan
+
+    monkeypatch.setattr(ooc_scan, "EXACT_LIMIT", 500)  # x (2 decimals, ~800 distinct values) becomes binned
+    ref, cur = _frame(20000, 1), _frame(15000, 2, shift=0.3)
+    ref.to_parquet(tmp_path / "ref.parquet")
+    cur.to_parquet(tmp_path / "cur.parquet")
+    mem = measure_drift(load_inputs(tmp_path / "ref.parquet", tmp_path / "cur.parquet", features=["x"]), PLAN)
+    ooc = drift_duckdb(tmp_path / "ref.parquet", tmp_path / "cur.parquet", PLAN, features=["x"])
+    (fm,), (fo,) = mem.features, ooc.features
+    assert fo.wasserstein_bound is not None and fm.wasserstein_bound is None and any("fine histograms" in n for n in ooc.notes)
+    assert (fo.n_reference, fo.n_current, fo.missing_current) == (fm.n_reference, fm.n_current, fm.missing_current)
+    assert fo.bin_cuts == fm.bin_cuts and fo.psi == pytest.approx(fm.psi, rel=1e-12)  # the reference's deciles are edges
+    assert fo.bin_current == pytest.approx(fm.bin_current, rel=1e-12)
+    r, c = ref["x"].dropna().to_numpy(), cur["x"].dropna().to_numpy()
+    assert abs(fo.wasserstein - stats.wasserstein_distance(r, c)) <= fo.wasserstein_bound
+    ks = stats.ks_2samp(r, c).statistic
+    assert fo.ks_statistic - 1e-12 <= ks <= fo.ks_statistic + fo.ks_bound + 1e-12
+    assert fo.mean_reference == pytest.approx(r.mean(), rel=1e-12)
+    assert fo.wasserstein_normed * np.std(r, ddof=1) == pytest.approx(fo.wasserstein, rel=1e-9)

@@ -228,3 +228,19 @@ def test_binned_distributions_bound_wasserstein_and_ks_of_the_rows():
     w, ks = stats.wasserstein_distance(r, c), stats.ks_2samp(r, c).statistic
     assert abs(got.wasserstein - w) <= got.wasserstein_bound < 0.1
     assert got.ks_statistic <= ks + 1e-12 <= got.ks_statistic + got.ks_bound + 1e-12
+
+
+def test_results_written_before_the_engine_fields_still_load(tmp_path):
+    from audit.lifecycle.monitor_types import MonitorResult
+
+    ref_p, log_p, _, _ = _files(tmp_path, n=1500)
+    res = monitor_duckdb(log_p, ref_p, "time", parse_window("1mo"), PLAN, predictions="pred", scores="score", sensitive=["group"])
+    old = json.loads(res.to_json())
+    old.pop("engine")
+    for w in old["windows"]:
+        for g in w["group_drift"]:
+            for f in g["features"]:
+                f.pop("wasserstein_bound"), f.pop("ks_bound")
+    back = MonitorResult.model_validate(old)
+    assert back.engine == "memory" and [w.n for w in back.windows] == [w.n for w in res.windows]
+    assert all(f.wasserstein_bound is None for w in back.windows for g in w.group_drift for f in g.features)
