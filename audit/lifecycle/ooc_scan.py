@@ -159,7 +159,8 @@ def scan(
     calibrate: bool,
 ) -> dict[Key, Cell]:
     """The one GROUP BY over (window, cell) of the view `src`: every statistic monitor needs, nothing per row."""
-    cell_sql = [f"CAST({ident(c)} AS VARCHAR)" for c in cells]
+    types = {str(r[0]): str(r[1]) for r in con.execute("DESCRIBE src").fetchall()}
+    cell_sql = [categorical_sql(c, types[c]) for c in cells]  # the group names pandas' astype(str) gives
     keys = [window_sql, *cell_sql]
     aggs = _aggregates(columns, score, outcome, decision, calibrate)
     sql = f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM src GROUP BY ALL"

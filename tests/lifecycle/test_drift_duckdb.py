@@ -44,7 +44,7 @@ def test_duckdb_drift_equals_memory(tmp_path, fmt):
         p = tmp_path / f"{name}.{fmt}"
         df.to_parquet(p) if fmt == "parquet" else df.to_csv(p, index=False)
         paths.append(p)
-    kw = dict(sensitive=["sex"], scores="score", predictions="pred")
+    kw = dict(sensitive=["sex", "flag"], scores="score", predictions="pred")  # a true/false group column too
     mem = measure_drift(load_inputs(*paths, **kw), PLAN)
     ooc = drift_duckdb(*paths, PLAN, **kw)
     a, b = json.loads(mem.to_json()), json.loads(ooc.to_json())
