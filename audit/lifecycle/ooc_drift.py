@@ -160,7 +160,10 @@ def drift_duckdb(
             decision = Q.case_of(predictions, values)
             source = (source + " and " if source else "") + f"column '{predictions}'"
         stage(1, "DuckDB: column types, distinct values and the reference's quantiles")
-        columns, many = Q.columns(con_r, con_c, features, kinds, {f: ref.src.types[f] for f in features}, score_sql, plan.bins)
+        groups = max(Q.cell_count(con_r, sensitive), Q.cell_count(con_c, sensitive))
+        types = {f: ref.src.types[f] for f in features}
+        rows = ref.info.rows + cur.info.rows
+        columns, many = Q.columns(con_r, con_c, features, kinds, types, score_sql, plan.bins, groups, rows)
         if many:
             notes.append(Q.binned_note(many))
         stage(2, "DuckDB: the reference's statistics per cell (one GROUP BY)")

@@ -183,10 +183,14 @@ def _run(
     reserved = {time_column, target, predictions, scores, *sensitive}
     features = [c for c in ref.names if c not in reserved and c in log.names]
     kinds = I.kinds(ref, log, features)
-    columns, many = Q.columns(con_r, con_l, features, kinds, {f: ref.src.types[f] for f in features}, score_sql, plan.drift.bins)
+    starts = calendar_edges(first, last, spec)
+    groups = (len(starts) - 1) * Q.cell_count(con_l, sensitive)
+    types = {f: ref.src.types[f] for f in features}
+    columns, many = Q.columns(
+        con_r, con_l, features, kinds, types, score_sql, plan.drift.bins, groups, ref.info.rows + log.info.rows
+    )
     if many:
         notes.append(Q.binned_note(many))
-    starts = calendar_edges(first, last, spec)
     window = I.window_sql(time_sql, first, spec.kind, spec.size)
     stage("DuckDB: the reference's statistics per cell (one GROUP BY)", 2)
     ref_cells = Q.scan(con_r, "0", sensitive, columns, decision, outcome["ref"], score_sql, calibrate=True)

@@ -19,6 +19,9 @@ from audit.lifecycle.dist import Dist, Kind, inverted_cdf_ranks
 from audit.stats.cells import MISSING
 
 EXACT_LIMIT = 20_000  # distinct values (both files, approximate count) up to which a column's values are kept exactly
+# ... and value counts per (window, cell) the scan may hold for one column: each group's map of values lives in
+# DuckDB's aggregate state, so many windows x cells x values would need gigabytes whatever the memory limit
+EXACT_ENTRIES = 5_000_000
 FINE_BINS = 1000
 Key = tuple[int, tuple[str, ...]]  # (window, cell)
 
@@ -213,10 +216,27 @@ def _sql_value(v: Any) -> str:
 Cells = dict[Key, Cell]
 
 
+def cell_count(con: Any, cells: list[str]) -> int:
+    """About how many combinations of the sensitive columns' values the view `src` holds."""
+    if not cells:
+        return 1
+    joined = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in cells)
+    return max(int(con.execute(f"SELECT approx_count_distinct(concat_ws(chr(31), {joined})) FROM src").fetchone()[0]), 1)
+
+
 def columns(
-    con_r: Any, con_c: Any, features: list[str], kinds: dict[str, Kind], types: dict[str, str], score_sql: str | None, bins: int
+    con_r: Any,
+    con_c: Any,
+    features: list[str],
+    kinds: dict[str, Kind],
+    types: dict[str, str],
+    score_sql: str | None,
+    bins: int,
+    groups: int = 1,
+    rows: int = 0,
 ) -> tuple[list[Column], list[str]]:
-    """The columns to scan (the features, then "(scores)"), each exact or binned, and the binned ones' names."""
+    """The columns to scan (the features, then "(scores)"), each exact or binned, and the binned ones' names.
+    `groups`: about how many (window, cell) groups the larger scan has; `rows`: both files' rows."""
     sql = {f: (numeric_sql if kinds[f] == "numeric" else categorical_sql)(f, types[f]) for f in features}
     numeric = [(f, sql[f]) for f in features if kinds[f] == "numeric"]
     if score_sql:
@@ -224,7 +244,7 @@ def columns(
     many = [
         name
         for (name, _), a, b in zip(numeric, distinct_counts(con_r, numeric), distinct_counts(con_c, numeric), strict=True)
-        if a + b > EXACT_LIMIT
+        if a + b > EXACT_LIMIT or min((a + b) * groups, rows or (a + b) * groups) > EXACT_ENTRIES
     ]
     edges = fine_edges(con_r, [x for x in numeric if x[0] in many], bins)
     out = [Column(f, sql[f], kinds[f], edges.get(f)) for f in features]
@@ -235,7 +255,8 @@ def columns(
 
 def binned_note(many: list[str]) -> str:
     return (
-        f"Out of core, {', '.join(many)} hold more than {EXACT_LIMIT:,} distinct values: their distributions are "
+        f"Out of core, {', '.join(many)} hold too many distinct values to count each (more than {EXACT_LIMIT:,}, or "
+        f"{EXACT_ENTRIES:,} across the windows and cells): their distributions are "
         f"fine histograms of up to {FINE_BINS} bins cut at the reference's quantiles; PSI and counts are exact, "
         "Wasserstein and KS carry their error bound (wasserstein_bound, ks_bound), AUC counts ties within a bin."
     )

@@ -244,3 +244,15 @@ def test_results_written_before_the_engine_fields_still_load(tmp_path):
     back = MonitorResult.model_validate(old)
     assert back.engine == "memory" and [w.n for w in back.windows] == [w.n for w in res.windows]
     assert all(f.wasserstein_bound is None for w in back.windows for g in w.group_drift for f in g.features)
+
+
+def test_many_windows_and_cells_bin_a_column_whose_values_are_few(tmp_path, monkeypatch):
+    """Value counts per (window, cell) live in DuckDB's aggregate state: their number is bounded, not only the
+    distinct values of the file."""
+    monkeypatch.setattr(ooc_scan, "EXACT_ENTRIES", 1000)
+    ref_p, log_p, _, _ = _files(tmp_path, n=3000)  # x: ~600 distinct values, 5 windows x 2 groups
+    res = monitor_duckdb(log_p, ref_p, "time", parse_window("1mo"), PLAN, predictions="pred", scores="score", sensitive=["group"])
+    assert any("x" in n and "fine histograms" in n for n in res.notes)
+    monkeypatch.setattr(ooc_scan, "EXACT_ENTRIES", 10**9)
+    res = monitor_duckdb(log_p, ref_p, "time", parse_window("1mo"), PLAN, predictions="pred", scores="score", sensitive=["group"])
+    assert not any("fine histograms" in n for n in res.notes)
