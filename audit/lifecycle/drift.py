@@ -248,7 +248,11 @@ def window_drift(
             distances[name] = d
     if scores is not None or decisions is not None:
         pred, found = predictions_drift(scores, decisions, plan)
-        n_ref, n_cur = (decisions[1], decisions[3]) if decisions is not None else (scores[0].rows, scores[1].rows)  # type: ignore[index]
+        if decisions is not None:
+            n_ref, n_cur = decisions[1], decisions[3]
+        else:
+            assert scores is not None  # one of the two, checked above
+            n_ref, n_cur = scores[0].rows, scores[1].rows
         small = min(n_ref, n_cur) < plan.min_sample
         statuses["(predictions)"] = "alert" if found else ("insufficient_evidence" if small else "pass")
         alerts += _alerts("predictions", "predictions", None, found)

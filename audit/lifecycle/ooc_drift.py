@@ -60,7 +60,7 @@ class ScanSource:
             j = self.sensitive.index(name)
             return self._column(self.ref, j), self._column(self.cur, j)
         a, b = self._cells(where)
-        return tuple(combine([c.dists[name] for c in cells], kind) for cells in (a, b))  # type: ignore[return-value]
+        return combine([c.dists[name] for c in a], kind), combine([c.dists[name] for c in b], kind)
 
     def predictions(self, where: Where) -> tuple[Scores, Decisions]:
         a, b = self._cells(where)
