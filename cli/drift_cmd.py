@@ -5,6 +5,7 @@ Exit 0 when no alert fires, 1 when one does (so it can gate a schedule), 2 on ba
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def _cols(text: str | None) -> list[str] | None:
@@ -49,6 +50,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the documented defaults, e.g. normalised Wasserstein 0.15, "
         "PSI 0.25)",
     )
+    p.add_argument(
+        "--engine",
+        default="auto",
+        choices=("memory", "duckdb", "auto"),
+        help="what reads the files: memory (pandas), duckdb (out of core: one GROUP BY per file; scores and decisions "
+        "as columns, not a model), auto (default: duckdb when a Parquet/CSV file has 256 MB or more and it can)",
+    )
+    p.add_argument("--memory-limit", metavar="SIZE", help="with the duckdb engine: its memory limit (default 2GB), e.g. 8GB")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON here")
     p.add_argument("--force", action="store_true", help="replace the --json file if it exists")
     p.set_defaults(func=run)
@@ -79,19 +88,43 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
         )
     plan = load_plan(args.plan)
-    inputs = load_inputs(
-        args.reference,
-        args.current,
-        features=_cols(args.features),
-        sensitive=_cols(args.sensitive),
-        model=args.model,
-        scores=args.scores,
-        predictions=args.predictions,
-        positive_label=args.positive_label,
-        trust_pickle=args.trust_pickle,
-        trusted_types=tuple(args.trust_type),
-    )
-    result = measure_drift(inputs, plan)
+    from audit.lifecycle.ooc_run import choose_engine
+
+    engine = choose_engine(args.engine, [args.reference, args.current], args.model)
+    if args.memory_limit and engine != "duckdb":
+        raise InputError("--memory-limit applies to the DuckDB engine.", "Add --engine duckdb, or drop --memory-limit.")
+    if engine == "duckdb":
+        if args.model:
+            raise InputError(
+                "The DuckDB engine compares scores and decisions held in the files: it does not run a model.",
+                "Drop --engine duckdb to score both files with --model, or give --scores / --predictions columns.",
+            )
+        from audit.lifecycle.ooc_drift import drift_duckdb
+        from cli.progress import TerminalProgress
+
+        bar = TerminalProgress(quiet=not sys.stderr.isatty())  # a line for people; logs get only the result
+        try:
+            result = drift_duckdb(
+                args.reference, args.current, plan, features=_cols(args.features), sensitive=_cols(args.sensitive),
+                scores=args.scores, predictions=args.predictions, positive_label=args.positive_label,
+                memory_limit=args.memory_limit, progress=bar,
+            )  # fmt: skip
+        finally:
+            bar.close()
+    else:
+        inputs = load_inputs(
+            args.reference,
+            args.current,
+            features=_cols(args.features),
+            sensitive=_cols(args.sensitive),
+            model=args.model,
+            scores=args.scores,
+            predictions=args.predictions,
+            positive_label=args.positive_label,
+            trust_pickle=args.trust_pickle,
+            trusted_types=tuple(args.trust_type),
+        )
+        result = measure_drift(inputs, plan)
     if paths:
         atomic_write(paths["--json"], result.to_json().encode("utf-8"))
     _print(result)

@@ -4,6 +4,7 @@ trail. Exit 0 when all is clear, 1 when any check alerts (so it can run on a sch
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -59,6 +60,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--trust-pickle", action="store_true", help="allow loading a pickle/joblib model (runs code)")
     p.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="trust a type in a skops file")
+    p.add_argument(
+        "--engine",
+        default="auto",
+        choices=("memory", "duckdb", "auto"),
+        help="what reads the files: memory (pandas), duckdb (out of core: one GROUP BY per file, logged decisions and "
+        "calendar windows), auto (default: duckdb for a Parquet/CSV log of 256 MB or more when it can)",
+    )
+    p.add_argument("--memory-limit", metavar="SIZE", help="with the duckdb engine: its memory limit (default 2GB), e.g. 8GB")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON here")
     p.add_argument("--pdf", metavar="OUT", help="write the monitoring report (PDF: plan, windows, alerts) here")
     p.add_argument("--force", action="store_true", help="replace --json/--pdf files that exist")
@@ -70,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from audit.hashing import sha256_file
     from audit.lifecycle.monitor import monitor
     from audit.lifecycle.monitor_history import check_earlier_estimates
-    from audit.lifecycle.monitor_inputs import load_inputs, reference_max_order, resolve_reference
+    from audit.lifecycle.monitor_inputs import reference_max_order, resolve_reference
     from audit.lifecycle.plan import load_monitor_plan
     from audit.lifecycle.record import monitoring_json, record_monitoring
     from audit.lifecycle.windows import parse_window
@@ -97,24 +106,30 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"There is no workspace at {args.workspace}.", f"Give the *.attest file {args.reference} was recorded in."
         )
+    from audit.lifecycle.ooc_run import choose_engine
+
+    engine = choose_engine(args.engine, [args.data], args.model, spec.kind == "rows")
+    if args.memory_limit and engine != "duckdb":
+        raise InputError("--memory-limit applies to the DuckDB engine.", "Add --engine duckdb, or drop --memory-limit.")
     with Workspace.open(args.workspace) as ws:
         reference, run, sensitive, target = resolve_reference(ws, args.reference, _cols(args.sensitive), args.target)
-        inputs = load_inputs(
-            args.data,
-            reference,
-            args.time_column,
-            model=args.model,
-            predictions=args.predictions,
-            scores=args.scores,
-            target=target,
-            sensitive=sensitive,
-            positive_label=args.positive_label,
-            trust_pickle=args.trust_pickle,
-            trusted_types=tuple(args.trust_type),
-            run=run,
-            max_order=reference_max_order(ws, args.reference, args.max_order),
-        )
-        result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
+        max_order = reference_max_order(ws, args.reference, args.max_order)
+        if engine == "duckdb":
+            from audit.lifecycle.ooc_run import monitor_duckdb
+            from cli.progress import TerminalProgress
+
+            bar = TerminalProgress(quiet=not sys.stderr.isatty())  # a line for people; logs get only the result
+            try:
+                result = monitor_duckdb(
+                    args.data, reference, args.time_column, spec, plan, predictions=args.predictions, scores=args.scores,
+                    target=target, sensitive=sensitive, positive_label=args.positive_label, run=run, max_order=max_order,
+                    memory_limit=args.memory_limit, progress=bar,
+                )  # fmt: skip
+            finally:
+                bar.close()
+        else:
+            result = monitor(_load(args, reference, run, sensitive, target, max_order), plan, spec)
+        result = check_earlier_estimates(ws, result)
         staged = Staged()
         pdf_sha = None
         if "--json" in paths:
@@ -137,6 +152,26 @@ def run(args: argparse.Namespace) -> int:
     for label, path in paths.items():
         print(f"{'Result' if label == '--json' else 'Report'} written to {path}")
     return 1 if result.status == "alert" else 0
+
+
+def _load(args: argparse.Namespace, reference: str, run, sensitive, target, max_order):
+    from audit.lifecycle.monitor_inputs import load_inputs
+
+    return load_inputs(
+        args.data,
+        reference,
+        args.time_column,
+        model=args.model,
+        predictions=args.predictions,
+        scores=args.scores,
+        target=target,
+        sensitive=sensitive,
+        positive_label=args.positive_label,
+        trust_pickle=args.trust_pickle,
+        trusted_types=tuple(args.trust_type),
+        run=run,
+        max_order=max_order,
+    )
 
 
 def _rate(e) -> str:

@@ -11,9 +11,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from audit.lifecycle import dist as D
 from audit.lifecycle import drift_stats as S
+from audit.lifecycle.dist import Dist
 from audit.lifecycle.drift_inputs import DriftInputs, Kind
-from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, GroupDrift, PredictionDrift, Status
+from audit.lifecycle.drift_types import Alert, Category, DriftResult, FeatureDrift, Status
 from audit.lifecycle.plan import DriftPlan
 from audit.result import Estimate
 from audit.stats import intervals
@@ -51,34 +53,33 @@ def _change(x_cur: float, n_cur: float, x_ref: float, n_ref: float) -> Estimate:
     return Estimate(value=float(d), ci_low=float(lo), ci_high=float(hi))
 
 
-def _clean(s: pd.Series, kind: str) -> pd.Series:
-    s = s.dropna()
-    if kind == "numeric":
-        s = s.astype(float)
-        return s[np.isfinite(s.to_numpy())]  # +-inf cannot be placed in a distance: counted as missing
-    return s.astype(str)
+def _dist(x: pd.Series | Dist, kind: Kind) -> Dist:
+    return x if isinstance(x, Dist) else D.from_series(x, kind)
 
 
-def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
-    w = S.wasserstein(r, c)
-    sd = float(np.std(r, ddof=1)) if r.size > 1 else 0.0
+def _numeric(r: Dist, c: Dist, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
+    num = D.numeric_stats(r, c)
+    mean_r, sd = D.mean_sd(r)
+    mean_c = D.mean_sd(c)[0]
+    w = num.wasserstein
     normed = w / sd if sd > 0 else (0.0 if w == 0 else None)
-    ks_stat, ks_p = S.ks(r, c)
-    cuts = S.quantile_cuts(r, plan.bins)
-    br, bc = S.bin_shares(r, cuts), S.bin_shares(c, cuts)
+    cuts = D.quantile_cuts(r, plan.bins)
+    br, bc = D.bin_shares(r, cuts), D.bin_shares(c, cuts)
     psi = S.psi(br, bc)
     out = dict(
         wasserstein=w,
         wasserstein_normed=normed,
-        ks_statistic=ks_stat,
-        ks_p=ks_p,
+        ks_statistic=num.ks_statistic,
+        ks_p=num.ks_p,
         psi=psi,
-        mean_reference=float(r.mean()),
-        mean_current=float(c.mean()),
+        mean_reference=mean_r,
+        mean_current=mean_c,
         bin_cuts=tuple(map(float, cuts)),
         bin_reference=tuple(map(float, br)),
         bin_current=tuple(map(float, bc)),
     )
+    if r.binned or c.binned:
+        out |= dict(wasserstein_bound=num.wasserstein_bound, ks_bound=num.ks_bound)
     found: Found = []
     if normed is not None and normed > plan.wasserstein_normed:
         found.append(
@@ -86,7 +87,7 @@ def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict[str, A
                 "wasserstein_normed",
                 normed,
                 plan.wasserstein_normed,
-                f"moved by {normed:.3f} reference standard deviations (mean {r.mean():.4g} -> {c.mean():.4g})",
+                f"moved by {normed:.3f} reference standard deviations (mean {mean_r:.4g} -> {mean_c:.4g})",
             )
         )
     if psi > plan.psi:
@@ -94,14 +95,11 @@ def _numeric(r: np.ndarray, c: np.ndarray, plan: DriftPlan) -> tuple[dict[str, A
     return out, found
 
 
-def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
-    rc, cc = r.value_counts(), c.value_counts()
-    cats = list(rc.index) + [v for v in cc.index if v not in rc.index]
-    ref_n = np.array([int(rc.get(v, 0)) for v in cats])
-    cur_n = np.array([int(cc.get(v, 0)) for v in cats])
+def _categorical(r: Dist, c: Dist, plan: DriftPlan) -> tuple[dict[str, Any], Found]:
+    cats, ref_n, cur_n = D.categories(r, c)
     pr, pc = ref_n / ref_n.sum(), cur_n / cur_n.sum()
     js, psi = S.js_distance(pr, pc), S.psi(pr, pc)
-    new = [v for v in cats if rc.get(v, 0) == 0]
+    new = [v for v, a in zip(cats, ref_n, strict=True) if a == 0]
     new_share = float(cur_n[ref_n == 0].sum() / cur_n.sum())
     out = dict(
         js=js,
@@ -112,7 +110,7 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict[str,
         categories=tuple(Category(value=v, reference=int(a), current=int(b)) for v, a, b in zip(cats, ref_n, cur_n, strict=True)),
         new_categories=tuple(new),
         new_category_share=new_share,
-        vanished_categories=tuple(v for v in cats if cc.get(v, 0) == 0),
+        vanished_categories=tuple(v for v, b in zip(cats, cur_n, strict=True) if b == 0),
     )
     found: Found = []
     if js > plan.js:
@@ -132,43 +130,46 @@ def _categorical(r: pd.Series, c: pd.Series, plan: DriftPlan) -> tuple[dict[str,
     return out, found
 
 
-def feature_drift(name: str, kind: Kind, ref: pd.Series, cur: pd.Series, plan: DriftPlan) -> tuple[FeatureDrift, Found]:
-    """One column compared; returns the finding and the thresholds it crossed."""
-    r, c = _clean(ref, kind), _clean(cur, kind)
-    miss_r, miss_c = len(ref) - len(r), len(cur) - len(c)
+def feature_drift(
+    name: str, kind: Kind, ref: pd.Series | Dist, cur: pd.Series | Dist, plan: DriftPlan
+) -> tuple[FeatureDrift, Found]:
+    """One column compared (its values, or their distributions: audit/lifecycle/dist.py); returns the finding and
+    the thresholds it crossed."""
+    r, c = _dist(ref, kind), _dist(cur, kind)
+    nr, nc, rows_r, rows_c = r.n, c.n, r.rows, c.rows
+    miss_r, miss_c = r.missing, c.missing
     found: Found = []
-    m_change = _change(miss_c, len(cur), miss_r, len(ref))
-    enough_rows = min(len(ref), len(cur)) >= plan.min_sample
+    m_change = _change(miss_c, rows_c, miss_r, rows_r)
+    enough_rows = min(rows_r, rows_c) >= plan.min_sample
     if enough_rows and abs(_v(m_change)) > plan.missing_rate_change:
         found.append(
             (
                 "missing_rate_change",
                 abs(_v(m_change)),
                 plan.missing_rate_change,
-                f"missing values {miss_r / len(ref):.1%} -> {miss_c / len(cur):.1%}",
+                f"missing values {miss_r / rows_r:.1%} -> {miss_c / rows_c:.1%}",
             )
         )
     stats: dict[str, Any] = {}
     reasons: list[str] = []
-    if len(r) == 0 or len(c) == 0:
-        reasons.append("no values in the current file" if len(c) == 0 else "no values in the reference file")
+    if nr == 0 or nc == 0:
+        reasons.append("no values in the current file" if nc == 0 else "no values in the reference file")
     else:
-        stats, more = _numeric(r.to_numpy(), c.to_numpy(), plan) if kind == "numeric" else _categorical(r, c, plan)
-        if min(len(r), len(c)) >= plan.min_sample:
+        stats, more = _numeric(r, c, plan) if kind == "numeric" else _categorical(r, c, plan)
+        if min(nr, nc) >= plan.min_sample:
             found += more
         else:
             reasons.append(
-                f"fewer than {plan.min_sample} values to compare (reference {len(r):,}, current "
-                f"{len(c):,}): insufficient evidence"
+                f"fewer than {plan.min_sample} values to compare (reference {nr:,}, current {nc:,}): insufficient evidence"
             )
     status: Status = "alert" if found else ("insufficient_evidence" if reasons else "pass")
     feature = FeatureDrift(
         name=name,
         kind=kind,
-        n_reference=len(r),
-        n_current=len(c),
-        missing_reference=miss_r / max(len(ref), 1),
-        missing_current=miss_c / max(len(cur), 1),
+        n_reference=nr,
+        n_current=nc,
+        missing_reference=miss_r / max(rows_r, 1),
+        missing_current=miss_c / max(rows_c, 1),
         missing_change=m_change,
         status=status,
         reasons=tuple(reasons + [f[3] for f in found]),
@@ -197,139 +198,72 @@ def _pick(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return x if rows is None else x[rows]
 
 
-def _predictions(
-    inp: DriftInputs, plan: DriftPlan, ref_rows: np.ndarray | None = None, cur_rows: np.ndarray | None = None
+def predictions_drift(
+    scores: tuple[Dist, Dist] | None, decisions: tuple[int, int, int, int] | None, plan: DriftPlan
 ) -> tuple[dict[str, Any], Found]:
-    """Score drift and the decision-rate change, on all rows or on the given row masks."""
-    rs, cs = inp.ref_side, inp.cur_side
+    """Score drift (the scores' distributions, reference and current) and the decision-rate change (selected and
+    rows, reference then current)."""
     out: dict[str, Any] = {}
     found: Found = []
-    if rs.scores is not None and cs.scores is not None:  # both sides have scores or neither (drift_inputs)
-        a, b = _pick(rs.scores, ref_rows), _pick(cs.scores, cur_rows)
-        scores, f = feature_drift("scores", "numeric", pd.Series(a), pd.Series(b), plan)
-        out["scores"] = scores
+    if scores is not None:
+        fd, f = feature_drift("scores", "numeric", scores[0], scores[1], plan)
+        out["scores"] = fd
         found += [(st, v, t, f"scores {m}") for st, v, t, m in f if st != "missing_rate_change"]
-    if rs.decisions is not None and cs.decisions is not None:
-        a, b = _pick(rs.decisions, ref_rows), _pick(cs.decisions, cur_rows)
-        if a.size and b.size:
-            out["decision_rate_reference"] = _rate(a.sum(), a.size)
-            out["decision_rate_current"] = _rate(b.sum(), b.size)
-            ch = _change(b.sum(), b.size, a.sum(), a.size)
+    if decisions is not None:
+        xa, na, xb, nb = decisions
+        if na and nb:
+            out["decision_rate_reference"] = _rate(xa, na)
+            out["decision_rate_current"] = _rate(xb, nb)
+            ch = _change(xb, nb, xa, na)
             out["decision_rate_change"] = ch
-            if min(a.size, b.size) >= plan.min_sample and abs(_v(ch)) > plan.decision_rate_change:
+            if min(na, nb) >= plan.min_sample and abs(_v(ch)) > plan.decision_rate_change:
                 found.append(
                     (
                         "decision_rate_change",
                         abs(_v(ch)),
                         plan.decision_rate_change,
-                        f"decision rate {a.mean():.3f} -> {b.mean():.3f} (change {ch.value:+.3f} "
+                        f"decision rate {xa / na:.3f} -> {xb / nb:.3f} (change {ch.value:+.3f} "
                         f"[{ch.ci_low:+.3f}, {ch.ci_high:+.3f}])",
                     )
                 )
     return out, found
 
 
-def _groups(inp: DriftInputs, plan: DriftPlan) -> tuple[list[GroupDrift], list[Alert]]:
-    out, alerts = [], []
-    for col in inp.sensitive:
-        ref, cur = inp.reference[col], inp.current[col]
-        rv, cv = ref.astype(str).where(ref.notna()), cur.astype(str).where(cur.notna())
-        values = list(rv.dropna().value_counts().index)
-        known = set(values)
-        values += [v for v in cv.dropna().unique() if v not in known]
-        for g in values:
-            rm, cm = (rv == g).to_numpy(), (cv == g).to_numpy()
-            nr, nc = int(rm.sum()), int(cm.sum())
-            found: Found = []
-            share = _change(nc, len(cur), nr, len(ref))
-            if min(len(ref), len(cur)) >= plan.min_sample and abs(_v(share)) > plan.group_share_change:
-                found.append(
-                    (
-                        "group_share_change",
-                        abs(_v(share)),
-                        plan.group_share_change,
-                        f"share of rows {nr / len(ref):.1%} -> {nc / len(cur):.1%}",
-                    )
-                )
-            pred, pf = _predictions(inp, plan, rm, cm) if nr and nc else ({}, [])
-            found += pf
-            feats = []
-            for f in inp.features:
-                fd, ff = feature_drift(f, inp.kinds[f], inp.reference[f][rm], inp.current[f][cm], plan)
-                feats.append(fd.model_copy(update={"categories": (), "bin_reference": (), "bin_current": (), "bin_cuts": ()}))
-                found += [(s, v, t, f"{f}: {m}") for s, v, t, m in ff]
-            reasons = [x[3] for x in found]
-            small = min(nr, nc) < plan.min_sample
-            if small:
-                reasons.append(
-                    f"{nr:,} reference and {nc:,} current rows: fewer than {plan.min_sample} in one file, "
-                    "so its distributions are insufficient evidence"
-                )
-            sc = pred.get("scores")
-            out.append(
-                GroupDrift(
-                    column=col,
-                    group=g,
-                    n_reference=nr,
-                    n_current=nc,
-                    share_reference=nr / len(ref),
-                    share_current=nc / len(cur),
-                    share_change=share,
-                    decision_rate_reference=pred.get("decision_rate_reference"),
-                    decision_rate_current=pred.get("decision_rate_current"),
-                    decision_rate_change=pred.get("decision_rate_change"),
-                    score_wasserstein_normed=sc.wasserstein_normed if sc else None,
-                    score_psi=sc.psi if sc else None,
-                    score_ks_p=sc.ks_p if sc else None,
-                    features_alerting=tuple(fd.name for fd in feats if fd.status == "alert"),
-                    features=tuple(feats),
-                    status="alert" if found else ("insufficient_evidence" if small else "pass"),
-                    reasons=tuple(reasons),
-                )
-            )
-            alerts += _alerts("group", col, f"{col}={g}", found)
-    return out, alerts
+def window_drift(
+    named: list[tuple[str, Kind, Dist, Dist]],
+    scores: tuple[Dist, Dist] | None,
+    decisions: tuple[int, int, int, int] | None,
+    plan: DriftPlan,
+) -> tuple[tuple[str, ...], dict[str, Status], dict[str, float]]:
+    """A monitoring window against the reference, as `measure_drift` without groups: the alerts' messages, each
+    feature's status ("(predictions)" too) and the distance that decides its drift (W/sd numeric, JS categorical)."""
+    alerts: list[Alert] = []
+    statuses: dict[str, Status] = {}
+    distances: dict[str, float] = {}
+    for name, kind, a, b in named:
+        fd, found = feature_drift(name, kind, a, b, plan)
+        alerts += _alerts("feature", name, None, found)
+        statuses[name] = fd.status
+        if (d := fd.wasserstein_normed if kind == "numeric" else fd.js) is not None:
+            distances[name] = d
+    if scores is not None or decisions is not None:
+        pred, found = predictions_drift(scores, decisions, plan)
+        if decisions is not None:
+            n_ref, n_cur = decisions[1], decisions[3]
+        else:
+            assert scores is not None  # one of the two, checked above
+            n_ref, n_cur = scores[0].rows, scores[1].rows
+        small = min(n_ref, n_cur) < plan.min_sample
+        statuses["(predictions)"] = "alert" if found else ("insufficient_evidence" if small else "pass")
+        alerts += _alerts("predictions", "predictions", None, found)
+        sc = pred.get("scores")
+        if sc is not None and sc.wasserstein_normed is not None:
+            distances["(scores)"] = sc.wasserstein_normed
+    return tuple(a.message for a in alerts), statuses, distances
 
 
 def measure_drift(inp: DriftInputs, plan: DriftPlan) -> DriftResult:
-    from audit.lifecycle.drift_summary import summarise
+    """`attest drift` in memory: the files' rows as distributions (audit/lifecycle/drift_result.py)."""
+    from audit.lifecycle.drift_result import MemorySource, drift_result
 
-    features, alerts = [], []
-    for f in inp.features:
-        fd, found = feature_drift(f, inp.kinds[f], inp.reference[f], inp.current[f], plan)
-        features.append(fd)
-        alerts += _alerts("feature", f, None, found)
-    shares = []
-    for col in inp.sensitive:
-        fd, found = feature_drift(col, "categorical", inp.reference[col], inp.current[col], plan)
-        shares.append(fd)
-        alerts += _alerts("group_shares", col, None, found)
-    predictions = None
-    if inp.ref_side.scores is not None or inp.ref_side.decisions is not None:
-        pred, found = _predictions(inp, plan)
-        small = min(len(inp.reference), len(inp.current)) < plan.min_sample
-        predictions = PredictionDrift(
-            source=inp.source,
-            positive=inp.positive,
-            n_reference=len(inp.reference),
-            n_current=len(inp.current),
-            **pred,
-            status="alert" if found else ("insufficient_evidence" if small else "pass"),
-            reasons=tuple(x[3] for x in found),
-        )
-        alerts += _alerts("predictions", "predictions", None, found)
-    groups, group_alerts = _groups(inp, plan)
-    alerts += group_alerts
-    result = DriftResult(
-        reference=inp.reference_info,
-        current=inp.current_info,
-        plan=plan,
-        features=tuple(features),
-        predictions=predictions,
-        group_shares=tuple(shares),
-        groups=tuple(groups),
-        alerts=tuple(alerts),
-        methods=METHODS,
-        notes=tuple(inp.notes),
-    )
-    return result.model_copy(update={"summary": tuple(summarise(result))})
+    return drift_result(MemorySource(inp), plan, inp.reference_info, inp.current_info, inp.source, inp.positive, inp.notes)

@@ -42,6 +42,11 @@ class FeatureDrift(Frozen):
     wasserstein_normed: float | None = None  # divided by the reference's standard deviation
     ks_statistic: float | None = None
     ks_p: float | None = None
+    # Out of core with many distinct values (a fine histogram, audit/lifecycle/dist.py): the true Wasserstein
+    # distance is within wasserstein_bound of the reported one, the true KS statistic in [reported, reported +
+    # ks_bound] (p-value from the reported one); None: computed from every distinct value, exact
+    wasserstein_bound: float | None = None
+    ks_bound: float | None = None
     psi: float | None = None
     js: float | None = None
     chi2_p: float | None = None
@@ -116,6 +121,7 @@ class DriftResult(Frozen):
     summary: tuple[str, ...] = ()
     methods: dict[str, str] = Field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    engine: str = "memory"  # what read the files: "memory" (pandas) or "duckdb" (out of core, ooc_drift.py)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

@@ -13,12 +13,11 @@ import numpy as np
 import pandas as pd
 
 from audit.lifecycle import cbpe
-from audit.lifecycle.drift import measure_drift
-from audit.lifecycle.drift_inputs import DriftInputs
-from audit.lifecycle.drift_inputs import Side as DriftSide
+from audit.lifecycle.dist import from_series
+from audit.lifecycle.drift import window_drift
 from audit.lifecycle.drift_types import Status
 from audit.lifecycle.monitor_checks import window_checks
-from audit.lifecycle.monitor_groups import GroupLevel, group_levels, window_group_drift
+from audit.lifecycle.monitor_groups import GroupLevel, group_levels, group_order, window_group_drift
 from audit.lifecycle.monitor_inputs import MonitorInputs
 from audit.lifecycle.monitor_summary import METHODS, summarise
 from audit.lifecycle.monitor_types import Check, GroupWindow, MonitorResult, Performance, Reference, WindowResult
@@ -87,33 +86,42 @@ def _groups(inp: MonitorInputs, rows: np.ndarray, z: float) -> list[GroupWindow]
     for col in inp.sensitive:
         rg, wg = _group_values(R.frame, col).to_numpy(), _group_values(L.frame, col).to_numpy()[rows]
         wd = L.decided[rows]
-        values = list(pd.unique(np.concatenate([rg, wg])))
+        values = group_order(rg, wg)
         n_w = np.array([(wg == v).sum() for v in values], float)
         x_w = np.array([wd[wg == v].sum() for v in values], float)
         n_r = np.array([(rg == v).sum() for v in values], float)
         x_r = np.array([R.decided[rg == v].sum() for v in values], float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            top = int(np.nanargmax(np.where(n_w > 0, x_w / n_w, np.nan))) if (n_w > 0).any() else None
-        for i, v in enumerate(values):
-            change = ratio = None
-            if n_w[i] > 0 and n_r[i] > 0:
-                dv, lo, hi = intervals.difference(x_w[i], n_w[i], x_r[i], n_r[i], z)
-                change = Estimate(value=float(dv), ci_low=float(lo), ci_high=float(hi))
-            if n_w[i] > 0 and top is not None and top != i:
-                rv, lo, hi = intervals.ratio(x_w[i], n_w[i], x_w[top], n_w[top], z)
-                ratio = Estimate(value=float(rv), ci_low=float(lo), ci_high=float(hi))
-            out.append(
-                GroupWindow(
-                    column=col,
-                    group=str(v),
-                    n=int(n_w[i]),
-                    selected=int(x_w[i]),
-                    selection_rate=_est(x_w[i], n_w[i], z),
-                    reference_rate=float(x_r[i] / n_r[i]) if n_r[i] else None,
-                    change=change,
-                    ratio_to_top=ratio,
-                )
+        out += group_windows(col, values, n_w, x_w, n_r, x_r, z)
+    return out
+
+
+def group_windows(
+    col: str, values: list[str], n_w: np.ndarray, x_w: np.ndarray, n_r: np.ndarray, x_r: np.ndarray, z: float
+) -> list[GroupWindow]:
+    """One column's groups in a window from their rows and selections, window and reference (both engines)."""
+    out = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        top = int(np.nanargmax(np.where(n_w > 0, x_w / n_w, np.nan))) if (n_w > 0).any() else None
+    for i, v in enumerate(values):
+        change = ratio = None
+        if n_w[i] > 0 and n_r[i] > 0:
+            dv, lo, hi = intervals.difference(x_w[i], n_w[i], x_r[i], n_r[i], z)
+            change = Estimate(value=float(dv), ci_low=float(lo), ci_high=float(hi))
+        if n_w[i] > 0 and top is not None and top != i:
+            rv, lo, hi = intervals.ratio(x_w[i], n_w[i], x_w[top], n_w[top], z)
+            ratio = Estimate(value=float(rv), ci_low=float(lo), ci_high=float(hi))
+        out.append(
+            GroupWindow(
+                column=col,
+                group=str(v),
+                n=int(n_w[i]),
+                selected=int(x_w[i]),
+                selection_rate=_est(x_w[i], n_w[i], z),
+                reference_rate=float(x_r[i] / n_r[i]) if n_r[i] else None,
+                change=change,
+                ratio_to_top=ratio,
             )
+        )
     return out
 
 
@@ -121,32 +129,22 @@ def _drift(
     inp: MonitorInputs, rows: np.ndarray, plan: MonitorPlan
 ) -> tuple[tuple[str, ...], dict[str, Status], dict[str, float], bool]:
     L, R = inp.log, inp.ref
-    cur = L.frame.iloc[rows].reset_index(drop=True)
-    info = L.info.model_copy(update={"rows": int(rows.size)})
-    di = DriftInputs(
-        R.frame,
-        cur,
-        R.info,
-        info,
-        list(inp.features),
-        dict(inp.kinds),
-        [],
-        source=inp.source,
-        positive=inp.positive,
-        ref_side=DriftSide(scores=R.scores, decisions=R.decided),
-        cur_side=DriftSide(scores=None if L.scores is None else L.scores[rows], decisions=L.decided[rows]),
-    )
-    res = measure_drift(di, plan.drift)
-    statuses = {f.name: f.status for f in res.features}
-    # the distance that decides each feature's drift, for the time-series chart (W/sd numeric, JS categorical)
-    distances = {f.name: d for f in res.features if (d := f.wasserstein_normed if f.kind == "numeric" else f.js) is not None}
-    if res.predictions is not None:
-        statuses["(predictions)"] = res.predictions.status
-        sc = res.predictions.scores
-        if sc is not None and sc.wasserstein_normed is not None:
-            distances["(scores)"] = sc.wasserstein_normed
-    enough = rows.size >= plan.drift.min_sample
-    return tuple(a.message for a in res.alerts), statuses, distances, enough
+    named = [
+        (
+            f,
+            inp.kinds[f],
+            from_series(R.frame[f], inp.kinds[f]),
+            from_series(pd.Series(L.frame[f].to_numpy()[rows]), inp.kinds[f]),
+        )
+        for f in inp.features
+    ]
+    scores = None
+    if R.scores is not None and L.scores is not None:
+        scores = (from_series(pd.Series(R.scores), "numeric"), from_series(pd.Series(L.scores[rows]), "numeric"))
+    d = L.decided[rows]
+    decisions = (int(R.decided.sum()), int(R.decided.size), int(d.sum()), int(d.size))
+    alerts, statuses, distances = window_drift(named, scores, decisions, plan.drift)
+    return alerts, statuses, distances, rows.size >= plan.drift.min_sample
 
 
 def window_result(
@@ -157,6 +155,7 @@ def window_result(
     ref_expected: float | None,
     z: float,
     levels: Sequence[GroupLevel] = (),
+    ref_tpr: float | None = None,
 ) -> WindowResult:
     rows = win.rows
     L = inp.log
@@ -204,7 +203,7 @@ def window_result(
             "status": "pass",
         }
     )
-    checks = window_checks(inp, plan, w, ref, ref_expected, (drift_alerts, enough))
+    checks = window_checks(ref_tpr, plan, w, ref, ref_expected, (drift_alerts, enough))
     status: Status = (
         "alert"
         if any(c.status == "alert" for c in checks)
@@ -220,16 +219,17 @@ def monitor(inp: MonitorInputs, plan: MonitorPlan, spec: WindowSpec) -> MonitorR
     z = intervals.z_two_sided(level)
     ref = reference_summary(inp, z, level)
     R = inp.ref
-    calibration, ref_expected = None, None
+    calibration, ref_expected, ref_tpr = None, None, None
     if R.scores is not None:
         known = ~np.isnan(R.outcomes_or_nan)
         calibration = cbpe.calibration(
             R.scores[known], R.outcomes_or_nan[known] if known.any() else np.zeros(0), R.decided[known], plan.calibration_gap, z
         )
-        expected = cbpe.estimate(R.scores, R.decided, z).accuracy if R.scores.size else None
-        ref_expected = None if expected is None else expected.value
+        whole = cbpe.estimate(R.scores, R.decided, z)
+        ref_expected = None if whole.accuracy is None else whole.accuracy.value
+        ref_tpr = whole.tpr
     levels = group_levels(inp) if "group_drift" in plan.checks else []
-    windows = [window_result(inp, plan, w, ref, ref_expected, z, levels) for w in cut(inp.times, spec, inp.utc)]
+    windows = [window_result(inp, plan, w, ref, ref_expected, z, levels, ref_tpr) for w in cut(inp.times, spec, inp.utc)]
     alerts = tuple(
         f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}"
         for w in windows

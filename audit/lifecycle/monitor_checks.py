@@ -3,16 +3,11 @@ insufficient evidence. A shift alerts when it is beyond the plan's threshold AND
 
 from __future__ import annotations
 
-import numpy as np
-
-from audit.lifecycle import cbpe
 from audit.lifecycle.drift_types import Status
 from audit.lifecycle.monitor_groups import group_drift_check
-from audit.lifecycle.monitor_inputs import MonitorInputs
 from audit.lifecycle.monitor_types import Check, Reference, WindowResult
 from audit.lifecycle.plan import MonitorPlan
 from audit.result import Estimate
-from audit.stats import intervals
 
 
 def _minus(e: Estimate, ref: float) -> Estimate:
@@ -57,7 +52,7 @@ def _shift_check(
 
 
 def window_checks(
-    inp: MonitorInputs,
+    ref_tpr: float | None,
     plan: MonitorPlan,
     w: WindowResult,
     ref: Reference,
@@ -134,8 +129,7 @@ def window_checks(
                     shifted = _minus(w.estimated.accuracy, ref_expected)
                     what = f"estimated accuracy against the reference's expected {ref_expected:.3f}"
                 else:
-                    ref_scores = inp.ref.scores if inp.ref.scores is not None else np.zeros(0)  # no scores: no estimate
-                    ref_tpr = cbpe.estimate(ref_scores, inp.ref.decided, intervals.z_two_sided(plan.ci_level)).tpr
+                    # ref_tpr: the reference's expected TPR from its scores (None without scores)
                     v = None if (w.estimated.tpr is None or ref_tpr is None) else w.estimated.tpr - ref_tpr
                     shifted = None if v is None else Estimate(value=v)  # no interval: the threshold alone decides
                     what = f"estimated TPR against the reference's expected {ref_tpr or 0:.3f}"

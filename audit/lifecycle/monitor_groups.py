@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from audit.lifecycle.dist import Dist, from_series
 from audit.lifecycle.drift import feature_drift
 from audit.lifecycle.drift_inputs import Kind
 from audit.lifecycle.monitor_inputs import MonitorInputs
@@ -52,15 +53,19 @@ def group_levels(inp: MonitorInputs) -> list[GroupLevel]:
     ]
 
 
-def _one(
-    inp: MonitorInputs,
-    columns: tuple[str, ...],
-    label: str,
-    ref_rows: npt.NDArray[np.intp],
-    rows: npt.NDArray[np.intp],
-    plan: DriftPlan,
-) -> WindowGroupDrift:
-    nr, nc = int(ref_rows.size), int(rows.size)
+def group_order(reference: npt.NDArray[np.object_], current: npt.NDArray[np.object_]) -> list[str]:
+    """The reference's groups, then those only in the window, each sorted: an order both engines can give."""
+    ref = sorted(map(str, pd.unique(reference)))
+    known = set(ref)
+    return ref + sorted(g for g in map(str, pd.unique(current)) if g not in known)
+
+
+Named = list[tuple[str, Kind, Dist, Dist]]
+
+
+def compare_group(columns: tuple[str, ...], label: str, nr: int, nc: int, named: Named, plan: DriftPlan) -> WindowGroupDrift:
+    """One group of a window against the same group's reference rows: each feature's (and the scores')
+    distribution on both sides, in memory or out of core."""
     small = WindowGroupDrift(
         columns=columns,
         group=label,
@@ -71,15 +76,7 @@ def _one(
     )
     if min(nr, nc) < plan.min_sample:
         return small
-    R, L = inp.ref, inp.log
     feats: list[GroupFeature] = []
-    # numpy slices of each column, not DataFrame.iloc: this runs for every group of every window
-    named: list[tuple[str, Kind, pd.Series, pd.Series]] = [
-        (f, inp.kinds[f], pd.Series(R.frame[f].to_numpy()[ref_rows]), pd.Series(L.frame[f].to_numpy()[rows]))
-        for f in inp.features
-    ]
-    if R.scores is not None and L.scores is not None:
-        named.append(("(scores)", "numeric", pd.Series(R.scores[ref_rows]), pd.Series(L.scores[rows])))
     reasons: list[str] = []
     for name, kind, a, b in named:
         fd, found = feature_drift(name, kind, a, b, plan)
@@ -92,6 +89,8 @@ def _one(
                 wasserstein=fd.wasserstein,
                 wasserstein_normed=fd.wasserstein_normed,
                 ks_p=fd.ks_p,
+                wasserstein_bound=fd.wasserstein_bound,
+                ks_bound=fd.ks_bound,
                 psi=fd.psi,
                 js=fd.js,
                 chi2_p=fd.chi2_p,
@@ -109,17 +108,49 @@ def _one(
     )
 
 
+def _one(
+    inp: MonitorInputs,
+    columns: tuple[str, ...],
+    label: str,
+    ref_rows: npt.NDArray[np.intp],
+    rows: npt.NDArray[np.intp],
+    plan: DriftPlan,
+) -> WindowGroupDrift:
+    nr, nc = int(ref_rows.size), int(rows.size)
+    named: Named = []
+    if min(nr, nc) >= plan.min_sample:
+        R, L = inp.ref, inp.log
+        # numpy slices of each column, not DataFrame.iloc: this runs for every group of every window
+        named = [
+            (
+                f,
+                inp.kinds[f],
+                from_series(pd.Series(R.frame[f].to_numpy()[ref_rows]), inp.kinds[f]),
+                from_series(pd.Series(L.frame[f].to_numpy()[rows]), inp.kinds[f]),
+            )
+            for f in inp.features
+        ]
+        if R.scores is not None and L.scores is not None:
+            named.append(
+                (
+                    "(scores)",
+                    "numeric",
+                    from_series(pd.Series(R.scores[ref_rows]), "numeric"),
+                    from_series(pd.Series(L.scores[rows]), "numeric"),
+                )
+            )
+    return compare_group(columns, label, nr, nc, named, plan)
+
+
 def window_group_drift(
     inp: MonitorInputs, levels: Sequence[GroupLevel], rows: npt.NDArray[np.intp], plan: DriftPlan
 ) -> tuple[WindowGroupDrift, ...]:
-    """Every group of every level present in the reference or the window, reference order first."""
+    """Every group of every level present in the reference or the window, reference groups first (group_order)."""
     out: list[WindowGroupDrift] = []
     for lv in levels:
         window_labels = lv.log[rows]
-        in_reference = list(pd.unique(lv.reference))
-        known = set(in_reference)
-        for g in in_reference + [g for g in pd.unique(window_labels) if g not in known]:
-            out.append(_one(inp, lv.columns, str(g), np.flatnonzero(lv.reference == g), rows[window_labels == g], plan))
+        for g in group_order(lv.reference, window_labels):
+            out.append(_one(inp, lv.columns, g, np.flatnonzero(lv.reference == g), rows[window_labels == g], plan))
     return tuple(out)
 
 

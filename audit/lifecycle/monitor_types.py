@@ -95,6 +95,8 @@ class GroupFeature(Frozen):
     wasserstein: float | None = None
     wasserstein_normed: float | None = None
     ks_p: float | None = None
+    wasserstein_bound: float | None = None  # as in FeatureDrift: None when exact
+    ks_bound: float | None = None
     psi: float | None = None
     js: float | None = None
     chi2_p: float | None = None
@@ -169,6 +171,7 @@ class MonitorResult(Frozen):
     summary: tuple[str, ...] = ()
     methods: dict[str, str] = Field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    engine: str = "memory"  # what read the files: "memory" (pandas) or "duckdb" (out of core, ooc_monitor.py)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

@@ -111,6 +111,15 @@ def cut(times: pd.Series, spec: WindowSpec, utc: bool = False) -> list[Window]:
             out.append(Window(i, _iso(pd.Timestamp(ordered[a]), utc), _iso(pd.Timestamp(ordered[b - 1]), utc), order[a:b]))
         return out
     first, last = pd.Timestamp(ordered[0]), pd.Timestamp(ordered[-1])
+    edges = calendar_edges(first, last, spec)
+    bounds = np.searchsorted(ordered, np.array(edges, dtype="datetime64[ns]"), side="left")
+    return [
+        Window(i, _iso(edges[i], utc), _iso(edges[i + 1], utc), order[bounds[i] : bounds[i + 1]]) for i in range(len(edges) - 1)
+    ]
+
+
+def calendar_edges(first: pd.Timestamp, last: pd.Timestamp, spec: WindowSpec) -> list[pd.Timestamp]:
+    """The windows' starts from the first logged day (or its month) past the last time; refused past 100,000."""
     if spec.kind == "days":
         start = first.normalize()
         step = pd.DateOffset(days=spec.size)
@@ -125,7 +134,4 @@ def cut(times: pd.Series, spec: WindowSpec, utc: bool = False) -> list[Window]:
                 f"--window {spec.label()} cuts the log ({first} to {last}) into more than 100,000 windows.",
                 "Choose a longer window, e.g. 7d or 1mo.",
             )
-    bounds = np.searchsorted(ordered, np.array(edges, dtype="datetime64[ns]"), side="left")
-    return [
-        Window(i, _iso(edges[i], utc), _iso(edges[i + 1], utc), order[bounds[i] : bounds[i + 1]]) for i in range(len(edges) - 1)
-    ]
+    return edges
