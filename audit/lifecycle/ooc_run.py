@@ -227,6 +227,7 @@ def _run(
         utc=utc,
         decision_source=source,
         positive=positive,
+        feature_kinds={**{f: kinds[f] for f in features}, **({"(scores)": "numeric"} if scores else {})},
         calibration=calibration,
         windows=tuple(windows),
         alerts=alerts,
