@@ -61,9 +61,7 @@ def main() -> None:
         build()
         times.append(time.process_time() - t)
     times.sort()
-    print(
-        f"{args.tables} tables x {args.rows} rows x 7 columns: CPU min {times[0]:.3f} s, median {times[len(times) // 2]:.3f} s"
-    )
+    print(f"{args.tables} tables x {args.rows} rows x 7 columns: CPU min {times[0]:.3f} s, median {times[len(times) // 2]:.3f} s")
 
 
 if __name__ == "__main__":
