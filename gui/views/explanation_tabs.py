@@ -196,6 +196,10 @@ class DependenceTab(QWidget):
         self.result = result
         rs = getattr(ex, "row_sample", None)
         sample_attrs = list(dict.fromkeys(k for c in rs.cells for k in c)) if rs is not None else []
+        from reports.sections.xai_figures import colour_attribute  # here: the window starts without reportlab
+
+        first = colour_attribute(result)  # the spec's first attribute, as the report colours by
+        sample_attrs.sort(key=lambda a: a != first)
         refill_combo(self.dep_feature, [(f.feature, f.feature) for f in rs.features] if rs is not None else [])
         refill_combo(self.dep_colour, [(a, a) for a in sample_attrs] or [("—", None)])
 

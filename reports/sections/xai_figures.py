@@ -4,6 +4,8 @@ sensitive attribute (`DependenceDisplay`), each with a caption that says what it
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable
 
@@ -58,15 +60,23 @@ def group_importance(ctx: RenderContext) -> list[Flowable]:
     return out
 
 
+def colour_attribute(result: Any) -> str | None:
+    """The sensitive attribute dependence plots are coloured by: the first one of the audit's spec the per-row sample
+    is split by (the spec's order, not the sample's: a result read back from the trail has its keys sorted), as the
+    app's "Colour by" starts."""
+    rs = result.explanations.row_sample if result.explanations is not None else None
+    attrs = list(dict.fromkeys(k for c in rs.cells for k in c)) if rs is not None else []
+    return next((a for a in (*result.spec.sensitive, *attrs) if a in attrs), None)
+
+
 def dependence(ctx: RenderContext) -> list[Flowable]:
-    """Dependence plots of the most important sampled features, coloured by the sample's first sensitive attribute
-    (the app's default colouring; the app can colour by any)."""
+    """Dependence plots of the most important sampled features, coloured by the first sensitive attribute (the app's
+    default colouring; the app can colour by any)."""
     ex = ctx.result.explanations
     rs = getattr(ex, "row_sample", None)
     if rs is None or not rs.rows or not rs.features:
         return []
-    attrs = list(dict.fromkeys(k for c in rs.cells for k in c))
-    attribute = attrs[0] if attrs else None
+    attribute = colour_attribute(ctx.result)
     st = styles()
     out: list[Flowable] = []
     for f in rs.features[:DEPENDENCE_FEATURES]:
