@@ -106,6 +106,6 @@ def test_demo_report_carries_the_dependence_and_within_group_figures(demo_report
         assert any(caption in text[j] for j in (at[0], at[0] + 1)), caption
         assert len(pages[at[0]].images) >= 1, f"no figure on the page of {heading!r}"
     # three dependence plots and one within-group chart per attribute (race, sex, marital status): S7's images grow
-    s7 = [i for i, t in enumerate(text) if "Dependence on the most important features" in t][0]
+    s7 = next(i for i, t in enumerate(text) if "Dependence on the most important features" in t)
     s8 = next(i for i, t in enumerate(text) if i > s7 and "Local examples: borderline and adverse decisions" in t)
     assert sum(len(pages[i].images) for i in range(s7, s8 + 1)) >= 3 + 1 + 3
