@@ -41,7 +41,7 @@ from reports.layout_primitives import (
     text_width,
     wrap_text,
 )
-from reports.tables import Cell, FastTable, StyleCommand, Txt, cell, cell_value, kv_table, mono, table
+from reports.tables import Cell, StyleCommand, Txt, cell, cell_value, kv_table, mono, table
 
 __all__ = [
     "FAIL_BG",
@@ -65,7 +65,6 @@ __all__ = [
     "Cell",
     "Deferred",
     "DeferredPicture",
-    "FastTable",
     "Heading",
     "LayoutCanvas",
     "LayoutPass",

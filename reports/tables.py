@@ -1,5 +1,9 @@
-"""Tables for the PDF: plain-text cells wrapped to their column and drawn fast, shading of flagged cells, the header
-repeated on each page, and the two-column key/value table."""
+"""Tables for the PDF: plain-text cells wrapped to their column, shading of flagged cells, the header repeated on each
+page, and the two-column key/value table.
+
+Plain-text cells are handed to reportlab's Table as strings and drawn by it (public API only). An override of its private
+per-cell hook (`Table._drawCell`, one text object per cell instead of one per line) once sat here; on reportlab 5.1 it
+saved nothing measurable (benchmarks/bench_tables.py), so it went."""
 
 from __future__ import annotations
 
@@ -14,10 +18,9 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
-from reportlab.platypus.tables import CellStyle
 
 from reports.fonts import BOLD, MONO, SANS, is_rtl, prepare, register_fonts, runs, visual
-from reports.layout_primitives import FLAG_BG, HEAD_BG, INK, RULE, TEXT_WIDTH, ZEBRA, is_layout_only, text_width, wrap_text
+from reports.layout_primitives import FLAG_BG, HEAD_BG, INK, RULE, TEXT_WIDTH, ZEBRA, is_layout_only, wrap_text
 
 
 @dataclass(frozen=True)
@@ -69,61 +72,13 @@ def cell_value(text: str, width: float, font: str = SANS, size: float = 7) -> st
 
 
 class FastTable(Table):  # type: ignore[misc]  # reportlab has no type information: its classes are Any
-    """A Table whose plain-text cells are drawn with one text object per cell (reportlab makes one per line, and one
-    even for an empty cell): the same output, about half the cost on report-sized tables."""
-
-    # Set by reportlab's Table while it draws: the style of the cell drawn last (None at the start of a draw).
-    _curcellstyle: CellStyle | None
+    """A Table that draws nothing on a layout pass that is never written (reports/pdf_document.py): the size is all
+    that pass needs. Drawing is reportlab's own (public `Flowable.draw`)."""
 
     def draw(self) -> None:
-        if is_layout_only(self.canv):  # a layout pass that is never written: the size is all it needs
+        if is_layout_only(self.canv):
             return
         super().draw()
-
-    # An override of reportlab's per-cell drawing hook (Table._drawCell, called for every cell by Table.draw): the one
-    # place to change how a cell is drawn; the fallback is reportlab's own.
-    def _drawCell(self, cellval: object, cellstyle: CellStyle, pos: tuple[float, float], size: tuple[float, float]) -> None:
-        if (
-            not isinstance(cellval, str)
-            or cellstyle.href
-            or cellstyle.destination
-            or cellstyle.direction
-            or cellstyle.shaping
-            or cellstyle.valign != "TOP"
-            or cellstyle.alignment not in ("LEFT", "RIGHT")
-        ):
-            super()._drawCell(cellval, cellstyle, pos, size)
-            return None
-        if not cellval:
-            return None
-        canv = self.canv
-        if self._curcellstyle is not cellstyle:
-            cur = self._curcellstyle
-            if cur is None or cellstyle.color != cur.color:
-                canv.setFillColor(cellstyle.color)
-            if (
-                cur is None
-                or cellstyle.leading != cur.leading
-                or cellstyle.fontname != cur.fontname
-                or cellstyle.fontsize != cur.fontsize
-            ):
-                canv.setFont(cellstyle.fontname, cellstyle.fontsize, cellstyle.leading)
-            self._curcellstyle = cellstyle
-        (colpos, rowpos), (colwidth, rowheight) = pos, size
-        y = rowpos + rowheight - cellstyle.topPadding - cellstyle.fontsize
-        left = cellstyle.alignment == "LEFT"
-        t = canv.beginText()
-        for line in cellval.split("\n"):
-            x = (
-                colpos + cellstyle.leftPadding
-                if left
-                else colpos + colwidth - cellstyle.rightPadding - text_width(line, cellstyle.fontname, cellstyle.fontsize)
-            )
-            t.setTextOrigin(x, y)
-            t.textOut(line)
-            y -= cellstyle.leading
-        canv.drawText(t)
-        return None
 
 
 def table(

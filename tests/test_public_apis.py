@@ -5,18 +5,23 @@ Private names change between releases without notice (shap's compiled module and
 audit's provenance should name a public API. Dunder names (`__version__`, `__file__`) are public. The standard library
 is not checked: its underscore names that matter here (`os._exit`) are documented.
 
-Three checks over the syntax tree of every module:
+Four checks over the syntax tree of every module:
 - imports: `import a._b`, `from a._b import c`, `from a import _b`, `importlib.import_module("a._b")`;
 - attribute chains on a name bound to a third-party import: `shap.explainers._tree`, `module._cext = recorder`;
 - private attributes of objects the project does not define: `est._predictors`, `getattr(est, "_baseline_prediction")`
-  (a `_name` the project itself defines or assigns somewhere is its own).
+  (a `_name` the project itself defines or assigns somewhere is its own);
+- overrides of a dependency's private hooks: a `def _name` (or a class-level `_name = ...`) in a class whose base is a
+  third-party class that has `_name` (reportlab's `Table._drawCell` was overridden so). The base is imported to ask it;
+  a `_name` the base does not have is the subclass's own helper (a Qt widget's `_on_png`).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("audit", "reports", "gui", "cli")
@@ -137,6 +142,103 @@ def violations_in(path: Path, tree: ast.AST, own: set[str], root: Path = ROOT) -
                 if _third_party(mod) and any(_private(c) for c in mod.split(".")):
                     found.append(f"{where(n)} {name}({mod!r})")
     return found
+
+
+def _resolve(dotted: str) -> Any:
+    """The object `dotted` names (a module, then attributes), or None when it cannot be imported."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _third_party_imports(tree: ast.AST) -> dict[str, str]:
+    """Local name -> the dotted third-party name it is bound to (`Table` -> `reportlab.platypus.Table`)."""
+    bound: dict[str, str] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            for a in n.names:
+                if _third_party(a.name):
+                    bound[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(n, ast.ImportFrom) and not n.level and n.module and _third_party(n.module):
+            for a in n.names:
+                bound[a.asname or a.name] = f"{n.module}.{a.name}"
+    return bound
+
+
+def private_overrides(path: Path, tree: ast.AST, root: Path = ROOT) -> list[str]:
+    """`def _name` / `_name = ...` in a class whose direct base is a third-party class that has `_name`."""
+    bound = _third_party_imports(tree)
+    found = []
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        bases = []
+        for b in cls.bases:
+            root_name, parts = _chain(b) if isinstance(b, ast.Attribute) else (b.id if isinstance(b, ast.Name) else None, [])
+            if root_name in bound:
+                base = _resolve(".".join([bound[root_name], *parts]))
+                if isinstance(base, type):
+                    bases.append(base)
+        if not bases:
+            continue
+        for stmt in cls.body:
+            names: list[str] = []
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = [stmt.name]
+            elif isinstance(stmt, ast.Assign):
+                names = [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                names = [stmt.target.id]
+            for name in names:
+                owner = next((b for b in bases if _private(name) and hasattr(b, name)), None)
+                if owner is not None:
+                    found.append(
+                        f"{path.relative_to(root)}:{stmt.lineno} class {cls.name} overrides "
+                        f"{owner.__module__}.{owner.__qualname__}.{name}"
+                    )
+    return found
+
+
+def test_no_private_hook_of_a_dependency_is_overridden() -> None:
+    found = [v for path, tree in _sources() for v in private_overrides(path, tree)]
+    assert not found, "private methods of dependency classes overridden (use their public API):\n" + "\n".join(found)
+
+
+def test_the_override_check_finds_an_override_and_spares_own_helpers(tmp_path: Path) -> None:
+    """The reportlab hook FastTable once overrode is caught, and so is a private class attribute set over the base's; a
+    private helper the base does not have, a public override and a class of the project's own are not."""
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import reportlab.platypus as rp\n"
+        "from reportlab.platypus import Flowable, Table\n"
+        "class Fixed(Flowable):\n"
+        "    _fixedWidth = 1\n"
+        "class Fast(Table):\n"
+        "    def _drawCell(self, *a): pass\n"
+        "    def _my_helper(self): pass\n"
+        "    def draw(self): pass\n"
+        "class Fast2(rp.Table):\n"
+        "    def _drawCell(self, *a): pass\n"
+        "class Own:\n"
+        "    def _drawCell(self): pass\n",
+        encoding="utf-8",
+    )
+    found = private_overrides(bad, ast.parse(bad.read_text(encoding="utf-8")), root=tmp_path)
+    text = "\n".join(found)
+    assert "bad.py:4 class Fixed overrides reportlab.platypus.flowables.Flowable._fixedWidth" in text, text
+    assert "bad.py:6 class Fast overrides reportlab.platypus.tables.Table._drawCell" in text, text
+    assert "bad.py:10 class Fast2 overrides" in text, text
+    assert len(found) == 3, text  # not _my_helper, draw, nor Own._drawCell
 
 
 def test_no_private_name_of_a_dependency_is_used() -> None:

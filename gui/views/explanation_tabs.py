@@ -1,7 +1,8 @@
-"""The Explanations page's four tabs, each a widget that shows its part of a result's explanations: global importance
-(bars or the beeswarm, for everyone or by group), importance by group with where it shifts, the dependence plot, and
-local examples with the waterfall. Every chart is a `reports.charts` display object built from the result (the report
-draws the same ones), shown by `gui.views.figure.FigureView`."""
+"""The Explanations page's tabs, each a widget that shows its part of a result's explanations: global importance (bars,
+the beeswarm or the groups x features heat map, for everyone or by group), importance by group with where it shifts,
+and the dependence plot (local examples with the waterfall: gui.views.explanation_local). Every chart is a
+`reports.charts` display object built from the result (the report draws the same ones), shown by
+`gui.views.figure.FigureView`."""
 
 from __future__ import annotations
 
@@ -29,22 +30,11 @@ from gui.views.common import fit_columns, heading, labelled_combo, muted, refill
 from gui.views.figure import FigureView
 
 if TYPE_CHECKING:
-    from audit.explain.result import Explanations, FeatureImportance, GroupFeature, LocalExplanation, RankShift
+    from audit.explain.result import Explanations, FeatureImportance, GroupFeature, RankShift
     from audit.result import AuditResult
-
-# A contribution of the selected decision: feature, SHAP value, the row's value of the feature
-Contribution = tuple[str, float, object]
 
 # The display object a tab shows, built from `reports.charts` (imported when first drawn: it loads matplotlib)
 Build = Callable[[ModuleType], Any]
-
-
-def _value(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else f"{v:.6g}"
-    return str(v)
 
 
 def show_chart(view: FigureView, build: Build) -> None:
@@ -90,7 +80,11 @@ class GlobalTab(QWidget):
             "explain_global_kind",
             "&Chart",
             "Chart of global importance",
-            [("Importance (mean |SHAP|)", "bars"), ("SHAP summary (beeswarm)", "beeswarm")],
+            [
+                ("Importance (mean |SHAP|)", "bars"),
+                ("SHAP summary (beeswarm)", "beeswarm"),
+                ("Importance by group (heat map)", "heatmap"),
+            ],
         )
         self.global_split = labelled_combo(
             bar, "explain_global_split", "&Split by", "Show the chart for everyone or by group", []
@@ -142,9 +136,9 @@ class GlobalTab(QWidget):
         refill_combo(self.global_split, [("Everyone", None)] + [(a, a) for a in attrs])
         model = self.global_kind.model()
         assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
-        beeswarm = model.item(1)
-        beeswarm.setEnabled(rs is not None)
-        if rs is None and self.global_kind.currentIndex() == 1:
+        model.item(1).setEnabled(rs is not None)
+        model.item(2).setEnabled(bool(ex.by_group))
+        if not model.item(self.global_kind.currentIndex()).isEnabled():
             self.global_kind.setCurrentIndex(0)
 
     @Slot()
@@ -155,14 +149,21 @@ class GlobalTab(QWidget):
         result = self.result
         kind, split = self.global_kind.currentData(), self.global_split.currentData()
         rs = getattr(ex, "row_sample", None)
+        self.global_split.setEnabled(kind != "heatmap")  # the heat map shows every single-attribute group at once
         self.global_note.setText(
-            f"One dot per sampled row ({len(rs.rows)} rows, stratified by group): its SHAP value for each feature, "
+            "Each group's share of its own attribution per feature (%), one row per group of one attribute, the top "
+            "features of the global importance; ✱ marks a small group, whose shares are the least certain. A share that "
+            "differs between rows shows a feature moving decisions more for one group than for another."
+            if kind == "heatmap"
+            else f"One dot per sampled row ({len(rs.rows)} rows, stratified by group): its SHAP value for each feature, "
             "coloured by the feature's value; right of 0 pushes towards the favourable decision."
             if kind == "beeswarm" and rs
             else f"Mean absolute SHAP value per original feature over {ex.global_rows:,} sampled rows, with a bootstrap "
             "interval. Larger means the feature moves decisions more."
         )
-        if kind == "beeswarm":
+        if kind == "heatmap":
+            show_chart(self.global_figure, lambda c: c.ImportanceHeatmapDisplay.from_result(result))
+        elif kind == "beeswarm":
             show_chart(self.global_figure, lambda c: c.BeeswarmDisplay.from_result(result, split))
         elif split:
             show_chart(self.global_figure, lambda c: c.GroupImportanceDisplay.from_result(result, split))
@@ -195,6 +196,10 @@ class DependenceTab(QWidget):
         self.result = result
         rs = getattr(ex, "row_sample", None)
         sample_attrs = list(dict.fromkeys(k for c in rs.cells for k in c)) if rs is not None else []
+        from reports.sections.xai_figures import colour_attribute  # here: the window starts without reportlab
+
+        first = colour_attribute(result)  # the spec's first attribute, as the report colours by
+        sample_attrs.sort(key=lambda a: a != first)
         refill_combo(self.dep_feature, [(f.feature, f.feature) for f in rs.features] if rs is not None else [])
         refill_combo(self.dep_colour, [(a, a) for a in sample_attrs] or [("—", None)])
 
@@ -317,82 +322,3 @@ class GroupTab(QWidget):
             extra.append(f"{g.sensitive_share:.1%} to sensitive features")
         self.group_note.setText("; ".join(extra))
         fit_columns(self.group_table)
-
-
-class LocalTab(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.result: AuditResult | None = None
-        self.local: list[LocalExplanation] = []  # the result's local examples
-        lay = QVBoxLayout(self)
-        lay.addWidget(
-            muted(
-                "Individual decisions: adverse ones and borderline ones (nearest the threshold). "
-                "Base value + contributions = the model's output. Contributions are associations, not causes."
-            )
-        )
-        split = QSplitter(Qt.Orientation.Horizontal)
-        self.local_model: RecordTableModel[LocalExplanation] = RecordTableModel(
-            [
-                Column("Group", lambda e: label(e.attributes)),
-                Column("Kind", lambda e: e.kind),
-                Column("Row", lambda e: str(e.row), sort=lambda e: e.row, numeric=True),
-                Column("Decision", lambda e: "favourable" if e.decision else "adverse"),
-                Column("Score", lambda e: "—" if e.score is None else f"{e.score:.3f}", sort=lambda e: e.score, numeric=True),
-            ],
-            [],
-            self,
-        )
-        self.local_proxy = SortProxy(self)
-        self.local_proxy.setSourceModel(self.local_model)
-        self.local_table = table_view("local_examples")
-        self.local_table.setModel(self.local_proxy)
-        self.local_table.selectionModel().currentRowChanged.connect(self.show_local)
-        split.addWidget(self.local_table)
-        self.contrib_model: RecordTableModel[Contribution] = RecordTableModel(
-            [
-                Column("Feature", lambda c: c[0]),
-                Column("Value", lambda c: _value(c[2])),
-                Column("Contribution", lambda c: f"{c[1]:+.4f}", sort=lambda c: c[1], numeric=True),
-            ],
-            [],
-            self,
-        )
-        self.contrib_table = table_view("local_contributions", sortable=False)
-        self.contrib_table.setModel(self.contrib_model)
-        right = QSplitter(Qt.Orientation.Vertical)
-        self.waterfall_figure = FigureView("explain_waterfall", save_name="decision")
-        right.addWidget(self.waterfall_figure)
-        right.addWidget(self.contrib_table)
-        right.setSizes([600, 250])
-        split.addWidget(right)
-        split.setSizes([380, 620])
-        lay.addWidget(split, 1)
-        self.local_note = muted()
-        lay.addWidget(self.local_note)
-
-    def show_examples(self, result: AuditResult, ex: Explanations) -> None:
-        self.result, self.local = result, list(ex.local)
-        self.local_model.set_rows(ex.local)
-        fit_columns(self.local_table)
-        if ex.local:
-            self.local_table.selectRow(0)
-        self.local_note.setText("" if ex.local else "No local examples in this result.")
-
-    @Slot(QModelIndex, QModelIndex)
-    def show_local(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
-            self.contrib_model.set_rows([])
-            self.waterfall_figure.set_display(None)
-            return
-        rec = self.local_model.record(self.local_proxy.mapToSource(current).row())
-        index = next(i for i, e in enumerate(self.local) if e is rec)
-        result = self.result
-        show_chart(self.waterfall_figure, lambda c: c.WaterfallDisplay.from_result(result, index))
-        rows = [(f, c, rec.feature_values.get(f)) for f, c in rec.contributions.items()]
-        self.contrib_model.set_rows(rows)
-        self.local_note.setText(
-            f"Base value {rec.base_value:+.4f} + contributions {sum(rec.contributions.values()):+.4f} = "
-            f"output {rec.output:+.4f}" + (f" (P = {rec.score:.3f})" if rec.score is not None else "")
-        )
-        fit_columns(self.contrib_table)

@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from gui.views.common import heading, muted
-from gui.views.explanation_tabs import DependenceTab, GlobalTab, GroupTab, LocalTab
+from gui.views.explanation_local import LocalTab
+from gui.views.explanation_tabs import DependenceTab, GlobalTab, GroupTab
 
 if TYPE_CHECKING:
     from audit.explain.result import Explanations

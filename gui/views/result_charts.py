@@ -39,6 +39,14 @@ def chart_choices(result: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
                 lambda c: c.CalibrationDisplay.from_result(result, first),
             )
         )
+        if singles:  # the report's panels: one per sensitive attribute, everyone's curve in each
+            choices.append(
+                (
+                    "Calibration by group: one panel per attribute",
+                    "calibration-panels",
+                    lambda c: c.CalibrationPanelsDisplay.from_result(result, tuple(singles)),
+                )
+            )
     return choices
 
 

@@ -1,5 +1,7 @@
-"""S7 explainability: explainer and sample sizes, global importance (chart and table), importance across groups,
-attribution to proxy features, local examples (borderline and adverse decisions), stability, limits."""
+"""S7 explainability: explainer and sample sizes, global importance (chart and table, the SHAP summary and dependence
+plots), importance across groups (heat map, largest differences, importance within each group), attribution to proxy
+features, local examples (borderline and adverse decisions), stability, limits. The dependence and within-group figures
+are in reports.sections.xai_figures."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from reports.charts import HEATMAP_GROUPS, TOP_FEATURES
 from reports.context import NOT_ASSESSED_TEXT, RenderContext
 from reports.coverage import PRESENT, explanation_state
 from reports.layout import TEXT_WIDTH, Cell, cell, keep, kv_table, p, styles, table
+from reports.sections import xai_figures
 
 
 def s7_explainability(ctx: RenderContext) -> list[Flowable]:
@@ -76,6 +79,7 @@ def s7_explainability(ctx: RenderContext) -> list[Flowable]:
                 flags[(3, len(rows) - 1)] = "insufficient"
         out.append(table(rows, [50 * mm, 50 * mm, 20 * mm, TEXT_WIDTH - 120 * mm], flags=flags))
         out += _beeswarm(ctx)
+        out += xai_figures.dependence(ctx)
 
     if ex.by_group:
         out.append(CondPageBreak(70 * mm))
@@ -105,6 +109,7 @@ def s7_explainability(ctx: RenderContext) -> list[Flowable]:
                     ]
                 )
             out.append(table(rows, [35 * mm, 35 * mm, 40 * mm, 40 * mm, TEXT_WIDTH - 150 * mm]))
+        out += xai_figures.group_importance(ctx)
 
     out.append(p("Attribution to proxies and sensitive attributes", st.h2))
     any_share = False

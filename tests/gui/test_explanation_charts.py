@@ -59,6 +59,32 @@ def test_global_chart_is_the_reports_display(qtbot, view, result):
     assert view.global_figure.display() == charts.GroupImportanceDisplay.from_result(result, "region")
 
 
+def test_heat_map_of_importance_by_group_is_the_reports_display(qtbot, view, result):
+    """The Global tab's third chart is the report's groups x features heat map, drawn from the result's shares, in the
+    window's theme; "Split by" does not apply to it."""
+    from gui.views.figure import set_chart_theme
+    from reports import charts
+
+    i = view.global_kind.findData("heatmap")
+    assert view.global_kind.model().item(i).isEnabled()
+    _wait(qtbot, view.global_figure, lambda: view.global_kind.setCurrentIndex(i))
+    shown = view.global_figure.display()
+    assert isinstance(shown, charts.ImportanceHeatmapDisplay) and shown == charts.ImportanceHeatmapDisplay.from_result(result)
+    assert view.global_figure.last_png.startswith(b"\x89PNG") and _corner(view.global_figure.last_png) == (255, 255, 255)
+    assert not view.global_split.isEnabled() and "share of its own attribution" in view.global_tab.global_note.text()
+    # every single-attribute group is a row, and its cells are the result's shares (%), in the global feature order
+    singles = [g for g in result.explanations.by_group if len(g.attributes) == 1]
+    assert len(shown.groups) == len(singles) == 5  # region: 3, gender: 2
+    north = next(g for g in singles if g.attributes == {"region": "North"})
+    row = shown.matrix[next(k for k, lab in enumerate(shown.groups) if "North" in lab)]
+    share = {f.feature: 100 * f.share for f in north.features}
+    assert row == pytest.approx(tuple(share[f] for f in shown.features))
+    _wait(qtbot, view.global_figure, lambda: set_chart_theme("dark"))
+    assert sum(_corner(view.global_figure.last_png)) < 180
+    _wait(qtbot, view.global_figure, lambda: view.global_kind.setCurrentIndex(0))
+    assert view.global_split.isEnabled()
+
+
 def test_group_picker_draws_that_groups_importance(qtbot, view, result):
     from reports import charts
 
@@ -75,6 +101,7 @@ def test_dependence_pickers(qtbot, view, result):
     assert [view.dep_feature.itemData(i) for i in range(view.dep_feature.count())] == [
         f.feature for f in result.explanations.row_sample.features
     ]
+    assert view.dep_colour.itemData(0) == "region"  # the spec's first attribute, as the report colours by
     _wait(qtbot, view.dep_figure, lambda: view.tabs.setCurrentIndex(2))
     _wait(qtbot, view.dep_figure, lambda: view.dep_feature.setCurrentIndex(view.dep_feature.findData("debt")))
     _wait(qtbot, view.dep_figure, lambda: view.dep_colour.setCurrentIndex(view.dep_colour.findData("gender")))
@@ -126,6 +153,10 @@ def test_a_result_without_a_row_sample(qtbot, view, result):
     ex = result.explanations.model_copy(update={"row_sample": None})
     view.set_result(result.model_copy(update={"explanations": ex}))
     assert not view.global_kind.model().item(1).isEnabled()
+    assert view.global_kind.model().item(2).isEnabled()  # the heat map needs no per-row sample
+    ex = ex.model_copy(update={"by_group": []})
+    view.set_result(result.model_copy(update={"explanations": ex}))
+    assert not view.global_kind.model().item(2).isEnabled()  # nor by-group explanations: no heat map
     assert view.dep_figure.display() is None and "per-row sample" in view.dep_figure.status.text()
     assert not view.dep_figure.save_button.isEnabled()
     view.set_result(None)
