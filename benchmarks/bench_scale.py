@@ -7,9 +7,9 @@ the same counts and fairlearn's MetricFrame, with the ratio and the goal (issue 
 Files as benchmarks/bench_engines.py writes them (3 sensitive columns, 90 cells, a 0/1 target, decisions and
 full-precision scores: about one distinct score per row), written 1M rows at a time with pyarrow's ParquetWriter so
 generating 100M rows needs the memory of 1M. `--wide N`: an N-row file with 8 sensitive columns (86,400 possible
-cells), audited on all 8 and their pairs
-(--max-order 2: 564 groups; all intersections of 8 columns are above the group limit of 2,000, audit/guards.py). Every run is a fresh process; wall, CPU (user + system, the process and its children) and
-peak resident memory (ru_maxrss) are printed. On a shared machine wall time is "under load"; CPU time is not.
+cells), audited on all 8 and their pairs (--max-order 2: 564 groups; all intersections of 8 columns are above the
+group limit of 2,000, audit/guards.py). Every run is a fresh process; wall, CPU (user + system, the process and its
+children) and peak resident memory (ru_maxrss) are printed. On a shared machine wall time is "under load"; CPU is not.
 
 Goals: at 100M rows with scores the DuckDB engine within 3x of the bare GROUP BY of the counts and under 1.5 GB; the
 1M-row audit no slower than `--before` (the code before this work); 8 sensitive columns on 1M rows under 10 s.
@@ -185,7 +185,8 @@ def main() -> None:
                 make_parquet(path, rows)
             floor = child("floor", [str(path), a.memory_limit, SENSITIVE], ROOT, a.timeout)
             line(rows, "duckdb GROUP BY counts", floor, None, "the floor")
-            line(rows, "duckdb GROUP BY + scores", child("floor_scores", [str(path), a.memory_limit, SENSITIVE], ROOT, a.timeout), floor, "")
+            with_scores = child("floor_scores", [str(path), a.memory_limit, SENSITIVE], ROOT, a.timeout)
+            line(rows, "duckdb GROUP BY + scores", with_scores, floor, "")
             for engine in ("numpy", "duckdb"):
                 if engine == "numpy" and rows > a.numpy_max:
                     print(f"{rows:>11,} {'attest --engine numpy':<30} {'skipped (--numpy-max)':>26}")
@@ -193,7 +194,8 @@ def main() -> None:
                 goal = "<= 3x floor, < 1500 MB" if engine == "duckdb" and rows >= 100_000_000 else ""
                 if rows == 1_000_000 and a.before:
                     goal = "no slower than before"
-                got = child("audit", audit_args(path, SENSITIVE, engine, folder / f"r_{rows}_{engine}.json", a.memory_limit), ROOT)
+                args = audit_args(path, SENSITIVE, engine, folder / f"r_{rows}_{engine}.json", a.memory_limit)
+                got = child("audit", args, ROOT)
                 line(rows, f"attest --engine {engine}", got, floor, goal + _verdict(got, floor, rows, engine))
                 if rows == 1_000_000 and a.before:
                     before = child(
