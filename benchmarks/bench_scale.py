@@ -59,10 +59,12 @@ else:
     keys = arg[2]
     if kind == "floor":
         con.sql(f"SELECT {keys}, y, pred, count(*) FROM {src} GROUP BY ALL").fetchall()
-    else:  # the counts and the per-(cell, score) outcome counts, exact
+    else:  # the counts and the per-(cell, score) outcome counts, exact, counted in DuckDB (30M rows of it
+        # fetched into Python took 9 GB)
+        con.execute("SET preserve_insertion_order = false")
         con.sql(f"SELECT {keys}, y, pred, count(*) FROM {src} GROUP BY ALL").fetchall()
-        con.sql(f"SELECT {keys}, score, count(*) FILTER (WHERE y = 1), count(*) FILTER (WHERE y = 0) "
-                f"FROM {src} GROUP BY ALL ORDER BY score").fetchnumpy()
+        con.sql(f"SELECT count(*) FROM (SELECT {keys}, score, count(*) FILTER (WHERE y = 1), count(*) FILTER (WHERE y = 0) "
+                f"FROM {src} GROUP BY ALL)").fetchall()
 ru = [resource.getrusage(r) for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
 print(json.dumps({"s": time.perf_counter() - t0, "cpu": sum(r.ru_utime + r.ru_stime for r in ru),
                   "mb": max(r.ru_maxrss for r in ru) / 1024}))
@@ -121,8 +123,9 @@ def child(kind: str, args: list[str], root: Path, timeout: float | None = None) 
         )
     except subprocess.TimeoutExpired:
         return None
-    if out.returncode != 0:
-        raise SystemExit(f"{kind} failed:\n{out.stderr[-3000:]}")
+    if out.returncode != 0:  # e.g. DuckDB's own GROUP BY out of its memory limit: printed, the next run goes on
+        print(f"{kind} failed: {out.stderr.strip().splitlines()[-1][:300] if out.stderr.strip() else out.returncode}")
+        return None
     got: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return got
 
@@ -156,7 +159,7 @@ def audit_args(path: Path, sensitive: str, engine: str, out: Path, memory_limit:
 
 def line(rows: int, label: str, got: dict[str, float] | None, floor: dict[str, float] | None, goal: str) -> None:
     if got is None:
-        print(f"{rows:>11,} {label:<30} {'did not finish':>26}   {goal}", flush=True)
+        print(f"{rows:>11,} {label:<30} {'did not finish / failed':>26}   {goal}", flush=True)
         return
     ratio = f"{got['s'] / floor['s']:.1f}x" if floor else "-"
     print(f"{rows:>11,} {label:<30} {got['s']:>8.2f} {got['cpu']:>8.2f} {got['mb']:>8.0f} {ratio:>7}   {goal}", flush=True)

@@ -107,10 +107,16 @@ def auc_bound(
     for group_of_cell in [np.zeros(index.n_cells, dtype=np.int64)] + [lv.group_of_cell.astype(np.int64) for lv in index.levels]:
         g = group_of_cell[cell]
         n_groups = int(group_of_cell.max()) + 1 if len(group_of_cell) else 0
-        keys, inv = np.unique(g * width + bin_of, return_inverse=True)
-        p_gb = np.bincount(inv, weights=pos, minlength=len(keys))
-        n_gb = np.bincount(inv, weights=neg, minlength=len(keys))
-        same = np.bincount(keys // width, weights=p_gb * n_gb, minlength=n_groups)
+        key = g * width + bin_of
+        if n_groups * width <= 50_000_000:  # (group, bin) counted directly: no sort of the entries
+            p_gb = np.bincount(key, weights=pos, minlength=n_groups * width)
+            n_gb = np.bincount(key, weights=neg, minlength=n_groups * width)
+            same = (p_gb * n_gb).reshape(n_groups, width).sum(axis=1)
+        else:
+            keys, inv = np.unique(key, return_inverse=True)
+            p_gb = np.bincount(inv, weights=pos, minlength=len(keys))
+            n_gb = np.bincount(inv, weights=neg, minlength=len(keys))
+            same = np.bincount(keys // width, weights=p_gb * n_gb, minlength=n_groups)
         pairs = np.bincount(g, weights=pos, minlength=n_groups) * np.bincount(g, weights=neg, minlength=n_groups)
         ok = pairs > 0
         if ok.any():
