@@ -173,7 +173,10 @@ class _Run:
             [f"count(*) AS {_N}"]
             + [f"count(*) FILTER (WHERE NOT {valid(c, types[c])}) AS __attest_miss{i}" for i, c in enumerate(others)]
         )
-        arrow = self.q(f"SELECT {', '.join(ident(k) for k in keys)}, {aggs} FROM src GROUP BY ALL").to_arrow_table()
+        hashed = f"hash({', '.join(ident(f) for f in spec.sensitive)})"  # on the distinct rows: the score pass's key
+        arrow = self.q(
+            f"SELECT *, {hashed} AS __attest_h FROM (SELECT {', '.join(ident(k) for k in keys)}, {aggs} FROM src GROUP BY ALL)"
+        ).to_arrow_table()
         compact = arrow.to_pandas()
         w = compact[_N].to_numpy(dtype=np.int64)
         rows_all = int(w.sum())
@@ -230,6 +233,7 @@ class _Run:
         if spec.scores_column is not None:
             progress("groups", 2, STEPS, "Scores per cell")
             assert self.score_summary is not None  # _check_scores read it
+            unique_hash = self._hash_map(compact["__attest_h"].to_numpy()[keep], index.cell_of_row)
             table, self.score_bound = score_table(
                 self.con,
                 spec.scores_column,
@@ -238,6 +242,8 @@ class _Run:
                 valid(spec.target, types[spec.target]),
                 index,
                 int(self.score_summary[3] or 0),
+                rows,
+                unique_hash,
                 engine.exact_scores,
                 engine.histogram_bins,
             )
@@ -311,6 +317,17 @@ class _Run:
                     resolve_positive(pd.Series(values, dtype=object), k, spec.positive_label or spec.policy.positive_label)
                 else:
                     decisions_from_column(pd.Series(values, dtype=object), k, values[0], values)
+
+    def _hash_map(self, h: Any, cell_of_row: np.ndarray) -> bool:
+        """Register `attest_hash` (h, cell); False when one hash stands for two cells (then the values are joined)."""
+        import pyarrow as pa
+
+        pairs = pd.DataFrame({"h": np.asarray(h, dtype=np.uint64), "__attest_cell": cell_of_row.astype(np.int64)})
+        pairs = pairs.drop_duplicates()
+        if pairs["h"].duplicated().any():
+            return False
+        self.con.register("attest_hash", pa.Table.from_pandas(pairs, preserve_index=False))
+        return True
 
     def _check_scores(self, src: Source) -> None:
         """The checks of `scores_from`, in SQL over the audited rows."""

@@ -8,8 +8,10 @@ Histogram: B equal-width bins over [0, 1] (bin k holds k/B <= s < (k+1)/B, a sco
 at its midpoint, B a multiple of the 10 calibration bins and about `hist_entries / cells`. The error bounds are those
 of audit/engines/spark_scores.py (AUC from the histogram itself, Brier 1/B, calibration 1/(2B)), stated in the result.
 
-Either way the GROUP BY runs on the file's own sensitive and target values (no join per row); its few million rows
-are then mapped to cells and outcomes by the distinct-rows table of the first pass (`attest_cells`, `attest_pos`).
+Either way the GROUP BY runs on the file's own values (no join per row): on DuckDB's 64-bit hash of the sensitive
+values when the first pass found no two combinations with one hash (checked, and the rows counted after the join),
+else on the values themselves; its few million rows are then mapped to cells and outcomes by the first pass's
+distinct rows (`attest_hash` or `attest_cells`, and `attest_pos`).
 """
 
 from __future__ import annotations
@@ -44,31 +46,42 @@ def score_table(
     audited: str,
     index: GroupIndex,
     distinct: int,
+    rows: int,
+    hashed: bool,
     exact_limit: int = DEFAULT_EXACT,
     bins: int | None = None,
 ) -> tuple[ScoreTable, ScoreResolution | None]:
     """`audited`: SQL true for the rows the audit keeps (target present); `distinct`: about how many distinct scores;
-    `bins`: the histogram's bins (None: `histogram_bins` of the occupied cells)."""
+    `rows`: how many rows that is; `hashed`: the table `attest_hash` (h, cell) maps DuckDB's hash of the sensitive
+    values to the cell without collision; `bins`: the histogram's bins (None: `histogram_bins` of the occupied cells)."""
     if bins is not None and (bins <= 0 or bins % N_BINS):
         raise ValueError(f"histogram bins must be a positive multiple of {N_BINS}, not {bins}")
     s = f"CAST({ident(column)} AS DOUBLE)"
     exact = distinct <= exact_limit
     bins = 0 if exact else bins or histogram_bins(index.n_cells)
     key = s if exact else f"CAST(least(floor({s} * {bins}), {bins - 1}) AS BIGINT)"
-    raw = [ident(f) for f in sensitive]
-    agg_keys = ", ".join([*(f"{r} AS __attest_k{j}" for j, r in enumerate(raw)), f"{ident(target)} AS __attest_t"])
-    join = " AND ".join(f"a.__attest_k{j} IS NOT DISTINCT FROM m.__attest_k{j}" for j in range(len(sensitive)))
-    # MATERIALIZED: the aggregate first (one pass over the rows), then the join on its few rows.
-    got = con.sql(
-        f"WITH agg AS MATERIALIZED (SELECT {agg_keys}, {key} AS s, count(*) AS n FROM src WHERE {audited} GROUP BY ALL), "
-        "cells AS (SELECT DISTINCT __attest_cell, "
-        + ", ".join(f"__attest_k{j}" for j in range(len(sensitive)))
-        + " FROM attest_cells) "
-        "SELECT a.s AS s, m.__attest_cell AS c, "
-        "sum(a.n) FILTER (WHERE a.__attest_t IN (SELECT t FROM attest_pos)) AS p, "
-        "sum(a.n) FILTER (WHERE a.__attest_t NOT IN (SELECT t FROM attest_pos)) AS q "
-        f"FROM agg a JOIN cells m ON {join} GROUP BY ALL ORDER BY s, c"
-    ).fetchnumpy()
+    got = None
+    if hashed:  # one integer key per row instead of the sensitive values: the GROUP BY costs ~2.4x less
+        got = _query(
+            con,
+            f"hash({', '.join(ident(f) for f in sensitive)}) AS __attest_h",
+            "a.__attest_h = m.h",
+            "attest_hash",
+            key,
+            target,
+            audited,
+        )
+        if int(_counts(got["p"]).sum() + _counts(got["q"]).sum()) != rows:
+            got = None  # a value whose hash the map does not know (a type that did not round-trip): the exact join
+    if got is None:
+        keys = ", ".join(f"{ident(f)} AS __attest_k{j}" for j, f in enumerate(sensitive))
+        join = " AND ".join(f"a.__attest_k{j} IS NOT DISTINCT FROM m.__attest_k{j}" for j in range(len(sensitive)))
+        cells = (
+            "(SELECT DISTINCT __attest_cell, "
+            + ", ".join(f"__attest_k{j}" for j in range(len(sensitive)))
+            + " FROM attest_cells)"
+        )
+        got = _query(con, keys, join, cells, key, target, audited)
     score = np.asarray(got["s"], dtype=np.float64)
     cell = np.asarray(got["c"], dtype=np.int64)
     pos = _counts(got["p"])
@@ -85,6 +98,19 @@ def score_table(
         brier_max_error=1.0 / bins,
         calibration_max_error=0.5 / bins,
     )
+
+
+def _query(con: Any, keys: str, join: str, cells: str, key: str, target: str, audited: str) -> Any:
+    """Per (score or bin, cell) the rows with a positive / negative outcome. MATERIALIZED: the aggregate first (one
+    pass over the rows), then the join on its few rows."""
+    return con.sql(
+        f"WITH agg AS MATERIALIZED (SELECT {keys}, {ident(target)} AS __attest_t, {key} AS s, count(*) AS n FROM src "
+        f"WHERE {audited} GROUP BY ALL) "
+        "SELECT a.s AS s, m.__attest_cell AS c, "
+        "sum(a.n) FILTER (WHERE a.__attest_t IN (SELECT t FROM attest_pos)) AS p, "
+        "sum(a.n) FILTER (WHERE a.__attest_t NOT IN (SELECT t FROM attest_pos)) AS q "
+        f"FROM agg a JOIN {cells} m ON {join} GROUP BY ALL ORDER BY s, c"
+    ).fetchnumpy()
 
 
 def _counts(col: Any) -> npt.NDArray[np.int64]:
