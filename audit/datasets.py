@@ -105,6 +105,8 @@ def load_dataset(
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
+    except MemoryError:  # pyarrow's ArrowMemoryError too: the file is fine, the memory is short (audit/engines/memory.py)
+        raise
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise DatasetError(
             f"{path.name} looks like Parquet but cannot be read: {exc}", "The file may be truncated; export it again."
@@ -140,6 +142,8 @@ def _read_excel(path: Path, sheet: str | None, sensitive: Collection[str] = ()) 
             return pd.read_excel(book, sheet_name=sheet), sheet
         header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
         return pd.read_excel(book, sheet_name=sheet, keep_default_na=False, na_values=_na_by_column(header, sensitive)), sheet
+    except MemoryError:
+        raise
     except Exception as exc:  # openpyxl parses the sheet only now: damaged XML, styles or zip members surface here
         raise DatasetError(
             f"Sheet '{sheet}' of {path.name} cannot be read: the workbook is damaged ({type(exc).__name__}: {str(exc)[:200]}).",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from audit.cancel import CancelToken, Progress, no_progress
-from audit.engines import make_engine
+from audit.engines import choose_engine, make_engine
 from audit.engines.base import CellStatistics, Prepared
 from audit.errors import Cancelled, InputError
 from audit.guards import check_options
@@ -74,7 +74,19 @@ def run_audit(
     engine: str = "numpy",
     engine_options: Mapping[str, Any] | None = None,
 ) -> AuditResult:
-    """`engine`: "numpy" (in memory, default), "duckdb" (predictions-only, out of core) or "auto" (audit/engines)."""
+    """`engine`: "numpy" (in memory, default), "duckdb" (predictions-only, out of core) or "auto" (audit/engines).
+    Running out of memory is an `InputError` saying what the file needs and which engine to use (audit/engines/memory.py)."""
+    try:
+        return _run_audit(spec, progress, cancel, engine, engine_options)
+    except MemoryError as exc:
+        from audit.engines.memory import out_of_memory
+
+        raise out_of_memory(spec, choose_engine(engine, spec)) from exc
+
+
+def _run_audit(
+    spec: AuditSpec, progress: Progress, cancel: CancelToken | None, engine: str, engine_options: Mapping[str, Any] | None
+) -> AuditResult:
     cancel = cancel or CancelToken()
     started, t0 = _utc(), time.perf_counter()
     check_options(spec)  # before the data is read: a bad option never costs a long load

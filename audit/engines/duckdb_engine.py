@@ -1,12 +1,14 @@
 """The DuckDB engine: predictions-only audits (decision and score columns in the file) computed by SQL GROUP BY in
 DuckDB, out of core under a memory limit, from Parquet, CSV or a table of a DuckDB database file.
 
-The rows never come into Python. Three passes over the file:
+The rows never come into Python. Passes over the file:
+0. a guard: the distinct values of the key columns, and the scores' range, missing values and distinct count;
 1. the distinct combinations of (sensitive values, target, decision) with their row counts and each other column's
    missing values; the in-memory checks and labels (audit/inputs.py, values.py, groups.py) run on these distinct rows
    with their counts, so every label, warning and refusal is the one the NumPy engine gives;
-2. with scores: per (cell, distinct score) the rows with a positive and a negative outcome (audit/engines/base.py);
-3. data quality: the proxy contingency tables (audit/engines/duckdb_quality.py).
+2. with scores: per (cell, distinct score, or score bin when the scores are too many) the rows with a positive and a
+   negative outcome (audit/engines/duckdb_scores.py);
+3. data quality, when the file has other columns: the proxy contingency tables (audit/engines/duckdb_quality.py).
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ import numpy as np
 import pandas as pd
 
 from audit.cancel import CancelToken, Progress
-from audit.engines.base import Prepared, ScoreTable
+from audit.engines.base import Prepared
 from audit.engines.checks import COUNT, distinct_rows, miss_column, missing_by_cell, nested_warnings, prepared
 from audit.engines.duckdb_quality import ROWS, proxy_tables
+from audit.engines.duckdb_scores import DEFAULT_EXACT, score_table
 from audit.engines.duckdb_source import Source, dataset_ref, ident, is_float, is_nested, is_numeric, open_source, valid
 from audit.engines.duckdb_watch import QueryWatch
 from audit.engines.numpy_engine import PREDICTIONS_ONLY, STEPS, check_columns
 from audit.errors import Cancelled, DatasetError, InputError
 from audit.guards import MAX_GROUPS, check_cost_counts
 from audit.inputs import decisions_from_column, resolve_positive, scores_from
+from audit.result import ScoreResolution
 from audit.spec import AuditSpec
 from audit.stats.cells import check_repeated
 
@@ -47,10 +51,19 @@ def _duckdb() -> Any:
 class DuckDBEngine:
     name = "duckdb"
 
-    def __init__(self, memory_limit: str | None = None, table: str | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        memory_limit: str | None = None,
+        table: str | None = None,
+        threads: int | None = None,
+        exact_scores: int = DEFAULT_EXACT,
+        histogram_bins: int | None = None,
+    ) -> None:
         self.memory_limit = memory_limit or DEFAULT_MEMORY_LIMIT
         self.table = table
         self.threads = threads
+        self.exact_scores = exact_scores  # more distinct scores than this: a histogram (audit/engines/duckdb_scores.py)
+        self.histogram_bins = histogram_bins  # None: as many as keep the table near 1M entries
 
     def statistics(self, spec: AuditSpec, progress: Progress, cancel: CancelToken) -> Prepared:
         if spec.model_path is not None:
@@ -109,6 +122,8 @@ def _limit(text: str) -> str:
 class _Run:
     def __init__(self, con: Any, spec: AuditSpec, progress: Progress, cancel: CancelToken, watch: QueryWatch) -> None:
         self.con, self.spec, self.cancel, self.watch = con, spec, cancel, watch
+        self.score_summary: tuple[Any, ...] | None = None  # (NaN or missing, min, max, about how many distinct)
+        self.score_bound: ScoreResolution | None = None
         self._progress = progress
 
     def progress(self, stage: str, step: int, of: int, text: str) -> None:
@@ -139,7 +154,10 @@ class _Run:
             [f"count(*) AS {COUNT}"]
             + [f"count(*) FILTER (WHERE NOT {valid(c, types[c])}) AS {miss_column(i)}" for i, c in enumerate(others)]
         )
-        arrow = self.q(f"SELECT {', '.join(ident(k) for k in keys)}, {aggs} FROM src GROUP BY ALL").to_arrow_table()
+        hashed = f"hash({', '.join(ident(f) for f in spec.sensitive)})"  # on the distinct rows: the score pass's key
+        arrow = self.q(
+            f"SELECT *, {hashed} AS __attest_h FROM (SELECT {', '.join(ident(k) for k in keys)}, {aggs} FROM src GROUP BY ALL)"
+        ).to_arrow_table()
         compact = arrow.to_pandas()
         progress("model", 1, STEPS, "Reading decisions")
         d = distinct_rows(compact, spec, pred_col, others)
@@ -147,8 +165,26 @@ class _Run:
         self._check_scores(src)
 
         progress("groups", 2, STEPS, "Encoding sensitive groups")
-        self._rows_view(src, arrow.filter(d.keep), d.kept, d.index.cell_of_row, d.y)
-        table = self._score_table() if spec.scores_column is not None else None
+        index = d.index
+        self._rows_view(src, arrow.filter(d.keep), d.kept, index.cell_of_row, d.y)
+        table, self.score_bound = None, None
+        if spec.scores_column is not None:
+            progress("groups", 2, STEPS, "Scores per cell")
+            assert self.score_summary is not None  # _check_scores read it
+            unique_hash = self._hash_map(compact["__attest_h"].to_numpy()[d.keep], index.cell_of_row)
+            table, self.score_bound = score_table(
+                self.con,
+                spec.scores_column,
+                spec.sensitive,
+                spec.target,
+                valid(spec.target, types[spec.target]),
+                index,
+                int(self.score_summary[3] or 0),
+                d.rows,
+                unique_hash,
+                engine.exact_scores,
+                engine.histogram_bins,
+            )
         qcols, qmiss = missing_by_cell(compact, d, others, spec)
         progress("groups", 2, STEPS, "Proxy statistics")
         tables = proxy_tables(
@@ -166,6 +202,7 @@ class _Run:
             decision_source=f"predictions column '{pred_col}'",
             warnings=warnings + d.warnings,
             not_assessed=(PREDICTIONS_ONLY,),
+            score_bound=self.score_bound,
         )
 
     def _guard(self, src: Source, keys: list[str]) -> None:
@@ -173,8 +210,18 @@ class _Run:
         column with many values would make the distinct rows as many as the rows; refuse them as in memory."""
         spec, types = self.spec, src.types
         exprs = ", ".join(f"count(DISTINCT {ident(k)}), count(*) FILTER (WHERE NOT {valid(k, types[k])})" for k in keys)
-        r = self.q(f"SELECT count(*) FILTER (WHERE {valid(spec.target, types[spec.target])}), {exprs} FROM src").fetchall()[0]
+        audited = valid(spec.target, types[spec.target])
+        col = spec.scores_column
+        numeric_scores = col is not None and (types[col].upper() == "BOOLEAN" or is_numeric(types[col]))
+        if numeric_scores:  # the score checks and the distinct scores in this same scan (a text column: _check_scores)
+            s = f"TRY_CAST({ident(col or '')} AS DOUBLE)"
+            exprs += (
+                f", count(*) FILTER (WHERE {audited} AND ({s} IS NULL OR isnan({s}))), min({s}) FILTER (WHERE {audited}), "
+                f"max({s}) FILTER (WHERE {audited}), approx_count_distinct({s}) FILTER (WHERE {audited})"
+            )
+        r = self.q(f"SELECT count(*) FILTER (WHERE {audited}), {exprs} FROM src").fetchall()[0]
         rows, per = int(r[0]), {k: (int(r[1 + 2 * i]), int(r[2 + 2 * i])) for i, k in enumerate(keys)}
+        self.score_summary = tuple(r[1 + 2 * len(keys) :]) if numeric_scores else None
         self.watch.rows = rows + per[spec.target][1]  # every row of the file: later passes report rows processed
         wide = [f for f in spec.sensitive if per[f][0] > MAX_GROUPS + len(spec.na_values) + 1]
         if wide and rows:
@@ -193,6 +240,17 @@ class _Run:
                     resolve_positive(pd.Series(values, dtype=object), k, spec.positive_label or spec.policy.positive_label)
                 else:
                     decisions_from_column(pd.Series(values, dtype=object), k, values[0], values)
+
+    def _hash_map(self, h: Any, cell_of_row: np.ndarray) -> bool:
+        """Register `attest_hash` (h, cell); False when one hash stands for two cells (then the values are joined)."""
+        import pyarrow as pa
+
+        pairs = pd.DataFrame({"h": np.asarray(h, dtype=np.uint64), "__attest_cell": cell_of_row.astype(np.int64)})
+        pairs = pairs.drop_duplicates()
+        if pairs["h"].duplicated().any():
+            return False
+        self.con.register("attest_hash", pa.Table.from_pandas(pairs, preserve_index=False))
+        return True
 
     def _check_scores(self, src: Source) -> None:
         """The checks of `scores_from`, in SQL over the audited rows."""
@@ -217,9 +275,12 @@ class _Run:
                 ]
                 scores_from(np.array(examples, dtype=object), f"column '{col}'")  # raises with the in-memory message
         s = f"TRY_CAST({ident(col)} AS DOUBLE)"
-        nan, lo, hi = self.q(
-            f"SELECT count(*) FILTER (WHERE {s} IS NULL OR isnan({s})), min({s}), max({s}) FROM src WHERE {audited}"
-        ).fetchall()[0]
+        if self.score_summary is None:
+            self.score_summary = self.q(
+                f"SELECT count(*) FILTER (WHERE {s} IS NULL OR isnan({s})), min({s}), max({s}), approx_count_distinct({s}) "
+                f"FROM src WHERE {audited}"
+            ).fetchall()[0]
+        nan, lo, hi, _ = self.score_summary
         if nan:
             raise InputError(
                 f"The scores in column '{col}' contain {nan} missing or NaN value(s).",
@@ -253,18 +314,4 @@ class _Run:
             f"CREATE TEMP VIEW {ROWS} AS SELECT src.*, m.__attest_cell, {mapped}, "
             f"(src.{t} IN (SELECT t FROM attest_pos)) AS __attest_y FROM src JOIN attest_cells m ON {join} "
             f"WHERE {audited}"
-        )
-
-    def _score_table(self) -> ScoreTable:
-        self.progress("groups", 2, STEPS, "Scores per cell")
-        s = f"CAST({ident(self.spec.scores_column or '')} AS DOUBLE)"
-        got = self.q(
-            f"SELECT {s} AS s, __attest_cell AS c, count(*) FILTER (WHERE __attest_y) AS p, "
-            f"count(*) FILTER (WHERE NOT __attest_y) AS n FROM {ROWS} r GROUP BY ALL ORDER BY s, c"
-        ).fetchnumpy()
-        return ScoreTable(
-            score=np.asarray(got["s"], dtype=float),
-            cell=np.asarray(got["c"], dtype=np.int64),
-            pos=np.asarray(got["p"], dtype=np.int64),
-            neg=np.asarray(got["n"], dtype=np.int64),
         )

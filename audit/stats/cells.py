@@ -136,6 +136,23 @@ def build_index(
     return _index(sensitive, names, per_feature, cell_of_row, max_order)
 
 
+def _unique_rows(keys: IntArray, sizes: list[int]) -> tuple[IntArray, IntArray]:
+    """`np.unique(keys, axis=0, return_inverse=True)` (rows in lexicographic order) through one mixed-radix code per
+    row, first column most significant: the same order, ~20x faster than numpy's row-wise unique on 60,000 cells."""
+    if float(np.prod(sizes, dtype=float)) >= 2.0**62:
+        return np.unique(keys, axis=0, return_inverse=True)  # the code would overflow int64
+    code = np.zeros(len(keys), dtype=np.int64)
+    for j, size in enumerate(sizes):
+        code = code * size + keys[:, j]
+    occupied, inverse = np.unique(code, return_inverse=True)
+    uniq = np.zeros((len(occupied), len(sizes)), dtype=np.int64)
+    rest = occupied.copy()
+    for j in range(len(sizes) - 1, -1, -1):
+        uniq[:, j] = rest % sizes[j]
+        rest //= sizes[j]
+    return uniq, inverse
+
+
 def _index(
     sensitive: tuple[str, ...], names: list[list[str]], per_feature: IntArray, cell_of_row: IntArray, max_order: int | None
 ) -> GroupIndex:
@@ -145,8 +162,7 @@ def _index(
     top = len(sensitive) if max_order is None else min(max_order, len(sensitive))
     for order in range(1, top + 1):
         for combo in combinations(range(len(sensitive)), order):
-            keys = per_feature[:, combo]
-            uniq, group_of_cell = np.unique(keys, axis=0, return_inverse=True)
+            uniq, group_of_cell = _unique_rows(per_feature[:, combo], [len(names[j]) for j in combo])
             groups = tuple({sensitive[j]: names[j][u[k]] for k, j in enumerate(combo)} for u in uniq)
             levels.append(Level(tuple(sensitive[j] for j in combo), groups, group_of_cell.reshape(-1)))
     return GroupIndex(tuple(sensitive), cell_of_row.reshape(-1), cells, tuple(levels))

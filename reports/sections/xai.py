@@ -96,6 +96,7 @@ def s7_explainability(ctx: RenderContext) -> list[Flowable]:
                 )
             )
         if ex.rank_shifts:
+            out.append(CondPageBreak(35 * mm))  # the heading never ends a page without its table's first rows
             out.append(p("Largest differences between groups", st.h3))
             rows = [["Compared over", "Feature", "Share: lowest group", "Share: highest group", "Rank range"]]
             for s in ex.rank_shifts[:15]:
