@@ -22,7 +22,7 @@ GROUP_IMPORTANCE_CAPTION = (
     "Mean |SHAP| of the global top features within each group of one sensitive attribute, on one feature order and "
     "one scale; the whiskers are intervals over resamples of the group's explained rows. A feature whose bar is longer "
     "in one group moves that group's decisions more. A group with few rows explained has wide intervals: a difference "
-    "inside them is not evidence of a difference. Importance describes the model, not whether its decisions are fair."
+    "inside them is not evidence of a difference. Importance describes what the model relies on; it is no verdict on fairness."
 )
 
 

@@ -89,7 +89,7 @@ def test_captions_say_what_the_chart_shows_and_its_limits() -> None:
     assert "coloured and shaped by the row's race" in dep and "207 rows stratified over 17 groups" in dep
     assert "not a cause" in dep and "not the population's" in dep
     assert "within each group" in GROUP_IMPORTANCE_CAPTION and "wide intervals" in GROUP_IMPORTANCE_CAPTION
-    assert "not whether its decisions are fair" in GROUP_IMPORTANCE_CAPTION
+    assert "it is no verdict on fairness" in GROUP_IMPORTANCE_CAPTION
 
 
 def test_demo_report_carries_the_dependence_and_within_group_figures(demo_report: Exported) -> None:
@@ -99,7 +99,7 @@ def test_demo_report_carries_the_dependence_and_within_group_figures(demo_report
     text = [" ".join((p.extract_text() or "").split()) for p in pages]
     for heading, caption in (
         ("Dependence on the most important features", "coloured and shaped by the row's race"),
-        ("Importance within each group", "Importance describes the model, not whether its decisions are fair"),
+        ("Importance within each group", "Importance describes what the model relies on; it is no verdict on fairness"),
     ):
         at = [i for i, t in enumerate(text) if heading in t]
         assert len(at) == 1, heading
