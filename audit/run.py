@@ -141,6 +141,10 @@ def run_audit(
         explanations = _explain(
             model, rows.frame, rows.index, rows.decisions, rows.scores, spec, quality, progress, cancel, warnings
         )
+        if rows.sample_of is not None:
+            from audit.engines.duckdb_model import sampled_explanations
+
+            explanations = sampled_explanations(explanations, rows)
     progress("done", _STEPS, _STEPS, "Audit complete")
 
     prov = Provenance(
@@ -189,7 +193,7 @@ def _bias_audit(spec: AuditSpec, prep: Prepared, started: str) -> BiasAudit | No
     computed from the rows (the median score of the whole sample), which only the in-memory engine keeps."""
     if spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
         return None
-    if prep.rows is None:
+    if prep.rows is None or prep.rows.sample_of is not None:  # a sample has no median score of the whole file
         raise InputError(
             f"The NYC Local Law 144 tables are computed on the in-memory engine, not on {prep.engine}.",
             "Run with --engine numpy (the default) for a bias audit.",

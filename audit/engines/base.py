@@ -82,12 +82,14 @@ class CellStatistics:
 
 @dataclass(frozen=True)
 class InMemoryRows:
-    """The rows themselves, kept only by the in-memory engine, for what needs them (explanations run the model)."""
+    """The rows themselves, kept by the in-memory engine for what needs them (explanations run the model); the DuckDB
+    engine keeps a stratified sample of them (`sample_of`) for the explanations only."""
 
     frame: pd.DataFrame
     index: GroupIndex
     decisions: np.ndarray
     scores: np.ndarray | None
+    sample_of: int | None = None  # a sample of this many audited rows (the DuckDB engine's), not all of them
 
 
 @dataclass(frozen=True)

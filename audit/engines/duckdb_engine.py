@@ -1,5 +1,6 @@
-"""The DuckDB engine: predictions-only audits (decision and score columns in the file) computed by SQL GROUP BY in
-DuckDB, out of core under a memory limit, from Parquet, CSV or a table of a DuckDB database file.
+"""The DuckDB engine: audits computed by SQL GROUP BY in DuckDB, out of core under a memory limit, from Parquet, CSV or
+a table of a DuckDB database file. A model audit first scores the file in one streamed pass (audit/engines/
+duckdb_model.py) into a table these passes then read as a predictions-only audit.
 
 The rows never come into Python. Three passes over the file:
 1. the distinct combinations of (sensitive values, target, decision) with their row counts and each other column's
@@ -54,11 +55,6 @@ class DuckDBEngine:
         self.threads = threads
 
     def statistics(self, spec: AuditSpec, progress: Progress, cancel: CancelToken) -> Prepared:
-        if spec.model_path is not None:
-            raise InputError(
-                "The DuckDB engine audits predictions only (decisions and scores in the file): it does not run a model.",
-                "Audit a model with --engine numpy (the default), or give --predictions COL.",
-            )
         if spec.sheet is not None:
             raise InputError(
                 "--sheet reads an Excel workbook, which the DuckDB engine does not read.",
@@ -74,6 +70,10 @@ class DuckDBEngine:
             con.execute("SET enable_progress_bar = true")  # query_progress() reports only with it on
             con.execute("SET enable_progress_bar_print = false")
             with QueryWatch(con, progress, cancel) as watch:
+                if spec.model_path is not None:  # one streamed scoring pass, then this engine's passes on its table
+                    from audit.engines.duckdb_model import prepare_model
+
+                    return prepare_model(con, spec, progress, cancel, watch, self)
                 return _Run(con, spec, progress, cancel, watch).prepare(self)
         except duckdb.InterruptException as exc:
             raise Cancelled("cancelled by the user") from exc
@@ -111,6 +111,7 @@ class _Run:
     def __init__(self, con: Any, spec: AuditSpec, progress: Progress, cancel: CancelToken, watch: QueryWatch) -> None:
         self.con, self.spec, self.cancel, self.watch = con, spec, cancel, watch
         self._progress = progress
+        self.decided = False  # True: the predictions column holds a model's 0/1 decisions (audit/engines/duckdb_model.py)
 
     def progress(self, stage: str, step: int, of: int, text: str) -> None:
         self.watch.stage(stage, step)  # the watcher's reports within a query name the same stage
@@ -120,10 +121,11 @@ class _Run:
         self.cancel.raise_if_set()
         return self.con.sql(sql)
 
-    def prepare(self, engine: DuckDBEngine) -> Prepared:
+    def prepare(self, engine: DuckDBEngine, source: Source | None = None) -> Prepared:
+        """`source`: the view `src` already made (a model audit's scored rows, audit/engines/duckdb_model.py)."""
         spec, progress = self.spec, self.progress
         progress("load data", 0, STEPS, f"Reading {spec.data_path} with DuckDB (memory limit {engine.memory_limit})")
-        src = open_source(self.con, Path(spec.data_path), engine.table, spec.sensitive)
+        src = source or open_source(self.con, Path(spec.data_path), engine.table, spec.sensitive)
         types = src.types
         check_columns(list(types), spec)
         check_repeated(spec.sensitive)
@@ -201,7 +203,10 @@ class _Run:
                 f"The predictions column '{pred_col}' has {nulls} missing value(s).",
                 "Every evaluated row needs the model's decision; remove those rows or fill in the decisions.",
             )
-        pred, note = decisions_from_column(kept[pred_col], pred_col, positive, list(pd.unique(kept[spec.target])))
+        if self.decided:
+            pred, note = kept[pred_col].to_numpy(dtype=np.int64), None
+        else:
+            pred, note = decisions_from_column(kept[pred_col], pred_col, positive, list(pd.unique(kept[spec.target])))
         if note:
             warnings.append(note)
         self._check_scores(src)

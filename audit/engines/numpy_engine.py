@@ -169,28 +169,7 @@ def _decisions(
     model: LoadedModel | None = None
     scores = None
     if spec.model_path is not None:
-        model = load_model(
-            spec.model_path,
-            positive_label=positive,
-            trust_pickle=spec.trust_pickle,
-            trusted_types=spec.trusted_types,
-            threshold=spec.threshold,
-        )
-        absent = [f for f in model.features if f not in df.columns]
-        flat_only = [f for f in absent if f in nested]
-        if flat_only:
-            raise InputError(
-                f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
-                "list/struct), not one value per row.",
-                "Audit with the flat columns the model was trained on (flatten those columns first).",
-            )
-        if absent:
-            raise InputError(
-                f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
-                "Audit with the dataset the model was built for, or rename the columns to match.",
-            )
-        if "class_assumption" in model.extra:
-            warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
+        model = load_bound_model(spec, positive, [c for c in df.columns if c not in nested], nested, warnings)
         pred, scores = _predict(model, df, progress, cancel)
         source = "model"
     else:
@@ -209,6 +188,35 @@ def _decisions(
     return model, pred, scores, source
 
 
+def load_bound_model(spec: AuditSpec, positive: Any, columns: list[str], nested: list[str], warnings: list[str]) -> LoadedModel:
+    """The spec's model bound to the positive label, refused when a feature it needs is not a flat column of the data
+    (`columns`; `nested` the list/struct columns); every engine that runs a model loads it here."""
+    assert spec.model_path is not None
+    model = load_model(
+        spec.model_path,
+        positive_label=positive,
+        trust_pickle=spec.trust_pickle,
+        trusted_types=spec.trusted_types,
+        threshold=spec.threshold,
+    )
+    flat_only = [f for f in model.features if f in nested]
+    if flat_only:
+        raise InputError(
+            f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
+            "list/struct), not one value per row.",
+            "Audit with the flat columns the model was trained on (flatten those columns first).",
+        )
+    absent = [f for f in model.features if f not in columns]
+    if absent:
+        raise InputError(
+            f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
+            "Audit with the dataset the model was built for, or rename the columns to match.",
+        )
+    if "class_assumption" in model.extra:
+        warnings.append(f"The model file only knows classes 0/1; {model.extra['class_assumption']} ({positive!r}).")
+    return model
+
+
 def _predict(
     model: LoadedModel, df: pd.DataFrame, progress: Progress, cancel: CancelToken
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -217,9 +225,10 @@ def _predict(
     for start in range(0, len(X), _PREDICT_BATCH):
         cancel.raise_if_set()
         part = X.iloc[start : start + _PREDICT_BATCH]
-        preds.append(np.asarray(model.decide(part), dtype=np.int8))
-        if model.score is not None:
-            scores.append(model.score(part))
+        decided, scored = model.decide_and_score(part)  # one model call when decisions follow from the score
+        preds.append(decided)
+        if scored is not None:
+            scores.append(scored)
         progress("predict", 1, STEPS, f"Scored {min(start + _PREDICT_BATCH, len(X)):,} of {len(X):,} rows")
     pred = np.concatenate(preds)
     s = scores_from(np.concatenate(scores), "the model's output") if scores else None
