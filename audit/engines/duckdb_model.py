@@ -159,10 +159,10 @@ def prepare_model(
 def _guard(con: Any, spec: AuditSpec, src: Source) -> tuple[int, int]:
     """(rows, rows with a target); a sensitive column of identifiers is refused before the model scores anything."""
     types = src.types
-    exprs = ", ".join(
-        f"count(DISTINCT {ident(f)}), count(*) FILTER (WHERE NOT {valid(f, types[f])})" for f in spec.sensitive
-    )
-    r = con.sql(f"SELECT count(*), count(*) FILTER (WHERE {valid(spec.target, types[spec.target])}), {exprs} FROM src").fetchall()[0]
+    exprs = ", ".join(f"count(DISTINCT {ident(f)}), count(*) FILTER (WHERE NOT {valid(f, types[f])})" for f in spec.sensitive)
+    r = con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE {valid(spec.target, types[spec.target])}), {exprs} FROM src"
+    ).fetchall()[0]
     total, audited = int(r[0]), int(r[1])
     has_missing = {f: int(r[3 + 2 * i]) > 0 for i, f in enumerate(spec.sensitive)}
     counts = {f: int(r[2 + 2 * i]) + int(has_missing[f]) for i, f in enumerate(spec.sensitive)}
@@ -190,8 +190,7 @@ def _score(
     cols = list(dict.fromkeys([*features, *spec.sensitive, t]))
     extra = f", NULL::DOUBLE AS {SCORE}" if model.score is not None else ""
     con.execute(
-        f"CREATE TABLE attest_scratch.scored AS SELECT *, NULL::TINYINT AS {PRED}{extra}, NULL::BIGINT AS {ROW} "
-        "FROM src LIMIT 0"
+        f"CREATE TABLE attest_scratch.scored AS SELECT *, NULL::TINYINT AS {PRED}{extra}, NULL::BIGINT AS {ROW} FROM src LIMIT 0"
     )
     con.execute("SET preserve_insertion_order = true")  # batches in file order: row numbers are the file's
     reader = con.cursor()  # the read streams on its own connection while this one appends
@@ -272,6 +271,9 @@ def sampled_explanations(explanations: Explanations, rows: InMemoryRows) -> Expl
     update: dict[str, Any] = {"warnings": (note, *explanations.warnings), "rows_available": of}
     if explanations.row_sample is not None:
         update["row_sample"] = explanations.row_sample.model_copy(
-            update={"sampling": f"From a stratified sample of {n:,} of {of:,} rows of the whole file: " + explanations.row_sample.sampling}
+            update={
+                "sampling": f"From a stratified sample of {n:,} of {of:,} rows of the whole file: "
+                + explanations.row_sample.sampling
+            }
         )
     return explanations.model_copy(update=update)
