@@ -74,7 +74,8 @@ def run_audit(
     engine: str = "numpy",
     engine_options: Mapping[str, Any] | None = None,
 ) -> AuditResult:
-    """`engine`: "numpy" (in memory, default), "duckdb" (out of core; a model scored in one streamed pass) or "auto" (audit/engines)."""
+    """`engine`: "numpy" (in memory, default), "duckdb" (out of core; a model scored in one streamed pass) or "auto"
+    (audit/engines)."""
     cancel = cancel or CancelToken()
     started, t0 = _utc(), time.perf_counter()
     check_options(spec)  # before the data is read: a bad option never costs a long load
