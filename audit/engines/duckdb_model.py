@@ -194,6 +194,7 @@ def _score(
     )
     con.execute("SET preserve_insertion_order = true")  # batches in file order: row numbers are the file's
     reader = con.cursor()  # the read streams on its own connection while this one appends
+    con.execute("BEGIN")  # one commit for the pass: a commit per batch waits on the scratch file's WAL each time
     try:
         stream = reader.sql("SELECT * FROM src").to_arrow_reader(batch_rows or BATCH_ROWS)
         done = 0
@@ -226,6 +227,7 @@ def _score(
             con.unregister("attest_batch")
             done += n
             progress("predict", 1, STEPS, f"Scored {done:,} of {total:,} rows")
+        con.execute("COMMIT")
     finally:
         reader.close()
         con.execute("SET preserve_insertion_order = false")
