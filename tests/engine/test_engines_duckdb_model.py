@@ -69,6 +69,7 @@ def test_streamed_scoring_equals_memory_and_scores_each_batch_once(big, tmp_path
 
     monkeypatch.setattr(HistGradientBoostingClassifier, "predict_proba", counted)
     monkeypatch.setattr(dm, "BATCH_ROWS", 30_000)
+    monkeypatch.setattr(dm, "COMMIT_ROWS", 50_000)  # several transactions of the scratch table
     args = ["--target", "y", "--sensitive", "race,sex", "--model", str(big / "model.skops"), "--positive-label", "1"]
     args += ["--threshold", "0.4", "--no-explain", "--bootstrap", "200"]
     a = _cli(tmp_path, "big", big / "data.parquet", args, "numpy")
