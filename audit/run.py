@@ -74,7 +74,8 @@ def run_audit(
     engine: str = "numpy",
     engine_options: Mapping[str, Any] | None = None,
 ) -> AuditResult:
-    """`engine`: "numpy" (in memory, default), "duckdb" (predictions-only, out of core) or "auto" (audit/engines).
+    """`engine`: "numpy" (in memory, default), "duckdb" (out of core; a model scored in one streamed pass) or
+    "auto" (audit/engines).
     Running out of memory is an `InputError` saying what the file needs and which engine to use (audit/engines/memory.py)."""
     try:
         return _run_audit(spec, progress, cancel, engine, engine_options)
@@ -153,6 +154,10 @@ def _run_audit(
         explanations = _explain(
             model, rows.frame, rows.index, rows.decisions, rows.scores, spec, quality, progress, cancel, warnings
         )
+        if rows.sample_of is not None:
+            from audit.engines.duckdb_model import sampled_explanations
+
+            explanations = sampled_explanations(explanations, rows)
     progress("done", _STEPS, _STEPS, "Audit complete")
 
     prov = Provenance(
@@ -201,7 +206,7 @@ def _bias_audit(spec: AuditSpec, prep: Prepared, started: str) -> BiasAudit | No
     computed from the rows (the median score of the whole sample), which only the in-memory engine keeps."""
     if spec.bias_audit is None and spec.policy.bias_audit != "nyc_ll144":
         return None
-    if prep.rows is None:
+    if prep.rows is None or prep.rows.sample_of is not None:  # a sample has no median score of the whole file
         raise InputError(
             f"The NYC Local Law 144 tables are computed on the in-memory engine, not on {prep.engine}.",
             "Run with --engine numpy (the default) for a bias audit.",

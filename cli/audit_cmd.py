@@ -95,8 +95,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--engine",
         choices=("numpy", "duckdb", "spark", "auto"),
         default="numpy",
-        help="what computes the statistics: numpy (in memory, default), duckdb (predictions-only audits of "
-        "Parquet, CSV or a DuckDB table, out of core), spark (data on a Spark cluster: --data is a path Spark "
+        help="what computes the statistics: numpy (in memory, default), duckdb (Parquet, CSV or a DuckDB "
+        "table out of core; a model scored in one streamed pass), spark (data on a Spark cluster: --data is a path Spark "
         "reads or a table; needs the spark extra), auto (duckdb for a Parquet/CSV file of 256 MB or more)",
     )
     p.add_argument(

@@ -1,11 +1,13 @@
 """Engines: what turns (data, spec) into the per-cell statistics of an audit (audit/engines/base.py).
 
-- "numpy": the file in memory (pandas), the only engine that runs a model or explains it. Default.
-- "duckdb": predictions-only audits (decision and score columns in the file) computed by SQL GROUP BY in DuckDB,
-  out of core under a memory limit, from Parquet, CSV or a table of a DuckDB database file.
+- "numpy": the file in memory (pandas). Default; the only engine for the NYC LL144 tables (they need every row).
+- "duckdb": audits computed by SQL GROUP BY in DuckDB, out of core under a memory limit, from Parquet, CSV or a
+  table of a DuckDB database file; a model is scored in one streamed pass of Arrow batches and explained on a
+  seeded stratified sample of the file (audit/engines/duckdb_model.py).
 - "spark": data on a Spark cluster (or `local[N]`): the aggregation and the model's predictions run in Spark and only
   the statistics come back (audit/engines/spark_engine.py); needs the `spark` extra (pyspark) and Java.
-- "auto": DuckDB for a predictions-only audit of a Parquet/CSV/DuckDB file of at least `AUTO_BYTES`, else NumPy.
+- "auto": DuckDB for a Parquet/CSV/DuckDB file of at least `AUTO_BYTES` (with or without a model) unless the NYC
+  LL144 tables are asked for, else NumPy.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def choose_engine(name: str, spec: AuditSpec) -> str:
         raise InputError(f"--engine {name!r} is not an engine.", f"Choose one of: {', '.join(ENGINES)}.")
     if name != "auto":
         return name
-    if spec.model_path is not None or spec.sheet is not None:
-        return "numpy"
+    if spec.sheet is not None or spec.bias_audit is not None or spec.policy.bias_audit == "nyc_ll144":
+        return "numpy"  # a workbook, or the NYC tables: only the in-memory engine does them
     try:
         path = Path(spec.data_path)
         size = path.stat().st_size

@@ -9,8 +9,8 @@ intersection is a union of cells, so per-cell statistics are enough for every fi
 - per cell, the missing values of each other column -> missing values by group;
 - per (column, sensitive column), the contingency table of their association codes -> Cramér's V (proxies).
 Nothing in an audit resamples rows (the intervals are closed-form or draw the counts: audit/stats/bootstrap.py), so no
-figure needs the rows themselves. SHAP explanations do (they run the model on rows): they stay on the in-memory
-path, which keeps the frame (`InMemoryRows`) for them.
+figure needs the rows themselves. SHAP explanations do (they run the model on rows): the in-memory path keeps the
+frame (`InMemoryRows`) for them, the DuckDB engine a stratified sample of the file (`InMemoryRows.sample_of`).
 """
 
 from __future__ import annotations
@@ -82,12 +82,14 @@ class CellStatistics:
 
 @dataclass(frozen=True)
 class InMemoryRows:
-    """The rows themselves, kept only by the in-memory engine, for what needs them (explanations run the model)."""
+    """The rows themselves, kept by the in-memory engine for what needs them (explanations run the model); the DuckDB
+    engine keeps a stratified sample of them (`sample_of`) for the explanations only."""
 
     frame: pd.DataFrame
     index: GroupIndex
     decisions: np.ndarray
     scores: np.ndarray | None
+    sample_of: int | None = None  # a sample of this many audited rows (the DuckDB engine's), not all of them
 
 
 @dataclass(frozen=True)

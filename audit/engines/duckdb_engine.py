@@ -1,5 +1,6 @@
-"""The DuckDB engine: predictions-only audits (decision and score columns in the file) computed by SQL GROUP BY in
-DuckDB, out of core under a memory limit, from Parquet, CSV or a table of a DuckDB database file.
+"""The DuckDB engine: audits computed by SQL GROUP BY in DuckDB, out of core under a memory limit, from Parquet, CSV or
+a table of a DuckDB database file. A model audit first scores the file in one streamed pass (audit/engines/
+duckdb_model.py) into a table these passes then read as a predictions-only audit.
 
 The rows never come into Python. Passes over the file:
 0. a guard: the distinct values of the key columns, and the scores' range, missing values and distinct count;
@@ -66,11 +67,6 @@ class DuckDBEngine:
         self.histogram_bins = histogram_bins  # None: as many as keep the table near 1M entries
 
     def statistics(self, spec: AuditSpec, progress: Progress, cancel: CancelToken) -> Prepared:
-        if spec.model_path is not None:
-            raise InputError(
-                "The DuckDB engine audits predictions only (decisions and scores in the file): it does not run a model.",
-                "Audit a model with --engine numpy (the default), or give --predictions COL.",
-            )
         if spec.sheet is not None:
             raise InputError(
                 "--sheet reads an Excel workbook, which the DuckDB engine does not read.",
@@ -86,6 +82,10 @@ class DuckDBEngine:
             con.execute("SET enable_progress_bar = true")  # query_progress() reports only with it on
             con.execute("SET enable_progress_bar_print = false")
             with QueryWatch(con, progress, cancel) as watch:
+                if spec.model_path is not None:  # one streamed scoring pass, then this engine's passes on its table
+                    from audit.engines.duckdb_model import prepare_model
+
+                    return prepare_model(con, spec, progress, cancel, watch, self)
                 return _Run(con, spec, progress, cancel, watch).prepare(self)
         except duckdb.InterruptException as exc:
             raise Cancelled("cancelled by the user") from exc
@@ -125,6 +125,7 @@ class _Run:
         self.score_summary: tuple[Any, ...] | None = None  # (NaN or missing, min, max, about how many distinct)
         self.score_bound: ScoreResolution | None = None
         self._progress = progress
+        self.decided = False  # True: the predictions column holds a model's 0/1 decisions (audit/engines/duckdb_model.py)
 
     def progress(self, stage: str, step: int, of: int, text: str) -> None:
         self.watch.stage(stage, step)  # the watcher's reports within a query name the same stage
@@ -134,10 +135,11 @@ class _Run:
         self.cancel.raise_if_set()
         return self.con.sql(sql)
 
-    def prepare(self, engine: DuckDBEngine) -> Prepared:
+    def prepare(self, engine: DuckDBEngine, source: Source | None = None) -> Prepared:
+        """`source`: the view `src` already made (a model audit's scored rows, audit/engines/duckdb_model.py)."""
         spec, progress = self.spec, self.progress
         progress("load data", 0, STEPS, f"Reading {spec.data_path} with DuckDB (memory limit {engine.memory_limit})")
-        src = open_source(self.con, Path(spec.data_path), engine.table, spec.sensitive)
+        src = source or open_source(self.con, Path(spec.data_path), engine.table, spec.sensitive)
         types = src.types
         check_columns(list(types), spec)
         check_repeated(spec.sensitive)
@@ -160,7 +162,7 @@ class _Run:
         ).to_arrow_table()
         compact = arrow.to_pandas()
         progress("model", 1, STEPS, "Reading decisions")
-        d = distinct_rows(compact, spec, pred_col, others)
+        d = distinct_rows(compact, spec, pred_col, others, model_decisions=self.decided)
         data_ref = dataset_ref(src, d.rows_all, d.missing)
         self._check_scores(src)
 

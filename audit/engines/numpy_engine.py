@@ -189,8 +189,8 @@ def _decisions(
 
 
 def load_audited_model(spec: AuditSpec, positive: Any, columns: list[str], nested: list[str], warnings: list[str]) -> LoadedModel:
-    """The spec's model bound to the favourable value; refused when it needs a column the data lacks (`columns`: the
-    flat columns, `nested`: those left out as lists or records). Used by the Spark engine too."""
+    """The spec's model bound to the favourable value; refused when a feature it needs is not a flat column of the data
+    (`columns`; `nested` the list/struct columns). Every engine that runs a model loads it here."""
     assert spec.model_path is not None
     model = load_model(
         spec.model_path,
@@ -199,14 +199,14 @@ def load_audited_model(spec: AuditSpec, positive: Any, columns: list[str], neste
         trusted_types=spec.trusted_types,
         threshold=spec.threshold,
     )
-    absent = [f for f in model.features if f not in columns]
-    flat_only = [f for f in absent if f in nested]
+    flat_only = [f for f in model.features if f in nested]
     if flat_only:
         raise InputError(
             f"The model uses column(s) {', '.join(flat_only)}, which hold lists or records (Parquet "
             "list/struct), not one value per row.",
             "Audit with the flat columns the model was trained on (flatten those columns first).",
         )
+    absent = [f for f in model.features if f not in columns]
     if absent:
         raise InputError(
             f"The model expects feature(s) that are not in the dataset: {', '.join(absent)}.",
@@ -225,9 +225,10 @@ def _predict(
     for start in range(0, len(X), _PREDICT_BATCH):
         cancel.raise_if_set()
         part = X.iloc[start : start + _PREDICT_BATCH]
-        preds.append(np.asarray(model.decide(part), dtype=np.int8))
-        if model.score is not None:
-            scores.append(model.score(part))
+        decided, scored = model.decide_and_score(part)  # one model call when decisions follow from the score
+        preds.append(decided)
+        if scored is not None:
+            scores.append(scored)
         progress("predict", 1, STEPS, f"Scored {min(start + _PREDICT_BATCH, len(X)):,} of {len(X):,} rows")
     pred = np.concatenate(preds)
     s = scores_from(np.concatenate(scores), "the model's output") if scores else None

@@ -28,7 +28,20 @@ class LoadedModel:
     # (X) -> boolean decision "positive", shape (n,).
     decide: Callable[[pd.DataFrame], npt.NDArray[np.bool_]]
     extra: dict[str, Any] = field(default_factory=dict)
+    # (scores) -> the decisions `decide` gives, when they are a function of the score (a threshold, or no labels):
+    # then one model call gives both (`decide_and_score`). None when the labels come from the model's own predict.
+    decide_from_score: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.bool_]] | None = None
 
     @property
     def features(self) -> tuple[str, ...]:
         return self.ref.features
+
+    def decide_and_score(self, X: pd.DataFrame) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64] | None]:
+        """Decisions (0/1) and scores (None without) of X, the model scored once when the decisions follow from the
+        score; every engine scores through this, so their decisions are the same."""
+        if self.score is None:
+            return np.asarray(self.decide(X), dtype=np.int8), None
+        scores = np.asarray(self.score(X), dtype=np.float64)
+        if self.decide_from_score is not None:
+            return np.asarray(self.decide_from_score(scores), dtype=np.int8), scores
+        return np.asarray(self.decide(X), dtype=np.int8), scores

@@ -59,6 +59,7 @@ def bind(
     idx = positive_index(classes, positive_label, ref_fields.get("model_type", "The model"))
     pos_class = classes[idx]
     score = None
+    from_score: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.bool_]] | None = None
     if proba is not None:
 
         def score(X: pd.DataFrame) -> npt.NDArray[np.float64]:
@@ -74,8 +75,11 @@ def bind(
             raise ModelError("--threshold needs a model that gives scores (predict_proba).", "Drop --threshold for this model.")
         thr = float(threshold)
 
+        def from_score(s: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+            return s >= thr
+
         def decide(X: pd.DataFrame) -> npt.NDArray[np.bool_]:
-            return score(X) >= thr
+            return from_score(score(X))
     elif predict is not None:
 
         def decide(X: pd.DataFrame) -> npt.NDArray[np.bool_]:
@@ -86,14 +90,24 @@ def bind(
             return np.asarray(labels == _coerce(pos_class, labels), dtype=bool)
     elif score is not None:
 
+        def from_score(s: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+            return s >= 0.5
+
         def decide(X: pd.DataFrame) -> npt.NDArray[np.bool_]:
-            return score(X) >= 0.5
+            return from_score(score(X))
     else:
         raise ModelError("The model offers neither labels nor scores.", "Save a fitted classifier.")
     ref = ModelRef(
         **ref_fields, classes=tuple(str(c) for c in classes), positive_class=str(pos_class), has_scores=score is not None
     )
-    return LoadedModel(ref=ref, estimator=estimator, score=score, decide=decide, extra=dict(extra or {}, threshold=threshold))
+    return LoadedModel(
+        ref=ref,
+        estimator=estimator,
+        score=score,
+        decide=decide,
+        extra=dict(extra or {}, threshold=threshold),
+        decide_from_score=from_score,
+    )
 
 
 def _coerce(label: Any, arr: npt.NDArray[np.generic]) -> Any:

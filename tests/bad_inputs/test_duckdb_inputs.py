@@ -75,7 +75,7 @@ CASES = [
     ("table_not_found", ["--predictions", "p", "--table", "nope"], "w.duckdb", ["Table 'nope' is not in", "preds", "other"]),
     ("table_needed", ["--predictions", "p"], "w.duckdb", ["2 tables", "--table NAME"]),
     ("table_for_parquet", ["--predictions", "p", "--table", "preds"], "d.parquet", ["is not one", "Drop --table"]),
-    ("model_audit", ["--model", "m.skops"], "d.parquet", ["does not run a model", "--engine numpy"]),
+    ("model_not_found", ["--model", "m.skops"], "d.parquet", ["Model file not found", "--model"]),
     ("bad_memory_limit", ["--predictions", "p", "--memory-limit", "lots"], "d.parquet", ["not an amount of memory"]),
     (
         "nyc_tables_need_rows",

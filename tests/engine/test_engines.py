@@ -134,7 +134,7 @@ def test_both_engines_build_the_same_statistics(tmp_path):
         assert np.array_equal(np.sort(x, axis=None), np.sort(y, axis=None))
 
 
-def test_auto_picks_duckdb_for_large_predictions_files_only(cases, monkeypatch):
+def test_auto_picks_duckdb_for_large_files(cases, monkeypatch):
     import audit.engines as engines
 
     data, _ = cases["scores_parquet"]
@@ -146,5 +146,5 @@ def test_auto_picks_duckdb_for_large_predictions_files_only(cases, monkeypatch):
     monkeypatch.setattr(engines, "AUTO_BYTES", 1000)
     assert choose_engine("auto", spec) == "duckdb"
     model_spec = spec.model_copy(update={"model_path": "m.skops", "predictions_column": None})
-    assert choose_engine("auto", model_spec) == "numpy"  # a model runs in memory whatever the size
+    assert choose_engine("auto", model_spec) == "duckdb"  # a model is scored in one streamed pass (duckdb_model.py)
     assert choose_engine("numpy", spec) == "numpy" and choose_engine("duckdb", spec) == "duckdb"
