@@ -2,7 +2,9 @@
 memory left says about how much the file needs and to use the DuckDB engine (or, with a model, Spark or scoring
 first), exit code 2. Simulated for real: the audit runs in a process whose address space is capped a little above
 what its libraries already use, so reading or encoding the 1M-row file fails wherever it first needs memory (with
-less headroom pyarrow cannot start its threads, which is another error; with much more the audit fits)."""
+less headroom pyarrow cannot start its threads: at 80 MB it failed outright on one run and hung on another, a native
+failure Python cannot catch; with much more the audit fits). The in-process test below covers the same message
+without depending on where the native libraries first allocate."""
 
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def big(tmp_path_factory):
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmSize from /proc (Linux)")
-@pytest.mark.parametrize("headroom_mb", [80, 100])
+@pytest.mark.parametrize("headroom_mb", [100])
 def test_a_file_too_large_for_memory_names_its_need_and_the_duckdb_engine(big, headroom_mb, tmp_path):
     args = ["audit", "--data", str(big), "--target", "y", "--sensitive", "race,sex", "--predictions", "pred"]
     args += ["--scores", "score", "--positive-label", "1", "--no-explain", "--quiet", "--json", str(tmp_path / "r.json")]
@@ -64,7 +66,7 @@ def test_a_file_too_large_for_memory_names_its_need_and_the_duckdb_engine(big, h
         text=True,
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "OPENBLAS_NUM_THREADS": "1"},
-        timeout=300,
+        timeout=180,
         check=False,
     )
     err = out.stderr
