@@ -19,13 +19,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from math import comb
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from audit.errors import InputError
 from audit.spec import AuditSpec
-from audit.stats.cells import check_max_order
+
+# NumPy, pandas and the cells module are imported where they are used: the desktop app reads MAX_GROUPS and
+# estimate_groups while it builds its first window, before any data is loaded.
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_GROUPS = 2_000
 ID_MIN_DISTINCT = 100
@@ -53,6 +55,8 @@ def estimate_groups(
 
     `data`: the dataset, or a mapping column -> distinct values (missing counted as a value) with `rows` given when
     known (the app's preview has both). Exact integer arithmetic; never enumerates the combinations."""
+    import pandas as pd
+
     if isinstance(data, pd.DataFrame):
         counts, rows = distinct_counts(data, sensitive), len(data) if rows is None else rows
     else:
@@ -100,12 +104,16 @@ def check_options(spec: AuditSpec) -> None:
             f"--explain-budget {budget:g} is not a time budget: give seconds, 0 or more.",
             "Use --explain-budget 30 (the default), or --no-explain to skip explanations.",
         )
+    from audit.stats.cells import check_max_order
+
     check_max_order(spec.max_intersection_order)
 
 
 def nested_columns(df: pd.DataFrame) -> list[str]:
     """Columns holding lists, arrays or records (Parquet list/struct/map types): each column's first value tells,
     since Arrow columns have one type."""
+    import numpy as np
+
     out = []
     for c in df.columns:
         s = df[c]

@@ -13,11 +13,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from audit.engines.base import CellStatistics, Engine, Prepared, QualityStatistics, ScoreTable
 from audit.errors import InputError
-from audit.spec import AuditSpec
+
+if TYPE_CHECKING:
+    from audit.engines.base import CellStatistics, Engine, Prepared, QualityStatistics, ScoreTable
+    from audit.spec import AuditSpec
+
+_FROM_BASE = ("CellStatistics", "Engine", "Prepared", "QualityStatistics", "ScoreTable")
+
+
+def __getattr__(name: str) -> Any:
+    # The statistics types load pandas and scipy (half a second): the desktop app asks `spark_available()` while it
+    # builds its first window, so they are imported only when a caller uses them.
+    if name in _FROM_BASE:
+        from audit.engines import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module 'audit.engines' has no attribute {name!r}")
+
 
 ENGINES = ("numpy", "duckdb", "spark", "auto")
 # A pandas frame takes about 3-10x its Parquet file in memory (strings as Python objects); from 256 MB on disk
