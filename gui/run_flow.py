@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def wire(window: Any) -> None:
     """Connect the window's audit and run-loading runners to this module."""
+    QTimer.singleShot(200, prefetch_data_code)  # once the window has painted
     from gui.errors import show_error
 
     window.audit_runner.finished.connect(lambda outcome: on_finished(window, outcome))
@@ -24,27 +25,40 @@ def wire(window: Any) -> None:
     window.run_loader.failed.connect(lambda exc: show_error(window, exc, title="Cannot open the audit run"))
 
 
-_prefetched = threading.Event()
+_prefetched: set[str] = set()
 
 
-def prefetch_chart_code() -> None:
-    """Import `reports.charts` (the display objects, not matplotlib) on a background thread, once. The Results page
-    builds its charts' display objects on the GUI thread as soon as a result arrives; importing the package there kept
-    the window from repainting for 35 ms (more on a busy machine: benchmarks/bench_gui.py). Imported now, while the audit
-    runs in its worker process, the same work is spread over the thread switches of the interpreter (every 5 ms)."""
-    if _prefetched.is_set():
+def _prefetch(name: str, modules: tuple[str, ...]) -> None:
+    """Import `modules` on a background thread, once per `name`: an import on the GUI thread keeps the window from
+    repainting for as long as it takes, while on another thread the same work is spread over the interpreter's thread
+    switches (every 5 ms)."""
+    if name in _prefetched:
         return
-    _prefetched.set()
+    _prefetched.add(name)
 
     def load() -> None:
         import importlib
 
-        try:
-            importlib.import_module("reports.charts")
-        except Exception:  # a broken install shows its error where the charts are used, not here
-            pass
+        for m in modules:
+            try:
+                importlib.import_module(m)
+            except Exception:  # a broken install shows its error where the module is used, not here
+                pass
 
-    threading.Thread(target=load, name="attest-prefetch-charts", daemon=True).start()
+    threading.Thread(target=load, name=f"attest-prefetch-{name}", daemon=True).start()
+
+
+def prefetch_chart_code() -> None:
+    """`reports.charts` (the display objects, not matplotlib): the Results page builds its charts' display objects on
+    the GUI thread as soon as a result arrives; importing the package there cost 35 ms (benchmarks/bench_gui.py)."""
+    _prefetch("charts", ("reports.charts",))
+
+
+def prefetch_data_code() -> None:
+    """pandas and SciPy (through the cells and the cost guards), after the first paint: the window starts without them
+    (tests/gui/test_startup_light.py), and the set-up page's group estimate needs them on the GUI thread as soon as a
+    file is chosen (40 ms of GUI-thread CPU during a 1M-row audit otherwise)."""
+    _prefetch("data", ("audit.guards", "audit.stats.cells"))
 
 
 def run_audit(window: Any, request: dict[str, Any]) -> None:
