@@ -245,7 +245,8 @@ class DriftView(QWidget):
 
     def _cancelled(self) -> None:
         self._busy(False)
-        self.summary.setPlainText("Cancelled: no drift was measured.")
+        shown = " The tables still show the previous measurement." if self.result is not None else ""
+        self.summary.setPlainText(f"Cancelled: no drift was measured.{shown}")
 
     def _failed(self, exc) -> None:
         self._busy(False)

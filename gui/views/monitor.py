@@ -258,7 +258,8 @@ class MonitorView(QWidget):
 
     def _cancelled(self) -> None:
         self._busy(False)
-        self.summary.setPlainText("Cancelled: nothing was recorded.")
+        shown = " The tables still show the previous run." if self.result is not None else ""
+        self.summary.setPlainText(f"Cancelled: nothing was recorded.{shown}")
 
     def _failed(self, exc) -> None:
         self._busy(False)
