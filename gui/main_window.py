@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
 
     def _build_status(self) -> None:
-        from gui.status import StatusPanel, audit_plan_for
+        from gui.status import DRIFT_PLAN, MONITOR_PLAN, StatusPanel, audit_plan_for
 
         self.status_panel = StatusPanel()
         self.statusBar().addWidget(self.status_panel, 1)
@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
         self.cancel_button = self.status_panel.cancel_button
         self.status_panel.attach(self.audit_runner, lambda: audit_plan_for(self._last_request))
         self.status_panel.attach(self.ws_runner)
+        for view, plan in ((self.drift, DRIFT_PLAN), (self.monitor, MONITOR_PLAN)):  # their rows processed, and Cancel
+            self.status_panel.attach(view.runner, plan)
+            view.runner.cancelled.connect(lambda: self.status_panel.set_text("Cancelled."))
 
     def _build_actions(self) -> None:
         menus.build_actions(self)  # actions, shortcuts, menus and toolbar: gui/menus.py
@@ -174,7 +177,7 @@ class MainWindow(QMainWindow):
             sig.connect(lambda _: self.refresh_workspace())
         self.monitor.runner.finished.connect(lambda _: self.refresh_workspace())  # so is a monitoring run
 
-        for r in (self.audit_runner, self.ws_runner):
+        for r in (self.audit_runner, self.ws_runner, self.drift.runner, self.monitor.runner):
             r.busy_changed.connect(lambda _busy: self._update_actions())
         run_flow.wire(self)
         demo_flow.wire(self)
@@ -240,8 +243,9 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ progress
     def cancel_jobs(self) -> None:
-        if self.audit_runner.busy or self.ws_runner.busy or self.demo_runner.busy:
-            for r in (self.audit_runner, self.ws_runner, self.demo_runner):
+        runners = (self.audit_runner, self.ws_runner, self.demo_runner, self.drift.runner, self.monitor.runner)
+        if any(r.busy for r in runners):
+            for r in runners:
                 r.cancel()
             self.step_label.setText("Cancelling…")
             self.cancel_button.setEnabled(False)

@@ -102,7 +102,7 @@ def update_actions(window: Any) -> None:
     here = w.outcome is not None and w.outcome_workspace == (w.snapshot.path if w.snapshot else None)
     has_run = here and w.outcome.run_id is not None
     w.act_run.setEnabled(not busy)
-    w.act_cancel.setEnabled(busy or w.ws_runner.busy or w.demo_runner.busy)
+    w.act_cancel.setEnabled(busy or any(r.busy for r in (w.ws_runner, w.demo_runner, w.drift.runner, w.monitor.runner)))
     w.act_demo.setEnabled(not w.demo_runner.busy)  # a second demo would retrain the model file the story is reading
     w.act_signoff.setEnabled(has_run and w.snapshot is not None)
     w.act_signoff.setToolTip(

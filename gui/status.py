@@ -93,6 +93,11 @@ def demo_plan(explain_budget_s: float | None) -> Plan:
     return Plan("demo", (*audit_plan(explain_budget_s).stages, *_CHAPTER))
 
 
+# The Drift and Monitoring pages' jobs (gui/lifecycle_jobs.py): one stage each, counted by the job's calls; on the
+# DuckDB engine the message within a stage is its query watcher's "N of M rows processed".
+DRIFT_PLAN = Plan("drift", (Stage("Drift", 1, ("drift",)),))
+MONITOR_PLAN = Plan("monitor", (Stage("Monitoring", 1, ("monitor",)),))
+
 EXPORT_PLAN = Plan(
     "export",
     (

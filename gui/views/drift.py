@@ -20,25 +20,13 @@ from PySide6.QtWidgets import (
 
 from gui import theme
 from gui.errors import show_error
+from gui.lifecycle_jobs import drift_job
 from gui.models.table import Column, RecordTableModel
 from gui.views.common import DATA_FILTER, MODEL_FILTER, FileField, fit_columns, heading, muted, table_view
+from gui.views.lifecycle_engine import add_engine_picker, bound_text, bounds_html, engine_html, engine_of, has_bounds, set_engine
 from gui.worker import Runner
 
 STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
-
-
-def drift_job(request: dict, *, progress, cancel):
-    """Worker thread: read both files and measure drift (the same code as `attest drift`)."""
-    from audit.lifecycle.drift import measure_drift
-    from audit.lifecycle.drift_inputs import load_inputs
-    from audit.lifecycle.plan import load_plan
-
-    progress("drift", 0, 2, "Reading the two files")
-    plan = load_plan(request.pop("plan") or None)
-    inputs = load_inputs(**request)
-    cancel.raise_if_set()
-    progress("drift", 1, 2, "Measuring drift")
-    return measure_drift(inputs, plan)
 
 
 def _num(v) -> str:
@@ -72,6 +60,22 @@ FEATURE_COLUMNS: list[Column[Any]] = [
     Column("Status", lambda f: STATUS[f.status], background=lambda f: _bg(f.status)),
     Column("Why", lambda f: "; ".join(f.reasons)),
 ]
+BOUND_COLUMN: Column[Any] = Column(
+    "Binned: W, KS",
+    bound_text,
+    header_tip="Out of core on fine histograms: the true Wasserstein distance is within ± the bound of the one shown, "
+    "the true KS statistic between the two values shown (its p-value is from the lower one); exact otherwise",
+)
+
+
+def feature_columns(rows: list[Any]) -> list[Column[Any]]:
+    """The feature table's columns; with binned features (or scores) their bounds too, after the distances."""
+    if not any(has_bounds(f) for f in rows):
+        return FEATURE_COLUMNS
+    at = [c.title for c in FEATURE_COLUMNS].index("W / sd") + 1
+    return [*FEATURE_COLUMNS[:at], BOUND_COLUMN, *FEATURE_COLUMNS[at:]]
+
+
 GROUP_COLUMNS: list[Column[Any]] = [
     Column("Group", lambda g: f"{g.column}={g.group}"),
     Column("n ref", lambda g: f"{g.n_reference:,}", sort=lambda g: g.n_reference, numeric=True),
@@ -146,14 +150,23 @@ class DriftView(QWidget):
         form.addRow("Plan", self.plan)
         lay.addLayout(form)
         row = QHBoxLayout()
+        self.engine = add_engine_picker(row, "drift")
         self.run_button = QPushButton("Measure drift")
         self.run_button.setObjectName("drift_run")
         self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("drift_cancel")
+        self.cancel_button.setAccessibleName("Cancel measuring drift")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.runner.progress.connect(self._progress)
+        self.runner.cancelled.connect(self._cancelled)
         self.save_button = QPushButton("Save JSON…")
         self.save_button.setObjectName("drift_save")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(lambda: self.save())
         row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
         row.addStretch(1)
         row.addWidget(self.save_button)
         lay.addLayout(row)
@@ -184,6 +197,7 @@ class DriftView(QWidget):
             edit.setText(",".join(request.get(key) or []))
         self.scores.setText(request.get("scores") or "")
         self.predictions.setText(request.get("predictions") or "")
+        set_engine(self.engine, request.get("engine"))  # a form from before the choice existed: Automatic
 
     def _browse(self, field: FileField, title: str, name_filter: str) -> None:
         path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)
@@ -203,6 +217,7 @@ class DriftView(QWidget):
             "predictions": self.predictions.text().strip() or None,
             "plan": self.plan.path() or None,
             "model": self.model.path() or None,
+            "engine": engine_of(self.engine),
         }
 
     def run(self) -> None:
@@ -210,12 +225,31 @@ class DriftView(QWidget):
         if not req["reference"] or not req["current"]:
             self.summary.setPlainText("Choose the reference and the current data first.")
             return
-        self.run_button.setEnabled(False)
+        self._busy(True)
         self.summary.setPlainText("Measuring drift…")
         self.runner.start(drift_job, req)
 
+    def cancel(self) -> None:
+        """Stop the measurement: a running DuckDB query is interrupted by its watcher within a quarter second."""
+        if self.runner.busy:
+            self.runner.cancel()
+            self.cancel_button.setEnabled(False)
+            self.summary.setPlainText("Cancelling…")
+
+    def _busy(self, busy: bool) -> None:
+        self.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _progress(self, step: str, done: int, total: int, message: str) -> None:
+        self.summary.setPlainText(f"Measuring drift… {message}" if message else "Measuring drift…")
+
+    def _cancelled(self) -> None:
+        self._busy(False)
+        shown = " The tables still show the previous measurement." if self.result is not None else ""
+        self.summary.setPlainText(f"Cancelled: no drift was measured.{shown}")
+
     def _failed(self, exc) -> None:
-        self.run_button.setEnabled(True)
+        self._busy(False)
         self.summary.setPlainText(getattr(exc, "message", str(exc)))
         show_error(self, exc, title="Cannot measure drift")
 
@@ -223,20 +257,22 @@ class DriftView(QWidget):
         from html import escape
 
         self.result = result
-        self.run_button.setEnabled(True)
+        self._busy(self.runner.busy)  # a result shown from elsewhere (the trail, the demo) while a run goes on
         self.save_button.setEnabled(True)
+        scores = result.predictions.scores if result.predictions else None
         self.summary.setHtml(
-            "".join(f"<p>{escape(s)}</p>" for s in result.summary) + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes)
+            engine_html(result.engine)
+            + "".join(f"<p>{escape(s)}</p>" for s in result.summary)
+            + bounds_html([*result.features, *([scores] if scores else [])])
+            + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes)
         )
         rows = {
-            "drift_features": list(result.features)
-            + list(result.group_shares)
-            + ([result.predictions.scores] if result.predictions and result.predictions.scores else []),
+            "drift_features": list(result.features) + list(result.group_shares) + ([scores] if scores else []),
             "drift_groups": result.groups,
             "drift_alerts": result.alerts,
         }
         for name, (model, view) in self.models.items():
-            model.set_rows(rows[name])
+            model.set_rows(rows[name], feature_columns(rows[name]) if name == "drift_features" else None)
             fit_columns(view)
 
     def save(self, path: str | None = None) -> None:

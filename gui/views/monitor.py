@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from gui import theme
 from gui.errors import show_error
+from gui.lifecycle_jobs import monitor_job
 from gui.models.table import Column, RecordTableModel
 from gui.views.common import (
     DATA_FILTER,
@@ -36,48 +37,11 @@ from gui.views.common import (
     table_view,
 )
 from gui.views.figure import FigureView
+from gui.views.lifecycle_engine import add_engine_picker, bounds_html, engine_html, engine_of, set_engine
 from gui.views.monitor_plan import PlanEditor
 from gui.worker import Runner
 
 STATUS = {"pass": "pass", "alert": "ALERT", "insufficient_evidence": "insufficient evidence"}
-
-
-def monitor_job(workspace: str | None, request: dict, *, progress, cancel):
-    """Worker thread: monitor the log and record the run; returns (MonitorResult, Event)."""
-    from audit.hashing import sha256_file
-    from audit.lifecycle.monitor import monitor
-    from audit.lifecycle.monitor_history import check_earlier_estimates
-    from audit.lifecycle.monitor_inputs import load_inputs, reference_max_order, resolve_reference
-    from audit.lifecycle.plan import load_monitor_plan
-    from audit.lifecycle.record import record_monitoring
-    from audit.lifecycle.windows import parse_window
-    from audit.trail import Workspace
-
-    progress("monitor", 0, 3, "Reading the log and the reference")
-    spec = parse_window(request["window"])
-    plan = request.get("plan_obj") or load_monitor_plan(request["plan"])
-    from_file = request["plan"] and plan.source == request["plan"]  # the file's hash goes in the trail only if it ran
-    with Workspace.open(workspace) as ws:
-        reference, run, sensitive, target = resolve_reference(ws, request["reference"], request["sensitive"], request["target"])
-        inputs = load_inputs(
-            request["data"],
-            reference,
-            request["time_column"],
-            model=request.get("model") or None,
-            predictions=request["predictions"],
-            scores=request["scores"],
-            target=target,
-            sensitive=sensitive,
-            run=run,
-            max_order=reference_max_order(ws, request["reference"], None),
-        )
-        cancel.raise_if_set()
-        progress("monitor", 1, 3, "Checking each window")
-        result = check_earlier_estimates(ws, monitor(inputs, plan, spec))
-        cancel.raise_if_set()
-        event = record_monitoring(ws, result, sha256_file(request["plan"]) if from_file else None)
-    progress("monitor", 3, 3, "Monitoring run recorded")
-    return result, event
 
 
 def _r(e) -> str:
@@ -165,10 +129,19 @@ class MonitorView(QWidget):
         form.addRow("Plan", self.plan)
         lay.addLayout(form)
         row = QHBoxLayout()
+        self.engine = add_engine_picker(row, "monitor")
         self.run_button = QPushButton("Monitor")
         self.run_button.setObjectName("monitor_run")
         self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("monitor_cancel")
+        self.cancel_button.setAccessibleName("Cancel the monitoring run")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.runner.progress.connect(self._progress)
+        self.runner.cancelled.connect(self._cancelled)
         row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
         row.addStretch(1)
         lay.addLayout(row)
         self.summary = QTextBrowser()
@@ -237,6 +210,7 @@ class MonitorView(QWidget):
         for key, value in form.items():
             if key in self.edits:
                 self.edits[key].setText(value)
+        set_engine(self.engine, form.get("engine"))  # a form from before the choice existed: Automatic
 
     def _browse(self, field: FileField, title: str, name_filter: str) -> None:
         path, _ = QFileDialog.getOpenFileName(self, title, field.path(), name_filter)
@@ -253,6 +227,7 @@ class MonitorView(QWidget):
             "model": self.model.path() or None,
             "plan": self.plan.path() or None,
             "plan_obj": self.plan_editor.plan(),
+            "engine": engine_of(self.engine),
         }
 
     def run(self) -> None:
@@ -263,12 +238,31 @@ class MonitorView(QWidget):
         if missing:
             self.summary.setPlainText(f"Fill in first: {', '.join(m.replace('_', ' ') for m in missing)}.")
             return
-        self.run_button.setEnabled(False)
+        self._busy(True)
         self.summary.setPlainText("Monitoring…")
         self.runner.start(monitor_job, self.workspace, req)
 
+    def cancel(self) -> None:
+        """Stop the run (nothing is recorded): a running DuckDB query is interrupted by its watcher."""
+        if self.runner.busy:
+            self.runner.cancel()
+            self.cancel_button.setEnabled(False)
+            self.summary.setPlainText("Cancelling…")
+
+    def _busy(self, busy: bool) -> None:
+        self.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _progress(self, step: str, done: int, total: int, message: str) -> None:
+        self.summary.setPlainText(f"Monitoring… {message}" if message else "Monitoring…")
+
+    def _cancelled(self) -> None:
+        self._busy(False)
+        shown = " The tables still show the previous run." if self.result is not None else ""
+        self.summary.setPlainText(f"Cancelled: nothing was recorded.{shown}")
+
     def _failed(self, exc) -> None:
-        self.run_button.setEnabled(True)
+        self._busy(False)
         self.summary.setPlainText(getattr(exc, "message", str(exc)))
         show_error(self, exc, title="Cannot monitor")
 
@@ -277,9 +271,11 @@ class MonitorView(QWidget):
 
         result, event = outcome
         self.result = result
-        self.run_button.setEnabled(True)
+        self._busy(self.runner.busy)  # a result shown from elsewhere (the trail, the demo) while a run goes on
         self.summary.setHtml(
-            "".join(f"<p>{escape(s)}</p>" for s in result.summary)
+            engine_html(result.engine)
+            + "".join(f"<p>{escape(s)}</p>" for s in result.summary)
+            + bounds_html(f for w in result.windows for g in w.group_drift for f in g.features)
             + "".join(f"<p><i>{escape(n)}</i></p>" for n in result.notes)
             + f"<p>Recorded as event #{event.seq} ({escape(event.payload['monitoring_id'])}).</p>"
         )
