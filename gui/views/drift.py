@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -173,8 +175,6 @@ class DriftView(QWidget):
         self.summary = QTextBrowser()
         self.summary.setObjectName("drift_summary")
         self.summary.setAccessibleName("Drift summary")
-        self.summary.setMaximumHeight(150)
-        lay.addWidget(self.summary)
         tabs = QTabWidget()
         self.models = {}
         for name, columns, title in (
@@ -187,7 +187,17 @@ class DriftView(QWidget):
             view.setModel(model)
             self.models[name] = (model, view)
             tabs.addTab(view, title)
-        lay.addWidget(tabs, 1)
+        # The summary and the tables share the height the form leaves (a 1280x720 screen left the tables 1.5 rows):
+        # the tables get most of it, and the user can drag the divider.
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("drift_split")
+        split.setChildrenCollapsible(False)
+        self.summary.setMinimumHeight(48)
+        split.addWidget(self.summary)
+        split.addWidget(tabs)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        lay.addWidget(split, 1)
 
     def fill(self, request: dict) -> None:
         """Fill the fields from a request of `request()`'s shape (the demo's story), so the drift can be measured again."""
