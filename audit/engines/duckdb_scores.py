@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from audit.engines.base import ScoreTable
 from audit.engines.duckdb_source import ident
+from audit.engines.histogram import binned_table
 from audit.result import ScoreResolution
 from audit.stats.cells import GroupIndex
 from audit.stats.score_metrics import N_BINS
@@ -88,16 +89,7 @@ def score_table(
     neg = _counts(got["q"])
     if exact:
         return ScoreTable(score=score, cell=cell, pos=pos, neg=neg), None
-    bin_of = score.astype(np.int64)
-    table = ScoreTable(score=(bin_of + 0.5) / bins, cell=cell, pos=pos, neg=neg)
-    return table, ScoreResolution(
-        method="histogram",
-        bins=bins,
-        distinct_scores=distinct,
-        auc_max_error=auc_bound(index, bin_of, cell, pos, neg),
-        brier_max_error=1.0 / bins,
-        calibration_max_error=0.5 / bins,
-    )
+    return binned_table(index, score.astype(np.int64), cell, pos, neg, bins, distinct)
 
 
 def _query(con: Any, keys: str, join: str, cells: str, key: str, target: str, audited: str) -> Any:
@@ -117,34 +109,3 @@ def _counts(col: Any) -> npt.NDArray[np.int64]:
     """A sum with FILTER is NULL where no row matched: 0 rows."""
     arr = np.ma.filled(np.ma.asarray(col), 0) if np.ma.isMaskedArray(col) else np.asarray(col)
     return np.nan_to_num(np.asarray(arr, dtype=np.float64)).astype(np.int64)
-
-
-def auc_bound(
-    index: GroupIndex,
-    bin_of: npt.NDArray[np.int64],
-    cell: npt.NDArray[np.int64],
-    pos: npt.NDArray[np.int64],
-    neg: npt.NDArray[np.int64],
-) -> float:
-    """max over every group (and everyone) of 1/2 * sum_b P_b N_b / (P N): the AUC pairs a histogram cannot rank
-    (a pair whose scores share a bin counts 1/2 where the truth counts 0 or 1)."""
-    worst = 0.0
-    width = int(bin_of.max()) + 1 if len(bin_of) else 1
-    for group_of_cell in [np.zeros(index.n_cells, dtype=np.int64)] + [lv.group_of_cell.astype(np.int64) for lv in index.levels]:
-        g = group_of_cell[cell]
-        n_groups = int(group_of_cell.max()) + 1 if len(group_of_cell) else 0
-        key = g * width + bin_of
-        if n_groups * width <= 50_000_000:  # (group, bin) counted directly: no sort of the entries
-            p_gb = np.bincount(key, weights=pos, minlength=n_groups * width)
-            n_gb = np.bincount(key, weights=neg, minlength=n_groups * width)
-            same = (p_gb * n_gb).reshape(n_groups, width).sum(axis=1)
-        else:
-            keys, inv = np.unique(key, return_inverse=True)
-            p_gb = np.bincount(inv, weights=pos, minlength=len(keys))
-            n_gb = np.bincount(inv, weights=neg, minlength=len(keys))
-            same = np.bincount(keys // width, weights=p_gb * n_gb, minlength=n_groups)
-        pairs = np.bincount(g, weights=pos, minlength=n_groups) * np.bincount(g, weights=neg, minlength=n_groups)
-        ok = pairs > 0
-        if ok.any():
-            worst = max(worst, float(np.max(0.5 * same[ok] / pairs[ok])))
-    return worst

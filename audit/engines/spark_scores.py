@@ -19,10 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from audit.cancel import CancelToken
 from audit.engines.base import ScoreTable
+from audit.engines.histogram import binned_table
 from audit.errors import InputError
 from audit.inputs import scores_from
 from audit.result import ScoreResolution
@@ -74,38 +74,4 @@ def score_statistics(
     neg = got_table["n"].to_numpy(dtype=np.int64) - pos
     if distinct <= exact_limit:
         return ScoreTable(score=score, cell=cell, pos=pos, neg=neg), None
-    bin_of = score.astype(np.int64)
-    table = ScoreTable(score=(bin_of + 0.5) / bins, cell=cell, pos=pos, neg=neg)
-    return table, ScoreResolution(
-        method="histogram",
-        bins=bins,
-        distinct_scores=distinct,
-        auc_max_error=auc_bound(index, bin_of, cell, pos, neg),
-        brier_max_error=1.0 / bins,
-        calibration_max_error=0.5 / bins,
-    )
-
-
-def auc_bound(
-    index: GroupIndex,
-    bin_of: npt.NDArray[np.int64],
-    cell: npt.NDArray[np.int64],
-    pos: npt.NDArray[np.int64],
-    neg: npt.NDArray[np.int64],
-) -> float:
-    """max over every group (and everyone) of 1/2 * sum_b P_b N_b / (P N): the AUC pairs a histogram cannot rank."""
-    worst = 0.0
-    groupings = [np.zeros(index.n_cells, dtype=np.int64)] + [lv.group_of_cell.astype(np.int64) for lv in index.levels]
-    _, b = np.unique(bin_of, return_inverse=True)
-    for group_of_cell in groupings:
-        g = group_of_cell[cell]
-        n_groups = int(g.max()) + 1 if len(g) else 0
-        keys, inv = np.unique(g * (int(b.max()) + 1) + b, return_inverse=True)
-        p_gb = np.bincount(inv, weights=pos, minlength=len(keys))
-        n_gb = np.bincount(inv, weights=neg, minlength=len(keys))
-        same = np.bincount(keys // (int(b.max()) + 1), weights=p_gb * n_gb, minlength=n_groups)
-        pairs = np.bincount(g, weights=pos, minlength=n_groups) * np.bincount(g, weights=neg, minlength=n_groups)
-        ok = pairs > 0
-        if ok.any():
-            worst = max(worst, float(np.max(0.5 * same[ok] / pairs[ok])))
-    return worst
+    return binned_table(index, score.astype(np.int64), cell, pos, neg, bins, distinct)

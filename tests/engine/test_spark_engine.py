@@ -19,7 +19,7 @@ import skops.io as sio
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from audit.draft import AuditDraft
-from audit.engines.spark_scores import auc_bound
+from audit.engines.histogram import auc_bound
 from audit.result import AuditResult
 from cli.main import main
 from tests.engine.engine_cases import differences, load, predictions_frame, write_cases
