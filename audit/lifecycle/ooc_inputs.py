@@ -169,3 +169,20 @@ def window_sql(time_sql: str, first: pd.Timestamp, kind: str, size: int) -> str:
         return f"CAST(floor(date_diff('day', DATE '{day}', CAST({time_sql} AS DATE)) / {size}) AS INTEGER)"
     y, m = first.year, first.month
     return f"CAST(floor(((year({time_sql}) - {y}) * 12 + month({time_sql}) - {m}) / {size}) AS INTEGER)"
+
+
+RANKED = "attest_ranked"  # the view of `src` with each row's window of N rows (`rank_rows`)
+
+
+def rank_rows(con: Any, time_sql: str, size: int, order: str | None) -> str:
+    """The view `attest_ranked`: `src` with each row's window of `size` rows in time order, rows with the same time
+    in file order (windows.cut sorts stably), and the SQL of that window. `order`: SQL of the row's position in its
+    file; None: the position the scan gives (`row_number() OVER ()` streams the file in order, on one thread).
+    DuckDB sorts under its memory limit, spilling to its temporary directory."""
+    position = order or "row_number() OVER ()"
+    con.execute(
+        f"CREATE OR REPLACE VIEW {RANKED} AS SELECT * EXCLUDE (__attest_pos), "
+        f"CAST((row_number() OVER (ORDER BY {time_sql}, __attest_pos) - 1) // {int(size)} AS INTEGER) AS __attest_window "
+        f"FROM (SELECT *, {position} AS __attest_pos FROM src)"
+    )
+    return "__attest_window"

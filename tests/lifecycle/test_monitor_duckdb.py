@@ -197,15 +197,13 @@ def test_bad_times_give_the_in_memory_errors(tmp_path, change, message):
     assert message in str(mem.value.message) and str(ooc.value.message) == str(mem.value.message)
 
 
-def test_missing_time_column_and_row_windows_are_refused(tmp_path):
+def test_a_missing_time_column_is_refused(tmp_path):
     ref_p, log_p, _, _ = _files(tmp_path, n=500)
     with pytest.raises(InputError) as mem:
         load_inputs(log_p, ref_p, "when", predictions="pred")
     with pytest.raises(InputError) as ooc:
         monitor_duckdb(log_p, ref_p, "when", parse_window("1mo"), PLAN, predictions="pred")
     assert str(ooc.value.message) == str(mem.value.message)
-    with pytest.raises(InputError, match="windows of N rows"):
-        monitor_duckdb(log_p, ref_p, "time", parse_window("500"), PLAN, predictions="pred")
 
 
 def test_binned_distributions_bound_wasserstein_and_ks_of_the_rows():
