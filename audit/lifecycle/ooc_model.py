@@ -53,10 +53,11 @@ def score_files(
     for side in sides:
         stack.enter_context(dm.scratch(side.con))
         name = side.info.name
-        dm.score_rows(
-            side.con, model, features, side.info.rows, lambda text, name=name: say(f"{text} of {name}"), cancel,
-            source=f"the model's output on {name}",
-        )  # fmt: skip
+
+        def report(text: str, name: str = name) -> None:
+            say(f"{text} of {name}")
+
+        dm.score_rows(side.con, model, features, side.info.rows, report, cancel, source=f"the model's output on {name}")
         side.con.execute("DROP VIEW src")
         side.con.execute("CREATE VIEW src AS SELECT * FROM attest_scratch.scored")
     return Scored(

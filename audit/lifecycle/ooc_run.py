@@ -211,7 +211,12 @@ def _run(
     kinds = I.kinds(ref, log, features)
     if spec.kind == "rows":
         count = -(-log.info.rows // spec.size)
-        window, table = I.rank_rows(con_l, time_sql, spec.size, scored.order if scored else None), I.RANKED
+        if scored is None:  # the model's pass attached it already
+            from audit.engines.duckdb_model import scratch
+
+            stack.enter_context(scratch(con_l))
+        exact = I.exact_time(log, time_column, time_sql, utc)  # ties are equal times in pandas' nanoseconds
+        window, table = I.rank_rows(con_l, exact, spec.size, scored.order if scored else None), I.RANKED
     else:
         starts = calendar_edges(first, last, spec)
         count, table = len(starts) - 1, "src"
@@ -226,7 +231,7 @@ def _run(
     stage("DuckDB: the reference's statistics per cell (one GROUP BY)", 2)
     ref_cells = Q.scan(con_r, "0", sensitive, columns, decision, outcome["ref"], score_sql, calibrate=True)
     stage("DuckDB: the log's statistics per window and cell (one GROUP BY)", 4)
-    span = time_sql if spec.kind == "rows" else None  # a row window runs from its first row's time to its last's
+    span = f"epoch_ns({exact})" if spec.kind == "rows" else None  # a row window: its first row's time to its last's
     log_cells = Q.scan(con_l, window, sensitive, columns, decision, outcome["log"], score_sql, False, table, span)
     stage("statistics per window", 6)
     if target and target in log.names and not any(c.base[(d, y)][0] for c in log_cells.values() for d in (0, 1) for y in (0, 1)):
@@ -235,11 +240,11 @@ def _run(
     mon.max_order = ask.max_order
     reference = mon.reference(ref.info, ask.run)
     calibration, ref_expected, ref_tpr = mon.calibration() if mon.scores else (None, None, None)
-    bounds = Q.spans(log_cells, count) if spec.kind == "rows" else [(starts[i], starts[i + 1]) for i in range(count)]
-    windows = [
-        mon.window(i, _iso(pd.Timestamp(a), utc), _iso(pd.Timestamp(b), utc), reference, ref_expected, ref_tpr)
-        for i, (a, b) in enumerate(bounds)
-    ]
+    if spec.kind == "rows":
+        bounds = [(pd.Timestamp(a, unit="ns"), pd.Timestamp(b, unit="ns")) for a, b in Q.spans(log_cells, count)]
+    else:
+        bounds = [(starts[i], starts[i + 1]) for i in range(count)]
+    windows = [mon.window(i, _iso(a, utc), _iso(b, utc), reference, ref_expected, ref_tpr) for i, (a, b) in enumerate(bounds)]
     alerts = tuple(
         f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}"
         for w in windows
