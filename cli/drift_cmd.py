@@ -54,8 +54,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=("memory", "duckdb", "auto"),
-        help="what reads the files: memory (pandas), duckdb (out of core: one GROUP BY per file; scores and decisions "
-        "as columns, not a model), auto (default: duckdb when a Parquet/CSV file has 256 MB or more and it can)",
+        help="what reads the files: memory (pandas), duckdb (out of core: one GROUP BY per file; a model scores each "
+        "file once in streamed batches), auto (default: duckdb when a Parquet/CSV file has 256 MB or more)",
     )
     p.add_argument("--memory-limit", metavar="SIZE", help="with the duckdb engine: its memory limit (default 2GB), e.g. 8GB")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON here")
@@ -90,15 +90,10 @@ def run(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan)
     from audit.lifecycle.ooc_run import choose_engine
 
-    engine = choose_engine(args.engine, [args.reference, args.current], args.model)
+    engine = choose_engine(args.engine, [args.reference, args.current])
     if args.memory_limit and engine != "duckdb":
         raise InputError("--memory-limit applies to the DuckDB engine.", "Add --engine duckdb, or drop --memory-limit.")
     if engine == "duckdb":
-        if args.model:
-            raise InputError(
-                "The DuckDB engine compares scores and decisions held in the files: it does not run a model.",
-                "Drop --engine duckdb to score both files with --model, or give --scores / --predictions columns.",
-            )
         from audit.lifecycle.ooc_drift import drift_duckdb
         from cli.progress import TerminalProgress
 
@@ -106,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = drift_duckdb(
                 args.reference, args.current, plan, features=_cols(args.features), sensitive=_cols(args.sensitive),
-                scores=args.scores, predictions=args.predictions, positive_label=args.positive_label,
-                memory_limit=args.memory_limit, progress=bar,
+                scores=args.scores, predictions=args.predictions, positive_label=args.positive_label, model=args.model,
+                trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type), memory_limit=args.memory_limit,
+                progress=bar,
             )  # fmt: skip
         finally:
             bar.close()

@@ -64,8 +64,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--engine",
         default="auto",
         choices=("memory", "duckdb", "auto"),
-        help="what reads the files: memory (pandas), duckdb (out of core: one GROUP BY per file, logged decisions and "
-        "calendar windows), auto (default: duckdb for a Parquet/CSV log of 256 MB or more when it can)",
+        help="what reads the files: memory (pandas), duckdb (out of core: one GROUP BY per file; a model scores each "
+        "file once in streamed batches), auto (default: duckdb for a Parquet/CSV log of 256 MB or more)",
     )
     p.add_argument("--memory-limit", metavar="SIZE", help="with the duckdb engine: its memory limit (default 2GB), e.g. 8GB")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON here")
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         )
     from audit.lifecycle.ooc_run import choose_engine
 
-    engine = choose_engine(args.engine, [args.data], args.model, spec.kind == "rows")
+    engine = choose_engine(args.engine, [args.data])
     if args.memory_limit and engine != "duckdb":
         raise InputError("--memory-limit applies to the DuckDB engine.", "Add --engine duckdb, or drop --memory-limit.")
     with Workspace.open(args.workspace) as ws:
@@ -121,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
             bar = TerminalProgress(quiet=not sys.stderr.isatty())  # a line for people; logs get only the result
             try:
                 result = monitor_duckdb(
-                    args.data, reference, args.time_column, spec, plan, predictions=args.predictions, scores=args.scores,
-                    target=target, sensitive=sensitive, positive_label=args.positive_label, run=run, max_order=max_order,
+                    args.data, reference, args.time_column, spec, plan, model=args.model, predictions=args.predictions,
+                    scores=args.scores, target=target, sensitive=sensitive, positive_label=args.positive_label,
+                    trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type), run=run, max_order=max_order,
                     memory_limit=args.memory_limit, progress=bar,
                 )  # fmt: skip
             finally:

@@ -10,26 +10,19 @@ from typing import Any
 
 def drift_job(request: dict[str, Any], *, progress: Any, cancel: Any) -> Any:
     """Read both files and measure drift with the request's engine ("auto", "memory" or "duckdb")."""
-    from audit.errors import InputError
     from audit.lifecycle.ooc_run import choose_engine
     from audit.lifecycle.plan import load_plan
 
     req = dict(request)
     plan = load_plan(req.pop("plan", None) or None)
-    engine = choose_engine(req.pop("engine", None) or "auto", [req["reference"], req["current"]], req.get("model"))
+    engine = choose_engine(req.pop("engine", None) or "auto", [req["reference"], req["current"]])
     if engine == "duckdb":
-        if req.get("model"):
-            raise InputError(
-                "The DuckDB engine compares scores and decisions held in the files: it does not run a model.",
-                "Choose the engine Automatic or In memory to score both files with the model, or name the scores / "
-                "decisions columns instead of the model.",
-            )
         from audit.lifecycle.ooc_drift import drift_duckdb
 
         return drift_duckdb(
             req["reference"], req["current"], plan, features=req.get("features"), sensitive=req.get("sensitive"),
             scores=req.get("scores"), predictions=req.get("predictions"), positive_label=req.get("positive_label"),
-            progress=progress, cancel=cancel,
+            model=req.get("model"), progress=progress, cancel=cancel,
         )  # fmt: skip
     from audit.lifecycle.drift import measure_drift
     from audit.lifecycle.drift_inputs import load_inputs
@@ -57,7 +50,7 @@ def monitor_job(workspace: str | None, request: dict[str, Any], *, progress: Any
     plan = request.get("plan_obj") or load_monitor_plan(request["plan"])
     from_file = request["plan"] and plan.source == request["plan"]  # the file's hash goes in the trail only if it ran
     model = request.get("model") or None
-    engine = choose_engine(request.get("engine") or "auto", [request["data"]], model, spec.kind == "rows")
+    engine = choose_engine(request.get("engine") or "auto", [request["data"]])
     with Workspace.open(workspace) as ws:
         reference, run, sensitive, target = resolve_reference(ws, request["reference"], request["sensitive"], request["target"])
         max_order = reference_max_order(ws, request["reference"], None)
@@ -65,9 +58,9 @@ def monitor_job(workspace: str | None, request: dict[str, Any], *, progress: Any
             from audit.lifecycle.ooc_run import monitor_duckdb
 
             result = monitor_duckdb(
-                request["data"], reference, request["time_column"], spec, plan, predictions=request["predictions"],
-                scores=request["scores"], target=target, sensitive=sensitive, run=run, max_order=max_order,
-                progress=progress, cancel=cancel,
+                request["data"], reference, request["time_column"], spec, plan, model=model,
+                predictions=request["predictions"], scores=request["scores"], target=target, sensitive=sensitive, run=run,
+                max_order=max_order, progress=progress, cancel=cancel,
             )  # fmt: skip
         else:
             from audit.lifecycle.monitor import monitor

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from audit.engines.duckdb_engine import DuckDBEngine
     from audit.engines.duckdb_watch import QueryWatch
     from audit.explain.result import Explanations
+    from audit.models.base import LoadedModel
 
 PRED, SCORE, ROW = "__attest_pred", "__attest_score", "__attest_row"
 BATCH_ROWS = 65_536  # rows scored per model call: the call's overhead vanishes, a batch of features stays a few MB
@@ -117,11 +120,20 @@ def prepare_model(
     nested = [c for c, ty in src.columns if is_nested(ty)]
     progress("model", 1, STEPS, "Loading the model")
     model = load_audited_model(spec, positive, list(types), nested, warnings)
-    scratch = Path(tempfile.mkdtemp(prefix="attest-scored-"))
-    try:
-        con.execute(f"ATTACH {literal(str(scratch / 'scored.duckdb'))} AS attest_scratch")
+    with scratch(con):
         sampler = Sampler(sample_size(spec), PER_CELL, spec.seed) if spec.explain.enabled else None
-        _score(con, spec, src, model, total, sampler, progress, cancel)
+        strata = list(spec.sensitive)
+
+        def sample(rows: np.ndarray, frame: pd.DataFrame) -> None:
+            if sampler is not None:
+                sampler.add(rows, pd.util.hash_pandas_object(frame[strata], index=False).to_numpy())
+
+        score_rows(
+            con, model, list(dict.fromkeys([*model.features, *spec.sensitive, t])), total,
+            lambda text: progress("predict", 1, STEPS, text), cancel,
+            prepare=lambda f: apply_na_values(f, spec.sensitive, spec.na_values)[0],  # the model sees what memory gives it
+            only=t, sample=sample if sampler is not None else None,
+        )  # fmt: skip
         con.execute("DROP VIEW src")
         con.execute("CREATE VIEW src AS SELECT * FROM attest_scratch.scored")
         added = ((PRED, "TINYINT"),) + (((SCORE, "DOUBLE"),) if model.score is not None else ())
@@ -138,13 +150,6 @@ def prepare_model(
         run.decided = True
         prep = run.prepare(engine, source=scored)
         rows = _sample_rows(con, spec, src, prep, sampler) if sampler is not None else None
-    finally:
-        try:
-            con.execute("DROP VIEW IF EXISTS src")
-            con.execute("DETACH attest_scratch")
-        except Exception:  # the connection is closing anyway (an error or cancel): the folder goes below
-            pass
-        shutil.rmtree(scratch, ignore_errors=True)
     data = prep.data.model_copy(update={"columns": tuple(c for c in prep.data.columns if c.name not in (PRED, SCORE))})
     return dataclasses.replace(
         prep,
@@ -172,23 +177,28 @@ def _guard(con: Any, spec: AuditSpec, src: Source) -> tuple[int, int]:
     return total, audited
 
 
-def _score(
+def score_rows(
     con: Any,
-    spec: AuditSpec,
-    src: Source,
-    model: Any,
+    model: LoadedModel,
+    columns: list[str],
     total: int,
-    sampler: Sampler | None,
-    progress: Progress,
+    say: Callable[[str], None],
     cancel: CancelToken,
+    *,
+    source: str = "the model's output",
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    only: str | None = None,
+    sample: Callable[[np.ndarray, pd.DataFrame], None] | None = None,
     batch_rows: int | None = None,
 ) -> None:
-    """The one scoring pass: batches in file order, each scored once and appended to `attest_scratch.scored`."""
+    """The one scoring pass over the view `src` into `attest_scratch.scored` (attached by `scratch`): batches in
+    file order, each scored once and appended with its decision (`PRED`), score (`SCORE`, when the model has one) and
+    row number (`ROW`, the file's). `columns`: the batch's columns the model and `prepare` need; `only`: a column
+    whose missing rows are left unscored (decision and score NULL); `sample(rows, frame)`: sees each batch's scored
+    rows; `source`: the scores' name in the out-of-range message."""
     import pyarrow as pa
 
     features = list(model.features)
-    t = spec.target
-    cols = list(dict.fromkeys([*features, *spec.sensitive, t]))
     extra = f", NULL::DOUBLE AS {SCORE}" if model.score is not None else ""
     con.execute(
         f"CREATE TABLE attest_scratch.scored AS SELECT *, NULL::TINYINT AS {PRED}{extra}, NULL::BIGINT AS {ROW} FROM src LIMIT 0"
@@ -204,26 +214,23 @@ def _score(
         for batch in stream:
             cancel.raise_if_set()
             n = batch.num_rows
-            frame = batch.select(cols).to_pandas()
-            frame, _ = apply_na_values(frame, spec.sensitive, spec.na_values)  # the model sees what memory gives it
-            has_target = frame[t].notna().to_numpy()
+            frame = batch.select(columns).to_pandas()
+            if prepare is not None:
+                frame = prepare(frame)
+            keep = frame[only].notna().to_numpy() if only is not None else np.ones(n, dtype=bool)
             pred = np.zeros(n, dtype=np.int8)
             score = np.zeros(n, dtype=np.float64)
-            if has_target.any():
-                d, s = model.decide_and_score(frame.loc[has_target, features])
-                pred[has_target] = d
-                if s is not None:
-                    score[has_target] = scores_from(s, "the model's output")  # the in-memory check and message
             row = np.arange(done, done + n, dtype=np.int64)
-            if sampler is not None and has_target.any():
-                strata = pd.util.hash_pandas_object(frame.loc[has_target, list(spec.sensitive)], index=False).to_numpy()
-                sampler.add(row[has_target], strata)
-            added = [pa.array(pred, mask=~has_target)]
+            if keep.any():
+                d, s = model.decide_and_score(frame.loc[keep, features])
+                pred[keep] = d
+                if s is not None:
+                    score[keep] = scores_from(s, source)  # the in-memory check and message
+                if sample is not None:
+                    sample(row[keep], frame.loc[keep])
+            table = pa.Table.from_batches([batch]).append_column(PRED, pa.array(pred, mask=~keep))
             if model.score is not None:
-                added.append(pa.array(score, mask=~has_target))
-            table = pa.Table.from_batches([batch]).append_column(PRED, added[0])
-            if model.score is not None:
-                table = table.append_column(SCORE, added[1])
+                table = table.append_column(SCORE, pa.array(score, mask=~keep))
             table = table.append_column(ROW, pa.array(row))
             con.register("attest_batch", table)
             con.execute("INSERT INTO attest_scratch.scored SELECT * FROM attest_batch")
@@ -232,11 +239,28 @@ def _score(
                 con.execute("COMMIT")
                 con.execute("BEGIN")
             done += n
-            progress("predict", 1, STEPS, f"Scored {done:,} of {total:,} rows")
+            say(f"Scored {done:,} of {total:,} rows")
         con.execute("COMMIT")
     finally:
         reader.close()
         con.execute("SET preserve_insertion_order = false")
+
+
+@contextmanager
+def scratch(con: Any) -> Iterator[None]:
+    """A DuckDB database file in a fresh temporary folder, attached as `attest_scratch` (the scored rows live on
+    disk, not in memory); the view `src` (pointed at them) dropped, the file detached and deleted after."""
+    folder = Path(tempfile.mkdtemp(prefix="attest-scored-"))
+    try:
+        con.execute(f"ATTACH {literal(str(folder / 'scored.duckdb'))} AS attest_scratch")
+        yield
+    finally:
+        try:
+            con.execute("DROP VIEW IF EXISTS src")
+            con.execute("DETACH attest_scratch")
+        except Exception:  # the connection is closing anyway (an error or cancel): the folder goes below
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _sample_rows(con: Any, spec: AuditSpec, src: Source, prep: Prepared, sampler: Sampler) -> InMemoryRows:

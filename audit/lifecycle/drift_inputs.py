@@ -142,6 +142,15 @@ def _from_model(
     inputs.positive = model.ref.positive_class
 
 
+def model_or_columns(model: str | None, scores: str | None, predictions: str | None) -> None:
+    """Scores and decisions from a model or from columns, never both (both engines)."""
+    if model and (scores or predictions):
+        raise InputError(
+            "--model gives the scores and decisions itself; --scores and --predictions name columns instead.",
+            "Give either --model, or --scores and/or --predictions.",
+        )
+
+
 def load_inputs(
     reference: str | Path,
     current: str | Path,
@@ -156,11 +165,7 @@ def load_inputs(
     trusted_types: tuple[str, ...] = (),
 ) -> DriftInputs:
     sensitive = list(sensitive or [])
-    if model and (scores or predictions):
-        raise InputError(
-            "--model gives the scores and decisions itself; --scores and --predictions name columns instead.",
-            "Give either --model, or --scores and/or --predictions.",
-        )
+    model_or_columns(model, scores, predictions)
     ref_df, ref = load_dataset(reference, sensitive=sensitive)
     cur_df, cur = load_dataset(current, sensitive=sensitive)
     infos = [FileInfo(name=Path(r.path).name, sha256=r.sha256, rows=r.rows, format=r.format) for r in (ref, cur)]

@@ -134,6 +134,20 @@ def reference_max_order(ws: Workspace, reference: str, given: int | None) -> int
     return result.spec.max_intersection_order
 
 
+def require_decisions(model: str | None, predictions: str | None, scores: str | None) -> None:
+    """Decisions from a model or from a column, never both (both engines)."""
+    if not model and not predictions:
+        raise InputError(
+            "monitor needs the model's decisions.",
+            "Give --model FILE, or --predictions COL (with --scores COL for estimates without outcomes).",
+        )
+    if model and (predictions or scores):
+        raise InputError(
+            "--model gives the scores and decisions itself; --predictions and --scores name columns instead.",
+            "Give either --model, or --predictions (and --scores).",
+        )
+
+
 def load_inputs(
     log: str | Path,
     reference: str | Path,
@@ -151,16 +165,7 @@ def load_inputs(
     max_order: int | None = None,
 ) -> MonitorInputs:
     """`run`: (run id, result hash) when `reference` is a recorded run's dataset."""
-    if not model and not predictions:
-        raise InputError(
-            "monitor needs the model's decisions.",
-            "Give --model FILE, or --predictions COL (with --scores COL for estimates without outcomes).",
-        )
-    if model and (predictions or scores):
-        raise InputError(
-            "--model gives the scores and decisions itself; --predictions and --scores name columns instead.",
-            "Give either --model, or --predictions (and --scores).",
-        )
+    require_decisions(model, predictions, scores)
     sensitive = list(sensitive or [])
     log_df, log_info = _info(log, sensitive)
     ref_df, ref_info = _info(reference, sensitive)

@@ -4,6 +4,7 @@ as in memory (audit/lifecycle/drift_result.py). The same refusals as audit/lifec
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from audit.errors import InputError
 from audit.lifecycle import ooc_inputs as I
 from audit.lifecycle import ooc_scan as Q
 from audit.lifecycle.dist import Dist, combine
-from audit.lifecycle.drift_inputs import Kind
+from audit.lifecycle.drift_inputs import Kind, model_or_columns
 from audit.lifecycle.drift_result import Decisions, Scores, Where, drift_result, group_order
 from audit.lifecycle.drift_types import DriftResult
 from audit.lifecycle.ooc_run import duckdb_pair
@@ -95,15 +96,19 @@ def drift_duckdb(
     scores: str | None = None,
     predictions: str | None = None,
     positive_label: str | None = None,
+    model: str | None = None,
+    trust_pickle: bool = False,
+    trusted_types: tuple[str, ...] = (),
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> DriftResult:
     sensitive = list(sensitive or [])
+    model_or_columns(model, scores, predictions)
     progress = progress or (lambda *a: None)
     cancel = cancel or CancelToken()
-    with duckdb_pair(memory_limit, threads, progress, cancel) as (con_r, con_c, watches):
+    with duckdb_pair(memory_limit, threads, progress, cancel) as (con_r, con_c, watches), ExitStack() as stack:
 
         def stage(step: int, text: str) -> None:
             cancel.raise_if_set()
@@ -143,7 +148,7 @@ def drift_duckdb(
             extra = [c for c in cur.names if c not in ref.names and c not in reserved]
             if extra:
                 notes.append(f"Column(s) only in the current file, not compared: {', '.join(extra[:20])}.")
-        if not features and not (scores or predictions):
+        if not features and not (model or scores or predictions):
             raise InputError(
                 "There is nothing to compare: no feature columns, and no scores or decisions.",
                 "Name the columns with --features, or give --model / --scores / --predictions.",
@@ -159,6 +164,12 @@ def drift_duckdb(
             values, positive = I.decisions(ref, cur, predictions, positive_label)
             decision = Q.case_of(predictions, values)
             source = (source + " and " if source else "") + f"column '{predictions}'"
+        if model:
+            from audit.lifecycle import ooc_model
+
+            m = ooc_model.load(model, positive_label, trust_pickle, trusted_types)
+            scored = ooc_model.score_files(stack, model, m, [ref, cur], lambda text: progress("drift", 1, 4, text), cancel)
+            source, positive, decision, score_sql = scored.source, scored.positive, scored.decision, scored.score
         stage(1, "DuckDB: column types, distinct values and the reference's quantiles")
         groups = max(Q.cell_count(con_r, sensitive), Q.cell_count(con_c, sensitive))
         types = {f: ref.src.types[f] for f in features}
@@ -170,6 +181,6 @@ def drift_duckdb(
         ref_cells = Q.scan(con_r, "0", sensitive, columns, decision, "-1", score_sql, calibrate=False)
         stage(3, "DuckDB: the current file's statistics per cell (one GROUP BY)")
         cur_cells = Q.scan(con_c, "0", sensitive, columns, decision, "-1", score_sql, calibrate=False)
-    src = ScanSource(ref_cells, cur_cells, features, kinds, sensitive, bool(scores), bool(predictions))
+    src = ScanSource(ref_cells, cur_cells, features, kinds, sensitive, score_sql is not None, bool(model or predictions))
     progress("drift", 4, 4, "done")
     return drift_result(src, plan, ref.info, cur.info, source, positive, notes, engine="duckdb")

@@ -169,3 +169,32 @@ def window_sql(time_sql: str, first: pd.Timestamp, kind: str, size: int) -> str:
         return f"CAST(floor(date_diff('day', DATE '{day}', CAST({time_sql} AS DATE)) / {size}) AS INTEGER)"
     y, m = first.year, first.month
     return f"CAST(floor(((year({time_sql}) - {y}) * 12 + month({time_sql}) - {m}) / {size}) AS INTEGER)"
+
+
+RANKED = "attest_scratch.ranked"  # the log with each row's window of N rows (`rank_rows`), on disk
+
+
+def exact_time(log: Opened, name: str, time_sql: str, utc: bool) -> str:
+    """The time to the nanosecond, as pandas holds it (`times` gives microseconds, DuckDB's TIMESTAMP): a Parquet
+    TIMESTAMP_NS column, or naive text, keeps its nanoseconds; times with offsets are microseconds in DuckDB."""
+    t = log.src.types[name].upper()
+    if t.startswith("TIMESTAMP_NS"):
+        return ident(name)
+    if not utc and not (t.startswith("TIMESTAMP") or t == "DATE"):
+        return f"TRY_CAST(trim(CAST({ident(name)} AS VARCHAR)) AS TIMESTAMP_NS)"
+    return time_sql
+
+
+def rank_rows(con: Any, time_sql: str, size: int, order: str | None) -> str:
+    """The table `attest_scratch.ranked` (the scratch database must be attached): `src` with each row's window of
+    `size` rows in time order, rows with the same time in file order (windows.cut sorts stably); returns the window's
+    SQL. `order`: SQL of the row's position in its file; None: the position the scan gives (`row_number() OVER ()`
+    streams the file in order, on one thread). DuckDB sorts under its memory limit, spilling to disk; the rows go to
+    disk before the GROUP BY, which would otherwise hold its aggregates beside the sort's rows."""
+    position = order or "row_number() OVER ()"
+    con.execute(
+        f"CREATE TABLE {RANKED} AS SELECT * EXCLUDE (__attest_pos), "
+        f"CAST((row_number() OVER (ORDER BY {time_sql}, __attest_pos) - 1) // {int(size)} AS INTEGER) AS __attest_window "
+        f"FROM (SELECT *, {position} AS __attest_pos FROM src)"
+    )
+    return "__attest_window"

@@ -2,7 +2,7 @@
 memory limit (audit/lifecycle/ooc_inputs.py), one GROUP BY per file gives the statistics per (window, cell)
 (audit/lifecycle/ooc_scan.py), and the figures come from them through the functions the in-memory path uses
 (window_drift, compare_group, group_windows, cbpe.from_sums, window_checks), so both engines give one result.
-Calendar windows only: windows of N rows need the rows in time order, which is a sort, not a GROUP BY."""
+A window is a calendar span, or N rows in time order (numbered by a sort before the GROUP BY, ooc_inputs.rank_rows)."""
 
 from __future__ import annotations
 

@@ -5,9 +5,12 @@ and the result from audit/lifecycle/ooc_monitor.py. `choose_engine` picks the en
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from audit.cancel import CancelToken, Progress
 from audit.engines.duckdb_watch import QueryWatch
@@ -15,6 +18,7 @@ from audit.errors import Cancelled, DatasetError, InputError
 from audit.lifecycle import ooc_inputs as I
 from audit.lifecycle import ooc_scan as Q
 from audit.lifecycle.drift_types import Status
+from audit.lifecycle.monitor_inputs import require_decisions
 from audit.lifecycle.monitor_summary import METHODS, summarise
 from audit.lifecycle.monitor_types import MonitorResult
 from audit.lifecycle.ooc_monitor import _Monitor
@@ -24,17 +28,16 @@ from audit.lifecycle.windows import WindowSpec, _iso, calendar_edges
 ENGINES = ("memory", "duckdb", "auto")
 
 
-def choose_engine(name: str, files: list[str | Path], model: str | None, row_windows: bool = False) -> str:
-    """ "auto": DuckDB when a Parquet or CSV file (the log, or either drift file) has AUTO_BYTES (256 MB) or more and
-    DuckDB can do the work (logged decisions, not a model; calendar windows), else in memory."""
+def choose_engine(name: str, files: list[str | Path]) -> str:
+    """ "auto": DuckDB when a Parquet or CSV file (the log, or either drift file) has AUTO_BYTES (256 MB) or more,
+    else in memory. DuckDB does all the work: logged decisions or a model (scored in one streamed pass), calendar
+    windows or windows of N rows (a sort under its memory limit)."""
     from audit.engines import AUTO_BYTES
 
     if name not in ENGINES:
         raise InputError(f"--engine {name!r} is not an engine here.", f"Choose one of: {', '.join(ENGINES)}.")
     if name != "auto":
         return name
-    if model or row_windows:
-        return "memory"
     big = False
     for f in files:
         try:
@@ -63,6 +66,27 @@ def _connect(memory_limit: str | None, threads: int | None) -> Any:
     return con
 
 
+@dataclass(frozen=True)
+class Request:
+    """What `attest monitor` asks: the files, the time column and windows, and where the decisions come from."""
+
+    log: str | Path
+    reference: str | Path
+    time_column: str
+    spec: WindowSpec
+    plan: MonitorPlan
+    model: str | None = None
+    trust_pickle: bool = False
+    trusted_types: tuple[str, ...] = ()
+    predictions: str | None = None
+    scores: str | None = None
+    target: str | None = None
+    sensitive: tuple[str, ...] = ()
+    positive_label: str | None = None
+    run: tuple[str, str] | None = None
+    max_order: int | None = None
+
+
 def monitor_duckdb(
     log: str | Path,
     reference: str | Path,
@@ -70,11 +94,14 @@ def monitor_duckdb(
     spec: WindowSpec,
     plan: MonitorPlan,
     *,
-    predictions: str | None,
+    model: str | None = None,
+    predictions: str | None = None,
     scores: str | None = None,
     target: str | None = None,
     sensitive: list[str] | None = None,
     positive_label: str | None = None,
+    trust_pickle: bool = False,
+    trusted_types: tuple[str, ...] = (),
     run: tuple[str, str] | None = None,
     max_order: int | None = None,
     memory_limit: str | None = None,
@@ -82,21 +109,13 @@ def monitor_duckdb(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> MonitorResult:
-    if not predictions:
-        raise InputError(
-            "The DuckDB engine monitors logged decisions (--predictions COL): it does not run a model.",
-            "Monitor with --engine memory to decide the rows with --model, or log the decisions.",
-        )
-    if spec.kind == "rows":
-        raise InputError(
-            f"--window {spec.label()}: windows of N rows need the log sorted by time, which the DuckDB engine does not do.",
-            "Use calendar windows (7d, 1mo) with --engine duckdb, or --engine memory for row windows.",
-        )
+    require_decisions(model, predictions, scores)
+    ask = Request(log, reference, time_column, spec, plan, model, trust_pickle, tuple(trusted_types), predictions, scores,
+                  target, tuple(sensitive or ()), positive_label, run, max_order)  # fmt: skip
     progress = progress or (lambda *a: None)
     cancel = cancel or CancelToken()
-    with duckdb_pair(memory_limit, threads, progress, cancel) as (con_r, con_l, watches):
-        return _run(log, reference, time_column, spec, plan, predictions, scores, target, list(sensitive or []),
-                    positive_label, run, max_order, con_r, con_l, progress, cancel, watches)  # fmt: skip
+    with duckdb_pair(memory_limit, threads, progress, cancel) as (con_r, con_l, watches), ExitStack() as stack:
+        return _run(ask, con_r, con_l, progress, cancel, watches, stack)
 
 
 @contextmanager
@@ -131,24 +150,17 @@ def duckdb_pair(
 
 
 def _run(
-    log_path: str | Path,
-    ref_path: str | Path,
-    time_column: str,
-    spec: WindowSpec,
-    plan: MonitorPlan,
-    predictions: str,
-    scores: str | None,
-    target: str | None,
-    sensitive: list[str],
-    positive_label: str | None,
-    run: tuple[str, str] | None,
-    max_order: int | None,
+    ask: Request,
     con_r: Any,
     con_l: Any,
     progress: Progress,
     cancel: CancelToken,
     watches: tuple[QueryWatch, QueryWatch],
+    stack: ExitStack,
 ) -> MonitorResult:
+    time_column, spec, plan, target = ask.time_column, ask.spec, ask.plan, ask.target
+    predictions, scores, sensitive = ask.predictions, ask.scores, list(ask.sensitive)
+
     def stage(text: str, step: int) -> None:
         cancel.raise_if_set()
         for w in watches:
@@ -156,22 +168,36 @@ def _run(
         progress("monitor", step, 8, text)
 
     stage("DuckDB: reading the log and the reference", 0)
-    log, ref = I.open_file(con_l, log_path, sensitive), I.open_file(con_r, ref_path, sensitive)
+    log, ref = I.open_file(con_l, ask.log, sensitive), I.open_file(con_r, ask.reference, sensitive)
     watches[0].rows, watches[1].rows = ref.info.rows, log.info.rows
     log.require([time_column], "time")
-    for cols, role in ((sensitive, "sensitive"), ([predictions], "predictions"), ([scores] if scores else [], "scores")):
+    for cols, role in (
+        (sensitive, "sensitive"),
+        ([predictions] if predictions else [], "predictions"),
+        ([scores] if scores else [], "scores"),
+    ):
         for side in (log, ref):
             side.require(cols, role)
     time_sql, utc, first, last = I.times(log, time_column)
     notes: list[str] = []
     if log.info.sha256 == ref.info.sha256:
         notes.append("The log and the reference are the same file: no drift can show.")
-    pos_values, positive = I.decisions(ref, log, predictions, positive_label)
-    decision = Q.case_of(predictions, pos_values)
-    score_sql = None
-    if scores:
-        score_sql = I.check_scores(log, scores)
-        I.check_scores(ref, scores)
+    scored = None
+    if ask.model:
+        from audit.lifecycle import ooc_model
+
+        stage("Loading the model and scoring the log and the reference", 1)
+        m = ooc_model.load(ask.model, ask.positive_label, ask.trust_pickle, ask.trusted_types)
+        scored = ooc_model.score_files(stack, ask.model, m, [log, ref], lambda text: progress("monitor", 1, 8, text), cancel)
+        decision, score_sql, positive = scored.decision, scored.score, scored.positive
+    else:
+        assert predictions is not None  # require_decisions: without a model, decisions come from this column
+        pos_values, positive = I.decisions(ref, log, predictions, ask.positive_label)
+        decision = Q.case_of(predictions, pos_values)
+        score_sql = None
+        if scores:
+            score_sql = I.check_scores(log, scores)
+            I.check_scores(ref, scores)
     outcome: dict[str, str] = {"log": "-1", "ref": "-1"}
     if target:
         for key, side in (("log", log), ("ref", ref)):
@@ -181,32 +207,44 @@ def _run(
             notes.append(f"The log has no column '{target}': no outcomes yet, performance is estimated only.")
     stage("DuckDB: column types, distinct values and the reference's quantiles", 1)
     reserved = {time_column, target, predictions, scores, *sensitive}
-    features = [c for c in ref.names if c not in reserved and c in log.names]
+    features = scored.features if scored else [c for c in ref.names if c not in reserved and c in log.names]
     kinds = I.kinds(ref, log, features)
-    starts = calendar_edges(first, last, spec)
-    groups = (len(starts) - 1) * Q.cell_count(con_l, sensitive)
+    if spec.kind == "rows":
+        count = -(-log.info.rows // spec.size)
+        if scored is None:  # the model's pass attached it already
+            from audit.engines.duckdb_model import scratch
+
+            stack.enter_context(scratch(con_l))
+        exact = I.exact_time(log, time_column, time_sql, utc)  # ties are equal times in pandas' nanoseconds
+        window, table = I.rank_rows(con_l, exact, spec.size, scored.order if scored else None), I.RANKED
+    else:
+        starts = calendar_edges(first, last, spec)
+        count, table = len(starts) - 1, "src"
+        window = I.window_sql(time_sql, first, spec.kind, spec.size)
+    groups = count * Q.cell_count(con_l, sensitive)
     types = {f: ref.src.types[f] for f in features}
     columns, many = Q.columns(
         con_r, con_l, features, kinds, types, score_sql, plan.drift.bins, groups, ref.info.rows + log.info.rows
     )
     if many:
         notes.append(Q.binned_note(many))
-    window = I.window_sql(time_sql, first, spec.kind, spec.size)
     stage("DuckDB: the reference's statistics per cell (one GROUP BY)", 2)
     ref_cells = Q.scan(con_r, "0", sensitive, columns, decision, outcome["ref"], score_sql, calibrate=True)
     stage("DuckDB: the log's statistics per window and cell (one GROUP BY)", 4)
-    log_cells = Q.scan(con_l, window, sensitive, columns, decision, outcome["log"], score_sql, calibrate=False)
+    span = f"epoch_ns({exact})" if spec.kind == "rows" else None  # a row window: its first row's time to its last's
+    log_cells = Q.scan(con_l, window, sensitive, columns, decision, outcome["log"], score_sql, False, table, span)
     stage("statistics per window", 6)
     if target and target in log.names and not any(c.base[(d, y)][0] for c in log_cells.values() for d in (0, 1) for y in (0, 1)):
         notes.append(f"No outcome in '{target}' has arrived yet: performance is estimated only.")
-    m = _Monitor(ref_cells, log_cells, sensitive, columns, plan)
-    m.max_order = max_order
-    reference = m.reference(ref.info, run)
-    calibration, ref_expected, ref_tpr = m.calibration() if m.scores else (None, None, None)
-    windows = [
-        m.window(i, _iso(starts[i], utc), _iso(starts[i + 1], utc), reference, ref_expected, ref_tpr)
-        for i in range(len(starts) - 1)
-    ]
+    mon = _Monitor(ref_cells, log_cells, sensitive, columns, plan)
+    mon.max_order = ask.max_order
+    reference = mon.reference(ref.info, ask.run)
+    calibration, ref_expected, ref_tpr = mon.calibration() if mon.scores else (None, None, None)
+    if spec.kind == "rows":
+        bounds = [(pd.Timestamp(a, unit="ns"), pd.Timestamp(b, unit="ns")) for a, b in Q.spans(log_cells, count)]
+    else:
+        bounds = [(starts[i], starts[i + 1]) for i in range(count)]
+    windows = [mon.window(i, _iso(a, utc), _iso(b, utc), reference, ref_expected, ref_tpr) for i, (a, b) in enumerate(bounds)]
     alerts = tuple(
         f"window {w.index} ({w.start} .. {w.end}): {c.check}: {c.message}"
         for w in windows
@@ -216,18 +254,18 @@ def _run(
     status: Status = (
         "alert" if alerts else "insufficient_evidence" if all(w.status == "insufficient_evidence" for w in windows) else "pass"
     )
-    source = f"column '{predictions}'" + (f", scores '{scores}'" if scores else "")
+    source = scored.source if scored else f"column '{predictions}'" + (f", scores '{scores}'" if scores else "")
     result = MonitorResult(
         log=log.info,
         reference=reference,
         plan=plan,
         time_column=time_column,
-        max_order=max_order,
+        max_order=ask.max_order,
         window=spec.label(),
         utc=utc,
         decision_source=source,
         positive=positive,
-        feature_kinds={**{f: kinds[f] for f in features}, **({"(scores)": "numeric"} if scores else {})},
+        feature_kinds={**{f: kinds[f] for f in features}, **({"(scores)": "numeric"} if score_sql else {})},
         calibration=calibration,
         windows=tuple(windows),
         alerts=alerts,

@@ -43,6 +43,7 @@ class Cell:
     dists: dict[str, Dist] = field(default_factory=dict)
     score_pos: Dist | None = None  # the scores of rows with outcome 1 / 0 (AUC)
     score_neg: Dist | None = None
+    span: tuple[Any, Any] | None = None  # the first and last time (scan's `span`): a row window's start and end
 
 
 def valid(sql: str, kind: Kind) -> str:
@@ -160,13 +161,16 @@ def scan(
     outcome: str,
     score: str | None,
     calibrate: bool,
+    table: str = "src",
+    span: str | None = None,
 ) -> dict[Key, Cell]:
-    """The one GROUP BY over (window, cell) of the view `src`: every statistic monitor needs, nothing per row."""
-    types = {str(r[0]): str(r[1]) for r in con.execute("DESCRIBE src").fetchall()}
+    """The one GROUP BY over (window, cell) of the view `table`: every statistic monitor needs, nothing per row;
+    with `span` (SQL of the time) also its least and greatest value."""
+    types = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
     cell_sql = [categorical_sql(c, types[c]) for c in cells]  # the group names pandas' astype(str) gives
     keys = [window_sql, *cell_sql]
-    aggs = _aggregates(columns, score, outcome, decision, calibrate)
-    sql = f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM src GROUP BY ALL"
+    aggs = _aggregates(columns, score, outcome, decision, calibrate) + ([f"min({span})", f"max({span})"] if span else [])
+    sql = f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM {table} GROUP BY ALL"
     out: dict[Key, Cell] = {}
     for row in con.execute(sql).fetchall():
         w = int(row[0])
@@ -193,8 +197,21 @@ def scan(
                 pos, neg = vals.pop(0), vals.pop(0)
                 c.score_pos = _dist(col, pos, None, 0)
                 c.score_neg = _dist(col, neg, None, 0)
+        if span:
+            c.span = (vals[0], vals[1])
         out[(w, cell)] = c
     return out
+
+
+def spans(cells: dict[Key, Cell], count: int) -> list[tuple[Any, Any]]:
+    """Per window 0 .. count - 1, its first and last time over its cells (a scan with `span`)."""
+    first: dict[int, Any] = {}
+    last: dict[int, Any] = {}
+    for (w, _), c in cells.items():
+        if c.span is not None:
+            first[w] = c.span[0] if w not in first else min(first[w], c.span[0])
+            last[w] = c.span[1] if w not in last else max(last[w], c.span[1])
+    return [(first[w], last[w]) for w in range(count)]
 
 
 def case_of(column: str, positive_values: list[Any]) -> str:

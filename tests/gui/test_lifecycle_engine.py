@@ -135,17 +135,21 @@ def test_drift_shows_rows_processed_and_cancel_reaches_the_duckdb_call(qtbot, tm
     assert view.result is None
 
 
-def test_duckdb_with_a_model_is_refused_with_what_to_do(qtbot, tmp_path, monkeypatch):
-    from gui.views import drift as drift_view
+def test_duckdb_with_a_model_passes_the_model_to_the_library_call(qtbot, tmp_path, monkeypatch):
+    """DuckDB scores the files with the model itself (audit/lifecycle/ooc_model.py): the page hands the model on."""
+    calls: list = []
 
-    shown = []
-    monkeypatch.setattr(drift_view, "show_error", lambda parent, exc, title="": shown.append(exc))
+    def fake(*args, **kwargs):
+        calls.append(kwargs)
+        raise Cancelled("stopped here: only the arguments are checked")
+
+    monkeypatch.setattr(ooc_drift, "drift_duckdb", fake)
     view, _ = _drift_view(qtbot, tmp_path, "duckdb")
-    (tmp_path / "model.skops").write_bytes(b"not read: the engine refuses a model first")
+    (tmp_path / "model.skops").write_bytes(b"not read: the call is replaced")
     view.model.set_path(str(tmp_path / "model.skops"))
-    with qtbot.waitSignal(view.runner.failed, timeout=TIMEOUT):
+    with qtbot.waitSignal(view.runner.cancelled, timeout=TIMEOUT):
         view.run_button.click()
-    assert "does not run a model" in view.summary.toPlainText() and "In memory" in shown[0].hint
+    assert calls and calls[0]["model"] == str(tmp_path / "model.skops")
     assert view.run_button.isEnabled()
 
 

@@ -1,4 +1,5 @@
-"""Two audits of a lender's decisions before and after re-thresholding group B, recorded in a workspace.
+"""Two audits of a lender's decisions before and after re-thresholding group B, recorded in a workspace; and the
+demo's second chapter built once per module (`built`).
 
 Run A decides `score >= 0.5` for everyone; group B's scores run 0.2 lower, so B is selected far less often and the
 four-fifths check fails for B. Run B ("pred_fixed") lowers B's threshold to 0.3: B's selection rate comes back."""
@@ -70,3 +71,17 @@ def recorded(tmp_path, results):
         ws.set_identity("Jordan Blake", "Model risk auditor")
         ids = [record_audit_run(ws, r) for r in results]
     return path, ids[0], ids[1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The demo's model and evaluation data, its year of production decisions (log.csv) and its monitoring plan:
+    (folder, files, log)."""
+    from audit import demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    files = demo.build_demo(folder)
+    log = demo.production_log(pd.read_csv(files.data))
+    log.to_csv(folder / "log.csv", index=False)
+    (folder / "plan.toml").write_text(demo.MONITOR_PLAN, encoding="utf-8")
+    return folder, files, log

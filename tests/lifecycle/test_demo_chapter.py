@@ -4,23 +4,12 @@ the whole chapter (monitoring, re-thresholded re-audit, comparison) lands in the
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from audit import demo
 from audit.lifecycle.monitor import monitor
 from audit.lifecycle.monitor_inputs import load_inputs
 from audit.lifecycle.plan import load_monitor_plan
 from audit.lifecycle.windows import parse_window
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    files = demo.build_demo(folder)
-    log = demo.production_log(pd.read_csv(files.data))
-    log.to_csv(folder / "log.csv", index=False)
-    (folder / "plan.toml").write_text(demo.MONITOR_PLAN, encoding="utf-8")
-    return folder, files, log
 
 
 def test_the_production_log_is_a_year_with_outcomes_until_september(built):

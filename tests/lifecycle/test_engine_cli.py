@@ -9,7 +9,6 @@ import pytest
 
 from audit.errors import InputError
 from audit.lifecycle import ooc_run
-from audit.lifecycle.windows import parse_window
 from audit.trail import Workspace
 from cli.main import main
 from tests.lifecycle.monitor_helpers import simulate
@@ -67,10 +66,8 @@ def test_auto_picks_duckdb_for_a_large_file_it_can_monitor(d, monkeypatch):
 
     monkeypatch.setattr(audit.engines, "AUTO_BYTES", 1000)  # the test files are larger than this
     log = d / "log.parquet"
-    assert ooc_run.choose_engine("auto", [log], None) == "duckdb"
-    assert ooc_run.choose_engine("auto", [log], "model.skops") == "memory"  # DuckDB does not run a model
-    assert ooc_run.choose_engine("auto", [log], None, parse_window("500").kind == "rows") == "memory"
+    assert ooc_run.choose_engine("auto", [log]) == "duckdb"  # with a model or windows of N rows too: DuckDB does both
     monkeypatch.setattr(audit.engines, "AUTO_BYTES", 10**12)
-    assert ooc_run.choose_engine("auto", [log], None) == "memory"
+    assert ooc_run.choose_engine("auto", [log]) == "memory"
     with pytest.raises(InputError):
-        ooc_run.choose_engine("spark", [log], None)
+        ooc_run.choose_engine("spark", [log])

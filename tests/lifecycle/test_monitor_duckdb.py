@@ -136,10 +136,10 @@ def big(tmp_path_factory):
     return d, n
 
 
-def _big_run(big, **kw):
+def _big_run(big, window="1mo", **kw):
     d, _ = big
     return monitor_duckdb(
-        d / "log.parquet", d / "ref.parquet", "time", parse_window("1mo"), MonitorPlan(),
+        d / "log.parquet", d / "ref.parquet", "time", parse_window(window), MonitorPlan(),
         predictions="pred", scores="score", sensitive=["group"], threads=1, **kw,
     )  # fmt: skip
 
@@ -150,6 +150,18 @@ def test_a_log_larger_than_the_memory_limit(big):
     assert sum(w.n for w in res.windows) == big[1] and len(res.windows) == 12
     assert any("fine histograms" in n for n in res.notes)  # x and the scores: millions of distinct values
     assert any("rows processed" in s for s in seen)  # progress in rows from inside the queries
+
+
+def test_windows_of_n_rows_sort_a_log_larger_than_the_memory_limit(big):
+    d, n = big
+    res = _big_run(big, memory_limit="50MB", window="250000")
+    df = pd.read_parquet(d / "log.parquet", columns=["time", "pred"])
+    order = np.argsort(df["time"].to_numpy(), kind="stable")  # by hand: time order, ties in file order
+    chunks = np.split(df["pred"].to_numpy()[order], range(250_000, n, 250_000))
+    times = df["time"].to_numpy()[order]
+    assert [w.n for w in res.windows] == [250_000] * 12
+    assert [sum(g.selected for g in w.groups) for w in res.windows] == [int(c.sum()) for c in chunks]
+    assert [w.start for w in res.windows] == [pd.Timestamp(times[k]).isoformat() for k in range(0, n, 250_000)]
 
 
 def test_cancel_reaches_a_running_query(big):
@@ -197,15 +209,13 @@ def test_bad_times_give_the_in_memory_errors(tmp_path, change, message):
     assert message in str(mem.value.message) and str(ooc.value.message) == str(mem.value.message)
 
 
-def test_missing_time_column_and_row_windows_are_refused(tmp_path):
+def test_a_missing_time_column_is_refused(tmp_path):
     ref_p, log_p, _, _ = _files(tmp_path, n=500)
     with pytest.raises(InputError) as mem:
         load_inputs(log_p, ref_p, "when", predictions="pred")
     with pytest.raises(InputError) as ooc:
         monitor_duckdb(log_p, ref_p, "when", parse_window("1mo"), PLAN, predictions="pred")
     assert str(ooc.value.message) == str(mem.value.message)
-    with pytest.raises(InputError, match="windows of N rows"):
-        monitor_duckdb(log_p, ref_p, "time", parse_window("500"), PLAN, predictions="pred")
 
 
 def test_binned_distributions_bound_wasserstein_and_ks_of_the_rows():
