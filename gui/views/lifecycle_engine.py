@@ -1,8 +1,9 @@
 """The Drift and Monitoring pages' "Engine" choice, as on the set-up page (gui/views/setup_engine.py), and how a result
 says which engine produced it. The names are `attest drift/monitor --engine`'s: Automatic picks DuckDB for a Parquet
 or CSV file of 256 MB or more (logged decisions or a model, calendar windows or windows of N rows), else in memory
-(audit/lifecycle/ooc_run.py `choose_engine`). A DuckDB result with a column of too many distinct values to count each compares fine histograms: its Wasserstein distance and KS statistic then come with
-bounds (`wasserstein_bound`, `ks_bound`), shown beside the distances."""
+(audit/lifecycle/ooc_run.py `choose_engine`). A DuckDB result with a column of too many distinct values to count each
+compares fine histograms: its Wasserstein distance and KS statistic then come with bounds (`wasserstein_bound`,
+`ks_bound`), shown beside the distances."""
 
 from __future__ import annotations
 

@@ -15,8 +15,7 @@ HEAVY = ("pandas", "scipy", "sklearn", "shap", "matplotlib", "duckdb", "pyarrow"
 
 def test_first_paint_loads_no_data_library(tmp_path):
     code = (
-        "import sys; from gui.app import run_gui; run_gui([]); "
-        f"print('HEAVY', sorted(k for k in {HEAVY!r} if k in sys.modules))"
+        f"import sys; from gui.app import run_gui; run_gui([]); print('HEAVY', sorted(k for k in {HEAVY!r} if k in sys.modules))"
     )
     env = dict(os.environ, ATTEST_STARTUP_PROBE="quit", ATTEST_SETTINGS=str(tmp_path / "a.ini"), QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
