@@ -102,12 +102,25 @@ def load_dataset(
     return df, ref
 
 
+# What pyarrow's messages say when memory, not the file, failed (its C++ allocator and thread pool report through
+# OSError / ArrowInvalid as well as ArrowMemoryError): "malloc of size N failed", "std::bad_alloc", "Cannot allocate
+# memory", "Resource temporarily unavailable" (a thread could not start).
+_MEMORY_WORDS = ("malloc", "bad_alloc", "cannot allocate", "out of memory", "memory limit", "resource temporarily unavailable")
+
+
+def _short_of_memory(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(w in text for w in _MEMORY_WORDS)
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except MemoryError:  # pyarrow's ArrowMemoryError too: the file is fine, the memory is short (audit/engines/memory.py)
         raise
     except Exception as exc:  # pyarrow raises several types for damaged files
+        if _short_of_memory(exc):  # and OSError / ArrowInvalid when an allocation or a thread start fails
+            raise MemoryError(str(exc)) from exc
         raise DatasetError(
             f"{path.name} looks like Parquet but cannot be read: {exc}", "The file may be truncated; export it again."
         ) from exc
