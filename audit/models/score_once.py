@@ -1,0 +1,80 @@
+"""Score once: decisions from `predict_proba` for the model types whose `predict` is a known function of it.
+
+Without `--threshold` the decisions are the model's own `predict`. For the types below (binary problems, exact type
+of the final estimator, never a subclass, which may override `predict`) that label is, in the installed libraries'
+source, a function of the probabilities the audit already computes, except on an exact tie:
+
+- "argmax": predict = classes_[argmax(predict_proba)], ties to classes_[0]. DecisionTree/ExtraTree (both take the
+  argmax of `tree_.predict`, which predict_proba returns as is), RandomForest/ExtraTrees (argmax of their own
+  predict_proba), CalibratedClassifierCV (argmax of its predict_proba), lightgbm.LGBMClassifier without a callable
+  objective (argmax of its predict_proba; a callable objective makes predict return raw scores).
+- "half": predict = classes_[1] when a raw score r is > 0 (HistGradientBoosting, LogisticRegression and
+  LogisticRegressionCV: `r > 0`; GradientBoosting: `r >= 0`), and predict_proba's column 1 is expit(r) (GradientBoosting
+  with the exponential loss: expit(2r)). scipy's expit is 1 / (1 + exp(-r)): r > 0 gives exp(-r) <= 1, so p >= 0.5;
+  r < 0 gives p <= 0.5; r = 0 gives 0.5 exactly. So p > 0.5 only if r > 0 and p < 0.5 only if r < 0, whatever the
+  rule at r = 0 and however exp rounds (only its order against 1 matters). xgboost.XGBClassifier with objective
+  binary:logistic: predict is `p > 0.5` on the very probability predict_proba returns as column 1.
+
+Each row whose probabilities do not settle it (an argmax tie, p == 0.5, NaN) gets the model's own `predict`, on
+those rows only: the decisions equal `predict`'s on every row. A Pipeline (exact type) whose last step is one of
+these qualifies: its predict and predict_proba pass the rows through the same transforms. Everything else keeps
+two calls per batch (predict for the decisions, predict_proba for the scores).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Rule = Literal["argmax", "half"]
+
+
+def rule_of(est: Any) -> Rule | None:
+    """How `est.predict` follows from `est.predict_proba` on a binary problem; None when it is not vetted."""
+    from sklearn.pipeline import Pipeline
+
+    while type(est) is Pipeline:
+        est = est.steps[-1][1]
+    classes = getattr(est, "classes_", None)
+    if classes is None or np.asarray(classes).ndim != 1 or len(classes) != 2:
+        return None
+    kind = type(est)
+    if kind in _sklearn_types():
+        return _sklearn_types()[kind]
+    lgb, xgb = sys.modules.get("lightgbm"), sys.modules.get("xgboost")  # a model of theirs has imported them already
+    if lgb is not None and kind is getattr(lgb, "LGBMClassifier", None):
+        # predict returns predict_proba's raw output when the objective (or an alias of it) is a function
+        return None if any(callable(v) for v in est.get_params(deep=False).values()) else "argmax"
+    if xgb is not None and kind is getattr(xgb, "XGBClassifier", None):
+        return "half" if est.objective == "binary:logistic" else None
+    return None
+
+
+def _sklearn_types() -> dict[type, Rule]:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+    )
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
+
+    argmax: list[type] = [DecisionTreeClassifier, ExtraTreeClassifier, RandomForestClassifier, ExtraTreesClassifier]
+    half: list[type] = [HistGradientBoostingClassifier, GradientBoostingClassifier, LogisticRegression, LogisticRegressionCV]
+    return {**dict.fromkeys([*argmax, CalibratedClassifierCV], "argmax"), **dict.fromkeys(half, "half")}
+
+
+def classes_from_proba(proba: npt.NDArray[np.float64], rule: Rule) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """(index into classes_ that predict gives, valid off the ties; the rows predict must settle) from (n, 2)
+    probabilities in classes_ order."""
+    first, second = proba[:, 0], proba[:, 1]
+    if rule == "argmax":
+        one, zero = second > first, second < first
+    else:
+        one, zero = second > 0.5, second < 0.5
+    return one.astype(np.intp), ~(one | zero)  # NaN compares false both ways: predict settles it
