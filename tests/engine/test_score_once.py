@@ -78,7 +78,9 @@ CASES: dict[str, Callable[[], Any]] = {
     "LGBMClassifier": lambda: _fit(lightgbm.LGBMClassifier(n_estimators=1, min_child_samples=5, verbose=-1)),
     "XGBClassifier": lambda: _fit(xgboost.XGBClassifier(n_estimators=1), labels=np.array([0, 1])),
     "Pipeline(HistGradientBoosting)": lambda: _fit(make_pipeline(StandardScaler(), HistGradientBoostingClassifier(max_iter=1))),
-    "Pipeline(LogisticRegression)": lambda: make_pipeline(StandardScaler().set_output(transform="pandas").fit(tied_training()[0]), zero_score_lr(1e-20)),
+    "Pipeline(LogisticRegression)": lambda: make_pipeline(
+        StandardScaler().set_output(transform="pandas").fit(tied_training()[0]), zero_score_lr(1e-20)
+    ),
 }
 
 
@@ -88,7 +90,8 @@ def counted(*classes: type) -> Iterator[list[tuple[str, int]]]:
     (RandomForest.predict calls predict_proba) are not the audit's."""
     calls: list[tuple[str, int]] = []
     depth = [0]
-    saved = [(cls, name, cls.__dict__.get(name), getattr(cls, name)) for cls in set(classes) for name in ("predict", "predict_proba")]
+    names = ("predict", "predict_proba")
+    saved = [(cls, name, cls.__dict__.get(name), getattr(cls, name)) for cls in set(classes) for name in names]
 
     def wrap(name: str, real: Any) -> Any:
         def method(self: Any, X: Any, *args: Any, **kwargs: Any) -> Any:
@@ -172,11 +175,7 @@ class SameAsParent(LogisticRegression):
 
 @pytest.mark.parametrize(
     "est",
-    [
-        _fit(OwnPredict(max_iter=1)),
-        _fit(make_pipeline(StandardScaler(), OwnPredict(max_iter=1))),
-        _fit(SameAsParent()),
-    ],
+    [_fit(OwnPredict(max_iter=1)), _fit(make_pipeline(StandardScaler(), OwnPredict(max_iter=1))), _fit(SameAsParent())],
     ids=["subclass overriding predict", "pipeline of it", "subclass"],
 )
 def test_anything_not_vetted_keeps_predict_for_its_decisions(est):
