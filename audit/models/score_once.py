@@ -32,41 +32,38 @@ import numpy.typing as npt
 Rule = Literal["argmax", "half"]
 
 
+# (public module, class name) -> rule; matched by identity of the class, so a subclass never qualifies
+_VETTED: dict[tuple[str, str], Rule] = {
+    **{("sklearn.tree", n): "argmax" for n in ("DecisionTreeClassifier", "ExtraTreeClassifier")},
+    **{("sklearn.ensemble", n): "argmax" for n in ("RandomForestClassifier", "ExtraTreesClassifier")},
+    ("sklearn.calibration", "CalibratedClassifierCV"): "argmax",
+    **{("sklearn.ensemble", n): "half" for n in ("HistGradientBoostingClassifier", "GradientBoostingClassifier")},
+    **{("sklearn.linear_model", n): "half" for n in ("LogisticRegression", "LogisticRegressionCV")},
+    ("lightgbm", "LGBMClassifier"): "argmax",
+    ("xgboost", "XGBClassifier"): "half",
+}
+
+
 def rule_of(est: Any) -> Rule | None:
     """How `est.predict` follows from `est.predict_proba` on a binary problem; None when it is not vetted."""
-    from sklearn.pipeline import Pipeline
-
-    while type(est) is Pipeline:
+    while _is(est, "sklearn.pipeline", "Pipeline"):
         est = est.steps[-1][1]
     classes = getattr(est, "classes_", None)
     if classes is None or np.asarray(classes).ndim != 1 or len(classes) != 2:
         return None
-    kind = type(est)
-    if kind in _sklearn_types():
-        return _sklearn_types()[kind]
-    lgb, xgb = sys.modules.get("lightgbm"), sys.modules.get("xgboost")  # a model of theirs has imported them already
-    if lgb is not None and kind is getattr(lgb, "LGBMClassifier", None):
+    rule = next((r for (module, name), r in _VETTED.items() if _is(est, module, name)), None)
+    if rule is not None and _is(est, "lightgbm", "LGBMClassifier"):
         # predict returns predict_proba's raw output when the objective (or an alias of it) is a function
-        return None if any(callable(v) for v in est.get_params(deep=False).values()) else "argmax"
-    if xgb is not None and kind is getattr(xgb, "XGBClassifier", None):
-        return "half" if est.objective == "binary:logistic" else None
-    return None
+        return None if any(callable(v) for v in est.get_params(deep=False).values()) else rule
+    if rule is not None and _is(est, "xgboost", "XGBClassifier"):
+        return rule if est.objective == "binary:logistic" else None
+    return rule
 
 
-def _sklearn_types() -> dict[type, Rule]:
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import (
-        ExtraTreesClassifier,
-        GradientBoostingClassifier,
-        HistGradientBoostingClassifier,
-        RandomForestClassifier,
-    )
-    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
-    from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
-
-    argmax: list[type] = [DecisionTreeClassifier, ExtraTreeClassifier, RandomForestClassifier, ExtraTreesClassifier]
-    half: list[type] = [HistGradientBoostingClassifier, GradientBoostingClassifier, LogisticRegression, LogisticRegressionCV]
-    return {**dict.fromkeys([*argmax, CalibratedClassifierCV], "argmax"), **dict.fromkeys(half, "half")}
+def _is(est: Any, module: str, name: str) -> bool:
+    """`type(est) is module.name`, without importing: a class's package is imported once one of its objects exists."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and type(est) is getattr(loaded, name, None)
 
 
 def classes_from_proba(proba: npt.NDArray[np.float64], rule: Rule) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
