@@ -19,6 +19,13 @@ Each row whose probabilities do not settle it (an argmax tie, p == 0.5, NaN) get
 those rows only: the decisions equal `predict`'s on every row. A Pipeline (exact type) whose last step is one of
 these qualifies: its predict and predict_proba pass the rows through the same transforms. Everything else keeps
 two calls per batch (predict for the decisions, predict_proba for the scores).
+
+predict on the tied rows alone gives what it gives them in the whole batch because each vetted type scores a row from
+that row only (trees; boosting sums a row's trees in a fixed order). Two limits, both of the model rather than of this
+rule: a logistic regression's dot product goes through BLAS, whose last bit for a row may depend on the block it is
+computed in (the engines' own batch sizes already differ); a forest with n_jobs > 1 sums its trees in the order its
+threads finish, so its own predict may differ between two calls on a near tie, and the decisions are then the argmax
+of the very probabilities the audit reports.
 """
 
 from __future__ import annotations
