@@ -234,9 +234,10 @@ def predict_batches(broadcast: Any, target: str, features: list[str]) -> Any:
             score = np.full(len(batch), np.nan)
             if audited.any():
                 part = batch.loc[audited, features]
-                pred[audited] = np.asarray(model.decide(part), dtype=np.int8)
-                if model.score is not None:
-                    score[audited] = np.asarray(model.score(part), dtype=np.float64)
+                decided, scored = model.decide_and_score(part)  # the other engines' one call per batch
+                pred[audited] = decided
+                if scored is not None:
+                    score[audited] = scored
             yield batch.assign(**{PRED: pred, SCORE: score})
 
     return run

@@ -208,7 +208,9 @@ def _outputs(
             "Mitigate a run whose data holds the model's features.",
         )
     X = df[list(model.features)]
-    return np.asarray(model.decide(X), dtype=np.int64), scores_from(model.score(X), "the model's output")
+    decided, scored = model.decide_and_score(X)  # as the audit scored it: one model call where the type allows
+    assert scored is not None, "a model with predict_proba gives scores"
+    return np.asarray(decided, dtype=np.int64), scores_from(scored, "the model's output")
 
 
 def labelled_rows(path: str | Path, spec: AuditSpec, by: tuple[str, ...] | None = None) -> RunTable:

@@ -31,6 +31,9 @@ class LoadedModel:
     # (scores) -> the decisions `decide` gives, when they are a function of the score (a threshold, or no labels):
     # then one model call gives both (`decide_and_score`). None when the labels come from the model's own predict.
     decide_from_score: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.bool_]] | None = None
+    # (X) -> (decisions, scores) from one predict_proba call, for the types whose predict follows from it
+    # (audit/models/score_once.py): predict is called only on the rows the probabilities leave undecided.
+    decide_and_score_once: Callable[[pd.DataFrame], tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]] | None = None
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -38,9 +41,13 @@ class LoadedModel:
 
     def decide_and_score(self, X: pd.DataFrame) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64] | None]:
         """Decisions (0/1) and scores (None without) of X, the model scored once when the decisions follow from the
-        score; every engine scores through this, so their decisions are the same."""
+        score (a threshold, no labels, or a vetted type's probabilities with predict on their ties); every engine
+        scores through this, so their decisions are the same."""
         if self.score is None:
             return np.asarray(self.decide(X), dtype=np.int8), None
+        if self.decide_and_score_once is not None:
+            decided, scored = self.decide_and_score_once(X)
+            return np.asarray(decided, dtype=np.int8), np.asarray(scored, dtype=np.float64)
         scores = np.asarray(self.score(X), dtype=np.float64)
         if self.decide_from_score is not None:
             return np.asarray(self.decide_from_score(scores), dtype=np.int8), scores

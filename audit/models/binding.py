@@ -11,6 +11,7 @@ import pandas as pd
 
 from audit.errors import ModelError, UnsupportedModel
 from audit.models.base import LoadedModel
+from audit.models.score_once import Rule, classes_from_proba
 from audit.refs import ModelRef
 
 ArrayT = TypeVar("ArrayT", bound=npt.NDArray[np.generic])  # what a guarded model call returns
@@ -54,8 +55,11 @@ def bind(
     predict: Callable[[pd.DataFrame], npt.NDArray[np.generic]] | None,  # class labels, of the model's type
     threshold: float | None,
     extra: dict[str, Any] | None = None,
+    once: tuple[Rule, npt.NDArray[np.generic]] | None = None,
 ) -> LoadedModel:
-    """`proba(X)` gives (n, 2) probabilities in `classes` order; `predict(X)` gives class labels."""
+    """`proba(X)` gives (n, 2) probabilities in `classes` order; `predict(X)` gives class labels. `once` (the
+    score_once rule and the model's classes_ array, whose elements predict returns) lets one proba call give both
+    decisions and scores, predict settling only the rows the probabilities leave undecided."""
     idx = positive_index(classes, positive_label, ref_fields.get("model_type", "The model"))
     pos_class = classes[idx]
     score = None
@@ -83,11 +87,7 @@ def bind(
     elif predict is not None:
 
         def decide(X: pd.DataFrame) -> npt.NDArray[np.bool_]:
-            labels = _guard(lambda: np.asarray(predict(X)), X)
-            if labels.dtype == object:
-                hits = [v for v in pd.unique(labels) if same_label(v, pos_class)]
-                return np.isin(labels, hits)
-            return np.asarray(labels == _coerce(pos_class, labels), dtype=bool)
+            return _decisions(_guard(lambda: np.asarray(predict(X)), X), pos_class)
     elif score is not None:
 
         def from_score(s: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
@@ -97,6 +97,9 @@ def bind(
             return from_score(score(X))
     else:
         raise ModelError("The model offers neither labels nor scores.", "Save a fitted classifier.")
+    both = None
+    if once is not None and threshold is None and predict is not None and proba is not None:
+        both = _scored_decide(proba, decide, idx, once[0], _decisions(np.asarray(once[1]), pos_class))
     ref = ModelRef(
         **ref_fields, classes=tuple(str(c) for c in classes), positive_class=str(pos_class), has_scores=score is not None
     )
@@ -107,7 +110,38 @@ def bind(
         decide=decide,
         extra=dict(extra or {}, threshold=threshold),
         decide_from_score=from_score,
+        decide_and_score_once=both,
     )
+
+
+def _decisions(labels: npt.NDArray[np.generic], pos_class: Any) -> npt.NDArray[np.bool_]:
+    """Class labels as "positive" decisions; also maps the model's classes_ themselves, so that the label
+    `predict` would give and the class the probabilities pick get the same decision."""
+    if labels.dtype == object:
+        hits = [v for v in pd.unique(labels) if same_label(v, pos_class)]
+        return np.isin(labels, hits)
+    return np.asarray(labels == _coerce(pos_class, labels), dtype=bool)
+
+
+def _scored_decide(
+    proba: Callable[[pd.DataFrame], npt.NDArray[np.float64]],
+    decide: Callable[[pd.DataFrame], npt.NDArray[np.bool_]],
+    idx: int,
+    rule: Rule,
+    class_decision: npt.NDArray[np.bool_],
+) -> Callable[[pd.DataFrame], tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]]:
+    def both(X: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        p = _guard(lambda: np.asarray(proba(X), dtype=float), X)
+        if p.shape != (len(X), 2):  # not what the vetted types return: the scores' own check and message, predict
+            return decide(X), _guard(lambda: p[:, idx], X)
+        cls, tied = classes_from_proba(p, rule)
+        decisions = class_decision[cls]
+        if tied.any():
+            rows = np.flatnonzero(tied)
+            decisions[rows] = decide(X.iloc[rows])
+        return decisions, p[:, idx]
+
+    return both
 
 
 def _coerce(label: Any, arr: npt.NDArray[np.generic]) -> Any:

@@ -12,6 +12,7 @@ from audit.errors import ModelError, TrustRequired, UnsupportedModel
 from audit.models.allowlist import check_zip_limits, classify
 from audit.models.base import LoadedModel
 from audit.models.binding import bind
+from audit.models.score_once import rule_of
 
 _TREE_NAMES = (
     "HistGradientBoostingClassifier",
@@ -128,6 +129,7 @@ def bind_estimator(est: Any, base_fields: dict[str, Any], positive_label: Any, t
     features = tuple(str(f) for f in features)
     fields = dict(base_fields, model_type=describe(est), family=family_of(est), features=features)
     proba = (lambda X: est.predict_proba(X[list(features)])) if hasattr(est, "predict_proba") else None
+    rule = rule_of(est)
     return bind(
         ref_fields=fields,
         estimator=est,
@@ -136,6 +138,7 @@ def bind_estimator(est: Any, base_fields: dict[str, Any], positive_label: Any, t
         proba=proba,
         predict=lambda X: est.predict(X[list(features)]),
         threshold=threshold,
+        once=(rule, np.asarray(classes)) if rule is not None else None,
     )
 
 
